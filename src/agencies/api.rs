@@ -1,0 +1,186 @@
+//! Login, logout and "who am I" — for API clients (bearer token) and the web UI (cookie).
+
+use axum::Json;
+use axum::extract::{Form, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{self, User};
+use super::{AgencyKind, Role};
+use crate::platform::auth::{self, CurrentUser, SESSION_COOKIE, SESSION_HOURS};
+use crate::platform::clock;
+use crate::platform::error::{AppError, ErrorBody};
+use crate::platform::http::parse_json;
+use crate::platform::web::{Lang, Page, layout, t};
+use crate::startup::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    token: String,
+    expires_at: String,
+}
+
+/// Checks the password (with the lockout after repeated failures) and opens a session.
+async fn open_session(state: &AppState, username: &str, password: &str) -> Result<(User, String, String), AppError> {
+    let username = username.trim().to_lowercase();
+    state.throttle.check(&username)?;
+    let u = username.clone();
+    let found = state.db.read(move |c| store::user_for_login(c, &u)).await?;
+    let password = password.to_string();
+    let (user, ok) = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => {
+            let ok = auth::verify_password(&password, &hash);
+            (Some(user), ok)
+        }
+        None => {
+            auth::verify_password(&password, auth::dummy_hash());
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let user = match (user, ok) {
+        (Some(user), true) => user,
+        _ => {
+            state.throttle.failed(&username);
+            return Err(AppError::Unauthorized);
+        }
+    };
+    state.throttle.succeeded(&username);
+    let token = auth::new_token()?;
+    let expires_at = clock::rfc3339(clock::now() + time::Duration::hours(SESSION_HOURS));
+    let (hash, exp, u) = (auth::token_hash(&token), expires_at.clone(), user.clone());
+    state.db.write(move |c| store::create_session(c, &u, &hash, &exp)).await?;
+    Ok((user, token, expires_at))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Result<Json<LoginResponse>, AppError> {
+    let req: LoginRequest = parse_json(&body)?;
+    let (_, token, expires_at) = open_session(&state, &req.username, &req.password).await?;
+    Ok(Json(LoginResponse { token, expires_at }))
+}
+
+/// Revokes the session whose token made this request.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
+    state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitRef {
+    id: i64,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    username: String,
+    agency: AgencyKind,
+    unit: UnitRef,
+    /// The region the user's scope covers (`ID`: the whole nation).
+    region: String,
+    role: Role,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn me(user: CurrentUser) -> Json<Me> {
+    let u = user.user;
+    Json(Me {
+        username: u.username,
+        agency: u.unit.agency,
+        unit: UnitRef { id: u.unit.id, name: u.unit.name },
+        region: u.unit.region,
+        role: u.role,
+    })
+}
+
+// ---- web pages ----
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+fn login_form(lang: Lang, error: Option<&str>) -> maud::Markup {
+    let body = html! {
+        form.card method="post" action="/masuk" {
+            h1 { (t(lang, "login.title")) }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            label for="username" { (t(lang, "login.username")) }
+            input #username name="username" autocomplete="username" required autofocus;
+            label for="password" { (t(lang, "login.password")) }
+            input #password name="password" type="password" autocomplete="current-password" required;
+            button #login-submit type="submit" { (t(lang, "login.submit")) }
+        }
+    };
+    layout(Page { lang, title: t(lang, "login.title"), user: None, path: "/masuk" }, body)
+}
+
+pub async fn login_page(lang: Lang) -> maud::Markup {
+    login_form(lang, None)
+}
+
+pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Response {
+    match open_session(&state, &f.username, &f.password).await {
+        Ok((_, token, _)) => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                SESSION_HOURS * 3600
+            );
+            let mut resp = Redirect::to("/wilayah").into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                resp.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")))).into_response(),
+        Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")))).into_response(),
+        Err(e) => crate::regions::pages::error_page(lang, None, e),
+    }
+}
+
+pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {
+    if let Some(user) = user {
+        let _ = state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await;
+    }
+    let mut resp = Redirect::to("/wilayah").into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("sinergi_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct LangSwitch {
+    l: String,
+    next: Option<String>,
+}
+
+/// Sets the UI language and goes back to the page it was chosen on.
+pub async fn switch_language(axum::extract::Query(q): axum::extract::Query<LangSwitch>) -> Response {
+    let lang = if q.l == "en" { "en" } else { "id" };
+    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/wilayah".into());
+    let mut resp = Redirect::to(&next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000")) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}

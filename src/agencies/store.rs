@@ -1,0 +1,211 @@
+//! Storage of agency units, users and login sessions.
+
+use serde::Serialize;
+
+use super::{AgencyKind, Role, unit_name};
+use crate::params;
+use crate::platform::audit::{self, Actor, Change};
+use crate::platform::db::{Conn, Row};
+use crate::platform::error::AppError;
+use crate::regions::{self, NATIONAL, RegionCode};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Unit {
+    pub id: i64,
+    pub agency: AgencyKind,
+    pub region: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub unit: Unit,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { username: self.username.clone(), agency: Some(self.unit.agency.as_str().into()), unit_id: Some(self.unit.id) }
+    }
+}
+
+/// A username as people type it at a login prompt: 3–64 of a–z, 0–9, `.`, `_`, `-`.
+pub fn parse_username(s: &str) -> Result<String, AppError> {
+    let ok = (3..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(AppError::invalid("username", "use 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"))
+    }
+}
+
+/// The unit's region as stored: `ID` for national units, else an existing region code.
+fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>, String, String), AppError> {
+    if region == NATIONAL {
+        return Ok((None, "Indonesia".into(), String::new()));
+    }
+    let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
+    let r = regions::store::get(conn, code.as_str())?
+        .ok_or_else(|| AppError::invalid("region", format!("region {region} does not exist")))?;
+    Ok((Some(r.level), r.name, code.province().to_string()))
+}
+
+const UNIT_COLS: &str = "id, agency, region_code, name";
+
+fn unit_from(r: &Row, at: usize) -> Result<Unit, AppError> {
+    let agency: String = r.get(at + 1)?;
+    Ok(Unit {
+        id: r.get(at)?,
+        agency: AgencyKind::parse(&agency).map_err(AppError::Internal)?,
+        region: r.get(at + 2)?,
+        name: r.get(at + 3)?,
+    })
+}
+
+/// Finds the unit of `agency` at `region` with `name` (default: the tier's conventional
+/// name), creating it when missing.
+pub fn ensure_unit(
+    conn: &mut Conn,
+    actor: &Actor,
+    agency: AgencyKind,
+    region: &str,
+    name: Option<&str>,
+) -> Result<Unit, AppError> {
+    let (level, region_name, province) = unit_region(conn, region)?;
+    let name = match name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => unit_name(agency, level, &region_name, &province),
+    };
+    if let Some(r) = conn.query_opt(
+        &format!("SELECT {UNIT_COLS} FROM agency_units WHERE agency = $1 AND region_code = $2 AND name = $3"),
+        params![agency.as_str(), region, name.as_str()],
+    )? {
+        return unit_from(&r, 0);
+    }
+    let r = conn.query_one(
+        &format!("INSERT INTO agency_units (agency, region_code, name) VALUES ($1, $2, $3) RETURNING {UNIT_COLS}"),
+        params![agency.as_str(), region, name.as_str()],
+    )?;
+    let unit = unit_from(&r, 0)?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "unit.create",
+            entity_type: "agency_unit",
+            entity_id: &unit.id.to_string(),
+            region: (region != NATIONAL).then_some(region),
+            detail: serde_json::json!({"agency": agency.as_str(), "name": unit.name}),
+        },
+    )?;
+    Ok(unit)
+}
+
+pub fn add_user(
+    conn: &mut Conn,
+    actor: &Actor,
+    username: &str,
+    password_hash: &str,
+    unit: &Unit,
+    role: Role,
+) -> Result<User, AppError> {
+    let username = parse_username(username)?;
+    if conn.query_opt("SELECT id FROM users WHERE username = $1", params![username.as_str()])?.is_some() {
+        return Err(AppError::Conflict(format!("user {username} already exists")));
+    }
+    let id: i64 = conn
+        .query_one(
+            "INSERT INTO users (username, password_hash, unit_id, role, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            params![username.as_str(), password_hash, unit.id, role.as_str(), true, crate::platform::clock::now_rfc3339()],
+        )?
+        .get(0)?;
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action: "user.create",
+            entity_type: "user",
+            entity_id: &username,
+            region: (unit.region != NATIONAL).then_some(unit.region.as_str()),
+            detail: serde_json::json!({"unit": unit.name, "agency": unit.agency.as_str(), "role": role.as_str()}),
+        },
+    )?;
+    Ok(User { id, username, role, unit: unit.clone() })
+}
+
+const USER_COLS: &str = "u.id, u.username, u.role, a.id, a.agency, a.region_code, a.name";
+
+fn user_from(r: &Row) -> Result<User, AppError> {
+    let role: String = r.get(2)?;
+    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(AppError::Internal)?, unit: unit_from(r, 3)? })
+}
+
+/// The active user and their password hash, for login.
+pub fn user_for_login(conn: &mut Conn, username: &str) -> Result<Option<(User, String)>, AppError> {
+    let Some(r) = conn.query_opt(
+        &format!(
+            "SELECT {USER_COLS}, u.password_hash FROM users u JOIN agency_units a ON a.id = u.unit_id
+             WHERE u.username = $1 AND u.active = $2"
+        ),
+        params![username, true],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((user_from(&r)?, r.get(7)?)))
+}
+
+pub fn user_for_session(conn: &mut Conn, token_hash: &str, now: &str) -> Result<Option<User>, AppError> {
+    conn.query_opt(
+        &format!(
+            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN agency_units a ON a.id = u.unit_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3"
+        ),
+        params![token_hash, now, true],
+    )?
+    .as_ref()
+    .map(user_from)
+    .transpose()
+}
+
+pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at: &str) -> Result<(), AppError> {
+    let now = crate::platform::clock::now_rfc3339();
+    // Expired sessions of this user go when a new one starts, so the table stays small.
+    conn.execute("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", params![user.id, now.as_str()])?;
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        params![token_hash, user.id, now.as_str(), expires_at],
+    )?;
+    audit::record(
+        conn,
+        &user.actor(),
+        Change { action: "auth.login", entity_type: "user", entity_id: &user.username, region: None, detail: serde_json::json!({}) },
+    )?;
+    Ok(())
+}
+
+pub fn delete_session(conn: &mut Conn, user: &User, token_hash: &str) -> Result<bool, AppError> {
+    let n = conn.execute("DELETE FROM sessions WHERE token_hash = $1", params![token_hash])?;
+    if n > 0 {
+        audit::record(
+            conn,
+            &user.actor(),
+            Change { action: "auth.logout", entity_type: "user", entity_id: &user.username, region: None, detail: serde_json::json!({}) },
+        )?;
+    }
+    Ok(n > 0)
+}
+
+pub fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
+    conn.query(
+        &format!("SELECT {USER_COLS} FROM users u JOIN agency_units a ON a.id = u.unit_id ORDER BY a.region_code, a.agency, u.username"),
+        &[],
+    )?
+    .iter()
+    .map(user_from)
+    .collect()
+}

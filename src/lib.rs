@@ -1,0 +1,10 @@
+//! Sinergi: the shared operating picture of everyone who runs and guards an Indonesian
+//! election. One binary: the web service, its API and the admin CLI.
+
+pub mod agencies;
+pub mod cli;
+pub mod demo;
+pub mod elections;
+pub mod platform;
+pub mod regions;
+pub mod startup;

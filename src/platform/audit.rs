@@ -1,0 +1,267 @@
+//! The audit chain: every change appends one entry in the same transaction as the change.
+//! Each entry's hash covers all its columns and the previous entry's hash, and the head row
+//! (`audit_head`) records the last sequence number and hash, so that a changed column, a
+//! removed entry (also the last one) or a reordering is found by `verify`.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::db::{Conn, DbError, Row};
+use crate::params;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who made a change. CLI and start-up work act as `system:<what>` with no agency.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub username: String,
+    pub agency: Option<String>,
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    pub fn system(what: &str) -> Actor {
+        Actor { username: format!("system:{what}"), agency: None, unit_id: None }
+    }
+}
+
+/// What a change was: the action, the entity it touched, the region it belongs to, and the
+/// details worth keeping (never secrets or a reporter's identity).
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub region: Option<&'a str>,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub agency: Option<String>,
+    pub unit_id: Option<i64>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub region_code: Option<String>,
+    /// JSON text of the change's details.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// Length-prefixed fields, so that no two different entries encode the same.
+    pub fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        let fields: [&str; 10] = [
+            &self.at,
+            &self.actor,
+            self.agency.as_deref().unwrap_or("\u{0}"),
+            &self.action,
+            &self.entity_type,
+            &self.entity_id,
+            self.region_code.as_deref().unwrap_or("\u{0}"),
+            &self.detail,
+            &self.prev_hash,
+            "",
+        ];
+        h.update(self.seq.to_be_bytes());
+        h.update(self.unit_id.unwrap_or(-1).to_be_bytes());
+        for f in fields {
+            h.update((f.len() as u64).to_be_bytes());
+            h.update(f.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+
+    fn from_row(r: &Row) -> Result<Entry, DbError> {
+        Ok(Entry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            agency: r.get(3)?,
+            unit_id: r.get(4)?,
+            action: r.get(5)?,
+            entity_type: r.get(6)?,
+            entity_id: r.get(7)?,
+            region_code: r.get(8)?,
+            detail: r.get(9)?,
+            prev_hash: r.get(10)?,
+            hash: r.get(11)?,
+        })
+    }
+}
+
+const COLUMNS: &str =
+    "seq, at, actor, agency, unit_id, action, entity_type, entity_id, region_code, detail, prev_hash, hash";
+
+/// Appends one entry. Must run inside the transaction that makes the change.
+pub fn record(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<i64, DbError> {
+    // Taking the head row with an UPDATE locks it until commit: appends are serialised.
+    let head = conn.query_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", &[])?;
+    let mut entry = Entry {
+        seq: head.get(0)?,
+        at: super::clock::now_rfc3339(),
+        actor: actor.username.clone(),
+        agency: actor.agency.clone(),
+        unit_id: actor.unit_id,
+        action: change.action.to_string(),
+        entity_type: change.entity_type.to_string(),
+        entity_id: change.entity_id.to_string(),
+        region_code: change.region.map(str::to_string),
+        detail: change.detail.to_string(),
+        prev_hash: head.get(1)?,
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    conn.execute(
+        &format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+        params![
+            entry.seq,
+            entry.at.as_str(),
+            entry.actor.as_str(),
+            entry.agency.clone(),
+            entry.unit_id,
+            entry.action.as_str(),
+            entry.entity_type.as_str(),
+            entry.entity_id.as_str(),
+            entry.region_code.clone(),
+            entry.detail.as_str(),
+            entry.prev_hash.as_str(),
+            entry.hash.as_str()
+        ],
+    )?;
+    conn.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", params![entry.hash.as_str()])?;
+    Ok(entry.seq)
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Intact { entries: i64 },
+    Broken { seq: i64, reason: String },
+}
+
+/// Recomputes the whole chain, streaming, and names the first entry that does not hold.
+pub fn verify(conn: &mut Conn) -> Result<Verdict, DbError> {
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_string();
+    let mut broken: Option<(i64, String)> = None;
+    conn.for_each(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"), &[], |row| {
+        if broken.is_some() {
+            return Ok(());
+        }
+        let e = Entry::from_row(&row)?;
+        if e.seq != expected_seq {
+            broken = Some((
+                expected_seq,
+                format!("entry {expected_seq} is missing or out of order (found {} next)", e.seq),
+            ));
+        } else if e.prev_hash != prev {
+            broken = Some((e.seq, format!("entry {} does not follow entry {} (previous hash differs)", e.seq, e.seq - 1)));
+        } else if e.compute_hash() != e.hash {
+            broken = Some((e.seq, format!("entry {} was changed after it was written (hash differs)", e.seq)));
+        }
+        prev = e.hash;
+        expected_seq += 1;
+        Ok(())
+    })?;
+    if let Some((seq, reason)) = broken {
+        return Ok(Verdict::Broken { seq, reason });
+    }
+    let head = conn.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
+    let (head_seq, head_hash): (i64, String) = (head.get(0)?, head.get(1)?);
+    let last = expected_seq - 1;
+    if head_seq != last {
+        return Ok(Verdict::Broken {
+            seq: last + 1,
+            reason: format!("the chain ends at entry {last} but its head says {head_seq}: entries were removed"),
+        });
+    }
+    if head_hash != prev {
+        return Ok(Verdict::Broken { seq: last, reason: format!("entry {last} does not match the chain's head") });
+    }
+    Ok(Verdict::Intact { entries: last })
+}
+
+/// Entries, newest first, optionally for one entity type/id and within a region scope.
+pub fn list(
+    conn: &mut Conn,
+    entity_type: Option<&str>,
+    entity_id: Option<&str>,
+    scope: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, DbError> {
+    let (lo, hi) = match scope {
+        Some(s) => crate::regions::scope_range(s),
+        None => (String::new(), "\u{10ffff}".to_string()),
+    };
+    let rows = conn.query(
+        &format!(
+            "SELECT {COLUMNS} FROM audit_log
+             WHERE ($1 = '' OR entity_type = $1) AND ($2 = '' OR entity_id = $2)
+               AND ($3 = '' OR (region_code >= $4 AND region_code < $5) OR region_code = $3)
+               AND seq < $6
+             ORDER BY seq DESC LIMIT $7"
+        ),
+        params![
+            entity_type.unwrap_or(""),
+            entity_id.unwrap_or(""),
+            scope.unwrap_or(""),
+            lo,
+            hi,
+            before.unwrap_or(i64::MAX),
+            limit
+        ],
+    )?;
+    rows.iter().map(Entry::from_row).collect()
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Only entries about this kind of entity (`tps`, `user`, `agency_unit`, `election`, …).
+    entity_type: Option<String>,
+    /// Only entries about this entity id (with `entity_type`).
+    entity_id: Option<String>,
+    /// Entries before this sequence number (for the next page).
+    before: Option<i64>,
+    /// How many (1–500, default 100).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditList {
+    items: Vec<Entry>,
+    /// Pass as `before` for the next page; null on the last page.
+    next: Option<i64>,
+}
+
+/// The audit log, newest first, for admins: a national admin sees every entry, a regional
+/// admin the entries about regions in their scope.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditList), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_audit(
+    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    user: super::auth::CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> Result<axum::Json<AuditList>, super::error::AppError> {
+    use super::error::AppError;
+    if user.user.role < crate::agencies::Role::Admin {
+        return Err(AppError::forbidden("only administrators may read the audit log"));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
+    }
+    let scope = (user.user.unit.region != crate::regions::NATIONAL).then(|| user.user.unit.region.clone());
+    let items = state
+        .db
+        .read(move |c| list(c, q.entity_type.as_deref(), q.entity_id.as_deref(), scope.as_deref(), q.before, limit))
+        .await?;
+    let next = if items.len() as i64 == limit { items.last().map(|e| e.seq) } else { None };
+    Ok(axum::Json(AuditList { items, next }))
+}

@@ -1,0 +1,264 @@
+//! Authentication and the one place where writes are authorised.
+//!
+//! Sessions: a random token, stored only as its SHA-256, sent as `Authorization: Bearer` by
+//! API clients or as the `sinergi_session` cookie by the web UI; it expires after 12 hours and
+//! logout revokes it. Passwords: Argon2id. Failed logins: five within 15 minutes lock the
+//! username for 15 minutes (per server process).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+
+use super::audit::Actor;
+use super::error::AppError;
+use crate::agencies::store::User;
+use crate::agencies::{AgencyKind, Role};
+use crate::startup::AppState;
+
+pub const SESSION_COOKIE: &str = "sinergi_session";
+pub const SESSION_HOURS: i64 = 12;
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// Verifying against this when the user does not exist keeps the answer time the same, so
+/// that timing does not tell which usernames exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("sinergi-no-such-user").unwrap_or_default())
+}
+
+pub fn check_password_strength(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < 8 {
+        return Err(AppError::invalid("password", "the password needs at least 8 characters"));
+    }
+    Ok(())
+}
+
+pub fn new_token() -> Result<String, AppError> {
+    let mut t = [0u8; 32];
+    getrandom::fill(&mut t).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(t))
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+struct Failures {
+    count: u32,
+    since: Instant,
+    locked_until: Option<Instant>,
+}
+
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+impl LoginThrottle {
+    /// Refuses while the username is locked, saying for how long.
+    pub fn check(&self, username: &str) -> Result<(), AppError> {
+        let map = self.failures.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
+        if let Some(until) = map.get(username).and_then(|f| f.locked_until) {
+            let now = Instant::now();
+            if until > now {
+                let minutes = (until - now).as_secs().div_ceil(60);
+                return Err(AppError::TooManyRequests(format!(
+                    "too many failed logins for this user; try again in {minutes} minute(s)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, username: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            let now = Instant::now();
+            let f = map.entry(username.to_string()).or_insert(Failures { count: 0, since: now, locked_until: None });
+            if now.duration_since(f.since) > FAILURE_WINDOW || f.locked_until.is_some_and(|u| u <= now) {
+                *f = Failures { count: 0, since: now, locked_until: None };
+            }
+            f.count += 1;
+            if f.count >= MAX_FAILURES {
+                f.locked_until = Some(now + LOCKOUT);
+            }
+        }
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(username);
+        }
+    }
+}
+
+/// The logged-in user of a request, from the bearer token or the session cookie.
+pub struct CurrentUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+pub fn request_token(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            return Some(t.trim().to_string());
+        }
+    }
+    cookie(parts, SESSION_COOKIE)
+}
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = request_token(parts).ok_or(AppError::Unauthorized)?;
+        let hash = token_hash(&token);
+        let h = hash.clone();
+        let now = super::clock::now_rfc3339();
+        let user = state
+            .db
+            .read(move |c| crate::agencies::store::user_for_session(c, &h, &now))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(CurrentUser { user, token_hash: hash })
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, AppError> {
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(AppError::Unauthorized) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// What a write needs: the least role, and the agencies allowed (empty: any agency).
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub min_role: Role,
+    pub agencies: &'static [AgencyKind],
+    /// How the action reads in a refusal, e.g. "change TPS".
+    pub action: &'static str,
+}
+
+/// Proof that an authorisation check passed; store functions that write take one.
+#[derive(Debug, Clone)]
+pub struct Permit {
+    pub actor: Actor,
+    pub region: String,
+}
+
+impl Permit {
+    /// For the CLI and start-up: the operator of the machine acts with full rights.
+    pub fn system(what: &str, region: &str) -> Permit {
+        Permit { actor: Actor::system(what), region: region.to_string() }
+    }
+}
+
+/// The single authorisation check for every write: role, agency and region scope.
+pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppError> {
+    if user.role < rule.min_role {
+        return Err(AppError::forbidden(format!(
+            "your role {} may not {}: it needs {} or above",
+            user.role.as_str(),
+            rule.action,
+            rule.min_role.as_str()
+        )));
+    }
+    if !rule.agencies.is_empty() && !rule.agencies.contains(&user.unit.agency) {
+        let allowed: Vec<&str> = rule.agencies.iter().map(|a| a.as_str()).collect();
+        return Err(AppError::forbidden(format!(
+            "only {} may {}; your unit {} is {}",
+            allowed.join(", "),
+            rule.action,
+            user.unit.name,
+            user.unit.agency.as_str()
+        )));
+    }
+    if !crate::regions::within(&user.unit.region, region) {
+        return Err(AppError::forbidden(format!(
+            "{} is outside the scope of your unit {} ({})",
+            region, user.unit.name, user.unit.region
+        )));
+    }
+    Ok(Permit { actor: user.actor(), region: region.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agencies::store::Unit;
+
+    fn user(agency: AgencyKind, region: &str, role: Role) -> User {
+        User { id: 1, username: "u".into(), role, unit: Unit { id: 1, agency, region: region.into(), name: "Unit".into() } }
+    }
+    const RULE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "change TPS" };
+
+    #[test]
+    fn role_agency_and_scope_are_all_required() {
+        assert!(authorize(&user(AgencyKind::Kpu, "35.17", Role::Operator), RULE, "35.17.01.2001.001").is_ok());
+        assert!(authorize(&user(AgencyKind::Kpu, "35.17", Role::Viewer), RULE, "35.17.01.2001.001").is_err());
+        assert!(authorize(&user(AgencyKind::Polri, "35.17", Role::Admin), RULE, "35.17.01.2001.001").is_err());
+        assert!(authorize(&user(AgencyKind::Kpu, "35.17", Role::Admin), RULE, "35.76.02.1008.001").is_err());
+        assert!(authorize(&user(AgencyKind::Kpu, "ID", Role::Operator), RULE, "91.01.01.2001.001").is_ok());
+    }
+
+    #[test]
+    fn passwords_verify_and_tokens_are_random() {
+        let h = hash_password("rahasia-123").expect("hash");
+        assert!(verify_password("rahasia-123", &h));
+        assert!(!verify_password("rahasia-124", &h));
+        assert_ne!(new_token().expect("t"), new_token().expect("t"));
+    }
+
+    #[test]
+    fn five_failures_lock_the_username() {
+        let t = LoginThrottle::default();
+        for _ in 0..4 {
+            t.failed("a");
+        }
+        assert!(t.check("a").is_ok());
+        t.failed("a");
+        assert!(matches!(t.check("a"), Err(AppError::TooManyRequests(_))));
+        assert!(t.check("b").is_ok());
+    }
+}

@@ -1,0 +1,650 @@
+//! The storage seam: one SQL code path over embedded SQLite and PostgreSQL.
+//!
+//! SQL is written once, with `$1`-style placeholders, in the subset both engines accept; SQLite
+//! receives it rewritten to `?1`. Reads run on a small pool of connections on blocking threads.
+//! Every write goes through one writer thread that runs queued jobs in a single transaction, each
+//! job in its own savepoint, and acknowledges them only after the commit: one fsync serves a
+//! burst of writes, a failing job rolls back alone, and the audit chain sees one ordered stream.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, oneshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("column {column}: {message}")]
+    Decode { column: usize, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DbError {
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            }
+            DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parameter or a column value, the common ground of both engines.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int(v.into())
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(v.into())
+    }
+}
+impl From<usize> for Value {
+    fn from(v: usize) -> Self {
+        Value::Int(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// Builds a parameter list: `params![a, b, c]`.
+#[macro_export]
+macro_rules! params {
+    ($($v:expr),* $(,)?) => { &[$($crate::platform::db::Value::from($v)),*] as &[$crate::platform::db::Value] };
+}
+
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Result<Self, String>;
+}
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(i64::from(*b)),
+            other => Err(format!("expected integer, found {other:?}")),
+        }
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Int(i) => Ok(*i as f64),
+            other => Err(format!("expected number, found {other:?}")),
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(i) => Ok(*i != 0),
+            other => Err(format!("expected boolean, found {other:?}")),
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Row(Vec<Value>);
+
+impl Row {
+    pub fn get<T: FromValue>(&self, column: usize) -> Result<T, DbError> {
+        let v = self.0.get(column).unwrap_or(&Value::Null);
+        T::from_value(v).map_err(|message| DbError::Decode { column, message })
+    }
+}
+
+/// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving string literals alone.
+fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return sql.into();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut in_str = false;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_str = !in_str;
+                out.push(c);
+            }
+            '$' if !in_str && chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
+            _ => out.push(c),
+        }
+    }
+    out.into()
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Bool(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+impl postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::{IsNull, Type};
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(i) => match *ty {
+                Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                Type::BOOL => (*i != 0).to_sql(ty, out),
+                Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                _ => i.to_sql(ty, out),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+                _ => f.to_sql(ty, out),
+            },
+            Value::Text(s) => s.as_str().to_sql(ty, out),
+            Value::Bool(b) => match *ty {
+                Type::INT8 => i64::from(*b).to_sql(ty, out),
+                _ => b.to_sql(ty, out),
+            },
+            Value::Bytes(b) => b.as_slice().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+fn pg_value(row: &postgres::Row, i: usize) -> Result<Value, DbError> {
+    use postgres::types::Type;
+    let ty = row.columns()[i].type_().clone();
+    let v = match ty {
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| Value::Int(v.into())),
+        Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| Value::Int(v.into())),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| Value::Real(v.into())),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
+        Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes),
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+            row.try_get::<_, Option<String>>(i)?.map(Value::Text)
+        }
+        other => {
+            return Err(DbError::Decode {
+                column: i,
+                message: format!("unsupported PostgreSQL type {other} (cast it in the SQL)"),
+            });
+        }
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    }
+}
+
+/// One open connection to either engine.
+pub enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+impl Conn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs one statement and returns the number of rows it changed.
+    pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(&sqlite_sql(sql))?;
+                Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+            }
+            Conn::Postgres(c) => {
+                let p: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
+                Ok(c.execute(sql, &p)?)
+            }
+        }
+    }
+
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let mut rows = Vec::new();
+        self.for_each(sql, params, |r| {
+            rows.push(r);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    pub fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, DbError> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| DbError::Other(format!("query returned no row: {sql}")))
+    }
+
+    /// Streams rows one by one, so an export of the nation runs in constant memory.
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(Row) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(&sqlite_sql(sql))?;
+                let n = stmt.column_count();
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(r) = rows.next()? {
+                    let mut vals = Vec::with_capacity(n);
+                    for i in 0..n {
+                        vals.push(sqlite_value(r.get_ref(i)?));
+                    }
+                    f(Row(vals))?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(c) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let mut it = c.query_raw(sql, params.iter())?;
+                while let Some(r) = it.next()? {
+                    let vals = (0..r.len()).map(|i| pg_value(&r, i)).collect::<Result<_, _>>()?;
+                    f(Row(vals))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs statements without parameters (DDL, transaction control).
+    pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        match self {
+            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Conn::Postgres(c) => Ok(c.batch_execute(sql)?),
+        }
+    }
+
+    pub fn begin(&mut self) -> Result<(), DbError> {
+        self.batch(match self.backend() {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Target {
+    fn parse(url: &str) -> Result<Target, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_string()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                DbError::Other(format!(
+                    "unsupported database URL {url:?}: use sqlite://FILE or postgres://…"
+                ))
+            })?;
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() {
+            return Err(DbError::Other("the sqlite:// URL names no file".into()));
+        }
+        Ok(Target::Sqlite(path.to_string()))
+    }
+
+    fn connect(&self) -> Result<Conn, DbError> {
+        match self {
+            Target::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path)?;
+                c.busy_timeout(Duration::from_secs(10))?;
+                // WAL lets readers run beside the writer; FULL makes every commit durable
+                // before it is acknowledged.
+                c.execute_batch(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
+                     PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;",
+                )?;
+                c.set_prepared_statement_cache_capacity(128);
+                Ok(Conn::Sqlite(c))
+            }
+            Target::Postgres(url) => {
+                let c = postgres::Client::connect(url, postgres::NoTls)?;
+                Ok(Conn::Postgres(Box::new(c)))
+            }
+        }
+    }
+}
+
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&mut Conn) -> (bool, Reply) + Send>;
+
+/// Shared handle to the database: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    target: Target,
+    idle: Mutex<Vec<Conn>>,
+    readers: Semaphore,
+    writer: Mutex<mpsc::Sender<Job>>,
+}
+
+const MAX_READERS: usize = 16;
+const MAX_GROUP: usize = 512;
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then starts the writer.
+    pub fn open(url: &str) -> Result<Db, DbError> {
+        let target = Target::parse(url)?;
+        let mut conn = target.connect()?;
+        super::migrate::run(&mut conn)?;
+        let backend = conn.backend();
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sinergi-writer".into())
+            .spawn({
+                let target = target.clone();
+                move || writer_loop(conn, target, rx)
+            })
+            .map_err(|e| DbError::Other(format!("cannot start the writer thread: {e}")))?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                backend,
+                target,
+                idle: Mutex::new(Vec::new()),
+                readers: Semaphore::new(MAX_READERS),
+                writer: Mutex::new(tx),
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// Runs `f` on a read connection on a blocking thread.
+    pub async fn read<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .readers
+            .acquire()
+            .await
+            .map_err(|_| E::from(DbError::Other("database closed".into())))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.idle.lock().ok().and_then(|mut v| v.pop());
+            let mut conn = match pooled {
+                Some(c) => c,
+                None => inner.target.connect()?,
+            };
+            let out = f(&mut conn);
+            if let Ok(mut idle) = inner.idle.lock() {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| E::from(DbError::Other(format!("read task failed: {e}"))))?
+    }
+
+    /// Runs `f` inside the writer's transaction; resolves once the transaction has committed.
+    /// An error from `f` rolls back what `f` did and nothing else.
+    pub async fn write<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |conn| {
+            let out = f(conn);
+            let keep = out.is_ok();
+            let reply: Reply = Box::new(move |commit| {
+                let _ = tx.send(match commit {
+                    Ok(()) => out,
+                    Err(e) => Err(E::from(DbError::Other(e))),
+                });
+            });
+            (keep, reply)
+        });
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| E::from(DbError::Other("writer lock poisoned".into())))?
+            .send(job)
+            .map_err(|_| E::from(DbError::Other("the writer has stopped".into())))?;
+        rx.await
+            .map_err(|_| E::from(DbError::Other("the writer dropped the job".into())))?
+    }
+}
+
+fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
+        if let Err(e) = conn.begin() {
+            // A lost PostgreSQL connection is replaced; the callers of this group see an error
+            // (their jobs are dropped unrun) and may retry.
+            tracing::error!("cannot begin a write transaction: {e}");
+            drop(jobs);
+            match target.connect() {
+                Ok(c) => conn = c,
+                Err(e) => tracing::error!("reconnecting the writer failed: {e}"),
+            }
+            continue;
+        }
+        for job in jobs {
+            if let Err(e) = conn.batch("SAVEPOINT job") {
+                let msg = format!("savepoint failed: {e}");
+                replies.push(Box::new(move |_| tracing::error!("{msg}")));
+                continue;
+            }
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
+            match outcome {
+                Ok((keep, reply)) => {
+                    let end = if keep { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job" };
+                    if let Err(e) = conn.batch(end) {
+                        tracing::error!("ending a savepoint failed: {e}");
+                        reply(Err(format!("ending the savepoint failed: {e}")));
+                        continue;
+                    }
+                    replies.push(reply);
+                }
+                Err(_) => {
+                    tracing::error!("a write job panicked; it was rolled back");
+                    let _ = conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+                }
+            }
+        }
+        let commit = conn.batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = conn.batch("ROLLBACK");
+        }
+        for reply in replies {
+            reply(commit.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_sqlite_outside_literals() {
+        assert_eq!(sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
+        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn urls_select_the_engine() {
+        assert!(matches!(Target::parse("sqlite://x.db"), Ok(Target::Sqlite(p)) if p == "x.db"));
+        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(Target::parse("mysql://h/db").is_err());
+    }
+}
+
+/// Inserts many rows with multi-row statements of `CHUNK` rows. `head` is
+/// `INSERT INTO t (a, b, c)`; `tail` is appended to every statement (an ON CONFLICT clause).
+pub fn insert_rows<I>(conn: &mut Conn, head: &str, columns: usize, tail: &str, rows: I) -> Result<u64, DbError>
+where
+    I: IntoIterator<Item = Vec<Value>>,
+{
+    const CHUNK: usize = 256;
+    let statement = |n: usize| {
+        let mut sql = String::with_capacity(head.len() + tail.len() + n * columns * 6);
+        sql.push_str(head);
+        sql.push_str(" VALUES ");
+        for r in 0..n {
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..columns {
+                if c > 0 {
+                    sql.push(',');
+                }
+                sql.push('$');
+                sql.push_str(&(r * columns + c + 1).to_string());
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        sql
+    };
+    let full = statement(CHUNK);
+    let mut params: Vec<Value> = Vec::with_capacity(CHUNK * columns);
+    let mut n = 0usize;
+    let mut changed = 0u64;
+    for row in rows {
+        debug_assert_eq!(row.len(), columns);
+        params.extend(row);
+        n += 1;
+        if n == CHUNK {
+            changed += conn.execute(&full, &params)?;
+            params.clear();
+            n = 0;
+        }
+    }
+    if n > 0 {
+        changed += conn.execute(&statement(n), &params)?;
+    }
+    Ok(changed)
+}

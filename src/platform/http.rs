@@ -1,0 +1,150 @@
+//! HTTP plumbing shared by every module: JSON bodies with field-precise errors, idempotent
+//! writes, and list pagination.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::db::{Conn, Db};
+use super::error::AppError;
+use crate::params;
+
+/// Parses a JSON body: malformed JSON is 400, a wrong or missing field is 422 naming it.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let msg = inner.to_string();
+                    // serde names a missing field in the message, not in the path.
+                    let field = if path == "." || path.is_empty() {
+                        msg.split('`').nth(1).unwrap_or("body").to_string()
+                    } else {
+                        path
+                    };
+                    AppError::invalid(field, msg)
+                }
+                _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+            });
+        }
+    };
+    de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// A write as the idempotency store sees it: who sent it, under which key, and a
+/// fingerprint of exactly what was sent.
+pub struct WriteRequest {
+    key: Option<String>,
+    principal: String,
+    fingerprint: String,
+}
+
+impl WriteRequest {
+    pub fn new(headers: &HeaderMap, principal: &str, method: &str, path: &str, body: &[u8]) -> Result<Self, AppError> {
+        let key = match headers.get(IDEMPOTENCY_HEADER) {
+            None => None,
+            Some(v) => {
+                let k = v.to_str().map_err(|_| AppError::invalid("Idempotency-Key", "the key must be printable ASCII"))?;
+                if k.is_empty() || k.len() > 200 {
+                    return Err(AppError::invalid("Idempotency-Key", "the key must have 1 to 200 characters"));
+                }
+                Some(k.to_string())
+            }
+        };
+        let mut h = Sha256::new();
+        for part in [method.as_bytes(), b"\n", path.as_bytes(), b"\n", body] {
+            h.update(part);
+        }
+        Ok(WriteRequest { key, principal: principal.to_string(), fingerprint: hex::encode(h.finalize()) })
+    }
+}
+
+/// Runs a write at most once per idempotency key: the answer is stored in the same
+/// transaction as the change, so a retry after a lost response gets the first answer and
+/// writes nothing; the same key with another request is refused with 422.
+pub async fn idempotent_write<F>(db: &Db, req: WriteRequest, f: F) -> Result<Response, AppError>
+where
+    F: FnOnce(&mut Conn) -> Result<(StatusCode, serde_json::Value), AppError> + Send + 'static,
+{
+    let (status, body, replayed) = db
+        .write(move |c| {
+            if let Some(key) = &req.key {
+                if let Some(r) = c.query_opt(
+                    "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
+                    params![req.principal.as_str(), key.as_str()],
+                )? {
+                    let hash: String = r.get(0)?;
+                    if hash != req.fingerprint {
+                        return Err(AppError::invalid(
+                            "Idempotency-Key",
+                            "this key was already used for a different request",
+                        ));
+                    }
+                    let status: i64 = r.get(1)?;
+                    let body: String = r.get(2)?;
+                    let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+                    return Ok((u16::try_from(status).unwrap_or(200), body, true));
+                }
+            }
+            let (status, body) = f(c)?;
+            if let Some(key) = &req.key {
+                c.execute(
+                    "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    params![
+                        req.principal.as_str(),
+                        key.as_str(),
+                        req.fingerprint.as_str(),
+                        i64::from(status.as_u16()),
+                        body.to_string(),
+                        super::clock::now_rfc3339()
+                    ],
+                )?;
+            }
+            Ok((status.as_u16(), body, false))
+        })
+        .await?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut resp = (status, axum::Json(body)).into_response();
+    if replayed {
+        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+/// The `limit` of a paginated list: 1–1000, default 100.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=1000).contains(&n) => Ok(n),
+        Some(n) => Err(AppError::invalid("limit", format!("limit {n} is outside 1–1000"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        dpt: i64,
+    }
+
+    #[test]
+    fn json_errors_are_classified() {
+        assert!(matches!(parse_json::<Body>(b"{\"name\": "), Err(AppError::BadRequest(_))));
+        assert!(matches!(parse_json::<Body>(b"{\"name\": \"a\", \"dpt\": \"x\"}"), Err(AppError::Invalid { field, .. }) if field == "dpt"));
+        assert!(matches!(parse_json::<Body>(b"{\"name\": \"a\"}"), Err(AppError::Invalid { field, .. }) if field == "dpt"));
+        assert!(parse_json::<Body>(b"{\"name\": \"a\", \"dpt\": 3}").is_ok());
+    }
+}

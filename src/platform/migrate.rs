@@ -1,0 +1,61 @@
+//! Schema migrations, one ordered list with a file per engine, applied on every start.
+
+use super::db::{Backend, Conn, DbError};
+use crate::params;
+
+struct Migration {
+    version: i64,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sqlite: include_str!("migrations/sqlite/0001_registry.sql"),
+    postgres: include_str!("migrations/postgres/0001_registry.sql"),
+}];
+
+pub fn run(conn: &mut Conn) -> Result<(), DbError> {
+    let backend = conn.backend();
+    if backend == Backend::Postgres {
+        // Several app servers may start at once against one database.
+        conn.batch("SELECT pg_advisory_lock(746137)")?;
+    }
+    let result = apply(conn, backend);
+    if backend == Backend::Postgres {
+        conn.batch("SELECT pg_advisory_unlock(746137)")?;
+    }
+    result
+}
+
+fn apply(conn: &mut Conn, backend: Backend) -> Result<(), DbError> {
+    conn.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
+    let applied: Vec<i64> = conn
+        .query("SELECT version FROM schema_migrations ORDER BY version", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_, _>>()?;
+    for m in MIGRATIONS.iter().filter(|m| !applied.contains(&m.version)) {
+        conn.begin()?;
+        let sql = match backend {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let step = conn.batch(sql).and_then(|()| {
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                params![m.version, super::clock::now_rfc3339()],
+            )
+        });
+        match step {
+            Ok(_) => conn.batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                return Err(DbError::Other(format!("migration {} failed: {e}", m.version)));
+            }
+        }
+    }
+    Ok(())
+}

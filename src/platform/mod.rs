@@ -1,0 +1,11 @@
+//! Shared machinery: storage, migrations, audit chain, authentication and authorisation,
+//! errors, HTTP helpers and the web layout. Domain modules use these; none repeats them.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod migrate;
+pub mod web;

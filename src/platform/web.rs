@@ -1,0 +1,213 @@
+//! Web UI machinery: the page layout, the language (Bahasa Indonesia first, English on
+//! request), embedded assets and CSV downloads. Pages are server-rendered and need no script.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+
+use super::auth::cookie;
+use crate::agencies::store::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Id => "id",
+            Lang::En => "en",
+        }
+    }
+    pub fn from_parts(parts: &axum::http::request::Parts) -> Lang {
+        match cookie(parts, "lang").as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Id,
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::from_parts(parts))
+    }
+}
+
+/// UI text: (key, Bahasa Indonesia, English).
+const TEXT: &[(&str, &str, &str)] = &[
+    ("app.tagline", "Gambaran operasi bersama pemilu", "Shared election operating picture"),
+    ("nav.regions", "Wilayah", "Regions"),
+    ("nav.search", "Cari wilayah…", "Search regions…"),
+    ("nav.login", "Masuk", "Log in"),
+    ("nav.logout", "Keluar", "Log out"),
+    ("nav.lang", "English", "Bahasa Indonesia"),
+    ("region.indonesia", "Indonesia", "Indonesia"),
+    ("region.code", "Kode", "Code"),
+    ("region.name", "Nama", "Name"),
+    ("region.level", "Tingkat", "Level"),
+    ("region.timezone", "Zona waktu", "Time zone"),
+    ("region.children", "Wilayah di bawahnya", "Sub-regions"),
+    ("region.tps", "TPS", "Polling stations"),
+    ("region.dpt", "DPT", "Registered voters"),
+    ("region.election", "Pemilihan", "Election"),
+    ("region.show", "Tampilkan", "Show"),
+    ("region.download", "Unduh CSV", "Download CSV"),
+    ("region.tps_list", "Daftar TPS", "Polling stations"),
+    ("region.address", "Alamat", "Address"),
+    ("region.no_tps", "Belum ada TPS terdaftar untuk pemilihan ini.", "No polling stations registered for this election yet."),
+    ("region.more", "Berikutnya", "Next"),
+    ("region.contests", "Jenis pemilihan", "Contests"),
+    ("level.province", "Provinsi", "Province"),
+    ("level.regency", "Kabupaten/Kota", "Regency/City"),
+    ("level.district", "Kecamatan", "District"),
+    ("level.village", "Desa/Kelurahan", "Village"),
+    ("search.title", "Hasil pencarian", "Search results"),
+    ("search.none", "Tidak ada wilayah dengan nama itu.", "No region has that name."),
+    ("login.title", "Masuk ke Sinergi", "Log in to Sinergi"),
+    ("login.username", "Nama pengguna", "Username"),
+    ("login.password", "Kata sandi", "Password"),
+    ("login.submit", "Masuk", "Log in"),
+    ("login.failed", "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    ("login.locked", "Terlalu banyak percobaan gagal. Coba lagi nanti.", "Too many failed attempts. Try again later."),
+    ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
+    ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
+];
+
+pub fn t(lang: Lang, key: &str) -> &'static str {
+    TEXT.iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, id, en)| if lang == Lang::En { *en } else { *id })
+        .unwrap_or("?")
+}
+
+/// Formats a count the Indonesian way: 820.161 (English: 820,161).
+pub fn number(lang: Lang, n: i64) -> String {
+    let sep = if lang == Lang::En { ',' } else { '.' };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub struct Page<'a> {
+    pub lang: Lang,
+    pub title: &'a str,
+    pub user: Option<&'a User>,
+    /// Where the language switch returns to.
+    pub path: &'a str,
+}
+
+pub fn layout(page: Page<'_>, body: Markup) -> Markup {
+    let lang = page.lang;
+    let other = if lang == Lang::En { "id" } else { "en" };
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (page.title) " · Sinergi" }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body {
+                header {
+                    a.brand href="/wilayah" { "Sinergi" }
+                    a href="/wilayah" { (t(lang, "nav.regions")) }
+                    form action="/cari" method="get" role="search" {
+                        input type="search" name="q" placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
+                    }
+                    span.who {
+                        @if let Some(u) = page.user {
+                            span #current-user { (u.username) " · " (u.unit.name) " · " (u.role.as_str()) }
+                            " "
+                            form action="/keluar" method="post" style="display:inline" {
+                                button type="submit" { (t(lang, "nav.logout")) }
+                            }
+                        } @else {
+                            a #login-link href="/masuk" { (t(lang, "nav.login")) }
+                        }
+                        " · "
+                        a #lang-switch href={ "/bahasa?l=" (other) "&next=" (urlencode(page.path)) } { (t(lang, "nav.lang")) }
+                    }
+                }
+                main { (body) }
+                footer { (t(lang, "footer.data")) }
+            }
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+/// A CSV download (UTF-8 with BOM so that Excel reads the names right).
+pub fn csv_download(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut ok = w.write_record(header_row).is_ok();
+    for r in &rows {
+        ok &= w.write_record(r).is_ok();
+    }
+    match (ok, w.into_inner()) {
+        (true, Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_per_language() {
+        assert_eq!(number(Lang::Id, 820161), "820.161");
+        assert_eq!(number(Lang::En, 820161), "820,161");
+        assert_eq!(number(Lang::Id, 300), "300");
+        assert_eq!(number(Lang::Id, -1234), "-1.234");
+    }
+
+    #[test]
+    fn every_text_has_both_languages() {
+        for (k, id, en) in TEXT {
+            assert!(!id.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(t(Lang::Id, "nav.login"), "Masuk");
+        assert_eq!(t(Lang::En, "nav.login"), "Log in");
+    }
+}

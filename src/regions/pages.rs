@@ -1,0 +1,286 @@
+//! Region browser pages: Indonesia → province → regency → district → village and its TPS,
+//! with the counts for the chosen election, a name search and CSV downloads.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::store::{self, ChildStats, RegionDetail, SearchHit};
+use super::{Level, RegionCode};
+use crate::elections::{self, ElectionDef, store::TpsRecord};
+use crate::platform::auth::CurrentUser;
+use crate::platform::error::AppError;
+use crate::platform::web::{Lang, Page, csv_download, layout, number, t, urlencode};
+use crate::startup::AppState;
+
+#[derive(Deserialize)]
+pub struct BrowseQuery {
+    pemilu: Option<String>,
+    after: Option<String>,
+}
+
+const DEFAULT_ELECTION: &str = "pilkada-2024";
+const TPS_PAGE: i64 = 200;
+
+fn chosen(q: &BrowseQuery) -> &'static ElectionDef {
+    q.pemilu.as_deref().and_then(elections::election).or_else(|| elections::election(DEFAULT_ELECTION)).unwrap_or(&elections::ELECTIONS[0])
+}
+
+fn level_label(lang: Lang, level: Level) -> &'static str {
+    t(lang, &format!("level.{}", level.as_str()))
+}
+
+pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
+    let status = err.status();
+    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("page error: {err}");
+    }
+    let page = Page { lang, title: "Sinergi", user: user.map(|u| &u.user), path: "/wilayah" };
+    (status, layout(page, html! { p.error { (message) } })).into_response()
+}
+
+fn election_picker(lang: Lang, action: &str, current: &ElectionDef) -> Markup {
+    html! {
+        form.tools method="get" action=(action) {
+            label for="pemilu" { (t(lang, "region.election")) }
+            select #pemilu name="pemilu" {
+                @for e in elections::ELECTIONS {
+                    option value=(e.id) selected[e.id == current.id] { (e.name) }
+                }
+            }
+            button type="submit" { (t(lang, "region.show")) }
+        }
+    }
+}
+
+fn children_table(lang: Lang, rows: &[ChildStats], election: &ElectionDef) -> Markup {
+    html! {
+        table #children {
+            thead { tr {
+                th.opt { (t(lang, "region.code")) }
+                th { (t(lang, "region.name")) }
+                th.num.opt { (t(lang, "region.children")) }
+                th.num { (t(lang, "region.tps")) }
+                th.num { (t(lang, "region.dpt")) }
+            } }
+            tbody {
+                @for c in rows {
+                    tr {
+                        td.opt { (c.region.code) }
+                        td { a href={ "/wilayah/" (c.region.code) "?pemilu=" (election.id) } { (c.region.name) } }
+                        td.num.opt { (number(lang, c.region.children_count)) }
+                        td.num { (number(lang, c.tps)) }
+                        td.num { (number(lang, c.dpt)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BrowseQuery>) -> Response {
+    let election = chosen(&q);
+    let rows = match state.db.read(move |c| store::children_with_stats(c, None, election.id)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, user.as_ref(), AppError::from(e)),
+    };
+    let (tps, dpt) = state.db.read(move |c| elections::store::stats(c, election.id, super::NATIONAL)).await.unwrap_or((0, 0));
+    let body = html! {
+        nav.crumbs { (t(lang, "region.indonesia")) }
+        h1 { (t(lang, "region.indonesia")) }
+        ul.facts {
+            li { (t(lang, "level.province")) b { (rows.len()) } }
+            li { (t(lang, "region.tps")) " " (election.name) b #tps-total { (number(lang, tps)) } }
+            li { (t(lang, "region.dpt")) b { (number(lang, dpt)) } }
+        }
+        (election_picker(lang, "/wilayah", election))
+        p.tools { a href={ "/wilayah/ID/unduh.csv?pemilu=" (election.id) } { (t(lang, "region.download")) } }
+        (children_table(lang, &rows, election))
+    };
+    let page = Page { lang, title: t(lang, "region.indonesia"), user: user.as_ref().map(|u| &u.user), path: "/wilayah" };
+    layout(page, body).into_response()
+}
+
+struct RegionView {
+    detail: RegionDetail,
+    children: Vec<ChildStats>,
+    tps: Vec<TpsRecord>,
+}
+
+async fn load(state: &AppState, code: &str, election: &'static ElectionDef, after: Option<String>) -> Result<RegionView, AppError> {
+    let code = RegionCode::parse(code).map_err(|m| AppError::invalid("code", m))?;
+    let c = code.as_str().to_string();
+    state
+        .db
+        .read(move |conn| {
+            let detail = store::detail(conn, &c)?.ok_or_else(|| AppError::not_found(format!("no region {c}")))?;
+            let (children, tps) = if detail.region.level == Level::Village {
+                (Vec::new(), elections::store::list_tps(conn, election.id, &c, after.as_deref(), TPS_PAGE)?)
+            } else {
+                (store::children_with_stats(conn, Some(&c), election.id)?, Vec::new())
+            };
+            Ok(RegionView { detail, children, tps })
+        })
+        .await
+}
+
+pub async fn region(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Path(code): Path<String>,
+    Query(q): Query<BrowseQuery>,
+) -> Response {
+    if code == super::NATIONAL {
+        return axum::response::Redirect::to("/wilayah").into_response();
+    }
+    let election = chosen(&q);
+    let view = match load(&state, &code, election, q.after.clone()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, user.as_ref(), e),
+    };
+    let d = &view.detail;
+    let r = &d.region;
+    let tps_count = d.tps_count.get(election.id).copied().unwrap_or(0);
+    let dpt_total = d.dpt_total.get(election.id).copied().unwrap_or(0);
+    let contests: Vec<&str> = election.contests_at(&r.code).iter().map(|c| if lang == Lang::En { c.name_en } else { c.name }).collect();
+    let path = format!("/wilayah/{}", r.code);
+    let body = html! {
+        nav.crumbs {
+            a href={ "/wilayah?pemilu=" (election.id) } { (t(lang, "region.indonesia")) }
+            @for p in &d.path[..d.path.len().saturating_sub(1)] {
+                " › " a href={ "/wilayah/" (p.code) "?pemilu=" (election.id) } { (p.name) }
+            }
+        }
+        h1 { span.muted { (level_label(lang, r.level)) " " } (r.name) }
+        ul.facts {
+            li { (t(lang, "region.code")) b { (r.code) } }
+            li { (t(lang, "region.timezone")) b { (r.timezone.as_str()) " (UTC" (d.utc_offset) ")" } }
+            li { (t(lang, "region.tps")) " " (election.name) b #tps-total { (number(lang, tps_count)) } }
+            li { (t(lang, "region.dpt")) b { (number(lang, dpt_total)) } }
+            li { (t(lang, "region.contests")) b { (contests.join(", ")) } }
+        }
+        (election_picker(lang, &path, election))
+        @if r.level == Level::Village {
+            h2 { (t(lang, "region.tps_list")) }
+            @if view.tps.is_empty() {
+                p.muted { (t(lang, "region.no_tps")) }
+            } @else {
+                p.tools { a href={ (path) "/tps.csv?pemilu=" (election.id) } { (t(lang, "region.download")) } }
+                table #tps {
+                    thead { tr {
+                        th { "TPS" }
+                        th.opt { (t(lang, "region.code")) }
+                        th { (t(lang, "region.address")) }
+                        th.num { (t(lang, "region.dpt")) }
+                    } }
+                    tbody {
+                        @for tps in &view.tps {
+                            tr {
+                                td { (format!("{:03}", tps.number)) }
+                                td.opt { (tps.code) }
+                                td { (tps.address) }
+                                td.num { (number(lang, tps.dpt)) }
+                            }
+                        }
+                    }
+                }
+                @if view.tps.len() as i64 == TPS_PAGE {
+                    @if let Some(last) = view.tps.last() {
+                        p { a href={ (path) "?pemilu=" (election.id) "&after=" (urlencode(&last.code)) } { (t(lang, "region.more")) " →" } }
+                    }
+                }
+            }
+        } @else {
+            p.tools { a href={ (path) "/unduh.csv?pemilu=" (election.id) } { (t(lang, "region.download")) } }
+            (children_table(lang, &view.children, election))
+        }
+    };
+    let page = Page { lang, title: &r.name, user: user.as_ref().map(|u| &u.user), path: &path };
+    layout(page, body).into_response()
+}
+
+/// The children table of a region (or of Indonesia, code `ID`) as CSV.
+pub async fn children_csv(State(state): State<AppState>, lang: Lang, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Response {
+    let election = chosen(&q);
+    let parent = if code == super::NATIONAL {
+        None
+    } else {
+        match RegionCode::parse(&code) {
+            Ok(c) => Some(c.as_str().to_string()),
+            Err(m) => return error_page(lang, None, AppError::invalid("code", m)),
+        }
+    };
+    let p = parent.clone();
+    let rows = match state.db.read(move |c| store::children_with_stats(c, p.as_deref(), election.id)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, None, AppError::from(e)),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|c| vec![c.region.code, c.region.name, c.region.level.as_str().into(), c.region.children_count.to_string(), c.tps.to_string(), c.dpt.to_string()])
+        .collect();
+    csv_download(
+        &format!("wilayah-{}-{}.csv", parent.as_deref().unwrap_or("ID"), election.id),
+        &["kode", "nama", "tingkat", "jumlah_wilayah", "jumlah_tps", "dpt"],
+        rows,
+    )
+}
+
+/// The TPS of a region as CSV, in the import format (it can be edited and imported back).
+pub async fn tps_csv(State(state): State<AppState>, lang: Lang, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Response {
+    let election = chosen(&q);
+    let code = match RegionCode::parse(&code) {
+        Ok(c) => c.as_str().to_string(),
+        Err(m) => return error_page(lang, None, AppError::invalid("code", m)),
+    };
+    let c = code.clone();
+    let rows = match state.db.read(move |conn| elections::store::list_tps(conn, election.id, &c, None, 100_000)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, None, AppError::from(e)),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|t| vec![t.code, t.address, t.dpt.to_string(), t.lat.map(|v| v.to_string()).unwrap_or_default(), t.lon.map(|v| v.to_string()).unwrap_or_default()])
+        .collect();
+    csv_download(&format!("tps-{code}-{}.csv", election.id), &["code", "address", "dpt", "lat", "lon"], rows)
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+pub async fn search(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<SearchQuery>) -> Response {
+    let text: String = q.q.unwrap_or_default().chars().take(100).collect();
+    let needle = text.clone();
+    let hits: Vec<SearchHit> = match state.db.read(move |c| store::search(c, &needle, 100)).await {
+        Ok(h) => h,
+        Err(e) => return error_page(lang, user.as_ref(), AppError::from(e)),
+    };
+    let body = html! {
+        h1 { (t(lang, "search.title")) ": " (text) }
+        @if hits.is_empty() {
+            p.muted { (t(lang, "search.none")) }
+        } @else {
+            table #results {
+                thead { tr { th { (t(lang, "region.name")) } th { (t(lang, "region.level")) } th.opt { (t(lang, "region.code")) } } }
+                tbody {
+                    @for h in &hits {
+                        tr {
+                            td { a href={ "/wilayah/" (h.region.code) } { (h.region.name) } br; span.muted { (h.path_text) } }
+                            td { (level_label(lang, h.region.level)) }
+                            td.opt { (h.region.code) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let path = format!("/cari?q={}", urlencode(&text));
+    let page = Page { lang, title: t(lang, "search.title"), user: user.as_ref().map(|u| &u.user), path: &path };
+    layout(page, body).into_response()
+}
