@@ -148,7 +148,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SINERGI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_env("SINERGI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,postgres=warn,tokio_postgres=warn")),
         )
         .with_writer(std::io::stderr)
         .init();

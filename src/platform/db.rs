@@ -436,6 +436,17 @@ struct Inner {
     writer: Mutex<mpsc::Sender<Job>>,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The PostgreSQL client blocks on its own runtime when closed, which must not happen
+        // on an async worker: close idle connections on a plain thread.
+        let idle = self.idle.get_mut().map(std::mem::take).unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 const MAX_READERS: usize = 16;
 const MAX_GROUP: usize = 512;
 

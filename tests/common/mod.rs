@@ -1,0 +1,261 @@
+//! Test harness: each test gets a fresh database (a temporary SQLite file, or a new
+//! PostgreSQL database when SINERGI_TEST_PG names a server) and drives the real binary:
+//! `sinergi serve` on a free port, or any CLI command.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use serde_json::{Value, json};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_sinergi");
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos)
+}
+
+pub enum TestDb {
+    Sqlite { dir: PathBuf },
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = std::env::temp_dir().join(unique("sinergi_test"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TestDb::Sqlite { dir }
+    }
+
+    /// A fresh PostgreSQL database, or None (with a message) when SINERGI_TEST_PG is unset.
+    pub fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var("SINERGI_TEST_PG") else {
+            eprintln!("skipped: SINERGI_TEST_PG is not set (e.g. postgres://postgres@127.0.0.1:5432/test)");
+            return None;
+        };
+        let name = unique("sinergi_t");
+        let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to SINERGI_TEST_PG");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        Some(TestDb::Postgres { admin_url, name })
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { dir } => format!("sqlite://{}", dir.join("sinergi.db").display()),
+            TestDb::Postgres { admin_url, name } => {
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        match self {
+            TestDb::Sqlite { dir } => dir.clone(),
+            TestDb::Postgres { .. } => std::env::temp_dir(),
+        }
+    }
+
+    /// Runs SQL directly against the database, as someone with file or server access could.
+    pub fn tamper(&self, sql: &str) {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let c = rusqlite::Connection::open(dir.join("sinergi.db")).expect("open sqlite");
+                c.execute_batch(sql).expect("tamper sql");
+            }
+            TestDb::Postgres { .. } => {
+                let mut c = postgres::Client::connect(&self.url(), postgres::NoTls).expect("connect");
+                c.batch_execute(sql).expect("tamper sql");
+            }
+        }
+    }
+
+    /// First column of the first row of a query, as i64.
+    pub fn scalar(&self, sql: &str) -> i64 {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let c = rusqlite::Connection::open(dir.join("sinergi.db")).expect("open sqlite");
+                c.query_row(sql, [], |r| r.get(0)).expect("scalar")
+            }
+            TestDb::Postgres { .. } => {
+                let mut c = postgres::Client::connect(&self.url(), postgres::NoTls).expect("connect");
+                c.query_one(sql, &[]).expect("scalar").get(0)
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDb::Postgres { admin_url, name } => {
+                if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
+                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin.
+pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").current_dir(db.dir());
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run sinergi");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for sinergi")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Adds a user through the CLI, as an administrator would.
+pub fn add_user(db: &TestDb, username: &str, agency: &str, region: &str, role: &str, password: &str) {
+    let o = cli(
+        db,
+        &["user", "add", username, "--agency", agency, "--region", region, "--role", role, "--password-stdin"],
+        Some(&format!("{password}\n")),
+    );
+    assert!(o.status.success(), "user add {username} failed: {}", stderr(&o));
+}
+
+pub struct TestApp {
+    pub base: String,
+    child: Child,
+    agent: ureq::Agent,
+}
+
+impl TestApp {
+    pub fn spawn(db: &TestDb) -> TestApp {
+        Self::spawn_with(db, &[])
+    }
+
+    /// Starts `sinergi serve` on a free port and waits until it listens.
+    pub fn spawn_with(db: &TestDb, extra: &[&str]) -> TestApp {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("SINERGI_DB", db.url())
+            .env("SINERGI_LOG", "warn")
+            .current_dir(db.dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start sinergi serve");
+        let out = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(out).lines();
+        let base = loop {
+            let line = lines.next().expect("server exited before listening").expect("read stdout");
+            if let Some(addr) = line.strip_prefix("Sinergi listening on ") {
+                break addr.trim().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        TestApp { base, child, agent }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.agent.get(&self.url(path));
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.call().expect("GET");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// GET returning the raw body and content type (pages, CSV).
+    pub fn get_text(&self, path: &str, cookie: Option<&str>) -> (u16, String, String) {
+        let mut req = self.agent.get(&self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        let mut resp = req.call().expect("GET");
+        let status = resp.status().as_u16();
+        let ctype = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (status, ctype, resp.body_mut().read_to_string().unwrap_or_default())
+    }
+
+    pub fn post_raw(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: &str) -> (u16, Value, Vec<(String, String)>) {
+        let mut req = self.agent.post(&self.url(path)).header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = req.send(body).expect("POST");
+        let status = resp.status().as_u16();
+        let hs = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), hs)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let (s, v, _) = self.post_raw(path, token, &[], &body.to_string());
+        (s, v)
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self.post("/api/v1/auth/login", None, &json!({"username": username, "password": password}));
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Kills the server the hard way (no graceful shutdown).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Asserts the documented error shape and returns (code, field).
+pub fn error_of(body: &Value) -> (String, Option<String>) {
+    let e = &body["error"];
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "error without message: {body}");
+    (e["code"].as_str().expect("error.code").to_string(), e["field"].as_str().map(str::to_string))
+}
+
+/// Declares one scenario as two tests: on SQLite always, on PostgreSQL when configured.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&$crate::common::TestDb::sqlite()); } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { if let Some(db) = $crate::common::TestDb::postgres() { super::$name(&db); } } )*
+        }
+    };
+}
