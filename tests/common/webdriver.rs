@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The W3C key under which an element reference travels.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a5bbb6c1d7b";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// How long `find`/`wait_*` poll before giving up.
 pub const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(25);
@@ -240,10 +240,21 @@ impl Browser {
 
     /// Visible text of the first element matching `css`, waiting for it to appear.
     pub fn text_of(&self, css: &str) -> String {
-        self.wait_for(&format!("text of {css:?}"), || {
-            let el = self.try_find_all(css).ok()?.into_iter().next()?;
-            self.try_text(&el).ok()
+        let mut last = String::from("no match yet");
+        self.poll(|| {
+            let r = self.try_find_all(css).and_then(|v| match v.into_iter().next() {
+                Some(el) => self.try_text(&el).map(Some),
+                None => Ok(None),
+            });
+            match r {
+                Ok(t) => t,
+                Err(e) => {
+                    last = e.to_string();
+                    None
+                }
+            }
         })
+        .unwrap_or_else(|| panic!("timed out after {WAIT:?} waiting for text of {css:?} (url {}; last: {last})", self.current_url()))
     }
 
     /// Waits until the first element matching `css` has text satisfying `ok`; returns it.
@@ -303,10 +314,11 @@ impl Browser {
             .as_u64()
             .unwrap_or(900)
             .clamp(300, 4000);
-        let width = self.execute("return window.outerWidth", vec![]).as_u64().unwrap_or(1280).max(320);
-        // outer vs inner height differ by the (headless: zero) browser chrome.
-        self.set_window_size(width as u32, height as u32);
+        let rect = self.get("/window/rect");
+        let (width, old_height) = (rect["width"].as_u64().unwrap_or(1280), rect["height"].as_u64().unwrap_or(900));
+        self.set_window_size(width as u32, height.max(old_height) as u32);
         let b64 = self.get("/screenshot");
+        self.set_window_size(width as u32, old_height as u32);
         let png = base64_decode(b64.as_str().expect("screenshot is base64 text")).expect("screenshot base64 decodes");
         assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
         if let Some(dir) = path.parent() {
