@@ -214,8 +214,17 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     assert!(table_cells(&b, "#results").iter().all(|r| r[1] == "Village"), "levels in English");
     let placeholder = b.attribute(&b.find("input[name=q]"), "placeholder");
     assert_eq!(placeholder.as_deref(), Some("Search regions…"));
-    b.click(&link(&b, "#results", "Balongsari"));
-    b.wait_url(|u| u.contains("/wilayah/"));
+    // Open the Kota Mojokerto Balongsari from the results: the village page, in English.
+    b.click(&b.find("#results a[href='/wilayah/35.76.02.1008']"));
+    assert_eq!(b.wait_text("main h1", |t| t.ends_with("Balongsari")), "Village Balongsari");
+    assert_eq!(b.text_of("nav.crumbs"), "Indonesia › Jawa Timur › Kota Mojokerto › Magersari");
+    assert_eq!(b.text_of("main h2"), "Polling stations");
+    let heads = b.execute("return [...document.querySelectorAll('#tps thead th')].map(th => th.innerText.trim())", vec![]);
+    assert_eq!(heads, json!(["TPS", "Code", "Address", "Registered voters"]));
+    assert_eq!(table_cells(&b, "#tps").len(), rows.len(), "same TPS list in English");
+    let en_total = format!("{},{:03}", dpt_sum / 1000, dpt_sum % 1000);
+    assert!(dpt_sum >= 1000 && dpt_sum < 1_000_000, "DPT total {dpt_sum} in the range the format check expects");
+    assert_eq!(fact(&b, "Registered voters"), en_total, "English groups thousands with a comma");
     b.screenshot(&shots.join("village-en.png"));
 
     // The language stays English across pages; log out and the login page is English too.

@@ -338,7 +338,26 @@ fn openapi_describes_every_endpoint(db: &TestDb) {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
 
+fn acknowledged_writes_survive_a_kill(db: &TestDb) {
+    add_user(db, "kpu.madiun", "kpu", "35.77", "operator", PW);
+    let mut app = TestApp::spawn(db);
+    let token = app.login("kpu.madiun", PW);
+    let codes: Vec<String> = (1..=20).map(|i| format!("35.77.01.1001.{i:03}")).collect();
+    for c in &codes {
+        let (s, v) = app.post("/api/v1/elections/pemilu-2024/tps", Some(&token), &json!({"code": c, "address": "TPS", "dpt": 280}));
+        assert_eq!(s, 201, "{v}");
+    }
+    app.kill(); // SIGKILL: no shutdown, no flush
+    let app = TestApp::spawn(db);
+    let (_, v) = app.get("/api/v1/elections/pemilu-2024/tps?region=35.77.01.1001", None);
+    assert_eq!(v["total"], 20);
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(20), "every acknowledged TPS is still there");
+    let o = common::cli(db, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
 on_both_engines!(
+    acknowledged_writes_survive_a_kill,
     regions_and_time_zones,
     elections_and_contests,
     tps_writes_check_input_login_role_and_scope,
