@@ -260,6 +260,13 @@ fn login_me_logout_and_lockout(db: &TestDb) {
     let (s, _) = app.get("/api/v1/me", None);
     assert_eq!(s, 401);
 
+    // A session past its expiry is refused.
+    let old = app.login("bawaslu.jombang", PW);
+    db.tamper("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z' WHERE expires_at > '2001'");
+    let (s, _) = app.get("/api/v1/me", Some(&old));
+    assert_eq!(s, 401, "an expired session no longer works");
+    let token = app.login("bawaslu.jombang", PW);
+
     let (s, _, _) = app.post_raw("/api/v1/auth/logout", Some(&token), &[], "");
     assert_eq!(s, 204);
     let (s, _) = app.get("/api/v1/me", Some(&token));

@@ -104,8 +104,8 @@ pub fn write_tps_csv<W: Write>(out: W, election: &ElectionDef, villages: &[Villa
     // TPS they are split into differs.
     let counts = tps_per_village(villages, target, VILLAGE_SALT);
     let salt: u64 = match election.kind {
-        ElectionKind::Pemilu => 2024_02_14,
-        ElectionKind::Pilkada => 2024_11_27,
+        ElectionKind::Pemilu => 20_240_214,
+        ElectionKind::Pilkada => 20_241_127,
     };
     let mean_dpt = DOMESTIC_DPT as f64 / national_tps_target(election.kind) as f64;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, out);

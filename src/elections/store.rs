@@ -219,11 +219,10 @@ pub fn export_tps_csv(conn: &mut Conn, election: &str, region: &str, out: Box<dy
             let lat: Option<f64> = r.get(3)?;
             let lon: Option<f64> = r.get(4)?;
             let fmt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            if failed.is_none() {
-                if let Err(e) = w.write_record([code, address, dpt.to_string(), fmt(lat), fmt(lon)]) {
+            if failed.is_none()
+                && let Err(e) = w.write_record([code, address, dpt.to_string(), fmt(lat), fmt(lon)]) {
                     failed = Some(e);
                 }
-            }
             n += 1;
             Ok(())
         },

@@ -122,11 +122,10 @@ pub struct CurrentUser {
 }
 
 pub fn request_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = v.strip_prefix("Bearer ") {
+    if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(t) = v.strip_prefix("Bearer ") {
             return Some(t.trim().to_string());
         }
-    }
     cookie(parts, SESSION_COOKIE)
 }
 

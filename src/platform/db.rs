@@ -593,24 +593,6 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_for_sqlite_outside_literals() {
-        assert_eq!(sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
-        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
-    }
-
-    #[test]
-    fn urls_select_the_engine() {
-        assert!(matches!(Target::parse("sqlite://x.db"), Ok(Target::Sqlite(p)) if p == "x.db"));
-        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
-        assert!(Target::parse("mysql://h/db").is_err());
-    }
-}
-
 /// Inserts many rows with multi-row statements of `CHUNK` rows. `head` is
 /// `INSERT INTO t (a, b, c)`; `tail` is appended to every statement (an ON CONFLICT clause).
 pub fn insert_rows<I>(conn: &mut Conn, head: &str, columns: usize, tail: &str, rows: I) -> Result<u64, DbError>
@@ -658,4 +640,22 @@ where
         changed += conn.execute(&statement(n), &params)?;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_sqlite_outside_literals() {
+        assert_eq!(sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
+        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
+    }
+
+    #[test]
+    fn urls_select_the_engine() {
+        assert!(matches!(Target::parse("sqlite://x.db"), Ok(Target::Sqlite(p)) if p == "x.db"));
+        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(Target::parse("mysql://h/db").is_err());
+    }
 }

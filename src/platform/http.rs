@@ -76,8 +76,8 @@ where
 {
     let (status, body, replayed) = db
         .write(move |c| {
-            if let Some(key) = &req.key {
-                if let Some(r) = c.query_opt(
+            if let Some(key) = &req.key
+                && let Some(r) = c.query_opt(
                     "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
                     params![req.principal.as_str(), key.as_str()],
                 )? {
@@ -93,7 +93,6 @@ where
                     let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
                     return Ok((u16::try_from(status).unwrap_or(200), body, true));
                 }
-            }
             let (status, body) = f(c)?;
             if let Some(key) = &req.key {
                 c.execute(

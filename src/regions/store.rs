@@ -191,7 +191,7 @@ pub fn children(conn: &mut Conn, parent: Option<&str>) -> Result<Vec<RegionSumma
 
 /// Case-insensitive name search; each hit carries its full path to tell namesakes apart.
 pub fn search(conn: &mut Conn, q: &str, limit: i64) -> Result<Vec<SearchHit>, DbError> {
-    let needle = q.trim().to_lowercase().replace('\\', "").replace('%', "").replace('_', "");
+    let needle = q.trim().to_lowercase().replace(['\\', '%', '_'], "");
     if needle.is_empty() {
         return Ok(Vec::new());
     }
