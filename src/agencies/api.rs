@@ -130,7 +130,7 @@ fn login_form(lang: Lang, error: Option<&str>) -> maud::Markup {
             button #login-submit type="submit" { (t(lang, "login.submit")) }
         }
     };
-    layout(Page { lang, title: t(lang, "login.title"), user: None, path: "/masuk" }, body)
+    layout(Page::new(lang, t(lang, "login.title"), None, "/masuk"), body)
 }
 
 pub async fn login_page(lang: Lang) -> maud::Markup {

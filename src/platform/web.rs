@@ -44,6 +44,10 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.login", "Masuk", "Log in"),
     ("nav.logout", "Keluar", "Log out"),
     ("nav.lang", "English", "Bahasa Indonesia"),
+    ("role.viewer", "Peninjau", "Viewer"),
+    ("role.operator", "Operator", "Operator"),
+    ("role.supervisor", "Penyelia", "Supervisor"),
+    ("role.admin", "Administrator", "Administrator"),
     ("region.indonesia", "Indonesia", "Indonesia"),
     ("region.code", "Kode", "Code"),
     ("region.name", "Nama", "Name"),
@@ -106,6 +110,14 @@ pub struct Page<'a> {
     pub user: Option<&'a User>,
     /// Where the language switch returns to.
     pub path: &'a str,
+    /// The search text to show in the header's search box.
+    pub query: &'a str,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(lang: Lang, title: &'a str, user: Option<&'a User>, path: &'a str) -> Page<'a> {
+        Page { lang, title, user, path, query: "" }
+    }
 }
 
 pub fn layout(page: Page<'_>, body: Markup) -> Markup {
@@ -125,11 +137,11 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     form action="/cari" method="get" role="search" {
-                        input type="search" name="q" placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
+                        input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
                     }
                     span.who {
                         @if let Some(u) = page.user {
-                            span #current-user { (u.username) " · " (u.unit.name) " · " (u.role.as_str()) }
+                            span #current-user { (u.username) " · " (u.unit.name) " · " (t(lang, &format!("role.{}", u.role.as_str()))) }
                             " "
                             form action="/keluar" method="post" style="display:inline" {
                                 button type="submit" { (t(lang, "nav.logout")) }

@@ -38,7 +38,7 @@ pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Resp
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!("page error: {err}");
     }
-    let page = Page { lang, title: "Sinergi", user: user.map(|u| &u.user), path: "/wilayah" };
+    let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
     (status, layout(page, html! { p.error { (message) } })).into_response()
 }
 
@@ -100,7 +100,7 @@ pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<C
         p.tools { a href={ "/wilayah/ID/unduh.csv?pemilu=" (election.id) } { (t(lang, "region.download")) } }
         (children_table(lang, &rows, election))
     };
-    let page = Page { lang, title: t(lang, "region.indonesia"), user: user.as_ref().map(|u| &u.user), path: "/wilayah" };
+    let page = Page::new(lang, t(lang, "region.indonesia"), user.as_ref().map(|u| &u.user), "/wilayah");
     layout(page, body).into_response()
 }
 
@@ -199,7 +199,7 @@ pub async fn region(
             (children_table(lang, &view.children, election))
         }
     };
-    let page = Page { lang, title: &r.name, user: user.as_ref().map(|u| &u.user), path: &path };
+    let page = Page::new(lang, &r.name, user.as_ref().map(|u| &u.user), &path);
     layout(page, body).into_response()
 }
 
@@ -281,6 +281,6 @@ pub async fn search(State(state): State<AppState>, lang: Lang, user: Option<Curr
         }
     };
     let path = format!("/cari?q={}", urlencode(&text));
-    let page = Page { lang, title: t(lang, "search.title"), user: user.as_ref().map(|u| &u.user), path: &path };
+    let page = Page { query: &text, ..Page::new(lang, t(lang, "search.title"), user.as_ref().map(|u| &u.user), &path) };
     layout(page, body).into_response()
 }

@@ -75,10 +75,15 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> R
 }
 
 impl Browser {
+    /// True when Chromium and chromedriver are installed.
+    pub fn available() -> bool {
+        Path::new(CHROMIUM).exists() && installed("chromedriver")
+    }
+
     /// Starts chromedriver and a headless Chromium session, or returns None (after saying
     /// so) when either is not installed.
     pub fn start() -> Option<Browser> {
-        if !Path::new(CHROMIUM).exists() || !installed("chromedriver") {
+        if !Browser::available() {
             eprintln!("skipped: chromium/chromedriver not installed");
             return None;
         }
