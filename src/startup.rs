@@ -22,6 +22,7 @@ use crate::{agencies, elections, platform, regions};
 pub struct AppState {
     pub db: Db,
     pub throttle: Arc<LoginThrottle>,
+    pub regions: Arc<regions::index::RegionIndex>,
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -115,7 +116,11 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
     println!("Sinergi listening on http://{addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let state = AppState { db, throttle: Arc::new(LoginThrottle::default()) };
+    let index = db
+        .read(|c| regions::index::RegionIndex::load(c))
+        .await
+        .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
+    let state = AppState { db, throttle: Arc::new(LoginThrottle::default()), regions: Arc::new(index) };
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 

@@ -101,10 +101,11 @@ pub async fn list_tps(State(state): State<AppState>, Path(id): Path<String>, Que
     };
     let r = region.clone();
     let after = q.after.clone();
+    let index = state.regions.clone();
     let (items, total) = state
         .db
         .read(move |c| {
-            if r != NATIONAL && regions::store::get(c, &r)?.is_none() {
+            if r != NATIONAL && index.get(&r).is_none() {
                 return Err(AppError::not_found(format!("no region {r}")));
             }
             let items = store::list_tps(c, election.id, &r, after.as_deref(), limit)?;
@@ -133,15 +134,13 @@ pub async fn get_tps(State(state): State<AppState>, Path((id, code)): Path<(Stri
     let election = election_or_404(&id)?;
     let code = TpsCode::parse(&code).map_err(|m| AppError::invalid("code", m))?;
     let c = code.as_str().to_string();
-    let (tps, path) = state
+    let tps = state
         .db
         .read(move |conn| {
-            let tps = store::get_tps(conn, election.id, &c)?
-                .ok_or_else(|| AppError::not_found(format!("no TPS {c} in {}", election.id)))?;
-            let path = regions::store::path(conn, tps.village.as_str())?;
-            Ok::<_, AppError>((tps, path))
+            store::get_tps(conn, election.id, &c)?.ok_or_else(|| AppError::not_found(format!("no TPS {c} in {}", election.id)))
         })
         .await?;
+    let path = state.regions.path(&tps.village);
     Ok(Json(TpsDetail { election: election.id, contests: contest_views(&election.contests_at(&tps.code)), tps, path }))
 }
 

@@ -406,7 +406,7 @@ impl Target {
                 // before it is acknowledged.
                 c.execute_batch(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
-                     PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456;",
+                     PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
                 )?;
                 c.set_prepared_statement_cache_capacity(128);
                 Ok(Conn::Sqlite(c))
@@ -560,14 +560,23 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
             }
             continue;
         }
+        // A job alone needs no savepoint: when it fails, the whole transaction is rolled back.
+        // This keeps a large job (an import) from paying for a savepoint journal.
+        let alone = jobs.len() == 1;
+        let mut roll_back_all = false;
         for job in jobs {
-            if let Err(e) = conn.batch("SAVEPOINT job") {
-                let msg = format!("savepoint failed: {e}");
-                replies.push(Box::new(move |_| tracing::error!("{msg}")));
-                continue;
+            if !alone {
+                if let Err(e) = conn.batch("SAVEPOINT job") {
+                    // The job is dropped unrun; its caller sees an error.
+                    tracing::error!("savepoint failed: {e}");
+                    continue;
+                }
             }
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
-            match outcome {
+            match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))) {
+                Ok((keep, reply)) if alone => {
+                    roll_back_all = !keep;
+                    replies.push(reply);
+                }
                 Ok((keep, reply)) => {
                     let end = if keep { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job" };
                     if let Err(e) = conn.batch(end) {
@@ -579,14 +588,25 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
                 }
                 Err(_) => {
                     tracing::error!("a write job panicked; it was rolled back");
-                    let _ = conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+                    if alone {
+                        roll_back_all = true;
+                    } else {
+                        let _ = conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+                    }
                 }
             }
         }
-        let commit = conn.batch("COMMIT").map_err(|e| e.to_string());
-        if commit.is_err() {
+        let commit = if roll_back_all {
+            // The failed job's reply carries its own error.
             let _ = conn.batch("ROLLBACK");
-        }
+            Ok(())
+        } else {
+            let c = conn.batch("COMMIT").map_err(|e| e.to_string());
+            if c.is_err() {
+                let _ = conn.batch("ROLLBACK");
+            }
+            c
+        };
         for reply in replies {
             reply(commit.clone());
         }

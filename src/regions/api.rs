@@ -43,7 +43,7 @@ pub async fn list_regions(State(state): State<AppState>, Query(q): Query<RegionQ
             if text.chars().count() > 100 {
                 return Err(AppError::invalid("q", "search text is longer than 100 characters"));
             }
-            state.db.read(move |c| store::search(c, &text, limit)).await?.into_iter().map(RegionItem::Hit).collect()
+            state.regions.search(&text, limit as usize).into_iter().map(RegionItem::Hit).collect()
         }
         _ => state.db.read(|c| store::children(c, None)).await?.into_iter().map(RegionItem::Region).collect(),
     };
@@ -61,9 +61,10 @@ pub fn parse_code(code: &str) -> Result<RegionCode, AppError> {
 pub async fn get_region(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
     let c = code.as_str().to_string();
+    let index = state.regions.clone();
     state
         .db
-        .read(move |conn| store::detail(conn, &c))
+        .read(move |conn| store::detail(conn, &index, &c))
         .await?
         .map(Json)
         .ok_or_else(|| AppError::not_found(format!("no region {}", code.as_str())))
@@ -82,10 +83,11 @@ pub struct Children {
 pub async fn region_children(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Children>, AppError> {
     let code = parse_code(&code)?.as_str().to_string();
     let c = code.clone();
+    let index = state.regions.clone();
     let items = state
         .db
         .read(move |conn| {
-            if store::get(conn, &c)?.is_none() {
+            if index.get(&c).is_none() {
                 return Err(AppError::not_found(format!("no region {c}")));
             }
             Ok(store::children(conn, Some(&c))?)

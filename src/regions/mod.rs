@@ -3,6 +3,7 @@
 //! the binary (data/regions, ODbL) and is loaded on first start.
 
 pub mod api;
+pub mod index;
 pub mod pages;
 pub mod store;
 

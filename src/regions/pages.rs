@@ -113,10 +113,11 @@ struct RegionView {
 async fn load(state: &AppState, code: &str, election: &'static ElectionDef, after: Option<String>) -> Result<RegionView, AppError> {
     let code = RegionCode::parse(code).map_err(|m| AppError::invalid("code", m))?;
     let c = code.as_str().to_string();
+    let index = state.regions.clone();
     state
         .db
         .read(move |conn| {
-            let detail = store::detail(conn, &c)?.ok_or_else(|| AppError::not_found(format!("no region {c}")))?;
+            let detail = store::detail(conn, &index, &c)?.ok_or_else(|| AppError::not_found(format!("no region {c}")))?;
             let (children, tps) = if detail.region.level == Level::Village {
                 (Vec::new(), elections::store::list_tps(conn, election.id, &c, after.as_deref(), TPS_PAGE)?)
             } else {
@@ -257,10 +258,7 @@ pub struct SearchQuery {
 pub async fn search(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<SearchQuery>) -> Response {
     let text: String = q.q.unwrap_or_default().chars().take(100).collect();
     let needle = text.clone();
-    let hits: Vec<SearchHit> = match state.db.read(move |c| store::search(c, &needle, 100)).await {
-        Ok(h) => h,
-        Err(e) => return error_page(lang, user.as_ref(), AppError::from(e)),
-    };
+    let hits: Vec<SearchHit> = state.regions.search(&needle, 100);
     let body = html! {
         h1 { (t(lang, "search.title")) ": " (text) }
         @if hits.is_empty() {

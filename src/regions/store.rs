@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Level, display_name, lineage, time_zone};
+use super::{Level, display_name, time_zone};
 use crate::params;
 use crate::platform::audit::{self, Actor, Change};
 use crate::platform::db::{Conn, DbError, Row, Value, insert_rows};
@@ -151,27 +151,20 @@ pub fn get(conn: &mut Conn, code: &str) -> Result<Option<RegionSummary>, DbError
         .transpose()
 }
 
-/// The region itself and its ancestors, province first.
-pub fn path(conn: &mut Conn, code: &str) -> Result<Vec<PathItem>, DbError> {
-    let codes = lineage(code);
-    let mut items = Vec::with_capacity(codes.len());
-    for c in codes {
-        if let Some(r) = conn.query_opt("SELECT code, name FROM regions WHERE code = $1", params![c])? {
-            items.push(PathItem { code: r.get(0)?, name: r.get(1)? });
-        }
-    }
-    Ok(items)
-}
-
-pub fn detail(conn: &mut Conn, code: &str) -> Result<Option<RegionDetail>, DbError> {
-    let Some(region) = get(conn, code)? else { return Ok(None) };
-    let path = path(conn, code)?;
+pub fn detail(conn: &mut Conn, index: &super::index::RegionIndex, code: &str) -> Result<Option<RegionDetail>, DbError> {
+    let Some(region) = index.get(code).cloned() else { return Ok(None) };
+    let path = index.path(code);
     let mut tps_count = std::collections::BTreeMap::new();
     let mut dpt_total = std::collections::BTreeMap::new();
-    for r in conn.query("SELECT election_id, tps_count, dpt_total FROM tps_stats WHERE region_code = $1", params![code])? {
-        let e: String = r.get(0)?;
-        tps_count.insert(e.clone(), r.get(1)?);
-        dpt_total.insert(e, r.get(2)?);
+    // One primary-key lookup per election: the statistics are keyed election first.
+    for e in crate::elections::ELECTIONS {
+        if let Some(r) = conn.query_opt(
+            "SELECT tps_count, dpt_total FROM tps_stats WHERE election_id = $1 AND region_code = $2",
+            params![e.id, code],
+        )? {
+            tps_count.insert(e.id.to_string(), r.get(0)?);
+            dpt_total.insert(e.id.to_string(), r.get(1)?);
+        }
     }
     let h = region.timezone.utc_offset_hours();
     Ok(Some(RegionDetail { utc_offset: format!("+{h:02}:00"), region, path, tps_count, dpt_total }))
@@ -187,29 +180,6 @@ pub fn children(conn: &mut Conn, parent: Option<&str>) -> Result<Vec<RegionSumma
         None => conn.query(&format!("SELECT {SUMMARY_COLS} FROM regions WHERE parent_code IS NULL ORDER BY code"), &[])?,
     };
     rows.iter().map(summary).collect()
-}
-
-/// Case-insensitive name search; each hit carries its full path to tell namesakes apart.
-pub fn search(conn: &mut Conn, q: &str, limit: i64) -> Result<Vec<SearchHit>, DbError> {
-    let needle = q.trim().to_lowercase().replace(['\\', '%', '_'], "");
-    if needle.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = conn.query(
-        &format!(
-            "SELECT {SUMMARY_COLS} FROM regions WHERE name_lower LIKE $1
-             ORDER BY CASE WHEN name_lower = $2 THEN 0 ELSE 1 END, length(code), code LIMIT $3"
-        ),
-        params![format!("%{needle}%"), needle.as_str(), limit],
-    )?;
-    let mut hits = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let region = summary(r)?;
-        let path = path(conn, &region.code)?;
-        let path_text = path.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" › ");
-        hits.push(SearchHit { region, path, path_text });
-    }
-    Ok(hits)
 }
 
 /// Every village code, for validating TPS codes in bulk without a query per row.
