@@ -228,11 +228,12 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             match result {
                 Ok(r) => {
                     println!(
-                        "imported {} TPS into {} ({} new, {} updated) in {:.2} s; sha256 {}",
+                        "imported {} TPS into {} ({} new, {} updated, {} unchanged) in {:.2} s; sha256 {}",
                         r.rows,
                         election.id,
                         r.created,
                         r.updated,
+                        r.unchanged,
                         started.elapsed().as_secs_f64(),
                         r.sha256
                     );

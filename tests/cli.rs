@@ -20,7 +20,7 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     let file = write(db, "tps.csv", good);
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (3 new, 0 updated)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (3 new, 0 updated, 0 unchanged)"), "{}", stdout(&o));
 
     let app = TestApp::spawn(db);
     let (_, t) = app.get("/api/v1/elections/pemilu-2024/tps/35.76.02.1008.002", None);
@@ -36,7 +36,7 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     let corrected = good.replace(",120,", ",125,");
     let file = write(db, "tps-corrected.csv", &corrected);
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
-    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (0 new, 3 updated)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (0 new, 1 updated, 2 unchanged)"), "{}", stdout(&o));
     assert_eq!(db.scalar("SELECT dpt FROM tps WHERE code = '35.76.02.1008.003'"), 125);
     assert_eq!(db.scalar("SELECT dpt_total FROM tps_stats WHERE region_code = '35.76' AND election_id = 'pemilu-2024'"), 675);
 
@@ -100,7 +100,7 @@ fn export_round_trips_through_import(db: &TestDb) {
     let text = std::fs::read_to_string(&out).expect("export file");
     assert_eq!(text, "code,address,dpt,lat,lon\n35.17.01.2001.001,\"Jl. A, 1\",500,-7.6,112.2\n35.17.01.2001.002,B,550,,\n");
     let o = cli(db, &["import", "tps", "--election", "pilkada-2024", &out.display().to_string()], None);
-    assert!(stdout(&o).contains("(0 new, 2 updated)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("(0 new, 0 updated, 2 unchanged)"), "{}", stdout(&o));
 }
 
 fn users_are_added_with_clear_refusals(db: &TestDb) {

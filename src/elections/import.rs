@@ -1,6 +1,6 @@
 //! `sinergi import tps`: a CSV of TPS (`code,address,dpt,lat,lon`, RFC 4180) imported all or
-//! nothing in one transaction. A TPS that exists is updated, so re-importing a corrected file
-//! is the normal workflow. Memory stays flat whatever the file's size: rows stream into
+//! nothing in one transaction. A TPS that exists is updated (an identical row is left alone),
+//! so re-importing a corrected file is the normal workflow. Memory stays flat whatever the file's size: rows stream into
 //! multi-row upserts, villages are checked against the registry's sorted codes, and repeats
 //! within the file are caught by a fixed bitmap of (village, TPS number).
 
@@ -10,7 +10,6 @@ use indicatif::ProgressBar;
 use sha2::{Digest, Sha256};
 
 use super::{ElectionDef, TpsInput};
-use crate::params;
 use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Value, insert_rows};
@@ -27,6 +26,8 @@ pub struct ImportReport {
     pub rows: u64,
     pub created: u64,
     pub updated: u64,
+    /// Rows identical to what was stored: left untouched.
+    pub unchanged: u64,
     pub sha256: String,
 }
 
@@ -125,10 +126,12 @@ pub fn import_tps<R: Read>(
         return Err(ImportError::Lines { errors, bad_lines: 1 });
     }
 
-    let before: i64 = conn.query_one("SELECT COUNT(*) FROM tps WHERE election_id = $1", params![election.id])?.get(0)?;
+    let (before, _) = super::store::stats(conn, election.id, crate::regions::NATIONAL)?;
     let now = crate::platform::clock::now_rfc3339();
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(BATCH);
     let mut rows = 0u64;
+    // Rows the upserts inserted or changed; an identical row is skipped by the engine.
+    let mut changed = 0u64;
     let mut record = csv::StringRecord::new();
     let upsert = |conn: &mut Conn, batch: &mut Vec<Vec<Value>>| {
         insert_rows(
@@ -136,7 +139,9 @@ pub fn import_tps<R: Read>(
             "INSERT INTO tps (election_id, code, village_code, address, dpt, lat, lon, updated_at)",
             8,
             "ON CONFLICT (election_id, code) DO UPDATE SET address = excluded.address, dpt = excluded.dpt,
-             lat = excluded.lat, lon = excluded.lon, updated_at = excluded.updated_at",
+             lat = excluded.lat, lon = excluded.lon, updated_at = excluded.updated_at
+             WHERE tps.address IS DISTINCT FROM excluded.address OR tps.dpt IS DISTINCT FROM excluded.dpt
+                OR tps.lat IS DISTINCT FROM excluded.lat OR tps.lon IS DISTINCT FROM excluded.lon",
             batch.drain(..),
         )
     };
@@ -196,19 +201,20 @@ pub fn import_tps<R: Read>(
             Value::from(now.as_str()),
         ]);
         if batch.len() == BATCH {
-            upsert(conn, &mut batch)?;
+            changed += upsert(conn, &mut batch)?;
         }
     }
     if !errors.is_empty() {
         bar.abandon();
         return Err(ImportError::Lines { errors, bad_lines });
     }
-    upsert(conn, &mut batch)?;
+    changed += upsert(conn, &mut batch)?;
     super::store::rebuild_stats(conn, election.id)?;
-    let after: i64 = conn.query_one("SELECT COUNT(*) FROM tps WHERE election_id = $1", params![election.id])?.get(0)?;
+    let (after, _) = super::store::stats(conn, election.id, crate::regions::NATIONAL)?;
     let created = u64::try_from(after - before).unwrap_or(0);
     let sha256 = hex::encode(csv.into_inner().hash.finalize());
-    let report = ImportReport { rows, created, updated: rows - created, sha256 };
+    let updated = changed.saturating_sub(created);
+    let report = ImportReport { rows, created, updated, unchanged: rows - created - updated, sha256 };
     audit::record(
         conn,
         &permit.actor,
@@ -217,7 +223,7 @@ pub fn import_tps<R: Read>(
             entity_type: "election",
             entity_id: election.id,
             region: None,
-            detail: serde_json::json!({"file": source_name, "sha256": report.sha256, "rows": rows, "created": report.created, "updated": report.updated}),
+            detail: serde_json::json!({"file": source_name, "sha256": report.sha256, "rows": rows, "created": report.created, "updated": report.updated, "unchanged": report.unchanged}),
         },
     )?;
     bar.finish_and_clear();
