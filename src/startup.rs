@@ -117,7 +117,7 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let index = db
-        .read(|c| regions::index::RegionIndex::load(c))
+        .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
     let state = AppState { db, throttle: Arc::new(LoginThrottle::default()), regions: Arc::new(index) };

@@ -161,24 +161,35 @@ pub fn upsert_tps(conn: &mut Conn, permit: &Permit, election: &ElectionDef, tps:
     Ok((record, before.is_none()))
 }
 
-/// Recomputes an election's statistics from its TPS: the engine sums per village, the
-/// villages are rolled up here; memory follows the number of regions, not of TPS.
+/// Recomputes an election's statistics from its TPS in one pass in key order (no sort,
+/// so no sorter memory); memory follows the number of regions, not of TPS.
 pub fn rebuild_stats(conn: &mut Conn, election: &str) -> Result<(), DbError> {
     let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    conn.for_each(
-        "SELECT village_code, COUNT(*), CAST(SUM(dpt) AS BIGINT) FROM tps WHERE election_id = $1 GROUP BY village_code",
-        params![election],
-        |r| {
-            let village: String = r.get(0)?;
-            let (n, dpt): (i64, i64) = (r.get(1)?, r.get(2)?);
-            for region in lineage(&village).into_iter().chain(std::iter::once(NATIONAL)) {
-                let t = totals.entry(region.to_string()).or_default();
-                t.0 += n;
-                t.1 += dpt;
-            }
-            Ok(())
-        },
-    )?;
+    let mut village = String::new();
+    let mut acc = (0i64, 0i64);
+    let flush = |totals: &mut BTreeMap<String, (i64, i64)>, village: &str, acc: (i64, i64)| {
+        if village.is_empty() {
+            return;
+        }
+        for region in lineage(village).into_iter().chain(std::iter::once(NATIONAL)) {
+            let t = totals.entry(region.to_string()).or_default();
+            t.0 += acc.0;
+            t.1 += acc.1;
+        }
+    };
+    conn.for_each("SELECT village_code, dpt FROM tps WHERE election_id = $1 ORDER BY code", params![election], |r| {
+        let v: String = r.get(0)?;
+        let dpt: i64 = r.get(1)?;
+        if v != village {
+            flush(&mut totals, &village, acc);
+            village = v;
+            acc = (0, 0);
+        }
+        acc.0 += 1;
+        acc.1 += dpt;
+        Ok(())
+    })?;
+    flush(&mut totals, &village, acc);
     conn.execute("DELETE FROM tps_stats WHERE election_id = $1", params![election])?;
     insert_rows(
         conn,

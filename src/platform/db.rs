@@ -565,13 +565,12 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
         let alone = jobs.len() == 1;
         let mut roll_back_all = false;
         for job in jobs {
-            if !alone {
-                if let Err(e) = conn.batch("SAVEPOINT job") {
+            if !alone
+                && let Err(e) = conn.batch("SAVEPOINT job") {
                     // The job is dropped unrun; its caller sees an error.
                     tracing::error!("savepoint failed: {e}");
                     continue;
                 }
-            }
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))) {
                 Ok((keep, reply)) if alone => {
                     roll_back_all = !keep;

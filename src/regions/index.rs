@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::store::{PathItem, RegionSummary, SearchHit};
-use super::{Level, lineage, time_zone};
+use super::lineage;
 use crate::platform::db::{Conn, DbError};
 
 struct Entry {
@@ -16,29 +16,30 @@ struct Entry {
 pub struct RegionIndex {
     entries: Vec<Entry>,
     by_code: HashMap<String, usize>,
+    /// Every lower-case name, one per line: one substring scan over 1.5 MB beats 91,000
+    /// separate ones.
+    names: String,
+    /// Where each entry's name starts in `names`.
+    starts: Vec<usize>,
 }
 
 impl RegionIndex {
     pub fn load(conn: &mut Conn) -> Result<RegionIndex, DbError> {
         let mut entries = Vec::with_capacity(92_000);
-        conn.for_each("SELECT code, name, level, parent_code, child_count, name_lower FROM regions ORDER BY code", &[], |r| {
-            let code: String = r.get(0)?;
-            let level: String = r.get(2)?;
-            entries.push(Entry {
-                summary: RegionSummary {
-                    timezone: time_zone(&code).unwrap_or(super::TimeZone::Wib),
-                    name: r.get(1)?,
-                    level: Level::parse(&level).ok_or_else(|| DbError::Other(format!("bad level {level}")))?,
-                    parent: r.get(3)?,
-                    children_count: r.get(4)?,
-                    code,
-                },
-                lower: r.get(5)?,
-            });
+        let sql = format!("SELECT {}, name_lower FROM regions ORDER BY code", super::store::SUMMARY_COLS);
+        conn.for_each(&sql, &[], |r| {
+            entries.push(Entry { summary: super::store::summary(&r)?, lower: r.get(5)? });
             Ok(())
         })?;
         let by_code = entries.iter().enumerate().map(|(i, e)| (e.summary.code.clone(), i)).collect();
-        Ok(RegionIndex { entries, by_code })
+        let mut names = String::with_capacity(entries.iter().map(|e| e.lower.len() + 1).sum());
+        let mut starts = Vec::with_capacity(entries.len());
+        for e in &entries {
+            starts.push(names.len());
+            names.push_str(&e.lower);
+            names.push('\n');
+        }
+        Ok(RegionIndex { entries, by_code, names, starts })
     }
 
     pub fn get(&self, code: &str) -> Option<&RegionSummary> {
@@ -56,11 +57,18 @@ impl RegionIndex {
 
     /// Case-insensitive substring search: exact names first, then higher levels, then code.
     pub fn search(&self, q: &str, limit: usize) -> Vec<SearchHit> {
-        let needle = q.trim().to_lowercase();
+        let needle = q.trim().to_lowercase().replace('\n', " ");
         if needle.is_empty() {
             return Vec::new();
         }
-        let mut found: Vec<&Entry> = self.entries.iter().filter(|e| e.lower.contains(&needle)).collect();
+        let mut found: Vec<&Entry> = Vec::new();
+        for (at, _) in self.names.match_indices(needle.as_str()) {
+            let i = self.starts.partition_point(|&s| s <= at) - 1;
+            // A name holding the needle twice is found twice; keep it once.
+            if found.last().is_none_or(|last| !std::ptr::eq(*last, &self.entries[i])) {
+                found.push(&self.entries[i]);
+            }
+        }
         found.sort_by_key(|e| (e.lower != needle, e.summary.code.len(), e.summary.code.as_str()));
         found
             .into_iter()

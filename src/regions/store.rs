@@ -129,9 +129,9 @@ pub struct SearchHit {
     pub path_text: String,
 }
 
-const SUMMARY_COLS: &str = "code, name, level, parent_code, child_count";
+pub(super) const SUMMARY_COLS: &str = "code, name, level, parent_code, child_count";
 
-fn summary(r: &Row) -> Result<RegionSummary, DbError> {
+pub(super) fn summary(r: &Row) -> Result<RegionSummary, DbError> {
     let code: String = r.get(0)?;
     let level: String = r.get(2)?;
     Ok(RegionSummary {
