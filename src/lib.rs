@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod cli;
 pub mod demo;
 pub mod elections;
+pub mod logistics;
 pub mod platform;
 pub mod regions;
 pub mod startup;

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, elections, platform, regions};
+use crate::{agencies, elections, logistics, platform, regions};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -35,6 +35,7 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
     db.write(|c| {
         regions::store::ensure_loaded(c)?;
         elections::store::ensure_builtin(c)?;
+        logistics::store::ensure_builtin(c)?;
         Ok::<_, DbError>(())
     })
     .await?;
@@ -92,6 +93,19 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(elections::api::list_tps, elections::api::put_tps))
         .routes(routes!(elections::api::get_tps))
         .routes(routes!(platform::audit::list_audit))
+        .routes(routes!(platform::alerts::list_alerts))
+        .routes(routes!(platform::alerts::ack_alert))
+        .routes(routes!(logistics::api::list_items))
+        .routes(routes!(logistics::api::update_item))
+        .routes(routes!(logistics::api::requirements))
+        .routes(routes!(logistics::api::stock))
+        .routes(routes!(logistics::api::receipt))
+        .routes(routes!(logistics::api::list_shipments, logistics::api::plan_shipment))
+        .routes(routes!(logistics::api::get_shipment))
+        .routes(routes!(logistics::api::dispatch))
+        .routes(routes!(logistics::api::receive))
+        .routes(routes!(logistics::api::sign))
+        .routes(routes!(logistics::api::readiness))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))

@@ -9,11 +9,18 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("migrations/postgres/0001_registry.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("migrations/postgres/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        sqlite: include_str!("migrations/sqlite/0002_logistics.sql"),
+        postgres: include_str!("migrations/postgres/0002_logistics.sql"),
+    },
+];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {
     let backend = conn.backend();

@@ -1,6 +1,7 @@
 //! Shared machinery: storage, migrations, audit chain, authentication and authorisation,
 //! errors, HTTP helpers and the web layout. Domain modules use these; none repeats them.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod clock;

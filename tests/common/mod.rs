@@ -147,9 +147,15 @@ impl TestApp {
 
     /// Starts `sinergi serve` on a free port and waits until it listens.
     pub fn spawn_with(db: &TestDb, extra: &[&str]) -> TestApp {
+        Self::spawn_env(db, extra, &[])
+    }
+
+    /// Like `spawn_with`, with extra environment (e.g. `SINERGI_CLOCK`).
+    pub fn spawn_env(db: &TestDb, extra: &[&str], env: &[(&str, &str)]) -> TestApp {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .env("SINERGI_DB", db.url())
             .env("SINERGI_LOG", "warn")
             .current_dir(db.dir())
@@ -220,6 +226,17 @@ impl TestApp {
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
         let (s, v, _) = self.post_raw(path, token, &[], &body.to_string());
         (s, v)
+    }
+
+    pub fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = self.agent.put(&self.url(path)).header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.send(body.to_string()).expect("PUT");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub fn login(&self, username: &str, password: &str) -> String {

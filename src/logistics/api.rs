@@ -1,0 +1,389 @@
+//! Logistics API: the catalogue, requirements, warehouse receipts, shipments and their
+//! handovers, readiness.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::shipments::{self, PlanInput, ReceiveInput, Shipment, SignAs};
+use super::store::{self, Readiness};
+use super::{ItemRule, days_before};
+use crate::agencies::{AgencyKind, Role};
+use crate::elections::api::election_or_404;
+use crate::elections::{ElectionDef, TpsCode};
+use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::error::{AppError, ErrorBody};
+use crate::platform::http::{WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::regions::{Level, NATIONAL, RegionCode};
+use crate::startup::AppState;
+
+const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "manage logistics" };
+const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: "edit the logistics catalogue" };
+
+fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A region or TPS code of the query string, or the nation.
+fn region_param(state: &AppState, region: Option<&str>) -> Result<String, AppError> {
+    match region {
+        None | Some(NATIONAL) => Ok(NATIONAL.to_string()),
+        Some(r) if TpsCode::parse(r).is_ok() => Ok(r.to_string()),
+        Some(r) => {
+            let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
+            state.regions.get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
+            Ok(code.as_str().to_string())
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemList {
+    items: Vec<ItemRule>,
+}
+
+/// The item catalogue of an election, with each rule's basis, quantity and legal source.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/items", tag = "logistik", params(("id" = String, Path)),
+    responses((status = 200, body = ItemList), (status = 404, body = ErrorBody)))]
+pub async fn list_items(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ItemList>, AppError> {
+    let e = election_or_404(&id)?;
+    Ok(Json(ItemList { items: state.db.read(move |c| store::rules(c, e.id)).await? }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ItemUpdate {
+    name: Option<String>,
+    qty: Option<i64>,
+    reserve_bp: Option<i64>,
+    source: Option<String>,
+}
+
+/// Edits one rule of the catalogue (national KPU administrators).
+#[utoipa::path(put, path = "/api/v1/elections/{id}/logistics/items/{key}", tag = "logistik",
+    params(("id" = String, Path), ("key" = String, Path)), request_body = ItemUpdate,
+    responses((status = 200, body = ItemRule), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update_item(
+    State(state): State<AppState>,
+    Path((id, key)): Path<(String, String)>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let upd: ItemUpdate = parse_json(&body)?;
+    if upd.qty.is_some_and(|q| !(0..=100_000).contains(&q)) {
+        return Err(AppError::invalid("qty", "quantity must be 0 to 100000"));
+    }
+    if upd.reserve_bp.is_some_and(|b| !(0..=5_000).contains(&b)) {
+        return Err(AppError::invalid("reserve_bp", "reserve must be 0 to 5000 basis points (0–50 %)"));
+    }
+    let permit = authorize(&user.user, CATALOGUE, NATIONAL)?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "PUT", &format!("/api/v1/elections/{id}/logistics/items/{key}"), &body)?;
+    idempotent_write(&state.db, req, move |c| {
+        let rules = store::rules(c, e.id)?;
+        let mut rule = rules.into_iter().find(|r| r.key == key).ok_or_else(|| AppError::not_found(format!("no item {key}")))?;
+        let before = to_json(&rule)?;
+        if let Some(n) = upd.name.filter(|n| !n.trim().is_empty()) {
+            rule.name = n.trim().to_string();
+        }
+        rule.qty = upd.qty.unwrap_or(rule.qty);
+        rule.reserve_bp = upd.reserve_bp.unwrap_or(rule.reserve_bp);
+        if let Some(s) = upd.source.filter(|s| !s.trim().is_empty()) {
+            rule.source = s.trim().to_string();
+        }
+        c.execute(
+            "UPDATE logistics_items SET name = $1, qty = $2, reserve_bp = $3, source = $4 WHERE election_id = $5 AND key = $6",
+            crate::params![rule.name.as_str(), rule.qty, rule.reserve_bp, rule.source.as_str(), e.id, rule.key.as_str()],
+        )?;
+        crate::platform::audit::record(
+            c,
+            &permit.actor,
+            crate::platform::audit::Change {
+                action: "logistics.item.update",
+                entity_type: "logistics_item",
+                entity_id: &format!("{}/{}", e.id, rule.key),
+                region: None,
+                detail: serde_json::json!({"before": before, "after": to_json(&rule)?}),
+            },
+        )?;
+        Ok((StatusCode::OK, to_json(&rule)?))
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RegionQuery {
+    /// A region code, a TPS code, or `ID` for the nation (default).
+    region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemQtyView {
+    item: String,
+    qty: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Requirements {
+    region: String,
+    tps_count: i64,
+    items: Vec<ItemQtyView>,
+}
+
+/// What the TPS of a region (or one TPS) need, summed per item.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/requirements", tag = "logistik", params(("id" = String, Path), RegionQuery),
+    responses((status = 200, body = Requirements), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn requirements(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<RegionQuery>) -> Result<Json<Requirements>, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_param(&state, q.region.as_deref())?;
+    let r = region.clone();
+    let (tps_count, items) = state.db.read(move |c| store::requirements(c, e, &r)).await?;
+    Ok(Json(Requirements { region, tps_count, items: items.into_iter().map(|(item, qty)| ItemQtyView { item, qty }).collect() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StockLine {
+    item: String,
+    good: i64,
+    damaged: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Stock {
+    location: String,
+    items: Vec<StockLine>,
+}
+
+/// Stock held at one location (a regency warehouse, PPK, PPS or TPS).
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/stock", tag = "logistik", params(("id" = String, Path), RegionQuery),
+    responses((status = 200, body = Stock), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn stock(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<RegionQuery>) -> Result<Json<Stock>, AppError> {
+    let e = election_or_404(&id)?;
+    let location = region_param(&state, q.region.as_deref())?;
+    let l = location.clone();
+    let lines = state.db.read(move |c| store::stock_at(c, e.id, &l)).await?;
+    Ok(Json(Stock { location, items: lines.into_iter().map(|(item, (good, damaged))| StockLine { item, good, damaged }).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReceiptInput {
+    /// The regency (KPU kab/kota) whose warehouse received the goods.
+    region: String,
+    item: String,
+    /// Received, damaged ones included.
+    qty: i64,
+    #[serde(default)]
+    damaged: i64,
+}
+
+/// Records goods arriving at a regency warehouse (from the printer, or damaged in sorting).
+#[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/receipts", tag = "logistik", params(("id" = String, Path)),
+    request_body = ReceiptInput,
+    responses((status = 201, body = StockLine), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let input: ReceiptInput = parse_json(&body)?;
+    let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
+    if code.level() != Level::Regency || state.regions.get(code.as_str()).is_none() {
+        return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
+    }
+    if input.qty < 1 {
+        return Err(AppError::invalid("qty", "quantity must be at least 1"));
+    }
+    if input.damaged < 0 || input.damaged > input.qty {
+        return Err(AppError::invalid("damaged", format!("damaged must be 0 to {}", input.qty)));
+    }
+    let permit = authorize(&user.user, KPU_LOGISTICS, code.as_str())?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/receipts"), &body)?;
+    idempotent_write(&state.db, req, move |c| {
+        if !store::rules(c, e.id)?.iter().any(|r| r.key == input.item) {
+            return Err(AppError::invalid("item", format!("unknown item {:?}", input.item)));
+        }
+        store::add_stock(c, e.id, &input.region, &input.item, input.qty - input.damaged, input.damaged)?;
+        crate::platform::audit::record(
+            c,
+            &permit.actor,
+            crate::platform::audit::Change {
+                action: "logistics.receipt",
+                entity_type: "stock",
+                entity_id: &format!("{}/{}/{}", e.id, input.region, input.item),
+                region: Some(&input.region),
+                detail: serde_json::json!({"qty": input.qty, "damaged": input.damaged}),
+            },
+        )?;
+        let (good, damaged) = store::stock_at(c, e.id, &input.region)?.get(&input.item).copied().unwrap_or((0, 0));
+        Ok((StatusCode::CREATED, to_json(&serde_json::json!({"item": input.item, "good": good, "damaged": damaged}))?))
+    })
+    .await
+}
+
+/// Checks that `to` lies directly below `from` (a child region) or is a TPS within it;
+/// returns the destination's level (None for a TPS).
+fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppError> {
+    let f = RegionCode::parse(from).map_err(|m| AppError::invalid("from", m))?;
+    if state.regions.get(f.as_str()).is_none() {
+        return Err(AppError::invalid("from", format!("region {from} does not exist")));
+    }
+    if !matches!(f.level(), Level::Regency | Level::District | Level::Village) {
+        return Err(AppError::invalid("from", "goods leave a regency warehouse, a PPK (district) or a PPS (village)"));
+    }
+    if TpsCode::parse(to).is_ok() {
+        if !crate::regions::within(from, to) {
+            return Err(AppError::invalid("to", format!("TPS {to} is not within {from}")));
+        }
+        return Ok(None);
+    }
+    let t = RegionCode::parse(to).map_err(|m| AppError::invalid("to", m))?;
+    match state.regions.get(t.as_str()) {
+        Some(r) if r.parent.as_deref() == Some(from) => Ok(Some(r.level)),
+        Some(_) => Err(AppError::invalid("to", format!("{to} is not directly below {from}"))),
+        None => Err(AppError::invalid("to", format!("region {to} does not exist"))),
+    }
+}
+
+/// End of the arrival day (H-n) in the destination's local time, as UTC RFC 3339.
+pub fn due_at(election: &ElectionDef, to: &str, level: Option<Level>) -> Result<String, AppError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(election.voting_day, &fmt).map_err(|e| AppError::Internal(e.to_string()))?;
+    let day = day - time::Duration::days(days_before(level));
+    let tz = crate::regions::time_zone(to).unwrap_or(crate::regions::TimeZone::Wib);
+    let end = day.with_hms(23, 59, 59).map_err(|e| AppError::Internal(e.to_string()))?.assume_offset(tz.offset());
+    Ok(crate::platform::clock::rfc3339(end))
+}
+
+/// Plans a shipment from a region to a child region or a TPS beneath it (KPU, scope over `from`).
+#[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/shipments", tag = "logistik", params(("id" = String, Path)),
+    request_body = PlanInput,
+    responses((status = 201, body = Shipment), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let input: PlanInput = parse_json(&body)?;
+    let level = route(&state, &input.from, &input.to)?;
+    let permit = authorize(&user.user, KPU_LOGISTICS, &input.from)?;
+    let due = due_at(e, &input.to, level)?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments"), &body)?;
+    idempotent_write(&state.db, req, move |c| {
+        if level.is_none() && crate::elections::store::get_tps(c, e.id, &input.to)?.is_none() {
+            return Err(AppError::invalid("to", format!("no TPS {} in {}", input.to, e.id)));
+        }
+        let s = shipments::plan(c, &permit, e, &input, &due)?;
+        Ok((StatusCode::CREATED, to_json(&s)?))
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ShipmentQuery {
+    /// Shipments from or to anywhere within this region (default: the nation).
+    region: Option<String>,
+    /// direncanakan, dikirim or diterima.
+    status: Option<String>,
+    /// Cursor: the `next` of the previous page.
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShipmentList {
+    items: Vec<Shipment>,
+    next: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/shipments", tag = "logistik", params(("id" = String, Path), ShipmentQuery),
+    responses((status = 200, body = ShipmentList), (status = 422, body = ErrorBody)))]
+pub async fn list_shipments(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ShipmentQuery>) -> Result<Json<ShipmentList>, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_param(&state, q.region.as_deref())?;
+    if let Some(s) = q.status.as_deref()
+        && ![shipments::PLANNED, shipments::DISPATCHED, shipments::RECEIVED].contains(&s) {
+            return Err(AppError::invalid("status", "status is one of direncanakan, dikirim, diterima"));
+        }
+    let limit = page_limit(q.limit)?;
+    let items = state.db.read(move |c| shipments::list(c, e.id, &region, q.status.as_deref(), q.before, limit)).await?;
+    let next = if items.len() as i64 == limit { items.last().map(|s| s.id) } else { None };
+    Ok(Json(ShipmentList { items, next }))
+}
+
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/shipments/{sid}", tag = "logistik",
+    params(("id" = String, Path), ("sid" = i64, Path)),
+    responses((status = 200, body = Shipment), (status = 404, body = ErrorBody)))]
+pub async fn get_shipment(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>) -> Result<Json<Shipment>, AppError> {
+    let e = election_or_404(&id)?;
+    state.db.read(move |c| shipments::get(c, e.id, sid)).await?.map(Json).ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))
+}
+
+async fn shipment_or_404(state: &AppState, e: &'static ElectionDef, sid: i64) -> Result<Shipment, AppError> {
+    state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))
+}
+
+/// Marks a planned shipment as on its way (KPU, scope over `from`).
+#[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/shipments/{sid}/dispatch", tag = "logistik",
+    params(("id" = String, Path), ("sid" = i64, Path)),
+    responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let s = shipment_or_404(&state, e, sid).await?;
+    let permit = authorize(&user.user, KPU_LOGISTICS, &s.from)?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/dispatch"), b"")?;
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid)?)?))).await
+}
+
+/// Records what arrived (KPU, scope over `to`); discrepancies raise an alert.
+#[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/shipments/{sid}/receive", tag = "logistik",
+    params(("id" = String, Path), ("sid" = i64, Path)), request_body = ReceiveInput,
+    responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let input: ReceiveInput = parse_json(&body)?;
+    let s = shipment_or_404(&state, e, sid).await?;
+    let permit = authorize(&user.user, KPU_LOGISTICS, &s.to)?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/receive"), &body)?;
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input)?)?))).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SignInput {
+    #[serde(rename = "as")]
+    role: SignAs,
+}
+
+/// Co-signs the handover: sender and receiver from KPU, supervisor from Bawaslu, escort from
+/// Polri; the sender's scope must cover `from`, the others' `to`.
+#[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/shipments/{sid}/sign", tag = "logistik",
+    params(("id" = String, Path), ("sid" = i64, Path)), request_body = SignInput,
+    responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let input: SignInput = parse_json(&body)?;
+    let s = shipment_or_404(&state, e, sid).await?;
+    let agencies: &'static [AgencyKind] = match input.role {
+        SignAs::Sender | SignAs::Receiver => &[AgencyKind::Kpu],
+        SignAs::Supervisor => &[AgencyKind::Bawaslu],
+        SignAs::Escort => &[AgencyKind::Polri],
+    };
+    let rule = Rule { min_role: Role::Operator, agencies, action: "sign this handover in that capacity" };
+    let scope = if input.role == SignAs::Sender { &s.from } else { &s.to };
+    let permit = authorize(&user.user, rule, scope)?;
+    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/sign"), &body)?;
+    let signer = user.user.clone();
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role)?)?))).await
+}
+
+/// Which TPS have everything they need, undamaged, and which do not.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/readiness", tag = "logistik", params(("id" = String, Path), RegionQuery),
+    responses((status = 200, body = Readiness), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn readiness(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<RegionQuery>) -> Result<Json<Readiness>, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_param(&state, q.region.as_deref())?;
+    Ok(Json(state.db.read(move |c| store::readiness(c, e, &region)).await?))
+}

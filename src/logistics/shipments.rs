@@ -1,0 +1,417 @@
+//! Shipments down the tiers: planned (stock leaves the sender), dispatched, received (stock
+//! arrives, discrepancies flagged and alerted), each handover co-signed by sender, receiver,
+//! the Bawaslu supervisor and the police escort.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::store::{add_stock, rules, stock_at};
+use crate::agencies::AgencyKind;
+use crate::agencies::store::User;
+use crate::elections::ElectionDef;
+use crate::params;
+use crate::platform::alerts::{self, NewAlert, Severity};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
+use crate::platform::db::{Conn, DbError, Row};
+use crate::platform::error::AppError;
+
+pub const PLANNED: &str = "direncanakan";
+pub const DISPATCHED: &str = "dikirim";
+pub const RECEIVED: &str = "diterima";
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ItemQty {
+    pub item: String,
+    pub qty: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PlanInput {
+    /// Region holding the goods: a regency warehouse, a PPK (district) or a PPS (village).
+    pub from: String,
+    /// A direct child region of `from`, or a TPS beneath it.
+    pub to: String,
+    pub items: Vec<ItemQty>,
+    #[serde(default)]
+    pub seals: Vec<String>,
+    #[serde(default)]
+    pub vehicle: String,
+    #[serde(default)]
+    pub driver: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReceivedItem {
+    pub item: String,
+    /// How many arrived, damaged ones included.
+    pub qty: i64,
+    /// Of those, how many are damaged.
+    #[serde(default)]
+    pub damaged: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReceiveInput {
+    pub items: Vec<ReceivedItem>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignAs {
+    Sender,
+    Receiver,
+    Supervisor,
+    Escort,
+}
+
+impl SignAs {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignAs::Sender => "sender",
+            SignAs::Receiver => "receiver",
+            SignAs::Supervisor => "supervisor",
+            SignAs::Escort => "escort",
+        }
+    }
+    /// The agency line that signs in this capacity.
+    pub fn agency(self) -> AgencyKind {
+        match self {
+            SignAs::Sender | SignAs::Receiver => AgencyKind::Kpu,
+            SignAs::Supervisor => AgencyKind::Bawaslu,
+            SignAs::Escort => AgencyKind::Polri,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShipmentItem {
+    pub item: String,
+    pub sent: i64,
+    pub received: Option<i64>,
+    pub damaged: Option<i64>,
+    /// received − sent, once received.
+    pub difference: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Signature {
+    #[serde(rename = "as")]
+    pub role: String,
+    pub username: String,
+    pub unit: String,
+    pub agency: String,
+    pub signed_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Shipment {
+    pub id: i64,
+    pub election: String,
+    pub from: String,
+    pub to: String,
+    /// direncanakan, dikirim or diterima.
+    pub status: String,
+    pub seals: Vec<String>,
+    pub vehicle: String,
+    pub driver: String,
+    /// When it must have arrived (end of H-1 for a TPS, H-7 for a PPS, H-14 for a PPK, local time).
+    pub due_at: String,
+    pub planned_at: String,
+    pub planned_by: String,
+    pub dispatched_at: Option<String>,
+    pub received_at: Option<String>,
+    pub note: String,
+    pub items: Vec<ShipmentItem>,
+    pub signatures: Vec<Signature>,
+    /// short, excess, damaged, late.
+    pub flags: Vec<String>,
+}
+
+/// The discrepancies of a received shipment.
+pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>) -> Vec<String> {
+    let mut f = Vec::new();
+    if items.iter().any(|i| i.received.is_some_and(|r| r < i.sent)) {
+        f.push("short".to_string());
+    }
+    if items.iter().any(|i| i.received.is_some_and(|r| r > i.sent)) {
+        f.push("excess".to_string());
+    }
+    if items.iter().any(|i| i.damaged.is_some_and(|d| d > 0)) {
+        f.push("damaged".to_string());
+    }
+    if received_at.is_some_and(|r| r > due_at) {
+        f.push("late".to_string());
+    }
+    f
+}
+
+const COLS: &str = "id, election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, dispatched_at, received_at, note";
+
+fn from_row(r: &Row) -> Result<Shipment, DbError> {
+    let seals: String = r.get(5)?;
+    Ok(Shipment {
+        id: r.get(0)?,
+        election: r.get(1)?,
+        from: r.get(2)?,
+        to: r.get(3)?,
+        status: r.get(4)?,
+        seals: serde_json::from_str(&seals).unwrap_or_default(),
+        vehicle: r.get(6)?,
+        driver: r.get(7)?,
+        due_at: r.get(8)?,
+        planned_at: r.get(9)?,
+        planned_by: r.get(10)?,
+        dispatched_at: r.get(11)?,
+        received_at: r.get(12)?,
+        note: r.get(13)?,
+        items: Vec::new(),
+        signatures: Vec::new(),
+        flags: Vec::new(),
+    })
+}
+
+pub fn get(conn: &mut Conn, election: &str, id: i64) -> Result<Option<Shipment>, DbError> {
+    let Some(r) = conn.query_opt(&format!("SELECT {COLS} FROM logistics_shipments WHERE id = $1 AND election_id = $2"), params![id, election])? else {
+        return Ok(None);
+    };
+    let mut s = from_row(&r)?;
+    for r in conn.query("SELECT item, sent, received, damaged FROM logistics_shipment_items WHERE shipment_id = $1 ORDER BY item", params![id])? {
+        let (sent, received): (i64, Option<i64>) = (r.get(1)?, r.get(2)?);
+        s.items.push(ShipmentItem { item: r.get(0)?, sent, received, damaged: r.get(3)?, difference: received.map(|x| x - sent) });
+    }
+    for r in conn.query(
+        "SELECT role, username, unit_name, agency, signed_at FROM logistics_signatures WHERE shipment_id = $1 ORDER BY signed_at, role",
+        params![id],
+    )? {
+        s.signatures.push(Signature { role: r.get(0)?, username: r.get(1)?, unit: r.get(2)?, agency: r.get(3)?, signed_at: r.get(4)? });
+    }
+    s.flags = flags(&s.items, &s.due_at, s.received_at.as_deref());
+    Ok(Some(s))
+}
+
+/// Shipments from or to anywhere within `region`, newest first, optionally by status.
+pub fn list(conn: &mut Conn, election: &str, region: &str, status: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<Shipment>, DbError> {
+    let (lo, hi) = super::store::tps_range(region);
+    let ids: Vec<i64> = conn
+        .query(
+            "SELECT id FROM logistics_shipments WHERE election_id = $1
+               AND ((from_code >= $2 AND from_code < $3) OR from_code = $4 OR (to_code >= $2 AND to_code < $3) OR to_code = $4)
+               AND ($5 = '' OR status = $5) AND id < $6
+             ORDER BY id DESC LIMIT $7",
+            params![election, lo, hi, region, status.unwrap_or(""), before.unwrap_or(i64::MAX), limit],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(s) = get(conn, election, id)? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// Plans a shipment: the goods leave the sender's stock at once, so that nothing is promised twice.
+pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &PlanInput, due_at: &str) -> Result<Shipment, AppError> {
+    let catalogue = rules(conn, election.id)?;
+    let on_hand = stock_at(conn, election.id, &input.from)?;
+    let mut seen = std::collections::HashSet::new();
+    if input.items.is_empty() {
+        return Err(AppError::invalid("items", "a shipment needs at least one item"));
+    }
+    for (i, it) in input.items.iter().enumerate() {
+        if !catalogue.iter().any(|r| r.key == it.item) {
+            return Err(AppError::invalid(format!("items[{i}].item"), format!("unknown item {:?}", it.item)));
+        }
+        if !seen.insert(it.item.as_str()) {
+            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
+        }
+        if it.qty < 1 {
+            return Err(AppError::invalid(format!("items[{i}].qty"), "quantity must be at least 1"));
+        }
+        let have = on_hand.get(&it.item).map_or(0, |(good, _)| *good);
+        if it.qty > have {
+            return Err(AppError::invalid(
+                format!("items[{i}].qty"),
+                format!("only {have} {} on hand at {}; cannot send {}", it.item, input.from, it.qty),
+            ));
+        }
+    }
+    let now = crate::platform::clock::now_rfc3339();
+    let id: i64 = conn
+        .query_one(
+            "INSERT INTO logistics_shipments (election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '') RETURNING id",
+            params![
+                election.id,
+                input.from.as_str(),
+                input.to.as_str(),
+                PLANNED,
+                serde_json::to_string(&input.seals).unwrap_or_else(|_| "[]".into()),
+                input.vehicle.trim(),
+                input.driver.trim(),
+                due_at,
+                now.as_str(),
+                permit.actor.username.as_str()
+            ],
+        )?
+        .get(0)?;
+    for it in &input.items {
+        conn.execute("INSERT INTO logistics_shipment_items (shipment_id, item, sent) VALUES ($1, $2, $3)", params![id, it.item.as_str(), it.qty])?;
+        add_stock(conn, election.id, &input.from, &it.item, -it.qty, 0)?;
+    }
+    let items: Vec<serde_json::Value> = input.items.iter().map(|i| serde_json::json!({"item": i.item, "qty": i.qty})).collect();
+    audit::record(
+        conn,
+        &permit.actor,
+        Change {
+            action: "shipment.plan",
+            entity_type: "shipment",
+            entity_id: &id.to_string(),
+            region: Some(&input.to),
+            detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": items, "seals": input.seals}),
+        },
+    )?;
+    get(conn, election.id, id)?.ok_or_else(|| AppError::Internal("shipment vanished".into()))
+}
+
+fn load_for_update(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment, AppError> {
+    get(conn, election, id)?.ok_or_else(|| AppError::not_found(format!("no shipment {id}")))
+}
+
+pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64) -> Result<Shipment, AppError> {
+    let s = load_for_update(conn, election, id)?;
+    if s.status != PLANNED {
+        return Err(AppError::Conflict(format!("shipment {id} is {}, not {PLANNED}: it cannot be dispatched", s.status)));
+    }
+    let now = crate::platform::clock::now_rfc3339();
+    conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, now, id])?;
+    audit::record(
+        conn,
+        &permit.actor,
+        Change { action: "shipment.dispatch", entity_type: "shipment", entity_id: &id.to_string(), region: Some(&s.to), detail: serde_json::json!({}) },
+    )?;
+    load_for_update(conn, election, id)
+}
+
+pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput) -> Result<Shipment, AppError> {
+    let s = load_for_update(conn, election, id)?;
+    if s.status != DISPATCHED {
+        return Err(AppError::Conflict(format!("shipment {id} is {}, not {DISPATCHED}: it cannot be received", s.status)));
+    }
+    for (i, it) in input.items.iter().enumerate() {
+        if !s.items.iter().any(|x| x.item == it.item) {
+            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} was not in this shipment", it.item)));
+        }
+        if input.items[..i].iter().any(|x| x.item == it.item) {
+            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
+        }
+        if it.qty < 0 || it.damaged < 0 {
+            return Err(AppError::invalid(format!("items[{i}].qty"), "quantities cannot be negative"));
+        }
+        if it.damaged > it.qty {
+            return Err(AppError::invalid(format!("items[{i}].damaged"), format!("{} damaged of {} received", it.damaged, it.qty)));
+        }
+    }
+    if let Some(missing) = s.items.iter().find(|x| !input.items.iter().any(|i| i.item == x.item)) {
+        return Err(AppError::invalid("items", format!("say how many {} arrived (0 if none)", missing.item)));
+    }
+    let now = crate::platform::clock::now_rfc3339();
+    for it in &input.items {
+        conn.execute(
+            "UPDATE logistics_shipment_items SET received = $1, damaged = $2 WHERE shipment_id = $3 AND item = $4",
+            params![it.qty, it.damaged, id, it.item.as_str()],
+        )?;
+        add_stock(conn, election, &s.to, &it.item, it.qty - it.damaged, it.damaged)?;
+    }
+    conn.execute(
+        "UPDATE logistics_shipments SET status = $1, received_at = $2, note = $3 WHERE id = $4",
+        params![RECEIVED, now.as_str(), input.note.trim(), id],
+    )?;
+    let received = load_for_update(conn, election, id)?;
+    audit::record(
+        conn,
+        &permit.actor,
+        Change {
+            action: "shipment.receive",
+            entity_type: "shipment",
+            entity_id: &id.to_string(),
+            region: Some(&s.to),
+            detail: serde_json::json!({"items": received.items.iter().map(|i| serde_json::json!({"item": i.item, "sent": i.sent, "received": i.received, "damaged": i.damaged})).collect::<Vec<_>>(), "flags": received.flags}),
+        },
+    )?;
+    if !received.flags.is_empty() {
+        let severity = if received.flags.iter().any(|f| f == "short" || f == "damaged") { Severity::Critical } else { Severity::Warning };
+        let details: Vec<String> = received
+            .items
+            .iter()
+            .filter(|i| i.difference.is_some_and(|d| d != 0) || i.damaged.is_some_and(|d| d > 0))
+            .map(|i| format!("{}: kirim {}, terima {}, rusak {}", i.item, i.sent, i.received.unwrap_or(0), i.damaged.unwrap_or(0)))
+            .collect();
+        alerts::raise(
+            conn,
+            NewAlert {
+                kind: "logistik.selisih",
+                region: &s.to,
+                severity,
+                entity_type: "shipment",
+                entity_id: &id.to_string(),
+                message: format!("Pengiriman {id} {} → {}: {} ({})", s.from, s.to, received.flags.join(", "), details.join("; ")),
+                agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri],
+            },
+        )?;
+    }
+    Ok(received)
+}
+
+pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs) -> Result<Shipment, AppError> {
+    let s = load_for_update(conn, election, id)?;
+    let allowed = match role {
+        SignAs::Receiver => s.status == RECEIVED,
+        _ => s.status == DISPATCHED || s.status == RECEIVED,
+    };
+    if !allowed {
+        return Err(AppError::Conflict(format!("shipment {id} is {}: the {} cannot sign yet", s.status, role.as_str())));
+    }
+    if s.signatures.iter().any(|g| g.role == role.as_str()) {
+        return Err(AppError::Conflict(format!("the {} has already signed shipment {id}", role.as_str())));
+    }
+    conn.execute(
+        "INSERT INTO logistics_signatures (shipment_id, role, username, unit_name, agency, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        params![id, role.as_str(), user.username.as_str(), user.unit.name.as_str(), user.unit.agency.as_str(), crate::platform::clock::now_rfc3339()],
+    )?;
+    audit::record(
+        conn,
+        &permit.actor,
+        Change {
+            action: "shipment.sign",
+            entity_type: "shipment",
+            entity_id: &id.to_string(),
+            region: Some(&s.to),
+            detail: serde_json::json!({"as": role.as_str(), "unit": user.unit.name}),
+        },
+    )?;
+    load_for_update(conn, election, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(sent: i64, received: Option<i64>, damaged: Option<i64>) -> ShipmentItem {
+        ShipmentItem { item: "x".into(), sent, received, damaged, difference: received.map(|r| r - sent) }
+    }
+
+    #[test]
+    fn discrepancies_are_flagged() {
+        let due = "2024-11-26T16:59:59Z";
+        assert!(flags(&[item(10, None, None)], due, None).is_empty(), "nothing to say before receipt");
+        assert!(flags(&[item(10, Some(10), Some(0))], due, Some("2024-11-25T01:00:00Z")).is_empty());
+        assert_eq!(flags(&[item(10, Some(8), Some(0))], due, Some("2024-11-25T01:00:00Z")), ["short"]);
+        assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z")), ["excess", "damaged", "late"]);
+    }
+}

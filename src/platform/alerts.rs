@@ -1,0 +1,201 @@
+//! Alerts, shared by every module: something an agency must see at once (a box arriving short,
+//! a report nearing its deadline). An alert belongs to a region and names the agencies that
+//! must see it; a user sees the alerts of their agency within their scope, and each unit
+//! acknowledges for itself.
+
+use serde::Serialize;
+
+use super::audit::{self, Change};
+use super::db::{Conn, DbError, Row};
+use super::error::AppError;
+use crate::agencies::AgencyKind;
+use crate::agencies::store::User;
+use crate::params;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+    fn parse(s: &str) -> Severity {
+        match s {
+            "critical" => Severity::Critical,
+            "warning" => Severity::Warning,
+            _ => Severity::Info,
+        }
+    }
+}
+
+pub struct NewAlert<'a> {
+    pub kind: &'a str,
+    pub region: &'a str,
+    pub severity: Severity,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub message: String,
+    pub agencies: &'a [AgencyKind],
+}
+
+/// Raises an alert inside the caller's transaction (it is part of the change that caused it).
+pub fn raise(conn: &mut Conn, a: NewAlert<'_>) -> Result<i64, DbError> {
+    let agencies: Vec<&str> = a.agencies.iter().map(|k| k.as_str()).collect();
+    conn.query_one(
+        "INSERT INTO alerts (kind, region_code, severity, entity_type, entity_id, message, agencies, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        params![
+            a.kind,
+            a.region,
+            a.severity.as_str(),
+            a.entity_type,
+            a.entity_id,
+            a.message,
+            format!(",{},", agencies.join(",")),
+            super::clock::now_rfc3339()
+        ],
+    )?
+    .get(0)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Alert {
+    pub id: i64,
+    pub kind: String,
+    pub region: String,
+    pub severity: Severity,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub message: String,
+    pub agencies: Vec<String>,
+    pub created_at: String,
+    /// When the caller's unit acknowledged it, if it did.
+    pub acknowledged_at: Option<String>,
+}
+
+fn from_row(r: &Row) -> Result<Alert, DbError> {
+    let agencies: String = r.get(7)?;
+    let severity: String = r.get(3)?;
+    Ok(Alert {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        region: r.get(2)?,
+        severity: Severity::parse(&severity),
+        entity_type: r.get(4)?,
+        entity_id: r.get(5)?,
+        message: r.get(6)?,
+        agencies: agencies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        created_at: r.get(8)?,
+        acknowledged_at: r.get(9)?,
+    })
+}
+
+/// The user's alerts: their agency is named and the alert's region lies within their scope.
+pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: i64) -> Result<Vec<Alert>, DbError> {
+    let (lo, hi) = if user.unit.region == crate::regions::NATIONAL {
+        (String::new(), "~".to_string())
+    } else {
+        crate::regions::scope_range(&user.unit.region)
+    };
+    let rows = conn.query(
+        "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at
+         FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.unit_id = $1
+         WHERE ((a.region_code >= $2 AND a.region_code < $3) OR a.region_code = $4)
+           AND a.agencies LIKE $5 AND ($6 = 0 OR k.acked_at IS NULL)
+         ORDER BY a.id DESC LIMIT $7",
+        params![
+            user.unit.id,
+            lo,
+            hi,
+            user.unit.region.as_str(),
+            format!("%,{},%", user.unit.agency.as_str()),
+            i64::from(unacknowledged_only),
+            limit
+        ],
+    )?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Acknowledges an alert for the user's unit; an alert the user cannot see is 404.
+pub fn acknowledge(conn: &mut Conn, user: &User, id: i64) -> Result<(), AppError> {
+    let Some(r) = conn.query_opt("SELECT region_code, agencies FROM alerts WHERE id = $1", params![id])? else {
+        return Err(AppError::not_found(format!("no alert {id}")));
+    };
+    let (region, agencies): (String, String) = (r.get(0)?, r.get(1)?);
+    let agency = format!(",{},", user.unit.agency.as_str());
+    if !crate::regions::within(&user.unit.region, &region) || !agencies.contains(&agency) {
+        return Err(AppError::not_found(format!("no alert {id}")));
+    }
+    let done = conn.query_opt("SELECT acked_at FROM alert_acks WHERE alert_id = $1 AND unit_id = $2", params![id, user.unit.id])?;
+    if done.is_some() {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT INTO alert_acks (alert_id, unit_id, acked_at, acked_by) VALUES ($1, $2, $3, $4)",
+        params![id, user.unit.id, super::clock::now_rfc3339(), user.username.as_str()],
+    )?;
+    audit::record(
+        conn,
+        &user.actor(),
+        Change {
+            action: "alert.acknowledge",
+            entity_type: "alert",
+            entity_id: &id.to_string(),
+            region: Some(&region),
+            detail: serde_json::json!({"unit": user.unit.name}),
+        },
+    )?;
+    Ok(())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AlertList {
+    items: Vec<Alert>,
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct AlertQuery {
+    /// Only alerts the caller's unit has not acknowledged.
+    unacknowledged: Option<bool>,
+    /// How many (1–500, default 100), newest first.
+    limit: Option<i64>,
+}
+
+/// The caller's alerts: their agency, their region scope.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
+    responses((status = 200, body = AlertList), (status = 401, body = super::error::ErrorBody)), security(("bearer" = [])))]
+pub async fn list_alerts(
+    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    user: super::auth::CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<AlertQuery>,
+) -> Result<axum::Json<AlertList>, AppError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
+    }
+    let only_open = q.unacknowledged.unwrap_or(false);
+    let items = state.db.read(move |c| for_user(c, &user.user, only_open, limit)).await?;
+    Ok(axum::Json(AlertList { items }))
+}
+
+/// Acknowledges an alert for the caller's unit.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn ack_alert(
+    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    user: super::auth::CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<axum::http::StatusCode, AppError> {
+    state.db.write(move |c| acknowledge(c, &user.user, id)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
