@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(logistics::api::receive))
         .routes(routes!(logistics::api::sign))
         .routes(routes!(logistics::api::readiness))
+        .routes(routes!(logistics::pages::berita_acara))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/wilayah/{code}/unduh.csv", get(regions::pages::children_csv))
         .route("/wilayah/{code}/tps.csv", get(regions::pages::tps_csv))
         .route("/cari", get(regions::pages::search))
+        .route("/verifikasi/{token}", get(logistics::pages::verify))
         .fallback(not_found)
         .with_state(state)
 }

@@ -214,6 +214,29 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     let (s, _, _) = app.post_raw(&format!("/api/v1/alerts/{id}/ack"), Some(&t["kpu.jombang"]), &[], "");
     assert_eq!(s, 404, "an alert outside scope does not exist for that user");
 
+    // The berita acara, its QR code's page, and what happens when the record is altered.
+    let (s, ctype, pdf) = app.get_text(&format!("{path}/berita-acara.pdf"), None);
+    assert_eq!(s, 401, "the document is for logged-in users: {ctype}");
+    let pdf = app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("BERITA ACARA SERAH TERIMA LOGISTIK"));
+    assert!(text.contains("Magersari") && text.contains("Kota Mojokerto"));
+    assert!(text.contains("KPU-35.76-0001") && text.contains("W 1234 XY"));
+    assert!(text.contains("Selisih: kurang, rusak"));
+    assert!(text.contains("Panwaslu") || text.contains("Bawaslu Kota Mojokerto"), "the supervisor's unit is printed");
+    let verification = full["verification"].as_str().expect("verification path").to_string();
+    assert!(text.contains(&verification), "the QR code's address is printed beside it");
+    let (s, _, page) = app.get_text(&verification, None);
+    assert_eq!(s, 200);
+    assert!(page.contains("ASLI"), "{page}");
+    assert!(page.contains("Bawaslu Kota Mojokerto"));
+    db.tamper(&format!("UPDATE logistics_shipment_items SET received = received + 2 WHERE shipment_id = {sid} AND item = 'surat_suara:gubernur'"));
+    let (_, _, page) = app.get_text(&verification, None);
+    assert!(page.contains("TIDAK COCOK"), "an altered record is called out");
+    let (s, _, _) = app.get_text("/verifikasi/00ff00ff", None);
+    assert_eq!(s, 404);
+
     let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), None);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     let (_, none) = app.get(&format!("{E}/shipments?region=35.17"), None);

@@ -124,6 +124,10 @@ pub struct Shipment {
     pub dispatched_at: Option<String>,
     pub received_at: Option<String>,
     pub note: String,
+    /// Path of the public page that confirms the record (printed as a QR code).
+    pub verification: String,
+    /// SHA-256 of the record as the application last wrote it.
+    pub record_hash: String,
     pub items: Vec<ShipmentItem>,
     pub signatures: Vec<Signature>,
     /// short, excess, damaged, late.
@@ -148,7 +152,7 @@ pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>) ->
     f
 }
 
-const COLS: &str = "id, election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, dispatched_at, received_at, note";
+const COLS: &str = "id, election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, dispatched_at, received_at, note, verify_token, record_hash";
 
 fn from_row(r: &Row) -> Result<Shipment, DbError> {
     let seals: String = r.get(5)?;
@@ -167,6 +171,8 @@ fn from_row(r: &Row) -> Result<Shipment, DbError> {
         dispatched_at: r.get(11)?,
         received_at: r.get(12)?,
         note: r.get(13)?,
+        verification: format!("/verifikasi/{}", r.get::<String>(14)?),
+        record_hash: r.get(15)?,
         items: Vec::new(),
         signatures: Vec::new(),
         flags: Vec::new(),
@@ -177,7 +183,42 @@ pub fn get(conn: &mut Conn, election: &str, id: i64) -> Result<Option<Shipment>,
     let Some(r) = conn.query_opt(&format!("SELECT {COLS} FROM logistics_shipments WHERE id = $1 AND election_id = $2"), params![id, election])? else {
         return Ok(None);
     };
-    let mut s = from_row(&r)?;
+    complete(conn, from_row(&r)?).map(Some)
+}
+
+/// The shipment printed with this verification token, and whether the stored record still
+/// matches the hash the application wrote.
+pub fn by_token(conn: &mut Conn, token: &str) -> Result<Option<(Shipment, bool)>, DbError> {
+    let Some(r) = conn.query_opt(&format!("SELECT {COLS} FROM logistics_shipments WHERE verify_token = $1"), params![token])? else {
+        return Ok(None);
+    };
+    let s = complete(conn, from_row(&r)?)?;
+    let intact = digest(&s) == s.record_hash;
+    Ok(Some((s, intact)))
+}
+
+/// SHA-256 over every stored fact of the record (not the derived flags).
+pub fn digest(s: &Shipment) -> String {
+    use sha2::{Digest, Sha256};
+    let items: Vec<_> = s.items.iter().map(|i| (&i.item, i.sent, i.received, i.damaged)).collect();
+    let sigs: Vec<_> = s.signatures.iter().map(|g| (&g.role, &g.username, &g.unit, &g.agency, &g.signed_at)).collect();
+    let canonical = serde_json::json!([
+        s.id, s.election, s.from, s.to, s.status, s.seals, s.vehicle, s.driver, s.due_at, s.planned_at,
+        s.planned_by, s.dispatched_at, s.received_at, s.note, s.verification, items, sigs
+    ]);
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+/// Stores the record's hash after a change made through the application.
+fn seal(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment, AppError> {
+    let mut s = load_for_update(conn, election, id)?;
+    s.record_hash = digest(&s);
+    conn.execute("UPDATE logistics_shipments SET record_hash = $1 WHERE id = $2", params![s.record_hash.as_str(), id])?;
+    Ok(s)
+}
+
+fn complete(conn: &mut Conn, mut s: Shipment) -> Result<Shipment, DbError> {
+    let id = s.id;
     for r in conn.query("SELECT item, sent, received, damaged FROM logistics_shipment_items WHERE shipment_id = $1 ORDER BY item", params![id])? {
         let (sent, received): (i64, Option<i64>) = (r.get(1)?, r.get(2)?);
         s.items.push(ShipmentItem { item: r.get(0)?, sent, received, damaged: r.get(3)?, difference: received.map(|x| x - sent) });
@@ -189,7 +230,7 @@ pub fn get(conn: &mut Conn, election: &str, id: i64) -> Result<Option<Shipment>,
         s.signatures.push(Signature { role: r.get(0)?, username: r.get(1)?, unit: r.get(2)?, agency: r.get(3)?, signed_at: r.get(4)? });
     }
     s.flags = flags(&s.items, &s.due_at, s.received_at.as_deref());
-    Ok(Some(s))
+    Ok(s)
 }
 
 /// Shipments from or to anywhere within `region`, newest first, optionally by status.
@@ -244,8 +285,8 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
     let now = crate::platform::clock::now_rfc3339();
     let id: i64 = conn
         .query_one(
-            "INSERT INTO logistics_shipments (election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, note)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '') RETURNING id",
+            "INSERT INTO logistics_shipments (election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, note, verify_token)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11) RETURNING id",
             params![
                 election.id,
                 input.from.as_str(),
@@ -256,7 +297,8 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
                 input.driver.trim(),
                 due_at,
                 now.as_str(),
-                permit.actor.username.as_str()
+                permit.actor.username.as_str(),
+                crate::platform::auth::random_hex(16)?
             ],
         )?
         .get(0)?;
@@ -276,7 +318,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
             detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": items, "seals": input.seals}),
         },
     )?;
-    get(conn, election.id, id)?.ok_or_else(|| AppError::Internal("shipment vanished".into()))
+    seal(conn, election.id, id)
 }
 
 fn load_for_update(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment, AppError> {
@@ -295,7 +337,7 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64) -> Re
         &permit.actor,
         Change { action: "shipment.dispatch", entity_type: "shipment", entity_id: &id.to_string(), region: Some(&s.to), detail: serde_json::json!({}) },
     )?;
-    load_for_update(conn, election, id)
+    seal(conn, election, id)
 }
 
 pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput) -> Result<Shipment, AppError> {
@@ -332,7 +374,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
         "UPDATE logistics_shipments SET status = $1, received_at = $2, note = $3 WHERE id = $4",
         params![RECEIVED, now.as_str(), input.note.trim(), id],
     )?;
-    let received = load_for_update(conn, election, id)?;
+    let received = seal(conn, election, id)?;
     audit::record(
         conn,
         &permit.actor,
@@ -395,7 +437,7 @@ pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i
             detail: serde_json::json!({"as": role.as_str(), "unit": user.unit.name}),
         },
     )?;
-    load_for_update(conn, election, id)
+    seal(conn, election, id)
 }
 
 #[cfg(test)]

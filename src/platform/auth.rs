@@ -54,7 +54,12 @@ pub fn check_password_strength(password: &str) -> Result<(), AppError> {
 }
 
 pub fn new_token() -> Result<String, AppError> {
-    let mut t = [0u8; 32];
+    random_hex(32)
+}
+
+/// `bytes` random bytes as hex.
+pub fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut t = vec![0u8; bytes];
     getrandom::fill(&mut t).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(t))
 }

@@ -204,6 +204,13 @@ impl TestApp {
         (status, ctype, resp.body_mut().read_to_string().unwrap_or_default())
     }
 
+    /// GET with a bearer token, returning the raw bytes (PDF, spreadsheets).
+    pub fn get_bytes(&self, path: &str, token: &str) -> Vec<u8> {
+        let mut resp = self.agent.get(&self.url(path)).header("Authorization", &format!("Bearer {token}")).call().expect("GET");
+        assert_eq!(resp.status().as_u16(), 200, "GET {path}");
+        resp.body_mut().read_to_vec().expect("body")
+    }
+
     pub fn post_raw(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: &str) -> (u16, Value, Vec<(String, String)>) {
         let mut req = self.agent.post(&self.url(path)).header("Content-Type", "application/json");
         if let Some(t) = token {

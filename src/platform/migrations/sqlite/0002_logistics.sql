@@ -35,7 +35,11 @@ CREATE TABLE logistics_shipments (
     planned_by    TEXT NOT NULL,
     dispatched_at TEXT,
     received_at   TEXT,
-    note          TEXT NOT NULL DEFAULT ''
+    note          TEXT NOT NULL DEFAULT '',
+    -- Printed on the berita acara as a QR code: opens the public verification page.
+    verify_token  TEXT NOT NULL UNIQUE,
+    -- SHA-256 of the record as last written by the application.
+    record_hash   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX logistics_shipments_to ON logistics_shipments (election_id, to_code);
 CREATE INDEX logistics_shipments_from ON logistics_shipments (election_id, from_code);

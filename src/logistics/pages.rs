@@ -1,0 +1,210 @@
+//! Printed and public faces of a shipment: the berita acara serah terima (PDF, with a QR code)
+//! and the public page that QR code opens, which says whether the record is unchanged.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use super::shipments::{self, Shipment};
+use crate::elections::api::election_or_404;
+use crate::platform::auth::CurrentUser;
+use crate::platform::error::AppError;
+use crate::platform::pdf::Page as PdfPage;
+use crate::platform::web::{Lang, Page, layout};
+use crate::startup::AppState;
+
+/// "2024-11-13 09:05 WIB" in the time zone of `region`.
+fn local(at: &str, region: &str) -> String {
+    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
+    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(tz.offset());
+            format!("{:04}-{:02}-{:02} {:02}:{:02} {}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), tz.as_str())
+        }
+        Err(_) => at.to_string(),
+    }
+}
+
+/// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
+fn place(state: &AppState, code: &str) -> String {
+    if let Ok(tps) = crate::elections::TpsCode::parse(code) {
+        let village = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        return format!("TPS {:03} {village} ({code})", tps.number());
+    }
+    state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+}
+
+fn flag_label(f: &str) -> &str {
+    match f {
+        "short" => "kurang",
+        "excess" => "lebih",
+        "damaged" => "rusak",
+        "late" => "terlambat",
+        other => other,
+    }
+}
+
+const SIGNERS: [(&str, &str); 4] = [
+    ("sender", "Yang menyerahkan (KPU)"),
+    ("receiver", "Yang menerima (KPU)"),
+    ("supervisor", "Pengawas (Bawaslu)"),
+    ("escort", "Pengawal (Polri)"),
+];
+
+/// The absolute address of the verification page, from the request's host.
+fn verify_url(headers: &HeaderMap, s: &Shipment) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}{}", s.verification)
+}
+
+pub fn berita_acara_pdf(state: &AppState, s: &Shipment, election_name: &str, url: &str) -> Result<Vec<u8>, AppError> {
+    let mut p = PdfPage::new();
+    let x = 50.0;
+    let mut y = 790.0;
+    p.text(x, y, 15.0, true, "BERITA ACARA SERAH TERIMA LOGISTIK");
+    y -= 18.0;
+    p.text(x, y, 11.0, false, &format!("{election_name} — Nomor BA-{}/{}/LOG", s.id, s.election));
+    y -= 8.0;
+    p.line(x, y, 545.0, y);
+    y -= 20.0;
+    let rows = [
+        ("Pihak yang menyerahkan", place(state, &s.from)),
+        ("Pihak yang menerima", place(state, &s.to)),
+        ("Kendaraan / pengemudi", format!("{} / {}", if s.vehicle.is_empty() { "-" } else { &s.vehicle }, if s.driver.is_empty() { "-" } else { &s.driver })),
+        ("Nomor segel", if s.seals.is_empty() { "-".to_string() } else { s.seals.join(", ") }),
+        ("Status", s.status.clone()),
+        ("Batas tiba", local(&s.due_at, &s.to)),
+        ("Direncanakan", format!("{} oleh {}", local(&s.planned_at, &s.from), s.planned_by)),
+        ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local(t, &s.from))),
+        ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local(t, &s.to))),
+    ];
+    for (k, v) in rows {
+        p.text(x, y, 10.0, false, k);
+        p.text(x + 140.0, y, 10.0, false, &format!(": {v}"));
+        y -= 15.0;
+    }
+    y -= 10.0;
+    let cols = [x, x + 230.0, x + 300.0, x + 370.0, x + 430.0];
+    for (c, h) in cols.iter().zip(["Barang", "Dikirim", "Diterima", "Rusak", "Selisih"]) {
+        p.text(*c, y, 10.0, true, h);
+    }
+    y -= 5.0;
+    p.line(x, y, 545.0, y);
+    y -= 14.0;
+    for i in &s.items {
+        let opt = |v: Option<i64>| v.map_or("-".to_string(), |n| n.to_string());
+        let cells = [i.item.clone(), i.sent.to_string(), opt(i.received), opt(i.damaged), i.difference.map_or("-".into(), |d| format!("{d:+}"))];
+        for (c, v) in cols.iter().zip(cells) {
+            p.text(*c, y, 10.0, false, &v);
+        }
+        y -= 14.0;
+    }
+    p.line(x, y + 8.0, 545.0, y + 8.0);
+    y -= 6.0;
+    let flags: Vec<&str> = s.flags.iter().map(|f| flag_label(f)).collect();
+    p.text(x, y, 10.0, true, &format!("Selisih: {}", if flags.is_empty() { "tidak ada".to_string() } else { flags.join(", ") }));
+    y -= 14.0;
+    if !s.note.is_empty() {
+        p.text(x, y, 10.0, false, &format!("Catatan: {}", s.note));
+        y -= 14.0;
+    }
+    y -= 16.0;
+    for (n, (role, label)) in SIGNERS.iter().enumerate() {
+        let cx = x + n as f32 * 125.0;
+        p.text(cx, y, 9.0, true, label);
+        match s.signatures.iter().find(|g| g.role == *role) {
+            Some(g) => {
+                p.text(cx, y - 30.0, 9.0, false, &g.username);
+                p.text(cx, y - 42.0, 8.0, false, &g.unit);
+                p.text(cx, y - 54.0, 8.0, false, &format!("ditandatangani {}", local(&g.signed_at, &s.to)));
+            }
+            None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
+        }
+    }
+    p.qr(430.0, 60.0, 115.0, url).map_err(AppError::Internal)?;
+    p.text(x, 150.0, 9.0, true, "Pindai kode QR untuk memeriksa keaslian berita acara ini:");
+    p.text(x, 136.0, 8.0, false, url);
+    p.text(x, 118.0, 8.0, false, &format!("Sidik catatan (SHA-256): {}", &s.record_hash[..s.record_hash.len().min(32)]));
+    p.text(x, 106.0, 8.0, false, &format!("{}", &s.record_hash[s.record_hash.len().min(32)..]));
+    p.text(x, 60.0, 7.0, false, "Dibuat oleh Sinergi. Catatan lengkap dan jejak audit tersimpan di sistem.");
+    Ok(p.finish(&format!("Berita acara serah terima BA-{}", s.id)))
+}
+
+/// The berita acara of a shipment as a one-page PDF (for logged-in users), with a QR code to
+/// its public verification page.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/shipments/{sid}/berita-acara.pdf", tag = "logistik",
+    params(("id" = String, Path), ("sid" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", description = "One-page berita acara serah terima"),
+              (status = 401, body = crate::platform::error::ErrorBody), (status = 404, body = crate::platform::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn berita_acara(
+    State(state): State<AppState>,
+    Path((id, sid)): Path<(String, i64)>,
+    _user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+    let pdf = berita_acara_pdf(&state, &s, e.name, &verify_url(&headers, &s))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"berita-acara-{}.pdf\"", s.id)),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// Public: what the QR code on a berita acara opens. Shows the essentials and whether the
+/// stored record still matches the hash the application wrote; never who reported anything.
+pub async fn verify(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Response {
+    let clean = token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    let t = token.clone();
+    let found = if clean { state.db.read(move |c| shipments::by_token(c, &t)).await } else { Ok(None) };
+    let (s, intact) = match found {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            let body = html! { h1 { "Verifikasi berita acara" } p.error #verdict { "Berita acara dengan kode ini tidak dikenal." } };
+            return (StatusCode::NOT_FOUND, layout(Page::new(lang, "Verifikasi", None, "/"), body)).into_response();
+        }
+        Err(e) => return crate::regions::pages::error_page(lang, None, AppError::from(e)),
+    };
+    let body = html! {
+        h1 { "Verifikasi berita acara serah terima" }
+        @if intact {
+            p.ok #verdict { "ASLI — catatan tersimpan cocok dengan sidiknya." }
+        } @else {
+            p.error #verdict { "TIDAK COCOK — catatan tersimpan telah berubah sejak ditulis oleh sistem." }
+        }
+        ul.facts {
+            li { "Nomor" b { "BA-" (s.id) "/" (s.election) } }
+            li { "Status" b { (s.status) } }
+            li { "Dari" b { (place(&state, &s.from)) } }
+            li { "Kepada" b { (place(&state, &s.to)) } }
+        }
+        table #items {
+            thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } } }
+            tbody { @for i in &s.items { tr {
+                td { (i.item) } td.num { (i.sent) }
+                td.num { (i.received.map_or("-".to_string(), |v| v.to_string())) }
+                td.num { (i.damaged.map_or("-".to_string(), |v| v.to_string())) }
+            } } }
+        }
+        h2 { "Tanda tangan" }
+        ul {
+            @for (role, label) in SIGNERS {
+                li { (label) ": "
+                    @match s.signatures.iter().find(|g| g.role == role) {
+                        Some(g) => { (g.unit) ", " (local(&g.signed_at, &s.to)) }
+                        None => { "belum" }
+                    }
+                }
+            }
+        }
+        p.muted { "Sidik (SHA-256): " code { (s.record_hash) } }
+    };
+    layout(Page::new(lang, "Verifikasi berita acara", None, "/"), body).into_response()
+}

@@ -1,0 +1,139 @@
+//! A small PDF writer for one-page official documents (berita acara, minutes, reports):
+//! text in the standard Helvetica fonts, lines, filled boxes and QR codes. The streams are
+//! left uncompressed, so a document stays greppable and a test can read what it says.
+
+use std::fmt::Write as _;
+
+pub const A4_WIDTH: f32 = 595.0;
+pub const A4_HEIGHT: f32 = 842.0;
+
+#[derive(Default)]
+pub struct Page {
+    ops: String,
+}
+
+/// PDF string bytes in WinAnsiEncoding; characters it lacks become '?'.
+fn encode(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let b = match c {
+            '(' | ')' | '\\' => {
+                out.push(b'\\');
+                c as u8
+            }
+            ' '..='~' => c as u8,
+            '\u{a0}'..='\u{ff}' => c as u32 as u8,
+            '–' => 0x96,
+            '—' => 0x97,
+            '‘' | '’' => b'\'',
+            '“' | '”' => b'"',
+            '›' => b'>',
+            '…' => 0x85,
+            _ => b'?',
+        };
+        out.push(b);
+    }
+    out
+}
+
+impl Page {
+    pub fn new() -> Page {
+        Page::default()
+    }
+
+    /// Text with its baseline at (x, y), points from the bottom-left corner.
+    pub fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, text: &str) {
+        let font = if bold { "F2" } else { "F1" };
+        let _ = write!(self.ops, "BT /{font} {size} Tf {x:.2} {y:.2} Td (");
+        // The content stream is built as text; WinAnsi bytes above 0x7f go in as octal escapes.
+        for b in encode(text) {
+            if b < 0x80 {
+                self.ops.push(b as char);
+            } else {
+                let _ = write!(self.ops, "\\{b:03o}");
+            }
+        }
+        self.ops.push_str(") Tj ET\n");
+    }
+
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32) {
+        let _ = writeln!(self.ops, "0.5 w {x1:.2} {y1:.2} m {x2:.2} {y2:.2} l S");
+    }
+
+    pub fn fill(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        let _ = writeln!(self.ops, "{x:.2} {y:.2} {w:.2} {h:.2} re f");
+    }
+
+    /// A QR code of `data`, `size` points wide, with its lower-left corner at (x, y).
+    pub fn qr(&mut self, x: f32, y: f32, size: f32, data: &str) -> Result<(), String> {
+        let code = qrcode::QrCode::new(data.as_bytes()).map_err(|e| format!("QR code: {e}"))?;
+        let n = code.width();
+        let m = size / n as f32;
+        for row in 0..n {
+            for col in 0..n {
+                if code[(col, row)] == qrcode::Color::Dark {
+                    self.fill(x + col as f32 * m, y + size - (row + 1) as f32 * m, m, m);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The finished one-page A4 document.
+    pub fn finish(self, title: &str) -> Vec<u8> {
+        let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let mut offsets = Vec::new();
+        let mut title_bytes = Vec::new();
+        for b in encode(title) {
+            title_bytes.push(b);
+        }
+        let objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {A4_WIDTH} {A4_HEIGHT}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>"
+            )
+            .into_bytes(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".to_vec(),
+            [format!("<< /Length {} >>\nstream\n", self.ops.len()).as_bytes(), self.ops.as_bytes(), b"\nendstream"].concat(),
+            [b"<< /Title (".as_slice(), &title_bytes, b") /Producer (Sinergi) >>"].concat(),
+        ];
+        for (i, obj) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            out.extend_from_slice(obj);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size {} /Root 1 0 R /Info 7 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_a_well_formed_pdf() {
+        let mut p = Page::new();
+        p.text(50.0, 800.0, 14.0, true, "BERITA ACARA (uji) – Soka\"an é");
+        p.qr(400.0, 50.0, 100.0, "http://127.0.0.1/verifikasi/abc").expect("qr");
+        let pdf = p.finish("Uji");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.starts_with("%PDF-1.4"));
+        assert!(text.trim_end().ends_with("%%EOF"));
+        assert!(text.contains("BERITA ACARA \\(uji\\) \\226 Soka\"an \\351"));
+        assert!(text.contains(" re f"), "QR modules drawn");
+        // The xref offsets point at the objects.
+        let xref_at: usize = text.rsplit("startxref\n").next().and_then(|s| s.lines().next()).and_then(|s| s.parse().ok()).expect("startxref");
+        assert!(pdf[xref_at..].starts_with(b"xref"), "offsets count bytes");
+    }
+}
