@@ -1,6 +1,7 @@
 //! Demo data: the regions named in the coordination meetings that started Sinergi — Kota
 //! Mojokerto, Kabupaten Jombang, Bojonegoro and Madiun, Kota Madiun, Jakarta Pusat — with TPS
-//! for both 2024 elections, agency units of every kind and a user for each.
+//! for both 2024 elections, agency units of every kind and a user for each, and the
+//! logistics story of Kota Mojokerto (see `logistics::demo`).
 
 use indicatif::ProgressBar;
 
@@ -121,6 +122,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
         Ok::<_, AppError>(())
     })
     .await?;
+    db.write(crate::logistics::demo::load).await?;
     Ok(accounts)
 }
 

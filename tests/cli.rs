@@ -156,6 +156,12 @@ fn demo_loads_once_and_prints_logins(db: &TestDb) {
     let pilkada = db.scalar("SELECT COUNT(*) FROM tps WHERE election_id = 'pilkada-2024'");
     assert!(pilkada < pemilu, "Pilkada TPS hold up to 600 voters, so there are fewer: {pilkada} vs {pemilu}");
 
+    // Logistics: shipments in every state, a discrepancy alert, a readiness picture.
+    assert_eq!(db.scalar("SELECT COUNT(DISTINCT status) FROM logistics_shipments"), 3);
+    assert!(db.scalar("SELECT COUNT(*) FROM alerts WHERE kind = 'logistik.selisih'") >= 1);
+    assert!(db.scalar("SELECT COUNT(*) FROM logistics_stock WHERE location LIKE '35.76.02.1008.%' AND good > 0") > 0);
+    assert!(db.scalar("SELECT COUNT(*) FROM logistics_signatures") >= 10);
+
     let tps = db.scalar("SELECT COUNT(*) FROM tps");
     let o = cli(db, &["demo"], None);
     assert!(o.status.success());

@@ -202,22 +202,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, user
     let permit = authorize(&user.user, KPU_LOGISTICS, code.as_str())?;
     let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/receipts"), &body)?;
     idempotent_write(&state.db, req, move |c| {
-        if !store::rules(c, e.id)?.iter().any(|r| r.key == input.item) {
-            return Err(AppError::invalid("item", format!("unknown item {:?}", input.item)));
-        }
-        store::add_stock(c, e.id, &input.region, &input.item, input.qty - input.damaged, input.damaged)?;
-        crate::platform::audit::record(
-            c,
-            &permit.actor,
-            crate::platform::audit::Change {
-                action: "logistics.receipt",
-                entity_type: "stock",
-                entity_id: &format!("{}/{}/{}", e.id, input.region, input.item),
-                region: Some(&input.region),
-                detail: serde_json::json!({"qty": input.qty, "damaged": input.damaged}),
-            },
-        )?;
-        let (good, damaged) = store::stock_at(c, e.id, &input.region)?.get(&input.item).copied().unwrap_or((0, 0));
+        let (good, damaged) = store::record_receipt(c, &permit, e.id, &input.region, &input.item, input.qty, input.damaged)?;
         Ok((StatusCode::CREATED, to_json(&serde_json::json!({"item": input.item, "good": good, "damaged": damaged}))?))
     })
     .await
@@ -273,7 +258,7 @@ pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>
         if level.is_none() && crate::elections::store::get_tps(c, e.id, &input.to)?.is_none() {
             return Err(AppError::invalid("to", format!("no TPS {} in {}", input.to, e.id)));
         }
-        let s = shipments::plan(c, &permit, e, &input, &due)?;
+        let s = shipments::plan(c, &permit, e, &input, &due, &crate::platform::clock::now_rfc3339())?;
         Ok((StatusCode::CREATED, to_json(&s)?))
     })
     .await
@@ -333,7 +318,7 @@ pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(Stri
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&user.user, KPU_LOGISTICS, &s.from)?;
     let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/dispatch"), b"")?;
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid)?)?))).await
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 /// Records what arrived (KPU, scope over `to`); discrepancies raise an alert.
@@ -347,7 +332,7 @@ pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(Strin
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&user.user, KPU_LOGISTICS, &s.to)?;
     let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/receive"), &body)?;
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input)?)?))).await
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -376,7 +361,7 @@ pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, 
     let permit = authorize(&user.user, rule, scope)?;
     let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/sign"), &body)?;
     let signer = user.user.clone();
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role)?)?))).await
+    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 /// Which TPS have everything they need, undamaged, and which do not.

@@ -3,6 +3,7 @@
 //! handovers and their discrepancies, and the readiness of every TPS before H-1.
 
 pub mod api;
+pub mod demo;
 pub mod pages;
 pub mod shipments;
 pub mod store;

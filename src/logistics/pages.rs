@@ -35,16 +35,6 @@ fn place(state: &AppState, code: &str) -> String {
     state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
 }
 
-fn flag_label(f: &str) -> &str {
-    match f {
-        "short" => "kurang",
-        "excess" => "lebih",
-        "damaged" => "rusak",
-        "late" => "terlambat",
-        other => other,
-    }
-}
-
 const SIGNERS: [(&str, &str); 4] = [
     ("sender", "Yang menyerahkan (KPU)"),
     ("receiver", "Yang menerima (KPU)"),
@@ -59,7 +49,8 @@ fn verify_url(headers: &HeaderMap, s: &Shipment) -> String {
     format!("{scheme}://{host}{}", s.verification)
 }
 
-pub fn berita_acara_pdf(state: &AppState, s: &Shipment, election_name: &str, url: &str) -> Result<Vec<u8>, AppError> {
+/// `names`: item key → the catalogue's name for it.
+pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule], election_name: &str, url: &str) -> Result<Vec<u8>, AppError> {
     let mut p = PdfPage::new();
     let x = 50.0;
     let mut y = 790.0;
@@ -95,7 +86,8 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, election_name: &str, url
     y -= 14.0;
     for i in &s.items {
         let opt = |v: Option<i64>| v.map_or("-".to_string(), |n| n.to_string());
-        let cells = [i.item.clone(), i.sent.to_string(), opt(i.received), opt(i.damaged), i.difference.map_or("-".into(), |d| format!("{d:+}"))];
+        let name = names.iter().find(|r| r.key == i.item).map_or(i.item.as_str(), |r| r.name.as_str());
+        let cells = [name.to_string(), i.sent.to_string(), opt(i.received), opt(i.damaged), i.difference.map_or("-".into(), |d| format!("{d:+}"))];
         for (c, v) in cols.iter().zip(cells) {
             p.text(*c, y, 10.0, false, &v);
         }
@@ -103,7 +95,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, election_name: &str, url
     }
     p.line(x, y + 8.0, 545.0, y + 8.0);
     y -= 6.0;
-    let flags: Vec<&str> = s.flags.iter().map(|f| flag_label(f)).collect();
+    let flags: Vec<&str> = s.flags.iter().map(|f| shipments::flag_label(f)).collect();
     p.text(x, y, 10.0, true, &format!("Selisih: {}", if flags.is_empty() { "tidak ada".to_string() } else { flags.join(", ") }));
     y -= 14.0;
     if !s.note.is_empty() {
@@ -118,7 +110,8 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, election_name: &str, url
             Some(g) => {
                 p.text(cx, y - 30.0, 9.0, false, &g.username);
                 p.text(cx, y - 42.0, 8.0, false, &g.unit);
-                p.text(cx, y - 54.0, 8.0, false, &format!("ditandatangani {}", local(&g.signed_at, &s.to)));
+                p.text(cx, y - 54.0, 8.0, false, "ditandatangani");
+                p.text(cx, y - 64.0, 8.0, false, &local(&g.signed_at, &s.to));
             }
             None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
         }
@@ -146,8 +139,14 @@ pub async fn berita_acara(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
-    let pdf = berita_acara_pdf(&state, &s, e.name, &verify_url(&headers, &s))?;
+    let (s, rules) = state
+        .db
+        .read(move |c| {
+            let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+            Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
+        })
+        .await?;
+    let pdf = berita_acara_pdf(&state, &s, &rules, e.name, &verify_url(&headers, &s))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),

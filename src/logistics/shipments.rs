@@ -134,6 +134,17 @@ pub struct Shipment {
     pub flags: Vec<String>,
 }
 
+/// A discrepancy flag as the Indonesian documents and alerts say it.
+pub fn flag_label(f: &str) -> &str {
+    match f {
+        "short" => "kurang",
+        "excess" => "lebih",
+        "damaged" => "rusak",
+        "late" => "terlambat",
+        other => other,
+    }
+}
+
 /// The discrepancies of a received shipment.
 pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>) -> Vec<String> {
     let mut f = Vec::new();
@@ -256,8 +267,9 @@ pub fn list(conn: &mut Conn, election: &str, region: &str, status: Option<&str>,
     Ok(out)
 }
 
-/// Plans a shipment: the goods leave the sender's stock at once, so that nothing is promised twice.
-pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &PlanInput, due_at: &str) -> Result<Shipment, AppError> {
+/// Plans a shipment: the goods leave the sender's stock at once, so that nothing is promised
+/// twice. `at` is when (RFC 3339); the API passes the clock, the demo its own story's times.
+pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &PlanInput, due_at: &str, at: &str) -> Result<Shipment, AppError> {
     let catalogue = rules(conn, election.id)?;
     let on_hand = stock_at(conn, election.id, &input.from)?;
     let mut seen = std::collections::HashSet::new();
@@ -282,7 +294,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
             ));
         }
     }
-    let now = crate::platform::clock::now_rfc3339();
+    let now = at;
     let id: i64 = conn
         .query_one(
             "INSERT INTO logistics_shipments (election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, note, verify_token)
@@ -296,7 +308,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
                 input.vehicle.trim(),
                 input.driver.trim(),
                 due_at,
-                now.as_str(),
+                now,
                 permit.actor.username.as_str(),
                 crate::platform::auth::random_hex(16)?
             ],
@@ -325,13 +337,12 @@ fn load_for_update(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment,
     get(conn, election, id)?.ok_or_else(|| AppError::not_found(format!("no shipment {id}")))
 }
 
-pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64) -> Result<Shipment, AppError> {
+pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != PLANNED {
         return Err(AppError::Conflict(format!("shipment {id} is {}, not {PLANNED}: it cannot be dispatched", s.status)));
     }
-    let now = crate::platform::clock::now_rfc3339();
-    conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, now, id])?;
+    conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, at, id])?;
     audit::record(
         conn,
         &permit.actor,
@@ -340,7 +351,7 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64) -> Re
     seal(conn, election, id)
 }
 
-pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput) -> Result<Shipment, AppError> {
+pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != DISPATCHED {
         return Err(AppError::Conflict(format!("shipment {id} is {}, not {DISPATCHED}: it cannot be received", s.status)));
@@ -362,7 +373,6 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     if let Some(missing) = s.items.iter().find(|x| !input.items.iter().any(|i| i.item == x.item)) {
         return Err(AppError::invalid("items", format!("say how many {} arrived (0 if none)", missing.item)));
     }
-    let now = crate::platform::clock::now_rfc3339();
     for it in &input.items {
         conn.execute(
             "UPDATE logistics_shipment_items SET received = $1, damaged = $2 WHERE shipment_id = $3 AND item = $4",
@@ -372,7 +382,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     }
     conn.execute(
         "UPDATE logistics_shipments SET status = $1, received_at = $2, note = $3 WHERE id = $4",
-        params![RECEIVED, now.as_str(), input.note.trim(), id],
+        params![RECEIVED, at, input.note.trim(), id],
     )?;
     let received = seal(conn, election, id)?;
     audit::record(
@@ -402,7 +412,13 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
                 severity,
                 entity_type: "shipment",
                 entity_id: &id.to_string(),
-                message: format!("Pengiriman {id} {} → {}: {} ({})", s.from, s.to, received.flags.join(", "), details.join("; ")),
+                message: format!(
+                    "Pengiriman {id} {} → {}: {} ({})",
+                    s.from,
+                    s.to,
+                    received.flags.iter().map(|f| flag_label(f)).collect::<Vec<_>>().join(", "),
+                    details.join("; ")
+                ),
                 agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri],
             },
         )?;
@@ -410,7 +426,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     Ok(received)
 }
 
-pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs) -> Result<Shipment, AppError> {
+pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     let allowed = match role {
         SignAs::Receiver => s.status == RECEIVED,
@@ -424,7 +440,7 @@ pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i
     }
     conn.execute(
         "INSERT INTO logistics_signatures (shipment_id, role, username, unit_name, agency, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        params![id, role.as_str(), user.username.as_str(), user.unit.name.as_str(), user.unit.agency.as_str(), crate::platform::clock::now_rfc3339()],
+        params![id, role.as_str(), user.username.as_str(), user.unit.name.as_str(), user.unit.agency.as_str(), at],
     )?;
     audit::record(
         conn,

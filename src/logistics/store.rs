@@ -208,3 +208,31 @@ pub fn readiness(conn: &mut Conn, election: &ElectionDef, code: &str) -> Result<
     }
     Ok(out)
 }
+
+/// Goods arriving at a regency warehouse: `qty` received, of which `damaged` are damaged.
+pub fn record_receipt(
+    conn: &mut Conn,
+    permit: &crate::platform::auth::Permit,
+    election: &str,
+    region: &str,
+    item: &str,
+    qty: i64,
+    damaged: i64,
+) -> Result<(i64, i64), crate::platform::error::AppError> {
+    if !rules(conn, election)?.iter().any(|r| r.key == item) {
+        return Err(crate::platform::error::AppError::invalid("item", format!("unknown item {item:?}")));
+    }
+    add_stock(conn, election, region, item, qty - damaged, damaged)?;
+    crate::platform::audit::record(
+        conn,
+        &permit.actor,
+        crate::platform::audit::Change {
+            action: "logistics.receipt",
+            entity_type: "stock",
+            entity_id: &format!("{election}/{region}/{item}"),
+            region: Some(region),
+            detail: serde_json::json!({"qty": qty, "damaged": damaged}),
+        },
+    )?;
+    Ok(stock_at(conn, election, region)?.get(item).copied().unwrap_or((0, 0)))
+}

@@ -173,7 +173,10 @@ impl TestApp {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        // A fresh connection per request: the server may close a kept-alive connection when it
+        // refuses a request before reading its body (401 on a POST), and the client would then
+        // fail the next request on that socket.
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).max_idle_connections(0).build().into();
         TestApp { base, child, agent }
     }
 
