@@ -121,6 +121,11 @@ pub fn router(state: AppState) -> Router {
         .route("/wilayah/{code}/tps.csv", get(regions::pages::tps_csv))
         .route("/cari", get(regions::pages::search))
         .route("/verifikasi/{token}", get(logistics::pages::verify))
+        .route("/logistik", get(logistics::pages::overview))
+        .route("/logistik/pengiriman", get(logistics::pages::board))
+        .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
+        .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
+        .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
         .fallback(not_found)
         .with_state(state)
 }

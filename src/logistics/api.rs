@@ -351,13 +351,7 @@ pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, 
     let e = election_or_404(&id)?;
     let input: SignInput = parse_json(&body)?;
     let s = shipment_or_404(&state, e, sid).await?;
-    let agencies: &'static [AgencyKind] = match input.role {
-        SignAs::Sender | SignAs::Receiver => &[AgencyKind::Kpu],
-        SignAs::Supervisor => &[AgencyKind::Bawaslu],
-        SignAs::Escort => &[AgencyKind::Polri],
-    };
-    let rule = Rule { min_role: Role::Operator, agencies, action: "sign this handover in that capacity" };
-    let scope = if input.role == SignAs::Sender { &s.from } else { &s.to };
+    let (rule, scope) = shipments::sign_rule(&s, input.role);
     let permit = authorize(&user.user, rule, scope)?;
     let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/sign"), &body)?;
     let signer = user.user.clone();

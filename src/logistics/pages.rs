@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::shipments::{self, Shipment};
+use super::shipments::{self, Shipment, SignAs};
 use crate::elections::api::election_or_404;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
@@ -206,4 +206,248 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, Path(token): Path
         p.muted { "Sidik (SHA-256): " code { (s.record_hash) } }
     };
     layout(Page::new(lang, "Verifikasi berita acara", None, "/"), body).into_response()
+}
+
+// ---- logistics pages: requirements and stock, the shipment board, a shipment, readiness ----
+
+#[derive(serde::Deserialize)]
+pub struct LogistikQuery {
+    pemilu: Option<String>,
+    wilayah: Option<String>,
+    status: Option<String>,
+}
+
+fn region_of(state: &AppState, q: &LogistikQuery, user: Option<&CurrentUser>) -> String {
+    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || state.regions.get(w).is_some());
+    asked
+        .or_else(|| user.map(|u| u.user.unit.region.clone()))
+        .unwrap_or_else(|| crate::regions::NATIONAL.to_string())
+}
+
+fn region_title(state: &AppState, code: &str) -> String {
+    if code == crate::regions::NATIONAL { "Indonesia".to_string() } else { place(state, code) }
+}
+
+fn logistics_nav(e: &ElectionDef, region: &str) -> maud::Markup {
+    html! {
+        p.tools {
+            a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) } { "Kebutuhan & stok" }
+            a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) } { "Papan pengiriman" }
+            a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) } { "Kesiapan TPS" }
+        }
+    }
+}
+
+use crate::elections::ElectionDef;
+use crate::regions::pages::{election_or_default, error_page};
+
+/// Requirements of a region beside the stock held there (CSV with `&format=csv`).
+pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let region = region_of(&state, &q, user.as_ref());
+    let r = region.clone();
+    let data = state
+        .db
+        .read(move |c| {
+            let (tps, needs) = super::store::requirements(c, e, &r)?;
+            let stock = super::store::stock_at(c, e.id, &r)?;
+            let rules = super::store::rules(c, e.id)?;
+            Ok::<_, AppError>((tps, needs, stock, rules))
+        })
+        .await;
+    let (tps, needs, stock, rules) = match data {
+        Ok(d) => d,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let rows: Vec<(String, String, i64, i64, i64)> = needs
+        .iter()
+        .map(|(item, qty)| {
+            let name = rules.iter().find(|r| &r.key == item).map_or(item.clone(), |r| r.name.clone());
+            let (good, damaged) = stock.get(item).copied().unwrap_or((0, 0));
+            (item.clone(), name, *qty, good, damaged)
+        })
+        .collect();
+    if q.status.as_deref() == Some("csv") {
+        let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.clone(), n.clone(), need.to_string(), good.to_string(), dmg.to_string()]).collect();
+        return crate::platform::web::csv_download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows);
+    }
+    let title = format!("Logistik {}", region_title(&state, &region));
+    let body = html! {
+        h1 { (title) }
+        (crate::regions::pages::election_picker(lang, "/logistik", e))
+        (logistics_nav(e, &region))
+        ul.facts { li { "TPS" b { (tps) } } li { "Pemilihan" b { (e.name) } } }
+        p.tools { a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
+        table #kebutuhan {
+            thead { tr { th { "Barang" } th.num { "Kebutuhan TPS" } th.num { "Stok baik di sini" } th.num { "Rusak" } } }
+            tbody { @for (_, name, need, good, damaged) in &rows { tr {
+                td { (name) } td.num { (crate::platform::web::number(lang, *need)) }
+                td.num { (crate::platform::web::number(lang, *good)) } td.num { (crate::platform::web::number(lang, *damaged)) }
+            } } }
+        }
+        p.muted { "Kebutuhan = jumlah kebutuhan semua TPS di wilayah ini; stok = barang yang tersimpan di wilayah ini sendiri (gudang KPU kab/kota, PPK, PPS atau TPS)." }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik"), body).into_response()
+}
+
+/// Shipments from or to a region, grouped by status.
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let region = region_of(&state, &q, user.as_ref());
+    let r = region.clone();
+    let list = match state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await {
+        Ok(l) => l,
+        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+    };
+    let title = format!("Papan pengiriman {}", region_title(&state, &region));
+    let body = html! {
+        h1 { (title) }
+        (logistics_nav(e, &region))
+        @for (status, label) in [(shipments::PLANNED, "Direncanakan"), (shipments::DISPATCHED, "Dalam perjalanan"), (shipments::RECEIVED, "Diterima")] {
+            h2 { (label) }
+            table.board data-status=(status) {
+                thead { tr { th { "No." } th { "Dari" } th { "Kepada" } th { "Batas tiba" } th { "Tanda tangan" } th { "Selisih" } } }
+                tbody { @for s in list.iter().filter(|s| s.status == status) { tr {
+                    td { a href={ "/logistik/pengiriman/" (s.id) "?pemilu=" (e.id) } { "BA-" (s.id) } }
+                    td { (place(&state, &s.from)) } td { (place(&state, &s.to)) }
+                    td { (local(&s.due_at, &s.to)) } td { (s.signatures.len()) "/4" }
+                    td { (s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(", ")) }
+                } } }
+            }
+        }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response()
+}
+
+/// One shipment, with the co-sign buttons this user may press.
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
+        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+    };
+    let can_sign: Vec<(SignAs, &str)> = match &user {
+        Some(u) => SIGN_BUTTONS
+            .iter()
+            .filter(|(role, _)| shipments::open_to_sign(&s, *role) && !s.signatures.iter().any(|g| g.role == role.as_str()))
+            .filter(|(role, _)| { let (rule, scope) = shipments::sign_rule(&s, *role); crate::platform::auth::authorize(&u.user, rule, scope).is_ok() })
+            .copied()
+            .collect(),
+        None => Vec::new(),
+    };
+    let title = format!("Pengiriman BA-{}", s.id);
+    let body = html! {
+        h1 { (title) }
+        ul.facts {
+            li { "Status" b #status { (s.status) } }
+            li { "Dari" b { (place(&state, &s.from)) } }
+            li { "Kepada" b { (place(&state, &s.to)) } }
+            li { "Batas tiba" b { (local(&s.due_at, &s.to)) } }
+        }
+        @if !s.flags.is_empty() { p.error #flags { "Selisih: " (s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(", ")) } }
+        table #items {
+            thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } th.num { "Selisih" } } }
+            tbody { @for i in &s.items { tr {
+                td { (i.item) } td.num { (i.sent) }
+                td.num { (i.received.map_or("-".into(), |v| v.to_string())) }
+                td.num { (i.damaged.map_or("-".into(), |v| v.to_string())) }
+                td.num { (i.difference.map_or("-".into(), |v| format!("{v:+}"))) }
+            } } }
+        }
+        h2 { "Tanda tangan" }
+        table #signatures {
+            tbody { @for (role, label) in SIGNERS { tr {
+                td { (label) }
+                @match s.signatures.iter().find(|g| g.role == role) {
+                    Some(g) => { td { (g.unit) " (" (g.username) ")" } td { (local(&g.signed_at, &s.to)) } }
+                    None => { td.muted { "belum" } td {} }
+                }
+            } } }
+        }
+        @for (role, label) in &can_sign {
+            form method="post" action={ "/logistik/pengiriman/" (s.id) "/tandatangan?pemilu=" (e.id) } style="display:inline-block;margin:.5rem .5rem 0 0" {
+                input type="hidden" name="as" value=(role.as_str());
+                button.sign type="submit" data-role=(role.as_str()) { "Tanda tangani sebagai " (label) }
+            }
+        }
+        p.tools {
+            a href={ "/api/v1/elections/" (e.id) "/logistics/shipments/" (s.id) "/berita-acara.pdf" } { "Cetak berita acara (PDF)" }
+            a href=(s.verification) { "Halaman verifikasi" }
+        }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response()
+}
+
+const SIGN_BUTTONS: [(SignAs, &str); 4] = [
+    (SignAs::Sender, "pengirim"),
+    (SignAs::Receiver, "penerima"),
+    (SignAs::Supervisor, "pengawas"),
+    (SignAs::Escort, "pengawal"),
+];
+
+#[derive(serde::Deserialize)]
+pub struct SignForm {
+    #[serde(rename = "as")]
+    role: SignAs,
+}
+
+/// The co-sign button: signs with the logged-in user, then shows the shipment again.
+pub async fn sign_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    Path(sid): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<LogistikQuery>,
+    axum::extract::Form(f): axum::extract::Form<SignForm>,
+) -> Response {
+    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
+    let e = election_or_default(q.pemilu.as_deref());
+    let result = async {
+        let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+        let (rule, scope) = shipments::sign_rule(&s, f.role);
+        let permit = crate::platform::auth::authorize(&user.user, rule, scope)?;
+        let signer = user.user.clone();
+        state.db.write(move |c| shipments::sign(c, &signer, &permit, e.id, sid, f.role, &crate::platform::clock::now_rfc3339())).await
+    }
+    .await;
+    match result {
+        Ok(_) => axum::response::Redirect::to(&format!("/logistik/pengiriman/{sid}?pemilu={}", e.id)).into_response(),
+        Err(err) => error_page(lang, Some(&user), err),
+    }
+}
+
+/// Which TPS are ready, partly supplied or empty; the list of those not ready (CSV with `&status=csv`).
+pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let region = region_of(&state, &q, user.as_ref());
+    let r = region.clone();
+    let ready = match state.db.read(move |c| super::store::readiness(c, e, &r)).await {
+        Ok(v) => v,
+        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+    };
+    if q.status.as_deref() == Some("csv") {
+        let rows = ready.not_ready.iter().map(|c| vec![c.clone()]).collect();
+        return crate::platform::web::csv_download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps"], rows);
+    }
+    let title = format!("Kesiapan TPS {}", region_title(&state, &region));
+    let n = |v: i64| crate::platform::web::number(lang, v);
+    let body = html! {
+        h1 { (title) }
+        (crate::regions::pages::election_picker(lang, "/logistik/kesiapan", e))
+        (logistics_nav(e, &region))
+        ul.facts #readiness {
+            li { "TPS" b { (n(ready.tps_total)) } }
+            li { "Siap" b #ready { (n(ready.ready)) } }
+            li { "Sebagian" b #partial { (n(ready.partial)) } }
+            li { "Belum ada" b #none { (n(ready.none)) } }
+        }
+        @if !ready.not_ready.is_empty() {
+            h2 { "TPS belum siap" }
+            p.tools { a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
+            table #not-ready { tbody { @for c in ready.not_ready.iter().take(500) { tr { td { (place(&state, c)) } } } } }
+            @if ready.not_ready.len() > 500 { p.muted { "… dan " (ready.not_ready.len() - 500) " TPS lagi (lihat CSV)." } }
+        }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/kesiapan"), body).into_response()
 }

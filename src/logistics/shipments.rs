@@ -86,6 +86,27 @@ impl SignAs {
     }
 }
 
+/// Whether the handover is at a stage where `role` signs: the goods must have left (and,
+/// for the receiver, arrived).
+pub fn open_to_sign(s: &Shipment, role: SignAs) -> bool {
+    match role {
+        SignAs::Receiver => s.status == RECEIVED,
+        _ => s.status == DISPATCHED || s.status == RECEIVED,
+    }
+}
+
+/// Who may sign in a capacity, and which region their scope must reach: the sender's must
+/// cover `from`; receiver, supervisor and escort must cover `to`.
+pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &str) {
+    let agencies: &'static [AgencyKind] = match role {
+        SignAs::Sender | SignAs::Receiver => &[AgencyKind::Kpu],
+        SignAs::Supervisor => &[AgencyKind::Bawaslu],
+        SignAs::Escort => &[AgencyKind::Polri],
+    };
+    let rule = crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies, action: "sign this handover in that capacity" };
+    (rule, if role == SignAs::Sender { s.from.as_str() } else { s.to.as_str() })
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ShipmentItem {
     pub item: String,
@@ -428,11 +449,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
 
 pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
-    let allowed = match role {
-        SignAs::Receiver => s.status == RECEIVED,
-        _ => s.status == DISPATCHED || s.status == RECEIVED,
-    };
-    if !allowed {
+    if !open_to_sign(&s, role) {
         return Err(AppError::Conflict(format!("shipment {id} is {}: the {} cannot sign yet", s.status, role.as_str())));
     }
     if s.signatures.iter().any(|g| g.role == role.as_str()) {

@@ -136,6 +136,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                 header {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
+                    a href="/logistik" { "Logistik" }
                     form action="/cari" method="get" role="search" {
                         input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
                     }

@@ -25,7 +25,12 @@ const DEFAULT_ELECTION: &str = "pilkada-2024";
 const TPS_PAGE: i64 = 200;
 
 fn chosen(q: &BrowseQuery) -> &'static ElectionDef {
-    q.pemilu.as_deref().and_then(elections::election).or_else(|| elections::election(DEFAULT_ELECTION)).unwrap_or(&elections::ELECTIONS[0])
+    election_or_default(q.pemilu.as_deref())
+}
+
+/// The election a page shows: the one asked for, else Pilkada 2024.
+pub fn election_or_default(id: Option<&str>) -> &'static ElectionDef {
+    id.and_then(elections::election).or_else(|| elections::election(DEFAULT_ELECTION)).unwrap_or(&elections::ELECTIONS[0])
 }
 
 fn level_label(lang: Lang, level: Level) -> &'static str {
@@ -42,7 +47,7 @@ pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Resp
     (status, layout(page, html! { p.error { (message) } })).into_response()
 }
 
-fn election_picker(lang: Lang, action: &str, current: &ElectionDef) -> Markup {
+pub fn election_picker(lang: Lang, action: &str, current: &ElectionDef) -> Markup {
     html! {
         form.tools method="get" action=(action) {
             label for="pemilu" { (t(lang, "region.election")) }

@@ -1,0 +1,69 @@
+//! Logistics pages over HTTP on the demo: requirements and stock, the shipment board, a
+//! shipment's co-sign button for the right agency, readiness, CSV downloads.
+
+mod common;
+
+use common::{TestApp, TestDb};
+
+fn cookie_for(app: &TestApp, username: &str) -> String {
+    format!("sinergi_session={}", app.login(username, "sinergi-demo"))
+}
+
+#[test]
+fn logistics_pages_on_the_demo() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-25T10:00:00+07:00")]);
+    let kpu = cookie_for(&app, "kpu.kotamojokerto");
+
+    let (s, _, html) = app.get_text("/logistik?pemilu=pilkada-2024&wilayah=35.76", Some(&kpu));
+    assert_eq!(s, 200);
+    assert!(html.contains("Surat suara Gubernur dan Wakil Gubernur"), "catalogue names");
+    assert!(html.contains("id=\"kebutuhan\""));
+    let (_, ctype, csv) = app.get_text("/logistik?pemilu=pilkada-2024&wilayah=35.76&status=csv", Some(&kpu));
+    assert!(ctype.starts_with("text/csv"));
+    assert!(csv.contains("surat_suara:gubernur,"), "{csv}");
+
+    let (s, _, board) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76", Some(&kpu));
+    assert_eq!(s, 200);
+    for status in ["direncanakan", "dikirim", "diterima"] {
+        assert!(board.contains(&format!("data-status=\"{status}\"")), "{status}");
+    }
+    assert!(board.contains("kurang, rusak"), "the short delivery to Magersari shows");
+
+    // Shipment 3 (to Kranggan) is on the road: sender and escort signed, supervisor not yet.
+    let bawaslu = cookie_for(&app, "bawaslu.kotamojokerto");
+    let (_, _, page) = app.get_text("/logistik/pengiriman/3?pemilu=pilkada-2024", Some(&bawaslu));
+    assert!(page.contains("data-role=\"supervisor\""), "Bawaslu may sign as supervisor");
+    assert!(!page.contains("data-role=\"escort\"") && !page.contains("data-role=\"sender\""));
+    assert!(!page.contains("data-role=\"receiver\""), "nobody receives before arrival");
+    let (_, _, kodim) = app.get_text("/logistik/pengiriman/3?pemilu=pilkada-2024", Some(&cookie_for(&app, "kodim.kotamojokerto")));
+    assert!(!kodim.contains("data-role="), "TNI signs nothing here");
+
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into();
+    let resp = agent
+        .post(&app.url("/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024"))
+        .header("Cookie", &bawaslu)
+        .content_type("application/x-www-form-urlencoded")
+        .send("as=supervisor")
+        .expect("sign");
+    assert_eq!(resp.status().as_u16(), 303);
+    let (_, _, page) = app.get_text("/logistik/pengiriman/3?pemilu=pilkada-2024", Some(&bawaslu));
+    assert!(page.contains("Bawaslu Kota Mojokerto (bawaslu.kotamojokerto)"), "the signature is shown");
+    assert!(!page.contains("data-role=\"supervisor\""), "signed once");
+    let mut refused = agent
+        .post(&app.url("/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024"))
+        .header("Cookie", &cookie_for(&app, "kodim.kotamojokerto"))
+        .content_type("application/x-www-form-urlencoded")
+        .send("as=escort")
+        .expect("sign");
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(refused.body_mut().read_to_string().unwrap_or_default().contains("only polri"));
+
+    let (s, _, ready) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008", Some(&kpu));
+    assert_eq!(s, 200);
+    assert!(ready.contains("id=\"ready\">3<"), "half of Balongsari's six TPS are ready");
+    assert!(ready.contains("id=\"partial\">1<") && ready.contains("id=\"none\">2<"));
+    assert!(ready.contains("TPS 004 Balongsari"));
+    let (_, _, csv) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008&status=csv", Some(&kpu));
+    assert!(csv.contains("35.76.02.1008.004"));
+}
