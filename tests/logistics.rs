@@ -215,7 +215,7 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     assert_eq!(s, 404, "an alert outside scope does not exist for that user");
 
     // The berita acara, its QR code's page, and what happens when the record is altered.
-    let (s, ctype, pdf) = app.get_text(&format!("{path}/berita-acara.pdf"), None);
+    let (s, ctype, _) = app.get_text(&format!("{path}/berita-acara.pdf"), None);
     assert_eq!(s, 401, "the document is for logged-in users: {ctype}");
     let pdf = app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu);
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");

@@ -26,14 +26,16 @@ fn permit(u: &User, region: &str) -> Permit {
     Permit { actor: u.actor(), region: region.to_string() }
 }
 
+type Difference<'a> = (&'a str, i64, i64);
+
 struct Hop<'a> {
     from: &'a str,
     to: &'a str,
     items: Vec<ItemQty>,
     planned: &'a str,
     dispatched: Option<&'a str>,
-    /// (when, received lines: item → (qty, damaged) overrides; the rest arrive complete)
-    received: Option<(&'a str, Vec<(&'a str, i64, i64)>)>,
+    /// When it arrived and what differed: (item, short by, damaged); the rest arrive complete.
+    received: Option<(&'a str, Vec<Difference<'a>>)>,
     signers: &'a [(SignAs, &'a str)],
 }
 

@@ -120,7 +120,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
     p.text(x, 150.0, 9.0, true, "Pindai kode QR untuk memeriksa keaslian berita acara ini:");
     p.text(x, 136.0, 8.0, false, url);
     p.text(x, 118.0, 8.0, false, &format!("Sidik catatan (SHA-256): {}", &s.record_hash[..s.record_hash.len().min(32)]));
-    p.text(x, 106.0, 8.0, false, &format!("{}", &s.record_hash[s.record_hash.len().min(32)..]));
+    p.text(x, 106.0, 8.0, false, &s.record_hash[s.record_hash.len().min(32)..]);
     p.text(x, 60.0, 7.0, false, "Dibuat oleh Sinergi. Catatan lengkap dan jejak audit tersimpan di sistem.");
     Ok(p.finish(&format!("Berita acara serah terima BA-{}", s.id)))
 }
