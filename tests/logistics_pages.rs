@@ -29,6 +29,8 @@ fn logistics_pages_on_the_demo() {
         assert!(board.contains(&format!("data-status=\"{status}\"")), "{status}");
     }
     assert!(board.contains("kurang, rusak"), "the short delivery to Magersari shows");
+    let (_, _, csv) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76&status=csv", Some(&kpu));
+    assert!(csv.contains("BA-2,35.76,35.76.02,diterima,"), "{csv}");
 
     // Shipment 3 (to Kranggan) is on the road: sender and escort signed, supervisor not yet.
     let bawaslu = cookie_for(&app, "bawaslu.kotamojokerto");

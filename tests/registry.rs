@@ -339,6 +339,21 @@ fn openapi_describes_every_endpoint(db: &TestDb) {
         ("/api/v1/elections/{id}/tps", "post"),
         ("/api/v1/elections/{id}/tps/{code}", "get"),
         ("/api/v1/audit", "get"),
+        ("/api/v1/alerts", "get"),
+        ("/api/v1/alerts/{id}/ack", "post"),
+        ("/api/v1/elections/{id}/logistics/items", "get"),
+        ("/api/v1/elections/{id}/logistics/items/{key}", "put"),
+        ("/api/v1/elections/{id}/logistics/requirements", "get"),
+        ("/api/v1/elections/{id}/logistics/stock", "get"),
+        ("/api/v1/elections/{id}/logistics/receipts", "post"),
+        ("/api/v1/elections/{id}/logistics/shipments", "get"),
+        ("/api/v1/elections/{id}/logistics/shipments", "post"),
+        ("/api/v1/elections/{id}/logistics/shipments/{sid}", "get"),
+        ("/api/v1/elections/{id}/logistics/shipments/{sid}/dispatch", "post"),
+        ("/api/v1/elections/{id}/logistics/shipments/{sid}/receive", "post"),
+        ("/api/v1/elections/{id}/logistics/shipments/{sid}/sign", "post"),
+        ("/api/v1/elections/{id}/logistics/shipments/{sid}/berita-acara.pdf", "get"),
+        ("/api/v1/elections/{id}/logistics/readiness", "get"),
     ] {
         assert!(paths.get(p).and_then(|m| m.get(method)).is_some(), "{method} {p} missing from the OpenAPI document");
     }

@@ -299,10 +299,34 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
         Ok(l) => l,
         Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
     };
+    if q.status.as_deref() == Some("csv") {
+        let rows = list
+            .iter()
+            .map(|s| {
+                vec![
+                    format!("BA-{}", s.id),
+                    s.from.clone(),
+                    s.to.clone(),
+                    s.status.clone(),
+                    s.due_at.clone(),
+                    s.dispatched_at.clone().unwrap_or_default(),
+                    s.received_at.clone().unwrap_or_default(),
+                    s.signatures.len().to_string(),
+                    s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(" "),
+                ]
+            })
+            .collect();
+        return crate::platform::web::csv_download(
+            &format!("pengiriman-{region}-{}.csv", e.id),
+            &["nomor", "dari", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
+            rows,
+        );
+    }
     let title = format!("Papan pengiriman {}", region_title(&state, &region));
     let body = html! {
         h1 { (title) }
         (logistics_nav(e, &region))
+        p.tools { a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
         @for (status, label) in [(shipments::PLANNED, "Direncanakan"), (shipments::DISPATCHED, "Dalam perjalanan"), (shipments::RECEIVED, "Diterima")] {
             h2 { (label) }
             table.board data-status=(status) {
