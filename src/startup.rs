@@ -121,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/wilayah/{code}/tps.csv", get(regions::pages::tps_csv))
         .route("/cari", get(regions::pages::search))
         .route("/verifikasi/{token}", get(logistics::pages::verify))
+        .route("/peringatan", get(platform::alerts::alerts_page))
+        .route("/peringatan/{id}/baca", post(platform::alerts::ack_submit))
         .route("/logistik", get(logistics::pages::overview))
         .route("/logistik/pengiriman", get(logistics::pages::board))
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))

@@ -61,6 +61,21 @@ fn logistics_pages_on_the_demo() {
     assert_eq!(refused.status().as_u16(), 403);
     assert!(refused.body_mut().read_to_string().unwrap_or_default().contains("only polri"));
 
+    // The short delivery's alert on the alerts page, acknowledged with its button.
+    let polres = cookie_for(&app, "polres.kotamojokerto");
+    let (s, _, alerts) = app.get_text("/peringatan", Some(&polres));
+    assert_eq!(s, 200);
+    assert!(alerts.contains("Pengiriman 2 35.76 → 35.76.02: kurang, rusak"), "{alerts}");
+    assert!(alerts.contains("Tandai sudah dibaca"));
+    let resp = agent.post(&app.url("/peringatan/1/baca")).header("Cookie", &polres).send_empty().expect("ack");
+    assert_eq!(resp.status().as_u16(), 303);
+    let (_, _, alerts) = app.get_text("/peringatan", Some(&polres));
+    assert!(alerts.contains("dibaca 20"), "acknowledged for Polres: {alerts}");
+    let (_, _, theirs) = app.get_text("/peringatan", Some(&bawaslu));
+    assert!(theirs.contains("Tandai sudah dibaca"), "still open for Bawaslu");
+    let (_, _, none) = app.get_text("/peringatan", Some(&cookie_for(&app, "kpu.jombang")));
+    assert!(none.contains("Tidak ada peringatan"), "Jombang sees nothing of Mojokerto");
+
     let (s, _, ready) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008", Some(&kpu));
     assert_eq!(s, 200);
     assert!(ready.contains("id=\"ready\">3<"), "half of Balongsari's six TPS are ready");

@@ -21,7 +21,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Warning => "warning",
@@ -198,4 +198,55 @@ pub async fn ack_alert(
 ) -> Result<axum::http::StatusCode, AppError> {
     state.db.write(move |c| acknowledge(c, &user.user, id)).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The alerts page: the user's alerts, newest first, with an acknowledge button each.
+pub async fn alerts_page(
+    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    lang: super::web::Lang,
+    user: Option<super::auth::CurrentUser>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
+    let u = user.user.clone();
+    let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
+        Ok(a) => a,
+        Err(e) => return crate::regions::pages::error_page(lang, Some(&user), AppError::from(e)),
+    };
+    let title = "Peringatan";
+    let body = maud::html! {
+        h1 { (title) " · " (user.user.unit.name) }
+        @if alerts.is_empty() { p.muted { "Tidak ada peringatan." } }
+        table #alerts {
+            tbody { @for a in &alerts { tr data-severity=(a.severity.as_str()) {
+                td { (a.severity.as_str()) }
+                td { (a.message) br; span.muted { (a.region) " · " (a.created_at) } }
+                td {
+                    @if let Some(at) = &a.acknowledged_at { span.muted { "dibaca " (at) } }
+                    @else {
+                        form method="post" action={ "/peringatan/" (a.id) "/baca" } {
+                            button.ack type="submit" { "Tandai sudah dibaca" }
+                        }
+                    }
+                }
+            } } }
+        }
+    };
+    super::web::layout(super::web::Page::new(lang, title, Some(&user.user), "/peringatan"), body).into_response()
+}
+
+/// The acknowledge button of the alerts page.
+pub async fn ack_submit(
+    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    lang: super::web::Lang,
+    user: Option<super::auth::CurrentUser>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
+    let u = user.user.clone();
+    match state.db.write(move |c| acknowledge(c, &u, id)).await {
+        Ok(()) => axum::response::Redirect::to("/peringatan").into_response(),
+        Err(e) => crate::regions::pages::error_page(lang, Some(&user), e),
+    }
 }

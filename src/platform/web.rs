@@ -142,6 +142,8 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     }
                     span.who {
                         @if let Some(u) = page.user {
+                            a #alerts-link href="/peringatan" { "Peringatan" }
+                            " · "
                             span #current-user { (u.username) " · " (u.unit.name) " · " (t(lang, &format!("role.{}", u.role.as_str()))) }
                             " "
                             form action="/keluar" method="post" style="display:inline" {
