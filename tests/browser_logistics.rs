@@ -172,7 +172,11 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(in_transit.len(), 1, "one shipment is on the road: {in_transit:?}");
     let kranggan = &in_transit[0];
     assert_eq!((kranggan[1].as_str(), kranggan[2].as_str()), ("Kota Mojokerto (35.76)", "Kranggan (35.76.03)"), "{kranggan:?}");
-    assert_eq!((kranggan[4].as_str(), kranggan[5].as_str()), ("2/4", ""), "sender and escort signed, nothing flagged yet: {kranggan:?}");
+    assert_eq!(
+        (kranggan[4].as_str(), kranggan[5].as_str()),
+        ("2/4", "terlambat"),
+        "sender and escort signed; due on 13 November and still on the road on the 25th: {kranggan:?}"
+    );
     assert!(kranggan[3].ends_with(" WIB"), "due time in local time: {kranggan:?}");
     assert!(kranggan[0].starts_with("BA-"), "{kranggan:?}");
     full_page_screenshot(&b, &shots.join("logistics-board.png"));
@@ -188,8 +192,9 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
         .unwrap_or_else(|| panic!("shipment id in {shipment_url}"));
     assert_eq!(kranggan[0], format!("BA-{id}"));
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Pengiriman")), format!("Pengiriman BA-{id}"));
-    assert_eq!(b.text_of("#status"), "dikirim");
-    assert!(b.find_all("#flags").is_empty(), "nothing to flag before arrival");
+    assert_eq!(b.text_of("#status"), "Dalam perjalanan");
+    let flags = b.find_all("#flags");
+    assert_eq!(flags.len(), 1, "a shipment still on the road after its deadline is flagged late");
     let items = table_cells(&b, "#items");
     assert!(!items.is_empty(), "the shipment lists what was sent");
     // The shipment page prints quantities bare ("1000"), the other pages the Indonesian way
@@ -216,7 +221,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(who, "Bawaslu Kota Mojokerto (bawaslu.kotamojokerto)");
     assert_eq!(when, "2024-11-25 10:00 WIB", "signed at the (rehearsal) clock's time, in WIB");
     assert!(sign_buttons(&b).is_empty(), "nothing left for Bawaslu to sign");
-    assert_eq!(b.text_of("#status"), "dikirim", "signing does not change the status");
+    assert_eq!(b.text_of("#status"), "Dalam perjalanan", "signing does not change the status");
     full_page_screenshot(&b, &shots.join("logistics-shipment-signed.png"));
 
     // --- Readiness of Balongsari's TPS --------------------------------------------------

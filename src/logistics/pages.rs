@@ -65,7 +65,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         ("Pihak yang menerima", place(state, &s.to)),
         ("Kendaraan / pengemudi", format!("{} / {}", if s.vehicle.is_empty() { "-" } else { &s.vehicle }, if s.driver.is_empty() { "-" } else { &s.driver })),
         ("Nomor segel", if s.seals.is_empty() { "-".to_string() } else { s.seals.join(", ") }),
-        ("Status", s.status.clone()),
+        ("Status", shipments::status_label(&s.status).to_string()),
         ("Batas tiba", local(&s.due_at, &s.to)),
         ("Direncanakan", format!("{} oleh {}", local(&s.planned_at, &s.from), s.planned_by)),
         ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local(t, &s.from))),
@@ -159,17 +159,32 @@ pub async fn berita_acara(
 
 /// Public: what the QR code on a berita acara opens. Shows the essentials and whether the
 /// stored record still matches the hash the application wrote; never who reported anything.
-pub async fn verify(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Response {
+pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(token): Path<String>) -> Response {
     let clean = token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let t = token.clone();
-    let found = if clean { state.db.read(move |c| shipments::by_token(c, &t)).await } else { Ok(None) };
-    let (s, intact) = match found {
+    let found = if clean {
+        state
+            .db
+            .read(move |c| {
+                let found = shipments::by_token(c, &t)?;
+                let rules = match &found {
+                    Some((s, _)) => super::store::rules(c, &s.election)?,
+                    None => Vec::new(),
+                };
+                Ok::<_, crate::platform::db::DbError>(found.map(|(s, ok)| (s, ok, rules)))
+            })
+            .await
+    } else {
+        Ok(None)
+    };
+    let viewer = user.as_ref().map(|u| &u.user);
+    let (s, intact, rules) = match found {
         Ok(Some(v)) => v,
         Ok(None) => {
             let body = html! { h1 { "Verifikasi berita acara" } p.error #verdict { "Berita acara dengan kode ini tidak dikenal." } };
-            return (StatusCode::NOT_FOUND, layout(Page::new(lang, "Verifikasi", None, "/"), body)).into_response();
+            return (StatusCode::NOT_FOUND, layout(Page::new(lang, "Verifikasi", viewer, "/"), body)).into_response();
         }
-        Err(e) => return crate::regions::pages::error_page(lang, None, AppError::from(e)),
+        Err(e) => return crate::regions::pages::error_page(lang, user.as_ref(), AppError::from(e)),
     };
     let body = html! {
         h1 { "Verifikasi berita acara serah terima" }
@@ -180,16 +195,17 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, Path(token): Path
         }
         ul.facts {
             li { "Nomor" b { "BA-" (s.id) "/" (s.election) } }
-            li { "Status" b { (s.status) } }
+            li { "Status" b { (shipments::status_label(&s.status)) } }
             li { "Dari" b { (place(&state, &s.from)) } }
             li { "Kepada" b { (place(&state, &s.to)) } }
         }
         table #items {
             thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } } }
             tbody { @for i in &s.items { tr {
-                td { (i.item) } td.num { (i.sent) }
-                td.num { (i.received.map_or("-".to_string(), |v| v.to_string())) }
-                td.num { (i.damaged.map_or("-".to_string(), |v| v.to_string())) }
+                td { (rules.iter().find(|r| r.key == i.item).map_or(i.item.as_str(), |r| r.name.as_str())) }
+                td.num { (crate::platform::web::number(lang, i.sent)) }
+                td.num { (i.received.map_or("-".to_string(), |v| crate::platform::web::number(lang, v))) }
+                td.num { (i.damaged.map_or("-".to_string(), |v| crate::platform::web::number(lang, v))) }
             } } }
         }
         h2 { "Tanda tangan" }
@@ -205,7 +221,8 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, Path(token): Path
         }
         p.muted { "Sidik (SHA-256): " code { (s.record_hash) } }
     };
-    layout(Page::new(lang, "Verifikasi berita acara", None, "/"), body).into_response()
+    let path = format!("/verifikasi/{token}");
+    layout(Page::new(lang, "Verifikasi berita acara", viewer, &path), body).into_response()
 }
 
 // ---- logistics pages: requirements and stock, the shipment board, a shipment, readiness ----
@@ -360,11 +377,15 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             .collect(),
         None => Vec::new(),
     };
+    let rules = state.db.read(move |c| super::store::rules(c, e.id)).await.unwrap_or_default();
+    let name = |key: &str| rules.iter().find(|r| r.key == key).map_or(key.to_string(), |r| r.name.clone());
+    let n = |v: i64| crate::platform::web::number(lang, v);
     let title = format!("Pengiriman BA-{}", s.id);
     let body = html! {
         h1 { (title) }
+        (logistics_nav(e, &s.from))
         ul.facts {
-            li { "Status" b #status { (s.status) } }
+            li { "Status" b #status data-status=(s.status) { (shipments::status_label(&s.status)) } }
             li { "Dari" b { (place(&state, &s.from)) } }
             li { "Kepada" b { (place(&state, &s.to)) } }
             li { "Batas tiba" b { (local(&s.due_at, &s.to)) } }
@@ -373,9 +394,9 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
         table #items {
             thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } th.num { "Selisih" } } }
             tbody { @for i in &s.items { tr {
-                td { (i.item) } td.num { (i.sent) }
-                td.num { (i.received.map_or("-".into(), |v| v.to_string())) }
-                td.num { (i.damaged.map_or("-".into(), |v| v.to_string())) }
+                td { (name(&i.item)) } td.num { (n(i.sent)) }
+                td.num { (i.received.map_or("-".into(), n)) }
+                td.num { (i.damaged.map_or("-".into(), n)) }
                 td.num { (i.difference.map_or("-".into(), |v| format!("{v:+}"))) }
             } } }
         }

@@ -155,6 +155,16 @@ pub struct Shipment {
     pub flags: Vec<String>,
 }
 
+/// A status as people read it.
+pub fn status_label(status: &str) -> &str {
+    match status {
+        PLANNED => "Direncanakan",
+        DISPATCHED => "Dalam perjalanan",
+        RECEIVED => "Diterima",
+        other => other,
+    }
+}
+
 /// A discrepancy flag as the Indonesian documents and alerts say it.
 pub fn flag_label(f: &str) -> &str {
     match f {
@@ -166,8 +176,9 @@ pub fn flag_label(f: &str) -> &str {
     }
 }
 
-/// The discrepancies of a received shipment.
-pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>) -> Vec<String> {
+/// The discrepancies of a shipment: what arrived against what was sent, and lateness — also
+/// of one still on its way once `now` is past its deadline.
+pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>, now: &str) -> Vec<String> {
     let mut f = Vec::new();
     if items.iter().any(|i| i.received.is_some_and(|r| r < i.sent)) {
         f.push("short".to_string());
@@ -178,7 +189,7 @@ pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>) ->
     if items.iter().any(|i| i.damaged.is_some_and(|d| d > 0)) {
         f.push("damaged".to_string());
     }
-    if received_at.is_some_and(|r| r > due_at) {
+    if received_at.unwrap_or(now) > due_at {
         f.push("late".to_string());
     }
     f
@@ -261,7 +272,7 @@ fn complete(conn: &mut Conn, mut s: Shipment) -> Result<Shipment, DbError> {
     )? {
         s.signatures.push(Signature { role: r.get(0)?, username: r.get(1)?, unit: r.get(2)?, agency: r.get(3)?, signed_at: r.get(4)? });
     }
-    s.flags = flags(&s.items, &s.due_at, s.received_at.as_deref());
+    s.flags = flags(&s.items, &s.due_at, s.received_at.as_deref(), &crate::platform::clock::now_rfc3339());
     Ok(s)
 }
 
@@ -484,9 +495,11 @@ mod tests {
     #[test]
     fn discrepancies_are_flagged() {
         let due = "2024-11-26T16:59:59Z";
-        assert!(flags(&[item(10, None, None)], due, None).is_empty(), "nothing to say before receipt");
-        assert!(flags(&[item(10, Some(10), Some(0))], due, Some("2024-11-25T01:00:00Z")).is_empty());
-        assert_eq!(flags(&[item(10, Some(8), Some(0))], due, Some("2024-11-25T01:00:00Z")), ["short"]);
-        assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z")), ["excess", "damaged", "late"]);
+        let before = "2024-11-20T00:00:00Z";
+        assert!(flags(&[item(10, None, None)], due, None, before).is_empty(), "nothing to say before the deadline");
+        assert_eq!(flags(&[item(10, None, None)], due, None, "2024-11-27T00:00:00Z"), ["late"], "still on the road after it");
+        assert!(flags(&[item(10, Some(10), Some(0))], due, Some("2024-11-25T01:00:00Z"), "2024-12-01T00:00:00Z").is_empty());
+        assert_eq!(flags(&[item(10, Some(8), Some(0))], due, Some("2024-11-25T01:00:00Z"), before), ["short"]);
+        assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z"), before), ["excess", "damaged", "late"]);
     }
 }
