@@ -76,6 +76,10 @@ fn logistics_pages_on_the_demo() {
     let (_, _, none) = app.get_text("/peringatan", Some(&cookie_for(&app, "kpu.jombang")));
     assert!(none.contains("Tidak ada peringatan"), "Jombang sees nothing of Mojokerto");
 
+    // English on request.
+    let (_, _, en) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008", Some(&format!("{kpu}; lang=en")));
+    assert!(en.contains("TPS readiness") && en.contains("Partly supplied") && en.contains("Shipment board"), "{en}");
+
     let (s, _, ready) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008", Some(&kpu));
     assert_eq!(s, 200);
     assert!(ready.contains("id=\"ready\">3<"), "half of Balongsari's six TPS are ready");

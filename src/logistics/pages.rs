@@ -11,7 +11,7 @@ use crate::elections::api::election_or_404;
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
-use crate::platform::web::{Lang, Page, layout};
+use crate::platform::web::{Lang, Page, layout, t};
 use crate::startup::AppState;
 
 /// "2024-11-13 09:05 WIB" in the time zone of `region`.
@@ -161,12 +161,12 @@ pub async fn berita_acara(
 /// stored record still matches the hash the application wrote; never who reported anything.
 pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(token): Path<String>) -> Response {
     let clean = token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    let t = token.clone();
+    let tok = token.clone();
     let found = if clean {
         state
             .db
             .read(move |c| {
-                let found = shipments::by_token(c, &t)?;
+                let found = shipments::by_token(c, &tok)?;
                 let rules = match &found {
                     Some((s, _)) => super::store::rules(c, &s.election)?,
                     None => Vec::new(),
@@ -181,26 +181,26 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
     let (s, intact, rules) = match found {
         Ok(Some(v)) => v,
         Ok(None) => {
-            let body = html! { h1 { "Verifikasi berita acara" } p.error #verdict { "Berita acara dengan kode ini tidak dikenal." } };
-            return (StatusCode::NOT_FOUND, layout(Page::new(lang, "Verifikasi", viewer, "/"), body)).into_response();
+            let body = html! { h1 { (t(lang, "log.verify.title")) } p.error #verdict { (t(lang, "log.verify.unknown")) } };
+            return (StatusCode::NOT_FOUND, layout(Page::new(lang, t(lang, "log.verify.title"), viewer, "/"), body)).into_response();
         }
         Err(e) => return crate::regions::pages::error_page(lang, user.as_ref(), AppError::from(e)),
     };
     let body = html! {
-        h1 { "Verifikasi berita acara serah terima" }
+        h1 { (t(lang, "log.verify.heading")) }
         @if intact {
-            p.ok #verdict { "ASLI — catatan tersimpan cocok dengan sidiknya." }
+            p.ok #verdict { (t(lang, "log.verify.genuine")) }
         } @else {
-            p.error #verdict { "TIDAK COCOK — catatan tersimpan telah berubah sejak ditulis oleh sistem." }
+            p.error #verdict { (t(lang, "log.verify.altered")) }
         }
         ul.facts {
-            li { "Nomor" b { "BA-" (s.id) "/" (s.election) } }
-            li { "Status" b { (shipments::status_label(&s.status)) } }
-            li { "Dari" b { (place(&state, &s.from)) } }
-            li { "Kepada" b { (place(&state, &s.to)) } }
+            li { (t(lang, "log.number")) b { "BA-" (s.id) "/" (s.election) } }
+            li { "Status" b { (t(lang, &format!("status.{}", s.status))) } }
+            li { (t(lang, "log.from")) b { (place(&state, &s.from)) } }
+            li { (t(lang, "log.to")) b { (place(&state, &s.to)) } }
         }
         table #items {
-            thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } } }
+            thead { tr { th { (t(lang, "log.item")) } th.num { (t(lang, "log.sent")) } th.num { (t(lang, "log.received")) } th.num { (t(lang, "log.damaged")) } } }
             tbody { @for i in &s.items { tr {
                 td { (rules.iter().find(|r| r.key == i.item).map_or(i.item.as_str(), |r| r.name.as_str())) }
                 td.num { (crate::platform::web::number(lang, i.sent)) }
@@ -208,21 +208,21 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
                 td.num { (i.damaged.map_or("-".to_string(), |v| crate::platform::web::number(lang, v))) }
             } } }
         }
-        h2 { "Tanda tangan" }
+        h2 { (t(lang, "log.signatures")) }
         ul {
-            @for (role, label) in SIGNERS {
-                li { (label) ": "
+            @for (role, _) in SIGNERS {
+                li { (t(lang, &format!("role.{}", if role == "supervisor" { "supervisor_sig" } else { role }))) ": "
                     @match s.signatures.iter().find(|g| g.role == role) {
                         Some(g) => { (g.unit) ", " (local(&g.signed_at, &s.to)) }
-                        None => { "belum" }
+                        None => { (t(lang, "log.not_yet")) }
                     }
                 }
             }
         }
-        p.muted { "Sidik (SHA-256): " code { (s.record_hash) } }
+        p.muted { "SHA-256: " code { (s.record_hash) } }
     };
     let path = format!("/verifikasi/{token}");
-    layout(Page::new(lang, "Verifikasi berita acara", viewer, &path), body).into_response()
+    layout(Page::new(lang, t(lang, "log.verify.title"), viewer, &path), body).into_response()
 }
 
 // ---- logistics pages: requirements and stock, the shipment board, a shipment, readiness ----
@@ -245,12 +245,12 @@ fn region_title(state: &AppState, code: &str) -> String {
     if code == crate::regions::NATIONAL { "Indonesia".to_string() } else { place(state, code) }
 }
 
-fn logistics_nav(e: &ElectionDef, region: &str) -> maud::Markup {
+fn logistics_nav(lang: Lang, e: &ElectionDef, region: &str) -> maud::Markup {
     html! {
         p.tools {
-            a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) } { "Kebutuhan & stok" }
-            a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) } { "Papan pengiriman" }
-            a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) } { "Kesiapan TPS" }
+            a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) } { (t(lang, "log.nav.needs")) }
+            a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) } { (t(lang, "log.nav.board")) }
+            a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) } { (t(lang, "log.nav.readiness")) }
         }
     }
 }
@@ -288,21 +288,21 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
         let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.clone(), n.clone(), need.to_string(), good.to_string(), dmg.to_string()]).collect();
         return crate::platform::web::csv_download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows);
     }
-    let title = format!("Logistik {}", region_title(&state, &region));
+    let title = format!("{} {}", t(lang, "log.title"), region_title(&state, &region));
     let body = html! {
         h1 { (title) }
         (crate::regions::pages::election_picker(lang, "/logistik", e))
-        (logistics_nav(e, &region))
-        ul.facts { li { "TPS" b { (tps) } } li { "Pemilihan" b { (e.name) } } }
-        p.tools { a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
+        (logistics_nav(lang, e, &region))
+        ul.facts { li { "TPS" b { (tps) } } li { (t(lang, "log.election")) b { (e.name) } } }
+        p.tools { a href={ "/logistik?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
         table #kebutuhan {
-            thead { tr { th { "Barang" } th.num { "Kebutuhan TPS" } th.num { "Stok baik di sini" } th.num { "Rusak" } } }
+            thead { tr { th { (t(lang, "log.item")) } th.num { (t(lang, "log.tps_needs")) } th.num { (t(lang, "log.stock_here")) } th.num { (t(lang, "log.damaged")) } } }
             tbody { @for (_, name, need, good, damaged) in &rows { tr {
                 td { (name) } td.num { (crate::platform::web::number(lang, *need)) }
                 td.num { (crate::platform::web::number(lang, *good)) } td.num { (crate::platform::web::number(lang, *damaged)) }
             } } }
         }
-        p.muted { "Kebutuhan = jumlah kebutuhan semua TPS di wilayah ini; stok = barang yang tersimpan di wilayah ini sendiri (gudang KPU kab/kota, PPK, PPS atau TPS)." }
+        p.muted { (t(lang, "log.needs_note")) }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik"), body).into_response()
 }
@@ -339,20 +339,20 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
             rows,
         );
     }
-    let title = format!("Papan pengiriman {}", region_title(&state, &region));
+    let title = format!("{} {}", t(lang, "log.nav.board"), region_title(&state, &region));
     let body = html! {
         h1 { (title) }
-        (logistics_nav(e, &region))
-        p.tools { a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
-        @for (status, label) in [(shipments::PLANNED, "Direncanakan"), (shipments::DISPATCHED, "Dalam perjalanan"), (shipments::RECEIVED, "Diterima")] {
-            h2 { (label) }
+        (logistics_nav(lang, e, &region))
+        p.tools { a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
+        @for status in [shipments::PLANNED, shipments::DISPATCHED, shipments::RECEIVED] {
+            h2 { (t(lang, &format!("status.{status}"))) }
             table.board data-status=(status) {
-                thead { tr { th { "No." } th { "Dari" } th { "Kepada" } th { "Batas tiba" } th { "Tanda tangan" } th { "Selisih" } } }
+                thead { tr { th { "No." } th { (t(lang, "log.from")) } th { (t(lang, "log.to")) } th { (t(lang, "log.due")) } th { (t(lang, "log.signatures")) } th { (t(lang, "log.difference")) } } }
                 tbody { @for s in list.iter().filter(|s| s.status == status) { tr {
                     td { a href={ "/logistik/pengiriman/" (s.id) "?pemilu=" (e.id) } { "BA-" (s.id) } }
                     td { (place(&state, &s.from)) } td { (place(&state, &s.to)) }
                     td { (local(&s.due_at, &s.to)) } td { (s.signatures.len()) "/4" }
-                    td { (s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(", ")) }
+                    td { (s.flags.iter().map(|f| t(lang, &format!("flag.{f}"))).collect::<Vec<_>>().join(", ")) }
                 } } }
             }
         }
@@ -368,31 +368,31 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
         Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
         Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
     };
-    let can_sign: Vec<(SignAs, &str)> = match &user {
+    let can_sign: Vec<SignAs> = match &user {
         Some(u) => SIGN_BUTTONS
             .iter()
             .filter(|(role, _)| shipments::open_to_sign(&s, *role) && !s.signatures.iter().any(|g| g.role == role.as_str()))
             .filter(|(role, _)| { let (rule, scope) = shipments::sign_rule(&s, *role); crate::platform::auth::authorize(&u.user, rule, scope).is_ok() })
-            .copied()
+            .map(|(role, _)| *role)
             .collect(),
         None => Vec::new(),
     };
     let rules = state.db.read(move |c| super::store::rules(c, e.id)).await.unwrap_or_default();
     let name = |key: &str| rules.iter().find(|r| r.key == key).map_or(key.to_string(), |r| r.name.clone());
     let n = |v: i64| crate::platform::web::number(lang, v);
-    let title = format!("Pengiriman BA-{}", s.id);
+    let title = format!("{} BA-{}", t(lang, "log.shipment"), s.id);
     let body = html! {
         h1 { (title) }
-        (logistics_nav(e, &s.from))
+        (logistics_nav(lang, e, &s.from))
         ul.facts {
-            li { "Status" b #status data-status=(s.status) { (shipments::status_label(&s.status)) } }
-            li { "Dari" b { (place(&state, &s.from)) } }
-            li { "Kepada" b { (place(&state, &s.to)) } }
-            li { "Batas tiba" b { (local(&s.due_at, &s.to)) } }
+            li { "Status" b #status data-status=(s.status) { (t(lang, &format!("status.{}", s.status))) } }
+            li { (t(lang, "log.from")) b { (place(&state, &s.from)) } }
+            li { (t(lang, "log.to")) b { (place(&state, &s.to)) } }
+            li { (t(lang, "log.due")) b { (local(&s.due_at, &s.to)) } }
         }
-        @if !s.flags.is_empty() { p.error #flags { "Selisih: " (s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(", ")) } }
+        @if !s.flags.is_empty() { p.error #flags { (t(lang, "log.discrepancy")) (s.flags.iter().map(|f| t(lang, &format!("flag.{f}"))).collect::<Vec<_>>().join(", ")) } }
         table #items {
-            thead { tr { th { "Barang" } th.num { "Dikirim" } th.num { "Diterima" } th.num { "Rusak" } th.num { "Selisih" } } }
+            thead { tr { th { (t(lang, "log.item")) } th.num { (t(lang, "log.sent")) } th.num { (t(lang, "log.received")) } th.num { (t(lang, "log.damaged")) } th.num { (t(lang, "log.difference")) } } }
             tbody { @for i in &s.items { tr {
                 td { (name(&i.item)) } td.num { (n(i.sent)) }
                 td.num { (i.received.map_or("-".into(), n)) }
@@ -400,25 +400,25 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
                 td.num { (i.difference.map_or("-".into(), |v| format!("{v:+}"))) }
             } } }
         }
-        h2 { "Tanda tangan" }
+        h2 { (t(lang, "log.signatures")) }
         table #signatures {
-            tbody { @for (role, label) in SIGNERS { tr {
-                td { (label) }
+            tbody { @for (role, _) in SIGNERS { tr {
+                td { (t(lang, &format!("role.{}", if role == "supervisor" { "supervisor_sig" } else { role }))) }
                 @match s.signatures.iter().find(|g| g.role == role) {
                     Some(g) => { td { (g.unit) " (" (g.username) ")" } td { (local(&g.signed_at, &s.to)) } }
-                    None => { td.muted { "belum" } td {} }
+                    None => { td.muted { (t(lang, "log.not_yet")) } td {} }
                 }
             } } }
         }
-        @for (role, label) in &can_sign {
+        @for role in &can_sign {
             form method="post" action={ "/logistik/pengiriman/" (s.id) "/tandatangan?pemilu=" (e.id) } style="display:inline-block;margin:.5rem .5rem 0 0" {
                 input type="hidden" name="as" value=(role.as_str());
-                button.sign type="submit" data-role=(role.as_str()) { "Tanda tangani sebagai " (label) }
+                button.sign type="submit" data-role=(role.as_str()) { (t(lang, "log.sign_as")) (t(lang, &format!("sign.{}", role.as_str()))) }
             }
         }
         p.tools {
-            a href={ "/api/v1/elections/" (e.id) "/logistics/shipments/" (s.id) "/berita-acara.pdf" } { "Cetak berita acara (PDF)" }
-            a href=(s.verification) { "Halaman verifikasi" }
+            a href={ "/api/v1/elections/" (e.id) "/logistics/shipments/" (s.id) "/berita-acara.pdf" } { (t(lang, "log.print")) }
+            a href=(s.verification) { (t(lang, "log.verify_page")) }
         }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response()
@@ -475,21 +475,21 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
         let rows = ready.not_ready.iter().map(|c| vec![c.clone()]).collect();
         return crate::platform::web::csv_download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps"], rows);
     }
-    let title = format!("Kesiapan TPS {}", region_title(&state, &region));
+    let title = format!("{} {}", t(lang, "log.nav.readiness"), region_title(&state, &region));
     let n = |v: i64| crate::platform::web::number(lang, v);
     let body = html! {
         h1 { (title) }
         (crate::regions::pages::election_picker(lang, "/logistik/kesiapan", e))
-        (logistics_nav(e, &region))
+        (logistics_nav(lang, e, &region))
         ul.facts #readiness {
             li { "TPS" b { (n(ready.tps_total)) } }
-            li { "Siap" b #ready { (n(ready.ready)) } }
-            li { "Sebagian" b #partial { (n(ready.partial)) } }
-            li { "Belum ada" b #none { (n(ready.none)) } }
+            li { (t(lang, "log.ready")) b #ready { (n(ready.ready)) } }
+            li { (t(lang, "log.partial")) b #partial { (n(ready.partial)) } }
+            li { (t(lang, "log.none")) b #none { (n(ready.none)) } }
         }
         @if !ready.not_ready.is_empty() {
-            h2 { "TPS belum siap" }
-            p.tools { a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { "Unduh CSV" } }
+            h2 { (t(lang, "log.not_ready")) }
+            p.tools { a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
             table #not-ready { tbody { @for c in ready.not_ready.iter().take(500) { tr { td { (place(&state, c)) } } } } }
             @if ready.not_ready.len() > 500 { p.muted { "… dan " (ready.not_ready.len() - 500) " TPS lagi (lihat CSV)." } }
         }

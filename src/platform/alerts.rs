@@ -213,19 +213,19 @@ pub async fn alerts_page(
         Ok(a) => a,
         Err(e) => return crate::regions::pages::error_page(lang, Some(&user), AppError::from(e)),
     };
-    let title = "Peringatan";
+    let title = super::web::t(lang, "nav.alerts");
     let body = maud::html! {
         h1 { (title) " · " (user.user.unit.name) }
-        @if alerts.is_empty() { p.muted { "Tidak ada peringatan." } }
+        @if alerts.is_empty() { p.muted { (super::web::t(lang, "alerts.none")) } }
         table #alerts {
             tbody { @for a in &alerts { tr data-severity=(a.severity.as_str()) {
                 td { (a.severity.as_str()) }
                 td { (a.message) br; span.muted { (a.region) " · " (a.created_at) } }
                 td {
-                    @if let Some(at) = &a.acknowledged_at { span.muted { "dibaca " (at) } }
+                    @if let Some(at) = &a.acknowledged_at { span.muted { (super::web::t(lang, "alerts.read")) (at) } }
                     @else {
                         form method="post" action={ "/peringatan/" (a.id) "/baca" } {
-                            button.ack type="submit" { "Tandai sudah dibaca" }
+                            button.ack type="submit" { (super::web::t(lang, "alerts.ack")) }
                         }
                     }
                 }

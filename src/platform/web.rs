@@ -44,6 +44,60 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("nav.login", "Masuk", "Log in"),
     ("nav.logout", "Keluar", "Log out"),
     ("nav.lang", "English", "Bahasa Indonesia"),
+    ("log.verify.title", "Verifikasi berita acara", "Verify a handover record"),
+    ("log.verify.unknown", "Berita acara dengan kode ini tidak dikenal.", "No handover record has this code."),
+    ("log.verify.heading", "Verifikasi berita acara serah terima", "Verify a handover record (berita acara serah terima)"),
+    ("log.verify.genuine", "ASLI — catatan tersimpan cocok dengan sidiknya.", "GENUINE — the stored record matches its fingerprint."),
+    ("log.verify.altered", "TIDAK COCOK — catatan tersimpan telah berubah sejak ditulis oleh sistem.", "DOES NOT MATCH — the stored record changed after the system wrote it."),
+    ("log.number", "Nomor", "Number"),
+    ("log.status", "Status", "Status"),
+    ("log.from", "Dari", "From"),
+    ("log.to", "Kepada", "To"),
+    ("log.item", "Barang", "Item"),
+    ("log.sent", "Dikirim", "Sent"),
+    ("log.received", "Diterima", "Received"),
+    ("log.damaged", "Rusak", "Damaged"),
+    ("log.difference", "Selisih", "Difference"),
+    ("log.signatures", "Tanda tangan", "Signatures"),
+    ("log.not_yet", "belum", "not yet"),
+    ("log.nav.needs", "Kebutuhan & stok", "Needs & stock"),
+    ("log.nav.board", "Papan pengiriman", "Shipment board"),
+    ("log.nav.readiness", "Kesiapan TPS", "TPS readiness"),
+    ("log.election", "Pemilihan", "Election"),
+    ("log.tps_needs", "Kebutuhan TPS", "TPS needs"),
+    ("log.stock_here", "Stok baik di sini", "Good stock here"),
+    ("log.needs_note", "Kebutuhan = jumlah kebutuhan semua TPS di wilayah ini; stok = barang yang tersimpan di wilayah ini sendiri (gudang KPU kab/kota, PPK, PPS atau TPS).", "Needs = what all TPS in this region need; stock = what is held at this region itself (KPU regency warehouse, PPK, PPS or TPS)."),
+    ("log.due", "Batas tiba", "Due"),
+    ("log.sign_as", "Tanda tangani sebagai ", "Sign as "),
+    ("log.print", "Cetak berita acara (PDF)", "Print the handover record (PDF)"),
+    ("log.verify_page", "Halaman verifikasi", "Verification page"),
+    ("log.ready", "Siap", "Ready"),
+    ("log.partial", "Sebagian", "Partly supplied"),
+    ("log.none", "Belum ada", "Nothing yet"),
+    ("log.not_ready", "TPS belum siap", "TPS not ready"),
+    ("log.discrepancy", "Selisih: ", "Discrepancy: "),
+    ("status.direncanakan", "Direncanakan", "Planned"),
+    ("status.dikirim", "Dalam perjalanan", "On the way"),
+    ("status.diterima", "Diterima", "Received"),
+    ("flag.short", "kurang", "short"),
+    ("flag.excess", "lebih", "excess"),
+    ("flag.damaged", "rusak", "damaged"),
+    ("flag.late", "terlambat", "late"),
+    ("role.sender", "Yang menyerahkan (KPU)", "Sender (KPU)"),
+    ("role.receiver", "Yang menerima (KPU)", "Receiver (KPU)"),
+    ("role.supervisor_sig", "Pengawas (Bawaslu)", "Supervisor (Bawaslu)"),
+    ("role.escort", "Pengawal (Polri)", "Escort (Polri)"),
+    ("sign.sender", "pengirim", "sender"),
+    ("sign.receiver", "penerima", "receiver"),
+    ("sign.supervisor", "pengawas", "supervisor"),
+    ("sign.escort", "pengawal", "escort"),
+    ("log.title", "Logistik", "Logistics"),
+    ("log.shipment", "Pengiriman", "Shipment"),
+    ("nav.logistics", "Logistik", "Logistics"),
+    ("nav.alerts", "Peringatan", "Alerts"),
+    ("alerts.none", "Tidak ada peringatan.", "No alerts."),
+    ("alerts.ack", "Tandai sudah dibaca", "Mark as read"),
+    ("alerts.read", "dibaca ", "read "),
     ("role.viewer", "Peninjau", "Viewer"),
     ("role.operator", "Operator", "Operator"),
     ("role.supervisor", "Penyelia", "Supervisor"),
@@ -136,13 +190,13 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                 header {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
-                    a href="/logistik" { "Logistik" }
+                    a href="/logistik" { (t(lang, "nav.logistics")) }
                     form action="/cari" method="get" role="search" {
                         input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
                     }
                     span.who {
                         @if let Some(u) = page.user {
-                            a #alerts-link href="/peringatan" { "Peringatan" }
+                            a #alerts-link href="/peringatan" { (t(lang, "nav.alerts")) }
                             " · "
                             span #current-user { (u.username) " · " (u.unit.name) " · " (t(lang, &format!("role.{}", u.role.as_str()))) }
                             " "
