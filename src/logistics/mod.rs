@@ -113,21 +113,23 @@ pub fn reserve(dpt: i64, reserve_bp: i64) -> i64 {
 /// held at the TPS are left out.
 pub fn tps_needs(rules: &[ItemRule], election: &ElectionDef, tps_code: &str, dpt: i64) -> Vec<(String, i64)> {
     let contests = election.contests_at(tps_code);
-    let n = contests.len() as i64;
     rules
         .iter()
-        .filter_map(|r| {
-            let qty = match r.basis {
-                Basis::Ballots => {
-                    let contest = r.key.strip_prefix("surat_suara:")?;
-                    contests.iter().any(|c| c.key == contest).then(|| dpt + reserve(dpt, r.reserve_bp))?
-                }
-                Basis::PerContest => r.qty * n,
-                Basis::PerTps => r.qty,
-            };
-            (qty > 0).then(|| (r.key.clone(), qty))
-        })
+        .map(|r| (r.key.clone(), rule_qty(r, &contests, dpt)))
+        .filter(|(_, qty)| *qty > 0)
         .collect()
+}
+
+/// How much of one item a TPS with `dpt` voters needs, given the contests held there.
+pub fn rule_qty(rule: &ItemRule, contests: &[&crate::elections::ContestDef], dpt: i64) -> i64 {
+    match rule.basis {
+        Basis::Ballots => {
+            let held = rule.key.strip_prefix("surat_suara:").is_some_and(|k| contests.iter().any(|c| c.key == k));
+            if held { dpt + reserve(dpt, rule.reserve_bp) } else { 0 }
+        }
+        Basis::PerContest => rule.qty * contests.len() as i64,
+        Basis::PerTps => rule.qty,
+    }
 }
 
 /// Days before voting day by which a shipment must arrive, by the destination's tier.

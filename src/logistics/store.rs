@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Basis, ItemRule, default_rules, tps_needs};
+use super::{Basis, ItemRule, default_rules};
 use crate::elections::{ELECTIONS, ElectionDef};
 use crate::params;
 use crate::platform::db::{Conn, DbError, Row};
@@ -164,10 +164,17 @@ pub fn readiness(conn: &mut Conn, election: &ElectionDef, code: &str) -> Result<
     let mut out = Readiness::default();
     let mut current: Option<(String, i64)> = None;
     let mut have: Vec<(String, i64)> = Vec::new();
-    let judge = |out: &mut Readiness, code: String, dpt: i64, have: &[(String, i64)]| {
+    // Contests differ by regency at most: remember the last regency's, TPS come in code order.
+    let mut contests: (String, Vec<&crate::elections::ContestDef>) = (String::new(), Vec::new());
+    let mut judge = |out: &mut Readiness, code: String, dpt: i64, have: &[(String, i64)]| {
         out.tps_total += 1;
-        let needs = tps_needs(&rules, election, &code, dpt);
-        let ready = needs.iter().all(|(item, qty)| have.iter().any(|(i, q)| i == item && q >= qty));
+        if !code.starts_with(contests.0.as_str()) || contests.0.is_empty() {
+            contests = (code[..code.len().min(5)].to_string(), election.contests_at(&code));
+        }
+        let ready = rules.iter().all(|r| {
+            let need = super::rule_qty(r, &contests.1, dpt);
+            need == 0 || have.iter().any(|(i, q)| *i == r.key && *q >= need)
+        });
         if ready {
             out.ready += 1;
             return;
