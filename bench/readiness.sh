@@ -242,6 +242,9 @@ for s in "${SCOPES[@]}"; do
     echo "$label $region $tps $stats $size $load $(printf '%s,' "${ts[@]}")" | tee -a "$TIMES"
 done
 
+# Peak RSS after the requests one at a time (one reader connection busy at a time).
+hwm_serial=$(awk '/^VmHWM:/{print $2}' /proc/"$PID"/status)
+
 WRK_LINE=""
 if command -v wrk > /dev/null; then
     echo "== wrk, regency 35.17"
@@ -267,10 +270,13 @@ if [ "$PROFILE" = 1 ] && command -v perf > /dev/null; then
     perf record -F 999 -g --call-graph dwarf,16384 -p "$PID" -o "$PERF_DATA" -- sleep 9 > /dev/null 2>&1 &
     PERF=$!
     sleep 0.5
-    curl -s -o /dev/null -w 'national request under perf: %{time_total} s\n' "$(readiness_url ID)"
+    perf_s=$(curl -s -o /dev/null -w '%{time_total}' "$(readiness_url ID)")
     wait "$PERF" || true
     PERF_TXT=$OUT/perf-readiness.txt
+    set +o pipefail # head closes the pipe early
     {
+        echo "national request under perf record -F 999 --call-graph dwarf: $perf_s s"
+        echo
         echo "self time, top symbols:"
         perf report -i "$PERF_DATA" --no-children --sort symbol --stdio 2> /dev/null | grep -E '^ +[0-9]' | head -n 15 | sed 's/ *- *- *$//'
         echo
@@ -289,11 +295,16 @@ def cat(s):
     if "readiness::{closure#0}" in s or "all<(alloc::string::String" in s: return "judge: needs vs have"
     if "from_value<alloc::string::String>" in s or "Option<alloc::string::String>" in s or "String as core::clone::Clone" in s:
         return "row callback: Row::get String copies"
+    leaf = s.split("\n", 1)[0]
+    if "logistics::store::readiness" in leaf: return "readiness itself (inlined row callback and judge)"
+    if "memcmp" in leaf: return "memcmp under inlined frames (code and item compares)"
+    if any(k in leaf for k in ("malloc", "free", "alloc")): return "malloc/free under inlined frames"
     return "other"
 c = collections.Counter(cat(s) for s in samples)
 for k, v in c.most_common(): print(f"{100 * v / len(samples):5.1f}%  {k}")
 print(len(samples), "samples")'
     } > "$PERF_TXT"
+    set -o pipefail
     cat "$PERF_TXT"
 fi
 
@@ -307,7 +318,9 @@ mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
     echo "# Logistics readiness benchmark ($(date -u +%Y-%m-%d))"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "- binary: $BIN; commit: $(git rev-parse --short HEAD 2> /dev/null || echo '?')"
+    # The commit of the tree the binary was built in (a worktree elsewhere with SINERGI_BIN).
+    bin_tree=$(dirname "$BIN")
+    echo "- binary: $BIN; built from commit $(git -C "$bin_tree" rev-parse --short HEAD 2> /dev/null || echo '?')$(git -C "$bin_tree" diff --quiet HEAD -- :/src :/Cargo.toml :/Cargo.lock 2> /dev/null || echo " + uncommitted changes in src/")"
     echo "- nproc: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); memory: $(free -h | awk '/^Mem:/{print $2 " total, " $7 " available"}'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- data: $EXPECTED_TPS TPS imported in ${import_s} s; logistics_stock $stock_rows rows ($stock_at_tps at TPS) written in ${fill_s} s; database $(du -h "$DB" | cut -f1)"
     echo
@@ -329,7 +342,7 @@ mb() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
         echo "$WRK_LINE"
     fi
     echo
-    echo "Server memory: peak RSS (VmHWM) $(mb "$hwm") MB; at the end RSS $(mb "$rss") MB = anon $(mb "$anon") MB + file $(mb "$file") MB (the database mapped by mmap_size, at most 256 MB)."
+    echo "Server memory: peak RSS (VmHWM) $(mb "$hwm_serial") MB after the curl requests (one at a time), $(mb "$hwm") MB at the end (after wrk$([ "$PROFILE" = 1 ] && echo ' and the profiled request')); at the end RSS $(mb "$rss") MB = anon $(mb "$anon") MB (heap, SQLite page caches of the reader connections) + file $(mb "$file") MB (the database mapped by mmap_size, up to 256 MB per connection, counted once per connection; page cache the kernel can drop)."
     if [ -n "$PERF_TXT" ]; then
         echo
         echo '```'

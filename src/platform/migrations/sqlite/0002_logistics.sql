@@ -19,7 +19,7 @@ CREATE TABLE logistics_stock (
     good        BIGINT NOT NULL,
     damaged     BIGINT NOT NULL,
     PRIMARY KEY (election_id, location, item)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE logistics_shipments (
     id            INTEGER PRIMARY KEY,
