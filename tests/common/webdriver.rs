@@ -321,7 +321,9 @@ impl Browser {
             .clamp(300, 4000);
         let rect = self.get("/window/rect");
         let (width, old_height) = (rect["width"].as_u64().unwrap_or(1280), rect["height"].as_u64().unwrap_or(900));
-        self.set_window_size(width as u32, height.max(old_height) as u32);
+        // The window's outer height includes the browser's own bars: add them so the whole page fits.
+        let chrome = self.execute("return window.outerHeight - window.innerHeight", vec![]).as_u64().unwrap_or(0);
+        self.set_window_size(width as u32, (height + chrome).max(old_height) as u32);
         let b64 = self.get("/screenshot");
         self.set_window_size(width as u32, old_height as u32);
         let png = base64_decode(b64.as_str().expect("screenshot is base64 text")).expect("screenshot base64 decodes");
