@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use common::{TestApp, TestDb};
 use serde_json::json;
-use webdriver::{Browser, Element};
+use webdriver::Browser;
 
 const USER: &str = "kpu.kotamojokerto";
 const PASSWORD: &str = "sinergi-demo";
@@ -28,23 +28,6 @@ fn html_lang(b: &Browser) -> String {
 /// Waits until `<html lang>` is `lang` (i.e. the page in that language has loaded).
 fn wait_lang(b: &Browser, lang: &str) {
     b.wait_for(&format!("<html lang=\"{lang}\">"), || (html_lang(b) == lang).then_some(()));
-}
-
-/// The link inside `container` whose visible text is exactly `text`.
-fn link(b: &Browser, container: &str, text: &str) -> Element {
-    b.wait_for(&format!("link {text:?} in {container}"), || {
-        let links = b.try_find_all(&format!("{container} a")).ok()?;
-        links.into_iter().find(|a| b.try_text(a).is_ok_and(|t| t.trim() == text))
-    })
-}
-
-/// Visible text of every cell of every body row of a table, read in one round trip.
-fn table_cells(b: &Browser, table: &str) -> Vec<Vec<String>> {
-    let v = b.execute(
-        "return [...document.querySelectorAll(arguments[0] + ' tbody tr')].map(tr => [...tr.cells].map(td => td.innerText.trim()))",
-        vec![json!(table)],
-    );
-    serde_json::from_value::<Vec<Vec<String>>>(v).expect("table cells as text")
 }
 
 /// Parses a count as shown in Bahasa Indonesia (`2.640`).
@@ -72,7 +55,7 @@ fn fact(b: &Browser, label: &str) -> String {
 
 /// Clicks a region in the #children table and checks the page it leads to.
 fn open_child(b: &Browser, name: &str, code: &str, level: &str, crumbs: &str) {
-    b.click(&link(b, "#children", name));
+    b.click(&b.link("#children", name));
     b.wait_url(|u| u.contains(&format!("/wilayah/{code}?")));
     let h1 = b.wait_text("h1", |t| t.ends_with(name));
     assert_eq!(h1, format!("{level} {name}"), "heading of {name}");
@@ -129,7 +112,7 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     assert_eq!(html_lang(&b), "id");
     assert_eq!(b.text_of("main h1"), "Indonesia");
     assert_eq!(b.text_of("nav.crumbs"), "Indonesia");
-    let provinces = table_cells(&b, "#children");
+    let provinces = b.table_cells("#children");
     assert_eq!(provinces.len(), 38, "Indonesia has 38 provinces");
     assert_eq!(fact(&b, "Provinsi"), "38");
 
@@ -138,14 +121,14 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     open_child(&b, "Kota Mojokerto", "35.76", "Kabupaten/Kota", "Indonesia › Jawa Timur");
     open_child(&b, "Magersari", "35.76.02", "Kecamatan", "Indonesia › Jawa Timur › Kota Mojokerto");
     // Magersari lists Balongsari with its TPS count before you open it.
-    let magersari = table_cells(&b, "#children");
+    let magersari = b.table_cells("#children");
     let listed = magersari.iter().find(|r| r.get(1).is_some_and(|n| n == "Balongsari")).expect("Balongsari listed under Magersari");
     let listed_tps = id_number(&listed[3]);
     open_child(&b, "Balongsari", "35.76.02.1008", "Desa/Kelurahan", "Indonesia › Jawa Timur › Kota Mojokerto › Magersari");
 
     // --- The village's TPS --------------------------------------------------------------
     assert_eq!(b.text_of("main h2"), "Daftar TPS");
-    let rows = table_cells(&b, "#tps");
+    let rows = b.table_cells("#tps");
     assert!(!rows.is_empty(), "Balongsari has TPS in the demo");
     let mut dpt_sum = 0;
     for (i, r) in rows.iter().enumerate() {
@@ -163,12 +146,12 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     assert_eq!(id_number(&total), rows.len() as i64, "#tps-total shows the number of TPS listed");
     assert_eq!(listed_tps, rows.len() as i64, "the district's table and the village page agree on the TPS count");
     assert_eq!(id_number(&fact(&b, "DPT")), dpt_sum, "the DPT total is the sum of the TPS rows");
-    let csv = link(&b, "main", "Unduh CSV");
+    let csv = b.link("main", "Unduh CSV");
     assert!(b.attribute(&csv, "href").is_some_and(|h| h.contains("/wilayah/35.76.02.1008/tps.csv")), "CSV download link");
     b.screenshot(&shots.join("village.png"));
 
     // The breadcrumb leads back up.
-    b.click(&link(&b, "nav.crumbs", "Kota Mojokerto"));
+    b.click(&b.link("nav.crumbs", "Kota Mojokerto"));
     assert_eq!(b.wait_text("h1", |t| t.ends_with("Kota Mojokerto")), "Kabupaten/Kota Kota Mojokerto");
 
     // --- Search -------------------------------------------------------------------------
@@ -177,7 +160,7 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     b.send_keys(&q, &format!("balongsari{ENTER}"));
     b.wait_url(|u| u.contains("/cari?q=balongsari"));
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Hasil pencarian")), "Hasil pencarian: balongsari");
-    let results = table_cells(&b, "#results");
+    let results = b.table_cells("#results");
     // Name cell: the name, then on its own line the path from the province down.
     let hits: Vec<(String, String, String, String)> = results
         .iter()
@@ -215,7 +198,7 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     assert_eq!(b.text_of("header button"), "Log out");
     let heads = b.execute("return [...document.querySelectorAll('#results thead th')].map(th => th.innerText.trim())", vec![]);
     assert_eq!(heads, json!(["Name", "Level", "Code"]));
-    assert!(table_cells(&b, "#results").iter().all(|r| r[1] == "Village"), "levels in English");
+    assert!(b.table_cells("#results").iter().all(|r| r[1] == "Village"), "levels in English");
     let placeholder = b.attribute(&b.find("input[name=q]"), "placeholder");
     assert_eq!(placeholder.as_deref(), Some("Search regions…"));
     // Open the Kota Mojokerto Balongsari from the results: the village page, in English.
@@ -225,7 +208,7 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     assert_eq!(b.text_of("main h2"), "Polling stations");
     let heads = b.execute("return [...document.querySelectorAll('#tps thead th')].map(th => th.innerText.trim())", vec![]);
     assert_eq!(heads, json!(["TPS", "Code", "Address", "Registered voters"]));
-    assert_eq!(table_cells(&b, "#tps").len(), rows.len(), "same TPS list in English");
+    assert_eq!(b.table_cells("#tps").len(), rows.len(), "same TPS list in English");
     assert!((1000..1_000_000).contains(&dpt_sum), "DPT total {dpt_sum} in the range the format check expects");
     let en_total = format!("{},{:03}", dpt_sum / 1000, dpt_sum % 1000);
     assert_eq!(fact(&b, "Registered voters"), en_total, "English groups thousands with a comma");

@@ -14,30 +14,13 @@ use std::time::Instant;
 
 use common::{TestApp, TestDb};
 use serde_json::json;
-use webdriver::{Browser, Element};
+use webdriver::Browser;
 
 const USER: &str = "bawaslu.kotamojokerto";
 const PASSWORD: &str = "sinergi-demo";
 const SHOTS: &str = "/tmp/sinergi-shots";
 /// The demo story's "today": after Balongsari's first TPS deliveries, before election day.
 const CLOCK: &str = "2024-11-25T10:00:00+07:00";
-
-/// The link inside `container` whose visible text is exactly `text`.
-fn link(b: &Browser, container: &str, text: &str) -> Element {
-    b.wait_for(&format!("link {text:?} in {container}"), || {
-        let links = b.try_find_all(&format!("{container} a")).ok()?;
-        links.into_iter().find(|a| b.try_text(a).is_ok_and(|t| t.trim() == text))
-    })
-}
-
-/// Visible text of every cell of every body row of a table, read in one round trip.
-fn table_cells(b: &Browser, table: &str) -> Vec<Vec<String>> {
-    let v = b.execute(
-        "return [...document.querySelectorAll(arguments[0] + ' tbody tr')].map(tr => [...tr.cells].map(td => td.innerText.trim()))",
-        vec![json!(table)],
-    );
-    serde_json::from_value::<Vec<Vec<String>>>(v).expect("table cells as text")
-}
 
 /// Header texts of a table.
 fn table_heads(b: &Browser, table: &str) -> Vec<String> {
@@ -74,7 +57,7 @@ fn sign_buttons(b: &Browser) -> Vec<String> {
 
 /// The rows of the #signatures table as (label, who, when).
 fn signatures(b: &Browser) -> Vec<(String, String, String)> {
-    table_cells(b, "#signatures")
+    b.table_cells("#signatures")
         .into_iter()
         .map(|r| {
             assert_eq!(r.len(), 3, "a signature row has label, signer and time: {r:?}");
@@ -119,7 +102,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert!(who.contains(USER) && who.contains("Bawaslu Kota Mojokerto"), "header shows the supervisor: {who:?}");
 
     // --- Requirements and stock ---------------------------------------------------------
-    b.click(&link(&b, "header", "Logistik"));
+    b.click(&b.link("header", "Logistik"));
     let url = b.wait_url(|u| u.contains("/logistik"));
     assert_eq!(url, app.url("/logistik"), "the header link opens the logistics overview");
     let h1 = b.wait_text("main h1", |t| t.starts_with("Logistik"));
@@ -132,7 +115,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     let selected = b.execute("return document.querySelector('#pemilu').value", vec![]);
     assert_eq!(selected, json!("pilkada-2024"), "the regional election is the default");
     assert_eq!(table_heads(&b, "#kebutuhan"), ["Barang", "Kebutuhan TPS", "Stok baik di sini", "Rusak"]);
-    let needs = table_cells(&b, "#kebutuhan");
+    let needs = b.table_cells("#kebutuhan");
     let gubernur = needs
         .iter()
         .find(|r| r[0] == "Surat suara Gubernur dan Wakil Gubernur")
@@ -152,13 +135,13 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     }
 
     // --- The shipment board -------------------------------------------------------------
-    b.click(&link(&b, "main p.tools", "Papan pengiriman"));
+    b.click(&b.link("main p.tools", "Papan pengiriman"));
     b.wait_url(|u| u.contains("/logistik/pengiriman?"));
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Papan pengiriman")), "Papan pengiriman Kota Mojokerto (35.76)");
     let statuses = b.execute("return [...document.querySelectorAll('table.board')].map(t => t.dataset.status)", vec![]);
     assert_eq!(statuses, json!(["direncanakan", "dikirim", "diterima"]), "one table per status, in the order things happen");
     assert_eq!(table_heads(&b, "table.board[data-status=dikirim]"), ["No.", "Dari", "Kepada", "Batas tiba", "Tanda tangan", "Selisih"]);
-    let received = table_cells(&b, "table.board[data-status=diterima]");
+    let received = b.table_cells("table.board[data-status=diterima]");
     let magersari = received
         .iter()
         .find(|r| r[2] == "Magersari (35.76.02)")
@@ -168,7 +151,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(magersari[5], "kurang, rusak", "Magersari got fewer ballots and a broken box: {magersari:?}");
     let prajurit = received.iter().find(|r| r[2] == "Prajuritkulon (35.76.01)").unwrap_or_else(|| panic!("Prajuritkulon: {received:?}"));
     assert_eq!(prajurit[5], "", "Prajuritkulon was served in full: {prajurit:?}");
-    let in_transit = table_cells(&b, "table.board[data-status=dikirim]");
+    let in_transit = b.table_cells("table.board[data-status=dikirim]");
     assert_eq!(in_transit.len(), 1, "one shipment is on the road: {in_transit:?}");
     let kranggan = &in_transit[0];
     assert_eq!((kranggan[1].as_str(), kranggan[2].as_str()), ("Kota Mojokerto (35.76)", "Kranggan (35.76.03)"), "{kranggan:?}");
@@ -182,7 +165,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     full_page_screenshot(&b, &shots.join("logistics-board.png"));
 
     // --- Co-sign the shipment to Kranggan -----------------------------------------------
-    b.click(&link(&b, "table.board[data-status=dikirim]", &kranggan[0]));
+    b.click(&b.link("table.board[data-status=dikirim]", &kranggan[0]));
     let shipment_url = b.wait_url(|u| u.contains("/logistik/pengiriman/") && !u.contains("/pengiriman?"));
     let id: i64 = shipment_url
         .split("/logistik/pengiriman/")
@@ -195,7 +178,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(b.text_of("#status"), "Dalam perjalanan");
     let flags = b.find_all("#flags");
     assert_eq!(flags.len(), 1, "a shipment still on the road after its deadline is flagged late");
-    let items = table_cells(&b, "#items");
+    let items = b.table_cells("#items");
     assert!(!items.is_empty(), "the shipment lists what was sent");
     // The shipment page prints quantities bare ("1000"), the other pages the Indonesian way
     // ("1.000"); accept either here.
@@ -225,8 +208,8 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     full_page_screenshot(&b, &shots.join("logistics-shipment-signed.png"));
 
     // --- Readiness of Balongsari's TPS --------------------------------------------------
-    b.click(&link(&b, "header", "Logistik"));
-    b.click(&link(&b, "main p.tools", "Kesiapan TPS"));
+    b.click(&b.link("header", "Logistik"));
+    b.click(&b.link("main p.tools", "Kesiapan TPS"));
     b.wait_url(|u| u.contains("/logistik/kesiapan?"));
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Kesiapan TPS")), "Kesiapan TPS Kota Mojokerto (35.76)");
     b.goto(&app.url("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008"));
@@ -234,7 +217,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(b.text_of("#ready"), "3", "half of Balongsari's six TPS have everything");
     assert_eq!(b.text_of("#partial"), "1", "one got only boxes and booths");
     assert_eq!(b.text_of("#none"), "2", "two have nothing yet");
-    let not_ready: Vec<String> = table_cells(&b, "#not-ready").into_iter().map(|r| r.join(" ")).collect();
+    let not_ready: Vec<String> = b.table_cells("#not-ready").into_iter().map(|r| r.join(" ")).collect();
     assert_eq!(
         not_ready,
         [
@@ -249,7 +232,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     // --- The public verification page of the berita acara -------------------------------
     b.goto(&shipment_url);
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Pengiriman")), format!("Pengiriman BA-{id}"));
-    b.click(&link(&b, "main p.tools", "Halaman verifikasi"));
+    b.click(&b.link("main p.tools", "Halaman verifikasi"));
     b.wait_url(|u| u.contains("/verifikasi/"));
     let verdict = b.text_of("#verdict");
     assert!(verdict.contains("ASLI"), "the record still matches its hash after the signature: {verdict:?}");

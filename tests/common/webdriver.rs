@@ -313,6 +313,23 @@ impl Browser {
     }
 
     /// Saves a PNG of the whole page (the window is stretched to the document height first).
+    /// The link inside `container` whose visible text is exactly `text`.
+    pub fn link(&self, container: &str, text: &str) -> Element {
+        self.wait_for(&format!("link {text:?} in {container}"), || {
+            let links = self.try_find_all(&format!("{container} a")).ok()?;
+            links.into_iter().find(|a| self.try_text(a).is_ok_and(|t| t.trim() == text))
+        })
+    }
+
+    /// Visible text of every cell of every body row of a table, read in one round trip.
+    pub fn table_cells(&self, table: &str) -> Vec<Vec<String>> {
+        let v = self.execute(
+            "return [...document.querySelectorAll(arguments[0] + ' tbody tr')].map(tr => [...tr.cells].map(td => td.innerText.trim()))",
+            vec![serde_json::json!(table)],
+        );
+        serde_json::from_value::<Vec<Vec<String>>>(v).expect("table cells as text")
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let height = self
             .execute("return Math.ceil(document.documentElement.scrollHeight)", vec![])
