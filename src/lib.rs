@@ -9,3 +9,4 @@ pub mod logistics;
 pub mod platform;
 pub mod regions;
 pub mod startup;
+pub mod vulnerability;
