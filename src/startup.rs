@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, elections, logistics, platform, regions};
+use crate::{agencies, elections, logistics, platform, regions, vulnerability};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -107,6 +107,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(logistics::api::sign))
         .routes(routes!(logistics::api::readiness))
         .routes(routes!(logistics::pages::berita_acara))
+        .routes(routes!(vulnerability::api::indicators))
+        .routes(routes!(vulnerability::api::get_tps, vulnerability::api::put_tps))
+        .routes(routes!(vulnerability::api::summary))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))

@@ -20,6 +20,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0002_logistics.sql"),
         postgres: include_str!("migrations/postgres/0002_logistics.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("migrations/sqlite/0003_vulnerability.sql"),
+        postgres: include_str!("migrations/postgres/0003_vulnerability.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {
