@@ -110,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(vulnerability::api::indicators))
         .routes(routes!(vulnerability::api::get_tps, vulnerability::api::put_tps))
         .routes(routes!(vulnerability::api::summary))
+        .routes(routes!(vulnerability::api::put_grade))
+        .routes(routes!(vulnerability::api::get_ikp, vulnerability::api::put_ikp))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
