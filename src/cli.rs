@@ -75,6 +75,17 @@ enum ImportCommand {
         /// The CSV file
         file: std::path::PathBuf,
     },
+    /// Import Bawaslu's TPS-rawan mapping: CSV with header code,indicators (keys separated by ';'); all or nothing
+    Rawan {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        election: String,
+        /// Only TPS within this region are accepted (default: the nation)
+        #[arg(long, default_value = regions::NATIONAL)]
+        region: String,
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -168,6 +179,27 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Prints an import's outcome: its summary line, or every bad line and that nothing changed.
+fn report_import(result: Result<String, import::ImportError>, file: &std::path::Path) -> Result<ExitCode, AppError> {
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(import::ImportError::Lines { errors, bad_lines }) => {
+            for e in &errors {
+                eprintln!("line {}: {}", e.line, e.message);
+            }
+            if bad_lines > errors.len() as u64 {
+                eprintln!("… and {} more bad lines", bad_lines - errors.len() as u64);
+            }
+            eprintln!("{bad_lines} bad line(s) in {}; nothing was imported", file.display());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(import::ImportError::App(e)) => Err(e),
+    }
+}
+
 async fn open(db: &DbArg) -> Result<Db, AppError> {
     Ok(startup::open_db(&db.url).await?)
 }
@@ -225,32 +257,31 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                     import::import_tps(c, &permit, election, std::io::BufReader::with_capacity(1 << 20, f), &name, bar)
                 })
                 .await;
-            match result {
-                Ok(r) => {
-                    println!(
-                        "imported {} TPS into {} ({} new, {} updated, {} unchanged) in {:.2} s; sha256 {}",
-                        r.rows,
-                        election.id,
-                        r.created,
-                        r.updated,
-                        r.unchanged,
-                        started.elapsed().as_secs_f64(),
-                        r.sha256
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(import::ImportError::Lines { errors, bad_lines }) => {
-                    for e in &errors {
-                        eprintln!("line {}: {}", e.line, e.message);
-                    }
-                    if bad_lines > errors.len() as u64 {
-                        eprintln!("… and {} more bad lines", bad_lines - errors.len() as u64);
-                    }
-                    eprintln!("{bad_lines} bad line(s) in {}; nothing was imported", file.display());
-                    Ok(ExitCode::FAILURE)
-                }
-                Err(import::ImportError::App(e)) => Err(e),
+            let elapsed = started.elapsed().as_secs_f64();
+            report_import(
+                result.map(|r| {
+                    format!(
+                        "imported {} TPS into {} ({} new, {} updated, {} unchanged) in {elapsed:.2} s; sha256 {}",
+                        r.rows, election.id, r.created, r.updated, r.unchanged, r.sha256
+                    )
+                }),
+                &file,
+            )
+        }
+        Command::Import(ImportCommand::Rawan { db, election: id, region, file }) => {
+            let election = election(&id)?;
+            if region != regions::NATIONAL {
+                regions::RegionCode::parse(&region).map_err(|m| AppError::invalid("region", m))?;
             }
+            let f = std::fs::File::open(&file).map_err(|e| AppError::BadRequest(format!("cannot open {}: {e}", file.display())))?;
+            let database = open(&db).await?;
+            let result = database
+                .write(move |c| {
+                    let permit = Permit::system("import", &region);
+                    crate::vulnerability::import::import_rawan(c, &permit, election, std::io::BufReader::new(f))
+                })
+                .await;
+            report_import(result.map(|(rows, rawan)| format!("imported the mapping of {rows} TPS into {} ({rawan} meet at least one indicator)", election.id)), &file)
         }
         Command::Export(ExportCommand::Tps { db, election: id, region, out }) => {
             let election = election(&id)?;

@@ -86,6 +86,35 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     assert!(stderr(&o).contains("cannot open /no/such/file.csv"), "{}", stderr(&o));
 }
 
+fn import_rawan_is_all_or_nothing(db: &TestDb) {
+    let tps = write(db, "tps.csv", "code,address,dpt,lat,lon\n35.17.01.2001.001,A,250,,\n35.17.01.2001.002,B,250,,\n35.17.01.2001.003,C,250,,\n");
+    assert!(cli(db, &["import", "tps", "--election", "pemilu-2024", &tps], None).status.success());
+    let bad = write(
+        db,
+        "rawan-bad.csv",
+        "code,indicators\n35.17.01.2001.001,listrik;dptb\n35.17.01.2001.002,listrik;rawan_konflik\n35.17.01.2001.009,listrik\n35.17.01.2001.001,internet\n35.76.02.1008.001,listrik\n",
+    );
+    let o = cli(db, &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &bad], None);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    for expected in [
+        "line 3: indicators: unknown indicator \"rawan_konflik\"",
+        "line 4: code: no TPS 35.17.01.2001.009",
+        "line 5: code: TPS 35.17.01.2001.001 appears more than once",
+        "line 6: code: TPS 35.76.02.1008.001 is outside 35.17",
+        "nothing was imported",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM tps_vulnerability"), 0, "nothing written");
+    let good = write(db, "rawan.csv", "code,indicators\n35.17.01.2001.001,kekerasan_intimidasi\n35.17.01.2001.002, listrik ; dptb \n35.17.01.2001.003,\n");
+    let o = cli(db, &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &good], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("imported the mapping of 3 TPS into pemilu-2024 (2 meet at least one indicator)"), "{}", stdout(&o));
+    assert_eq!(db.scalar("SELECT score FROM tps_vulnerability WHERE tps_code = '35.17.01.2001.001'"), 3);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM tps_vulnerability_history"), 3);
+}
+
 fn export_round_trips_through_import(db: &TestDb) {
     let file = write(
         db,
@@ -237,6 +266,7 @@ fn audit_detects_reordering(db: &TestDb) {
 
 on_both_engines!(
     import_tps_is_all_or_nothing_with_line_numbers,
+    import_rawan_is_all_or_nothing,
     export_round_trips_through_import,
     users_are_added_with_clear_refusals,
     demo_loads_once_and_prints_logins,

@@ -21,7 +21,8 @@ fn unique(prefix: &str) -> String {
 
 pub enum TestDb {
     Sqlite { dir: PathBuf },
-    Postgres { admin_url: String, name: String },
+    /// `dir` holds the test's files (CSV and the like), one per test as for SQLite.
+    Postgres { admin_url: String, name: String, dir: PathBuf },
 }
 
 impl TestDb {
@@ -40,13 +41,15 @@ impl TestDb {
         let name = unique("sinergi_t");
         let mut client = postgres::Client::connect(&admin_url, postgres::NoTls).expect("connect to SINERGI_TEST_PG");
         client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-        Some(TestDb::Postgres { admin_url, name })
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Some(TestDb::Postgres { admin_url, name, dir })
     }
 
     pub fn url(&self) -> String {
         match self {
             TestDb::Sqlite { dir } => format!("sqlite://{}", dir.join("sinergi.db").display()),
-            TestDb::Postgres { admin_url, name } => {
+            TestDb::Postgres { admin_url, name, .. } => {
                 let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
                 format!("{base}/{name}")
             }
@@ -55,8 +58,7 @@ impl TestDb {
 
     pub fn dir(&self) -> PathBuf {
         match self {
-            TestDb::Sqlite { dir } => dir.clone(),
-            TestDb::Postgres { .. } => std::env::temp_dir(),
+            TestDb::Sqlite { dir } | TestDb::Postgres { dir, .. } => dir.clone(),
         }
     }
 
@@ -95,7 +97,8 @@ impl Drop for TestDb {
             TestDb::Sqlite { dir } => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            TestDb::Postgres { admin_url, name } => {
+            TestDb::Postgres { admin_url, name, dir } => {
+                let _ = std::fs::remove_dir_all(dir);
                 if let Ok(mut c) = postgres::Client::connect(admin_url, postgres::NoTls) {
                     let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
