@@ -112,6 +112,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(vulnerability::api::summary))
         .routes(routes!(vulnerability::api::put_grade))
         .routes(routes!(vulnerability::api::get_ikp, vulnerability::api::put_ikp))
+        .routes(routes!(vulnerability::api::put_personnel))
+        .routes(routes!(vulnerability::api::put_pattern))
+        .routes(routes!(vulnerability::api::plan))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
