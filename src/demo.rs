@@ -123,6 +123,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
     })
     .await?;
     db.write(crate::logistics::demo::load).await?;
+    db.write(crate::vulnerability::demo::load).await?;
     Ok(accounts)
 }
 

@@ -191,6 +191,12 @@ fn demo_loads_once_and_prints_logins(db: &TestDb) {
     assert!(db.scalar("SELECT COUNT(*) FROM logistics_stock WHERE location LIKE '35.76.02.1008.%' AND good > 0") > 0);
     assert!(db.scalar("SELECT COUNT(*) FROM logistics_signatures") >= 10);
 
+    // Kerawanan: few sangat rawan, more rawan; one Polsek area short of personnel.
+    let sangat = db.scalar("SELECT COUNT(*) FROM tps_vulnerability WHERE grade = 'sangat_rawan'");
+    let rawan = db.scalar("SELECT COUNT(*) FROM tps_vulnerability WHERE grade = 'rawan'");
+    assert!(sangat > 0 && rawan > sangat * 2, "sangat rawan {sangat}, rawan {rawan}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM security_personnel WHERE election_id = 'pilkada-2024' AND region_code LIKE '35.76.%'"), 3);
+
     let tps = db.scalar("SELECT COUNT(*) FROM tps");
     let o = cli(db, &["demo"], None);
     assert!(o.status.success());
