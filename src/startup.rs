@@ -131,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .route("/verifikasi/{token}", get(logistics::pages::verify))
         .route("/peringatan", get(platform::alerts::alerts_page))
         .route("/peringatan/{id}/baca", post(platform::alerts::ack_submit))
+        .route("/kerawanan", get(vulnerability::pages::page))
+        .route("/pengamanan", get(vulnerability::pages::plan_page))
         .route("/logistik", get(logistics::pages::overview))
         .route("/logistik/pengiriman", get(logistics::pages::board))
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))

@@ -88,3 +88,21 @@ fn logistics_pages_on_the_demo() {
     let (_, _, csv) = app.get_text("/logistik/kesiapan?pemilu=pilkada-2024&wilayah=35.76.02.1008&status=csv", Some(&kpu));
     assert!(csv.contains("35.76.02.1008.004"));
 }
+
+#[test]
+fn vulnerability_pages_on_the_demo() {
+    let db = TestDb::sqlite();
+    let app = TestApp::spawn_with(&db, &["--demo"]);
+    let polres = cookie_for(&app, "polres.kotamojokerto");
+    let (s, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", Some(&polres));
+    assert_eq!(s, 200);
+    assert!(html.contains("<svg id=\"peta\""), "a map");
+    assert!(html.contains("data-grade=\"1\"") || html.contains("data-grade=\"2\""), "vulnerable villages are coloured");
+    assert!(html.contains("Riwayat kekerasan dan/atau intimidasi"), "the indicator table");
+    let (s, _, plan) = app.get_text("/pengamanan?pemilu=pilkada-2024&wilayah=35.76", Some(&polres));
+    assert_eq!(s, 200);
+    assert!(plan.contains("data-shortfall=\"true\""), "Magersari falls short");
+    assert!(plan.contains("Magersari"));
+    let (s, _, _) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35", None);
+    assert_eq!(s, 200, "a whole province draws");
+}

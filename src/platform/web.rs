@@ -191,6 +191,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
+                    a href="/kerawanan" { "Kerawanan" }
                     form action="/cari" method="get" role="search" {
                         input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
                     }
