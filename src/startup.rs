@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(vulnerability::api::summary))
         .routes(routes!(vulnerability::api::put_grade))
         .routes(routes!(vulnerability::api::get_ikp, vulnerability::api::put_ikp))
+        .routes(routes!(vulnerability::api::get_rule, vulnerability::api::put_rule))
         .routes(routes!(vulnerability::api::put_personnel))
         .routes(routes!(vulnerability::api::put_pattern))
         .routes(routes!(vulnerability::api::plan))
