@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(logistics::api::readiness))
         .routes(routes!(logistics::pages::berita_acara))
         .routes(routes!(vulnerability::api::indicators))
+        .routes(routes!(vulnerability::api::put_indicator))
         .routes(routes!(vulnerability::api::get_tps, vulnerability::api::put_tps))
         .routes(routes!(vulnerability::api::summary))
         .routes(routes!(vulnerability::api::put_grade))
