@@ -110,6 +110,8 @@ pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<C
 }
 
 struct RegionView {
+    /// Bawaslu's IKP for a province or regency, when recorded.
+    ikp: Option<crate::vulnerability::store::Ikp>,
     detail: RegionDetail,
     children: Vec<ChildStats>,
     tps: Vec<TpsRecord>,
@@ -128,7 +130,12 @@ async fn load(state: &AppState, code: &str, election: &'static ElectionDef, afte
             } else {
                 (store::children_with_stats(conn, Some(&c), election.id)?, Vec::new())
             };
-            Ok(RegionView { detail, children, tps })
+            let ikp = if matches!(detail.region.level, Level::Province | Level::Regency) {
+                crate::vulnerability::store::get_ikp(conn, election.id, &c)?
+            } else {
+                None
+            };
+            Ok(RegionView { ikp, detail, children, tps })
         })
         .await
 }
@@ -168,6 +175,9 @@ pub async fn region(
             li { (t(lang, "region.tps")) " " (election.name) b #tps-total { (number(lang, tps_count)) } }
             li { (t(lang, "region.dpt")) b { (number(lang, dpt_total)) } }
             li { (t(lang, "region.contests")) b { (contests.join(", ")) } }
+            @if let Some(ikp) = &view.ikp {
+                li #ikp { "IKP" b { (format!("{:.2}", ikp.scores.total).replace('.', if lang == Lang::En { "." } else { "," })) " (" (ikp.band) ")" } }
+            }
         }
         (election_picker(lang, &path, election))
         @if r.level == Level::Village {
