@@ -354,6 +354,18 @@ fn openapi_describes_every_endpoint(db: &TestDb) {
         ("/api/v1/elections/{id}/logistics/shipments/{sid}/sign", "post"),
         ("/api/v1/elections/{id}/logistics/shipments/{sid}/berita-acara.pdf", "get"),
         ("/api/v1/elections/{id}/logistics/readiness", "get"),
+        ("/api/v1/elections/{id}/vulnerability/indicators", "get"),
+        ("/api/v1/elections/{id}/vulnerability/indicators/{key}", "put"),
+        ("/api/v1/elections/{id}/vulnerability/tps/{code}", "get"),
+        ("/api/v1/elections/{id}/vulnerability/tps/{code}", "put"),
+        ("/api/v1/elections/{id}/vulnerability/tps/{code}/grade", "put"),
+        ("/api/v1/elections/{id}/vulnerability/summary", "get"),
+        ("/api/v1/elections/{id}/vulnerability/rules/{code}", "put"),
+        ("/api/v1/elections/{id}/vulnerability/ikp/{code}", "put"),
+        ("/api/v1/elections/{id}/vulnerability/ikp/{code}", "get"),
+        ("/api/v1/elections/{id}/security/personnel/{code}", "put"),
+        ("/api/v1/elections/{id}/security/patterns/{code}", "put"),
+        ("/api/v1/elections/{id}/security/plan", "get"),
     ] {
         assert!(paths.get(p).and_then(|m| m.get(method)).is_some(), "{method} {p} missing from the OpenAPI document");
     }
