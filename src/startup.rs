@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
         .fallback(not_found)
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

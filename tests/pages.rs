@@ -24,6 +24,14 @@ fn pages_speak_indonesian_first(db: &TestDb) {
     assert!(en.contains("<html lang=\"en\">"));
     assert!(en.contains("Log in") && en.contains("Regions"));
     assert!(html.len() < 30_000, "the Indonesia page stays light: {} bytes", html.len());
+    // Pages travel gzipped to clients that accept it (every browser does).
+    let raw = std::process::Command::new("curl")
+        .args(["-s", "-D", "-", "-o", "/dev/null", "-H", "Accept-Encoding: gzip", &app.url("/wilayah")])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_lowercase());
+    if let Ok(headers) = raw {
+        assert!(headers.contains("content-encoding: gzip"), "{headers}");
+    }
 }
 
 fn region_browser_shows_counts_and_escapes_input(db: &TestDb) {
