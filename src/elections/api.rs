@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,9 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::store::{self, TpsRecord};
 use super::{ELECTIONS, ElectionDef, ElectionKind, TpsCode, TpsInput};
 use crate::agencies::{AgencyKind, Role};
-use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::auth::{Rule, authorize};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{self, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
@@ -156,16 +156,13 @@ pub async fn get_tps(State(state): State<AppState>, Path((id, code)): Path<(Stri
 pub async fn put_tps(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    w: Write,
 ) -> Result<Response, AppError> {
     let election = election_or_404(&id)?;
-    let input: TpsInput = parse_json(&body)?;
+    let input: TpsInput = parse_json(&w.body)?;
     let tps = input.parse(election).map_err(|(f, m)| AppError::invalid(f, m))?;
-    let permit = authorize(&user.user, TPS_WRITE, tps.code.as_str())?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/tps"), &body)?;
-    idempotent_write(&state.db, req, move |c| {
+    let permit = authorize(&w.user.user, TPS_WRITE, tps.code.as_str())?;
+    idempotent_write(&state.db, w.request, move |c| {
         let (record, created) = store::upsert_tps(c, &permit, election, tps)?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         Ok((status, serde_json::to_value(record).map_err(|e| AppError::Internal(e.to_string()))?))

@@ -2,9 +2,8 @@
 //! handovers, readiness.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,9 +14,9 @@ use super::{ItemRule, days_before};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::api::election_or_404;
 use crate::elections::{ElectionDef, TpsCode};
-use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::auth::{Rule, authorize};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
@@ -70,21 +69,18 @@ pub struct ItemUpdate {
 pub async fn update_item(
     State(state): State<AppState>,
     Path((id, key)): Path<(String, String)>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    body: Bytes,
+    w: Write,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let upd: ItemUpdate = parse_json(&body)?;
+    let upd: ItemUpdate = parse_json(&w.body)?;
     if upd.qty.is_some_and(|q| !(0..=100_000).contains(&q)) {
         return Err(AppError::invalid("qty", "quantity must be 0 to 100000"));
     }
     if upd.reserve_bp.is_some_and(|b| !(0..=5_000).contains(&b)) {
         return Err(AppError::invalid("reserve_bp", "reserve must be 0 to 5000 basis points (0–50 %)"));
     }
-    let permit = authorize(&user.user, CATALOGUE, NATIONAL)?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "PUT", &format!("/api/v1/elections/{id}/logistics/items/{key}"), &body)?;
-    idempotent_write(&state.db, req, move |c| {
+    let permit = authorize(&w.user.user, CATALOGUE, NATIONAL)?;
+    idempotent_write(&state.db, w.request, move |c| {
         let rules = store::rules(c, e.id)?;
         let mut rule = rules.into_iter().find(|r| r.key == key).ok_or_else(|| AppError::not_found(format!("no item {key}")))?;
         let before = to_json(&rule)?;
@@ -186,9 +182,9 @@ pub struct ReceiptInput {
     request_body = ReceiptInput,
     responses((status = 201, body = StockLine), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let input: ReceiptInput = parse_json(&body)?;
+    let input: ReceiptInput = parse_json(&w.body)?;
     let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
     if code.level() != Level::Regency || state.regions.get(code.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
@@ -199,9 +195,8 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, user
     if input.damaged < 0 || input.damaged > input.qty {
         return Err(AppError::invalid("damaged", format!("damaged must be 0 to {}", input.qty)));
     }
-    let permit = authorize(&user.user, KPU_LOGISTICS, code.as_str())?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/receipts"), &body)?;
-    idempotent_write(&state.db, req, move |c| {
+    let permit = authorize(&w.user.user, KPU_LOGISTICS, code.as_str())?;
+    idempotent_write(&state.db, w.request, move |c| {
         let (good, damaged) = store::record_receipt(c, &permit, e.id, &input.region, &input.item, input.qty, input.damaged)?;
         Ok((StatusCode::CREATED, to_json(&serde_json::json!({"item": input.item, "good": good, "damaged": damaged}))?))
     })
@@ -247,14 +242,13 @@ pub fn due_at(election: &ElectionDef, to: &str, level: Option<Level>) -> Result<
     request_body = PlanInput,
     responses((status = 201, body = Shipment), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let input: PlanInput = parse_json(&body)?;
+    let input: PlanInput = parse_json(&w.body)?;
     let level = route(&state, &input.from, &input.to)?;
-    let permit = authorize(&user.user, KPU_LOGISTICS, &input.from)?;
+    let permit = authorize(&w.user.user, KPU_LOGISTICS, &input.from)?;
     let due = due_at(e, &input.to, level)?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments"), &body)?;
-    idempotent_write(&state.db, req, move |c| {
+    idempotent_write(&state.db, w.request, move |c| {
         if level.is_none() && crate::elections::store::get_tps(c, e.id, &input.to)?.is_none() {
             return Err(AppError::invalid("to", format!("no TPS {} in {}", input.to, e.id)));
         }
@@ -313,12 +307,11 @@ async fn shipment_or_404(state: &AppState, e: &'static ElectionDef, sid: i64) ->
     params(("id" = String, Path), ("sid" = i64, Path)),
     responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let s = shipment_or_404(&state, e, sid).await?;
-    let permit = authorize(&user.user, KPU_LOGISTICS, &s.from)?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/dispatch"), b"")?;
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid, &crate::platform::clock::now_rfc3339())?)?))).await
+    let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.from)?;
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 /// Records what arrived (KPU, scope over `to`); discrepancies raise an alert.
@@ -326,13 +319,12 @@ pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(Stri
     params(("id" = String, Path), ("sid" = i64, Path)), request_body = ReceiveInput,
     responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let input: ReceiveInput = parse_json(&body)?;
+    let input: ReceiveInput = parse_json(&w.body)?;
     let s = shipment_or_404(&state, e, sid).await?;
-    let permit = authorize(&user.user, KPU_LOGISTICS, &s.to)?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/receive"), &body)?;
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?)?))).await
+    let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.to)?;
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -347,15 +339,14 @@ pub struct SignInput {
     params(("id" = String, Path), ("sid" = i64, Path)), request_body = SignInput,
     responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, user: CurrentUser, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let input: SignInput = parse_json(&body)?;
+    let input: SignInput = parse_json(&w.body)?;
     let s = shipment_or_404(&state, e, sid).await?;
     let (rule, scope) = shipments::sign_rule(&s, input.role);
-    let permit = authorize(&user.user, rule, scope)?;
-    let req = WriteRequest::new(&headers, &user.user.id.to_string(), "POST", &format!("/api/v1/elections/{id}/logistics/shipments/{sid}/sign"), &body)?;
-    let signer = user.user.clone();
-    idempotent_write(&state.db, req, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role, &crate::platform::clock::now_rfc3339())?)?))).await
+    let permit = authorize(&w.user.user, rule, scope)?;
+    let signer = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role, &crate::platform::clock::now_rfc3339())?)?))).await
 }
 
 /// Which TPS have everything they need, undamaged, and which do not.

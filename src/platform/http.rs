@@ -67,6 +67,32 @@ impl WriteRequest {
     }
 }
 
+/// What every write handler receives: the logged-in user, the raw body, and the idempotency
+/// fingerprint taken from the request's own method, path and body.
+pub struct Write {
+    pub user: super::auth::CurrentUser,
+    pub body: axum::body::Bytes,
+    pub request: WriteRequest,
+}
+
+/// Bodies above this are refused before parsing (uploads have their own limits).
+const MAX_BODY: usize = 2 * 1024 * 1024;
+
+impl axum::extract::FromRequest<crate::startup::AppState> for Write {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &crate::startup::AppState) -> Result<Self, AppError> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let user = super::auth::CurrentUser::from_request_parts(&mut parts, state).await?;
+        let body = axum::body::to_bytes(body, MAX_BODY)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("cannot read the request body: {e}")))?;
+        let request = WriteRequest::new(&parts.headers, &user.user.id.to_string(), parts.method.as_str(), parts.uri.path(), &body)?;
+        Ok(Write { user, body, request })
+    }
+}
+
 /// Runs a write at most once per idempotency key: the answer is stored in the same
 /// transaction as the change, so a retry after a lost response gets the first answer and
 /// writes nothing; the same key with another request is refused with 422.
