@@ -8,5 +8,6 @@ pub mod elections;
 pub mod logistics;
 pub mod platform;
 pub mod regions;
+pub mod reports;
 pub mod startup;
 pub mod vulnerability;

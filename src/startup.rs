@@ -16,13 +16,15 @@ use utoipa_axum::routes;
 use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, elections, logistics, platform, regions, vulnerability};
+use crate::{agencies, elections, logistics, platform, regions, reports, vulnerability};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub throttle: Arc<LoginThrottle>,
     pub regions: Arc<regions::index::RegionIndex>,
+    /// Per-client limit on public intake (reports, evidence).
+    pub intake: Arc<platform::limit::RateLimit>,
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -36,6 +38,7 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
         regions::store::ensure_loaded(c)?;
         elections::store::ensure_builtin(c)?;
         logistics::store::ensure_builtin(c)?;
+        reports::store::ensure_builtin(c)?;
         Ok::<_, DbError>(())
     })
     .await?;
@@ -117,6 +120,19 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(vulnerability::api::put_personnel))
         .routes(routes!(vulnerability::api::put_pattern))
         .routes(routes!(vulnerability::api::plan))
+        .routes(routes!(reports::api::create_report, reports::api::list_reports))
+        .routes(routes!(reports::api::add_evidence))
+        .routes(routes!(reports::api::receipt_status))
+        .routes(routes!(reports::api::create_finding))
+        .routes(routes!(reports::api::get_report))
+        .routes(routes!(reports::api::get_evidence))
+        .routes(routes!(reports::api::transition))
+        .routes(routes!(reports::api::create_dispute, reports::api::list_disputes))
+        .routes(routes!(reports::api::get_dispute))
+        .routes(routes!(reports::api::dispute_transition))
+        .routes(routes!(reports::api::deadline))
+        .routes(routes!(reports::api::list_holidays))
+        .routes(routes!(reports::api::put_holiday, reports::api::delete_holiday))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
@@ -140,7 +156,19 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
         .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
+        .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit))
+        .route("/lacak", get(reports::pages::track_lookup))
+        .route("/lacak/{receipt}", get(reports::pages::track_page))
+        .route("/laporan", get(reports::pages::board))
+        .route("/laporan/unduh.csv", get(reports::pages::board_csv))
+        .route("/laporan/{id}", get(reports::pages::case_page))
+        .route("/laporan/{id}/langkah", post(reports::pages::move_submit))
+        .route("/gakkumdu", get(reports::pages::gakkumdu_board))
+        .route("/sengketa/{id}", get(reports::pages::dispute_page))
+        .route("/sengketa/{id}/langkah", post(reports::pages::dispute_move_submit))
         .fallback(not_found)
+        // Evidence uploads carry up to 25 MB; every other body has its own smaller limit.
+        .layer(axum::extract::DefaultBodyLimit::max(26 * 1024 * 1024))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
@@ -156,8 +184,31 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
         .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
-    let state = AppState { db, throttle: Arc::new(LoginThrottle::default()), regions: Arc::new(index) };
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    let state = AppState {
+        db: db.clone(),
+        throttle: Arc::new(LoginThrottle::default()),
+        regions: Arc::new(index),
+        intake: Arc::new(platform::limit::RateLimit::intake_from_env()),
+    };
+    tokio::spawn(deadline_sweeper(db));
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+/// Raises the deadline alerts of violation cases: at start, then every minute (or every
+/// `SINERGI_SWEEP_SECS`).
+async fn deadline_sweeper(db: Db) {
+    let secs = std::env::var("SINERGI_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+    loop {
+        tick.tick().await;
+        match db.write(|c| reports::store::sweep(c, platform::clock::now())).await {
+            Ok(n) if n > 0 => tracing::info!("deadline sweep raised {n} alert(s)"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("deadline sweep failed: {e}"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

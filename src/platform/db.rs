@@ -99,6 +99,11 @@ impl From<&String> for Value {
         Value::Text(v.clone())
     }
 }
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
+    }
+}
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::Null, Into::into)
@@ -146,6 +151,14 @@ impl FromValue for String {
         match v {
             Value::Text(s) => Ok(s.clone()),
             other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::Bytes(b) => Ok(b.clone()),
+            other => Err(format!("expected bytes, found {other:?}")),
         }
     }
 }

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0003_vulnerability.sql"),
         postgres: include_str!("migrations/postgres/0003_vulnerability.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("migrations/sqlite/0004_reports.sql"),
+        postgres: include_str!("migrations/postgres/0004_reports.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -1,0 +1,65 @@
+//! Per-client rate limits for what anyone may send without an account (public reports and
+//! their evidence): a fixed window per client address, kept in memory per server process.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::error::AppError;
+
+pub struct RateLimit {
+    max: u32,
+    window: Duration,
+    clients: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimit {
+    pub fn new(max: u32, window: Duration) -> RateLimit {
+        RateLimit { max, window, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// Public intake: `SINERGI_INTAKE_LIMIT` submissions (default 30) per client per 10 minutes.
+    pub fn intake_from_env() -> RateLimit {
+        let max = std::env::var("SINERGI_INTAKE_LIMIT").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(30);
+        RateLimit::new(max, Duration::from_secs(600))
+    }
+
+    /// Counts one submission from `client`, or refuses it with the wait in minutes.
+    pub fn check(&self, client: IpAddr) -> Result<(), AppError> {
+        let mut map = self.clients.lock().map_err(|_| AppError::Internal("rate limit poisoned".into()))?;
+        let now = Instant::now();
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = map.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.max {
+            let wait = self.window.saturating_sub(now.duration_since(entry.0)).as_secs().div_ceil(60);
+            return Err(AppError::TooManyRequests(format!(
+                "too many submissions from your address: {} per {} minutes; try again in {wait} minute(s)",
+                self.max,
+                self.window.as_secs() / 60
+            )));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_client_has_its_own_window() {
+        let l = RateLimit::new(2, Duration::from_secs(60));
+        let a: IpAddr = "10.0.0.1".parse().expect("ip");
+        let b: IpAddr = "10.0.0.2".parse().expect("ip");
+        assert!(l.check(a).is_ok() && l.check(a).is_ok());
+        assert!(matches!(l.check(a), Err(AppError::TooManyRequests(_))));
+        assert!(l.check(b).is_ok());
+    }
+}

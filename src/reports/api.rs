@@ -1,0 +1,765 @@
+//! Laporan API: public intake and evidence, supervisors' findings, the case board and case
+//! moves, process disputes, the deadline calculator and the holiday table.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+use super::evidence::{self, CheckedFile};
+use super::store::{self, Access, DisputeSummary, DisputeView, NewDispute, NewReport, ReportFilter, ReportSummary, ReportView, Reporter};
+use super::{STATE_LABELS, deadlines};
+use crate::agencies::store::User;
+use crate::agencies::{AgencyKind, Role};
+use crate::elections::{ElectionDef, TpsCode};
+use crate::platform::audit::Actor;
+use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::clock;
+use crate::platform::error::{AppError, ErrorBody};
+use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::regions::{Level, NATIONAL, RegionCode};
+use crate::startup::AppState;
+
+fn internal(e: serde_json::Error) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReporterInput {
+    pub name: String,
+    pub address: String,
+    #[serde(default)]
+    pub contact: String,
+}
+
+/// A report as a citizen sends it; `reporter: null` files it anonymously (informasi awal).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReportInput {
+    pub election: String,
+    /// A village (desa/kelurahan) or TPS code.
+    pub region: String,
+    #[serde(default)]
+    pub reporter: Option<ReporterInput>,
+    /// The reported party (terlapor).
+    pub reported: String,
+    /// RFC 3339.
+    pub event_at: String,
+    /// When the reporter learned of it, RFC 3339.
+    pub known_at: String,
+    pub place: String,
+    pub description: String,
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+}
+
+fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(AppError::invalid(field, format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::invalid(field, format!("{field} has more than {max} characters")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(AppError::invalid(field, format!("{field} contains control characters")));
+    }
+    Ok(v.to_string())
+}
+
+fn instant(field: &str, value: &str) -> Result<OffsetDateTime, AppError> {
+    OffsetDateTime::parse(value.trim(), &Rfc3339)
+        .map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-11-20T09:30:00+07:00")))
+}
+
+/// A report's place: a village or a TPS code of a village that exists.
+pub fn report_region(state: &AppState, code: &str) -> Result<String, AppError> {
+    let code = code.trim();
+    let village = if let Ok(tps) = TpsCode::parse(code) {
+        tps.village().to_string()
+    } else {
+        let r = RegionCode::parse(code).map_err(|m| AppError::invalid("region", m))?;
+        if r.level() != Level::Village {
+            return Err(AppError::invalid("region", format!("{code} is not a village (desa/kelurahan) or TPS code")));
+        }
+        r.as_str().to_string()
+    };
+    if state.regions.get(&village).is_none() {
+        return Err(AppError::invalid("region", format!("no village {village}")));
+    }
+    Ok(code.to_string())
+}
+
+fn election_field(id: &str) -> Result<&'static ElectionDef, AppError> {
+    crate::elections::election(id.trim()).ok_or_else(|| AppError::invalid("election", format!("no election {id:?}: pemilu-2024 or pilkada-2024")))
+}
+
+/// Checks every field of a report; `finding_by` makes it a supervisor's finding (temuan).
+pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&User>, now: OffsetDateTime) -> Result<NewReport, AppError> {
+    let election = election_field(&input.election)?;
+    let region = report_region(state, &input.region)?;
+    let (kind, reporter) = match (finding_by, input.reporter) {
+        (Some(u), _) => ("temuan", Some(Reporter { name: u.unit.name.clone(), address: u.unit.region.clone(), contact: u.username.clone() })),
+        (None, Some(p)) => (
+            "laporan",
+            Some(Reporter {
+                name: text("reporter.name", &p.name, 200, true)?,
+                address: text("reporter.address", &p.address, 500, true)?,
+                contact: text("reporter.contact", &p.contact, 200, false)?,
+            }),
+        ),
+        (None, None) => ("informasi_awal", None),
+    };
+    let event_at = instant("event_at", &input.event_at)?;
+    let known_at = instant("known_at", &input.known_at)?;
+    let slack = time::Duration::minutes(5);
+    if event_at > now + slack {
+        return Err(AppError::invalid("event_at", "the event cannot be in the future"));
+    }
+    if known_at > now + slack {
+        return Err(AppError::invalid("known_at", "known_at cannot be in the future"));
+    }
+    if known_at < event_at {
+        return Err(AppError::invalid("known_at", "known_at cannot be before the event (event_at)"));
+    }
+    if input.witnesses.len() > 20 {
+        return Err(AppError::invalid("witnesses", "at most 20 witnesses"));
+    }
+    let witnesses = input
+        .witnesses
+        .iter()
+        .enumerate()
+        .map(|(i, w)| text(&format!("witnesses[{i}]"), w, 200, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NewReport {
+        election,
+        region,
+        kind,
+        reporter,
+        reported: text("reported", &input.reported, 500, true)?,
+        event_at,
+        known_at,
+        place: text("place", &input.place, 500, true)?,
+        description: text("description", &input.description, 10_000, true)?,
+        witnesses,
+    })
+}
+
+/// What a multipart body held: its text fields and its checked files.
+pub struct Upload {
+    pub fields: HashMap<String, String>,
+    pub files: Vec<(CheckedFile, Vec<u8>)>,
+}
+
+/// Reads a multipart body: `file` parts are checked as evidence (content, size); an empty file
+/// part (a form sent without choosing a file) is skipped.
+pub async fn read_multipart(mut mp: Multipart) -> Result<Upload, AppError> {
+    let mut fields = HashMap::new();
+    let mut files = Vec::new();
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!("the upload is too large: {}", e.body_text()))
+        } else {
+            AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+        }
+    };
+    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > evidence::MAX_BYTES {
+                    return Err(AppError::invalid("file", format!("{file_name}: over the 10 MB limit")));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if bytes.is_empty() && file_name.is_empty() {
+                continue;
+            }
+            let checked = evidence::check(&file_name, &bytes).map_err(|m| AppError::invalid("file", m))?;
+            files.push((checked, bytes));
+        } else {
+            let value = field.text().await.map_err(bad)?;
+            if value.len() > 100_000 {
+                return Err(AppError::invalid(name, "the field is too long"));
+            }
+            fields.insert(name, value);
+        }
+    }
+    Ok(Upload { fields, files })
+}
+
+/// The body of one request with everything it carried: one evidence file is at most 10 MB, a
+/// report with several files at most this.
+const MAX_UPLOAD: usize = 25 * 1024 * 1024;
+
+/// The client's address, for the per-client limit.
+fn client_ip(req: &Request) -> std::net::IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::Bytes), AppError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_UPLOAD)
+        .await
+        .map_err(|_| AppError::TooLarge("the request is over 25 MB; send further evidence files one by one".into()))?;
+    Ok((parts, bytes))
+}
+
+fn is_multipart(parts: &axum::http::request::Parts) -> bool {
+    parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes: bytes::Bytes) -> Result<Upload, AppError> {
+    let req = Request::from_parts(parts, Body::from(bytes));
+    let mp = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(format!("malformed multipart body: {}", e.body_text())))?;
+    read_multipart(mp).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Receipt {
+    /// The code to follow the report at /lacak/{receipt}.
+    pub receipt: String,
+    /// `laporan` or `informasi_awal` (anonymous).
+    pub kind: String,
+    pub status: String,
+    pub evidence: Vec<String>,
+}
+
+/// Stores a public report and returns its receipt (the shared path of the API and the form).
+pub async fn file_report(state: &AppState, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
+    let now = clock::now();
+    let report = parse_report(state, input, None, now)?;
+    idempotent_write(&state.db, request, move |c| {
+        let actor = Actor { username: "publik".into(), agency: None, unit_id: None };
+        let (_, receipt) = store::create_report(c, &actor, "publik", &report, &files, now)?;
+        let body = Receipt {
+            receipt,
+            kind: report.kind.to_string(),
+            status: "diterima".into(),
+            evidence: files.iter().map(|(f, _)| f.sha256.clone()).collect(),
+        };
+        Ok((StatusCode::CREATED, serde_json::to_value(body).map_err(internal)?))
+    })
+    .await
+}
+
+/// Files a violation report without an account: JSON, or multipart with the JSON in a
+/// `report` part and evidence in `file` parts (images or PDF, 10 MB each). Rate-limited per
+/// client; `Idempotency-Key` makes a retry safe.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "laporan", request_body = ReportInput,
+    responses((status = 201, body = Receipt), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn create_report(State(state): State<AppState>, req: Request) -> Result<Response, AppError> {
+    let ip = client_ip(&req);
+    state.intake.check(ip)?;
+    let (parts, bytes) = body_bytes(req).await?;
+    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
+    let (input, files) = if is_multipart(&parts) {
+        let up = multipart_of(&state, parts, bytes).await?;
+        let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", "the multipart body needs a `report` part holding the report as JSON"))?;
+        (parse_json::<ReportInput>(json.as_bytes())?, up.files)
+    } else {
+        (parse_json::<ReportInput>(&bytes)?, vec![])
+    };
+    file_report(&state, request, input, files).await
+}
+
+/// Adds one evidence file (multipart field `file`) to a report by its receipt, until Bawaslu
+/// registers or declines it.
+#[utoipa::path(post, path = "/api/v1/reports/{receipt}/evidence", tag = "laporan", params(("receipt" = String, Path)),
+    responses((status = 201, body = store::EvidenceInfo), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
+    let ip = client_ip(&req);
+    state.intake.check(ip)?;
+    let (parts, bytes) = body_bytes(req).await?;
+    if !is_multipart(&parts) {
+        return Err(AppError::BadRequest("send the file as multipart/form-data in the field `file`".into()));
+    }
+    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
+    let up = multipart_of(&state, parts, bytes).await?;
+    let mut files = up.files.into_iter();
+    let (file, data) = files.next().ok_or_else(|| AppError::invalid("file", "no file in the field `file`"))?;
+    if files.next().is_some() {
+        return Err(AppError::invalid("file", "one file per request"));
+    }
+    let receipt = receipt.trim().to_uppercase();
+    idempotent_write(&state.db, request, move |c| {
+        let actor = Actor { username: "publik".into(), agency: None, unit_id: None };
+        let info = store::add_evidence(c, &actor, &receipt, &file, &data)?;
+        Ok((StatusCode::CREATED, serde_json::to_value(info).map_err(internal)?))
+    })
+    .await
+}
+
+/// What the public sees of a report: its status and dates, never who filed it or what it says.
+#[derive(Serialize, ToSchema)]
+pub struct PublicStatus {
+    pub receipt: String,
+    pub kind: String,
+    pub status: String,
+    pub status_label: String,
+    pub received_at: String,
+    pub stage: store::Stage,
+    /// Each state the case passed through, with when.
+    pub steps: Vec<store::PublicStep>,
+    /// SHA-256 of each evidence file received.
+    pub evidence: Vec<String>,
+}
+
+pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: OffsetDateTime) -> Result<PublicStatus, AppError> {
+    let receipt = receipt.trim().to_uppercase();
+    let r = store::report_by_receipt(conn, &receipt)?.ok_or_else(|| AppError::not_found(format!("no report with receipt {receipt}")))?;
+    let offset = store::offset_of(&r.region);
+    let steps = store::public_steps(conn, r.id, offset)?;
+    let evidence = store::evidence_list(conn, r.id, offset)?.into_iter().map(|e| e.sha256).collect();
+    Ok(PublicStatus {
+        stage: r.stage(now),
+        status_label: super::state_label(&r.status, crate::platform::web::Lang::Id).to_string(),
+        received_at: store::local(&r.received_at, offset),
+        receipt: r.receipt,
+        kind: r.kind,
+        status: r.status,
+        steps,
+        evidence,
+    })
+}
+
+/// A report's public status by its receipt.
+#[utoipa::path(get, path = "/api/v1/receipts/{receipt}", tag = "laporan", params(("receipt" = String, Path)),
+    responses((status = 200, body = PublicStatus), (status = 404, body = ErrorBody)))]
+pub async fn receipt_status(State(state): State<AppState>, Path(receipt): Path<String>) -> Result<Json<PublicStatus>, AppError> {
+    Ok(Json(state.db.read(move |c| public_status(c, &receipt, clock::now())).await?))
+}
+
+/// Bawaslu's supervisors record their own findings.
+const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "record a finding (temuan)" };
+
+#[derive(Deserialize, ToSchema)]
+pub struct FindingInput {
+    pub election: String,
+    pub region: String,
+    pub reported: String,
+    pub event_at: String,
+    /// When the supervisor found it.
+    pub known_at: String,
+    pub place: String,
+    pub description: String,
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+    pub receipt: String,
+}
+
+/// Records a supervisor's finding (temuan); it follows the report workflow.
+#[utoipa::path(post, path = "/api/v1/findings", tag = "laporan", request_body = FindingInput,
+    responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
+    let f: FindingInput = parse_json(&w.body)?;
+    let now = clock::now();
+    let input = ReportInput {
+        election: f.election,
+        region: f.region,
+        reporter: None,
+        reported: f.reported,
+        event_at: f.event_at,
+        known_at: f.known_at,
+        place: f.place,
+        description: f.description,
+        witnesses: f.witnesses,
+    };
+    let report = parse_report(&state, input, Some(&w.user.user), now)?;
+    let permit = authorize(&w.user.user, FINDING, &report.region)?;
+    let unit = w.user.user.unit.name.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let (id, receipt) = store::create_report(c, &permit.actor, &unit, &report, &[], now)?;
+        Ok((StatusCode::CREATED, serde_json::to_value(Created { id, receipt }).map_err(internal)?))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The case board
+
+#[derive(Deserialize, IntoParams)]
+pub struct ReportQuery {
+    election: Option<String>,
+    /// Any region code within your scope.
+    region: Option<String>,
+    status: Option<String>,
+    /// Only cases past their current stage's deadline.
+    overdue: Option<bool>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportList {
+    items: Vec<ReportSummary>,
+}
+
+/// What a user's agency sees on the board: Bawaslu every case in scope; police and prosecutors
+/// the Gakkumdu cases; DKPP the ethics cases.
+pub fn board_filter(user: &User) -> Result<Option<&'static str>, AppError> {
+    match user.unit.agency {
+        AgencyKind::Bawaslu => Ok(None),
+        AgencyKind::Polri | AgencyKind::Kejaksaan => Ok(Some("pidana")),
+        AgencyKind::Dkpp => Ok(Some("kode_etik")),
+        _ => Err(AppError::forbidden(format!(
+            "violation reports are handled by Bawaslu (with Polri and Kejaksaan in Sentra Gakkumdu, DKPP for ethics); your unit {} is {}",
+            user.unit.name,
+            user.unit.agency.as_str()
+        ))),
+    }
+}
+
+pub fn report_filter(user: &User, q: ReportQuery) -> Result<ReportFilter, AppError> {
+    let class = board_filter(user)?;
+    if let Some(e) = &q.election {
+        election_field(e)?;
+    }
+    let region = match q.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => {
+            let code = if r == NATIONAL { NATIONAL.to_string() } else { RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?.as_str().to_string() };
+            if !crate::regions::within(&user.unit.region, &code) {
+                return Err(AppError::forbidden(format!("{code} is outside the scope of your unit {}", user.unit.name)));
+            }
+            Some(code)
+        }
+    };
+    if let Some(s) = &q.status
+        && !STATE_LABELS.iter().any(|(k, _, _)| k == s)
+    {
+        return Err(AppError::invalid("status", format!("unknown status {s:?}")));
+    }
+    Ok(ReportFilter {
+        election: q.election,
+        region,
+        status: q.status,
+        overdue: q.overdue.unwrap_or(false),
+        class,
+        limit: page_limit(q.limit)?,
+        offset: q.offset.unwrap_or(0).max(0),
+    })
+}
+
+/// Reports in your scope, the nearest deadline first.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "laporan", params(ReportQuery),
+    responses((status = 200, body = ReportList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_reports(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ReportQuery>) -> Result<Json<ReportList>, AppError> {
+    let filter = report_filter(&user.user, q)?;
+    let scope = user.user.unit.region.clone();
+    let items = state.db.read(move |c| store::list_reports(c, &scope, &filter, clock::now())).await?;
+    Ok(Json(ReportList { items }))
+}
+
+fn access_or_403(user: &User, r: &store::ReportRecord) -> Result<Access, AppError> {
+    store::access(user, &r.region, r.classification.as_deref()).ok_or_else(|| {
+        AppError::forbidden(format!("report {} ({}) is not for your unit {} to see", r.id, r.region, user.unit.name))
+    })
+}
+
+/// One case: its stage clock, timeline, evidence and the moves you may make. The reporter's
+/// identity is shown only to Bawaslu.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "laporan", params(("id" = i64, Path)),
+    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_report(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Json<ReportView>, AppError> {
+    let view = state.db.read(move |c| report_view(c, &user.user, id)).await?;
+    Ok(Json(view))
+}
+
+pub fn report_view(c: &mut crate::platform::db::Conn, user: &User, id: i64) -> Result<ReportView, AppError> {
+    let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(format!("no report {id}")))?;
+    let access = access_or_403(user, &r)?;
+    Ok(r.view(c, user, access, clock::now())?)
+}
+
+/// Downloads one evidence file of a case you may see.
+#[utoipa::path(get, path = "/api/v1/reports/{id}/evidence/{evidence}", tag = "laporan", params(("id" = i64, Path), ("evidence" = i64, Path)),
+    responses((status = 200, description = "the file as received"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_evidence(State(state): State<AppState>, user: CurrentUser, Path((id, eid)): Path<(i64, i64)>) -> Result<Response, AppError> {
+    let (name, content_type, data) = state
+        .db
+        .read(move |c| {
+            let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(format!("no report {id}")))?;
+            access_or_403(&user.user, &r)?;
+            store::evidence_file(c, id, eid)?.ok_or_else(|| AppError::not_found(format!("no evidence {eid} in report {id}")))
+        })
+        .await?;
+    let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+    let mut resp = data.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")).unwrap_or(HeaderValue::from_static("attachment")));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransitionInput {
+    /// The next state or classification, or `perpanjangan` to extend Bawaslu's decision period.
+    pub to: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Moves a case one step: by the agency that owns the step (403 otherwise), within scope (403),
+/// and only where the workflow allows it from the current state (409).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/transitions", tag = "laporan", params(("id" = i64, Path)), request_body = TransitionInput,
+    responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: TransitionInput = parse_json(&w.body)?;
+    let reason = text("reason", &input.reason, 2000, false)?;
+    let user = w.user.user;
+    idempotent_write(&state.db, w.request, move |c| {
+        let now = clock::now();
+        let r = store::move_report(c, &user, id, input.to.trim(), &reason, now)?;
+        // After the move the mover may no longer see the case (none of the current roles lose
+        // sight of it, but the view follows the same rule as a read).
+        let access = store::access(&user, &r.region, r.classification.as_deref()).unwrap_or(Access::Partner);
+        let view = r.view(c, &user, access, now)?;
+        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disputes
+
+/// Bawaslu registers a petition it received.
+const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "register a process dispute" };
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisputeInput {
+    pub election: String,
+    /// The region of the KPU that decided (province, regency or any code below).
+    pub region: String,
+    /// Who petitions (a party, a candidate pair, a prospective candidate).
+    pub petitioner: String,
+    /// The KPU decision disputed (number and title).
+    pub kpu_decision: String,
+    /// The date of the decision, YYYY-MM-DD.
+    pub decided_on: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Registers a process dispute (sengketa proses) against a KPU decision; late petitions are
+/// refused with the date the window closed.
+#[utoipa::path(post, path = "/api/v1/disputes", tag = "laporan", request_body = DisputeInput,
+    responses((status = 201, body = DisputeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
+    let d: DisputeInput = parse_json(&w.body)?;
+    let election = election_field(&d.election)?;
+    let region = RegionCode::parse(d.region.trim()).map_err(|m| AppError::invalid("region", m))?;
+    if state.regions.get(region.as_str()).is_none() {
+        return Err(AppError::invalid("region", format!("no region {}", region.as_str())));
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let decided_on = time::Date::parse(d.decided_on.trim(), &fmt).map_err(|_| AppError::invalid("decided_on", "decided_on must be a date YYYY-MM-DD"))?;
+    let new = NewDispute {
+        election,
+        region: region.as_str().to_string(),
+        petitioner: text("petitioner", &d.petitioner, 300, true)?,
+        kpu_decision: text("kpu_decision", &d.kpu_decision, 500, true)?,
+        decided_on,
+        description: text("description", &d.description, 10_000, false)?,
+    };
+    let permit = authorize(&w.user.user, DISPUTE, &new.region)?;
+    let user = w.user.user;
+    idempotent_write(&state.db, w.request, move |c| {
+        let now = clock::now();
+        let id = store::create_dispute(c, &user, &permit.actor, &new, now)?;
+        let view = store::dispute_view(c, &user, id, now)?;
+        Ok((StatusCode::CREATED, serde_json::to_value(view).map_err(internal)?))
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DisputeQuery {
+    overdue: Option<bool>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisputeList {
+    items: Vec<DisputeSummary>,
+}
+
+/// Process disputes in your scope, the nearest deadline first.
+#[utoipa::path(get, path = "/api/v1/disputes", tag = "laporan", params(DisputeQuery),
+    responses((status = 200, body = DisputeList), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_disputes(State(state): State<AppState>, user: CurrentUser, Query(q): Query<DisputeQuery>) -> Result<Json<DisputeList>, AppError> {
+    let limit = page_limit(q.limit)?;
+    let scope = user.user.unit.region.clone();
+    let items = state.db.read(move |c| store::list_disputes(c, &scope, q.overdue.unwrap_or(false), clock::now(), limit)).await?;
+    Ok(Json(DisputeList { items }))
+}
+
+#[utoipa::path(get, path = "/api/v1/disputes/{id}", tag = "laporan", params(("id" = i64, Path)),
+    responses((status = 200, body = DisputeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_dispute(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Json<DisputeView>, AppError> {
+    Ok(Json(state.db.read(move |c| store::dispute_view(c, &user.user, id, clock::now())).await?))
+}
+
+/// Moves a dispute along its track (Bawaslu; KPU records its follow-up).
+#[utoipa::path(post, path = "/api/v1/disputes/{id}/transitions", tag = "laporan", params(("id" = i64, Path)), request_body = TransitionInput,
+    responses((status = 200, body = DisputeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: TransitionInput = parse_json(&w.body)?;
+    let reason = text("reason", &input.reason, 2000, false)?;
+    let user = w.user.user;
+    idempotent_write(&state.db, w.request, move |c| {
+        let now = clock::now();
+        store::move_dispute(c, &user, id, input.to.trim(), &reason, now)?;
+        let view = store::dispute_view(c, &user, id, now)?;
+        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline calculator and holidays
+
+#[derive(Deserialize, IntoParams)]
+pub struct DeadlineQuery {
+    election: String,
+    rule: String,
+    /// RFC 3339.
+    from: String,
+    /// The region whose time zone counts (any region or TPS code).
+    region: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineAnswer {
+    rule: String,
+    /// `hari`, `hari_kerja` or `jam`.
+    unit: String,
+    count: u32,
+    /// RFC 3339 with the region's UTC offset.
+    deadline: String,
+    time_zone: String,
+    source: String,
+    certainty: deadlines::Certainty,
+}
+
+/// The statutory deadline of a step: the public calculator of the rule table.
+#[utoipa::path(get, path = "/api/v1/deadlines", tag = "laporan", params(DeadlineQuery),
+    responses((status = 200, body = DeadlineAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQuery>) -> Result<Json<DeadlineAnswer>, AppError> {
+    let election = crate::elections::election(q.election.trim()).ok_or_else(|| AppError::invalid("election", format!("no election {:?}", q.election)))?;
+    let rule = deadlines::find(election.kind, q.rule.trim()).ok_or_else(|| {
+        let keys: Vec<&str> = deadlines::rules_for(election.kind).iter().map(|r| r.key).collect();
+        AppError::invalid("rule", format!("unknown rule {:?}: one of {}", q.rule, keys.join(", ")))
+    })?;
+    let from = instant("from", &q.from)?;
+    let code = q.region.trim().to_string();
+    let known = if let Ok(t) = TpsCode::parse(&code) { state.regions.get(t.village()).is_some() } else { RegionCode::parse(&code).is_ok() && state.regions.get(&code).is_some() };
+    if !known {
+        return Err(AppError::invalid("region", format!("no region or TPS {code:?}")));
+    }
+    let tz = crate::regions::time_zone(&code).unwrap_or(crate::regions::TimeZone::Wib);
+    let d = state.db.read(move |c| Ok::<_, AppError>(store::deadline_of(c, rule, from, &code)?)).await?;
+    Ok(Json(DeadlineAnswer {
+        rule: rule.key.into(),
+        unit: rule.unit.as_str().into(),
+        count: rule.count,
+        deadline: d.format(&Rfc3339).map_err(|e| AppError::Internal(e.to_string()))?,
+        time_zone: tz.as_str().into(),
+        source: rule.source.into(),
+        certainty: rule.certainty,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HolidayQuery {
+    year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HolidayList {
+    items: Vec<store::HolidayEntry>,
+}
+
+/// The holiday table that working-day deadlines skip.
+#[utoipa::path(get, path = "/api/v1/holidays", tag = "laporan", params(HolidayQuery), responses((status = 200, body = HolidayList)))]
+pub async fn list_holidays(State(state): State<AppState>, Query(q): Query<HolidayQuery>) -> Result<Json<HolidayList>, AppError> {
+    Ok(Json(HolidayList { items: state.db.read(move |c| store::list_holidays(c, q.year)).await? }))
+}
+
+/// National administrators keep the holiday table (a new SKB, an election day declared a holiday).
+const HOLIDAYS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: "edit the holiday table" };
+
+#[derive(Deserialize, ToSchema)]
+pub struct HolidayInput {
+    name: String,
+    /// `libur` or `cuti_bersama`.
+    kind: String,
+}
+
+fn holiday_date(s: &str) -> Result<time::Date, AppError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt).map_err(|_| AppError::invalid("date", format!("{s:?} is not a date YYYY-MM-DD")))
+}
+
+/// Adds or renames a holiday; deadlines computed from now on skip it.
+#[utoipa::path(put, path = "/api/v1/holidays/{date}", tag = "laporan", params(("date" = String, Path)), request_body = HolidayInput,
+    responses((status = 200, body = store::HolidayEntry), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
+    let day = holiday_date(&date)?;
+    let input: HolidayInput = parse_json(&w.body)?;
+    let name = text("name", &input.name, 200, true)?;
+    if !matches!(input.kind.as_str(), "libur" | "cuti_bersama") {
+        return Err(AppError::invalid("kind", "kind is libur or cuti_bersama"));
+    }
+    let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
+    idempotent_write(&state.db, w.request, move |c| {
+        let h = store::put_holiday(c, &permit.actor, day, &name, &input.kind)?;
+        Ok((StatusCode::OK, serde_json::to_value(h).map_err(internal)?))
+    })
+    .await
+}
+
+/// Removes a day from the holiday table.
+#[utoipa::path(delete, path = "/api/v1/holidays/{date}", tag = "laporan", params(("date" = String, Path)),
+    responses((status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn delete_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
+    let day = holiday_date(&date)?;
+    let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
+    idempotent_write(&state.db, w.request, move |c| {
+        store::delete_holiday(c, &permit.actor, day)?;
+        Ok((StatusCode::OK, serde_json::json!({"deleted": day.to_string()})))
+    })
+    .await
+}

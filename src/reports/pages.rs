@@ -1,0 +1,599 @@
+//! Laporan pages: the public report form (a plain multipart form, no JavaScript), the receipt
+//! tracking page, Bawaslu's case board sorted by days left with its CSV (no identities), the
+//! case page with its timeline and the moves the reader may make, the Gakkumdu board for
+//! police and prosecutors, and the dispute page.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::api::{ReportInput, ReporterInput, board_filter, public_status, read_multipart, report_view};
+use super::store::{self, ReportFilter, ReportSummary, Stage};
+use super::{EXTEND, state_label};
+use crate::elections::ELECTIONS;
+use crate::platform::auth::CurrentUser;
+use crate::platform::clock;
+use crate::platform::error::AppError;
+use crate::platform::web::{Lang, Page, csv_download, layout, t, urlencode};
+use crate::regions::pages::error_page;
+use crate::startup::AppState;
+
+/// "2024-11-20 09:30 WIB" from an RFC 3339 time that already carries the region's offset.
+fn when(s: &str) -> String {
+    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let tz = match t.offset().whole_hours() {
+                8 => "WITA",
+                9 => "WIT",
+                7 => "WIB",
+                _ => "UTC",
+            };
+            format!("{:04}-{:02}-{:02} {:02}:{:02} {tz}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        }
+        Err(_) => s.to_string(),
+    }
+}
+
+fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
+    html! {
+        @match s.days_left {
+            None => span.muted { "—" },
+            Some(_) if s.overdue => strong.late data-overdue="1" { (t(lang, "lap.overdue")) " (" (s.days_left.unwrap_or(0)) ")" },
+            Some(d) => span { (d) " " (t(lang, "lap.days")) },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public form
+
+#[derive(Default, Clone)]
+struct FormValues {
+    election: String,
+    region: String,
+    anonymous: bool,
+    name: String,
+    address: String,
+    contact: String,
+    reported: String,
+    event_at: String,
+    known_at: String,
+    place: String,
+    description: String,
+    witnesses: String,
+}
+
+fn form(lang: Lang, v: &FormValues, error: Option<&AppError>) -> Markup {
+    let field_error = |f: &str| error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}.")));
+    html! {
+        h1 { (t(lang, "lap.form.title")) }
+        p.muted { (t(lang, "lap.form.intro")) }
+        @if let Some(e) = error {
+            p.error #form-error role="alert" { (t(lang, "lap.form.error")) " " (e.to_string()) }
+        }
+        form.report method="post" action="/lapor" enctype="multipart/form-data" {
+            label for="election" { (t(lang, "region.election")) }
+            select #election name="election" {
+                @for e in ELECTIONS {
+                    option value=(e.id) selected[v.election == e.id] { (e.name) }
+                }
+            }
+            label for="region" { (t(lang, "lap.form.region")) }
+            input #region name="region" required value=(v.region) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[field_error("region").then_some("true")];
+            small.muted { (t(lang, "lap.form.region_hint")) " " a href="/cari" { (t(lang, "nav.search")) } }
+            fieldset {
+                legend { (t(lang, "lap.form.reporter")) }
+                label for="name" { (t(lang, "lap.form.name")) }
+                input #name name="name" value=(v.name) autocomplete="name";
+                label for="address" { (t(lang, "lap.form.address")) }
+                input #address name="address" value=(v.address) autocomplete="street-address";
+                label for="contact" { (t(lang, "lap.form.contact")) }
+                input #contact name="contact" value=(v.contact) autocomplete="tel";
+                label.check { input #anonymous type="checkbox" name="anonymous" value="1" checked[v.anonymous]; " " (t(lang, "lap.form.anonymous")) }
+            }
+            label for="reported" { (t(lang, "lap.form.reported")) }
+            input #reported name="reported" required value=(v.reported);
+            label for="event_at" { (t(lang, "lap.form.event_at")) }
+            input #event_at type="datetime-local" name="event_at" required value=(v.event_at);
+            label for="known_at" { (t(lang, "lap.form.known_at")) }
+            input #known_at type="datetime-local" name="known_at" required value=(v.known_at);
+            label for="place" { (t(lang, "lap.form.place")) }
+            input #place name="place" required value=(v.place);
+            label for="description" { (t(lang, "lap.form.description")) }
+            textarea #description name="description" required rows="6" { (v.description) }
+            label for="witnesses" { (t(lang, "lap.form.witnesses")) }
+            textarea #witnesses name="witnesses" rows="3" { (v.witnesses) }
+            label for="file" { (t(lang, "lap.form.files")) }
+            input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+            input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+            input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+            button #submit-report type="submit" { (t(lang, "lap.form.submit")) }
+        }
+    }
+}
+
+pub async fn form_page(lang: Lang, user: Option<CurrentUser>) -> Response {
+    let v = FormValues { election: "pilkada-2024".into(), ..FormValues::default() };
+    let title = t(lang, "lap.form.title");
+    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &v, None)).into_response()
+}
+
+/// A `datetime-local` value ("2024-11-20T09:30") read in the region's time zone.
+fn local_input(field: &str, value: &str, region: &str) -> Result<String, AppError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let fmt_s = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let v = value.trim();
+    let naive = time::PrimitiveDateTime::parse(v, &fmt)
+        .or_else(|_| time::PrimitiveDateTime::parse(v, &fmt_s))
+        .map_err(|_| AppError::invalid(field, format!("{field}: give the date and time, e.g. 2024-11-20T09:30")))?;
+    let t = naive.assume_offset(store::offset_of(region));
+    Ok(clock::rfc3339(t))
+}
+
+pub async fn form_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    mp: Multipart,
+) -> Response {
+    let mut values = FormValues::default();
+    let result = async {
+        state.intake.check(addr.ip())?;
+        let up = read_multipart(mp).await?;
+        let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
+        values = FormValues {
+            election: get("election"),
+            region: get("region"),
+            anonymous: up.fields.contains_key("anonymous"),
+            name: get("name"),
+            address: get("address"),
+            contact: get("contact"),
+            reported: get("reported"),
+            event_at: get("event_at"),
+            known_at: get("known_at"),
+            place: get("place"),
+            description: get("description"),
+            witnesses: get("witnesses"),
+        };
+        let region = values.region.trim().to_string();
+        let input = ReportInput {
+            election: values.election.clone(),
+            region: region.clone(),
+            reporter: (!values.anonymous).then(|| ReporterInput { name: values.name.clone(), address: values.address.clone(), contact: values.contact.clone() }),
+            reported: values.reported.clone(),
+            event_at: local_input("event_at", &values.event_at, &region)?,
+            known_at: local_input("known_at", &values.known_at, &region)?,
+            place: values.place.clone(),
+            description: values.description.clone(),
+            witnesses: values.witnesses.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+        };
+        let report = super::api::parse_report(&state, input, None, clock::now())?;
+        let receipt = state
+            .db
+            .write(move |c| {
+                let actor = crate::platform::audit::Actor { username: "publik".into(), agency: None, unit_id: None };
+                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
+            })
+            .await?;
+        Ok::<_, AppError>(receipt)
+    }
+    .await;
+    match result {
+        Ok(receipt) => Redirect::to(&format!("/lacak/{receipt}?baru=1")).into_response(),
+        Err(err) if err.status().is_client_error() => {
+            let status = err.status();
+            let title = t(lang, "lap.form.title");
+            (status, layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &values, Some(&err)))).into_response()
+        }
+        Err(err) => error_page(lang, user.as_ref(), err),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipt tracking
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    kode: Option<String>,
+}
+
+pub async fn track_lookup(lang: Lang, user: Option<CurrentUser>, Query(q): Query<LookupQuery>) -> Response {
+    if let Some(k) = q.kode.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        return Redirect::to(&format!("/lacak/{}", urlencode(&k.to_uppercase()))).into_response();
+    }
+    let title = t(lang, "lap.track.title");
+    let body = html! {
+        h1 { (title) }
+        form.card method="get" action="/lacak" {
+            label for="kode" { (t(lang, "lap.track.code")) }
+            input #kode name="kode" required placeholder="LP-XXXX-XXXX-XXXX";
+            button type="submit" { (t(lang, "lap.track.submit")) }
+        }
+    };
+    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lacak"), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct TrackQuery {
+    baru: Option<String>,
+}
+
+pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Response {
+    let status = match state.db.read(move |c| public_status(c, &receipt, clock::now())).await {
+        Ok(s) => s,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let title = t(lang, "lap.track.title");
+    let path = format!("/lacak/{}", status.receipt);
+    let body = html! {
+        h1 { (title) }
+        @if q.baru.is_some() {
+            p.ok #new-receipt { (t(lang, "lap.track.saved")) " " strong { (status.receipt) } }
+        }
+        ul.facts {
+            li { (t(lang, "lap.track.code")) b #receipt { (status.receipt) } }
+            li { (t(lang, "log.status")) b #status data-status=(status.status) { (state_label(&status.status, lang)) } }
+            li { (t(lang, "lap.received")) b { (when(&status.received_at)) } }
+            @if let Some(d) = &status.stage.deadline {
+                li { (t(lang, "lap.deadline")) b #deadline { (when(d)) } }
+            }
+        }
+        @if status.kind == "informasi_awal" {
+            p.muted { (t(lang, "lap.track.anonymous")) }
+        }
+        h2 { (t(lang, "lap.timeline")) }
+        table #steps {
+            thead { tr { th { (t(lang, "log.status")) } th { (t(lang, "lap.when")) } } }
+            tbody { @for s in &status.steps { tr { td { (state_label(&s.state, lang)) } td { (when(&s.at)) } } } }
+        }
+        @if !status.evidence.is_empty() {
+            h2 { (t(lang, "lap.evidence")) }
+            ul #evidence { @for h in &status.evidence { li { code { "SHA-256 " (h) } } } }
+        }
+        p.muted { (t(lang, "lap.track.privacy")) }
+    };
+    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boards
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    status: Option<String>,
+    terlambat: Option<String>,
+}
+
+fn login_first(path: &str) -> Response {
+    Redirect::to(&format!("/masuk?next={}", urlencode(path))).into_response()
+}
+
+async fn board_rows(state: &AppState, user: &CurrentUser, q: &BoardQuery, gakkumdu: bool) -> Result<Vec<ReportSummary>, AppError> {
+    let class = if gakkumdu { Some("pidana") } else { board_filter(&user.user)? };
+    if gakkumdu && !matches!(user.user.unit.agency, crate::agencies::AgencyKind::Bawaslu | crate::agencies::AgencyKind::Polri | crate::agencies::AgencyKind::Kejaksaan) {
+        return Err(AppError::forbidden("the Sentra Gakkumdu board is for Bawaslu, Polri and Kejaksaan"));
+    }
+    let status = q.status.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &status
+        && !super::STATE_LABELS.iter().any(|(k, _, _)| k == s)
+    {
+        return Err(AppError::invalid("status", format!("unknown status {s:?}")));
+    }
+    let filter = ReportFilter { status, overdue: q.terlambat.is_some(), class, limit: 1000, ..ReportFilter::default() };
+    let scope = user.user.unit.region.clone();
+    Ok(state.db.read(move |c| store::list_reports(c, &scope, &filter, clock::now())).await?)
+}
+
+fn board_table(lang: Lang, state: &AppState, rows: &[ReportSummary]) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p.muted #no-reports { (t(lang, "lap.board.empty")) }
+        } @else {
+            table #reports {
+                thead { tr {
+                    th { "No." } th { (t(lang, "lap.kind")) } th { (t(lang, "region.name")) } th.opt { (t(lang, "lap.form.reported")) }
+                    th { (t(lang, "log.status")) } th { (t(lang, "lap.deadline")) } th.num { (t(lang, "lap.days_left")) }
+                } }
+                tbody {
+                    @for r in rows {
+                        tr data-id=(r.id) data-overdue=(if r.stage.overdue { "1" } else { "0" }) {
+                            td { a href={ "/laporan/" (r.id) } { "#" (r.id) } }
+                            td { (kind_label(lang, &r.kind)) }
+                            td { (region_name(state, &r.region)) }
+                            td.opt { (r.reported) }
+                            td { (state_label(&r.status, lang)) }
+                            td { (r.stage.deadline.as_deref().map(when).unwrap_or_default()) }
+                            td.num { (days_left_cell(lang, &r.stage)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn kind_label(lang: Lang, kind: &str) -> &'static str {
+    t(lang, &format!("lap.kind.{kind}"))
+}
+
+fn region_name(state: &AppState, code: &str) -> String {
+    if let Ok(tps) = crate::elections::TpsCode::parse(code) {
+        let v = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        return format!("TPS {:03} {v}", tps.number());
+    }
+    state.regions.get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
+}
+
+fn board_tools(lang: Lang, action: &str, q: &BoardQuery, csv: &str) -> Markup {
+    html! {
+        form.tools method="get" action=(action) {
+            label { (t(lang, "log.status")) " "
+                select name="status" {
+                    option value="" { (t(lang, "lap.all")) }
+                    @for (k, _, _) in super::STATE_LABELS.iter().filter(|(k, _, _)| *k != EXTEND) {
+                        option value=(k) selected[q.status.as_deref() == Some(*k)] { (state_label(k, lang)) }
+                    }
+                }
+            }
+            label { input type="checkbox" name="terlambat" value="1" checked[q.terlambat.is_some()]; " " (t(lang, "lap.only_overdue")) }
+            button type="submit" { (t(lang, "region.show")) }
+            a href=(csv) { (t(lang, "region.download")) }
+        }
+    }
+}
+
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BoardQuery>) -> Response {
+    let Some(user) = user else { return login_first("/laporan") };
+    let rows = match board_rows(&state, &user, &q, false).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let scope = user.user.unit.region.clone();
+    let disputes = if user.user.unit.agency == crate::agencies::AgencyKind::Bawaslu || user.user.unit.agency == crate::agencies::AgencyKind::Kpu {
+        state.db.read(move |c| store::list_disputes(c, &scope, false, clock::now(), 200)).await.unwrap_or_default()
+    } else {
+        vec![]
+    };
+    let title = t(lang, "lap.board.title");
+    let csv = format!("/laporan/unduh.csv?status={}{}", q.status.as_deref().unwrap_or(""), if q.terlambat.is_some() { "&terlambat=1" } else { "" });
+    let overdue = rows.iter().filter(|r| r.stage.overdue).count();
+    let body = html! {
+        h1 { (title) }
+        ul.facts {
+            li { (t(lang, "lap.board.count")) b #count { (rows.len()) } }
+            li { (t(lang, "lap.overdue")) b #overdue-count { (overdue) } }
+        }
+        p.tools { a href="/gakkumdu" { "Sentra Gakkumdu" } a href="/lapor" { (t(lang, "lap.form.title")) } }
+        (board_tools(lang, "/laporan", &q, &csv))
+        (board_table(lang, &state, &rows))
+        @if !disputes.is_empty() {
+            h2 { (t(lang, "lap.disputes")) }
+            table #disputes {
+                thead { tr { th { "No." } th { (t(lang, "lap.petitioner")) } th { (t(lang, "lap.kpu_decision")) } th { (t(lang, "log.status")) } th { (t(lang, "lap.deadline")) } th.num { (t(lang, "lap.days_left")) } } }
+                tbody { @for d in &disputes { tr data-id=(d.id) {
+                    td { a href={ "/sengketa/" (d.id) } { "#" (d.id) } }
+                    td { (d.petitioner) } td { (d.kpu_decision) } td { (state_label(&d.status, lang)) }
+                    td { (d.stage.deadline.as_deref().map(when).unwrap_or_default()) }
+                    td.num { (days_left_cell(lang, &d.stage)) }
+                } } }
+            }
+        }
+    };
+    layout(Page::new(lang, title, Some(&user.user), "/laporan"), body).into_response()
+}
+
+pub async fn gakkumdu_board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BoardQuery>) -> Response {
+    let Some(user) = user else { return login_first("/gakkumdu") };
+    let rows = match board_rows(&state, &user, &q, true).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let title = t(lang, "lap.gakkumdu.title");
+    let csv = format!("/laporan/unduh.csv?status={}&gakkumdu=1", q.status.as_deref().unwrap_or(""));
+    let body = html! {
+        h1 { (title) }
+        p.muted { (t(lang, "lap.gakkumdu.intro")) }
+        (board_tools(lang, "/gakkumdu", &q, &csv))
+        (board_table(lang, &state, &rows))
+    };
+    layout(Page::new(lang, title, Some(&user.user), "/gakkumdu"), body).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsvQuery {
+    status: Option<String>,
+    terlambat: Option<String>,
+    gakkumdu: Option<String>,
+}
+
+/// The board as CSV: case facts and clocks, never the reporter's identity.
+pub async fn board_csv(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<CsvQuery>) -> Response {
+    let Some(user) = user else { return login_first("/laporan") };
+    let bq = BoardQuery { status: q.status, terlambat: q.terlambat };
+    let rows = match board_rows(&state, &user, &bq, q.gakkumdu.is_some()).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.election,
+                r.kind,
+                r.region.clone(),
+                region_name(&state, &r.region),
+                r.reported,
+                r.status,
+                r.classification.unwrap_or_default(),
+                r.received_at,
+                r.stage.rule.unwrap_or_default(),
+                r.stage.deadline.unwrap_or_default(),
+                r.stage.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                if r.stage.overdue { "ya".into() } else { "tidak".into() },
+            ]
+        })
+        .collect();
+    csv_download(
+        &format!("laporan-{}.csv", user.user.unit.region),
+        &["nomor", "pemilihan", "jenis", "kode_wilayah", "wilayah", "terlapor", "status", "klasifikasi", "diterima", "tahap_tenggat", "tenggat", "sisa_hari", "terlambat"],
+        rows,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case pages
+
+fn actions_form(lang: Lang, action: &str, actions: &[String]) -> Markup {
+    html! {
+        @if !actions.is_empty() {
+            h2 { (t(lang, "lap.actions")) }
+            form.card #move-form method="post" action=(action) {
+                label for="to" { (t(lang, "lap.next")) }
+                select #to name="to" {
+                    @for a in actions { option value=(a) { (state_label(a, lang)) } }
+                }
+                label for="reason" { (t(lang, "lap.reason")) }
+                textarea #reason name="reason" rows="3" {}
+                button #move-submit type="submit" { (t(lang, "lap.move")) }
+            }
+        }
+    }
+}
+
+fn timeline_table(lang: Lang, events: &[store::Event]) -> Markup {
+    html! {
+        h2 { (t(lang, "lap.timeline")) }
+        table #timeline {
+            thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "log.status")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } th { (t(lang, "lap.deadline")) } } }
+            tbody {
+                @for e in events {
+                    tr {
+                        td { (when(&e.at)) }
+                        td { (state_label(&e.to, lang)) }
+                        td { (e.unit) " (" (e.by) ")" }
+                        td { (e.reason) }
+                        td { (e.deadline.as_deref().map(when).unwrap_or_default()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn stage_facts(lang: Lang, s: &Stage) -> Markup {
+    html! {
+        li { (t(lang, "log.status")) b #status data-status=(s.state) { (state_label(&s.state, lang)) } }
+        @if let Some(d) = &s.deadline {
+            li { (t(lang, "lap.deadline")) b #deadline { (when(d)) } }
+            li { (t(lang, "lap.days_left")) b #days-left { (days_left_cell(lang, s)) } }
+        }
+        @if !s.owners.is_empty() {
+            li { (t(lang, "lap.owner")) b { (s.owners.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")) } }
+        }
+    }
+}
+
+pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    let u = user.user.clone();
+    let r = match state.db.read(move |c| report_view(c, &u, id)).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let title = format!("{} #{}", t(lang, "lap.case"), r.id);
+    let path = format!("/laporan/{id}");
+    let body = html! {
+        nav.crumbs { a href="/laporan" { (t(lang, "lap.board.title")) } " › #" (r.id) }
+        h1 { (title) " · " (kind_label(lang, &r.kind)) }
+        ul.facts {
+            (stage_facts(lang, &r.stage))
+            li { (t(lang, "lap.received")) b { (when(&r.received_at)) } }
+            @if let Some(c) = &r.classification { li { (t(lang, "lap.class")) b #classification { (state_label(c, lang)) } } }
+        }
+        table.kv #case-facts {
+            tr { th { (t(lang, "region.election")) } td { (r.election) } }
+            tr { th { (t(lang, "region.name")) } td { (region_name(&state, &r.region)) " (" (r.region) ")" } }
+            tr { th { (t(lang, "lap.form.reporter")) } td #reporter {
+                @match &r.reporter {
+                    Some(p) => { (p.name) " · " (p.address) @if !p.contact.is_empty() { " · " (p.contact) } },
+                    None => span.muted { (t(lang, "lap.reporter_hidden")) },
+                }
+            } }
+            tr { th { (t(lang, "lap.form.reported")) } td #reported { (r.reported) } }
+            tr { th { (t(lang, "lap.form.event_at")) } td { (when(&r.event_at)) } }
+            tr { th { (t(lang, "lap.form.known_at")) } td { (when(&r.known_at)) } }
+            tr { th { (t(lang, "lap.form.place")) } td { (r.place) } }
+            tr { th { (t(lang, "lap.form.description")) } td #description { (r.description) } }
+            tr { th { (t(lang, "lap.form.witnesses")) } td { (r.witnesses.join(", ")) } }
+        }
+        @if !r.evidence.is_empty() {
+            h2 { (t(lang, "lap.evidence")) }
+            table #evidence {
+                thead { tr { th { (t(lang, "region.name")) } th { "Jenis" } th.num { "Byte" } th { "SHA-256" } } }
+                tbody { @for e in &r.evidence { tr {
+                    td { a href={ "/api/v1/reports/" (r.id) "/evidence/" (e.id) } { (e.name) } }
+                    td { (e.content_type) } td.num { (e.size) } td { code { (e.sha256) } }
+                } } }
+            }
+        }
+        (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions))
+        (timeline_table(lang, &r.timeline))
+    };
+    layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    to: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    let u = user.user.clone();
+    let result = state.db.write(move |c| store::move_report(c, &u, id, f.to.trim(), &f.reason, clock::now()).map(|_| ())).await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/laporan/{id}")).into_response(),
+        Err(err) => error_page(lang, Some(&user), err),
+    }
+}
+
+pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/sengketa/{id}")) };
+    let u = user.user.clone();
+    let d = match state.db.read(move |c| store::dispute_view(c, &u, id, clock::now())).await {
+        Ok(d) => d,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let title = format!("{} #{}", t(lang, "lap.dispute"), d.id);
+    let path = format!("/sengketa/{id}");
+    let body = html! {
+        nav.crumbs { a href="/laporan" { (t(lang, "lap.board.title")) } " › " (t(lang, "lap.dispute")) " #" (d.id) }
+        h1 { (title) }
+        ul.facts { (stage_facts(lang, &d.stage)) }
+        table.kv {
+            tr { th { (t(lang, "lap.petitioner")) } td { (d.petitioner) } }
+            tr { th { (t(lang, "lap.kpu_decision")) } td { (d.kpu_decision) " (" (d.decided_on) ")" } }
+            tr { th { (t(lang, "region.name")) } td { (region_name(&state, &d.region)) } }
+            tr { th { (t(lang, "lap.form.description")) } td { (d.description) } }
+        }
+        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions))
+        (timeline_table(lang, &d.timeline))
+    };
+    layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
+}
+
+pub async fn dispute_move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/sengketa/{id}")) };
+    let u = user.user.clone();
+    match state.db.write(move |c| store::move_dispute(c, &u, id, f.to.trim(), &f.reason, clock::now())).await {
+        Ok(()) => Redirect::to(&format!("/sengketa/{id}")).into_response(),
+        Err(err) => error_page(lang, Some(&user), err),
+    }
+}

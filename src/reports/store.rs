@@ -1,0 +1,1050 @@
+//! Storage of reports, evidence, disputes, their timelines and the holiday table; the workflow
+//! and deadline rules are applied here, inside the write's transaction, so a case's state, its
+//! clock, its timeline, its audit entry and its alerts change together or not at all.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime, UtcOffset};
+use time::format_description::well_known::Rfc3339;
+
+use super::deadlines::{self, DeadlineRule};
+use super::evidence::CheckedFile;
+use super::{CaseFacts, ClockStart, EXTEND, MoveError, Track};
+use crate::agencies::AgencyKind;
+use crate::agencies::store::User;
+use crate::elections::ElectionDef;
+use crate::params;
+use crate::platform::alerts::{self, NewAlert, Severity};
+use crate::platform::audit::{self, Actor, Change};
+use crate::platform::clock;
+use crate::platform::db::{Conn, DbError, Row};
+use crate::platform::error::AppError;
+
+/// The offset of a region's local time (WIB when the code is unknown).
+pub fn offset_of(region: &str) -> UtcOffset {
+    crate::regions::time_zone(region).map_or(crate::regions::TimeZone::Wib.offset(), |tz| tz.offset())
+}
+
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, DbError> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| DbError::Other(format!("stored time {s:?}: {e}")))
+}
+
+/// A stored UTC time shown in the region's local time, with its offset.
+pub fn local(stored: &str, offset: UtcOffset) -> String {
+    OffsetDateTime::parse(stored, &Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(offset).format(&Rfc3339).ok())
+        .unwrap_or_else(|| stored.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holidays
+
+pub fn ensure_builtin(conn: &mut Conn) -> Result<(), DbError> {
+    let n: i64 = conn.query_one("SELECT COUNT(*) FROM holidays", &[])?.get(0)?;
+    if n > 0 {
+        return Ok(());
+    }
+    for h in deadlines::default_holidays() {
+        conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![h.day.to_string(), h.name, h.kind])?;
+    }
+    Ok(())
+}
+
+pub fn holiday_set(conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let rows = conn.query("SELECT day FROM holidays", &[])?;
+    rows.iter().map(|r| Date::parse(&r.get::<String>(0)?, &fmt).map_err(|e| DbError::Other(e.to_string()))).collect()
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HolidayEntry {
+    pub date: String,
+    pub name: String,
+    /// `libur` or `cuti_bersama`.
+    pub kind: String,
+}
+
+pub fn list_holidays(conn: &mut Conn, year: Option<i32>) -> Result<Vec<HolidayEntry>, DbError> {
+    let prefix = year.map_or(String::new(), |y| format!("{y:04}-"));
+    let rows = conn.query("SELECT day, name, kind FROM holidays WHERE day LIKE $1 ORDER BY day", params![format!("{prefix}%")])?;
+    rows.iter().map(|r| Ok(HolidayEntry { date: r.get(0)?, name: r.get(1)?, kind: r.get(2)? })).collect()
+}
+
+pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: &str) -> Result<HolidayEntry, AppError> {
+    let date = day.to_string();
+    conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])?;
+    conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![date.as_str(), name, kind])?;
+    audit::record(conn, actor, Change {
+        action: "holiday.put",
+        entity_type: "holiday",
+        entity_id: &date,
+        region: None,
+        detail: serde_json::json!({"name": name, "kind": kind}),
+    })?;
+    Ok(HolidayEntry { date, name: name.into(), kind: kind.into() })
+}
+
+pub fn delete_holiday(conn: &mut Conn, actor: &Actor, day: Date) -> Result<(), AppError> {
+    let date = day.to_string();
+    if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
+        return Err(AppError::not_found(format!("{date} is not in the holiday table")));
+    }
+    audit::record(conn, actor, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
+    Ok(())
+}
+
+/// The deadline of `rule` from `from` in the region's time zone, with the holidays stored now.
+pub fn deadline_of(conn: &mut Conn, rule: DeadlineRule, from: OffsetDateTime, region: &str) -> Result<OffsetDateTime, DbError> {
+    let holidays = holiday_set(conn)?;
+    Ok(deadlines::deadline(rule.unit, rule.count, from, offset_of(region), &holidays))
+}
+
+fn rule_of(election: &ElectionDef, key: &str) -> Result<DeadlineRule, DbError> {
+    deadlines::find(election.kind, key).ok_or_else(|| DbError::Other(format!("no deadline rule {key} for {}", election.id)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+/// The clock of a case's current stage, as everyone sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Stage {
+    pub state: String,
+    pub rule: Option<String>,
+    /// RFC 3339 with the region's UTC offset.
+    pub deadline: Option<String>,
+    /// Calendar days from today (local) to the deadline's day; negative once passed.
+    pub days_left: Option<i64>,
+    pub overdue: bool,
+    /// The agencies that must act next.
+    pub owners: Vec<AgencyKind>,
+}
+
+pub fn stage(track: Track, state: &str, rule: Option<String>, deadline_at: Option<&str>, region: &str, now: OffsetDateTime) -> Stage {
+    let offset = offset_of(region);
+    let deadline = deadline_at.and_then(|d| parse_time(d).ok()).map(|d| d.to_offset(offset));
+    Stage {
+        state: state.to_string(),
+        rule,
+        deadline: deadline.and_then(|d| d.format(&Rfc3339).ok()),
+        days_left: deadline.map(|d| deadlines::days_left(d, now)),
+        overdue: deadline.is_some_and(|d| now > d),
+        owners: if track.is_final(state) { vec![] } else { track.owners(state) },
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Event {
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    pub by: String,
+    pub unit: String,
+    pub agency: String,
+    pub at: String,
+    pub deadline_rule: Option<String>,
+    pub deadline: Option<String>,
+}
+
+fn timeline(conn: &mut Conn, track: &str, id: i64, offset: UtcOffset) -> Result<Vec<Event>, DbError> {
+    let rows = conn.query(
+        "SELECT from_state, to_state, reason, actor, unit_name, agency, at, deadline_rule, deadline_at
+         FROM case_events WHERE track = $1 AND case_id = $2 ORDER BY id",
+        params![track, id],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                from: r.get(0)?,
+                to: r.get(1)?,
+                reason: r.get(2)?,
+                by: r.get(3)?,
+                unit: r.get(4)?,
+                agency: r.get(5)?,
+                at: local(&r.get::<String>(6)?, offset),
+                deadline_rule: r.get(7)?,
+                deadline: r.get::<Option<String>>(8)?.map(|d| local(&d, offset)),
+            })
+        })
+        .collect()
+}
+
+/// One step of a case as the public sees it: the state and when, nothing of what was written.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicStep {
+    pub state: String,
+    pub label: String,
+    pub at: String,
+}
+
+pub fn public_steps(conn: &mut Conn, id: i64, offset: UtcOffset) -> Result<Vec<PublicStep>, DbError> {
+    let rows = conn.query("SELECT to_state, at FROM case_events WHERE track = 'report' AND case_id = $1 ORDER BY id", params![id])?;
+    rows.iter()
+        .map(|r| {
+            let state: String = r.get(0)?;
+            Ok(PublicStep { label: super::state_label(&state, crate::platform::web::Lang::Id).to_string(), state, at: local(&r.get::<String>(1)?, offset) })
+        })
+        .collect()
+}
+
+/// Who is reading a report decides what they see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Bawaslu in scope: everything, the reporter's identity included.
+    Handler,
+    /// Police and prosecutors in scope, once the case is with Sentra Gakkumdu; DKPP for ethics
+    /// cases: the case, never the reporter's identity.
+    Partner,
+}
+
+/// What `user` may see of a report in `region` that is (or was) classified `class`.
+pub fn access(user: &User, region: &str, class: Option<&str>) -> Option<Access> {
+    if !crate::regions::within(&user.unit.region, region) {
+        return None;
+    }
+    match user.unit.agency {
+        AgencyKind::Bawaslu => Some(Access::Handler),
+        AgencyKind::Polri | AgencyKind::Kejaksaan if class == Some("pidana") => Some(Access::Partner),
+        AgencyKind::Dkpp if class == Some("kode_etik") => Some(Access::Partner),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reporter {
+    pub name: String,
+    pub address: String,
+    pub contact: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EvidenceInfo {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    pub id: i64,
+    pub election: String,
+    pub region: String,
+    /// `laporan`, `informasi_awal` (anonymous) or `temuan` (a supervisor's finding).
+    pub kind: String,
+    pub status: String,
+    pub classification: Option<String>,
+    /// Only for Bawaslu handling the case; null for everyone else and for anonymous reports.
+    pub reporter: Option<Reporter>,
+    pub reported: String,
+    pub event_at: String,
+    pub known_at: String,
+    pub place: String,
+    pub description: String,
+    pub witnesses: Vec<String>,
+    pub received_at: String,
+    pub registered_at: Option<String>,
+    pub stage: Stage,
+    pub timeline: Vec<Event>,
+    pub evidence: Vec<EvidenceInfo>,
+    /// The moves the reading user may make now.
+    pub actions: Vec<String>,
+}
+
+const REPORT_COLS: &str = "id, election_id, region_code, kind, status, classification, reporter_name, reporter_address, reporter_contact,
+    reported, event_at, known_at, place, description, witnesses, received_at, registered_at, deadline_rule, deadline_at,
+    extended, returned, receipt";
+
+/// A report as stored (identity included): only this module reads it.
+pub struct ReportRecord {
+    pub id: i64,
+    pub election: String,
+    pub region: String,
+    pub kind: String,
+    pub status: String,
+    pub classification: Option<String>,
+    pub reporter: Option<Reporter>,
+    pub reported: String,
+    pub event_at: String,
+    pub known_at: String,
+    pub place: String,
+    pub description: String,
+    pub witnesses: Vec<String>,
+    pub received_at: String,
+    pub registered_at: Option<String>,
+    pub deadline_rule: Option<String>,
+    pub deadline_at: Option<String>,
+    pub extended: bool,
+    pub returned: bool,
+    pub receipt: String,
+}
+
+fn record_of(r: &Row) -> Result<ReportRecord, DbError> {
+    let name: Option<String> = r.get(6)?;
+    let witnesses: String = r.get(14)?;
+    Ok(ReportRecord {
+        id: r.get(0)?,
+        election: r.get(1)?,
+        region: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        classification: r.get(5)?,
+        reporter: match name {
+            Some(name) => Some(Reporter { name, address: r.get::<Option<String>>(7)?.unwrap_or_default(), contact: r.get::<Option<String>>(8)?.unwrap_or_default() }),
+            None => None,
+        },
+        reported: r.get(9)?,
+        event_at: r.get(10)?,
+        known_at: r.get(11)?,
+        place: r.get(12)?,
+        description: r.get(13)?,
+        witnesses: serde_json::from_str(&witnesses).unwrap_or_default(),
+        received_at: r.get(15)?,
+        registered_at: r.get(16)?,
+        deadline_rule: r.get(17)?,
+        deadline_at: r.get(18)?,
+        extended: r.get(19)?,
+        returned: r.get(20)?,
+        receipt: r.get(21)?,
+    })
+}
+
+pub fn report_record(conn: &mut Conn, id: i64) -> Result<Option<ReportRecord>, DbError> {
+    conn.query_opt(&format!("SELECT {REPORT_COLS} FROM reports WHERE id = $1"), params![id])?.map(|r| record_of(&r)).transpose()
+}
+
+pub fn report_by_receipt(conn: &mut Conn, receipt: &str) -> Result<Option<ReportRecord>, DbError> {
+    conn.query_opt(&format!("SELECT {REPORT_COLS} FROM reports WHERE receipt = $1"), params![receipt])?.map(|r| record_of(&r)).transpose()
+}
+
+pub fn evidence_list(conn: &mut Conn, id: i64, offset: UtcOffset) -> Result<Vec<EvidenceInfo>, DbError> {
+    let rows = conn.query(
+        "SELECT id, name, content_type, size, sha256, uploaded_at FROM report_evidence WHERE report_id = $1 ORDER BY id",
+        params![id],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(EvidenceInfo {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                content_type: r.get(2)?,
+                size: r.get(3)?,
+                sha256: r.get(4)?,
+                uploaded_at: local(&r.get::<String>(5)?, offset),
+            })
+        })
+        .collect()
+}
+
+pub fn evidence_file(conn: &mut Conn, report: i64, id: i64) -> Result<Option<(String, String, Vec<u8>)>, DbError> {
+    conn.query_opt(
+        "SELECT name, content_type, data FROM report_evidence WHERE report_id = $1 AND id = $2",
+        params![report, id],
+    )?
+    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .transpose()
+}
+
+/// The moves `user` may make on a case now (role, agency and scope permitting).
+pub fn actions_for(user: &User, facts: &CaseFacts<'_>, region: &str) -> Vec<String> {
+    if user.role < crate::agencies::Role::Operator || !crate::regions::within(&user.unit.region, region) {
+        return vec![];
+    }
+    facts
+        .track
+        .steps()
+        .iter()
+        .filter(|s| s.from.contains(&facts.state))
+        .filter(|s| super::check_move(facts, s.to, user.unit.agency, "x").is_ok())
+        .map(|s| s.to.to_string())
+        .collect()
+}
+
+impl ReportRecord {
+    pub fn facts(&self) -> CaseFacts<'_> {
+        CaseFacts { track: Track::Report, state: &self.status, kind: &self.kind, extended: self.extended, returned: self.returned }
+    }
+
+    pub fn stage(&self, now: OffsetDateTime) -> Stage {
+        stage(Track::Report, &self.status, self.deadline_rule.clone(), self.deadline_at.as_deref(), &self.region, now)
+    }
+
+    pub fn view(self, conn: &mut Conn, user: &User, access: Access, now: OffsetDateTime) -> Result<ReportView, DbError> {
+        let offset = offset_of(&self.region);
+        let actions = actions_for(user, &self.facts(), &self.region);
+        let stage = self.stage(now);
+        Ok(ReportView {
+            timeline: timeline(conn, "report", self.id, offset)?,
+            evidence: evidence_list(conn, self.id, offset)?,
+            id: self.id,
+            election: self.election,
+            kind: self.kind,
+            status: self.status,
+            classification: self.classification,
+            reporter: if access == Access::Handler { self.reporter } else { None },
+            reported: self.reported,
+            event_at: local(&self.event_at, offset),
+            known_at: local(&self.known_at, offset),
+            place: self.place,
+            description: self.description,
+            witnesses: self.witnesses,
+            received_at: local(&self.received_at, offset),
+            registered_at: self.registered_at.map(|t| local(&t, offset)),
+            region: self.region,
+            stage,
+            actions,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+
+/// A report or finding that passed every check of its input.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub election: &'static ElectionDef,
+    pub region: String,
+    /// `laporan`, `informasi_awal` or `temuan`.
+    pub kind: &'static str,
+    pub reporter: Option<Reporter>,
+    pub reported: String,
+    pub event_at: OffsetDateTime,
+    pub known_at: OffsetDateTime,
+    pub place: String,
+    pub description: String,
+    pub witnesses: Vec<String>,
+}
+
+/// The filing window: a formal report or a finding must come within `batas_lapor` of the day
+/// the violation became known (anonymous tips are kept as informasi awal whatever their date).
+pub fn check_filing_window(conn: &mut Conn, r: &NewReport, now: OffsetDateTime) -> Result<(), AppError> {
+    if r.kind == "informasi_awal" {
+        return Ok(());
+    }
+    let rule = rule_of(r.election, "batas_lapor")?;
+    let closes = deadline_of(conn, rule, r.known_at, &r.region)?;
+    if now > closes {
+        return Err(AppError::invalid(
+            "known_at",
+            format!(
+                "the filing window closed on {} ({} {} from the day it became known, {}); the report is late",
+                closes.format(&Rfc3339).unwrap_or_default(),
+                rule.count,
+                rule.unit.as_str().replace('_', " "),
+                rule.source
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn receipt_code() -> Result<String, AppError> {
+    // Crockford-style alphabet: no I, L, O, U, so a receipt read over the phone is not misheard.
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let chars: String = bytes.iter().map(|b| ALPHABET[usize::from(b % 32)] as char).collect();
+    Ok(format!("LP-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]))
+}
+
+/// Stores a report or finding with its evidence, opens its first clock, tells the region's
+/// Bawaslu, and returns (id, receipt).
+pub fn create_report(
+    conn: &mut Conn,
+    actor: &Actor,
+    unit: &str,
+    r: &NewReport,
+    files: &[(CheckedFile, Vec<u8>)],
+    now: OffsetDateTime,
+) -> Result<(i64, String), AppError> {
+    check_filing_window(conn, r, now)?;
+    if files.len() as i64 > super::evidence::MAX_FILES {
+        return Err(AppError::invalid("file", format!("at most {} evidence files per report", super::evidence::MAX_FILES)));
+    }
+    let receipt = receipt_code()?;
+    let at = clock::rfc3339(now);
+    let clock = Track::Report.clock("diterima", false).ok_or_else(|| AppError::Internal("no clock for diterima".into()))?;
+    let rule = rule_of(r.election, clock.rule)?;
+    let deadline = clock::rfc3339(deadline_of(conn, rule, now, &r.region)?);
+    let id: i64 = conn
+        .query_one(
+            "INSERT INTO reports (receipt, election_id, region_code, kind, reporter_name, reporter_address, reporter_contact, reported,
+                event_at, known_at, place, description, witnesses, received_at, status, state_entered_at, deadline_rule, deadline_at, filed_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', $14, $15, $16, $17) RETURNING id",
+            params![
+                receipt.as_str(),
+                r.election.id,
+                r.region.as_str(),
+                r.kind,
+                r.reporter.as_ref().map(|p| p.name.clone()),
+                r.reporter.as_ref().map(|p| p.address.clone()),
+                r.reporter.as_ref().map(|p| p.contact.clone()),
+                r.reported.as_str(),
+                clock::rfc3339(r.event_at),
+                clock::rfc3339(r.known_at),
+                r.place.as_str(),
+                r.description.as_str(),
+                serde_json::to_string(&r.witnesses).unwrap_or_else(|_| "[]".into()),
+                at.as_str(),
+                rule.key,
+                deadline.as_str(),
+                actor.agency.as_ref().map(|_| actor.username.clone())
+            ],
+        )?
+        .get(0)?;
+    event(conn, "report", id, None, "diterima", "", actor, unit, &at, Some(rule.key), Some(&deadline))?;
+    for (f, bytes) in files {
+        insert_evidence(conn, id, f, bytes, &at)?;
+    }
+    audit::record(conn, actor, Change {
+        action: "report.create",
+        entity_type: "report",
+        entity_id: &id.to_string(),
+        region: Some(&r.region),
+        // Never the reporter's identity: the audit API is read by other agencies' admins.
+        detail: serde_json::json!({"kind": r.kind, "election": r.election.id, "evidence": files.len()}),
+    })?;
+    let what = match r.kind {
+        "temuan" => "Temuan pengawas",
+        "informasi_awal" => "Informasi awal (anonim)",
+        _ => "Laporan baru",
+    };
+    alerts::raise(conn, NewAlert {
+        kind: "laporan_baru",
+        region: &r.region,
+        severity: Severity::Warning,
+        entity_type: "report",
+        entity_id: &id.to_string(),
+        message: format!("{what} #{id} di {}: kajian awal paling lambat {}", r.region, local(&deadline, offset_of(&r.region))),
+        agencies: &[AgencyKind::Bawaslu],
+    })?;
+    Ok((id, receipt))
+}
+
+fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
+    conn.query_one(
+        "INSERT INTO report_evidence (report_id, name, content_type, size, sha256, data, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        params![report, f.name.as_str(), f.content_type, bytes.len(), f.sha256.as_str(), bytes.to_vec(), at],
+    )?
+    .get(0)
+}
+
+/// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
+pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
+    let Some(r) = report_by_receipt(conn, receipt)? else {
+        return Err(AppError::not_found(format!("no report with receipt {receipt}")));
+    };
+    if !matches!(r.status.as_str(), "diterima" | "kajian_awal") {
+        return Err(AppError::Conflict(format!("the report is {} and takes no more evidence", r.status)));
+    }
+    let n: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![r.id])?.get(0)?;
+    if n >= super::evidence::MAX_FILES {
+        return Err(AppError::invalid("file", format!("the report already has {n} files, the most it takes")));
+    }
+    let at = clock::now_rfc3339();
+    let id = insert_evidence(conn, r.id, f, bytes, &at)?;
+    audit::record(conn, actor, Change {
+        action: "report.evidence",
+        entity_type: "report",
+        entity_id: &r.id.to_string(),
+        region: Some(&r.region),
+        detail: serde_json::json!({"evidence": id, "sha256": f.sha256, "content_type": f.content_type, "size": bytes.len()}),
+    })?;
+    Ok(EvidenceInfo {
+        id,
+        name: f.name.clone(),
+        content_type: f.content_type.to_string(),
+        size: bytes.len() as i64,
+        sha256: f.sha256.clone(),
+        uploaded_at: local(&at, offset_of(&r.region)),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    conn: &mut Conn,
+    track: &str,
+    id: i64,
+    from: Option<&str>,
+    to: &str,
+    reason: &str,
+    actor: &Actor,
+    unit: &str,
+    at: &str,
+    rule: Option<&str>,
+    deadline: Option<&str>,
+) -> Result<(), DbError> {
+    conn.execute(
+        "INSERT INTO case_events (track, case_id, from_state, to_state, reason, actor, unit_name, agency, at, deadline_rule, deadline_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        params![track, id, from, to, reason, actor.username.as_str(), unit, actor.agency.clone().unwrap_or_else(|| "publik".into()), at, rule, deadline],
+    )?;
+    Ok(())
+}
+
+fn move_error(e: MoveError) -> AppError {
+    match e {
+        MoveError::Unknown(m) => AppError::invalid("to", m),
+        MoveError::ReasonRequired(m) => AppError::invalid("reason", m),
+        MoveError::NotAllowed(m) => AppError::Conflict(m),
+        MoveError::WrongAgency(m) => AppError::forbidden(m),
+    }
+}
+
+/// The start of a clock: receipt, registration, or now (entering the state).
+fn clock_start(start: ClockStart, received: &str, registered: Option<&str>, now: OffsetDateTime) -> Result<OffsetDateTime, DbError> {
+    match start {
+        ClockStart::Received => parse_time(received),
+        ClockStart::Registered => registered.map_or(Ok(now), parse_time),
+        ClockStart::StateEntered => Ok(now),
+    }
+}
+
+/// Moves a report; `user` must be an operator or above whose unit's scope holds the report.
+pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+    let Some(r) = report_record(conn, id)? else {
+        return Err(AppError::not_found(format!("no report {id}")));
+    };
+    let permit = crate::platform::auth::authorize(
+        user,
+        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: "move a case" },
+        &r.region,
+    )?;
+    super::check_move(&r.facts(), to, user.unit.agency, reason).map_err(move_error)?;
+    let election = crate::elections::election(&r.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", r.election)))?;
+    let at = clock::rfc3339(now);
+    let new_state = if to == EXTEND { r.status.clone() } else { to.to_string() };
+    let extended = r.extended || to == EXTEND;
+    let returned = r.returned || to == "berkas_dikembalikan";
+    let registered_at = if to == "diregistrasi" { Some(at.clone()) } else { r.registered_at.clone() };
+    let classification = if super::CLASSES.contains(&to) { Some(to.to_string()) } else { r.classification.clone() };
+    let (rule, deadline) = match Track::Report.clock(&new_state, extended) {
+        Some(c) => {
+            let rule = rule_of(election, c.rule)?;
+            let start = clock_start(c.start, &r.received_at, registered_at.as_deref(), now)?;
+            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, rule, start, &r.region)?)))
+        }
+        None => (None, None),
+    };
+    conn.execute(
+        "UPDATE reports SET status = $1, classification = $2, registered_at = $3, extended = $4, returned = $5,
+            state_entered_at = $6, deadline_rule = $7, deadline_at = $8, alerted = '' WHERE id = $9",
+        params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id],
+    )?;
+    event(conn, "report", id, Some(&r.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, &permit.actor, Change {
+        action: "report.transition",
+        entity_type: "report",
+        entity_id: &id.to_string(),
+        region: Some(&r.region),
+        detail: serde_json::json!({"from": r.status, "to": to}),
+    })?;
+    let offset = offset_of(&r.region);
+    let due = deadline.as_deref().map(|d| local(d, offset)).unwrap_or_default();
+    let notify: Option<(&[AgencyKind], String)> = match to {
+        "pidana" => Some((
+            &[AgencyKind::Polri, AgencyKind::Kejaksaan],
+            format!("Laporan #{id} di {} diteruskan ke Sentra Gakkumdu (dugaan tindak pidana); penerusan ke penyidik paling lambat {due}", r.region),
+        )),
+        "diteruskan_dkpp" => Some((&[AgencyKind::Dkpp], format!("Laporan #{id} di {}: dugaan pelanggaran kode etik diteruskan ke DKPP", r.region))),
+        "berkas_dikembalikan" => Some((&[AgencyKind::Polri], format!("Berkas perkara laporan #{id} dikembalikan jaksa; serahkan kembali paling lambat {due}"))),
+        _ => None,
+    };
+    if let Some((agencies, message)) = notify {
+        alerts::raise(conn, NewAlert {
+            kind: "gakkumdu",
+            region: &r.region,
+            severity: Severity::Warning,
+            entity_type: "report",
+            entity_id: &id.to_string(),
+            message,
+            agencies,
+        })?;
+    }
+    report_record(conn, id)?.ok_or_else(|| AppError::Internal("the report vanished".into()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReportSummary {
+    pub id: i64,
+    pub election: String,
+    pub region: String,
+    pub kind: String,
+    pub status: String,
+    pub classification: Option<String>,
+    pub reported: String,
+    pub received_at: String,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ReportFilter {
+    pub election: Option<String>,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    pub overdue: bool,
+    /// Only cases with Sentra Gakkumdu (police and prosecutors see only these).
+    pub class: Option<&'static str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Reports within `scope` matching the filter, the most urgent first (earliest deadline; final
+/// cases last).
+pub fn list_reports(conn: &mut Conn, scope: &str, f: &ReportFilter, now: OffsetDateTime) -> Result<Vec<ReportSummary>, DbError> {
+    let (lo, hi) = range_of(scope);
+    let (rlo, rhi) = range_of(f.region.as_deref().unwrap_or(crate::regions::NATIONAL));
+    let now_s = clock::rfc3339(now);
+    let rows = conn.query(
+        "SELECT id, election_id, region_code, kind, status, classification, reported, received_at, deadline_rule, deadline_at
+         FROM reports
+         WHERE region_code >= $1 AND region_code < $2 AND region_code >= $3 AND region_code < $4
+           AND ($5 = '' OR election_id = $5) AND ($6 = '' OR status = $6) AND ($7 = '' OR classification = $7)
+           AND ($8 = 0 OR (deadline_at IS NOT NULL AND deadline_at < $9))
+         ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, id DESC
+         LIMIT $10 OFFSET $11",
+        params![
+            lo,
+            hi,
+            rlo,
+            rhi,
+            f.election.clone().unwrap_or_default(),
+            f.status.clone().unwrap_or_default(),
+            f.class.unwrap_or_default(),
+            i64::from(f.overdue),
+            now_s,
+            f.limit,
+            f.offset
+        ],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let region: String = r.get(2)?;
+            let status: String = r.get(4)?;
+            let deadline_at: Option<String> = r.get(9)?;
+            let offset = offset_of(&region);
+            Ok(ReportSummary {
+                id: r.get(0)?,
+                election: r.get(1)?,
+                kind: r.get(3)?,
+                classification: r.get(5)?,
+                reported: r.get(6)?,
+                received_at: local(&r.get::<String>(7)?, offset),
+                stage: stage(Track::Report, &status, r.get(8)?, deadline_at.as_deref(), &region, now),
+                status,
+                region,
+            })
+        })
+        .collect()
+}
+
+/// The code range a scope covers (the nation: everything).
+fn range_of(scope: &str) -> (String, String) {
+    // Codes have fixed-width parts, so [code, code + "/") holds the code and everything below it.
+    if scope == crate::regions::NATIONAL { (String::new(), "~".to_string()) } else { (scope.to_string(), format!("{scope}/")) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disputes
+
+#[derive(Debug, Clone)]
+pub struct NewDispute {
+    pub election: &'static ElectionDef,
+    pub region: String,
+    pub petitioner: String,
+    pub kpu_decision: String,
+    pub decided_on: Date,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DisputeView {
+    pub id: i64,
+    pub election: String,
+    pub region: String,
+    pub petitioner: String,
+    pub kpu_decision: String,
+    pub decided_on: String,
+    pub description: String,
+    pub filed_at: String,
+    pub status: String,
+    pub stage: Stage,
+    pub timeline: Vec<Event>,
+    pub actions: Vec<String>,
+}
+
+/// Registers a process dispute: it must come within `sengketa_permohonan` of the KPU decision.
+pub fn create_dispute(conn: &mut Conn, user: &User, actor: &Actor, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
+    let offset = offset_of(&d.region);
+    let window = rule_of(d.election, "sengketa_permohonan")?;
+    let decided = d.decided_on.with_time(time::Time::MIDNIGHT).assume_offset(offset);
+    let closes = deadline_of(conn, window, decided, &d.region)?;
+    if now > closes {
+        return Err(AppError::invalid(
+            "decided_on",
+            format!(
+                "the petition is late: it had to be filed by {} ({} {} after the decision, {})",
+                closes.format(&Rfc3339).unwrap_or_default(),
+                window.count,
+                window.unit.as_str().replace('_', " "),
+                window.source
+            ),
+        ));
+    }
+    if decided > now {
+        return Err(AppError::invalid("decided_on", "the KPU decision cannot be dated in the future"));
+    }
+    let at = clock::rfc3339(now);
+    let c = Track::Dispute.clock("diregistrasi", false).ok_or_else(|| AppError::Internal("no clock".into()))?;
+    let rule = rule_of(d.election, c.rule)?;
+    let deadline = clock::rfc3339(deadline_of(conn, rule, now, &d.region)?);
+    let id: i64 = conn
+        .query_one(
+            "INSERT INTO disputes (election_id, region_code, petitioner, kpu_decision, decided_on, description, filed_at, status,
+                state_entered_at, deadline_rule, deadline_at, filed_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'diregistrasi', $7, $8, $9, $10) RETURNING id",
+            params![
+                d.election.id,
+                d.region.as_str(),
+                d.petitioner.as_str(),
+                d.kpu_decision.as_str(),
+                d.decided_on.to_string(),
+                d.description.as_str(),
+                at.as_str(),
+                rule.key,
+                deadline.as_str(),
+                actor.username.as_str()
+            ],
+        )?
+        .get(0)?;
+    event(conn, "dispute", id, None, "diregistrasi", "", actor, &user.unit.name, &at, Some(rule.key), Some(&deadline))?;
+    audit::record(conn, actor, Change {
+        action: "dispute.create",
+        entity_type: "dispute",
+        entity_id: &id.to_string(),
+        region: Some(&d.region),
+        detail: serde_json::json!({"election": d.election.id, "kpu_decision": d.kpu_decision}),
+    })?;
+    alerts::raise(conn, NewAlert {
+        kind: "sengketa",
+        region: &d.region,
+        severity: Severity::Warning,
+        entity_type: "dispute",
+        entity_id: &id.to_string(),
+        message: format!("Permohonan sengketa proses #{id} atas {}: mediasi paling lambat {}", d.kpu_decision, local(&deadline, offset)),
+        agencies: &[AgencyKind::Bawaslu, AgencyKind::Kpu],
+    })?;
+    Ok(id)
+}
+
+struct DisputeRecord {
+    id: i64,
+    election: String,
+    region: String,
+    petitioner: String,
+    kpu_decision: String,
+    decided_on: String,
+    description: String,
+    filed_at: String,
+    status: String,
+    deadline_rule: Option<String>,
+    deadline_at: Option<String>,
+}
+
+fn dispute_record(conn: &mut Conn, id: i64) -> Result<Option<DisputeRecord>, DbError> {
+    conn.query_opt(
+        "SELECT id, election_id, region_code, petitioner, kpu_decision, decided_on, description, filed_at, status, deadline_rule, deadline_at
+         FROM disputes WHERE id = $1",
+        params![id],
+    )?
+    .map(|r| {
+        Ok(DisputeRecord {
+            id: r.get(0)?,
+            election: r.get(1)?,
+            region: r.get(2)?,
+            petitioner: r.get(3)?,
+            kpu_decision: r.get(4)?,
+            decided_on: r.get(5)?,
+            description: r.get(6)?,
+            filed_at: r.get(7)?,
+            status: r.get(8)?,
+            deadline_rule: r.get(9)?,
+            deadline_at: r.get(10)?,
+        })
+    })
+    .transpose()
+}
+
+fn dispute_facts(d: &DisputeRecord) -> CaseFacts<'_> {
+    CaseFacts { track: Track::Dispute, state: &d.status, kind: "sengketa", extended: false, returned: false }
+}
+
+/// A dispute as `user` sees it (any agency's user whose scope holds it; decisions on KPU
+/// decisions are public matters, there is no private party here).
+pub fn dispute_view(conn: &mut Conn, user: &User, id: i64, now: OffsetDateTime) -> Result<DisputeView, AppError> {
+    let Some(d) = dispute_record(conn, id)? else {
+        return Err(AppError::not_found(format!("no dispute {id}")));
+    };
+    if !crate::regions::within(&user.unit.region, &d.region) {
+        return Err(AppError::forbidden(format!("dispute {id} in {} is outside the scope of your unit {}", d.region, user.unit.name)));
+    }
+    let offset = offset_of(&d.region);
+    Ok(DisputeView {
+        stage: stage(Track::Dispute, &d.status, d.deadline_rule.clone(), d.deadline_at.as_deref(), &d.region, now),
+        timeline: timeline(conn, "dispute", id, offset)?,
+        actions: actions_for(user, &dispute_facts(&d), &d.region),
+        id: d.id,
+        election: d.election,
+        petitioner: d.petitioner,
+        kpu_decision: d.kpu_decision,
+        decided_on: d.decided_on,
+        description: d.description,
+        filed_at: local(&d.filed_at, offset),
+        status: d.status,
+        region: d.region,
+    })
+}
+
+pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
+    let Some(d) = dispute_record(conn, id)? else {
+        return Err(AppError::not_found(format!("no dispute {id}")));
+    };
+    let permit = crate::platform::auth::authorize(
+        user,
+        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: "move a dispute" },
+        &d.region,
+    )?;
+    super::check_move(&dispute_facts(&d), to, user.unit.agency, reason).map_err(move_error)?;
+    let election = crate::elections::election(&d.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", d.election)))?;
+    let at = clock::rfc3339(now);
+    let (rule, deadline) = match Track::Dispute.clock(to, false) {
+        Some(c) => {
+            let rule = rule_of(election, c.rule)?;
+            let start = clock_start(c.start, &d.filed_at, Some(&d.filed_at), now)?;
+            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, rule, start, &d.region)?)))
+        }
+        None => (None, None),
+    };
+    conn.execute(
+        "UPDATE disputes SET status = $1, state_entered_at = $2, deadline_rule = $3, deadline_at = $4, alerted = '' WHERE id = $5",
+        params![to, at.as_str(), rule, deadline.clone(), id],
+    )?;
+    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, &permit.actor, Change {
+        action: "dispute.transition",
+        entity_type: "dispute",
+        entity_id: &id.to_string(),
+        region: Some(&d.region),
+        detail: serde_json::json!({"from": d.status, "to": to}),
+    })?;
+    if to == "diputus" {
+        alerts::raise(conn, NewAlert {
+            kind: "sengketa",
+            region: &d.region,
+            severity: Severity::Warning,
+            entity_type: "dispute",
+            entity_id: &id.to_string(),
+            message: format!(
+                "Putusan sengketa proses #{id} atas {}: KPU menindaklanjuti paling lambat {}",
+                d.kpu_decision,
+                deadline.as_deref().map(|x| local(x, offset_of(&d.region))).unwrap_or_default()
+            ),
+            agencies: &[AgencyKind::Kpu],
+        })?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DisputeSummary {
+    pub id: i64,
+    pub election: String,
+    pub region: String,
+    pub petitioner: String,
+    pub kpu_decision: String,
+    pub status: String,
+    pub stage: Stage,
+}
+
+pub fn list_disputes(conn: &mut Conn, scope: &str, overdue: bool, now: OffsetDateTime, limit: i64) -> Result<Vec<DisputeSummary>, DbError> {
+    let (lo, hi) = range_of(scope);
+    let rows = conn.query(
+        "SELECT id, election_id, region_code, petitioner, kpu_decision, status, deadline_rule, deadline_at FROM disputes
+         WHERE region_code >= $1 AND region_code < $2 AND ($3 = 0 OR (deadline_at IS NOT NULL AND deadline_at < $4))
+         ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, id DESC LIMIT $5",
+        params![lo, hi, i64::from(overdue), clock::rfc3339(now), limit],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let region: String = r.get(2)?;
+            let status: String = r.get(5)?;
+            let deadline_at: Option<String> = r.get(7)?;
+            Ok(DisputeSummary {
+                id: r.get(0)?,
+                election: r.get(1)?,
+                petitioner: r.get(3)?,
+                kpu_decision: r.get(4)?,
+                stage: stage(Track::Dispute, &status, r.get(6)?, deadline_at.as_deref(), &region, now),
+                status,
+                region,
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline alerts
+
+/// Raises an alert for every open stage two days or less from its deadline, and again once it
+/// is overdue, to the agencies that must act; each stage is alerted once per level. Returns how
+/// many alerts it raised.
+pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
+    let horizon = clock::rfc3339(now + time::Duration::days(3));
+    let mut raised = 0;
+    for (track, table, entity) in [(Track::Report, "reports", "report"), (Track::Dispute, "disputes", "dispute")] {
+        let rows = conn.query(
+            &format!("SELECT id, region_code, status, deadline_at, alerted FROM {table} WHERE deadline_at IS NOT NULL AND deadline_at < $1 AND alerted <> 'lewat'"),
+            params![horizon.as_str()],
+        )?;
+        for r in rows {
+            let (id, region, status, deadline_at, alerted): (i64, String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let st = stage(track, &status, None, Some(&deadline_at), &region, now);
+            let level = if st.overdue {
+                "lewat"
+            } else if st.days_left.is_some_and(|d| d <= 2) && alerted.is_empty() {
+                "dekat"
+            } else {
+                continue;
+            };
+            let what = if track == Track::Report { format!("Laporan #{id}") } else { format!("Sengketa proses #{id}") };
+            let label = super::state_label(&status, crate::platform::web::Lang::Id);
+            let deadline = st.deadline.unwrap_or_default();
+            let (severity, message) = if level == "lewat" {
+                (Severity::Critical, format!("{what} ({label}) melewati tenggat {deadline}"))
+            } else {
+                (Severity::Warning, format!("{what} ({label}): tenggat {deadline}, sisa {} hari", st.days_left.unwrap_or(0)))
+            };
+            alerts::raise(conn, NewAlert {
+                kind: if level == "lewat" { "tenggat_lewat" } else { "tenggat_dekat" },
+                region: &region,
+                severity,
+                entity_type: entity,
+                entity_id: &id.to_string(),
+                message,
+                agencies: &st.owners,
+            })?;
+            conn.execute(&format!("UPDATE {table} SET alerted = $1 WHERE id = $2"), params![level, id])?;
+            raised += 1;
+        }
+    }
+    Ok(raised)
+}
