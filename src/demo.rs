@@ -124,6 +124,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
     .await?;
     db.write(crate::logistics::demo::load).await?;
     db.write(crate::vulnerability::demo::load).await?;
+    db.write(crate::reports::demo::load).await?;
     Ok(accounts)
 }
 
