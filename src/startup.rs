@@ -83,6 +83,9 @@ async fn not_found(uri: Uri, lang: platform::web::Lang) -> Response {
     }
 }
 
+/// The largest request body: a public report with its evidence files.
+const UPLOAD_LIMIT: usize = 26 * 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
@@ -120,8 +123,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(vulnerability::api::put_personnel))
         .routes(routes!(vulnerability::api::put_pattern))
         .routes(routes!(vulnerability::api::plan))
-        .routes(routes!(reports::api::create_report, reports::api::list_reports))
-        .routes(routes!(reports::api::add_evidence))
+        .merge(
+            // Evidence uploads carry up to 25 MB; every other body keeps axum's 2 MB limit.
+            OpenApiRouter::new()
+                .routes(routes!(reports::api::create_report, reports::api::list_reports))
+                .routes(routes!(reports::api::add_evidence))
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .routes(routes!(reports::api::receipt_status))
         .routes(routes!(reports::api::create_finding))
         .routes(routes!(reports::api::get_report))
@@ -156,7 +164,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
         .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
-        .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit))
+        .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))
         .route("/laporan", get(reports::pages::board))
@@ -167,8 +175,6 @@ pub fn router(state: AppState) -> Router {
         .route("/sengketa/{id}", get(reports::pages::dispute_page))
         .route("/sengketa/{id}/langkah", post(reports::pages::dispute_move_submit))
         .fallback(not_found)
-        // Evidence uploads carry up to 25 MB; every other body has its own smaller limit.
-        .layer(axum::extract::DefaultBodyLimit::max(26 * 1024 * 1024))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

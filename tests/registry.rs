@@ -366,6 +366,22 @@ fn openapi_describes_every_endpoint(db: &TestDb) {
         ("/api/v1/elections/{id}/security/personnel/{code}", "put"),
         ("/api/v1/elections/{id}/security/patterns/{code}", "put"),
         ("/api/v1/elections/{id}/security/plan", "get"),
+        ("/api/v1/reports", "post"),
+        ("/api/v1/reports", "get"),
+        ("/api/v1/reports/{receipt}/evidence", "post"),
+        ("/api/v1/receipts/{receipt}", "get"),
+        ("/api/v1/findings", "post"),
+        ("/api/v1/reports/{id}", "get"),
+        ("/api/v1/reports/{id}/evidence/{evidence}", "get"),
+        ("/api/v1/reports/{id}/transitions", "post"),
+        ("/api/v1/disputes", "post"),
+        ("/api/v1/disputes", "get"),
+        ("/api/v1/disputes/{id}", "get"),
+        ("/api/v1/disputes/{id}/transitions", "post"),
+        ("/api/v1/deadlines", "get"),
+        ("/api/v1/holidays", "get"),
+        ("/api/v1/holidays/{date}", "put"),
+        ("/api/v1/holidays/{date}", "delete"),
     ] {
         assert!(paths.get(p).and_then(|m| m.get(method)).is_some(), "{method} {p} missing from the OpenAPI document");
     }

@@ -1,0 +1,505 @@
+//! The violation-report pages ("Laporan") in a real browser (headless Chromium through
+//! ChromeDriver) on the demo data, at the real current time (the demo cases are dated relative
+//! to it): a citizen files a report about Balongsari with a photo through the public form (no
+//! JavaScript) and follows it by its receipt without seeing anything of what was written; the
+//! Bawaslu supervisor of Kota Mojokerto finds it on the case board (overdue cases first, CSV
+//! without identities), reads the reporter's identity and takes it through kajian awal and
+//! registration to Sentra Gakkumdu; the police of Kota Mojokerto then find it on the Gakkumdu
+//! board without the reporter's identity and open the investigation; KPU is refused the board.
+//! A second scenario has the form refuse a late report and a program disguised as `foto.jpg`,
+//! keeping what was typed and storing nothing. Screenshots go to /tmp/sinergi-shots/. Without
+//! chromium/chromedriver the tests say so and pass.
+
+mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use std::path::Path;
+use std::time::Instant;
+
+use common::{TestApp, TestDb};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use webdriver::Browser;
+
+const PASSWORD: &str = "sinergi-demo";
+const BAWASLU: &str = "bawaslu.kotamojokerto";
+const POLRES: &str = "polres.kotamojokerto";
+const KPU: &str = "kpu.kotamojokerto";
+const SHOTS: &str = "/tmp/sinergi-shots";
+/// WebDriver's key code for Enter.
+const ENTER: &str = "\u{E007}";
+/// Balongsari, a kelurahan of Magersari in Kota Mojokerto (WIB).
+const BALONGSARI: &str = "35.76.02.1008";
+
+/// A 1×1 PNG: a real image as the browser would upload it.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F,
+    0x15, 0xC4, 0x89, 0, 0, 0, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0, 0x05, 0, 0x01, 0xFF,
+    0x89, 0x99, 0x3D, 0x1D, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// What the citizen types into the form.
+struct Report {
+    name: &'static str,
+    address: &'static str,
+    contact: &'static str,
+    reported: &'static str,
+    place: &'static str,
+    description: &'static str,
+    witnesses: &'static [&'static str],
+    /// `datetime-local` values, local (WIB) time.
+    event_at: String,
+    known_at: String,
+}
+
+fn report(event_at: OffsetDateTime, known_at: OffsetDateTime) -> Report {
+    Report {
+        name: "Wulan Sari",
+        address: "Jl. Balongsari Tengah 7, Mojokerto",
+        contact: "0813-5555-0101",
+        reported: "Ketua RT 05 Balongsari",
+        place: "Depan TPS 003 Balongsari",
+        description: "Pembagian kupon sembako bergambar pasangan calon kepada warga yang antre di depan TPS.",
+        witnesses: &["Bapak Sutrisno", "Ibu Kartini"],
+        event_at: datetime_local(event_at),
+        known_at: datetime_local(known_at),
+    }
+}
+
+/// The service's "now" is the real clock here: the current time in WIB (Kota Mojokerto).
+fn now_wib() -> OffsetDateTime {
+    OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7))
+}
+
+/// An `<input type=datetime-local>` value ("2026-11-20T09:30").
+fn datetime_local(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]")).expect("format datetime-local")
+}
+
+fn login(b: &Browser, app: &TestApp, user: &str) {
+    b.goto(&app.url("/masuk"));
+    b.send_keys(&b.find("#username"), user);
+    b.send_keys(&b.find("#password"), PASSWORD);
+    b.click(&b.find("#login-submit"));
+    b.wait_url(|u| u.ends_with("/wilayah"));
+    let who = b.text_of("#current-user");
+    assert!(who.contains(user), "header shows {user} logged in: {who:?}");
+}
+
+fn logout(b: &Browser) {
+    b.click(&b.find("header form[action='/keluar'] button"));
+    b.wait_for("the login link after logging out", || b.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
+}
+
+/// The HTTP status the current page was served with.
+fn page_status(b: &Browser) -> u64 {
+    b.execute("return performance.getEntriesByType('navigation')[0].responseStatus", vec![]).as_u64().unwrap_or(0)
+}
+
+fn value_of(b: &Browser, css: &str) -> String {
+    b.execute("return document.querySelector(arguments[0]).value", vec![json!(css)]).as_str().unwrap_or_default().to_string()
+}
+
+/// Sets a `datetime-local` field the way a date picker would (typing into one is locale-bound).
+fn set_value(b: &Browser, css: &str, value: &str) {
+    b.execute(
+        "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change', {bubbles: true}))",
+        vec![json!(css), json!(value)],
+    );
+    assert_eq!(value_of(b, css), value, "{css} took the value");
+}
+
+/// Fills the public form (the election is left at the preselected one).
+fn fill_form(b: &Browser, r: &Report) {
+    b.send_keys(&b.find("#region"), BALONGSARI);
+    b.send_keys(&b.find("#name"), r.name);
+    b.send_keys(&b.find("#address"), r.address);
+    b.send_keys(&b.find("#contact"), r.contact);
+    b.send_keys(&b.find("#reported"), r.reported);
+    set_value(b, "#event_at", &r.event_at);
+    set_value(b, "#known_at", &r.known_at);
+    b.send_keys(&b.find("#place"), r.place);
+    b.send_keys(&b.find("#description"), r.description);
+    b.send_keys(&b.find("#witnesses"), &r.witnesses.join("\n"));
+}
+
+/// Asserts that the form shows what was typed (after a refusal).
+fn assert_kept(b: &Browser, r: &Report, context: &str) {
+    assert_eq!(value_of(b, "#election"), "pilkada-2024", "{context}: the election chosen is kept");
+    assert_eq!(value_of(b, "#region"), BALONGSARI, "{context}: region kept");
+    assert_eq!(value_of(b, "#name"), r.name, "{context}: name kept");
+    assert_eq!(value_of(b, "#address"), r.address, "{context}: address kept");
+    assert_eq!(value_of(b, "#contact"), r.contact, "{context}: contact kept");
+    assert_eq!(value_of(b, "#reported"), r.reported, "{context}: reported party kept");
+    assert_eq!(value_of(b, "#event_at"), r.event_at, "{context}: event time kept");
+    assert_eq!(value_of(b, "#known_at"), r.known_at, "{context}: known time kept");
+    assert_eq!(value_of(b, "#place"), r.place, "{context}: place kept");
+    assert_eq!(value_of(b, "#description"), r.description, "{context}: description kept");
+    assert_eq!(value_of(b, "#witnesses").replace("\r\n", "\n"), r.witnesses.join("\n"), "{context}: witnesses kept");
+}
+
+fn text_list(b: &Browser, css: &str) -> Vec<String> {
+    let v = b.execute("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim())", vec![json!(css)]);
+    serde_json::from_value(v).expect("texts")
+}
+
+/// The option values of a select.
+fn options(b: &Browser, select: &str) -> Vec<String> {
+    let v = b.execute("return [...document.querySelectorAll(arguments[0] + ' option')].map(o => o.value)", vec![json!(select)]);
+    serde_json::from_value(v).expect("option values")
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    id: String,
+    overdue: String,
+    cells: Vec<String>,
+}
+
+/// The rows of a case board table: id, overdue flag and cell texts.
+fn board(b: &Browser) -> Vec<Row> {
+    let v = b.execute(
+        "return [...document.querySelectorAll('#reports tbody tr')].map(tr => ({id: tr.dataset.id, overdue: tr.dataset.overdue, cells: [...tr.cells].map(td => td.innerText.trim())}))",
+        vec![],
+    );
+    serde_json::from_value(v).expect("board rows")
+}
+
+/// "Sisa hari" as a number: "2 hari" → 2, "Lewat tenggat (-3)" → -3, "—" (final) → None.
+fn days_left(cell: &str) -> Option<i64> {
+    if cell == "—" {
+        return None;
+    }
+    let n = if let Some(rest) = cell.strip_prefix("Lewat tenggat (") {
+        rest.trim_end_matches(')')
+    } else {
+        cell.strip_suffix(" hari").unwrap_or_else(|| panic!("days left is 'N hari', 'Lewat tenggat (-N)' or '—': {cell:?}"))
+    };
+    Some(n.parse().unwrap_or_else(|_| panic!("days left {cell:?}")))
+}
+
+/// A same-origin GET from inside the page (so it carries the session cookie): (status, body).
+fn fetch(b: &Browser, path: &str) -> (u64, String) {
+    let v = b.execute(
+        "const x = new XMLHttpRequest(); x.open('GET', arguments[0], false); x.send(); return [x.status, x.responseText]",
+        vec![json!(path)],
+    );
+    (v[0].as_u64().unwrap_or(0), v[1].as_str().unwrap_or_default().to_string())
+}
+
+/// Records a step through the case page's form and waits for the page to show the new status.
+fn move_case(b: &Browser, to: &str, label: &str, reason: &str) {
+    let before = b.table_cells("#timeline").len();
+    b.click(&b.find(&format!("#to option[value='{to}']")));
+    b.send_keys(&b.find("#reason"), reason);
+    b.click(&b.find("#move-submit"));
+    b.wait_text("#status", |t| t == label);
+    let status = b.execute("return document.querySelector('#status').dataset.status", vec![]);
+    assert_eq!(status, json!(to), "the case is now {to}");
+    let timeline = b.table_cells("#timeline");
+    assert_eq!(timeline.len(), before + 1, "the timeline gained the step to {to}: {timeline:?}");
+    let last = timeline.last().expect("a timeline row");
+    assert_eq!(last[1], label, "the newest step is last: {last:?}");
+    assert_eq!(last[3], reason, "the note is kept with the step: {last:?}");
+    assert!(last[0].ends_with(" WIB"), "step time in local time: {last:?}");
+}
+
+fn api_report_count(app: &TestApp, token: &str) -> usize {
+    let (status, body) = app.get("/api/v1/reports?limit=1000", Some(token));
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().map_or(0, Vec::len)
+}
+
+fn start(db: &TestDb) -> Option<(TestApp, Browser)> {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return None;
+    }
+    // Start the server (it loads the demo data) and the browser side by side.
+    let (app, browser) = std::thread::scope(|s| {
+        let server = s.spawn(|| TestApp::spawn_with(db, &["--demo"]));
+        let browser = Browser::start();
+        (server.join().expect("server start"), browser)
+    });
+    let b = browser?;
+    b.set_window_size(1280, 900);
+    Some((app, b))
+}
+
+#[test]
+fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_take_it_up() {
+    let started = Instant::now();
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db) else { return };
+    let shots = Path::new(SHOTS);
+    let now = now_wib();
+    let r = report(now - time::Duration::hours(3), now - time::Duration::hours(2));
+    let photo = db.dir().join("foto-tps.png");
+    std::fs::write(&photo, PNG).expect("write the photo");
+    let photo_sha = hex::encode(Sha256::digest(PNG));
+
+    // --- The public form, without an account and without JavaScript ----------------------
+    b.goto(&app.url("/wilayah"));
+    b.click(&b.link("header", "Lapor"));
+    b.wait_url(|u| u.ends_with("/lapor"));
+    assert_eq!(b.text_of("main h1"), "Lapor pelanggaran");
+    assert_eq!(b.title(), "Lapor pelanggaran · Sinergi");
+    assert!(b.find_all("#current-user").is_empty(), "the citizen is not logged in");
+    assert_eq!(b.execute("return document.scripts.length", vec![]), json!(0), "the form works without any script");
+    let form = b.find("form.report");
+    assert_eq!(b.attribute(&form, "method").as_deref(), Some("post"));
+    assert_eq!(b.attribute(&form, "enctype").as_deref(), Some("multipart/form-data"));
+    assert_eq!(options(&b, "#election"), ["pemilu-2024", "pilkada-2024"]);
+    assert_eq!(value_of(&b, "#election"), "pilkada-2024", "the regional election is preselected");
+    assert_eq!(b.find_all("form.report input[type=file][name=file]").len(), 3, "up to three files from the form");
+    assert_eq!(b.text_of("label[for=reported]"), "Terlapor");
+    assert_eq!(b.text_of("#submit-report"), "Kirim laporan");
+    assert!(b.find_all("#form-error").is_empty(), "no error before anything was sent");
+
+    fill_form(&b, &r);
+    b.send_keys(&b.find("#file"), photo.to_str().expect("utf-8 path"));
+    b.screenshot(&shots.join("reports-form.png"));
+    b.click(&b.find("#submit-report"));
+
+    // --- The receipt page ---------------------------------------------------------------
+    let url = b.wait_url(|u| u.contains("/lacak/"));
+    let receipt = url.split("/lacak/").nth(1).and_then(|s| s.strip_suffix("?baru=1")).unwrap_or_else(|| panic!("receipt URL {url}")).to_string();
+    assert!(
+        receipt.len() == 17
+            && receipt.starts_with("LP-")
+            && receipt[3..].split('-').all(|g| g.len() == 4 && g.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+            && !receipt[3..].contains(['I', 'L', 'O', 'U']),
+        "receipt looks like LP-XXXX-XXXX-XXXX without easily misheard letters: {receipt}"
+    );
+    assert!(b.text_of("#new-receipt").contains(&receipt), "the new receipt is announced");
+    assert_eq!(b.text_of("#receipt"), receipt);
+    assert_eq!(b.text_of("#status"), "Diterima");
+    assert_eq!(b.attribute(&b.find("#status"), "data-status").as_deref(), Some("diterima"));
+    assert!(b.text_of("#deadline").ends_with(" WIB"), "the kajian-awal deadline in Kota Mojokerto's time");
+    let steps = b.table_cells("#steps");
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0][0], "Diterima");
+    assert_eq!(text_list(&b, "#evidence li"), [format!("SHA-256 {photo_sha}")], "the photo's fingerprint is the SHA-256 of the file sent");
+    let source = b.page_source();
+    for secret in [r.name, r.address, r.contact, r.description, r.reported, r.place, r.witnesses[0]] {
+        assert!(!source.contains(secret), "the public receipt page must not show {secret:?}");
+    }
+    assert_eq!(b.execute("return document.scripts.length", vec![]), json!(0));
+    b.screenshot(&shots.join("reports-receipt.png"));
+
+    // Looking the receipt up again, typed in lower case.
+    b.goto(&app.url("/lacak"));
+    b.send_keys(&b.find("#kode"), &format!("{}{ENTER}", receipt.to_lowercase()));
+    b.wait_url(|u| u.ends_with(&format!("/lacak/{receipt}")));
+    assert_eq!(b.text_of("#receipt"), receipt);
+    assert!(b.find_all("#new-receipt").is_empty(), "only a fresh submission says 'saved'");
+
+    // The case board is not public.
+    b.goto(&app.url("/laporan"));
+    b.wait_url(|u| u.contains("/masuk"));
+    assert!(b.find_all("#reports").is_empty());
+
+    // --- Bawaslu Kota Mojokerto: the board ----------------------------------------------
+    login(&b, &app, BAWASLU);
+    b.click(&b.link("header", "Penanganan"));
+    b.wait_url(|u| u.ends_with("/laporan"));
+    assert_eq!(b.text_of("main h1"), "Penanganan pelanggaran");
+    let rows = board(&b);
+    assert_eq!(b.text_of("#count"), rows.len().to_string(), "#count counts the rows");
+    let overdue = rows.iter().filter(|r| r.overdue == "1").count();
+    assert!(overdue >= 1, "the demo has an overdue case in Kota Mojokerto: {rows:#?}");
+    assert_eq!(b.text_of("#overdue-count"), overdue.to_string());
+    let mine = rows.iter().find(|row| row.cells[3] == r.reported).unwrap_or_else(|| panic!("the new report is on the board: {rows:#?}"));
+    let id = mine.id.clone();
+    assert_eq!(mine.cells[0], format!("#{id}"));
+    assert_eq!(mine.cells[1], "Laporan", "a report with the reporter's identity is a formal laporan");
+    assert_eq!(mine.cells[2], "Balongsari");
+    assert_eq!(mine.cells[4], "Diterima");
+    assert_eq!(mine.overdue, "0", "just received, not overdue");
+    assert!(mine.cells[5].ends_with(" WIB"), "{mine:?}");
+    let magersari = rows
+        .iter()
+        .find(|row| row.cells[3] == "Kepala Kelurahan Magersari")
+        .unwrap_or_else(|| panic!("the demo case about Magersari's lurah is on the board: {rows:#?}"));
+    assert_eq!(magersari.overdue, "1", "still in kajian awal six days after receipt: flagged overdue {magersari:?}");
+    assert!(magersari.cells[6].starts_with("Lewat tenggat"), "{magersari:?}");
+    // Most urgent first: by days left (overdue, most overdue first), cases without a running
+    // clock last.
+    let left: Vec<Option<i64>> = rows.iter().map(|row| days_left(&row.cells[6])).collect();
+    let first_final = left.iter().position(Option::is_none).unwrap_or(left.len());
+    assert!(left[first_final..].iter().all(Option::is_none), "closed cases come last: {rows:#?}");
+    assert!(left[..first_final].windows(2).all(|w| w[0] <= w[1]), "sorted by days left: {left:?}");
+    let first_on_time = rows.iter().position(|row| row.overdue == "0").unwrap_or(rows.len());
+    assert!(rows[first_on_time..].iter().all(|row| row.overdue == "0"), "every overdue case comes before the others: {rows:#?}");
+    for row in &rows {
+        assert_eq!(row.overdue == "1", row.cells[6].starts_with("Lewat tenggat"), "the flag and the text agree: {row:?}");
+    }
+    assert!(!b.text_of("main").contains("Agus Setiawan") && !b.text_of("main").contains(r.name), "the board lists cases, not reporters");
+    b.screenshot(&shots.join("reports-board.png"));
+
+    // The CSV of the board: the cases, never who reported them.
+    let csv_link = b.link("main form.tools", "Unduh CSV");
+    let href = b.attribute(&csv_link, "href").expect("CSV href");
+    assert!(href.contains("/laporan/unduh.csv"), "{href}");
+    let (status, csv) = fetch(&b, &href);
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.starts_with("nomor,"), "CSV header: {csv}");
+    assert_eq!(csv.lines().count(), rows.len() + 1, "one line per case: {csv}");
+    assert!(csv.lines().any(|l| l.starts_with(&format!("{id},")) && l.contains(r.reported)), "{csv}");
+    for secret in [r.name, r.address, r.contact, r.description, "Agus Setiawan", "Siti Rahayu", "0812-0000-0000"] {
+        assert!(!csv.contains(secret), "the CSV must not contain {secret:?}: {csv}");
+    }
+
+    // Only the overdue ones.
+    b.click(&b.find("main form.tools input[name=terlambat]"));
+    b.click(&b.find("main form.tools button[type=submit]"));
+    b.wait_url(|u| u.contains("terlambat=1"));
+    let late = board(&b);
+    assert_eq!(late.len(), overdue, "the filter keeps exactly the overdue cases: {late:#?}");
+    assert!(late.iter().all(|row| row.overdue == "1"), "{late:#?}");
+    assert!(late.iter().any(|row| row.cells[3] == "Kepala Kelurahan Magersari"));
+    assert!(b.attribute(&b.find("main form.tools input[name=terlambat]"), "checked").is_some(), "the filter stays ticked");
+
+    // --- Bawaslu: the case ---------------------------------------------------------------
+    b.goto(&app.url("/laporan"));
+    b.click(&b.link("#reports", &format!("#{id}")));
+    b.wait_url(|u| u.ends_with(&format!("/laporan/{id}")));
+    assert_eq!(b.text_of("main h1"), format!("Laporan #{id} · Laporan"));
+    assert_eq!(b.text_of("#status"), "Diterima");
+    assert!(b.text_of("#deadline").ends_with(" WIB"));
+    let days = b.text_of("#days-left");
+    assert!(matches!(days_left(&days), Some(0..=2)), "kajian awal has two days: {days:?}");
+    let reporter = b.text_of("#reporter");
+    for part in [r.name, r.address, r.contact] {
+        assert!(reporter.contains(part), "Bawaslu sees the reporter's {part:?}: {reporter:?}");
+    }
+    assert_eq!(b.text_of("#reported"), r.reported);
+    assert_eq!(b.text_of("#description"), r.description);
+    let evidence = b.table_cells("#evidence");
+    assert_eq!(evidence.len(), 1, "{evidence:?}");
+    assert_eq!(evidence[0], ["foto-tps.png", "image/png", &PNG.len().to_string(), &photo_sha], "the photo as received");
+    assert_eq!(options(&b, "#to"), ["kajian_awal", "diregistrasi", "tidak_diregistrasi"], "what Bawaslu may do with a received report");
+    assert_eq!(text_list(&b, "#to option"), ["Kajian awal", "Diregistrasi", "Tidak diregistrasi"]);
+    let timeline = b.table_cells("#timeline");
+    assert_eq!(timeline.len(), 1, "{timeline:?}");
+    assert_eq!(timeline[0][1], "Diterima");
+
+    move_case(&b, "kajian_awal", "Kajian awal", "Kajian awal dimulai; saksi akan dihubungi.");
+    move_case(&b, "diregistrasi", "Diregistrasi", "Syarat formal dan materiel terpenuhi.");
+    let next = options(&b, "#to");
+    assert!(next.contains(&"pidana".to_string()) && next.contains(&"administrasi".to_string()), "a registered report is classified next: {next:?}");
+    move_case(&b, "pidana", "Dugaan tindak pidana (Gakkumdu)", "Pembahasan pertama Sentra Gakkumdu: dugaan politik uang.");
+    assert_eq!(b.text_of("#classification"), "Dugaan tindak pidana (Gakkumdu)");
+    assert_eq!(options(&b, "#to"), ["penyidikan", "dihentikan"], "Bawaslu forwards to the investigator or stops the case");
+    let timeline = b.table_cells("#timeline");
+    assert_eq!(timeline.iter().map(|t| t[1].as_str()).collect::<Vec<_>>(), ["Diterima", "Kajian awal", "Diregistrasi", "Dugaan tindak pidana (Gakkumdu)"]);
+    assert!(timeline[1..].iter().all(|t| t[2].contains(BAWASLU)), "each step names who took it: {timeline:?}");
+    assert!(matches!(days_left(&b.text_of("#days-left")), Some(0..=1)), "1 × 24 hours to hand it to the investigator");
+    b.screenshot(&shots.join("reports-case.png"));
+
+    // The citizen's receipt follows the steps, still without content.
+    b.goto(&app.url(&format!("/lacak/{receipt}")));
+    assert_eq!(b.attribute(&b.find("#status"), "data-status").as_deref(), Some("pidana"));
+    assert_eq!(b.table_cells("#steps").len(), 4);
+    let source = b.page_source();
+    assert!(!source.contains(r.name) && !source.contains(r.description) && !source.contains("dugaan politik uang"), "no names, content or notes in public");
+    logout(&b);
+
+    // --- The police of Kota Mojokerto: Sentra Gakkumdu -----------------------------------
+    login(&b, &app, POLRES);
+    b.goto(&app.url("/gakkumdu"));
+    assert_eq!(b.text_of("main h1"), "Sentra Gakkumdu");
+    let rows = board(&b);
+    let row = rows.iter().find(|row| row.id == id).unwrap_or_else(|| panic!("the case is on the Gakkumdu board: {rows:#?}"));
+    assert_eq!(row.cells[4], "Dugaan tindak pidana (Gakkumdu)");
+    assert!(rows.iter().all(|row| row.cells[3] != "Kepala Kelurahan Magersari"), "cases that are not crimes stay with Bawaslu: {rows:#?}");
+    assert!(!b.text_of("main").contains(r.name));
+    b.click(&b.link("#reports", &format!("#{id}")));
+    b.wait_url(|u| u.ends_with(&format!("/laporan/{id}")));
+    let reporter = b.text_of("#reporter");
+    assert!(reporter.starts_with("Disembunyikan"), "the police do not see who reported: {reporter:?}");
+    let source = b.page_source();
+    for secret in [r.name, r.address, r.contact] {
+        assert!(!source.contains(secret), "the police's case page must not contain {secret:?}");
+    }
+    assert_eq!(b.text_of("#reported"), r.reported, "the police see the case itself");
+    assert_eq!(b.text_of("#description"), r.description);
+    assert_eq!(options(&b, "#to"), ["penyidikan"], "the police may open the investigation, nothing else");
+    move_case(&b, "penyidikan", "Penyidikan", "Surat perintah penyidikan diterbitkan.");
+    assert!(b.table_cells("#timeline").last().is_some_and(|t| t[2].contains(POLRES)));
+    b.screenshot(&shots.join("reports-case-police.png"));
+    logout(&b);
+
+    // --- KPU does not handle violation reports --------------------------------------------
+    login(&b, &app, KPU);
+    b.goto(&app.url("/laporan"));
+    assert_eq!(page_status(&b), 403, "KPU is refused the case board");
+    assert!(b.text_of("main p.error").contains("Bawaslu"), "the refusal says who handles reports");
+    assert!(b.find_all("#reports").is_empty());
+    b.goto(&app.url(&format!("/laporan/{id}")));
+    assert_eq!(page_status(&b), 403, "nor the case");
+    assert!(!b.page_source().contains(r.description));
+
+    // A prosecutor of another regency does not see the case either (API).
+    let kejari = app.login("kejari.jombang", PASSWORD);
+    let (status, body) = app.get(&format!("/api/v1/reports/{id}"), Some(&kejari));
+    assert_eq!(status, 403, "{body}");
+
+    let took = started.elapsed();
+    eprintln!("browser reports test took {took:.1?} (screenshots in {SHOTS})");
+    assert!(took.as_secs() < 60, "the browser test should stay well under a minute, took {took:?}");
+}
+
+#[test]
+fn the_form_refuses_a_late_report_and_a_disguised_program_keeping_what_was_typed_and_storing_nothing() {
+    let started = Instant::now();
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db) else { return };
+    let token = app.login(BAWASLU, PASSWORD);
+    let before = api_report_count(&app, &token);
+    assert!(before > 0, "the demo has reports in Kota Mojokerto");
+
+    // A report of something learned of ten days ago: past the seven-day window.
+    let now = now_wib();
+    let late = report(now - time::Duration::days(12), now - time::Duration::days(10));
+    b.goto(&app.url("/lapor"));
+    fill_form(&b, &late);
+    b.click(&b.find("#submit-report"));
+    let error = b.wait_text("#form-error", |t| !t.is_empty());
+    assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
+    assert_eq!(page_status(&b), 422);
+    assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
+    assert!(error.contains("7 hari"), "the refusal names the seven-day window: {error:?}");
+    assert_eq!(b.attribute(&b.find("#known_at"), "aria-invalid").as_deref(), Some("true"), "the field at fault is marked");
+    assert!(b.attribute(&b.find("#region"), "aria-invalid").is_none(), "and only that one");
+    assert_kept(&b, &late, "late report");
+
+    // Corrected dates, but the "photo" is a Windows program renamed foto.jpg.
+    let r = report(now - time::Duration::hours(3), now - time::Duration::hours(2));
+    set_value(&b, "#event_at", &r.event_at);
+    set_value(&b, "#known_at", &r.known_at);
+    let fake = db.dir().join("foto.jpg");
+    std::fs::write(&fake, b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode.\r\n").expect("write the fake photo");
+    b.send_keys(&b.find("#file"), fake.to_str().expect("utf-8 path"));
+    b.click(&b.find("#submit-report"));
+    let error = b.wait_text("#form-error", |t| t.contains("foto.jpg"));
+    assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
+    assert_eq!(page_status(&b), 422);
+    assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
+    b.screenshot(&Path::new(SHOTS).join("reports-form-refused.png"));
+    assert_eq!(api_report_count(&app, &token), before, "neither refused report was stored");
+    let (_, body) = app.get("/api/v1/reports?limit=1000", Some(&token));
+    assert!(
+        !body["items"].as_array().into_iter().flatten().any(|i: &Value| i["reported"] == json!(r.reported)),
+        "nothing about {:?} on the board: {body}",
+        r.reported
+    );
+    assert_kept(&b, &r, "disguised upload");
+
+    let took = started.elapsed();
+    eprintln!("browser report refusals test took {took:.1?}");
+    assert!(took.as_secs() < 60, "took {took:?}");
+}
