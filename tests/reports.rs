@@ -141,7 +141,7 @@ fn report_flows_from_the_public_through_gakkumdu(db: &TestDb) {
     // The referral reaches the Polres and Kejari of the region, not the other Polres.
     for (token, expect) in [(&polres, true), (&kejari, true), (&polres_other, false)] {
         let (_, alerts) = app.get("/api/v1/alerts", Some(token));
-        let has = alerts["items"].as_array().expect("alerts").iter().any(|a| a["kind"] == "gakkumdu" && a["entity_id"] == id.to_string());
+        let has = alerts["items"].as_array().expect("alerts").iter().any(|a| a["kind"] == "gakkumdu" && a["entity_id"] == json!(id.to_string()));
         assert_eq!(has, expect, "{alerts}");
     }
 
@@ -222,7 +222,7 @@ fn administrative_ethics_and_other_law_cases_end_where_the_law_sends_them(db: &T
     moved(&app, &bawaslu, ids[1], "kode_etik", "");
     moved(&app, &bawaslu, ids[1], "diteruskan_dkpp", "");
     let (_, alerts) = app.get("/api/v1/alerts", Some(&dkpp_user));
-    assert!(alerts["items"].as_array().expect("alerts").iter().any(|a| a["entity_id"] == ids[1].to_string()), "{alerts}");
+    assert!(alerts["items"].as_array().expect("alerts").iter().any(|a| a["entity_id"] == json!(ids[1].to_string())), "{alerts}");
     let (s, v) = app.get(&format!("/api/v1/reports/{}", ids[1]), Some(&dkpp_user));
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["reporter"], Value::Null);
@@ -489,7 +489,7 @@ fn deadline_alerts_reach_the_agency_that_must_act(db: &TestDb) {
     };
     let kinds = |app: &TestApp, token: &str| -> Vec<String> {
         let (_, v) = app.get("/api/v1/alerts", Some(token));
-        v["items"].as_array().expect("alerts").iter().filter(|a| a["entity_id"] == id.to_string()).map(|a| a["kind"].as_str().unwrap_or("").to_string()).collect()
+        v["items"].as_array().expect("alerts").iter().filter(|a| a["entity_id"] == json!(id.to_string())).map(|a| a["kind"].as_str().unwrap_or("").to_string()).collect()
     };
     let wait_for = |app: &TestApp, token: &str, kind: &str| {
         for _ in 0..100 {
