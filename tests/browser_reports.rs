@@ -126,19 +126,30 @@ fn fill_form(b: &Browser, r: &Report) {
     b.send_keys(&b.find("#witnesses"), &r.witnesses.join("\n"));
 }
 
-/// Asserts that the form shows what was typed (after a refusal).
+/// Asserts that the form shows what was typed (after a refusal), naming every field that lost it.
 fn assert_kept(b: &Browser, r: &Report, context: &str) {
-    assert_eq!(value_of(b, "#election"), "pilkada-2024", "{context}: the election chosen is kept");
-    assert_eq!(value_of(b, "#region"), BALONGSARI, "{context}: region kept");
-    assert_eq!(value_of(b, "#name"), r.name, "{context}: name kept");
-    assert_eq!(value_of(b, "#address"), r.address, "{context}: address kept");
-    assert_eq!(value_of(b, "#contact"), r.contact, "{context}: contact kept");
-    assert_eq!(value_of(b, "#reported"), r.reported, "{context}: reported party kept");
-    assert_eq!(value_of(b, "#event_at"), r.event_at, "{context}: event time kept");
-    assert_eq!(value_of(b, "#known_at"), r.known_at, "{context}: known time kept");
-    assert_eq!(value_of(b, "#place"), r.place, "{context}: place kept");
-    assert_eq!(value_of(b, "#description"), r.description, "{context}: description kept");
-    assert_eq!(value_of(b, "#witnesses").replace("\r\n", "\n"), r.witnesses.join("\n"), "{context}: witnesses kept");
+    let witnesses = r.witnesses.join("\n");
+    let expected = [
+        ("#election", "pilkada-2024"),
+        ("#region", BALONGSARI),
+        ("#name", r.name),
+        ("#address", r.address),
+        ("#contact", r.contact),
+        ("#reported", r.reported),
+        ("#event_at", r.event_at.as_str()),
+        ("#known_at", r.known_at.as_str()),
+        ("#place", r.place),
+        ("#description", r.description),
+        ("#witnesses", witnesses.as_str()),
+    ];
+    let lost: Vec<String> = expected
+        .iter()
+        .filter_map(|(css, want)| {
+            let got = value_of(b, css).replace("\r\n", "\n");
+            (got != *want).then(|| format!("{css}: typed {want:?}, shown {got:?}"))
+        })
+        .collect();
+    assert!(lost.is_empty(), "{context}: the form must come back with what was typed; lost:\n  {}", lost.join("\n  "));
 }
 
 fn text_list(b: &Browser, css: &str) -> Vec<String> {
@@ -473,7 +484,6 @@ fn the_form_refuses_a_late_report_and_a_disguised_program_keeping_what_was_typed
     assert_eq!(page_status(&b), 422);
     assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
     assert!(error.contains("7 hari"), "the refusal names the seven-day window: {error:?}");
-    eprintln!("late: {error}");
     assert_kept(&b, &late, "late report");
 
     // Corrected dates, but the "photo" is a Windows program renamed foto.jpg.
@@ -488,7 +498,6 @@ fn the_form_refuses_a_late_report_and_a_disguised_program_keeping_what_was_typed
     assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
     assert_eq!(page_status(&b), 422);
     assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
-    eprintln!("disguised: {error}");
     b.screenshot(&Path::new(SHOTS).join("reports-form-refused.png"));
     assert_eq!(api_report_count(&app, &token), before, "neither refused report was stored");
     let (_, body) = app.get("/api/v1/reports?limit=1000", Some(&token));
