@@ -392,6 +392,16 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     let evidence = b.table_cells("#evidence");
     assert_eq!(evidence.len(), 1, "{evidence:?}");
     assert_eq!(evidence[0], ["foto-tps.png", "image/png", &PNG.len().to_string(), &photo_sha], "the photo as received");
+    // The file link downloads the photo itself (with the page's session).
+    let file_href = b.attribute(&b.link("#evidence", "foto-tps.png"), "href").expect("evidence link");
+    let got = b.execute(
+        "const x = new XMLHttpRequest(); x.open('GET', arguments[0], false); x.responseType = 'arraybuffer'; x.send();
+         return [x.status, x.getResponseHeader('content-type'), [...new Uint8Array(x.response || new ArrayBuffer(0))]]",
+        vec![json!(file_href)],
+    );
+    assert_eq!((got[0].as_u64(), got[1].as_str()), (Some(200), Some("image/png")), "downloading the evidence: {got}");
+    let bytes: Vec<u8> = serde_json::from_value(got[2].clone()).expect("evidence bytes");
+    assert_eq!(bytes, PNG, "the stored photo is byte for byte what was sent");
     assert_eq!(options(&b, "#to"), ["kajian_awal", "diregistrasi", "tidak_diregistrasi"], "what Bawaslu may do with a received report");
     assert_eq!(text_list(&b, "#to option"), ["Kajian awal", "Diregistrasi", "Tidak diregistrasi"]);
     let timeline = b.table_cells("#timeline");

@@ -530,6 +530,11 @@ fn pages_escape_what_people_typed_and_hide_the_reporter(db: &TestDb) {
     assert_eq!(s, 200);
     assert!(form.contains("enctype=\"multipart/form-data\"") && !form.contains("<script"), "the form works without JavaScript");
     assert!(form.contains("Kirim laporan"));
+    // A citizen finds the village by name; its page links to the form with the code filled in.
+    let (_, _, village) = app.get_text(&format!("/wilayah/{VILLAGE}"), None);
+    assert!(village.contains(&format!("/lapor?wilayah={VILLAGE}&amp;pemilu=")), "no report link on the village page");
+    let (_, _, prefilled) = app.get_text(&format!("/lapor?wilayah={VILLAGE}&pemilu=pemilu-2024"), None);
+    assert!(prefilled.contains(&format!("value=\"{VILLAGE}\"")) && prefilled.contains("value=\"pemilu-2024\" selected"), "{prefilled}");
     let mut body = report("pilkada-2024", VILLAGE, Some(("<script>alert(1)</script>", CONTACT)));
     body["description"] = json!("<img src=x onerror=alert(2)>");
     let receipt = create(&app, &body);

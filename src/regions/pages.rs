@@ -181,6 +181,7 @@ pub async fn region(
         }
         (election_picker(lang, &path, election))
         @if r.level == Level::Village {
+            p.tools { a #report-here href={ "/lapor?wilayah=" (r.code) "&pemilu=" (election.id) } { (t(lang, "lap.form.here")) } }
             h2 { (t(lang, "region.tps_list")) }
             @if view.tps.is_empty() {
                 p.muted { (t(lang, "region.no_tps")) }

@@ -115,8 +115,17 @@ fn form(lang: Lang, v: &FormValues, error: Option<&AppError>) -> Markup {
     }
 }
 
-pub async fn form_page(lang: Lang, user: Option<CurrentUser>) -> Response {
-    let v = FormValues { election: "pilkada-2024".into(), ..FormValues::default() };
+#[derive(Deserialize, Default)]
+pub struct FormQuery {
+    wilayah: Option<String>,
+    pemilu: Option<String>,
+}
+
+/// The form, with the village (or TPS) and election filled in when it is opened from a region
+/// page: a citizen finds their village by name, not by code.
+pub async fn form_page(lang: Lang, user: Option<CurrentUser>, Query(q): Query<FormQuery>) -> Response {
+    let election = q.pemilu.filter(|p| crate::elections::election(p).is_some()).unwrap_or_else(|| "pilkada-2024".into());
+    let v = FormValues { election, region: q.wilayah.unwrap_or_default(), ..FormValues::default() };
     let title = t(lang, "lap.form.title");
     layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &v, None)).into_response()
 }
