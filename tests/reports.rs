@@ -109,6 +109,8 @@ fn report_flows_from_the_public_through_gakkumdu(db: &TestDb) {
     assert!(v["stage"]["deadline"].as_str().expect("deadline").ends_with("T23:59:59+07:00"), "{v}");
     assert_eq!(v["stage"]["overdue"], false);
     assert_eq!(v["actions"], json!(["kajian_awal", "diregistrasi", "tidak_diregistrasi"]));
+    let unmet: Vec<&str> = v["requirements"].as_array().expect("requirements").iter().filter(|q| q["met"] == false).filter_map(|q| q["key"].as_str()).collect();
+    assert_eq!(unmet, ["bukti"], "no evidence yet; everything else was given");
 
     // Other agencies and other regions see nothing of it.
     assert_eq!(app.get(&format!("/api/v1/reports/{id}"), Some(&kpu)).0, 403);

@@ -131,6 +131,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("login.failed", "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
     ("login.locked", "Terlalu banyak percobaan gagal. Coba lagi nanti.", "Too many failed attempts. Try again later."),
     ("lap.form.title", "Lapor pelanggaran", "Report a violation"),
+    ("lap.requirements", "Syarat formal dan materiel", "Formal and material requirements"),
     ("lap.form.here", "Laporkan pelanggaran di desa/kelurahan ini", "Report a violation in this village"),
     ("lap.form.intro", "Laporan diterima Bawaslu. Nama dan alamat pelapor wajib untuk laporan resmi dan hanya dilihat petugas Bawaslu yang menanganinya; tanpa identitas, laporan dicatat sebagai informasi awal.", "Reports go to Bawaslu. The reporter's name and address are required for a formal report and are seen only by the Bawaslu officers handling it; without them the report is kept as initial information."),
     ("lap.form.error", "Laporan belum tersimpan:", "The report was not saved:"),

@@ -238,6 +238,42 @@ pub fn check_move(case: &CaseFacts<'_>, to: &str, agency: AgencyKind, reason: &s
     Ok(*step)
 }
 
+/// One formal or material requirement of a report and whether it is met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Requirement {
+    pub key: &'static str,
+    /// `formal` or `materiel`.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub met: bool,
+}
+
+/// What Bawaslu checks before registering (UU 7/2017 Ps 454(4), UU 1/2015 Ps 134(3);
+/// Perbawaslu 7/2022): formally the reporter's identity, the reported party and the filing
+/// window; materially the time and place, the account of events, evidence and witnesses.
+pub struct ReportFacts<'a> {
+    pub reporter_named: bool,
+    pub reported: &'a str,
+    pub filed_in_time: bool,
+    pub place: &'a str,
+    pub description: &'a str,
+    pub evidence: usize,
+    pub witnesses: usize,
+}
+
+pub fn requirements(f: &ReportFacts<'_>) -> Vec<Requirement> {
+    let r = |key, kind, label, met| Requirement { key, kind, label, met };
+    vec![
+        r("identitas_pelapor", "formal", "Nama dan alamat pelapor", f.reporter_named),
+        r("terlapor", "formal", "Identitas terlapor", !f.reported.trim().is_empty()),
+        r("tenggat_lapor", "formal", "Dilaporkan dalam batas waktu", f.filed_in_time),
+        r("waktu_tempat", "materiel", "Waktu dan tempat kejadian", !f.place.trim().is_empty()),
+        r("uraian", "materiel", "Uraian kejadian", !f.description.trim().is_empty()),
+        r("bukti", "materiel", "Bukti", f.evidence > 0),
+        r("saksi", "materiel", "Saksi", f.witnesses > 0),
+    ]
+}
+
 /// Indonesian and English names of every state, for pages and exports.
 pub const STATE_LABELS: &[(&str, &str, &str)] = &[
     ("diterima", "Diterima", "Received"),
@@ -303,6 +339,13 @@ mod tests {
         assert!(matches!(check_move(&report("diterima"), "tidak_diregistrasi", AgencyKind::Bawaslu, " "), Err(MoveError::ReasonRequired(_))));
         let anon = CaseFacts { kind: "informasi_awal", ..report("kajian_awal") };
         assert!(matches!(check_move(&anon, "diregistrasi", AgencyKind::Bawaslu, ""), Err(MoveError::NotAllowed(_))));
+    }
+
+    #[test]
+    fn requirements_name_what_is_missing() {
+        let f = ReportFacts { reporter_named: false, reported: "Tim sukses", filed_in_time: true, place: "TPS 1", description: "Amplop", evidence: 0, witnesses: 2 };
+        let missing: Vec<_> = requirements(&f).into_iter().filter(|r| !r.met).map(|r| r.key).collect();
+        assert_eq!(missing, ["identitas_pelapor", "bukti"]);
     }
 
     #[test]

@@ -540,6 +540,14 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
             tr { th { (t(lang, "lap.form.description")) } td #description { (r.description) } }
             tr { th { (t(lang, "lap.form.witnesses")) } td { (r.witnesses.join(", ")) } }
         }
+        h2 { (t(lang, "lap.requirements")) }
+        ul #requirements {
+            @for q in &r.requirements {
+                li data-key=(q.key) data-met=(if q.met { "1" } else { "0" }) {
+                    (if q.met { "✓ " } else { "✗ " }) (q.label) " (" (q.kind) ")"
+                }
+            }
+        }
         @if !r.evidence.is_empty() {
             h2 { (t(lang, "lap.evidence")) }
             table #evidence {

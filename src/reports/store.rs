@@ -251,6 +251,8 @@ pub struct ReportView {
     pub stage: Stage,
     pub timeline: Vec<Event>,
     pub evidence: Vec<EvidenceInfo>,
+    /// The formal and material requirements and whether each is met.
+    pub requirements: Vec<super::Requirement>,
     /// The moves the reading user may make now.
     pub actions: Vec<String>,
 }
@@ -377,9 +379,24 @@ impl ReportRecord {
         let offset = offset_of(&self.region);
         let actions = actions_for(user, &self.facts(), &self.region);
         let stage = self.stage(now);
+        let evidence = evidence_list(conn, self.id, offset)?;
+        let filed_in_time = match (crate::elections::election(&self.election), parse_time(&self.known_at), parse_time(&self.received_at)) {
+            (Some(e), Ok(known), Ok(received)) => received <= deadline_of(conn, rule_of(e, "batas_lapor")?, known, &self.region)?,
+            _ => false,
+        };
+        let requirements = super::requirements(&super::ReportFacts {
+            reporter_named: self.reporter.as_ref().is_some_and(|p| !p.name.is_empty() && !p.address.is_empty()),
+            reported: &self.reported,
+            filed_in_time,
+            place: &self.place,
+            description: &self.description,
+            evidence: evidence.len(),
+            witnesses: self.witnesses.len(),
+        });
         Ok(ReportView {
             timeline: timeline(conn, "report", self.id, offset)?,
-            evidence: evidence_list(conn, self.id, offset)?,
+            evidence,
+            requirements,
             id: self.id,
             election: self.election,
             kind: self.kind,
