@@ -179,17 +179,16 @@ fn board(b: &Browser) -> Vec<Row> {
     serde_json::from_value(v).expect("board rows")
 }
 
-/// "Sisa hari" as a number: "2 hari" → 2, "Lewat tenggat (-3)" → -3, "—" (final) → None.
+/// "Sisa hari" as a number: "2 hari" → 2, "Lewat 3 hari" → -3, "—" (final) → None.
 fn days_left(cell: &str) -> Option<i64> {
     if cell == "—" {
         return None;
     }
-    let n = if let Some(rest) = cell.strip_prefix("Lewat tenggat (") {
-        rest.trim_end_matches(')')
-    } else {
-        cell.strip_suffix(" hari").unwrap_or_else(|| panic!("days left is 'N hari', 'Lewat tenggat (-N)' or '—': {cell:?}"))
-    };
-    Some(n.parse().unwrap_or_else(|_| panic!("days left {cell:?}")))
+    let days = |s: &str| -> i64 { s.strip_suffix(" hari").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("days left is 'N hari', 'Lewat N hari' or '—': {cell:?}")) };
+    Some(match cell.strip_prefix("Lewat ") {
+        Some(rest) => -days(rest),
+        None => days(cell),
+    })
 }
 
 /// A same-origin GET from inside the page (so it carries the session cookie): (status, body).
@@ -336,7 +335,7 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
         .find(|row| row.cells[3] == "Kepala Kelurahan Magersari")
         .unwrap_or_else(|| panic!("the demo case about Magersari's lurah is on the board: {rows:#?}"));
     assert_eq!(magersari.overdue, "1", "still in kajian awal six days after receipt: flagged overdue {magersari:?}");
-    assert!(magersari.cells[6].starts_with("Lewat tenggat"), "{magersari:?}");
+    assert!(magersari.cells[6].starts_with("Lewat ") && magersari.cells[6].ends_with(" hari"), "{magersari:?}");
     // Most urgent first: by days left (overdue, most overdue first), cases without a running
     // clock last.
     let left: Vec<Option<i64>> = rows.iter().map(|row| days_left(&row.cells[6])).collect();
@@ -346,7 +345,7 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     let first_on_time = rows.iter().position(|row| row.overdue == "0").unwrap_or(rows.len());
     assert!(rows[first_on_time..].iter().all(|row| row.overdue == "0"), "every overdue case comes before the others: {rows:#?}");
     for row in &rows {
-        assert_eq!(row.overdue == "1", row.cells[6].starts_with("Lewat tenggat"), "the flag and the text agree: {row:?}");
+        assert_eq!(row.overdue == "1", row.cells[6].starts_with("Lewat "), "the flag and the text agree: {row:?}");
     }
     assert!(!b.text_of("main").contains("Agus Setiawan") && !b.text_of("main").contains(r.name), "the board lists cases, not reporters");
     b.screenshot(&shots.join("reports-board.png"));

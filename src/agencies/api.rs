@@ -116,12 +116,26 @@ pub async fn me(user: CurrentUser) -> Json<Me> {
 pub struct LoginForm {
     username: String,
     password: String,
+    /// Where to go after logging in (a page of this site).
+    #[serde(default)]
+    next: Option<String>,
 }
 
-fn login_form(lang: Lang, error: Option<&str>) -> maud::Markup {
+/// A local path to return to; anything else (another site, `//host`) falls back to /wilayah.
+fn local_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/wilayah").to_string()
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+fn login_form(lang: Lang, error: Option<&str>, next: &str) -> maud::Markup {
     let body = html! {
         form.card method="post" action="/masuk" {
             h1 { (t(lang, "login.title")) }
+            input type="hidden" name="next" value=(next);
             @if let Some(e) = error { p.error role="alert" { (e) } }
             label for="username" { (t(lang, "login.username")) }
             input #username name="username" autocomplete="username" required autofocus;
@@ -133,25 +147,26 @@ fn login_form(lang: Lang, error: Option<&str>) -> maud::Markup {
     layout(Page::new(lang, t(lang, "login.title"), None, "/masuk"), body)
 }
 
-pub async fn login_page(lang: Lang) -> maud::Markup {
-    login_form(lang, None)
+pub async fn login_page(lang: Lang, axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> maud::Markup {
+    login_form(lang, None, &local_next(q.next.as_deref()))
 }
 
 pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Response {
+    let next = local_next(f.next.as_deref());
     match open_session(&state, &f.username, &f.password).await {
         Ok((_, token, _)) => {
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
                 SESSION_HOURS * 3600
             );
-            let mut resp = Redirect::to("/wilayah").into_response();
+            let mut resp = Redirect::to(&next).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
             resp
         }
-        Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")))).into_response(),
-        Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")))).into_response(),
+        Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")), &next)).into_response(),
+        Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
         Err(e) => crate::regions::pages::error_page(lang, None, e),
     }
 }
@@ -177,7 +192,7 @@ pub struct LangSwitch {
 /// Sets the UI language and goes back to the page it was chosen on.
 pub async fn switch_language(axum::extract::Query(q): axum::extract::Query<LangSwitch>) -> Response {
     let lang = if q.l == "en" { "en" } else { "id" };
-    let next = q.next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/wilayah".into());
+    let next = local_next(q.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000")) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
 use super::auth::cookie;
+use crate::agencies::AgencyKind;
 use crate::agencies::store::User;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +132,10 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("login.failed", "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
     ("login.locked", "Terlalu banyak percobaan gagal. Coba lagi nanti.", "Too many failed attempts. Try again later."),
     ("lap.form.title", "Lapor pelanggaran", "Report a violation"),
+    ("lap.late_by", "Lewat", "Late by"),
+    ("lap.witnesses", "Saksi", "Witnesses"),
+    ("lap.file", "Berkas", "File"),
+    ("lap.size", "Ukuran (byte)", "Size (bytes)"),
     ("lap.requirements", "Syarat formal dan materiel", "Formal and material requirements"),
     ("lap.form.here", "Laporkan pelanggaran di desa/kelurahan ini", "Report a violation in this village"),
     ("lap.form.intro", "Laporan diterima Bawaslu. Nama dan alamat pelapor wajib untuk laporan resmi dan hanya dilihat petugas Bawaslu yang menanganinya; tanpa identitas, laporan dicatat sebagai informasi awal.", "Reports go to Bawaslu. The reporter's name and address are required for a formal report and are seen only by the Bawaslu officers handling it; without them the report is kept as initial information."),
@@ -252,7 +257,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
                     a href="/kerawanan" { "Kerawanan" }
-                    @if page.user.is_some() {
+                    @if page.user.is_some_and(|u| matches!(u.unit.agency, AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Kejaksaan | AgencyKind::Dkpp)) {
                         a href="/laporan" { (t(lang, "nav.cases")) }
                     }
                     a href="/lapor" { (t(lang, "nav.report")) }

@@ -155,17 +155,29 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
     })
 }
 
-/// What a multipart body held: its text fields and its checked files.
+/// What a multipart body held: its text fields, its checked files, and the first problem met
+/// (kept apart so that a form can be shown again with what was typed).
 pub struct Upload {
     pub fields: HashMap<String, String>,
     pub files: Vec<(CheckedFile, Vec<u8>)>,
+    pub error: Option<AppError>,
+}
+
+impl Upload {
+    /// The upload, or its first problem.
+    pub fn checked(self) -> Result<Upload, AppError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
 }
 
 /// Reads a multipart body: `file` parts are checked as evidence (content, size); an empty file
-/// part (a form sent without choosing a file) is skipped.
-pub async fn read_multipart(mut mp: Multipart) -> Result<Upload, AppError> {
-    let mut fields = HashMap::new();
-    let mut files = Vec::new();
+/// part (a form sent without choosing a file) is skipped. A refused file does not stop the
+/// reading of the other fields.
+pub async fn read_multipart(mut mp: Multipart) -> Upload {
+    let mut up = Upload { fields: HashMap::new(), files: Vec::new(), error: None };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge(format!("the upload is too large: {}", e.body_text()))
@@ -173,31 +185,67 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Upload, AppError> {
             AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
         }
     };
-    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                up.error.get_or_insert(bad(e));
+                break;
+            }
+        };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_string();
             let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                if bytes.len() + chunk.len() > evidence::MAX_BYTES {
-                    return Err(AppError::invalid("file", format!("{file_name}: over the 10 MB limit")));
+            let mut refused = None;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) if refused.is_none() => {
+                        if bytes.len() + chunk.len() > evidence::MAX_BYTES {
+                            refused = Some(AppError::invalid("file", format!("{file_name}: over the 10 MB limit")));
+                            bytes = Vec::new();
+                        } else {
+                            bytes.extend_from_slice(&chunk);
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => {
+                        refused = Some(bad(e));
+                        break;
+                    }
                 }
-                bytes.extend_from_slice(&chunk);
+            }
+            if let Some(e) = refused {
+                up.error.get_or_insert(e);
+                continue;
             }
             if bytes.is_empty() && file_name.is_empty() {
                 continue;
             }
-            let checked = evidence::check(&file_name, &bytes).map_err(|m| AppError::invalid("file", m))?;
-            files.push((checked, bytes));
-        } else {
-            let value = field.text().await.map_err(bad)?;
-            if value.len() > 100_000 {
-                return Err(AppError::invalid(name, "the field is too long"));
+            match evidence::check(&file_name, &bytes) {
+                Ok(checked) => up.files.push((checked, bytes)),
+                Err(m) => {
+                    up.error.get_or_insert(AppError::invalid("file", m));
+                }
             }
-            fields.insert(name, value);
+        } else {
+            match field.text().await {
+                Ok(value) if value.len() <= 100_000 => {
+                    up.fields.insert(name, value);
+                }
+                Ok(_) => {
+                    up.error.get_or_insert(AppError::invalid(name, "the field is too long"));
+                }
+                Err(e) => {
+                    up.error.get_or_insert(bad(e));
+                    break;
+                }
+            }
         }
     }
-    Ok(Upload { fields, files })
+    up
 }
 
 /// The body of one request with everything it carried: one evidence file is at most 10 MB, a
@@ -226,7 +274,7 @@ fn is_multipart(parts: &axum::http::request::Parts) -> bool {
 async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes: bytes::Bytes) -> Result<Upload, AppError> {
     let req = Request::from_parts(parts, Body::from(bytes));
     let mp = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(format!("malformed multipart body: {}", e.body_text())))?;
-    read_multipart(mp).await
+    read_multipart(mp).await.checked()
 }
 
 #[derive(Serialize, ToSchema)]

@@ -41,7 +41,7 @@ fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
     html! {
         @match s.days_left {
             None => span.muted { "—" },
-            Some(_) if s.overdue => strong.late data-overdue="1" { (t(lang, "lap.overdue")) " (" (s.days_left.unwrap_or(0)) ")" },
+            Some(d) if s.overdue => strong.late data-overdue="1" { (t(lang, "lap.late_by")) " " (d.unsigned_abs().max(1)) " " (t(lang, "lap.days")) },
             Some(d) => span { (d) " " (t(lang, "lap.days")) },
         }
     }
@@ -67,12 +67,18 @@ struct FormValues {
 }
 
 fn form(lang: Lang, v: &FormValues, error: Option<&AppError>) -> Markup {
-    let field_error = |f: &str| error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}.")));
+    let invalid = |f: &str| {
+        error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}.")) || ef.starts_with(&format!("{f}["))).then_some("true")
+    };
     html! {
         h1 { (t(lang, "lap.form.title")) }
         p.muted { (t(lang, "lap.form.intro")) }
         @if let Some(e) = error {
-            p.error #form-error role="alert" { (t(lang, "lap.form.error")) " " (e.to_string()) }
+            p.error #form-error role="alert" {
+                (t(lang, "lap.form.error")) " "
+                @if let Some(label) = e.field().and_then(|f| field_label(lang, f)) { strong { (label) } ": " }
+                (e.to_string())
+            }
         }
         form.report method="post" action="/lapor" enctype="multipart/form-data" {
             label for="election" { (t(lang, "region.election")) }
@@ -82,32 +88,32 @@ fn form(lang: Lang, v: &FormValues, error: Option<&AppError>) -> Markup {
                 }
             }
             label for="region" { (t(lang, "lap.form.region")) }
-            input #region name="region" required value=(v.region) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[field_error("region").then_some("true")];
+            input #region name="region" required value=(v.region) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[invalid("region")];
             small.muted { (t(lang, "lap.form.region_hint")) " " a href="/cari" { (t(lang, "nav.search")) } }
             fieldset {
                 legend { (t(lang, "lap.form.reporter")) }
                 label for="name" { (t(lang, "lap.form.name")) }
-                input #name name="name" value=(v.name) autocomplete="name";
+                input #name name="name" value=(v.name) autocomplete="name" aria-invalid=[invalid("reporter.name")];
                 label for="address" { (t(lang, "lap.form.address")) }
-                input #address name="address" value=(v.address) autocomplete="street-address";
+                input #address name="address" value=(v.address) autocomplete="street-address" aria-invalid=[invalid("reporter.address")];
                 label for="contact" { (t(lang, "lap.form.contact")) }
-                input #contact name="contact" value=(v.contact) autocomplete="tel";
+                input #contact name="contact" value=(v.contact) autocomplete="tel" aria-invalid=[invalid("reporter.contact")];
                 label.check { input #anonymous type="checkbox" name="anonymous" value="1" checked[v.anonymous]; " " (t(lang, "lap.form.anonymous")) }
             }
             label for="reported" { (t(lang, "lap.form.reported")) }
-            input #reported name="reported" required value=(v.reported);
+            input #reported name="reported" required value=(v.reported) aria-invalid=[invalid("reported")];
             label for="event_at" { (t(lang, "lap.form.event_at")) }
-            input #event_at type="datetime-local" name="event_at" required value=(v.event_at);
+            input #event_at type="datetime-local" name="event_at" required value=(v.event_at) aria-invalid=[invalid("event_at")];
             label for="known_at" { (t(lang, "lap.form.known_at")) }
-            input #known_at type="datetime-local" name="known_at" required value=(v.known_at);
+            input #known_at type="datetime-local" name="known_at" required value=(v.known_at) aria-invalid=[invalid("known_at")];
             label for="place" { (t(lang, "lap.form.place")) }
-            input #place name="place" required value=(v.place);
+            input #place name="place" required value=(v.place) aria-invalid=[invalid("place")];
             label for="description" { (t(lang, "lap.form.description")) }
-            textarea #description name="description" required rows="6" { (v.description) }
+            textarea #description name="description" required rows="6" aria-invalid=[invalid("description")] { (v.description) }
             label for="witnesses" { (t(lang, "lap.form.witnesses")) }
-            textarea #witnesses name="witnesses" rows="3" { (v.witnesses) }
+            textarea #witnesses name="witnesses" rows="3" aria-invalid=[invalid("witnesses")] { (v.witnesses) }
             label for="file" { (t(lang, "lap.form.files")) }
-            input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+            input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf" aria-invalid=[invalid("file")];
             input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
             input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
             button #submit-report type="submit" { (t(lang, "lap.form.submit")) }
@@ -123,6 +129,28 @@ pub struct FormQuery {
 
 /// The form, with the village (or TPS) and election filled in when it is opened from a region
 /// page: a citizen finds their village by name, not by code.
+/// The form's label of an API field, so that a refusal names what the citizen sees.
+fn field_label(lang: Lang, field: &str) -> Option<&'static str> {
+    let key = match field.split(['.', '[']).collect::<Vec<_>>().as_slice() {
+        ["reporter", f, ..] => match *f {
+            "name" => "lap.form.name",
+            "address" => "lap.form.address",
+            _ => "lap.form.contact",
+        },
+        ["election", ..] => "region.election",
+        ["region", ..] => "lap.form.region",
+        ["reported", ..] => "lap.form.reported",
+        ["event_at", ..] => "lap.form.event_at",
+        ["known_at", ..] => "lap.form.known_at",
+        ["place", ..] => "lap.form.place",
+        ["description", ..] => "lap.form.description",
+        ["witnesses", ..] => "lap.witnesses",
+        ["file", ..] => "lap.evidence",
+        _ => return None,
+    };
+    Some(t(lang, key))
+}
+
 pub async fn form_page(lang: Lang, user: Option<CurrentUser>, Query(q): Query<FormQuery>) -> Response {
     let election = q.pemilu.filter(|p| crate::elections::election(p).is_some()).unwrap_or_else(|| "pilkada-2024".into());
     let v = FormValues { election, region: q.wilayah.unwrap_or_default(), ..FormValues::default() };
@@ -152,7 +180,7 @@ pub async fn form_submit(
     let mut values = FormValues::default();
     let result = async {
         state.intake.check(addr.ip())?;
-        let up = read_multipart(mp).await?;
+        let up = read_multipart(mp).await;
         let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
         values = FormValues {
             election: get("election"),
@@ -168,6 +196,7 @@ pub async fn form_submit(
             description: get("description"),
             witnesses: get("witnesses"),
         };
+        let up = up.checked()?;
         let region = values.region.trim().to_string();
         let input = ReportInput {
             election: values.election.clone(),
@@ -304,7 +333,7 @@ fn board_table(lang: Lang, state: &AppState, rows: &[ReportSummary]) -> Markup {
         } @else {
             table #reports {
                 thead { tr {
-                    th { "No." } th { (t(lang, "lap.kind")) } th { (t(lang, "region.name")) } th.opt { (t(lang, "lap.form.reported")) }
+                    th { "No." } th { (t(lang, "lap.kind")) } th { (t(lang, "nav.regions")) } th.opt { (t(lang, "lap.form.reported")) }
                     th { (t(lang, "log.status")) } th { (t(lang, "lap.deadline")) } th.num { (t(lang, "lap.days_left")) }
                 } }
                 tbody {
@@ -322,6 +351,19 @@ fn board_table(lang: Lang, state: &AppState, rows: &[ReportSummary]) -> Markup {
                 }
             }
         }
+    }
+}
+
+fn agency_name(a: crate::agencies::AgencyKind) -> &'static str {
+    use crate::agencies::AgencyKind::*;
+    match a {
+        Kpu => "KPU",
+        Bawaslu => "Bawaslu",
+        Polri => "Polri",
+        Tni => "TNI",
+        Kejaksaan => "Kejaksaan",
+        Pemda => "Pemda",
+        Dkpp => "DKPP",
     }
 }
 
@@ -461,7 +503,7 @@ fn actions_form(lang: Lang, action: &str, actions: &[String]) -> Markup {
     html! {
         @if !actions.is_empty() {
             h2 { (t(lang, "lap.actions")) }
-            form.card #move-form method="post" action=(action) {
+            form.move #move-form method="post" action=(action) {
                 label for="to" { (t(lang, "lap.next")) }
                 select #to name="to" {
                     @for a in actions { option value=(a) { (state_label(a, lang)) } }
@@ -502,7 +544,7 @@ fn stage_facts(lang: Lang, s: &Stage) -> Markup {
             li { (t(lang, "lap.days_left")) b #days-left { (days_left_cell(lang, s)) } }
         }
         @if !s.owners.is_empty() {
-            li { (t(lang, "lap.owner")) b { (s.owners.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")) } }
+            li { (t(lang, "lap.owner")) b #owners { (s.owners.iter().map(|a| agency_name(*a)).collect::<Vec<_>>().join(", ")) } }
         }
     }
 }
@@ -525,8 +567,8 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
             @if let Some(c) = &r.classification { li { (t(lang, "lap.class")) b #classification { (state_label(c, lang)) } } }
         }
         table.kv #case-facts {
-            tr { th { (t(lang, "region.election")) } td { (r.election) } }
-            tr { th { (t(lang, "region.name")) } td { (region_name(&state, &r.region)) " (" (r.region) ")" } }
+            tr { th { (t(lang, "region.election")) } td { (crate::elections::election(&r.election).map_or(r.election.as_str(), |e| e.name)) } }
+            tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &r.region)) " (" (r.region) ")" } }
             tr { th { (t(lang, "lap.form.reporter")) } td #reporter {
                 @match &r.reporter {
                     Some(p) => { (p.name) " · " (p.address) @if !p.contact.is_empty() { " · " (p.contact) } },
@@ -538,7 +580,7 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
             tr { th { (t(lang, "lap.form.known_at")) } td { (when(&r.known_at)) } }
             tr { th { (t(lang, "lap.form.place")) } td { (r.place) } }
             tr { th { (t(lang, "lap.form.description")) } td #description { (r.description) } }
-            tr { th { (t(lang, "lap.form.witnesses")) } td { (r.witnesses.join(", ")) } }
+            tr { th { (t(lang, "lap.witnesses")) } td { (r.witnesses.join(", ")) } }
         }
         h2 { (t(lang, "lap.requirements")) }
         ul #requirements {
@@ -551,7 +593,7 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
         @if !r.evidence.is_empty() {
             h2 { (t(lang, "lap.evidence")) }
             table #evidence {
-                thead { tr { th { (t(lang, "region.name")) } th { "Jenis" } th.num { "Byte" } th { "SHA-256" } } }
+                thead { tr { th { (t(lang, "lap.file")) } th { (t(lang, "lap.kind")) } th.num { (t(lang, "lap.size")) } th { "SHA-256" } } }
                 tbody { @for e in &r.evidence { tr {
                     td { a href={ "/api/v1/reports/" (r.id) "/evidence/" (e.id) } { (e.name) } }
                     td { (e.content_type) } td.num { (e.size) } td { code { (e.sha256) } }
@@ -597,7 +639,7 @@ pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Optio
         table.kv {
             tr { th { (t(lang, "lap.petitioner")) } td { (d.petitioner) } }
             tr { th { (t(lang, "lap.kpu_decision")) } td { (d.kpu_decision) " (" (d.decided_on) ")" } }
-            tr { th { (t(lang, "region.name")) } td { (region_name(&state, &d.region)) } }
+            tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &d.region)) } }
             tr { th { (t(lang, "lap.form.description")) } td { (d.description) } }
         }
         (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions))

@@ -218,7 +218,17 @@ impl TestApp {
     }
 
     pub fn post_raw(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: &str) -> (u16, Value, Vec<(String, String)>) {
-        let mut req = self.agent.post(&self.url(path)).header("Content-Type", "application/json");
+        self.post_typed(path, token, headers, "application/json", body.as_bytes())
+    }
+
+    /// POST of raw bytes with a content type (multipart uploads).
+    pub fn post_bytes(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], content_type: &str, body: &[u8]) -> (u16, Value) {
+        let (s, v, _) = self.post_typed(path, token, headers, content_type, body);
+        (s, v)
+    }
+
+    fn post_typed(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], content_type: &str, body: &[u8]) -> (u16, Value, Vec<(String, String)>) {
+        let mut req = self.agent.post(&self.url(path)).header("Content-Type", content_type);
         if let Some(t) = token {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
@@ -234,21 +244,6 @@ impl TestApp {
             .collect();
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), hs)
-    }
-
-    /// POST of raw bytes with a content type (multipart uploads).
-    pub fn post_bytes(&self, path: &str, token: Option<&str>, headers: &[(&str, &str)], content_type: &str, body: &[u8]) -> (u16, Value) {
-        let mut req = self.agent.post(&self.url(path)).header("Content-Type", content_type);
-        if let Some(t) = token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let mut resp = req.send(body).expect("POST");
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
