@@ -568,4 +568,95 @@ on_both_engines!(
     disputes_run_their_own_track,
     deadline_alerts_reach_the_agency_that_must_act,
     pages_escape_what_people_typed_and_hide_the_reporter,
+    every_step_of_the_workflow_works_for_its_owner_only,
 );
+
+/// The shortest way from `start` to `target` through the workflow's steps (never through an
+/// extension, which keeps the state).
+fn path_to(steps: &[sinergi::reports::Step], start: &str, target: &str) -> Vec<(String, String)> {
+    let mut frontier = vec![(start.to_string(), Vec::<(String, String)>::new())];
+    let mut seen = vec![start.to_string()];
+    while !frontier.is_empty() {
+        let mut next = vec![];
+        for (state, path) in frontier {
+            if state == target {
+                return path;
+            }
+            for s in steps.iter().filter(|s| s.from.contains(&state.as_str()) && s.to != sinergi::reports::EXTEND) {
+                if !seen.contains(&s.to.to_string()) {
+                    seen.push(s.to.to_string());
+                    let mut p = path.clone();
+                    p.push((s.to.to_string(), s.by[0].as_str().to_string()));
+                    next.push((s.to.to_string(), p));
+                }
+            }
+        }
+        frontier = next;
+    }
+    panic!("{target} cannot be reached from {start}");
+}
+
+/// Every step of both workflow tables, from every state it leaves: refused to an agency that
+/// does not own it (403), then made by its owner, with the state and clock that follow.
+fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
+    users(db);
+    add_user(db, "kpu.mjk2", "kpu", "35.76", "operator", PW);
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_INTAKE_LIMIT", "1000")]);
+    let token = |agency: &str| match agency {
+        "bawaslu" => app.login("bawaslu.mjk", PW),
+        "polri" => app.login("polres.mjk", PW),
+        "kejaksaan" => app.login("kejari.mjk", PW),
+        _ => app.login("kpu.mjk", PW),
+    };
+    let tokens: Vec<(&str, String)> = ["bawaslu", "polri", "kejaksaan", "kpu"].into_iter().map(|a| (a, token(a))).collect();
+    let of = |agency: &str| tokens.iter().find(|(a, _)| *a == agency).map(|(_, t)| t.clone()).expect("token");
+    let bawaslu = of("bawaslu");
+    let mut made = 0;
+    for step in sinergi::reports::REPORT_STEPS {
+        for from in step.from {
+            create(&app, &report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT))));
+            let id = id_of(&app, &bawaslu, "");
+            for (to, agency) in path_to(sinergi::reports::REPORT_STEPS, "diterima", from) {
+                moved(&app, &of(&agency), id, &to, "langkah sebelumnya");
+            }
+            for (agency, t) in &tokens {
+                if !step.by.iter().any(|b| b.as_str() == *agency) {
+                    let (s, v) = step_as(&app, t, id, step.to);
+                    assert_eq!(s, 403, "{agency} moving {from} → {}: {v}", step.to);
+                }
+            }
+            let v = moved(&app, &of(step.by[0].as_str()), id, step.to, "alasan langkah");
+            let expect = if step.to == sinergi::reports::EXTEND { *from } else { step.to };
+            assert_eq!(v["status"], expect, "{from} → {}", step.to);
+            assert_eq!(v["stage"]["deadline"].is_null(), v["stage"]["owners"] == json!([]), "a clock runs exactly while someone must act: {v}");
+            made += 1;
+        }
+    }
+    assert!(made >= 24, "{made}");
+    // The dispute track the same way.
+    let today = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("offset")).date();
+    for step in sinergi::reports::DISPUTE_STEPS {
+        for from in step.from {
+            let (s, v) = app.post("/api/v1/disputes", Some(&bawaslu), &json!({
+                "election": "pemilu-2024", "region": "35.76", "petitioner": "Partai contoh", "kpu_decision": "Keputusan KPU", "decided_on": today.to_string(),
+            }));
+            assert_eq!(s, 201, "{v}");
+            let id = v["id"].as_i64().expect("id");
+            let go = |agency: &str, to: &str| app.post(&format!("/api/v1/disputes/{id}/transitions"), Some(&of(agency)), &json!({"to": to, "reason": "alasan"}));
+            for (to, agency) in path_to(sinergi::reports::DISPUTE_STEPS, "diregistrasi", from) {
+                assert_eq!(go(&agency, &to).0, 200);
+            }
+            for (agency, _) in &tokens {
+                if !step.by.iter().any(|b| b.as_str() == *agency) {
+                    assert_eq!(go(agency, step.to).0, 403, "{agency}: {from} → {}", step.to);
+                }
+            }
+            let (s, v) = go(step.by[0].as_str(), step.to);
+            assert_eq!((s, v["status"].as_str()), (200, Some(step.to)), "{v}");
+        }
+    }
+}
+
+fn step_as(app: &TestApp, token: &str, id: i64, to: &str) -> (u16, Value) {
+    step(app, token, id, to, "alasan")
+}
