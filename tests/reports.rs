@@ -387,6 +387,12 @@ fn public_intake_is_rate_limited_per_client(db: &TestDb) {
     let (s, v) = app.post("/api/v1/reports", None, &body);
     assert_eq!((s, error_of(&v).0.as_str()), (429, "too_many_requests"), "{v}");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM reports"), 2);
+    drop(app);
+    // Behind a trusted reverse proxy each citizen counts by the address the proxy saw; a
+    // forwarded address from anyone else is ignored.
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_INTAKE_LIMIT", "1"), ("SINERGI_TRUSTED_PROXY", "127.0.0.1")]);
+    let from = |ip: &str| app.post_raw("/api/v1/reports", None, &[("X-Forwarded-For", &format!("203.0.113.9, {ip}"))], &body.to_string()).0;
+    assert_eq!((from("198.51.100.1"), from("198.51.100.2"), from("198.51.100.1")), (201, 201, 429));
 }
 
 fn the_deadline_calculator_follows_the_rule_table_and_the_holidays(db: &TestDb) {

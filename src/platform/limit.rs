@@ -8,6 +8,25 @@ use std::time::{Duration, Instant};
 
 use super::error::AppError;
 
+/// The client a request comes from: the peer address, or — when the peer is the reverse
+/// proxy named in `SINERGI_TRUSTED_PROXY` — the last address that proxy appended to
+/// `X-Forwarded-For` (anything before it the client could have written itself).
+pub fn client_of(peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+    static PROXY: std::sync::OnceLock<Option<IpAddr>> = std::sync::OnceLock::new();
+    let proxy = PROXY.get_or_init(|| std::env::var("SINERGI_TRUSTED_PROXY").ok().and_then(|v| v.trim().parse().ok()));
+    if *proxy != Some(peer) {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .next_back()
+        .unwrap_or(peer)
+}
+
 pub struct RateLimit {
     max: u32,
     window: Duration,

@@ -254,9 +254,8 @@ const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 
 /// The client's address, for the per-client limit.
 fn client_ip(req: &Request) -> std::net::IpAddr {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    crate::platform::limit::client_of(peer, req.headers())
 }
 
 async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::Bytes), AppError> {

@@ -175,11 +175,13 @@ pub async fn form_submit(
     lang: Lang,
     user: Option<CurrentUser>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     mp: Multipart,
 ) -> Response {
+    let client = crate::platform::limit::client_of(addr.ip(), &headers);
     let mut values = FormValues::default();
     let result = async {
-        state.intake.check(addr.ip())?;
+        state.intake.check(client)?;
         let up = read_multipart(mp).await;
         let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
         values = FormValues {
