@@ -639,6 +639,25 @@ fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
         }
     }
     assert!(made >= 24, "{made}");
+    // The board: open cases by deadline, then final ones; pages of any size add up to it.
+    let (_, all) = app.get("/api/v1/reports?limit=1000", Some(&bawaslu));
+    let all: Vec<&Value> = all["items"].as_array().expect("items").iter().collect();
+    let ids: Vec<i64> = all.iter().map(|r| r["id"].as_i64().expect("id")).collect();
+    let open = all.iter().take_while(|r| !r["stage"]["deadline"].is_null()).count();
+    assert!(open > 0 && open < all.len(), "a mix of open and final cases");
+    assert!(all[open..].iter().all(|r| r["stage"]["deadline"].is_null()), "final cases come last");
+    let deadlines: Vec<&str> = all[..open].iter().map(|r| r["stage"]["deadline"].as_str().unwrap_or("")).collect();
+    assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "{deadlines:?}");
+    let mut paged = vec![];
+    for offset in (0..ids.len() + 7).step_by(7) {
+        let (_, page) = app.get(&format!("/api/v1/reports?limit=7&offset={offset}"), Some(&bawaslu));
+        paged.extend(page["items"].as_array().expect("items").iter().map(|r| r["id"].as_i64().expect("id")));
+    }
+    assert_eq!(paged, ids);
+    let (_, district) = app.get("/api/v1/reports?limit=1000&region=35.76.02", Some(&bawaslu));
+    assert_eq!(district["items"].as_array().map(Vec::len), Some(ids.len()), "every case is in Magersari");
+    let (_, village) = app.get("/api/v1/reports?limit=1000&region=35.76.02.1009", Some(&bawaslu));
+    assert_eq!(village["items"], json!([]));
     // The dispute track the same way.
     let today = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("offset")).date();
     for step in sinergi::reports::DISPUTE_STEPS {

@@ -52,7 +52,32 @@ pub fn ensure_builtin(conn: &mut Conn) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The holiday table as the deadline engine reads it: kept for a minute, and dropped at once
+/// when this process edits it (another server of a PostgreSQL deployment sees an edit within
+/// the minute).
+static HOLIDAY_CACHE: std::sync::Mutex<Option<(std::time::Instant, BTreeSet<Date>)>> = std::sync::Mutex::new(None);
+
+fn forget_holidays() {
+    if let Ok(mut c) = HOLIDAY_CACHE.lock() {
+        *c = None;
+    }
+}
+
 pub fn holiday_set(conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
+    if let Ok(c) = HOLIDAY_CACHE.lock()
+        && let Some((at, set)) = c.as_ref()
+        && at.elapsed() < std::time::Duration::from_secs(60)
+    {
+        return Ok(set.clone());
+    }
+    let set = read_holidays(conn)?;
+    if let Ok(mut c) = HOLIDAY_CACHE.lock() {
+        *c = Some((std::time::Instant::now(), set.clone()));
+    }
+    Ok(set)
+}
+
+fn read_holidays(conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     let rows = conn.query("SELECT day FROM holidays", &[])?;
     rows.iter().map(|r| Date::parse(&r.get::<String>(0)?, &fmt).map_err(|e| DbError::Other(e.to_string()))).collect()
@@ -76,6 +101,7 @@ pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: 
     let date = day.to_string();
     conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])?;
     conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![date.as_str(), name, kind])?;
+    forget_holidays();
     audit::record(conn, actor, Change {
         action: "holiday.put",
         entity_type: "holiday",
@@ -91,6 +117,7 @@ pub fn delete_holiday(conn: &mut Conn, actor: &Actor, day: Date) -> Result<(), A
     if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
         return Err(AppError::not_found(format!("{date} is not in the holiday table")));
     }
+    forget_holidays();
     audit::record(conn, actor, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
     Ok(())
 }
@@ -491,8 +518,9 @@ pub fn create_report(
     let id: i64 = conn
         .query_one(
             "INSERT INTO reports (receipt, election_id, region_code, kind, reporter_name, reporter_address, reporter_contact, reported,
-                event_at, known_at, place, description, witnesses, received_at, status, state_entered_at, deadline_rule, deadline_at, filed_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', $14, $15, $16, $17) RETURNING id",
+                event_at, known_at, place, description, witnesses, received_at, status, state_entered_at, deadline_rule, deadline_at, filed_by,
+                district_code, regency_code, province_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', $14, $15, $16, $17, $18, $19, $20) RETURNING id",
             params![
                 receipt.as_str(),
                 r.election.id,
@@ -510,7 +538,10 @@ pub fn create_report(
                 at.as_str(),
                 rule.key,
                 deadline.as_str(),
-                actor.agency.as_ref().map(|_| actor.username.clone())
+                actor.agency.as_ref().map(|_| actor.username.clone()),
+                r.region.get(..8).unwrap_or(""),
+                r.region.get(..5).unwrap_or(""),
+                r.region.get(..2).unwrap_or("")
             ],
         )?
         .get(0)?;
@@ -651,7 +682,8 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
     };
     conn.execute(
         "UPDATE reports SET status = $1, classification = $2, registered_at = $3, extended = $4, returned = $5,
-            state_entered_at = $6, deadline_rule = $7, deadline_at = $8, alerted = '' WHERE id = $9",
+            state_entered_at = $6, deadline_rule = $7, deadline_at = $8,
+            alerted = CASE WHEN deadline_at = $8 THEN alerted ELSE '' END WHERE id = $9",
         params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id],
     )?;
     event(conn, "report", id, Some(&r.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
@@ -716,33 +748,46 @@ pub struct ReportFilter {
 }
 
 /// Reports within `scope` matching the filter, the most urgent first (earliest deadline; final
-/// cases last).
+/// cases, which have none, after them, newest first). Each half walks one index in order: the
+/// report's province, regency or district with its deadline, so a page costs the same whether
+/// the scope holds a hundred cases or a hundred thousand.
 pub fn list_reports(conn: &mut Conn, scope: &str, f: &ReportFilter, now: OffsetDateTime) -> Result<Vec<ReportSummary>, DbError> {
-    let (lo, hi) = range_of(scope);
-    let (rlo, rhi) = range_of(f.region.as_deref().unwrap_or(crate::regions::NATIONAL));
-    let now_s = clock::rfc3339(now);
-    let rows = conn.query(
-        "SELECT id, election_id, region_code, kind, status, classification, reported, received_at, deadline_rule, deadline_at
-         FROM reports
-         WHERE region_code >= $1 AND region_code < $2 AND region_code >= $3 AND region_code < $4
-           AND ($5 = '' OR election_id = $5) AND ($6 = '' OR status = $6) AND ($7 = '' OR classification = $7)
-           AND ($8 = 0 OR (deadline_at IS NOT NULL AND deadline_at < $9))
-         ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, id DESC
-         LIMIT $10 OFFSET $11",
-        params![
-            lo,
-            hi,
-            rlo,
-            rhi,
-            f.election.clone().unwrap_or_default(),
-            f.status.clone().unwrap_or_default(),
-            f.class.unwrap_or_default(),
-            i64::from(f.overdue),
-            now_s,
-            f.limit,
-            f.offset
-        ],
+    // The filter region lies within the scope (checked by the caller), so it is the narrower.
+    let region = f.region.as_deref().unwrap_or(scope);
+    let (column, key, village) = match region.len() {
+        2 => ("province_code", region.to_string(), None),
+        5 => ("regency_code", region.to_string(), None),
+        8 => ("district_code", region.to_string(), None),
+        13 => ("district_code", region[..8].to_string(), Some(region.to_string())),
+        _ => ("''", String::new(), None),
+    };
+    let (vlo, vhi) = village.map_or((String::new(), "~".to_string()), |v| (v.clone(), format!("{v}/")));
+    let filters = format!(
+        "{column} = $1 AND region_code >= $2 AND region_code < $3
+         AND ($4 = '' OR election_id = $4) AND ($5 = '' OR status = $5) AND ($6 = '' OR classification = $6)"
+    );
+    let cols = "id, election_id, region_code, kind, status, classification, reported, received_at, deadline_rule, deadline_at";
+    let base = params![key.as_str(), vlo.as_str(), vhi.as_str(), f.election.clone().unwrap_or_default(), f.status.clone().unwrap_or_default(), f.class.unwrap_or_default()];
+    let mut p: Vec<crate::platform::db::Value> = base.to_vec();
+    let upper = if f.overdue { clock::rfc3339(now) } else { "~".to_string() };
+    p.extend_from_slice(params![upper, f.limit, f.offset]);
+    let mut rows = conn.query(
+        &format!("SELECT {cols} FROM reports WHERE {filters} AND deadline_at IS NOT NULL AND deadline_at < $7 ORDER BY deadline_at, id LIMIT $8 OFFSET $9"),
+        &p,
     )?;
+    if !f.overdue && (rows.len() as i64) < f.limit {
+        // Final cases follow the open ones: skip what the offset has not used up.
+        let open_before = if rows.is_empty() && f.offset > 0 {
+            let mut q = base.to_vec();
+            q.push(crate::platform::db::Value::from("~"));
+            conn.query_one(&format!("SELECT COUNT(*) FROM reports WHERE {filters} AND deadline_at IS NOT NULL AND deadline_at < $7"), &q)?.get::<i64>(0)?
+        } else {
+            f.offset + rows.len() as i64
+        };
+        let mut q = base.to_vec();
+        q.extend_from_slice(params![f.limit - rows.len() as i64, (f.offset - open_before).max(0)]);
+        rows.extend(conn.query(&format!("SELECT {cols} FROM reports WHERE {filters} AND deadline_at IS NULL ORDER BY id DESC LIMIT $7 OFFSET $8"), &q)?);
+    }
     rows.iter()
         .map(|r| {
             let region: String = r.get(2)?;
@@ -952,7 +997,8 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
         None => (None, None),
     };
     conn.execute(
-        "UPDATE disputes SET status = $1, state_entered_at = $2, deadline_rule = $3, deadline_at = $4, alerted = '' WHERE id = $5",
+        "UPDATE disputes SET status = $1, state_entered_at = $2, deadline_rule = $3, deadline_at = $4,
+            alerted = CASE WHEN deadline_at = $4 THEN alerted ELSE '' END WHERE id = $5",
         params![to, at.as_str(), rule, deadline.clone(), id],
     )?;
     event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
@@ -1029,8 +1075,11 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
     let mut raised = 0;
     for (track, table, entity) in [(Track::Report, "reports", "report"), (Track::Dispute, "disputes", "dispute")] {
         let rows = conn.query(
-            &format!("SELECT id, region_code, status, deadline_at, alerted FROM {table} WHERE deadline_at IS NOT NULL AND deadline_at < $1 AND alerted <> 'lewat'"),
-            params![horizon.as_str()],
+            &format!(
+                "SELECT id, region_code, status, deadline_at, alerted FROM {table}
+                 WHERE (alerted = '' AND deadline_at < $1) OR (alerted = 'dekat' AND deadline_at < $2)"
+            ),
+            params![horizon.as_str(), clock::rfc3339(now)],
         )?;
         for r in rows {
             let (id, region, status, deadline_at, alerted): (i64, String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);

@@ -7,6 +7,11 @@ CREATE TABLE reports (
     receipt          TEXT NOT NULL UNIQUE,
     election_id      TEXT NOT NULL,
     region_code      TEXT NOT NULL,
+    -- The report's district, regency and province: a board lists a scope's cases in deadline
+    -- order by walking one index, not by sorting every case of the scope.
+    district_code    TEXT NOT NULL,
+    regency_code     TEXT NOT NULL,
+    province_code    TEXT NOT NULL,
     kind             TEXT NOT NULL,
     reporter_name    TEXT,
     reporter_address TEXT,
@@ -29,8 +34,12 @@ CREATE TABLE reports (
     alerted          TEXT NOT NULL DEFAULT '',
     filed_by         TEXT
 );
-CREATE INDEX reports_region ON reports (region_code);
 CREATE INDEX reports_deadline ON reports (deadline_at);
+CREATE INDEX reports_province_deadline ON reports (province_code, deadline_at);
+CREATE INDEX reports_regency_deadline ON reports (regency_code, deadline_at);
+CREATE INDEX reports_district_deadline ON reports (district_code, deadline_at);
+-- The deadline sweep reads only the cases it has to alert.
+CREATE INDEX reports_alerted ON reports (alerted, deadline_at);
 
 CREATE TABLE report_evidence (
     id           INTEGER PRIMARY KEY,
@@ -62,6 +71,7 @@ CREATE TABLE disputes (
 );
 CREATE INDEX disputes_region ON disputes (region_code);
 CREATE INDEX disputes_deadline ON disputes (deadline_at);
+CREATE INDEX disputes_alerted ON disputes (alerted, deadline_at);
 
 CREATE TABLE case_events (
     id            INTEGER PRIMARY KEY,
