@@ -9,5 +9,6 @@ pub mod logistics;
 pub mod platform;
 pub mod regions;
 pub mod reports;
+pub mod results;
 pub mod startup;
 pub mod vulnerability;

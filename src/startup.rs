@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, elections, logistics, platform, regions, reports, vulnerability};
+use crate::{agencies, elections, logistics, platform, regions, reports, results, vulnerability};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +25,15 @@ pub struct AppState {
     pub regions: Arc<regions::index::RegionIndex>,
     /// Per-client limit on public intake (reports, evidence).
     pub intake: Arc<platform::limit::RateLimit>,
+}
+
+impl AppState {
+    /// The candidate ids of a contest at a place (a TPS or region).
+    pub async fn results_candidates(&self, e: &'static elections::ElectionDef, contest: &'static str, code: &str) -> Result<Vec<String>, AppError> {
+        let code = code.to_string();
+        let list = self.db.read(move |c| results::store::candidates_at(c, e, contest, &code)).await?;
+        Ok(list.into_iter().map(|c| c.id).collect())
+    }
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -138,6 +147,12 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(reports::api::create_dispute, reports::api::list_disputes))
         .routes(routes!(reports::api::get_dispute))
         .routes(routes!(reports::api::dispute_transition))
+        .routes(routes!(results::api::contests))
+        .routes(routes!(results::api::put_candidates))
+        .routes(routes!(results::api::summary))
+        .routes(routes!(results::api::export))
+        .routes(routes!(results::api::put_result, results::api::get_result))
+        .routes(routes!(results::api::put_recap, results::api::get_recap))
         .routes(routes!(reports::api::deadline))
         .routes(routes!(reports::api::list_holidays))
         .routes(routes!(reports::api::put_holiday, reports::api::delete_holiday))

@@ -25,6 +25,10 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Input that breaks rules of the domain, each listed (e.g. every failed identity of a
+    /// result form): 422 with `details`.
+    #[error("{message}")]
+    Rejected { message: String, details: serde_json::Value },
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("{0}")]
@@ -44,7 +48,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -59,6 +63,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Invalid { .. } => "validation_failed",
+            AppError::Rejected { .. } => "rejected",
             AppError::BadRequest(_) => "bad_request",
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
@@ -92,6 +97,10 @@ pub struct ErrorDetail {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every rule the input broke, when there are several (`rejected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
 }
 
 impl IntoResponse for AppError {
@@ -103,8 +112,12 @@ impl IntoResponse for AppError {
         } else {
             self.to_string()
         };
+        let details = match &self {
+            AppError::Rejected { details, .. } => Some(details.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code().to_string(), message, field: self.field().map(str::to_string) },
+            error: ErrorDetail { code: self.code().to_string(), message, field: self.field().map(str::to_string), details },
         };
         (status, axum::Json(body)).into_response()
     }

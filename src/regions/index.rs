@@ -46,6 +46,21 @@ impl RegionIndex {
         self.by_code.get(code).map(|&i| &self.entries[i].summary)
     }
 
+    /// The codes of a region's direct children (provinces for `ID`), in code order.
+    pub fn children_codes(&self, code: &str) -> Vec<String> {
+        if code == super::NATIONAL {
+            return self.entries.iter().filter(|e| e.summary.parent.is_none()).map(|e| e.summary.code.clone()).collect();
+        }
+        let prefix = format!("{code}.");
+        let start = self.entries.partition_point(|e| e.summary.code.as_str() < prefix.as_str());
+        self.entries[start..]
+            .iter()
+            .take_while(|e| e.summary.code.starts_with(&prefix))
+            .filter(|e| e.summary.parent.as_deref() == Some(code))
+            .map(|e| e.summary.code.clone())
+            .collect()
+    }
+
     /// The region and its ancestors, province first.
     pub fn path(&self, code: &str) -> Vec<PathItem> {
         lineage(code)

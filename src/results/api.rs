@@ -1,0 +1,396 @@
+//! Rekap API: contests and candidates, TPS result entries by source, the result of one TPS,
+//! live summaries, the plenary recap, and the open-data export.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Source;
+use super::form::{self, FormRules, Tally};
+use super::store::{self, Candidate, RecapView, ResultView, Submission, Summary};
+use crate::agencies::{AgencyKind, Role};
+use crate::elections::api::election_or_404;
+use crate::elections::{ContestDef, ElectionDef, TpsCode};
+use crate::platform::audit::Actor;
+use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::clock;
+use crate::platform::error::{AppError, ErrorBody};
+use crate::platform::http::{Write, WriteRequest, idempotent_write, parse_json};
+use crate::regions::{Level, NATIONAL, RegionCode};
+use crate::startup::AppState;
+
+fn internal(e: serde_json::Error) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn contest_of(e: &'static ElectionDef, key: &str) -> Result<&'static ContestDef, AppError> {
+    e.contests.iter().find(|c| c.key == key).ok_or_else(|| {
+        let keys: Vec<&str> = e.contests.iter().map(|c| c.key).collect();
+        AppError::not_found(format!("no contest {key:?} in {}: {}", e.id, keys.join(", ")))
+    })
+}
+
+fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
+    match r.map(str::trim).filter(|r| !r.is_empty()) {
+        None | Some(NATIONAL) => Ok(NATIONAL.to_string()),
+        Some(r) => {
+            let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
+            if state.regions.get(code.as_str()).is_none() {
+                return Err(AppError::not_found(format!("no region {r}")));
+            }
+            Ok(code.as_str().to_string())
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContestView {
+    key: &'static str,
+    name: &'static str,
+    candidates: Vec<Candidate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContestList {
+    items: Vec<ContestView>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RegionQuery {
+    /// A region or TPS code (default: the nation).
+    region: Option<String>,
+}
+
+/// The contests held at a place, each with its candidates there.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/contests", tag = "rekap", params(("id" = String, Path), RegionQuery),
+    responses((status = 200, body = ContestList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn contests(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<RegionQuery>) -> Result<Json<ContestList>, AppError> {
+    let e = election_or_404(&id)?;
+    let code = match q.region.as_deref().map(str::trim) {
+        Some(t) if TpsCode::parse(t).is_ok() => t.to_string(),
+        other => region_param(&state, other)?,
+    };
+    let items = state
+        .db
+        .read(move |c| {
+            e.contests_at(&code)
+                .into_iter()
+                .map(|k| Ok(ContestView { key: k.key, name: k.name, candidates: store::candidates_at(c, e, k.key, &code)? }))
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await?;
+    Ok(Json(ContestList { items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CandidateInput {
+    number: i64,
+    name: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CandidatesInput {
+    candidates: Vec<CandidateInput>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CandidateList {
+    items: Vec<Candidate>,
+}
+
+/// KPU registers the candidates of a province (governor, DPD) or regency (regent, mayor).
+const CANDIDATES: Rule = Rule { min_role: Role::Supervisor, agencies: &[AgencyKind::Kpu], action: "register candidates" };
+
+/// Registers the candidates of a regional contest (KPU of that province or regency), before
+/// any result is entered.
+#[utoipa::path(put, path = "/api/v1/elections/{id}/candidates/{area}/{contest}", tag = "rekap",
+    params(("id" = String, Path), ("area" = String, Path), ("contest" = String, Path)), request_body = CandidatesInput,
+    responses((status = 200, body = CandidateList), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_candidates(State(state): State<AppState>, Path((id, area, contest)): Path<(String, String, String)>, w: Write) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    if matches!(k.key, "presiden" | "dpr" | "dprd_provinsi" | "dprd_kabkota") {
+        return Err(AppError::invalid("contest", format!("{} lists the national candidates and parties; they are built in", k.key)));
+    }
+    let code = RegionCode::parse(&area).map_err(|m| AppError::invalid("area", m))?;
+    let wanted = if matches!(k.key, "gubernur" | "dpd") { Level::Province } else { Level::Regency };
+    if code.level() != wanted || !k.coverage.holds_at(code.as_str()) {
+        return Err(AppError::invalid("area", format!("{} candidates are registered per {} where the contest is held", k.key, wanted.as_str())));
+    }
+    let input: CandidatesInput = parse_json(&w.body)?;
+    if input.candidates.is_empty() {
+        return Err(AppError::invalid("candidates", "at least one candidate"));
+    }
+    let mut list = vec![];
+    for (i, c) in input.candidates.iter().enumerate() {
+        if !(1..=99).contains(&c.number) || input.candidates[..i].iter().any(|o| o.number == c.number) {
+            return Err(AppError::invalid(format!("candidates[{i}].number"), "ballot numbers are 1–99 and distinct"));
+        }
+        let name = c.name.trim();
+        if name.is_empty() || name.chars().count() > 300 {
+            return Err(AppError::invalid(format!("candidates[{i}].name"), "a name of 1–300 characters"));
+        }
+        list.push((c.number, name.to_string()));
+    }
+    let permit = authorize(&w.user.user, CANDIDATES, code.as_str())?;
+    let area = code.as_str().to_string();
+    idempotent_write(&state.db, w.request, move |c| {
+        let items = store::set_candidates(c, &permit.actor, e, k.key, &area, &list)?;
+        Ok((StatusCode::OK, serde_json::to_value(CandidateList { items }).map_err(internal)?))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+
+/// A C.Hasil entry: the form's numbers and who gives them.
+#[derive(Deserialize, ToSchema)]
+pub struct EntryInput {
+    /// `kpu`, `bawaslu`, `saksi` or `publik`.
+    source: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    tally: Tally,
+    /// Required for a correction of an agreed result (a new revision).
+    #[serde(default)]
+    reason: String,
+    /// A photo of the form, base64 (JPEG/PNG/PDF, up to 5 MB); only its SHA-256 is kept.
+    #[serde(default)]
+    photo: Option<String>,
+}
+
+fn rule_for(source: Source) -> Option<Rule> {
+    match source {
+        Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter KPU results" }),
+        Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "enter Bawaslu's copy of results" }),
+        Source::Saksi => Some(Rule { min_role: Role::Viewer, agencies: &[], action: "enter a witness copy" }),
+        Source::Publik => None,
+    }
+}
+
+/// Checks an entry against the form of its election and the candidates at the TPS.
+pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec<form::Failure>, AppError> {
+    let rules = FormRules { kind: e.kind, candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp: form::reserve_bp(e.kind) };
+    form::check_shape(tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
+    let (hard, warnings) = form::check(tally, &rules);
+    if !hard.is_empty() {
+        let names: Vec<&str> = hard.iter().map(|f| f.identity.as_str()).collect();
+        return Err(AppError::Rejected {
+            message: format!("the form does not add up: {}", names.join(", ")),
+            details: serde_json::json!({ "failures": hard }),
+        });
+    }
+    Ok(warnings)
+}
+
+/// Enters one TPS result for a contest from one source. KPU entries need two matching entries
+/// by different users before they count; a correction of an agreed result is a new revision
+/// with a reason. Forms that do not add up are refused with every failed identity.
+#[utoipa::path(put, path = "/api/v1/elections/{id}/results/{tps}/{contest}", tag = "rekap",
+    params(("id" = String, Path), ("tps" = String, Path), ("contest" = String, Path)), request_body = EntryInput,
+    responses((status = 200, body = ResultView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>, req: Request) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
+    if !k.coverage.holds_at(&code) {
+        return Err(AppError::not_found(format!("{} is not held at {code}", k.key)));
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
+    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::TooLarge("the entry is over 8 MB".into()))?;
+    let input: EntryInput = parse_json(&body)?;
+    let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
+    let (actor, principal) = match (rule_for(source), &user) {
+        (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?.actor, u.user.id.to_string()),
+        (Some(_), None) => return Err(AppError::Unauthorized),
+        (None, _) => {
+            let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+            let ip = crate::platform::limit::client_of(peer, &parts.headers);
+            state.intake.check(ip)?;
+            (Actor { username: "publik".into(), agency: None, unit_id: None }, format!("publik:{ip}"))
+        }
+    };
+    let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
+    let photo_sha256 = match input.photo.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(b64) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", "the photo is not base64"))?;
+            if bytes.len() > 5 * 1024 * 1024 {
+                return Err(AppError::invalid("photo", "the photo is over 5 MB"));
+            }
+            Some(crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256)
+        }
+    };
+    let reason = input.reason.trim().to_string();
+    if reason.chars().count() > 2000 {
+        return Err(AppError::invalid("reason", "the reason has more than 2000 characters"));
+    }
+    let tally = input.tally;
+    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let warnings = gate(&tally, e, &candidates)?;
+    idempotent_write(&state.db, request, move |c| {
+        let now = clock::now_rfc3339();
+        store::submit(c, &actor, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        Ok((StatusCode::OK, serde_json::to_value(store::view(c, e.id, k.key, &code)?).map_err(internal)?))
+    })
+    .await
+}
+
+/// Every source's numbers for one TPS and contest, the double-entry status, and where the
+/// sources differ (public).
+#[utoipa::path(get, path = "/api/v1/elections/{id}/results/{tps}/{contest}", tag = "rekap",
+    params(("id" = String, Path), ("tps" = String, Path), ("contest" = String, Path)),
+    responses((status = 200, body = ResultView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultView>, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
+    let view = state
+        .db
+        .read(move |c| {
+            if crate::elections::store::get_tps(c, e.id, &code)?.is_none() {
+                return Err(AppError::not_found(format!("no TPS {code} in {}", e.id)));
+            }
+            Ok(store::view(c, e.id, k.key, &code)?)
+        })
+        .await?;
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SummaryQuery {
+    region: Option<String>,
+    contest: String,
+}
+
+/// Live totals for a region and contest from the aggregates kept as results are counted.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/results/summary", tag = "rekap", params(("id" = String, Path), SummaryQuery),
+    responses((status = 200, body = Summary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<SummaryQuery>) -> Result<Json<Summary>, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &q.contest)?;
+    let region = region_param(&state, q.region.as_deref())?;
+    Ok(Json(state.db.read(move |c| store::summary(c, e, k, &region)).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiered recap
+
+#[derive(Deserialize, ToSchema)]
+pub struct RecapInput {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    tally: Tally,
+    #[serde(default)]
+    reason: String,
+}
+
+/// KPU's committee of that level enters the plenary's numbers: PPK (district), KPU kab/kota,
+/// KPU provinsi.
+const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter a plenary recap" };
+
+fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
+    let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
+    if state.regions.get(code.as_str()).is_none() {
+        return Err(AppError::not_found(format!("no region {region}")));
+    }
+    let level = code.level();
+    if level == Level::Village {
+        return Err(AppError::invalid("region", "recaps are per district (D.Hasil kecamatan), regency or province; a village has none"));
+    }
+    Ok((code.as_str().to_string(), level))
+}
+
+/// The plenary's totals for a district, regency or province (D.Hasil), kept as revisions.
+#[utoipa::path(put, path = "/api/v1/elections/{id}/recap/{region}/{contest}", tag = "rekap",
+    params(("id" = String, Path), ("region" = String, Path), ("contest" = String, Path)), request_body = RecapInput,
+    responses((status = 200, body = RecapView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)): Path<(String, String, String)>, w: Write) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    let (code, _) = recap_region(&state, &region)?;
+    if !k.coverage.holds_at(&code) {
+        return Err(AppError::not_found(format!("{} is not held in {code}", k.key)));
+    }
+    let input: RecapInput = parse_json(&w.body)?;
+    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let rules = FormRules { kind: e.kind, candidates: &candidates, max_voters_per_tps: i64::MAX, reserve_bp: form::reserve_bp(e.kind) };
+    form::check_shape(&input.tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
+    let permit = authorize(&w.user.user, RECAP, &code)?;
+    let children = children_of(&state, &code);
+    idempotent_write(&state.db, w.request, move |c| {
+        store::put_recap(c, &permit.actor, e.id, k.key, &code, &input.tally, &input.reason, &clock::now_rfc3339())?;
+        Ok((StatusCode::OK, serde_json::to_value(store::recap_view(c, e, k, &code, &children)?).map_err(internal)?))
+    })
+    .await
+}
+
+fn children_of(state: &AppState, code: &str) -> Vec<String> {
+    state.regions.children_codes(code)
+}
+
+/// The plenary's totals beside the sum of the children, the fields that differ, and the
+/// children still missing (public).
+#[utoipa::path(get, path = "/api/v1/elections/{id}/recap/{region}/{contest}", tag = "rekap",
+    params(("id" = String, Path), ("region" = String, Path), ("contest" = String, Path)),
+    responses((status = 200, body = RecapView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_recap(State(state): State<AppState>, Path((id, region, contest)): Path<(String, String, String)>) -> Result<Json<RecapView>, AppError> {
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    let (code, _) = recap_region(&state, &region)?;
+    let children: Vec<String> = children_of(&state, &code).into_iter().filter(|c| k.coverage.holds_at(c)).collect();
+    Ok(Json(state.db.read(move |c| store::recap_view(c, e, k, &code, &children)).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open data
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    region: Option<String>,
+    /// `csv` (default) or `json` (one JSON object per line).
+    format: Option<String>,
+}
+
+/// Every TPS result of a region (agreed KPU numbers, status and flags), streamed: CSV with one
+/// row per TPS and contest, or JSON lines.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/results/export", tag = "rekap", params(("id" = String, Path), ExportQuery),
+    responses((status = 200, description = "CSV or JSON lines"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_param(&state, q.region.as_deref())?;
+    let json = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "json" => true,
+        other => return Err(AppError::invalid("format", format!("format {other:?}: csv or json"))),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(16);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let tx2 = tx.clone();
+        let r = db.read(move |c| store::export(c, e, &region, json, &mut |chunk| tx2.blocking_send(Ok(bytes::Bytes::from(chunk))).is_ok())).await;
+        if let Err(err) = r {
+            let _ = tx.send(Err(std::io::Error::other(err.to_string()))).await;
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut resp = Body::from_stream(stream).into_response();
+    let (ctype, ext) = if json { ("application/x-ndjson", "jsonl") } else { ("text/csv; charset=utf-8", "csv") };
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"hasil-{}.{ext}\"", e.id)) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+

@@ -1,0 +1,1 @@
+//! Demo results (filled in below).

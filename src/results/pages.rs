@@ -1,0 +1,1 @@
+//! Rekap pages (filled in below).

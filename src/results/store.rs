@@ -1,0 +1,734 @@
+//! Storage of result entries, the state of each TPS result, the per-region aggregates and the
+//! plenary recap. Every entry is appended (a correction is a new revision); the aggregates move
+//! by the difference between the old and the new counted numbers in the same transaction, so a
+//! region's totals never need a scan.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::form::{self, Failure, Tally};
+use super::{KpuStatus, Source, double_entry};
+use crate::elections::{ContestDef, ElectionDef};
+use crate::params;
+use crate::platform::audit::{self, Actor, Change};
+use crate::platform::db::{Conn, DbError};
+use crate::platform::error::AppError;
+use crate::regions::{NATIONAL, lineage};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Candidate {
+    pub id: String,
+    pub number: i64,
+    pub name: String,
+}
+
+/// The candidates of a contest at a place: the built-in national lists, or those registered
+/// for the province or regency the place lies in.
+pub fn candidates_at(conn: &mut Conn, election: &ElectionDef, contest: &str, code: &str) -> Result<Vec<Candidate>, DbError> {
+    let built_in: Option<&[(&str, &str)]> = match contest {
+        "presiden" => Some(super::PRESIDENTIAL_PAIRS),
+        "dpr" | "dprd_provinsi" | "dprd_kabkota" => Some(super::NATIONAL_PARTIES),
+        _ => None,
+    };
+    if let Some(list) = built_in {
+        return Ok(list.iter().map(|(n, name)| Candidate { id: n.to_string(), number: n.parse().unwrap_or(0), name: name.to_string() }).collect());
+    }
+    let areas: Vec<String> = lineage(code).into_iter().take(2).map(str::to_string).collect();
+    let rows = conn.query(
+        "SELECT id, number, name FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code IN ($3, $4) ORDER BY number",
+        params![election.id, contest, areas.first().cloned().unwrap_or_default(), areas.get(1).cloned().unwrap_or_default()],
+    )?;
+    rows.iter().map(|r| Ok(Candidate { id: r.get(0)?, number: r.get(1)?, name: r.get(2)? })).collect()
+}
+
+/// Registers the candidates of a contest for a province (governor, DPD) or regency (regent,
+/// mayor), before any result of that contest there.
+pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, contest: &str, area: &str, list: &[(i64, String)]) -> Result<Vec<Candidate>, AppError> {
+    let (lo, hi) = (area.to_string(), format!("{area}/"));
+    let counted = conn.query_opt(
+        "SELECT tps_code FROM results WHERE election_id = $1 AND contest = $2 AND tps_code >= $3 AND tps_code < $4 LIMIT 1",
+        params![election.id, contest, lo, hi],
+    )?;
+    if counted.is_some() {
+        return Err(AppError::Conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
+    }
+    conn.execute("DELETE FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code = $3", params![election.id, contest, area])?;
+    let mut out = vec![];
+    for (number, name) in list {
+        let id = format!("{number:02}");
+        conn.execute(
+            "INSERT INTO candidates (election_id, contest, area_code, id, number, name) VALUES ($1, $2, $3, $4, $5, $6)",
+            params![election.id, contest, area, id.as_str(), *number, name.as_str()],
+        )?;
+        out.push(Candidate { id, number: *number, name: name.clone() });
+    }
+    audit::record(conn, actor, Change {
+        action: "candidates.set",
+        entity_type: "candidates",
+        entity_id: &format!("{}/{contest}/{area}", election.id),
+        region: Some(area),
+        detail: serde_json::json!({"count": list.len()}),
+    })?;
+    Ok(out)
+}
+
+fn parse_tally(s: &str) -> Result<Tally, DbError> {
+    serde_json::from_str(s).map_err(|e| DbError::Other(format!("stored tally: {e}")))
+}
+
+fn to_json<T: Serialize>(t: &T) -> String {
+    serde_json::to_string(t).unwrap_or_else(|_| "null".into())
+}
+
+/// The current state of one TPS result, as stored.
+struct Current {
+    status: String,
+    revision: i64,
+    counted: Option<Tally>,
+    counted_rev: Option<i64>,
+    discrepancy: bool,
+    anomalies: Vec<String>,
+}
+
+fn current(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Option<Current>, DbError> {
+    conn.query_opt(
+        "SELECT status, revision, counted, counted_rev, discrepancy, anomalies FROM results WHERE election_id = $1 AND contest = $2 AND tps_code = $3",
+        params![election, contest, tps],
+    )?
+    .map(|r| {
+        let counted: Option<String> = r.get(2)?;
+        let anomalies: String = r.get(5)?;
+        Ok(Current {
+            status: r.get(0)?,
+            revision: r.get(1)?,
+            counted: counted.as_deref().map(parse_tally).transpose()?,
+            counted_rev: r.get(3)?,
+            discrepancy: r.get(4)?,
+            anomalies: anomalies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        })
+    })
+    .transpose()
+}
+
+struct EntryRow {
+    id: i64,
+    source: String,
+    revision: i64,
+    entered_by: String,
+    entered_at: String,
+    reason: String,
+    photo_sha256: Option<String>,
+    tally: Tally,
+    warnings: Vec<Failure>,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredFailure {
+    identity: String,
+    rule: String,
+    left: i64,
+    right: i64,
+}
+
+fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<EntryRow>, DbError> {
+    let rows = conn.query(
+        "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings FROM result_entries
+         WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
+        params![election, tps, contest],
+    )?;
+    rows.iter()
+        .map(|r| {
+            let warnings: String = r.get(8)?;
+            let warnings: Vec<StoredFailure> = serde_json::from_str(&warnings).unwrap_or_default();
+            Ok(EntryRow {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                revision: r.get(2)?,
+                entered_by: r.get(3)?,
+                entered_at: r.get(4)?,
+                reason: r.get(5)?,
+                photo_sha256: r.get(6)?,
+                tally: parse_tally(&r.get::<String>(7)?)?,
+                warnings: warnings.into_iter().map(|w| Failure { identity: w.identity, rule: w.rule, left: w.left, right: w.right }).collect(),
+            })
+        })
+        .collect()
+}
+
+/// One entry as submitted, already through the shape and identity gates.
+pub struct Submission {
+    pub source: Source,
+    pub tally: Tally,
+    pub warnings: Vec<Failure>,
+    pub reason: String,
+    pub photo_sha256: Option<String>,
+}
+
+/// The latest entry of every source other than KPU.
+fn latest_others(all: &[EntryRow]) -> BTreeMap<String, &EntryRow> {
+    let mut out = BTreeMap::new();
+    for e in all.iter().filter(|e| e.source != "kpu") {
+        out.insert(e.source.clone(), e);
+    }
+    out
+}
+
+/// Stores an entry, decides the double entry, and moves the aggregates by what changed.
+pub fn submit(
+    conn: &mut Conn,
+    actor: &Actor,
+    election: &ElectionDef,
+    contest: &ContestDef,
+    tps: &str,
+    s: Submission,
+    now: &str,
+) -> Result<(), AppError> {
+    if crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
+        return Err(AppError::not_found(format!("no TPS {tps} in {}", election.id)));
+    }
+    let cur = current(conn, election.id, contest.key, tps)?;
+    let all = entries(conn, election.id, contest.key, tps)?;
+    let mut revision = cur.as_ref().map_or(1, |c| c.revision);
+    if s.source == Source::Kpu {
+        let in_revision: Vec<&EntryRow> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).collect();
+        let agreed = cur.as_ref().is_some_and(|c| c.status == "sah" && c.counted_rev == Some(revision));
+        if agreed {
+            if s.reason.trim().is_empty() {
+                return Err(AppError::invalid("reason", "the result is already agreed (sah); a correction needs a reason and starts a new revision"));
+            }
+            revision += 1;
+        } else if in_revision.iter().any(|e| e.entered_by == actor.username) {
+            return Err(AppError::Conflict(format!(
+                "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
+            )));
+        }
+    } else if s.source == Source::Bawaslu && all.iter().any(|e| e.source == "bawaslu") && s.reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "Bawaslu's copy was entered already; a correction needs a reason"));
+    }
+    let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
+    let entry_id: i64 = conn
+        .query_one(
+            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            params![
+                election.id,
+                tps,
+                contest.key,
+                s.source.as_str(),
+                source_revision,
+                actor.username.as_str(),
+                now,
+                s.reason.trim(),
+                s.photo_sha256.clone(),
+                to_json(&s.tally),
+                to_json(&s.warnings)
+            ],
+        )?
+        .get(0)?;
+
+    // The KPU status of the current revision and what counts.
+    let mut kpu: Vec<(String, Tally)> =
+        all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.clone(), e.tally.clone())).collect();
+    if s.source == Source::Kpu {
+        kpu.push((actor.username.clone(), s.tally.clone()));
+    }
+    let refs: Vec<(&str, &Tally)> = kpu.iter().map(|(u, t)| (u.as_str(), t)).collect();
+    let status = double_entry(&refs);
+    let (counted, counted_rev) = match &status {
+        KpuStatus::Agreed(i) => (Some(kpu[*i].1.clone()), Some(revision)),
+        _ => (cur.as_ref().and_then(|c| c.counted.clone()), cur.as_ref().and_then(|c| c.counted_rev)),
+    };
+    // Another source disagreeing with what counts.
+    let mut others: BTreeMap<String, Tally> = latest_others(&all).into_iter().map(|(k, e)| (k, e.tally.clone())).collect();
+    if s.source != Source::Kpu {
+        others.insert(s.source.as_str().to_string(), s.tally.clone());
+    }
+    let discrepancy = counted.as_ref().is_some_and(|c| others.values().any(|t| t != c));
+    let anomalies: Vec<String> = counted.as_ref().map_or(vec![], |c| super::anomalies(c, form::reserve_bp(election.kind)).into_iter().map(str::to_string).collect());
+    conn.execute(
+        "INSERT INTO results (election_id, contest, tps_code, status, revision, counted, counted_rev, discrepancy, anomalies, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (election_id, contest, tps_code) DO UPDATE SET status = $4, revision = $5, counted = $6, counted_rev = $7,
+            discrepancy = $8, anomalies = $9, updated_at = $10",
+        params![
+            election.id,
+            contest.key,
+            tps,
+            status.as_str(),
+            revision,
+            counted.as_ref().map(to_json),
+            counted_rev,
+            i64::from(discrepancy),
+            anomalies.join(","),
+            now
+        ],
+    )?;
+    let before = cur.as_ref().map(|c| Counted { tally: c.counted.as_ref(), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
+    let after = Counted { tally: counted.as_ref(), discrepancy, anomalous: !anomalies.is_empty() };
+    move_aggregates(conn, election.id, contest.key, tps, before.as_ref(), &after)?;
+    audit::record(conn, actor, Change {
+        action: "result.entry",
+        entity_type: "result",
+        entity_id: &format!("{}/{tps}/{}", election.id, contest.key),
+        region: Some(tps),
+        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str()}),
+    })?;
+    Ok(())
+}
+
+/// What a TPS result contributes to the aggregates.
+struct Counted<'a> {
+    tally: Option<&'a Tally>,
+    discrepancy: bool,
+    anomalous: bool,
+}
+
+#[derive(Default)]
+struct Delta {
+    tps_in: i64,
+    dpt: i64,
+    users: i64,
+    valid: i64,
+    invalid: i64,
+    discrepancies: i64,
+    anomalies: i64,
+    votes: BTreeMap<String, i64>,
+}
+
+fn delta(before: Option<&Counted<'_>>, after: &Counted<'_>) -> Delta {
+    let mut d = Delta::default();
+    let mut add = |c: &Counted<'_>, sign: i64| {
+        if let Some(t) = c.tally {
+            d.tps_in += sign;
+            d.dpt += sign * t.dpt();
+            d.users += sign * t.users_total();
+            d.valid += sign * t.valid;
+            d.invalid += sign * t.invalid;
+            for (k, v) in &t.votes {
+                *d.votes.entry(k.clone()).or_default() += sign * v;
+            }
+        }
+        d.discrepancies += sign * i64::from(c.discrepancy);
+        d.anomalies += sign * i64::from(c.anomalous);
+    };
+    if let Some(b) = before {
+        add(b, -1);
+    }
+    add(after, 1);
+    d
+}
+
+fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<(), DbError> {
+    let d = delta(before, after);
+    let unchanged = d.tps_in == 0 && d.dpt == 0 && d.users == 0 && d.valid == 0 && d.invalid == 0 && d.discrepancies == 0 && d.anomalies == 0 && d.votes.values().all(|v| *v == 0);
+    if unchanged {
+        return Ok(());
+    }
+    let codes = lineage(tps);
+    let regions = codes[..codes.len() - 1].iter().copied().chain(std::iter::once(NATIONAL));
+    for region in regions {
+        conn.execute(
+            "INSERT INTO result_totals (election_id, contest, region_code, tps_in, dpt, users, valid, invalid, discrepancies, anomalies)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (election_id, contest, region_code) DO UPDATE SET tps_in = result_totals.tps_in + $4, dpt = result_totals.dpt + $5,
+                users = result_totals.users + $6, valid = result_totals.valid + $7, invalid = result_totals.invalid + $8,
+                discrepancies = result_totals.discrepancies + $9, anomalies = result_totals.anomalies + $10",
+            params![election, contest, region, d.tps_in, d.dpt, d.users, d.valid, d.invalid, d.discrepancies, d.anomalies],
+        )?;
+        for (candidate, votes) in d.votes.iter().filter(|(_, v)| **v != 0) {
+            conn.execute(
+                "INSERT INTO result_votes (election_id, contest, region_code, candidate, votes) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (election_id, contest, region_code, candidate) DO UPDATE SET votes = result_votes.votes + $5",
+                params![election, contest, region, candidate.as_str(), *votes],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SourceEntry {
+    pub source: String,
+    pub revision: i64,
+    pub entered_by: String,
+    pub entered_at: String,
+    pub reason: String,
+    pub photo_sha256: Option<String>,
+    #[schema(value_type = Object)]
+    pub tally: Tally,
+    pub warnings: Vec<Failure>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResultView {
+    pub election: String,
+    pub tps: String,
+    pub contest: String,
+    /// KPU's double entry: `belum_masuk`, `menunggu_entri_kedua`, `sah` or `selisih`.
+    pub status: String,
+    pub revision: i64,
+    /// The agreed KPU numbers that count (the last agreed revision).
+    #[schema(value_type = Option<Object>)]
+    pub counted: Option<Tally>,
+    pub counted_revision: Option<i64>,
+    /// Who keyed the current KPU revision (the numbers stay hidden until two agree).
+    pub kpu_entries: Vec<KpuEntry>,
+    /// The latest entry of each other source.
+    pub sources: Vec<SourceEntry>,
+    /// Fields on which the counted result and the other sources differ.
+    pub differences: Vec<super::FieldDifference>,
+    pub discrepancy: bool,
+    pub anomalies: Vec<String>,
+    /// Every entry ever made, oldest first (numbers of pending KPU entries hidden).
+    pub history: Vec<HistoryItem>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KpuEntry {
+    pub entered_by: String,
+    pub entered_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HistoryItem {
+    pub id: i64,
+    pub source: String,
+    pub revision: i64,
+    pub entered_by: String,
+    pub entered_at: String,
+    pub reason: String,
+}
+
+pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<ResultView, DbError> {
+    let cur = current(conn, election, contest, tps)?;
+    let all = entries(conn, election, contest, tps)?;
+    let revision = cur.as_ref().map_or(0, |c| c.revision);
+    let kpu_entries = all
+        .iter()
+        .filter(|e| e.source == "kpu" && e.revision == revision)
+        .map(|e| KpuEntry { entered_by: e.entered_by.clone(), entered_at: e.entered_at.clone() })
+        .collect();
+    let others = latest_others(&all);
+    let sources: Vec<SourceEntry> = others
+        .values()
+        .map(|e| SourceEntry {
+            source: e.source.clone(),
+            revision: e.revision,
+            entered_by: e.entered_by.clone(),
+            entered_at: e.entered_at.clone(),
+            reason: e.reason.clone(),
+            photo_sha256: e.photo_sha256.clone(),
+            tally: e.tally.clone(),
+            warnings: e.warnings.clone(),
+        })
+        .collect();
+    let counted = cur.as_ref().and_then(|c| c.counted.clone());
+    let mut compared: Vec<(&str, &Tally)> = vec![];
+    if let Some(c) = &counted {
+        compared.push(("kpu", c));
+    }
+    for s in &sources {
+        compared.push((s.source.as_str(), &s.tally));
+    }
+    let differences = if compared.len() > 1 { super::differences(&compared) } else { vec![] };
+    Ok(ResultView {
+        election: election.to_string(),
+        tps: tps.to_string(),
+        contest: contest.to_string(),
+        status: cur.as_ref().map_or("belum_masuk".to_string(), |c| c.status.clone()),
+        revision,
+        counted_revision: cur.as_ref().and_then(|c| c.counted_rev),
+        counted,
+        kpu_entries,
+        sources,
+        differences,
+        discrepancy: cur.as_ref().is_some_and(|c| c.discrepancy),
+        anomalies: cur.map_or(vec![], |c| c.anomalies),
+        history: all
+            .iter()
+            .map(|e| HistoryItem { id: e.id, source: e.source.clone(), revision: e.revision, entered_by: e.entered_by.clone(), entered_at: e.entered_at.clone(), reason: e.reason.clone() })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CandidateTotal {
+    pub id: String,
+    pub number: i64,
+    pub name: String,
+    pub votes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub election: String,
+    pub contest: String,
+    pub region: String,
+    pub candidates: Vec<CandidateTotal>,
+    pub valid: i64,
+    pub invalid: i64,
+    pub users: i64,
+    pub dpt: i64,
+    pub tps_total: i64,
+    pub tps_in: i64,
+    pub discrepancies: i64,
+    pub anomalies: i64,
+}
+
+/// TPS of `region` where `contest` is held (from the per-region TPS statistics): the region's
+/// own count where the contest is held throughout it, else the sum of the provinces or
+/// regencies under it where it is held.
+pub fn tps_total(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str) -> Result<i64, DbError> {
+    use crate::elections::Coverage;
+    let level = if region == NATIONAL { 0 } else { lineage(region).len() };
+    let whole = match contest.coverage {
+        Coverage::ExceptProvinces(ex) => level >= 1 || ex.is_empty(),
+        Coverage::Kabupaten { .. } | Coverage::Kota { .. } => level >= 2,
+    };
+    if whole {
+        return Ok(if contest.coverage.holds_at(region) { crate::elections::store::stats(conn, election.id, region)?.0 } else { 0 });
+    }
+    // Provinces (national, for a contest not held in some) or regencies (for regent/mayor).
+    let width = if matches!(contest.coverage, Coverage::ExceptProvinces(_)) { 2 } else { 5 };
+    let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { (format!("{region}."), format!("{region}/")) };
+    let rows = conn.query(
+        "SELECT region_code, tps_count FROM tps_stats WHERE election_id = $1 AND region_code >= $2 AND region_code < $3 AND LENGTH(region_code) = $4",
+        params![election.id, lo, hi, width],
+    )?;
+    let mut n = 0;
+    for r in rows {
+        let code: String = r.get(0)?;
+        if code != NATIONAL && contest.coverage.holds_at(&code) {
+            n += r.get::<i64>(1)?;
+        }
+    }
+    Ok(n)
+}
+
+pub fn summary(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str) -> Result<Summary, DbError> {
+    let totals = conn.query_opt(
+        "SELECT tps_in, dpt, users, valid, invalid, discrepancies, anomalies FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+        params![election.id, contest.key, region],
+    )?;
+    let t = |i: usize| -> Result<i64, DbError> { totals.as_ref().map_or(Ok(0), |r| r.get(i)) };
+    let votes: BTreeMap<String, i64> = conn
+        .query("SELECT candidate, votes FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election.id, contest.key, region])?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<Result<_, DbError>>()?;
+    let candidates = candidates_at(conn, election, contest.key, region)?
+        .into_iter()
+        .map(|c| CandidateTotal { votes: votes.get(&c.id).copied().unwrap_or(0), id: c.id, number: c.number, name: c.name })
+        .collect();
+    Ok(Summary {
+        election: election.id.to_string(),
+        contest: contest.key.to_string(),
+        region: region.to_string(),
+        candidates,
+        tps_in: t(0)?,
+        dpt: t(1)?,
+        users: t(2)?,
+        valid: t(3)?,
+        invalid: t(4)?,
+        discrepancies: t(5)?,
+        anomalies: t(6)?,
+        tps_total: tps_total(conn, election, contest, region)?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiered recap (D.Hasil)
+
+/// Stores the totals read out in a plenary for a district, regency or province.
+#[allow(clippy::too_many_arguments)]
+pub fn put_recap(conn: &mut Conn, actor: &Actor, election: &str, contest: &str, region: &str, tally: &Tally, reason: &str, now: &str) -> Result<i64, AppError> {
+    let n: i64 = conn
+        .query_one("SELECT COUNT(*) FROM recap_entries WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election, contest, region])?
+        .get(0)?;
+    if n > 0 && reason.trim().is_empty() {
+        return Err(AppError::invalid("reason", "this recap was entered already; a correction (from the plenary's berita acara) needs a reason"));
+    }
+    conn.execute(
+        "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        params![election, region, contest, n + 1, actor.username.as_str(), now, reason.trim(), to_json(tally)],
+    )?;
+    audit::record(conn, actor, Change {
+        action: "recap.entry",
+        entity_type: "recap",
+        entity_id: &format!("{election}/{region}/{contest}"),
+        region: Some(region),
+        detail: serde_json::json!({"revision": n + 1}),
+    })?;
+    Ok(n + 1)
+}
+
+fn latest_recap(conn: &mut Conn, election: &str, contest: &str, region: &str) -> Result<Option<RecapEntry>, DbError> {
+    conn.query_opt(
+        "SELECT revision, entered_by, entered_at, reason, tally FROM recap_entries WHERE election_id = $1 AND contest = $2 AND region_code = $3
+         ORDER BY id DESC LIMIT 1",
+        params![election, contest, region],
+    )?
+    .map(|r| Ok(RecapEntry { revision: r.get(0)?, entered_by: r.get(1)?, entered_at: r.get(2)?, reason: r.get(3)?, tally: parse_tally(&r.get::<String>(4)?)? }))
+    .transpose()
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecapEntry {
+    pub revision: i64,
+    pub entered_by: String,
+    pub entered_at: String,
+    pub reason: String,
+    #[schema(value_type = Object)]
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecapView {
+    pub election: String,
+    pub contest: String,
+    pub region: String,
+    /// What the plenary read out (latest revision), if entered.
+    pub entered: Option<RecapEntry>,
+    /// The sum of the children: the counted TPS results of a district, the district recaps of a
+    /// regency, the regency recaps of a province.
+    #[schema(value_type = Object)]
+    pub children_sum: Tally,
+    pub children_total: i64,
+    pub children_in: i64,
+    /// Children not yet in (TPS without an agreed result, or regions without a recap).
+    pub missing: Vec<String>,
+    /// Fields where the plenary's numbers and the children's sum differ.
+    pub discrepancies: Vec<super::FieldDifference>,
+}
+
+pub fn recap_view(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str, children: &[String]) -> Result<RecapView, DbError> {
+    let level = lineage(region).len();
+    let mut sum = Tally::default();
+    let mut missing = vec![];
+    let mut have = 0;
+    if level == 3 {
+        // A district: its TPS results that count.
+        let (lo, hi) = (format!("{region}."), format!("{region}/"));
+        let tps: Vec<String> = conn
+            .query("SELECT code FROM tps WHERE election_id = $1 AND code >= $2 AND code < $3 ORDER BY code", params![election.id, lo.as_str(), hi.as_str()])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_, _>>()?;
+        let counted: BTreeMap<String, String> = conn
+            .query(
+                "SELECT tps_code, counted FROM results WHERE election_id = $1 AND contest = $2 AND tps_code >= $3 AND tps_code < $4 AND counted IS NOT NULL",
+                params![election.id, contest.key, lo.as_str(), hi.as_str()],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect::<Result<_, DbError>>()?;
+        for code in &tps {
+            match counted.get(code) {
+                Some(t) => {
+                    sum.add(&parse_tally(t)?);
+                    have += 1;
+                }
+                None => missing.push(code.clone()),
+            }
+        }
+        let total = tps.len() as i64;
+        return finish(conn, election, contest, region, sum, total, have, missing);
+    }
+    for child in children {
+        match latest_recap(conn, election.id, contest.key, child)? {
+            Some(e) => {
+                sum.add(&e.tally);
+                have += 1;
+            }
+            None => missing.push(child.clone()),
+        }
+    }
+    finish(conn, election, contest, region, sum, children.len() as i64, have, missing)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str, sum: Tally, total: i64, have: i64, missing: Vec<String>) -> Result<RecapView, DbError> {
+    let entered = latest_recap(conn, election.id, contest.key, region)?;
+    let discrepancies = match &entered {
+        Some(e) => super::differences(&[("pleno", &e.tally), ("anak", &sum)]),
+        None => vec![],
+    };
+    Ok(RecapView {
+        election: election.id.to_string(),
+        contest: contest.key.to_string(),
+        region: region.to_string(),
+        entered,
+        children_sum: sum,
+        children_total: total,
+        children_in: have,
+        missing,
+        discrepancies,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open data
+
+/// Writes every TPS result of `region` (all contests) to `out` in chunks, at constant memory:
+/// rows are read in code order and flushed every few hundred. `out` returns false when the
+/// reader went away.
+pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool, out: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<(), DbError> {
+    let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { (region.to_string(), format!("{region}/")) };
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    if !json {
+        buf.extend_from_slice(b"\xEF\xBB\xBFtps,contest,status,revision,dpt,users,valid,invalid,votes,discrepancy,anomalies\n");
+    }
+    let mut gone = false;
+    conn.for_each(
+        "SELECT tps_code, contest, status, counted_rev, counted, discrepancy, anomalies FROM results
+         WHERE election_id = $1 AND tps_code >= $2 AND tps_code < $3 ORDER BY tps_code, contest",
+        params![election.id, lo, hi],
+        |r| {
+            if gone {
+                return Ok(());
+            }
+            let tps: String = r.get(0)?;
+            let contest: String = r.get(1)?;
+            let status: String = r.get(2)?;
+            let rev: Option<i64> = r.get(3)?;
+            let counted: Option<String> = r.get(4)?;
+            let discrepancy: bool = r.get(5)?;
+            let anomalies: String = r.get(6)?;
+            let t = counted.as_deref().map(parse_tally).transpose()?;
+            if json {
+                let line = serde_json::json!({
+                    "tps": tps, "contest": contest, "status": status, "revision": rev, "counted": t,
+                    "discrepancy": discrepancy, "anomalies": anomalies.split(',').filter(|a| !a.is_empty()).collect::<Vec<_>>(),
+                });
+                buf.extend_from_slice(line.to_string().as_bytes());
+                buf.push(b'\n');
+            } else {
+                let votes = t.as_ref().map(|t| t.votes.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+                let n = |f: fn(&Tally) -> i64| t.as_ref().map(|t| f(t).to_string()).unwrap_or_default();
+                let line = format!(
+                    "{tps},{contest},{status},{},{},{},{},{},{votes},{},{}\n",
+                    rev.map(|r| r.to_string()).unwrap_or_default(),
+                    n(Tally::dpt),
+                    n(Tally::users_total),
+                    n(|t| t.valid),
+                    n(|t| t.invalid),
+                    i64::from(discrepancy),
+                    anomalies.replace(',', " ")
+                );
+                buf.extend_from_slice(line.as_bytes());
+            }
+            if buf.len() >= 60 * 1024 {
+                gone = !out(std::mem::take(&mut buf));
+            }
+            Ok(())
+        },
+    )?;
+    if !gone && !buf.is_empty() {
+        out(buf);
+    }
+    Ok(())
+}
