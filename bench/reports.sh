@@ -33,21 +33,27 @@
 #      Same checks;
 #   4. reads: `serve` with the real clock. Its deadline sweep runs at start and raises an alert
 #      for every open case near or past its deadline (one write transaction); the script waits
-#      for its log line and reports how long it took. Then checks of the answers (board order
-#      and scope, overdue list, one case) and, for each URL below, wrk -t2 -c8 -d${READ_S}s
+#      for its log line and reports how long it took. Then checks of the answers against SQL
+#      (board order: open cases by deadline, then id, final cases after them newest first; scope;
+#      overdue list; one case; a disagreement is reported and makes the script exit 1 at the end,
+#      after measuring everything) and, for each URL below, wrk -t2 -c8 -d${READ_S}s
 #      --latency (and -t1 -c1 -d${SERIAL_S}s, the service time without queueing):
 #        GET /api/v1/reports?limit=100               as bawaslu.jombang and as bawaslu.ri
 #        GET /api/v1/reports?overdue=true&limit=100  as bawaslu.jombang and as bawaslu.ri
 #        GET /api/v1/reports/{id}                    one case, as bawaslu.jombang
 #        GET /api/v1/deadlines?...                   public: pilkada batas_lapor (calendar
 #                                                    days), pemilu batas_lapor (working days)
-#      plus EXPLAIN QUERY PLAN and the time of list_reports' query in python3's sqlite3;
+#      plus EXPLAIN QUERY PLAN and the time of list_reports' first query (open cases, on the
+#      scope's province_code/regency_code/district_code column) in python3's sqlite3;
 #   5. case moves: wrk -t2 -c8 -d${MOVE_S}s POST /api/v1/reports/{id}/transitions
 #      {"to":"kajian_awal"} as bawaslu.jombang, every request a different named report of
 #      step 2 still in "diterima" (should wrk run out of them, ids repeat and count as non-200);
 #      afterwards the number of cases in kajian_awal is checked against the 200s. The server's
 #      deadline sweep also runs every minute (SINERGI_SWEEP_SECS, default 60), and a run may
 #      overlap it: writes wait for it;
+#  5b. `serve` again with SINERGI_SWEEP_SECS=1 for 3 s: the deadline alerts its sweeps raise
+#      after the moves (a move that keeps the deadline keeps the alert state, so none expected),
+#      and how many reports hold more than one tenggat_dekat (or tenggat_lewat) alert;
 #   6. `sinergi audit verify` on the final database (the whole hash chain, timed);
 #   7. with PG=postgres://USER@HOST:PORT: a fresh database bench_reports on that server
 #      (dropped afterwards), the same intake as step 2 (users not needed), checked with psql.
@@ -401,8 +407,10 @@ db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 in_reg = db.execute("SELECT COUNT(*) FROM reports WHERE region_code >= ? AND region_code < ?", (regency, regency + "/")).fetchone()[0]
 overdue = db.execute("SELECT COUNT(*) FROM reports WHERE deadline_at < ?", (now,)).fetchone()[0]
-# The board's order: earliest deadline first, then the newest id.
-want = [r[0] for r in db.execute("SELECT id FROM reports ORDER BY deadline_at IS NULL, deadline_at, id DESC LIMIT 100")]
+# The board's order: open cases by deadline, then id; final cases (no deadline) after them,
+# newest first.
+want = [r[0] for r in db.execute(
+    "SELECT id FROM reports ORDER BY deadline_at IS NULL, deadline_at, CASE WHEN deadline_at IS NULL THEN -id ELSE id END LIMIT 100")]
 ok = True
 def show(name, good, text):
     global ok
@@ -412,7 +420,7 @@ print(f"reports in {regency}: {in_reg}; past their deadline now: {overdue}")
 reg = get("/api/v1/reports?limit=100", tok_reg)["items"]
 nat = get("/api/v1/reports?limit=100", tok_nat)["items"]
 show("board 35.17", [r["id"] for r in reg] == want and all(r["region"].startswith(regency + ".") for r in reg),
-     f"{len(reg)} items, ids as ORDER BY deadline_at, id DESC in SQL, first deadline {reg[0]['stage']['deadline'] if reg else None}")
+     f"{len(reg)} items, ids as ORDER BY deadline_at, id in SQL, first deadline {reg[0]['stage']['deadline'] if reg else None}")
 show("board ID", [r["id"] for r in nat] == want, f"{len(nat)} items, the same cases (all reports are in {regency})")
 od = get("/api/v1/reports?overdue=true&limit=100", tok_reg)["items"]
 show("overdue 35.17", len(od) == min(100, overdue) and all(r["stage"]["overdue"] for r in od), f"{len(od)} items, all overdue")
@@ -424,7 +432,8 @@ show(f"case {case_id}", one["id"] == int(case_id) and (one["reporter"] is not No
 print("verdict", "ok" if ok else "MISMATCH")
 PY
 cat "$CHECK"
-grep -q '^verdict ok' "$CHECK" || { echo "an answer does not agree with the database" >&2; exit 1; }
+ANSWERS_OK=1
+grep -q '^verdict ok' "$CHECK" || { ANSWERS_OK=0; echo "an answer does not agree with the database (measuring on; exit 1 at the end)" >&2; }
 
 DL_PILKADA="/api/v1/deadlines?election=pilkada-2024&rule=batas_lapor&from=2024-11-20T10:00:00%2B07:00&region=$REGENCY"
 DL_PEMILU="/api/v1/deadlines?election=pemilu-2024&rule=batas_lapor&from=2024-02-08T10:00:00%2B07:00&region=$REGENCY"
@@ -468,16 +477,19 @@ db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 db.execute("PRAGMA cache_size=-65536")
 db.execute("PRAGMA mmap_size=268435456")
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-Q = """SELECT id, election_id, region_code, kind, status, classification, reported, received_at, deadline_rule, deadline_at
- FROM reports
- WHERE region_code >= ? AND region_code < ? AND region_code >= ? AND region_code < ?
+# The first (open cases) query of list_reports (src/reports/store.rs) as it issues it: the
+# scope's column by the length of its code (2 province, 5 regency, 8 district; the nation "ID"
+# is 2 long too), no village, no other filter. The board's upper bound is "~", overdue's now.
+def query(scope):
+    column = {2: "province_code", 5: "regency_code", 8: "district_code"}.get(len(scope), "''")
+    return (f"""SELECT id, election_id, region_code, kind, status, classification, reported, received_at, deadline_rule, deadline_at
+ FROM reports WHERE {column} = ? AND region_code >= ? AND region_code < ?
    AND (? = '' OR election_id = ?) AND (? = '' OR status = ?) AND (? = '' OR classification = ?)
-   AND (? = 0 OR (deadline_at IS NOT NULL AND deadline_at < ?))
- ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, id DESC
- LIMIT 100 OFFSET 0"""
+   AND deadline_at IS NOT NULL AND deadline_at < ? ORDER BY deadline_at, id LIMIT 100 OFFSET 0""")
 print(f"sqlite {sqlite3.sqlite_version}")
-for label, lo, hi, overdue in (("board 35.17", regency, regency + "/", 0), ("board ID", "", "~", 0), ("overdue 35.17", regency, regency + "/", 1)):
-    args = (lo, hi, "", "~", "", "", "", "", "", "", overdue, now)
+for label, scope, upper in (("board 35.17", regency, "~"), ("board ID", "ID", "~"), ("overdue 35.17", regency, now)):
+    Q = query(scope)
+    args = (scope if len(scope) in (2, 5, 8) else "", "", "~", "", "", "", "", "", "", upper)
     plan = " / ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + Q, args))
     ts = []
     for _ in range(5):
@@ -505,6 +517,30 @@ hwm_end=$HWM
 moved_db=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM reports WHERE status = '"'kajian_awal'"'").fetchone()[0])' "$DB")
 move_ok=$(awk -v a="$moved_db" -v b="$(field moved "$R_MOVE")" 'BEGIN{print (a >= b && a - b <= 8) ? "ok" : "MISMATCH"}')
 echo "cases in kajian_awal: $moved_db; 200s read by wrk: $(field moved "$R_MOVE"): $move_ok"
+
+# --- 5b. a deadline sweep after the moves -----------------------------------------------------
+
+# diterima -> kajian_awal keeps the deadline (kajian awal counts from receipt), so the moved cases
+# keep their alert state and a sweep raises nothing new for them. `serve` with a sweep every
+# second for 3 s (the startup one and at least two more), then: the alerts raised, and the
+# reports holding more than one tenggat_dekat (or tenggat_lewat) alert.
+echo "== deadline sweep after the moves: serve with SINERGI_SWEEP_SECS=1 for 3 s"
+alert_counts() {
+    python3 - "$DB" << 'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+q = lambda sql: db.execute(sql).fetchone()[0]
+dup = "SELECT COUNT(*) FROM (SELECT entity_id FROM alerts WHERE entity_type = 'report' AND kind = '{}' GROUP BY entity_id HAVING COUNT(*) > 1)"
+print(q("SELECT COUNT(*) FROM alerts WHERE kind LIKE 'tenggat_%'"), q(dup.format("tenggat_dekat")), q(dup.format("tenggat_lewat")))
+PY
+}
+read -r deadline_alerts_before _ _ < <(alert_counts)
+start_server "sqlite://$DB" "$TMPD/serve-sweep.log" SINERGI_SWEEP_SECS=1
+sleep 3
+stop_server
+read -r deadline_alerts_after dup_dekat dup_lewat < <(alert_counts)
+SWEEP_AFTER="deadline alerts raised: $((deadline_alerts_after - deadline_alerts_before)) (log: $(grep -c 'deadline sweep raised' "$TMPD/serve-sweep.log" || true) sweep(s) with alerts); reports with more than one tenggat_dekat alert: $dup_dekat, with more than one tenggat_lewat alert: $dup_lewat"
+echo "$SWEEP_AFTER"
 
 # --- 6. audit chain ---------------------------------------------------------------------------
 
@@ -599,7 +635,11 @@ row_intake() { # LABEL RESULT CHECK LOAD HWM
     echo
     echo "Server peak RSS (VmHWM): intake $hwm_intake MB${hwm_fill:+, fill $hwm_fill MB}, reads $hwm_after_sweep MB after the startup sweep, $hwm_reads MB after the reads (then ${rss_reads% }), $hwm_end MB after the case moves."
     echo
+    echo "Deadline sweep after the moves (\`serve\` with SINERGI_SWEEP_SECS=1 for 3 s): $SWEEP_AFTER"
+    echo
     echo "\`sinergi audit verify\` on the final database: $AUDIT ($audit_s s)"
+    [ "$ANSWERS_OK" = 1 ] || { echo; echo "**An answer did not agree with the database: see the checks above.**"; }
 } > "$RESULTS"
 echo
 cat "$RESULTS"
+[ "$ANSWERS_OK" = 1 ]
