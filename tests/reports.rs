@@ -658,6 +658,14 @@ fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
     assert_eq!(district["items"].as_array().map(Vec::len), Some(ids.len()), "every case is in Magersari");
     let (_, village) = app.get("/api/v1/reports?limit=1000&region=35.76.02.1009", Some(&bawaslu));
     assert_eq!(village["items"], json!([]));
+    // The nation's and the province's Bawaslu see the same cases, in the same order.
+    add_user(db, "bawaslu.ri", "bawaslu", "ID", "operator", PW);
+    add_user(db, "bawaslu.jatim", "bawaslu", "35", "operator", PW);
+    for user in ["bawaslu.ri", "bawaslu.jatim"] {
+        let (_, list) = app.get("/api/v1/reports?limit=1000", Some(&app.login(user, PW)));
+        let seen: Vec<i64> = list["items"].as_array().expect("items").iter().map(|r| r["id"].as_i64().expect("id")).collect();
+        assert_eq!(seen, ids, "{user}");
+    }
     // The dispute track the same way.
     let today = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("offset")).date();
     for step in sinergi::reports::DISPUTE_STEPS {

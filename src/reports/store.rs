@@ -755,6 +755,7 @@ pub fn list_reports(conn: &mut Conn, scope: &str, f: &ReportFilter, now: OffsetD
     // The filter region lies within the scope (checked by the caller), so it is the narrower.
     let region = f.region.as_deref().unwrap_or(scope);
     let (column, key, village) = match region.len() {
+        _ if region == crate::regions::NATIONAL => ("''", String::new(), None),
         2 => ("province_code", region.to_string(), None),
         5 => ("regency_code", region.to_string(), None),
         8 => ("district_code", region.to_string(), None),
