@@ -179,6 +179,8 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
         .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
+        .route("/hasil", get(results::pages::region_page))
+        .route("/hasil/tps/{code}", get(results::pages::tps_page))
         .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))

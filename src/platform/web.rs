@@ -195,6 +195,32 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("lap.reporter_hidden", "Disembunyikan (hanya untuk Bawaslu yang menangani) atau tanpa identitas", "Hidden (only for the Bawaslu officers handling it) or anonymous"),
     ("nav.report", "Lapor", "Report"),
     ("nav.cases", "Penanganan", "Cases"),
+    ("hasil.title", "Hasil", "Results"),
+    ("hasil.candidate", "Calon / partai", "Candidate / party"),
+    ("hasil.votes", "Suara", "Votes"),
+    ("hasil.tps_in", "TPS masuk", "TPS in"),
+    ("hasil.valid", "Suara sah", "Valid votes"),
+    ("hasil.invalid", "Suara tidak sah", "Invalid votes"),
+    ("hasil.users", "Pengguna hak pilih", "Voters who voted"),
+    ("hasil.discrepancies", "Selisih antar sumber", "Sources disagree"),
+    ("hasil.anomalies", "Anomali", "Anomalies"),
+    ("hasil.download_csv", "Unduh data terbuka (CSV)", "Download open data (CSV)"),
+    ("hasil.download_json", "Unduh data terbuka (JSON)", "Download open data (JSON)"),
+    ("hasil.recap", "Rekapitulasi berjenjang (D.Hasil)", "Tiered recap (D.Hasil)"),
+    ("hasil.flags", "Catatan", "Flags"),
+    ("hasil.sources_differ", "sumber berbeda", "sources differ"),
+    ("hasil.live", "Angka diperbarui otomatis setiap 20 detik; hasil resmi adalah rekapitulasi berjenjang dalam rapat pleno terbuka.", "Numbers refresh every 20 seconds; the official result is the tiered recap in open plenary."),
+    ("hasil.status.belum_masuk", "Belum masuk", "Not in"),
+    ("hasil.status.menunggu_entri_kedua", "Menunggu entri kedua", "Awaiting second entry"),
+    ("hasil.status.sah", "Sah (dua entri cocok)", "Agreed (two entries match)"),
+    ("hasil.status.selisih", "Selisih entri, menunggu entri ketiga", "Entries differ, awaiting a third"),
+    ("hasil.revision", "Revisi", "Revision"),
+    ("hasil.none_yet", "Belum ada hasil untuk TPS ini.", "No result for this TPS yet."),
+    ("hasil.field", "Isian", "Field"),
+    ("hasil.history", "Riwayat entri", "Entry history"),
+    ("hasil.source", "Sumber", "Source"),
+    ("hasil.permalink", "Tautan tetap:", "Permalink:"),
+    ("nav.results", "Hasil", "Results"),
     ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
     ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
 ];
@@ -260,6 +286,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     @if page.user.is_some_and(|u| matches!(u.unit.agency, AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Kejaksaan | AgencyKind::Dkpp)) {
                         a href="/laporan" { (t(lang, "nav.cases")) }
                     }
+                    a href="/hasil" { (t(lang, "nav.results")) }
                     a href="/lapor" { (t(lang, "nav.report")) }
                     form action="/cari" method="get" role="search" {
                         input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));

@@ -1,1 +1,262 @@
-//! Rekap pages (filled in below).
+//! Public results pages: a region and contest with its totals, the share of TPS in, the
+//! discrepancies, and a drill-down to its children down to every TPS; a permalink per TPS with
+//! its sources side by side. Numbers refresh without reloading (a small script asks the
+//! summary API every 20 s); without JavaScript the page is complete as served.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::store::{self, Summary};
+use crate::elections::{ContestDef, ElectionDef};
+use crate::platform::auth::CurrentUser;
+use crate::platform::error::AppError;
+use crate::platform::web::{Lang, Page, layout, number, t};
+use crate::regions::NATIONAL;
+use crate::regions::pages::{election_or_default, error_page};
+use crate::startup::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct HasilQuery {
+    pemilu: Option<String>,
+    kontes: Option<String>,
+    wilayah: Option<String>,
+}
+
+fn contest_or_first(e: &'static ElectionDef, key: Option<&str>, region: &str) -> &'static ContestDef {
+    let held = e.contests_at(region);
+    key.and_then(|k| held.iter().copied().find(|c| c.key == k)).or_else(|| held.first().copied()).unwrap_or(&e.contests[0])
+}
+
+fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0,00".into();
+    }
+    let bp = part * 10_000 / whole;
+    format!("{},{:02}", bp / 100, bp % 100)
+}
+
+fn status_label(lang: Lang, status: &str) -> &'static str {
+    t(lang, &format!("hasil.status.{status}"))
+}
+
+/// Totals per candidate with a bar each; `data-*` attributes let the script update them.
+fn candidate_table(lang: Lang, s: &Summary) -> Markup {
+    html! {
+        table #candidates {
+            thead { tr { th { "No." } th { (t(lang, "hasil.candidate")) } th.num { (t(lang, "hasil.votes")) } th.num { "%" } th.opt { } } }
+            tbody {
+                @for c in &s.candidates {
+                    tr data-candidate=(c.id) {
+                        td { (c.number) }
+                        td { (c.name) }
+                        td.num data-field="votes" { (number(lang, c.votes)) }
+                        td.num data-field="share" { (percent(c.votes, s.valid)) }
+                        td.opt { span.bar style={ "width:" (if s.valid > 0 { c.votes * 100 / s.valid } else { 0 }) "%" } {} }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<HasilQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let region = q.wilayah.clone().filter(|w| w == NATIONAL || state.regions.get(w).is_some()).unwrap_or_else(|| NATIONAL.to_string());
+    let contest = contest_or_first(e, q.kontes.as_deref(), &region);
+    let children: Vec<String> = state.regions.children_codes(&region).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
+    let is_village = region.len() == 13;
+    let (r, kids) = (region.clone(), children.clone());
+    let data = state
+        .db
+        .read(move |c| {
+            let summary = store::summary(c, e, contest, &r)?;
+            let totals = store::totals_of(c, e.id, contest.key, &kids)?;
+            let tps = if is_village { store::village_tps(c, e.id, contest.key, &r)? } else { vec![] };
+            Ok::<_, AppError>((summary, totals, tps))
+        })
+        .await;
+    let (s, totals, tps) = match data {
+        Ok(d) => d,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let name = if region == NATIONAL { "Indonesia".to_string() } else { state.regions.get(&region).map_or(region.clone(), |r| r.name.clone()) };
+    let title = format!("{} · {name}", contest.name);
+    let path = format!("/hasil?pemilu={}&kontes={}&wilayah={region}", e.id, contest.key);
+    let link = |code: &str| format!("/hasil?pemilu={}&kontes={}&wilayah={code}", e.id, contest.key);
+    let summary_url = format!("/api/v1/elections/{}/results/summary?contest={}&region={region}", e.id, contest.key);
+    let n = |v: i64| number(lang, v);
+    let body = html! {
+        nav.crumbs {
+            a href=(link(NATIONAL)) { "Indonesia" }
+            @for p in state.regions.path(&region) { " › " a href=(link(&p.code)) { (p.name) } }
+        }
+        h1 { (t(lang, "hasil.title")) " " (title) }
+        form.tools method="get" action="/hasil" {
+            input type="hidden" name="wilayah" value=(region);
+            select name="pemilu" { @for x in crate::elections::ELECTIONS { option value=(x.id) selected[x.id == e.id] { (x.name) } } }
+            select name="kontes" { @for k in e.contests_at(&region) { option value=(k.key) selected[k.key == contest.key] { (k.name) } } }
+            button type="submit" { (t(lang, "region.show")) }
+        }
+        ul.facts #summary data-url=(summary_url) {
+            li { (t(lang, "hasil.tps_in")) b { span data-field="tps_in" { (n(s.tps_in)) } " / " span data-field="tps_total" { (n(s.tps_total)) } " (" span data-field="share_in" { (percent(s.tps_in, s.tps_total)) } "%)" } }
+            li { (t(lang, "hasil.valid")) b data-field="valid" { (n(s.valid)) } }
+            li { (t(lang, "hasil.invalid")) b data-field="invalid" { (n(s.invalid)) } }
+            li { (t(lang, "hasil.users")) b data-field="users" { (n(s.users)) } }
+            li { (t(lang, "hasil.discrepancies")) b data-field="discrepancies" { (n(s.discrepancies)) } }
+            li { (t(lang, "hasil.anomalies")) b data-field="anomalies" { (n(s.anomalies)) } }
+        }
+        (candidate_table(lang, &s))
+        p.tools {
+            a href={ "/api/v1/elections/" (e.id) "/results/export?region=" (region) } { (t(lang, "hasil.download_csv")) }
+            a href={ "/api/v1/elections/" (e.id) "/results/export?format=json&region=" (region) } { (t(lang, "hasil.download_json")) }
+            @if region.len() >= 5 && region.len() <= 8 || region.len() == 2 {
+                a href={ "/api/v1/elections/" (e.id) "/recap/" (region) "/" (contest.key) } { (t(lang, "hasil.recap")) }
+            }
+        }
+        @if !children.is_empty() {
+            h2 { (t(lang, "region.children")) }
+            table #children {
+                thead { tr {
+                    th { (t(lang, "nav.regions")) }
+                    th.num { (t(lang, "hasil.tps_in")) }
+                    @for c in &s.candidates { th.num { (c.number) } }
+                    th.num { (t(lang, "hasil.discrepancies")) }
+                } }
+                tbody {
+                    @for code in &children {
+                        @let tot = totals.get(code).cloned().unwrap_or_default();
+                        tr data-code=(code) {
+                            td { a href=(link(code)) { (state.regions.get(code).map_or(code.as_str(), |r| r.name.as_str())) } }
+                            td.num { (n(tot.tps_in)) }
+                            @for c in &s.candidates { td.num { (n(tot.votes.get(&c.id).copied().unwrap_or(0))) } }
+                            td.num { (n(tot.discrepancies)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if is_village {
+            h2 { "TPS" }
+            table #tps {
+                thead { tr { th { "TPS" } th { (t(lang, "log.status")) } @for c in &s.candidates { th.num { (c.number) } } th { (t(lang, "hasil.flags")) } } }
+                tbody {
+                    @for row in &tps {
+                        tr data-tps=(row.tps) data-status=(row.status) {
+                            td { a href={ "/hasil/tps/" (row.tps) "?kontes=" (contest.key) "&pemilu=" (e.id) } { "TPS " (&row.tps[14..]) } }
+                            td { (status_label(lang, &row.status)) }
+                            @for c in &s.candidates { td.num { (row.counted.as_ref().and_then(|x| x.votes.get(&c.id)).map(|v| n(*v)).unwrap_or_default()) } }
+                            td {
+                                @if row.discrepancy { span.late { (t(lang, "hasil.sources_differ")) } " " }
+                                (row.anomalies.replace(',', " "))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.muted #updated { (t(lang, "hasil.live")) }
+        script { (PreEscaped(LIVE_SCRIPT)) }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+}
+
+/// Refreshes the numbers from the summary API every 20 seconds; nothing else depends on it.
+const LIVE_SCRIPT: &str = r#"(function(){var el=document.getElementById('summary');if(!el||!window.fetch)return;
+var fmt=function(v){return Number(v).toLocaleString('id-ID')};
+var pct=function(a,b){return b>0?(Math.floor(a*10000/b)/100).toFixed(2).replace('.',','):'0,00'};
+function tick(){fetch(el.dataset.url).then(function(r){return r.json()}).then(function(s){
+['tps_in','tps_total','valid','invalid','users','discrepancies','anomalies'].forEach(function(k){var x=el.querySelector('[data-field='+k+']');if(x)x.textContent=fmt(s[k])});
+var sh=el.querySelector('[data-field=share_in]');if(sh)sh.textContent=pct(s.tps_in,s.tps_total);
+(s.candidates||[]).forEach(function(c){var row=document.querySelector('tr[data-candidate="'+c.id+'"]');if(!row)return;
+row.querySelector('[data-field=votes]').textContent=fmt(c.votes);row.querySelector('[data-field=share]').textContent=pct(c.votes,s.valid);
+var bar=row.querySelector('.bar');if(bar)bar.style.width=(s.valid>0?Math.floor(c.votes*100/s.valid):0)+'%'});
+var u=document.getElementById('updated');if(u)u.dataset.at=new Date().toISOString();}).catch(function(){})}
+setInterval(tick,20000);window.sinergiRefresh=tick;})();"#;
+
+#[derive(Deserialize, Default)]
+pub struct TpsQuery {
+    pemilu: Option<String>,
+    kontes: Option<String>,
+}
+
+/// One TPS: every source's numbers side by side, the differences marked, and the history.
+pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<TpsQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    let tps = match crate::elections::TpsCode::parse(&code) {
+        Ok(t) => t.as_str().to_string(),
+        Err(m) => return error_page(lang, user.as_ref(), AppError::invalid("tps", m)),
+    };
+    let contest = contest_or_first(e, q.kontes.as_deref(), &tps);
+    let code2 = tps.clone();
+    let view = match state
+        .db
+        .read(move |c| {
+            if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
+                return Err(AppError::not_found(format!("no TPS {code2}")));
+            }
+            Ok(store::view(c, e.id, contest.key, &code2)?)
+        })
+        .await
+    {
+        Ok(v) => v,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let mut columns: Vec<(String, Vec<(String, i64)>)> = vec![];
+    if let Some(c) = &view.counted {
+        columns.push(("kpu".into(), c.fields()));
+    }
+    for s in &view.sources {
+        columns.push((s.source.clone(), s.tally.fields()));
+    }
+    let mut fields: Vec<String> = vec![];
+    for (_, f) in &columns {
+        for (k, _) in f {
+            if !fields.contains(k) {
+                fields.push(k.clone());
+            }
+        }
+    }
+    let differing: Vec<&str> = view.differences.iter().map(|d| d.field.as_str()).collect();
+    let village = &tps[..13];
+    let title = format!("TPS {} {} · {}", &tps[14..], state.regions.get(village).map_or("", |r| r.name.as_str()), contest.name);
+    let path = format!("/hasil/tps/{tps}?kontes={}&pemilu={}", contest.key, e.id);
+    let body = html! {
+        nav.crumbs {
+            a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) } { "Indonesia" }
+            @for p in state.regions.path(village) { " › " a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) "&wilayah=" (p.code) } { (p.name) } }
+        }
+        h1 { (title) }
+        ul.facts {
+            li { (t(lang, "log.status")) b #status data-status=(view.status) { (status_label(lang, &view.status)) } }
+            li { (t(lang, "hasil.revision")) b { (view.counted_revision.map(|r| r.to_string()).unwrap_or_else(|| "—".into())) } }
+            li { (t(lang, "hasil.discrepancies")) b #discrepancy { (if view.discrepancy { t(lang, "hasil.sources_differ") } else { "—" }) } }
+            @if !view.anomalies.is_empty() { li { (t(lang, "hasil.anomalies")) b { (view.anomalies.join(", ")) } } }
+        }
+        @if columns.is_empty() {
+            p.muted { (t(lang, "hasil.none_yet")) }
+        } @else {
+            table #sources {
+                thead { tr { th { (t(lang, "hasil.field")) } @for (s, _) in &columns { th.num { (s) } } } }
+                tbody {
+                    @for f in &fields {
+                        tr data-field=(f) class=[differing.contains(&f.as_str()).then_some("differs")] {
+                            td { (f) }
+                            @for (_, vals) in &columns {
+                                td.num { (vals.iter().find(|(k, _)| k == f).map(|(_, v)| number(lang, *v)).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(lang, "hasil.history")) }
+        table #history {
+            thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "hasil.source")) } th.num { (t(lang, "hasil.revision")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } } }
+            tbody { @for h in &view.history { tr { td { (h.entered_at) } td { (h.source) } td.num { (h.revision) } td { (h.entered_by) } td { (h.reason) } } } }
+        }
+        p.muted { (t(lang, "hasil.permalink")) " " code { (path) } }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+}

@@ -732,3 +732,73 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Debug, Default, Clone)]
+pub struct RegionTotals {
+    pub tps_in: i64,
+    pub valid: i64,
+    pub invalid: i64,
+    pub discrepancies: i64,
+    pub votes: BTreeMap<String, i64>,
+}
+
+/// The aggregates of several regions at once (the children of a region page).
+pub fn totals_of(conn: &mut Conn, election: &str, contest: &str, codes: &[String]) -> Result<BTreeMap<String, RegionTotals>, DbError> {
+    let mut out: BTreeMap<String, RegionTotals> = BTreeMap::new();
+    for code in codes {
+        if let Some(r) = conn.query_opt(
+            "SELECT tps_in, valid, invalid, discrepancies FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+            params![election, contest, code.as_str()],
+        )? {
+            out.insert(code.clone(), RegionTotals { tps_in: r.get(0)?, valid: r.get(1)?, invalid: r.get(2)?, discrepancies: r.get(3)?, votes: BTreeMap::new() });
+        }
+    }
+    for code in codes {
+        let rows = conn.query(
+            "SELECT candidate, votes FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+            params![election, contest, code.as_str()],
+        )?;
+        if let Some(entry) = out.get_mut(code) {
+            for r in rows {
+                entry.votes.insert(r.get(0)?, r.get(1)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub struct TpsState {
+    pub tps: String,
+    pub status: String,
+    pub discrepancy: bool,
+    pub anomalies: String,
+    pub counted: Option<Tally>,
+}
+
+/// The TPS of a village with the state of their result for a contest.
+pub fn village_tps(conn: &mut Conn, election: &str, contest: &str, village: &str) -> Result<Vec<TpsState>, DbError> {
+    let (lo, hi) = (format!("{village}."), format!("{village}/"));
+    let tps: Vec<String> = conn
+        .query("SELECT code FROM tps WHERE election_id = $1 AND code >= $2 AND code < $3 ORDER BY code", params![election, lo.as_str(), hi.as_str()])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_, _>>()?;
+    let mut states: BTreeMap<String, (String, bool, String, Option<Tally>)> = BTreeMap::new();
+    for r in conn.query(
+        "SELECT tps_code, status, discrepancy, anomalies, counted FROM results WHERE election_id = $1 AND contest = $2 AND tps_code >= $3 AND tps_code < $4",
+        params![election, contest, lo.as_str(), hi.as_str()],
+    )? {
+        let counted: Option<String> = r.get(4)?;
+        states.insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, counted.as_deref().map(parse_tally).transpose()?));
+    }
+    Ok(tps
+        .into_iter()
+        .map(|code| {
+            let (status, discrepancy, anomalies, counted) = states.remove(&code).unwrap_or_else(|| ("belum_masuk".into(), false, String::new(), None));
+            TpsState { tps: code, status, discrepancy, anomalies, counted }
+        })
+        .collect())
+}
