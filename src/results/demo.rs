@@ -5,7 +5,7 @@
 //! TPS and a district recap with a misread number; Kranggan half in. Numbers are derived from
 //! each TPS's code and DPT, so the demo is the same on every run; every form passes the gates.
 
-use super::form::{self, Ballots, Disabled, FormRules, Lp, Tally};
+use super::form::{self, Ballots, Disabled, Lp, Tally};
 use super::store::{self, Submission};
 use super::Source;
 use crate::agencies::store::user_for_login;
@@ -76,17 +76,15 @@ fn actor(conn: &mut Conn, name: &str) -> Result<Actor, AppError> {
     user_for_login(conn, name)?.map(|(u, _)| u.actor()).ok_or_else(|| AppError::Internal(format!("demo user {name} missing")))
 }
 
-fn submit(conn: &mut Conn, a: &Actor, e: &ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally, now: &str) -> Result<(), AppError> {
+/// Counting night, 27 Nov 2024 from 19:00 WIB.
+const NOW: &str = "2024-11-27T12:00:00Z";
+
+fn submit(conn: &mut Conn, a: &Actor, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {
     let k = e.contests.iter().find(|c| c.key == contest).ok_or_else(|| AppError::Internal(format!("no contest {contest}")))?;
     // The demo goes through the same gates as the API.
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
-    let rules = FormRules { kind: e.kind, candidates: &candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp: form::reserve_bp(e.kind) };
-    form::check_shape(t, &rules).map_err(|(f, m)| AppError::Internal(format!("demo form {tps} {f}: {m}")))?;
-    let (hard, warnings) = form::check(t, &rules);
-    if !hard.is_empty() {
-        return Err(AppError::Internal(format!("demo form {tps} breaks {hard:?}")));
-    }
-    store::submit(conn, a, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, now)
+    let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
+    store::submit(conn, a, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW)
 }
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
@@ -100,8 +98,6 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let ppk = actor(conn, "ppk.magersari")?;
     let admin = actor(conn, "admin")?;
     let bawaslu = actor(conn, "bawaslu.kotamojokerto")?;
-    // Counting night, 27 Nov 2024 from 19:00 WIB.
-    let now = "2024-11-27T12:00:00Z";
     let tps: Vec<(String, i64)> = conn
         .query("SELECT code, dpt FROM tps WHERE election_id = $1 AND code >= '35.76.' AND code < '35.76/' ORDER BY code", params![e.id])?
         .iter()
@@ -118,7 +114,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
                 magersari_seen += 1;
                 let second = if magersari_seen == 1 { None } else { Some(&ppk) };
                 for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
-                    submit(conn, &kota, e, contest, code, Source::Kpu, t, now)?;
+                    submit(conn, &kota, e, contest, code, Source::Kpu, t)?;
                     match (second, magersari_seen) {
                         (None, _) => {}
                         // Two TPS keyed differently by the second operator: held.
@@ -135,9 +131,9 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
                                 u.l += diff;
                             }
                             miskeyed.ballots.unused -= diff;
-                            submit(conn, p, e, contest, code, Source::Kpu, &miskeyed, now)?;
+                            submit(conn, p, e, contest, code, Source::Kpu, &miskeyed)?;
                         }
-                        (Some(p), _) => submit(conn, p, e, contest, code, Source::Kpu, t, now)?,
+                        (Some(p), _) => submit(conn, p, e, contest, code, Source::Kpu, t)?,
                     }
                 }
                 // Bawaslu's copy: the same numbers, except at the fifth TPS where its PTPS saw
@@ -151,7 +147,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
                         *v += 5;
                     }
                 }
-                submit(conn, &bawaslu, e, "gubernur", code, Source::Bawaslu, &copy, now)?;
+                submit(conn, &bawaslu, e, "gubernur", code, Source::Bawaslu, &copy)?;
             }
             "35.76.03" => {
                 kranggan_seen += 1;
@@ -159,14 +155,14 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
                     continue;
                 }
                 for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
-                    submit(conn, &kota, e, contest, code, Source::Kpu, t, now)?;
-                    submit(conn, &admin, e, contest, code, Source::Kpu, t, now)?;
+                    submit(conn, &kota, e, contest, code, Source::Kpu, t)?;
+                    submit(conn, &admin, e, contest, code, Source::Kpu, t)?;
                 }
             }
             _ => {
                 for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
-                    submit(conn, &kota, e, contest, code, Source::Kpu, t, now)?;
-                    submit(conn, &admin, e, contest, code, Source::Kpu, t, now)?;
+                    submit(conn, &kota, e, contest, code, Source::Kpu, t)?;
+                    submit(conn, &admin, e, contest, code, Source::Kpu, t)?;
                 }
             }
         }
@@ -179,7 +175,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
             *v += misread;
         }
         let who = if district == "35.76.02" { &ppk } else { &kota };
-        store::put_recap(conn, who, e.id, "gubernur", district, &sum, "", now)?;
+        store::put_recap(conn, who, e.id, "gubernur", district, &sum, "", NOW)?;
     }
     Ok(())
 }
