@@ -27,12 +27,35 @@ pub struct AppState {
     pub intake: Arc<platform::limit::RateLimit>,
 }
 
+/// Candidate ids per (election, contest, regency) as the entry gate reads them, kept for a
+/// minute: they are fixed long before voting day, and every result form needs them.
+static CANDIDATE_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(String, String, String), (Arc<Vec<String>>, std::time::Instant)>>> =
+    std::sync::LazyLock::new(Default::default);
+
+pub fn forget_candidates() {
+    if let Ok(mut m) = CANDIDATE_CACHE.lock() {
+        m.clear();
+    }
+}
+
 impl AppState {
     /// The candidate ids of a contest at a place (a TPS or region).
-    pub async fn results_candidates(&self, e: &'static elections::ElectionDef, contest: &'static str, code: &str) -> Result<Vec<String>, AppError> {
+    pub async fn results_candidates(&self, e: &'static elections::ElectionDef, contest: &'static str, code: &str) -> Result<Arc<Vec<String>>, AppError> {
+        // Candidates are registered per province or regency: the regency part is the key.
+        let key = (e.id.to_string(), contest.to_string(), code.get(..5).unwrap_or(code).to_string());
+        if let Ok(m) = CANDIDATE_CACHE.lock()
+            && let Some((list, at)) = m.get(&key)
+            && at.elapsed() < std::time::Duration::from_secs(60)
+        {
+            return Ok(list.clone());
+        }
         let code = code.to_string();
         let list = self.db.read(move |c| results::store::candidates_at(c, e, contest, &code)).await?;
-        Ok(list.into_iter().map(|c| c.id).collect())
+        let list = Arc::new(list.into_iter().map(|c| c.id).collect::<Vec<_>>());
+        if let Ok(mut m) = CANDIDATE_CACHE.lock() {
+            m.insert(key, (list.clone(), std::time::Instant::now()));
+        }
+        Ok(list)
     }
 }
 

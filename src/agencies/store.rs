@@ -189,6 +189,7 @@ pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at
 }
 
 pub fn delete_session(conn: &mut Conn, user: &User, token_hash: &str) -> Result<bool, AppError> {
+    crate::platform::auth::forget_session(token_hash);
     let n = conn.execute("DELETE FROM sessions WHERE token_hash = $1", params![token_hash])?;
     if n > 0 {
         audit::record(

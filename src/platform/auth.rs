@@ -146,12 +146,31 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// Sessions recently confirmed by the database, so that a burst of requests from one device
+/// (election night) does not read the session table each time. An entry lives a few seconds;
+/// a logout on this server removes it at once (another server of a PostgreSQL deployment
+/// honours a logout within those seconds).
+static SESSION_CACHE: std::sync::LazyLock<Mutex<HashMap<String, (User, Instant)>>> = std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
+const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+
+pub fn forget_session(token_hash: &str) {
+    if let Ok(mut m) = SESSION_CACHE.lock() {
+        m.remove(token_hash);
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = request_token(parts).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
+        if let Ok(m) = SESSION_CACHE.lock()
+            && let Some((user, at)) = m.get(&hash)
+            && at.elapsed() < SESSION_CACHE_TTL
+        {
+            return Ok(CurrentUser { user: user.clone(), token_hash: hash });
+        }
         let h = hash.clone();
         let now = super::clock::now_rfc3339();
         let user = state
@@ -159,6 +178,12 @@ impl FromRequestParts<AppState> for CurrentUser {
             .read(move |c| crate::agencies::store::user_for_session(c, &h, &now))
             .await?
             .ok_or(AppError::Unauthorized)?;
+        if let Ok(mut m) = SESSION_CACHE.lock() {
+            if m.len() > 100_000 {
+                m.retain(|_, (_, at)| at.elapsed() < SESSION_CACHE_TTL);
+            }
+            m.insert(hash.clone(), (user.clone(), Instant::now()));
+        }
         Ok(CurrentUser { user, token_hash: hash })
     }
 }
