@@ -29,8 +29,9 @@ pub struct AppState {
 
 /// Candidate ids per (election, contest, regency) as the entry gate reads them, kept for a
 /// minute: they are fixed long before voting day, and every result form needs them.
-static CANDIDATE_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(String, String, String), (Arc<Vec<String>>, std::time::Instant)>>> =
-    std::sync::LazyLock::new(Default::default);
+type CandidateKey = (String, String, String);
+type CandidateCache = std::collections::HashMap<CandidateKey, (Arc<Vec<String>>, std::time::Instant)>;
+static CANDIDATE_CACHE: std::sync::LazyLock<std::sync::Mutex<CandidateCache>> = std::sync::LazyLock::new(Default::default);
 
 pub fn forget_candidates() {
     if let Ok(mut m) = CANDIDATE_CACHE.lock() {
