@@ -205,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
         .route("/hasil", get(results::pages::region_page))
         .route("/hasil/tps/{code}", get(results::pages::tps_page))
+        .route("/hasil/rekap/{code}", get(results::pages::recap_page))
         .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))

@@ -271,6 +271,8 @@ pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)):
 pub struct SummaryQuery {
     region: Option<String>,
     contest: String,
+    /// Also the totals of each region directly below.
+    children: Option<bool>,
 }
 
 /// Live totals for a region and contest from the aggregates kept as results are counted.
@@ -280,7 +282,28 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
     let e = election_or_404(&id)?;
     let k = contest_of(e, &q.contest)?;
     let region = region_param(&state, q.region.as_deref())?;
-    Ok(Json(state.db.read(move |c| store::summary(c, e, k, &region)).await?))
+    let children: Option<Vec<String>> =
+        q.children.unwrap_or(false).then(|| state.regions.children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
+    Ok(Json(
+        state
+            .db
+            .read(move |c| {
+                let mut s = store::summary(c, e, k, &region)?;
+                if let Some(kids) = children {
+                    let totals = store::totals_of(c, e.id, k.key, &kids)?;
+                    s.children = Some(
+                        kids.into_iter()
+                            .map(|code| {
+                                let t = totals.get(&code).cloned().unwrap_or_default();
+                                store::ChildTotals { region: code, tps_in: t.tps_in, valid: t.valid, invalid: t.invalid, discrepancies: t.discrepancies, votes: t.votes }
+                            })
+                            .collect(),
+                    );
+                }
+                Ok::<_, AppError>(s)
+            })
+            .await?,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

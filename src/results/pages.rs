@@ -45,7 +45,7 @@ fn status_label(lang: Lang, status: &str) -> &'static str {
 fn candidate_table(lang: Lang, s: &Summary) -> Markup {
     html! {
         table #candidates {
-            thead { tr { th { "No." } th { (t(lang, "hasil.candidate")) } th.num { (t(lang, "hasil.votes")) } th.num { "%" } th.opt { } } }
+            thead { tr { th { "No." } th { (t(lang, "hasil.candidate")) } th.num { (t(lang, "hasil.votes")) } th.num { "%" } th.opt.barcell { } } }
             tbody {
                 @for c in &s.candidates {
                     tr data-candidate=(c.id) {
@@ -53,7 +53,7 @@ fn candidate_table(lang: Lang, s: &Summary) -> Markup {
                         td { (c.name) }
                         td.num data-field="votes" { (number(lang, c.votes)) }
                         td.num data-field="share" { (percent(c.votes, s.valid)) }
-                        td.opt { span.bar style={ "width:" (if s.valid > 0 { c.votes * 100 / s.valid } else { 0 }) "%" } {} }
+                        td.opt.barcell { span.bar style={ "width:" (if s.valid > 0 { c.votes * 100 / s.valid } else { 0 }) "%" } {} }
                     }
                 }
             }
@@ -85,7 +85,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
     let title = format!("{} · {name}", contest.name);
     let path = format!("/hasil?pemilu={}&kontes={}&wilayah={region}", e.id, contest.key);
     let link = |code: &str| format!("/hasil?pemilu={}&kontes={}&wilayah={code}", e.id, contest.key);
-    let summary_url = format!("/api/v1/elections/{}/results/summary?contest={}&region={region}", e.id, contest.key);
+    let summary_url = format!("/api/v1/elections/{}/results/summary?contest={}&region={region}&children=true", e.id, contest.key);
     let n = |v: i64| number(lang, v);
     let body = html! {
         nav.crumbs {
@@ -111,8 +111,8 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
         p.tools {
             a href={ "/api/v1/elections/" (e.id) "/results/export?region=" (region) } { (t(lang, "hasil.download_csv")) }
             a href={ "/api/v1/elections/" (e.id) "/results/export?format=json&region=" (region) } { (t(lang, "hasil.download_json")) }
-            @if region.len() >= 5 && region.len() <= 8 || region.len() == 2 {
-                a href={ "/api/v1/elections/" (e.id) "/recap/" (region) "/" (contest.key) } { (t(lang, "hasil.recap")) }
+            @if region != NATIONAL && region.len() <= 8 {
+                a #recap-link href={ "/hasil/rekap/" (region) "?pemilu=" (e.id) "&kontes=" (contest.key) } { (t(lang, "hasil.recap")) }
             }
         }
         @if !children.is_empty() {
@@ -129,9 +129,9 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
                         @let tot = totals.get(code).cloned().unwrap_or_default();
                         tr data-code=(code) {
                             td { a href=(link(code)) { (state.regions.get(code).map_or(code.as_str(), |r| r.name.as_str())) } }
-                            td.num { (n(tot.tps_in)) }
-                            @for c in &s.candidates { td.num { (n(tot.votes.get(&c.id).copied().unwrap_or(0))) } }
-                            td.num { (n(tot.discrepancies)) }
+                            td.num data-field="tps_in" { (n(tot.tps_in)) }
+                            @for c in &s.candidates { td.num data-candidate=(c.id) { (n(tot.votes.get(&c.id).copied().unwrap_or(0))) } }
+                            td.num data-field="discrepancies" { (n(tot.discrepancies)) }
                         }
                     }
                 }
@@ -156,7 +156,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
                 }
             }
         }
-        p.muted #updated { (t(lang, "hasil.live")) }
+        p.muted #updated { (t(lang, "hasil.live")) " " span #last-update {} }
         script { (PreEscaped(LIVE_SCRIPT)) }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
@@ -172,7 +172,10 @@ var sh=el.querySelector('[data-field=share_in]');if(sh)sh.textContent=pct(s.tps_
 (s.candidates||[]).forEach(function(c){var row=document.querySelector('tr[data-candidate="'+c.id+'"]');if(!row)return;
 row.querySelector('[data-field=votes]').textContent=fmt(c.votes);row.querySelector('[data-field=share]').textContent=pct(c.votes,s.valid);
 var bar=row.querySelector('.bar');if(bar)bar.style.width=(s.valid>0?Math.floor(c.votes*100/s.valid):0)+'%'});
-var u=document.getElementById('updated');if(u)u.dataset.at=new Date().toISOString();}).catch(function(){})}
+(s.children||[]).forEach(function(k){var row=document.querySelector('#children tr[data-code="'+k.region+'"]');if(!row)return;
+var a=row.querySelector('[data-field=tps_in]');if(a)a.textContent=fmt(k.tps_in);var d=row.querySelector('[data-field=discrepancies]');if(d)d.textContent=fmt(k.discrepancies);
+row.querySelectorAll('[data-candidate]').forEach(function(c){c.textContent=fmt(k.votes[c.dataset.candidate]||0)})});
+var u=document.getElementById('updated');if(u){var now=new Date();u.dataset.at=now.toISOString();var l=document.getElementById('last-update');if(l)l.textContent=now.toLocaleTimeString('id-ID')}}).catch(function(){})}
 setInterval(tick,20000);window.sinergiRefresh=tick;})();"#;
 
 #[derive(Deserialize, Default)]
@@ -219,6 +222,10 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         }
     }
     let differing: Vec<&str> = view.differences.iter().map(|d| d.field.as_str()).collect();
+    let t2 = tps.clone();
+    let candidates = state.db.read(move |c| store::candidates_at(c, e, contest.key, &t2)).await.unwrap_or_default();
+    let label = |f: &str| field_label(lang, f, &candidates);
+    let local = |at: &str| crate::reports::store::local(at, crate::reports::store::offset_of(&tps));
     let village = &tps[..13];
     let title = format!("TPS {} {} · {}", &tps[14..], state.regions.get(village).map_or("", |r| r.name.as_str()), contest.name);
     let path = format!("/hasil/tps/{tps}?kontes={}&pemilu={}", contest.key, e.id);
@@ -238,11 +245,11 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             p.muted { (t(lang, "hasil.none_yet")) }
         } @else {
             table #sources {
-                thead { tr { th { (t(lang, "hasil.field")) } @for (s, _) in &columns { th.num { (s) } } } }
+                thead { tr { th { (t(lang, "hasil.field")) } @for (s, _) in &columns { th.num data-source=(s) { (t(lang, &format!("hasil.source.{s}"))) } } } }
                 tbody {
                     @for f in &fields {
                         tr data-field=(f) class=[differing.contains(&f.as_str()).then_some("differs")] {
-                            td { (f) }
+                            td title=(f) { (label(f)) }
                             @for (_, vals) in &columns {
                                 td.num { (vals.iter().find(|(k, _)| k == f).map(|(_, v)| number(lang, *v)).unwrap_or_default()) }
                             }
@@ -254,9 +261,89 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         h2 { (t(lang, "hasil.history")) }
         table #history {
             thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "hasil.source")) } th.num { (t(lang, "hasil.revision")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } } }
-            tbody { @for h in &view.history { tr { td { (h.entered_at) } td { (h.source) } td.num { (h.revision) } td { (h.entered_by) } td { (h.reason) } } } }
+            tbody { @for h in &view.history { tr {
+                td { (local(&h.entered_at)) } td { (t(lang, &format!("hasil.source.{}", h.source))) } td.num { (h.revision) }
+                // Officials' usernames are for logged-in users; the public sees the source.
+                td { @if user.is_some() { (h.entered_by) } @else { "—" } }
+                td { (h.reason) }
+            } } }
         }
         p.muted { (t(lang, "hasil.permalink")) " " code { (path) } }
+    };
+    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+}
+
+/// A form field as the C.Hasil names it, in the reader's language.
+fn field_label(lang: Lang, field: &str, candidates: &[store::Candidate]) -> String {
+    let parts: Vec<&str> = field.split('.').collect();
+    let sex = |x: &str| match x {
+        "l" => " L",
+        "p" => " P",
+        _ => " (jumlah)",
+    };
+    match parts.as_slice() {
+        ["voters", cat, x] => format!("{} {}{}", t(lang, "hasil.f.voters"), cat.to_uppercase(), sex(x)),
+        ["users", cat, x] => format!("{} {}{}", t(lang, "hasil.f.users"), cat.to_uppercase(), sex(x)),
+        ["disabled", "voters"] => t(lang, "hasil.f.disabled_voters").into(),
+        ["disabled", "users"] => t(lang, "hasil.f.disabled_users").into(),
+        ["ballots", k] => t(lang, &format!("hasil.f.ballots_{k}")).into(),
+        ["votes", id] => match candidates.iter().find(|c| c.id == *id) {
+            Some(c) => format!("{} {} {}", t(lang, "hasil.votes"), c.number, c.name),
+            None => format!("{} {id}", t(lang, "hasil.votes")),
+        },
+        ["valid"] => t(lang, "hasil.valid").into(),
+        ["invalid"] => t(lang, "hasil.invalid").into(),
+        _ => field.to_string(),
+    }
+}
+
+/// The plenary recap of a district, regency or province beside the sum of its children.
+pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<HasilQuery>) -> Response {
+    let e = election_or_default(q.pemilu.as_deref());
+    if state.regions.get(&code).is_none() || code.len() > 8 {
+        return error_page(lang, user.as_ref(), AppError::not_found(format!("no recap level {code}")));
+    }
+    let contest = contest_or_first(e, q.kontes.as_deref(), &code);
+    let children: Vec<String> = state.regions.children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
+    let c2 = code.clone();
+    let data = state
+        .db
+        .read(move |c| Ok::<_, AppError>((store::recap_view(c, e, contest, &c2, &children)?, store::candidates_at(c, e, contest.key, &c2)?)))
+        .await;
+    let (v, candidates) = match data {
+        Ok(d) => d,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let name = state.regions.get(&code).map_or(code.clone(), |r| r.name.clone());
+    let title = format!("{} · {} · {name}", t(lang, "hasil.recap"), contest.name);
+    let path = format!("/hasil/rekap/{code}?pemilu={}&kontes={}", e.id, contest.key);
+    let mut fields: Vec<(String, Option<i64>, i64)> = vec![];
+    let entered = v.entered.as_ref().map(|x| x.tally.fields()).unwrap_or_default();
+    for (f, sum) in v.children_sum.fields() {
+        fields.push((f.clone(), entered.iter().find(|(k, _)| *k == f).map(|(_, x)| *x), sum));
+    }
+    let body = html! {
+        nav.crumbs { a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) "&wilayah=" (code) } { (t(lang, "hasil.title")) " " (name) } }
+        h1 { (title) }
+        ul.facts {
+            li { (t(lang, "hasil.recap_children")) b #children-in { (v.children_in) " / " (v.children_total) } }
+            li { (t(lang, "hasil.recap_entered")) b #entered { @match &v.entered { Some(x) => { (t(lang, "hasil.revision")) " " (x.revision) }, None => "—" } } }
+            li { (t(lang, "hasil.recap_mismatch")) b #mismatch { (v.discrepancies.len()) } }
+        }
+        table #recap {
+            thead { tr { th { (t(lang, "hasil.field")) } th.num { (t(lang, "hasil.recap_plenary")) } th.num { (t(lang, "hasil.recap_sum")) } } }
+            tbody { @for (f, plenary, sum) in &fields {
+                tr data-field=(f) class=[(plenary.is_some_and(|p| p != *sum)).then_some("differs")] {
+                    td title=(f) { (field_label(lang, f, &candidates)) }
+                    td.num { (plenary.map(|p| number(lang, p)).unwrap_or_default()) }
+                    td.num { (number(lang, *sum)) }
+                }
+            } }
+        }
+        @if !v.missing.is_empty() {
+            h2 { (t(lang, "hasil.recap_missing")) " (" (v.missing.len()) ")" }
+            p #missing { @for m in v.missing.iter().take(200) { code { (m) } " " } }
+        }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
 }

@@ -478,6 +478,19 @@ pub struct Summary {
     pub tps_in: i64,
     pub discrepancies: i64,
     pub anomalies: i64,
+    /// With `children=true`: the same totals for each region directly below.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<ChildTotals>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildTotals {
+    pub region: String,
+    pub tps_in: i64,
+    pub valid: i64,
+    pub invalid: i64,
+    pub discrepancies: i64,
+    pub votes: BTreeMap<String, i64>,
 }
 
 /// TPS of `region` where `contest` is held (from the per-region TPS statistics): the region's
@@ -538,6 +551,7 @@ pub fn summary(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, re
         discrepancies: t(5)?,
         anomalies: t(6)?,
         tps_total: tps_total(conn, election, contest, region)?,
+        children: None,
     })
 }
 
@@ -737,7 +751,7 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
 // ---------------------------------------------------------------------------------------------
 // Pages
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize)]
 pub struct RegionTotals {
     pub tps_in: i64,
     pub valid: i64,
