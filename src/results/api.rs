@@ -240,8 +240,8 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let warnings = gate(&tally, e, &candidates)?;
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
-        store::submit(c, &actor, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
-        Ok((StatusCode::OK, serde_json::to_value(store::view(c, e.id, k.key, &code)?).map_err(internal)?))
+        let view = store::submit(c, &actor, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
     .await
 }

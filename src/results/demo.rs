@@ -84,7 +84,7 @@ fn submit(conn: &mut Conn, a: &Actor, e: &'static ElectionDef, contest: &str, tp
     // The demo goes through the same gates as the API.
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
     let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
-    store::submit(conn, a, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW)
+    store::submit(conn, a, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW).map(|_| ())
 }
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {

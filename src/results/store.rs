@@ -184,12 +184,13 @@ pub fn submit(
     tps: &str,
     s: Submission,
     now: &str,
-) -> Result<(), AppError> {
-    if crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
+) -> Result<ResultView, AppError> {
+    let cur = current(conn, election.id, contest.key, tps)?;
+    // A TPS with a result row exists; only the first entry needs the register.
+    if cur.is_none() && crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
         return Err(AppError::not_found(format!("no TPS {tps} in {}", election.id)));
     }
-    let cur = current(conn, election.id, contest.key, tps)?;
-    let all = entries(conn, election.id, contest.key, tps)?;
+    let mut all = entries(conn, election.id, contest.key, tps)?;
     let mut revision = cur.as_ref().map_or(1, |c| c.revision);
     if s.source == Source::Kpu {
         let in_revision: Vec<&EntryRow> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).collect();
@@ -275,7 +276,20 @@ pub fn submit(
         region: Some(tps),
         detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str()}),
     })?;
-    Ok(())
+    // The answer is built from what is in hand, not read back.
+    all.push(EntryRow {
+        id: entry_id,
+        source: s.source.as_str().to_string(),
+        revision: source_revision,
+        entered_by: actor.username.clone(),
+        entered_at: now.to_string(),
+        reason: s.reason.trim().to_string(),
+        photo_sha256: s.photo_sha256,
+        tally: s.tally,
+        warnings: s.warnings,
+    });
+    let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
+    Ok(build_view(election.id, contest.key, tps, Some(state), &all))
 }
 
 /// What a TPS result contributes to the aggregates.
@@ -407,13 +421,17 @@ pub struct HistoryItem {
 pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<ResultView, DbError> {
     let cur = current(conn, election, contest, tps)?;
     let all = entries(conn, election, contest, tps)?;
+    Ok(build_view(election, contest, tps, cur, &all))
+}
+
+fn build_view(election: &str, contest: &str, tps: &str, cur: Option<Current>, all: &[EntryRow]) -> ResultView {
     let revision = cur.as_ref().map_or(0, |c| c.revision);
     let kpu_entries = all
         .iter()
         .filter(|e| e.source == "kpu" && e.revision == revision)
         .map(|e| KpuEntry { entered_by: e.entered_by.clone(), entered_at: e.entered_at.clone() })
         .collect();
-    let others = latest_others(&all);
+    let others = latest_others(all);
     let sources: Vec<SourceEntry> = others
         .values()
         .map(|e| SourceEntry {
@@ -436,7 +454,7 @@ pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result
         compared.push((s.source.as_str(), &s.tally));
     }
     let differences = if compared.len() > 1 { super::differences(&compared) } else { vec![] };
-    Ok(ResultView {
+    ResultView {
         election: election.to_string(),
         tps: tps.to_string(),
         contest: contest.to_string(),
@@ -453,7 +471,7 @@ pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result
             .iter()
             .map(|e| HistoryItem { id: e.id, source: e.source.clone(), revision: e.revision, entered_by: e.entered_by.clone(), entered_at: e.entered_at.clone(), reason: e.reason.clone() })
             .collect(),
-    })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
