@@ -73,11 +73,7 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     }
     let db = TestDb::sqlite();
     // Start the server (it loads the demo data) and the browser side by side.
-    let (app, browser) = std::thread::scope(|s| {
-        let server = s.spawn(|| TestApp::spawn_with(&db, &["--demo"]));
-        let browser = Browser::start();
-        (server.join().expect("server start"), browser)
-    });
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
     let Some(b) = browser else { return };
     b.set_window_size(1280, 900);
     let shots = Path::new(SHOTS);

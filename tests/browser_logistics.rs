@@ -37,18 +37,6 @@ fn id_number(s: &str) -> i64 {
     s.replace('.', "").parse().expect("number")
 }
 
-/// A screenshot of the whole page. `Browser::screenshot` stretches the window to the
-/// document height but compares it with the window's outer height, so the last ~140 px (the
-/// browser's own chrome) are cut off; stretching it here by the document height plus that
-/// chrome first makes the capture complete.
-fn full_page_screenshot(b: &Browser, path: &Path) {
-    let v = b.execute("return [window.outerHeight - window.innerHeight, Math.ceil(document.documentElement.scrollHeight)]", vec![]);
-    let (chrome, doc) = (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(900));
-    b.set_window_size(1280, (doc + chrome).clamp(900, 4000) as u32);
-    b.screenshot(path);
-    b.set_window_size(1280, 900);
-}
-
 /// The `data-role` of every co-sign button on the page.
 fn sign_buttons(b: &Browser) -> Vec<String> {
     let v = b.execute("return [...document.querySelectorAll('button.sign')].map(x => x.dataset.role)", vec![]);
@@ -83,11 +71,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     }
     let db = TestDb::sqlite();
     // Start the server (it loads the demo data) and the browser side by side.
-    let (app, browser) = std::thread::scope(|s| {
-        let server = s.spawn(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", CLOCK)]));
-        let browser = Browser::start();
-        (server.join().expect("server start"), browser)
-    });
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", CLOCK)]));
     let Some(b) = browser else { return };
     b.set_window_size(1280, 900);
     let shots = Path::new(SHOTS);
@@ -162,7 +146,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     );
     assert!(kranggan[3].ends_with(" WIB"), "due time in local time: {kranggan:?}");
     assert!(kranggan[0].starts_with("BA-"), "{kranggan:?}");
-    full_page_screenshot(&b, &shots.join("logistics-board.png"));
+    b.screenshot(&shots.join("logistics-board.png"));
 
     // --- Co-sign the shipment to Kranggan -----------------------------------------------
     b.click(&b.link("table.board[data-status=dikirim]", &kranggan[0]));
@@ -193,7 +177,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(sign_buttons(&b), ["supervisor"], "Bawaslu may sign as supervisor and as nothing else");
     let button = b.find("button.sign[data-role=supervisor]");
     assert_eq!(b.text(&button), "Tanda tangani sebagai pengawas");
-    full_page_screenshot(&b, &shots.join("logistics-shipment.png"));
+    b.screenshot(&shots.join("logistics-shipment.png"));
 
     b.click(&button);
     // The form posts and redirects back to the same shipment, now signed.
@@ -205,7 +189,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert_eq!(when, "2024-11-25 10:00 WIB", "signed at the (rehearsal) clock's time, in WIB");
     assert!(sign_buttons(&b).is_empty(), "nothing left for Bawaslu to sign");
     assert_eq!(b.text_of("#status"), "Dalam perjalanan", "signing does not change the status");
-    full_page_screenshot(&b, &shots.join("logistics-shipment-signed.png"));
+    b.screenshot(&shots.join("logistics-shipment-signed.png"));
 
     // --- Readiness of Balongsari's TPS --------------------------------------------------
     b.click(&b.link("header", "Logistik"));
@@ -227,7 +211,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
         ],
         "the TPS not ready, in order"
     );
-    full_page_screenshot(&b, &shots.join("logistics-readiness.png"));
+    b.screenshot(&shots.join("logistics-readiness.png"));
 
     // --- The public verification page of the berita acara -------------------------------
     b.goto(&shipment_url);
@@ -241,7 +225,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert!(body.contains("Kranggan (35.76.03)"), "{body}");
     assert!(body.contains("Pengawas (Bawaslu): Bawaslu Kota Mojokerto"), "the new signature is public: {body}");
     assert!(!body.contains("bawaslu.kotamojokerto"), "the public page names units, not user names: {body}");
-    full_page_screenshot(&b, &shots.join("logistics-verify.png"));
+    b.screenshot(&shots.join("logistics-verify.png"));
 
     let took = started.elapsed();
     eprintln!("browser logistics test took {took:.1?}");

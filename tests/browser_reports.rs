@@ -229,11 +229,7 @@ fn start(db: &TestDb) -> Option<(TestApp, Browser)> {
         return None;
     }
     // Start the server (it loads the demo data) and the browser side by side.
-    let (app, browser) = std::thread::scope(|s| {
-        let server = s.spawn(|| TestApp::spawn_with(db, &["--demo"]));
-        let browser = Browser::start();
-        (server.join().expect("server start"), browser)
-    });
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(db, &["--demo"]));
     let b = browser?;
     b.set_window_size(1280, 900);
     Some((app, b))

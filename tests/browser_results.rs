@@ -121,16 +121,6 @@ fn click_child(b: &Browser, code: &str, name_hint: &str) {
     b.wait_text("main h1", |t| t.ends_with(name_hint));
 }
 
-/// A screenshot of the whole page (see tests/browser_logistics.rs for why the window is
-/// stretched by the browser's own chrome first).
-fn full_page_screenshot(b: &Browser, path: &Path) {
-    let v = b.execute("return [window.outerHeight - window.innerHeight, Math.ceil(document.documentElement.scrollHeight)]", vec![]);
-    let (chrome, doc) = (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(900));
-    b.set_window_size(1280, (doc + chrome).clamp(900, 4000) as u32);
-    b.screenshot(path);
-    b.set_window_size(1280, 900);
-}
-
 #[test]
 fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_update_live() {
     let started = Instant::now();
@@ -139,11 +129,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
         return;
     }
     let db = TestDb::sqlite();
-    let (app, browser) = std::thread::scope(|s| {
-        let server = s.spawn(|| TestApp::spawn_with(&db, &["--demo"]));
-        let browser = Browser::start();
-        (server.join().expect("server start"), browser)
-    });
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
     let Some(b) = browser else { return };
     b.set_window_size(1280, 900);
     let shots = Path::new(SHOTS);
@@ -183,7 +169,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     let names = b.table_cells("table#candidates");
     assert!(names[1][1].contains("Khofifah"), "pairs by name: {names:?}");
     assert_eq!(child_codes(&b), ["35.76.01", MAGERSARI, KRANGGAN], "the city's three districts");
-    full_page_screenshot(&b, &shots.join("results-regency.png"));
+    b.screenshot(&shots.join("results-regency.png"));
 
     // --- 2. Drill down by clicking: Magersari, then its villages --------------------------
     click_child(&b, MAGERSARI, "· Magersari");
@@ -222,7 +208,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
         if village == &villages[0] {
             assert_eq!(rows[0].0, magersari_tps[0], "the village of Magersari's first TPS comes first");
             assert_eq!(rows[0].1, "menunggu_entri_kedua", "Magersari's first TPS awaits its second entry");
-            full_page_screenshot(&b, &shots.join("results-village.png"));
+            b.screenshot(&shots.join("results-village.png"));
         }
         let statuses: Vec<&str> = seen.iter().map(|s| s.1.as_str()).collect();
         if statuses.contains(&"menunggu_entri_kedua") && statuses.contains(&"selisih") {
@@ -285,7 +271,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     assert!(history.iter().all(|r| r[0].ends_with(" WIB") || r[0].ends_with("+07:00")) && history.iter().all(|r| r[3] == "—"), "local times, no usernames for the public: {history:?}");
     assert_eq!(b.text_of("main p.muted code"), permalink(&tps), "the page names its permalink");
     let main_text = b.text_of("main");
-    full_page_screenshot(&b, &shots.join("results-tps.png"));
+    b.screenshot(&shots.join("results-tps.png"));
     // Opened fresh, the permalink shows the same page.
     b.goto("about:blank");
     b.goto(&app.url(&permalink(&tps)));
@@ -340,7 +326,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     assert_eq!(marker, json!([1, 1, "navigate"]), "the numbers changed without a reload");
     b.wait_text(&kranggan_row, |t| t == id_format(old_kranggan + 1));
     assert!(!b.text_of("#last-update").is_empty(), "the page says when it last refreshed");
-    full_page_screenshot(&b, &shots.join("results-regency-updated.png"));
+    b.screenshot(&shots.join("results-regency-updated.png"));
 
     // --- 4b. Magersari's plenary misread is visible on its recap page ---------------------
     b.goto(&app.url(&page(MAGERSARI)));
@@ -349,7 +335,7 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     assert_eq!(b.text_of("#mismatch"), "1", "one field of the plenary does not match its TPS");
     let differs = b.execute("return [...document.querySelectorAll('table#recap tr.differs')].map(tr => tr.dataset.field)", vec![]);
     assert_eq!(differs, json!(["votes.02"]));
-    full_page_screenshot(&b, &shots.join("results-recap.png"));
+    b.screenshot(&shots.join("results-recap.png"));
 
     // --- 5. Every number is in the served HTML (no JavaScript needed) ----------------------
     let (s, ctype, html) = app.get_text(&page(KOTA), None);

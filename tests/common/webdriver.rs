@@ -82,6 +82,16 @@ impl Browser {
 
     /// Starts chromedriver and a headless Chromium session, or returns None (after saying
     /// so) when either is not installed.
+    /// Starts the browser while `spawn` starts the server on another thread (both take a
+    /// second or two): (what `spawn` returned, the browser if it could start).
+    pub fn start_beside<T: Send>(spawn: impl FnOnce() -> T + Send) -> (T, Option<Browser>) {
+        std::thread::scope(|s| {
+            let server = s.spawn(spawn);
+            let browser = Browser::start();
+            (server.join().expect("server start"), browser)
+        })
+    }
+
     pub fn start() -> Option<Browser> {
         if !Browser::available() {
             eprintln!("skipped: chromium/chromedriver not installed");
