@@ -330,7 +330,76 @@ fn recap_is_checked_against_its_children(db: &TestDb) {
     assert_eq!(v["items"][0]["candidates"][1]["number"], 2);
 }
 
+fn candidates_are_registered_per_area_and_photos_keep_their_hash(db: &TestDb) {
+    let mut csv = String::from("code,address,dpt,lat,lon\n");
+    csv.push_str("35.76.02.1008.001,Jl. Contoh,250,,\n");
+    let file = db.dir().join("tps-pilkada.csv");
+    std::fs::write(&file, csv).expect("write");
+    let o = cli(db, &["import", "tps", "--election", "pilkada-2024", file.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    add_user(db, "kpu.jatim", "kpu", "35", "supervisor", PW);
+    add_user(db, "kpu.op", "kpu", "35", "operator", PW);
+    add_user(db, "kpu.jbg", "kpu", "35.17", "supervisor", PW);
+    add_user(db, "ptps", "bawaslu", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let jatim = app.login("kpu.jatim", PW);
+    let list = json!({"candidates": [{"number": 1, "name": "Pasangan Satu"}, {"number": 2, "name": "Pasangan Dua"}]});
+    let path = "/api/v1/elections/pilkada-2024/candidates/35/gubernur";
+    assert_eq!(app.put(path, Some(&app.login("kpu.op", PW)), &list).0, 403, "an operator does not register candidates");
+    assert_eq!(app.put(path, Some(&app.login("kpu.jbg", PW)), &list).0, 403, "a regency KPU does not register the governor's");
+    assert_eq!(app.put("/api/v1/elections/pilkada-2024/candidates/35.76/gubernur", Some(&jatim), &list).0, 422, "governors are per province");
+    assert_eq!(app.put(path, Some(&jatim), &json!({"candidates": [{"number": 1, "name": "A"}, {"number": 1, "name": "B"}]})).0, 422);
+    let (s, v) = app.put(path, Some(&jatim), &list);
+    assert_eq!(s, 200, "{v}");
+    let (_, v) = app.get("/api/v1/elections/pilkada-2024/contests?region=35.76.02.1008.001", None);
+    let gub = v["items"].as_array().expect("items").iter().find(|c| c["key"] == "gubernur").expect("gubernur").clone();
+    assert_eq!(gub["candidates"], json!([{"id": "01", "number": 1, "name": "Pasangan Satu"}, {"id": "02", "number": 2, "name": "Pasangan Dua"}]));
+
+    // Bawaslu's copy with a photo of the form: its SHA-256 is kept, the picture is checked.
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R'];
+    let b64 = base64_encode(png);
+    let mut body = json!({
+        "source": "bawaslu",
+        "voters": {"dpt": {"l": 120, "p": 130}, "dpph": {"l": 1, "p": 0}, "dptb": {"l": 2, "p": 0}},
+        "users": {"dpt": {"l": 100, "p": 99}, "dpph": {"l": 1, "p": 0}, "dptb": {"l": 2, "p": 0}},
+        "disabled": {"voters": 2, "users": 1},
+        "ballots": {"received": 257, "used": 202, "spoiled": 1, "unused": 54},
+        "votes": {"01": 120, "02": 79}, "valid": 199, "invalid": 3,
+        "photo": "bm90IGFuIGltYWdl",
+    });
+    let ptps = app.login("ptps", PW);
+    let put_path = "/api/v1/elections/pilkada-2024/results/35.76.02.1008.001/gubernur";
+    let (s, v) = app.put(put_path, Some(&ptps), &body);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("photo")), "not an image by its content: {v}");
+    body["photo"] = json!(b64);
+    let (s, v) = app.put(put_path, Some(&ptps), &body);
+    assert_eq!(s, 200, "{v}");
+    use sha2::Digest;
+    let hash: String = sha2::Sha256::digest(png).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(v["sources"][0]["photo_sha256"], json!(hash));
+    // Registered candidates cannot change once results exist.
+    assert_eq!(app.put(path, Some(&jatim), &list).0, 409);
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 on_both_engines!(
+    candidates_are_registered_per_area_and_photos_keep_their_hash,
     sirekap_results_are_refused_exactly_where_they_break_an_identity,
     double_entry_sources_and_revisions,
     refusals_name_every_identity,
