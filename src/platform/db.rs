@@ -181,6 +181,28 @@ impl Row {
     }
 }
 
+thread_local! {
+    /// Rewritten statements by their text: the rewrite costs an allocation per statement run,
+    /// the lookup none (statements are few and repeat; dynamic ones are bounded below).
+    static REWRITTEN: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<str>>> = Default::default();
+}
+
+/// `sqlite_sql` through a per-thread cache of its answers.
+fn sqlite_sql_cached(sql: &str) -> std::rc::Rc<str> {
+    REWRITTEN.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(r) = m.get(sql) {
+            return r.clone();
+        }
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        let r: std::rc::Rc<str> = sqlite_sql(sql).into();
+        m.insert(sql.to_string(), r.clone());
+        r
+    })
+}
+
 /// Rewrites `$1` placeholders to SQLite's numbered `?1`, leaving string literals alone.
 fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains('$') {
@@ -306,7 +328,7 @@ impl Conn {
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
         match self {
             Conn::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(&sqlite_sql(sql))?;
+                let mut stmt = c.prepare_cached(&sqlite_sql_cached(sql))?;
                 Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
             }
             Conn::Postgres(c) => {
@@ -344,7 +366,7 @@ impl Conn {
     ) -> Result<(), DbError> {
         match self {
             Conn::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(&sqlite_sql(sql))?;
+                let mut stmt = c.prepare_cached(&sqlite_sql_cached(sql))?;
                 let n = stmt.column_count();
                 let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
                 while let Some(r) = rows.next()? {
@@ -369,6 +391,18 @@ impl Conn {
     }
 
     /// Runs statements without parameters (DDL, transaction control).
+    /// A transaction control statement without parameters (SAVEPOINT, RELEASE): prepared once
+    /// on SQLite, a simple query on PostgreSQL (one round trip).
+    pub fn control(&mut self, sql: &str) -> Result<(), DbError> {
+        match self {
+            Conn::Sqlite(c) => {
+                c.prepare_cached(sql)?.execute([])?;
+                Ok(())
+            }
+            Conn::Postgres(c) => Ok(c.batch_execute(sql)?),
+        }
+    }
+
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {
             Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
@@ -579,7 +613,7 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
         let mut roll_back_all = false;
         for job in jobs {
             if !alone
-                && let Err(e) = conn.batch("SAVEPOINT job") {
+                && let Err(e) = conn.control("SAVEPOINT job") {
                     // The job is dropped unrun; its caller sees an error.
                     tracing::error!("savepoint failed: {e}");
                     continue;
@@ -590,8 +624,8 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
                     replies.push(reply);
                 }
                 Ok((keep, reply)) => {
-                    let end = if keep { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job" };
-                    if let Err(e) = conn.batch(end) {
+                    let end = if keep { conn.control("RELEASE SAVEPOINT job") } else { conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job") };
+                    if let Err(e) = end {
                         tracing::error!("ending a savepoint failed: {e}");
                         reply(Err(format!("ending the savepoint failed: {e}")));
                         continue;
