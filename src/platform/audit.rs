@@ -23,6 +23,11 @@ impl Actor {
     pub fn system(what: &str) -> Actor {
         Actor { username: format!("system:{what}"), agency: None, unit_id: None }
     }
+
+    /// Someone without an account (a citizen's report or result photo).
+    pub fn public() -> Actor {
+        Actor { username: "publik".into(), agency: None, unit_id: None }
+    }
 }
 
 /// What a change was: the action, the entity it touched, the region it belongs to, and the

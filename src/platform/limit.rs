@@ -8,6 +8,14 @@ use std::time::{Duration, Instant};
 
 use super::error::AppError;
 
+/// The client of a request served with connect info (see `client_of`); 127.0.0.1 without it.
+pub fn client_ip(extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> IpAddr {
+    let peer = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    client_of(peer, headers)
+}
+
 /// The client a request comes from: the peer address, or — when the peer is the reverse
 /// proxy named in `SINERGI_TRUSTED_PROXY` — the last address that proxy appended to
 /// `X-Forwarded-For` (anything before it the client could have written itself).

@@ -2,11 +2,10 @@
 //! moves, process disputes, the deadline calculator and the holiday table.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -254,8 +253,7 @@ const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 
 /// The client's address, for the per-client limit.
 fn client_ip(req: &Request) -> std::net::IpAddr {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    crate::platform::limit::client_of(peer, req.headers())
+    crate::platform::limit::client_ip(req.extensions(), req.headers())
 }
 
 async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::Bytes), AppError> {
@@ -291,7 +289,7 @@ pub async fn file_report(state: &AppState, request: WriteRequest, input: ReportI
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
     idempotent_write(&state.db, request, move |c| {
-        let actor = Actor { username: "publik".into(), agency: None, unit_id: None };
+        let actor = Actor::public();
         let (_, receipt) = store::create_report(c, &actor, "publik", &report, &files, now)?;
         let body = Receipt {
             receipt,
@@ -346,7 +344,7 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     }
     let receipt = receipt.trim().to_uppercase();
     idempotent_write(&state.db, request, move |c| {
-        let actor = Actor { username: "publik".into(), agency: None, unit_id: None };
+        let actor = Actor::public();
         let info = store::add_evidence(c, &actor, &receipt, &file, &data)?;
         Ok((StatusCode::CREATED, serde_json::to_value(info).map_err(internal)?))
     })

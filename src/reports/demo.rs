@@ -178,7 +178,7 @@ const PNG: &[u8] = &[
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let now = clock::now();
     let pilkada = crate::elections::election("pilkada-2024").ok_or_else(|| AppError::Internal("pilkada-2024 missing".into()))?;
-    let public = Actor { username: "publik".into(), agency: None, unit_id: None };
+    let public = Actor::public();
     for (i, c) in CASES.iter().enumerate() {
         let received = now - Duration::hours(c.received_hours_ago);
         let report = new_report(pilkada, c.region, c.reporter, c.reported, c.place, c.description, received);

@@ -215,7 +215,7 @@ pub async fn form_submit(
         let receipt = state
             .db
             .write(move |c| {
-                let actor = crate::platform::audit::Actor { username: "publik".into(), agency: None, unit_id: None };
+                let actor = crate::platform::audit::Actor::public();
                 store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
             })
             .await?;

@@ -214,10 +214,9 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?.actor, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
         (None, _) => {
-            let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-            let ip = crate::platform::limit::client_of(peer, &parts.headers);
+            let ip = crate::platform::limit::client_ip(&parts.extensions, &parts.headers);
             state.intake.check(ip)?;
-            (Actor { username: "publik".into(), agency: None, unit_id: None }, format!("publik:{ip}"))
+            (Actor::public(), format!("publik:{ip}"))
         }
     };
     let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
