@@ -126,6 +126,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
     db.write(crate::vulnerability::demo::load).await?;
     db.write(crate::reports::demo::load).await?;
     db.write(crate::results::demo::load).await?;
+    db.write(crate::coordination::demo::load).await?;
     Ok(accounts)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod cli;
+pub mod coordination;
 pub mod demo;
 pub mod elections;
 pub mod logistics;

@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, elections, logistics, platform, regions, reports, results, vulnerability};
+use crate::{agencies, coordination, elections, logistics, platform, regions, reports, results, vulnerability};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -72,6 +72,7 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
         elections::store::ensure_builtin(c)?;
         logistics::store::ensure_builtin(c)?;
         reports::store::ensure_builtin(c)?;
+        coordination::store::ensure_builtin(c)?;
         Ok::<_, DbError>(())
     })
     .await?;
@@ -177,6 +178,24 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(results::api::export))
         .routes(routes!(results::api::put_result, results::api::get_result))
         .routes(routes!(results::api::put_recap, results::api::get_recap))
+        .routes(routes!(coordination::api::list_stages, coordination::api::add_stage))
+        .routes(routes!(coordination::api::stages_ics))
+        .routes(routes!(coordination::api::list_units))
+        .routes(routes!(coordination::api::create_meeting, coordination::api::list_meetings))
+        .routes(routes!(coordination::api::get_meeting, coordination::api::patch_meeting))
+        .routes(routes!(coordination::api::add_speaker))
+        .routes(routes!(coordination::api::put_attendance))
+        .routes(routes!(coordination::api::add_decision))
+        .routes(routes!(coordination::api::add_action))
+        .routes(routes!(coordination::api::minutes_pdf))
+        .routes(routes!(coordination::api::list_actions))
+        .routes(routes!(coordination::api::patch_action))
+        .routes(routes!(coordination::api::add_line))
+        .routes(routes!(coordination::api::add_realisation))
+        .routes(routes!(coordination::api::create_grant))
+        .routes(routes!(coordination::api::add_disbursement))
+        .routes(routes!(coordination::api::budget_summary))
+        .routes(routes!(coordination::api::budget_export))
         .routes(routes!(reports::api::deadline))
         .routes(routes!(reports::api::list_holidays))
         .routes(routes!(reports::api::put_holiday, reports::api::delete_holiday))
@@ -216,6 +235,11 @@ pub fn router(state: AppState) -> Router {
         .route("/gakkumdu", get(reports::pages::gakkumdu_board))
         .route("/sengketa/{id}", get(reports::pages::dispute_page))
         .route("/sengketa/{id}/langkah", post(reports::pages::dispute_move_submit))
+        .route("/tahapan", get(coordination::pages::stages_page))
+        .route("/rapat", get(coordination::pages::meetings_page))
+        .route("/rapat/{id}", get(coordination::pages::meeting_page))
+        .route("/tindak-lanjut", get(coordination::pages::owed_page))
+        .route("/anggaran", get(coordination::pages::budget_page))
         .fallback(not_found)
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
@@ -251,7 +275,10 @@ async fn deadline_sweeper(db: Db) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
     loop {
         tick.tick().await;
-        match db.write(|c| reports::store::sweep(c, platform::clock::now())).await {
+        // Report and dispute deadlines, then late action items, late grant tranches and stages
+        // starting tomorrow.
+        let swept = db.write(|c| Ok::<_, DbError>(reports::store::sweep(c, platform::clock::now())? + coordination::store::sweep(c, platform::clock::now())?));
+        match swept.await {
             Ok(n) if n > 0 => tracing::info!("deadline sweep raised {n} alert(s)"),
             Ok(_) => {}
             Err(e) => tracing::warn!("deadline sweep failed: {e}"),

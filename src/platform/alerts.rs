@@ -49,10 +49,20 @@ pub struct NewAlert<'a> {
 
 /// Raises an alert inside the caller's transaction (it is part of the change that caused it).
 pub fn raise(conn: &mut Conn, a: NewAlert<'_>) -> Result<i64, DbError> {
+    insert(conn, a, false)
+}
+
+/// Raises an alert that reaches every unit of its agencies at or below its region (a stage of
+/// the national schedule starting tomorrow concerns every regency).
+pub fn raise_broadcast(conn: &mut Conn, a: NewAlert<'_>) -> Result<i64, DbError> {
+    insert(conn, a, true)
+}
+
+fn insert(conn: &mut Conn, a: NewAlert<'_>, broadcast: bool) -> Result<i64, DbError> {
     let agencies: Vec<&str> = a.agencies.iter().map(|k| k.as_str()).collect();
     conn.query_one(
-        "INSERT INTO alerts (kind, region_code, severity, entity_type, entity_id, message, agencies, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO alerts (kind, region_code, severity, entity_type, entity_id, message, agencies, created_at, broadcast)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         params![
             a.kind,
             a.region,
@@ -61,10 +71,17 @@ pub fn raise(conn: &mut Conn, a: NewAlert<'_>) -> Result<i64, DbError> {
             a.entity_id,
             a.message,
             format!(",{},", agencies.join(",")),
-            super::clock::now_rfc3339()
+            super::clock::now_rfc3339(),
+            i64::from(broadcast)
         ],
     )?
     .get(0)
+}
+
+/// Whether a user sees an alert of `region`: it lies in their scope, or it is a broadcast of a
+/// region their unit lies in.
+fn reaches(user: &User, region: &str, broadcast: bool) -> bool {
+    crate::regions::within(&user.unit.region, region) || (broadcast && crate::regions::within(region, &user.unit.region))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -106,10 +123,15 @@ pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: 
     } else {
         crate::regions::scope_range(&user.unit.region)
     };
+    // A broadcast reaches down from any region above the unit's: the unit's lineage and `ID`.
+    let mut above: Vec<&str> = crate::regions::lineage(&user.unit.region);
+    above.push(crate::regions::NATIONAL);
+    let up = |i: usize| above.get(i).copied().unwrap_or(crate::regions::NATIONAL).to_string();
     let rows = conn.query(
         "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at
          FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.unit_id = $1
-         WHERE ((a.region_code >= $2 AND a.region_code < $3) OR a.region_code = $4)
+         WHERE ((a.region_code >= $2 AND a.region_code < $3) OR a.region_code = $4
+                OR (a.broadcast = 1 AND a.region_code IN ($8, $9, $10, $11, $12)))
            AND a.agencies LIKE $5 AND ($6 = 0 OR k.acked_at IS NULL)
          ORDER BY a.id DESC LIMIT $7",
         params![
@@ -119,7 +141,12 @@ pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: 
             user.unit.region.as_str(),
             format!("%,{},%", user.unit.agency.as_str()),
             i64::from(unacknowledged_only),
-            limit
+            limit,
+            up(0),
+            up(1),
+            up(2),
+            up(3),
+            up(4)
         ],
     )?;
     rows.iter().map(from_row).collect()
@@ -127,12 +154,12 @@ pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: 
 
 /// Acknowledges an alert for the user's unit; an alert the user cannot see is 404.
 pub fn acknowledge(conn: &mut Conn, user: &User, id: i64) -> Result<(), AppError> {
-    let Some(r) = conn.query_opt("SELECT region_code, agencies FROM alerts WHERE id = $1", params![id])? else {
+    let Some(r) = conn.query_opt("SELECT region_code, agencies, broadcast FROM alerts WHERE id = $1", params![id])? else {
         return Err(AppError::not_found(format!("no alert {id}")));
     };
-    let (region, agencies): (String, String) = (r.get(0)?, r.get(1)?);
+    let (region, agencies, broadcast): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
     let agency = format!(",{},", user.unit.agency.as_str());
-    if !crate::regions::within(&user.unit.region, &region) || !agencies.contains(&agency) {
+    if !reaches(user, &region, broadcast != 0) || !agencies.contains(&agency) {
         return Err(AppError::not_found(format!("no alert {id}")));
     }
     let done = conn.query_opt("SELECT acked_at FROM alert_acks WHERE alert_id = $1 AND unit_id = $2", params![id, user.unit.id])?;

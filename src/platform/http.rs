@@ -145,6 +145,22 @@ where
     Ok(resp)
 }
 
+/// A free-text field as people type it: trimmed, within `max` characters, no control
+/// characters but line breaks and tabs.
+pub fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(AppError::invalid(field, format!("{field} is required")));
+    }
+    if v.chars().count() > max {
+        return Err(AppError::invalid(field, format!("{field} has more than {max} characters")));
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(AppError::invalid(field, format!("{field} contains control characters")));
+    }
+    Ok(v.to_string())
+}
+
 /// The `limit` of a paginated list: 1–1000, default 100.
 pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {

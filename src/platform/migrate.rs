@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0005_results.sql"),
         postgres: include_str!("migrations/postgres/0005_results.sql"),
     },
+    Migration {
+        version: 6,
+        sqlite: include_str!("migrations/sqlite/0006_coordination.sql"),
+        postgres: include_str!("migrations/postgres/0006_coordination.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

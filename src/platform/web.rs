@@ -239,6 +239,69 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("hasil.recap_plenary", "Dibacakan dalam pleno", "Read out in plenary"),
     ("hasil.recap_sum", "Jumlah dari bawahnya", "Sum of the children"),
     ("hasil.recap_missing", "Belum masuk", "Not yet in"),
+    ("nav.coordination", "Koordinasi", "Coordination"),
+    ("ko.stages.title", "Tahapan pemilihan", "Election stages"),
+    ("ko.stages.source", "Sumber: PKPU 2/2024 (Pilkada 2024) dan PKPU 3/2022 (Pemilu 2024); status menurut tanggal setempat wilayah.", "Source: PKPU 2/2024 (Pilkada 2024) and PKPU 3/2022 (Pemilu 2024); status by the region's local date."),
+    ("ko.region", "Wilayah", "Region"),
+    ("ko.today", "Hari ini", "Today"),
+    ("ko.week", "Pekan ini", "This week"),
+    ("ko.subscribe", "Langganan kalender (iCal)", "Subscribe to the calendar (iCal)"),
+    ("ko.stage", "Tahapan", "Stage"),
+    ("ko.start", "Mulai", "Start"),
+    ("ko.end", "Selesai", "End"),
+    ("ko.agencies", "Penanggung jawab", "Responsible"),
+    ("ko.local", "kegiatan daerah", "local activity"),
+    ("ko.status.akan_datang", "Akan datang", "Upcoming"),
+    ("ko.status.berlangsung", "Berlangsung", "Running"),
+    ("ko.status.selesai", "Selesai", "Done"),
+    ("ko.meetings.title", "Rapat koordinasi", "Coordination meetings"),
+    ("ko.meeting", "Rapat", "Meeting"),
+    ("ko.when", "Waktu", "When"),
+    ("ko.kind", "Jenis", "Kind"),
+    ("ko.host", "Penyelenggara", "Host"),
+    ("ko.place", "Tempat", "Place"),
+    ("ko.agenda", "Agenda", "Agenda"),
+    ("ko.attendance", "Undangan dan kehadiran", "Invitations and attendance"),
+    ("ko.unit", "Satuan kerja", "Unit"),
+    ("ko.represented_by", "Diwakili oleh", "Represented by"),
+    ("ko.att.diundang", "Diundang", "Invited"),
+    ("ko.att.hadir", "Hadir", "Present"),
+    ("ko.att.diwakili", "Diwakili", "Represented"),
+    ("ko.att.tidak_hadir", "Tidak hadir", "Absent"),
+    ("ko.speakers", "Narasumber", "Speakers"),
+    ("ko.minutes", "Catatan rapat", "Minutes"),
+    ("ko.minutes_pdf", "Notulen (PDF)", "Minutes (PDF)"),
+    ("ko.decisions", "Kesepakatan", "Decisions"),
+    ("ko.decision", "Kesepakatan", "Decision"),
+    ("ko.actions", "Tindak lanjut", "Action items"),
+    ("ko.owner", "Pelaksana", "Owner"),
+    ("ko.task", "Tugas", "Task"),
+    ("ko.due", "Tenggat", "Due"),
+    ("ko.evidence", "Bukti", "Evidence"),
+    ("ko.open", "Belum selesai", "Not finished"),
+    ("ko.owing", "Yang belum menindaklanjuti", "Who still owes"),
+    ("ko.action.terbuka", "Terbuka", "Open"),
+    ("ko.action.berjalan", "Berjalan", "In progress"),
+    ("ko.action.selesai", "Selesai", "Done"),
+    ("ko.action.terlambat", "Terlambat", "Late"),
+    ("ko.owed.title", "Tindak lanjut unit saya", "What my unit owes"),
+    ("ko.owed.none", "Tidak ada tindak lanjut yang tertunda.", "Nothing outstanding."),
+    ("ko.budget.title", "Anggaran pengawasan dan hibah", "Supervision budget and grants"),
+    ("ko.plan", "Pagu", "Plan"),
+    ("ko.granted", "Hibah (NPHD)", "Grants (NPHD)"),
+    ("ko.disbursed", "Dicairkan", "Disbursed"),
+    ("ko.realised", "Realisasi", "Realised"),
+    ("ko.absorption", "Penyerapan", "Absorption"),
+    ("ko.download_csv", "Unduh (CSV untuk Excel)", "Download (CSV for Excel)"),
+    ("ko.lines", "Rincian pagu", "Budget lines"),
+    ("ko.program", "Program", "Programme"),
+    ("ko.activity", "Kegiatan", "Activity"),
+    ("ko.grants", "Hibah daerah (NPHD)", "Regional grants (NPHD)"),
+    ("ko.tranche", "Tahap", "Tranche"),
+    ("ko.amount", "Jumlah", "Amount"),
+    ("ko.tranche.lunas", "Lunas", "Paid"),
+    ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
+    ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
     ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
     ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
 ];
@@ -305,6 +368,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                         a href="/laporan" { (t(lang, "nav.cases")) }
                     }
                     a href="/hasil" { (t(lang, "nav.results")) }
+                    a href="/tahapan" { (t(lang, "nav.coordination")) }
                     a href="/lapor" { (t(lang, "nav.report")) }
                     form action="/cari" method="get" role="search" {
                         input type="search" name="q" value=(page.query) placeholder=(t(lang, "nav.search")) aria-label=(t(lang, "nav.search"));
@@ -330,6 +394,12 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// Sends someone without a session to the login page, which returns them to `path`.
+pub fn login_first(path: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    axum::response::Redirect::to(&format!("/masuk?next={}", urlencode(path))).into_response()
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -23,7 +23,7 @@ use crate::platform::audit::Actor;
 use crate::platform::auth::{CurrentUser, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json, text};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
@@ -60,20 +60,6 @@ pub struct ReportInput {
     pub description: String,
     #[serde(default)]
     pub witnesses: Vec<String>,
-}
-
-fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(AppError::invalid(field, format!("{field} is required")));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(field, format!("{field} has more than {max} characters")));
-    }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(AppError::invalid(field, format!("{field} contains control characters")));
-    }
-    Ok(v.to_string())
 }
 
 fn instant(field: &str, value: &str) -> Result<OffsetDateTime, AppError> {

@@ -17,7 +17,7 @@ use crate::elections::ELECTIONS;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
-use crate::platform::web::{Lang, Page, csv_download, layout, t, urlencode};
+use crate::platform::web::{Lang, Page, csv_download, layout, login_first, t, urlencode};
 use crate::regions::pages::error_page;
 use crate::startup::AppState;
 
@@ -306,10 +306,6 @@ pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<
 pub struct BoardQuery {
     status: Option<String>,
     terlambat: Option<String>,
-}
-
-fn login_first(path: &str) -> Response {
-    Redirect::to(&format!("/masuk?next={}", urlencode(path))).into_response()
 }
 
 async fn board_rows(state: &AppState, user: &CurrentUser, q: &BoardQuery, gakkumdu: bool) -> Result<Vec<ReportSummary>, AppError> {

@@ -1,0 +1,851 @@
+//! Koordinasi API: stages and their iCalendar feed, units to invite, meetings with speakers,
+//! attendance, decisions and action items, and the budget (lines, realisation, NPHD grants).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+use super::store::{self, ActionFilter, ActionView, BudgetSummary, DecisionRef, MeetingHead, MeetingPatch, MeetingSummary, MeetingView, StageView, UnitRef};
+use super::{ACTION_STATES, ATTENDANCE, MEETING_KINDS, TrancheDue};
+use crate::agencies::store::{Unit, User};
+use crate::agencies::{AgencyKind, Role};
+use crate::elections::ElectionDef;
+use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::clock;
+use crate::platform::db::Conn;
+use crate::platform::error::{AppError, ErrorBody};
+use crate::platform::http::{Write, idempotent_write, page_limit, parse_json, text};
+use crate::regions::{NATIONAL, RegionCode, within};
+use crate::startup::AppState;
+
+fn internal(e: serde_json::Error) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn json<T: Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), AppError> {
+    Ok((status, serde_json::to_value(v).map_err(internal)?))
+}
+
+fn election_or_404(id: &str) -> Result<&'static ElectionDef, AppError> {
+    crate::elections::election(id).ok_or_else(|| AppError::not_found(format!("no election {id}")))
+}
+
+/// A region code that exists (or `ID` for the nation).
+pub fn region_field(state: &AppState, field: &str, code: &str) -> Result<String, AppError> {
+    let code = code.trim();
+    if code == NATIONAL {
+        return Ok(NATIONAL.into());
+    }
+    let r = RegionCode::parse(code).map_err(|m| AppError::invalid(field, m))?;
+    if state.regions.get(r.as_str()).is_none() {
+        return Err(AppError::invalid(field, format!("no region {code}")));
+    }
+    Ok(r.as_str().to_string())
+}
+
+/// `on` as a date (`2024-11-27`) or an instant (`2024-11-26T17:30:00Z`), read as a day in the
+/// region's local calendar; absent, today there.
+fn day_in(region: &str, on: Option<&str>) -> Result<Date, AppError> {
+    match on.map(str::trim) {
+        None | Some("") => Ok(store::local_day(region, clock::now())),
+        Some(s) if s.len() == 10 => store::parse_day("on", s),
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
+            .map(|t| store::local_day(region, t))
+            .map_err(|_| AppError::invalid("on", "on must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2024-11-26T17:30:00Z")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages
+
+#[derive(Deserialize, IntoParams)]
+pub struct StageQuery {
+    /// The day (YYYY-MM-DD) or instant (RFC 3339) to give each stage's status for; default now.
+    on: Option<String>,
+    /// A region: adds its local activities and reads `on` in its time zone (default `ID`, WIB).
+    region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageList {
+    election: String,
+    region: String,
+    on: String,
+    items: Vec<StageView>,
+}
+
+/// The stages of an election with their status on a day in a region's local calendar.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/stages", tag = "koordinasi", params(("id" = String, Path), StageQuery),
+    responses((status = 200, body = StageList), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_stages(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<StageQuery>) -> Result<Json<StageList>, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_field(&state, "region", q.region.as_deref().unwrap_or(NATIONAL))?;
+    let on = day_in(&region, q.on.as_deref())?;
+    let r = region.clone();
+    let items = state.db.read(move |c| store::list_stages(c, e.id, &r, on)).await?;
+    Ok(Json(StageList { election: e.id.into(), region, on: store::day_string(on), items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct StageInput {
+    /// What the activity is, e.g. `sosialisasi_tahapan`.
+    key: String,
+    name: String,
+    start: String,
+    end: String,
+    region: String,
+    #[serde(default)]
+    agencies: Vec<String>,
+}
+
+const LOCAL_STAGE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Pemda], action: "add a local activity to the stages" };
+
+/// Adds a local activity (a socialisation event) to a region's stages.
+#[utoipa::path(post, path = "/api/v1/elections/{id}/stages", tag = "koordinasi", params(("id" = String, Path)), request_body = StageInput,
+    responses((status = 201, body = StageView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_stage(State(state): State<AppState>, Path(id): Path<String>, w: Write) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let input: StageInput = parse_json(&w.body)?;
+    let key = super::parse_key(input.key.trim()).map_err(|m| AppError::invalid("key", m))?;
+    let name = text("name", &input.name, 200, true)?;
+    let (start, end) = (store::parse_day("start", &input.start)?, store::parse_day("end", &input.end)?);
+    if end < start {
+        return Err(AppError::invalid("end", "end is before start"));
+    }
+    let region = region_field(&state, "region", &input.region)?;
+    if region == NATIONAL {
+        return Err(AppError::invalid("region", "the national schedule is the official one; a local activity belongs to a province, regency, district or village"));
+    }
+    let mut agencies = vec![];
+    for (i, a) in input.agencies.iter().enumerate() {
+        agencies.push(AgencyKind::parse(a.trim()).map_err(|m| AppError::invalid(format!("agencies[{i}]"), m))?);
+    }
+    if agencies.is_empty() {
+        agencies.push(w.user.user.unit.agency);
+    }
+    let permit = authorize(&w.user.user, LOCAL_STAGE, &region)?;
+    let on = store::local_day(&region, clock::now());
+    let s = store::NewStage { key, name, start, end, region, agencies };
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &store::add_local_stage(c, &permit.actor, e, &s, on)?)).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CalendarQuery {
+    region: Option<String>,
+}
+
+/// The stages as an iCalendar feed (RFC 5545) to subscribe to from a phone calendar.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/stages.ics", tag = "koordinasi", params(("id" = String, Path), CalendarQuery),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+pub async fn stages_ics(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<CalendarQuery>) -> Result<Response, AppError> {
+    let e = election_or_404(&id)?;
+    let region = region_field(&state, "region", q.region.as_deref().unwrap_or(NATIONAL))?;
+    let r = region.clone();
+    let today = store::local_day(&region, clock::now());
+    let stages = state.db.read(move |c| store::list_stages(c, e.id, &r, today)).await?;
+    let name = if region == NATIONAL { format!("Tahapan {}", e.name) } else { format!("Tahapan {} ({region})", e.name) };
+    let body = super::icalendar(&name, &store::calendar_events(e, &stages), clock::now());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"tahapan-{}.ics\"", e.id)),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units
+
+#[derive(Deserialize, IntoParams)]
+pub struct UnitQuery {
+    /// The units of this region, those below it and those above it (default: your unit's).
+    region: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitList {
+    items: Vec<Unit>,
+}
+
+/// Agency units to invite or give action items to.
+#[utoipa::path(get, path = "/api/v1/units", tag = "koordinasi", params(UnitQuery),
+    responses((status = 200, body = UnitList), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_units(State(state): State<AppState>, user: CurrentUser, Query(q): Query<UnitQuery>) -> Result<Json<UnitList>, AppError> {
+    let region = match q.region {
+        Some(r) => region_field(&state, "region", &r)?,
+        None => user.user.unit.region.clone(),
+    };
+    let items = state.db.read(move |c| store::units_for(c, &region)).await?;
+    Ok(Json(UnitList { items }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meetings
+
+#[derive(Deserialize, ToSchema)]
+pub struct MeetingInput {
+    title: String,
+    /// `rakor`, `fgd`, `sosialisasi` or `konsolidasi`.
+    kind: String,
+    region: String,
+    /// A unit id, or a unit's exact name.
+    #[schema(value_type = Object)]
+    host_unit: UnitRef,
+    /// RFC 3339 with offset.
+    starts_at: String,
+    place: String,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    invited_units: Vec<UnitRef>,
+    #[serde(default)]
+    agenda: String,
+}
+
+const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
+
+fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
+    OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-10-14T09:00:00+07:00")))
+}
+
+fn units(c: &mut Conn, field: &str, refs: &[UnitRef]) -> Result<Vec<Unit>, AppError> {
+    refs.iter().enumerate().map(|(i, r)| store::resolve_unit(c, &format!("{field}[{i}]"), r)).collect()
+}
+
+/// Schedules a coordination meeting hosted by the caller's unit (or one they supervise).
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "koordinasi", request_body = MeetingInput,
+    responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
+    let input: MeetingInput = parse_json(&w.body)?;
+    let title = text("title", &input.title, 300, true)?;
+    let kind = input.kind.trim().to_string();
+    if !MEETING_KINDS.contains(&kind.as_str()) {
+        return Err(AppError::invalid("kind", format!("kind must be one of {}", MEETING_KINDS.join(", "))));
+    }
+    let region = region_field(&state, "region", &input.region)?;
+    let starts_at = instant("starts_at", &input.starts_at)?;
+    let place = text("place", &input.place, 300, true)?;
+    let agenda = text("agenda", &input.agenda, 5000, false)?;
+    let user = w.user.user.clone();
+    if user.role < MEETINGS.min_role {
+        return Err(AppError::forbidden(format!("your role {} may not {}: it needs operator or above", user.role.as_str(), MEETINGS.action)));
+    }
+    idempotent_write(&state.db, w.request, move |c| {
+        let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
+        if !store::acts_for(&user, &host) {
+            return Err(AppError::forbidden(format!("you may not schedule meetings for {}: it is not your unit, nor one of your agency you supervise", host.name)));
+        }
+        if !within(&host.region, &region) {
+            return Err(AppError::invalid("region", format!("{region} is outside the area of the host {} ({})", host.name, host.region)));
+        }
+        let invited = units(c, "invited_units", &input.invited_units)?;
+        let m = store::NewMeeting { title, kind, region, host, starts_at, place, invited, agenda };
+        let id = store::create_meeting(c, &user.actor(), &m)?;
+        let view = store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::Internal("the new meeting vanished".into()))?;
+        json(StatusCode::CREATED, &view)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MeetingQuery {
+    region: Option<String>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeetingList {
+    items: Vec<MeetingSummary>,
+}
+
+/// Meetings in the caller's scope (or a region in it), and those their unit hosts or attends.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "koordinasi", params(MeetingQuery),
+    responses((status = 200, body = MeetingList), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_meetings(State(state): State<AppState>, user: CurrentUser, Query(q): Query<MeetingQuery>) -> Result<Json<MeetingList>, AppError> {
+    let region = match q.region {
+        Some(r) => region_field(&state, "region", &r)?,
+        None => user.user.unit.region.clone(),
+    };
+    if !within(&user.user.unit.region, &region) {
+        return Err(AppError::forbidden(format!("{region} is outside the scope of your unit {}", user.user.unit.name)));
+    }
+    let limit = page_limit(q.limit)?;
+    let items = state.db.read(move |c| store::list_meetings(c, &user.user, &region, limit)).await?;
+    Ok(Json(MeetingList { items }))
+}
+
+fn head_or_404(c: &mut Conn, id: i64) -> Result<MeetingHead, AppError> {
+    store::meeting_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no meeting {id}")))
+}
+
+/// The meeting for its host: anyone else is refused.
+fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
+    let m = head_or_404(c, id)?;
+    if user.role < Role::Operator || !store::acts_for(user, &m.host) {
+        return Err(AppError::forbidden(format!("only the host {} edits this meeting", m.host.name)));
+    }
+    Ok(m)
+}
+
+pub fn visible_meeting(c: &mut Conn, user: &User, id: i64) -> Result<MeetingView, AppError> {
+    let m = head_or_404(c, id)?;
+    if !store::may_see(c, user, &m)? {
+        return Err(AppError::forbidden(format!("meeting {id} is outside the scope of your unit {}", user.unit.name)));
+    }
+    store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::not_found(format!("no meeting {id}")))
+}
+
+/// One meeting: schedule, invited units and their attendance, speakers, minutes, decisions
+/// with their action items, and who still owes what.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "koordinasi", params(("id" = i64, Path)),
+    responses((status = 200, body = MeetingView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_meeting(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Json<MeetingView>, AppError> {
+    Ok(Json(state.db.read(move |c| visible_meeting(c, &user.user, id)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MeetingPatchInput {
+    title: Option<String>,
+    place: Option<String>,
+    agenda: Option<String>,
+    /// The minutes (notulen).
+    minutes: Option<String>,
+    starts_at: Option<String>,
+    /// Units to invite as well.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    invite: Vec<UnitRef>,
+}
+
+/// The host changes the meeting: title, place, time, agenda, minutes, more guests.
+#[utoipa::path(patch, path = "/api/v1/meetings/{id}", tag = "koordinasi", params(("id" = i64, Path)), request_body = MeetingPatchInput,
+    responses((status = 200, body = MeetingView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn patch_meeting(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: MeetingPatchInput = parse_json(&w.body)?;
+    let mut p = MeetingPatch {
+        title: input.title.as_deref().map(|t| text("title", t, 300, true)).transpose()?,
+        place: input.place.as_deref().map(|t| text("place", t, 300, true)).transpose()?,
+        agenda: input.agenda.as_deref().map(|t| text("agenda", t, 5000, false)).transpose()?,
+        minutes: input.minutes.as_deref().map(|t| text("minutes", t, 50_000, false)).transpose()?,
+        starts_at: input.starts_at.as_deref().map(|t| instant("starts_at", t)).transpose()?,
+        invite: vec![],
+    };
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let m = hosted(c, &user, id)?;
+        p.invite = units(c, "invite", &input.invite)?;
+        store::update_meeting(c, &user.actor(), &m, &p)?;
+        json(StatusCode::OK, &visible_meeting(c, &user, id)?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SpeakerInput {
+    #[schema(value_type = Object)]
+    unit: UnitRef,
+    name: String,
+    topic: String,
+}
+
+/// The host records a speaker (narasumber) with their unit and topic.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/speakers", tag = "koordinasi", params(("id" = i64, Path)), request_body = SpeakerInput,
+    responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_speaker(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: SpeakerInput = parse_json(&w.body)?;
+    let name = text("name", &input.name, 200, true)?;
+    let topic = text("topic", &input.topic, 500, true)?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let m = hosted(c, &user, id)?;
+        let unit = store::resolve_unit(c, "unit", &input.unit)?;
+        store::add_speaker(c, &user.actor(), &m, &unit, &name, &topic)?;
+        json(StatusCode::CREATED, &visible_meeting(c, &user, id)?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AttendanceInput {
+    #[schema(value_type = Object)]
+    unit: UnitRef,
+    /// `hadir`, `diwakili` (give `represented_by`) or `tidak_hadir`.
+    attendance: String,
+    #[serde(default)]
+    represented_by: String,
+}
+
+/// The host records whether an invited unit came, was represented, or stayed away.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/attendance", tag = "koordinasi", params(("id" = i64, Path)), request_body = AttendanceInput,
+    responses((status = 200, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn put_attendance(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: AttendanceInput = parse_json(&w.body)?;
+    let attendance = input.attendance.trim().to_string();
+    if !ATTENDANCE[1..].contains(&attendance.as_str()) {
+        return Err(AppError::invalid("attendance", "attendance must be hadir, diwakili or tidak_hadir"));
+    }
+    let represented_by = text("represented_by", &input.represented_by, 200, attendance == "diwakili")?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let m = hosted(c, &user, id)?;
+        let unit = store::resolve_unit(c, "unit", &input.unit)?;
+        store::set_attendance(c, &user.actor(), &m, &unit, &attendance, &represented_by)?;
+        json(StatusCode::OK, &visible_meeting(c, &user, id)?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DecisionInput {
+    text: String,
+}
+
+/// The host records a decision (kesepakatan) of the meeting.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/decisions", tag = "koordinasi", params(("id" = i64, Path)), request_body = DecisionInput,
+    responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: DecisionInput = parse_json(&w.body)?;
+    let t = text("text", &input.text, 2000, true)?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let m = hosted(c, &user, id)?;
+        store::decision_id(c, &user.actor(), &m, &DecisionRef::Text(t))?;
+        json(StatusCode::CREATED, &visible_meeting(c, &user, id)?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActionInput {
+    /// The decision it carries out: its id, or its text (recorded if new).
+    #[schema(value_type = Object)]
+    decision: serde_json::Value,
+    #[schema(value_type = Object)]
+    owner_unit: UnitRef,
+    /// YYYY-MM-DD, in the owner's local calendar.
+    due: String,
+    description: String,
+}
+
+/// The host turns a decision into an action item owned by an invited unit.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/actions", tag = "koordinasi", params(("id" = i64, Path)), request_body = ActionInput,
+    responses((status = 201, body = ActionView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: ActionInput = parse_json(&w.body)?;
+    let decision = match &input.decision {
+        serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", "a decision id is a whole number"))?),
+        serde_json::Value::String(s) => DecisionRef::Text(text("decision", s, 2000, true)?),
+        _ => return Err(AppError::invalid("decision", "decision is a decision id or its text")),
+    };
+    let due = store::parse_day("due", &input.due)?;
+    let description = text("description", &input.description, 2000, true)?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let m = hosted(c, &user, id)?;
+        let owner = store::resolve_unit(c, "owner_unit", &input.owner_unit)?;
+        let actor = user.actor();
+        let did = store::decision_id(c, &actor, &m, &decision)?;
+        json(StatusCode::CREATED, &store::add_action(c, &actor, &m, did, &owner, due, &description, clock::now())?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ActionPatch {
+    /// `terbuka`, `berjalan` or `selesai` (`terlambat` is derived from the due date).
+    status: Option<String>,
+    /// What shows it was done: a letter number, a link, a short account.
+    evidence: Option<String>,
+}
+
+/// The owner (or the meeting's host) moves an action item and records its evidence.
+#[utoipa::path(patch, path = "/api/v1/actions/{id}", tag = "koordinasi", params(("id" = i64, Path)), request_body = ActionPatch,
+    responses((status = 200, body = ActionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: ActionPatch = parse_json(&w.body)?;
+    let status = input.status.as_deref().map(str::trim).map(str::to_string);
+    if let Some(s) = &status
+        && !ACTION_STATES.contains(&s.as_str())
+    {
+        let hint = if s == "terlambat" { " (terlambat follows from the due date; it is not set)" } else { "" };
+        return Err(AppError::invalid("status", format!("status must be terbuka, berjalan or selesai{hint}")));
+    }
+    let evidence = input.evidence.as_deref().map(|e| text("evidence", e, 2000, false)).transpose()?;
+    if status.is_none() && evidence.is_none() {
+        return Err(AppError::invalid("status", "give a status, evidence, or both"));
+    }
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let now = clock::now();
+        let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(format!("no action item {id}")))?;
+        let m = head_or_404(c, a.meeting_id)?;
+        let allowed = user.role >= Role::Operator && (store::acts_for(&user, &a.owner_unit) || store::acts_for(&user, &m.host));
+        if !allowed {
+            return Err(AppError::forbidden(format!("only the owner {} or the host {} moves this action item", a.owner_unit.name, m.host.name)));
+        }
+        json(StatusCode::OK, &store::update_action(c, &user.actor(), &a, status.as_deref(), evidence.as_deref(), now)?)
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ActionQuery {
+    owner_unit: Option<i64>,
+    meeting: Option<i64>,
+    /// Only those past due and not finished.
+    #[serde(default)]
+    overdue: bool,
+    /// Only those not finished.
+    #[serde(default)]
+    open: bool,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActionList {
+    items: Vec<ActionView>,
+}
+
+/// Action items across all meetings: what a unit still owes, what is late.
+#[utoipa::path(get, path = "/api/v1/actions", tag = "koordinasi", params(ActionQuery),
+    responses((status = 200, body = ActionList), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_actions(State(state): State<AppState>, user: CurrentUser, Query(q): Query<ActionQuery>) -> Result<Json<ActionList>, AppError> {
+    let limit = page_limit(q.limit)?;
+    let f = ActionFilter { owner_unit: q.owner_unit, meeting: q.meeting, overdue: q.overdue, open_only: q.open };
+    let items = state.db.read(move |c| store::list_actions(c, &user.user, &f, clock::now(), limit)).await?;
+    Ok(Json(ActionList { items }))
+}
+
+/// The minutes (notulen) as a one-page PDF.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/notulen.pdf", tag = "koordinasi", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn minutes_pdf(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let m = state.db.read(move |c| visible_meeting(c, &user.user, id)).await?;
+    let pdf = super::pages::minutes_pdf(&m);
+    Ok((
+        [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"notulen-rapat-{id}.pdf\""))],
+        pdf,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budget
+
+/// KPU and Bawaslu plan and spend their programme budget.
+const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu], action: "plan or realise the programme budget" };
+
+fn money(field: &str, n: i64) -> Result<i64, AppError> {
+    if n <= 0 {
+        return Err(AppError::invalid(field, format!("{field} is a positive whole number of rupiah")));
+    }
+    if n > 10_000_000_000_000_000 {
+        return Err(AppError::invalid(field, format!("{field} is more than Rp 10.000.000.000.000.000")));
+    }
+    Ok(n)
+}
+
+/// A unit the caller may budget for: their own or one of their agency below them.
+fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
+    if !store::acts_for(user, unit) && !(user.unit.agency == unit.agency && within(&user.unit.region, &unit.region)) {
+        return Err(AppError::forbidden(format!("{} is not a unit of your agency within your scope", unit.name)));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LineInput {
+    program: String,
+    activity: String,
+    region: String,
+    #[schema(value_type = Object)]
+    unit: UnitRef,
+    /// Whole rupiah (a JSON integer; fractions are refused).
+    amount: i64,
+    /// The stage the activity serves (`kampanye`, `pemungutan_suara`, …).
+    #[serde(default)]
+    stage: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    id: i64,
+}
+
+/// Adds a budget line: programme → activity → line (region, unit, plan, stage served).
+#[utoipa::path(post, path = "/api/v1/budget/lines", tag = "koordinasi", request_body = LineInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_line(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
+    let input: LineInput = parse_json(&w.body)?;
+    let program = text("program", &input.program, 300, true)?;
+    let activity = text("activity", &input.activity, 300, true)?;
+    let region = region_field(&state, "region", &input.region)?;
+    let amount = money("amount", input.amount)?;
+    let stage = input.stage.trim().to_string();
+    if !stage.is_empty() {
+        super::parse_key(&stage).map_err(|m| AppError::invalid("stage", m))?;
+    }
+    let user = w.user.user.clone();
+    let permit = authorize(&user, BUDGET, &region)?;
+    idempotent_write(&state.db, w.request, move |c| {
+        let unit = store::resolve_unit(c, "unit", &input.unit)?;
+        budget_unit(&user, &unit)?;
+        if !within(&unit.region, &region) {
+            return Err(AppError::invalid("region", format!("{region} is outside the area of {} ({})", unit.name, unit.region)));
+        }
+        let id = store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })?;
+        json(StatusCode::CREATED, &Created { id })
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RealisationInput {
+    amount: i64,
+    /// YYYY-MM-DD.
+    date: String,
+    document_no: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Records spending against a budget line, with its date and document number.
+#[utoipa::path(post, path = "/api/v1/budget/lines/{id}/realisations", tag = "koordinasi", params(("id" = i64, Path)), request_body = RealisationInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_realisation(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: RealisationInput = parse_json(&w.body)?;
+    let amount = money("amount", input.amount)?;
+    let day = store::parse_day("date", &input.date)?;
+    let document_no = text("document_no", &input.document_no, 100, true)?;
+    let description = text("description", &input.description, 1000, false)?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no budget line {id}")))?;
+        let permit = authorize(&user, BUDGET, &line.region)?;
+        budget_unit(&user, &line.unit)?;
+        let rid = store::add_realisation(c, &permit.actor, &line, amount, day, &document_no, &description)?;
+        json(StatusCode::CREATED, &Created { id: rid })
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TrancheInput {
+    share_percent: i64,
+    /// YYYY-MM-DD.
+    due: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantInput {
+    /// Default `pilkada-2024` (the five-months-before-voting tranche counts from its voting day).
+    #[serde(default)]
+    election: Option<String>,
+    /// The Pemda's province or regency.
+    grantor_region: String,
+    #[schema(value_type = Object)]
+    recipient_unit: UnitRef,
+    amount: i64,
+    signed_on: String,
+    #[serde(default)]
+    document_no: String,
+    /// Omitted: 40 % within 14 working days of signing, 60 % five months before voting day.
+    #[serde(default)]
+    tranches: Option<Vec<TrancheInput>>,
+    /// `bertahap` (default) or `sekaligus` (100 % within 14 days) when no tranches are given.
+    #[serde(default)]
+    scheme: Option<String>,
+}
+
+fn grant_rights(user: &User, grantor_region: &str, recipient: &Unit) -> Result<crate::platform::auth::Permit, AppError> {
+    if user.role < Role::Operator {
+        return Err(AppError::forbidden("recording grants needs the operator role or above"));
+    }
+    let pemda = user.unit.agency == AgencyKind::Pemda && within(&user.unit.region, grantor_region);
+    let recipient_side = user.unit.agency == recipient.agency && within(&user.unit.region, &recipient.region);
+    if !pemda && !recipient_side {
+        return Err(AppError::forbidden(format!("only the Pemda of {grantor_region} or {} (and those above it) record this grant", recipient.name)));
+    }
+    Ok(crate::platform::auth::Permit { actor: user.actor(), region: recipient.region.clone() })
+}
+
+/// Records an NPHD grant from a Pemda to an election body, with its tranches.
+#[utoipa::path(post, path = "/api/v1/budget/grants", tag = "koordinasi", request_body = GrantInput,
+    responses((status = 201, body = BudgetSummary), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
+    let input: GrantInput = parse_json(&w.body)?;
+    let election = election_or_404(input.election.as_deref().unwrap_or("pilkada-2024")).map_err(|_| AppError::invalid("election", "unknown election"))?;
+    let grantor_region = region_field(&state, "grantor_region", &input.grantor_region)?;
+    if grantor_region == NATIONAL || grantor_region.len() > 5 {
+        return Err(AppError::invalid("grantor_region", "an NPHD grant comes from a province or a regency/city"));
+    }
+    let amount = money("amount", input.amount)?;
+    let signed_on = store::parse_day("signed_on", &input.signed_on)?;
+    let document_no = text("document_no", &input.document_no, 100, false)?;
+    let tranches: Vec<(i64, Date)> = match &input.tranches {
+        Some(list) if !list.is_empty() => {
+            let mut out = vec![];
+            for (i, t) in list.iter().enumerate() {
+                if !(1..=100).contains(&t.share_percent) {
+                    return Err(AppError::invalid(format!("tranches[{i}].share_percent"), "a share is a whole percent from 1 to 100"));
+                }
+                let due = store::parse_day(&format!("tranches[{i}].due"), &t.due)?;
+                if due < signed_on {
+                    return Err(AppError::invalid(format!("tranches[{i}].due"), "a tranche cannot fall due before the grant is signed"));
+                }
+                out.push((t.share_percent, due));
+            }
+            let total: i64 = out.iter().map(|t| t.0).sum();
+            if total != 100 {
+                return Err(AppError::invalid("tranches", format!("the shares add up to {total} %, not 100 %")));
+            }
+            out
+        }
+        _ => {
+            let rules = match input.scheme.as_deref().map(str::trim) {
+                None | Some("") | Some("bertahap") => super::STAGED,
+                Some("sekaligus") => super::AT_ONCE,
+                Some(_) => return Err(AppError::invalid("scheme", "scheme is bertahap or sekaligus")),
+            };
+            let holidays = state.db.read(crate::reports::store::holiday_set).await?;
+            let voting = store::parse_day("election", election.voting_day)?;
+            let offset = crate::reports::store::offset_of(&grantor_region);
+            let signed_noon = signed_on.with_hms(12, 0, 0).map_err(|e| AppError::Internal(e.to_string()))?.assume_offset(offset);
+            rules
+                .iter()
+                .map(|r| {
+                    let due = match r.due {
+                        TrancheDue::WorkingDaysAfterSigning(n) => crate::reports::deadlines::deadline(crate::reports::deadlines::Unit::HariKerja, n, signed_noon, offset, &holidays).date(),
+                        TrancheDue::DaysAfterSigning(n) => signed_on.saturating_add(time::Duration::days(i64::from(n))),
+                        TrancheDue::MonthsBeforeVoting(m) => super::months_before(voting, m).max(signed_on),
+                    };
+                    (r.share_percent, due)
+                })
+                .collect()
+        }
+    };
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let recipient = store::resolve_unit(c, "recipient_unit", &input.recipient_unit)?;
+        if !matches!(recipient.agency, AgencyKind::Kpu | AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Tni) {
+            return Err(AppError::invalid("recipient_unit", "NPHD grants go to KPU, Bawaslu, Polri or TNI units"));
+        }
+        if !within(&grantor_region, &recipient.region) {
+            return Err(AppError::invalid("recipient_unit", format!("{} is outside {grantor_region}", recipient.name)));
+        }
+        let permit = grant_rights(&user, &grantor_region, &recipient)?;
+        let region = recipient.region.clone();
+        store::create_grant(c, &permit.actor, &store::NewGrant { election, grantor_region, recipient, amount, signed_on, document_no, tranches })?;
+        json(StatusCode::CREATED, &store::budget_summary(c, &region, clock::now())?)
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DisbursementInput {
+    /// The tranche's number (1, 2, …).
+    tranche: i64,
+    amount: i64,
+    paid_on: String,
+    #[serde(default)]
+    document_no: String,
+}
+
+/// Records money received against a tranche of a grant.
+#[utoipa::path(post, path = "/api/v1/budget/grants/{id}/disbursements", tag = "koordinasi", params(("id" = i64, Path)), request_body = DisbursementInput,
+    responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_disbursement(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
+    let input: DisbursementInput = parse_json(&w.body)?;
+    let amount = money("amount", input.amount)?;
+    let paid_on = store::parse_day("paid_on", &input.paid_on)?;
+    let document_no = text("document_no", &input.document_no, 100, false)?;
+    let user = w.user.user.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no grant {id}")))?;
+        let permit = grant_rights(&user, &g.grantor_region, &g.recipient)?;
+        let did = store::add_disbursement(c, &permit.actor, &g, input.tranche, amount, paid_on, &document_no)?;
+        json(StatusCode::CREATED, &Created { id: did })
+    })
+    .await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct BudgetQuery {
+    /// Default: your unit's region.
+    region: Option<String>,
+    /// `csv` (export only).
+    format: Option<String>,
+}
+
+fn budget_region(state: &AppState, user: &User, region: Option<&str>) -> Result<String, AppError> {
+    let region = match region {
+        Some(r) => region_field(state, "region", r)?,
+        None => user.unit.region.clone(),
+    };
+    if !within(&user.unit.region, &region) {
+        return Err(AppError::forbidden(format!("{region} is outside the scope of your unit {}", user.unit.name)));
+    }
+    Ok(region)
+}
+
+/// Plan, grants, disbursement and realisation side by side for a region and below it.
+#[utoipa::path(get, path = "/api/v1/budget/summary", tag = "koordinasi", params(BudgetQuery),
+    responses((status = 200, body = BudgetSummary), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn budget_summary(State(state): State<AppState>, user: CurrentUser, Query(q): Query<BudgetQuery>) -> Result<Json<BudgetSummary>, AppError> {
+    let region = budget_region(&state, &user.user, q.region.as_deref())?;
+    Ok(Json(state.db.read(move |c| store::budget_summary(c, &region, clock::now())).await?))
+}
+
+/// The budget lines with plan and realisation, then the grants' tranches, as CSV for Excel.
+#[utoipa::path(get, path = "/api/v1/budget/export", tag = "koordinasi", params(BudgetQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Query(q): Query<BudgetQuery>) -> Result<Response, AppError> {
+    if !matches!(q.format.as_deref(), None | Some("csv")) {
+        return Err(AppError::invalid("format", "the budget exports as csv"));
+    }
+    let region = budget_region(&state, &user.user, q.region.as_deref())?;
+    let r = region.clone();
+    let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await?;
+    let mut rows: Vec<Vec<String>> = vec![];
+    for l in &s.lines {
+        rows.push(vec![
+            "pagu".into(),
+            l.region.clone(),
+            l.unit.name.clone(),
+            l.program.clone(),
+            l.activity.clone(),
+            l.stage.clone(),
+            l.plan.to_string(),
+            l.realised.to_string(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for g in &s.grants {
+        for t in &g.tranches {
+            rows.push(vec![
+                "hibah".into(),
+                g.grantor_region.clone(),
+                g.recipient_unit.name.clone(),
+                format!("NPHD {}", g.document_no),
+                format!("tahap {} ({} %)", t.seq, t.share_percent),
+                t.due.clone(),
+                t.amount.to_string(),
+                String::new(),
+                t.disbursed.to_string(),
+                t.status.clone(),
+            ]);
+        }
+    }
+    Ok(crate::platform::web::csv_download(
+        &format!("anggaran-{region}.csv"),
+        &["jenis", "wilayah", "satuan_kerja", "program", "kegiatan", "tahapan_atau_jatuh_tempo", "rupiah", "realisasi", "dicairkan", "status"],
+        rows,
+    ))
+}

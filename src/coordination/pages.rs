@@ -1,0 +1,376 @@
+//! Koordinasi pages: the stage timeline of an election in a region (this week highlighted, a
+//! calendar to subscribe to), the meetings and one meeting with its attendance, decisions and
+//! action items, what a unit still owes, and the budget with a chart of plan against
+//! realisation; and the minutes (notulen) as PDF.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use time::Duration;
+
+use super::api::{region_field, visible_meeting};
+use super::store::{self, ActionFilter, ActionView, BudgetSummary, MeetingView};
+use super::rupiah;
+use crate::platform::auth::CurrentUser;
+use crate::platform::clock;
+use crate::platform::error::AppError;
+use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
+use crate::platform::web::{Lang, Page, layout, login_first, t};
+use crate::regions::NATIONAL;
+use crate::regions::pages::{election_picker, error_page};
+use crate::startup::AppState;
+
+fn region_label(state: &AppState, code: &str) -> String {
+    if code == NATIONAL { "Indonesia".into() } else { state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name)) }
+}
+
+fn action_status_label(lang: Lang, s: &str) -> &'static str {
+    t(lang, &format!("ko.action.{s}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages
+
+#[derive(Deserialize)]
+pub struct StageQuery {
+    pemilu: Option<String>,
+    wilayah: Option<String>,
+}
+
+pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<StageQuery>) -> Response {
+    let e = crate::elections::election(q.pemilu.as_deref().unwrap_or("pilkada-2024")).unwrap_or(&crate::elections::ELECTIONS[0]);
+    let default_region = user.as_ref().map_or(NATIONAL.to_string(), |u| u.user.unit.region.clone());
+    let region = match region_field(&state, "wilayah", q.wilayah.as_deref().unwrap_or(&default_region)) {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, user.as_ref(), err),
+    };
+    let today = store::local_day(&region, clock::now());
+    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let sunday = monday + Duration::days(6);
+    let r = region.clone();
+    let stages = match state.db.read(move |c| store::list_stages(c, e.id, &r, today)).await {
+        Ok(s) => s,
+        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+    };
+    let this_week = |s: &store::StageView| s.start.as_str() <= store::day_string(sunday).as_str() && s.end.as_str() >= store::day_string(monday).as_str();
+    let ics = format!("/api/v1/elections/{}/stages.ics?region={region}", e.id);
+    let title = t(lang, "ko.stages.title");
+    let path = format!("/tahapan?pemilu={}&wilayah={region}", e.id);
+    let body = html! {
+        h1 { (title) ": " (e.name) }
+        (election_picker(lang, "/tahapan", e))
+        form.tools method="get" action="/tahapan" {
+            input type="hidden" name="pemilu" value=(e.id);
+            label for="wilayah" { (t(lang, "ko.region")) }
+            input #wilayah name="wilayah" value=(region) size="14";
+            button type="submit" { (t(lang, "region.show")) }
+        }
+        ul.facts {
+            li { (t(lang, "ko.region")) b #region { (region_label(&state, &region)) } }
+            li { (t(lang, "ko.today")) b #today { (store::day_string(today)) } }
+            li { (t(lang, "ko.week")) b { (store::day_string(monday)) " – " (store::day_string(sunday)) } }
+        }
+        p.tools { a #ics href=(ics) { (t(lang, "ko.subscribe")) } }
+        table #stages {
+            thead { tr { th { (t(lang, "ko.stage")) } th { (t(lang, "ko.start")) } th { (t(lang, "ko.end")) } th.opt { (t(lang, "ko.agencies")) } th { (t(lang, "log.status")) } } }
+            tbody {
+                @for s in &stages {
+                    @let week = this_week(s);
+                    tr data-key=(s.key) data-status=(s.status) data-this-week=[week.then_some("1")] class=[week.then_some("this-week")] {
+                        td {
+                            @if s.parent.is_some() { "↳ " }
+                            (s.name)
+                            @if s.region != NATIONAL { " " span.muted { "(" (t(lang, "ko.local")) " " (s.region) ")" } }
+                        }
+                        td { (s.start) } td { (s.end) }
+                        td.opt { (s.agencies.iter().map(|a| a.as_str().to_uppercase()).collect::<Vec<_>>().join(", ")) }
+                        td { @if s.status == "berlangsung" { strong { (t(lang, "ko.status.berlangsung")) } } @else { (t(lang, &format!("ko.status.{}", s.status))) } }
+                    }
+                }
+            }
+        }
+        p.muted { (t(lang, "ko.stages.source")) }
+    };
+    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meetings
+
+pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
+    let Some(user) = user else { return login_first("/rapat") };
+    let u = user.user.clone();
+    let region = u.unit.region.clone();
+    let rows = match state.db.read(move |c| store::list_meetings(c, &u, &region, 200)).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
+    };
+    let title = t(lang, "ko.meetings.title");
+    let body = html! {
+        h1 { (title) }
+        p.tools { a href="/tindak-lanjut" { (t(lang, "ko.owed.title")) } a href="/tahapan" { (t(lang, "ko.stages.title")) } a href="/anggaran" { (t(lang, "ko.budget.title")) } }
+        table #meetings {
+            thead { tr { th { (t(lang, "ko.when")) } th { (t(lang, "ko.meeting")) } th.opt { (t(lang, "ko.kind")) } th { (t(lang, "ko.host")) } th.opt { (t(lang, "ko.place")) } } }
+            tbody { @for m in &rows { tr data-id=(m.id) {
+                td { (m.starts_at.get(..16).unwrap_or(&m.starts_at).replace('T', " ")) }
+                td { a href={ "/rapat/" (m.id) } { (m.title) } }
+                td.opt { (m.kind) } td { (m.host_unit) } td.opt { (m.place) }
+            } } }
+        }
+    };
+    layout(Page::new(lang, title, Some(&user.user), "/rapat"), body).into_response()
+}
+
+fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Markup {
+    html! {
+        table.actions {
+            thead { tr {
+                @if with_meeting { th { (t(lang, "ko.meeting")) } }
+                th { (t(lang, "ko.decision")) } th { (t(lang, "ko.owner")) } th { (t(lang, "ko.task")) } th { (t(lang, "ko.due")) } th { (t(lang, "log.status")) } th.opt { (t(lang, "ko.evidence")) }
+            } }
+            tbody { @for a in actions { tr data-id=(a.id) data-status=(a.status) {
+                @if with_meeting { td { a href={ "/rapat/" (a.meeting_id) } { (a.meeting_title) } } }
+                td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td { (a.due) }
+                td { @if a.status == "terlambat" { strong.late { (action_status_label(lang, &a.status)) } } @else { (action_status_label(lang, &a.status)) } }
+                td.opt { (a.evidence) }
+            } } }
+        }
+    }
+}
+
+pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    let u = user.user.clone();
+    let m = match state.db.read(move |c| visible_meeting(c, &u, id)).await {
+        Ok(m) => m,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let actions: Vec<ActionView> = m.decisions.iter().flat_map(|d| d.actions.iter().cloned()).collect();
+    let body = html! {
+        nav.crumbs { a href="/rapat" { (t(lang, "ko.meetings.title")) } }
+        h1 #meeting-title { (m.title) }
+        ul.facts {
+            li { (t(lang, "ko.kind")) b { (m.kind) } }
+            li { (t(lang, "ko.when")) b { (m.starts_at.replace('T', " ")) } }
+            li { (t(lang, "ko.place")) b { (m.place) } }
+            li { (t(lang, "ko.host")) b #host { (m.host_unit.name) } }
+        }
+        p.tools { a #notulen href={ "/api/v1/meetings/" (m.id) "/notulen.pdf" } { (t(lang, "ko.minutes_pdf")) } }
+        @if !m.agenda.is_empty() { h2 { (t(lang, "ko.agenda")) } p { (m.agenda) } }
+        h2 { (t(lang, "ko.attendance")) }
+        table #attendance {
+            thead { tr { th { (t(lang, "ko.unit")) } th { (t(lang, "log.status")) } th { (t(lang, "ko.represented_by")) } } }
+            tbody { @for i in &m.invited { tr data-unit=(i.unit.id) data-attendance=(i.attendance) {
+                td { (i.unit.name) } td { (t(lang, &format!("ko.att.{}", i.attendance))) } td { (i.represented_by) }
+            } } }
+        }
+        @if !m.speakers.is_empty() {
+            h2 { (t(lang, "ko.speakers")) }
+            table #speakers { tbody { @for s in &m.speakers { tr { td { (s.name) } td { (s.unit.name) } td { (s.topic) } } } } }
+        }
+        @if !m.minutes.is_empty() { h2 { (t(lang, "ko.minutes")) } p #minutes style="white-space:pre-wrap" { (m.minutes) } }
+        h2 { (t(lang, "ko.decisions")) }
+        ol #decisions { @for d in &m.decisions { li { (d.text) } } }
+        h2 { (t(lang, "ko.actions")) }
+        (actions_table(lang, &actions, false))
+        @if !m.owing.is_empty() {
+            h2 { (t(lang, "ko.owing")) }
+            table #owing {
+                thead { tr { th { (t(lang, "ko.unit")) } th.num { (t(lang, "ko.open")) } th.num { (t(lang, "ko.action.terlambat")) } } }
+                tbody { @for o in &m.owing { tr data-unit=(o.unit.id) { td { (o.unit.name) } td.num { (o.open) } td.num { @if o.late > 0 { strong.late { (o.late) } } @else { "0" } } } } }
+            }
+        }
+    };
+    layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body).into_response()
+}
+
+pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
+    let Some(user) = user else { return login_first("/tindak-lanjut") };
+    let u = user.user.clone();
+    let f = ActionFilter { owner_unit: Some(u.unit.id), meeting: None, overdue: false, open_only: true };
+    let rows = match state.db.read(move |c| store::list_actions(c, &u, &f, clock::now(), 1000)).await {
+        Ok(r) => r,
+        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
+    };
+    let late = rows.iter().filter(|a| a.status == "terlambat").count();
+    let title = t(lang, "ko.owed.title");
+    let body = html! {
+        h1 { (title) }
+        ul.facts {
+            li { (t(lang, "ko.unit")) b { (user.user.unit.name) } }
+            li { (t(lang, "ko.open")) b #owed-count { (rows.len()) } }
+            li { (t(lang, "ko.action.terlambat")) b #late-count { (late) } }
+        }
+        @if rows.is_empty() { p.ok { (t(lang, "ko.owed.none")) } } @else { (actions_table(lang, &rows, true)) }
+    };
+    layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budget
+
+#[derive(Deserialize)]
+pub struct BudgetQuery {
+    wilayah: Option<String>,
+}
+
+/// Horizontal bars per activity: plan in grey, realisation over it in colour; drawn on the
+/// server as SVG (no script, no chart library).
+fn chart(s: &BudgetSummary) -> Markup {
+    let mut groups: Vec<(String, i64, i64)> = vec![];
+    for l in &s.lines {
+        let name = format!("{} – {}", l.program, l.activity);
+        match groups.iter_mut().find(|g| g.0 == name) {
+            Some(g) => {
+                g.1 += l.plan;
+                g.2 += l.realised;
+            }
+            None => groups.push((name, l.plan, l.realised)),
+        }
+    }
+    let max = groups.iter().map(|g| g.1.max(g.2)).max().unwrap_or(1).max(1);
+    let (w, row) = (600.0_f64, 34.0_f64);
+    let h = row * groups.len() as f64 + 10.0;
+    html! {
+        svg #budget-chart viewBox={ "0 0 " (w) " " (h) } width="100%" role="img" aria-label="Pagu dan realisasi per kegiatan" {
+            @for (i, (name, plan, real)) in groups.iter().enumerate() {
+                @let y = i as f64 * row + 4.0;
+                @let pw = *plan as f64 / max as f64 * (w - 10.0);
+                @let rw = *real as f64 / max as f64 * (w - 10.0);
+                g data-activity=(name) data-plan=(plan) data-realised=(real) {
+                    text x="0" y=(y + 10.0) font-size="11" { (name) ": " (rupiah(*real)) " / " (rupiah(*plan)) }
+                    rect x="0" y=(y + 14.0) width=(format!("{pw:.1}")) height="8" fill="#ccc" {}
+                    rect x="0" y=(y + 14.0) width=(format!("{rw:.1}")) height="8" fill="#1f6f43" {}
+                }
+            }
+        }
+    }
+}
+
+pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>) -> Response {
+    let Some(user) = user else { return login_first("/anggaran") };
+    let region = match q.wilayah.as_deref().map_or(Ok(user.user.unit.region.clone()), |r| region_field(&state, "wilayah", r)) {
+        Ok(r) if crate::regions::within(&user.user.unit.region, &r) => r,
+        Ok(r) => return error_page(lang, Some(&user), AppError::forbidden(format!("{r} is outside the scope of your unit {}", user.user.unit.name))),
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let r = region.clone();
+    let s = match state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await {
+        Ok(s) => s,
+        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
+    };
+    let title = t(lang, "ko.budget.title");
+    let body = html! {
+        h1 { (title) }
+        form.tools method="get" action="/anggaran" {
+            label for="wilayah" { (t(lang, "ko.region")) }
+            input #wilayah name="wilayah" value=(region) size="14";
+            button type="submit" { (t(lang, "region.show")) }
+        }
+        ul.facts {
+            li { (t(lang, "ko.region")) b { (region_label(&state, &region)) } }
+            li { (t(lang, "ko.plan")) b #plan data-value=(s.plan) { (rupiah(s.plan)) } }
+            li { (t(lang, "ko.granted")) b #granted data-value=(s.granted) { (rupiah(s.granted)) } }
+            li { (t(lang, "ko.disbursed")) b #disbursed data-value=(s.disbursed) { (rupiah(s.disbursed)) } }
+            li { (t(lang, "ko.realised")) b #realised data-value=(s.realised) { (rupiah(s.realised)) } }
+            li { (t(lang, "ko.absorption")) b #absorption { (format!("{:.2}", s.absorption_percent).replace('.', ",")) " %" } }
+        }
+        p.tools { a #budget-csv href={ "/api/v1/budget/export?format=csv&region=" (region) } { (t(lang, "ko.download_csv")) } }
+        @if !s.lines.is_empty() { (chart(&s)) }
+        h2 { (t(lang, "ko.lines")) }
+        table #lines {
+            thead { tr { th { (t(lang, "ko.program")) } th { (t(lang, "ko.activity")) } th.opt { (t(lang, "ko.unit")) } th.opt { (t(lang, "ko.stage")) } th.num { (t(lang, "ko.plan")) } th.num { (t(lang, "ko.realised")) } } }
+            tbody { @for l in &s.lines { tr data-id=(l.id) {
+                td { (l.program) } td { (l.activity) } td.opt { (l.unit.name) } td.opt { (l.stage) } td.num { (rupiah(l.plan)) } td.num { (rupiah(l.realised)) }
+            } } }
+        }
+        h2 { (t(lang, "ko.grants")) }
+        @for g in &s.grants {
+            h3 { "NPHD " (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) }
+            table.tranches data-grant=(g.id) {
+                thead { tr { th { (t(lang, "ko.tranche")) } th.num { "%" } th.num { (t(lang, "ko.amount")) } th { (t(lang, "ko.due")) } th.num { (t(lang, "ko.disbursed")) } th { (t(lang, "log.status")) } } }
+                tbody { @for tr_ in &g.tranches { tr data-status=(tr_.status) {
+                    td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
+                    td { @if tr_.status == "terlambat" { strong.late { (t(lang, "ko.tranche.terlambat")) } } @else { (t(lang, &format!("ko.tranche.{}", tr_.status))) } }
+                } } }
+            }
+        }
+    };
+    layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minutes as PDF
+
+/// Wraps text to lines of at most `width` characters at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![];
+    for para in text.lines() {
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// One A4 page: the meeting, who came, the speakers, the minutes, the decisions and their
+/// action items. What does not fit ends with a pointer to the meeting page.
+pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
+    let mut p = PdfPage::new();
+    let mut y = A4_HEIGHT - 50.0;
+    let mut full = false;
+    let mut put = |p: &mut PdfPage, size: f32, bold: bool, text: &str, indent: f32| {
+        for line in wrap(text, if size > 10.0 { 80 } else { 100 }) {
+            if full {
+                return;
+            }
+            if y < 50.0 {
+                p.text(50.0, 35.0, 8.0, false, &format!("(bersambung; selengkapnya di Sinergi, rapat #{})", m.id));
+                full = true;
+                return;
+            }
+            p.text(50.0 + indent, y, size, bold, &line);
+            y -= size + 4.0;
+        }
+    };
+    put(&mut p, 14.0, true, "NOTULEN RAPAT", 0.0);
+    put(&mut p, 11.0, true, &m.title, 0.0);
+    put(&mut p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, m.starts_at.replace('T', " "), m.place), 0.0);
+    put(&mut p, 9.0, false, &format!("Penyelenggara: {} · Wilayah: {}", m.host_unit.name, m.region), 0.0);
+    if !m.agenda.is_empty() {
+        put(&mut p, 10.0, true, "Agenda", 0.0);
+        put(&mut p, 9.0, false, &m.agenda, 0.0);
+    }
+    put(&mut p, 10.0, true, "Kehadiran", 0.0);
+    for i in &m.invited {
+        let rep = if i.represented_by.is_empty() { String::new() } else { format!(" (diwakili {})", i.represented_by) };
+        put(&mut p, 9.0, false, &format!("- {}: {}{rep}", i.unit.name, i.attendance.replace('_', " ")), 8.0);
+    }
+    if !m.speakers.is_empty() {
+        put(&mut p, 10.0, true, "Narasumber", 0.0);
+        for s in &m.speakers {
+            put(&mut p, 9.0, false, &format!("- {} ({}): {}", s.name, s.unit.name, s.topic), 8.0);
+        }
+    }
+    if !m.minutes.is_empty() {
+        put(&mut p, 10.0, true, "Catatan rapat", 0.0);
+        put(&mut p, 9.0, false, &m.minutes, 0.0);
+    }
+    put(&mut p, 10.0, true, "Kesepakatan dan tindak lanjut", 0.0);
+    for (i, d) in m.decisions.iter().enumerate() {
+        put(&mut p, 9.0, true, &format!("{}. {}", i + 1, d.text), 0.0);
+        for a in &d.actions {
+            put(&mut p, 9.0, false, &format!("- {} — {} (tenggat {}, {})", a.owner_unit.name, a.description, a.due, a.status.replace('_', " ")), 12.0);
+        }
+    }
+    p.finish(&format!("Notulen rapat {}", m.title))
+}
