@@ -851,7 +851,7 @@ pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64,
         return Err(AppError::invalid("tranche", format!("grant {} has no tranche {seq}", g.id)));
     };
     let (tid, due_amount): (i64, i64) = (t.get(0)?, t.get(1)?);
-    let paid: i64 = conn.query_one("SELECT COALESCE(SUM(amount), 0) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
+    let paid: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
     if paid + amount > due_amount {
         return Err(AppError::invalid(
             "amount",
@@ -939,7 +939,7 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
     let mut lines = vec![];
     for r in conn.query(
         "SELECT l.id, l.program, l.activity, l.region_code, a.id, a.agency, a.region_code, a.name, l.stage_key, l.plan_amount,
-                (SELECT COALESCE(SUM(x.amount), 0) FROM budget_realisations x WHERE x.line_id = l.id)
+                (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM budget_realisations x WHERE x.line_id = l.id)
          FROM budget_lines l JOIN agency_units a ON a.id = l.unit_id
          WHERE l.region_code = $1 OR (l.region_code >= $2 AND l.region_code < $3) ORDER BY l.region_code, l.program, l.activity, l.id",
         params![eq.as_str(), lo.as_str(), hi.as_str()],
@@ -968,7 +968,7 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
         let today = local_day(&recipient.region, now);
         let mut tranches = vec![];
         for t in conn.query(
-            "SELECT t.seq, t.share_percent, t.amount, t.due, (SELECT COALESCE(SUM(d.amount), 0) FROM grant_disbursements d WHERE d.tranche_id = t.id)
+            "SELECT t.seq, t.share_percent, t.amount, t.due, (SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) FROM grant_disbursements d WHERE d.tranche_id = t.id)
              FROM grant_tranches t WHERE t.grant_id = $1 ORDER BY t.seq",
             params![id],
         )? {
@@ -1047,7 +1047,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
     }
     let rows = conn.query(
         "SELECT t.id, t.seq, t.amount, t.due, g.id, g.grantor_region, a.id, a.agency, a.region_code, a.name,
-                (SELECT COALESCE(SUM(d.amount), 0) FROM grant_disbursements d WHERE d.tranche_id = t.id)
+                (SELECT CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) FROM grant_disbursements d WHERE d.tranche_id = t.id)
          FROM grant_tranches t JOIN grants g ON g.id = t.grant_id JOIN agency_units a ON a.id = g.recipient_unit_id
          WHERE t.alerted = '' AND t.due < $1",
         params![horizon.as_str()],

@@ -262,6 +262,17 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    pub fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = self.agent.patch(&self.url(path)).header("Content-Type", "application/json");
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.send(body.to_string()).expect("PATCH");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     pub fn login(&self, username: &str, password: &str) -> String {
         let (status, body) = self.post("/api/v1/auth/login", None, &json!({"username": username, "password": password}));
         assert_eq!(status, 200, "login {username}: {body}");

@@ -1,0 +1,449 @@
+//! Koordinasi through the real server: stage status on days around their boundaries and across
+//! the three time zones, local activities, the iCalendar feed read by an iCalendar parser;
+//! meetings, decisions and action items with every permission refusal; the budget and NPHD
+//! grants in exact rupiah; and the alerts for late action items, late tranches and a stage
+//! starting tomorrow — on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::{TestApp, TestDb, add_user, error_of};
+use serde_json::{Value, json};
+
+const PW: &str = "rahasia-123";
+
+fn status_of(app: &TestApp, query: &str, key: &str) -> (String, String) {
+    let (s, v) = app.get(&format!("/api/v1/elections/pilkada-2024/stages?{query}"), None);
+    assert_eq!(s, 200, "{v}");
+    let st = v["items"].as_array().expect("items").iter().find(|x| x["key"] == key).unwrap_or_else(|| panic!("no stage {key}: {v}"));
+    (st["status"].as_str().expect("status").to_string(), v["on"].as_str().expect("on").to_string())
+}
+
+fn stages_follow_the_local_calendar(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "kpu.jbg", "kpu", "35.17", "operator", PW);
+    let app = TestApp::spawn(db);
+
+    // The binding shape of a stage.
+    let (s, v) = app.get("/api/v1/elections/pilkada-2024/stages?on=2024-11-26", None);
+    assert_eq!(s, 200, "{v}");
+    let first = &v["items"][0];
+    for field in ["key", "name", "start", "end", "agencies", "status"] {
+        assert!(!first[field].is_null(), "stage without {field}: {first}");
+    }
+    let rekap_ppk = v["items"].as_array().expect("items").iter().find(|x| x["key"] == "rekapitulasi_ppk").expect("PPK recap sub-stage");
+    assert_eq!((rekap_ppk["parent"].as_str(), rekap_ppk["level"].as_str()), (Some("penghitungan_rekapitulasi"), Some("district")));
+
+    // Days around the boundaries: a stage runs from its first to its last day inclusive.
+    for (on, key, want) in [
+        ("2024-11-23", "kampanye", "berlangsung"),
+        ("2024-11-24", "kampanye", "selesai"),
+        ("2024-11-23", "masa_tenang", "akan_datang"),
+        ("2024-11-24", "masa_tenang", "berlangsung"),
+        ("2024-11-26", "masa_tenang", "berlangsung"),
+        ("2024-11-26", "pemungutan_suara", "akan_datang"),
+        ("2024-11-27", "pemungutan_suara", "berlangsung"),
+        ("2024-11-28", "pemungutan_suara", "selesai"),
+        ("2024-11-28", "penghitungan_rekapitulasi", "berlangsung"),
+        ("2024-12-16", "penghitungan_rekapitulasi", "berlangsung"),
+        ("2024-12-17", "penghitungan_rekapitulasi", "selesai"),
+    ] {
+        assert_eq!(status_of(&app, &format!("on={on}"), key).0, want, "{key} on {on}");
+    }
+
+    // One instant, three local days: 16:30 UTC on 26 Nov is 23:30 in Jakarta (WIB), 00:30 on
+    // the 27th in Denpasar (WITA) and 01:30 on the 27th in Jayapura (WIT).
+    let instant = "2024-11-26T16:30:00Z";
+    assert_eq!(status_of(&app, &format!("on={instant}&region=31.71"), "pemungutan_suara"), ("akan_datang".into(), "2024-11-26".into()));
+    assert_eq!(status_of(&app, &format!("on={instant}&region=31.71"), "masa_tenang").0, "berlangsung");
+    assert_eq!(status_of(&app, &format!("on={instant}&region=51.71"), "pemungutan_suara"), ("berlangsung".into(), "2024-11-27".into()));
+    assert_eq!(status_of(&app, &format!("on={instant}&region=91.71"), "pemungutan_suara"), ("berlangsung".into(), "2024-11-27".into()));
+    // The last second of the 26th in WIB is still masa tenang there; one second later it is voting day.
+    assert_eq!(status_of(&app, "on=2024-11-26T23:59:59%2B07:00&region=35.76", "pemungutan_suara").0, "akan_datang");
+    assert_eq!(status_of(&app, "on=2024-11-27T00:00:00%2B07:00&region=35.76", "pemungutan_suara").0, "berlangsung");
+
+    // Bad questions get a clear answer.
+    let (s, v) = app.get("/api/v1/elections/pilkada-2024/stages?on=27-11-2024", None);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("on")));
+    let (s, v) = app.get("/api/v1/elections/pilkada-2024/stages?region=35.99", None);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("region")));
+    assert_eq!(app.get("/api/v1/elections/pilkada-2030/stages", None).0, 404);
+    let (s, v) = app.get("/api/v1/elections/pemilu-2024/stages?on=2024-02-14", None);
+    assert_eq!(s, 200);
+    assert!(v["items"].as_array().expect("items").iter().any(|x| x["key"] == "pemungutan_suara" && x["status"] == "berlangsung"));
+
+    // A local activity of Kota Mojokerto: shown there and below it, not in Jombang.
+    let kpu = app.login("kpu.mjk", PW);
+    let activity = json!({"key": "sosialisasi_tahapan", "name": "Sosialisasi tahapan di Alun-alun", "start": "2024-10-07", "end": "2024-10-09", "region": "35.76", "agencies": ["kpu", "pemda"]});
+    let (s, v) = app.post("/api/v1/elections/pilkada-2024/stages", Some(&kpu), &activity);
+    assert_eq!(s, 201, "{v}");
+    assert_eq!((v["key"].as_str(), v["region"].as_str()), (Some("sosialisasi_tahapan"), Some("35.76")));
+    let has = |q: &str| app.get(&format!("/api/v1/elections/pilkada-2024/stages?{q}"), None).1["items"].as_array().expect("items").iter().any(|x| x["key"] == "sosialisasi_tahapan");
+    assert!(has("region=35.76") && has("region=35.76.02.1008"), "local activity shown in its region and below");
+    assert!(!has("region=35.17") && !has(""), "not elsewhere, not in the national schedule");
+    assert_eq!(status_of(&app, "on=2024-10-09&region=35.76", "sosialisasi_tahapan").0, "berlangsung");
+    // Refusals leave the schedule as it was.
+    let count = || app.get("/api/v1/elections/pilkada-2024/stages?region=35.76", None).1["items"].as_array().map_or(0, Vec::len);
+    let before = count();
+    let polres = app.login("polres.mjk", PW);
+    let jbg = app.login("kpu.jbg", PW);
+    assert_eq!(app.post("/api/v1/elections/pilkada-2024/stages", Some(&polres), &activity).0, 403);
+    assert_eq!(app.post("/api/v1/elections/pilkada-2024/stages", Some(&jbg), &activity).0, 403);
+    assert_eq!(app.post("/api/v1/elections/pilkada-2024/stages", None, &activity).0, 401);
+    for (field, bad) in [("key", json!("Sosialisasi!")), ("end", json!("2024-10-01")), ("start", json!("7 Okt")), ("region", json!("ID"))] {
+        let mut b = activity.clone();
+        b[field] = bad;
+        let (s, v) = app.post("/api/v1/elections/pilkada-2024/stages", Some(&kpu), &b);
+        assert_eq!((s, error_of(&v).1.as_deref()), (422, Some(field)), "{field}: {v}");
+    }
+    assert_eq!(count(), before);
+
+    // The iCalendar feed, read by an iCalendar parser.
+    let (s, ctype, body) = app.get_text("/api/v1/elections/pilkada-2024/stages.ics?region=35.76", None);
+    assert_eq!(s, 200);
+    assert!(ctype.starts_with("text/calendar"), "{ctype}");
+    assert!(body.contains("\r\n") && body.split("\r\n").all(|l| l.len() <= 75), "CRLF lines of at most 75 octets");
+    let mut parser = ical::IcalParser::new(body.as_bytes());
+    let cal = parser.next().expect("one calendar").expect("a valid calendar");
+    assert!(parser.next().is_none());
+    let prop = |e: &ical::parser::ical::component::IcalEvent, name: &str| e.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone());
+    let n_stages = app.get("/api/v1/elections/pilkada-2024/stages?region=35.76", None).1["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(cal.events.len(), n_stages, "one event per stage");
+    let mut uids: Vec<String> = cal.events.iter().map(|e| prop(e, "UID").expect("UID")).collect();
+    uids.sort();
+    uids.dedup();
+    assert_eq!(uids.len(), n_stages, "unique UIDs");
+    assert!(cal.events.iter().all(|e| prop(e, "DTSTAMP").is_some() && prop(e, "DTSTART").is_some()));
+    let voting = cal.events.iter().find(|e| prop(e, "SUMMARY").is_some_and(|s| s.ends_with("Pemungutan suara"))).expect("voting day event");
+    assert_eq!((prop(voting, "DTSTART").as_deref(), prop(voting, "DTEND").as_deref()), (Some("20241127"), Some("20241128")));
+    assert!(cal.events.iter().any(|e| prop(e, "SUMMARY").is_some_and(|s| s.contains("Sosialisasi tahapan di Alun-alun"))));
+    let national = app.get_text("/api/v1/elections/pilkada-2024/stages.ics", None).2;
+    assert!(!national.contains("Alun-alun"));
+}
+
+fn unit_id(app: &TestApp, token: &str, name: &str) -> i64 {
+    let (s, v) = app.get("/api/v1/units?region=35.76", Some(token));
+    assert_eq!(s, 200, "{v}");
+    v["items"].as_array().expect("items").iter().find(|u| u["name"] == name).and_then(|u| u["id"].as_i64()).unwrap_or_else(|| panic!("no unit {name}: {v}"))
+}
+
+fn meetings_turn_decisions_into_owned_actions(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "kejari.mjk", "kejaksaan", "35.76", "operator", PW);
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "viewer", PW);
+    add_user(db, "kpu.jbg", "kpu", "35.17", "operator", PW);
+    add_user(db, "kpu.jatim", "kpu", "35", "supervisor", PW);
+    let app = TestApp::spawn(db);
+    let kpu = app.login("kpu.mjk", PW);
+    let polres = app.login("polres.mjk", PW);
+    let kejari = app.login("kejari.mjk", PW);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let jbg = app.login("kpu.jbg", PW);
+    let jatim = app.login("kpu.jatim", PW);
+    let (u_polres, u_kejari, u_bawaslu) = (unit_id(&app, &kpu, "Polres Mojokerto Kota"), unit_id(&app, &kpu, "Kejari Kota Mojokerto"), unit_id(&app, &kpu, "Bawaslu Kota Mojokerto"));
+    let u_jbg = app.get("/api/v1/units?region=35.17", Some(&jbg)).1["items"].as_array().expect("items").iter().find(|u| u["name"] == "KPU Kabupaten Jombang").and_then(|u| u["id"].as_i64()).expect("KPU Jombang");
+
+    let meeting = json!({
+        "title": "Rakor kesiapan pemungutan suara", "kind": "rakor", "region": "35.76", "host_unit": "KPU Kota Mojokerto",
+        "starts_at": "2024-10-14T09:00:00+07:00", "place": "Aula KPU", "invited_units": [u_polres, u_kejari, u_bawaslu], "agenda": "Pengamanan TPS"
+    });
+    let count = || app.get("/api/v1/meetings?region=35.76", Some(&kpu)).1["items"].as_array().map_or(0, Vec::len);
+    // Refused: another agency's unit as host, bad fields, a region outside the host, no login.
+    let mut as_polres = meeting.clone();
+    as_polres["host_unit"] = json!(u_polres);
+    assert_eq!(app.post("/api/v1/meetings", Some(&kpu), &as_polres).0, 403);
+    for (field, bad) in [("kind", json!("arisan")), ("starts_at", json!("14 Oktober")), ("region", json!("35.17")), ("title", json!("")), ("host_unit", json!("Unit yang tidak ada"))] {
+        let mut b = meeting.clone();
+        b[field] = bad;
+        let (s, v) = app.post("/api/v1/meetings", Some(&kpu), &b);
+        assert_eq!((s, error_of(&v).1.as_deref()), (422, Some(field)), "{field}: {v}");
+    }
+    let mut ghost = meeting.clone();
+    ghost["invited_units"] = json!([u_polres, 999_999]);
+    let (s, v) = app.post("/api/v1/meetings", Some(&kpu), &ghost);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("invited_units[1]")));
+    assert_eq!(app.post("/api/v1/meetings", None, &meeting).0, 401);
+    assert_eq!(count(), 0, "nothing stored by the refusals");
+
+    let (s, m) = app.post("/api/v1/meetings", Some(&kpu), &meeting);
+    assert_eq!(s, 201, "{m}");
+    let id = m["id"].as_i64().expect("id");
+    assert_eq!(m["host_unit"]["name"], "KPU Kota Mojokerto");
+    assert_eq!(m["starts_at"], "2024-10-14T09:00:00+07:00");
+    assert_eq!(m["invited"].as_array().map(Vec::len), Some(3));
+    assert!(m["invited"].as_array().expect("invited").iter().all(|i| i["attendance"] == "diundang"));
+
+    // Only the host edits; the provincial KPU supervisor may act for it.
+    let path = format!("/api/v1/meetings/{id}");
+    assert_eq!(app.patch(&path, Some(&polres), &json!({"minutes": "x"})).0, 403);
+    assert_eq!(app.patch(&path, Some(&jbg), &json!({"minutes": "x"})).0, 403);
+    let (s, v) = app.patch(&path, Some(&kpu), &json!({"minutes": "Komunikasi tidak boleh terputus.", "invite": ["KPU Kabupaten Jombang"]}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["minutes"], "Komunikasi tidak boleh terputus.");
+    assert_eq!(v["invited"].as_array().map(Vec::len), Some(4));
+    assert_eq!(app.patch(&path, Some(&jatim), &json!({"place": "Aula KPU Kota Mojokerto"})).0, 200);
+    let (s, v) = app.post(&format!("{path}/speakers"), Some(&kpu), &json!({"unit": u_kejari, "name": "Kasi Intel", "topic": "Gakkumdu"}));
+    assert_eq!((s, v["speakers"][0]["unit"]["name"].as_str()), (201, Some("Kejari Kota Mojokerto")));
+    assert_eq!(app.post(&format!("{path}/speakers"), Some(&polres), &json!({"unit": u_polres, "name": "Kabag Ops", "topic": "TPS"})).0, 403);
+    let att = |body: Value| app.put(&format!("{path}/attendance"), Some(&kpu), &body);
+    assert_eq!(att(json!({"unit": u_polres, "attendance": "hadir"})).0, 200);
+    let (s, v) = att(json!({"unit": u_kejari, "attendance": "diwakili"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("represented_by")));
+    assert_eq!(att(json!({"unit": u_kejari, "attendance": "diwakili", "represented_by": "Jaksa Fungsional"})).0, 200);
+    let (s, v) = att(json!({"unit": u_bawaslu, "attendance": "tidur"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("attendance")));
+    let (_, v) = att(json!({"unit": u_bawaslu, "attendance": "tidak_hadir"}));
+    let attendance: Vec<(i64, String)> = v["invited"].as_array().expect("invited").iter().map(|i| (i["unit"]["id"].as_i64().unwrap_or(0), i["attendance"].as_str().unwrap_or("").to_string())).collect();
+    assert!(attendance.contains(&(u_polres, "hadir".into())) && attendance.contains(&(u_kejari, "diwakili".into())) && attendance.contains(&(u_bawaslu, "tidak_hadir".into())));
+
+    // Decisions become action items owned by invited units.
+    let actions = format!("{path}/actions");
+    let decision = "Komunikasi antarlembaga tidak boleh terputus";
+    let (s, late) = app.post(&actions, Some(&kpu), &json!({"decision": decision, "owner_unit": u_polres, "due": "2024-10-20", "description": "Bentuk grup komunikasi"}));
+    assert_eq!(s, 201, "{late}");
+    assert_eq!((late["status"].as_str(), late["decision"].as_str()), (Some("terlambat"), Some(decision)));
+    let decision_id = late["decision_id"].as_i64().expect("decision id");
+    let (s, open) = app.post(&actions, Some(&kpu), &json!({"decision": decision_id, "owner_unit": u_kejari, "due": "2099-01-31", "description": "Jaksa piket"}));
+    assert_eq!((s, open["status"].as_str()), (201, Some("terbuka")));
+    // Refused: an owner who was not invited, a decision of another meeting, bad due date, not the host.
+    let stranger = json!({"decision": decision, "owner_unit": "Polres Jombang", "due": "2099-01-01", "description": "x"});
+    let (s, v) = app.post(&actions, Some(&kpu), &stranger);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("owner_unit")), "{v}");
+    let (s, v) = app.post(&actions, Some(&kpu), &json!({"decision": 987_654, "owner_unit": u_polres, "due": "2099-01-01", "description": "x"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("decision")));
+    let (s, v) = app.post(&actions, Some(&kpu), &json!({"decision": decision, "owner_unit": u_polres, "due": "besok", "description": "x"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("due")));
+    assert_eq!(app.post(&actions, Some(&polres), &json!({"decision": decision, "owner_unit": u_polres, "due": "2099-01-01", "description": "x"})).0, 403);
+    // A retried request with its Idempotency-Key makes one item.
+    let retry = json!({"decision": "Pengamanan TPS rawan", "owner_unit": u_jbg, "due": "2099-02-01", "description": "Koordinasi lintas kabupaten"}).to_string();
+    let (s1, a1, _) = app.post_raw(&actions, Some(&kpu), &[("Idempotency-Key", "rakor-1-aksi-3")], &retry);
+    let (s2, a2, h2) = app.post_raw(&actions, Some(&kpu), &[("Idempotency-Key", "rakor-1-aksi-3")], &retry);
+    assert_eq!((s1, s2, a1["id"].clone()), (201, 201, a2["id"].clone()));
+    assert!(h2.iter().any(|(k, v)| k == "idempotent-replayed" && v == "true"));
+    let (_, v) = app.get(&path, Some(&kpu));
+    assert_eq!(v["decisions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["decisions"].as_array().expect("decisions").iter().map(|d| d["actions"].as_array().map_or(0, Vec::len)).sum::<usize>(), 3);
+
+    // What each unit owes, and what is late.
+    let (_, v) = app.get(&format!("/api/v1/actions?owner_unit={u_polres}&overdue=true"), Some(&polres));
+    let ids: Vec<i64> = v["items"].as_array().expect("items").iter().filter_map(|a| a["id"].as_i64()).collect();
+    assert_eq!(ids, vec![late["id"].as_i64().expect("id")]);
+    let (_, v) = app.get(&format!("/api/v1/actions?owner_unit={u_kejari}&overdue=true"), Some(&kejari));
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(0), "the open item is not late");
+    let (_, v) = app.get(&path, Some(&kpu));
+    let owing: Vec<(i64, i64, i64)> = v["owing"].as_array().expect("owing").iter().map(|o| (o["unit"]["id"].as_i64().unwrap_or(0), o["open"].as_i64().unwrap_or(0), o["late"].as_i64().unwrap_or(0))).collect();
+    assert!(owing.contains(&(u_polres, 1, 1)) && owing.contains(&(u_kejari, 1, 0)), "{owing:?}");
+
+    // The owner or the host moves an item; nobody else; terlambat is never set by hand.
+    let item = format!("/api/v1/actions/{}", late["id"]);
+    assert_eq!(app.patch(&item, Some(&kejari), &json!({"status": "selesai"})).0, 403);
+    assert_eq!(app.patch(&item, Some(&bawaslu), &json!({"status": "selesai"})).0, 403);
+    let (s, v) = app.patch(&item, Some(&polres), &json!({"status": "terlambat"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("status")));
+    let (s, v) = app.patch(&item, Some(&polres), &json!({"status": "berjalan"}));
+    assert_eq!((s, v["status"].as_str()), (200, Some("terlambat")), "still late while not finished");
+    let (s, v) = app.patch(&item, Some(&polres), &json!({"status": "selesai", "evidence": "Surat B/123/X/2024"}));
+    assert_eq!((s, v["status"].as_str(), v["evidence"].as_str(), v["updated_by"].as_str()), (200, Some("selesai"), Some("Surat B/123/X/2024"), Some("polres.mjk")));
+    let (s, v) = app.patch(&format!("/api/v1/actions/{}", open["id"]), Some(&kpu), &json!({"status": "berjalan"}));
+    assert_eq!((s, v["status"].as_str()), (200, Some("berjalan")), "the host may move it");
+    assert_eq!(app.get(&format!("/api/v1/actions?owner_unit={u_polres}&overdue=true"), Some(&polres)).1["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.patch("/api/v1/actions/424242", Some(&polres), &json!({"status": "selesai"})).0, 404);
+
+    // Scope: Jombang's KPU was invited later and sees the meeting; a Bawaslu of another regency does not.
+    add_user(db, "bawaslu.jbg", "bawaslu", "35.17", "operator", PW);
+    let other = app.login("bawaslu.jbg", PW);
+    assert_eq!(app.get(&path, Some(&jbg)).0, 200);
+    assert_eq!(app.get(&path, Some(&other)).0, 403);
+    assert_eq!(app.get("/api/v1/meetings?region=35.17", Some(&other)).1["items"].as_array().map(Vec::len), Some(0));
+    assert_eq!(app.get("/api/v1/meetings?region=35.76", Some(&other)).0, 403);
+    assert_eq!(app.get(&path, None).0, 401);
+
+    // The minutes as PDF.
+    let pdf = app.get_bytes(&format!("{path}/notulen.pdf"), &kejari);
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(pdf.starts_with(b"%PDF-"));
+    for want in ["NOTULEN RAPAT", "Rakor kesiapan pemungutan suara", "Polres Mojokerto Kota", "Bentuk grup komunikasi", "Jaksa Fungsional"] {
+        assert!(text.contains(want), "minutes PDF without {want}");
+    }
+
+    // Everything was audited.
+    add_user(db, "admin.ri", "kpu", "ID", "admin", PW);
+    let (s, audit) = app.get("/api/v1/audit?limit=200", Some(&app.login("admin.ri", PW)));
+    assert_eq!(s, 200, "{audit}");
+    let actions_logged: Vec<&str> = audit["items"].as_array().expect("items").iter().filter_map(|e| e["action"].as_str()).collect();
+    for a in ["meeting.create", "meeting.update", "meeting.speaker", "meeting.attendance", "meeting.decision", "action.create", "action.update"] {
+        assert!(actions_logged.contains(&a), "no audit entry {a}");
+    }
+}
+
+fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "pemkot.mjk", "pemda", "35.76", "operator", PW);
+    add_user(db, "bawaslu.jbg", "bawaslu", "35.17", "operator", PW);
+    let app = TestApp::spawn(db);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let polres = app.login("polres.mjk", PW);
+    let pemkot = app.login("pemkot.mjk", PW);
+    let jbg = app.login("bawaslu.jbg", PW);
+
+    // Amounts far beyond what a float holds exactly.
+    let plans: [i64; 3] = [9_007_199_254_740_993, 333_333_333_333, 1];
+    let mut lines = vec![];
+    for (i, plan) in plans.iter().enumerate() {
+        let (s, v) = app.post(
+            "/api/v1/budget/lines",
+            Some(&bawaslu),
+            &json!({"program": "Pengawasan tahapan", "activity": format!("Kegiatan {i}"), "region": "35.76", "unit": "Bawaslu Kota Mojokerto", "amount": plan, "stage": "kampanye"}),
+        );
+        assert_eq!(s, 201, "{v}");
+        lines.push(v["id"].as_i64().expect("id"));
+    }
+    let spent: [(usize, i64); 3] = [(0, 4_503_599_627_370_497), (1, 111_111_111_111), (1, 1)];
+    for (line, amount) in spent {
+        let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[line]), Some(&bawaslu), &json!({"amount": amount, "date": "2024-10-15", "document_no": "SPM-1"}));
+        assert_eq!(s, 201, "{v}");
+    }
+    // Refused, and nothing stored: another agency, fractions, negatives, outside scope, another agency's unit.
+    let line = json!({"program": "P", "activity": "A", "region": "35.76", "unit": "Bawaslu Kota Mojokerto", "amount": 1000});
+    assert_eq!(app.post("/api/v1/budget/lines", Some(&polres), &line).0, 403);
+    assert_eq!(app.post("/api/v1/budget/lines", Some(&jbg), &line).0, 403);
+    for (field, bad) in [("amount", json!(1000.5)), ("amount", json!(-5)), ("amount", json!("1000")), ("program", json!("")), ("region", json!("35.99"))] {
+        let mut b = line.clone();
+        b[field] = bad;
+        let (s, v) = app.post("/api/v1/budget/lines", Some(&bawaslu), &b);
+        assert_eq!((s, error_of(&v).1.as_deref()), (422, Some(field)), "{field}={}: {v}", b[field]);
+    }
+    let mut b = line.clone();
+    b["unit"] = json!("Polres Mojokerto Kota");
+    assert_eq!(app.post("/api/v1/budget/lines", Some(&bawaslu), &b).0, 403);
+    let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[0]), Some(&bawaslu), &json!({"amount": 5, "date": "15/10/2024", "document_no": "SPM-2"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("date")));
+    assert_eq!(app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[0]), Some(&polres), &json!({"amount": 5, "date": "2024-10-15", "document_no": "SPM-2"})).0, 403);
+
+    let (s, sum) = app.get("/api/v1/budget/summary?region=35.76", Some(&bawaslu));
+    assert_eq!(s, 200, "{sum}");
+    let plan_total: i64 = plans.iter().sum();
+    let real_total: i64 = spent.iter().map(|s| s.1).sum();
+    assert_eq!(sum["plan"].as_i64(), Some(plan_total));
+    assert_eq!(sum["realised"].as_i64(), Some(real_total));
+    assert_eq!(sum["lines"][1]["realised"].as_i64(), Some(111_111_111_112));
+    assert_eq!(sum["absorption_percent"].as_f64(), Some(50.0));
+
+    // An NPHD grant with the Permendagri default tranches: 40 % within 14 working days of
+    // signing (Friday 10 Nov 2023 → Thursday 30 Nov 2023), 60 % five months before voting day.
+    let grant = json!({"grantor_region": "35.76", "recipient_unit": "Bawaslu Kota Mojokerto", "amount": 1_000_000_001, "signed_on": "2023-11-10", "document_no": "NPHD/01"});
+    assert_eq!(app.post("/api/v1/budget/grants", Some(&polres), &grant).0, 403, "neither the Pemda nor the recipient");
+    for (field, bad) in [("amount", json!(0)), ("signed_on", json!("10-11-2023")), ("grantor_region", json!("35.76.02")), ("scheme", json!("cicil"))] {
+        let mut b = grant.clone();
+        b[field] = bad;
+        let (s, v) = app.post("/api/v1/budget/grants", Some(&pemkot), &b);
+        assert_eq!((s, error_of(&v).1.as_deref()), (422, Some(field)), "{field}: {v}");
+    }
+    let mut b = grant.clone();
+    b["tranches"] = json!([{"share_percent": 40, "due": "2023-11-30"}, {"share_percent": 50, "due": "2024-06-27"}]);
+    let (s, v) = app.post("/api/v1/budget/grants", Some(&pemkot), &b);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("tranches")));
+    assert_eq!(app.get("/api/v1/budget/summary?region=35.76", Some(&bawaslu)).1["grants"].as_array().map(Vec::len), Some(0));
+    let (s, v) = app.post("/api/v1/budget/grants", Some(&pemkot), &grant);
+    assert_eq!(s, 201, "{v}");
+    let g = &v["grants"][0];
+    let tranches: Vec<(i64, i64, String)> = g["tranches"].as_array().expect("tranches").iter().map(|t| (t["share_percent"].as_i64().unwrap_or(0), t["amount"].as_i64().unwrap_or(0), t["due"].as_str().unwrap_or("").to_string())).collect();
+    assert_eq!(tranches, vec![(40, 400_000_000, "2023-11-30".into()), (60, 600_000_001, "2024-06-27".into())]);
+    let gid = g["id"].as_i64().expect("grant id");
+    // Disbursements: the recipient records them; more than a tranche owes is refused.
+    let disb = format!("/api/v1/budget/grants/{gid}/disbursements");
+    assert_eq!(app.post(&disb, Some(&bawaslu), &json!({"tranche": 1, "amount": 400_000_000, "paid_on": "2023-11-28"})).0, 201);
+    let (s, v) = app.post(&disb, Some(&pemkot), &json!({"tranche": 2, "amount": 600_000_002, "paid_on": "2024-07-01"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("amount")));
+    let (s, v) = app.post(&disb, Some(&pemkot), &json!({"tranche": 3, "amount": 1, "paid_on": "2024-07-01"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("tranche")));
+    assert_eq!(app.post(&disb, Some(&pemkot), &json!({"tranche": 2, "amount": 600_000_000, "paid_on": "2024-07-01"})).0, 201);
+    let (_, sum) = app.get("/api/v1/budget/summary?region=35.76", Some(&pemkot));
+    assert_eq!((sum["granted"].as_i64(), sum["disbursed"].as_i64()), (Some(1_000_000_001), Some(1_000_000_000)));
+    let statuses: Vec<&str> = sum["grants"][0]["tranches"].as_array().expect("tranches").iter().filter_map(|t| t["status"].as_str()).collect();
+    assert_eq!(statuses, vec!["lunas", "terlambat"], "one rupiah short is still late");
+    assert_eq!(sum["overdue_tranches"][0]["outstanding"].as_i64(), Some(1));
+    // All at once: 100 % within 14 days.
+    let mut once = grant.clone();
+    once["scheme"] = json!("sekaligus");
+    once["document_no"] = json!("NPHD/02");
+    let (s, v) = app.post("/api/v1/budget/grants", Some(&bawaslu), &once);
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["grants"][1]["tranches"][0]["due"], "2023-11-24");
+
+    // Scope, export.
+    assert_eq!(app.get("/api/v1/budget/summary?region=35.76", Some(&jbg)).0, 403);
+    assert_eq!(app.get("/api/v1/budget/summary?region=35.17", Some(&jbg)).1["plan"].as_i64(), Some(0));
+    let (s, ctype, csv) = app.get_text("/api/v1/budget/export?region=35.76&format=csv", None);
+    assert_eq!((s, ctype.as_str()), (401, "application/json"));
+    let bytes = app.get_bytes("/api/v1/budget/export?region=35.76&format=csv", &bawaslu);
+    let csv_text = String::from_utf8(bytes).expect("utf-8");
+    assert!(csv_text.starts_with('\u{feff}'), "BOM for Excel");
+    assert!(csv_text.contains("9007199254740993") && csv_text.contains("NPHD/01") && csv_text.contains("terlambat"), "{csv_text}");
+    let _ = csv;
+}
+
+fn alerts_for_late_actions_tranches_and_tomorrows_stage(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "pemkot.mjk", "pemda", "35.76", "operator", PW);
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
+    add_user(db, "kejari.jbg", "kejaksaan", "35.17", "operator", PW);
+    // The day before voting day, in WIB.
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", "2024-11-26T10:00:00+07:00"), ("SINERGI_SWEEP_SECS", "1")]);
+    let kpu = app.login("kpu.mjk", PW);
+    let polres = app.login("polres.mjk", PW);
+    let pemkot = app.login("pemkot.mjk", PW);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let kejari = app.login("kejari.jbg", PW);
+    let u_polres = unit_id(&app, &kpu, "Polres Mojokerto Kota");
+    let (s, m) = app.post("/api/v1/meetings", Some(&kpu), &json!({"title": "Rakor", "kind": "rakor", "region": "35.76", "host_unit": "KPU Kota Mojokerto", "starts_at": "2024-11-01T09:00:00+07:00", "place": "KPU", "invited_units": [u_polres]}));
+    assert_eq!(s, 201, "{m}");
+    let id = m["id"].as_i64().expect("id");
+    let (s, a) = app.post(&format!("/api/v1/meetings/{id}/actions"), Some(&kpu), &json!({"decision": "Pengamanan", "owner_unit": u_polres, "due": "2024-11-25", "description": "Pasang posko"}));
+    assert_eq!((s, a["status"].as_str()), (201, Some("terlambat")));
+    let (s, _) = app.post("/api/v1/budget/grants", Some(&pemkot), &json!({"grantor_region": "35.76", "recipient_unit": "Bawaslu Kota Mojokerto", "amount": 500_000, "signed_on": "2023-11-10"}));
+    assert_eq!(s, 201);
+
+    let alerts = |token: &str| -> Vec<(String, String)> {
+        app.get("/api/v1/alerts", Some(token)).1["items"].as_array().map_or(vec![], |v| v.iter().map(|a| (a["kind"].as_str().unwrap_or("").to_string(), a["message"].as_str().unwrap_or("").to_string())).collect())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while alerts(&polres).iter().filter(|(k, _)| k == "tindak_lanjut_terlambat" || k == "tahapan_besok").count() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(2500)); // more sweeps: none may repeat
+    let p = alerts(&polres);
+    assert_eq!(p.iter().filter(|(k, _)| k == "tindak_lanjut_terlambat").count(), 1, "{p:?}");
+    assert!(p.iter().any(|(k, m)| k == "tindak_lanjut_terlambat" && m.contains("Pasang posko")));
+    let voting: Vec<&(String, String)> = p.iter().filter(|(k, m)| k == "tahapan_besok" && m.contains("Pemungutan suara")).collect();
+    assert_eq!(voting.len(), 1, "voting day starts tomorrow, once: {p:?}");
+    assert!(!p.iter().any(|(k, m)| k == "tahapan_besok" && m.contains("Masa tenang")), "a stage already running is not announced");
+    // The broadcast reaches a regency unit of another regency too; the tranche alert only the recipient's region.
+    let k = alerts(&kejari);
+    assert!(k.iter().any(|(kind, m)| kind == "tahapan_besok" && m.contains("Pemungutan suara")), "{k:?}");
+    assert!(!k.iter().any(|(kind, _)| kind == "hibah_terlambat"));
+    // Both tranches fell due unpaid (30 Nov 2023 and 27 Jun 2024): the recipient and the Pemda
+    // hear of each, once.
+    for token in [&bawaslu, &pemkot] {
+        let b = alerts(token);
+        let late: Vec<&(String, String)> = b.iter().filter(|(kind, _)| kind == "hibah_terlambat").collect();
+        assert_eq!(late.len(), 2, "{b:?}");
+        assert!(late.iter().any(|(_, m)| m.contains("Tahap 1") && m.contains("Rp 200.000")) && late.iter().any(|(_, m)| m.contains("Tahap 2") && m.contains("Rp 300.000")));
+    }
+    assert!(!alerts(&polres).iter().any(|(kind, _)| kind == "hibah_terlambat"));
+    // Acknowledging a broadcast works for each unit.
+    let (_, list) = app.get("/api/v1/alerts", Some(&kejari));
+    let bid = list["items"].as_array().expect("items").iter().find(|a| a["kind"] == "tahapan_besok").and_then(|a| a["id"].as_i64()).expect("broadcast id");
+    let (s, v) = app.post(&format!("/api/v1/alerts/{bid}/ack"), Some(&kejari), &json!({}));
+    assert!(s == 200 || s == 204, "{s} {v}");
+}
+
+on_both_engines!(
+    stages_follow_the_local_calendar,
+    meetings_turn_decisions_into_owned_actions,
+    budget_and_grants_in_exact_rupiah,
+    alerts_for_late_actions_tranches_and_tomorrows_stage,
+);
