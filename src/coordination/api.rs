@@ -451,7 +451,8 @@ pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: W
         let owner = store::resolve_unit(c, "owner_unit", &input.owner_unit)?;
         let actor = user.actor();
         let did = store::decision_id(c, &actor, &m, &decision)?;
-        json(StatusCode::CREATED, &store::add_action(c, &actor, &m, did, &owner, due, &description, clock::now())?)
+        let new = store::NewAction { decision: did, owner, due, description };
+        json(StatusCode::CREATED, &store::add_action(c, &actor, &m, &new, clock::now())?)
     })
     .await
 }
@@ -553,7 +554,7 @@ fn money(field: &str, n: i64) -> Result<i64, AppError> {
 
 /// A unit the caller may budget for: their own or one of their agency below them.
 fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
-    if !store::acts_for(user, unit) && !(user.unit.agency == unit.agency && within(&user.unit.region, &unit.region)) {
+    if user.unit.agency != unit.agency || !within(&user.unit.region, &unit.region) {
         return Err(AppError::forbidden(format!("{} is not a unit of your agency within your scope", unit.name)));
     }
     Ok(())

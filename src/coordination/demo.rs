@@ -82,7 +82,8 @@ fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Res
         let did = store::decision_id(c, actor, &head, &DecisionRef::Text(text.into()))?;
         for it in items {
             let due = now.date().saturating_add(Duration::days(it.due_in_days));
-            let a = store::add_action(c, actor, &head, did, it.owner, due, it.what, now)?;
+            let new = store::NewAction { decision: did, owner: it.owner.clone(), due, description: it.what.into() };
+            let a = store::add_action(c, actor, &head, &new, now)?;
             if it.status.is_some() || !it.evidence.is_empty() {
                 store::update_action(c, actor, &a, it.status, (!it.evidence.is_empty()).then_some(it.evidence), now)?;
             }
@@ -90,6 +91,9 @@ fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Res
     }
     Ok(id)
 }
+
+/// Programme, activity, stage served, plan, and what was spent (amount, document, day).
+type PlannedLine<'a> = (&'a str, &'a str, &'a str, i64, &'a [(i64, &'a str, Date)]);
 
 pub fn load(c: &mut Conn) -> Result<(), AppError> {
     let actor = Actor::system("demo");
@@ -209,7 +213,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
     }, now)?;
 
     // Budget: Bawaslu Kota Mojokerto's programme, part realised.
-    let lines: &[(&str, &str, &str, i64, &[(i64, &str, Date)])] = &[
+    let lines: &[PlannedLine<'_>] = &[
         ("Pengawasan tahapan", "Pengawasan kampanye", "kampanye", 450_000_000, &[(180_250_000, "SPM-0912/2024", date!(2024 - 10 - 15)), (95_000_000, "SPM-1030/2024", date!(2024 - 11 - 20))]),
         ("Pengawasan tahapan", "Pengawasan pemungutan dan penghitungan suara", "pemungutan_suara", 1_250_000_000, &[(1_102_500_000, "SPM-1101/2024", date!(2024 - 11 - 27))]),
         ("Penanganan pelanggaran", "Sentra Gakkumdu", "kampanye", 175_000_000, &[(61_300_000, "SPM-0955/2024", date!(2024 - 10 - 30))]),

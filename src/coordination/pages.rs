@@ -16,7 +16,7 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
 use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
-use crate::platform::web::{Lang, Page, layout, login_first, t};
+use crate::platform::web::{Lang, Page, layout, login_first, t, when};
 use crate::regions::NATIONAL;
 use crate::regions::pages::{election_picker, error_page};
 use crate::startup::AppState;
@@ -83,7 +83,7 @@ pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option
                             (s.name)
                             @if s.region != NATIONAL { " " span.muted { "(" (t(lang, "ko.local")) " " (s.region) ")" } }
                         }
-                        td { (s.start) } td { (s.end) }
+                        td.date { (s.start) } td.date { (s.end) }
                         td.opt { (s.agencies.iter().map(|a| a.as_str().to_uppercase()).collect::<Vec<_>>().join(", ")) }
                         td { @if s.status == "berlangsung" { strong { (t(lang, "ko.status.berlangsung")) } } @else { (t(lang, &format!("ko.status.{}", s.status))) } }
                     }
@@ -113,7 +113,7 @@ pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Opti
         table #meetings {
             thead { tr { th { (t(lang, "ko.when")) } th { (t(lang, "ko.meeting")) } th.opt { (t(lang, "ko.kind")) } th { (t(lang, "ko.host")) } th.opt { (t(lang, "ko.place")) } } }
             tbody { @for m in &rows { tr data-id=(m.id) {
-                td { (m.starts_at.get(..16).unwrap_or(&m.starts_at).replace('T', " ")) }
+                td.date { (when(&m.starts_at)) }
                 td { a href={ "/rapat/" (m.id) } { (m.title) } }
                 td.opt { (m.kind) } td { (m.host_unit) } td.opt { (m.place) }
             } } }
@@ -131,7 +131,7 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Mark
             } }
             tbody { @for a in actions { tr data-id=(a.id) data-status=(a.status) {
                 @if with_meeting { td { a href={ "/rapat/" (a.meeting_id) } { (a.meeting_title) } } }
-                td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td { (a.due) }
+                td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td.date { (a.due) }
                 td { @if a.status == "terlambat" { strong.late { (action_status_label(lang, &a.status)) } } @else { (action_status_label(lang, &a.status)) } }
                 td.opt { (a.evidence) }
             } } }
@@ -152,7 +152,7 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
         h1 #meeting-title { (m.title) }
         ul.facts {
             li { (t(lang, "ko.kind")) b { (m.kind) } }
-            li { (t(lang, "ko.when")) b { (m.starts_at.replace('T', " ")) } }
+            li { (t(lang, "ko.when")) b { (when(&m.starts_at)) } }
             li { (t(lang, "ko.place")) b { (m.place) } }
             li { (t(lang, "ko.host")) b #host { (m.host_unit.name) } }
         }
@@ -230,18 +230,20 @@ fn chart(s: &BudgetSummary) -> Markup {
         }
     }
     let max = groups.iter().map(|g| g.1.max(g.2)).max().unwrap_or(1).max(1);
-    let (w, row) = (600.0_f64, 34.0_f64);
-    let h = row * groups.len() as f64 + 10.0;
+    // Drawn at its own size (not stretched to the page), bars up to 540 units, amounts beside.
+    let (bar, row) = (540.0_f64, 40.0_f64);
+    let h = row * groups.len() as f64 + 6.0;
     html! {
-        svg #budget-chart viewBox={ "0 0 " (w) " " (h) } width="100%" role="img" aria-label="Pagu dan realisasi per kegiatan" {
+        svg #budget-chart viewBox={ "0 0 800 " (h) } style="width:100%;max-width:800px" role="img" aria-label="Pagu dan realisasi per kegiatan" {
             @for (i, (name, plan, real)) in groups.iter().enumerate() {
                 @let y = i as f64 * row + 4.0;
-                @let pw = *plan as f64 / max as f64 * (w - 10.0);
-                @let rw = *real as f64 / max as f64 * (w - 10.0);
+                @let pw = *plan as f64 / max as f64 * bar;
+                @let rw = *real as f64 / max as f64 * bar;
                 g data-activity=(name) data-plan=(plan) data-realised=(real) {
-                    text x="0" y=(y + 10.0) font-size="11" { (name) ": " (rupiah(*real)) " / " (rupiah(*plan)) }
-                    rect x="0" y=(y + 14.0) width=(format!("{pw:.1}")) height="8" fill="#ccc" {}
-                    rect x="0" y=(y + 14.0) width=(format!("{rw:.1}")) height="8" fill="#1f6f43" {}
+                    text x="0" y=(y + 11.0) font-size="12" { (name) }
+                    rect x="0" y=(y + 16.0) width=(format!("{pw:.1}")) height="10" fill="#ccc" {}
+                    rect x="0" y=(y + 16.0) width=(format!("{rw:.1}")) height="10" fill="#1f6f43" {}
+                    text x=(format!("{:.1}", pw.max(rw) + 6.0)) y=(y + 25.0) font-size="11" { (rupiah(*real)) " / " (rupiah(*plan)) }
                 }
             }
         }
@@ -287,11 +289,11 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
         }
         h2 { (t(lang, "ko.grants")) }
         @for g in &s.grants {
-            h3 { "NPHD " (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) }
+            h3 { (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) " · " (t(lang, "ko.signed")) " " (g.signed_on) }
             table.tranches data-grant=(g.id) {
                 thead { tr { th { (t(lang, "ko.tranche")) } th.num { "%" } th.num { (t(lang, "ko.amount")) } th { (t(lang, "ko.due")) } th.num { (t(lang, "ko.disbursed")) } th { (t(lang, "log.status")) } } }
                 tbody { @for tr_ in &g.tranches { tr data-status=(tr_.status) {
-                    td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
+                    td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td.date { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
                     td { @if tr_.status == "terlambat" { strong.late { (t(lang, "ko.tranche.terlambat")) } } @else { (t(lang, &format!("ko.tranche.{}", tr_.status))) } }
                 } } }
             }
@@ -344,7 +346,7 @@ pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
     };
     put(&mut p, 14.0, true, "NOTULEN RAPAT", 0.0);
     put(&mut p, 11.0, true, &m.title, 0.0);
-    put(&mut p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, m.starts_at.replace('T', " "), m.place), 0.0);
+    put(&mut p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, when(&m.starts_at), m.place), 0.0);
     put(&mut p, 9.0, false, &format!("Penyelenggara: {} · Wilayah: {}", m.host_unit.name, m.region), 0.0);
     if !m.agenda.is_empty() {
         put(&mut p, 10.0, true, "Agenda", 0.0);

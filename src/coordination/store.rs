@@ -208,7 +208,7 @@ pub fn list_stages(conn: &mut Conn, election: &str, region: &str, on: Date) -> R
     codes.retain(|c| *c != NATIONAL);
     let c = |i: usize| codes.get(i).copied().unwrap_or(NATIONAL);
     conn.query(
-        &format!("SELECT {STAGE_COLS} FROM stages WHERE election_id = $1 AND region_code IN ($2, $3, $4, $5, $6) ORDER BY start_day, end_day DESC, id"),
+        &format!("SELECT {STAGE_COLS} FROM stages WHERE election_id = $1 AND region_code IN ($2, $3, $4, $5, $6) ORDER BY start_day, end_day, id"),
         params![election, NATIONAL, c(0), c(1), c(2), c(3)],
     )?
     .iter()
@@ -632,7 +632,15 @@ pub fn decision_id(conn: &mut Conn, actor: &Actor, m: &MeetingHead, d: &Decision
     }
 }
 
-pub fn add_action(conn: &mut Conn, actor: &Actor, m: &MeetingHead, decision: i64, owner: &Unit, due: Date, description: &str, now: OffsetDateTime) -> Result<ActionView, AppError> {
+pub struct NewAction {
+    pub decision: i64,
+    pub owner: Unit,
+    pub due: Date,
+    pub description: String,
+}
+
+pub fn add_action(conn: &mut Conn, actor: &Actor, m: &MeetingHead, a: &NewAction, now: OffsetDateTime) -> Result<ActionView, AppError> {
+    let (decision, owner, due, description) = (a.decision, &a.owner, a.due, a.description.as_str());
     if owner.id != m.host.id && !invited_ids(conn, m.id)?.contains(&owner.id) {
         return Err(AppError::invalid("owner_unit", format!("{} was not invited to this meeting; invite it first", owner.name)));
     }

@@ -299,6 +299,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.grants", "Hibah daerah (NPHD)", "Regional grants (NPHD)"),
     ("ko.tranche", "Tahap", "Tranche"),
     ("ko.amount", "Jumlah", "Amount"),
+    ("ko.signed", "ditandatangani", "signed"),
     ("ko.tranche.lunas", "Lunas", "Paid"),
     ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
@@ -393,6 +394,22 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                 footer { (t(lang, "footer.data")) }
             }
         }
+    }
+}
+
+/// "2024-11-20 09:30 WIB" from an RFC 3339 time that already carries the region's offset.
+pub fn when(s: &str) -> String {
+    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let tz = match t.offset().whole_hours() {
+                8 => "WITA",
+                9 => "WIT",
+                7 => "WIB",
+                _ => "UTC",
+            };
+            format!("{:04}-{:02}-{:02} {:02}:{:02} {tz}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        }
+        Err(_) => s.to_string(),
     }
 }
 

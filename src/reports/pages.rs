@@ -17,25 +17,9 @@ use crate::elections::ELECTIONS;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
-use crate::platform::web::{Lang, Page, csv_download, layout, login_first, t, urlencode};
+use crate::platform::web::{Lang, Page, csv_download, layout, login_first, t, urlencode, when};
 use crate::regions::pages::error_page;
 use crate::startup::AppState;
-
-/// "2024-11-20 09:30 WIB" from an RFC 3339 time that already carries the region's offset.
-fn when(s: &str) -> String {
-    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let tz = match t.offset().whole_hours() {
-                8 => "WITA",
-                9 => "WIT",
-                7 => "WIB",
-                _ => "UTC",
-            };
-            format!("{:04}-{:02}-{:02} {:02}:{:02} {tz}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-        }
-        Err(_) => s.to_string(),
-    }
-}
 
 fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
     html! {

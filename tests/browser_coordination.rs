@@ -1,0 +1,155 @@
+//! The Koordinasi pages in a real browser (headless Chromium through ChromeDriver) on the demo
+//! data, with the service's clock set to the day before voting day (26 Nov 2024, 10:00 WIB):
+//! anyone reads the stage timeline of Kota Mojokerto with this week's stages highlighted and
+//! subscribes to its calendar; KPU Kota Mojokerto opens its coordination meeting (attendance,
+//! speakers, decisions with their action items, who still owes what, the minutes as PDF) and
+//! sees what its own unit owes; Bawaslu Kota Mojokerto reads its budget with the chart of plan
+//! against realisation and the late NPHD tranche. Screenshots go to /tmp/sinergi-shots/.
+//! Without chromium/chromedriver the test says so and passes.
+
+mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use std::path::Path;
+
+use common::{TestApp, TestDb};
+use serde_json::Value;
+use webdriver::Browser;
+
+const PASSWORD: &str = "sinergi-demo";
+const SHOTS: &str = "/tmp/sinergi-shots";
+
+fn login(b: &Browser, app: &TestApp, user: &str) {
+    b.goto(&app.url("/masuk"));
+    b.send_keys(&b.find("#username"), user);
+    b.send_keys(&b.find("#password"), PASSWORD);
+    b.click(&b.find("#login-submit"));
+    b.wait_url(|u| u.ends_with("/wilayah"));
+    assert!(b.text_of("#current-user").contains(user));
+}
+
+fn logout(b: &Browser) {
+    b.click(&b.find("header form[action='/keluar'] button"));
+    b.wait_for("the login link after logging out", || b.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
+}
+
+fn api(app: &TestApp, path: &str, token: Option<&str>) -> Value {
+    let (s, v) = app.get(path, token);
+    assert_eq!(s, 200, "{path}: {v}");
+    v
+}
+
+/// `Rp 1.439.050.000` → 1439050000.
+fn rupiah(s: &str) -> i64 {
+    s.trim().strip_prefix("Rp ").unwrap_or_else(|| panic!("{s:?} is not written as rupiah")).replace('.', "").parse().expect("rupiah")
+}
+
+#[test]
+fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T10:00:00+07:00")]));
+    let Some(b) = browser else { return };
+    b.set_window_size(1280, 900);
+    let shots = Path::new(SHOTS);
+    let _ = std::fs::create_dir_all(shots);
+
+    // Stages, without logging in, through the navigation.
+    b.goto(&app.url("/wilayah"));
+    b.click(&b.link("header", "Koordinasi"));
+    b.wait_url(|u| u.contains("/tahapan"));
+    b.goto(&app.url("/tahapan?pemilu=pilkada-2024&wilayah=35.76"));
+    assert_eq!(b.text_of("#today"), "2024-11-26");
+    let stages = api(&app, "/api/v1/elections/pilkada-2024/stages?region=35.76", None);
+    let rows = b.find_all("#stages tbody tr");
+    assert_eq!(rows.len(), stages["items"].as_array().map_or(0, Vec::len), "one row per stage");
+    let row = |key: &str| b.find(&format!("#stages tr[data-key='{key}']"));
+    let attr = |key: &str, name: &str| b.attribute(&row(key), name);
+    assert_eq!(attr("masa_tenang", "data-status").as_deref(), Some("berlangsung"));
+    assert!(b.text(&row("masa_tenang")).contains("Berlangsung"));
+    // This week is Monday 25 Nov to Sunday 1 Dec: masa tenang, voting day, the count and the
+    // recap levels up to the province (30 Nov); the campaign ended on Saturday 23 Nov.
+    for key in ["masa_tenang", "pemungutan_suara", "penghitungan_rekapitulasi", "rekapitulasi_ppk"] {
+        assert_eq!(attr(key, "data-this-week").as_deref(), Some("1"), "{key} this week");
+    }
+    for key in ["kampanye", "penetapan_paslon"] {
+        assert_eq!(attr(key, "data-this-week"), None, "{key} not this week");
+    }
+    let highlighted = b.execute("return getComputedStyle(document.querySelector(\"tr[data-key='masa_tenang'] td\")).backgroundColor", vec![]);
+    let plain = b.execute("return getComputedStyle(document.querySelector(\"tr[data-key='kampanye'] td\")).backgroundColor", vec![]);
+    assert_ne!(highlighted, plain, "this week's rows stand out");
+    let ics = b.attribute(&b.find("#ics"), "href").expect("calendar link");
+    let (s, ctype, body) = app.get_text(&ics.replace(&app.base, ""), None);
+    assert!(s == 200 && ctype.starts_with("text/calendar") && body.contains("BEGIN:VEVENT"), "{s} {ctype}");
+    b.screenshot(&shots.join("koordinasi-tahapan.png"));
+
+    // The meeting of KPU Kota Mojokerto.
+    login(&b, &app, "kpu.kotamojokerto");
+    let token = app.login("kpu.kotamojokerto", PASSWORD);
+    b.goto(&app.url("/rapat"));
+    let first = b.find("#meetings tbody tr a");
+    assert!(b.text(&first).contains("Mojokerto"));
+    b.click(&first);
+    b.wait_url(|u| u.contains("/rapat/"));
+    let id: i64 = b.current_url().rsplit('/').next().and_then(|s| s.parse().ok()).expect("meeting id in the URL");
+    let m = api(&app, &format!("/api/v1/meetings/{id}"), Some(&token));
+    assert_eq!(b.text_of("#meeting-title"), m["title"].as_str().expect("title"));
+    assert_eq!(b.find_all("#attendance tbody tr").len(), m["invited"].as_array().map_or(0, Vec::len));
+    let absent = b.find_all("#attendance tr[data-attendance='tidak_hadir']");
+    assert_eq!(absent.len(), m["invited"].as_array().expect("invited").iter().filter(|i| i["attendance"] == "tidak_hadir").count());
+    assert_eq!(b.find_all("#speakers tr").len(), 4, "Kejari, Polres, Kodim and Bawaslu spoke");
+    assert_eq!(b.find_all("#decisions li").len(), m["decisions"].as_array().map_or(0, Vec::len));
+    let actions: Vec<Value> = m["decisions"].as_array().expect("decisions").iter().flat_map(|d| d["actions"].as_array().cloned().unwrap_or_default()).collect();
+    for a in &actions {
+        let tr = b.find(&format!("table.actions tr[data-id='{}']", a["id"]));
+        assert_eq!(b.attribute(&tr, "data-status").as_deref(), a["status"].as_str());
+    }
+    let statuses: Vec<&str> = actions.iter().filter_map(|a| a["status"].as_str()).collect();
+    assert!(statuses.contains(&"selesai") && statuses.contains(&"berjalan") && statuses.contains(&"terlambat") && statuses.contains(&"terbuka"), "every state in the demo meeting: {statuses:?}");
+    assert_eq!(b.find_all("#owing tbody tr").len(), m["owing"].as_array().map_or(0, Vec::len));
+    let pdf = b.attribute(&b.find("#notulen"), "href").expect("minutes link");
+    assert!(app.get_bytes(&pdf.replace(&app.base, ""), &token).starts_with(b"%PDF-"));
+    b.screenshot(&shots.join("koordinasi-rapat.png"));
+
+    // What KPU Kota Mojokerto still owes, across meetings.
+    b.goto(&app.url("/tindak-lanjut"));
+    let me = api(&app, "/api/v1/me", Some(&token));
+    let unit = me["unit"]["id"].as_i64().expect("unit id");
+    let owed = api(&app, &format!("/api/v1/actions?owner_unit={unit}&open=true"), Some(&token));
+    let late = api(&app, &format!("/api/v1/actions?owner_unit={unit}&overdue=true"), Some(&token));
+    assert_eq!(b.text_of("#owed-count"), owed["items"].as_array().map_or(0, Vec::len).to_string());
+    assert_eq!(b.text_of("#late-count"), late["items"].as_array().map_or(0, Vec::len).to_string());
+    assert!(!late["items"].as_array().expect("items").is_empty(), "the demo has a late item of KPU Kota Mojokerto");
+    logout(&b);
+
+    // Bawaslu Kota Mojokerto's budget.
+    login(&b, &app, "bawaslu.kotamojokerto");
+    let token = app.login("bawaslu.kotamojokerto", PASSWORD);
+    b.goto(&app.url("/anggaran"));
+    let s = api(&app, "/api/v1/budget/summary?region=35.76", Some(&token));
+    assert_eq!(rupiah(&b.text_of("#plan")), s["plan"].as_i64().expect("plan"));
+    assert_eq!(rupiah(&b.text_of("#realised")), s["realised"].as_i64().expect("realised"));
+    assert_eq!(rupiah(&b.text_of("#disbursed")), s["disbursed"].as_i64().expect("disbursed"));
+    assert_eq!(b.text_of("#absorption"), format!("{:.2} %", s["absorption_percent"].as_f64().expect("absorption")).replace('.', ","));
+    let bars = b.find_all("#budget-chart g[data-activity]");
+    assert_eq!(bars.len(), s["lines"].as_array().map_or(0, Vec::len), "a bar per activity");
+    // Each bar is as long as its amount: realisation over plan in the drawing equals the figures.
+    for g in &bars {
+        let plan: f64 = b.attribute(g, "data-plan").and_then(|v| v.parse().ok()).expect("plan");
+        let real: f64 = b.attribute(g, "data-realised").and_then(|v| v.parse().ok()).expect("realised");
+        let rects = b.find_in(g, "rect");
+        let w = |i: usize| -> f64 { b.attribute(&rects[i], "width").and_then(|v| v.parse().ok()).expect("width") };
+        if plan > 0.0 {
+            assert!((w(1) / w(0) - real / plan).abs() < 0.01, "bar lengths follow the amounts");
+        }
+    }
+    let late_tranches = b.find_all("table.tranches tr[data-status='terlambat']");
+    assert_eq!(late_tranches.len(), s["overdue_tranches"].as_array().map_or(0, Vec::len));
+    assert_eq!(late_tranches.len(), 1, "the demo grant's second tranche is late");
+    assert!(b.text(&late_tranches[0]).contains("Terlambat cair"));
+    b.screenshot(&shots.join("koordinasi-anggaran.png"));
+}
