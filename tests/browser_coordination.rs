@@ -20,20 +20,6 @@ use webdriver::Browser;
 const PASSWORD: &str = "sinergi-demo";
 const SHOTS: &str = "/tmp/sinergi-shots";
 
-fn login(b: &Browser, app: &TestApp, user: &str) {
-    b.goto(&app.url("/masuk"));
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/wilayah"));
-    assert!(b.text_of("#current-user").contains(user));
-}
-
-fn logout(b: &Browser) {
-    b.click(&b.find("header form[action='/keluar'] button"));
-    b.wait_for("the login link after logging out", || b.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
-}
-
 fn api(app: &TestApp, path: &str, token: Option<&str>) -> Value {
     let (s, v) = app.get(path, token);
     assert_eq!(s, 200, "{path}: {v}");
@@ -88,7 +74,7 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     b.screenshot(&shots.join("koordinasi-tahapan.png"));
 
     // The meeting of KPU Kota Mojokerto.
-    login(&b, &app, "kpu.kotamojokerto");
+    b.login(&app.base, "kpu.kotamojokerto", PASSWORD);
     let token = app.login("kpu.kotamojokerto", PASSWORD);
     b.goto(&app.url("/rapat"));
     let first = b.find("#meetings tbody tr a");
@@ -124,10 +110,10 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     assert_eq!(b.text_of("#owed-count"), owed["items"].as_array().map_or(0, Vec::len).to_string());
     assert_eq!(b.text_of("#late-count"), late["items"].as_array().map_or(0, Vec::len).to_string());
     assert!(!late["items"].as_array().expect("items").is_empty(), "the demo has a late item of KPU Kota Mojokerto");
-    logout(&b);
+    b.logout();
 
     // Bawaslu Kota Mojokerto's budget.
-    login(&b, &app, "bawaslu.kotamojokerto");
+    b.login(&app.base, "bawaslu.kotamojokerto", PASSWORD);
     let token = app.login("bawaslu.kotamojokerto", PASSWORD);
     b.goto(&app.url("/anggaran"));
     let s = api(&app, "/api/v1/budget/summary?region=35.76", Some(&token));

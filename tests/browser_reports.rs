@@ -79,21 +79,6 @@ fn datetime_local(t: OffsetDateTime) -> String {
     t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]")).expect("format datetime-local")
 }
 
-fn login(b: &Browser, app: &TestApp, user: &str) {
-    b.goto(&app.url("/masuk"));
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/wilayah"));
-    let who = b.text_of("#current-user");
-    assert!(who.contains(user), "header shows {user} logged in: {who:?}");
-}
-
-fn logout(b: &Browser) {
-    b.click(&b.find("header form[action='/keluar'] button"));
-    b.wait_for("the login link after logging out", || b.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
-}
-
 /// The HTTP status the current page was served with.
 fn page_status(b: &Browser) -> u64 {
     b.execute("return performance.getEntriesByType('navigation')[0].responseStatus", vec![]).as_u64().unwrap_or(0)
@@ -309,7 +294,7 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     assert!(b.find_all("#reports").is_empty());
 
     // --- Bawaslu Kota Mojokerto: the board ----------------------------------------------
-    login(&b, &app, BAWASLU);
+    b.login(&app.base, BAWASLU, PASSWORD);
     b.click(&b.link("header", "Penanganan"));
     b.wait_url(|u| u.ends_with("/laporan"));
     assert_eq!(b.text_of("main h1"), "Penanganan pelanggaran");
@@ -422,10 +407,10 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     assert_eq!(b.table_cells("#steps").len(), 4);
     let source = b.page_source();
     assert!(!source.contains(r.name) && !source.contains(r.description) && !source.contains("dugaan politik uang"), "no names, content or notes in public");
-    logout(&b);
+    b.logout();
 
     // --- The police of Kota Mojokerto: Sentra Gakkumdu -----------------------------------
-    login(&b, &app, POLRES);
+    b.login(&app.base, POLRES, PASSWORD);
     b.goto(&app.url("/gakkumdu"));
     assert_eq!(b.text_of("main h1"), "Sentra Gakkumdu");
     let rows = board(&b);
@@ -447,10 +432,10 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     move_case(&b, "penyidikan", "Penyidikan", "Surat perintah penyidikan diterbitkan.");
     assert!(b.table_cells("#timeline").last().is_some_and(|t| t[2].contains(POLRES)));
     b.screenshot(&shots.join("reports-case-police.png"));
-    logout(&b);
+    b.logout();
 
     // --- KPU does not handle violation reports --------------------------------------------
-    login(&b, &app, KPU);
+    b.login(&app.base, KPU, PASSWORD);
     b.goto(&app.url("/laporan"));
     assert_eq!(page_status(&b), 403, "KPU is refused the case board");
     assert!(b.text_of("main p.error").contains("Bawaslu"), "the refusal says who handles reports");

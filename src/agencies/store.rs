@@ -53,13 +53,15 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
     Ok((Some(r.level), r.name, code.province().to_string()))
 }
 
-const UNIT_COLS: &str = "id, agency, region_code, name";
+/// The columns `unit_from` reads, in order.
+pub const UNIT_COLS: &str = "id, agency, region_code, name";
 
-fn unit_from(r: &Row, at: usize) -> Result<Unit, AppError> {
+/// A unit from four columns starting at `at`: id, agency, region code, name.
+pub fn unit_from(r: &Row, at: usize) -> Result<Unit, crate::platform::db::DbError> {
     let agency: String = r.get(at + 1)?;
     Ok(Unit {
         id: r.get(at)?,
-        agency: AgencyKind::parse(&agency).map_err(AppError::Internal)?,
+        agency: AgencyKind::parse(&agency).map_err(crate::platform::db::DbError::Other)?,
         region: r.get(at + 2)?,
         name: r.get(at + 3)?,
     })
@@ -83,7 +85,7 @@ pub fn ensure_unit(
         &format!("SELECT {UNIT_COLS} FROM agency_units WHERE agency = $1 AND region_code = $2 AND name = $3"),
         params![agency.as_str(), region, name.as_str()],
     )? {
-        return unit_from(&r, 0);
+        return Ok(unit_from(&r, 0)?);
     }
     let r = conn.query_one(
         &format!("INSERT INTO agency_units (agency, region_code, name) VALUES ($1, $2, $3) RETURNING {UNIT_COLS}"),

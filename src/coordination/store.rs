@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::{CalendarEvent, StageDef, action_status, date_of, stage_status};
-use crate::agencies::store::{Unit, User};
+use crate::agencies::store::{UNIT_COLS, Unit, User, unit_from};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::ElectionDef;
 use crate::params;
@@ -65,18 +65,6 @@ fn agencies_of(s: &str) -> Vec<AgencyKind> {
 pub enum UnitRef {
     Id(i64),
     Name(String),
-}
-
-const UNIT_COLS: &str = "id, agency, region_code, name";
-
-fn unit_from(r: &Row, at: usize) -> Result<Unit, DbError> {
-    let agency: String = r.get(at + 1)?;
-    Ok(Unit {
-        id: r.get(at)?,
-        agency: AgencyKind::parse(&agency).map_err(DbError::Other)?,
-        region: r.get(at + 2)?,
-        name: r.get(at + 3)?,
-    })
 }
 
 pub fn unit_by_id(conn: &mut Conn, id: i64) -> Result<Option<Unit>, DbError> {

@@ -252,22 +252,19 @@ impl TestApp {
     }
 
     pub fn put(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut req = self.agent.put(&self.url(path)).header("Content-Type", "application/json");
-        if let Some(t) = token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
-        let mut resp = req.send(body.to_string()).expect("PUT");
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        self.send_json(self.agent.put(&self.url(path)), token, body)
     }
 
     pub fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut req = self.agent.patch(&self.url(path)).header("Content-Type", "application/json");
+        self.send_json(self.agent.patch(&self.url(path)), token, body)
+    }
+
+    fn send_json(&self, req: ureq::RequestBuilder<ureq::typestate::WithBody>, token: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut req = req.header("Content-Type", "application/json");
         if let Some(t) = token {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
-        let mut resp = req.send(body.to_string()).expect("PATCH");
+        let mut resp = req.send(body.to_string()).expect("request");
         let status = resp.status().as_u16();
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))

@@ -176,6 +176,23 @@ impl Browser {
     }
 
     /// Sets the window size (CSS pixels), which is also the screenshot size.
+    /// Logs in through the login form at `base` and waits for the header to name the user.
+    pub fn login(&self, base: &str, user: &str, password: &str) {
+        self.goto(&format!("{base}/masuk"));
+        self.send_keys(&self.find("#username"), user);
+        self.send_keys(&self.find("#password"), password);
+        self.click(&self.find("#login-submit"));
+        self.wait_url(|u| u.ends_with("/wilayah"));
+        let who = self.text_of("#current-user");
+        assert!(who.contains(user), "header shows {user} logged in: {who:?}");
+    }
+
+    /// Logs out with the header's button and waits for the login link.
+    pub fn logout(&self) {
+        self.click(&self.find("header form[action='/keluar'] button"));
+        self.wait_for("the login link after logging out", || self.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
+    }
+
     pub fn set_window_size(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({"width": width, "height": height}));
     }
