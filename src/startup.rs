@@ -239,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rapat", get(coordination::pages::meetings_page))
         .route("/rapat/{id}", get(coordination::pages::meeting_page))
         .route("/tindak-lanjut", get(coordination::pages::owed_page))
+        .route("/tindak-lanjut/{id}", post(coordination::pages::owed_submit))
         .route("/anggaran", get(coordination::pages::budget_page))
         .fallback(not_found)
         .layer(tower_http::compression::CompressionLayer::new())

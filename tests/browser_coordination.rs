@@ -110,6 +110,19 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     assert_eq!(b.text_of("#owed-count"), owed["items"].as_array().map_or(0, Vec::len).to_string());
     assert_eq!(b.text_of("#late-count"), late["items"].as_array().map_or(0, Vec::len).to_string());
     assert!(!late["items"].as_array().expect("items").is_empty(), "the demo has a late item of KPU Kota Mojokerto");
+    // The owner finishes the late item from this page, with its evidence.
+    let item = late["items"][0]["id"].as_i64().expect("id");
+    let row = format!("table.actions tr[data-id='{item}']");
+    b.execute(&format!("document.querySelector(\"{row} select[name=status]\").value = 'selesai'"), vec![]);
+    let evidence = b.find(&format!("{row} input[name=evidence]"));
+    b.send_keys(&evidence, "Daftar kontak dikirim, surat 12/PL.02/2024");
+    b.click(&b.find(&format!("{row} button")));
+    b.wait_for("the late count to drop", || (b.text_of("#late-count") == (late["items"].as_array().map_or(0, Vec::len) - 1).to_string()).then_some(()));
+    assert!(b.find_all(&row).is_empty(), "a finished item leaves what the unit owes");
+    let done = api(&app, &format!("/api/v1/actions?meeting={}", late["items"][0]["meeting_id"]), Some(&token));
+    let done = done["items"].as_array().expect("items").iter().find(|a| a["id"] == item).expect("the item").clone();
+    assert_eq!((done["status"].as_str(), done["evidence"].as_str(), done["updated_by"].as_str()), (Some("selesai"), Some("Daftar kontak dikirim, surat 12/PL.02/2024"), Some("kpu.kotamojokerto")));
+    b.screenshot(&shots.join("koordinasi-tindak-lanjut.png"));
     b.logout();
 
     // Bawaslu Kota Mojokerto's budget.

@@ -482,17 +482,19 @@ pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w:
         return Err(AppError::invalid("status", "give a status, evidence, or both"));
     }
     let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
-        let now = clock::now();
-        let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(format!("no action item {id}")))?;
-        let m = head_or_404(c, a.meeting_id)?;
-        let allowed = user.role >= Role::Operator && (store::acts_for(&user, &a.owner_unit) || store::acts_for(&user, &m.host));
-        if !allowed {
-            return Err(AppError::forbidden(format!("only the owner {} or the host {} moves this action item", a.owner_unit.name, m.host.name)));
-        }
-        json(StatusCode::OK, &store::update_action(c, &user.actor(), &a, status.as_deref(), evidence.as_deref(), now)?)
-    })
-    .await
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &move_action(c, &user, id, status.as_deref(), evidence.as_deref())?)).await
+}
+
+/// Moves an action item for its owner or the meeting's host (the API and the owes page).
+pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<&str>, evidence: Option<&str>) -> Result<ActionView, AppError> {
+    let now = clock::now();
+    let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(format!("no action item {id}")))?;
+    let m = head_or_404(c, a.meeting_id)?;
+    let allowed = user.role >= Role::Operator && (store::acts_for(user, &a.owner_unit) || store::acts_for(user, &m.host));
+    if !allowed {
+        return Err(AppError::forbidden(format!("only the owner {} or the host {} moves this action item", a.owner_unit.name, m.host.name)));
+    }
+    store::update_action(c, &user.actor(), &a, status, evidence, now)
 }
 
 #[derive(Deserialize, IntoParams)]

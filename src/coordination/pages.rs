@@ -3,7 +3,7 @@
 //! action items, what a unit still owes, and the budget with a chart of plan against
 //! realisation; and the minutes (notulen) as PDF.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -71,7 +71,12 @@ pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option
             li { (t(lang, "ko.today")) b #today { (store::day_string(today)) } }
             li { (t(lang, "ko.week")) b { (store::day_string(monday)) " – " (store::day_string(sunday)) } }
         }
-        p.tools { a #ics href=(ics) { (t(lang, "ko.subscribe")) } }
+        p.tools {
+            a #ics href=(ics) { (t(lang, "ko.subscribe")) }
+            a href="/rapat" { (t(lang, "ko.meetings.title")) }
+            a href="/tindak-lanjut" { (t(lang, "ko.owed.title")) }
+            a href="/anggaran" { (t(lang, "ko.budget.title")) }
+        }
         table #stages {
             thead { tr { th { (t(lang, "ko.stage")) } th { (t(lang, "ko.start")) } th { (t(lang, "ko.end")) } th.opt { (t(lang, "ko.agencies")) } th { (t(lang, "log.status")) } } }
             tbody {
@@ -122,18 +127,29 @@ pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Opti
     layout(Page::new(lang, title, Some(&user.user), "/rapat"), body).into_response()
 }
 
+/// `with_meeting`: the owes page, where each row also has the owner's form to move it.
 fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Markup {
     html! {
         table.actions {
             thead { tr {
                 @if with_meeting { th { (t(lang, "ko.meeting")) } }
                 th { (t(lang, "ko.decision")) } th { (t(lang, "ko.owner")) } th { (t(lang, "ko.task")) } th { (t(lang, "ko.due")) } th { (t(lang, "log.status")) } th.opt { (t(lang, "ko.evidence")) }
+                @if with_meeting { th { (t(lang, "ko.update")) } }
             } }
             tbody { @for a in actions { tr data-id=(a.id) data-status=(a.status) {
                 @if with_meeting { td { a href={ "/rapat/" (a.meeting_id) } { (a.meeting_title) } } }
                 td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td.date { (a.due) }
                 td { @if a.status == "terlambat" { strong.late { (action_status_label(lang, &a.status)) } } @else { (action_status_label(lang, &a.status)) } }
                 td.opt { (a.evidence) }
+                @if with_meeting {
+                    td { form.inline method="post" action={ "/tindak-lanjut/" (a.id) } {
+                        select name="status" aria-label=(t(lang, "log.status")) {
+                            @for s in super::ACTION_STATES { option value=(s) selected[a.status == *s] { (action_status_label(lang, s)) } }
+                        }
+                        input name="evidence" value=(a.evidence) placeholder=(t(lang, "ko.evidence")) aria-label=(t(lang, "ko.evidence"));
+                        button type="submit" { (t(lang, "ko.save")) }
+                    } }
+                }
             } } }
         }
     }
@@ -205,6 +221,31 @@ pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<C
         @if rows.is_empty() { p.ok { (t(lang, "ko.owed.none")) } } @else { (actions_table(lang, &rows, true)) }
     };
     layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    status: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+/// The owner records progress from the owes page (a plain form, no script).
+pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<ActionForm>) -> Response {
+    let Some(user) = user else { return login_first("/tindak-lanjut") };
+    let u = user.user.clone();
+    let status = f.status.trim().to_string();
+    if !super::ACTION_STATES.contains(&status.as_str()) {
+        return error_page(lang, Some(&user), AppError::invalid("status", "status must be terbuka, berjalan or selesai"));
+    }
+    let evidence = match crate::platform::http::text("evidence", &f.evidence, 2000, false) {
+        Ok(e) => e,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    match state.db.write(move |c| super::api::move_action(c, &u, id, Some(&status), Some(&evidence))).await {
+        Ok(_) => axum::response::Redirect::to("/tindak-lanjut").into_response(),
+        Err(err) => error_page(lang, Some(&user), err),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

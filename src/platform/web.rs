@@ -300,6 +300,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.tranche", "Tahap", "Tranche"),
     ("ko.amount", "Jumlah", "Amount"),
     ("ko.signed", "ditandatangani", "signed"),
+    ("ko.save", "Simpan", "Save"),
+    ("ko.update", "Perbarui", "Update"),
     ("ko.tranche.lunas", "Lunas", "Paid"),
     ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
