@@ -539,9 +539,13 @@ impl Db {
         let backend = conn.backend();
         let checkpointer = match &target {
             Target::Sqlite(path) => {
-                // The writer would otherwise copy the WAL into the database inside a COMMIT
-                // every 1000 pages, on the one serial path (9 % of its time on election night).
-                conn.batch("PRAGMA wal_autocheckpoint=0")?;
+                // The checkpoint thread copies the WAL back beside the writer, which would
+                // otherwise do it inside a COMMIT every 1000 pages, on the one serial path (9 %
+                // of its time on election night). The writer still checkpoints itself when the
+                // WAL passes 64 MiB, so a checkpointer that falls behind slows the writes down
+                // instead of letting the WAL grow without end, and the file is cut back to
+                // 64 MiB after each reset.
+                conn.batch("PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864")?;
                 Some(start_checkpointer(path.clone())?)
             }
             Target::Postgres(_) => None,
@@ -638,9 +642,18 @@ fn start_checkpointer(path: String) -> Result<mpsc::Sender<()>, DbError> {
     std::thread::Builder::new()
         .name("sinergi-checkpoint".into())
         .spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_millis(200)) {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!("WAL checkpoint failed: {e}");
+            // Idle, it looks five times a second; while frames keep coming it copies them
+            // back at once, so the writer seldom reaches its own 64 MiB limit.
+            let mut pause = Duration::from_millis(200);
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(pause) {
+                match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
+                    Ok((log, done)) if log > done => pause = Duration::from_millis(2),
+                    Ok((log, _)) if log > 1024 => pause = Duration::from_millis(10),
+                    Ok(_) => pause = Duration::from_millis(200),
+                    Err(e) => {
+                        tracing::warn!("WAL checkpoint failed: {e}");
+                        pause = Duration::from_millis(200);
+                    }
                 }
             }
         })
