@@ -4,7 +4,10 @@
 //! subscribes to its calendar; KPU Kota Mojokerto opens its coordination meeting (attendance,
 //! speakers, decisions with their action items, who still owes what, the minutes as PDF) and
 //! sees what its own unit owes; Bawaslu Kota Mojokerto reads its budget with the chart of plan
-//! against realisation and the late NPHD tranche. Screenshots go to /tmp/sinergi-shots/.
+//! against realisation and the late NPHD tranche. A second scenario has KPU Kota Mojokerto
+//! schedule a meeting through the form (a refusal keeps what was typed) and record its
+//! attendance, a speaker, the minutes and a decision with its action item; a guest sees the
+//! meeting without the host's forms. Screenshots go to /tmp/sinergi-shots/.
 //! Without chromium/chromedriver the test says so and passes.
 
 mod common;
@@ -151,4 +154,98 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     assert_eq!(late_tranches.len(), 1, "the demo grant's second tranche is late");
     assert!(b.text(&late_tranches[0]).contains("Terlambat cair"));
     b.screenshot(&shots.join("koordinasi-anggaran.png"));
+}
+
+/// Sets a form field's value the way a date or time picker would.
+fn set_value(b: &Browser, css: &str, value: &str) {
+    b.execute("document.querySelector(arguments[0]).value = arguments[1]", vec![Value::from(css), Value::from(value)]);
+}
+
+#[test]
+fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
+    let Some(b) = browser else { return };
+    b.set_window_size(1280, 900);
+    let shots = Path::new(SHOTS);
+    let _ = std::fs::create_dir_all(shots);
+    b.login(&app.base, "kpu.kotamojokerto", PASSWORD);
+    let token = app.login("kpu.kotamojokerto", PASSWORD);
+    let before = api(&app, "/api/v1/meetings", Some(&token))["items"].as_array().map_or(0, Vec::len);
+
+    // A meeting placed outside the host's area is refused, and the form keeps what was typed.
+    b.goto(&app.url("/rapat"));
+    b.click(&b.find("#new-meeting"));
+    b.wait_url(|u| u.ends_with("/rapat/baru"));
+    b.send_keys(&b.find("#title"), "Rakor distribusi logistik ke TPS");
+    b.clear(&b.find("#region"));
+    b.send_keys(&b.find("#region"), "35.17");
+    set_value(&b, "#starts_at", "2024-11-20T13:30");
+    b.send_keys(&b.find("#place"), "Aula KPU Kota Mojokerto");
+    let invite = |name: &str| {
+        let label = b.find_all("#invited label.check").into_iter().find(|l| b.text(l).trim() == name).unwrap_or_else(|| panic!("no checkbox for {name}"));
+        b.click(&b.find_in(&label, "input")[0]);
+    };
+    invite("Polres Mojokerto Kota");
+    invite("Bawaslu Kota Mojokerto");
+    b.click(&b.find("#schedule-submit"));
+    let error = b.wait_text("#form-error", |t| !t.is_empty());
+    assert!(error.contains("35.17"), "{error}");
+    assert_eq!(b.attribute(&b.find("#region"), "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(b.attribute(&b.find("#title"), "value").as_deref(), Some("Rakor distribusi logistik ke TPS"));
+    assert_eq!(b.find_all("#invited input:checked").len(), 2, "the invitations are kept");
+    assert_eq!(api(&app, "/api/v1/meetings", Some(&token))["items"].as_array().map_or(0, Vec::len), before, "nothing stored");
+
+    // Corrected, it is scheduled at 13:30 WIB.
+    b.clear(&b.find("#region"));
+    b.send_keys(&b.find("#region"), "35.76");
+    b.click(&b.find("#schedule-submit"));
+    b.wait_url(|u| u.contains("/rapat/") && !u.ends_with("/baru"));
+    let id: i64 = b.current_url().rsplit('/').next().and_then(|s| s.parse().ok()).expect("meeting id");
+    let m = api(&app, &format!("/api/v1/meetings/{id}"), Some(&token));
+    assert_eq!(m["starts_at"], "2024-11-20T13:30:00+07:00");
+    let invited: Vec<&str> = m["invited"].as_array().expect("invited").iter().filter_map(|i| i["unit"]["name"].as_str()).collect();
+    assert_eq!(invited.len(), 2);
+    assert!(invited.contains(&"Polres Mojokerto Kota") && invited.contains(&"Bawaslu Kota Mojokerto"));
+
+    // The host records attendance, a speaker, the minutes, and a decision with its action item.
+    let polres_id = m["invited"].as_array().expect("invited").iter().find(|i| i["unit"]["name"] == "Polres Mojokerto Kota").and_then(|i| i["unit"]["id"].as_i64()).expect("polres");
+    let row = format!("form.attendance[data-unit='{polres_id}']");
+    set_value(&b, &format!("{row} select"), "diwakili");
+    b.send_keys(&b.find(&format!("{row} input[name=represented_by]")), "Kasat Samapta");
+    b.click(&b.find(&format!("{row} button")));
+    b.wait_for("the attendance to show", || b.try_find_all(&format!("#attendance tr[data-unit='{polres_id}'][data-attendance='diwakili']")).ok().filter(|v| !v.is_empty()));
+    set_value(&b, "#speaker-unit", &polres_id.to_string());
+    b.send_keys(&b.find("#speaker-name"), "Kabag Ops Polres");
+    b.send_keys(&b.find("#speaker-topic"), "Pengawalan logistik");
+    b.click(&b.find("#speaker-form button"));
+    b.wait_for("the speaker to show", || b.try_find_all("#speakers tr").ok().filter(|v| v.len() == 1));
+    b.send_keys(&b.find("#minutes-text"), "Distribusi dikawal dari gudang sampai PPK.");
+    b.click(&b.find("#minutes-form button"));
+    b.wait_text("#minutes", |t| t.contains("dikawal"));
+    b.send_keys(&b.find("#action-decision"), "Distribusi logistik dikawal");
+    set_value(&b, "#action-owner", &polres_id.to_string());
+    set_value(&b, "#action-due", "2024-11-24");
+    b.send_keys(&b.find("#action-description"), "Jadwal pengawalan per kecamatan");
+    b.click(&b.find("#action-form button"));
+    b.wait_for("the decision to show", || b.try_find_all("#decisions li").ok().filter(|v| v.len() == 1));
+    let m = api(&app, &format!("/api/v1/meetings/{id}"), Some(&token));
+    let p = m["invited"].as_array().expect("invited").iter().find(|i| i["unit"]["id"] == polres_id).expect("polres").clone();
+    assert_eq!((p["attendance"].as_str(), p["represented_by"].as_str()), (Some("diwakili"), Some("Kasat Samapta")));
+    assert_eq!(m["speakers"][0]["topic"], "Pengawalan logistik");
+    assert_eq!(m["minutes"], "Distribusi dikawal dari gudang sampai PPK.");
+    let a = &m["decisions"][0]["actions"][0];
+    assert_eq!((a["owner_unit"]["id"].as_i64(), a["due"].as_str(), m["decisions"][0]["text"].as_str()), (Some(polres_id), Some("2024-11-24"), Some("Distribusi logistik dikawal")));
+    b.screenshot(&shots.join("koordinasi-rapat-baru.png"));
+
+    // A guest reads the meeting without the host's forms.
+    b.logout();
+    b.login(&app.base, "polres.kotamojokerto", PASSWORD);
+    b.goto(&app.url(&format!("/rapat/{id}")));
+    assert_eq!(b.text_of("#meeting-title"), "Rakor distribusi logistik ke TPS");
+    assert!(b.find_all("#host-forms").is_empty(), "only the host records the meeting");
 }

@@ -191,21 +191,21 @@ pub async fn list_units(State(state): State<AppState>, user: CurrentUser, Query(
 
 #[derive(Deserialize, ToSchema)]
 pub struct MeetingInput {
-    title: String,
+    pub title: String,
     /// `rakor`, `fgd`, `sosialisasi` or `konsolidasi`.
-    kind: String,
-    region: String,
+    pub kind: String,
+    pub region: String,
     /// A unit id, or a unit's exact name.
     #[schema(value_type = Object)]
-    host_unit: UnitRef,
+    pub host_unit: UnitRef,
     /// RFC 3339 with offset.
-    starts_at: String,
-    place: String,
+    pub starts_at: String,
+    pub place: String,
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
-    invited_units: Vec<UnitRef>,
+    pub invited_units: Vec<UnitRef>,
     #[serde(default)]
-    agenda: String,
+    pub agenda: String,
 }
 
 const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
@@ -223,20 +223,28 @@ fn units(c: &mut Conn, field: &str, refs: &[UnitRef]) -> Result<Vec<Unit>, AppEr
     responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: MeetingInput = parse_json(&w.body)?;
+    let job = schedule_job(&state, w.user.user.clone(), input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+}
+
+/// A job that writes a meeting: checked as far as possible before it reaches the writer;
+/// shared by the API and the scheduling page.
+pub type Job<T> = Box<dyn FnOnce(&mut Conn) -> Result<T, AppError> + Send>;
+
+pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result<Job<MeetingView>, AppError> {
     let title = text("title", &input.title, 300, true)?;
     let kind = input.kind.trim().to_string();
     if !MEETING_KINDS.contains(&kind.as_str()) {
         return Err(AppError::invalid("kind", format!("kind must be one of {}", MEETING_KINDS.join(", "))));
     }
-    let region = region_field(&state, "region", &input.region)?;
+    let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
     let place = text("place", &input.place, 300, true)?;
     let agenda = text("agenda", &input.agenda, 5000, false)?;
-    let user = w.user.user.clone();
     if user.role < MEETINGS.min_role {
         return Err(AppError::forbidden(format!("your role {} may not {}: it needs operator or above", user.role.as_str(), MEETINGS.action)));
     }
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
         if !store::acts_for(&user, &host) {
             return Err(AppError::forbidden(format!("you may not schedule meetings for {}: it is not your unit, nor one of your agency you supervise", host.name)));
@@ -247,10 +255,8 @@ pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<R
         let invited = units(c, "invited_units", &input.invited_units)?;
         let m = store::NewMeeting { title, kind, region, host, starts_at, place, invited, agenda };
         let id = store::create_meeting(c, &user.actor(), &m)?;
-        let view = store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::Internal("the new meeting vanished".into()))?;
-        json(StatusCode::CREATED, &view)
-    })
-    .await
+        store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::Internal("the new meeting vanished".into()))
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -311,16 +317,16 @@ pub async fn get_meeting(State(state): State<AppState>, user: CurrentUser, Path(
 
 #[derive(Deserialize, ToSchema)]
 pub struct MeetingPatchInput {
-    title: Option<String>,
-    place: Option<String>,
-    agenda: Option<String>,
+    pub title: Option<String>,
+    pub place: Option<String>,
+    pub agenda: Option<String>,
     /// The minutes (notulen).
-    minutes: Option<String>,
-    starts_at: Option<String>,
+    pub minutes: Option<String>,
+    pub starts_at: Option<String>,
     /// Units to invite as well.
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
-    invite: Vec<UnitRef>,
+    pub invite: Vec<UnitRef>,
 }
 
 /// The host changes the meeting: title, place, time, agenda, minutes, more guests.
@@ -328,6 +334,11 @@ pub struct MeetingPatchInput {
     responses((status = 200, body = MeetingView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn patch_meeting(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: MeetingPatchInput = parse_json(&w.body)?;
+    let job = patch_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &job(c)?)).await
+}
+
+pub fn patch_job(user: User, id: i64, input: MeetingPatchInput) -> Result<Job<MeetingView>, AppError> {
     let mut p = MeetingPatch {
         title: input.title.as_deref().map(|t| text("title", t, 300, true)).transpose()?,
         place: input.place.as_deref().map(|t| text("place", t, 300, true)).transpose()?,
@@ -336,22 +347,20 @@ pub async fn patch_meeting(State(state): State<AppState>, Path(id): Path<i64>, w
         starts_at: input.starts_at.as_deref().map(|t| instant("starts_at", t)).transpose()?,
         invite: vec![],
     };
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let m = hosted(c, &user, id)?;
         p.invite = units(c, "invite", &input.invite)?;
         store::update_meeting(c, &user.actor(), &m, &p)?;
-        json(StatusCode::OK, &visible_meeting(c, &user, id)?)
-    })
-    .await
+        visible_meeting(c, &user, id)
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct SpeakerInput {
     #[schema(value_type = Object)]
-    unit: UnitRef,
-    name: String,
-    topic: String,
+    pub unit: UnitRef,
+    pub name: String,
+    pub topic: String,
 }
 
 /// The host records a speaker (narasumber) with their unit and topic.
@@ -359,26 +368,29 @@ pub struct SpeakerInput {
     responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_speaker(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: SpeakerInput = parse_json(&w.body)?;
+    let job = speaker_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+}
+
+pub fn speaker_job(user: User, id: i64, input: SpeakerInput) -> Result<Job<MeetingView>, AppError> {
     let name = text("name", &input.name, 200, true)?;
     let topic = text("topic", &input.topic, 500, true)?;
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let m = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         store::add_speaker(c, &user.actor(), &m, &unit, &name, &topic)?;
-        json(StatusCode::CREATED, &visible_meeting(c, &user, id)?)
-    })
-    .await
+        visible_meeting(c, &user, id)
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct AttendanceInput {
     #[schema(value_type = Object)]
-    unit: UnitRef,
+    pub unit: UnitRef,
     /// `hadir`, `diwakili` (give `represented_by`) or `tidak_hadir`.
-    attendance: String,
+    pub attendance: String,
     #[serde(default)]
-    represented_by: String,
+    pub represented_by: String,
 }
 
 /// The host records whether an invited unit came, was represented, or stayed away.
@@ -386,19 +398,22 @@ pub struct AttendanceInput {
     responses((status = 200, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn put_attendance(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: AttendanceInput = parse_json(&w.body)?;
+    let job = attendance_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &job(c)?)).await
+}
+
+pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job<MeetingView>, AppError> {
     let attendance = input.attendance.trim().to_string();
     if !ATTENDANCE[1..].contains(&attendance.as_str()) {
         return Err(AppError::invalid("attendance", "attendance must be hadir, diwakili or tidak_hadir"));
     }
     let represented_by = text("represented_by", &input.represented_by, 200, attendance == "diwakili")?;
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let m = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         store::set_attendance(c, &user.actor(), &m, &unit, &attendance, &represented_by)?;
-        json(StatusCode::OK, &visible_meeting(c, &user, id)?)
-    })
-    .await
+        visible_meeting(c, &user, id)
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -425,12 +440,12 @@ pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w:
 pub struct ActionInput {
     /// The decision it carries out: its id, or its text (recorded if new).
     #[schema(value_type = Object)]
-    decision: serde_json::Value,
+    pub decision: serde_json::Value,
     #[schema(value_type = Object)]
-    owner_unit: UnitRef,
+    pub owner_unit: UnitRef,
     /// YYYY-MM-DD, in the owner's local calendar.
-    due: String,
-    description: String,
+    pub due: String,
+    pub description: String,
 }
 
 /// The host turns a decision into an action item owned by an invited unit.
@@ -438,6 +453,11 @@ pub struct ActionInput {
     responses((status = 201, body = ActionView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: ActionInput = parse_json(&w.body)?;
+    let job = action_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+}
+
+pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionView>, AppError> {
     let decision = match &input.decision {
         serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", "a decision id is a whole number"))?),
         serde_json::Value::String(s) => DecisionRef::Text(text("decision", s, 2000, true)?),
@@ -445,16 +465,14 @@ pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: W
     };
     let due = store::parse_day("due", &input.due)?;
     let description = text("description", &input.description, 2000, true)?;
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let m = hosted(c, &user, id)?;
         let owner = store::resolve_unit(c, "owner_unit", &input.owner_unit)?;
         let actor = user.actor();
         let did = store::decision_id(c, &actor, &m, &decision)?;
         let new = store::NewAction { decision: did, owner, due, description };
-        json(StatusCode::CREATED, &store::add_action(c, &actor, &m, &new, clock::now())?)
-    })
-    .await
+        store::add_action(c, &actor, &m, &new, clock::now())
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -114,7 +114,10 @@ pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Opti
     let title = t(lang, "ko.meetings.title");
     let body = html! {
         h1 { (title) }
-        p.tools { a href="/tindak-lanjut" { (t(lang, "ko.owed.title")) } a href="/tahapan" { (t(lang, "ko.stages.title")) } a href="/anggaran" { (t(lang, "ko.budget.title")) } }
+        p.tools {
+            @if user.user.role >= crate::agencies::Role::Operator { a #new-meeting href="/rapat/baru" { (t(lang, "ko.new_meeting")) } }
+            a href="/tindak-lanjut" { (t(lang, "ko.owed.title")) } a href="/tahapan" { (t(lang, "ko.stages.title")) } a href="/anggaran" { (t(lang, "ko.budget.title")) }
+        }
         table #meetings {
             thead { tr { th { (t(lang, "ko.when")) } th { (t(lang, "ko.meeting")) } th.opt { (t(lang, "ko.kind")) } th { (t(lang, "ko.host")) } th.opt { (t(lang, "ko.place")) } } }
             tbody { @for m in &rows { tr data-id=(m.id) {
@@ -163,6 +166,7 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
         Err(err) => return error_page(lang, Some(&user), err),
     };
     let actions: Vec<ActionView> = m.decisions.iter().flat_map(|d| d.actions.iter().cloned()).collect();
+    let host = user.user.role >= crate::agencies::Role::Operator && store::acts_for(&user.user, &m.host_unit);
     let body = html! {
         nav.crumbs { a href="/rapat" { (t(lang, "ko.meetings.title")) } }
         h1 #meeting-title { (m.title) }
@@ -190,6 +194,7 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
         ol #decisions { @for d in &m.decisions { li { (d.text) } } }
         h2 { (t(lang, "ko.actions")) }
         (actions_table(lang, &actions, false))
+        @if host { (host_forms(lang, &m)) }
         @if !m.owing.is_empty() {
             h2 { (t(lang, "ko.owing")) }
             table #owing {
@@ -199,6 +204,248 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
         }
     };
     layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body).into_response()
+}
+
+/// What the host records during and after the meeting: attendance, speakers, minutes, and each
+/// decision with the action item that carries it out. Plain forms; each posts and comes back.
+fn host_forms(lang: Lang, m: &MeetingView) -> Markup {
+    let units: Vec<&crate::agencies::store::Unit> = std::iter::once(&m.host_unit).chain(m.invited.iter().map(|i| &i.unit)).collect();
+    html! {
+        section #host-forms {
+            h2 { (t(lang, "ko.record")) }
+            h3 { (t(lang, "ko.attendance")) }
+            @for i in &m.invited {
+                form.inline.attendance method="post" action={ "/rapat/" (m.id) "/kehadiran" } data-unit=(i.unit.id) {
+                    input type="hidden" name="unit" value=(i.unit.id);
+                    span { (i.unit.name) }
+                    select name="attendance" aria-label=(t(lang, "log.status")) {
+                        @for a in &super::ATTENDANCE[1..] { option value=(a) selected[i.attendance == *a] { (t(lang, &format!("ko.att.{a}"))) } }
+                    }
+                    input name="represented_by" value=(i.represented_by) placeholder=(t(lang, "ko.represented_by")) aria-label=(t(lang, "ko.represented_by"));
+                    button type="submit" { (t(lang, "ko.save")) }
+                }
+            }
+            h3 { (t(lang, "ko.speakers")) }
+            form.move #speaker-form method="post" action={ "/rapat/" (m.id) "/narasumber" } {
+                label for="speaker-unit" { (t(lang, "ko.unit")) }
+                select #speaker-unit name="unit" { @for u in &units { option value=(u.id) { (u.name) } } }
+                label for="speaker-name" { (t(lang, "ko.speaker_name")) }
+                input #speaker-name name="name" required;
+                label for="speaker-topic" { (t(lang, "ko.topic")) }
+                input #speaker-topic name="topic" required;
+                button type="submit" { (t(lang, "ko.save")) }
+            }
+            h3 { (t(lang, "ko.minutes")) }
+            form.move #minutes-form method="post" action={ "/rapat/" (m.id) "/notulen" } {
+                textarea #minutes-text name="minutes" rows="6" aria-label=(t(lang, "ko.minutes")) { (m.minutes) }
+                button type="submit" { (t(lang, "ko.save")) }
+            }
+            h3 { (t(lang, "ko.new_action")) }
+            form.move #action-form method="post" action={ "/rapat/" (m.id) "/tindak-lanjut" } {
+                label for="action-decision" { (t(lang, "ko.decision")) }
+                input #action-decision name="decision" list="decisions-list" required;
+                datalist #decisions-list { @for d in &m.decisions { option value=(d.text) {} } }
+                label for="action-owner" { (t(lang, "ko.owner")) }
+                select #action-owner name="owner_unit" { @for u in &units { option value=(u.id) { (u.name) } } }
+                label for="action-due" { (t(lang, "ko.due")) }
+                input #action-due type="date" name="due" required;
+                label for="action-description" { (t(lang, "ko.task")) }
+                textarea #action-description name="description" rows="2" required {}
+                button type="submit" { (t(lang, "ko.save")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    unit: i64,
+    attendance: String,
+    #[serde(default)]
+    represented_by: String,
+}
+
+#[derive(Deserialize)]
+pub struct SpeakerForm {
+    unit: i64,
+    name: String,
+    topic: String,
+}
+
+#[derive(Deserialize)]
+pub struct MinutesForm {
+    minutes: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewActionForm {
+    decision: String,
+    owner_unit: i64,
+    due: String,
+    description: String,
+}
+
+/// Runs a host's job from a form and returns to the meeting, or shows what was refused.
+async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, job: Result<super::api::Job<T>, AppError>) -> Response {
+    let job = match job {
+        Ok(j) => j,
+        Err(err) => return error_page(lang, Some(user), err),
+    };
+    match state.db.write(job).await {
+        Ok(_) => axum::response::Redirect::to(&format!("/rapat/{id}")).into_response(),
+        Err(err) => error_page(lang, Some(user), err),
+    }
+}
+
+pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<AttendanceForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    let input = super::api::AttendanceInput { unit: store::UnitRef::Id(f.unit), attendance: f.attendance, represented_by: f.represented_by };
+    host_submit(&state, lang, &user, id, super::api::attendance_job(user.user.clone(), id, input)).await
+}
+
+pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<SpeakerForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    let input = super::api::SpeakerInput { unit: store::UnitRef::Id(f.unit), name: f.name, topic: f.topic };
+    host_submit(&state, lang, &user, id, super::api::speaker_job(user.user.clone(), id, input)).await
+}
+
+pub async fn minutes_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MinutesForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    let input = super::api::MeetingPatchInput { title: None, place: None, agenda: None, minutes: Some(f.minutes), starts_at: None, invite: vec![] };
+    host_submit(&state, lang, &user, id, super::api::patch_job(user.user.clone(), id, input)).await
+}
+
+pub async fn action_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<NewActionForm>) -> Response {
+    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    let input = super::api::ActionInput { decision: serde_json::Value::String(f.decision), owner_unit: store::UnitRef::Id(f.owner_unit), due: f.due, description: f.description };
+    host_submit(&state, lang, &user, id, super::api::action_job(user.user.clone(), id, input)).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling a meeting
+
+#[derive(Deserialize, Default)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    region: String,
+    /// `datetime-local`: local time of the region.
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    agenda: String,
+    /// Invited unit ids (`invited=3&invited=7`).
+    #[serde(default)]
+    invited: Vec<i64>,
+}
+
+fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v: &ScheduleForm, error: Option<&AppError>) -> Markup {
+    let invalid = |f: &str| error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}["))).then_some("true");
+    html! {
+        h1 { (t(lang, "ko.new_meeting")) }
+        @if let Some(e) = error { p.error #form-error role="alert" { (e.to_string()) } }
+        form.report #schedule-form method="post" action="/rapat/baru" {
+            label for="title" { (t(lang, "ko.meeting")) }
+            input #title name="title" value=(v.title) required aria-invalid=[invalid("title")];
+            label for="kind" { (t(lang, "ko.kind")) }
+            select #kind name="kind" aria-invalid=[invalid("kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            label for="region" { (t(lang, "ko.region")) }
+            input #region name="region" value=(v.region) required aria-invalid=[invalid("region")];
+            label for="starts_at" { (t(lang, "ko.when")) " (" (t(lang, "ko.local_time")) ")" }
+            input #starts_at type="datetime-local" name="starts_at" value=(v.starts_at) required aria-invalid=[invalid("starts_at")];
+            label for="place" { (t(lang, "ko.place")) }
+            input #place name="place" value=(v.place) required aria-invalid=[invalid("place")];
+            label for="agenda" { (t(lang, "ko.agenda")) }
+            textarea #agenda name="agenda" rows="3" { (v.agenda) }
+            fieldset #invited aria-invalid=[invalid("invited_units")] {
+                legend { (t(lang, "ko.invite")) }
+                @for u in units.iter().filter(|u| u.id != own) {
+                    label.check { input type="checkbox" name="invited" value=(u.id) checked[v.invited.contains(&u.id)]; " " (u.name) }
+                }
+            }
+            button #schedule-submit type="submit" { (t(lang, "ko.schedule")) }
+        }
+    }
+}
+
+async fn schedule_units(state: &AppState, user: &CurrentUser) -> Result<Vec<crate::agencies::store::Unit>, AppError> {
+    let region = user.user.unit.region.clone();
+    Ok(state.db.read(move |c| store::units_for(c, &region)).await?)
+}
+
+pub async fn schedule_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
+    let Some(user) = user else { return login_first("/rapat/baru") };
+    let units = match schedule_units(&state, &user).await {
+        Ok(u) => u,
+        Err(err) => return error_page(lang, Some(&user), err),
+    };
+    let v = ScheduleForm { region: user.user.unit.region.clone(), kind: "rakor".into(), ..Default::default() };
+    let body = schedule_form(lang, &units, user.user.unit.id, &v, None);
+    layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body).into_response()
+}
+
+/// `axum::Form` reads a repeated key only into a sequence through this (serde_urlencoded
+/// cannot), so the form body is parsed by hand.
+pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, body: axum::body::Bytes) -> Response {
+    let Some(user) = user else { return login_first("/rapat/baru") };
+    let mut v = ScheduleForm::default();
+    for (k, val) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "title" => v.title = val.into_owned(),
+            "kind" => v.kind = val.into_owned(),
+            "region" => v.region = val.trim().to_string(),
+            "starts_at" => v.starts_at = val.into_owned(),
+            "place" => v.place = val.into_owned(),
+            "agenda" => v.agenda = val.into_owned(),
+            "invited" => {
+                if let Ok(id) = val.parse() {
+                    v.invited.push(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    // The browser sends the wall-clock time it was given; it is the meeting's local time.
+    let starts_at = local_instant(&v.region, &v.starts_at);
+    let input = super::api::MeetingInput {
+        title: v.title.clone(),
+        kind: v.kind.clone(),
+        region: v.region.clone(),
+        host_unit: store::UnitRef::Id(user.user.unit.id),
+        starts_at,
+        place: v.place.clone(),
+        invited_units: v.invited.iter().map(|id| store::UnitRef::Id(*id)).collect(),
+        agenda: v.agenda.clone(),
+    };
+    let result = match super::api::schedule_job(&state, user.user.clone(), input) {
+        Ok(job) => state.db.write(job).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(m) => axum::response::Redirect::to(&format!("/rapat/{}", m.id)).into_response(),
+        Err(err) => {
+            let units = schedule_units(&state, &user).await.unwrap_or_default();
+            let status = err.status();
+            let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&err));
+            (status, layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body)).into_response()
+        }
+    }
+}
+
+/// `2024-10-14T09:00` in the region's zone → RFC 3339 with its offset; anything else is passed
+/// on unchanged for the API's own check to name.
+fn local_instant(region: &str, s: &str) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let code = if region.trim().is_empty() { NATIONAL } else { region.trim() };
+    match time::PrimitiveDateTime::parse(s.trim(), &fmt) {
+        Ok(t) => crate::platform::clock::rfc3339(t.assume_offset(crate::reports::store::offset_of(code))),
+        Err(_) => s.to_string(),
+    }
 }
 
 pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
