@@ -249,3 +249,64 @@ fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
     assert_eq!(b.text_of("#meeting-title"), "Rakor distribusi logistik ke TPS");
     assert!(b.find_all("#host-forms").is_empty(), "only the host records the meeting");
 }
+
+#[test]
+fn bawaslu_plans_and_spends_and_the_pemda_pays_the_late_tranche_in_the_browser() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
+    let Some(b) = browser else { return };
+    b.set_window_size(1280, 900);
+    b.login(&app.base, "bawaslu.kotamojokerto", PASSWORD);
+    let token = app.login("bawaslu.kotamojokerto", PASSWORD);
+    let before = api(&app, "/api/v1/budget/summary?region=35.76", Some(&token));
+
+    // A new line, typed the way officials write amounts.
+    b.goto(&app.url("/anggaran"));
+    b.click(&b.find("#line-details summary"));
+    b.send_keys(&b.find("#line-program"), "Pengawasan tahapan");
+    b.send_keys(&b.find("#line-activity"), "Pengawasan rekapitulasi");
+    b.send_keys(&b.find("#line-stage"), "penghitungan_rekapitulasi");
+    b.send_keys(&b.find("#line-amount"), "Rp 250.000.000");
+    b.click(&b.find("#line-form button"));
+    b.wait_url(|u| u.contains("/anggaran?wilayah=35.76"));
+    assert_eq!(rupiah(&b.text_of("#plan")), before["plan"].as_i64().expect("plan") + 250_000_000);
+    let s = api(&app, "/api/v1/budget/summary?region=35.76", Some(&token));
+    let line = s["lines"].as_array().expect("lines").iter().find(|l| l["activity"] == "Pengawasan rekapitulasi").expect("the new line").clone();
+    assert_eq!((line["plan"].as_i64(), line["stage"].as_str()), (Some(250_000_000), Some("penghitungan_rekapitulasi")));
+
+    // Spending against it; a decimal amount is refused and nothing is stored.
+    let row = format!("#lines tr[data-id='{}']", line["id"]);
+    b.send_keys(&b.find(&format!("{row} input[name=amount]")), "1.250,50");
+    set_value(&b, &format!("{row} input[name=date]"), "2024-12-02");
+    b.send_keys(&b.find(&format!("{row} input[name=document_no]")), "SPM-1201/2024");
+    b.click(&b.find(&format!("{row} button")));
+    let error = b.wait_text("main p.error", |t| !t.is_empty());
+    assert!(error.contains("1.250,50"), "{error}");
+    assert_eq!(api(&app, "/api/v1/budget/summary?region=35.76", Some(&token))["realised"], s["realised"]);
+    b.goto(&app.url("/anggaran"));
+    b.send_keys(&b.find(&format!("{row} input[name=amount]")), "1.250.000");
+    set_value(&b, &format!("{row} input[name=date]"), "2024-12-02");
+    b.send_keys(&b.find(&format!("{row} input[name=document_no]")), "SPM-1201/2024");
+    b.click(&b.find(&format!("{row} button")));
+    b.wait_url(|u| u.contains("/anggaran?wilayah=35.76"));
+    assert_eq!(rupiah(&b.text_of("#realised")), s["realised"].as_i64().expect("realised") + 1_250_000);
+    b.logout();
+
+    // The Pemkot pays what is left of the late tranche; it is no longer late.
+    b.login(&app.base, "kesbangpol.kotamojokerto", PASSWORD);
+    b.goto(&app.url("/anggaran?wilayah=35.76"));
+    let late = b.find("table.tranches tr[data-status='terlambat']");
+    let owed = b.attribute(&b.find_in(&late, "input[name=amount]")[0], "value").expect("amount left");
+    assert_eq!(owed, "890000000");
+    set_value(&b, "table.tranches tr[data-status='terlambat'] input[name=paid_on]", "2024-12-05");
+    b.send_keys(&b.find_in(&late, "input[name=document_no]")[0], "SP2D-2024-3301");
+    b.click(&b.find_in(&late, "button")[0]);
+    b.wait_url(|u| u.contains("/anggaran?wilayah=35.76"));
+    assert!(b.find_all("table.tranches tr[data-status='terlambat']").is_empty(), "the tranche is paid");
+    let s = api(&app, "/api/v1/budget/summary?region=35.76", Some(&app.login("kesbangpol.kotamojokerto", PASSWORD)));
+    assert_eq!((s["disbursed"].as_i64(), s["overdue_tranches"].as_array().map(Vec::len)), (Some(3_150_000_000), Some(0)));
+}

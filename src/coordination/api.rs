@@ -582,16 +582,16 @@ fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
 
 #[derive(Deserialize, ToSchema)]
 pub struct LineInput {
-    program: String,
-    activity: String,
-    region: String,
+    pub program: String,
+    pub activity: String,
+    pub region: String,
     #[schema(value_type = Object)]
-    unit: UnitRef,
+    pub unit: UnitRef,
     /// Whole rupiah (a JSON integer; fractions are refused).
-    amount: i64,
+    pub amount: i64,
     /// The stage the activity serves (`kampanye`, `pemungutan_suara`, …).
     #[serde(default)]
-    stage: String,
+    pub stage: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -604,36 +604,38 @@ pub struct Created {
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_line(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: LineInput = parse_json(&w.body)?;
+    let job = line_job(&state, w.user.user.clone(), input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+}
+
+pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i64>, AppError> {
     let program = text("program", &input.program, 300, true)?;
     let activity = text("activity", &input.activity, 300, true)?;
-    let region = region_field(&state, "region", &input.region)?;
+    let region = region_field(state, "region", &input.region)?;
     let amount = money("amount", input.amount)?;
     let stage = input.stage.trim().to_string();
     if !stage.is_empty() {
         super::parse_key(&stage).map_err(|m| AppError::invalid("stage", m))?;
     }
-    let user = w.user.user.clone();
     let permit = authorize(&user, BUDGET, &region)?;
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         budget_unit(&user, &unit)?;
         if !within(&unit.region, &region) {
             return Err(AppError::invalid("region", format!("{region} is outside the area of {} ({})", unit.name, unit.region)));
         }
-        let id = store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })?;
-        json(StatusCode::CREATED, &Created { id })
-    })
-    .await
+        store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct RealisationInput {
-    amount: i64,
+    pub amount: i64,
     /// YYYY-MM-DD.
-    date: String,
-    document_no: String,
+    pub date: String,
+    pub document_no: String,
     #[serde(default)]
-    description: String,
+    pub description: String,
 }
 
 /// Records spending against a budget line, with its date and document number.
@@ -641,47 +643,49 @@ pub struct RealisationInput {
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_realisation(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: RealisationInput = parse_json(&w.body)?;
+    let job = realisation_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+}
+
+pub fn realisation_job(user: User, id: i64, input: RealisationInput) -> Result<Job<i64>, AppError> {
     let amount = money("amount", input.amount)?;
     let day = store::parse_day("date", &input.date)?;
     let document_no = text("document_no", &input.document_no, 100, true)?;
     let description = text("description", &input.description, 1000, false)?;
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no budget line {id}")))?;
         let permit = authorize(&user, BUDGET, &line.region)?;
         budget_unit(&user, &line.unit)?;
-        let rid = store::add_realisation(c, &permit.actor, &line, amount, day, &document_no, &description)?;
-        json(StatusCode::CREATED, &Created { id: rid })
-    })
-    .await
+        store::add_realisation(c, &permit.actor, &line, amount, day, &document_no, &description)
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct TrancheInput {
-    share_percent: i64,
+    pub share_percent: i64,
     /// YYYY-MM-DD.
-    due: String,
+    pub due: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct GrantInput {
     /// Default `pilkada-2024` (the five-months-before-voting tranche counts from its voting day).
     #[serde(default)]
-    election: Option<String>,
+    pub election: Option<String>,
     /// The Pemda's province or regency.
-    grantor_region: String,
+    pub grantor_region: String,
     #[schema(value_type = Object)]
-    recipient_unit: UnitRef,
-    amount: i64,
-    signed_on: String,
+    pub recipient_unit: UnitRef,
+    pub amount: i64,
+    pub signed_on: String,
     #[serde(default)]
-    document_no: String,
+    pub document_no: String,
     /// Omitted: 40 % within 14 working days of signing, 60 % five months before voting day.
     #[serde(default)]
-    tranches: Option<Vec<TrancheInput>>,
+    pub tranches: Option<Vec<TrancheInput>>,
     /// `bertahap` (default) or `sekaligus` (100 % within 14 days) when no tranches are given.
     #[serde(default)]
-    scheme: Option<String>,
+    pub scheme: Option<String>,
 }
 
 fn grant_rights(user: &User, grantor_region: &str, recipient: &Unit) -> Result<crate::platform::auth::Permit, AppError> {
@@ -701,8 +705,13 @@ fn grant_rights(user: &User, grantor_region: &str, recipient: &Unit) -> Result<c
     responses((status = 201, body = BudgetSummary), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: GrantInput = parse_json(&w.body)?;
+    let job = grant_job(&state, w.user.user.clone(), input).await?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+}
+
+pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Result<Job<BudgetSummary>, AppError> {
     let election = election_or_404(input.election.as_deref().unwrap_or("pilkada-2024")).map_err(|_| AppError::invalid("election", "unknown election"))?;
-    let grantor_region = region_field(&state, "grantor_region", &input.grantor_region)?;
+    let grantor_region = region_field(state, "grantor_region", &input.grantor_region)?;
     if grantor_region == NATIONAL || grantor_region.len() > 5 {
         return Err(AppError::invalid("grantor_region", "an NPHD grant comes from a province or a regency/city"));
     }
@@ -751,8 +760,7 @@ pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Res
                 .collect()
         }
     };
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let recipient = store::resolve_unit(c, "recipient_unit", &input.recipient_unit)?;
         if !matches!(recipient.agency, AgencyKind::Kpu | AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Tni) {
             return Err(AppError::invalid("recipient_unit", "NPHD grants go to KPU, Bawaslu, Polri or TNI units"));
@@ -763,19 +771,18 @@ pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Res
         let permit = grant_rights(&user, &grantor_region, &recipient)?;
         let region = recipient.region.clone();
         store::create_grant(c, &permit.actor, &store::NewGrant { election, grantor_region, recipient, amount, signed_on, document_no, tranches })?;
-        json(StatusCode::CREATED, &store::budget_summary(c, &region, clock::now())?)
-    })
-    .await
+        Ok(store::budget_summary(c, &region, clock::now())?)
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
 pub struct DisbursementInput {
     /// The tranche's number (1, 2, …).
-    tranche: i64,
-    amount: i64,
-    paid_on: String,
+    pub tranche: i64,
+    pub amount: i64,
+    pub paid_on: String,
     #[serde(default)]
-    document_no: String,
+    pub document_no: String,
 }
 
 /// Records money received against a tranche of a grant.
@@ -783,17 +790,19 @@ pub struct DisbursementInput {
     responses((status = 201, body = Created), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_disbursement(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: DisbursementInput = parse_json(&w.body)?;
+    let job = disbursement_job(w.user.user.clone(), id, input)?;
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+}
+
+pub fn disbursement_job(user: User, id: i64, input: DisbursementInput) -> Result<Job<i64>, AppError> {
     let amount = money("amount", input.amount)?;
     let paid_on = store::parse_day("paid_on", &input.paid_on)?;
     let document_no = text("document_no", &input.document_no, 100, false)?;
-    let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| {
+    Ok(Box::new(move |c: &mut Conn| {
         let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no grant {id}")))?;
         let permit = grant_rights(&user, &g.grantor_region, &g.recipient)?;
-        let did = store::add_disbursement(c, &permit.actor, &g, input.tranche, amount, paid_on, &document_no)?;
-        json(StatusCode::CREATED, &Created { id: did })
-    })
-    .await
+        store::add_disbursement(c, &permit.actor, &g, input.tranche, amount, paid_on, &document_no)
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -205,6 +205,17 @@ pub fn absorption_bp(realised: i64, plan: i64) -> i64 {
     i64::try_from((r * 10_000 * 2 + p) / (2 * p)).unwrap_or(i64::MAX)
 }
 
+/// Rupiah as officials type them in a form: `1250000`, `1.250.000` or `Rp 1.250.000`. A
+/// decimal part (`,50`) is refused: the budget is in whole rupiah.
+pub fn parse_rupiah(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let t = t.strip_prefix("Rp").unwrap_or(t).trim();
+    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ') {
+        return Err(format!("{s:?} is not a whole number of rupiah (write 1.250.000)"));
+    }
+    t.chars().filter(char::is_ascii_digit).collect::<String>().parse().map_err(|_| format!("{s:?} is too large"))
+}
+
 /// Rupiah as officials write them: `Rp 1.250.000`.
 pub fn rupiah(n: i64) -> String {
     format!("Rp {}", crate::platform::web::number(crate::platform::web::Lang::Id, n))
@@ -335,6 +346,15 @@ mod tests {
         assert_eq!(months_before(date!(2024 - 11 - 27), 5), date!(2024 - 6 - 27));
         assert_eq!(months_before(date!(2024 - 7 - 31), 5), date!(2024 - 2 - 29));
         assert_eq!(months_before(date!(2024 - 2 - 14), 5), date!(2023 - 9 - 14));
+    }
+
+    #[test]
+    fn rupiah_as_typed() {
+        assert_eq!(parse_rupiah("Rp 1.250.000"), Ok(1_250_000));
+        assert_eq!(parse_rupiah("450000000"), Ok(450_000_000));
+        assert!(parse_rupiah("1.250,50").is_err());
+        assert!(parse_rupiah("satu juta").is_err());
+        assert!(parse_rupiah("").is_err());
     }
 
     #[test]

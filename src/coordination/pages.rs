@@ -551,6 +551,17 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
         Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
     };
     let title = t(lang, "ko.budget.title");
+    let me = &user.user;
+    let can_plan = me.role >= crate::agencies::Role::Operator && matches!(me.unit.agency, crate::agencies::AgencyKind::Kpu | crate::agencies::AgencyKind::Bawaslu);
+    let can_grant = me.role >= crate::agencies::Role::Operator && matches!(me.unit.agency, crate::agencies::AgencyKind::Pemda | crate::agencies::AgencyKind::Kpu | crate::agencies::AgencyKind::Bawaslu);
+    let recipients = if can_grant {
+        let r = region.clone();
+        state.db.read(move |c| store::units_for(c, &r)).await.unwrap_or_default().into_iter()
+            .filter(|u| matches!(u.agency, crate::agencies::AgencyKind::Kpu | crate::agencies::AgencyKind::Bawaslu | crate::agencies::AgencyKind::Polri | crate::agencies::AgencyKind::Tni) && crate::regions::within(&region, &u.region))
+            .collect()
+    } else {
+        vec![]
+    };
     let body = html! {
         h1 { (title) }
         form.tools method="get" action="/anggaran" {
@@ -573,9 +584,17 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
             thead { tr { th { (t(lang, "ko.program")) } th { (t(lang, "ko.activity")) } th.opt { (t(lang, "ko.unit")) } th.opt { (t(lang, "ko.stage")) } th.num { (t(lang, "ko.plan")) } th.num { (t(lang, "ko.realised")) } } }
             tbody { @for l in &s.lines { tr data-id=(l.id) {
                 td { (l.program) } td { (l.activity) } td.opt { (l.unit.name) } td.opt { (l.stage) } td.num { (rupiah(l.plan)) } td.num { (rupiah(l.realised)) }
+                @if can_plan && l.unit.agency == user.user.unit.agency { td { form.inline method="post" action={ "/anggaran/pagu/" (l.id) "/realisasi" } {
+                    input name="amount" placeholder=(t(lang, "ko.amount")) aria-label=(t(lang, "ko.amount")) required;
+                    input type="date" name="date" aria-label=(t(lang, "ko.date")) required;
+                    input name="document_no" placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document")) required;
+                    button type="submit" { (t(lang, "ko.add_realisation")) }
+                } } }
             } } }
         }
+        @if can_plan { (line_form(lang, &s)) }
         h2 { (t(lang, "ko.grants")) }
+        @if can_grant { (grant_form(lang, &region, &recipients)) }
         @for g in &s.grants {
             h3 { (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) " · " (t(lang, "ko.signed")) " " (g.signed_on) }
             table.tranches data-grant=(g.id) {
@@ -583,11 +602,167 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
                 tbody { @for tr_ in &g.tranches { tr data-status=(tr_.status) {
                     td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td.date { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
                     td { @if tr_.status == "terlambat" { strong.late { (t(lang, "ko.tranche.terlambat")) } } @else { (t(lang, &format!("ko.tranche.{}", tr_.status))) } }
+                    @if can_grant && tr_.status != "lunas" { td { form.inline method="post" action={ "/anggaran/hibah/" (g.id) "/pencairan" } {
+                        input type="hidden" name="tranche" value=(tr_.seq);
+                        input name="amount" value=(tr_.amount - tr_.disbursed) aria-label=(t(lang, "ko.amount")) required;
+                        input type="date" name="paid_on" aria-label=(t(lang, "ko.date")) required;
+                        input name="document_no" placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document"));
+                        button type="submit" { (t(lang, "ko.add_disbursement")) }
+                    } } }
                 } } }
             }
         }
     };
     layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body).into_response()
+}
+
+fn line_form(lang: Lang, s: &BudgetSummary) -> Markup {
+    html! {
+        details #line-details {
+            summary { (t(lang, "ko.add_line")) }
+            form.move #line-form method="post" action={ "/anggaran/pagu?wilayah=" (s.region) } {
+                label for="line-program" { (t(lang, "ko.program")) }
+                input #line-program name="program" required;
+                label for="line-activity" { (t(lang, "ko.activity")) }
+                input #line-activity name="activity" required;
+                label for="line-stage" { (t(lang, "ko.stage")) " (" (t(lang, "ko.optional")) ")" }
+                input #line-stage name="stage" placeholder="kampanye";
+                label for="line-amount" { (t(lang, "ko.plan")) " (Rp)" }
+                input #line-amount name="amount" inputmode="numeric" placeholder="1.250.000" required;
+                button type="submit" { (t(lang, "ko.save")) }
+            }
+        }
+    }
+}
+
+fn grant_form(lang: Lang, region: &str, recipients: &[crate::agencies::store::Unit]) -> Markup {
+    html! {
+        details #grant-details {
+            summary { (t(lang, "ko.add_grant")) }
+            form.move #grant-form method="post" action={ "/anggaran/hibah?wilayah=" (region) } {
+                label for="grant-grantor" { (t(lang, "ko.grantor")) }
+                input #grant-grantor name="grantor_region" value=(region.get(..5).unwrap_or(region)) required;
+                label for="grant-recipient" { (t(lang, "ko.recipient")) }
+                select #grant-recipient name="recipient_unit" { @for u in recipients { option value=(u.id) { (u.name) } } }
+                label for="grant-amount" { (t(lang, "ko.amount")) " (Rp)" }
+                input #grant-amount name="amount" inputmode="numeric" required;
+                label for="grant-signed" { (t(lang, "ko.signed")) }
+                input #grant-signed type="date" name="signed_on" required;
+                label for="grant-document" { (t(lang, "ko.document")) }
+                input #grant-document name="document_no";
+                label for="grant-scheme" { (t(lang, "ko.scheme")) }
+                select #grant-scheme name="scheme" {
+                    option value="bertahap" { (t(lang, "ko.scheme.bertahap")) }
+                    option value="sekaligus" { (t(lang, "ko.scheme.sekaligus")) }
+                }
+                button type="submit" { (t(lang, "ko.save")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LineForm {
+    program: String,
+    activity: String,
+    #[serde(default)]
+    stage: String,
+    amount: String,
+}
+
+#[derive(Deserialize)]
+pub struct RealisationForm {
+    amount: String,
+    date: String,
+    document_no: String,
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    grantor_region: String,
+    recipient_unit: i64,
+    amount: String,
+    signed_on: String,
+    #[serde(default)]
+    document_no: String,
+    #[serde(default)]
+    scheme: String,
+}
+
+#[derive(Deserialize)]
+pub struct DisbursementForm {
+    tranche: i64,
+    amount: String,
+    paid_on: String,
+    #[serde(default)]
+    document_no: String,
+}
+
+fn rupiah_field(field: &str, s: &str) -> Result<i64, AppError> {
+    super::parse_rupiah(s).map_err(|m| AppError::invalid(field, m))
+}
+
+/// Runs a budget job from a form and returns to the budget page of the region, or shows what
+/// was refused.
+async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, region: &str, job: Result<super::api::Job<T>, AppError>) -> Response {
+    let result = match job {
+        Ok(j) => state.db.write(j).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => axum::response::Redirect::to(&format!("/anggaran?wilayah={region}")).into_response(),
+        Err(err) => error_page(lang, Some(user), err),
+    }
+}
+
+pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, Form(f): Form<LineForm>) -> Response {
+    let Some(user) = user else { return login_first("/anggaran") };
+    let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
+    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
+        let input = super::api::LineInput { program: f.program, activity: f.activity, region: user.user.unit.region.clone(), unit: store::UnitRef::Id(user.user.unit.id), amount, stage: f.stage };
+        super::api::line_job(&state, user.user.clone(), input)
+    });
+    budget_submit(&state, lang, &user, &region, job).await
+}
+
+pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<RealisationForm>) -> Response {
+    let Some(user) = user else { return login_first("/anggaran") };
+    let region = user.user.unit.region.clone();
+    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
+        super::api::realisation_job(user.user.clone(), id, super::api::RealisationInput { amount, date: f.date, document_no: f.document_no, description: String::new() })
+    });
+    budget_submit(&state, lang, &user, &region, job).await
+}
+
+pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, Form(f): Form<GrantForm>) -> Response {
+    let Some(user) = user else { return login_first("/anggaran") };
+    let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
+    let job = match rupiah_field("amount", &f.amount) {
+        Ok(amount) => {
+            let input = super::api::GrantInput {
+                election: None,
+                grantor_region: f.grantor_region,
+                recipient_unit: store::UnitRef::Id(f.recipient_unit),
+                amount,
+                signed_on: f.signed_on,
+                document_no: f.document_no,
+                tranches: None,
+                scheme: Some(f.scheme),
+            };
+            super::api::grant_job(&state, user.user.clone(), input).await
+        }
+        Err(e) => Err(e),
+    };
+    budget_submit(&state, lang, &user, &region, job).await
+}
+
+pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<DisbursementForm>) -> Response {
+    let Some(user) = user else { return login_first("/anggaran") };
+    let region = user.user.unit.region.clone();
+    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
+        super::api::disbursement_job(user.user.clone(), id, super::api::DisbursementInput { tranche: f.tranche, amount, paid_on: f.paid_on, document_no: f.document_no })
+    });
+    budget_submit(&state, lang, &user, &region, job).await
 }
 
 // ---------------------------------------------------------------------------------------------
