@@ -34,18 +34,24 @@ fn rupiah(s: &str) -> i64 {
     s.trim().strip_prefix("Rp ").unwrap_or_else(|| panic!("{s:?} is not written as rupiah")).replace('.', "").parse().expect("rupiah")
 }
 
-#[test]
-fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
+/// The demo server (with extra environment) and a browser beside it; None without Chromium.
+fn start(db: &TestDb, env: &[(&str, &str)]) -> Option<(TestApp, Browser)> {
     if !Browser::available() {
         eprintln!("skipped: chromium/chromedriver not installed");
-        return;
+        return None;
     }
-    let db = TestDb::sqlite();
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T10:00:00+07:00")]));
-    let Some(b) = browser else { return };
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(db, &["--demo"], env));
+    let b = browser?;
     b.set_window_size(1280, 900);
+    let _ = std::fs::create_dir_all(SHOTS);
+    Some((app, b))
+}
+
+#[test]
+fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db, &[("SINERGI_CLOCK", "2024-11-26T10:00:00+07:00")]) else { return };
     let shots = Path::new(SHOTS);
-    let _ = std::fs::create_dir_all(shots);
 
     // Stages, without logging in, through the navigation.
     b.goto(&app.url("/wilayah"));
@@ -163,16 +169,9 @@ fn set_value(b: &Browser, css: &str, value: &str) {
 
 #[test]
 fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return;
-    }
     let db = TestDb::sqlite();
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
-    let Some(b) = browser else { return };
-    b.set_window_size(1280, 900);
+    let Some((app, b)) = start(&db, &[]) else { return };
     let shots = Path::new(SHOTS);
-    let _ = std::fs::create_dir_all(shots);
     b.login(&app.base, "kpu.kotamojokerto", PASSWORD);
     let token = app.login("kpu.kotamojokerto", PASSWORD);
     let before = api(&app, "/api/v1/meetings", Some(&token))["items"].as_array().map_or(0, Vec::len);
@@ -252,14 +251,8 @@ fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
 
 #[test]
 fn bawaslu_plans_and_spends_and_the_pemda_pays_the_late_tranche_in_the_browser() {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return;
-    }
     let db = TestDb::sqlite();
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(&db, &["--demo"]));
-    let Some(b) = browser else { return };
-    b.set_window_size(1280, 900);
+    let Some((app, b)) = start(&db, &[]) else { return };
     b.login(&app.base, "bawaslu.kotamojokerto", PASSWORD);
     let token = app.login("bawaslu.kotamojokerto", PASSWORD);
     let before = api(&app, "/api/v1/budget/summary?region=35.76", Some(&token));
