@@ -108,64 +108,8 @@ if [[ " $ENGINES " == *" pg "* ]]; then
     command -v psql > /dev/null || { echo "PG needs psql" >&2; exit 1; }
 fi
 
-TMPD=$(mktemp -d)
-SERVER=""
-PID=""
-PG_CREATED=0
-cleanup() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2> /dev/null; then
-        kill "$SERVER" 2> /dev/null || true
-        wait "$SERVER" 2> /dev/null || true
-    fi
-    if [ "$PG_CREATED" = 1 ]; then
-        psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $PG_DB" > /dev/null 2>&1 || true
-    fi
-    rm -rf "$TMPD"
-}
-trap cleanup EXIT INT TERM
-
-if [ -z "${SINERGI_BIN:-}" ]; then
-    echo "== build"
-    cargo build --release 2>&1 | tail -n 1
-fi
-
-# --- helpers ----------------------------------------------------------------------------------
-
-# start_server DB_URL LOG: serve; sets SERVER (the child we started) and PID (the process that
-# listens, should serve run the binary under a wrapper).
-start_server() {
-    local url=$1 log=$2
-    "$BIN" serve --db "$url" --listen "$ADDR" > "$log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 600); do
-        curl -sf -o /dev/null "$BASE/api/v1/openapi.json" && break
-        kill -0 "$SERVER" 2> /dev/null || { cat "$log" >&2; exit 1; }
-        sleep 0.1
-    done
-    PID=$SERVER
-    local child
-    child=$(cat /proc/"$SERVER"/task/*/children 2> /dev/null | awk '{print $1}' || true)
-    [ -n "$child" ] && PID=$child
-    return 0
-}
-
-hwm_mb() { awk '/^VmHWM:/{printf "%.0f", $2/1024}' /proc/"$PID"/status; }
-
-# stop_server: sets HWM (peak RSS, MB), then stops the server and waits for it.
-stop_server() {
-    HWM=$(hwm_mb)
-    kill "$SERVER" 2> /dev/null || true
-    wait "$SERVER" 2> /dev/null || true
-    SERVER=""
-}
-
-login() {
-    curl -sf -H 'Content-Type: application/json' -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-}
-
-# field NAME LINE: the value of NAME=value in a RESULT line.
-field() { tr ' ' '\n' <<< "$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # server_counters: "writer_ticks process_ticks wchar write_bytes" so far: CPU ticks (user+system)
 # of the writer thread (sinergi-writer) and of the whole server (threads that have ended

@@ -87,63 +87,10 @@ for tool in wrk python3 curl; do
 done
 [ -z "$PG" ] || command -v psql > /dev/null || { echo "PG needs psql" >&2; exit 1; }
 
-TMPD=$(mktemp -d)
-SERVER=""
-PID=""
-PG_CREATED=0
-cleanup() {
-    if [ -n "$SERVER" ] && kill -0 "$SERVER" 2> /dev/null; then
-        kill "$SERVER" 2> /dev/null || true
-        wait "$SERVER" 2> /dev/null || true
-    fi
-    if [ "$PG_CREATED" = 1 ]; then
-        psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $PG_DB" > /dev/null 2>&1 || true
-    fi
-    rm -rf "$TMPD"
-}
-trap cleanup EXIT INT TERM
-
-if [ -z "${SINERGI_BIN:-}" ]; then
-    echo "== build"
-    cargo build --release 2>&1 | tail -n 1
-fi
-
-# --- helpers ----------------------------------------------------------------------------------
-
-# start_server DB_URL LOG [VAR=VALUE ...]: serve with those extra environment variables.
-start_server() {
-    local url=$1 log=$2
-    shift 2
-    env SINERGI_INTAKE_LIMIT=1000000000 "$@" "$BIN" serve --db "$url" --listen "$ADDR" > "$log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 300); do
-        curl -sf -o /dev/null "$BASE/api/v1/openapi.json" && break
-        kill -0 "$SERVER" 2> /dev/null || { cat "$log" >&2; exit 1; }
-        sleep 0.1
-    done
-    # serve may run the binary under a wrapper; measure the process that listens.
-    PID=$SERVER
-    local child
-    child=$(cat /proc/"$SERVER"/task/*/children 2> /dev/null | awk '{print $1}' || true)
-    [ -n "$child" ] && PID=$child
-    return 0
-}
-
-# stop_server: sets HWM to the server's peak RSS (VmHWM) in MB, then stops it and waits.
-stop_server() {
-    HWM=$(awk '/^VmHWM:/{printf "%.0f", $2/1024}' /proc/"$PID"/status)
-    kill "$SERVER" 2> /dev/null || true
-    wait "$SERVER" 2> /dev/null || true
-    SERVER=""
-}
-
-login() {
-    curl -sf -H 'Content-Type: application/json' -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
-}
-
-# field NAME LINE: the value of NAME=value in a RESULT line.
-field() { tr ' ' '\n' <<< "$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+# Every intake request is measured; none may be turned away by the per-client limit.
+export SINERGI_INTAKE_LIMIT=1000000000
 
 # --- wrk scripts ------------------------------------------------------------------------------
 
