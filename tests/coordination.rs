@@ -267,6 +267,16 @@ fn meetings_turn_decisions_into_owned_actions(db: &TestDb) {
         assert!(text.contains(want), "minutes PDF without {want}");
     }
 
+    // Long minutes run onto more pages; nothing is cut.
+    let long: Vec<String> = (1..=120).map(|i| format!("Butir {i}: pembahasan pengamanan TPS rawan di kelurahan ke-{i}.")).collect();
+    assert_eq!(app.patch(&path, Some(&kpu), &json!({"minutes": long.join("\n")})).0, 200);
+    let pdf = app.get_bytes(&format!("{path}/notulen.pdf"), &kpu);
+    let text = String::from_utf8_lossy(&pdf);
+    let pages: usize = text.split("/Count ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok()).expect("page count");
+    assert!(pages >= 3, "{pages} pages");
+    assert!(text.contains("Butir 120: pembahasan") && text.contains(&format!("halaman {pages} dari {pages}")), "the last item and the page numbers");
+    assert!(text.contains("Jaksa piket"), "the action items after the long minutes");
+
     // Everything was audited.
     add_user(db, "admin.ri", "kpu", "ID", "admin", PW);
     let (s, audit) = app.get("/api/v1/audit?limit=200", Some(&app.login("admin.ri", PW)));

@@ -787,55 +787,57 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// One A4 page: the meeting, who came, the speakers, the minutes, the decisions and their
-/// action items. What does not fit ends with a pointer to the meeting page.
+/// The minutes on as many A4 pages as they need: the meeting, who came, the speakers, the
+/// minutes, the decisions and their action items, with the page number at the foot.
 pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
-    let mut p = PdfPage::new();
+    let mut pages: Vec<PdfPage> = vec![PdfPage::new()];
     let mut y = A4_HEIGHT - 50.0;
-    let mut full = false;
-    let mut put = |p: &mut PdfPage, size: f32, bold: bool, text: &str, indent: f32| {
+    let mut put = |pages: &mut Vec<PdfPage>, size: f32, bold: bool, text: &str, indent: f32| {
         for line in wrap(text, if size > 10.0 { 80 } else { 100 }) {
-            if full {
-                return;
+            if y < 60.0 {
+                pages.push(PdfPage::new());
+                y = A4_HEIGHT - 50.0;
             }
-            if y < 50.0 {
-                p.text(50.0, 35.0, 8.0, false, &format!("(bersambung; selengkapnya di Sinergi, rapat #{})", m.id));
-                full = true;
-                return;
+            if let Some(p) = pages.last_mut() {
+                p.text(50.0 + indent, y, size, bold, &line);
             }
-            p.text(50.0 + indent, y, size, bold, &line);
             y -= size + 4.0;
         }
     };
-    put(&mut p, 14.0, true, "NOTULEN RAPAT", 0.0);
-    put(&mut p, 11.0, true, &m.title, 0.0);
-    put(&mut p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, when(&m.starts_at), m.place), 0.0);
-    put(&mut p, 9.0, false, &format!("Penyelenggara: {} · Wilayah: {}", m.host_unit.name, m.region), 0.0);
+    let p = &mut pages;
+    put(p, 14.0, true, "NOTULEN RAPAT", 0.0);
+    put(p, 11.0, true, &m.title, 0.0);
+    put(p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, when(&m.starts_at), m.place), 0.0);
+    put(p, 9.0, false, &format!("Penyelenggara: {} · Wilayah: {}", m.host_unit.name, m.region), 0.0);
     if !m.agenda.is_empty() {
-        put(&mut p, 10.0, true, "Agenda", 0.0);
-        put(&mut p, 9.0, false, &m.agenda, 0.0);
+        put(p, 10.0, true, "Agenda", 0.0);
+        put(p, 9.0, false, &m.agenda, 0.0);
     }
-    put(&mut p, 10.0, true, "Kehadiran", 0.0);
+    put(p, 10.0, true, "Kehadiran", 0.0);
     for i in &m.invited {
         let rep = if i.represented_by.is_empty() { String::new() } else { format!(" (diwakili {})", i.represented_by) };
-        put(&mut p, 9.0, false, &format!("- {}: {}{rep}", i.unit.name, i.attendance.replace('_', " ")), 8.0);
+        put(p, 9.0, false, &format!("- {}: {}{rep}", i.unit.name, i.attendance.replace('_', " ")), 8.0);
     }
     if !m.speakers.is_empty() {
-        put(&mut p, 10.0, true, "Narasumber", 0.0);
+        put(p, 10.0, true, "Narasumber", 0.0);
         for s in &m.speakers {
-            put(&mut p, 9.0, false, &format!("- {} ({}): {}", s.name, s.unit.name, s.topic), 8.0);
+            put(p, 9.0, false, &format!("- {} ({}): {}", s.name, s.unit.name, s.topic), 8.0);
         }
     }
     if !m.minutes.is_empty() {
-        put(&mut p, 10.0, true, "Catatan rapat", 0.0);
-        put(&mut p, 9.0, false, &m.minutes, 0.0);
+        put(p, 10.0, true, "Catatan rapat", 0.0);
+        put(p, 9.0, false, &m.minutes, 0.0);
     }
-    put(&mut p, 10.0, true, "Kesepakatan dan tindak lanjut", 0.0);
+    put(p, 10.0, true, "Kesepakatan dan tindak lanjut", 0.0);
     for (i, d) in m.decisions.iter().enumerate() {
-        put(&mut p, 9.0, true, &format!("{}. {}", i + 1, d.text), 0.0);
+        put(p, 9.0, true, &format!("{}. {}", i + 1, d.text), 0.0);
         for a in &d.actions {
-            put(&mut p, 9.0, false, &format!("- {} — {} (tenggat {}, {})", a.owner_unit.name, a.description, a.due, a.status.replace('_', " ")), 12.0);
+            put(p, 9.0, false, &format!("- {} — {} (tenggat {}, {})", a.owner_unit.name, a.description, a.due, a.status.replace('_', " ")), 12.0);
         }
     }
-    p.finish(&format!("Notulen rapat {}", m.title))
+    let total = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        page.text(50.0, 35.0, 8.0, false, &format!("Notulen rapat #{} · halaman {} dari {total}", m.id, i + 1));
+    }
+    crate::platform::pdf::document(pages, &format!("Notulen rapat {}", m.title))
 }

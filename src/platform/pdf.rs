@@ -81,40 +81,51 @@ impl Page {
 
     /// The finished one-page A4 document.
     pub fn finish(self, title: &str) -> Vec<u8> {
-        let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-        let mut offsets = Vec::new();
-        let mut title_bytes = Vec::new();
-        for b in encode(title) {
-            title_bytes.push(b);
-        }
-        let objects: Vec<Vec<u8>> = vec![
-            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        document(vec![self], title)
+    }
+}
+
+/// An A4 document of these pages, in order (minutes run as long as the meeting's record).
+pub fn document(pages: Vec<Page>, title: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let title_bytes: Vec<u8> = encode(title);
+    // Objects: 1 catalog, 2 page tree, 3–4 fonts, 5 info, then a page and its content per page.
+    let n = pages.len().max(1);
+    let page_obj = |i: usize| 6 + 2 * i;
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", page_obj(i))).collect();
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".to_vec(),
+        [b"<< /Title (".as_slice(), &title_bytes, b") /Producer (Sinergi) >>"].concat(),
+    ];
+    let empty = [Page::new()];
+    let pages: &[Page] = if pages.is_empty() { &empty } else { &pages };
+    for (i, page) in pages.iter().enumerate() {
+        objects.push(
             format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {A4_WIDTH} {A4_HEIGHT}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>"
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {A4_WIDTH} {A4_HEIGHT}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
+                page_obj(i) + 1
             )
             .into_bytes(),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".to_vec(),
-            [format!("<< /Length {} >>\nstream\n", self.ops.len()).as_bytes(), self.ops.as_bytes(), b"\nendstream"].concat(),
-            [b"<< /Title (".as_slice(), &title_bytes, b") /Producer (Sinergi) >>"].concat(),
-        ];
-        for (i, obj) in objects.iter().enumerate() {
-            offsets.push(out.len());
-            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-            out.extend_from_slice(obj);
-            out.extend_from_slice(b"\nendobj\n");
-        }
-        let xref = out.len();
-        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!("trailer\n<< /Size {} /Root 1 0 R /Info 7 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
         );
-        out
+        objects.push([format!("<< /Length {} >>\nstream\n", page.ops.len()).as_bytes(), page.ops.as_bytes(), b"\nendstream"].concat());
     }
+    let mut offsets = Vec::with_capacity(objects.len());
+    for (i, obj) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(obj);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    out
 }
 
 #[cfg(test)]
@@ -135,5 +146,29 @@ mod tests {
         // The xref offsets point at the objects.
         let xref_at: usize = text.rsplit("startxref\n").next().and_then(|s| s.lines().next()).and_then(|s| s.parse().ok()).expect("startxref");
         assert!(pdf[xref_at..].starts_with(b"xref"), "offsets count bytes");
+    }
+
+    #[test]
+    fn a_document_has_every_page_and_every_offset_right() {
+        let pages: Vec<Page> = (1..=3)
+            .map(|i| {
+                let mut p = Page::new();
+                p.text(50.0, 800.0, 12.0, false, &format!("Halaman {i}"));
+                p
+            })
+            .collect();
+        let pdf = document(pages, "Tiga halaman");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/Count 3") && text.contains("/Kids [6 0 R 8 0 R 10 0 R]"));
+        for i in 1..=3 {
+            assert!(text.contains(&format!("(Halaman {i}) Tj")));
+        }
+        let xref_at: usize = text.rsplit("startxref\n").next().and_then(|s| s.lines().next()).and_then(|s| s.parse().ok()).expect("startxref");
+        let tail = String::from_utf8_lossy(&pdf[xref_at..]);
+        let table: Vec<usize> = tail.lines().skip(3).take(11).filter_map(|l| l.split(' ').next()?.parse().ok()).collect();
+        assert_eq!(table.len(), 11, "11 objects");
+        for (i, off) in table.iter().enumerate() {
+            assert!(pdf[*off..].starts_with(format!("{} 0 obj", i + 1).as_bytes()), "object {} at its offset", i + 1);
+        }
     }
 }
