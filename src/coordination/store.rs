@@ -38,6 +38,12 @@ pub fn local_day(region: &str, now: OffsetDateTime) -> Date {
     now.to_offset(offset_of(region)).date()
 }
 
+/// Today where the day starts first in Indonesia (WIT): anything due before it may be late
+/// somewhere, and is then checked in its own region's calendar.
+fn today_in_wit(now: OffsetDateTime) -> Date {
+    now.to_offset(crate::regions::TimeZone::Wit.offset()).date()
+}
+
 /// Text range of a scope: its own code, and every code below it (the nation holds all).
 fn scope(region: &str) -> (String, String, String) {
     if region == NATIONAL {
@@ -684,9 +690,19 @@ pub fn list_actions(conn: &mut Conn, user: &User, f: &ActionFilter, now: OffsetD
             "{ACTION_SELECT} WHERE ($1 = 0 OR x.owner_unit_id = $1) AND ($2 = 0 OR x.meeting_id = $2) AND ($3 = 0 OR x.status <> 'selesai')
                AND (x.owner_unit_id = $4 OR m.region_code = $5 OR (m.region_code >= $6 AND m.region_code < $7)
                     OR a.region_code = $5 OR (a.region_code >= $6 AND a.region_code < $7))
+               AND ($8 = '' OR x.due < $8)
              ORDER BY x.due, x.id"
         ),
-        params![f.owner_unit.unwrap_or(0), f.meeting.unwrap_or(0), i64::from(f.overdue || f.open_only), user.unit.id, eq, lo, hi],
+        params![
+            f.owner_unit.unwrap_or(0),
+            f.meeting.unwrap_or(0),
+            i64::from(f.overdue || f.open_only),
+            user.unit.id,
+            eq,
+            lo,
+            hi,
+            if f.overdue { day_string(today_in_wit(now)) } else { String::new() }
+        ],
     )?;
     let mut out = vec![];
     for r in &rows {
@@ -1020,9 +1036,7 @@ pub fn tranche_status(amount: i64, disbursed: i64, due: Date, today: Date) -> &'
 /// every unit of its agencies in its region, at any tier).
 pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
     let mut raised = 0;
-    // Candidates are those already late in WIT (the zone whose day starts first), then each is
-    // checked in its own region's calendar.
-    let horizon = day_string(now.to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC)).date());
+    let horizon = day_string(today_in_wit(now));
     let rows = conn.query(&format!("{ACTION_SELECT} WHERE x.alerted = '' AND x.status <> 'selesai' AND x.due < $1"), params![horizon.as_str()])?;
     for r in &rows {
         let a = action_from(r, now)?;
