@@ -262,31 +262,6 @@ function done(summary, latency, requests)
 end
 LUA
 
-cat > "$TMPD/get.lua" << 'LUA'
--- GET the paths of $WRK_PATHS (separated by spaces) in turn; counts non-2xx.
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-bad = 0
-local paths, n = {}, 0
-for p in os.getenv("WRK_PATHS"):gmatch("%S+") do paths[#paths + 1] = p end
-function request()
-  n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1])
-end
-function response(status, hdrs, body)
-  if status < 200 or status > 299 then bad = bad + 1 end
-end
-function done(summary, latency, requests)
-  local non2xx = 0
-  for _, t in ipairs(threads) do non2xx = non2xx + (t:get("bad") or 0) end
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000, non2xx,
-    e.connect + e.read + e.write + e.timeout))
-end
-LUA
-
 SUMMARY_PATHS=""
 for r in $SUMMARY_REGIONS; do SUMMARY_PATHS+="/api/v1/elections/$ELECTION/results/summary?contest=$CONTEST&region=$r "; done
 
@@ -451,7 +426,7 @@ PY
     echo "== [$eng] double entry: wrk -t2 -c$CONNS -d${DOUBLE_S}s (kpu.a + kpu.b), summary reads beside it"
     load=$(cut -d' ' -f1 /proc/loadavg)
     fact double_load "$load"
-    (sleep 1; WRK_PATHS=$SUMMARY_PATHS wrk -t1 -c4 -d"$((DOUBLE_S - 2))s" --latency -s "$TMPD/get.lua" "$BASE" | grep '^RESULT' > "$TMPD/summary-busy-$eng.txt") &
+    (sleep 1; WRK_PATHS=$SUMMARY_PATHS wrk -t1 -c4 -d"$((DOUBLE_S - 2))s" --latency -s bench/get.lua "$BASE" | grep '^RESULT' > "$TMPD/summary-busy-$eng.txt") &
     local sumjob=$!
     fact double "$(put_run "double-$eng" "$DOUBLE_S" double kpu "$TMPD/slice-double.txt" "$TOK_A" "$TOK_B")"
     wait "$sumjob"
@@ -470,7 +445,7 @@ PY
     grep '^bawaslu=' "$facts"
 
     echo "== [$eng] summary, nothing ingesting: wrk -t1 -c4 -d${SUMMARY_S}s"
-    fact summary_idle "$(WRK_PATHS=$SUMMARY_PATHS wrk -t1 -c4 -d"${SUMMARY_S}s" --latency -s "$TMPD/get.lua" "$BASE" | grep '^RESULT')"
+    fact summary_idle "$(WRK_PATHS=$SUMMARY_PATHS wrk -t1 -c4 -d"${SUMMARY_S}s" --latency -s bench/get.lua "$BASE" | grep '^RESULT')"
     grep '^summary_idle=' "$facts"
 
     echo "== [$eng] checks"

@@ -158,29 +158,6 @@ function done(summary, latency, requests)
 end
 LUA
 
-cat > "$TMPD/get.lua" << 'LUA'
--- GET $WRK_PATH (with $WRK_AUTH as the Authorization header when set); counts non-2xx.
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-bad = 0
-local path, auth = os.getenv("WRK_PATH"), os.getenv("WRK_AUTH")
-local headers = {}
-if auth and auth ~= "" then headers["Authorization"] = auth end
-function request() return wrk.format("GET", path, headers) end
-function response(status, hdrs, body)
-  if status < 200 or status > 299 then bad = bad + 1 end
-end
-function done(summary, latency, requests)
-  local non2xx = 0
-  for _, t in ipairs(threads) do non2xx = non2xx + (t:get("bad") or 0) end
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%d errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000, non2xx,
-    e.connect + e.read + e.write + e.timeout))
-end
-LUA
-
 cat > "$TMPD/move.lua" << 'LUA'
 -- POST /api/v1/reports/{id}/transitions {"to":"kajian_awal"}: ids from $IDS (one a line), thread
 -- k of N taking ids k, k+N, k+2N ... so no case is moved twice.
@@ -406,9 +383,9 @@ for r in "${READS[@]}"; do
     [ -n "$tok" ] && auth="Bearer $tok"
     load=$(cut -d' ' -f1 /proc/loadavg)
     echo "== wrk $label: $path"
-    c8=$(WRK_PATH=$path WRK_AUTH=$auth wrk -t2 -c8 -d"${READ_S}s" --latency -s "$TMPD/get.lua" "$BASE" | grep '^RESULT')
+    c8=$(WRK_PATHS=$path WRK_AUTH=$auth wrk -t2 -c8 -d"${READ_S}s" --latency -s bench/get.lua "$BASE" | grep '^RESULT')
     echo "c8 $c8"
-    c1=$(WRK_PATH=$path WRK_AUTH=$auth wrk -t1 -c1 -d"${SERIAL_S}s" --latency -s "$TMPD/get.lua" "$BASE" | grep '^RESULT')
+    c1=$(WRK_PATHS=$path WRK_AUTH=$auth wrk -t1 -c1 -d"${SERIAL_S}s" --latency -s bench/get.lua "$BASE" | grep '^RESULT')
     echo "c1 $c1"
     echo "$label|$path|$c8|$c1|$load" >> "$READ_ROWS"
 done
