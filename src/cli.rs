@@ -238,7 +238,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
         }
         Command::Import(ImportCommand::Tps { db, election: id, file }) => {
             let election = election(&id)?;
-            let f = std::fs::File::open(&file).map_err(|e| AppError::BadRequest(format!("cannot open {}: {e}", file.display())))?;
+            let f = std::fs::File::open(&file).map_err(|e| AppError::bad_request(format!("cannot open {}: {e}", file.display())))?;
             let size = f.metadata().map(|m| m.len()).unwrap_or(0);
             let database = open(&db).await?;
             let bar = if std::io::stderr().is_terminal() {
@@ -273,7 +273,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             if region != regions::NATIONAL {
                 regions::RegionCode::parse(&region).map_err(|m| AppError::invalid("region", m))?;
             }
-            let f = std::fs::File::open(&file).map_err(|e| AppError::BadRequest(format!("cannot open {}: {e}", file.display())))?;
+            let f = std::fs::File::open(&file).map_err(|e| AppError::bad_request(format!("cannot open {}: {e}", file.display())))?;
             let database = open(&db).await?;
             let result = database
                 .write(move |c| {
@@ -290,7 +290,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             }
             let database = open(&db).await?;
             let writer: Box<dyn std::io::Write + Send> = match &out {
-                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| AppError::BadRequest(format!("cannot create {}: {e}", p.display())))?),
+                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| AppError::bad_request(format!("cannot create {}: {e}", p.display())))?),
                 None => Box::new(std::io::stdout()),
             };
             let n = database.read(move |c| elections::store::export_tps_csv(c, election.id, &region, writer)).await?;
@@ -307,7 +307,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                 return Err(AppError::invalid("password", "give the password on standard input with --password-stdin"));
             }
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).map_err(|e| AppError::BadRequest(format!("cannot read the password: {e}")))?;
+            std::io::stdin().lock().read_line(&mut password).map_err(|e| AppError::bad_request(format!("cannot read the password: {e}")))?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             auth::check_password_strength(&password)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
@@ -350,7 +350,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let election = election(&id)?;
             let villages = regions::store::embedded_villages()?;
             let list: Vec<generate::Village<'_>> = villages.iter().map(|(c, n)| generate::Village { code: c, name: n }).collect();
-            let file = std::fs::File::create(&out).map_err(|e| AppError::BadRequest(format!("cannot create {}: {e}", out.display())))?;
+            let file = std::fs::File::create(&out).map_err(|e| AppError::bad_request(format!("cannot create {}: {e}", out.display())))?;
             let target = generate::national_tps_target(election.kind);
             let n = generate::write_tps_csv(file, election, &list, target)
                 .map_err(|e| AppError::Internal(format!("writing {} failed: {e}", out.display())))?;

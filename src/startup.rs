@@ -251,6 +251,7 @@ pub fn router(state: AppState) -> Router {
         .route("/anggaran/hibah", post(coordination::pages::grant_submit))
         .route("/anggaran/hibah/{id}/pencairan", post(coordination::pages::disbursement_submit))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(platform::i18n::scope))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

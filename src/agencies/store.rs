@@ -116,7 +116,7 @@ pub fn add_user(
 ) -> Result<User, AppError> {
     let username = parse_username(username)?;
     if conn.query_opt("SELECT id FROM users WHERE username = $1", params![username.as_str()])?.is_some() {
-        return Err(AppError::Conflict(format!("user {username} already exists")));
+        return Err(AppError::conflict(format!("user {username} already exists")));
     }
     let id: i64 = conn
         .query_one(

@@ -113,7 +113,7 @@ pub fn import_tps<R: Read>(
         }
     };
 
-    let headers = csv.headers().map_err(|e| AppError::BadRequest(format!("cannot read the header: {e}")))?.clone();
+    let headers = csv.headers().map_err(|e| AppError::bad_request(format!("cannot read the header: {e}")))?.clone();
     let names: Vec<String> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
     let mut index = [0usize; 5];
     for (i, col) in COLUMNS.iter().enumerate() {

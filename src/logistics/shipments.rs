@@ -372,7 +372,7 @@ fn load_for_update(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment,
 pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != PLANNED {
-        return Err(AppError::Conflict(format!("shipment {id} is {}, not {PLANNED}: it cannot be dispatched", s.status)));
+        return Err(AppError::conflict(format!("shipment {id} is {}, not {PLANNED}: it cannot be dispatched", s.status)));
     }
     conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, at, id])?;
     audit::record(
@@ -386,7 +386,7 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &
 pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != DISPATCHED {
-        return Err(AppError::Conflict(format!("shipment {id} is {}, not {DISPATCHED}: it cannot be received", s.status)));
+        return Err(AppError::conflict(format!("shipment {id} is {}, not {DISPATCHED}: it cannot be received", s.status)));
     }
     for (i, it) in input.items.iter().enumerate() {
         if !s.items.iter().any(|x| x.item == it.item) {
@@ -461,10 +461,10 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
 pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if !open_to_sign(&s, role) {
-        return Err(AppError::Conflict(format!("shipment {id} is {}: the {} cannot sign yet", s.status, role.as_str())));
+        return Err(AppError::conflict(format!("shipment {id} is {}: the {} cannot sign yet", s.status, role.as_str())));
     }
     if s.signatures.iter().any(|g| g.role == role.as_str()) {
-        return Err(AppError::Conflict(format!("the {} has already signed shipment {id}", role.as_str())));
+        return Err(AppError::conflict(format!("the {} has already signed shipment {id}", role.as_str())));
     }
     conn.execute(
         "INSERT INTO logistics_signatures (shipment_id, role, username, unit_name, agency, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",

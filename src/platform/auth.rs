@@ -91,7 +91,7 @@ impl LoginThrottle {
             let now = Instant::now();
             if until > now {
                 let minutes = (until - now).as_secs().div_ceil(60);
-                return Err(AppError::TooManyRequests(format!(
+                return Err(AppError::too_many(format!(
                     "too many failed logins for this user; try again in {minutes} minute(s)"
                 )));
             }
@@ -135,8 +135,11 @@ pub fn request_token(parts: &Parts) -> Option<String> {
 }
 
 pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

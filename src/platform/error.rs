@@ -6,29 +6,31 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::db::DbError;
+use super::i18n::Text;
+use crate::tr;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{message}")]
-    Invalid { field: String, message: String },
+    Invalid { field: String, message: Text },
     #[error("{0}")]
-    BadRequest(String),
-    #[error("login required")]
+    BadRequest(Text),
+    #[error("{}", tr!("perlu masuk (login) dahulu", "login required"))]
     Unauthorized,
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Text),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Text),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Text),
     #[error("{0}")]
-    TooManyRequests(String),
+    TooManyRequests(Text),
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(Text),
     /// Input that breaks rules of the domain, each listed (e.g. every failed identity of a
     /// result form): 422 with `details`.
     #[error("{message}")]
-    Rejected { message: String, details: serde_json::Value },
+    Rejected { message: Text, details: serde_json::Value },
     #[error("database: {0}")]
     Db(#[from] DbError),
     #[error("{0}")]
@@ -36,14 +38,26 @@ pub enum AppError {
 }
 
 impl AppError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<Text>) -> Self {
         AppError::Invalid { field: field.into(), message: message.into() }
     }
-    pub fn not_found(what: impl Into<String>) -> Self {
+    pub fn not_found(what: impl Into<Text>) -> Self {
         AppError::NotFound(what.into())
     }
-    pub fn forbidden(why: impl Into<String>) -> Self {
+    pub fn forbidden(why: impl Into<Text>) -> Self {
         AppError::Forbidden(why.into())
+    }
+    pub fn bad_request(why: impl Into<Text>) -> Self {
+        AppError::BadRequest(why.into())
+    }
+    pub fn conflict(why: impl Into<Text>) -> Self {
+        AppError::Conflict(why.into())
+    }
+    pub fn too_many(why: impl Into<Text>) -> Self {
+        AppError::TooManyRequests(why.into())
+    }
+    pub fn too_large(why: impl Into<Text>) -> Self {
+        AppError::TooLarge(why.into())
     }
 
     pub fn status(&self) -> StatusCode {
@@ -108,7 +122,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!("internal error: {self}");
-            "internal error; the incident was logged".to_string()
+            tr!("kesalahan internal; kejadian ini sudah dicatat", "internal error; the incident was logged").to_string()
         } else {
             self.to_string()
         };

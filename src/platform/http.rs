@@ -29,11 +29,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                     };
                     AppError::invalid(field, msg)
                 }
-                _ => AppError::BadRequest(format!("malformed JSON: {inner}")),
+                _ => AppError::bad_request(format!("malformed JSON: {inner}")),
             });
         }
     };
-    de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    de.end().map_err(|e| AppError::bad_request(format!("malformed JSON: {e}")))?;
     Ok(value)
 }
 
@@ -87,7 +87,7 @@ impl axum::extract::FromRequest<crate::startup::AppState> for Write {
         let user = super::auth::CurrentUser::from_request_parts(&mut parts, state).await?;
         let body = axum::body::to_bytes(body, MAX_BODY)
             .await
-            .map_err(|e| AppError::BadRequest(format!("cannot read the request body: {e}")))?;
+            .map_err(|e| AppError::bad_request(format!("cannot read the request body: {e}")))?;
         let request = WriteRequest::new(&parts.headers, &user.user.id.to_string(), parts.method.as_str(), parts.uri.path(), &body)?;
         Ok(Write { user, body, request })
     }

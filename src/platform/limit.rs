@@ -65,7 +65,7 @@ impl RateLimit {
         }
         if entry.1 >= self.max {
             let wait = self.window.saturating_sub(now.duration_since(entry.0)).as_secs().div_ceil(60);
-            return Err(AppError::TooManyRequests(format!(
+            return Err(AppError::too_many(format!(
                 "too many submissions from your address: {} per {} minutes; try again in {wait} minute(s)",
                 self.max,
                 self.window.as_secs() / 60

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod limit;
 pub mod migrate;
 pub mod pdf;

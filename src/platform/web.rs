@@ -5,37 +5,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use super::auth::cookie;
 use crate::agencies::AgencyKind;
 use crate::agencies::store::User;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Id,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Id => "id",
-            Lang::En => "en",
-        }
-    }
-    pub fn from_parts(parts: &axum::http::request::Parts) -> Lang {
-        match cookie(parts, "lang").as_deref() {
-            Some("en") => Lang::En,
-            _ => Lang::Id,
-        }
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Lang::from_parts(parts))
-    }
-}
+pub use super::i18n::Lang;
 
 /// UI text: (key, Bahasa Indonesia, English).
 const TEXT: &[(&str, &str, &str)] = &[

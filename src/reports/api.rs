@@ -165,9 +165,9 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
     let mut up = Upload { fields: HashMap::new(), files: Vec::new(), error: None };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!("the upload is too large: {}", e.body_text()))
+            AppError::too_large(format!("the upload is too large: {}", e.body_text()))
         } else {
-            AppError::BadRequest(format!("malformed multipart body: {}", e.body_text()))
+            AppError::bad_request(format!("malformed multipart body: {}", e.body_text()))
         }
     };
     loop {
@@ -246,7 +246,7 @@ async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_UPLOAD)
         .await
-        .map_err(|_| AppError::TooLarge("the request is over 25 MB; send further evidence files one by one".into()))?;
+        .map_err(|_| AppError::too_large("the request is over 25 MB; send further evidence files one by one"))?;
     Ok((parts, bytes))
 }
 
@@ -256,7 +256,7 @@ fn is_multipart(parts: &axum::http::request::Parts) -> bool {
 
 async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes: bytes::Bytes) -> Result<Upload, AppError> {
     let req = Request::from_parts(parts, Body::from(bytes));
-    let mp = Multipart::from_request(req, state).await.map_err(|e| AppError::BadRequest(format!("malformed multipart body: {}", e.body_text())))?;
+    let mp = Multipart::from_request(req, state).await.map_err(|e| AppError::bad_request(format!("malformed multipart body: {}", e.body_text())))?;
     read_multipart(mp).await.checked()
 }
 
@@ -319,7 +319,7 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     state.intake.check(ip)?;
     let (parts, bytes) = body_bytes(req).await?;
     if !is_multipart(&parts) {
-        return Err(AppError::BadRequest("send the file as multipart/form-data in the field `file`".into()));
+        return Err(AppError::bad_request("send the file as multipart/form-data in the field `file`"));
     }
     let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
     let up = multipart_of(&state, parts, bytes).await?;

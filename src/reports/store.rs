@@ -589,7 +589,7 @@ pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFi
         return Err(AppError::not_found(format!("no report with receipt {receipt}")));
     };
     if !matches!(r.status.as_str(), "diterima" | "kajian_awal") {
-        return Err(AppError::Conflict(format!("the report is {} and takes no more evidence", r.status)));
+        return Err(AppError::conflict(format!("the report is {} and takes no more evidence", r.status)));
     }
     let n: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![r.id])?.get(0)?;
     if n >= super::evidence::MAX_FILES {
@@ -640,7 +640,7 @@ fn move_error(e: MoveError) -> AppError {
     match e {
         MoveError::Unknown(m) => AppError::invalid("to", m),
         MoveError::ReasonRequired(m) => AppError::invalid("reason", m),
-        MoveError::NotAllowed(m) => AppError::Conflict(m),
+        MoveError::NotAllowed(m) => AppError::conflict(m),
         MoveError::WrongAgency(m) => AppError::forbidden(m),
     }
 }

@@ -51,7 +51,7 @@ pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, co
         params![election.id, contest, lo, hi],
     )?;
     if counted.is_some() {
-        return Err(AppError::Conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
+        return Err(AppError::conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
     }
     conn.execute("DELETE FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code = $3", params![election.id, contest, area])?;
     crate::startup::forget_candidates();
@@ -201,7 +201,7 @@ pub fn submit(
             }
             revision += 1;
         } else if in_revision.iter().any(|e| e.entered_by == actor.username) {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::conflict(format!(
                 "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
             )));
         }
