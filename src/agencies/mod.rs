@@ -43,6 +43,19 @@ impl AgencyKind {
         }
     }
 
+    /// The agency as it names itself: "KPU", "Bawaslu", "Polri".
+    pub fn label(self) -> &'static str {
+        match self {
+            AgencyKind::Kpu => "KPU",
+            AgencyKind::Bawaslu => "Bawaslu",
+            AgencyKind::Polri => "Polri",
+            AgencyKind::Tni => "TNI",
+            AgencyKind::Kejaksaan => "Kejaksaan",
+            AgencyKind::Pemda => "Pemda",
+            AgencyKind::Dkpp => "DKPP",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<AgencyKind, String> {
         AgencyKind::ALL
             .into_iter()

@@ -103,7 +103,7 @@ pub struct StageInput {
     agencies: Vec<String>,
 }
 
-const LOCAL_STAGE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Pemda], action: "add a local activity to the stages" };
+const LOCAL_STAGE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Pemda], action: ("menambah kegiatan daerah ke tahapan", "add a local activity to the stages") };
 
 /// Adds a local activity (a socialisation event) to a region's stages.
 #[utoipa::path(post, path = "/api/v1/elections/{id}/stages", tag = "koordinasi", params(("id" = String, Path)), request_body = StageInput,
@@ -208,7 +208,7 @@ pub struct MeetingInput {
     pub agenda: String,
 }
 
-const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
+const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: ("menjadwalkan atau mengubah rapat", "schedule or edit meetings") };
 
 fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
     OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-10-14T09:00:00+07:00")))
@@ -242,7 +242,11 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     let place = text("place", &input.place, 300, true)?;
     let agenda = text("agenda", &input.agenda, 5000, false)?;
     if user.role < MEETINGS.min_role {
-        return Err(AppError::forbidden(format!("your role {} may not {}: it needs operator or above", user.role.as_str(), MEETINGS.action)));
+        let (role, (act_id, act_en)) = (user.role.as_str(), MEETINGS.action);
+        return Err(AppError::forbidden(crate::tr!(
+            "peran Anda ({role}) tidak boleh {act_id}: perlu peran operator atau lebih tinggi",
+            "your role {role} may not {act_en}: it needs operator or above"
+        )));
     }
     Ok(Box::new(move |c: &mut Conn| {
         let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
@@ -560,7 +564,7 @@ pub async fn minutes_pdf(State(state): State<AppState>, user: CurrentUser, Path(
 // Budget
 
 /// KPU and Bawaslu plan and spend their programme budget.
-const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu], action: "plan or realise the programme budget" };
+const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu], action: ("merencanakan atau merealisasikan anggaran program", "plan or realise the programme budget") };
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {

@@ -17,7 +17,7 @@ use crate::regions::{self, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
 /// The TPS registry is KPU's: its operators (and above) keep it, within their region.
-pub const TPS_WRITE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "change the TPS registry" };
+pub const TPS_WRITE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengubah daftar TPS", "change the TPS registry") };
 
 pub fn election_or_404(id: &str) -> Result<&'static ElectionDef, AppError> {
     super::election(id).ok_or_else(|| AppError::not_found(format!("no election {id:?}")))

@@ -20,8 +20,8 @@ use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
-const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "manage logistics" };
-const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: "edit the logistics catalogue" };
+const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengelola logistik", "manage logistics") };
+const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: ("mengubah katalog logistik", "edit the logistics catalogue") };
 
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))

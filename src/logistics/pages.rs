@@ -95,7 +95,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
     }
     p.line(x, y + 8.0, 545.0, y + 8.0);
     y -= 6.0;
-    let flags: Vec<&str> = s.flags.iter().map(|f| shipments::flag_label(f)).collect();
+    let flags: Vec<String> = s.flags.iter().map(|f| shipments::flag_text(f).id().to_string()).collect();
     p.text(x, y, 10.0, true, &format!("Selisih: {}", if flags.is_empty() { "tidak ada".to_string() } else { flags.join(", ") }));
     y -= 14.0;
     if !s.note.is_empty() {
@@ -329,7 +329,7 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
                     s.dispatched_at.clone().unwrap_or_default(),
                     s.received_at.clone().unwrap_or_default(),
                     s.signatures.len().to_string(),
-                    s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(" "),
+                    s.flags.iter().map(|f| shipments::flag_text(f).to_string()).collect::<Vec<_>>().join(" "),
                 ]
             })
             .collect();

@@ -15,6 +15,7 @@ use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
+use crate::platform::i18n::{Lang, Text, both};
 
 pub const PLANNED: &str = "direncanakan";
 pub const DISPATCHED: &str = "dikirim";
@@ -103,7 +104,7 @@ pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &s
         SignAs::Supervisor => &[AgencyKind::Bawaslu],
         SignAs::Escort => &[AgencyKind::Polri],
     };
-    let rule = crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies, action: "sign this handover in that capacity" };
+    let rule = crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies, action: ("menandatangani serah terima ini dalam kedudukan itu", "sign this handover in that capacity") };
     (rule, if role == SignAs::Sender { s.from.as_str() } else { s.to.as_str() })
 }
 
@@ -166,13 +167,14 @@ pub fn status_label(status: &str) -> &str {
 }
 
 /// A discrepancy flag as the Indonesian documents and alerts say it.
-pub fn flag_label(f: &str) -> &str {
+/// A discrepancy flag in words.
+pub fn flag_text(f: &str) -> Text {
     match f {
-        "short" => "kurang",
-        "excess" => "lebih",
-        "damaged" => "rusak",
-        "late" => "terlambat",
-        other => other,
+        "short" => crate::tr!("kurang", "short"),
+        "excess" => crate::tr!("lebih", "excess"),
+        "damaged" => crate::tr!("rusak", "damaged"),
+        "late" => crate::tr!("terlambat", "late"),
+        other => Text::new(other.to_string(), other.to_string()),
     }
 }
 
@@ -430,12 +432,27 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     )?;
     if !received.flags.is_empty() {
         let severity = if received.flags.iter().any(|f| f == "short" || f == "damaged") { Severity::Critical } else { Severity::Warning };
-        let details: Vec<String> = received
-            .items
-            .iter()
-            .filter(|i| i.difference.is_some_and(|d| d != 0) || i.damaged.is_some_and(|d| d > 0))
-            .map(|i| format!("{}: kirim {}, terima {}, rusak {}", i.item, i.sent, i.received.unwrap_or(0), i.damaged.unwrap_or(0)))
-            .collect();
+        // Items by their catalogue name, places by name with their code.
+        let names = rules(conn, election)?;
+        let name_of = |key: &str| names.iter().find(|r| r.key == key).map_or_else(|| key.to_string(), |r| r.name.clone());
+        let changed: Vec<_> =
+            received.items.iter().filter(|i| i.difference.is_some_and(|d| d != 0) || i.damaged.is_some_and(|d| d > 0)).collect();
+        let details = |lang: Lang| {
+            changed
+                .iter()
+                .map(|i| {
+                    let (item, sent, got, bad) = (name_of(&i.item), i.sent, i.received.unwrap_or(0), i.damaged.unwrap_or(0));
+                    match lang {
+                        Lang::Id => format!("{item}: dikirim {sent}, diterima {got}, rusak {bad}"),
+                        Lang::En => format!("{item}: sent {sent}, received {got}, damaged {bad}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let flags = |lang: Lang| received.flags.iter().map(|f| flag_text(f).get(lang).to_string()).collect::<Vec<_>>().join(", ");
+        let (from, to) = (crate::regions::store::place(conn, &s.from)?, crate::regions::store::place(conn, &s.to)?);
+        let ((flags_id, flags_en), (details_id, details_en)) = (both(flags), both(details));
         alerts::raise(
             conn,
             NewAlert {
@@ -444,12 +461,9 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
                 severity,
                 entity_type: "shipment",
                 entity_id: &id.to_string(),
-                message: format!(
-                    "Pengiriman {id} {} → {}: {} ({})",
-                    s.from,
-                    s.to,
-                    received.flags.iter().map(|f| flag_label(f)).collect::<Vec<_>>().join(", "),
-                    details.join("; ")
+                message: crate::tr!(
+                    "Pengiriman {id} dari {from} ke {to}: {flags_id} ({details_id})",
+                    "Shipment {id} from {from} to {to}: {flags_en} ({details_en})"
                 ),
                 agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri],
             },

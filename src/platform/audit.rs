@@ -256,11 +256,11 @@ pub async fn list_audit(
 ) -> Result<axum::Json<AuditList>, super::error::AppError> {
     use super::error::AppError;
     if user.user.role < crate::agencies::Role::Admin {
-        return Err(AppError::forbidden("only administrators may read the audit log"));
+        return Err(AppError::forbidden(crate::tr!("hanya administrator yang boleh membaca jejak audit", "only administrators may read the audit log")));
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
+        return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–500", "limit {limit} is outside 1–500")));
     }
     let scope = (user.user.unit.region != crate::regions::NATIONAL).then(|| user.user.unit.region.clone());
     let items = state

@@ -72,6 +72,9 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("alerts.none", "Tidak ada peringatan.", "No alerts."),
     ("alerts.ack", "Tandai sudah dibaca", "Mark as read"),
     ("alerts.read", "dibaca ", "read "),
+    ("severity.info", "Info", "Info"),
+    ("severity.warning", "Peringatan", "Warning"),
+    ("severity.critical", "Kritis", "Critical"),
     ("role.viewer", "Peninjau", "Viewer"),
     ("role.operator", "Operator", "Operator"),
     ("role.supervisor", "Penyelia", "Supervisor"),
@@ -300,6 +303,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
     ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
     ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
+    ("error.internal", "Terjadi kesalahan di sistem; kejadian ini sudah dicatat. Coba lagi nanti.", "Something went wrong on our side; it was logged. Try again later."),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
@@ -392,18 +396,11 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
     }
 }
 
-/// "2024-11-20 09:30 WIB" from an RFC 3339 time that already carries the region's offset.
+/// "20 November 2024 09.30 WIB" from an RFC 3339 time that already carries the region's
+/// offset, in the request's language (see [`super::i18n::moment`]).
 pub fn when(s: &str) -> String {
     match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let tz = match t.offset().whole_hours() {
-                8 => "WITA",
-                9 => "WIT",
-                7 => "WIB",
-                _ => "UTC",
-            };
-            format!("{:04}-{:02}-{:02} {:02}:{:02} {tz}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-        }
+        Ok(t) => super::i18n::moment(Lang::current(), t),
         Err(_) => s.to_string(),
     }
 }

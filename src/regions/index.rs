@@ -46,6 +46,11 @@ impl RegionIndex {
         self.by_code.get(code).map(|&i| &self.entries[i].summary)
     }
 
+    /// A region or TPS by name with its code beside: see [`super::place_label`].
+    pub fn place(&self, code: &str) -> String {
+        super::place_label(code, |c| self.get(c).map(|r| r.name.clone()))
+    }
+
     /// The codes of a region's direct children (provinces for `ID`), in code order.
     pub fn children_codes(&self, code: &str) -> Vec<String> {
         if code == super::NATIONAL {

@@ -39,10 +39,15 @@ fn level_label(lang: Lang, level: Level) -> &'static str {
 
 pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
     let status = err.status();
-    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
+    // A 500 never shows its internals (a database message) to the user, only that it was logged.
+    let message = if status == StatusCode::NOT_FOUND {
+        t(lang, "error.not_found").to_string()
+    } else if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!("page error: {err}");
-    }
+        t(lang, "error.internal").to_string()
+    } else {
+        err.to_string()
+    };
     let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
     (status, layout(page, html! { p.error { (message) } })).into_response()
 }

@@ -378,7 +378,7 @@ pub async fn receipt_status(State(state): State<AppState>, Path(receipt): Path<S
 }
 
 /// Bawaslu's supervisors record their own findings.
-const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "record a finding (temuan)" };
+const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("mencatat temuan", "record a finding (temuan)") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct FindingInput {
@@ -583,7 +583,7 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
 // Disputes
 
 /// Bawaslu registers a petition it received.
-const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "register a process dispute" };
+const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("mendaftarkan sengketa proses", "register a process dispute") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct DisputeInput {
@@ -750,7 +750,7 @@ pub async fn list_holidays(State(state): State<AppState>, Query(q): Query<Holida
 }
 
 /// National administrators keep the holiday table (a new SKB, an election day declared a holiday).
-const HOLIDAYS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: "edit the holiday table" };
+const HOLIDAYS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: ("mengubah daftar hari libur", "edit the holiday table") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct HolidayInput {

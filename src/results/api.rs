@@ -104,7 +104,7 @@ pub struct CandidateList {
 }
 
 /// KPU registers the candidates of a province (governor, DPD) or regency (regent, mayor).
-const CANDIDATES: Rule = Rule { min_role: Role::Supervisor, agencies: &[AgencyKind::Kpu], action: "register candidates" };
+const CANDIDATES: Rule = Rule { min_role: Role::Supervisor, agencies: &[AgencyKind::Kpu], action: ("mendaftarkan calon", "register candidates") };
 
 /// Registers the candidates of a regional contest (KPU of that province or regency), before
 /// any result is entered.
@@ -168,9 +168,9 @@ pub struct EntryInput {
 
 fn rule_for(source: Source) -> Option<Rule> {
     match source {
-        Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter KPU results" }),
-        Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "enter Bawaslu's copy of results" }),
-        Source::Saksi => Some(Rule { min_role: Role::Viewer, agencies: &[], action: "enter a witness copy" }),
+        Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("memasukkan hasil KPU", "enter KPU results") }),
+        Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("memasukkan salinan hasil Bawaslu", "enter Bawaslu's copy of results") }),
+        Source::Saksi => Some(Rule { min_role: Role::Viewer, agencies: &[], action: ("memasukkan salinan saksi", "enter a witness copy") }),
         Source::Publik => None,
     }
 }
@@ -319,7 +319,7 @@ pub struct RecapInput {
 
 /// KPU's committee of that level enters the plenary's numbers: PPK (district), KPU kab/kota,
 /// KPU provinsi.
-const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter a plenary recap" };
+const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("memasukkan rekapitulasi pleno", "enter a plenary recap") };
 
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
