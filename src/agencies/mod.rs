@@ -56,11 +56,13 @@ impl AgencyKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<AgencyKind, String> {
-        AgencyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown agency {s:?}: one of kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp"))
+    pub fn parse(s: &str) -> Result<AgencyKind, crate::platform::i18n::Text> {
+        AgencyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            crate::tr!(
+                "lembaga \"{s}\" tidak dikenal; pilih salah satu: kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp",
+                "unknown agency {s:?}: one of kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp"
+            )
+        })
     }
 }
 
@@ -82,13 +84,18 @@ impl Role {
             Role::Admin => "admin",
         }
     }
-    pub fn parse(s: &str) -> Result<Role, String> {
+    pub fn parse(s: &str) -> Result<Role, crate::platform::i18n::Text> {
         Ok(match s {
             "viewer" => Role::Viewer,
             "operator" => Role::Operator,
             "supervisor" => Role::Supervisor,
             "admin" => Role::Admin,
-            _ => return Err(format!("unknown role {s:?}: one of viewer, operator, supervisor, admin")),
+            _ => {
+                return Err(crate::tr!(
+                    "peran \"{s}\" tidak dikenal; pilih salah satu: viewer, operator, supervisor, admin",
+                    "unknown role {s:?}: one of viewer, operator, supervisor, admin"
+                ));
+            }
         })
     }
 }

@@ -38,7 +38,13 @@ pub fn parse_username(s: &str) -> Result<String, AppError> {
     if ok {
         Ok(s.to_string())
     } else {
-        Err(AppError::invalid("username", "use 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"))
+        Err(AppError::invalid(
+            "username",
+            crate::tr!(
+                "nama pengguna harus 3 sampai 64 karakter: huruf kecil, angka, '.', '_' atau '-'",
+                "use 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"
+            ),
+        ))
     }
 }
 
@@ -49,7 +55,7 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
     }
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
     let r = regions::store::get(conn, code.as_str())?
-        .ok_or_else(|| AppError::invalid("region", format!("region {region} does not exist")))?;
+        .ok_or_else(|| AppError::invalid("region", crate::tr!("wilayah {region} tidak ada", "region {region} does not exist")))?;
     Ok((Some(r.level), r.name, code.province().to_string()))
 }
 
@@ -61,7 +67,7 @@ pub fn unit_from(r: &Row, at: usize) -> Result<Unit, crate::platform::db::DbErro
     let agency: String = r.get(at + 1)?;
     Ok(Unit {
         id: r.get(at)?,
-        agency: AgencyKind::parse(&agency).map_err(crate::platform::db::DbError::Other)?,
+        agency: AgencyKind::parse(&agency).map_err(|m| crate::platform::db::DbError::Other(m.en().to_string()))?,
         region: r.get(at + 2)?,
         name: r.get(at + 3)?,
     })
@@ -116,7 +122,7 @@ pub fn add_user(
 ) -> Result<User, AppError> {
     let username = parse_username(username)?;
     if conn.query_opt("SELECT id FROM users WHERE username = $1", params![username.as_str()])?.is_some() {
-        return Err(AppError::conflict(format!("user {username} already exists")));
+        return Err(AppError::conflict(crate::tr!("nama pengguna {username} sudah dipakai", "user {username} already exists")));
     }
     let id: i64 = conn
         .query_one(
@@ -143,7 +149,7 @@ const USER_COLS: &str = "u.id, u.username, u.role, a.id, a.agency, a.region_code
 
 fn user_from(r: &Row) -> Result<User, AppError> {
     let role: String = r.get(2)?;
-    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(AppError::Internal)?, unit: unit_from(r, 3)? })
+    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(|m| AppError::Internal(m.en().to_string()))?, unit: unit_from(r, 3)? })
 }
 
 /// The active user and their password hash, for login.

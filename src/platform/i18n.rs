@@ -125,7 +125,8 @@ impl serde::Serialize for Text {
 }
 
 /// Bilingual text: `tr!("Bahasa Indonesia {x}", "English {x}")`; both halves are `format!`
-/// strings and may name the same variables.
+/// strings and may name the same variables. A `Text` put into a `tr!` would be formatted in
+/// the language in scope for both halves: pass its `.id()` and `.en()` (or use [`both`]).
 #[macro_export]
 macro_rules! tr {
     ($id:literal, $en:literal $(,)?) => {

@@ -46,11 +46,12 @@ impl Level {
 pub struct RegionCode(String);
 
 impl RegionCode {
-    pub fn parse(s: &str) -> Result<RegionCode, String> {
+    pub fn parse(s: &str) -> Result<RegionCode, crate::platform::i18n::Text> {
         let parts: Vec<&str> = s.split('.').collect();
         let widths = [2, 2, 2, 4];
         if parts.len() > 4 || parts.iter().zip(widths).any(|(p, w)| p.len() != w || !p.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(format!(
+            return Err(crate::tr!(
+                "\"{s}\" bukan kode wilayah Kemendagri (contoh: 35, 35.76, 35.76.02 atau 35.76.02.1008)",
                 "{s:?} is not a region code (expected e.g. 35, 35.76, 35.76.02 or 35.76.02.1008)"
             ));
         }

@@ -107,10 +107,16 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin.
+/// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin, in
+/// the command line's default language (Bahasa Indonesia).
 pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    cli_lang(db, "id", args, stdin)
+}
+
+/// [`cli`] in a language: `SINERGI_LANG=en` for English.
+pub fn cli_lang(db: &TestDb, lang: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").current_dir(db.dir());
+    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").env("SINERGI_LANG", lang).current_dir(db.dir());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run sinergi");
     if let Some(input) = stdin {
