@@ -14,25 +14,15 @@ use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
 use crate::startup::AppState;
 
-/// "2024-11-13 09:05 WIB" in the time zone of `region`.
+/// "13 November 2024 09.05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
     let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
-    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(tz.offset());
-            format!("{:04}-{:02}-{:02} {:02}:{:02} {}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), tz.as_str())
-        }
-        Err(_) => at.to_string(),
-    }
+    crate::platform::i18n::moment_in(at, tz.offset())
 }
 
-/// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
+/// A location as people name it: "Magersari (35.76.02)", "TPS 001 Balongsari (35.76.02.1008.001)".
 fn place(state: &AppState, code: &str) -> String {
-    if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let village = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
-        return format!("TPS {:03} {village} ({code})", tps.number());
-    }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+    state.regions.place(code)
 }
 
 const SIGNERS: [(&str, &str); 4] = [
@@ -142,7 +132,7 @@ pub async fn berita_acara(
     let (s, rules) = state
         .db
         .read(move |c| {
-            let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+            let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
             Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
         })
         .await?;
@@ -365,7 +355,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
+        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}"))),
         Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
     };
     let can_sign: Vec<SignAs> = match &user {
@@ -449,7 +439,7 @@ pub async fn sign_submit(
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let e = election_or_default(q.pemilu.as_deref());
     let result = async {
-        let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+        let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
         let (rule, scope) = shipments::sign_rule(&s, f.role);
         let permit = crate::platform::auth::authorize(&user.user, rule, scope)?;
         let signer = user.user.clone();
@@ -491,7 +481,10 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
             h2 { (t(lang, "log.not_ready")) }
             p.tools { a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
             table #not-ready { tbody { @for c in ready.not_ready.iter().take(500) { tr { td { (place(&state, c)) } } } } }
-            @if ready.not_ready.len() > 500 { p.muted { "… dan " (ready.not_ready.len() - 500) " TPS lagi (lihat CSV)." } }
+            @if ready.not_ready.len() > 500 {
+                @let more = ready.not_ready.len() - 500;
+                p.muted { (crate::tr!("… dan {more} TPS lagi (lihat CSV).", "… and {more} more TPS (see the CSV).")) }
+            }
         }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/kesiapan"), body).into_response()

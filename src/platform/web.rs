@@ -301,6 +301,30 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.tranche.lunas", "Lunas", "Paid"),
     ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
+    ("nav.vulnerability", "Kerawanan", "Vulnerability"),
+    ("grade.kurang_rawan", "Kurang rawan", "Less vulnerable"),
+    ("grade.rawan", "Rawan", "Vulnerable"),
+    ("grade.sangat_rawan", "Sangat rawan", "Highly vulnerable"),
+    ("kr.title", "Kerawanan TPS", "TPS vulnerability"),
+    ("kr.no_coordinates", "Belum ada koordinat TPS untuk peta.", "No TPS coordinates to map yet."),
+    ("kr.map_label", "Peta TPS menurut tingkat kerawanan", "Map of TPS by vulnerability grade"),
+    ("kr.map_legend", "Hijau: kurang rawan · jingga: rawan · merah: sangat rawan. Satu titik per desa/kelurahan; ukuran menurut jumlah TPS.", "Green: less vulnerable · orange: vulnerable · red: highly vulnerable. One dot per village; size by the number of TPS."),
+    ("kr.meets", "Memenuhi indikator", "Meet an indicator"),
+    ("kr.per_indicator", "Jumlah TPS per indikator", "TPS per indicator"),
+    ("kr.variable", "Variabel", "Variable"),
+    ("kr.indicator", "Indikator", "Indicator"),
+    ("kr.plan", "Rencana pengamanan", "Security plan"),
+    ("kr.choose_regency", "Pilih kabupaten/kota (wilayah=35.76).", "Choose a regency or city (wilayah=35.76)."),
+    ("kr.pattern", "Pola (Polri-TPS-Linmas): ", "Pattern (Polri-TPS-Linmas): "),
+    ("kr.download_posts", "Unduh daftar pos (CSV)", "Download the posts (CSV)"),
+    ("kr.map", "Peta kerawanan", "Vulnerability map"),
+    ("kr.district", "Kecamatan", "District"),
+    ("kr.need_police", "Perlu Polri", "Police needed"),
+    ("kr.have_police", "Ada Polri+TNI", "Police+TNI available"),
+    ("kr.short", "Kurang", "Short"),
+    ("kr.need_linmas", "Perlu Linmas", "Linmas needed"),
+    ("kr.have_linmas", "Ada Linmas", "Linmas available"),
+    ("kr.posts", "Jumlah pos: ", "Posts: "),
     ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
     ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
     ("error.internal", "Terjadi kesalahan di sistem; kejadian ini sudah dicatat. Coba lagi nanti.", "Something went wrong on our side; it was logged. Try again later."),
@@ -311,6 +335,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .find(|(k, _, _)| *k == key)
         .map(|(_, id, en)| if lang == Lang::En { *en } else { *id })
         .unwrap_or("?")
+}
+
+/// A TEXT entry in both languages, to put into a message (`tr!` takes its `.id()`/`.en()`).
+pub fn text(key: &str) -> super::i18n::Text {
+    super::i18n::Text::new(t(Lang::Id, key), t(Lang::En, key))
 }
 
 /// Formats a count the Indonesian way: 820.161 (English: 820,161).
@@ -363,7 +392,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
-                    a href="/kerawanan" { "Kerawanan" }
+                    a href="/kerawanan" { (t(lang, "nav.vulnerability")) }
                     @if page.user.is_some_and(|u| matches!(u.unit.agency, AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Kejaksaan | AgencyKind::Dkpp)) {
                         a href="/laporan" { (t(lang, "nav.cases")) }
                     }
