@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod form;
 pub mod http;
 pub mod i18n;
 pub mod limit;
