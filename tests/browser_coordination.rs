@@ -192,8 +192,8 @@ fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
     invite("Polres Mojokerto Kota");
     invite("Bawaslu Kota Mojokerto");
     b.click(&b.find("#schedule-submit"));
-    let error = b.wait_text("#form-error", |t| !t.is_empty());
-    assert!(error.contains("35.17"), "{error}");
+    let error = b.wait_text("#schedule-form .field-error[data-field=region]", |t| !t.is_empty());
+    assert!(error.contains("Kabupaten Jombang") && error.contains("di luar wilayah"), "the place by name, in Bahasa Indonesia: {error}");
     assert_eq!(b.attribute(&b.find("#region"), "aria-invalid").as_deref(), Some("true"));
     assert_eq!(b.attribute(&b.find("#title"), "value").as_deref(), Some("Rakor distribusi logistik ke TPS"));
     assert_eq!(b.find_all("#invited input:checked").len(), 2, "the invitations are kept");

@@ -347,26 +347,35 @@ pub struct ScheduleForm {
     invited: Vec<i64>,
 }
 
-fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v: &ScheduleForm, error: Option<&AppError>) -> Markup {
-    let invalid = |f: &str| error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}["))).then_some("true");
+const SCHEDULE_FIELDS: &[&str] = &["title", "kind", "region", "starts_at", "place", "agenda", "invited_units"];
+
+fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v: &ScheduleForm, refused: Refused<'_>) -> Markup {
+    let f = "schedule-form";
     html! {
         h1 { (t(lang, "ko.new_meeting")) }
-        @if let Some(e) = error { p.error #form-error role="alert" { (e.to_string()) } }
         form.report #schedule-form method="post" action="/rapat/baru" {
+            (above(refused, f, SCHEDULE_FIELDS))
             label for="title" { (t(lang, "ko.meeting")) }
-            input #title name="title" value=(v.title) required aria-invalid=[invalid("title")];
+            input #title name="title" value=(v.title) required aria-invalid=[invalid(refused, f, "title")];
+            (beside(refused, f, "title"))
             label for="kind" { (t(lang, "ko.kind")) }
-            select #kind name="kind" aria-invalid=[invalid("kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            (beside(refused, f, "kind"))
             label for="region" { (t(lang, "ko.region")) }
-            input #region name="region" value=(v.region) required aria-invalid=[invalid("region")];
+            input #region name="region" value=(v.region) required aria-invalid=[invalid(refused, f, "region")];
+            (beside(refused, f, "region"))
             label for="starts_at" { (t(lang, "ko.when")) " (" (t(lang, "ko.local_time")) ")" }
-            input #starts_at type="datetime-local" name="starts_at" value=(v.starts_at) required aria-invalid=[invalid("starts_at")];
+            input #starts_at type="datetime-local" name="starts_at" value=(v.starts_at) required aria-invalid=[invalid(refused, f, "starts_at")];
+            (beside(refused, f, "starts_at"))
             label for="place" { (t(lang, "ko.place")) }
-            input #place name="place" value=(v.place) required aria-invalid=[invalid("place")];
+            input #place name="place" value=(v.place) required aria-invalid=[invalid(refused, f, "place")];
+            (beside(refused, f, "place"))
             label for="agenda" { (t(lang, "ko.agenda")) }
-            textarea #agenda name="agenda" rows="3" { (v.agenda) }
-            fieldset #invited aria-invalid=[invalid("invited_units")] {
+            textarea #agenda name="agenda" rows="3" aria-invalid=[invalid(refused, f, "agenda")] { (v.agenda) }
+            (beside(refused, f, "agenda"))
+            fieldset #invited aria-invalid=[invalid(refused, f, "invited_units")] {
                 legend { (t(lang, "ko.invite")) }
+                (beside(refused, f, "invited_units"))
                 @for u in units.iter().filter(|u| u.id != own) {
                     label.check { input type="checkbox" name="invited" value=(u.id) checked[v.invited.contains(&u.id)]; " " (u.name) }
                 }
@@ -433,8 +442,9 @@ pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Op
         Ok(m) => axum::response::Redirect::to(&format!("/rapat/{}", m.id)).into_response(),
         Err(err) => {
             let units = schedule_units(&state, &user).await.unwrap_or_default();
-            let status = err.status();
-            let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&err));
+            let refusal = Refusal::new("schedule-form", FormBody::parse(&body), err);
+            let status = refusal.status();
+            let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&refusal));
             (status, layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body)).into_response()
         }
     }
