@@ -21,7 +21,7 @@ use crate::platform::db::Conn;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json, text};
 use crate::regions::{NATIONAL, RegionCode, within};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 use crate::tr;
 
 fn internal(e: serde_json::Error) -> AppError {
@@ -41,7 +41,7 @@ pub fn place(state: &AppState, code: &str) -> String {
     if code == NATIONAL {
         return "Indonesia".into();
     }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
+    crate::regions::index_of(state).get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
 }
 
 /// A region code that exists (or `ID` for the nation).
@@ -51,7 +51,7 @@ pub fn region_field(state: &AppState, field: &str, code: &str) -> Result<String,
         return Ok(NATIONAL.into());
     }
     let r = RegionCode::parse(code).map_err(|m| AppError::invalid(field, m))?;
-    if state.regions.get(r.as_str()).is_none() {
+    if crate::regions::index_of(state).get(r.as_str()).is_none() {
         return Err(AppError::invalid(field, tr!("tidak ada wilayah dengan kode {code}", "no region has the code {code}")));
     }
     Ok(r.as_str().to_string())
