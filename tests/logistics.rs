@@ -318,7 +318,7 @@ fn verification_and_status_say_what_is_signed(db: &TestDb) {
     assert!(page.contains("4 dari 4 tanda tangan: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri"), "{page}");
     let pdf = String::from_utf8_lossy(&app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu)).to_string();
     assert!(!pdf.contains("BELUM LENGKAP"), "a complete record is not marked incomplete");
-    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), None);
+    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), Some(kpu));
     assert_eq!(list["items"][0]["handover"], "diterima");
 
     // Altered: the fingerprint fails and the verdict says so, whatever the signatures.
