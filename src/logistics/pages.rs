@@ -12,7 +12,7 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 /// "2024-11-13 09:05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
@@ -29,10 +29,10 @@ fn local(at: &str, region: &str) -> String {
 /// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
 fn place(state: &AppState, code: &str) -> String {
     if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let village = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        let village = crate::regions::index_of(&state).get(tps.village()).map_or("", |r| r.name.as_str());
         return format!("TPS {:03} {village} ({code})", tps.number());
     }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+    crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
 }
 
 /// The four parties as the berita acara labels them; the same order as `shipments::SIGNERS`.
@@ -251,7 +251,7 @@ pub struct LogistikQuery {
 }
 
 fn region_of(state: &AppState, q: &LogistikQuery, user: Option<&CurrentUser>) -> String {
-    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || state.regions.get(w).is_some());
+    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || crate::regions::index_of(&state).get(w).is_some());
     asked
         .or_else(|| user.map(|u| u.user.unit.region.clone()))
         .unwrap_or_else(|| crate::regions::NATIONAL.to_string())
