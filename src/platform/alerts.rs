@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::audit::{self, Change};
 use super::db::{Conn, DbError, Row};
 use super::error::AppError;
-use crate::agencies::AgencyKind;
-use crate::agencies::store::User;
+use super::identity::{AgencyKind, User};
 use crate::params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -83,7 +82,7 @@ fn insert(conn: &mut Conn, a: NewAlert<'_>, broadcast: bool) -> Result<i64, DbEr
 /// Whether a user sees an alert of `region`: it lies in their scope, or it is a broadcast of a
 /// region their unit lies in.
 fn reaches(user: &User, region: &str, broadcast: bool) -> bool {
-    crate::regions::within(&user.unit.region, region) || (broadcast && crate::regions::within(region, &user.unit.region))
+    super::identity::within(&user.unit.region, region) || (broadcast && super::identity::within(region, &user.unit.region))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -127,15 +126,15 @@ fn from_row(r: &Row) -> Result<Alert, DbError> {
 
 /// The user's alerts: their agency is named and the alert's region lies within their scope.
 pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: i64) -> Result<Vec<Alert>, DbError> {
-    let (lo, hi) = if user.unit.region == crate::regions::NATIONAL {
+    let (lo, hi) = if user.unit.region == super::identity::NATIONAL {
         (String::new(), "~".to_string())
     } else {
-        crate::regions::scope_range(&user.unit.region)
+        super::identity::scope_range(&user.unit.region)
     };
     // A broadcast reaches down from any region above the unit's: the unit's lineage and `ID`.
-    let mut above: Vec<&str> = crate::regions::lineage(&user.unit.region);
-    above.push(crate::regions::NATIONAL);
-    let up = |i: usize| above.get(i).copied().unwrap_or(crate::regions::NATIONAL).to_string();
+    let mut above: Vec<&str> = super::identity::lineage(&user.unit.region);
+    above.push(super::identity::NATIONAL);
+    let up = |i: usize| above.get(i).copied().unwrap_or(super::identity::NATIONAL).to_string();
     let rows = conn.query(
         "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at, a.message_en
          FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.unit_id = $1
@@ -210,7 +209,7 @@ pub struct AlertQuery {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
     responses((status = 200, body = AlertList), (status = 401, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_alerts(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
     axum::extract::Query(q): axum::extract::Query<AlertQuery>,
 ) -> Result<axum::Json<AlertList>, AppError> {
@@ -220,8 +219,9 @@ pub async fn list_alerts(
     }
     let only_open = q.unacknowledged.unwrap_or(false);
     let mut items = state.db.read(move |c| for_user(c, &user.user, only_open, limit)).await?;
+    let places = &state.module::<super::i18n::PlaceNames>().0;
     for a in &mut items {
-        a.place = state.regions.place(&a.region);
+        a.place = places.place(&a.region);
     }
     Ok(axum::Json(AlertList { items }))
 }
@@ -231,7 +231,7 @@ pub async fn list_alerts(
     responses((status = 204), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn ack_alert(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<axum::http::StatusCode, AppError> {
@@ -241,7 +241,7 @@ pub async fn ack_alert(
 
 /// The alerts page: the user's alerts, newest first, with an acknowledge button each.
 pub async fn alerts_page(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
 ) -> axum::response::Response {
@@ -250,18 +250,19 @@ pub async fn alerts_page(
     let u = user.user.clone();
     let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
         Ok(a) => a,
-        Err(e) => return crate::regions::pages::error_page(lang, Some(&user), AppError::from(e)),
+        Err(e) => return super::web::error_page(lang, Some(&user), AppError::from(e)),
     };
     let title = super::web::t(lang, "nav.alerts");
+    let places = &state.module::<super::i18n::PlaceNames>().0;
     let body = maud::html! {
         h1 { (title) " · " (user.user.unit.name) }
         @if alerts.is_empty() { p.muted { (super::web::t(lang, "alerts.none")) } }
         table #alerts {
             tbody { @for a in &alerts { tr data-severity=(a.severity.as_str()) {
                 td { (super::web::t(lang, &format!("severity.{}", a.severity.as_str()))) }
-                td { (a.message) br; span.muted { (state.regions.place(&a.region)) " · " (local(&a.created_at, &a.region)) } }
+                td { (a.message) br; span.muted { (places.place(&a.region)) " · " (local(places, &a.created_at, &a.region)) } }
                 td {
-                    @if let Some(at) = &a.acknowledged_at { span.muted { (super::web::t(lang, "alerts.read")) (local(at, &a.region)) } }
+                    @if let Some(at) = &a.acknowledged_at { span.muted { (super::web::t(lang, "alerts.read")) (local(places, at, &a.region)) } }
                     @else {
                         form method="post" action={ "/peringatan/" (a.id) "/baca" } {
                             button.ack type="submit" { (super::web::t(lang, "alerts.ack")) }
@@ -275,14 +276,13 @@ pub async fn alerts_page(
 }
 
 /// A stored time in the time zone of the alert's region.
-fn local(at: &str, region: &str) -> String {
-    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
-    super::i18n::moment_in(at, tz.offset())
+fn local(places: &std::sync::Arc<dyn super::i18n::Places>, at: &str, region: &str) -> String {
+    super::i18n::moment_in(at, places.offset(region))
 }
 
 /// The acknowledge button of the alerts page.
 pub async fn ack_submit(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
     axum::extract::Path(id): axum::extract::Path<i64>,
@@ -292,6 +292,6 @@ pub async fn ack_submit(
     let u = user.user.clone();
     match state.db.write(move |c| acknowledge(c, &u, id)).await {
         Ok(()) => axum::response::Redirect::to("/peringatan").into_response(),
-        Err(e) => crate::regions::pages::error_page(lang, Some(&user), e),
+        Err(e) => super::web::error_page(lang, Some(&user), e),
     }
 }

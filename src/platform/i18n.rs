@@ -207,6 +207,18 @@ pub fn day_at(lang: Lang, s: &str) -> String {
     }
 }
 
+/// How platform code (alerts) names a place and tells its time zone without knowing the
+/// regions module: the regions module registers one as [`PlaceNames`] at start-up.
+pub trait Places: Send + Sync {
+    /// "Kota Mojokerto (35.76)", "TPS 001 Balongsari (35.76.02.1008.001)".
+    fn place(&self, code: &str) -> String;
+    /// The offset of the place's time zone (WIB, WITA or WIT).
+    fn offset(&self, code: &str) -> time::UtcOffset;
+}
+
+/// The registered [`Places`] (module state, see `platform::state`).
+pub struct PlaceNames(pub std::sync::Arc<dyn Places>);
+
 /// The same thing said in both languages: `(f(Id), f(En))`, to put into a `tr!`.
 pub fn both(f: impl Fn(Lang) -> String) -> (String, String) {
     (f(Lang::Id), f(Lang::En))

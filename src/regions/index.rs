@@ -23,6 +23,15 @@ pub struct RegionIndex {
     starts: Vec<usize>,
 }
 
+impl crate::platform::i18n::Places for RegionIndex {
+    fn place(&self, code: &str) -> String {
+        RegionIndex::place(self, code)
+    }
+    fn offset(&self, code: &str) -> time::UtcOffset {
+        super::time_zone(code).unwrap_or(super::TimeZone::Wib).offset()
+    }
+}
+
 impl RegionIndex {
     pub fn load(conn: &mut Conn) -> Result<RegionIndex, DbError> {
         let mut entries = Vec::with_capacity(92_000);
