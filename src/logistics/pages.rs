@@ -20,6 +20,13 @@ fn local(at: &str, region: &str) -> String {
     crate::platform::i18n::moment_in(at, tz.offset())
 }
 
+/// The same, always in Bahasa Indonesia: the berita acara is an Indonesian official record
+/// whatever the language of the request that printed it.
+fn local_id(at: &str, region: &str) -> String {
+    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
+    crate::platform::i18n::moment_at(crate::platform::i18n::Lang::Id, at, tz.offset())
+}
+
 /// A location as people name it: "Magersari (35.76.02)", "TPS 001 Balongsari (35.76.02.1008.001)".
 fn place(state: &AppState, code: &str) -> String {
     crate::regions::index_of(state).place(code)
@@ -58,10 +65,10 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         ("Nomor segel", if s.seals.is_empty() { "-".to_string() } else { s.seals.join(", ") }),
         ("Status", t(Lang::Id, &format!("status.{}", s.handover)).to_string()),
         ("Tanda tangan", shipments::signature_summary(&s.signatures).id().to_string()),
-        ("Batas tiba", local(&s.due_at, &s.to)),
-        ("Direncanakan", format!("{} oleh {}", local(&s.planned_at, &s.from), s.planned_by)),
-        ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local(t, &s.from))),
-        ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local(t, &s.to))),
+        ("Batas tiba", local_id(&s.due_at, &s.to)),
+        ("Direncanakan", format!("{} oleh {}", local_id(&s.planned_at, &s.from), s.planned_by)),
+        ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local_id(t, &s.from))),
+        ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local_id(t, &s.to))),
     ];
     for (k, v) in rows {
         p.text(x, y, 10.0, false, k);
@@ -103,7 +110,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
                 p.text(cx, y - 30.0, 9.0, false, &g.username);
                 p.text(cx, y - 42.0, 8.0, false, &g.unit);
                 p.text(cx, y - 54.0, 8.0, false, "ditandatangani");
-                p.text(cx, y - 64.0, 8.0, false, &local(&g.signed_at, &s.to));
+                p.text(cx, y - 64.0, 8.0, false, &local_id(&g.signed_at, &s.to));
             }
             None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
         }

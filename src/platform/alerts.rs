@@ -95,6 +95,11 @@ pub struct Alert {
     pub entity_id: String,
     /// In the caller's language.
     pub message: String,
+    /// The English text, when the alert has one (older alerts do not); `message` holds the
+    /// Indonesian until [`Alert::in_language`] picks. Read on a database thread, which does
+    /// not know the request's language.
+    #[serde(skip)]
+    message_en: Option<String>,
     /// The region (or TPS) by name, with its code.
     pub place: String,
     pub agencies: Vec<String>,
@@ -113,15 +118,25 @@ fn from_row(r: &Row) -> Result<Alert, DbError> {
         severity: Severity::parse(&severity),
         entity_type: r.get(4)?,
         entity_id: r.get(5)?,
-        message: match (super::i18n::Lang::current(), r.get::<Option<String>>(10)?) {
-            (super::i18n::Lang::En, Some(en)) => en,
-            _ => r.get(6)?,
-        },
+        message: r.get(6)?,
+        message_en: r.get(10)?,
         place: String::new(),
         agencies: agencies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         created_at: r.get(8)?,
         acknowledged_at: r.get(9)?,
     })
+}
+
+impl Alert {
+    /// The alert in `lang`: its English text for English readers when it has one.
+    pub fn in_language(mut self, lang: super::i18n::Lang) -> Alert {
+        if lang == super::i18n::Lang::En
+            && let Some(en) = self.message_en.take()
+        {
+            self.message = en;
+        }
+        self
+    }
 }
 
 /// The user's alerts: their agency is named and the alert's region lies within their scope.
@@ -218,11 +233,16 @@ pub async fn list_alerts(
         return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–500", "limit {limit} is outside 1–500")));
     }
     let only_open = q.unacknowledged.unwrap_or(false);
-    let mut items = state.db.read(move |c| for_user(c, &user.user, only_open, limit)).await?;
+    let items = state.db.read(move |c| for_user(c, &user.user, only_open, limit)).await?;
     let places = &state.module::<super::i18n::PlaceNames>().0;
-    for a in &mut items {
-        a.place = places.place(&a.region);
-    }
+    let lang = super::i18n::Lang::current();
+    let items = items
+        .into_iter()
+        .map(|a| {
+            let place = places.place(&a.region);
+            Alert { place, ..a.in_language(lang) }
+        })
+        .collect();
     Ok(axum::Json(AlertList { items }))
 }
 
@@ -249,7 +269,7 @@ pub async fn alerts_page(
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let u = user.user.clone();
     let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
-        Ok(a) => a,
+        Ok(a) => a.into_iter().map(|a| a.in_language(lang)).collect::<Vec<_>>(),
         Err(e) => return super::web::error_page(lang, Some(&user), AppError::from(e)),
     };
     let title = super::web::t(lang, "nav.alerts");

@@ -185,7 +185,10 @@ pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec
     if !hard.is_empty() {
         let names: Vec<&str> = hard.iter().map(|f| f.identity.as_str()).collect();
         return Err(AppError::Rejected {
-            message: format!("the form does not add up: {}", names.join(", ")).into(),
+            message: {
+                let names = names.join(", ");
+                crate::tr!("isian formulir tidak cocok pada pemeriksaan: {names}", "the form does not add up: {names}")
+            },
             details: serde_json::json!({ "failures": hard }),
         });
     }
@@ -209,7 +212,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     }
     let (mut parts, body) = req.into_parts();
     let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
-    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large("the entry is over 8 MB"))?;
+    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large(crate::tr!("isian hasil lebih dari 8 MB", "the entry is over 8 MB")))?;
     let input: EntryInput = parse_json(&body)?;
     let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
     let (actor, principal) = match (rule_for(source), &user) {

@@ -268,6 +268,25 @@ impl TestApp {
         (status, resp.body_mut().read_to_string().unwrap_or_default(), location)
     }
 
+    /// Any request with extra headers (e.g. `Accept-Language`) and an optional raw body.
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, Value) {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("Content-Type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("request");
+        let mut resp = self.agent.run(req).expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
         let (s, v, _) = self.post_raw(path, token, &[], &body.to_string());
         (s, v)
