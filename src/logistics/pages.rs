@@ -12,7 +12,7 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 /// "2024-11-13 09:05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
@@ -29,10 +29,10 @@ fn local(at: &str, region: &str) -> String {
 /// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
 fn place(state: &AppState, code: &str) -> String {
     if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let village = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        let village = crate::regions::index_of(&state).get(tps.village()).map_or("", |r| r.name.as_str());
         return format!("TPS {:03} {village} ({code})", tps.number());
     }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+    crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
 }
 
 /// The four parties as the berita acara labels them; the same order as `shipments::SIGNERS`.
@@ -143,7 +143,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
 pub async fn berita_acara(
     State(state): State<AppState>,
     Path((id, sid)): Path<(String, i64)>,
-    _user: CurrentUser,
+    user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
@@ -154,6 +154,7 @@ pub async fn berita_acara(
             Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
         })
         .await?;
+    shipments::may_read(&user.user, &s)?;
     let pdf = berita_acara_pdf(&state, &s, &rules, e.name, &verify_url(&headers, &s))?;
     Ok((
         [
@@ -250,7 +251,7 @@ pub struct LogistikQuery {
 }
 
 fn region_of(state: &AppState, q: &LogistikQuery, user: Option<&CurrentUser>) -> String {
-    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || state.regions.get(w).is_some());
+    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || crate::regions::index_of(&state).get(w).is_some());
     asked
         .or_else(|| user.map(|u| u.user.unit.region.clone()))
         .unwrap_or_else(|| crate::regions::NATIONAL.to_string())
@@ -323,9 +324,14 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
 }
 
 /// Shipments from or to a region, grouped by status.
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(user) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
-    let region = region_of(&state, &q, user.as_ref());
+    let region = region_of(&state, &q, Some(&user));
+    if let Err(err) = crate::platform::auth::authorize(&user.user, shipments::READ, &region) {
+        return error_page(lang, Some(&user), err);
+    }
+    let user = Some(user);
     let r = region.clone();
     let list = match state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await {
         Ok(l) => l,
@@ -376,13 +382,18 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
 }
 
 /// One shipment, with the co-sign buttons this user may press.
-pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(viewer) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(format!("no shipment {sid}"))),
+        Err(err) => return error_page(lang, Some(&viewer), AppError::from(err)),
     };
+    if let Err(err) = shipments::may_read(&viewer.user, &s) {
+        return error_page(lang, Some(&viewer), err);
+    }
+    let user = Some(viewer);
     let can_sign: Vec<SignAs> = match &user {
         Some(u) => SIGN_BUTTONS
             .iter()
@@ -421,7 +432,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             tbody { @for (role, _) in SIGNERS { tr {
                 td { (t(lang, &format!("role.{}", if role == "supervisor" { "supervisor_sig" } else { role }))) }
                 @match s.signatures.iter().find(|g| g.role == role) {
-                    Some(g) => { td { (g.unit) " (" (g.username) ")" } td { (local(&g.signed_at, &s.to)) } }
+                    Some(g) => { td { (g.unit) } td { (local(&g.signed_at, &s.to)) } }
                     None => { td.muted { (t(lang, "log.not_yet")) } td {} }
                 }
             } } }

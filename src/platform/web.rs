@@ -5,8 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::agencies::AgencyKind;
-use crate::agencies::store::User;
+use super::auth::CurrentUser;
+use super::error::AppError;
+use super::identity::{AgencyKind, User};
 
 pub use super::i18n::Lang;
 
@@ -472,6 +473,18 @@ pub fn csv_download(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>)
         _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
+
+/// The layout's error page in the request's language; internals go to the log, not the page.
+pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
+    let status = err.status();
+    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("page error: {err}");
+    }
+    let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
+    (status, layout(page, html! { p.error { (message) } })).into_response()
+}
+
 
 #[cfg(test)]
 mod tests {
