@@ -25,12 +25,13 @@ fn logistics_pages_on_the_demo() {
 
     let (s, _, board) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76", Some(&kpu));
     assert_eq!(s, 200);
-    for status in ["direncanakan", "dikirim", "diterima"] {
+    for status in ["direncanakan", "dikirim", "menunggu_tanda_tangan_penerima", "diterima"] {
         assert!(board.contains(&format!("data-status=\"{status}\"")), "{status}");
     }
     assert!(board.contains("kurang, rusak"), "the short delivery to Magersari shows");
     let (_, _, csv) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76&status=csv", Some(&kpu));
-    assert!(csv.contains("BA-2,35.76,35.76.02,diterima,"), "{csv}");
+    assert!(csv.contains("BA-2,35.76,35.76.02,Diterima,"), "the state as people read it: {csv}");
+    assert!(csv.contains(",\"Diterima, menunggu tanda tangan penerima\","), "TPS that counted their goods but have not signed for them: {csv}");
 
     // Shipment 3 (to Kranggan) is on the road: sender and escort signed, supervisor not yet.
     let bawaslu = cookie_for(&app, "bawaslu.kotamojokerto");

@@ -20,7 +20,7 @@ use crate::platform::db::Conn;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json, text};
 use crate::regions::{NATIONAL, RegionCode, within};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -41,7 +41,7 @@ pub fn region_field(state: &AppState, field: &str, code: &str) -> Result<String,
         return Ok(NATIONAL.into());
     }
     let r = RegionCode::parse(code).map_err(|m| AppError::invalid(field, m))?;
-    if state.regions.get(r.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(r.as_str()).is_none() {
         return Err(AppError::invalid(field, format!("no region {code}")));
     }
     Ok(r.as_str().to_string())

@@ -19,10 +19,10 @@ use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
 use crate::platform::web::{Lang, Page, layout, login_first, t, when};
 use crate::regions::NATIONAL;
 use crate::regions::pages::{election_picker, error_page};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn region_label(state: &AppState, code: &str) -> String {
-    if code == NATIONAL { "Indonesia".into() } else { state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name)) }
+    if code == NATIONAL { "Indonesia".into() } else { crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name)) }
 }
 
 fn action_status_label(lang: Lang, s: &str) -> &'static str {

@@ -18,7 +18,7 @@ use crate::platform::auth::{Rule, authorize};
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "manage logistics" };
 const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: "edit the logistics catalogue" };
@@ -34,7 +34,7 @@ fn region_param(state: &AppState, region: Option<&str>) -> Result<String, AppErr
         Some(r) if TpsCode::parse(r).is_ok() => Ok(r.to_string()),
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
-            state.regions.get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
+            crate::regions::index_of(&state).get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
             Ok(code.as_str().to_string())
         }
     }
@@ -187,7 +187,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     let e = election_or_404(&id)?;
     let input: ReceiptInput = parse_json(&w.body)?;
     let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
-    if code.level() != Level::Regency || state.regions.get(code.as_str()).is_none() {
+    if code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
     }
     super::quantity("qty", input.qty, 1)?;
@@ -206,7 +206,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
 /// returns the destination's level (None for a TPS).
 fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppError> {
     let f = RegionCode::parse(from).map_err(|m| AppError::invalid("from", m))?;
-    if state.regions.get(f.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(f.as_str()).is_none() {
         return Err(AppError::invalid("from", format!("region {from} does not exist")));
     }
     if !matches!(f.level(), Level::Regency | Level::District | Level::Village) {
@@ -219,7 +219,7 @@ fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppErr
         return Ok(None);
     }
     let t = RegionCode::parse(to).map_err(|m| AppError::invalid("to", m))?;
-    match state.regions.get(t.as_str()) {
+    match crate::regions::index_of(&state).get(t.as_str()) {
         Some(r) if r.parent.as_deref() == Some(from) => Ok(Some(r.level)),
         Some(_) => Err(AppError::invalid("to", format!("{to} is not directly below {from}"))),
         None => Err(AppError::invalid("to", format!("region {to} does not exist"))),

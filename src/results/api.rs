@@ -22,7 +22,7 @@ use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, WriteRequest, idempotent_write, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -40,7 +40,7 @@ fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
         None | Some(NATIONAL) => Ok(NATIONAL.to_string()),
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
-            if state.regions.get(code.as_str()).is_none() {
+            if crate::regions::index_of(&state).get(code.as_str()).is_none() {
                 return Err(AppError::not_found(format!("no region {r}")));
             }
             Ok(code.as_str().to_string())
@@ -140,11 +140,13 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     }
     let permit = authorize(&w.user.user, CANDIDATES, code.as_str())?;
     let area = code.as_str().to_string();
-    idempotent_write(&state.db, w.request, move |c| {
+    let out = idempotent_write(&state.db, w.request, move |c| {
         let items = store::set_candidates(c, &permit.actor, e, k.key, &area, &list)?;
         Ok((StatusCode::OK, serde_json::to_value(CandidateList { items }).map_err(internal)?))
     })
-    .await
+    .await;
+    state.module::<super::CandidateCache>().forget();
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +238,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         return Err(AppError::invalid("reason", "the reason has more than 2000 characters"));
     }
     let tally = input.tally;
-    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
@@ -283,7 +285,7 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
     let k = contest_of(e, &q.contest)?;
     let region = region_param(&state, q.region.as_deref())?;
     let children: Option<Vec<String>> =
-        q.children.unwrap_or(false).then(|| state.regions.children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
+        q.children.unwrap_or(false).then(|| crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
     Ok(Json(
         state
             .db
@@ -324,7 +326,7 @@ const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu
 
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
-    if state.regions.get(code.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(code.as_str()).is_none() {
         return Err(AppError::not_found(format!("no region {region}")));
     }
     let level = code.level();
@@ -347,7 +349,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
         return Err(AppError::not_found(format!("{} is not held in {code}", k.key)));
     }
     let input: RecapInput = parse_json(&w.body)?;
-    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     // A plenary's numbers are sums of its TPS: at most the per-TPS ceiling times the TPS the
     // register has in the region.
     let stats_code = code.clone();
@@ -366,7 +368,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
 }
 
 fn children_of(state: &AppState, code: &str) -> Vec<String> {
-    state.regions.children_codes(code)
+    crate::regions::index_of(&state).children_codes(code)
 }
 
 /// The plenary's totals beside the sum of the children, the fields that differ, and the

@@ -54,7 +54,6 @@ pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, co
         return Err(AppError::conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
     }
     conn.execute("DELETE FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code = $3", params![election.id, contest, area])?;
-    crate::startup::forget_candidates();
     let mut out = vec![];
     for (number, name) in list {
         let id = format!("{number:02}");
