@@ -391,7 +391,7 @@ pub async fn get_recap(State(state): State<AppState>, user: Option<CurrentUser>,
             .db
             .read(move |c| {
                 let v = store::recap_view(c, e, k, &code, &children)?;
-                if public { v.with_unit_names(c) } else { Ok(v) }
+                Ok::<_, AppError>(if public { v.with_unit_names(c)? } else { v })
             })
             .await?,
     ))
