@@ -74,8 +74,9 @@ pub async fn update_item(
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let upd: ItemUpdate = parse_json(&w.body)?;
-    if upd.qty.is_some_and(|q| !(0..=100_000).contains(&q)) {
-        return Err(AppError::invalid("qty", tr!("jumlah harus 0 sampai 100.000", "quantity must be 0 to 100000")));
+    if upd.qty.is_some_and(|q| !(0..=super::MAX_RULE_QTY).contains(&q)) {
+        let max = super::MAX_RULE_QTY;
+        return Err(AppError::invalid("qty", crate::tr!("jumlah per TPS harus 0 sampai {max}", "quantity must be 0 to {max}")));
     }
     if upd.reserve_bp.is_some_and(|b| !(0..=5_000).contains(&b)) {
         return Err(AppError::invalid("reserve_bp", tr!("cadangan harus 0 sampai 5000 basis poin (0–50 %)", "reserve must be 0 to 5000 basis points (0–50 %)")));
@@ -197,9 +198,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
             ),
         ));
     }
-    if input.qty < 1 {
-        return Err(AppError::invalid("qty", tr!("jumlah paling sedikit 1", "quantity must be at least 1")));
-    }
+    super::quantity("qty", input.qty, 1)?;
     if input.damaged < 0 || input.damaged > input.qty {
         let qty = input.qty;
         return Err(AppError::invalid("damaged", tr!("jumlah rusak harus 0 sampai {qty}", "damaged must be 0 to {qty}")));
