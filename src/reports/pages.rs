@@ -165,7 +165,7 @@ pub async fn form_submit(
     let client = crate::platform::limit::client_of(addr.ip(), &headers);
     let mut values = FormValues::default();
     let result = async {
-        state.intake.check(client)?;
+        let permit = state.intake.admit(client)?;
         let up = read_multipart(mp).await;
         let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
         values = FormValues {
@@ -199,8 +199,7 @@ pub async fn form_submit(
         let receipt = state
             .db
             .write(move |c| {
-                let actor = crate::platform::audit::Actor::public();
-                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
+                store::create_report(c, &permit, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
             })
             .await?;
         Ok::<_, AppError>(receipt)

@@ -16,7 +16,8 @@ use crate::agencies::store::User;
 use crate::elections::ElectionDef;
 use crate::params;
 use crate::platform::alerts::{self, NewAlert, Severity};
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
@@ -97,12 +98,12 @@ pub fn list_holidays(conn: &mut Conn, year: Option<i32>) -> Result<Vec<HolidayEn
     rows.iter().map(|r| Ok(HolidayEntry { date: r.get(0)?, name: r.get(1)?, kind: r.get(2)? })).collect()
 }
 
-pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: &str) -> Result<HolidayEntry, AppError> {
+pub fn put_holiday(conn: &mut Conn, permit: &Permit, day: Date, name: &str, kind: &str) -> Result<HolidayEntry, AppError> {
     let date = day.to_string();
     conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])?;
     conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![date.as_str(), name, kind])?;
     forget_holidays();
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "holiday.put",
         entity_type: "holiday",
         entity_id: &date,
@@ -112,13 +113,13 @@ pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: 
     Ok(HolidayEntry { date, name: name.into(), kind: kind.into() })
 }
 
-pub fn delete_holiday(conn: &mut Conn, actor: &Actor, day: Date) -> Result<(), AppError> {
+pub fn delete_holiday(conn: &mut Conn, permit: &Permit, day: Date) -> Result<(), AppError> {
     let date = day.to_string();
     if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
         return Err(AppError::not_found(format!("{date} is not in the holiday table")));
     }
     forget_holidays();
-    audit::record(conn, actor, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
+    audit::record(conn, permit, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
     Ok(())
 }
 
@@ -500,7 +501,7 @@ fn receipt_code() -> Result<String, AppError> {
 /// Bawaslu, and returns (id, receipt).
 pub fn create_report(
     conn: &mut Conn,
-    actor: &Actor,
+    permit: &Permit,
     unit: &str,
     r: &NewReport,
     files: &[(CheckedFile, Vec<u8>)],
@@ -538,18 +539,18 @@ pub fn create_report(
                 at.as_str(),
                 rule.key,
                 deadline.as_str(),
-                actor.agency.as_ref().map(|_| actor.username.clone()),
+                permit.actor().agency().map(|_| permit.username().to_string()),
                 r.region.get(..8).unwrap_or(""),
                 r.region.get(..5).unwrap_or(""),
                 r.region.get(..2).unwrap_or("")
             ],
         )?
         .get(0)?;
-    event(conn, "report", id, None, "diterima", "", actor, unit, &at, Some(rule.key), Some(&deadline))?;
+    event(conn, "report", id, None, "diterima", "", permit, unit, &at, Some(rule.key), Some(&deadline))?;
     for (f, bytes) in files {
         insert_evidence(conn, id, f, bytes, &at)?;
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "report.create",
         entity_type: "report",
         entity_id: &id.to_string(),
@@ -584,7 +585,7 @@ fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], 
 }
 
 /// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
-pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
+pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(format!("no report with receipt {receipt}")));
     };
@@ -597,7 +598,7 @@ pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFi
     }
     let at = clock::now_rfc3339();
     let id = insert_evidence(conn, r.id, f, bytes, &at)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "report.evidence",
         entity_type: "report",
         entity_id: &r.id.to_string(),
@@ -622,7 +623,7 @@ fn event(
     from: Option<&str>,
     to: &str,
     reason: &str,
-    actor: &Actor,
+    permit: &Permit,
     unit: &str,
     at: &str,
     rule: Option<&str>,
@@ -631,7 +632,7 @@ fn event(
     conn.execute(
         "INSERT INTO case_events (track, case_id, from_state, to_state, reason, actor, unit_name, agency, at, deadline_rule, deadline_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        params![track, id, from, to, reason, actor.username.as_str(), unit, actor.agency.clone().unwrap_or_else(|| "publik".into()), at, rule, deadline],
+        params![track, id, from, to, reason, permit.username(), unit, permit.actor().agency().map(str::to_string).unwrap_or_else(|| "publik".into()), at, rule, deadline],
     )?;
     Ok(())
 }
@@ -686,8 +687,8 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
             alerted = CASE WHEN deadline_at = $8 THEN alerted ELSE '' END WHERE id = $9",
         params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id],
     )?;
-    event(conn, "report", id, Some(&r.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
-    audit::record(conn, &permit.actor, Change {
+    event(conn, "report", id, Some(&r.status), to, reason.trim(), &permit, &user.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, &permit, Change {
         action: "report.transition",
         entity_type: "report",
         entity_id: &id.to_string(),
@@ -846,7 +847,7 @@ pub struct DisputeView {
 }
 
 /// Registers a process dispute: it must come within `sengketa_permohonan` of the KPU decision.
-pub fn create_dispute(conn: &mut Conn, user: &User, actor: &Actor, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
     let offset = offset_of(&d.region);
     let window = rule_of(d.election, "sengketa_permohonan")?;
     let decided = d.decided_on.with_time(time::Time::MIDNIGHT).assume_offset(offset);
@@ -885,12 +886,12 @@ pub fn create_dispute(conn: &mut Conn, user: &User, actor: &Actor, d: &NewDisput
                 at.as_str(),
                 rule.key,
                 deadline.as_str(),
-                actor.username.as_str()
+                permit.username()
             ],
         )?
         .get(0)?;
-    event(conn, "dispute", id, None, "diregistrasi", "", actor, &user.unit.name, &at, Some(rule.key), Some(&deadline))?;
-    audit::record(conn, actor, Change {
+    event(conn, "dispute", id, None, "diregistrasi", "", permit, &user.unit.name, &at, Some(rule.key), Some(&deadline))?;
+    audit::record(conn, permit, Change {
         action: "dispute.create",
         entity_type: "dispute",
         entity_id: &id.to_string(),
@@ -1002,8 +1003,8 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
             alerted = CASE WHEN deadline_at = $4 THEN alerted ELSE '' END WHERE id = $5",
         params![to, at.as_str(), rule, deadline.clone(), id],
     )?;
-    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
-    audit::record(conn, &permit.actor, Change {
+    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit, &user.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, &permit, Change {
         action: "dispute.transition",
         entity_type: "dispute",
         entity_id: &id.to_string(),
