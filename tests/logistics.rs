@@ -188,7 +188,7 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     let (s, _) = app.post(&format!("{path}/receive"), Some(&t["ppk.magersari"]), &json!({"items": received}));
     assert_eq!(s, 409, "received once");
     assert_eq!(sign("ppk.magersari", "receiver").0, 200);
-    let (_, full) = app.get(&path, None);
+    let (_, full) = app.get(&path, Some(&t["bawaslu.mojokerto"]));
     let roles: Vec<&str> = full["signatures"].as_array().expect("sigs").iter().map(|g| g["as"].as_str().unwrap_or("")).collect();
     assert_eq!(roles.len(), 4, "{roles:?}");
     let (_, ppk) = app.get(&format!("{E}/stock?region=35.76.02"), None);
@@ -237,9 +237,9 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     let (s, _, _) = app.get_text("/verifikasi/00ff00ff", None);
     assert_eq!(s, 404);
 
-    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), None);
+    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), Some(&t["kpu.mojokerto"]));
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
-    let (_, none) = app.get(&format!("{E}/shipments?region=35.17"), None);
+    let (_, none) = app.get(&format!("{E}/shipments?region=35.17"), Some(&t["kpu.jombang"]));
     assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
     let o = common::cli(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", common::stderr(&o));
@@ -318,7 +318,7 @@ fn verification_and_status_say_what_is_signed(db: &TestDb) {
     assert!(page.contains("4 dari 4 tanda tangan: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri"), "{page}");
     let pdf = String::from_utf8_lossy(&app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu)).to_string();
     assert!(!pdf.contains("BELUM LENGKAP"), "a complete record is not marked incomplete");
-    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), None);
+    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), Some(kpu));
     assert_eq!(list["items"][0]["handover"], "diterima");
 
     // Altered: the fingerprint fails and the verdict says so, whatever the signatures.

@@ -158,3 +158,25 @@ pub fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
     .map(user_from)
     .collect()
 }
+
+/// What the public may see for each account name: its unit's name ("KPU Kota Mojokerto"),
+/// never the username, which is half of a login (B8). The public and system actors keep their
+/// labels; an account no longer found shows as "—".
+pub fn public_names(conn: &mut Conn, names: &[&str]) -> Result<std::collections::HashMap<String, String>, crate::platform::db::DbError> {
+    let mut out = std::collections::HashMap::new();
+    for n in names {
+        if out.contains_key(*n) {
+            continue;
+        }
+        let shown = if *n == "publik" || n.starts_with("system:") {
+            n.to_string()
+        } else {
+            conn.query_opt("SELECT a.name FROM users u JOIN agency_units a ON a.id = u.unit_id WHERE u.username = $1", params![*n])?
+                .map(|r| r.get::<String>(0))
+                .transpose()?
+                .unwrap_or_else(|| "—".to_string())
+        };
+        out.insert(n.to_string(), shown);
+    }
+    Ok(out)
+}

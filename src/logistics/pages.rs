@@ -143,7 +143,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
 pub async fn berita_acara(
     State(state): State<AppState>,
     Path((id, sid)): Path<(String, i64)>,
-    _user: CurrentUser,
+    user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
@@ -154,6 +154,7 @@ pub async fn berita_acara(
             Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
         })
         .await?;
+    shipments::may_read(&user.user, &s)?;
     let pdf = berita_acara_pdf(&state, &s, &rules, e.name, &verify_url(&headers, &s))?;
     Ok((
         [
@@ -323,9 +324,14 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
 }
 
 /// Shipments from or to a region, grouped by status.
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(user) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
-    let region = region_of(&state, &q, user.as_ref());
+    let region = region_of(&state, &q, Some(&user));
+    if let Err(err) = crate::platform::auth::authorize(&user.user, shipments::READ, &region) {
+        return error_page(lang, Some(&user), err);
+    }
+    let user = Some(user);
     let r = region.clone();
     let list = match state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await {
         Ok(l) => l,
@@ -376,13 +382,18 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
 }
 
 /// One shipment, with the co-sign buttons this user may press.
-pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(viewer) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(format!("no shipment {sid}"))),
+        Err(err) => return error_page(lang, Some(&viewer), AppError::from(err)),
     };
+    if let Err(err) = shipments::may_read(&viewer.user, &s) {
+        return error_page(lang, Some(&viewer), err);
+    }
+    let user = Some(viewer);
     let can_sign: Vec<SignAs> = match &user {
         Some(u) => SIGN_BUTTONS
             .iter()
@@ -421,7 +432,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             tbody { @for (role, _) in SIGNERS { tr {
                 td { (t(lang, &format!("role.{}", if role == "supervisor" { "supervisor_sig" } else { role }))) }
                 @match s.signatures.iter().find(|g| g.role == role) {
-                    Some(g) => { td { (g.unit) " (" (g.username) ")" } td { (local(&g.signed_at, &s.to)) } }
+                    Some(g) => { td { (g.unit) } td { (local(&g.signed_at, &s.to)) } }
                     None => { td.muted { (t(lang, "log.not_yet")) } td {} }
                 }
             } } }

@@ -107,6 +107,21 @@ pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &s
     (rule, if role == SignAs::Sender { s.from.as_str() } else { s.to.as_str() })
 }
 
+/// Who may read shipments (vehicle plate, driver, seal numbers, the route of goods on the
+/// road): the agencies that sign handovers and secure them, any role, when their scope covers
+/// where the goods leave from or go to. The public keeps the counts (requirements, stock,
+/// readiness) and the verification page of a printed record.
+pub const READ: crate::platform::auth::Rule = crate::platform::auth::Rule {
+    min_role: crate::agencies::Role::Viewer,
+    agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri, AgencyKind::Tni],
+    action: "read shipments",
+};
+
+/// Refuses a user who may not read this shipment (see [`READ`]).
+pub fn may_read(user: &User, s: &Shipment) -> Result<(), AppError> {
+    crate::platform::auth::authorize(user, READ, &s.to).or_else(|_| crate::platform::auth::authorize(user, READ, &s.from)).map(|_| ())
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ShipmentItem {
     pub item: String,

@@ -237,9 +237,11 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let tally = input.tally;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
+    let public = user.is_none();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
         let view = store::submit(c, &permit, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        let view = if public { view.with_unit_names(c)? } else { view };
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
     .await
@@ -250,7 +252,8 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
 #[utoipa::path(get, path = "/api/v1/elections/{id}/results/{tps}/{contest}", tag = "rekap",
     params(("id" = String, Path), ("tps" = String, Path), ("contest" = String, Path)),
     responses((status = 200, body = ResultView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultView>, AppError> {
+pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultView>, AppError> {
+    let public = user.is_none();
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
     let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
@@ -260,7 +263,8 @@ pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)):
             if crate::elections::store::get_tps(c, e.id, &code)?.is_none() {
                 return Err(AppError::not_found(format!("no TPS {code} in {}", e.id)));
             }
-            Ok(store::view(c, e.id, k.key, &code)?)
+            let view = store::view(c, e.id, k.key, &code)?;
+            Ok(if public { view.with_unit_names(c)? } else { view })
         })
         .await?;
     Ok(Json(view))
@@ -367,12 +371,21 @@ fn children_of(state: &AppState, code: &str) -> Vec<String> {
 #[utoipa::path(get, path = "/api/v1/elections/{id}/recap/{region}/{contest}", tag = "rekap",
     params(("id" = String, Path), ("region" = String, Path), ("contest" = String, Path)),
     responses((status = 200, body = RecapView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_recap(State(state): State<AppState>, Path((id, region, contest)): Path<(String, String, String)>) -> Result<Json<RecapView>, AppError> {
+pub async fn get_recap(State(state): State<AppState>, user: Option<CurrentUser>, Path((id, region, contest)): Path<(String, String, String)>) -> Result<Json<RecapView>, AppError> {
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
     let (code, _) = recap_region(&state, &region)?;
     let children: Vec<String> = children_of(&state, &code).into_iter().filter(|c| k.coverage.holds_at(c)).collect();
-    Ok(Json(state.db.read(move |c| store::recap_view(c, e, k, &code, &children)).await?))
+    let public = user.is_none();
+    Ok(Json(
+        state
+            .db
+            .read(move |c| {
+                let v = store::recap_view(c, e, k, &code, &children)?;
+                if public { v.with_unit_names(c) } else { Ok(v) }
+            })
+            .await?,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

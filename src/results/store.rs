@@ -418,6 +418,42 @@ pub struct HistoryItem {
     pub reason: String,
 }
 
+impl ResultView {
+    /// For the public: every `entered_by` becomes the unit's name (usernames are half of a login).
+    pub fn with_unit_names(mut self, conn: &mut Conn) -> Result<ResultView, DbError> {
+        let names: Vec<String> = self
+            .kpu_entries
+            .iter()
+            .map(|e| e.entered_by.clone())
+            .chain(self.sources.iter().map(|e| e.entered_by.clone()))
+            .chain(self.history.iter().map(|e| e.entered_by.clone()))
+            .collect();
+        let map = crate::agencies::store::public_names(conn, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let shown = |n: &mut String| {
+            if let Some(u) = map.get(n.as_str()) {
+                *n = u.clone();
+            }
+        };
+        self.kpu_entries.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        self.sources.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        self.history.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        Ok(self)
+    }
+}
+
+impl RecapView {
+    /// For the public: the plenary entry names its unit, not the username.
+    pub fn with_unit_names(mut self, conn: &mut Conn) -> Result<RecapView, DbError> {
+        if let Some(e) = self.entered.as_mut() {
+            let map = crate::agencies::store::public_names(conn, &[e.entered_by.as_str()])?;
+            if let Some(u) = map.get(&e.entered_by) {
+                e.entered_by = u.clone();
+            }
+        }
+        Ok(self)
+    }
+}
+
 pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<ResultView, DbError> {
     let cur = current(conn, election, contest, tps)?;
     let all = entries(conn, election, contest, tps)?;
