@@ -59,8 +59,9 @@ impl RateLimit {
         Ok(super::auth::Permit::public())
     }
 
-    /// Counts one submission from `client`, or refuses it with the wait in minutes.
-    pub fn check(&self, client: IpAddr) -> Result<(), AppError> {
+    /// Counts one submission from `client`, or refuses it with the wait in minutes. Private:
+    /// callers go through `admit`, which gives the permit the write needs.
+    fn check(&self, client: IpAddr) -> Result<(), AppError> {
         let mut map = self.clients.lock().map_err(|_| AppError::Internal("rate limit poisoned".into()))?;
         let now = Instant::now();
         if map.len() > 100_000 {
