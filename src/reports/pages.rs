@@ -17,6 +17,7 @@ use crate::elections::ELECTIONS;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, typed};
 use crate::platform::web::{Lang, Page, csv_download, layout, login_first, t, urlencode, when};
 use crate::regions::pages::error_page;
 use crate::platform::state::AppState;
@@ -200,7 +201,7 @@ pub async fn form_submit(
             .db
             .write(move |c| {
                 let actor = crate::platform::audit::Actor::public();
-                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
+                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -244,6 +245,14 @@ pub async fn track_lookup(lang: Lang, user: Option<CurrentUser>, Query(q): Query
 #[derive(Deserialize)]
 pub struct TrackQuery {
     baru: Option<String>,
+    lengkap: Option<String>,
+}
+
+/// What the reporter typed into the completion form, kept when it is refused.
+#[derive(Default)]
+struct CompletionValues {
+    witnesses: String,
+    note: String,
 }
 
 pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Response {
@@ -251,22 +260,64 @@ pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<
         Ok(s) => s,
         Err(err) => return error_page(lang, user.as_ref(), err),
     };
+    track_view(lang, user.as_ref(), &status, q.baru.is_some(), q.lengkap.is_some(), &CompletionValues::default(), None).into_response()
+}
+
+fn track_view(
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    status: &super::api::PublicStatus,
+    new: bool,
+    completed: bool,
+    values: &CompletionValues,
+    error: Option<&AppError>,
+) -> Markup {
     let title = t(lang, "lap.track.title");
     let path = format!("/lacak/{}", status.receipt);
+    let waiting = status.status == super::PERBAIKAN;
     let body = html! {
         h1 { (title) }
-        @if q.baru.is_some() {
+        @if new {
             p.ok #new-receipt { (t(lang, "lap.track.saved")) " " strong { (status.receipt) } }
+        }
+        @if completed {
+            p.ok #completed { (t(lang, "lap.complete.done")) }
+        }
+        @if let Some(n) = &status.notice {
+            p.warn #notice { (n.get(lang)) }
         }
         ul.facts {
             li { (t(lang, "lap.track.code")) b #receipt { (status.receipt) } }
             li { (t(lang, "log.status")) b #status data-status=(status.status) { (state_label(&status.status, lang)) } }
             li { (t(lang, "lap.received")) b { (when(&status.received_at)) } }
             @if let Some(d) = &status.stage.deadline {
-                li { (t(lang, "lap.deadline")) b #deadline { (when(d)) } }
+                li { (t(lang, if waiting { "lap.complete_by" } else { "lap.deadline" })) b #deadline { (when(d)) } }
             }
         }
-        @if status.kind == "informasi_awal" {
+        @if waiting {
+            h2 { (t(lang, "lap.missing")) }
+            ul #missing {
+                @for k in &status.missing {
+                    li data-key=(k) { (super::REQUIREMENT_LABELS.iter().find(|(key, _, _)| key == k).map_or(k.as_str(), |(_, id, en)| if lang == Lang::En { *en } else { *id })) }
+                }
+            }
+            h2 { (t(lang, "lap.complete.title")) }
+            @if let Some(e) = error {
+                p.error #form-error role="alert" { (e.to_string()) }
+            }
+            form.report #complete-form method="post" action={ "/lacak/" (status.receipt) "/lengkapi" } enctype="multipart/form-data" {
+                p.muted { (t(lang, "lap.complete.intro")) }
+                label for="witnesses" { (t(lang, "lap.form.witnesses")) }
+                textarea #witnesses name="witnesses" rows="3" aria-invalid=[error.and_then(|e| e.field()).filter(|f| f.starts_with("witnesses")).map(|_| "true")] { (values.witnesses) }
+                label for="note" { (t(lang, "lap.complete.note")) }
+                textarea #note name="note" rows="4" aria-invalid=[error.and_then(|e| e.field()).filter(|f| *f == "note").map(|_| "true")] { (values.note) }
+                label for="file" { (t(lang, "lap.form.files")) }
+                input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                button #submit-completion type="submit" { (t(lang, "lap.complete.submit")) }
+            }
+        }
+        @if status.kind == "informasi_awal" && status.notice.is_none() {
             p.muted { (t(lang, "lap.track.anonymous")) }
         }
         h2 { (t(lang, "lap.timeline")) }
@@ -280,7 +331,51 @@ pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<
         }
         p.muted { (t(lang, "lap.track.privacy")) }
     };
-    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    layout(Page::new(lang, title, user.map(|u| &u.user), &path), body)
+}
+
+/// The completion form on the receipt page: the same checks and store function as the API.
+pub async fn complete_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Path(receipt): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let client = crate::platform::limit::client_of(addr.ip(), &headers);
+    let receipt = receipt.trim().to_uppercase();
+    let mut values = CompletionValues::default();
+    let r = receipt.clone();
+    let result = async {
+        state.intake.check(client)?;
+        let up = read_multipart(mp).await;
+        values = CompletionValues {
+            witnesses: up.fields.get("witnesses").cloned().unwrap_or_default(),
+            note: up.fields.get("note").cloned().unwrap_or_default(),
+        };
+        let up = up.checked()?;
+        let completion = super::api::parse_completion(super::api::CompletionInput {
+            witnesses: values.witnesses.lines().map(str::to_string).collect(),
+            note: values.note.clone(),
+        })?;
+        state.db.write(move |c| store::complete_report(c, &r, &completion, &up.files, clock::now())).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/lacak/{}?lengkap=1", urlencode(&receipt))).into_response(),
+        Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
+            let code = err.status();
+            let r = receipt.clone();
+            match state.db.read(move |c| public_status(c, &r, clock::now())).await {
+                Ok(status) => (code, track_view(lang, user.as_ref(), &status, false, false, &values, Some(&err))).into_response(),
+                Err(e) => error_page(lang, user.as_ref(), e),
+            }
+        }
+        Err(err) => error_page(lang, user.as_ref(), err),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,7 +462,7 @@ fn board_tools(lang: Lang, action: &str, q: &BoardQuery, csv: &str) -> Markup {
             label { (t(lang, "log.status")) " "
                 select name="status" {
                     option value="" { (t(lang, "lap.all")) }
-                    @for (k, _, _) in super::STATE_LABELS.iter().filter(|(k, _, _)| *k != EXTEND) {
+                    @for (k, _, _) in super::STATE_LABELS.iter().filter(|(k, _, _)| *k != EXTEND && *k != super::TAKE_UP) {
                         option value=(k) selected[q.status.as_deref() == Some(*k)] { (state_label(k, lang)) }
                     }
                 }
@@ -481,20 +576,36 @@ pub async fn board_csv(State(state): State<AppState>, lang: Lang, user: Option<C
 // ---------------------------------------------------------------------------------------------
 // Case pages
 
-fn actions_form(lang: Lang, action: &str, actions: &[String]) -> Markup {
+/// The move form; after a refused move it comes back with the message beside the field at
+/// fault and the chosen step and typed reason kept.
+fn actions_form(lang: Lang, action: &str, actions: &[String], refused: Refused<'_>) -> Markup {
+    const FORM: &str = "move-form";
     html! {
         @if !actions.is_empty() {
             h2 { (t(lang, "lap.actions")) }
             form.move #move-form method="post" action=(action) {
+                (above(refused, FORM, &["to", "reason"]))
                 label for="to" { (t(lang, "lap.next")) }
-                select #to name="to" {
-                    @for a in actions { option value=(a) { (state_label(a, lang)) } }
+                select #to name="to" aria-invalid=[invalid(refused, FORM, "to")] {
+                    @for a in actions { option value=(a) selected[chosen(refused, FORM, "to", a, false)] { (action_label(a, lang)) } }
                 }
+                (beside(refused, FORM, "to"))
                 label for="reason" { (t(lang, "lap.reason")) }
-                textarea #reason name="reason" rows="3" {}
+                textarea #reason name="reason" rows="3" aria-invalid=[invalid(refused, FORM, "reason")] { (typed(refused, FORM, "reason", "")) }
+                (beside(refused, FORM, "reason"))
                 button #move-submit type="submit" { (t(lang, "lap.move")) }
             }
         }
+    }
+}
+
+/// A move as the officer choosing it reads it: asking for completion and taking initial
+/// information up are actions, not states.
+fn action_label(to: &str, lang: Lang) -> &'static str {
+    match to {
+        super::PERBAIKAN => t(lang, "lap.action.perbaikan"),
+        super::TAKE_UP => t(lang, "lap.action.jadikan_temuan"),
+        _ => state_label(to, lang),
     }
 }
 
@@ -533,11 +644,17 @@ fn stage_facts(lang: Lang, s: &Stage) -> Markup {
 
 pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
     let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    case_response(&state, lang, &user, id, None).await
+}
+
+/// The case page, with a refused move shown again in its form.
+async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Response {
     let u = user.user.clone();
     let r = match state.db.read(move |c| report_view(c, &u, id)).await {
         Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), err),
+        Err(err) => return error_page(lang, Some(user), err),
     };
+    let status = refused.map_or(axum::http::StatusCode::OK, Refusal::status);
     let title = format!("{} #{}", t(lang, "lap.case"), r.id);
     let path = format!("/laporan/{id}");
     let body = html! {
@@ -568,9 +685,14 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
         ul #requirements {
             @for q in &r.requirements {
                 li data-key=(q.key) data-met=(if q.met { "1" } else { "0" }) {
-                    (if q.met { "✓ " } else { "✗ " }) (q.label) " (" (q.kind) ")"
+                    (if q.met { "✓ " } else { "✗ " })
+                    (super::REQUIREMENT_LABELS.iter().find(|(k, _, _)| *k == q.key).map_or(q.label, |(_, id, en)| if lang == Lang::En { *en } else { *id }))
+                    " (" (q.kind) ")"
                 }
             }
+        }
+        @if r.requirements.iter().any(|q| !q.met) && r.actions.iter().any(|a| a == "diregistrasi") {
+            p.warn #requirements-note { (t(lang, "lap.requirements.unmet")) }
         }
         @if !r.evidence.is_empty() {
             h2 { (t(lang, "lap.evidence")) }
@@ -582,10 +704,10 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
                 } } }
             }
         }
-        (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions))
+        (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions, refused))
         (timeline_table(lang, &r.timeline))
     };
-    layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
+    (status, layout(Page::new(lang, &title, Some(&user.user), &path), body)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -595,12 +717,24 @@ pub struct MoveForm {
     reason: String,
 }
 
-pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> Response {
+/// The case page's move: the same store function as the API's transition; a refused move
+/// (a missing reason, a step no longer allowed) shows the case page again with the message in
+/// the form and what was typed kept.
+pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    let typed = FormBody::parse(&body);
+    let (to, reason) = (typed.get("to").trim().to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
-    let result = state.db.write(move |c| store::move_report(c, &u, id, f.to.trim(), &f.reason, clock::now()).map(|_| ())).await;
+    let result = match crate::platform::http::text("reason", &reason, 2000, false) {
+        Ok(reason) => state.db.write(move |c| store::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(()) => Redirect::to(&format!("/laporan/{id}")).into_response(),
+        Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
+            let refusal = Refusal::new("move-form", typed, err);
+            case_response(&state, lang, &user, id, Some(&refusal)).await
+        }
         Err(err) => error_page(lang, Some(&user), err),
     }
 }
@@ -624,7 +758,7 @@ pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Optio
             tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &d.region)) } }
             tr { th { (t(lang, "lap.form.description")) } td { (d.description) } }
         }
-        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions))
+        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions, None))
         (timeline_table(lang, &d.timeline))
     };
     layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
