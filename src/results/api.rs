@@ -30,7 +30,8 @@ fn internal(e: serde_json::Error) -> AppError {
 fn contest_of(e: &'static ElectionDef, key: &str) -> Result<&'static ContestDef, AppError> {
     e.contests.iter().find(|c| c.key == key).ok_or_else(|| {
         let keys: Vec<&str> = e.contests.iter().map(|c| c.key).collect();
-        AppError::not_found(format!("no contest {key:?} in {}: {}", e.id, keys.join(", ")))
+        let (id, keys) = (e.id, keys.join(", "));
+        AppError::not_found(crate::tr!("jenis pemilihan \"{key}\" tidak ada pada {id}; pilihannya: {keys}", "no contest {key:?} in {id}: {keys}"))
     })
 }
 
@@ -40,7 +41,7 @@ fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
             if crate::regions::index_of(&state).get(code.as_str()).is_none() {
-                return Err(AppError::not_found(format!("no region {r}")));
+                return Err(AppError::not_found(crate::tr!("wilayah {r} tidak ada", "no region {r}")));
             }
             Ok(code.as_str().to_string())
         }
@@ -116,25 +117,37 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
     if matches!(k.key, "presiden" | "dpr" | "dprd_provinsi" | "dprd_kabkota") {
-        return Err(AppError::invalid("contest", format!("{} lists the national candidates and parties; they are built in", k.key)));
+        let key = k.key;
+        return Err(AppError::invalid(
+            "contest",
+            crate::tr!("calon dan partai {key} berlaku nasional dan sudah tersedia di sistem", "{key} lists the national candidates and parties; they are built in"),
+        ));
     }
     let code = RegionCode::parse(&area).map_err(|m| AppError::invalid("area", m))?;
     let wanted = if matches!(k.key, "gubernur" | "dpd") { Level::Province } else { Level::Regency };
     if code.level() != wanted || !k.coverage.holds_at(code.as_str()) {
-        return Err(AppError::invalid("area", format!("{} candidates are registered per {} where the contest is held", k.key, wanted.as_str())));
+        let key = k.key;
+        let (per_id, per_en) = if wanted == Level::Province { ("provinsi", "province") } else { ("kabupaten/kota", "regency or city") };
+        return Err(AppError::invalid(
+            "area",
+            crate::tr!(
+                "calon {key} didaftarkan per {per_id} tempat pemilihan itu diselenggarakan",
+                "{key} candidates are registered per {per_en} where the contest is held"
+            ),
+        ));
     }
     let input: CandidatesInput = parse_json(&w.body)?;
     if input.candidates.is_empty() {
-        return Err(AppError::invalid("candidates", "at least one candidate"));
+        return Err(AppError::invalid("candidates", crate::tr!("daftarkan sedikitnya satu calon", "at least one candidate")));
     }
     let mut list = vec![];
     for (i, c) in input.candidates.iter().enumerate() {
         if !(1..=99).contains(&c.number) || input.candidates[..i].iter().any(|o| o.number == c.number) {
-            return Err(AppError::invalid(format!("candidates[{i}].number"), "ballot numbers are 1–99 and distinct"));
+            return Err(AppError::invalid(format!("candidates[{i}].number"), crate::tr!("nomor urut calon harus 1–99 dan tidak boleh sama", "ballot numbers are 1–99 and distinct")));
         }
         let name = c.name.trim();
         if name.is_empty() || name.chars().count() > 300 {
-            return Err(AppError::invalid(format!("candidates[{i}].name"), "a name of 1–300 characters"));
+            return Err(AppError::invalid(format!("candidates[{i}].name"), crate::tr!("nama calon harus 1–300 karakter", "a name of 1–300 characters")));
         }
         list.push((c.number, name.to_string()));
     }
@@ -209,13 +222,14 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let k = contest_of(e, &contest)?;
     let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
     if !k.coverage.holds_at(&code) {
-        return Err(AppError::not_found(format!("{} is not held at {code}", k.key)));
+        let key = k.key;
+        return Err(AppError::not_found(crate::tr!("pemilihan {key} tidak diselenggarakan di {code}", "{key} is not held at {code}")));
     }
     let (mut parts, body) = req.into_parts();
     let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
     let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large(crate::tr!("isian hasil lebih dari 8 MB", "the entry is over 8 MB")))?;
     let input: EntryInput = parse_json(&body)?;
-    let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
+    let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", crate::tr!("sumber harus kpu, bawaslu, saksi atau publik", "source is kpu, bawaslu, saksi or publik")))?;
     let (permit, principal) = match (rule_for(source), &user) {
         (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
@@ -228,16 +242,16 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let photo_sha256 = match input.photo.as_deref().filter(|p| !p.is_empty()) {
         None => None,
         Some(b64) => {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", "the photo is not base64"))?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", crate::tr!("foto tidak dalam format base64", "the photo is not base64")))?;
             if bytes.len() > 5 * 1024 * 1024 {
-                return Err(AppError::invalid("photo", "the photo is over 5 MB"));
+                return Err(AppError::invalid("photo", crate::tr!("foto lebih dari 5 MB", "the photo is over 5 MB")));
             }
             Some(crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256)
         }
     };
     let reason = input.reason.trim().to_string();
     if reason.chars().count() > 2000 {
-        return Err(AppError::invalid("reason", "the reason has more than 2000 characters"));
+        return Err(AppError::invalid("reason", crate::tr!("alasan lebih dari 2000 karakter", "the reason has more than 2000 characters")));
     }
     let tally = input.tally;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
@@ -266,7 +280,8 @@ pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>
         .db
         .read(move |c| {
             if crate::elections::store::get_tps(c, e.id, &code)?.is_none() {
-                return Err(AppError::not_found(format!("no TPS {code} in {}", e.id)));
+                let name = e.name;
+                return Err(AppError::not_found(crate::tr!("TPS {code} tidak terdaftar pada {name}", "no TPS {code} in {name}")));
             }
             let view = store::view(c, e.id, k.key, &code)?;
             Ok(if public { view.with_unit_names(c)? } else { view })
@@ -333,11 +348,17 @@ pub(super) const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[Agen
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
     if crate::regions::index_of(&state).get(code.as_str()).is_none() {
-        return Err(AppError::not_found(format!("no region {region}")));
+        return Err(AppError::not_found(crate::tr!("wilayah {region} tidak ada", "no region {region}")));
     }
     let level = code.level();
     if level == Level::Village {
-        return Err(AppError::invalid("region", "recaps are per district (D.Hasil kecamatan), regency or province; a village has none"));
+        return Err(AppError::invalid(
+            "region",
+            crate::tr!(
+                "rekapitulasi dibuat per kecamatan (D.Hasil kecamatan), kabupaten/kota atau provinsi; desa/kelurahan tidak memilikinya",
+                "recaps are per district (D.Hasil kecamatan), regency or province; a village has none"
+            ),
+        ));
     }
     Ok((code.as_str().to_string(), level))
 }
@@ -352,7 +373,8 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
     let k = contest_of(e, &contest)?;
     let (code, _) = recap_region(&state, &region)?;
     if !k.coverage.holds_at(&code) {
-        return Err(AppError::not_found(format!("{} is not held in {code}", k.key)));
+        let key = k.key;
+        return Err(AppError::not_found(crate::tr!("pemilihan {key} tidak diselenggarakan di {code}", "{key} is not held in {code}")));
     }
     let input: RecapInput = parse_json(&w.body)?;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
@@ -419,7 +441,7 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query
     let json = match q.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "json" => true,
-        other => return Err(AppError::invalid("format", format!("format {other:?}: csv or json"))),
+        other => return Err(AppError::invalid("format", crate::tr!("format \"{other}\" tidak dikenal: pilih csv atau json", "format {other:?}: csv or json"))),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(16);
     let db = state.db.clone();

@@ -197,7 +197,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         .db
         .read(move |c| {
             if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
-                return Err(AppError::not_found(format!("no TPS {code2}")));
+                return Err(AppError::not_found(crate::tr!("TPS {code2} tidak terdaftar", "no TPS {code2}")));
             }
             Ok(store::view(c, e.id, contest.key, &code2)?)
         })
@@ -301,7 +301,7 @@ fn field_label(lang: Lang, field: &str, candidates: &[store::Candidate]) -> Stri
 pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<HasilQuery>) -> Response {
     let e = election_or_default(q.pemilu.as_deref());
     if crate::regions::index_of(&state).get(&code).is_none() || code.len() > 8 {
-        return error_page(lang, user.as_ref(), AppError::not_found(format!("no recap level {code}")));
+        return error_page(lang, user.as_ref(), AppError::not_found(crate::tr!("tidak ada rekapitulasi untuk {code}", "no recap level {code}")));
     }
     let contest = contest_or_first(e, q.kontes.as_deref(), &code);
     let children: Vec<String> = crate::regions::index_of(&state).children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();

@@ -52,7 +52,10 @@ pub fn set_candidates(conn: &mut Conn, permit: &Permit, election: &ElectionDef, 
         params![election.id, contest, lo, hi],
     )?;
     if counted.is_some() {
-        return Err(AppError::conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
+        return Err(AppError::conflict(crate::tr!(
+            "hasil {contest} di {area} sudah ada; daftar calon tidak dapat diubah lagi",
+            "results of {contest} in {area} exist already; the candidates cannot change"
+        )));
     }
     conn.execute("DELETE FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code = $3", params![election.id, contest, area])?;
     let mut out = vec![];
@@ -188,7 +191,8 @@ pub fn submit(
     let cur = current(conn, election.id, contest.key, tps)?;
     // A TPS with a result row exists; only the first entry needs the register.
     if cur.is_none() && crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
-        return Err(AppError::not_found(format!("no TPS {tps} in {}", election.id)));
+        let name = election.name;
+        return Err(AppError::not_found(crate::tr!("TPS {tps} tidak terdaftar pada {name}", "no TPS {tps} in {name}")));
     }
     let mut all = entries(conn, election.id, contest.key, tps)?;
     let mut revision = cur.as_ref().map_or(1, |c| c.revision);
@@ -197,16 +201,26 @@ pub fn submit(
         let agreed = cur.as_ref().is_some_and(|c| c.status == "sah" && c.counted_rev == Some(revision));
         if agreed {
             if s.reason.trim().is_empty() {
-                return Err(AppError::invalid("reason", "the result is already agreed (sah); a correction needs a reason and starts a new revision"));
+                return Err(AppError::invalid(
+                    "reason",
+                    crate::tr!(
+                        "hasil ini sudah sah; koreksi wajib disertai alasan dan menjadi revisi baru",
+                        "the result is already agreed (sah); a correction needs a reason and starts a new revision"
+                    ),
+                ));
             }
             revision += 1;
         } else if in_revision.iter().any(|e| e.entered_by == permit.username()) {
-            return Err(AppError::conflict(format!(
+            return Err(AppError::conflict(crate::tr!(
+                "Anda sudah memasukkan revisi {revision} hasil ini; entri berikutnya harus dari pengguna lain (entri ganda)",
                 "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
             )));
         }
     } else if s.source == Source::Bawaslu && all.iter().any(|e| e.source == "bawaslu") && s.reason.trim().is_empty() {
-        return Err(AppError::invalid("reason", "Bawaslu's copy was entered already; a correction needs a reason"));
+        return Err(AppError::invalid(
+            "reason",
+            crate::tr!("salinan Bawaslu sudah dimasukkan; koreksi wajib disertai alasan", "Bawaslu's copy was entered already; a correction needs a reason"),
+        ));
     }
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
     let entry_id: i64 = conn
@@ -677,7 +691,13 @@ pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str
         .query_one("SELECT COUNT(*) FROM recap_entries WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election, contest, region])?
         .get(0)?;
     if n > 0 && reason.trim().is_empty() {
-        return Err(AppError::invalid("reason", "this recap was entered already; a correction (from the plenary's berita acara) needs a reason"));
+        return Err(AppError::invalid(
+            "reason",
+            crate::tr!(
+                "rekapitulasi ini sudah dimasukkan; koreksi (dari berita acara pleno) wajib disertai alasan",
+                "this recap was entered already; a correction (from the plenary's berita acara) needs a reason"
+            ),
+        ));
     }
     conn.execute(
         "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
