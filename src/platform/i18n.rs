@@ -224,20 +224,6 @@ pub fn both(f: impl Fn(Lang) -> String) -> (String, String) {
     (f(Lang::Id), f(Lang::En))
 }
 
-/// TRANSITIONAL: a message written in one language only (both halves the same). Every use is
-/// being replaced by `tr!`; once none is left these two impls go, and a one-language message no
-/// longer compiles.
-impl From<String> for Text {
-    fn from(s: String) -> Text {
-        Text { en: Cow::Owned(s.clone()), id: Cow::Owned(s) }
-    }
-}
-impl From<&str> for Text {
-    fn from(s: &str) -> Text {
-        Text::from(s.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

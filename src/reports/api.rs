@@ -221,7 +221,7 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
                     up.fields.insert(name, value);
                 }
                 Ok(_) => {
-                    up.error.get_or_insert(AppError::invalid(name, "the field is too long"));
+                    up.error.get_or_insert(AppError::invalid(name.clone(), crate::tr!("isian {name} terlalu panjang (lebih dari 100.000 byte)", "the field {name} is too long (over 100,000 bytes)")));
                 }
                 Err(e) => {
                     up.error.get_or_insert(bad(e));
