@@ -8,6 +8,7 @@ pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod form;
 pub mod guard;
 pub mod http;
 pub mod i18n;
