@@ -82,6 +82,11 @@ async fn not_found(uri: Uri, lang: platform::web::Lang) -> Response {
     }
 }
 
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    AppError::Internal("a request handler panicked".into()).into_response()
+}
+
 /// The largest request body: a public report with its evidence files.
 const UPLOAD_LIMIT: usize = 26 * 1024 * 1024;
 
@@ -219,6 +224,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn(platform::guard::guard))
         .layer(axum::middleware::from_fn(platform::i18n::scope))
+        // A panic anywhere in a handler answers 500 in the usual error shape instead of dropping
+        // the connection without a word; the hostile-input tests make sure none is reachable.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

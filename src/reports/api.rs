@@ -63,8 +63,7 @@ pub struct ReportInput {
 }
 
 fn instant(field: &str, value: &str) -> Result<OffsetDateTime, AppError> {
-    OffsetDateTime::parse(value.trim(), &Rfc3339)
-        .map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-11-20T09:30:00+07:00")))
+    crate::platform::clock::user_instant(field, value)
 }
 
 /// A report's place: a village or a TPS code of a village that exists.
@@ -612,8 +611,7 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     if crate::regions::index_of(&state).get(region.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("no region {}", region.as_str())));
     }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let decided_on = time::Date::parse(d.decided_on.trim(), &fmt).map_err(|_| AppError::invalid("decided_on", "decided_on must be a date YYYY-MM-DD"))?;
+    let decided_on = crate::platform::clock::user_day("decided_on", &d.decided_on)?;
     let new = NewDispute {
         election,
         region: region.as_str().to_string(),
@@ -760,8 +758,7 @@ pub struct HolidayInput {
 }
 
 fn holiday_date(s: &str) -> Result<time::Date, AppError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, &fmt).map_err(|_| AppError::invalid("date", format!("{s:?} is not a date YYYY-MM-DD")))
+    crate::platform::clock::user_day("date", s)
 }
 
 /// Adds or renames a holiday; deadlines computed from now on skip it.
