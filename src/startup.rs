@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
             OpenApiRouter::new()
                 .routes(routes!(reports::api::create_report, reports::api::list_reports))
                 .routes(routes!(reports::api::add_evidence))
+                .routes(routes!(reports::api::complete_report))
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .routes(routes!(reports::api::receipt_status))
@@ -199,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))
+        .route("/lacak/{receipt}/lengkapi", post(reports::pages::complete_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/laporan", get(reports::pages::board))
         .route("/laporan/unduh.csv", get(reports::pages::board_csv))
         .route("/laporan/{id}", get(reports::pages::case_page))
