@@ -781,6 +781,7 @@ fn a_late_report_is_kept_as_initial_information(db: &TestDb) {
     let resp = agent
         .post(&app.url(&format!("/laporan/{id}/langkah")))
         .header("Cookie", &cookie)
+        .header("Origin", &app.base)
         .content_type("application/x-www-form-urlencoded")
         .send("to=jadikan_temuan&reason=Diteliti%20sebagai%20temuan%20pengawas")
         .expect("move");
