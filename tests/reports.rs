@@ -822,6 +822,7 @@ fn an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock(db: &TestDb) {
         let mut resp = agent
             .post(&app.url(&format!("/laporan/{id}/langkah")))
             .header("Cookie", &format!("sinergi_session={bawaslu}"))
+            .header("Origin", &app.base)
             .content_type("application/x-www-form-urlencoded")
             .send("to=diregistrasi&reason=")
             .expect("move");
