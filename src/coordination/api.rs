@@ -241,10 +241,8 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     let title = text("title", &input.title, 300, true)?;
     let kind = input.kind.trim().to_string();
     if !MEETING_KINDS.contains(&kind.as_str()) {
-        {
         let kinds = MEETING_KINDS.join(", ");
         return Err(AppError::invalid("kind", tr!("jenis rapat harus salah satu dari {kinds}", "the kind of meeting must be one of {kinds}")));
-    }
     }
     let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
@@ -256,16 +254,12 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     Ok(Box::new(move |c: &mut Conn| {
         let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
         if !store::acts_for(&user, &host) {
-            {
-                let host = &host.name;
-                return Err(AppError::forbidden(tr!("Anda tidak dapat menjadwalkan rapat untuk {host}: bukan satuan kerja Anda dan bukan satuan kerja instansi Anda di bawah pengawasan Anda", "you may not schedule meetings for {host}: it is neither your unit nor one of your agency that you supervise")));
-            }
+            let host = &host.name;
+            return Err(AppError::forbidden(tr!("Anda tidak dapat menjadwalkan rapat untuk {host}: bukan satuan kerja Anda dan bukan satuan kerja instansi Anda di bawah pengawasan Anda", "you may not schedule meetings for {host}: it is neither your unit nor one of your agency that you supervise")));
         }
         if !within(&host.region, &region) {
-            {
-                let (place, name, area) = (store::place_name(c, &region), &host.name, store::place_name(c, &host.region));
-                return Err(AppError::invalid("region", tr!("{place} di luar wilayah penyelenggara {name} ({area})", "{place} is outside the area of the host {name} ({area})")));
-            }
+            let (place, name, area) = (store::place_name(c, &region), &host.name, store::place_name(c, &host.region));
+            return Err(AppError::invalid("region", tr!("{place} di luar wilayah penyelenggara {name} ({area})", "{place} is outside the area of the host {name} ({area})")));
         }
         let invited = units(c, "invited_units", &input.invited_units)?;
         let m = store::NewMeeting { title, kind, region, host, starts_at, place, invited, agenda };
@@ -294,10 +288,8 @@ pub async fn list_meetings(State(state): State<AppState>, user: CurrentUser, Que
         None => user.user.unit.region.clone(),
     };
     if !within(&user.user.unit.region, &region) {
-        {
         let (place, unit) = (place(&state, &region), &user.user.unit.name);
         return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
-    }
     }
     let limit = page_limit(q.limit)?;
     let items = state.db.read(move |c| store::list_meetings(c, &user.user, &region, limit)).await?;
@@ -312,10 +304,8 @@ fn head_or_404(c: &mut Conn, id: i64) -> Result<MeetingHead, AppError> {
 fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
     let m = head_or_404(c, id)?;
     if user.role < Role::Operator || !store::acts_for(user, &m.host) {
-        {
         let host = &m.host.name;
         return Err(AppError::forbidden(tr!("hanya penyelenggara ({host}) yang dapat mengubah rapat ini", "only the host ({host}) edits this meeting")));
-    }
     }
     Ok(m)
 }
@@ -323,10 +313,8 @@ fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
 pub fn visible_meeting(c: &mut Conn, user: &User, id: i64) -> Result<MeetingView, AppError> {
     let m = head_or_404(c, id)?;
     if !store::may_see(c, user, &m)? {
-        {
         let unit = &user.unit.name;
         return Err(AppError::forbidden(tr!("rapat {id} di luar wilayah kerja {unit}", "meeting {id} is outside the area of {unit}")));
-    }
     }
     store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::not_found(tr!("rapat {id} tidak ada", "no meeting {id}")))
 }
@@ -535,10 +523,8 @@ pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<&str>, evi
     let m = head_or_404(c, a.meeting_id)?;
     let allowed = user.role >= Role::Operator && (store::acts_for(user, &a.owner_unit) || store::acts_for(user, &m.host));
     if !allowed {
-        {
         let (owner, host) = (&a.owner_unit.name, &m.host.name);
         return Err(AppError::forbidden(tr!("hanya pelaksana ({owner}) atau penyelenggara rapat ({host}) yang dapat memperbarui tindak lanjut ini", "only the owner ({owner}) or the host ({host}) moves this action item")));
-    }
     }
     store::update_action(c, &user.actor(), &a, status, evidence, now)
 }
@@ -592,15 +578,15 @@ const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kp
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {
-        return Err(AppError::invalid(field, crate::tr!("{field} harus bilangan bulat rupiah lebih dari nol", "{field} is a positive whole number of rupiah")));
+        return Err(AppError::invalid(field, tr!("jumlah harus rupiah bulat lebih dari nol", "the amount must be a whole number of rupiah above zero")));
     }
     if n > super::MAX_RUPIAH {
         let (n, max) = (super::rupiah(n), super::rupiah(super::MAX_RUPIAH));
         return Err(AppError::invalid(
             field,
             crate::tr!(
-                "{field} {n} melebihi batas {max} untuk satu jumlah (lebih besar dari anggaran satu pemilu nasional)",
-                "{field} {n} is over the limit of {max} for one amount (more than a whole national election's budget)"
+                "jumlah {n} melebihi batas {max} untuk satu jumlah (lebih besar dari anggaran satu pemilu nasional)",
+                "the amount {n} is over the limit of {max} for one amount (more than a whole national election's budget)"
             ),
         ));
     }
@@ -610,10 +596,8 @@ fn money(field: &str, n: i64) -> Result<i64, AppError> {
 /// A unit the caller may budget for: their own or one of their agency below them.
 fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
     if user.unit.agency != unit.agency || !within(&user.unit.region, &unit.region) {
-        {
         let name = &unit.name;
         return Err(AppError::forbidden(tr!("{name} bukan satuan kerja instansi Anda di wilayah kerja Anda", "{name} is not a unit of your agency within your area")));
-    }
     }
     Ok(())
 }
@@ -660,10 +644,8 @@ pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i6
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         budget_unit(&user, &unit)?;
         if !within(&unit.region, &region) {
-            {
             let (place, name, area) = (store::place_name(c, &region), &unit.name, store::place_name(c, &unit.region));
             return Err(AppError::invalid("region", tr!("{place} di luar wilayah {name} ({area})", "{place} is outside the area of {name} ({area})")));
-        }
         }
         store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })
     }))
@@ -736,10 +718,8 @@ fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Uni
     let pemda = user.unit.agency == AgencyKind::Pemda && within(&user.unit.region, grantor_region);
     let recipient_side = user.unit.agency == recipient.agency && within(&user.unit.region, &recipient.region);
     if !pemda && !recipient_side {
-        {
         let (place, name) = (store::place_name(c, grantor_region), &recipient.name);
         return Err(AppError::forbidden(tr!("hibah ini hanya dicatat oleh Pemda {place} atau {name} (dan atasannya)", "only the Pemda of {place} or {name} (and those above it) record this grant")));
-    }
     }
     Ok(crate::platform::auth::Permit { actor: user.actor(), region: recipient.region.clone() })
 }
@@ -810,10 +790,8 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
             return Err(AppError::invalid("recipient_unit", tr!("hibah NPHD diberikan kepada satuan kerja KPU, Bawaslu, Polri atau TNI", "NPHD grants go to KPU, Bawaslu, Polri or TNI units")));
         }
         if !within(&grantor_region, &recipient.region) {
-            {
             let (name, place) = (&recipient.name, store::place_name(c, &grantor_region));
             return Err(AppError::invalid("recipient_unit", tr!("{name} berada di luar {place}", "{name} is outside {place}")));
-        }
         }
         let permit = grant_rights(c, &user, &grantor_region, &recipient)?;
         let region = recipient.region.clone();
@@ -866,10 +844,8 @@ fn budget_region(state: &AppState, user: &User, region: Option<&str>) -> Result<
         None => user.unit.region.clone(),
     };
     if !within(&user.unit.region, &region) {
-        {
         let (place, unit) = (place(state, &region), &user.unit.name);
         return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
-    }
     }
     Ok(region)
 }

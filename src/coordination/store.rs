@@ -649,10 +649,8 @@ pub struct NewAction {
 pub fn add_action(conn: &mut Conn, actor: &Actor, m: &MeetingHead, a: &NewAction, now: OffsetDateTime) -> Result<ActionView, AppError> {
     let (decision, owner, due, description) = (a.decision, &a.owner, a.due, a.description.as_str());
     if owner.id != m.host.id && !invited_ids(conn, m.id)?.contains(&owner.id) {
-        {
         let name = &owner.name;
         return Err(AppError::invalid("owner_unit", tr!("{name} tidak diundang ke rapat ini; undang dahulu", "{name} was not invited to this meeting; invite it first")));
-    }
     }
     let id: i64 = conn
         .query_one(
@@ -891,10 +889,8 @@ pub fn grant_head(conn: &mut Conn, id: i64) -> Result<Option<GrantHead>, DbError
 /// Records money received against a tranche; more than the tranche still owes is refused.
 pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64, amount: i64, paid_on: Date, document_no: &str) -> Result<i64, AppError> {
     let Some(t) = conn.query_opt("SELECT id, amount FROM grant_tranches WHERE grant_id = $1 AND seq = $2", params![g.id, seq])? else {
-        {
         let grant = g.id;
         return Err(AppError::invalid("tranche", tr!("hibah {grant} tidak memiliki tahap {seq}", "grant {grant} has no tranche {seq}")));
-    }
     };
     let (tid, due_amount): (i64, i64) = (t.get(0)?, t.get(1)?);
     let paid: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
