@@ -432,7 +432,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
                 input.driver.trim(),
                 due_at,
                 now,
-                permit.actor.username.as_str(),
+                permit.username(),
                 crate::platform::auth::random_hex(16)?
             ],
         )?
@@ -444,7 +444,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
     let items: Vec<serde_json::Value> = input.items.iter().map(|i| serde_json::json!({"item": i.item, "qty": i.qty})).collect();
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.plan",
             entity_type: "shipment",
@@ -468,7 +468,7 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &
     conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, at, id])?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change { action: "shipment.dispatch", entity_type: "shipment", entity_id: &id.to_string(), region: Some(&s.to), detail: serde_json::json!({}) },
     )?;
     seal(conn, election, id)
@@ -509,7 +509,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     let received = seal(conn, election, id)?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.receive",
             entity_type: "shipment",
@@ -562,7 +562,7 @@ pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i
     )?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.sign",
             entity_type: "shipment",

@@ -166,7 +166,7 @@ pub async fn form_submit(
     let client = crate::platform::limit::client_of(addr.ip(), &headers);
     let mut values = FormValues::default();
     let result = async {
-        state.intake.check(client)?;
+        let permit = state.intake.admit(client)?;
         let up = read_multipart(mp).await;
         let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
         values = FormValues {
@@ -200,8 +200,7 @@ pub async fn form_submit(
         let receipt = state
             .db
             .write(move |c| {
-                let actor = crate::platform::audit::Actor::public();
-                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
+                store::create_report(c, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -349,7 +348,7 @@ pub async fn complete_submit(
     let mut values = CompletionValues::default();
     let r = receipt.clone();
     let result = async {
-        state.intake.check(client)?;
+        let permit = state.intake.admit(client)?;
         let up = read_multipart(mp).await;
         values = CompletionValues {
             witnesses: up.fields.get("witnesses").cloned().unwrap_or_default(),
@@ -360,7 +359,7 @@ pub async fn complete_submit(
             witnesses: values.witnesses.lines().map(str::to_string).collect(),
             note: values.note.clone(),
         })?;
-        state.db.write(move |c| store::complete_report(c, &r, &completion, &up.files, clock::now())).await?;
+        state.db.write(move |c| store::complete_report(c, &permit, &r, &completion, &up.files, clock::now())).await?;
         Ok::<_, AppError>(())
     }
     .await;
