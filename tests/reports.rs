@@ -783,6 +783,7 @@ fn a_late_report_is_kept_as_initial_information(db: &TestDb) {
     let resp = agent
         .post(&app.url(&format!("/laporan/{id}/langkah")))
         .header("Cookie", &cookie)
+        .header("Origin", &app.base)
         .content_type("application/x-www-form-urlencoded")
         .send("to=jadikan_temuan&reason=Diteliti%20sebagai%20temuan%20pengawas")
         .expect("move");
@@ -823,6 +824,7 @@ fn an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock(db: &TestDb) {
         let mut resp = agent
             .post(&app.url(&format!("/laporan/{id}/langkah")))
             .header("Cookie", &format!("sinergi_session={bawaslu}"))
+            .header("Origin", &app.base)
             .content_type("application/x-www-form-urlencoded")
             .send("to=diregistrasi&reason=")
             .expect("move");
