@@ -173,7 +173,8 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // The operator at the terminal gets the cause, internals included.
+            eprintln!("error: {}", e.log_detail());
             ExitCode::FAILURE
         }
     }

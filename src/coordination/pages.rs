@@ -12,6 +12,7 @@ use time::Duration;
 use super::api::{region_field, visible_meeting};
 use super::store::{self, ActionFilter, ActionView, BudgetSummary, MeetingView};
 use super::rupiah;
+use crate::platform::text;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
@@ -485,7 +486,7 @@ pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option
     if !super::ACTION_STATES.contains(&status.as_str()) {
         return error_page(lang, Some(&user), AppError::invalid("status", "status must be terbuka, berjalan or selesai"));
     }
-    let evidence = match crate::platform::http::text("evidence", &f.evidence, 2000, false) {
+    let evidence = match text::free_text("evidence", &f.evidence, text::NOTE_MAX, false) {
         Ok(e) => e,
         Err(err) => return error_page(lang, Some(&user), err),
     };

@@ -1,6 +1,7 @@
 //! Printed and public faces of a shipment: the berita acara serah terima (PDF, with a QR code)
 //! and the public page that QR code opens, which says whether the record is unchanged.
 
+use crate::platform::sheet::{self, Cell};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,11 @@ fn local(at: &str, region: &str) -> String {
         }
         Err(_) => at.to_string(),
     }
+}
+
+/// The time zone of a region's clocks (WIB where unknown).
+fn zone(region: &str) -> time::UtcOffset {
+    crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib).offset()
 }
 
 /// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
@@ -285,8 +291,8 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
         })
         .collect();
     if q.status.as_deref() == Some("csv") {
-        let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.clone(), n.clone(), need.to_string(), good.to_string(), dmg.to_string()]).collect();
-        return crate::platform::web::csv_download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows);
+        let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.into(), n.into(), Cell::Int(*need), Cell::Int(*good), Cell::Int(*dmg)]).collect();
+        return sheet::download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows);
     }
     let title = format!("{} {}", t(lang, "log.title"), region_title(&state, &region));
     let body = html! {
@@ -321,21 +327,23 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
             .iter()
             .map(|s| {
                 vec![
-                    format!("BA-{}", s.id),
-                    s.from.clone(),
-                    s.to.clone(),
-                    s.status.clone(),
-                    s.due_at.clone(),
-                    s.dispatched_at.clone().unwrap_or_default(),
-                    s.received_at.clone().unwrap_or_default(),
-                    s.signatures.len().to_string(),
-                    s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(" "),
+                    format!("BA-{}", s.id).into(),
+                    s.from.as_str().into(),
+                    region_title(&state, &s.from).into(),
+                    s.to.as_str().into(),
+                    region_title(&state, &s.to).into(),
+                    shipments::status_label(&s.status).into(),
+                    sheet::waktu_at(&s.due_at, zone(&s.to)).into(),
+                    s.dispatched_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
+                    s.received_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
+                    Cell::Int(s.signatures.len() as i64),
+                    s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(" ").into(),
                 ]
             })
             .collect();
-        return crate::platform::web::csv_download(
+        return sheet::download(
             &format!("pengiriman-{region}-{}.csv", e.id),
-            &["nomor", "dari", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
+            &["nomor", "kode_asal", "dari", "kode_tujuan", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
             rows,
         );
     }
@@ -472,8 +480,8 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
         Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
     };
     if q.status.as_deref() == Some("csv") {
-        let rows = ready.not_ready.iter().map(|c| vec![c.clone()]).collect();
-        return crate::platform::web::csv_download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps"], rows);
+        let rows = ready.not_ready.iter().map(|c| vec![c.into(), region_title(&state, c).into()]).collect();
+        return sheet::download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps", "nama"], rows);
     }
     let title = format!("{} {}", t(lang, "log.nav.readiness"), region_title(&state, &region));
     let n = |v: i64| crate::platform::web::number(lang, v);

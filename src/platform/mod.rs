@@ -12,4 +12,6 @@ pub mod i18n;
 pub mod limit;
 pub mod migrate;
 pub mod pdf;
+pub mod sheet;
+pub mod text;
 pub mod web;

@@ -1,7 +1,7 @@
 //! Web UI machinery: the page layout, the language (Bahasa Indonesia first, English on
 //! request), embedded assets and CSV downloads. Pages are server-rendered and need no script.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
@@ -434,26 +434,6 @@ pub async fn stylesheet() -> Response {
         include_str!("../../assets/app.css"),
     )
         .into_response()
-}
-
-/// A CSV download (UTF-8 with BOM so that Excel reads the names right).
-pub fn csv_download(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let mut ok = w.write_record(header_row).is_ok();
-    for r in &rows {
-        ok &= w.write_record(r).is_ok();
-    }
-    match (ok, w.into_inner()) {
-        (true, Ok(bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use super::{Level, RegionCode};
 use crate::elections::{self, ElectionDef, store::TpsRecord};
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
-use crate::platform::web::{Lang, Page, csv_download, layout, number, t, urlencode};
+use crate::platform::sheet::{self, Cell};
+use crate::platform::web::{Lang, Page, layout, number, t, urlencode};
 use crate::startup::AppState;
 
 #[derive(Deserialize)]
@@ -41,7 +42,7 @@ pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Resp
     let status = err.status();
     let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
     if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!("page error: {err}");
+        tracing::error!("page error: {}", err.log_detail());
     }
     let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
     (status, layout(page, html! { p.error { (message) } })).into_response()
@@ -238,9 +239,12 @@ pub async fn children_csv(State(state): State<AppState>, lang: Lang, Path(code):
     };
     let rows = rows
         .into_iter()
-        .map(|c| vec![c.region.code, c.region.name, c.region.level.as_str().into(), c.region.children_count.to_string(), c.tps.to_string(), c.dpt.to_string()])
+        .map(|c| {
+            let level = t(Lang::Id, &format!("level.{}", c.region.level.as_str()));
+            vec![c.region.code.into(), c.region.name.into(), level.into(), Cell::Int(c.region.children_count), Cell::Int(c.tps), Cell::Int(c.dpt)]
+        })
         .collect();
-    csv_download(
+    sheet::download(
         &format!("wilayah-{}-{}.csv", parent.as_deref().unwrap_or("ID"), election.id),
         &["kode", "nama", "tingkat", "jumlah_wilayah", "jumlah_tps", "dpt"],
         rows,
@@ -255,15 +259,17 @@ pub async fn tps_csv(State(state): State<AppState>, lang: Lang, Path(code): Path
         Err(m) => return error_page(lang, None, AppError::invalid("code", m)),
     };
     let c = code.clone();
-    let rows = match state.db.read(move |conn| elections::store::list_tps(conn, election.id, &c, None, 100_000)).await {
-        Ok(r) => r,
-        Err(e) => return error_page(lang, None, AppError::from(e)),
-    };
-    let rows = rows
-        .into_iter()
-        .map(|t| vec![t.code, t.address, t.dpt.to_string(), t.lat.map(|v| v.to_string()).unwrap_or_default(), t.lon.map(|v| v.to_string()).unwrap_or_default()])
-        .collect();
-    csv_download(&format!("tps-{code}-{}.csv", election.id), &["code", "address", "dpt", "lat", "lon"], rows)
+    let bytes = state
+        .db
+        .read(move |conn| {
+            let mut out = Vec::new();
+            elections::store::export_tps_csv(conn, election.id, &c, &mut out).map(|_| out)
+        })
+        .await;
+    match bytes {
+        Ok(b) => sheet::respond(&format!("tps-{code}-{}.csv", election.id), b),
+        Err(e) => error_page(lang, None, e),
+    }
 }
 
 #[derive(Deserialize)]

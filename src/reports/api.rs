@@ -23,7 +23,8 @@ use crate::platform::audit::Actor;
 use crate::platform::auth::{CurrentUser, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json, text};
+use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::text;
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::startup::AppState;
 
@@ -98,9 +99,9 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
         (None, Some(p)) => (
             "laporan",
             Some(Reporter {
-                name: text("reporter.name", &p.name, 200, true)?,
-                address: text("reporter.address", &p.address, 500, true)?,
-                contact: text("reporter.contact", &p.contact, 200, false)?,
+                name: text::line("reporter.name", &p.name, text::NAME_MAX, true)?,
+                address: text::line("reporter.address", &p.address, text::ADDRESS_MAX, true)?,
+                contact: text::line("reporter.contact", &p.contact, text::NAME_MAX, false)?,
             }),
         ),
         (None, None) => ("informasi_awal", None),
@@ -124,18 +125,18 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
         .witnesses
         .iter()
         .enumerate()
-        .map(|(i, w)| text(&format!("witnesses[{i}]"), w, 200, true))
+        .map(|(i, w)| text::line(&format!("witnesses[{i}]"), w, text::NAME_MAX, true))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(NewReport {
         election,
         region,
         kind,
         reporter,
-        reported: text("reported", &input.reported, 500, true)?,
+        reported: text::line("reported", &input.reported, text::ADDRESS_MAX, true)?,
         event_at,
         known_at,
-        place: text("place", &input.place, 500, true)?,
-        description: text("description", &input.description, 10_000, true)?,
+        place: text::line("place", &input.place, text::ADDRESS_MAX, true)?,
+        description: text::free_text("description", &input.description, text::DESCRIPTION_MAX, true)?,
         witnesses,
     })
 }
@@ -565,7 +566,7 @@ pub struct TransitionInput {
     security(("bearer" = [])))]
 pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: TransitionInput = parse_json(&w.body)?;
-    let reason = text("reason", &input.reason, 2000, false)?;
+    let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
@@ -617,10 +618,10 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     let new = NewDispute {
         election,
         region: region.as_str().to_string(),
-        petitioner: text("petitioner", &d.petitioner, 300, true)?,
-        kpu_decision: text("kpu_decision", &d.kpu_decision, 500, true)?,
+        petitioner: text::line("petitioner", &d.petitioner, text::TITLE_MAX, true)?,
+        kpu_decision: text::line("kpu_decision", &d.kpu_decision, text::ADDRESS_MAX, true)?,
         decided_on,
-        description: text("description", &d.description, 10_000, false)?,
+        description: text::free_text("description", &d.description, text::DESCRIPTION_MAX, false)?,
     };
     let permit = authorize(&w.user.user, DISPUTE, &new.region)?;
     let user = w.user.user;
@@ -668,7 +669,7 @@ pub async fn get_dispute(State(state): State<AppState>, user: CurrentUser, Path(
     security(("bearer" = [])))]
 pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: TransitionInput = parse_json(&w.body)?;
-    let reason = text("reason", &input.reason, 2000, false)?;
+    let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
@@ -770,7 +771,7 @@ fn holiday_date(s: &str) -> Result<time::Date, AppError> {
 pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
     let day = holiday_date(&date)?;
     let input: HolidayInput = parse_json(&w.body)?;
-    let name = text("name", &input.name, 200, true)?;
+    let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     if !matches!(input.kind.as_str(), "libur" | "cuti_bersama") {
         return Err(AppError::invalid("kind", "kind is libur or cuti_bersama"));
     }
