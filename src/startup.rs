@@ -13,51 +13,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::platform::auth::LoginThrottle;
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
 use crate::{agencies, coordination, elections, logistics, platform, regions, reports, results, vulnerability};
 
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub throttle: Arc<LoginThrottle>,
-    pub regions: Arc<regions::index::RegionIndex>,
-    /// Per-client limit on public intake (reports, evidence).
-    pub intake: Arc<platform::limit::RateLimit>,
-}
+pub use crate::platform::state::AppState;
 
-/// Candidate ids per (election, contest, regency) as the entry gate reads them, kept for a
-/// minute: they are fixed long before voting day, and every result form needs them.
-type CandidateKey = (String, String, String);
-type CandidateCache = std::collections::HashMap<CandidateKey, (Arc<Vec<String>>, std::time::Instant)>;
-static CANDIDATE_CACHE: std::sync::LazyLock<std::sync::Mutex<CandidateCache>> = std::sync::LazyLock::new(Default::default);
-
-pub fn forget_candidates() {
-    if let Ok(mut m) = CANDIDATE_CACHE.lock() {
-        m.clear();
-    }
-}
-
-impl AppState {
-    /// The candidate ids of a contest at a place (a TPS or region).
-    pub async fn results_candidates(&self, e: &'static elections::ElectionDef, contest: &'static str, code: &str) -> Result<Arc<Vec<String>>, AppError> {
-        // Candidates are registered per province or regency: the regency part is the key.
-        let key = (e.id.to_string(), contest.to_string(), code.get(..5).unwrap_or(code).to_string());
-        if let Ok(m) = CANDIDATE_CACHE.lock()
-            && let Some((list, at)) = m.get(&key)
-            && at.elapsed() < std::time::Duration::from_secs(60)
-        {
-            return Ok(list.clone());
-        }
-        let code = code.to_string();
-        let list = self.db.read(move |c| results::store::candidates_at(c, e, contest, &code)).await?;
-        let list = Arc::new(list.into_iter().map(|c| c.id).collect::<Vec<_>>());
-        if let Ok(mut m) = CANDIDATE_CACHE.lock() {
-            m.insert(key, (list.clone(), std::time::Instant::now()));
-        }
-        Ok(list)
-    }
+/// The server's state with every module's registered state.
+pub fn state(db: Db, index: regions::index::RegionIndex) -> AppState {
+    let modules = platform::state::Modules::default().with(index).with(results::CandidateCache::default());
+    AppState::new(db, platform::limit::RateLimit::intake_from_env(), modules)
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -267,12 +232,7 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
         .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
-    let state = AppState {
-        db: db.clone(),
-        throttle: Arc::new(LoginThrottle::default()),
-        regions: Arc::new(index),
-        intake: Arc::new(platform::limit::RateLimit::intake_from_env()),
-    };
+    let state = state(db.clone(), index);
     tokio::spawn(deadline_sweeper(db));
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -192,8 +192,8 @@ fn a_host_schedules_a_meeting_and_records_it_in_the_browser() {
     invite("Polres Mojokerto Kota");
     invite("Bawaslu Kota Mojokerto");
     b.click(&b.find("#schedule-submit"));
-    let error = b.wait_text("#form-error", |t| !t.is_empty());
-    assert!(error.contains("35.17"), "{error}");
+    let error = b.wait_text("#schedule-form .field-error[data-field=region]", |t| !t.is_empty());
+    assert!(error.contains("Kabupaten Jombang") && error.contains("di luar wilayah"), "the place by name, in Bahasa Indonesia: {error}");
     assert_eq!(b.attribute(&b.find("#region"), "aria-invalid").as_deref(), Some("true"));
     assert_eq!(b.attribute(&b.find("#title"), "value").as_deref(), Some("Rakor distribusi logistik ke TPS"));
     assert_eq!(b.find_all("#invited input:checked").len(), 2, "the invitations are kept");
@@ -271,20 +271,26 @@ fn bawaslu_plans_and_spends_and_the_pemda_pays_the_late_tranche_in_the_browser()
     let line = s["lines"].as_array().expect("lines").iter().find(|l| l["activity"] == "Pengawasan rekapitulasi").expect("the new line").clone();
     assert_eq!((line["plan"].as_i64(), line["stage"].as_str()), (Some(250_000_000), Some("penghitungan_rekapitulasi")));
 
-    // Spending against it; a decimal amount is refused and nothing is stored.
+    // Spending against it with cents: the form comes back with the message in Bahasa Indonesia
+    // beside the amount and everything typed still there; nothing is stored.
     let row = format!("#lines tr[data-id='{}']", line["id"]);
-    b.send_keys(&b.find(&format!("{row} input[name=amount]")), "1.250,50");
+    let form = format!("#realisation-{}", line["id"]);
+    b.send_keys(&b.find(&format!("{row} input[name=amount]")), "1.250.000,50");
     set_value(&b, &format!("{row} input[name=date]"), "2024-12-02");
     b.send_keys(&b.find(&format!("{row} input[name=document_no]")), "SPM-1201/2024");
     b.click(&b.find(&format!("{row} button")));
-    let error = b.wait_text("main p.error", |t| !t.is_empty());
-    assert!(error.contains("1.250,50"), "{error}");
+    let error = b.wait_text(&format!("{form} .field-error[data-field=amount]"), |t| !t.is_empty());
+    assert!(error.contains("rupiah bulat") && error.contains("1.250.000,50"), "{error}");
+    let typed = |name: &str| b.attribute(&b.find(&format!("{form} input[name={name}]")), "value").unwrap_or_default();
+    assert_eq!((typed("amount"), typed("date"), typed("document_no")), ("1.250.000,50".to_string(), "2024-12-02".to_string(), "SPM-1201/2024".to_string()));
+    assert_eq!(b.attribute(&b.find(&format!("{form} input[name=amount]")), "aria-invalid").as_deref(), Some("true"));
     assert_eq!(api(&app, "/api/v1/budget/summary?region=35.76", Some(&token))["realised"], s["realised"]);
-    b.goto(&app.url("/anggaran"));
-    b.send_keys(&b.find(&format!("{row} input[name=amount]")), "1.250.000");
-    set_value(&b, &format!("{row} input[name=date]"), "2024-12-02");
-    b.send_keys(&b.find(&format!("{row} input[name=document_no]")), "SPM-1201/2024");
-    b.click(&b.find(&format!("{row} button")));
+    b.screenshot(&Path::new(SHOTS).join("koordinasi-anggaran-ditolak.png"));
+    // Corrected in place, as a spreadsheet writes it: stored as Rp 1.250.000.
+    let amount = b.find(&format!("{form} input[name=amount]"));
+    b.clear(&amount);
+    b.send_keys(&amount, "1.250.000,00");
+    b.click(&b.find(&format!("{form} button")));
     b.wait_url(|u| u.contains("/anggaran?wilayah=35.76"));
     assert_eq!(rupiah(&b.text_of("#realised")), s["realised"].as_i64().expect("realised") + 1_250_000);
     b.logout();

@@ -123,7 +123,16 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     b.wait_url(|u| u.contains("/logistik/pengiriman?"));
     assert_eq!(b.wait_text("main h1", |t| t.starts_with("Papan pengiriman")), "Papan pengiriman Kota Mojokerto (35.76)");
     let statuses = b.execute("return [...document.querySelectorAll('table.board')].map(t => t.dataset.status)", vec![]);
-    assert_eq!(statuses, json!(["direncanakan", "dikirim", "diterima"]), "one table per status, in the order things happen");
+    assert_eq!(
+        statuses,
+        json!(["direncanakan", "dikirim", "menunggu_tanda_tangan_penerima", "diterima"]),
+        "one table per status, in the order things happen; counted on arrival is not received until the receiver signs"
+    );
+    let waiting = b.table_cells("table.board[data-status=menunggu_tanda_tangan_penerima]");
+    assert!(
+        !waiting.is_empty() && waiting.iter().all(|r| r[2].starts_with("TPS ") && r[4] == "3/4"),
+        "Balongsari's TPS counted their goods, but no KPPS has signed for them: {waiting:?}"
+    );
     assert_eq!(table_heads(&b, "table.board[data-status=dikirim]"), ["No.", "Dari", "Kepada", "Batas tiba", "Tanda tangan", "Selisih"]);
     let received = b.table_cells("table.board[data-status=diterima]");
     let magersari = received
@@ -172,8 +181,8 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     }
     assert_eq!(signature_of(&b, "Pengawas (Bawaslu)").0, "belum", "the supervisor has not signed yet");
     assert_eq!(signature_of(&b, "Yang menerima (KPU)").0, "belum");
-    assert!(signature_of(&b, "Yang menyerahkan (KPU)").0.contains("kpu.kotamojokerto"));
-    assert!(signature_of(&b, "Pengawal (Polri)").0.contains("polres.kotamojokerto"));
+    assert!(signature_of(&b, "Yang menyerahkan (KPU)").0.contains("KPU Kota Mojokerto"));
+    assert!(signature_of(&b, "Pengawal (Polri)").0.contains("Polres Mojokerto Kota"));
     assert_eq!(sign_buttons(&b), ["supervisor"], "Bawaslu may sign as supervisor and as nothing else");
     let button = b.find("button.sign[data-role=supervisor]");
     assert_eq!(b.text(&button), "Tanda tangani sebagai pengawas");
@@ -185,7 +194,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     b.wait_text("#signatures tr:nth-child(3) td:nth-child(2)", |t| t != "belum");
     assert!(b.current_url().contains(&format!("/logistik/pengiriman/{id}")), "back on the shipment: {}", b.current_url());
     let (who, when) = signature_of(&b, "Pengawas (Bawaslu)");
-    assert_eq!(who, "Bawaslu Kota Mojokerto (bawaslu.kotamojokerto)");
+    assert_eq!(who, "Bawaslu Kota Mojokerto", "units, not accounts");
     assert_eq!(when, "2024-11-25 10:00 WIB", "signed at the (rehearsal) clock's time, in WIB");
     assert!(sign_buttons(&b).is_empty(), "nothing left for Bawaslu to sign");
     assert_eq!(b.text_of("#status"), "Dalam perjalanan", "signing does not change the status");
@@ -219,7 +228,9 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     b.click(&b.link("main p.tools", "Halaman verifikasi"));
     b.wait_url(|u| u.contains("/verifikasi/"));
     let verdict = b.text_of("#verdict");
-    assert!(verdict.contains("ASLI"), "the record still matches its hash after the signature: {verdict:?}");
+    assert!(verdict.starts_with("BELUM LENGKAP"), "still on the road and unsigned by the receiver: not a valid handover: {verdict:?}");
+    assert_eq!(b.text_of("#fingerprint"), "cocok: catatan tidak diubah sejak ditulis oleh sistem", "the record still matches its hash after the signature");
+    assert_eq!(b.text_of("#signed"), "3 dari 4 tanda tangan: pengirim (KPU), pengawas Bawaslu, pengawal Polri; belum: penerima (KPU)");
     let body = b.text_of("main");
     assert!(body.contains(&format!("BA-{id}/pilkada-2024")), "the verification page names the berita acara: {body}");
     assert!(body.contains("Kranggan (35.76.03)"), "{body}");
@@ -230,4 +241,73 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     let took = started.elapsed();
     eprintln!("browser logistics test took {took:.1?}");
     assert!(took.as_secs() < 30, "the browser test should stay well under 30 s, took {took:?}");
+}
+
+/// Opens the verification page of the shipment to `to` listed under `status` on Kota
+/// Mojokerto's board, the way a reader would: board → shipment → "Halaman verifikasi".
+fn open_verification(b: &Browser, app: &TestApp, status: &str, to: &str) -> String {
+    b.goto(&app.url("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76"));
+    b.wait_text("main h1", |t| t.starts_with("Papan pengiriman"));
+    let table = format!("table.board[data-status={status}]");
+    let rows = b.table_cells(&table);
+    let row = rows.iter().find(|r| r[2].starts_with(to)).unwrap_or_else(|| panic!("{to} under {status}: {rows:?}"));
+    b.click(&b.link(&table, &row[0]));
+    b.wait_url(|u| u.contains("/logistik/pengiriman/"));
+    b.click(&b.link("main p.tools", "Halaman verifikasi"));
+    b.wait_url(|u| u.contains("/verifikasi/"))
+}
+
+/// The verification page never calls a record valid on its fingerprint alone: 0 of 4, 3 of 4
+/// and 2 of 4 signatures read "BELUM LENGKAP" with what is and is not signed; only the fully
+/// signed, received record reads "SAH DAN LENGKAP"; an altered one reads "TIDAK COCOK".
+#[test]
+fn the_verification_page_says_what_is_and_is_not_signed() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", CLOCK)]));
+    let Some(b) = browser else { return };
+    b.set_window_size(1280, 900);
+    b.login(&app.url(""), USER, PASSWORD);
+
+    // 0 of 4: planned for a TPS, nobody has signed.
+    open_verification(&b, &app, "direncanakan", "TPS");
+    let verdict = b.find("#verdict");
+    assert_eq!(b.attribute(&verdict, "class").as_deref(), Some("warn"), "amber, not green");
+    assert!(b.text(&verdict).starts_with("BELUM LENGKAP"), "{:?}", b.text(&verdict));
+    assert!(!b.text_of("main").contains("ASLI"), "no bare 'genuine' for an unsigned record");
+    assert_eq!(b.text_of("#fingerprint"), "cocok: catatan tidak diubah sejak ditulis oleh sistem");
+    assert_eq!(b.text_of("#signed"), "0 dari 4 tanda tangan: belum ada; belum: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri");
+    assert_eq!(b.text_of("#status"), "Direncanakan");
+
+    // 2 of 4: on the road to Kranggan, signed by the sender and the escort.
+    open_verification(&b, &app, "dikirim", "Kranggan");
+    assert!(b.text_of("#verdict").starts_with("BELUM LENGKAP"));
+    assert_eq!(b.text_of("#signed"), "2 dari 4 tanda tangan: pengirim (KPU), pengawal Polri; belum: penerima (KPU), pengawas Bawaslu");
+    assert_eq!(b.text_of("#status"), "Dalam perjalanan");
+
+    // 3 of 4 and counted at the TPS: arrived, but the receiver has not signed.
+    open_verification(&b, &app, "menunggu_tanda_tangan_penerima", "TPS");
+    assert!(b.text_of("#verdict").starts_with("BELUM LENGKAP"));
+    assert_eq!(b.text_of("#status"), "Diterima, menunggu tanda tangan penerima");
+    assert!(b.text_of("#signed").ends_with("belum: penerima (KPU)"));
+
+    // 4 of 4, received at Magersari: the only complete, valid handover.
+    let magersari = open_verification(&b, &app, "diterima", "Magersari");
+    let verdict = b.find("#verdict");
+    assert_eq!(b.attribute(&verdict, "class").as_deref(), Some("ok"));
+    assert!(b.text(&verdict).starts_with("SAH DAN LENGKAP"), "{:?}", b.text(&verdict));
+    assert_eq!(b.text_of("#signed"), "4 dari 4 tanda tangan: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri");
+    assert_eq!(b.text_of("#status"), "Diterima");
+    b.screenshot(&Path::new(SHOTS).join("logistics-verify-complete.png"));
+
+    // Altered behind the system's back: the fingerprint fails, whatever was signed.
+    db.tamper("UPDATE logistics_shipments SET driver = 'Orang lain' WHERE to_code = '35.76.02'");
+    b.goto(&magersari);
+    let verdict = b.find("#verdict");
+    assert_eq!(b.attribute(&verdict, "class").as_deref(), Some("error"));
+    assert!(b.text(&verdict).starts_with("TIDAK COCOK"), "{:?}", b.text(&verdict));
+    assert_eq!(b.text_of("#fingerprint"), "tidak cocok: catatan diubah di luar sistem");
 }

@@ -397,6 +397,96 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     let _ = csv;
 }
 
+/// The text of the message shown beside `field` on a re-rendered page (`span.field-error`).
+fn beside<'a>(html: &'a str, field: &str) -> &'a str {
+    let marker = format!("class=\"field-error\" role=\"alert\" data-field=\"{field}\">");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no message beside {field}: {html}")) + marker.len();
+    &html[start..start + html[start..].find("</span>").expect("end of message")]
+}
+
+/// The budget forms on /anggaran as a browser posts them: a refused form comes back (422) with
+/// the message in Bahasa Indonesia (English on request) beside the field and everything typed
+/// still in its fields, and nothing is stored; amounts are typed as officials write them,
+/// `1.250.000,00` included.
+fn refused_budget_forms_come_back_with_what_was_typed(db: &TestDb) {
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
+    add_user(db, "pemkot.mjk", "pemda", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let pemkot = app.login("pemkot.mjk", PW);
+    let (cookie, pemkot_cookie) = (format!("sinergi_session={bawaslu}"), format!("sinergi_session={pemkot}"));
+    let plan = |token: &str| app.get("/api/v1/budget/summary?region=35.76", Some(token)).1;
+
+    // A plan line with cents: refused beside the amount, the other fields kept, nothing stored.
+    let line = [("program", "Pengawasan tahapan"), ("activity", "Pengawasan rekapitulasi"), ("stage", "kampanye"), ("amount", "1.250.000,50")];
+    let (s, html, _) = app.post_form("/anggaran/pagu?wilayah=35.76", &cookie, &line);
+    assert_eq!(s, 422, "{html}");
+    let msg = beside(&html, "amount");
+    assert!(msg.contains("rupiah bulat") && msg.contains("1.250.000,50"), "{msg}");
+    for kept in ["value=\"Pengawasan tahapan\"", "value=\"Pengawasan rekapitulasi\"", "value=\"kampanye\"", "value=\"1.250.000,50\""] {
+        assert!(html.contains(kept), "{kept} kept");
+    }
+    assert!(html.contains("<details id=\"line-details\" open"), "the refused form is open");
+    assert!(!html.contains("whole number") && !html.contains("is not"), "no English on an Indonesian page");
+    assert_eq!(plan(&bawaslu)["lines"].as_array().map(Vec::len), Some(0), "nothing stored");
+    // The same in English for someone who chose it.
+    let (_, en, _) = app.post_form("/anggaran/pagu?wilayah=35.76", &format!("{cookie}; lang=en"), &line);
+    assert!(beside(&en, "amount").contains("whole rupiah"), "{}", beside(&en, "amount"));
+    // An English decimal point, an empty programme: each named beside its own field.
+    let (s, html, _) = app.post_form("/anggaran/pagu?wilayah=35.76", &cookie, &[("program", "P"), ("activity", "A"), ("amount", "12.50")]);
+    assert_eq!(s, 422);
+    assert!(beside(&html, "amount").contains("titik ribuan"), "{}", beside(&html, "amount"));
+    let (s, html, _) = app.post_form("/anggaran/pagu?wilayah=35.76", &cookie, &[("program", ""), ("activity", "A"), ("amount", "1000")]);
+    assert_eq!(s, 422);
+    assert!(!beside(&html, "program").is_empty() && !html.contains("data-field=\"amount\""));
+    // Typed as a spreadsheet copies it: stored as whole rupiah.
+    let mut ok = line;
+    ok[3] = ("amount", "1.250.000,00");
+    let (s, _, location) = app.post_form("/anggaran/pagu?wilayah=35.76", &cookie, &ok);
+    assert_eq!((s, location.as_deref()), (303, Some("/anggaran?wilayah=35.76")));
+    let sum = plan(&bawaslu);
+    assert_eq!((sum["plan"].as_i64(), sum["lines"][0]["plan"].as_i64()), (Some(1_250_000), Some(1_250_000)));
+    let line_id = sum["lines"][0]["id"].as_i64().expect("line id");
+
+    // Spending with a date the page cannot read: the date is named, the amount and document kept.
+    let path = format!("/anggaran/pagu/{line_id}/realisasi");
+    let (s, html, _) = app.post_form(&path, &cookie, &[("amount", "Rp 250.000"), ("date", "kemarin"), ("document_no", "SPM-7/2024")]);
+    assert_eq!(s, 422, "{html}");
+    assert!(beside(&html, "date").contains("tanggal"), "{}", beside(&html, "date"));
+    assert!(html.contains("value=\"Rp 250.000\"") && html.contains("value=\"SPM-7/2024\""));
+    assert_eq!(plan(&bawaslu)["realised"].as_i64(), Some(0));
+    let (s, _, _) = app.post_form(&path, &cookie, &[("amount", "Rp 250.000,00"), ("date", "2024-10-15"), ("document_no", "SPM-7/2024")]);
+    assert_eq!(s, 303);
+    assert_eq!(plan(&bawaslu)["realised"].as_i64(), Some(250_000));
+
+    // A grant with a date in the wrong order: the recipient stays chosen, the amount kept.
+    let recipient = unit_id(&app, &pemkot, "Bawaslu Kota Mojokerto").to_string();
+    let grant = [("grantor_region", "35.76"), ("recipient_unit", recipient.as_str()), ("amount", "Rp 1.000.000.000,00"), ("signed_on", "10-11-2023"), ("document_no", "NPHD/01"), ("scheme", "sekaligus")];
+    let (s, html, _) = app.post_form("/anggaran/hibah?wilayah=35.76", &pemkot_cookie, &grant);
+    assert_eq!(s, 422, "{html}");
+    assert!(!beside(&html, "signed_on").is_empty());
+    assert!(html.contains("value=\"Rp 1.000.000.000,00\"") && html.contains("value=\"NPHD/01\"") && html.contains("<details id=\"grant-details\" open"));
+    assert!(html.contains(&format!("<option value=\"{recipient}\" selected")), "the recipient stays chosen");
+    assert!(html.contains("<option value=\"sekaligus\" selected"), "the scheme stays chosen");
+    assert_eq!(plan(&pemkot)["grants"].as_array().map(Vec::len), Some(0));
+    let mut ok = grant;
+    ok[3] = ("signed_on", "2023-11-10");
+    let (s, _, _) = app.post_form("/anggaran/hibah?wilayah=35.76", &pemkot_cookie, &ok);
+    assert_eq!(s, 303);
+    let sum = plan(&pemkot);
+    assert_eq!(sum["granted"].as_i64(), Some(1_000_000_000));
+    let gid = sum["grants"][0]["id"].as_i64().expect("grant id");
+
+    // Paying more than the tranche owes: refused beside the amount in that tranche's form only.
+    let path = format!("/anggaran/hibah/{gid}/pencairan");
+    let (s, html, _) = app.post_form(&path, &pemkot_cookie, &[("tranche", "1"), ("amount", "1.000.000.001"), ("paid_on", "2023-11-20"), ("document_no", "SP2D-1")]);
+    assert_eq!(s, 422, "{html}");
+    let msg = beside(&html, "amount");
+    assert!(msg.contains("Rp 1.000.000.000") && !msg.contains(" is "), "{msg}");
+    assert!(html.contains("value=\"1.000.000.001\"") && html.contains("value=\"2023-11-20\"") && html.contains("value=\"SP2D-1\""));
+    assert_eq!(plan(&pemkot)["disbursed"].as_i64(), Some(0));
+}
+
 fn alerts_for_late_actions_tranches_and_tomorrows_stage(db: &TestDb) {
     add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
     add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
@@ -457,5 +547,6 @@ on_both_engines!(
     stages_follow_the_local_calendar,
     meetings_turn_decisions_into_owned_actions,
     budget_and_grants_in_exact_rupiah,
+    refused_budget_forms_come_back_with_what_was_typed,
     alerts_for_late_actions_tranches_and_tomorrows_stage,
 );

@@ -188,7 +188,7 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     let (s, _) = app.post(&format!("{path}/receive"), Some(&t["ppk.magersari"]), &json!({"items": received}));
     assert_eq!(s, 409, "received once");
     assert_eq!(sign("ppk.magersari", "receiver").0, 200);
-    let (_, full) = app.get(&path, None);
+    let (_, full) = app.get(&path, Some(&t["bawaslu.mojokerto"]));
     let roles: Vec<&str> = full["signatures"].as_array().expect("sigs").iter().map(|g| g["as"].as_str().unwrap_or("")).collect();
     assert_eq!(roles.len(), 4, "{roles:?}");
     let (_, ppk) = app.get(&format!("{E}/stock?region=35.76.02"), None);
@@ -229,7 +229,7 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     assert!(text.contains(&verification), "the QR code's address is printed beside it");
     let (s, _, page) = app.get_text(&verification, None);
     assert_eq!(s, 200);
-    assert!(page.contains("ASLI"), "{page}");
+    assert!(page.contains("SAH DAN LENGKAP"), "received and signed by all four: {page}");
     assert!(page.contains("Bawaslu Kota Mojokerto"));
     db.tamper(&format!("UPDATE logistics_shipment_items SET received = received + 2 WHERE shipment_id = {sid} AND item = 'surat_suara:gubernur'"));
     let (_, _, page) = app.get_text(&verification, None);
@@ -237,12 +237,95 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     let (s, _, _) = app.get_text("/verifikasi/00ff00ff", None);
     assert_eq!(s, 404);
 
-    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), None);
+    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), Some(&t["kpu.mojokerto"]));
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
-    let (_, none) = app.get(&format!("{E}/shipments?region=35.17"), None);
+    let (_, none) = app.get(&format!("{E}/shipments?region=35.17"), Some(&t["kpu.jombang"]));
     assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
     let o = common::cli(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
+/// The public page a berita acara's QR code opens.
+fn verdict_of(app: &TestApp, verification: &str) -> String {
+    let (s, _, page) = app.get_text(verification, None);
+    assert_eq!(s, 200);
+    page
+}
+
+fn verification_and_status_say_what_is_signed(db: &TestDb) {
+    let (app, t) = setup_chain(db);
+    let kpu = &t["kpu.mojokerto"];
+    let sign = |path: &str, who: &str, role: &str| {
+        let (s, v) = app.post(&format!("{path}/sign"), Some(&t[who]), &json!({"as": role}));
+        assert_eq!(s, 200, "{who} as {role}: {v}");
+        v
+    };
+    let (_, need) = app.get(&format!("{E}/requirements?region=35.76.02.1008"), None);
+    let (s, planned) = app.post(&format!("{E}/shipments"), Some(kpu), &json!({"from": "35.76", "to": "35.76.02", "items": all_of(&need)}));
+    assert_eq!(s, 201, "{planned}");
+    let path = format!("{E}/shipments/{}", planned["id"]);
+    let verification = planned["verification"].as_str().expect("verification").to_string();
+
+    // 0 of 4: the fingerprint matches, but nothing is signed — never a green "genuine".
+    let page = verdict_of(&app, &verification);
+    assert!(!page.contains("ASLI") && !page.contains("SAH DAN LENGKAP"), "an unsigned record is not called genuine: {page}");
+    assert!(page.contains("BELUM LENGKAP"), "{page}");
+    assert!(page.contains("cocok: catatan tidak diubah sejak ditulis oleh sistem"), "the fingerprint is reported on its own: {page}");
+    assert!(page.contains("0 dari 4 tanda tangan: belum ada; belum: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri"), "{page}");
+    assert_eq!((planned["handover"].as_str(), planned["complete"].as_bool()), (Some("direncanakan"), Some(false)));
+    assert_eq!(planned["unsigned"], json!(["sender", "receiver", "supervisor", "escort"]));
+
+    // 2 of 4, then the goods arrive: counted, but not received until the receiver signs.
+    assert_eq!(app.post(&format!("{path}/dispatch"), Some(kpu), &json!({})).0, 200);
+    sign(&path, "kpu.mojokerto", "sender");
+    let v = sign(&path, "bawaslu.mojokerto", "supervisor");
+    assert_eq!(v["handover"], "dikirim");
+    let got: Vec<Value> = planned["items"].as_array().expect("items").iter().map(|i| json!({"item": i["item"], "qty": i["sent"]})).collect();
+    let (s, arrived) = app.post(&format!("{path}/receive"), Some(&t["ppk.magersari"]), &json!({"items": got}));
+    assert_eq!(s, 200, "{arrived}");
+    assert_eq!(arrived["status"], "diterima", "the goods' step: counted on arrival");
+    assert_eq!(arrived["handover"], "menunggu_tanda_tangan_penerima", "not a receipt before the receiver signs: {arrived}");
+    assert_eq!(arrived["complete"], false);
+    assert_eq!(arrived["unsigned"], json!(["receiver", "escort"]));
+    let page = verdict_of(&app, &verification);
+    assert!(page.contains("BELUM LENGKAP") && !page.contains("SAH DAN LENGKAP"), "{page}");
+    assert!(page.contains("2 dari 4 tanda tangan: pengirim (KPU), pengawas Bawaslu; belum: penerima (KPU), pengawal Polri"), "{page}");
+    assert!(page.contains("Diterima, menunggu tanda tangan penerima"), "the status shown waits for the receiver: {page}");
+    let cookie = format!("sinergi_session={}", app.login("kpu.mojokerto", PW));
+    let sid = planned["id"].as_i64().expect("id");
+    let (_, _, shipment_page) = app.get_text(&format!("/logistik/pengiriman/{sid}?pemilu=pilkada-2024"), Some(&cookie));
+    assert!(shipment_page.contains("data-status=\"menunggu_tanda_tangan_penerima\""), "{shipment_page}");
+    assert!(shipment_page.contains("Diterima, menunggu tanda tangan penerima"));
+    let (_, _, board) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76", Some(&cookie));
+    let waiting = board.split("data-status=\"menunggu_tanda_tangan_penerima\"").nth(1).and_then(|r| r.split("</table>").next()).unwrap_or("");
+    assert!(waiting.contains(&format!("BA-{sid}")), "the board lists it as awaiting the receiver: {board}");
+    let received = board.split("data-status=\"diterima\"").nth(1).and_then(|r| r.split("</table>").next()).unwrap_or("");
+    assert!(!received.contains(&format!("BA-{sid}")), "not among the received: {board}");
+    let (_, _, csv) = app.get_text("/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76&status=csv", Some(&cookie));
+    assert!(csv.contains("Diterima, menunggu tanda tangan penerima"), "{csv}");
+    let pdf = String::from_utf8_lossy(&app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu)).to_string();
+    assert!(pdf.contains("Diterima, menunggu tanda tangan penerima"), "the printed status too");
+    assert!(pdf.contains("2 dari 4 tanda tangan"), "the printed record says what is signed");
+    assert!(pdf.contains("BELUM LENGKAP"), "and that it is not yet a valid handover");
+
+    // 4 of 4: only now a complete, valid handover.
+    let v = sign(&path, "ppk.magersari", "receiver");
+    assert_eq!(v["handover"], "diterima");
+    let v = sign(&path, "polres.mojokerto", "escort");
+    assert_eq!((v["complete"].as_bool(), v["unsigned"].as_array().map(Vec::len)), (Some(true), Some(0)));
+    let page = verdict_of(&app, &verification);
+    assert!(page.contains("SAH DAN LENGKAP"), "{page}");
+    assert!(page.contains("4 dari 4 tanda tangan: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri"), "{page}");
+    let pdf = String::from_utf8_lossy(&app.get_bytes(&format!("{path}/berita-acara.pdf"), kpu)).to_string();
+    assert!(!pdf.contains("BELUM LENGKAP"), "a complete record is not marked incomplete");
+    let (_, list) = app.get(&format!("{E}/shipments?region=35.76.02&status=diterima"), Some(kpu));
+    assert_eq!(list["items"][0]["handover"], "diterima");
+
+    // Altered: the fingerprint fails and the verdict says so, whatever the signatures.
+    db.tamper(&format!("UPDATE logistics_shipments SET driver = 'Orang lain' WHERE id = {sid}"));
+    let page = verdict_of(&app, &verification);
+    assert!(page.contains("TIDAK COCOK") && !page.contains("SAH DAN LENGKAP"), "{page}");
+    assert!(page.contains("tidak cocok: catatan diubah di luar sistem"), "{page}");
 }
 
 fn readiness_counts_what_arrived_at_each_tps(db: &TestDb) {
@@ -278,4 +361,9 @@ fn readiness_counts_what_arrived_at_each_tps(db: &TestDb) {
     assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("to")), "no such TPS");
 }
 
-on_both_engines!(requirements_follow_dpt_reserve_and_contests, shipments_move_stock_and_flag_discrepancies, readiness_counts_what_arrived_at_each_tps);
+on_both_engines!(
+    requirements_follow_dpt_reserve_and_contests,
+    shipments_move_stock_and_flag_discrepancies,
+    verification_and_status_say_what_is_signed,
+    readiness_counts_what_arrived_at_each_tps
+);

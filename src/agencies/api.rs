@@ -15,7 +15,7 @@ use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::parse_json;
 use crate::platform::web::{Lang, Page, layout, t};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -77,6 +77,7 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Re
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
+    state.sessions.remove(&user.token_hash);
     state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -173,6 +174,7 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Fo
 
 pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {
     if let Some(user) = user {
+        state.sessions.remove(&user.token_hash);
         let _ = state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await;
     }
     let mut resp = Redirect::to("/wilayah").into_response();

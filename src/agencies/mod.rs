@@ -4,81 +4,9 @@
 pub mod api;
 pub mod store;
 
-use serde::{Deserialize, Serialize};
-
 use crate::regions::Level;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum AgencyKind {
-    Kpu,
-    Bawaslu,
-    Polri,
-    Tni,
-    Kejaksaan,
-    Pemda,
-    Dkpp,
-}
-
-impl AgencyKind {
-    pub const ALL: [AgencyKind; 7] = [
-        AgencyKind::Kpu,
-        AgencyKind::Bawaslu,
-        AgencyKind::Polri,
-        AgencyKind::Tni,
-        AgencyKind::Kejaksaan,
-        AgencyKind::Pemda,
-        AgencyKind::Dkpp,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgencyKind::Kpu => "kpu",
-            AgencyKind::Bawaslu => "bawaslu",
-            AgencyKind::Polri => "polri",
-            AgencyKind::Tni => "tni",
-            AgencyKind::Kejaksaan => "kejaksaan",
-            AgencyKind::Pemda => "pemda",
-            AgencyKind::Dkpp => "dkpp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<AgencyKind, String> {
-        AgencyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown agency {s:?}: one of kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp"))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Operator,
-    Supervisor,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Result<Role, String> {
-        Ok(match s {
-            "viewer" => Role::Viewer,
-            "operator" => Role::Operator,
-            "supervisor" => Role::Supervisor,
-            "admin" => Role::Admin,
-            _ => return Err(format!("unknown role {s:?}: one of viewer, operator, supervisor, admin")),
-        })
-    }
-}
+pub use crate::platform::identity::{AgencyKind, Role};
 
 /// The conventional name of an agency's unit at a region's tier, e.g. Polres Jombang for
 /// Polri at Kabupaten Jombang, PPK Magersari for KPU at Kecamatan Magersari. `region_name` is

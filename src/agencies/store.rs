@@ -1,35 +1,13 @@
 //! Storage of agency units, users and login sessions.
 
-use serde::Serialize;
-
 use super::{AgencyKind, Role, unit_name};
 use crate::params;
 use crate::platform::audit::{self, Actor, Change};
-use crate::platform::db::{Conn, Row};
+use crate::platform::db::Conn;
 use crate::platform::error::AppError;
 use crate::regions::{self, NATIONAL, RegionCode};
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Unit {
-    pub id: i64,
-    pub agency: AgencyKind,
-    pub region: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub unit: Unit,
-}
-
-impl User {
-    pub fn actor(&self) -> Actor {
-        Actor { username: self.username.clone(), agency: Some(self.unit.agency.as_str().into()), unit_id: Some(self.unit.id) }
-    }
-}
+pub use crate::platform::identity::{UNIT_COLS, USER_COLS, Unit, User, unit_from, user_from};
 
 /// A username as people type it at a login prompt: 3–64 of a–z, 0–9, `.`, `_`, `-`.
 pub fn parse_username(s: &str) -> Result<String, AppError> {
@@ -51,20 +29,6 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
     let r = regions::store::get(conn, code.as_str())?
         .ok_or_else(|| AppError::invalid("region", format!("region {region} does not exist")))?;
     Ok((Some(r.level), r.name, code.province().to_string()))
-}
-
-/// The columns `unit_from` reads, in order.
-pub const UNIT_COLS: &str = "id, agency, region_code, name";
-
-/// A unit from four columns starting at `at`: id, agency, region code, name.
-pub fn unit_from(r: &Row, at: usize) -> Result<Unit, crate::platform::db::DbError> {
-    let agency: String = r.get(at + 1)?;
-    Ok(Unit {
-        id: r.get(at)?,
-        agency: AgencyKind::parse(&agency).map_err(crate::platform::db::DbError::Other)?,
-        region: r.get(at + 2)?,
-        name: r.get(at + 3)?,
-    })
 }
 
 /// Finds the unit of `agency` at `region` with `name` (default: the tier's conventional
@@ -139,13 +103,6 @@ pub fn add_user(
     Ok(User { id, username, role, unit: unit.clone() })
 }
 
-const USER_COLS: &str = "u.id, u.username, u.role, a.id, a.agency, a.region_code, a.name";
-
-fn user_from(r: &Row) -> Result<User, AppError> {
-    let role: String = r.get(2)?;
-    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(AppError::Internal)?, unit: unit_from(r, 3)? })
-}
-
 /// The active user and their password hash, for login.
 pub fn user_for_login(conn: &mut Conn, username: &str) -> Result<Option<(User, String)>, AppError> {
     let Some(r) = conn.query_opt(
@@ -161,18 +118,7 @@ pub fn user_for_login(conn: &mut Conn, username: &str) -> Result<Option<(User, S
     Ok(Some((user_from(&r)?, r.get(7)?)))
 }
 
-pub fn user_for_session(conn: &mut Conn, token_hash: &str, now: &str) -> Result<Option<User>, AppError> {
-    conn.query_opt(
-        &format!(
-            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN agency_units a ON a.id = u.unit_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3"
-        ),
-        params![token_hash, now, true],
-    )?
-    .as_ref()
-    .map(user_from)
-    .transpose()
-}
+pub use crate::platform::auth::user_for_session;
 
 pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at: &str) -> Result<(), AppError> {
     let now = crate::platform::clock::now_rfc3339();
@@ -191,7 +137,6 @@ pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at
 }
 
 pub fn delete_session(conn: &mut Conn, user: &User, token_hash: &str) -> Result<bool, AppError> {
-    crate::platform::auth::forget_session(token_hash);
     let n = conn.execute("DELETE FROM sessions WHERE token_hash = $1", params![token_hash])?;
     if n > 0 {
         audit::record(
@@ -211,4 +156,26 @@ pub fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
     .iter()
     .map(user_from)
     .collect()
+}
+
+/// What the public may see for each account name: its unit's name ("KPU Kota Mojokerto"),
+/// never the username, which is half of a login (B8). The public and system actors keep their
+/// labels; an account no longer found shows as "—".
+pub fn public_names(conn: &mut Conn, names: &[&str]) -> Result<std::collections::HashMap<String, String>, crate::platform::db::DbError> {
+    let mut out = std::collections::HashMap::new();
+    for n in names {
+        if out.contains_key(*n) {
+            continue;
+        }
+        let shown = if *n == "publik" || n.starts_with("system:") {
+            n.to_string()
+        } else {
+            conn.query_opt("SELECT a.name FROM users u JOIN agency_units a ON a.id = u.unit_id WHERE u.username = $1", params![*n])?
+                .map(|r| r.get::<String>(0))
+                .transpose()?
+                .unwrap_or_else(|| "—".to_string())
+        };
+        out.insert(n.to_string(), shown);
+    }
+    Ok(out)
 }

@@ -22,7 +22,8 @@ use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::platform::text;
 use crate::regions::{NATIONAL, RegionCode, within};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
+use crate::tr;
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -33,7 +34,15 @@ fn json<T: Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_js
 }
 
 fn election_or_404(id: &str) -> Result<&'static ElectionDef, AppError> {
-    crate::elections::election(id).ok_or_else(|| AppError::not_found(format!("no election {id}")))
+    crate::elections::election(id).ok_or_else(|| AppError::not_found(tr!("pemilihan {id} tidak dikenal", "no election {id}")))
+}
+
+/// A region by its name for messages ("Kota Mojokerto"); the code when it is not known.
+pub fn place(state: &AppState, code: &str) -> String {
+    if code == NATIONAL {
+        return "Indonesia".into();
+    }
+    crate::regions::index_of(state).get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
 }
 
 /// A region code that exists (or `ID` for the nation).
@@ -43,8 +52,8 @@ pub fn region_field(state: &AppState, field: &str, code: &str) -> Result<String,
         return Ok(NATIONAL.into());
     }
     let r = RegionCode::parse(code).map_err(|m| AppError::invalid(field, m))?;
-    if state.regions.get(r.as_str()).is_none() {
-        return Err(AppError::invalid(field, format!("no region {code}")));
+    if crate::regions::index_of(state).get(r.as_str()).is_none() {
+        return Err(AppError::invalid(field, tr!("tidak ada wilayah dengan kode {code}", "no region has the code {code}")));
     }
     Ok(r.as_str().to_string())
 }
@@ -57,7 +66,7 @@ fn day_in(region: &str, on: Option<&str>) -> Result<Date, AppError> {
         Some(s) if s.len() == 10 => store::parse_day("on", s),
         Some(s) => OffsetDateTime::parse(s, &Rfc3339)
             .map(|t| store::local_day(region, t))
-            .map_err(|_| AppError::invalid("on", "on must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2024-11-26T17:30:00Z")),
+            .map_err(|_| AppError::invalid("on", tr!("tanggal harus TTTT-BB-HH atau waktu RFC 3339, mis. 2024-11-26T17:30:00Z", "on must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2024-11-26T17:30:00Z"))),
     }
 }
 
@@ -116,11 +125,11 @@ pub async fn add_stage(State(state): State<AppState>, Path(id): Path<String>, w:
     let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     let (start, end) = (store::parse_day("start", &input.start)?, store::parse_day("end", &input.end)?);
     if end < start {
-        return Err(AppError::invalid("end", "end is before start"));
+        return Err(AppError::invalid("end", tr!("tanggal selesai sebelum tanggal mulai", "the end is before the start")));
     }
     let region = region_field(&state, "region", &input.region)?;
     if region == NATIONAL {
-        return Err(AppError::invalid("region", "the national schedule is the official one; a local activity belongs to a province, regency, district or village"));
+        return Err(AppError::invalid("region", tr!("jadwal nasional adalah jadwal resmi; kegiatan daerah milik provinsi, kabupaten/kota, kecamatan atau desa/kelurahan", "the national schedule is the official one; a local activity belongs to a province, regency, district or village")));
     }
     let mut agencies = vec![];
     for (i, a) in input.agencies.iter().enumerate() {
@@ -212,7 +221,7 @@ pub struct MeetingInput {
 const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
 
 fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
-    OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-10-14T09:00:00+07:00")))
+    OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| AppError::invalid(field, tr!("waktu harus lengkap dengan zona waktunya, mis. 2024-10-14T09:00:00+07:00", "the time must carry its offset, e.g. 2024-10-14T09:00:00+07:00")))
 }
 
 fn units(c: &mut Conn, field: &str, refs: &[UnitRef]) -> Result<Vec<Unit>, AppError> {
@@ -236,22 +245,31 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     let title = text::line("title", &input.title, text::TITLE_MAX, true)?;
     let kind = input.kind.trim().to_string();
     if !MEETING_KINDS.contains(&kind.as_str()) {
-        return Err(AppError::invalid("kind", format!("kind must be one of {}", MEETING_KINDS.join(", "))));
+        {
+        let kinds = MEETING_KINDS.join(", ");
+        return Err(AppError::invalid("kind", tr!("jenis rapat harus salah satu dari {kinds}", "the kind of meeting must be one of {kinds}")));
+    }
     }
     let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
     let place = text::line("place", &input.place, text::TITLE_MAX, true)?;
     let agenda = text::free_text("agenda", &input.agenda, text::DESCRIPTION_MAX, false)?;
     if user.role < MEETINGS.min_role {
-        return Err(AppError::forbidden(format!("your role {} may not {}: it needs operator or above", user.role.as_str(), MEETINGS.action)));
+        return Err(AppError::forbidden(tr!("menjadwalkan atau mengubah rapat perlu peran operator atau lebih tinggi", "scheduling or editing meetings needs the operator role or above")));
     }
     Ok(Box::new(move |c: &mut Conn| {
         let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
         if !store::acts_for(&user, &host) {
-            return Err(AppError::forbidden(format!("you may not schedule meetings for {}: it is not your unit, nor one of your agency you supervise", host.name)));
+            {
+                let host = &host.name;
+                return Err(AppError::forbidden(tr!("Anda tidak dapat menjadwalkan rapat untuk {host}: bukan satuan kerja Anda dan bukan satuan kerja instansi Anda di bawah pengawasan Anda", "you may not schedule meetings for {host}: it is neither your unit nor one of your agency that you supervise")));
+            }
         }
         if !within(&host.region, &region) {
-            return Err(AppError::invalid("region", format!("{region} is outside the area of the host {} ({})", host.name, host.region)));
+            {
+                let (place, name, area) = (store::place_name(c, &region), &host.name, store::place_name(c, &host.region));
+                return Err(AppError::invalid("region", tr!("{place} di luar wilayah penyelenggara {name} ({area})", "{place} is outside the area of the host {name} ({area})")));
+            }
         }
         let invited = units(c, "invited_units", &input.invited_units)?;
         let m = store::NewMeeting { title, kind, region, host, starts_at, place, invited, agenda };
@@ -280,7 +298,10 @@ pub async fn list_meetings(State(state): State<AppState>, user: CurrentUser, Que
         None => user.user.unit.region.clone(),
     };
     if !within(&user.user.unit.region, &region) {
-        return Err(AppError::forbidden(format!("{region} is outside the scope of your unit {}", user.user.unit.name)));
+        {
+        let (place, unit) = (place(&state, &region), &user.user.unit.name);
+        return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
+    }
     }
     let limit = page_limit(q.limit)?;
     let items = state.db.read(move |c| store::list_meetings(c, &user.user, &region, limit)).await?;
@@ -288,14 +309,17 @@ pub async fn list_meetings(State(state): State<AppState>, user: CurrentUser, Que
 }
 
 fn head_or_404(c: &mut Conn, id: i64) -> Result<MeetingHead, AppError> {
-    store::meeting_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no meeting {id}")))
+    store::meeting_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("rapat {id} tidak ada", "no meeting {id}")))
 }
 
 /// The meeting for its host: anyone else is refused.
 fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
     let m = head_or_404(c, id)?;
     if user.role < Role::Operator || !store::acts_for(user, &m.host) {
-        return Err(AppError::forbidden(format!("only the host {} edits this meeting", m.host.name)));
+        {
+        let host = &m.host.name;
+        return Err(AppError::forbidden(tr!("hanya penyelenggara ({host}) yang dapat mengubah rapat ini", "only the host ({host}) edits this meeting")));
+    }
     }
     Ok(m)
 }
@@ -303,9 +327,12 @@ fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
 pub fn visible_meeting(c: &mut Conn, user: &User, id: i64) -> Result<MeetingView, AppError> {
     let m = head_or_404(c, id)?;
     if !store::may_see(c, user, &m)? {
-        return Err(AppError::forbidden(format!("meeting {id} is outside the scope of your unit {}", user.unit.name)));
+        {
+        let unit = &user.unit.name;
+        return Err(AppError::forbidden(tr!("rapat {id} di luar wilayah kerja {unit}", "meeting {id} is outside the area of {unit}")));
     }
-    store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::not_found(format!("no meeting {id}")))
+    }
+    store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::not_found(tr!("rapat {id} tidak ada", "no meeting {id}")))
 }
 
 /// One meeting: schedule, invited units and their attendance, speakers, minutes, decisions
@@ -406,7 +433,7 @@ pub async fn put_attendance(State(state): State<AppState>, Path(id): Path<i64>, 
 pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job<MeetingView>, AppError> {
     let attendance = input.attendance.trim().to_string();
     if !ATTENDANCE[1..].contains(&attendance.as_str()) {
-        return Err(AppError::invalid("attendance", "attendance must be hadir, diwakili or tidak_hadir"));
+        return Err(AppError::invalid("attendance", tr!("kehadiran harus Hadir, Diwakili atau Tidak hadir", "attendance must be present (hadir), represented (diwakili) or absent (tidak_hadir)")));
     }
     let represented_by = text::line("represented_by", &input.represented_by, text::NAME_MAX, attendance == "diwakili")?;
     Ok(Box::new(move |c: &mut Conn| {
@@ -460,9 +487,9 @@ pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: W
 
 pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionView>, AppError> {
     let decision = match &input.decision {
-        serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", "a decision id is a whole number"))?),
+        serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", tr!("nomor kesepakatan harus bilangan bulat", "a decision id is a whole number")))?),
         serde_json::Value::String(s) => DecisionRef::Text(text::free_text("decision", s, text::NOTE_MAX, true)?),
-        _ => return Err(AppError::invalid("decision", "decision is a decision id or its text")),
+        _ => return Err(AppError::invalid("decision", tr!("kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"))),
     };
     let due = store::parse_day("due", &input.due)?;
     let description = text::free_text("description", &input.description, text::NOTE_MAX, true)?;
@@ -493,12 +520,13 @@ pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w:
     if let Some(s) = &status
         && !ACTION_STATES.contains(&s.as_str())
     {
-        let hint = if s == "terlambat" { " (terlambat follows from the due date; it is not set)" } else { "" };
-        return Err(AppError::invalid("status", format!("status must be terbuka, berjalan or selesai{hint}")));
+        let late = s == "terlambat";
+        let (id_hint, en_hint) = if late { (" (Terlambat mengikuti tenggat; tidak dipilih)", " (late follows from the due date; it is not set)") } else { ("", "") };
+        return Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai{id_hint}", "status must be open (terbuka), in progress (berjalan) or done (selesai){en_hint}")));
     }
     let evidence = input.evidence.as_deref().map(|e| text::free_text("evidence", e, text::NOTE_MAX, false)).transpose()?;
     if status.is_none() && evidence.is_none() {
-        return Err(AppError::invalid("status", "give a status, evidence, or both"));
+        return Err(AppError::invalid("status", tr!("isi status, bukti, atau keduanya", "give a status, evidence, or both")));
     }
     let user = w.user.user.clone();
     idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &move_action(c, &user, id, status.as_deref(), evidence.as_deref())?)).await
@@ -507,11 +535,14 @@ pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w:
 /// Moves an action item for its owner or the meeting's host (the API and the owes page).
 pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<&str>, evidence: Option<&str>) -> Result<ActionView, AppError> {
     let now = clock::now();
-    let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(format!("no action item {id}")))?;
+    let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(tr!("tindak lanjut {id} tidak ada", "no action item {id}")))?;
     let m = head_or_404(c, a.meeting_id)?;
     let allowed = user.role >= Role::Operator && (store::acts_for(user, &a.owner_unit) || store::acts_for(user, &m.host));
     if !allowed {
-        return Err(AppError::forbidden(format!("only the owner {} or the host {} moves this action item", a.owner_unit.name, m.host.name)));
+        {
+        let (owner, host) = (&a.owner_unit.name, &m.host.name);
+        return Err(AppError::forbidden(tr!("hanya pelaksana ({owner}) atau penyelenggara rapat ({host}) yang dapat memperbarui tindak lanjut ini", "only the owner ({owner}) or the host ({host}) moves this action item")));
+    }
     }
     store::update_action(c, &user.actor(), &a, status, evidence, now)
 }
@@ -565,10 +596,10 @@ const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kp
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {
-        return Err(AppError::invalid(field, format!("{field} is a positive whole number of rupiah")));
+        return Err(AppError::invalid(field, tr!("jumlah harus rupiah bulat lebih dari nol", "the amount must be a whole number of rupiah above zero")));
     }
     if n > 10_000_000_000_000_000 {
-        return Err(AppError::invalid(field, format!("{field} is more than Rp 10.000.000.000.000.000")));
+        return Err(AppError::invalid(field, tr!("jumlah melebihi Rp 10.000.000.000.000.000", "the amount is more than Rp 10.000.000.000.000.000")));
     }
     Ok(n)
 }
@@ -576,7 +607,10 @@ fn money(field: &str, n: i64) -> Result<i64, AppError> {
 /// A unit the caller may budget for: their own or one of their agency below them.
 fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
     if user.unit.agency != unit.agency || !within(&user.unit.region, &unit.region) {
-        return Err(AppError::forbidden(format!("{} is not a unit of your agency within your scope", unit.name)));
+        {
+        let name = &unit.name;
+        return Err(AppError::forbidden(tr!("{name} bukan satuan kerja instansi Anda di wilayah kerja Anda", "{name} is not a unit of your agency within your area")));
+    }
     }
     Ok(())
 }
@@ -623,7 +657,10 @@ pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i6
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         budget_unit(&user, &unit)?;
         if !within(&unit.region, &region) {
-            return Err(AppError::invalid("region", format!("{region} is outside the area of {} ({})", unit.name, unit.region)));
+            {
+            let (place, name, area) = (store::place_name(c, &region), &unit.name, store::place_name(c, &unit.region));
+            return Err(AppError::invalid("region", tr!("{place} di luar wilayah {name} ({area})", "{place} is outside the area of {name} ({area})")));
+        }
         }
         store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })
     }))
@@ -654,7 +691,7 @@ pub fn realisation_job(user: User, id: i64, input: RealisationInput) -> Result<J
     let document_no = text::line("document_no", &input.document_no, text::CODE_MAX, true)?;
     let description = text::free_text("description", &input.description, text::NOTE_MAX, false)?;
     Ok(Box::new(move |c: &mut Conn| {
-        let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no budget line {id}")))?;
+        let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("rincian pagu {id} tidak ada", "no budget line {id}")))?;
         let permit = authorize(&user, BUDGET, &line.region)?;
         budget_unit(&user, &line.unit)?;
         store::add_realisation(c, &permit.actor, &line, amount, day, &document_no, &description)
@@ -689,14 +726,17 @@ pub struct GrantInput {
     pub scheme: Option<String>,
 }
 
-fn grant_rights(user: &User, grantor_region: &str, recipient: &Unit) -> Result<crate::platform::auth::Permit, AppError> {
+fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Unit) -> Result<crate::platform::auth::Permit, AppError> {
     if user.role < Role::Operator {
-        return Err(AppError::forbidden("recording grants needs the operator role or above"));
+        return Err(AppError::forbidden(tr!("mencatat hibah perlu peran operator atau lebih tinggi", "recording grants needs the operator role or above")));
     }
     let pemda = user.unit.agency == AgencyKind::Pemda && within(&user.unit.region, grantor_region);
     let recipient_side = user.unit.agency == recipient.agency && within(&user.unit.region, &recipient.region);
     if !pemda && !recipient_side {
-        return Err(AppError::forbidden(format!("only the Pemda of {grantor_region} or {} (and those above it) record this grant", recipient.name)));
+        {
+        let (place, name) = (store::place_name(c, grantor_region), &recipient.name);
+        return Err(AppError::forbidden(tr!("hibah ini hanya dicatat oleh Pemda {place} atau {name} (dan atasannya)", "only the Pemda of {place} or {name} (and those above it) record this grant")));
+    }
     }
     Ok(crate::platform::auth::Permit { actor: user.actor(), region: recipient.region.clone() })
 }
@@ -711,10 +751,10 @@ pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Res
 }
 
 pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Result<Job<BudgetSummary>, AppError> {
-    let election = election_or_404(input.election.as_deref().unwrap_or("pilkada-2024")).map_err(|_| AppError::invalid("election", "unknown election"))?;
+    let election = election_or_404(input.election.as_deref().unwrap_or("pilkada-2024")).map_err(|_| AppError::invalid("election", tr!("pemilihan tidak dikenal", "unknown election")))?;
     let grantor_region = region_field(state, "grantor_region", &input.grantor_region)?;
     if grantor_region == NATIONAL || grantor_region.len() > 5 {
-        return Err(AppError::invalid("grantor_region", "an NPHD grant comes from a province or a regency/city"));
+        return Err(AppError::invalid("grantor_region", tr!("hibah NPHD berasal dari pemerintah provinsi atau kabupaten/kota", "an NPHD grant comes from a province or a regency/city")));
     }
     let amount = money("amount", input.amount)?;
     let signed_on = store::parse_day("signed_on", &input.signed_on)?;
@@ -724,17 +764,17 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
             let mut out = vec![];
             for (i, t) in list.iter().enumerate() {
                 if !(1..=100).contains(&t.share_percent) {
-                    return Err(AppError::invalid(format!("tranches[{i}].share_percent"), "a share is a whole percent from 1 to 100"));
+                    return Err(AppError::invalid(format!("tranches[{i}].share_percent"), tr!("bagian tahap adalah persen bulat dari 1 sampai 100", "a share is a whole percent from 1 to 100")));
                 }
                 let due = store::parse_day(&format!("tranches[{i}].due"), &t.due)?;
                 if due < signed_on {
-                    return Err(AppError::invalid(format!("tranches[{i}].due"), "a tranche cannot fall due before the grant is signed"));
+                    return Err(AppError::invalid(format!("tranches[{i}].due"), tr!("tahap tidak dapat jatuh tempo sebelum NPHD ditandatangani", "a tranche cannot fall due before the grant is signed")));
                 }
                 out.push((t.share_percent, due));
             }
             let total: i64 = out.iter().map(|t| t.0).sum();
             if total != 100 {
-                return Err(AppError::invalid("tranches", format!("the shares add up to {total} %, not 100 %")));
+                return Err(AppError::invalid("tranches", tr!("jumlah bagian tahap {total} %, bukan 100 %", "the shares add up to {total} %, not 100 %")));
             }
             out
         }
@@ -742,7 +782,7 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
             let rules = match input.scheme.as_deref().map(str::trim) {
                 None | Some("") | Some("bertahap") => super::STAGED,
                 Some("sekaligus") => super::AT_ONCE,
-                Some(_) => return Err(AppError::invalid("scheme", "scheme is bertahap or sekaligus")),
+                Some(_) => return Err(AppError::invalid("scheme", tr!("pencairan harus bertahap atau sekaligus", "the scheme is staged (bertahap) or at once (sekaligus)"))),
             };
             let holidays = state.db.read(crate::reports::store::holiday_set).await?;
             let voting = store::parse_day("election", election.voting_day)?;
@@ -764,12 +804,15 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
     Ok(Box::new(move |c: &mut Conn| {
         let recipient = store::resolve_unit(c, "recipient_unit", &input.recipient_unit)?;
         if !matches!(recipient.agency, AgencyKind::Kpu | AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Tni) {
-            return Err(AppError::invalid("recipient_unit", "NPHD grants go to KPU, Bawaslu, Polri or TNI units"));
+            return Err(AppError::invalid("recipient_unit", tr!("hibah NPHD diberikan kepada satuan kerja KPU, Bawaslu, Polri atau TNI", "NPHD grants go to KPU, Bawaslu, Polri or TNI units")));
         }
         if !within(&grantor_region, &recipient.region) {
-            return Err(AppError::invalid("recipient_unit", format!("{} is outside {grantor_region}", recipient.name)));
+            {
+            let (name, place) = (&recipient.name, store::place_name(c, &grantor_region));
+            return Err(AppError::invalid("recipient_unit", tr!("{name} berada di luar {place}", "{name} is outside {place}")));
         }
-        let permit = grant_rights(&user, &grantor_region, &recipient)?;
+        }
+        let permit = grant_rights(c, &user, &grantor_region, &recipient)?;
         let region = recipient.region.clone();
         store::create_grant(c, &permit.actor, &store::NewGrant { election, grantor_region, recipient, amount, signed_on, document_no, tranches })?;
         Ok(store::budget_summary(c, &region, clock::now())?)
@@ -800,8 +843,8 @@ pub fn disbursement_job(user: User, id: i64, input: DisbursementInput) -> Result
     let paid_on = store::parse_day("paid_on", &input.paid_on)?;
     let document_no = text::line("document_no", &input.document_no, text::CODE_MAX, false)?;
     Ok(Box::new(move |c: &mut Conn| {
-        let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(format!("no grant {id}")))?;
-        let permit = grant_rights(&user, &g.grantor_region, &g.recipient)?;
+        let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("hibah {id} tidak ada", "no grant {id}")))?;
+        let permit = grant_rights(c, &user, &g.grantor_region, &g.recipient)?;
         store::add_disbursement(c, &permit.actor, &g, input.tranche, amount, paid_on, &document_no)
     }))
 }
@@ -820,7 +863,10 @@ fn budget_region(state: &AppState, user: &User, region: Option<&str>) -> Result<
         None => user.unit.region.clone(),
     };
     if !within(&user.unit.region, &region) {
-        return Err(AppError::forbidden(format!("{region} is outside the scope of your unit {}", user.unit.name)));
+        {
+        let (place, unit) = (place(state, &region), &user.unit.name);
+        return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
+    }
     }
     Ok(region)
 }
@@ -838,13 +884,13 @@ pub async fn budget_summary(State(state): State<AppState>, user: CurrentUser, Qu
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Query(q): Query<BudgetQuery>) -> Result<Response, AppError> {
     if !matches!(q.format.as_deref(), None | Some("csv")) {
-        return Err(AppError::invalid("format", "the budget exports as csv"));
+        return Err(AppError::invalid("format", tr!("anggaran diunduh sebagai csv (format=csv)", "the budget exports as csv (format=csv)")));
     }
     let region = budget_region(&state, &user.user, q.region.as_deref())?;
     let r = region.clone();
     let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await?;
     use crate::platform::sheet::{self, Cell};
-    let place = |code: &str| if code == NATIONAL { "Indonesia".to_string() } else { state.regions.get(code).map_or_else(String::new, |r| r.name.clone()) };
+    let place = |code: &str| if code == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(code).map_or_else(String::new, |r| r.name.clone()) };
     let mut rows: Vec<Vec<Cell>> = vec![];
     for l in &s.lines {
         rows.push(vec![

@@ -13,6 +13,8 @@ use time::{Date, Month};
 
 use crate::agencies::AgencyKind;
 use crate::elections::ElectionKind;
+use crate::platform::i18n::Text;
+use crate::tr;
 
 /// One stage of the official schedule. `level` marks a sub-stage held at one tier of the
 /// recap (`district`, `regency`, `province`) under `parent`.
@@ -127,9 +129,9 @@ pub fn stage_status(start: Date, end: Date, on: Date) -> StageStatus {
 }
 
 /// A stage key: lower-case words joined by `_` (what it is, `sosialisasi_tahapan`).
-pub fn parse_key(s: &str) -> Result<String, String> {
+pub fn parse_key(s: &str) -> Result<String, Text> {
     let ok = (3..=60).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') && s.as_bytes()[0].is_ascii_lowercase();
-    if ok { Ok(s.to_string()) } else { Err("3–60 of a–z, 0–9 and '_', starting with a letter".into()) }
+    if ok { Ok(s.to_string()) } else { Err(tr!("3–60 huruf kecil a–z, angka 0–9 dan '_', diawali huruf (mis. sosialisasi_tahapan)", "3–60 of a–z, 0–9 and '_', starting with a letter (e.g. sosialisasi_tahapan)")) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,15 +207,45 @@ pub fn absorption_bp(realised: i64, plan: i64) -> i64 {
     i64::try_from((r * 10_000 * 2 + p) / (2 * p)).unwrap_or(i64::MAX)
 }
 
-/// Rupiah as officials type them in a form: `1250000`, `1.250.000` or `Rp 1.250.000`. A
-/// decimal part (`,50`) is refused: the budget is in whole rupiah.
-pub fn parse_rupiah(s: &str) -> Result<i64, String> {
+/// Rupiah as officials type them in a form: `1250000`, `1.250.000`, `Rp 1.250.000`, or with the
+/// Indonesian decimal comma and zero cents, `1.250.000,00` (what a spreadsheet copies). The
+/// budget is in whole rupiah: a non-zero fraction (`1.250.000,50`) is refused, and so is a
+/// grouping that is not by thousands (`12.50`, an English decimal point) rather than guessed.
+/// This is the one reading of a typed amount; every money field of a page form uses it.
+pub fn parse_rupiah(s: &str) -> Result<i64, Text> {
     let t = s.trim();
-    let t = t.strip_prefix("Rp").unwrap_or(t).trim();
-    if t.is_empty() || !t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ') {
-        return Err(format!("{s:?} is not a whole number of rupiah (write 1.250.000)"));
+    let t = t.strip_prefix("Rp.").or_else(|| t.strip_prefix("Rp")).or_else(|| t.strip_prefix("rp")).unwrap_or(t).trim();
+    let shown = s.trim();
+    let (whole, fraction) = match t.split_once(',') {
+        Some((w, f)) => (w.trim(), Some(f.trim())),
+        None => (t, None),
+    };
+    if let Some(f) = fraction {
+        if f.is_empty() || f.len() > 2 || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(tr!(
+                "{shown:?} bukan jumlah rupiah; tulis misalnya 1.250.000 atau 1.250.000,00",
+                "{shown:?} is not an amount of rupiah; write for example 1.250.000 or 1.250.000,00"
+            ));
+        }
+        if f.bytes().any(|b| b != b'0') {
+            return Err(tr!(
+                "{shown:?}: anggaran dicatat dalam rupiah bulat, tanpa sen (,{f})",
+                "{shown:?}: the budget is kept in whole rupiah, without cents (,{f})"
+            ));
+        }
     }
-    t.chars().filter(char::is_ascii_digit).collect::<String>().parse().map_err(|_| format!("{s:?} is too large"))
+    let groups: Vec<&str> = whole.split(['.', ' ']).collect();
+    let grouped = groups.len() > 1;
+    let ok = !whole.is_empty()
+        && groups.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && (!grouped || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)));
+    if !ok {
+        return Err(tr!(
+            "{shown:?} bukan jumlah rupiah; tulis angka dengan titik ribuan, misalnya 1.250.000",
+            "{shown:?} is not an amount of rupiah; write digits with dots between thousands, e.g. 1.250.000"
+        ));
+    }
+    groups.concat().parse().map_err(|_| tr!("{shown:?} terlalu besar untuk jumlah rupiah", "{shown:?} is too large for an amount of rupiah"))
 }
 
 /// Rupiah as officials write them: `Rp 1.250.000`.
@@ -352,7 +384,15 @@ mod tests {
     fn rupiah_as_typed() {
         assert_eq!(parse_rupiah("Rp 1.250.000"), Ok(1_250_000));
         assert_eq!(parse_rupiah("450000000"), Ok(450_000_000));
+        assert_eq!(parse_rupiah("1.250.000,00"), Ok(1_250_000));
+        assert_eq!(parse_rupiah("Rp1.250.000,0"), Ok(1_250_000));
+        assert_eq!(parse_rupiah("Rp. 1 250 000"), Ok(1_250_000));
+        assert!(parse_rupiah("1.250.000,50").is_err_and(|m| m.id().contains("rupiah bulat") && m.en().contains("whole rupiah")));
         assert!(parse_rupiah("1.250,50").is_err());
+        assert!(parse_rupiah("12.50").is_err(), "an English decimal point is not read as thousands");
+        assert!(parse_rupiah("1,250,000").is_err());
+        assert!(parse_rupiah("-5").is_err());
+        assert!(parse_rupiah("99999999999999999999").is_err_and(|m| m.id().contains("terlalu besar")));
         assert!(parse_rupiah("satu juta").is_err());
         assert!(parse_rupiah("").is_err());
     }

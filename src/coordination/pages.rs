@@ -4,6 +4,7 @@
 //! realisation; and the minutes (notulen) as PDF.
 
 use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,14 +17,16 @@ use crate::platform::text;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, is_refused, typed};
 use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
 use crate::platform::web::{Lang, Page, layout, login_first, t, when};
 use crate::regions::NATIONAL;
 use crate::regions::pages::{election_picker, error_page};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
+use crate::tr;
 
 fn region_label(state: &AppState, code: &str) -> String {
-    if code == NATIONAL { "Indonesia".into() } else { state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name)) }
+    if code == NATIONAL { "Indonesia".into() } else { crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name)) }
 }
 
 fn action_status_label(lang: Lang, s: &str) -> &'static str {
@@ -345,26 +348,35 @@ pub struct ScheduleForm {
     invited: Vec<i64>,
 }
 
-fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v: &ScheduleForm, error: Option<&AppError>) -> Markup {
-    let invalid = |f: &str| error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}["))).then_some("true");
+const SCHEDULE_FIELDS: &[&str] = &["title", "kind", "region", "starts_at", "place", "agenda", "invited_units"];
+
+fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v: &ScheduleForm, refused: Refused<'_>) -> Markup {
+    let f = "schedule-form";
     html! {
         h1 { (t(lang, "ko.new_meeting")) }
-        @if let Some(e) = error { p.error #form-error role="alert" { (e.to_string()) } }
         form.report #schedule-form method="post" action="/rapat/baru" {
+            (above(refused, f, SCHEDULE_FIELDS))
             label for="title" { (t(lang, "ko.meeting")) }
-            input #title name="title" value=(v.title) required aria-invalid=[invalid("title")];
+            input #title name="title" value=(v.title) required aria-invalid=[invalid(refused, f, "title")];
+            (beside(refused, f, "title"))
             label for="kind" { (t(lang, "ko.kind")) }
-            select #kind name="kind" aria-invalid=[invalid("kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            (beside(refused, f, "kind"))
             label for="region" { (t(lang, "ko.region")) }
-            input #region name="region" value=(v.region) required aria-invalid=[invalid("region")];
+            input #region name="region" value=(v.region) required aria-invalid=[invalid(refused, f, "region")];
+            (beside(refused, f, "region"))
             label for="starts_at" { (t(lang, "ko.when")) " (" (t(lang, "ko.local_time")) ")" }
-            input #starts_at type="datetime-local" name="starts_at" value=(v.starts_at) required aria-invalid=[invalid("starts_at")];
+            input #starts_at type="datetime-local" name="starts_at" value=(v.starts_at) required aria-invalid=[invalid(refused, f, "starts_at")];
+            (beside(refused, f, "starts_at"))
             label for="place" { (t(lang, "ko.place")) }
-            input #place name="place" value=(v.place) required aria-invalid=[invalid("place")];
+            input #place name="place" value=(v.place) required aria-invalid=[invalid(refused, f, "place")];
+            (beside(refused, f, "place"))
             label for="agenda" { (t(lang, "ko.agenda")) }
-            textarea #agenda name="agenda" rows="3" { (v.agenda) }
-            fieldset #invited aria-invalid=[invalid("invited_units")] {
+            textarea #agenda name="agenda" rows="3" aria-invalid=[invalid(refused, f, "agenda")] { (v.agenda) }
+            (beside(refused, f, "agenda"))
+            fieldset #invited aria-invalid=[invalid(refused, f, "invited_units")] {
                 legend { (t(lang, "ko.invite")) }
+                (beside(refused, f, "invited_units"))
                 @for u in units.iter().filter(|u| u.id != own) {
                     label.check { input type="checkbox" name="invited" value=(u.id) checked[v.invited.contains(&u.id)]; " " (u.name) }
                 }
@@ -431,8 +443,9 @@ pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Op
         Ok(m) => axum::response::Redirect::to(&format!("/rapat/{}", m.id)).into_response(),
         Err(err) => {
             let units = schedule_units(&state, &user).await.unwrap_or_default();
-            let status = err.status();
-            let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&err));
+            let refusal = Refusal::new("schedule-form", FormBody::parse(&body), err);
+            let status = refusal.status();
+            let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&refusal));
             (status, layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body)).into_response()
         }
     }
@@ -541,15 +554,24 @@ fn chart(s: &BudgetSummary) -> Markup {
 
 pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>) -> Response {
     let Some(user) = user else { return login_first("/anggaran") };
-    let region = match q.wilayah.as_deref().map_or(Ok(user.user.unit.region.clone()), |r| region_field(&state, "wilayah", r)) {
+    budget_view(&state, lang, &user, q.wilayah.as_deref(), None).await
+}
+
+/// The budget page of a region; after a refused form, with that form shown again (the message
+/// beside its field, what was typed kept) and answered with the refusal's status.
+async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: Option<&str>, refused: Refused<'_>) -> Response {
+    let region = match wilayah.map_or(Ok(user.user.unit.region.clone()), |r| region_field(state, "wilayah", r)) {
         Ok(r) if crate::regions::within(&user.user.unit.region, &r) => r,
-        Ok(r) => return error_page(lang, Some(&user), AppError::forbidden(format!("{r} is outside the scope of your unit {}", user.user.unit.name))),
-        Err(err) => return error_page(lang, Some(&user), err),
+        Ok(r) => {
+            let (place, unit) = (region_label(state, &r), user.user.unit.name.clone());
+            return error_page(lang, Some(user), AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
+        }
+        Err(err) => return error_page(lang, Some(user), err),
     };
     let r = region.clone();
     let s = match state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await {
         Ok(s) => s,
-        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
+        Err(err) => return error_page(lang, Some(user), AppError::from(err)),
     };
     let title = t(lang, "ko.budget.title");
     let me = &user.user;
@@ -571,7 +593,7 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
             button type="submit" { (t(lang, "region.show")) }
         }
         ul.facts {
-            li { (t(lang, "ko.region")) b { (region_label(&state, &region)) } }
+            li { (t(lang, "ko.region")) b { (region_label(state, &region)) } }
             li { (t(lang, "ko.plan")) b #plan data-value=(s.plan) { (rupiah(s.plan)) } }
             li { (t(lang, "ko.granted")) b #granted data-value=(s.granted) { (rupiah(s.granted)) } }
             li { (t(lang, "ko.disbursed")) b #disbursed data-value=(s.disbursed) { (rupiah(s.disbursed)) } }
@@ -585,17 +607,24 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
             thead { tr { th { (t(lang, "ko.program")) } th { (t(lang, "ko.activity")) } th.opt { (t(lang, "ko.unit")) } th.opt { (t(lang, "ko.stage")) } th.num { (t(lang, "ko.plan")) } th.num { (t(lang, "ko.realised")) } } }
             tbody { @for l in &s.lines { tr data-id=(l.id) {
                 td { (l.program) } td { (l.activity) } td.opt { (l.unit.name) } td.opt { (l.stage) } td.num { (rupiah(l.plan)) } td.num { (rupiah(l.realised)) }
-                @if can_plan && l.unit.agency == user.user.unit.agency { td { form.inline method="post" action={ "/anggaran/pagu/" (l.id) "/realisasi" } {
-                    input name="amount" placeholder=(t(lang, "ko.amount")) aria-label=(t(lang, "ko.amount")) required;
-                    input type="date" name="date" aria-label=(t(lang, "ko.date")) required;
-                    input name="document_no" placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document")) required;
-                    button type="submit" { (t(lang, "ko.add_realisation")) }
-                } } }
+                @if can_plan && l.unit.agency == user.user.unit.agency {
+                    @let f = format!("realisation-{}", l.id);
+                    td { form.inline id=(f) method="post" action={ "/anggaran/pagu/" (l.id) "/realisasi" } {
+                        (above(refused, &f, &["amount", "date", "document_no"]))
+                        input name="amount" value=(typed(refused, &f, "amount", "")) placeholder=(t(lang, "ko.amount")) aria-label=(t(lang, "ko.amount")) aria-invalid=[invalid(refused, &f, "amount")] required;
+                        (beside(refused, &f, "amount"))
+                        input type="date" name="date" value=(typed(refused, &f, "date", "")) aria-label=(t(lang, "ko.date")) aria-invalid=[invalid(refused, &f, "date")] required;
+                        (beside(refused, &f, "date"))
+                        input name="document_no" value=(typed(refused, &f, "document_no", "")) placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document")) aria-invalid=[invalid(refused, &f, "document_no")] required;
+                        (beside(refused, &f, "document_no"))
+                        button type="submit" { (t(lang, "ko.add_realisation")) }
+                    } }
+                }
             } } }
         }
-        @if can_plan { (line_form(lang, &s)) }
+        @if can_plan { (line_form(lang, &s, refused)) }
         h2 { (t(lang, "ko.grants")) }
-        @if can_grant { (grant_form(lang, &region, &recipients)) }
+        @if can_grant { (grant_form(lang, &region, &recipients, refused)) }
         @for g in &s.grants {
             h3 { (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) " · " (t(lang, "ko.signed")) " " (g.signed_on) }
             table.tranches data-grant=(g.id) {
@@ -603,167 +632,181 @@ pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option
                 tbody { @for tr_ in &g.tranches { tr data-status=(tr_.status) {
                     td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td.date { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
                     td { @if tr_.status == "terlambat" { strong.late { (t(lang, "ko.tranche.terlambat")) } } @else { (t(lang, &format!("ko.tranche.{}", tr_.status))) } }
-                    @if can_grant && tr_.status != "lunas" { td { form.inline method="post" action={ "/anggaran/hibah/" (g.id) "/pencairan" } {
-                        input type="hidden" name="tranche" value=(tr_.seq);
-                        input name="amount" value=(tr_.amount - tr_.disbursed) aria-label=(t(lang, "ko.amount")) required;
-                        input type="date" name="paid_on" aria-label=(t(lang, "ko.date")) required;
-                        input name="document_no" placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document"));
-                        button type="submit" { (t(lang, "ko.add_disbursement")) }
-                    } } }
+                    @if can_grant && tr_.status != "lunas" {
+                        @let f = format!("disbursement-{}-{}", g.id, tr_.seq);
+                        @let left = (tr_.amount - tr_.disbursed).to_string();
+                        td { form.inline id=(f) method="post" action={ "/anggaran/hibah/" (g.id) "/pencairan" } {
+                            (above(refused, &f, &["amount", "paid_on", "document_no"]))
+                            input type="hidden" name="tranche" value=(tr_.seq);
+                            input name="amount" value=(typed(refused, &f, "amount", &left)) aria-label=(t(lang, "ko.amount")) aria-invalid=[invalid(refused, &f, "amount")] required;
+                            (beside(refused, &f, "amount"))
+                            input type="date" name="paid_on" value=(typed(refused, &f, "paid_on", "")) aria-label=(t(lang, "ko.date")) aria-invalid=[invalid(refused, &f, "paid_on")] required;
+                            (beside(refused, &f, "paid_on"))
+                            input name="document_no" value=(typed(refused, &f, "document_no", "")) placeholder=(t(lang, "ko.document")) aria-label=(t(lang, "ko.document")) aria-invalid=[invalid(refused, &f, "document_no")];
+                            (beside(refused, &f, "document_no"))
+                            button type="submit" { (t(lang, "ko.add_disbursement")) }
+                        } }
+                    }
                 } } }
             }
         }
     };
-    layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body).into_response()
+    let status = refused.map_or(StatusCode::OK, Refusal::status);
+    (status, layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body)).into_response()
 }
 
-fn line_form(lang: Lang, s: &BudgetSummary) -> Markup {
+const LINE_FIELDS: &[&str] = &["program", "activity", "stage", "amount"];
+
+fn line_form(lang: Lang, s: &BudgetSummary, refused: Refused<'_>) -> Markup {
+    let f = "line-form";
+    let v = |name: &str| typed(refused, f, name, "").to_string();
     html! {
-        details #line-details {
+        details #line-details open[is_refused(refused, f)] {
             summary { (t(lang, "ko.add_line")) }
             form.move #line-form method="post" action={ "/anggaran/pagu?wilayah=" (s.region) } {
+                (above(refused, f, LINE_FIELDS))
                 label for="line-program" { (t(lang, "ko.program")) }
-                input #line-program name="program" required;
+                input #line-program name="program" value=(v("program")) aria-invalid=[invalid(refused, f, "program")] required;
+                (beside(refused, f, "program"))
                 label for="line-activity" { (t(lang, "ko.activity")) }
-                input #line-activity name="activity" required;
+                input #line-activity name="activity" value=(v("activity")) aria-invalid=[invalid(refused, f, "activity")] required;
+                (beside(refused, f, "activity"))
                 label for="line-stage" { (t(lang, "ko.stage")) " (" (t(lang, "ko.optional")) ")" }
-                input #line-stage name="stage" placeholder="kampanye";
+                input #line-stage name="stage" value=(v("stage")) placeholder="kampanye" aria-invalid=[invalid(refused, f, "stage")];
+                (beside(refused, f, "stage"))
                 label for="line-amount" { (t(lang, "ko.plan")) " (Rp)" }
-                input #line-amount name="amount" inputmode="numeric" placeholder="1.250.000" required;
+                input #line-amount name="amount" value=(v("amount")) inputmode="numeric" placeholder="1.250.000" aria-invalid=[invalid(refused, f, "amount")] required;
+                (beside(refused, f, "amount"))
                 button type="submit" { (t(lang, "ko.save")) }
             }
         }
     }
 }
 
-fn grant_form(lang: Lang, region: &str, recipients: &[crate::agencies::store::Unit]) -> Markup {
+const GRANT_FIELDS: &[&str] = &["grantor_region", "recipient_unit", "amount", "signed_on", "document_no", "scheme"];
+
+fn grant_form(lang: Lang, region: &str, recipients: &[crate::agencies::store::Unit], refused: Refused<'_>) -> Markup {
+    let f = "grant-form";
+    let v = |name: &str| typed(refused, f, name, "").to_string();
     html! {
-        details #grant-details {
+        details #grant-details open[is_refused(refused, f)] {
             summary { (t(lang, "ko.add_grant")) }
             form.move #grant-form method="post" action={ "/anggaran/hibah?wilayah=" (region) } {
+                (above(refused, f, GRANT_FIELDS))
                 label for="grant-grantor" { (t(lang, "ko.grantor")) }
-                input #grant-grantor name="grantor_region" value=(region.get(..5).unwrap_or(region)) required;
+                input #grant-grantor name="grantor_region" value=(typed(refused, f, "grantor_region", region.get(..5).unwrap_or(region))) aria-invalid=[invalid(refused, f, "grantor_region")] required;
+                (beside(refused, f, "grantor_region"))
                 label for="grant-recipient" { (t(lang, "ko.recipient")) }
-                select #grant-recipient name="recipient_unit" { @for u in recipients { option value=(u.id) { (u.name) } } }
-                label for="grant-amount" { (t(lang, "ko.amount")) " (Rp)" }
-                input #grant-amount name="amount" inputmode="numeric" required;
-                label for="grant-signed" { (t(lang, "ko.signed")) }
-                input #grant-signed type="date" name="signed_on" required;
-                label for="grant-document" { (t(lang, "ko.document")) }
-                input #grant-document name="document_no";
-                label for="grant-scheme" { (t(lang, "ko.scheme")) }
-                select #grant-scheme name="scheme" {
-                    option value="bertahap" { (t(lang, "ko.scheme.bertahap")) }
-                    option value="sekaligus" { (t(lang, "ko.scheme.sekaligus")) }
+                select #grant-recipient name="recipient_unit" aria-invalid=[invalid(refused, f, "recipient_unit")] {
+                    @for u in recipients { option value=(u.id) selected[chosen(refused, f, "recipient_unit", &u.id.to_string(), false)] { (u.name) } }
                 }
+                (beside(refused, f, "recipient_unit"))
+                label for="grant-amount" { (t(lang, "ko.amount")) " (Rp)" }
+                input #grant-amount name="amount" value=(v("amount")) inputmode="numeric" placeholder="1.250.000" aria-invalid=[invalid(refused, f, "amount")] required;
+                (beside(refused, f, "amount"))
+                label for="grant-signed" { (t(lang, "ko.signed")) }
+                input #grant-signed type="date" name="signed_on" value=(v("signed_on")) aria-invalid=[invalid(refused, f, "signed_on")] required;
+                (beside(refused, f, "signed_on"))
+                label for="grant-document" { (t(lang, "ko.document")) }
+                input #grant-document name="document_no" value=(v("document_no")) aria-invalid=[invalid(refused, f, "document_no")];
+                (beside(refused, f, "document_no"))
+                label for="grant-scheme" { (t(lang, "ko.scheme")) }
+                select #grant-scheme name="scheme" aria-invalid=[invalid(refused, f, "scheme")] {
+                    option value="bertahap" { (t(lang, "ko.scheme.bertahap")) }
+                    option value="sekaligus" selected[chosen(refused, f, "scheme", "sekaligus", false)] { (t(lang, "ko.scheme.sekaligus")) }
+                }
+                (beside(refused, f, "scheme"))
                 button type="submit" { (t(lang, "ko.save")) }
             }
         }
     }
 }
 
-#[derive(Deserialize)]
-pub struct LineForm {
-    program: String,
-    activity: String,
-    #[serde(default)]
-    stage: String,
-    amount: String,
-}
-
-#[derive(Deserialize)]
-pub struct RealisationForm {
-    amount: String,
-    date: String,
-    document_no: String,
-}
-
-#[derive(Deserialize)]
-pub struct GrantForm {
-    grantor_region: String,
-    recipient_unit: i64,
-    amount: String,
-    signed_on: String,
-    #[serde(default)]
-    document_no: String,
-    #[serde(default)]
-    scheme: String,
-}
-
-#[derive(Deserialize)]
-pub struct DisbursementForm {
-    tranche: i64,
-    amount: String,
-    paid_on: String,
-    #[serde(default)]
-    document_no: String,
-}
-
+/// An amount typed in a money field, read by the one rupiah reading (`1.250.000,00` is
+/// Rp 1.250.000); the message names the field.
 fn rupiah_field(field: &str, s: &str) -> Result<i64, AppError> {
     super::parse_rupiah(s).map_err(|m| AppError::invalid(field, m))
 }
 
-/// Runs a budget job from a form and returns to the budget page of the region, or shows what
-/// was refused.
-async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, region: &str, job: Result<super::api::Job<T>, AppError>) -> Response {
+/// Runs a budget job from a form and returns to the budget page of the region; a refusal shows
+/// the page again with form `form` as it was typed and the message beside its field.
+#[allow(clippy::too_many_arguments)]
+async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, region: &str, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Response {
     let result = match job {
         Ok(j) => state.db.write(j).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => axum::response::Redirect::to(&format!("/anggaran?wilayah={region}")).into_response(),
-        Err(err) => error_page(lang, Some(user), err),
+        Err(err) => {
+            let refusal = Refusal::new(form, typed, err);
+            budget_view(state, lang, user, Some(region), Some(&refusal)).await
+        }
     }
 }
 
-pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, Form(f): Form<LineForm>) -> Response {
+pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first("/anggaran") };
     let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
-    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
-        let input = super::api::LineInput { program: f.program, activity: f.activity, region: user.user.unit.region.clone(), unit: store::UnitRef::Id(user.user.unit.id), amount, stage: f.stage };
+    let f = FormBody::parse(&body);
+    let job = rupiah_field("amount", f.get("amount")).and_then(|amount| {
+        let input = super::api::LineInput {
+            program: f.get("program").to_string(),
+            activity: f.get("activity").to_string(),
+            region: user.user.unit.region.clone(),
+            unit: store::UnitRef::Id(user.user.unit.id),
+            amount,
+            stage: f.get("stage").to_string(),
+        };
         super::api::line_job(&state, user.user.clone(), input)
     });
-    budget_submit(&state, lang, &user, &region, job).await
+    budget_submit(&state, lang, &user, &region, "line-form".into(), f, job).await
 }
 
-pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<RealisationForm>) -> Response {
+pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first("/anggaran") };
     let region = user.user.unit.region.clone();
-    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
-        super::api::realisation_job(user.user.clone(), id, super::api::RealisationInput { amount, date: f.date, document_no: f.document_no, description: String::new() })
+    let f = FormBody::parse(&body);
+    let job = rupiah_field("amount", f.get("amount")).and_then(|amount| {
+        let input = super::api::RealisationInput { amount, date: f.get("date").to_string(), document_no: f.get("document_no").to_string(), description: String::new() };
+        super::api::realisation_job(user.user.clone(), id, input)
     });
-    budget_submit(&state, lang, &user, &region, job).await
+    budget_submit(&state, lang, &user, &region, format!("realisation-{id}"), f, job).await
 }
 
-pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, Form(f): Form<GrantForm>) -> Response {
+pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first("/anggaran") };
     let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
-    let job = match rupiah_field("amount", &f.amount) {
-        Ok(amount) => {
+    let f = FormBody::parse(&body);
+    let job = match (rupiah_field("amount", f.get("amount")), f.int("recipient_unit")) {
+        (Ok(amount), Ok(recipient)) => {
             let input = super::api::GrantInput {
                 election: None,
-                grantor_region: f.grantor_region,
-                recipient_unit: store::UnitRef::Id(f.recipient_unit),
+                grantor_region: f.get("grantor_region").to_string(),
+                recipient_unit: store::UnitRef::Id(recipient),
                 amount,
-                signed_on: f.signed_on,
-                document_no: f.document_no,
+                signed_on: f.get("signed_on").to_string(),
+                document_no: f.get("document_no").to_string(),
                 tranches: None,
-                scheme: Some(f.scheme),
+                scheme: Some(f.get("scheme").to_string()),
             };
             super::api::grant_job(&state, user.user.clone(), input).await
         }
-        Err(e) => Err(e),
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    budget_submit(&state, lang, &user, &region, job).await
+    budget_submit(&state, lang, &user, &region, "grant-form".into(), f, job).await
 }
 
-pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<DisbursementForm>) -> Response {
+pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first("/anggaran") };
     let region = user.user.unit.region.clone();
-    let job = rupiah_field("amount", &f.amount).and_then(|amount| {
-        super::api::disbursement_job(user.user.clone(), id, super::api::DisbursementInput { tranche: f.tranche, amount, paid_on: f.paid_on, document_no: f.document_no })
+    let f = FormBody::parse(&body);
+    let tranche = f.get("tranche").trim().to_string();
+    let job = rupiah_field("amount", f.get("amount")).and_then(|amount| {
+        let input = super::api::DisbursementInput { tranche: f.int("tranche")?, amount, paid_on: f.get("paid_on").to_string(), document_no: f.get("document_no").to_string() };
+        super::api::disbursement_job(user.user.clone(), id, input)
     });
-    budget_submit(&state, lang, &user, &region, job).await
+    budget_submit(&state, lang, &user, &region, format!("disbursement-{id}-{tranche}"), f, job).await
 }
 
 // ---------------------------------------------------------------------------------------------

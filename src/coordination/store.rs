@@ -2,6 +2,7 @@
 //! lines with their realisation, and NPHD grants with tranches and disbursements. Who may
 //! write is checked in the API; each change here is one transaction with its audit entry.
 
+use crate::tr;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,15 @@ pub fn day_string(d: Date) -> String {
 }
 
 pub fn parse_day(field: &str, s: &str) -> Result<Date, AppError> {
-    Date::parse(s.trim(), DAY).map_err(|_| AppError::invalid(field, format!("{field} must be a date YYYY-MM-DD, got {s:?}")))
+    Date::parse(s.trim(), DAY).map_err(|_| AppError::invalid(field, tr!("{s:?} bukan tanggal; tulis TTTT-BB-HH, mis. 2024-11-27", "{s:?} is not a date; write YYYY-MM-DD, e.g. 2024-11-27")))
+}
+
+/// A region by its name for messages ("Kota Mojokerto"); the code when it is not known.
+pub fn place_name(conn: &mut Conn, code: &str) -> String {
+    if code == NATIONAL {
+        return "Indonesia".into();
+    }
+    crate::regions::store::get(conn, code).ok().flatten().map_or_else(|| code.to_string(), |r| r.name)
 }
 
 fn stored_day(s: &str) -> Result<Date, DbError> {
@@ -79,13 +88,13 @@ pub fn unit_by_id(conn: &mut Conn, id: i64) -> Result<Option<Unit>, DbError> {
 
 pub fn resolve_unit(conn: &mut Conn, field: &str, r: &UnitRef) -> Result<Unit, AppError> {
     match r {
-        UnitRef::Id(id) => unit_by_id(conn, *id)?.ok_or_else(|| AppError::invalid(field, format!("no unit with id {id}"))),
+        UnitRef::Id(id) => unit_by_id(conn, *id)?.ok_or_else(|| AppError::invalid(field, tr!("satuan kerja {id} tidak ada", "no unit has the id {id}"))),
         UnitRef::Name(name) => {
             let rows = conn.query(&format!("SELECT {UNIT_COLS} FROM agency_units WHERE name = $1 LIMIT 2"), params![name.trim()])?;
             match rows.as_slice() {
                 [one] => Ok(unit_from(one, 0)?),
-                [] => Err(AppError::invalid(field, format!("no unit named {name:?}"))),
-                _ => Err(AppError::invalid(field, format!("more than one unit is named {name:?}; give its id"))),
+                [] => Err(AppError::invalid(field, tr!("tidak ada satuan kerja bernama {name:?}", "no unit is named {name:?}"))),
+                _ => Err(AppError::invalid(field, tr!("lebih dari satu satuan kerja bernama {name:?}; sebutkan nomornya", "more than one unit is named {name:?}; give its id"))),
             }
         }
     }
@@ -607,7 +616,10 @@ pub fn decision_id(conn: &mut Conn, actor: &Actor, m: &MeetingHead, d: &Decision
     match d {
         DecisionRef::Id(id) => {
             let found = conn.query_opt("SELECT id FROM meeting_decisions WHERE id = $1 AND meeting_id = $2", params![*id, m.id])?;
-            found.map(|r| r.get(0)).transpose()?.ok_or_else(|| AppError::invalid("decision", format!("meeting {} has no decision {id}", m.id)))
+            found.map(|r| r.get(0)).transpose()?.ok_or_else(|| {
+                let meeting = m.id;
+                AppError::invalid("decision", tr!("rapat {meeting} tidak memiliki kesepakatan {id}", "meeting {meeting} has no decision {id}"))
+            })
         }
         DecisionRef::Text(text) => {
             if let Some(r) = conn.query_opt("SELECT id FROM meeting_decisions WHERE meeting_id = $1 AND text = $2", params![m.id, text.as_str()])? {
@@ -636,7 +648,10 @@ pub struct NewAction {
 pub fn add_action(conn: &mut Conn, actor: &Actor, m: &MeetingHead, a: &NewAction, now: OffsetDateTime) -> Result<ActionView, AppError> {
     let (decision, owner, due, description) = (a.decision, &a.owner, a.due, a.description.as_str());
     if owner.id != m.host.id && !invited_ids(conn, m.id)?.contains(&owner.id) {
-        return Err(AppError::invalid("owner_unit", format!("{} was not invited to this meeting; invite it first", owner.name)));
+        {
+        let name = &owner.name;
+        return Err(AppError::invalid("owner_unit", tr!("{name} tidak diundang ke rapat ini; undang dahulu", "{name} was not invited to this meeting; invite it first")));
+    }
     }
     let id: i64 = conn
         .query_one(
@@ -860,14 +875,21 @@ pub fn grant_head(conn: &mut Conn, id: i64) -> Result<Option<GrantHead>, DbError
 /// Records money received against a tranche; more than the tranche still owes is refused.
 pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64, amount: i64, paid_on: Date, document_no: &str) -> Result<i64, AppError> {
     let Some(t) = conn.query_opt("SELECT id, amount FROM grant_tranches WHERE grant_id = $1 AND seq = $2", params![g.id, seq])? else {
-        return Err(AppError::invalid("tranche", format!("grant {} has no tranche {seq}", g.id)));
+        {
+        let grant = g.id;
+        return Err(AppError::invalid("tranche", tr!("hibah {grant} tidak memiliki tahap {seq}", "grant {grant} has no tranche {seq}")));
+    }
     };
     let (tid, due_amount): (i64, i64) = (t.get(0)?, t.get(1)?);
     let paid: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
     if paid + amount > due_amount {
+        let (due, paid_s, asked, left) = (super::rupiah(due_amount), super::rupiah(paid), super::rupiah(amount), super::rupiah(due_amount - paid));
         return Err(AppError::invalid(
             "amount",
-            format!("tranche {seq} is {} and {} of it was disbursed already; {} is more than the {} left", super::rupiah(due_amount), super::rupiah(paid), super::rupiah(amount), super::rupiah(due_amount - paid)),
+            tr!(
+                "tahap {seq} sebesar {due} dan {paid_s} sudah dicairkan; {asked} melebihi sisa {left}",
+                "tranche {seq} is {due} and {paid_s} of it was disbursed already; {asked} is more than the {left} left"
+            ),
         ));
     }
     let id: i64 = conn

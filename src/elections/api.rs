@@ -14,7 +14,7 @@ use crate::platform::auth::{Rule, authorize};
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{self, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 /// The TPS registry is KPU's: its operators (and above) keep it, within their region.
 pub const TPS_WRITE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "change the TPS registry" };
@@ -101,7 +101,7 @@ pub async fn list_tps(State(state): State<AppState>, Path(id): Path<String>, Que
     };
     let r = region.clone();
     let after = q.after.clone();
-    let index = state.regions.clone();
+    let index = state.module_arc::<crate::regions::index::RegionIndex>();
     let (items, total) = state
         .db
         .read(move |c| {
@@ -140,7 +140,7 @@ pub async fn get_tps(State(state): State<AppState>, Path((id, code)): Path<(Stri
             store::get_tps(conn, election.id, &c)?.ok_or_else(|| AppError::not_found(format!("no TPS {c} in {}", election.id)))
         })
         .await?;
-    let path = state.regions.path(&tps.village);
+    let path = crate::regions::index_of(&state).path(&tps.village);
     Ok(Json(TpsDetail { election: election.id, contests: contest_views(&election.contests_at(&tps.code)), tps, path }))
 }
 

@@ -14,11 +14,11 @@ use super::{ItemRule, days_before};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::api::election_or_404;
 use crate::elections::{ElectionDef, TpsCode};
-use crate::platform::auth::{Rule, authorize};
+use crate::platform::auth::{CurrentUser, Rule, authorize};
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "manage logistics" };
 const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: "edit the logistics catalogue" };
@@ -34,7 +34,7 @@ fn region_param(state: &AppState, region: Option<&str>) -> Result<String, AppErr
         Some(r) if TpsCode::parse(r).is_ok() => Ok(r.to_string()),
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
-            state.regions.get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
+            crate::regions::index_of(&state).get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
             Ok(code.as_str().to_string())
         }
     }
@@ -186,7 +186,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     let e = election_or_404(&id)?;
     let input: ReceiptInput = parse_json(&w.body)?;
     let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
-    if code.level() != Level::Regency || state.regions.get(code.as_str()).is_none() {
+    if code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
     }
     if input.qty < 1 {
@@ -207,7 +207,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
 /// returns the destination's level (None for a TPS).
 fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppError> {
     let f = RegionCode::parse(from).map_err(|m| AppError::invalid("from", m))?;
-    if state.regions.get(f.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(f.as_str()).is_none() {
         return Err(AppError::invalid("from", format!("region {from} does not exist")));
     }
     if !matches!(f.level(), Level::Regency | Level::District | Level::Village) {
@@ -220,7 +220,7 @@ fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppErr
         return Ok(None);
     }
     let t = RegionCode::parse(to).map_err(|m| AppError::invalid("to", m))?;
-    match state.regions.get(t.as_str()) {
+    match crate::regions::index_of(&state).get(t.as_str()) {
         Some(r) if r.parent.as_deref() == Some(from) => Ok(Some(r.level)),
         Some(_) => Err(AppError::invalid("to", format!("{to} is not directly below {from}"))),
         None => Err(AppError::invalid("to", format!("region {to} does not exist"))),
@@ -260,7 +260,7 @@ pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>
 
 #[derive(Deserialize, IntoParams)]
 pub struct ShipmentQuery {
-    /// Shipments from or to anywhere within this region (default: the nation).
+    /// Shipments from or to anywhere within this region (default: the region of your unit).
     region: Option<String>,
     /// direncanakan, dikirim or diterima.
     status: Option<String>,
@@ -275,11 +275,14 @@ pub struct ShipmentList {
     next: Option<i64>,
 }
 
+/// Shipments from or to a region (login, within scope: see `shipments::READ`).
 #[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/shipments", tag = "logistik", params(("id" = String, Path), ShipmentQuery),
-    responses((status = 200, body = ShipmentList), (status = 422, body = ErrorBody)))]
-pub async fn list_shipments(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ShipmentQuery>) -> Result<Json<ShipmentList>, AppError> {
+    responses((status = 200, body = ShipmentList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list_shipments(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>, Query(q): Query<ShipmentQuery>) -> Result<Json<ShipmentList>, AppError> {
     let e = election_or_404(&id)?;
-    let region = region_param(&state, q.region.as_deref())?;
+    let region = region_param(&state, Some(q.region.as_deref().unwrap_or(&user.user.unit.region)))?;
+    authorize(&user.user, shipments::READ, &region)?;
     if let Some(s) = q.status.as_deref()
         && ![shipments::PLANNED, shipments::DISPATCHED, shipments::RECEIVED].contains(&s) {
             return Err(AppError::invalid("status", "status is one of direncanakan, dikirim, diterima"));
@@ -290,12 +293,16 @@ pub async fn list_shipments(State(state): State<AppState>, Path(id): Path<String
     Ok(Json(ShipmentList { items, next }))
 }
 
+/// One shipment (login, within scope of its origin or destination).
 #[utoipa::path(get, path = "/api/v1/elections/{id}/logistics/shipments/{sid}", tag = "logistik",
     params(("id" = String, Path), ("sid" = i64, Path)),
-    responses((status = 200, body = Shipment), (status = 404, body = ErrorBody)))]
-pub async fn get_shipment(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>) -> Result<Json<Shipment>, AppError> {
+    responses((status = 200, body = Shipment), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn get_shipment(State(state): State<AppState>, user: CurrentUser, Path((id, sid)): Path<(String, i64)>) -> Result<Json<Shipment>, AppError> {
     let e = election_or_404(&id)?;
-    state.db.read(move |c| shipments::get(c, e.id, sid)).await?.map(Json).ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))
+    let s = shipment_or_404(&state, e, sid).await?;
+    shipments::may_read(&user.user, &s)?;
+    Ok(Json(s))
 }
 
 async fn shipment_or_404(state: &AppState, e: &'static ElectionDef, sid: i64) -> Result<Shipment, AppError> {

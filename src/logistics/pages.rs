@@ -13,7 +13,7 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 /// "2024-11-13 09:05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
@@ -35,12 +35,13 @@ fn zone(region: &str) -> time::UtcOffset {
 /// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
 fn place(state: &AppState, code: &str) -> String {
     if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let village = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        let village = crate::regions::index_of(&state).get(tps.village()).map_or("", |r| r.name.as_str());
         return format!("TPS {:03} {village} ({code})", tps.number());
     }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+    crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
 }
 
+/// The four parties as the berita acara labels them; the same order as `shipments::SIGNERS`.
 const SIGNERS: [(&str, &str); 4] = [
     ("sender", "Yang menyerahkan (KPU)"),
     ("receiver", "Yang menerima (KPU)"),
@@ -71,7 +72,8 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         ("Pihak yang menerima", place(state, &s.to)),
         ("Kendaraan / pengemudi", format!("{} / {}", if s.vehicle.is_empty() { "-" } else { &s.vehicle }, if s.driver.is_empty() { "-" } else { &s.driver })),
         ("Nomor segel", if s.seals.is_empty() { "-".to_string() } else { s.seals.join(", ") }),
-        ("Status", shipments::status_label(&s.status).to_string()),
+        ("Status", t(Lang::Id, &format!("status.{}", s.handover)).to_string()),
+        ("Tanda tangan", shipments::signature_summary(&s.signatures).id().to_string()),
         ("Batas tiba", local(&s.due_at, &s.to)),
         ("Direncanakan", format!("{} oleh {}", local(&s.planned_at, &s.from), s.planned_by)),
         ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local(t, &s.from))),
@@ -122,8 +124,14 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
             None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
         }
     }
+    // Say on paper what the page will say: an unsigned or partly signed record is not yet a
+    // valid handover, however genuine its fingerprint.
+    if !s.complete {
+        p.text(x, y - 84.0, 9.0, true, "BELUM LENGKAP: berita acara ini belum ditandatangani semua pihak atau barang belum diterima;");
+        p.text(x, y - 96.0, 9.0, true, "belum berlaku sebagai serah terima yang sah.");
+    }
     p.qr(430.0, 60.0, 115.0, url).map_err(AppError::Internal)?;
-    p.text(x, 150.0, 9.0, true, "Pindai kode QR untuk memeriksa keaslian berita acara ini:");
+    p.text(x, 150.0, 9.0, true, "Pindai kode QR untuk memeriksa catatan dan tanda tangan berita acara ini:");
     p.text(x, 136.0, 8.0, false, url);
     p.text(x, 118.0, 8.0, false, &format!("Sidik catatan (SHA-256): {}", &s.record_hash[..s.record_hash.len().min(32)]));
     p.text(x, 106.0, 8.0, false, &s.record_hash[s.record_hash.len().min(32)..]);
@@ -141,7 +149,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
 pub async fn berita_acara(
     State(state): State<AppState>,
     Path((id, sid)): Path<(String, i64)>,
-    _user: CurrentUser,
+    user: CurrentUser,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
@@ -152,6 +160,7 @@ pub async fn berita_acara(
             Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
         })
         .await?;
+    shipments::may_read(&user.user, &s)?;
     let pdf = berita_acara_pdf(&state, &s, &rules, e.name, &verify_url(&headers, &s))?;
     Ok((
         [
@@ -192,16 +201,23 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
         }
         Err(e) => return crate::regions::pages::error_page(lang, user.as_ref(), AppError::from(e)),
     };
+    let verdict = shipments::verdict(&s, intact);
     let body = html! {
         h1 { (t(lang, "log.verify.heading")) }
-        @if intact {
-            p.ok #verdict { (t(lang, "log.verify.genuine")) }
-        } @else {
-            p.error #verdict { (t(lang, "log.verify.altered")) }
+        @match verdict {
+            shipments::Verdict::Complete => p.ok #verdict data-verdict="complete" { (t(lang, "log.verify.complete")) },
+            shipments::Verdict::Incomplete => p.warn #verdict data-verdict="incomplete" { (t(lang, "log.verify.incomplete")) },
+            shipments::Verdict::Altered => p.error #verdict data-verdict="altered" { (t(lang, "log.verify.altered")) },
+        }
+        ul.facts {
+            li { (t(lang, "log.verify.fingerprint")) b #fingerprint data-intact=(intact) {
+                @if intact { (t(lang, "log.verify.fp_ok")) } @else { (t(lang, "log.verify.fp_bad")) }
+            } }
+            li { (t(lang, "log.signatures")) b #signed data-signed=(4 - s.unsigned.len()) { (shipments::signature_summary(&s.signatures).get(lang)) } }
         }
         ul.facts {
             li { (t(lang, "log.number")) b { "BA-" (s.id) "/" (s.election) } }
-            li { "Status" b { (t(lang, &format!("status.{}", s.status))) } }
+            li { "Status" b #status data-status=(s.handover) { (t(lang, &format!("status.{}", s.handover))) } }
             li { (t(lang, "log.from")) b { (place(&state, &s.from)) } }
             li { (t(lang, "log.to")) b { (place(&state, &s.to)) } }
         }
@@ -225,7 +241,7 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
                 }
             }
         }
-        p.muted { "SHA-256: " code { (s.record_hash) } }
+        p.muted { (t(lang, "log.verify.fp_note")) " SHA-256: " code { (s.record_hash) } }
     };
     let path = format!("/verifikasi/{token}");
     layout(Page::new(lang, t(lang, "log.verify.title"), viewer, &path), body).into_response()
@@ -241,7 +257,7 @@ pub struct LogistikQuery {
 }
 
 fn region_of(state: &AppState, q: &LogistikQuery, user: Option<&CurrentUser>) -> String {
-    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || state.regions.get(w).is_some());
+    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || crate::regions::index_of(&state).get(w).is_some());
     asked
         .or_else(|| user.map(|u| u.user.unit.region.clone()))
         .unwrap_or_else(|| crate::regions::NATIONAL.to_string())
@@ -314,9 +330,14 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
 }
 
 /// Shipments from or to a region, grouped by status.
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(user) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
-    let region = region_of(&state, &q, user.as_ref());
+    let region = region_of(&state, &q, Some(&user));
+    if let Err(err) = crate::platform::auth::authorize(&user.user, shipments::READ, &region) {
+        return error_page(lang, Some(&user), err);
+    }
+    let user = Some(user);
     let r = region.clone();
     let list = match state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await {
         Ok(l) => l,
@@ -332,7 +353,7 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
                     region_title(&state, &s.from).into(),
                     s.to.as_str().into(),
                     region_title(&state, &s.to).into(),
-                    shipments::status_label(&s.status).into(),
+                    t(lang, &format!("status.{}", s.handover)).into(),
                     sheet::waktu_at(&s.due_at, zone(&s.to)).into(),
                     s.dispatched_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
                     s.received_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
@@ -352,11 +373,11 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
         h1 { (title) }
         (logistics_nav(lang, e, &region))
         p.tools { a href={ "/logistik/pengiriman?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
-        @for status in [shipments::PLANNED, shipments::DISPATCHED, shipments::RECEIVED] {
+        @for status in [shipments::PLANNED, shipments::DISPATCHED, "menunggu_tanda_tangan_penerima", shipments::RECEIVED] {
             h2 { (t(lang, &format!("status.{status}"))) }
             table.board data-status=(status) {
                 thead { tr { th { "No." } th { (t(lang, "log.from")) } th { (t(lang, "log.to")) } th { (t(lang, "log.due")) } th { (t(lang, "log.signatures")) } th { (t(lang, "log.difference")) } } }
-                tbody { @for s in list.iter().filter(|s| s.status == status) { tr {
+                tbody { @for s in list.iter().filter(|s| s.handover == status) { tr {
                     td { a href={ "/logistik/pengiriman/" (s.id) "?pemilu=" (e.id) } { "BA-" (s.id) } }
                     td { (place(&state, &s.from)) } td { (place(&state, &s.to)) }
                     td { (local(&s.due_at, &s.to)) } td { (s.signatures.len()) "/4" }
@@ -369,13 +390,18 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
 }
 
 /// One shipment, with the co-sign buttons this user may press.
-pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+    let Some(viewer) = user else { return crate::platform::web::login_first(&uri.to_string()) };
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, user.as_ref(), AppError::not_found(format!("no shipment {sid}"))),
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
+        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(format!("no shipment {sid}"))),
+        Err(err) => return error_page(lang, Some(&viewer), AppError::from(err)),
     };
+    if let Err(err) = shipments::may_read(&viewer.user, &s) {
+        return error_page(lang, Some(&viewer), err);
+    }
+    let user = Some(viewer);
     let can_sign: Vec<SignAs> = match &user {
         Some(u) => SIGN_BUTTONS
             .iter()
@@ -393,7 +419,8 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
         h1 { (title) }
         (logistics_nav(lang, e, &s.from))
         ul.facts {
-            li { "Status" b #status data-status=(s.status) { (t(lang, &format!("status.{}", s.status))) } }
+            li { "Status" b #status data-status=(s.handover) { (t(lang, &format!("status.{}", s.handover))) } }
+            li { (t(lang, "log.signatures")) b #signed { (shipments::signature_summary(&s.signatures).get(lang)) } }
             li { (t(lang, "log.from")) b { (place(&state, &s.from)) } }
             li { (t(lang, "log.to")) b { (place(&state, &s.to)) } }
             li { (t(lang, "log.due")) b { (local(&s.due_at, &s.to)) } }
@@ -413,7 +440,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             tbody { @for (role, _) in SIGNERS { tr {
                 td { (t(lang, &format!("role.{}", if role == "supervisor" { "supervisor_sig" } else { role }))) }
                 @match s.signatures.iter().find(|g| g.role == role) {
-                    Some(g) => { td { (g.unit) " (" (g.username) ")" } td { (local(&g.signed_at, &s.to)) } }
+                    Some(g) => { td { (g.unit) } td { (local(&g.signed_at, &s.to)) } }
                     None => { td.muted { (t(lang, "log.not_yet")) } td {} }
                 }
             } } }

@@ -109,6 +109,21 @@ pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &s
     (rule, if role == SignAs::Sender { s.from.as_str() } else { s.to.as_str() })
 }
 
+/// Who may read shipments (vehicle plate, driver, seal numbers, the route of goods on the
+/// road): the agencies that sign handovers and secure them, any role, when their scope covers
+/// where the goods leave from or go to. The public keeps the counts (requirements, stock,
+/// readiness) and the verification page of a printed record.
+pub const READ: crate::platform::auth::Rule = crate::platform::auth::Rule {
+    min_role: crate::agencies::Role::Viewer,
+    agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri, AgencyKind::Tni],
+    action: "read shipments",
+};
+
+/// Refuses a user who may not read this shipment (see [`READ`]).
+pub fn may_read(user: &User, s: &Shipment) -> Result<(), AppError> {
+    crate::platform::auth::authorize(user, READ, &s.to).or_else(|_| crate::platform::auth::authorize(user, READ, &s.from)).map(|_| ())
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ShipmentItem {
     pub item: String,
@@ -155,15 +170,87 @@ pub struct Shipment {
     pub signatures: Vec<Signature>,
     /// short, excess, damaged, late.
     pub flags: Vec<String>,
+    /// How far the handover has come as an official reads it (derived, not stored):
+    /// `direncanakan`, `dikirim`, `menunggu_tanda_tangan_penerima` (the goods were counted on
+    /// arrival but the receiver has not signed for them) or `diterima` (counted and signed for).
+    /// `status` stays the goods' step and is what `?status=` filters on.
+    pub handover: String,
+    /// The capacities that have not signed yet (sender, receiver, supervisor, escort).
+    pub unsigned: Vec<String>,
+    /// Received, signed for by all four parties: the only state in which the record is a
+    /// complete handover.
+    pub complete: bool,
 }
 
-/// A status as people read it.
-pub fn status_label(status: &str) -> &str {
+/// The four parties of a handover, in the order the berita acara prints them.
+pub const SIGNERS: [SignAs; 4] = [SignAs::Sender, SignAs::Receiver, SignAs::Supervisor, SignAs::Escort];
+
+/// Where a handover stands, from the goods' step and who has signed. An arrival counted by the
+/// receiving office is not yet a receipt: until the receiver signs, the goods are "diterima,
+/// menunggu tanda tangan penerima", never plainly "diterima".
+pub fn handover(status: &str, signatures: &[Signature]) -> &'static str {
     match status {
-        PLANNED => "Direncanakan",
-        DISPATCHED => "Dalam perjalanan",
-        RECEIVED => "Diterima",
-        other => other,
+        PLANNED => "direncanakan",
+        DISPATCHED => "dikirim",
+        RECEIVED if signatures.iter().any(|g| g.role == SignAs::Receiver.as_str()) => "diterima",
+        RECEIVED => "menunggu_tanda_tangan_penerima",
+        _ => "tidak_dikenal",
+    }
+}
+
+/// The signer capacities missing from `signatures`, in print order.
+pub fn unsigned(signatures: &[Signature]) -> Vec<SignAs> {
+    SIGNERS.into_iter().filter(|r| !signatures.iter().any(|g| g.role == r.as_str())).collect()
+}
+
+/// A capacity as the summary names it: "pengawas Bawaslu".
+pub fn signer_name(role: SignAs) -> crate::platform::i18n::Text {
+    match role {
+        SignAs::Sender => crate::tr!("pengirim (KPU)", "sender (KPU)"),
+        SignAs::Receiver => crate::tr!("penerima (KPU)", "receiver (KPU)"),
+        SignAs::Supervisor => crate::tr!("pengawas Bawaslu", "Bawaslu supervisor"),
+        SignAs::Escort => crate::tr!("pengawal Polri", "Polri escort"),
+    }
+}
+
+/// "2 dari 4 tanda tangan: pengirim (KPU), penerima (KPU); belum: pengawas Bawaslu, pengawal
+/// Polri" — what is and is not signed, in both languages.
+pub fn signature_summary(signatures: &[Signature]) -> crate::platform::i18n::Text {
+    let missing = unsigned(signatures);
+    let signed: Vec<SignAs> = SIGNERS.into_iter().filter(|r| !missing.contains(r)).collect();
+    let list = |roles: &[SignAs], lang| roles.iter().map(|r| signer_name(*r).get(lang).to_string()).collect::<Vec<_>>().join(", ");
+    use crate::platform::i18n::Lang;
+    let (n, total) = (signed.len(), SIGNERS.len());
+    let part = |lang: Lang, none: &str, yet: &str, of: &str, sigs: &str| {
+        let done = if signed.is_empty() { none.to_string() } else { list(&signed, lang) };
+        if missing.is_empty() { format!("{n} {of} {total} {sigs}: {done}") } else { format!("{n} {of} {total} {sigs}: {done}; {yet}: {}", list(&missing, lang)) }
+    };
+    crate::platform::i18n::Text::new(
+        part(Lang::Id, "belum ada", "belum", "dari", "tanda tangan"),
+        part(Lang::En, "none", "not yet", "of", "signatures"),
+    )
+}
+
+/// What the verification page may say about a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The stored record differs from the fingerprint the system wrote.
+    Altered,
+    /// Unaltered, but not (yet) a complete handover: not received, or signatures missing.
+    Incomplete,
+    /// Unaltered, received, and signed by all four parties.
+    Complete,
+}
+
+/// Only an unaltered, received record signed by all four parties reads as a valid handover;
+/// an unaltered fingerprint alone says nothing about who signed.
+pub fn verdict(s: &Shipment, intact: bool) -> Verdict {
+    if !intact {
+        Verdict::Altered
+    } else if s.status == RECEIVED && unsigned(&s.signatures).is_empty() {
+        Verdict::Complete
+    } else {
+        Verdict::Incomplete
     }
 }
 
@@ -221,6 +308,9 @@ fn from_row(r: &Row) -> Result<Shipment, DbError> {
         items: Vec::new(),
         signatures: Vec::new(),
         flags: Vec::new(),
+        handover: String::new(),
+        unsigned: Vec::new(),
+        complete: false,
     })
 }
 
@@ -275,6 +365,9 @@ fn complete(conn: &mut Conn, mut s: Shipment) -> Result<Shipment, DbError> {
         s.signatures.push(Signature { role: r.get(0)?, username: r.get(1)?, unit: r.get(2)?, agency: r.get(3)?, signed_at: r.get(4)? });
     }
     s.flags = flags(&s.items, &s.due_at, s.received_at.as_deref(), &crate::platform::clock::now_rfc3339());
+    s.handover = handover(&s.status, &s.signatures).to_string();
+    s.unsigned = unsigned(&s.signatures).iter().map(|r| r.as_str().to_string()).collect();
+    s.complete = s.status == RECEIVED && s.unsigned.is_empty();
     Ok(s)
 }
 
@@ -492,6 +585,50 @@ mod tests {
 
     fn item(sent: i64, received: Option<i64>, damaged: Option<i64>) -> ShipmentItem {
         ShipmentItem { item: "x".into(), sent, received, damaged, difference: received.map(|r| r - sent) }
+    }
+
+    fn sig(role: SignAs) -> Signature {
+        Signature { role: role.as_str().into(), username: "u".into(), unit: "unit".into(), agency: "kpu".into(), signed_at: "2024-11-25T03:00:00Z".into() }
+    }
+
+    fn shipment(status: &str, signed: &[SignAs]) -> Shipment {
+        let signatures: Vec<Signature> = signed.iter().map(|r| sig(*r)).collect();
+        Shipment {
+            id: 1, election: "e".into(), from: "a".into(), to: "b".into(), status: status.into(), seals: vec![], vehicle: String::new(),
+            driver: String::new(), due_at: String::new(), planned_at: String::new(), planned_by: String::new(), dispatched_at: None,
+            received_at: None, note: String::new(), verification: String::new(), record_hash: String::new(), items: vec![],
+            handover: handover(status, &signatures).into(), unsigned: vec![], complete: false, signatures, flags: vec![],
+        }
+    }
+
+    #[test]
+    fn arrival_is_not_receipt_until_the_receiver_signs() {
+        use SignAs::*;
+        assert_eq!(handover(DISPATCHED, &[sig(Sender), sig(Supervisor)]), "dikirim");
+        assert_eq!(handover(RECEIVED, &[sig(Sender), sig(Supervisor), sig(Escort)]), "menunggu_tanda_tangan_penerima");
+        assert_eq!(handover(RECEIVED, &[sig(Receiver)]), "diterima");
+        assert_eq!(unsigned(&[sig(Receiver), sig(Escort)]), [Sender, Supervisor]);
+    }
+
+    #[test]
+    fn the_summary_says_what_is_and_is_not_signed() {
+        use SignAs::*;
+        let s = signature_summary(&[sig(Receiver), sig(Sender)]);
+        assert_eq!(s.id(), "2 dari 4 tanda tangan: pengirim (KPU), penerima (KPU); belum: pengawas Bawaslu, pengawal Polri");
+        assert_eq!(s.en(), "2 of 4 signatures: sender (KPU), receiver (KPU); not yet: Bawaslu supervisor, Polri escort");
+        assert_eq!(signature_summary(&[]).id(), "0 dari 4 tanda tangan: belum ada; belum: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri");
+        assert_eq!(signature_summary(&[sig(Sender), sig(Receiver), sig(Supervisor), sig(Escort)]).id(), "4 dari 4 tanda tangan: pengirim (KPU), penerima (KPU), pengawas Bawaslu, pengawal Polri");
+    }
+
+    #[test]
+    fn only_a_received_fully_signed_unaltered_record_is_complete() {
+        use SignAs::*;
+        let all = [Sender, Receiver, Supervisor, Escort];
+        assert_eq!(verdict(&shipment(RECEIVED, &all), true), Verdict::Complete);
+        assert_eq!(verdict(&shipment(RECEIVED, &all), false), Verdict::Altered);
+        assert_eq!(verdict(&shipment(RECEIVED, &[]), true), Verdict::Incomplete, "0 of 4 is not genuine-and-valid");
+        assert_eq!(verdict(&shipment(RECEIVED, &[Sender, Supervisor, Escort]), true), Verdict::Incomplete);
+        assert_eq!(verdict(&shipment(DISPATCHED, &[Sender, Supervisor, Escort]), true), Verdict::Incomplete);
     }
 
     #[test]

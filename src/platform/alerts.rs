@@ -8,8 +8,7 @@ use serde::Serialize;
 use super::audit::{self, Change};
 use super::db::{Conn, DbError, Row};
 use super::error::AppError;
-use crate::agencies::AgencyKind;
-use crate::agencies::store::User;
+use super::identity::{AgencyKind, User};
 use crate::params;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -81,7 +80,7 @@ fn insert(conn: &mut Conn, a: NewAlert<'_>, broadcast: bool) -> Result<i64, DbEr
 /// Whether a user sees an alert of `region`: it lies in their scope, or it is a broadcast of a
 /// region their unit lies in.
 fn reaches(user: &User, region: &str, broadcast: bool) -> bool {
-    crate::regions::within(&user.unit.region, region) || (broadcast && crate::regions::within(region, &user.unit.region))
+    super::identity::within(&user.unit.region, region) || (broadcast && super::identity::within(region, &user.unit.region))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -118,15 +117,15 @@ fn from_row(r: &Row) -> Result<Alert, DbError> {
 
 /// The user's alerts: their agency is named and the alert's region lies within their scope.
 pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: i64) -> Result<Vec<Alert>, DbError> {
-    let (lo, hi) = if user.unit.region == crate::regions::NATIONAL {
+    let (lo, hi) = if user.unit.region == super::identity::NATIONAL {
         (String::new(), "~".to_string())
     } else {
-        crate::regions::scope_range(&user.unit.region)
+        super::identity::scope_range(&user.unit.region)
     };
     // A broadcast reaches down from any region above the unit's: the unit's lineage and `ID`.
-    let mut above: Vec<&str> = crate::regions::lineage(&user.unit.region);
-    above.push(crate::regions::NATIONAL);
-    let up = |i: usize| above.get(i).copied().unwrap_or(crate::regions::NATIONAL).to_string();
+    let mut above: Vec<&str> = super::identity::lineage(&user.unit.region);
+    above.push(super::identity::NATIONAL);
+    let up = |i: usize| above.get(i).copied().unwrap_or(super::identity::NATIONAL).to_string();
     let rows = conn.query(
         "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at
          FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.unit_id = $1
@@ -201,7 +200,7 @@ pub struct AlertQuery {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertQuery),
     responses((status = 200, body = AlertList), (status = 401, body = super::error::ErrorBody)), security(("bearer" = [])))]
 pub async fn list_alerts(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
     axum::extract::Query(q): axum::extract::Query<AlertQuery>,
 ) -> Result<axum::Json<AlertList>, AppError> {
@@ -219,7 +218,7 @@ pub async fn list_alerts(
     responses((status = 204), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn ack_alert(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<axum::http::StatusCode, AppError> {
@@ -229,7 +228,7 @@ pub async fn ack_alert(
 
 /// The alerts page: the user's alerts, newest first, with an acknowledge button each.
 pub async fn alerts_page(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
 ) -> axum::response::Response {
@@ -238,7 +237,7 @@ pub async fn alerts_page(
     let u = user.user.clone();
     let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
         Ok(a) => a,
-        Err(e) => return crate::regions::pages::error_page(lang, Some(&user), AppError::from(e)),
+        Err(e) => return super::web::error_page(lang, Some(&user), AppError::from(e)),
     };
     let title = super::web::t(lang, "nav.alerts");
     let body = maud::html! {
@@ -264,7 +263,7 @@ pub async fn alerts_page(
 
 /// The acknowledge button of the alerts page.
 pub async fn ack_submit(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
     axum::extract::Path(id): axum::extract::Path<i64>,
@@ -274,6 +273,6 @@ pub async fn ack_submit(
     let u = user.user.clone();
     match state.db.write(move |c| acknowledge(c, &u, id)).await {
         Ok(()) => axum::response::Redirect::to("/peringatan").into_response(),
-        Err(e) => crate::regions::pages::error_page(lang, Some(&user), e),
+        Err(e) => super::web::error_page(lang, Some(&user), e),
     }
 }

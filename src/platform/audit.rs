@@ -201,7 +201,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<Entry>, DbError> {
     let (lo, hi) = match scope {
-        Some(s) => crate::regions::scope_range(s),
+        Some(s) => super::identity::scope_range(s),
         None => (String::new(), "\u{10ffff}".to_string()),
     };
     let rows = conn.query(
@@ -250,19 +250,19 @@ pub struct AuditList {
     responses((status = 200, body = AuditList), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_audit(
-    axum::extract::State(state): axum::extract::State<crate::startup::AppState>,
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
     axum::extract::Query(q): axum::extract::Query<AuditQuery>,
 ) -> Result<axum::Json<AuditList>, super::error::AppError> {
     use super::error::AppError;
-    if user.user.role < crate::agencies::Role::Admin {
+    if user.user.role < super::identity::Role::Admin {
         return Err(AppError::forbidden("only administrators may read the audit log"));
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
     }
-    let scope = (user.user.unit.region != crate::regions::NATIONAL).then(|| user.user.unit.region.clone());
+    let scope = (user.user.unit.region != super::identity::NATIONAL).then(|| user.user.unit.region.clone());
     let items = state
         .db
         .read(move |c| list(c, q.entity_type.as_deref(), q.entity_id.as_deref(), scope.as_deref(), q.before, limit))

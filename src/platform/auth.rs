@@ -16,9 +16,10 @@ use sha2::{Digest, Sha256};
 
 use super::audit::Actor;
 use super::error::AppError;
-use crate::agencies::store::User;
-use crate::agencies::{AgencyKind, Role};
-use crate::startup::AppState;
+use super::db::Conn;
+use super::identity::{AgencyKind, Role, USER_COLS, User, user_from};
+use super::state::AppState;
+use crate::params;
 
 pub const SESSION_COOKIE: &str = "sinergi_session";
 pub const SESSION_HOURS: i64 = 12;
@@ -149,17 +150,18 @@ pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> 
         .map(|(_, v)| v.to_string())
 }
 
-/// Sessions recently confirmed by the database, so that a burst of requests from one device
-/// (election night) does not read the session table each time. An entry lives a few seconds;
-/// a logout on this server removes it at once (another server of a PostgreSQL deployment
-/// honours a logout within those seconds).
-static SESSION_CACHE: std::sync::LazyLock<Mutex<HashMap<String, (User, Instant)>>> = std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
-const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
-
-pub fn forget_session(token_hash: &str) {
-    if let Ok(mut m) = SESSION_CACHE.lock() {
-        m.remove(token_hash);
-    }
+/// The active user of an unexpired session.
+pub fn user_for_session(conn: &mut Conn, token_hash: &str, now: &str) -> Result<Option<User>, AppError> {
+    conn.query_opt(
+        &format!(
+            "SELECT {USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id JOIN agency_units a ON a.id = u.unit_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = $3"
+        ),
+        params![token_hash, now, true],
+    )?
+    .as_ref()
+    .map(user_from)
+    .transpose()
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -168,25 +170,17 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = request_token(parts).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
-        if let Ok(m) = SESSION_CACHE.lock()
-            && let Some((user, at)) = m.get(&hash)
-            && at.elapsed() < SESSION_CACHE_TTL
-        {
-            return Ok(CurrentUser { user: user.clone(), token_hash: hash });
+        if let Some(user) = state.sessions.get(&hash) {
+            return Ok(CurrentUser { user, token_hash: hash });
         }
         let h = hash.clone();
         let now = super::clock::now_rfc3339();
         let user = state
             .db
-            .read(move |c| crate::agencies::store::user_for_session(c, &h, &now))
+            .read(move |c| user_for_session(c, &h, &now))
             .await?
             .ok_or(AppError::Unauthorized)?;
-        if let Ok(mut m) = SESSION_CACHE.lock() {
-            if m.len() > 100_000 {
-                m.retain(|_, (_, at)| at.elapsed() < SESSION_CACHE_TTL);
-            }
-            m.insert(hash.clone(), (user.clone(), Instant::now()));
-        }
+        state.sessions.insert(hash.clone(), user.clone());
         Ok(CurrentUser { user, token_hash: hash })
     }
 }
@@ -246,7 +240,7 @@ pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppErr
             user.unit.agency.as_str()
         )));
     }
-    if !crate::regions::within(&user.unit.region, region) {
+    if !super::identity::within(&user.unit.region, region) {
         return Err(AppError::forbidden(format!(
             "{} is outside the scope of your unit {} ({})",
             region, user.unit.name, user.unit.region
@@ -258,7 +252,7 @@ pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agencies::store::Unit;
+    use crate::platform::identity::Unit;
 
     fn user(agency: AgencyKind, region: &str, role: Role) -> User {
         User { id: 1, username: "u".into(), role, unit: Unit { id: 1, agency, region: region.into(), name: "Unit".into() } }

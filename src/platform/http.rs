@@ -81,10 +81,10 @@ pub struct Write {
 /// Bodies above this are refused before parsing (uploads have their own limits).
 const MAX_BODY: usize = 2 * 1024 * 1024;
 
-impl axum::extract::FromRequest<crate::startup::AppState> for Write {
+impl axum::extract::FromRequest<super::state::AppState> for Write {
     type Rejection = AppError;
 
-    async fn from_request(req: axum::extract::Request, state: &crate::startup::AppState) -> Result<Self, AppError> {
+    async fn from_request(req: axum::extract::Request, state: &super::state::AppState) -> Result<Self, AppError> {
         use axum::extract::FromRequestParts;
         let (mut parts, body) = req.into_parts();
         let user = super::auth::CurrentUser::from_request_parts(&mut parts, state).await?;

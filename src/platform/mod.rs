@@ -4,14 +4,88 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod form;
 pub mod http;
 pub mod i18n;
+pub mod identity;
 pub mod limit;
 pub mod migrate;
 pub mod pdf;
 pub mod sheet;
+pub mod state;
 pub mod text;
 pub mod web;
+
+#[cfg(test)]
+mod boundary {
+    //! The platform is the kernel every feature module builds on; it must not depend on any of
+    //! them, or module rules would leak into it (and cycles would follow).
+
+    const FEATURES: &[&str] =
+        &["agencies", "regions", "elections", "logistics", "vulnerability", "reports", "results", "coordination", "startup", "demo", "cli"];
+
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Uses of a feature module on one line: `crate::reports`, `super::super::reports`, or a
+    /// grouped `crate::{…, reports, …}`.
+    pub(super) fn feature_uses(line: &str) -> Vec<&'static str> {
+        let code = line.split("//").next().unwrap_or("");
+        FEATURES
+            .iter()
+            .copied()
+            .filter(|m| {
+                let direct = [format!("crate::{m}"), format!("super::super::{m}"), format!("sinergi::{m}")];
+                let grouped = code.contains("crate::{") && code.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == *m);
+                direct.iter().any(|d| {
+                    code.match_indices(d.as_str()).any(|(i, _)| {
+                        !code[i + d.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                }) || grouped
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_platform_imports_no_feature_module() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/platform");
+        let mut files = vec![];
+        rust_files(&root, &mut files);
+        assert!(files.len() > 10, "src/platform not found at {}", root.display());
+        let mut found = vec![];
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            // This check names the modules in its own examples: it is not scanned.
+            let text = if f.ends_with("platform/mod.rs") { text.split("mod boundary {").next().unwrap_or("").to_string() } else { text };
+            for (n, line) in text.lines().enumerate() {
+                for m in feature_uses(line) {
+                    found.push(format!("{}:{}: uses {m}: {}", f.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "src/platform must not import feature modules; move the shared part into the platform instead:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn the_scan_sees_every_form_of_use() {
+        assert_eq!(feature_uses("use crate::agencies::store::User;"), vec!["agencies"]);
+        assert_eq!(feature_uses("    crate::regions::within(a, b)"), vec!["regions"]);
+        assert_eq!(feature_uses("use super::super::reports::x;"), vec!["reports"]);
+        assert_eq!(feature_uses("use crate::{db, results};"), vec!["results"]);
+        assert!(feature_uses("use crate::platform::db;").is_empty());
+        assert!(feature_uses("use crate::params; // not crate::reports").is_empty());
+        assert!(feature_uses("crate::regionsx").is_empty());
+    }
+}

@@ -1,12 +1,13 @@
 //! Web UI machinery: the page layout, the language (Bahasa Indonesia first, English on
 //! request), embedded assets and CSV downloads. Pages are server-rendered and need no script.
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::agencies::AgencyKind;
-use crate::agencies::store::User;
+use super::auth::CurrentUser;
+use super::error::AppError;
+use super::identity::{AgencyKind, User};
 
 pub use super::i18n::Lang;
 
@@ -21,8 +22,13 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("log.verify.title", "Verifikasi berita acara", "Verify a handover record"),
     ("log.verify.unknown", "Berita acara dengan kode ini tidak dikenal.", "No handover record has this code."),
     ("log.verify.heading", "Verifikasi berita acara serah terima", "Verify a handover record (berita acara serah terima)"),
-    ("log.verify.genuine", "ASLI — catatan tersimpan cocok dengan sidiknya.", "GENUINE — the stored record matches its fingerprint."),
+    ("log.verify.complete", "SAH DAN LENGKAP — barang diterima, keempat pihak sudah menandatangani, dan catatan tidak berubah sejak ditulis oleh sistem.", "VALID AND COMPLETE — the goods were received, all four parties have signed, and the record has not changed since the system wrote it."),
+    ("log.verify.incomplete", "BELUM LENGKAP — catatan tidak berubah sejak ditulis oleh sistem, tetapi serah terima ini belum ditandatangani semua pihak atau barang belum diterima. Berita acara ini belum berlaku sebagai serah terima yang sah.", "NOT COMPLETE — the record has not changed since the system wrote it, but not every party has signed or the goods have not been received. This record is not yet a valid handover."),
     ("log.verify.altered", "TIDAK COCOK — catatan tersimpan telah berubah sejak ditulis oleh sistem.", "DOES NOT MATCH — the stored record changed after the system wrote it."),
+    ("log.verify.fingerprint", "Sidik catatan", "Record fingerprint"),
+    ("log.verify.fp_ok", "cocok: catatan tidak diubah sejak ditulis oleh sistem", "matches: the record has not been changed since the system wrote it"),
+    ("log.verify.fp_bad", "tidak cocok: catatan diubah di luar sistem", "does not match: the record was changed outside the system"),
+    ("log.verify.fp_note", "Sidik yang cocok hanya membuktikan catatan tidak diubah; ia tidak menggantikan tanda tangan yang belum ada.", "A matching fingerprint only shows the record was not changed; it does not stand in for missing signatures."),
     ("log.number", "Nomor", "Number"),
     ("log.status", "Status", "Status"),
     ("log.from", "Dari", "From"),
@@ -53,6 +59,8 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("status.direncanakan", "Direncanakan", "Planned"),
     ("status.dikirim", "Dalam perjalanan", "On the way"),
     ("status.diterima", "Diterima", "Received"),
+    ("status.menunggu_tanda_tangan_penerima", "Diterima, menunggu tanda tangan penerima", "Arrived, awaiting the receiver's signature"),
+    ("status.tidak_dikenal", "Status tidak dikenal", "Unknown status"),
     ("flag.short", "kurang", "short"),
     ("flag.excess", "lebih", "excess"),
     ("flag.damaged", "rusak", "damaged"),
@@ -434,6 +442,17 @@ pub async fn stylesheet() -> Response {
         include_str!("../../assets/app.css"),
     )
         .into_response()
+}
+
+/// The layout's error page in the request's language; internals go to the log, not the page.
+pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
+    let status = err.status();
+    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!("page error: {}", err.log_detail());
+    }
+    let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
+    (status, layout(page, html! { p.error { (message) } })).into_response()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::RegionCode;
 use super::store::{self, RegionDetail, RegionSummary, SearchHit};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
 pub struct RegionQuery {
@@ -43,7 +43,7 @@ pub async fn list_regions(State(state): State<AppState>, Query(q): Query<RegionQ
             if text.chars().count() > 100 {
                 return Err(AppError::invalid("q", "search text is longer than 100 characters"));
             }
-            state.regions.search(&text, limit as usize).into_iter().map(RegionItem::Hit).collect()
+            crate::regions::index_of(&state).search(&text, limit as usize).into_iter().map(RegionItem::Hit).collect()
         }
         _ => state.db.read(|c| store::children(c, None)).await?.into_iter().map(RegionItem::Region).collect(),
     };
@@ -61,7 +61,7 @@ pub fn parse_code(code: &str) -> Result<RegionCode, AppError> {
 pub async fn get_region(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<RegionDetail>, AppError> {
     let code = parse_code(&code)?;
     let c = code.as_str().to_string();
-    let index = state.regions.clone();
+    let index = state.module_arc::<crate::regions::index::RegionIndex>();
     state
         .db
         .read(move |conn| store::detail(conn, &index, &c))
@@ -83,7 +83,7 @@ pub struct Children {
 pub async fn region_children(State(state): State<AppState>, Path(code): Path<String>) -> Result<Json<Children>, AppError> {
     let code = parse_code(&code)?.as_str().to_string();
     let c = code.clone();
-    let index = state.regions.clone();
+    let index = state.module_arc::<crate::regions::index::RegionIndex>();
     let items = state
         .db
         .read(move |conn| {

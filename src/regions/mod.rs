@@ -9,8 +9,13 @@ pub mod store;
 
 use serde::Serialize;
 
-/// The nation as a scope: a user scoped to `ID` covers every region.
-pub const NATIONAL: &str = "ID";
+// Scope logic is identity: the platform's authorisation check needs it.
+pub use crate::platform::identity::{NATIONAL, lineage, scope_range, within};
+
+/// The region index the server loaded at start-up (registered as module state).
+pub fn index_of(state: &crate::platform::state::AppState) -> &index::RegionIndex {
+    state.module::<index::RegionIndex>()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -70,24 +75,6 @@ impl RegionCode {
     pub fn province(&self) -> &str {
         &self.0[..2]
     }
-}
-
-/// Codes of `code` and its ancestors, province first: `35.76.02` → `35`, `35.76`, `35.76.02`.
-/// Works for TPS codes too (the TPS itself is the last element).
-pub fn lineage(code: &str) -> Vec<&str> {
-    code.char_indices().filter(|&(_, c)| c == '.').map(|(i, _)| &code[..i]).chain(std::iter::once(code)).collect()
-}
-
-/// Whether `code` (a region or TPS) lies within the scope `scope`.
-pub fn within(scope: &str, code: &str) -> bool {
-    scope == NATIONAL
-        || code == scope
-        || (code.len() > scope.len() && code.starts_with(scope) && code.as_bytes()[scope.len()] == b'.')
-}
-
-/// Half-open text range holding every code strictly below `code` (`/` follows `.` in ASCII).
-pub fn scope_range(code: &str) -> (String, String) {
-    (format!("{code}."), format!("{code}/"))
 }
 
 /// Indonesian time zones (Keppres 41/1987 on the division of Indonesia into three time zones).

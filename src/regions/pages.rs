@@ -2,7 +2,6 @@
 //! with the counts for the chosen election, a name search and CSV downloads.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,8 +12,8 @@ use crate::elections::{self, ElectionDef, store::TpsRecord};
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::sheet::{self, Cell};
+use crate::platform::state::AppState;
 use crate::platform::web::{Lang, Page, layout, number, t, urlencode};
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct BrowseQuery {
@@ -38,15 +37,7 @@ fn level_label(lang: Lang, level: Level) -> &'static str {
     t(lang, &format!("level.{}", level.as_str()))
 }
 
-pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
-    let status = err.status();
-    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!("page error: {}", err.log_detail());
-    }
-    let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
-    (status, layout(page, html! { p.error { (message) } })).into_response()
-}
+pub use crate::platform::web::error_page;
 
 pub fn election_picker(lang: Lang, action: &str, current: &ElectionDef) -> Markup {
     html! {
@@ -121,7 +112,7 @@ struct RegionView {
 async fn load(state: &AppState, code: &str, election: &'static ElectionDef, after: Option<String>) -> Result<RegionView, AppError> {
     let code = RegionCode::parse(code).map_err(|m| AppError::invalid("code", m))?;
     let c = code.as_str().to_string();
-    let index = state.regions.clone();
+    let index = state.module_arc::<crate::regions::index::RegionIndex>();
     state
         .db
         .read(move |conn| {
@@ -280,7 +271,7 @@ pub struct SearchQuery {
 pub async fn search(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<SearchQuery>) -> Response {
     let text: String = q.q.unwrap_or_default().chars().take(100).collect();
     let needle = text.clone();
-    let hits: Vec<SearchHit> = state.regions.search(&needle, 100);
+    let hits: Vec<SearchHit> = crate::regions::index_of(&state).search(&needle, 100);
     let body = html! {
         h1 { (t(lang, "search.title")) ": " (text) }
         @if hits.is_empty() {

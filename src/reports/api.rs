@@ -26,7 +26,7 @@ use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
 use crate::platform::text;
 use crate::regions::{Level, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -80,7 +80,7 @@ pub fn report_region(state: &AppState, code: &str) -> Result<String, AppError> {
         }
         r.as_str().to_string()
     };
-    if state.regions.get(&village).is_none() {
+    if crate::regions::index_of(&state).get(&village).is_none() {
         return Err(AppError::invalid("region", format!("no village {village}")));
     }
     Ok(code.to_string())
@@ -610,7 +610,7 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     let d: DisputeInput = parse_json(&w.body)?;
     let election = election_field(&d.election)?;
     let region = RegionCode::parse(d.region.trim()).map_err(|m| AppError::invalid("region", m))?;
-    if state.regions.get(region.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(region.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("no region {}", region.as_str())));
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -717,7 +717,7 @@ pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQue
     })?;
     let from = instant("from", &q.from)?;
     let code = q.region.trim().to_string();
-    let known = if let Ok(t) = TpsCode::parse(&code) { state.regions.get(t.village()).is_some() } else { RegionCode::parse(&code).is_ok() && state.regions.get(&code).is_some() };
+    let known = if let Ok(t) = TpsCode::parse(&code) { crate::regions::index_of(&state).get(t.village()).is_some() } else { RegionCode::parse(&code).is_ok() && crate::regions::index_of(&state).get(&code).is_some() };
     if !known {
         return Err(AppError::invalid("region", format!("no region or TPS {code:?}")));
     }

@@ -20,7 +20,7 @@ use crate::platform::error::AppError;
 use crate::platform::sheet::{self, Cell};
 use crate::platform::web::{Lang, Page, layout, login_first, t, urlencode, when};
 use crate::regions::pages::error_page;
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
     html! {
@@ -356,10 +356,10 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
 
 fn region_name(state: &AppState, code: &str) -> String {
     if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let v = state.regions.get(tps.village()).map_or("", |r| r.name.as_str());
+        let v = crate::regions::index_of(&state).get(tps.village()).map_or("", |r| r.name.as_str());
         return format!("TPS {:03} {v}", tps.number());
     }
-    state.regions.get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
+    crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| r.name.clone())
 }
 
 fn board_tools(lang: Lang, action: &str, q: &BoardQuery, csv: &str) -> Markup {

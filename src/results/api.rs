@@ -22,7 +22,7 @@ use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, WriteRequest, idempotent_write, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 fn internal(e: serde_json::Error) -> AppError {
     AppError::Internal(e.to_string())
@@ -40,7 +40,7 @@ fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
         None | Some(NATIONAL) => Ok(NATIONAL.to_string()),
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
-            if state.regions.get(code.as_str()).is_none() {
+            if crate::regions::index_of(&state).get(code.as_str()).is_none() {
                 return Err(AppError::not_found(format!("no region {r}")));
             }
             Ok(code.as_str().to_string())
@@ -140,11 +140,13 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     }
     let permit = authorize(&w.user.user, CANDIDATES, code.as_str())?;
     let area = code.as_str().to_string();
-    idempotent_write(&state.db, w.request, move |c| {
+    let out = idempotent_write(&state.db, w.request, move |c| {
         let items = store::set_candidates(c, &permit.actor, e, k.key, &area, &list)?;
         Ok((StatusCode::OK, serde_json::to_value(CandidateList { items }).map_err(internal)?))
     })
-    .await
+    .await;
+    state.module::<super::CandidateCache>().forget();
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,11 +234,13 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     };
     let reason = input.reason.into_string();
     let tally = input.tally;
-    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
+    let public = user.is_none();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
         let view = store::submit(c, &actor, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        let view = if public { view.with_unit_names(c)? } else { view };
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
     .await
@@ -247,7 +251,8 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
 #[utoipa::path(get, path = "/api/v1/elections/{id}/results/{tps}/{contest}", tag = "rekap",
     params(("id" = String, Path), ("tps" = String, Path), ("contest" = String, Path)),
     responses((status = 200, body = ResultView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultView>, AppError> {
+pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultView>, AppError> {
+    let public = user.is_none();
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
     let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
@@ -257,7 +262,8 @@ pub async fn get_result(State(state): State<AppState>, Path((id, tps, contest)):
             if crate::elections::store::get_tps(c, e.id, &code)?.is_none() {
                 return Err(AppError::not_found(format!("no TPS {code} in {}", e.id)));
             }
-            Ok(store::view(c, e.id, k.key, &code)?)
+            let view = store::view(c, e.id, k.key, &code)?;
+            Ok(if public { view.with_unit_names(c)? } else { view })
         })
         .await?;
     Ok(Json(view))
@@ -279,7 +285,7 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
     let k = contest_of(e, &q.contest)?;
     let region = region_param(&state, q.region.as_deref())?;
     let children: Option<Vec<String>> =
-        q.children.unwrap_or(false).then(|| state.regions.children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
+        q.children.unwrap_or(false).then(|| crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
     Ok(Json(
         state
             .db
@@ -320,7 +326,7 @@ const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu
 
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
-    if state.regions.get(code.as_str()).is_none() {
+    if crate::regions::index_of(&state).get(code.as_str()).is_none() {
         return Err(AppError::not_found(format!("no region {region}")));
     }
     let level = code.level();
@@ -343,7 +349,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
         return Err(AppError::not_found(format!("{} is not held in {code}", k.key)));
     }
     let input: RecapInput = parse_json(&w.body)?;
-    let candidates = state.results_candidates(e, k.key, &code).await?;
+    let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let rules = FormRules { kind: e.kind, candidates: &candidates, max_voters_per_tps: i64::MAX, reserve_bp: form::reserve_bp(e.kind) };
     form::check_shape(&input.tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
     let permit = authorize(&w.user.user, RECAP, &code)?;
@@ -356,7 +362,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
 }
 
 fn children_of(state: &AppState, code: &str) -> Vec<String> {
-    state.regions.children_codes(code)
+    crate::regions::index_of(&state).children_codes(code)
 }
 
 /// The plenary's totals beside the sum of the children, the fields that differ, and the
@@ -364,12 +370,21 @@ fn children_of(state: &AppState, code: &str) -> Vec<String> {
 #[utoipa::path(get, path = "/api/v1/elections/{id}/recap/{region}/{contest}", tag = "rekap",
     params(("id" = String, Path), ("region" = String, Path), ("contest" = String, Path)),
     responses((status = 200, body = RecapView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn get_recap(State(state): State<AppState>, Path((id, region, contest)): Path<(String, String, String)>) -> Result<Json<RecapView>, AppError> {
+pub async fn get_recap(State(state): State<AppState>, user: Option<CurrentUser>, Path((id, region, contest)): Path<(String, String, String)>) -> Result<Json<RecapView>, AppError> {
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
     let (code, _) = recap_region(&state, &region)?;
     let children: Vec<String> = children_of(&state, &code).into_iter().filter(|c| k.coverage.holds_at(c)).collect();
-    Ok(Json(state.db.read(move |c| store::recap_view(c, e, k, &code, &children)).await?))
+    let public = user.is_none();
+    Ok(Json(
+        state
+            .db
+            .read(move |c| {
+                let v = store::recap_view(c, e, k, &code, &children)?;
+                if public { v.with_unit_names(c) } else { Ok(v) }
+            })
+            .await?,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

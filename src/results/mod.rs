@@ -12,9 +12,47 @@ pub mod form;
 pub mod pages;
 pub mod store;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde::Serialize;
 
+use crate::platform::cache::TtlCache;
+use crate::platform::error::AppError;
+use crate::platform::state::AppState;
 use form::Tally;
+
+/// Candidate ids per (election, contest, regency) as the entry gate reads them, kept for a
+/// minute: they are fixed long before voting day, and every result form needs them. Held in
+/// the server's state (registered at start-up); a change of candidates on this server drops it.
+pub struct CandidateCache(TtlCache<(String, String, String), Arc<Vec<String>>>);
+
+impl Default for CandidateCache {
+    fn default() -> Self {
+        CandidateCache(TtlCache::new(Duration::from_secs(60), 10_000))
+    }
+}
+
+impl CandidateCache {
+    pub fn forget(&self) {
+        self.0.clear();
+    }
+}
+
+/// The candidate ids of a contest at a place (a TPS or region).
+pub async fn candidates_of(state: &AppState, e: &'static crate::elections::ElectionDef, contest: &'static str, code: &str) -> Result<Arc<Vec<String>>, AppError> {
+    // Candidates are registered per province or regency: the regency part is the key.
+    let key = (e.id.to_string(), contest.to_string(), code.get(..5).unwrap_or(code).to_string());
+    let cache = state.module::<CandidateCache>();
+    if let Some(list) = cache.0.get(&key) {
+        return Ok(list);
+    }
+    let code = code.to_string();
+    let list = state.db.read(move |c| store::candidates_at(c, e, contest, &code)).await?;
+    let list = Arc::new(list.into_iter().map(|c| c.id).collect::<Vec<_>>());
+    cache.0.insert(key, list.clone());
+    Ok(list)
+}
 
 /// Who entered a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

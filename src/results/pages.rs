@@ -15,7 +15,7 @@ use crate::platform::error::AppError;
 use crate::platform::web::{Lang, Page, layout, number, t};
 use crate::regions::NATIONAL;
 use crate::regions::pages::{election_or_default, error_page};
-use crate::startup::AppState;
+use crate::platform::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct HasilQuery {
@@ -63,9 +63,9 @@ fn candidate_table(lang: Lang, s: &Summary) -> Markup {
 
 pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<HasilQuery>) -> Response {
     let e = election_or_default(q.pemilu.as_deref());
-    let region = q.wilayah.clone().filter(|w| w == NATIONAL || state.regions.get(w).is_some()).unwrap_or_else(|| NATIONAL.to_string());
+    let region = q.wilayah.clone().filter(|w| w == NATIONAL || crate::regions::index_of(&state).get(w).is_some()).unwrap_or_else(|| NATIONAL.to_string());
     let contest = contest_or_first(e, q.kontes.as_deref(), &region);
-    let children: Vec<String> = state.regions.children_codes(&region).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
+    let children: Vec<String> = crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
     let is_village = region.len() == 13;
     let (r, kids) = (region.clone(), children.clone());
     let data = state
@@ -81,7 +81,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
         Ok(d) => d,
         Err(err) => return error_page(lang, user.as_ref(), err),
     };
-    let name = if region == NATIONAL { "Indonesia".to_string() } else { state.regions.get(&region).map_or(region.clone(), |r| r.name.clone()) };
+    let name = if region == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(&region).map_or(region.clone(), |r| r.name.clone()) };
     let title = format!("{} · {name}", contest.name);
     let path = format!("/hasil?pemilu={}&kontes={}&wilayah={region}", e.id, contest.key);
     let link = |code: &str| format!("/hasil?pemilu={}&kontes={}&wilayah={code}", e.id, contest.key);
@@ -90,7 +90,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
     let body = html! {
         nav.crumbs {
             a href=(link(NATIONAL)) { "Indonesia" }
-            @for p in state.regions.path(&region) { " › " a href=(link(&p.code)) { (p.name) } }
+            @for p in crate::regions::index_of(&state).path(&region) { " › " a href=(link(&p.code)) { (p.name) } }
         }
         h1 { (t(lang, "hasil.title")) " " (title) }
         form.tools method="get" action="/hasil" {
@@ -128,7 +128,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
                     @for code in &children {
                         @let tot = totals.get(code).cloned().unwrap_or_default();
                         tr data-code=(code) {
-                            td { a href=(link(code)) { (state.regions.get(code).map_or(code.as_str(), |r| r.name.as_str())) } }
+                            td { a href=(link(code)) { (crate::regions::index_of(&state).get(code).map_or(code.as_str(), |r| r.name.as_str())) } }
                             td.num data-field="tps_in" { (n(tot.tps_in)) }
                             @for c in &s.candidates { td.num data-candidate=(c.id) { (n(tot.votes.get(&c.id).copied().unwrap_or(0))) } }
                             td.num data-field="discrepancies" { (n(tot.discrepancies)) }
@@ -227,12 +227,12 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
     let label = |f: &str| field_label(lang, f, &candidates);
     let local = |at: &str| crate::reports::store::local(at, crate::reports::store::offset_of(&tps));
     let village = &tps[..13];
-    let title = format!("TPS {} {} · {}", &tps[14..], state.regions.get(village).map_or("", |r| r.name.as_str()), contest.name);
+    let title = format!("TPS {} {} · {}", &tps[14..], crate::regions::index_of(&state).get(village).map_or("", |r| r.name.as_str()), contest.name);
     let path = format!("/hasil/tps/{tps}?kontes={}&pemilu={}", contest.key, e.id);
     let body = html! {
         nav.crumbs {
             a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) } { "Indonesia" }
-            @for p in state.regions.path(village) { " › " a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) "&wilayah=" (p.code) } { (p.name) } }
+            @for p in crate::regions::index_of(&state).path(village) { " › " a href={ "/hasil?pemilu=" (e.id) "&kontes=" (contest.key) "&wilayah=" (p.code) } { (p.name) } }
         }
         h1 { (title) }
         ul.facts {
@@ -300,11 +300,11 @@ fn field_label(lang: Lang, field: &str, candidates: &[store::Candidate]) -> Stri
 /// The plenary recap of a district, regency or province beside the sum of its children.
 pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<HasilQuery>) -> Response {
     let e = election_or_default(q.pemilu.as_deref());
-    if state.regions.get(&code).is_none() || code.len() > 8 {
+    if crate::regions::index_of(&state).get(&code).is_none() || code.len() > 8 {
         return error_page(lang, user.as_ref(), AppError::not_found(format!("no recap level {code}")));
     }
     let contest = contest_or_first(e, q.kontes.as_deref(), &code);
-    let children: Vec<String> = state.regions.children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
+    let children: Vec<String> = crate::regions::index_of(&state).children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
     let c2 = code.clone();
     let data = state
         .db
@@ -314,7 +314,7 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
         Ok(d) => d,
         Err(err) => return error_page(lang, user.as_ref(), err),
     };
-    let name = state.regions.get(&code).map_or(code.clone(), |r| r.name.clone());
+    let name = crate::regions::index_of(&state).get(&code).map_or(code.clone(), |r| r.name.clone());
     let title = format!("{} · {} · {name}", t(lang, "hasil.recap"), contest.name);
     let path = format!("/hasil/rekap/{code}?pemilu={}&kontes={}", e.id, contest.key);
     let mut fields: Vec<(String, Option<i64>, i64)> = vec![];

@@ -55,7 +55,6 @@ pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, co
         return Err(AppError::conflict(format!("results of {contest} in {area} exist already; the candidates cannot change")));
     }
     conn.execute("DELETE FROM candidates WHERE election_id = $1 AND contest = $2 AND area_code = $3", params![election.id, contest, area])?;
-    crate::startup::forget_candidates();
     let mut out = vec![];
     for (number, name) in list {
         let id = format!("{number:02}");
@@ -417,6 +416,42 @@ pub struct HistoryItem {
     pub entered_by: String,
     pub entered_at: String,
     pub reason: String,
+}
+
+impl ResultView {
+    /// For the public: every `entered_by` becomes the unit's name (usernames are half of a login).
+    pub fn with_unit_names(mut self, conn: &mut Conn) -> Result<ResultView, DbError> {
+        let names: Vec<String> = self
+            .kpu_entries
+            .iter()
+            .map(|e| e.entered_by.clone())
+            .chain(self.sources.iter().map(|e| e.entered_by.clone()))
+            .chain(self.history.iter().map(|e| e.entered_by.clone()))
+            .collect();
+        let map = crate::agencies::store::public_names(conn, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let shown = |n: &mut String| {
+            if let Some(u) = map.get(n.as_str()) {
+                *n = u.clone();
+            }
+        };
+        self.kpu_entries.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        self.sources.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        self.history.iter_mut().for_each(|e| shown(&mut e.entered_by));
+        Ok(self)
+    }
+}
+
+impl RecapView {
+    /// For the public: the plenary entry names its unit, not the username.
+    pub fn with_unit_names(mut self, conn: &mut Conn) -> Result<RecapView, DbError> {
+        if let Some(e) = self.entered.as_mut() {
+            let map = crate::agencies::store::public_names(conn, &[e.entered_by.as_str()])?;
+            if let Some(u) = map.get(&e.entered_by) {
+                e.entered_by = u.clone();
+            }
+        }
+        Ok(self)
+    }
 }
 
 pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<ResultView, DbError> {

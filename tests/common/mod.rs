@@ -246,6 +246,22 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)), hs)
     }
 
+    /// A page form posted as a browser does (urlencoded, with the session cookie, redirects not
+    /// followed): (status, page text, Location).
+    pub fn post_form(&self, path: &str, cookie: &str, pairs: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into();
+        let mut resp = agent
+            .post(&self.url(path))
+            .header("Cookie", cookie)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body)
+            .expect("POST form");
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (status, resp.body_mut().read_to_string().unwrap_or_default(), location)
+    }
+
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
         let (s, v, _) = self.post_raw(path, token, &[], &body.to_string());
         (s, v)

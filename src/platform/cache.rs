@@ -1,0 +1,73 @@
+//! A small time-bounded cache. Caches belong to the running server's `AppState`, never to the
+//! process: two servers in one process (the tests) or a restarted router never share stale
+//! entries, and whoever edits the cached data can drop it through the same state.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct TtlCache<K, V> {
+    ttl: Duration,
+    /// Past this many entries, expired ones are dropped before an insert; if all are fresh the
+    /// map is cleared, so memory stays bounded under a flood of distinct keys.
+    max: usize,
+    map: Mutex<HashMap<K, (V, Instant)>>,
+}
+
+impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
+    pub fn new(ttl: Duration, max: usize) -> Self {
+        TtlCache { ttl, max, map: Mutex::new(HashMap::new()) }
+    }
+
+    /// The value if it was stored less than the TTL ago.
+    pub fn get(&self, key: &K) -> Option<V> {
+        let m = self.map.lock().ok()?;
+        m.get(key).filter(|(_, at)| at.elapsed() < self.ttl).map(|(v, _)| v.clone())
+    }
+
+    pub fn insert(&self, key: K, value: V) {
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= self.max {
+                let ttl = self.ttl;
+                m.retain(|_, (_, at)| at.elapsed() < ttl);
+                if m.len() >= self.max {
+                    m.clear();
+                }
+            }
+            m.insert(key, (value, Instant::now()));
+        }
+    }
+
+    pub fn remove(&self, key: &K) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(key);
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_the_map_stays_bounded() {
+        let c = TtlCache::new(Duration::from_millis(30), 3);
+        c.insert(1, "a");
+        assert_eq!(c.get(&1), Some("a"));
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(c.get(&1), None);
+        for k in 0..10 {
+            c.insert(k, "b");
+        }
+        assert!(c.map.lock().map(|m| m.len()).unwrap_or(99) <= 3);
+        c.remove(&9);
+        assert_eq!(c.get(&9), None);
+    }
+}

@@ -1,0 +1,73 @@
+//! The state every handler receives: the database, the login throttle, the public intake
+//! limit, the session cache, and whatever a feature module registers at start-up (the region
+//! index, its own caches). The platform knows no feature module: a module registers its state
+//! by type and reads it back by type.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::auth::LoginThrottle;
+use super::cache::TtlCache;
+use super::db::Db;
+use super::identity::User;
+use super::limit::RateLimit;
+
+/// Sessions recently confirmed by the database, so that a burst of requests from one device
+/// (election night) does not read the session table each time. An entry lives a few seconds;
+/// a logout on this server removes it at once (another server of a PostgreSQL deployment
+/// honours a logout within those seconds).
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub throttle: Arc<LoginThrottle>,
+    /// Per-client limit on public intake (reports, evidence, public results).
+    pub intake: Arc<RateLimit>,
+    /// token hash → user, see `SESSION_CACHE_TTL`.
+    pub sessions: Arc<TtlCache<String, User>>,
+    modules: Arc<Modules>,
+}
+
+/// Feature-module state, one value per type.
+#[derive(Default)]
+pub struct Modules(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Modules {
+    pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+        self
+    }
+}
+
+impl AppState {
+    pub fn new(db: Db, intake: RateLimit, modules: Modules) -> AppState {
+        AppState {
+            db,
+            throttle: Arc::new(LoginThrottle::default()),
+            intake: Arc::new(intake),
+            sessions: Arc::new(TtlCache::new(SESSION_CACHE_TTL, 100_000)),
+            modules: Arc::new(modules),
+        }
+    }
+
+    /// The state a module registered at start-up. Start-up registers every module's state
+    /// before serving (see `startup::serve`); a missing one is a wiring mistake that the first
+    /// request touching that module shows, hence the panic naming the type.
+    pub fn module<T: Any + Send + Sync>(&self) -> &T {
+        match self.modules.0.get(&TypeId::of::<T>()).and_then(|a| a.downcast_ref::<T>()) {
+            Some(v) => v,
+            None => panic!("module state {} was not registered at start-up", std::any::type_name::<T>()),
+        }
+    }
+
+    /// The same, shared, for work moved to another thread.
+    pub fn module_arc<T: Any + Send + Sync>(&self) -> Arc<T> {
+        match self.modules.0.get(&TypeId::of::<T>()).cloned().map(|a| a.downcast::<T>()) {
+            Some(Ok(v)) => v,
+            _ => panic!("module state {} was not registered at start-up", std::any::type_name::<T>()),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Security through the real server: what needs a login and the right scope (the security
+//! plan, posts, grade overrides, shipments on the road), what the public keeps (counts), and
+//! that the public never sees an account's username.
+
+mod common;
+
+use common::{TestApp, TestDb, json};
+
+const DEMO: &str = "sinergi-demo";
+const V: &str = "/api/v1/elections/pilkada-2024/vulnerability";
+const S: &str = "/api/v1/elections/pilkada-2024/security";
+const L: &str = "/api/v1/elections/pilkada-2024/logistics";
+
+fn no_redirects() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into()
+}
+
+/// Status and Location of a page fetched without following redirects.
+fn page_status(app: &TestApp, path: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut req = no_redirects().get(&app.url(path));
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let resp = req.call().expect("GET");
+    let loc = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (resp.status().as_u16(), loc)
+}
+
+fn security_data_needs_login_and_scope(db: &TestDb) {
+    let app = TestApp::spawn_env(db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-25T10:00:00+07:00")]);
+    let polres = app.login("polres.kotamojokerto", DEMO);
+    let jombang = app.login("polres.jombang", DEMO);
+    let pemkot = app.login("pemkot.kotamojokerto", DEMO);
+    let tps = "35.76.02.1008.001";
+    let reason = "informasi intelijen: rencana pengerahan massa";
+    let (s, v) = app.put(&format!("{V}/tps/{tps}/grade"), Some(&polres), &json!({"category": "sangat_rawan", "reason": reason}));
+    assert_eq!(s, 200, "{v}");
+
+    let sensitive = [
+        format!("{S}/plan?region=35.76"),
+        format!("{S}/plan?region=35.76&format=csv"),
+        format!("{V}/tps/{tps}"),
+        format!("{L}/shipments?region=35.76"),
+        format!("{L}/shipments"),
+        format!("{L}/shipments/3"),
+    ];
+    for path in &sensitive {
+        let (s, body) = app.get(path, None);
+        assert_eq!(s, 401, "anonymous {path}: {body}");
+        let text = body.to_string();
+        assert!(!text.contains(reason) && !text.contains("L 1234 MJ") && !text.contains("Suparno"), "{path} leaks: {text}");
+    }
+    // Out of scope (another regency) and the wrong agency are refused.
+    for path in &sensitive[..3] {
+        assert_eq!(app.get(path, Some(&jombang)).0, 403, "Polres Jombang reads {path}");
+        assert_eq!(app.get(path, Some(&pemkot)).0, 403, "Pemkot reads {path}");
+    }
+    assert_eq!(app.get(&format!("{L}/shipments?region=35.76"), Some(&jombang)).0, 403);
+    assert_eq!(app.get(&format!("{L}/shipments/3"), Some(&jombang)).0, 403);
+    let (s, own) = app.get(&format!("{L}/shipments"), Some(&jombang));
+    assert_eq!(s, 200, "{own}");
+    assert!(!own.to_string().contains("35.76"), "Jombang's default list is its own: {own}");
+    // In scope: everything.
+    let (s, plan) = app.get(&format!("{S}/plan?region=35.76"), Some(&polres));
+    assert_eq!((s, plan["districts"].as_array().is_some_and(|d| !d.is_empty())), (200, true), "{plan}");
+    let (s, obs) = app.get(&format!("{V}/tps/{tps}"), Some(&polres));
+    assert_eq!((s, obs["override"]["reason"].as_str()), (200, Some(reason)));
+    let (s, ship) = app.get(&format!("{L}/shipments/3"), Some(&app.login("kodim.kotamojokerto", DEMO)));
+    assert_eq!(s, 200, "{ship}");
+    assert!(ship.to_string().contains("L 1234 MJ"), "the vehicle is for those in scope");
+    // The public keeps the counts.
+    let (s, sum) = app.get(&format!("{V}/summary?region=35.76"), None);
+    assert_eq!(s, 200);
+    assert!(sum["by_category"]["sangat_rawan"].as_i64().is_some_and(|n| n >= 1), "{sum}");
+    assert_eq!(app.get(&format!("{L}/readiness?region=35.76"), None).0, 200);
+    assert_eq!(app.get(&format!("{L}/requirements?region=35.76"), None).0, 200);
+
+    // Pages: anonymous visitors are sent to the login, others in the wrong place refused.
+    let jombang_cookie = format!("sinergi_session={jombang}");
+    for path in ["/pengamanan?pemilu=pilkada-2024&wilayah=35.76", "/logistik/pengiriman?pemilu=pilkada-2024&wilayah=35.76", "/logistik/pengiriman/3?pemilu=pilkada-2024"] {
+        let (s, loc) = page_status(&app, path, None);
+        assert_eq!(s, 303, "anonymous {path}");
+        assert!(loc.starts_with("/masuk?next="), "{path} → {loc}");
+        assert_eq!(page_status(&app, path, Some(&jombang_cookie)).0, 403, "Polres Jombang opens {path}");
+    }
+    let (s, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", None);
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"kategori\""), "the counts stay public");
+    assert!(!html.contains("<svg id=\"peta\"") && !html.contains("/pengamanan?"), "no map or plan for the public");
+    let (_, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", Some(&format!("sinergi_session={polres}")));
+    assert!(html.contains("<svg id=\"peta\""), "the map for the Polres in scope");
+}
+
+fn the_public_never_sees_a_username(db: &TestDb) {
+    let app = TestApp::spawn_env(db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-28T10:00:00+07:00")]);
+    let usernames = ["kpu.kotamojokerto", "ppk.magersari", "bawaslu.kotamojokerto", "polres.kotamojokerto"];
+    let tps = "35.76.02.1008.001";
+    let (s, view) = app.get(&format!("/api/v1/elections/pilkada-2024/results/{tps}/gubernur"), None);
+    assert_eq!(s, 200, "{view}");
+    let text = view.to_string();
+    assert!(text.contains("KPU Kota Mojokerto"), "units are named: {text}");
+    let (s, recap) = app.get("/api/v1/elections/pilkada-2024/recap/35.76.02/gubernur", None);
+    assert_eq!(s, 200, "{recap}");
+    let (_, _, page) = app.get_text(&format!("/hasil/tps/{tps}?pemilu=pilkada-2024&kontes=gubernur"), None);
+    for u in usernames {
+        assert!(!text.contains(u), "results JSON shows {u}: {text}");
+        assert!(!recap.to_string().contains(u), "recap JSON shows {u}");
+        assert!(!page.contains(u), "results page shows {u}");
+    }
+    // Logged in, the shipment page names the signing units, not their accounts.
+    let cookie = format!("sinergi_session={}", app.login("kpu.kotamojokerto", DEMO));
+    let (_, _, page) = app.get_text("/logistik/pengiriman/2?pemilu=pilkada-2024", Some(&cookie));
+    assert!(page.contains("KPU Kota Mojokerto"), "{page}");
+    for u in usernames {
+        assert!(!page.contains(&format!("({u})")), "shipment page shows {u}");
+    }
+}
+
+on_both_engines!(security_data_needs_login_and_scope, the_public_never_sees_a_username);
