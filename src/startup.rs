@@ -82,6 +82,11 @@ async fn not_found(uri: Uri, lang: platform::web::Lang) -> Response {
     }
 }
 
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    AppError::Internal("a request handler panicked".into()).into_response()
+}
+
 /// The largest request body: a public report with its evidence files.
 const UPLOAD_LIMIT: usize = 26 * 1024 * 1024;
 
@@ -127,6 +132,7 @@ pub fn router(state: AppState) -> Router {
             OpenApiRouter::new()
                 .routes(routes!(reports::api::create_report, reports::api::list_reports))
                 .routes(routes!(reports::api::add_evidence))
+                .routes(routes!(reports::api::complete_report))
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .routes(routes!(reports::api::receipt_status))
@@ -193,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))
+        .route("/lacak/{receipt}/lengkapi", post(reports::pages::complete_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/laporan", get(reports::pages::board))
         .route("/laporan/unduh.csv", get(reports::pages::board_csv))
         .route("/laporan/{id}", get(reports::pages::case_page))
@@ -217,6 +224,9 @@ pub fn router(state: AppState) -> Router {
         .route("/anggaran/hibah/{id}/pencairan", post(coordination::pages::disbursement_submit))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(platform::i18n::scope))
+        // A panic anywhere in a handler answers 500 in the usual error shape instead of dropping
+        // the connection without a word; the hostile-input tests make sure none is reachable.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

@@ -6,8 +6,10 @@
 //! without identities), reads the reporter's identity and takes it through kajian awal and
 //! registration to Sentra Gakkumdu; the police of Kota Mojokerto then find it on the Gakkumdu
 //! board without the reporter's identity and open the investigation; KPU is refused the board.
-//! A second scenario has the form refuse a late report and a program disguised as `foto.jpg`,
-//! keeping what was typed and storing nothing. Screenshots go to /tmp/sinergi-shots/. Without
+//! A second scenario keeps a late report as initial information with a receipt saying when the
+//! window closed, refuses a program disguised as `foto.jpg` keeping what was typed and storing
+//! nothing, has Bawaslu send an incomplete report back to its reporter, who completes it on the
+//! receipt page, and has Bawaslu take the late report up as a finding. Screenshots go to /tmp/sinergi-shots/. Without
 //! chromium/chromedriver the tests say so and pass.
 
 mod common;
@@ -19,7 +21,7 @@ use std::time::Instant;
 
 use common::{TestApp, TestDb};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use webdriver::Browser;
@@ -454,32 +456,53 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     assert!(took.as_secs() < 60, "the browser test should stay well under a minute, took {took:?}");
 }
 
+/// "27 November 2024".
+fn long_date(d: time::Date) -> String {
+    const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    format!("{} {} {}", d.day(), BULAN[usize::from(u8::from(d.month())) - 1], d.year())
+}
+
+/// The id of the newest report on Bawaslu's board with status `status`.
+fn newest_with_status(app: &TestApp, token: &str, status: &str) -> i64 {
+    let (_, body) = app.get(&format!("/api/v1/reports?limit=1000&status={status}"), Some(token));
+    body["items"].as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()).max().unwrap_or_else(|| panic!("a {status} report: {body}"))
+}
+
 #[test]
-fn the_form_refuses_a_late_report_and_a_disguised_program_keeping_what_was_typed_and_storing_nothing() {
+fn a_late_report_is_kept_an_incomplete_one_is_sent_back_and_a_disguised_program_is_refused() {
     let started = Instant::now();
     let db = TestDb::sqlite();
     let Some((app, b)) = start(&db) else { return };
     let token = app.login(BAWASLU, PASSWORD);
     let before = api_report_count(&app, &token);
     assert!(before > 0, "the demo has reports in Kota Mojokerto");
-
-    // A report of something learned of ten days ago: past the seven-day window.
     let now = now_wib();
+
+    // A report of something learned of ten days ago, past the seven-day window: not turned
+    // away (it used to be refused and lost) but kept as initial information, with a receipt
+    // and the date the window closed.
     let late = report(now - time::Duration::days(12), now - time::Duration::days(10));
     b.goto(&app.url("/lapor"));
     fill_form(&b, &late);
     b.click(&b.find("#submit-report"));
-    let error = b.wait_text("#form-error", |t| !t.is_empty());
-    assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
-    assert_eq!(page_status(&b), 422);
-    assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
-    assert!(error.contains("7 hari"), "the refusal names the seven-day window: {error:?}");
-    assert_kept(&b, &late, "late report");
+    b.wait_url(|u| u.contains("/lacak/"));
+    let closes = (now - time::Duration::days(10)).date() + time::Duration::days(7);
+    let notice = b.wait_text("#notice", |t| !t.is_empty());
+    assert!(
+        notice.contains(&format!("disimpan sebagai informasi awal, karena batas waktu pelaporan sudah berakhir pada {} pukul 23.59 WIB", long_date(closes)))
+            || notice.contains(&format!("simpan sebagai informasi awal, karena batas waktu pelaporan sudah berakhir pada {} pukul 23.59 WIB", long_date(closes))),
+        "{notice:?}"
+    );
+    assert!(notice.contains("temuan"), "the citizen learns Bawaslu may still act on it: {notice:?}");
+    assert_eq!(b.text_of("#status"), "Tidak diregistrasi; disimpan sebagai informasi awal");
+    assert!(!b.text_of("main").contains(late.description), "nothing of the report on the receipt page");
+    b.screenshot(&Path::new(SHOTS).join("reports-late-receipt.png"));
+    assert_eq!(api_report_count(&app, &token), before + 1, "the citizen's information is kept");
 
     // Corrected dates, but the "photo" is a Windows program renamed foto.jpg.
     let r = report(now - time::Duration::hours(3), now - time::Duration::hours(2));
-    set_value(&b, "#event_at", &r.event_at);
-    set_value(&b, "#known_at", &r.known_at);
+    b.goto(&app.url("/lapor"));
+    fill_form(&b, &r);
     let fake = db.dir().join("foto.jpg");
     std::fs::write(&fake, b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode.\r\n").expect("write the fake photo");
     b.send_keys(&b.find("#file"), fake.to_str().expect("utf-8 path"));
@@ -489,17 +512,67 @@ fn the_form_refuses_a_late_report_and_a_disguised_program_keeping_what_was_typed
     assert_eq!(page_status(&b), 422);
     assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
     b.screenshot(&Path::new(SHOTS).join("reports-form-refused.png"));
-    assert_eq!(api_report_count(&app, &token), before, "neither refused report was stored");
-    let (_, body) = app.get("/api/v1/reports?limit=1000", Some(&token));
-    assert!(
-        !body["items"].as_array().into_iter().flatten().any(|i: &Value| i["reported"] == json!(r.reported)),
-        "nothing about {:?} on the board: {body}",
-        r.reported
-    );
+    assert_eq!(api_report_count(&app, &token), before + 1, "the refused report was not stored");
     assert_kept(&b, &r, "disguised upload");
 
+    // A report without evidence or witnesses.
+    let bare = Report { witnesses: &[], ..report(now - time::Duration::hours(3), now - time::Duration::hours(2)) };
+    b.goto(&app.url("/lapor"));
+    fill_form(&b, &bare);
+    b.click(&b.find("#submit-report"));
+    b.wait_url(|u| u.contains("/lacak/"));
+    let receipt = b.wait_text("#receipt", |t| t.starts_with("LP-"));
+    let receipt_page = b.current_url().split('?').next().unwrap_or_default().to_string();
+
+    // Bawaslu asks the reporter to complete it from the case page.
+    b.login(&app.url(""), BAWASLU, PASSWORD);
+    let id = newest_with_status(&app, &token, "diterima");
+    b.goto(&app.url(&format!("/laporan/{id}")));
+    b.wait_text("main h1", |t| t.contains(&format!("#{id}")));
+    let note = b.text_of("#requirements-note");
+    assert!(note.contains("Registrasi hanya dengan alasan"), "{note:?}");
+    assert!(options(&b, "#to").contains(&"perbaikan".to_string()));
+    move_case(&b, "perbaikan", "Menunggu kelengkapan dari pelapor", "Lampirkan foto kejadian dan nama saksi");
+    let deadline = b.text_of("#deadline");
+    assert!(deadline.ends_with("23:59 WIB"), "{deadline:?}");
+
+    // The reporter reads what to complete and by when, then completes it on the receipt page.
+    b.goto(&receipt_page);
+    assert_eq!(b.wait_text("#status", |t| !t.is_empty()), "Menunggu kelengkapan dari pelapor");
+    let notice = b.text_of("#notice");
+    assert!(notice.contains("Bukti, Saksi") && notice.contains("Lengkapi paling lambat"), "{notice:?}");
+    assert_eq!(text_list(&b, "#missing li"), ["Bukti", "Saksi"]);
+    assert_eq!(b.text_of("#deadline"), deadline, "the same clock on both pages");
+    assert!(!b.text_of("main").contains("Lampirkan foto kejadian"), "the officer's note stays internal");
+    b.screenshot(&Path::new(SHOTS).join("reports-completion-asked.png"));
+    let photo = db.dir().join("kejadian.png");
+    std::fs::write(&photo, PNG).expect("write the photo");
+    b.send_keys(&b.find("#witnesses"), "Pak Darto");
+    b.send_keys(&b.find("#note"), "Foto kejadian terlampir");
+    b.send_keys(&b.find("#file"), photo.to_str().expect("utf-8 path"));
+    b.click(&b.find("#submit-completion"));
+    b.wait_text("#completed", |t| !t.is_empty());
+    assert_eq!(b.text_of("#status"), "Kajian awal", "back to Bawaslu's assessment");
+    assert!(b.text_of("#receipt") == receipt);
+    let (_, v) = app.get(&format!("/api/v1/reports/{id}"), Some(&token));
+    assert!(v["requirements"].as_array().into_iter().flatten().all(|q| q["met"] == true), "evidence and a witness now: {v}");
+
+    // Bawaslu takes the late report up as its own finding from the case page.
+    let late_id = newest_with_status(&app, &token, "informasi_awal");
+    b.goto(&app.url(&format!("/laporan/{late_id}")));
+    assert_eq!(b.wait_text("#status", |t| !t.is_empty()), "Tidak diregistrasi; disimpan sebagai informasi awal");
+    assert!(options(&b, "#to").contains(&"jadikan_temuan".to_string()));
+    b.click(&b.find("#to option[value='jadikan_temuan']"));
+    b.send_keys(&b.find("#reason"), "Diteliti sebagai temuan pengawas");
+    b.click(&b.find("#move-submit"));
+    b.wait_text("#status", |t| t == "Diregistrasi");
+    assert!(b.text_of("main h1").ends_with("· Temuan"), "{:?}", b.text_of("main h1"));
+    let last = b.table_cells("#timeline").last().cloned().unwrap_or_default();
+    assert_eq!((last[1].as_str(), last[3].as_str()), ("Dijadikan temuan Bawaslu", "Diteliti sebagai temuan pengawas"), "{last:?}");
+    b.screenshot(&Path::new(SHOTS).join("reports-taken-up.png"));
+
     let took = started.elapsed();
-    eprintln!("browser report refusals test took {took:.1?}");
+    eprintln!("browser report law test took {took:.1?}");
     assert!(took.as_secs() < 60, "took {took:?}");
 }
 

@@ -298,8 +298,9 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     let pemkot = app.login("pemkot.mjk", PW);
     let jbg = app.login("bawaslu.jbg", PW);
 
-    // Amounts far beyond what a float holds exactly.
-    let plans: [i64; 3] = [9_007_199_254_740_993, 333_333_333_333, 1];
+    // Amounts up to the ceiling (Rp 100 triliun, above a whole national election's budget),
+    // in exact rupiah.
+    let plans: [i64; 3] = [99_999_999_999_999, 333_333_333_333, 1];
     let mut lines = vec![];
     for (i, plan) in plans.iter().enumerate() {
         let (s, v) = app.post(
@@ -310,7 +311,7 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
         assert_eq!(s, 201, "{v}");
         lines.push(v["id"].as_i64().expect("id"));
     }
-    let spent: [(usize, i64); 3] = [(0, 4_503_599_627_370_497), (1, 111_111_111_111), (1, 1)];
+    let spent: [(usize, i64); 3] = [(0, 50_000_000_000_000), (1, 111_111_111_111), (1, 1)];
     for (line, amount) in spent {
         let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[line]), Some(&bawaslu), &json!({"amount": amount, "date": "2024-10-15", "document_no": "SPM-1"}));
         assert_eq!(s, 201, "{v}");
@@ -319,7 +320,15 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     let line = json!({"program": "P", "activity": "A", "region": "35.76", "unit": "Bawaslu Kota Mojokerto", "amount": 1000});
     assert_eq!(app.post("/api/v1/budget/lines", Some(&polres), &line).0, 403);
     assert_eq!(app.post("/api/v1/budget/lines", Some(&jbg), &line).0, 403);
-    for (field, bad) in [("amount", json!(1000.5)), ("amount", json!(-5)), ("amount", json!("1000")), ("program", json!("")), ("region", json!("35.99"))] {
+    for (field, bad) in [
+        ("amount", json!(1000.5)),
+        ("amount", json!(-5)),
+        ("amount", json!("1000")),
+        ("amount", json!(100_000_000_000_001i64)),
+        ("amount", json!(i64::MAX)),
+        ("program", json!("")),
+        ("region", json!("35.99")),
+    ] {
         let mut b = line.clone();
         b[field] = bad;
         let (s, v) = app.post("/api/v1/budget/lines", Some(&bawaslu), &b);
@@ -339,7 +348,19 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     assert_eq!(sum["plan"].as_i64(), Some(plan_total));
     assert_eq!(sum["realised"].as_i64(), Some(real_total));
     assert_eq!(sum["lines"][1]["realised"].as_i64(), Some(111_111_111_112));
-    assert_eq!(sum["absorption_percent"].as_f64(), Some(50.0));
+    assert_eq!(sum["absorption_percent"].as_f64(), Some(49.94));
+
+    // Spending beyond a line's plan is refused, naming what is left; nothing is stored.
+    let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[2]), Some(&bawaslu), &json!({"amount": 2, "date": "2024-10-15", "document_no": "SPM-9"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("amount")), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("Rp 1") && m.contains("sisa")), "names the plan left: {v}");
+    let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[0]), Some(&bawaslu), &json!({"amount": 50_000_000_000_000i64, "date": "2024-10-15", "document_no": "SPM-9"}));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("amount")), "one rupiah over the plan: {v}");
+    let (s, v) = app.post(&format!("/api/v1/budget/lines/{}/realisations", lines[0]), Some(&bawaslu), &json!({"amount": 49_999_999_999_999i64, "date": "2024-10-15", "document_no": "SPM-10"}));
+    assert_eq!(s, 201, "exactly the plan left: {v}");
+    let (_, sum) = app.get("/api/v1/budget/summary?region=35.76", Some(&bawaslu));
+    assert_eq!(sum["lines"][0]["realised"].as_i64(), Some(99_999_999_999_999), "{sum}");
+    assert_eq!(sum["realised"].as_i64(), Some(real_total + 49_999_999_999_999), "{sum}");
 
     // An NPHD grant with the Permendagri default tranches: 40 % within 14 working days of
     // signing (Friday 10 Nov 2023 → Thursday 30 Nov 2023), 60 % five months before voting day.
@@ -391,7 +412,7 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     let bytes = app.get_bytes("/api/v1/budget/export?region=35.76&format=csv", &bawaslu);
     let csv_text = String::from_utf8(bytes).expect("utf-8");
     assert!(csv_text.starts_with('\u{feff}'), "BOM for Excel");
-    assert!(csv_text.contains("9007199254740993") && csv_text.contains("NPHD/01") && csv_text.contains("Terlambat cair"), "{csv_text}");
+    assert!(csv_text.contains("99999999999999") && csv_text.contains("NPHD/01") && csv_text.contains("Terlambat cair"), "{csv_text}");
     let rows = common::sheet_rows(&csv_text);
     assert!(rows.iter().any(|r| r.contains(&"Kota Mojokerto".to_string())), "region names beside codes: {rows:?}");
     let _ = csv;

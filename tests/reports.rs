@@ -108,7 +108,7 @@ fn report_flows_from_the_public_through_gakkumdu(db: &TestDb) {
     assert_eq!(v["stage"]["rule"], "kajian_awal");
     assert!(v["stage"]["deadline"].as_str().expect("deadline").ends_with("T23:59:59+07:00"), "{v}");
     assert_eq!(v["stage"]["overdue"], false);
-    assert_eq!(v["actions"], json!(["kajian_awal", "diregistrasi", "tidak_diregistrasi"]));
+    assert_eq!(v["actions"], json!(["kajian_awal", "diregistrasi", "tidak_diregistrasi", "perbaikan"]), "the reporter can be asked to complete it");
     let unmet: Vec<&str> = v["requirements"].as_array().expect("requirements").iter().filter(|q| q["met"] == false).filter_map(|q| q["key"].as_str()).collect();
     assert_eq!(unmet, ["bukti"], "no evidence yet; everything else was given");
 
@@ -132,7 +132,12 @@ fn report_flows_from_the_public_through_gakkumdu(db: &TestDb) {
     assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("reason")), "{v}");
 
     moved(&app, &bawaslu, id, "kajian_awal", "");
-    let v = moved(&app, &bawaslu, id, "diregistrasi", "");
+    // No evidence: registering it needs a recorded reason (the old workflow registered it
+    // without one).
+    let (s, v) = step(&app, &bawaslu, id, "diregistrasi", "");
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("reason")), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("Bukti")), "the refusal names what is missing: {v}");
+    let v = moved(&app, &bawaslu, id, "diregistrasi", "Bukti foto diserahkan langsung di kantor");
     assert_eq!(v["stage"]["rule"], "putusan_bawaslu");
     assert!(v["registered_at"].is_string());
     let v = moved(&app, &bawaslu, id, "pidana", "Pembahasan pertama: unsur politik uang terpenuhi");
@@ -208,7 +213,7 @@ fn administrative_ethics_and_other_law_cases_end_where_the_law_sends_them(db: &T
         ids.push(id_of(&app, &bawaslu, ""));
     }
     for id in &ids {
-        moved(&app, &bawaslu, *id, "diregistrasi", "");
+        moved(&app, &bawaslu, *id, "diregistrasi", "Bukti diserahkan di kantor Bawaslu");
     }
     // Administrative: Pemilu decides within 7 working days, extendable once to 14.
     let v = moved(&app, &bawaslu, ids[0], "administrasi", "");
@@ -280,8 +285,6 @@ fn intake_refuses_bad_input_and_stores_nothing_of_it(db: &TestDb) {
         ({ let mut r = good.clone(); r["event_at"] = json!(rfc(OffsetDateTime::now_utc() + Duration::days(1))); r }, "event_at"),
         ({ let mut r = good.clone(); r["known_at"] = json!(hours_ago(40)); r }, "known_at"),
         ({ let mut r = good.clone(); r["reporter"]["address"] = json!(""); r }, "reporter.address"),
-        // Late: Pilkada allows 7 days from knowing (UU 1/2015 Ps 134(4)).
-        ({ let mut r = good.clone(); r["event_at"] = json!(hours_ago(9 * 24)); r["known_at"] = json!(hours_ago(8 * 24 + 12)); r }, "known_at"),
         ({ let mut r = good.clone(); r.as_object_mut().expect("obj").remove("description"); r }, "description"),
     ];
     for (body, field) in cases {
@@ -338,7 +341,7 @@ fn intake_refuses_bad_input_and_stores_nothing_of_it(db: &TestDb) {
     assert_eq!(app.get_bytes(&format!("/api/v1/reports/{id}/evidence/{pdf_id}"), &bawaslu), pdf);
 
     // Once registered, the report takes no more evidence.
-    moved(&app, &bawaslu, id, "diregistrasi", "");
+    moved(&app, &bawaslu, id, "diregistrasi", "Saksi akan dipanggil untuk klarifikasi");
     assert_eq!(app.post_bytes(&format!("/api/v1/reports/{receipt}/evidence"), None, &[], &ct, &body).0, 409);
 
     // Anonymous: kept as informasi awal, whatever its date, and cannot be registered.
@@ -376,7 +379,7 @@ fn findings_are_recorded_by_bawaslu_only(db: &TestDb) {
     let (_, v) = app.get(&format!("/api/v1/reports/{id}"), Some(&bawaslu));
     assert_eq!(v["kind"], "temuan");
     assert_eq!(v["timeline"][0]["unit"], "Bawaslu Kota Mojokerto");
-    moved(&app, &bawaslu, id, "diregistrasi", "");
+    moved(&app, &bawaslu, id, "diregistrasi", "Temuan pengawas; bukti dalam berita acara pengawasan");
 }
 
 fn public_intake_is_rate_limited_per_client(db: &TestDb) {
@@ -490,7 +493,7 @@ fn deadline_alerts_reach_the_agency_that_must_act(db: &TestDb) {
         let bawaslu = app.login("bawaslu.mjk", PW);
         create(&app, &report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT))));
         let id = id_of(&app, &bawaslu, "");
-        moved(&app, &bawaslu, id, "diregistrasi", "");
+        moved(&app, &bawaslu, id, "diregistrasi", "Bukti diserahkan di kantor Bawaslu");
         moved(&app, &bawaslu, id, "pidana", "");
         moved(&app, &app.login("polres.mjk", PW), id, "penyidikan", "");
         id
@@ -575,6 +578,8 @@ on_both_engines!(
     deadline_alerts_reach_the_agency_that_must_act,
     pages_escape_what_people_typed_and_hide_the_reporter,
     every_step_of_the_workflow_works_for_its_owner_only,
+    a_late_report_is_kept_as_initial_information,
+    an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock,
 );
 
 /// The shortest way from `start` to `target` through the workflow's steps (never through an
@@ -620,9 +625,20 @@ fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
     let mut made = 0;
     for step in sinergi::reports::REPORT_STEPS {
         for from in step.from {
-            create(&app, &report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT))));
+            // Initial information (a late report, or an anonymous tip) for the moves that
+            // only it takes; a report with a named reporter and no evidence otherwise.
+            let start = if *from == sinergi::reports::INFORMASI_AWAL {
+                create(&app, &late_report("pemilu-2024"));
+                sinergi::reports::INFORMASI_AWAL
+            } else if step.to == sinergi::reports::TAKE_UP {
+                create(&app, &report("pemilu-2024", VILLAGE, None));
+                "diterima"
+            } else {
+                create(&app, &report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT))));
+                "diterima"
+            };
             let id = id_of(&app, &bawaslu, "");
-            for (to, agency) in path_to(sinergi::reports::REPORT_STEPS, "diterima", from) {
+            for (to, agency) in path_to(sinergi::reports::REPORT_STEPS, start, from) {
                 moved(&app, &of(&agency), id, &to, "langkah sebelumnya");
             }
             for (agency, t) in &tokens {
@@ -632,8 +648,7 @@ fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
                 }
             }
             let v = moved(&app, &of(step.by[0].as_str()), id, step.to, "alasan langkah");
-            let expect = if step.to == sinergi::reports::EXTEND { *from } else { step.to };
-            assert_eq!(v["status"], expect, "{from} → {}", step.to);
+            assert_eq!(v["status"], sinergi::reports::state_after(from, step.to), "{from} → {}", step.to);
             assert_eq!(v["stage"]["deadline"].is_null(), v["stage"]["owners"] == json!([]), "a clock runs exactly while someone must act: {v}");
             made += 1;
         }
@@ -688,6 +703,198 @@ fn every_step_of_the_workflow_works_for_its_owner_only(db: &TestDb) {
             assert_eq!((s, v["status"].as_str()), (200, Some(step.to)), "{v}");
         }
     }
+}
+
+/// A named reporter's report filed after the window (known 20 days ago).
+fn late_report(election: &str) -> Value {
+    let mut r = report(election, VILLAGE, Some((REPORTER, CONTACT)));
+    r["event_at"] = json!(hours_ago(21 * 24));
+    r["known_at"] = json!(hours_ago(20 * 24));
+    r
+}
+
+/// "27 November 2024": a date the way the notices write it.
+fn long_date(d: time::Date, english: bool) -> String {
+    const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    const MONTH: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    let m = usize::from(u8::from(d.month())) - 1;
+    format!("{} {} {}", d.day(), if english { MONTH[m] } else { BULAN[m] }, d.year())
+}
+
+/// A citizen's report after the filing window is kept as informasi awal with a receipt and a
+/// plain notice of the date the window closed (it used to be refused and lost); Bawaslu cannot
+/// register it, but takes it up as a finding (temuan) with a reason.
+fn a_late_report_is_kept_as_initial_information(db: &TestDb) {
+    users(db);
+    let app = TestApp::spawn(db);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    // Pilkada: 7 calendar days from knowing (UU 1/2015 Ps 134(4)); known 8½ days ago.
+    let known = OffsetDateTime::now_utc() - Duration::hours(8 * 24 + 12);
+    let mut late = report("pilkada-2024", VILLAGE, Some((REPORTER, CONTACT)));
+    late["event_at"] = json!(rfc(known - Duration::hours(2)));
+    late["known_at"] = json!(rfc(known));
+    let closes = known.to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("WIB")).date() + Duration::days(7);
+    let (s, v) = app.post("/api/v1/reports", None, &late);
+    assert_eq!(s, 201, "a late report is received, not refused: {v}");
+    assert_eq!((v["kind"].as_str(), v["status"].as_str()), (Some("informasi_awal"), Some("informasi_awal")), "{v}");
+    let notice = v["notice"].as_str().expect("a notice");
+    assert!(
+        notice.contains(&format!("disimpan sebagai informasi awal, karena batas waktu pelaporan sudah berakhir pada {} pukul 23.59 WIB", long_date(closes, false)))
+            || notice.contains(&format!("simpan sebagai informasi awal, karena batas waktu pelaporan sudah berakhir pada {} pukul 23.59 WIB", long_date(closes, false))),
+        "{notice}"
+    );
+    let receipt = v["receipt"].as_str().expect("receipt").to_string();
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM reports"), 1, "the citizen's information is kept");
+    // In English for a client that asks for it.
+    let (s, en, _) = app.post_raw("/api/v1/reports", None, &[("Accept-Language", "en")], &late.to_string());
+    assert_eq!(s, 201);
+    assert!(en["notice"].as_str().is_some_and(|n| n.contains(&format!("the filing window closed on {}, 23.59 WIB", long_date(closes, true)))), "{en}");
+
+    // The receipt page says the same, and nothing of the report.
+    let (_, public) = app.get(&format!("/api/v1/receipts/{receipt}"), None);
+    assert_eq!(public["status"], "informasi_awal");
+    assert!(public["notice"].as_str().is_some_and(|n| n.contains(&long_date(closes, false))), "{public}");
+    let (s, _, page) = app.get_text(&format!("/lacak/{receipt}"), None);
+    assert_eq!(s, 200);
+    assert!(page.contains("id=\"notice\"") && page.contains(&long_date(closes, false)), "{page}");
+    assert!(page.contains("Tidak diregistrasi; disimpan sebagai informasi awal"));
+    assert!(!page.contains(REPORTER) && !page.contains("amplop"));
+
+    // Bawaslu sees it as initial information on its clock for setting a finding.
+    let id = id_of(&app, &bawaslu, &receipt) - 1;
+    let (_, v) = app.get(&format!("/api/v1/reports/{id}"), Some(&bawaslu));
+    assert_eq!((v["kind"].as_str(), v["status"].as_str()), (Some("informasi_awal"), Some("informasi_awal")), "{v}");
+    assert_eq!(v["reporter"]["name"], REPORTER, "the citizen stays known to Bawaslu");
+    assert_eq!(v["stage"]["rule"], "penetapan_temuan");
+    assert_eq!(v["actions"], json!(["tidak_diregistrasi", "jadikan_temuan"]));
+    let states: Vec<&str> = v["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["to"].as_str()).collect();
+    assert_eq!(states, ["diterima", "informasi_awal"]);
+    assert_eq!(refused(&app, &bawaslu, id, "diregistrasi", 409), "conflict");
+    let (s, e) = step(&app, &bawaslu, id, "jadikan_temuan", "");
+    assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("reason")));
+    assert_eq!(refused(&app, &app.login("polres.mjk", PW), id, "jadikan_temuan", 403), "forbidden");
+    // Taken up from the case page: the same move through the form.
+    let cookie = format!("sinergi_session={bawaslu}");
+    let (_, _, case) = app.get_text(&format!("/laporan/{id}"), Some(&cookie));
+    assert!(case.contains("value=\"jadikan_temuan\"") && case.contains("Jadikan temuan Bawaslu"), "{case}");
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let resp = agent
+        .post(&app.url(&format!("/laporan/{id}/langkah")))
+        .header("Cookie", &cookie)
+        .content_type("application/x-www-form-urlencoded")
+        .send("to=jadikan_temuan&reason=Diteliti%20sebagai%20temuan%20pengawas")
+        .expect("move");
+    assert_eq!(resp.status().as_u16(), 303);
+    let (_, v) = app.get(&format!("/api/v1/reports/{id}"), Some(&bawaslu));
+    assert_eq!((v["kind"].as_str(), v["status"].as_str()), (Some("temuan"), Some("diregistrasi")), "{v}");
+    assert_eq!(v["stage"]["rule"], "putusan_bawaslu");
+    let last = v["timeline"].as_array().and_then(|t| t.last()).cloned().unwrap_or(Value::Null);
+    assert_eq!((last["to"].as_str(), last["reason"].as_str()), (Some("jadikan_temuan"), Some("Diteliti sebagai temuan pengawas")));
+
+    // A supervisor's own finding after its window is still refused, in words.
+    let mut finding = late.clone();
+    finding.as_object_mut().expect("obj").remove("reporter");
+    let (s, e) = app.post("/api/v1/findings", Some(&bawaslu), &finding);
+    assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("known_at")), "{e}");
+}
+
+/// Bawaslu asks the reporter to complete a report whose requirements are unmet, on a clock
+/// the reporter sees on the receipt page; completing it returns it to kajian awal; letting
+/// the window lapse keeps it as informasi awal, not registered.
+fn an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock(db: &TestDb) {
+    users(db);
+    let (first, second) = {
+        let app = TestApp::spawn(db);
+        let bawaslu = app.login("bawaslu.mjk", PW);
+        let mut body = report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT)));
+        body["witnesses"] = json!([]);
+        let receipt = create(&app, &body);
+        let id = id_of(&app, &bawaslu, &receipt);
+
+        // Without evidence or witnesses it cannot be registered without a reason.
+        let (s, e) = step(&app, &bawaslu, id, "diregistrasi", "");
+        assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("reason")), "{e}");
+        assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("Bukti, Saksi")), "{e}");
+        let (s, e) = step(&app, &bawaslu, id, "perbaikan", " ");
+        assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("reason")), "say what to complete");
+        assert_eq!(refused(&app, &app.login("polres.mjk", PW), id, "perbaikan", 403), "forbidden");
+        let v = moved(&app, &bawaslu, id, "perbaikan", "Lampirkan foto pembagian amplop dan nama saksi");
+        assert_eq!(v["status"], "perbaikan");
+        assert_eq!(v["stage"]["rule"], "perbaikan_laporan");
+        assert_eq!(v["stage"]["owners"], json!(["bawaslu"]));
+        let deadline = v["stage"]["deadline"].as_str().expect("deadline").to_string();
+        assert!(deadline.ends_with("T23:59:59+07:00"), "{deadline}");
+        assert_eq!(v["actions"], json!(["kajian_awal"]), "neither registered nor asked again while waiting");
+        assert_eq!(refused(&app, &bawaslu, id, "diregistrasi", 409), "conflict");
+
+        // The reporter sees what to complete and by when, not the report nor the officer's note.
+        let (_, public) = app.get(&format!("/api/v1/receipts/{receipt}"), None);
+        assert_eq!(public["status"], "perbaikan");
+        assert_eq!(public["missing"], json!(["bukti", "saksi"]));
+        assert_eq!(public["stage"]["deadline"], json!(deadline));
+        let notice = public["notice"].as_str().expect("notice");
+        assert!(notice.contains("Bukti, Saksi") && notice.contains("Lengkapi paling lambat"), "{notice}");
+        let text = public.to_string();
+        assert!(!text.contains("amplop") && !text.contains(REPORTER) && !text.contains("Lampirkan"), "{text}");
+        let (_, _, page) = app.get_text(&format!("/lacak/{receipt}"), None);
+        assert!(page.contains("Menunggu kelengkapan dari pelapor") && page.contains("id=\"complete-form\""), "{page}");
+        assert!(page.contains("Lengkapi paling lambat"), "{page}");
+
+        // Completing: nothing sent is refused; a photo and a witness return it to review.
+        let (s, e) = app.post(&format!("/api/v1/reports/{receipt}/completion"), None, &json!({}));
+        assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("witnesses")), "{e}");
+        let completion = json!({"witnesses": ["Pak Darto"], "note": "Foto terlampir"});
+        let boundary = "sinergi-completion-boundary";
+        let mut mp = Vec::new();
+        mp.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"completion\"\r\n\r\n{completion}\r\n").as_bytes());
+        mp.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"amplop.png\"\r\nContent-Type: image/png\r\n\r\n").as_bytes());
+        mp.extend_from_slice(PNG);
+        mp.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let (s, v) = app.post_bytes(&format!("/api/v1/reports/{receipt}/completion"), None, &[], &format!("multipart/form-data; boundary={boundary}"), &mp);
+        assert_eq!(s, 200, "{v}");
+        assert_eq!((v["status"].as_str(), v["missing"].as_array().map(Vec::len)), (Some("kajian_awal"), Some(0)), "{v}");
+        let (s, _) = app.post(&format!("/api/v1/reports/{receipt}/completion"), None, &completion);
+        assert_eq!(s, 409, "completed once");
+        let (_, v) = app.get(&format!("/api/v1/reports/{id}"), Some(&bawaslu));
+        assert!(v["requirements"].as_array().expect("reqs").iter().all(|q| q["met"] == true), "{v}");
+        assert_eq!(v["witnesses"], json!(["Pak Darto"]));
+        assert_eq!(v["stage"]["rule"], "kajian_awal");
+        let last = v["timeline"].as_array().and_then(|t| t.last()).cloned().unwrap_or(Value::Null);
+        assert_eq!((last["to"].as_str(), last["reason"].as_str(), last["by"].as_str()), (Some("kajian_awal"), Some("Foto terlampir"), Some("publik")));
+        moved(&app, &bawaslu, id, "diregistrasi", "");
+
+        // A second report is asked to complete, and its reporter does not.
+        let receipt2 = create(&app, &body);
+        let id2 = id_of(&app, &bawaslu, &receipt2);
+        moved(&app, &bawaslu, id2, "perbaikan", "Lampirkan bukti");
+        (id, (id2, receipt2))
+    };
+    let (id2, receipt2) = second;
+    let _ = first;
+    // Ten days on, the sweep at start finds the window lapsed.
+    let later = rfc(OffsetDateTime::now_utc() + Duration::days(10));
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", &later)]);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let mut v = Value::Null;
+    for _ in 0..100 {
+        v = app.get(&format!("/api/v1/reports/{id2}"), Some(&bawaslu)).1;
+        if v["status"] == "informasi_awal" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!((v["status"].as_str(), v["kind"].as_str()), (Some("informasi_awal"), Some("informasi_awal")), "{v}");
+    let last = v["timeline"].as_array().and_then(|t| t.last()).cloned().unwrap_or(Value::Null);
+    assert!(last["reason"].as_str().is_some_and(|r| r.contains("tidak melengkapi") && r.contains("tidak diregistrasi")), "{last}");
+    assert_eq!(v["actions"], json!(["tidak_diregistrasi", "jadikan_temuan"]));
+    assert_eq!(refused(&app, &bawaslu, id2, "diregistrasi", 409), "conflict");
+    let (_, public) = app.get(&format!("/api/v1/receipts/{receipt2}"), None);
+    assert!(public["notice"].as_str().is_some_and(|n| n.contains("tidak dilengkapi") && n.contains("informasi awal")), "{public}");
+    let (_, alerts) = app.get("/api/v1/alerts", Some(&bawaslu));
+    assert!(
+        alerts["items"].as_array().expect("alerts").iter().any(|a| a["entity_id"] == json!(id2.to_string()) && a["message"].as_str().is_some_and(|m| m.contains("tidak melengkapi"))),
+        "Bawaslu is told: {alerts}"
+    );
 }
 
 fn step_as(app: &TestApp, token: &str, id: i64, to: &str) -> (u16, Value) {

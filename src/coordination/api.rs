@@ -7,7 +7,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, ActionFilter, ActionView, BudgetSummary, DecisionRef, MeetingHead, MeetingPatch, MeetingSummary, MeetingView, StageView, UnitRef};
@@ -64,9 +63,7 @@ fn day_in(region: &str, on: Option<&str>) -> Result<Date, AppError> {
     match on.map(str::trim) {
         None | Some("") => Ok(store::local_day(region, clock::now())),
         Some(s) if s.len() == 10 => store::parse_day("on", s),
-        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
-            .map(|t| store::local_day(region, t))
-            .map_err(|_| AppError::invalid("on", tr!("tanggal harus TTTT-BB-HH atau waktu RFC 3339, mis. 2024-11-26T17:30:00Z", "on must be a date YYYY-MM-DD or an RFC 3339 time, e.g. 2024-11-26T17:30:00Z"))),
+        Some(s) => clock::user_instant("on", s).map(|t| store::local_day(region, t)),
     }
 }
 
@@ -221,7 +218,7 @@ pub struct MeetingInput {
 const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
 
 fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
-    OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| AppError::invalid(field, tr!("waktu harus lengkap dengan zona waktunya, mis. 2024-10-14T09:00:00+07:00", "the time must carry its offset, e.g. 2024-10-14T09:00:00+07:00")))
+    clock::user_instant(field, s)
 }
 
 fn units(c: &mut Conn, field: &str, refs: &[UnitRef]) -> Result<Vec<Unit>, AppError> {
@@ -596,10 +593,17 @@ const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kp
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {
-        return Err(AppError::invalid(field, tr!("jumlah harus rupiah bulat lebih dari nol", "the amount must be a whole number of rupiah above zero")));
+        return Err(AppError::invalid(field, crate::tr!("{field} harus bilangan bulat rupiah lebih dari nol", "{field} is a positive whole number of rupiah")));
     }
-    if n > 10_000_000_000_000_000 {
-        return Err(AppError::invalid(field, tr!("jumlah melebihi Rp 10.000.000.000.000.000", "the amount is more than Rp 10.000.000.000.000.000")));
+    if n > super::MAX_RUPIAH {
+        let (n, max) = (super::rupiah(n), super::rupiah(super::MAX_RUPIAH));
+        return Err(AppError::invalid(
+            field,
+            crate::tr!(
+                "{field} {n} melebihi batas {max} untuk satu jumlah (lebih besar dari anggaran satu pemilu nasional)",
+                "{field} {n} is over the limit of {max} for one amount (more than a whole national election's budget)"
+            ),
+        ));
     }
     Ok(n)
 }

@@ -186,13 +186,35 @@ pub fn months_before(day: Date, months: u8) -> Date {
     Date::from_calendar_date(y, month, day.day().min(last)).unwrap_or(day)
 }
 
+/// The most rupiah one amount may be: a budget line's plan, a grant, one realisation or one
+/// disbursement. No single amount in an election's books is larger than a whole national
+/// election, and none was near this:
+///
+/// | what | rupiah | source |
+/// |---|---|---|
+/// | Pemilu 2024, whole budget over 2022–2024 | about 71,3 triliun | Kementerian Keuangan, as reported |
+/// | Pilkada 2024, all NPHD grants together | about 37 triliun | Kemendagri, as reported |
+/// | this ceiling | 100 triliun | above both, with room |
+///
+/// Keeping every amount under it keeps every sum exact in whole rupiah: it takes more than
+/// 92.000 amounts at the ceiling before a total could leave a 64-bit integer.
+pub const MAX_RUPIAH: i64 = 100_000_000_000_000;
+
+/// A total of rupiah, exact (wide arithmetic) and saturating rather than wrapping past the
+/// largest 64-bit amount (unreachable with every amount under `MAX_RUPIAH`).
+pub fn total_rupiah(amounts: impl IntoIterator<Item = i64>) -> i64 {
+    let t: i128 = amounts.into_iter().map(i128::from).sum();
+    i64::try_from(t).unwrap_or(if t < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// Splits a grant into tranche amounts by share; the last tranche takes the rounding
 /// remainder so the amounts add up to the grant exactly.
 pub fn tranche_amounts(total: i64, shares: &[i64]) -> Vec<i64> {
-    let mut out: Vec<i64> = shares.iter().map(|s| total * s / 100).collect();
-    let assigned: i64 = out.iter().sum();
+    // Wide arithmetic: `total × share` of a large grant must not wrap.
+    let mut out: Vec<i64> = shares.iter().map(|s| i64::try_from(i128::from(total) * i128::from(*s) / 100).unwrap_or(0)).collect();
+    let assigned = total_rupiah(out.iter().copied());
     if let Some(last) = out.last_mut() {
-        *last += total - assigned;
+        *last = last.saturating_add(total.saturating_sub(assigned));
     }
     out
 }

@@ -525,8 +525,8 @@ fn chart(s: &BudgetSummary) -> Markup {
         let name = format!("{} – {}", l.program, l.activity);
         match groups.iter_mut().find(|g| g.0 == name) {
             Some(g) => {
-                g.1 += l.plan;
-                g.2 += l.realised;
+                g.1 = g.1.saturating_add(l.plan);
+                g.2 = g.2.saturating_add(l.realised);
             }
             None => groups.push((name, l.plan, l.realised)),
         }

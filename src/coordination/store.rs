@@ -26,8 +26,9 @@ pub fn day_string(d: Date) -> String {
     d.format(DAY).unwrap_or_default()
 }
 
+/// A day a user typed (within the working years: see `clock::user_day`).
 pub fn parse_day(field: &str, s: &str) -> Result<Date, AppError> {
-    Date::parse(s.trim(), DAY).map_err(|_| AppError::invalid(field, tr!("{s:?} bukan tanggal; tulis TTTT-BB-HH, mis. 2024-11-27", "{s:?} is not a date; write YYYY-MM-DD, e.g. 2024-11-27")))
+    crate::platform::clock::user_day(field, s)
 }
 
 /// A region by its name for messages ("Kota Mojokerto"); the code when it is not known.
@@ -790,7 +791,22 @@ pub fn line_head(conn: &mut Conn, id: i64) -> Result<Option<LineHead>, DbError> 
     Ok(Some(LineHead { id: r.get(0)?, region: r.get(1)?, plan: r.get(2)?, unit: unit_from(&r, 3)? }))
 }
 
+/// Records spending on a line. Spending beyond the line's plan is refused, naming what is
+/// left of the plan: a larger need is a revised plan (a new or changed line), not silent
+/// overspending.
 pub fn add_realisation(conn: &mut Conn, actor: &Actor, line: &LineHead, amount: i64, spent_on: Date, document_no: &str, description: &str) -> Result<i64, AppError> {
+    let spent: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM budget_realisations WHERE line_id = $1", params![line.id])?.get(0)?;
+    let left = line.plan.saturating_sub(spent).max(0);
+    if amount > left {
+        let (plan, spent, left, amount) = (super::rupiah(line.plan), super::rupiah(spent), super::rupiah(left), super::rupiah(amount));
+        return Err(AppError::invalid(
+            "amount",
+            crate::tr!(
+                "realisasi {amount} melebihi sisa pagu: pagu {plan}, sudah terealisasi {spent}, sisa {left}. Ubah pagu dulu bila kebutuhannya memang lebih besar",
+                "spending of {amount} is more than what is left of the plan: plan {plan}, spent {spent}, left {left}. Revise the plan first if the need is larger"
+            ),
+        ));
+    }
     let id: i64 = conn
         .query_one(
             "INSERT INTO budget_realisations (line_id, amount, spent_on, document_no, description, created_by, created_at)
@@ -882,7 +898,7 @@ pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64,
     };
     let (tid, due_amount): (i64, i64) = (t.get(0)?, t.get(1)?);
     let paid: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
-    if paid + amount > due_amount {
+    if paid.saturating_add(amount) > due_amount {
         let (due, paid_s, asked, left) = (super::rupiah(due_amount), super::rupiah(paid), super::rupiah(amount), super::rupiah(due_amount - paid));
         return Err(AppError::invalid(
             "amount",
@@ -1009,7 +1025,7 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
             let (amount, due, disbursed): (i64, String, i64) = (t.get(2)?, t.get(3)?, t.get(4)?);
             let status = tranche_status(amount, disbursed, stored_day(&due)?, today);
             if status == "terlambat" {
-                overdue.push(OverdueTranche { grant_id: id, recipient_unit: recipient.name.clone(), seq: t.get(0)?, due: due.clone(), outstanding: amount - disbursed });
+                overdue.push(OverdueTranche { grant_id: id, recipient_unit: recipient.name.clone(), seq: t.get(0)?, due: due.clone(), outstanding: amount.saturating_sub(disbursed) });
             }
             tranches.push(TrancheView { seq: t.get(0)?, share_percent: t.get(1)?, amount, due, disbursed, status: status.into() });
         }
@@ -1021,17 +1037,17 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
             amount: r.get(7)?,
             signed_on: r.get(8)?,
             document_no: r.get(9)?,
-            disbursed: tranches.iter().map(|t| t.disbursed).sum(),
+            disbursed: super::total_rupiah(tranches.iter().map(|t| t.disbursed)),
             tranches,
         });
     }
-    let plan: i64 = lines.iter().map(|l| l.plan).sum();
-    let realised: i64 = lines.iter().map(|l| l.realised).sum();
+    let plan = super::total_rupiah(lines.iter().map(|l| l.plan));
+    let realised = super::total_rupiah(lines.iter().map(|l| l.realised));
     Ok(BudgetSummary {
         region: region.to_string(),
         plan,
-        granted: grants.iter().map(|g| g.amount).sum(),
-        disbursed: grants.iter().map(|g| g.disbursed).sum(),
+        granted: super::total_rupiah(grants.iter().map(|g| g.amount)),
+        disbursed: super::total_rupiah(grants.iter().map(|g| g.disbursed)),
         realised,
         absorption_percent: super::absorption_bp(realised, plan) as f64 / 100.0,
         lines,

@@ -63,7 +63,12 @@ pub struct ElectionDef {
     pub name: &'static str,
     pub kind: ElectionKind,
     pub voting_day: &'static str,
+    /// The most voters on the DPT of one TPS (KPU decision for the election).
     pub max_voters_per_tps: i64,
+    /// The most voters one TPS may serve by statute, voters from outside its DPT included (a
+    /// TPS lokasi khusus in a hospital or prison serves many moved voters): the bound of every
+    /// count on a C.Hasil.
+    pub max_voters_by_law: i64,
     pub contests: &'static [ContestDef],
     pub source: &'static str,
 }
@@ -81,7 +86,8 @@ pub const ELECTIONS: &[ElectionDef] = &[
         kind: ElectionKind::Pemilu,
         voting_day: "2024-02-14",
         max_voters_per_tps: 300,
-        source: "UU 7/2017; PKPU 3/2022 (voting day); KPU decision: at most 300 voters per TPS",
+        max_voters_by_law: 500,
+        source: "UU 7/2017 (Ps 350(1): at most 500 voters per TPS); PKPU 3/2022 (voting day); KPU decision: at most 300 voters per TPS",
         contests: &[
             ContestDef { key: "presiden", name: "Presiden dan Wakil Presiden", name_en: "President and Vice President", coverage: Coverage::ExceptProvinces(&[]), source: "UU 7/2017" },
             ContestDef { key: "dpr", name: "DPR RI", name_en: "House of Representatives", coverage: Coverage::ExceptProvinces(&[]), source: "UU 7/2017" },
@@ -96,7 +102,8 @@ pub const ELECTIONS: &[ElectionDef] = &[
         kind: ElectionKind::Pilkada,
         voting_day: "2024-11-27",
         max_voters_per_tps: 600,
-        source: "UU 10/2016; PKPU 2/2024 (voting day); KPU decision: at most 600 voters per TPS",
+        max_voters_by_law: 800,
+        source: "UU 10/2016 (at most 800 voters per TPS); PKPU 2/2024 (voting day); KPU decision: at most 600 voters per TPS",
         contests: &[
             ContestDef { key: "gubernur", name: "Gubernur dan Wakil Gubernur", name_en: "Governor and Vice Governor", coverage: Coverage::ExceptProvinces(DIY), source: "UU 13/2012: the governor of DI Yogyakarta is not elected" },
             ContestDef { key: "bupati", name: "Bupati dan Wakil Bupati", name_en: "Regent and Vice Regent", coverage: Coverage::Kabupaten { except_provinces: DKI }, source: "UU 29/2007: Kepulauan Seribu is an administrative regency" },

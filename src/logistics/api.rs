@@ -73,8 +73,9 @@ pub async fn update_item(
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let upd: ItemUpdate = parse_json(&w.body)?;
-    if upd.qty.is_some_and(|q| !(0..=100_000).contains(&q)) {
-        return Err(AppError::invalid("qty", "quantity must be 0 to 100000"));
+    if upd.qty.is_some_and(|q| !(0..=super::MAX_RULE_QTY).contains(&q)) {
+        let max = super::MAX_RULE_QTY;
+        return Err(AppError::invalid("qty", crate::tr!("jumlah per TPS harus 0 sampai {max}", "quantity must be 0 to {max}")));
     }
     if upd.reserve_bp.is_some_and(|b| !(0..=5_000).contains(&b)) {
         return Err(AppError::invalid("reserve_bp", "reserve must be 0 to 5000 basis points (0–50 %)"));
@@ -189,9 +190,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     if code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
     }
-    if input.qty < 1 {
-        return Err(AppError::invalid("qty", "quantity must be at least 1"));
-    }
+    super::quantity("qty", input.qty, 1)?;
     if input.damaged < 0 || input.damaged > input.qty {
         return Err(AppError::invalid("damaged", format!("damaged must be 0 to {}", input.qty)));
     }

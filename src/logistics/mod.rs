@@ -104,9 +104,37 @@ pub fn default_rules(election: &ElectionDef) -> Vec<ItemRule> {
     rules
 }
 
-/// Spare ballots for a TPS: DPT × reserve, rounded up to a whole ballot.
+/// TPS of Pemilu 2024, the larger of the two elections (DOMAIN-RULES §10: 820,161 in the
+/// country and 3,059 abroad).
+pub const TPS_NATIONAL: i64 = 823_220;
+
+/// The most one catalogue rule may ask of an item per TPS or per contest.
+pub const MAX_RULE_QTY: i64 = 100_000;
+
+/// The most of one item a receipt or a delivery may count: what the whole country could need
+/// of it, every TPS at the catalogue's largest quantity. Anything larger is a typing error,
+/// and with every quantity under it the stock sums stay exact.
+pub const MAX_QTY: i64 = TPS_NATIONAL * MAX_RULE_QTY;
+
+/// A quantity typed for `field`: from `min` to `MAX_QTY`.
+pub fn quantity(field: &str, n: i64, min: i64) -> Result<i64, crate::platform::error::AppError> {
+    if n < min || n > MAX_QTY {
+        return Err(crate::platform::error::AppError::invalid(
+            field,
+            crate::tr!(
+                "jumlah {field} harus dari {min} sampai {MAX_QTY} (kebutuhan seluruh TPS di Indonesia); isian {n}",
+                "{field} must be from {min} to {MAX_QTY} (what every TPS in Indonesia could need); entered {n}"
+            ),
+        ));
+    }
+    Ok(n)
+}
+
+/// Spare ballots for a TPS: DPT × reserve, rounded up to a whole ballot. Computed wide, so a
+/// DPT of any size gives its reserve (saturating at the largest count) instead of wrapping.
 pub fn reserve(dpt: i64, reserve_bp: i64) -> i64 {
-    (dpt * reserve_bp + 9_999) / 10_000
+    let r = (i128::from(dpt) * i128::from(reserve_bp) + 9_999).div_euclid(10_000);
+    i64::try_from(r).unwrap_or(if r < 0 { 0 } else { i64::MAX })
 }
 
 /// What one TPS needs of each item: (key, qty), in catalogue order; items of contests not

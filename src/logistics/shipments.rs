@@ -410,9 +410,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
         if !seen.insert(it.item.as_str()) {
             return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
         }
-        if it.qty < 1 {
-            return Err(AppError::invalid(format!("items[{i}].qty"), "quantity must be at least 1"));
-        }
+        super::quantity(&format!("items[{i}].qty"), it.qty, 1)?;
         let have = on_hand.get(&it.item).map_or(0, |(good, _)| *good);
         if it.qty > have {
             return Err(AppError::invalid(
@@ -490,9 +488,8 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
         if input.items[..i].iter().any(|x| x.item == it.item) {
             return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
         }
-        if it.qty < 0 || it.damaged < 0 {
-            return Err(AppError::invalid(format!("items[{i}].qty"), "quantities cannot be negative"));
-        }
+        super::quantity(&format!("items[{i}].qty"), it.qty, 0)?;
+        super::quantity(&format!("items[{i}].damaged"), it.damaged, 0)?;
         if it.damaged > it.qty {
             return Err(AppError::invalid(format!("items[{i}].damaged"), format!("{} damaged of {} received", it.damaged, it.qty)));
         }

@@ -134,7 +134,7 @@ pub fn add_stock(conn: &mut Conn, election: &str, location: &str, item: &str, go
     conn.execute(
         "INSERT INTO logistics_stock (election_id, location, item, good, damaged) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (election_id, location, item)
-         DO UPDATE SET good = logistics_stock.good + $4, damaged = logistics_stock.damaged + $5",
+         DO UPDATE SET good = CAST(logistics_stock.good + $4 AS BIGINT), damaged = CAST(logistics_stock.damaged + $5 AS BIGINT)",
         params![election, location, item, good, damaged],
     )?;
     Ok(())

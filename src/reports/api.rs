@@ -64,8 +64,7 @@ pub struct ReportInput {
 }
 
 fn instant(field: &str, value: &str) -> Result<OffsetDateTime, AppError> {
-    OffsetDateTime::parse(value.trim(), &Rfc3339)
-        .map_err(|_| AppError::invalid(field, format!("{field} must be an RFC 3339 time with its offset, e.g. 2024-11-20T09:30:00+07:00")))
+    crate::platform::clock::user_instant(field, value)
 }
 
 /// A report's place: a village or a TPS code of a village that exists.
@@ -265,26 +264,36 @@ async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes
 pub struct Receipt {
     /// The code to follow the report at /lacak/{receipt}.
     pub receipt: String,
-    /// `laporan` or `informasi_awal` (anonymous).
+    /// `laporan`, or `informasi_awal` (anonymous, or filed after the window).
     pub kind: String,
+    /// `diterima`, or `informasi_awal` for a report filed after the window: kept as initial
+    /// information, not registered.
     pub status: String,
     pub evidence: Vec<String>,
+    /// What the reporter should know, in plain words: why a late report was kept as initial
+    /// information, and the date the window closed.
+    #[schema(value_type = Option<String>)]
+    pub notice: Option<crate::platform::i18n::Text>,
 }
 
 /// Stores a public report and returns its receipt (the shared path of the API and the form).
 pub async fn file_report(state: &AppState, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
+    // The answer is written on the database's thread, outside the request's scope: carry its
+    // language there.
+    let lang = crate::platform::i18n::Lang::current();
     idempotent_write(&state.db, request, move |c| {
         let actor = Actor::public();
-        let (_, receipt) = store::create_report(c, &actor, "publik", &report, &files, now)?;
+        let filed = store::create_report(c, &actor, "publik", &report, &files, now)?;
         let body = Receipt {
-            receipt,
-            kind: report.kind.to_string(),
-            status: "diterima".into(),
+            receipt: filed.receipt,
+            kind: filed.kind.to_string(),
+            status: filed.status.to_string(),
             evidence: files.iter().map(|(f, _)| f.sha256.clone()).collect(),
+            notice: filed.late_since.map(|closes| store::late_notice(closes, &report.region)),
         };
-        Ok((StatusCode::CREATED, serde_json::to_value(body).map_err(internal)?))
+        Ok((StatusCode::CREATED, crate::platform::i18n::with_lang(lang, || serde_json::to_value(body)).map_err(internal)?))
     })
     .await
 }
@@ -338,6 +347,63 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     .await
 }
 
+/// What a reporter sends to complete a report Bawaslu sent back (perbaikan laporan).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CompletionInput {
+    /// Further witnesses, added to those already named.
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// What was completed, or further information for Bawaslu (seen only by Bawaslu).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Checks what a reporter sent to complete a report (shared by the API and the page).
+pub fn parse_completion(input: CompletionInput) -> Result<store::Completion, AppError> {
+    if input.witnesses.len() > 20 {
+        return Err(AppError::invalid("witnesses", crate::tr!("paling banyak 20 saksi", "at most 20 witnesses")));
+    }
+    let witnesses = input
+        .witnesses
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, w)| text::line(&format!("witnesses[{i}]"), w, text::NAME_MAX, true))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(store::Completion { witnesses, note: text::free_text("note", &input.note, text::DESCRIPTION_MAX, false)? })
+}
+
+/// Completes a report Bawaslu sent back, by its receipt, within the completion window: JSON,
+/// or multipart with the JSON in a `completion` part and evidence in `file` parts. The report
+/// returns to kajian awal. Rate-limited per client; `Idempotency-Key` makes a retry safe.
+#[utoipa::path(post, path = "/api/v1/reports/{receipt}/completion", tag = "laporan", params(("receipt" = String, Path)), request_body = CompletionInput,
+    responses((status = 200, body = PublicStatus), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
+    let ip = client_ip(&req);
+    state.intake.check(ip)?;
+    let (parts, bytes) = body_bytes(req).await?;
+    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
+    let (input, files) = if is_multipart(&parts) {
+        let up = multipart_of(&state, parts, bytes).await?;
+        let json = up.fields.get("completion").map_or("{}", String::as_str);
+        (parse_json::<CompletionInput>(json.as_bytes())?, up.files)
+    } else {
+        (parse_json::<CompletionInput>(&bytes)?, vec![])
+    };
+    let completion = parse_completion(input)?;
+    let receipt = receipt.trim().to_uppercase();
+    let lang = crate::platform::i18n::Lang::current();
+    idempotent_write(&state.db, request, move |c| {
+        let now = clock::now();
+        store::complete_report(c, &receipt, &completion, &files, now)?;
+        let status = public_status(c, &receipt, now)?;
+        Ok((StatusCode::OK, crate::platform::i18n::with_lang(lang, || serde_json::to_value(status)).map_err(internal)?))
+    })
+    .await
+}
+
 /// What the public sees of a report: its status and dates, never who filed it or what it says.
 #[derive(Serialize, ToSchema)]
 pub struct PublicStatus {
@@ -351,6 +417,47 @@ pub struct PublicStatus {
     pub steps: Vec<store::PublicStep>,
     /// SHA-256 of each evidence file received.
     pub evidence: Vec<String>,
+    /// While Bawaslu waits for the reporter to complete the report: the keys of the unmet
+    /// requirements (what to complete, never what the report says).
+    pub missing: Vec<String>,
+    /// What the reporter should know now, in plain words: what to complete and by when, or why
+    /// the report is kept as initial information.
+    #[schema(value_type = Option<String>)]
+    pub notice: Option<crate::platform::i18n::Text>,
+}
+
+/// What the reporter is told about the current state, in plain words (none when the state
+/// speaks for itself).
+fn public_notice(conn: &mut crate::platform::db::Conn, r: &store::ReportRecord, requirements: &[super::Requirement]) -> Result<Option<crate::platform::i18n::Text>, AppError> {
+    let deadline = r.deadline_at.as_deref().map(store::parse_time).transpose()?;
+    Ok(match r.status.as_str() {
+        super::PERBAIKAN => {
+            let unmet: Vec<&str> = requirements.iter().filter(|q| !q.met).map(|q| q.key).collect();
+            let (what_id, what_en) = super::requirement_labels(&unmet);
+            let by = deadline.map(|d| store::long_time(d, &r.region)).unwrap_or_else(|| crate::tr!("-", "-"));
+            let (by_id, by_en) = (by.id().to_string(), by.en().to_string());
+            Some(crate::tr!(
+                "Bawaslu meminta Anda melengkapi laporan ini: {what_id}. Lengkapi paling lambat {by_id}, di halaman ini atau di kantor Bawaslu. Bila tidak dilengkapi sampai batas waktu itu, laporan tidak diregistrasi dan hanya disimpan sebagai informasi awal.",
+                "Bawaslu asks you to complete this report: {what_en}. Complete it by {by_en}, on this page or at the Bawaslu office. If it is not completed by then, the report is not registered and is kept only as initial information."
+            ))
+        }
+        super::INFORMASI_AWAL if r.reporter.is_some() => {
+            let late = requirements.iter().any(|q| q.key == "tenggat_lapor" && !q.met);
+            let election = crate::elections::election(&r.election);
+            match (late, election) {
+                (true, Some(e)) => {
+                    let rule = deadlines::find(e.kind, "batas_lapor").ok_or_else(|| AppError::Internal("no batas_lapor rule".into()))?;
+                    let closes = store::deadline_of(conn, rule, store::parse_time(&r.known_at)?, &r.region)?;
+                    Some(store::late_notice(closes, &r.region))
+                }
+                _ => Some(crate::tr!(
+                    "Laporan tidak dilengkapi sampai batas waktunya, sehingga tidak diregistrasi. Laporan disimpan sebagai informasi awal yang dapat ditindaklanjuti Bawaslu sebagai temuan.",
+                    "The report was not completed in time, so it was not registered. It is kept as initial information that Bawaslu may take up as its own finding."
+                )),
+            }
+        }
+        _ => None,
+    })
 }
 
 pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: OffsetDateTime) -> Result<PublicStatus, AppError> {
@@ -359,7 +466,12 @@ pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: O
     let offset = store::offset_of(&r.region);
     let steps = store::public_steps(conn, r.id, offset)?;
     let evidence = store::evidence_list(conn, r.id, offset)?.into_iter().map(|e| e.sha256).collect();
+    let requirements = r.requirements(conn)?;
+    let notice = public_notice(conn, &r, &requirements)?;
+    let missing = if r.status == super::PERBAIKAN { requirements.iter().filter(|q| !q.met).map(|q| q.key.to_string()).collect() } else { vec![] };
     Ok(PublicStatus {
+        missing,
+        notice,
         stage: r.stage(now),
         status_label: super::state_label(&r.status, crate::platform::web::Lang::Id).to_string(),
         received_at: store::local(&r.received_at, offset),
@@ -423,8 +535,8 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let permit = authorize(&w.user.user, FINDING, &report.region)?;
     let unit = w.user.user.unit.name.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let (id, receipt) = store::create_report(c, &permit.actor, &unit, &report, &[], now)?;
-        Ok((StatusCode::CREATED, serde_json::to_value(Created { id, receipt }).map_err(internal)?))
+        let filed = store::create_report(c, &permit.actor, &unit, &report, &[], now)?;
+        Ok((StatusCode::CREATED, serde_json::to_value(Created { id: filed.id, receipt: filed.receipt }).map_err(internal)?))
     })
     .await
 }
@@ -613,8 +725,7 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     if crate::regions::index_of(&state).get(region.as_str()).is_none() {
         return Err(AppError::invalid("region", format!("no region {}", region.as_str())));
     }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let decided_on = time::Date::parse(d.decided_on.trim(), &fmt).map_err(|_| AppError::invalid("decided_on", "decided_on must be a date YYYY-MM-DD"))?;
+    let decided_on = crate::platform::clock::user_day("decided_on", &d.decided_on)?;
     let new = NewDispute {
         election,
         region: region.as_str().to_string(),
@@ -761,8 +872,7 @@ pub struct HolidayInput {
 }
 
 fn holiday_date(s: &str) -> Result<time::Date, AppError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, &fmt).map_err(|_| AppError::invalid("date", format!("{s:?} is not a date YYYY-MM-DD")))
+    crate::platform::clock::user_day("date", s)
 }
 
 /// Adds or renames a holiday; deadlines computed from now on skip it.

@@ -66,6 +66,13 @@ use Unit::{Hari, HariKerja, Jam};
 pub const PEMILU: &[DeadlineRule] = &[
     rule("batas_lapor", HariKerja, 7, "UU 7/2017 Ps 454(6); Perbawaslu 7/2022 Ps 8(3)", Sourced),
     rule("kajian_awal", HariKerja, 2, "Perbawaslu 7/2022 Ps 15", Sourced),
+    // DOMAIN-RULES 6.1 (summary of Perbawaslu 7/2022): Bawaslu tells the reporter within 1 Hari
+    // of the kajian awal what to complete; an uncompleted report is not registered. The 2 Hari
+    // for completing it are not in the notes' sources (the article was not read): [U].
+    rule("perbaikan_laporan", HariKerja, 2, "Perbawaslu 7/2022 (pemberitahuan kelengkapan laporan; tidak dilengkapi, tidak diregistrasi)", Uncertain),
+    // A finding is set within 7 days of its discovery; initial information taken up counts as
+    // discovered when Bawaslu keeps it.
+    rule("penetapan_temuan", HariKerja, 7, "UU 7/2017 Ps 454(5); Perbawaslu 7/2022 (Hari = hari kerja)", Sourced),
     rule("putusan_bawaslu", HariKerja, 7, "UU 7/2017 Ps 454(7)", Sourced),
     rule("putusan_bawaslu_diperpanjang", HariKerja, 14, "UU 7/2017 Ps 454(8)", Sourced),
     rule("penerusan_penyidik", Jam, 24, "UU 7/2017 Ps 476(1); Perbawaslu 31/2018 (Sentra Gakkumdu)", Reported),
@@ -87,6 +94,9 @@ pub const PEMILU: &[DeadlineRule] = &[
 pub const PILKADA: &[DeadlineRule] = &[
     rule("batas_lapor", Hari, 7, "UU 1/2015 Ps 134(4)", Sourced),
     rule("kajian_awal", Hari, 2, "Perbawaslu 8/2020 (kajian awal; article unconfirmed)", Uncertain),
+    // DOMAIN-RULES 6.2: the law gives the reporter's additional information 2 hari (Ps 134(6)).
+    rule("perbaikan_laporan", Hari, 2, "UU 1/2015 Ps 134(5)-(6) (keterangan tambahan dari pelapor, +2 hari)", Reported),
+    rule("penetapan_temuan", Hari, 7, "UU 1/2015 Ps 134 (temuan; by analogy with UU 7/2017 Ps 454(5))", Reported),
     rule("putusan_bawaslu", Hari, 3, "UU 1/2015 Ps 134(5)", Sourced),
     rule("putusan_bawaslu_diperpanjang", Hari, 5, "UU 1/2015 Ps 134(6) (3 + 2 hari)", Sourced),
     rule("penerusan_penyidik", Jam, 24, "Perbawaslu on Sentra Gakkumdu pemilihan (1 x 24 jam)", Reported),
@@ -284,7 +294,7 @@ mod tests {
         let keys: Vec<_> = PEMILU.iter().map(|r| r.key).collect();
         assert_eq!(keys, PILKADA.iter().map(|r| r.key).collect::<Vec<_>>());
         for k in [
-            "batas_lapor", "kajian_awal", "putusan_bawaslu", "putusan_bawaslu_diperpanjang", "penyidikan",
+            "batas_lapor", "kajian_awal", "perbaikan_laporan", "penetapan_temuan", "putusan_bawaslu", "putusan_bawaslu_diperpanjang", "penyidikan",
             "pengembalian_berkas", "penyerahan_kembali", "pelimpahan_pengadilan", "putusan_pn", "banding", "putusan_pt",
             "sengketa_permohonan", "sengketa_mediasi", "sengketa_putusan",
         ] {
@@ -336,6 +346,18 @@ mod tests {
         // The same step under Pemilu is 14 calendar days.
         let p = find(ElectionKind::Pemilu, "penyidikan").expect("rule");
         assert_eq!(deadline(p.unit, p.count, datetime!(2024-11-29 16:00 +7), WIB, &holidays()), datetime!(2024-12-13 23:59:59 +7));
+    }
+
+    #[test]
+    fn the_completion_window_is_two_days_of_each_regime() {
+        // Asked on Friday 22 Nov 2024, 15:00 WIB: Pemilu counts working days (Monday 25,
+        // Tuesday 26), Pilkada calendar days (Saturday 23, Sunday 24).
+        let p = find(ElectionKind::Pemilu, "perbaikan_laporan").expect("rule");
+        assert_eq!((p.unit, p.count, p.certainty), (Unit::HariKerja, 2, Certainty::Uncertain));
+        assert_eq!(deadline(p.unit, p.count, datetime!(2024-11-22 15:00 +7), WIB, &holidays()), datetime!(2024-11-26 23:59:59 +7));
+        let k = find(ElectionKind::Pilkada, "perbaikan_laporan").expect("rule");
+        assert_eq!(deadline(k.unit, k.count, datetime!(2024-11-22 15:00 +7), WIB, &holidays()), datetime!(2024-11-24 23:59:59 +7));
+        assert!(!p.source.is_empty() && !k.source.is_empty());
     }
 
     #[test]

@@ -190,7 +190,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
         } else {
             vec![]
         };
-        let (id, _) = store::create_report(conn, &public, "publik", &report, &files, received)?;
+        let id = store::create_report(conn, &public, "publik", &report, &files, received)?.id;
         run_moves(conn, c.short, id, received, c.moves)?;
     }
     // An anonymous tip (informasi awal) and a supervisor's finding (temuan).
@@ -246,6 +246,9 @@ fn run_moves(conn: &mut Conn, short: &str, id: i64, received: OffsetDateTime, mo
     for (to, hours, reason) in moves {
         after_pidana |= *to == "pidana";
         let u = user(conn, &format!("{}.{short}", mover(to, after_pidana)))?;
+        // The demo's reports name no evidence file; registering them is recorded with why
+        // (a report with an unmet requirement is registered only with a reason).
+        let reason = if *to == "diregistrasi" && reason.is_empty() { "Bukti fisik diserahkan pelapor langsung di kantor Bawaslu" } else { reason };
         store::move_report(conn, &u, id, to, reason, received + Duration::hours(*hours))?;
     }
     Ok(())

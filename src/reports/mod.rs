@@ -17,6 +17,7 @@ pub mod store;
 use serde::Serialize;
 
 use crate::agencies::AgencyKind;
+use crate::platform::i18n::Text;
 
 /// Which workflow a case follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,6 +51,19 @@ const fn step(from: &'static [&'static str], to: &'static str, by: &'static [Age
 /// state and restarts its clock under the longer rule; allowed once.
 pub const EXTEND: &str = "perpanjangan";
 
+/// Bawaslu asks the reporter to complete a report whose formal or material requirements are
+/// unmet (perbaikan/kelengkapan laporan, Perbawaslu 7/2022); completing it returns the report to
+/// kajian awal, and the window lapsing keeps it as informasi awal.
+pub const PERBAIKAN: &str = "perbaikan";
+
+/// Not registered as a report, kept as initial information Bawaslu may take up as a finding:
+/// a report filed after the window, or one whose completion window lapsed (DOMAIN-RULES 6.1).
+pub const INFORMASI_AWAL: &str = "informasi_awal";
+
+/// Bawaslu takes initial information up as its own finding (temuan): the case becomes a
+/// registered temuan. Like [`EXTEND`] this is a move, not a state.
+pub const TAKE_UP: &str = "jadikan_temuan";
+
 /// The classifications a registered report can receive.
 pub const CLASSES: &[&str] = &["administrasi", "kode_etik", "pidana", "hukum_lain", "bukan_pelanggaran"];
 
@@ -59,8 +73,15 @@ pub const GAKKUMDU: &[&str] =
 
 pub const REPORT_STEPS: &[Step] = &[
     step(&["diterima"], "kajian_awal", BAWASLU, false),
+    // Registering a report whose requirements are unmet needs a recorded reason (check_move).
     step(&["diterima", "kajian_awal"], "diregistrasi", BAWASLU, false),
-    step(&["diterima", "kajian_awal"], "tidak_diregistrasi", BAWASLU, true),
+    step(&["diterima", "kajian_awal", INFORMASI_AWAL], "tidak_diregistrasi", BAWASLU, true),
+    // The reason says what the reporter must complete. The reporter completes through the
+    // receipt (or Bawaslu records a completion handed in at its office); the window lapsing
+    // is the deadline sweep's move to informasi awal, not anyone's step.
+    step(&["diterima", "kajian_awal"], PERBAIKAN, BAWASLU, true),
+    step(&[PERBAIKAN], "kajian_awal", BAWASLU, false),
+    step(&["diterima", "kajian_awal", INFORMASI_AWAL], TAKE_UP, BAWASLU, true),
     step(&["diregistrasi"], "administrasi", BAWASLU, false),
     step(&["diregistrasi"], "kode_etik", BAWASLU, false),
     step(&["diregistrasi"], "pidana", BAWASLU, false),
@@ -120,6 +141,8 @@ const fn clock(state: &'static str, rule: &'static str, start: ClockStart) -> Cl
 pub const REPORT_CLOCKS: &[Clock] = &[
     clock("diterima", "kajian_awal", ClockStart::Received),
     clock("kajian_awal", "kajian_awal", ClockStart::Received),
+    clock(PERBAIKAN, "perbaikan_laporan", ClockStart::StateEntered),
+    clock(INFORMASI_AWAL, "penetapan_temuan", ClockStart::StateEntered),
     clock("diregistrasi", "putusan_bawaslu", ClockStart::Registered),
     clock("administrasi", "putusan_bawaslu", ClockStart::Registered),
     clock("kode_etik", "putusan_bawaslu", ClockStart::Registered),
@@ -185,6 +208,22 @@ impl Track {
     }
 }
 
+/// The state a move leaves the case in: an extension keeps it, taking initial information up
+/// as a finding registers it.
+pub fn state_after(current: &str, to: &str) -> String {
+    match to {
+        EXTEND => current.to_string(),
+        TAKE_UP => "diregistrasi".to_string(),
+        _ => to.to_string(),
+    }
+}
+
+/// A completed report is assessed afresh: its kajian awal runs from the completion, not from
+/// the first receipt (which the request to complete may have outlived).
+pub fn restarts_assessment(from: &str, to: &str) -> bool {
+    from == PERBAIKAN && to == "kajian_awal"
+}
+
 /// What the workflow needs to know about a case to judge a move.
 #[derive(Debug, Clone)]
 pub struct CaseFacts<'a> {
@@ -194,48 +233,115 @@ pub struct CaseFacts<'a> {
     pub kind: &'a str,
     pub extended: bool,
     pub returned: bool,
+    /// The keys of the report's formal and material requirements that are unmet.
+    pub unmet: Vec<&'static str>,
+    /// Bawaslu already asked the reporter to complete the report once.
+    pub completion_asked: bool,
+}
+
+impl<'a> CaseFacts<'a> {
+    pub fn new(track: Track, state: &'a str, kind: &'a str) -> CaseFacts<'a> {
+        CaseFacts { track, state, kind, extended: false, returned: false, unmet: Vec::new(), completion_asked: false }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoveError {
     /// Not a state of this track (422).
-    Unknown(String),
+    Unknown(Text),
     /// The workflow does not allow it from here (409).
-    NotAllowed(String),
+    NotAllowed(Text),
     /// Another agency owns this step (403).
-    WrongAgency(String),
+    WrongAgency(Text),
     /// A reason is required (422).
-    ReasonRequired(String),
+    ReasonRequired(Text),
 }
 
 /// Judges a move: the step must exist from the current state, be owned by the mover's agency,
 /// carry a reason where the law asks for one, and respect the once-only rules.
 pub fn check_move(case: &CaseFacts<'_>, to: &str, agency: AgencyKind, reason: &str) -> Result<Step, MoveError> {
+    use crate::platform::web::Lang::{En, Id};
     if !case.track.knows(to) {
-        return Err(MoveError::Unknown(format!("{to:?} is not a state of this workflow")));
+        return Err(MoveError::Unknown(crate::tr!("{to:?} bukan tahap alur penanganan ini", "{to:?} is not a state of this workflow")));
     }
     let Some(step) = case.track.steps().iter().find(|s| s.to == to && s.from.contains(&case.state)) else {
-        return Err(MoveError::NotAllowed(format!("a case in state {} cannot move to {to}", case.state)));
+        let (from_id, from_en, to_id, to_en) = (state_label(case.state, Id), state_label(case.state, En), state_label(to, Id), state_label(to, En));
+        return Err(MoveError::NotAllowed(crate::tr!(
+            "perkara pada tahap \"{from_id}\" tidak dapat dipindah ke \"{to_id}\"",
+            "a case at \"{from_en}\" cannot move to \"{to_en}\""
+        )));
     };
     if !step.by.contains(&agency) {
         let owners: Vec<&str> = step.by.iter().map(|a| a.as_str()).collect();
-        return Err(MoveError::WrongAgency(format!("only {} may move a case to {to}", owners.join(" or "))));
+        let (owners, to_id, to_en) = (owners.join(" atau "), state_label(to, Id), state_label(to, En));
+        let owners_en = owners.replace(" atau ", " or ");
+        return Err(MoveError::WrongAgency(crate::tr!(
+            "hanya {owners} yang dapat memindahkan perkara ke \"{to_id}\"",
+            "only {owners_en} may move a case to \"{to_en}\""
+        )));
     }
     if step.reason_required && reason.trim().is_empty() {
-        return Err(MoveError::ReasonRequired(format!("moving to {to} needs a reason")));
+        let (to_id, to_en) = (state_label(to, Id), state_label(to, En));
+        return Err(MoveError::ReasonRequired(crate::tr!("langkah \"{to_id}\" wajib disertai alasan", "moving to \"{to_en}\" needs a reason")));
     }
     if to == EXTEND && case.extended {
-        return Err(MoveError::NotAllowed("the decision period was already extended once".into()));
+        return Err(MoveError::NotAllowed(crate::tr!("waktu penanganan sudah pernah diperpanjang", "the decision period was already extended once")));
     }
     if to == "berkas_dikembalikan" && case.returned {
-        return Err(MoveError::NotAllowed("the prosecutor may return the file only once".into()));
+        return Err(MoveError::NotAllowed(crate::tr!("jaksa hanya boleh mengembalikan berkas satu kali", "the prosecutor may return the file only once")));
     }
     if to == "diregistrasi" && case.kind == "informasi_awal" {
-        return Err(MoveError::NotAllowed(
-            "an anonymous report is informasi awal and cannot be registered: it lacks the reporter's identity (a formal requirement); record it as a temuan instead".into(),
-        ));
+        return Err(MoveError::NotAllowed(crate::tr!(
+            "informasi awal tidak dapat diregistrasi sebagai laporan: syarat formalnya (identitas pelapor atau batas waktu pelaporan) tidak terpenuhi; jadikan temuan bila akan ditindaklanjuti",
+            "initial information cannot be registered as a report: a formal requirement (the reporter's identity or the filing window) is unmet; take it up as a finding (temuan) instead"
+        )));
+    }
+    if to == "diregistrasi" && !case.unmet.is_empty() && reason.trim().is_empty() {
+        let (id, en) = requirement_labels(&case.unmet);
+        return Err(MoveError::ReasonRequired(crate::tr!(
+            "laporan belum memenuhi syarat: {id}. Catat alasan meregistrasinya, atau minta pelapor melengkapinya (perbaikan laporan)",
+            "the report does not meet: {en}. Record why it is registered anyway, or ask the reporter to complete it (perbaikan)"
+        )));
+    }
+    if to == PERBAIKAN {
+        if case.kind != "laporan" {
+            return Err(MoveError::NotAllowed(crate::tr!(
+                "hanya laporan dengan pelapor yang dapat diminta dilengkapi",
+                "only a report with a named reporter can be sent back for completion"
+            )));
+        }
+        if case.unmet.is_empty() {
+            return Err(MoveError::NotAllowed(crate::tr!(
+                "semua syarat formal dan materiel laporan sudah terpenuhi; tidak ada yang perlu dilengkapi",
+                "every formal and material requirement is met; there is nothing to complete"
+            )));
+        }
+        if case.completion_asked {
+            return Err(MoveError::NotAllowed(crate::tr!(
+                "pelapor sudah pernah diminta melengkapi laporan ini",
+                "the reporter was already asked once to complete this report"
+            )));
+        }
+    }
+    if to == TAKE_UP && case.kind != "informasi_awal" {
+        return Err(MoveError::NotAllowed(crate::tr!(
+            "hanya informasi awal yang dapat dijadikan temuan",
+            "only initial information can be taken up as a finding"
+        )));
     }
     Ok(*step)
+}
+
+/// The unmet requirements named in both languages: "Bukti, Saksi".
+pub fn requirement_labels(keys: &[&str]) -> (String, String) {
+    let pick = |en: bool| {
+        keys.iter()
+            .filter_map(|k| REQUIREMENT_LABELS.iter().find(|(key, _, _)| key == k))
+            .map(|(_, id, e)| if en { *e } else { *id })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (pick(false), pick(true))
 }
 
 /// One formal or material requirement of a report and whether it is met.
@@ -261,16 +367,27 @@ pub struct ReportFacts<'a> {
     pub witnesses: usize,
 }
 
+/// Each requirement's key with its Indonesian and English label.
+pub const REQUIREMENT_LABELS: &[(&str, &str, &str)] = &[
+    ("identitas_pelapor", "Nama dan alamat pelapor", "Reporter's name and address"),
+    ("terlapor", "Identitas terlapor", "The reported party"),
+    ("tenggat_lapor", "Dilaporkan dalam batas waktu", "Filed within the window"),
+    ("waktu_tempat", "Waktu dan tempat kejadian", "Time and place of the event"),
+    ("uraian", "Uraian kejadian", "Account of the event"),
+    ("bukti", "Bukti", "Evidence"),
+    ("saksi", "Saksi", "Witnesses"),
+];
+
 pub fn requirements(f: &ReportFacts<'_>) -> Vec<Requirement> {
-    let r = |key, kind, label, met| Requirement { key, kind, label, met };
+    let r = |key: &'static str, kind, met| Requirement { key, kind, label: REQUIREMENT_LABELS.iter().find(|(k, _, _)| *k == key).map_or(key, |(_, id, _)| *id), met };
     vec![
-        r("identitas_pelapor", "formal", "Nama dan alamat pelapor", f.reporter_named),
-        r("terlapor", "formal", "Identitas terlapor", !f.reported.trim().is_empty()),
-        r("tenggat_lapor", "formal", "Dilaporkan dalam batas waktu", f.filed_in_time),
-        r("waktu_tempat", "materiel", "Waktu dan tempat kejadian", !f.place.trim().is_empty()),
-        r("uraian", "materiel", "Uraian kejadian", !f.description.trim().is_empty()),
-        r("bukti", "materiel", "Bukti", f.evidence > 0),
-        r("saksi", "materiel", "Saksi", f.witnesses > 0),
+        r("identitas_pelapor", "formal", f.reporter_named),
+        r("terlapor", "formal", !f.reported.trim().is_empty()),
+        r("tenggat_lapor", "formal", f.filed_in_time),
+        r("waktu_tempat", "materiel", !f.place.trim().is_empty()),
+        r("uraian", "materiel", !f.description.trim().is_empty()),
+        r("bukti", "materiel", f.evidence > 0),
+        r("saksi", "materiel", f.witnesses > 0),
     ]
 }
 
@@ -278,6 +395,9 @@ pub fn requirements(f: &ReportFacts<'_>) -> Vec<Requirement> {
 pub const STATE_LABELS: &[(&str, &str, &str)] = &[
     ("diterima", "Diterima", "Received"),
     ("kajian_awal", "Kajian awal", "Initial review"),
+    ("perbaikan", "Menunggu kelengkapan dari pelapor", "Awaiting completion by the reporter"),
+    ("informasi_awal", "Tidak diregistrasi; disimpan sebagai informasi awal", "Not registered; kept as initial information"),
+    ("jadikan_temuan", "Dijadikan temuan Bawaslu", "Taken up as a Bawaslu finding"),
     ("diregistrasi", "Diregistrasi", "Registered"),
     ("tidak_diregistrasi", "Tidak diregistrasi", "Not registered"),
     ("administrasi", "Pelanggaran administrasi", "Administrative violation"),
@@ -318,7 +438,7 @@ mod tests {
     use super::*;
 
     fn report(state: &str) -> CaseFacts<'_> {
-        CaseFacts { track: Track::Report, state, kind: "laporan", extended: false, returned: false }
+        CaseFacts::new(Track::Report, state, "laporan")
     }
 
     #[test]
@@ -339,6 +459,51 @@ mod tests {
         assert!(matches!(check_move(&report("diterima"), "tidak_diregistrasi", AgencyKind::Bawaslu, " "), Err(MoveError::ReasonRequired(_))));
         let anon = CaseFacts { kind: "informasi_awal", ..report("kajian_awal") };
         assert!(matches!(check_move(&anon, "diregistrasi", AgencyKind::Bawaslu, ""), Err(MoveError::NotAllowed(_))));
+    }
+
+    #[test]
+    fn registering_with_unmet_requirements_needs_a_recorded_reason() {
+        let incomplete = CaseFacts { unmet: vec!["bukti", "saksi"], ..report("kajian_awal") };
+        let Err(MoveError::ReasonRequired(m)) = check_move(&incomplete, "diregistrasi", AgencyKind::Bawaslu, " ") else {
+            panic!("registering without a reason must be refused");
+        };
+        assert!(m.id().contains("Bukti, Saksi") && m.en().contains("Evidence, Witnesses"), "{m:?}");
+        assert!(check_move(&incomplete, "diregistrasi", AgencyKind::Bawaslu, "Bukti fisik diserahkan di kantor").is_ok());
+        assert!(check_move(&report("kajian_awal"), "diregistrasi", AgencyKind::Bawaslu, "").is_ok(), "a complete report needs no reason");
+    }
+
+    #[test]
+    fn the_reporter_is_asked_to_complete_once_and_completion_returns_to_review() {
+        let incomplete = CaseFacts { unmet: vec!["bukti"], ..report("diterima") };
+        assert!(matches!(check_move(&incomplete, PERBAIKAN, AgencyKind::Bawaslu, ""), Err(MoveError::ReasonRequired(_))), "say what to complete");
+        assert!(check_move(&incomplete, PERBAIKAN, AgencyKind::Bawaslu, "Lampirkan foto amplop").is_ok());
+        assert!(matches!(check_move(&report("kajian_awal"), PERBAIKAN, AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))), "nothing to complete");
+        let again = CaseFacts { completion_asked: true, ..incomplete.clone() };
+        assert!(matches!(check_move(&again, PERBAIKAN, AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))), "once only");
+        let anon = CaseFacts { kind: "informasi_awal", ..incomplete.clone() };
+        assert!(matches!(check_move(&anon, PERBAIKAN, AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))), "no reporter to ask");
+        assert!(check_move(&report(PERBAIKAN), "kajian_awal", AgencyKind::Bawaslu, "").is_ok());
+        assert!(matches!(check_move(&report(PERBAIKAN), "diregistrasi", AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))), "not before completion");
+        assert!(restarts_assessment(PERBAIKAN, "kajian_awal") && !restarts_assessment("diterima", "kajian_awal"));
+        let clock = Track::Report.clock(PERBAIKAN, false).expect("a clock");
+        assert_eq!((clock.rule, clock.start), ("perbaikan_laporan", ClockStart::StateEntered));
+        assert_eq!(Track::Report.owners(PERBAIKAN), vec![AgencyKind::Bawaslu]);
+    }
+
+    #[test]
+    fn initial_information_is_taken_up_as_a_finding_not_registered() {
+        let late = CaseFacts { kind: "informasi_awal", unmet: vec!["tenggat_lapor"], ..report(INFORMASI_AWAL) };
+        assert!(matches!(check_move(&late, "diregistrasi", AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))));
+        assert!(matches!(check_move(&late, TAKE_UP, AgencyKind::Bawaslu, ""), Err(MoveError::ReasonRequired(_))));
+        assert!(matches!(check_move(&late, TAKE_UP, AgencyKind::Polri, "x"), Err(MoveError::WrongAgency(_))));
+        assert!(check_move(&late, TAKE_UP, AgencyKind::Bawaslu, "Diteliti sebagai temuan").is_ok());
+        assert!(check_move(&late, "tidak_diregistrasi", AgencyKind::Bawaslu, "Tidak cukup petunjuk").is_ok());
+        let anon = CaseFacts { kind: "informasi_awal", ..report("kajian_awal") };
+        assert!(check_move(&anon, TAKE_UP, AgencyKind::Bawaslu, "x").is_ok(), "an anonymous tip too");
+        assert!(matches!(check_move(&report("kajian_awal"), TAKE_UP, AgencyKind::Bawaslu, "x"), Err(MoveError::NotAllowed(_))), "a report is registered, not taken up");
+        assert_eq!(state_after(INFORMASI_AWAL, TAKE_UP), "diregistrasi");
+        assert_eq!(state_after("administrasi", EXTEND), "administrasi");
+        assert_eq!(Track::Report.clock(INFORMASI_AWAL, false).map(|c| c.rule), Some("penetapan_temuan"));
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub async fn form_submit(
             .db
             .write(move |c| {
                 let actor = crate::platform::audit::Actor::public();
-                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|(_, r)| r)
+                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -245,6 +245,14 @@ pub async fn track_lookup(lang: Lang, user: Option<CurrentUser>, Query(q): Query
 #[derive(Deserialize)]
 pub struct TrackQuery {
     baru: Option<String>,
+    lengkap: Option<String>,
+}
+
+/// What the reporter typed into the completion form, kept when it is refused.
+#[derive(Default)]
+struct CompletionValues {
+    witnesses: String,
+    note: String,
 }
 
 pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Response {
@@ -252,22 +260,64 @@ pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<
         Ok(s) => s,
         Err(err) => return error_page(lang, user.as_ref(), err),
     };
+    track_view(lang, user.as_ref(), &status, q.baru.is_some(), q.lengkap.is_some(), &CompletionValues::default(), None).into_response()
+}
+
+fn track_view(
+    lang: Lang,
+    user: Option<&CurrentUser>,
+    status: &super::api::PublicStatus,
+    new: bool,
+    completed: bool,
+    values: &CompletionValues,
+    error: Option<&AppError>,
+) -> Markup {
     let title = t(lang, "lap.track.title");
     let path = format!("/lacak/{}", status.receipt);
+    let waiting = status.status == super::PERBAIKAN;
     let body = html! {
         h1 { (title) }
-        @if q.baru.is_some() {
+        @if new {
             p.ok #new-receipt { (t(lang, "lap.track.saved")) " " strong { (status.receipt) } }
+        }
+        @if completed {
+            p.ok #completed { (t(lang, "lap.complete.done")) }
+        }
+        @if let Some(n) = &status.notice {
+            p.warn #notice { (n.get(lang)) }
         }
         ul.facts {
             li { (t(lang, "lap.track.code")) b #receipt { (status.receipt) } }
             li { (t(lang, "log.status")) b #status data-status=(status.status) { (state_label(&status.status, lang)) } }
             li { (t(lang, "lap.received")) b { (when(&status.received_at)) } }
             @if let Some(d) = &status.stage.deadline {
-                li { (t(lang, "lap.deadline")) b #deadline { (when(d)) } }
+                li { (t(lang, if waiting { "lap.complete_by" } else { "lap.deadline" })) b #deadline { (when(d)) } }
             }
         }
-        @if status.kind == "informasi_awal" {
+        @if waiting {
+            h2 { (t(lang, "lap.missing")) }
+            ul #missing {
+                @for k in &status.missing {
+                    li data-key=(k) { (super::REQUIREMENT_LABELS.iter().find(|(key, _, _)| key == k).map_or(k.as_str(), |(_, id, en)| if lang == Lang::En { *en } else { *id })) }
+                }
+            }
+            h2 { (t(lang, "lap.complete.title")) }
+            @if let Some(e) = error {
+                p.error #form-error role="alert" { (e.to_string()) }
+            }
+            form.report #complete-form method="post" action={ "/lacak/" (status.receipt) "/lengkapi" } enctype="multipart/form-data" {
+                p.muted { (t(lang, "lap.complete.intro")) }
+                label for="witnesses" { (t(lang, "lap.form.witnesses")) }
+                textarea #witnesses name="witnesses" rows="3" aria-invalid=[error.and_then(|e| e.field()).filter(|f| f.starts_with("witnesses")).map(|_| "true")] { (values.witnesses) }
+                label for="note" { (t(lang, "lap.complete.note")) }
+                textarea #note name="note" rows="4" aria-invalid=[error.and_then(|e| e.field()).filter(|f| *f == "note").map(|_| "true")] { (values.note) }
+                label for="file" { (t(lang, "lap.form.files")) }
+                input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                button #submit-completion type="submit" { (t(lang, "lap.complete.submit")) }
+            }
+        }
+        @if status.kind == "informasi_awal" && status.notice.is_none() {
             p.muted { (t(lang, "lap.track.anonymous")) }
         }
         h2 { (t(lang, "lap.timeline")) }
@@ -281,7 +331,51 @@ pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<
         }
         p.muted { (t(lang, "lap.track.privacy")) }
     };
-    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    layout(Page::new(lang, title, user.map(|u| &u.user), &path), body)
+}
+
+/// The completion form on the receipt page: the same checks and store function as the API.
+pub async fn complete_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    Path(receipt): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let client = crate::platform::limit::client_of(addr.ip(), &headers);
+    let receipt = receipt.trim().to_uppercase();
+    let mut values = CompletionValues::default();
+    let r = receipt.clone();
+    let result = async {
+        state.intake.check(client)?;
+        let up = read_multipart(mp).await;
+        values = CompletionValues {
+            witnesses: up.fields.get("witnesses").cloned().unwrap_or_default(),
+            note: up.fields.get("note").cloned().unwrap_or_default(),
+        };
+        let up = up.checked()?;
+        let completion = super::api::parse_completion(super::api::CompletionInput {
+            witnesses: values.witnesses.lines().map(str::to_string).collect(),
+            note: values.note.clone(),
+        })?;
+        state.db.write(move |c| store::complete_report(c, &r, &completion, &up.files, clock::now())).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/lacak/{}?lengkap=1", urlencode(&receipt))).into_response(),
+        Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
+            let code = err.status();
+            let r = receipt.clone();
+            match state.db.read(move |c| public_status(c, &r, clock::now())).await {
+                Ok(status) => (code, track_view(lang, user.as_ref(), &status, false, false, &values, Some(&err))).into_response(),
+                Err(e) => error_page(lang, user.as_ref(), e),
+            }
+        }
+        Err(err) => error_page(lang, user.as_ref(), err),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,13 +584,23 @@ fn actions_form(lang: Lang, action: &str, actions: &[String]) -> Markup {
             form.move #move-form method="post" action=(action) {
                 label for="to" { (t(lang, "lap.next")) }
                 select #to name="to" {
-                    @for a in actions { option value=(a) { (state_label(a, lang)) } }
+                    @for a in actions { option value=(a) { (action_label(a, lang)) } }
                 }
                 label for="reason" { (t(lang, "lap.reason")) }
                 textarea #reason name="reason" rows="3" {}
                 button #move-submit type="submit" { (t(lang, "lap.move")) }
             }
         }
+    }
+}
+
+/// A move as the officer choosing it reads it: asking for completion and taking initial
+/// information up are actions, not states.
+fn action_label(to: &str, lang: Lang) -> &'static str {
+    match to {
+        super::PERBAIKAN => t(lang, "lap.action.perbaikan"),
+        super::TAKE_UP => t(lang, "lap.action.jadikan_temuan"),
+        _ => state_label(to, lang),
     }
 }
 
@@ -570,9 +674,14 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
         ul #requirements {
             @for q in &r.requirements {
                 li data-key=(q.key) data-met=(if q.met { "1" } else { "0" }) {
-                    (if q.met { "✓ " } else { "✗ " }) (q.label) " (" (q.kind) ")"
+                    (if q.met { "✓ " } else { "✗ " })
+                    (super::REQUIREMENT_LABELS.iter().find(|(k, _, _)| *k == q.key).map_or(q.label, |(_, id, en)| if lang == Lang::En { *en } else { *id }))
+                    " (" (q.kind) ")"
                 }
             }
+        }
+        @if r.requirements.iter().any(|q| !q.met) && r.actions.iter().any(|a| a == "diregistrasi") {
+            p.warn #requirements-note { (t(lang, "lap.requirements.unmet")) }
         }
         @if !r.evidence.is_empty() {
             h2 { (t(lang, "lap.evidence")) }

@@ -20,6 +20,7 @@ use crate::platform::audit::{self, Actor, Change};
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
+use crate::platform::i18n::Text;
 
 /// The offset of a region's local time (WIB when the code is unknown).
 pub fn offset_of(region: &str) -> UtcOffset {
@@ -394,8 +395,39 @@ pub fn actions_for(user: &User, facts: &CaseFacts<'_>, region: &str) -> Vec<Stri
 }
 
 impl ReportRecord {
-    pub fn facts(&self) -> CaseFacts<'_> {
-        CaseFacts { track: Track::Report, state: &self.status, kind: &self.kind, extended: self.extended, returned: self.returned }
+    /// What the workflow judges a move on: the state, the kind, the once-only flags, the unmet
+    /// requirements and whether the reporter was already asked to complete the report.
+    pub fn facts<'a>(&'a self, conn: &mut Conn, requirements: &[super::Requirement]) -> Result<CaseFacts<'a>, DbError> {
+        let asked: i64 = conn
+            .query_one("SELECT COUNT(*) FROM case_events WHERE track = 'report' AND case_id = $1 AND to_state = $2", params![self.id, super::PERBAIKAN])?
+            .get(0)?;
+        Ok(CaseFacts {
+            track: Track::Report,
+            state: &self.status,
+            kind: &self.kind,
+            extended: self.extended,
+            returned: self.returned,
+            unmet: requirements.iter().filter(|q| !q.met).map(|q| q.key).collect(),
+            completion_asked: asked > 0,
+        })
+    }
+
+    /// The report's formal and material requirements, judged on what is stored now.
+    pub fn requirements(&self, conn: &mut Conn) -> Result<Vec<super::Requirement>, DbError> {
+        let evidence: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![self.id])?.get(0)?;
+        let filed_in_time = match (crate::elections::election(&self.election), parse_time(&self.known_at), parse_time(&self.received_at)) {
+            (Some(e), Ok(known), Ok(received)) => received <= deadline_of(conn, rule_of(e, "batas_lapor")?, known, &self.region)?,
+            _ => false,
+        };
+        Ok(super::requirements(&super::ReportFacts {
+            reporter_named: self.reporter.as_ref().is_some_and(|p| !p.name.is_empty() && !p.address.is_empty()),
+            reported: &self.reported,
+            filed_in_time,
+            place: &self.place,
+            description: &self.description,
+            evidence: usize::try_from(evidence).unwrap_or(0),
+            witnesses: self.witnesses.len(),
+        }))
     }
 
     pub fn stage(&self, now: OffsetDateTime) -> Stage {
@@ -404,22 +436,10 @@ impl ReportRecord {
 
     pub fn view(self, conn: &mut Conn, user: &User, access: Access, now: OffsetDateTime) -> Result<ReportView, DbError> {
         let offset = offset_of(&self.region);
-        let actions = actions_for(user, &self.facts(), &self.region);
+        let requirements = self.requirements(conn)?;
+        let actions = actions_for(user, &self.facts(conn, &requirements)?, &self.region);
         let stage = self.stage(now);
         let evidence = evidence_list(conn, self.id, offset)?;
-        let filed_in_time = match (crate::elections::election(&self.election), parse_time(&self.known_at), parse_time(&self.received_at)) {
-            (Some(e), Ok(known), Ok(received)) => received <= deadline_of(conn, rule_of(e, "batas_lapor")?, known, &self.region)?,
-            _ => false,
-        };
-        let requirements = super::requirements(&super::ReportFacts {
-            reporter_named: self.reporter.as_ref().is_some_and(|p| !p.name.is_empty() && !p.address.is_empty()),
-            reported: &self.reported,
-            filed_in_time,
-            place: &self.place,
-            description: &self.description,
-            evidence: evidence.len(),
-            witnesses: self.witnesses.len(),
-        });
         Ok(ReportView {
             timeline: timeline(conn, "report", self.id, offset)?,
             evidence,
@@ -464,27 +484,48 @@ pub struct NewReport {
     pub witnesses: Vec<String>,
 }
 
-/// The filing window: a formal report or a finding must come within `batas_lapor` of the day
-/// the violation became known (anonymous tips are kept as informasi awal whatever their date).
-pub fn check_filing_window(conn: &mut Conn, r: &NewReport, now: OffsetDateTime) -> Result<(), AppError> {
+/// When the filing window (`batas_lapor` from the day the violation became known) closed, if
+/// it closed before `now`; anonymous tips have no window (they are informasi awal anyway).
+pub fn filing_window_closed(conn: &mut Conn, r: &NewReport, now: OffsetDateTime) -> Result<Option<OffsetDateTime>, DbError> {
     if r.kind == "informasi_awal" {
-        return Ok(());
+        return Ok(None);
     }
     let rule = rule_of(r.election, "batas_lapor")?;
     let closes = deadline_of(conn, rule, r.known_at, &r.region)?;
-    if now > closes {
-        return Err(AppError::invalid(
-            "known_at",
-            format!(
-                "the filing window closed on {} ({} {} from the day it became known, {}); the report is late",
-                closes.format(&Rfc3339).unwrap_or_default(),
-                rule.count,
-                rule.unit.as_str().replace('_', " "),
-                rule.source
-            ),
-        ));
-    }
-    Ok(())
+    Ok((now > closes).then_some(closes))
+}
+
+/// "27 November 2024 pukul 23.59 WIB" / "27 November 2024, 23.59 WIB" in the region's time.
+pub fn long_time(at: OffsetDateTime, region: &str) -> Text {
+    const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    const MONTH: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
+    let t = at.to_offset(tz.offset());
+    let m = usize::from(u8::from(t.month())) - 1;
+    let (d, y, hh, mm, zone) = (t.day(), t.year(), t.hour(), t.minute(), tz.as_str());
+    let (bulan, month) = (BULAN[m], MONTH[m]);
+    crate::tr!("{d} {bulan} {y} pukul {hh:02}.{mm:02} {zone}", "{d} {month} {y}, {hh:02}.{mm:02} {zone}")
+}
+
+/// What the reporter is told when a late report is kept as initial information.
+pub fn late_notice(closes: OffsetDateTime, region: &str) -> Text {
+    let when = long_time(closes, region);
+    let (id, en) = (when.id().to_string(), when.en().to_string());
+    crate::tr!(
+        "Laporan Anda kami terima dan simpan sebagai informasi awal, karena batas waktu pelaporan sudah berakhir pada {id}. Laporan yang lewat batas waktu tidak dapat diregistrasi, tetapi Bawaslu dapat menindaklanjutinya sebagai temuan.",
+        "We received your report and kept it as initial information, because the filing window closed on {en}. A late report cannot be registered, but Bawaslu may take it up as its own finding."
+    )
+}
+
+/// The result of filing: where the report went.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub id: i64,
+    pub receipt: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    /// When the filing window closed, for a report kept as informasi awal because it was late.
+    pub late_since: Option<OffsetDateTime>,
 }
 
 fn receipt_code() -> Result<String, AppError> {
@@ -496,8 +537,10 @@ fn receipt_code() -> Result<String, AppError> {
     Ok(format!("LP-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12]))
 }
 
-/// Stores a report or finding with its evidence, opens its first clock, tells the region's
-/// Bawaslu, and returns (id, receipt).
+/// Stores a report or finding with its evidence, opens its first clock and tells the region's
+/// Bawaslu. A citizen's report filed after the window is not turned away: it is kept as
+/// informasi awal (not registered; Bawaslu may take it up as a finding). A supervisor's own
+/// finding after its window is refused.
 pub fn create_report(
     conn: &mut Conn,
     actor: &Actor,
@@ -505,14 +548,29 @@ pub fn create_report(
     r: &NewReport,
     files: &[(CheckedFile, Vec<u8>)],
     now: OffsetDateTime,
-) -> Result<(i64, String), AppError> {
-    check_filing_window(conn, r, now)?;
-    if files.len() as i64 > super::evidence::MAX_FILES {
-        return Err(AppError::invalid("file", format!("at most {} evidence files per report", super::evidence::MAX_FILES)));
+) -> Result<Filed, AppError> {
+    let late_since = filing_window_closed(conn, r, now)?;
+    if let Some(closes) = late_since
+        && r.kind == "temuan"
+    {
+        let when = long_time(closes, &r.region);
+        let (id, en) = (when.id().to_string(), when.en().to_string());
+        return Err(AppError::invalid(
+            "known_at",
+            crate::tr!(
+                "batas waktu menetapkan temuan sudah berakhir pada {id} (dihitung dari saat pelanggaran diketahui)",
+                "the window for recording a finding closed on {en} (counted from when the violation became known)"
+            ),
+        ));
     }
+    if files.len() as i64 > super::evidence::MAX_FILES {
+        let max = super::evidence::MAX_FILES;
+        return Err(AppError::invalid("file", crate::tr!("paling banyak {max} berkas bukti per laporan", "at most {max} evidence files per report")));
+    }
+    let (kind, status) = if late_since.is_some() { ("informasi_awal", super::INFORMASI_AWAL) } else { (r.kind, "diterima") };
     let receipt = receipt_code()?;
     let at = clock::rfc3339(now);
-    let clock = Track::Report.clock("diterima", false).ok_or_else(|| AppError::Internal("no clock for diterima".into()))?;
+    let clock = Track::Report.clock(status, false).ok_or_else(|| AppError::Internal(format!("no clock for {status}")))?;
     let rule = rule_of(r.election, clock.rule)?;
     let deadline = clock::rfc3339(deadline_of(conn, rule, now, &r.region)?);
     let id: i64 = conn
@@ -520,12 +578,12 @@ pub fn create_report(
             "INSERT INTO reports (receipt, election_id, region_code, kind, reporter_name, reporter_address, reporter_contact, reported,
                 event_at, known_at, place, description, witnesses, received_at, status, state_entered_at, deadline_rule, deadline_at, filed_by,
                 district_code, regency_code, province_code)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'diterima', $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $21, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
             params![
                 receipt.as_str(),
                 r.election.id,
                 r.region.as_str(),
-                r.kind,
+                kind,
                 r.reporter.as_ref().map(|p| p.name.clone()),
                 r.reporter.as_ref().map(|p| p.address.clone()),
                 r.reporter.as_ref().map(|p| p.contact.clone()),
@@ -541,11 +599,19 @@ pub fn create_report(
                 actor.agency.as_ref().map(|_| actor.username.clone()),
                 r.region.get(..8).unwrap_or(""),
                 r.region.get(..5).unwrap_or(""),
-                r.region.get(..2).unwrap_or("")
+                r.region.get(..2).unwrap_or(""),
+                status
             ],
         )?
         .get(0)?;
-    event(conn, "report", id, None, "diterima", "", actor, unit, &at, Some(rule.key), Some(&deadline))?;
+    if let Some(closes) = late_since {
+        // Received, then at once kept as initial information: both steps on the timeline.
+        event(conn, "report", id, None, "diterima", "", actor, unit, &at, None, None)?;
+        let why = late_notice(closes, &r.region);
+        event(conn, "report", id, Some("diterima"), status, why.id(), &Actor::system("batas_lapor"), "Sinergi", &at, Some(rule.key), Some(&deadline))?;
+    } else {
+        event(conn, "report", id, None, "diterima", "", actor, unit, &at, Some(rule.key), Some(&deadline))?;
+    }
     for (f, bytes) in files {
         insert_evidence(conn, id, f, bytes, &at)?;
     }
@@ -555,12 +621,18 @@ pub fn create_report(
         entity_id: &id.to_string(),
         region: Some(&r.region),
         // Never the reporter's identity: the audit API is read by other agencies' admins.
-        detail: serde_json::json!({"kind": r.kind, "election": r.election.id, "evidence": files.len()}),
+        detail: serde_json::json!({"kind": kind, "election": r.election.id, "evidence": files.len(), "late": late_since.is_some()}),
     })?;
-    let what = match r.kind {
-        "temuan" => "Temuan pengawas",
-        "informasi_awal" => "Informasi awal (anonim)",
-        _ => "Laporan baru",
+    let due = local(&deadline, offset_of(&r.region));
+    let place = r.region.as_str();
+    let message = match (kind, late_since.is_some()) {
+        (_, true) => crate::tr!(
+            "Laporan #{id} di {place} lewat batas waktu pelaporan: disimpan sebagai informasi awal; jadikan temuan paling lambat {due} bila akan ditindaklanjuti",
+            "Report #{id} in {place} came after the filing window: kept as initial information; take it up as a finding by {due} if it is to be pursued"
+        ),
+        ("temuan", _) => crate::tr!("Temuan pengawas #{id} di {place}: kajian awal paling lambat {due}", "Supervisor's finding #{id} in {place}: initial review by {due}"),
+        ("informasi_awal", _) => crate::tr!("Informasi awal (anonim) #{id} di {place}: kajian awal paling lambat {due}", "Anonymous tip #{id} in {place}: initial review by {due}"),
+        _ => crate::tr!("Laporan baru #{id} di {place}: kajian awal paling lambat {due}", "New report #{id} in {place}: initial review by {due}"),
     };
     alerts::raise(conn, NewAlert {
         kind: "laporan_baru",
@@ -568,10 +640,10 @@ pub fn create_report(
         severity: Severity::Warning,
         entity_type: "report",
         entity_id: &id.to_string(),
-        message: format!("{what} #{id} di {}: kajian awal paling lambat {}", r.region, local(&deadline, offset_of(&r.region))),
+        message: message.id().to_string(),
         agencies: &[AgencyKind::Bawaslu],
     })?;
-    Ok((id, receipt))
+    Ok(Filed { id, receipt, kind, status, late_since })
 }
 
 fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
@@ -588,7 +660,7 @@ pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFi
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(format!("no report with receipt {receipt}")));
     };
-    if !matches!(r.status.as_str(), "diterima" | "kajian_awal") {
+    if !matches!(r.status.as_str(), "diterima" | "kajian_awal" | "perbaikan") {
         return Err(AppError::conflict(format!("the report is {} and takes no more evidence", r.status)));
     }
     let n: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![r.id])?.get(0)?;
@@ -612,6 +684,81 @@ pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFi
         sha256: f.sha256.clone(),
         uploaded_at: local(&at, offset_of(&r.region)),
     })
+}
+
+/// What a reporter hands in when Bawaslu asked to complete the report: more witnesses, a
+/// note (what was added, or further information), and evidence files.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    pub witnesses: Vec<String>,
+    pub note: String,
+}
+
+/// The reporter completes a report by its receipt within the completion window: what was
+/// handed in is added, and the report goes back to kajian awal, assessed afresh.
+pub fn complete_report(conn: &mut Conn, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
+    let Some(r) = report_by_receipt(conn, receipt)? else {
+        return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
+    };
+    if r.status != super::PERBAIKAN {
+        let (id, en) = (super::state_label(&r.status, crate::platform::web::Lang::Id), super::state_label(&r.status, crate::platform::web::Lang::En));
+        return Err(AppError::conflict(crate::tr!(
+            "laporan ini tidak sedang menunggu kelengkapan (tahapnya: {id})",
+            "this report is not awaiting completion (it is at: {en})"
+        )));
+    }
+    if let Some(deadline) = r.deadline_at.as_deref().map(parse_time).transpose()?
+        && now > deadline
+    {
+        let when = long_time(deadline, &r.region);
+        let (id, en) = (when.id().to_string(), when.en().to_string());
+        return Err(AppError::conflict(crate::tr!(
+            "batas waktu melengkapi laporan sudah berakhir pada {id}",
+            "the window to complete the report closed on {en}"
+        )));
+    }
+    if c.witnesses.is_empty() && c.note.trim().is_empty() && files.is_empty() {
+        return Err(AppError::invalid(
+            "witnesses",
+            crate::tr!("isi saksi, keterangan tambahan, atau lampirkan bukti untuk melengkapi laporan", "add witnesses, a note or evidence files to complete the report"),
+        ));
+    }
+    if r.witnesses.len() + c.witnesses.len() > 20 {
+        return Err(AppError::invalid("witnesses", crate::tr!("paling banyak 20 saksi", "at most 20 witnesses")));
+    }
+    let held: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![r.id])?.get(0)?;
+    if held + files.len() as i64 > super::evidence::MAX_FILES {
+        let max = super::evidence::MAX_FILES;
+        return Err(AppError::invalid("file", crate::tr!("paling banyak {max} berkas bukti per laporan", "at most {max} evidence files per report")));
+    }
+    let at = clock::rfc3339(now);
+    if !c.witnesses.is_empty() {
+        let mut all = r.witnesses.clone();
+        all.extend(c.witnesses.iter().cloned());
+        conn.execute("UPDATE reports SET witnesses = $1 WHERE id = $2", params![serde_json::to_string(&all).unwrap_or_else(|_| "[]".into()), r.id])?;
+    }
+    for (f, bytes) in files {
+        insert_evidence(conn, r.id, f, bytes, &at)?;
+    }
+    let moved = apply_move(conn, &r, "kajian_awal", &c.note, &Actor::public(), "publik", now)?;
+    Ok(moved.id)
+}
+
+/// Reports whose completion window lapsed are not registered: they are kept as informasi awal
+/// (the sweep's move, by the system). Returns how many.
+pub fn lapse_completions(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, AppError> {
+    let ids: Vec<i64> = conn
+        .query("SELECT id FROM reports WHERE status = $1 AND deadline_at < $2", params![super::PERBAIKAN, clock::rfc3339(now)])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_, _>>()?;
+    for id in &ids {
+        let Some(r) = report_record(conn, *id)? else { continue };
+        let when = r.deadline_at.as_deref().and_then(|d| parse_time(d).ok()).map(|d| long_time(d, &r.region).id().to_string()).unwrap_or_default();
+        let reason = format!("Pelapor tidak melengkapi laporan sampai {when}: laporan tidak diregistrasi dan disimpan sebagai informasi awal (Perbawaslu 7/2022)");
+        apply_move(conn, &r, super::INFORMASI_AWAL, &reason, &Actor::system("perbaikan_laporan"), "Sinergi", now)?;
+    }
+    Ok(ids.len())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -664,18 +811,31 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
         crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: "move a case" },
         &r.region,
     )?;
-    super::check_move(&r.facts(), to, user.unit.agency, reason).map_err(move_error)?;
+    let requirements = r.requirements(conn)?;
+    super::check_move(&r.facts(conn, &requirements)?, to, user.unit.agency, reason).map_err(move_error)?;
+    apply_move(conn, &r, to, reason, &permit.actor, &user.unit.name, now)
+}
+
+/// Records a move the workflow allowed (or the system made): state, kind, clock, timeline,
+/// audit entry and the alerts it sends, together.
+fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, actor: &Actor, unit: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+    let id = r.id;
     let election = crate::elections::election(&r.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", r.election)))?;
     let at = clock::rfc3339(now);
-    let new_state = if to == EXTEND { r.status.clone() } else { to.to_string() };
+    let new_state = super::state_after(&r.status, to);
+    let kind = match to {
+        super::TAKE_UP => "temuan",
+        super::INFORMASI_AWAL => "informasi_awal",
+        _ => r.kind.as_str(),
+    };
     let extended = r.extended || to == EXTEND;
     let returned = r.returned || to == "berkas_dikembalikan";
-    let registered_at = if to == "diregistrasi" { Some(at.clone()) } else { r.registered_at.clone() };
+    let registered_at = if new_state == "diregistrasi" { Some(at.clone()) } else { r.registered_at.clone() };
     let classification = if super::CLASSES.contains(&to) { Some(to.to_string()) } else { r.classification.clone() };
     let (rule, deadline) = match Track::Report.clock(&new_state, extended) {
         Some(c) => {
             let rule = rule_of(election, c.rule)?;
-            let start = clock_start(c.start, &r.received_at, registered_at.as_deref(), now)?;
+            let start = if super::restarts_assessment(&r.status, to) { now } else { clock_start(c.start, &r.received_at, registered_at.as_deref(), now)? };
             (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, rule, start, &r.region)?)))
         }
         None => (None, None),
@@ -683,11 +843,12 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
     conn.execute(
         "UPDATE reports SET status = $1, classification = $2, registered_at = $3, extended = $4, returned = $5,
             state_entered_at = $6, deadline_rule = $7, deadline_at = $8,
-            alerted = CASE WHEN deadline_at = $8 THEN alerted ELSE '' END WHERE id = $9",
-        params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id],
+            alerted = CASE WHEN deadline_at = $8 THEN alerted ELSE '' END, kind = $10 WHERE id = $9",
+        params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id, kind],
     )?;
-    event(conn, "report", id, Some(&r.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
-    audit::record(conn, &permit.actor, Change {
+    event(conn, "report", id, Some(&r.status), to, reason.trim(), actor, unit, &at, rule, deadline.as_deref())?;
+    let permit_actor = actor;
+    audit::record(conn, permit_actor, Change {
         action: "report.transition",
         entity_type: "report",
         entity_id: &id.to_string(),
@@ -703,11 +864,19 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
         )),
         "diteruskan_dkpp" => Some((&[AgencyKind::Dkpp], format!("Laporan #{id} di {}: dugaan pelanggaran kode etik diteruskan ke DKPP", r.region))),
         "berkas_dikembalikan" => Some((&[AgencyKind::Polri], format!("Berkas perkara laporan #{id} dikembalikan jaksa; serahkan kembali paling lambat {due}"))),
+        super::INFORMASI_AWAL => Some((
+            &[AgencyKind::Bawaslu],
+            format!("Laporan #{id} di {}: pelapor tidak melengkapi laporan sampai batas waktunya; tidak diregistrasi dan disimpan sebagai informasi awal", r.region),
+        )),
+        "kajian_awal" if r.status == super::PERBAIKAN => Some((
+            &[AgencyKind::Bawaslu],
+            format!("Laporan #{id} di {} sudah dilengkapi pelapor; kajian awal paling lambat {due}", r.region),
+        )),
         _ => None,
     };
     if let Some((agencies, message)) = notify {
         alerts::raise(conn, NewAlert {
-            kind: "gakkumdu",
+            kind: if agencies == [AgencyKind::Bawaslu] { "laporan" } else { "gakkumdu" },
             region: &r.region,
             severity: Severity::Warning,
             entity_type: "report",
@@ -948,7 +1117,7 @@ fn dispute_record(conn: &mut Conn, id: i64) -> Result<Option<DisputeRecord>, DbE
 }
 
 fn dispute_facts(d: &DisputeRecord) -> CaseFacts<'_> {
-    CaseFacts { track: Track::Dispute, state: &d.status, kind: "sengketa", extended: false, returned: false }
+    CaseFacts::new(Track::Dispute, &d.status, "sengketa")
 }
 
 /// A dispute as `user` sees it (any agency's user whose scope holds it; decisions on KPU
@@ -1068,12 +1237,13 @@ pub fn list_disputes(conn: &mut Conn, scope: &str, overdue: bool, now: OffsetDat
 // ---------------------------------------------------------------------------------------------
 // Deadline alerts
 
-/// Raises an alert for every open stage two days or less from its deadline, and again once it
-/// is overdue, to the agencies that must act; each stage is alerted once per level. Returns how
-/// many alerts it raised.
+/// Keeps the reports whose completion window lapsed as informasi awal, then raises an alert
+/// for every open stage two days or less from its deadline, and again once it is overdue, to
+/// the agencies that must act; each stage is alerted once per level. Returns how many cases it
+/// moved and alerts it raised.
 pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
     let horizon = clock::rfc3339(now + time::Duration::days(3));
-    let mut raised = 0;
+    let mut raised = lapse_completions(conn, now).map_err(|e| DbError::Other(e.to_string()))?;
     for (track, table, entity) in [(Track::Report, "reports", "report"), (Track::Dispute, "disputes", "dispute")] {
         let rows = conn.query(
             &format!(

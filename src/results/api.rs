@@ -179,7 +179,8 @@ fn rule_for(source: Source) -> Option<Rule> {
 
 /// Checks an entry against the form of its election and the candidates at the TPS.
 pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec<form::Failure>, AppError> {
-    let rules = FormRules { kind: e.kind, candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp: form::reserve_bp(e.kind) };
+    let reserve_bp = form::reserve_bp(e.kind);
+    let rules = FormRules { kind: e.kind, candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp, max_count: form::tps_ceiling(e.max_voters_by_law, reserve_bp) };
     form::check_shape(tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
     let (hard, warnings) = form::check(tally, &rules);
     if !hard.is_empty() {
@@ -350,7 +351,13 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
     }
     let input: RecapInput = parse_json(&w.body)?;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
-    let rules = FormRules { kind: e.kind, candidates: &candidates, max_voters_per_tps: i64::MAX, reserve_bp: form::reserve_bp(e.kind) };
+    // A plenary's numbers are sums of its TPS: at most the per-TPS ceiling times the TPS the
+    // register has in the region.
+    let stats_code = code.clone();
+    let (tps_here, _) = state.db.read(move |c| crate::elections::store::stats(c, e.id, &stats_code)).await?;
+    let reserve_bp = form::reserve_bp(e.kind);
+    let max_count = form::tps_ceiling(e.max_voters_by_law, reserve_bp).saturating_mul(tps_here.max(0));
+    let rules = FormRules { kind: e.kind, candidates: &candidates, max_voters_per_tps: i64::MAX, reserve_bp, max_count };
     form::check_shape(&input.tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
     let permit = authorize(&w.user.user, RECAP, &code)?;
     let children = children_of(&state, &code);
@@ -381,7 +388,7 @@ pub async fn get_recap(State(state): State<AppState>, user: Option<CurrentUser>,
             .db
             .read(move |c| {
                 let v = store::recap_view(c, e, k, &code, &children)?;
-                if public { v.with_unit_names(c) } else { Ok(v) }
+                Ok::<_, AppError>(if public { v.with_unit_names(c)? } else { v })
             })
             .await?,
     ))
@@ -418,7 +425,11 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query
             let _ = tx.send(Err(std::io::Error::other(err.to_string()))).await;
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    // The receiver itself is the stream: it keeps answering "no more" once the channel is done.
+    // (An `unfold` stream panics when polled after its end, and the gzip encoder does poll it
+    // again, so every compressed download used to be cut short.)
+    let mut rx = rx;
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let mut resp = Body::from_stream(stream).into_response();
     let (ctype, ext) = if json { ("application/x-ndjson", "jsonl") } else { ("text/csv; charset=utf-8", "csv") };
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));

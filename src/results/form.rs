@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::elections::ElectionKind;
+use crate::platform::i18n::Text;
 
 /// Voter categories of the form. The label "dptb" means moved voters in a Pemilu and ID-card
 /// voters in a Pilkada (DOMAIN-RULES 8.2): the categories are per regime, never shared.
@@ -32,8 +33,14 @@ pub struct Lp {
 }
 
 impl Lp {
+    /// The row's total: the form's own, else L + P. Saturates rather than wraps; the shape check
+    /// bounds every number of an accepted form, so it never saturates on one.
     pub fn sum(&self) -> i64 {
-        self.total.unwrap_or(self.l + self.p)
+        self.total.unwrap_or(self.l.saturating_add(self.p))
+    }
+    /// The row's total, or None when L + P does not fit.
+    pub fn checked_sum(&self) -> Option<i64> {
+        self.total.or_else(|| self.l.checked_add(self.p))
     }
 }
 
@@ -65,42 +72,78 @@ pub struct Tally {
     pub invalid: i64,
 }
 
+/// Exact sums for the identities: every number widened, so no sum of a form's numbers can wrap
+/// and by accident equal the other side (`i64::MAX + 2` wrapping to a valid count).
+fn wide(n: i64) -> i128 {
+    i128::from(n)
+}
+
+/// A wide number back in a failure report (the identity already failed on the exact value).
+fn narrow(n: i128) -> i64 {
+    i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX })
+}
+
 impl Tally {
     fn category_sum(rows: &BTreeMap<String, Lp>, f: impl Fn(&Lp) -> i64) -> i64 {
+        rows.iter().filter(|(k, _)| k.as_str() != TOTAL_ROW).fold(0i64, |a, (_, v)| a.saturating_add(f(v)))
+    }
+    fn category_sum_wide(rows: &BTreeMap<String, Lp>, f: impl Fn(&Lp) -> i128) -> i128 {
         rows.iter().filter(|(k, _)| k.as_str() != TOTAL_ROW).map(|(_, v)| f(v)).sum()
     }
-    /// Voters who used their vote, all categories.
+    fn lp_wide(v: &Lp) -> i128 {
+        v.total.map_or(wide(v.l) + wide(v.p), wide)
+    }
+    /// Voters who used their vote, all categories (saturating: see `Lp::sum`).
     pub fn users_total(&self) -> i64 {
         Self::category_sum(&self.users, Lp::sum)
     }
     pub fn dpt(&self) -> i64 {
         self.voters.get("dpt").map_or(0, Lp::sum)
     }
+    /// The DPT, or None when it does not fit (for sums that must be exact).
+    pub fn checked_dpt(&self) -> Option<i64> {
+        self.voters.get("dpt").map_or(Some(0), Lp::checked_sum)
+    }
+    /// Voters who used their vote, or None when the sum does not fit.
+    pub fn checked_users_total(&self) -> Option<i64> {
+        self.users.iter().filter(|(k, _)| k.as_str() != TOTAL_ROW).try_fold(0i64, |a, (_, v)| a.checked_add(v.checked_sum()?))
+    }
 
-    /// Adds another form field by field (a recap is the sum of its children).
-    pub fn add(&mut self, o: &Tally) {
-        for (mine, theirs) in [(&mut self.voters, &o.voters), (&mut self.users, &o.users)] {
+    /// Adds another form field by field (a recap is the sum of its children). A field whose sum
+    /// does not fit is named in the error, and `self` is left as it was.
+    pub fn add(&mut self, o: &Tally) -> Result<(), String> {
+        let mut next = self.clone();
+        let plus = |field: String, a: &mut i64, b: i64| -> Result<(), String> {
+            *a = a.checked_add(b).ok_or(field)?;
+            Ok(())
+        };
+        for (group, mine, theirs) in [("voters", &mut next.voters, &o.voters), ("users", &mut next.users, &o.users)] {
             for (cat, v) in theirs {
                 let m = mine.entry(cat.clone()).or_default();
-                m.l += v.l;
-                m.p += v.p;
+                plus(format!("{group}.{cat}.l"), &mut m.l, v.l)?;
+                plus(format!("{group}.{cat}.p"), &mut m.p, v.p)?;
                 m.total = match (m.total, v.total) {
                     (None, None) => None,
-                    (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(v.l + v.p)),
+                    (a, b) => {
+                        let theirs = b.or_else(|| v.l.checked_add(v.p)).ok_or(format!("{group}.{cat}.total"))?;
+                        Some(a.unwrap_or(0).checked_add(theirs).ok_or(format!("{group}.{cat}.total"))?)
+                    }
                 };
             }
         }
-        self.disabled.voters += o.disabled.voters;
-        self.disabled.users += o.disabled.users;
-        self.ballots.received += o.ballots.received;
-        self.ballots.used += o.ballots.used;
-        self.ballots.spoiled += o.ballots.spoiled;
-        self.ballots.unused += o.ballots.unused;
+        plus("disabled.voters".into(), &mut next.disabled.voters, o.disabled.voters)?;
+        plus("disabled.users".into(), &mut next.disabled.users, o.disabled.users)?;
+        plus("ballots.received".into(), &mut next.ballots.received, o.ballots.received)?;
+        plus("ballots.used".into(), &mut next.ballots.used, o.ballots.used)?;
+        plus("ballots.spoiled".into(), &mut next.ballots.spoiled, o.ballots.spoiled)?;
+        plus("ballots.unused".into(), &mut next.ballots.unused, o.ballots.unused)?;
         for (c, n) in &o.votes {
-            *self.votes.entry(c.clone()).or_default() += n;
+            plus(format!("votes.{c}"), next.votes.entry(c.clone()).or_default(), *n)?;
         }
-        self.valid += o.valid;
-        self.invalid += o.invalid;
+        plus("valid".into(), &mut next.valid, o.valid)?;
+        plus("invalid".into(), &mut next.invalid, o.invalid)?;
+        *self = next;
+        Ok(())
     }
 
     /// Every number of the form under its field path, for comparing sources field by field.
@@ -148,53 +191,60 @@ pub struct FormRules<'a> {
     pub max_voters_per_tps: i64,
     /// Ballot reserve over the DPT, in basis points (Pemilu 2%, Pilkada 2.5%).
     pub reserve_bp: i64,
+    /// The largest number any field of the form may hold: `tps_ceiling` for a C.Hasil, that
+    /// times the TPS of the region for a recap.
+    pub max_count: i64,
 }
 
-/// The reserve per regime (DOMAIN-RULES 3.2 and 8.3 item 6): Pemilu 2% of the DPT (UU 7/2017
-/// Ps 350(3)); Pilkada 2.5% (UU 10/2016 Ps 80 as applied by PKPU logistik 2024).
-pub fn reserve_bp(kind: ElectionKind) -> i64 {
-    match kind {
-        ElectionKind::Pemilu => 200,
-        ElectionKind::Pilkada => 250,
-    }
-}
+/// The reserve per regime and its rounding are the logistics rules (DOMAIN-RULES 3.2 and 8.3
+/// item 6): one table, cited there.
+pub use crate::logistics::{reserve, reserve_bp};
 
-/// The ballot reserve over a DPT, rounded up.
-pub fn reserve(dpt: i64, reserve_bp: i64) -> i64 {
-    (dpt * reserve_bp + 9_999) / 10_000
+/// The most any count on one TPS's C.Hasil can be: the most voters a TPS may serve by statute
+/// (`ElectionDef::max_voters_by_law`, cited in `elections`: 500 Pemilu, 800 Pilkada) plus the
+/// statutory reserve of ballots over them (510 and 820). Every voter, user, ballot and vote on
+/// the form is one of those people or ballots. The KPU's tighter DPT limit (300/600) stays the
+/// identity `dpt_maksimum`: a TPS lokasi khusus serves many moved voters beyond its DPT (Sirekap
+/// 31.75.03.1008.926: DPT 103, 307 voters), and more ballots than the TPS's DPT + reserve
+/// stays a warning (a berita acara may add some).
+pub fn tps_ceiling(max_voters: i64, reserve_bp: i64) -> i64 {
+    max_voters.saturating_add(reserve(max_voters, reserve_bp))
 }
 
 /// Shape errors: a field the form does not have, a missing category or candidate, a negative
 /// number. These are refused as bad input (field, reason) before any identity is checked.
-pub fn check_shape(t: &Tally, rules: &FormRules<'_>) -> Result<(), (String, String)> {
+pub fn check_shape(t: &Tally, rules: &FormRules<'_>) -> Result<(), (String, Text)> {
     let cats = categories(rules.kind);
     for (group, rows) in [("voters", &t.voters), ("users", &t.users)] {
         for cat in cats {
             if !rows.contains_key(*cat) {
-                return Err((format!("{group}.{cat}"), format!("{group} needs the category {cat} (categories: {})", cats.join(", "))));
+                let all = cats.join(", ");
+                return Err((format!("{group}.{cat}"), crate::tr!("{group} perlu kategori {cat} (kategori: {all})", "{group} needs the category {cat} (categories: {all})")));
             }
         }
         for (cat, v) in rows {
             if !cats.contains(&cat.as_str()) && cat != TOTAL_ROW {
-                return Err((format!("{group}.{cat}"), format!("{cat} is not a category of this election: {}", cats.join(", "))));
+                let all = cats.join(", ");
+                return Err((format!("{group}.{cat}"), crate::tr!("{cat} bukan kategori pemilihan ini: {all}", "{cat} is not a category of this election: {all}")));
             }
-            if v.l < 0 || v.p < 0 || v.total.is_some_and(|x| x < 0) {
-                return Err((format!("{group}.{cat}"), "numbers cannot be negative".into()));
+            for (part, n) in [("l", Some(v.l)), ("p", Some(v.p)), ("total", v.total)] {
+                if let Some(n) = n {
+                    bounded(&format!("{group}.{cat}.{part}"), n, rules.max_count)?;
+                }
             }
         }
     }
     for c in rules.candidates {
         if !t.votes.contains_key(c) {
-            return Err((format!("votes.{c}"), format!("votes for candidate {c} are missing")));
+            return Err((format!("votes.{c}"), crate::tr!("suara calon {c} belum diisi", "votes for candidate {c} are missing")));
         }
     }
     for (c, n) in &t.votes {
         if !rules.candidates.contains(c) {
-            return Err((format!("votes.{c}"), format!("{c} is not a candidate of this contest here: {}", rules.candidates.join(", "))));
+            let all = rules.candidates.join(", ");
+            return Err((format!("votes.{c}"), crate::tr!("{c} bukan calon pemilihan ini di sini: {all}", "{c} is not a candidate of this contest here: {all}")));
         }
-        if *n < 0 {
-            return Err((format!("votes.{c}"), "numbers cannot be negative".into()));
-        }
+        bounded(&format!("votes.{c}"), *n, rules.max_count)?;
     }
     let plain = [
         ("disabled.voters", t.disabled.voters),
@@ -207,9 +257,24 @@ pub fn check_shape(t: &Tally, rules: &FormRules<'_>) -> Result<(), (String, Stri
         ("invalid", t.invalid),
     ];
     for (f, n) in plain {
-        if n < 0 {
-            return Err((f.into(), "numbers cannot be negative".into()));
-        }
+        bounded(f, n, rules.max_count)?;
+    }
+    Ok(())
+}
+
+/// A count of the form: from 0 to the most the form can hold.
+fn bounded(field: &str, n: i64, max: i64) -> Result<(), (String, Text)> {
+    if n < 0 {
+        return Err((field.into(), crate::tr!("{field} tidak boleh negatif (isian {n})", "{field} cannot be negative (entered {n})")));
+    }
+    if n > max {
+        return Err((
+            field.into(),
+            crate::tr!(
+                "{field} paling banyak {max}: pemilih terbanyak yang boleh dilayani TPS menurut undang-undang, ditambah cadangan surat suara; isian {n}",
+                "{field} is at most {max}: the most voters a TPS may serve by law, plus the ballot reserve; entered {n}"
+            ),
+        ));
     }
     Ok(())
 }
@@ -221,8 +286,8 @@ pub enum Cmp {
     Le,
 }
 
-/// The sides an identity compares: (which row, if several; left; right).
-pub type Sides = Vec<(String, i64, i64)>;
+/// The sides an identity compares: (which row, if several; left; right), exact.
+pub type Sides = Vec<(String, i128, i128)>;
 
 /// One identity of the form: a name, a statement, and its two sides.
 pub struct Identity {
@@ -234,30 +299,42 @@ pub struct Identity {
     pub sides: fn(&Tally, &FormRules<'_>) -> Sides,
 }
 
-fn lp_rows(t: &Tally) -> Vec<(String, i64, i64)> {
+fn lp_rows(t: &Tally) -> Sides {
     let mut out = vec![];
     for (group, rows) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
         for (cat, v) in rows {
             if let Some(total) = v.total {
-                out.push((format!("{group}_{cat}"), v.l + v.p, total));
+                out.push((format!("{group}_{cat}"), wide(v.l) + wide(v.p), wide(total)));
             }
         }
     }
     out
 }
 
-fn total_rows(t: &Tally) -> Vec<(String, i64, i64)> {
+fn total_rows(t: &Tally) -> Sides {
     let mut out = vec![];
     for (group, rows) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
         if let Some(j) = rows.get(TOTAL_ROW) {
-            out.push((format!("{group}_l"), Tally::category_sum(rows, |v| v.l), j.l));
-            out.push((format!("{group}_p"), Tally::category_sum(rows, |v| v.p), j.p));
+            out.push((format!("{group}_l"), Tally::category_sum_wide(rows, |v| wide(v.l)), wide(j.l)));
+            out.push((format!("{group}_p"), Tally::category_sum_wide(rows, |v| wide(v.p)), wide(j.p)));
             if let Some(total) = j.total {
-                out.push((group.to_string(), Tally::category_sum(rows, Lp::sum), total));
+                out.push((group.to_string(), Tally::category_sum_wide(rows, Tally::lp_wide), wide(total)));
             }
         }
     }
     out
+}
+
+fn users_wide(t: &Tally) -> i128 {
+    Tally::category_sum_wide(&t.users, Tally::lp_wide)
+}
+
+fn dpt_wide(t: &Tally) -> i128 {
+    t.voters.get("dpt").map_or(0, Tally::lp_wide)
+}
+
+fn one(left: i128, right: i128) -> Sides {
+    vec![(String::new(), left, right)]
 }
 
 /// The identities of DOMAIN-RULES 8.3, in the order a refusal lists them.
@@ -269,63 +346,63 @@ pub const IDENTITIES: &[Identity] = &[
         rule: "votes for the candidates add up to the valid votes",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.votes.values().sum(), t.valid)],
+        sides: |t, _| one(t.votes.values().copied().map(wide).sum(), wide(t.valid)),
     },
     Identity {
         name: "sah_tidak_sah",
         rule: "valid + invalid = ballots used",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.valid + t.invalid, t.ballots.used)],
+        sides: |t, _| one(wide(t.valid) + wide(t.invalid), wide(t.ballots.used)),
     },
     Identity {
         name: "surat_suara_pengguna",
         rule: "ballots used = voters who voted",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.ballots.used, t.users_total())],
+        sides: |t, _| one(wide(t.ballots.used), users_wide(t)),
     },
     Identity {
         name: "surat_suara_diterima",
         rule: "ballots received = used + returned/spoiled + unused",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.ballots.received, t.ballots.used + t.ballots.spoiled + t.ballots.unused)],
+        sides: |t, _| one(wide(t.ballots.received), wide(t.ballots.used) + wide(t.ballots.spoiled) + wide(t.ballots.unused)),
     },
     Identity {
         name: "pengguna_dpt",
         rule: "voters from the DPT who voted ≤ the DPT",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.users.get("dpt").map_or(0, Lp::sum), t.dpt())],
+        sides: |t, _| one(t.users.get("dpt").map_or(0, Tally::lp_wide), dpt_wide(t)),
     },
     Identity {
         name: "disabilitas_pemilih",
         rule: "disabled voters who voted ≤ disabled voters",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.disabled.users, t.disabled.voters)],
+        sides: |t, _| one(wide(t.disabled.users), wide(t.disabled.voters)),
     },
     Identity {
         name: "disabilitas_pengguna",
         rule: "disabled voters who voted ≤ all voters who voted",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| vec![(String::new(), t.disabled.users, t.users_total())],
+        sides: |t, _| one(wide(t.disabled.users), users_wide(t)),
     },
     Identity {
         name: "dpt_maksimum",
         rule: "the DPT of a TPS ≤ the most voters a TPS may have",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, r| vec![(String::new(), t.dpt(), r.max_voters_per_tps)],
+        sides: |t, r| one(dpt_wide(t), wide(r.max_voters_per_tps)),
     },
     Identity {
         name: "surat_suara_cadangan",
         rule: "ballots received ≤ DPT + reserve (more needs a berita acara)",
         cmp: Cmp::Le,
         warning: true,
-        sides: |t, r| vec![(String::new(), t.ballots.received, t.dpt() + reserve(t.dpt(), r.reserve_bp))],
+        sides: |t, r| one(wide(t.ballots.received), dpt_wide(t) + wide(reserve(t.dpt(), r.reserve_bp))),
     },
 ];
 
@@ -341,7 +418,7 @@ pub fn check(t: &Tally, rules: &FormRules<'_>) -> (Vec<Failure>, Vec<Failure>) {
             };
             if !ok {
                 let identity = if part.is_empty() { id.name.to_string() } else { format!("{}.{part}", id.name) };
-                let f = Failure { identity, rule: id.rule.to_string(), left, right };
+                let f = Failure { identity, rule: id.rule.to_string(), left: narrow(left), right: narrow(right) };
                 if id.warning { warn.push(f) } else { hard.push(f) }
             }
         }
@@ -374,7 +451,7 @@ mod tests {
     }
 
     fn rules(c: &[String]) -> FormRules<'_> {
-        FormRules { kind: ElectionKind::Pemilu, candidates: c, max_voters_per_tps: 300, reserve_bp: 200 }
+        FormRules { kind: ElectionKind::Pemilu, candidates: c, max_voters_per_tps: 300, reserve_bp: 200, max_count: tps_ceiling(500, 200) }
     }
 
     fn failed(t: &Tally, c: &[String]) -> Vec<String> {

@@ -161,12 +161,14 @@ pub const ONE_CANDIDATE_THRESHOLD: i64 = 100;
 /// What looks wrong in a counted result, even when its arithmetic holds.
 pub fn anomalies(t: &Tally, reserve_bp: i64) -> Vec<&'static str> {
     let mut out = vec![];
-    let registered: i64 = t.voters.iter().filter(|(k, _)| k.as_str() != form::TOTAL_ROW).map(|(_, v)| v.sum()).sum();
+    // Saturating sums: a counted form is within its bounds, and a stored one from before they
+    // existed must still be shown, not wrap.
+    let registered = t.voters.iter().filter(|(k, _)| k.as_str() != form::TOTAL_ROW).fold(0i64, |a, (_, v)| a.saturating_add(v.sum()));
     if t.users_total() > registered {
         out.push("partisipasi_di_atas_100");
     }
     let dpt = t.dpt();
-    if t.valid + t.invalid > dpt + form::reserve(dpt, reserve_bp) {
+    if t.valid.saturating_add(t.invalid) > dpt.saturating_add(form::reserve(dpt, reserve_bp)) {
         out.push("suara_melebihi_dpt_cadangan");
     }
     if t.valid > ONE_CANDIDATE_THRESHOLD && t.votes.values().any(|v| *v == t.valid) {

@@ -311,50 +311,63 @@ struct Delta {
     votes: BTreeMap<String, i64>,
 }
 
-fn delta(before: Option<&Counted<'_>>, after: &Counted<'_>) -> Delta {
+/// What the aggregates move by, in checked arithmetic: the field that would not fit is named
+/// (counted forms are bounded at entry, so only a stored entry from before can do that).
+fn delta(before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<Delta, String> {
+    fn step(field: &str, acc: &mut i64, sign: i64, n: i64) -> Result<(), String> {
+        *acc = n.checked_mul(sign).and_then(|x| acc.checked_add(x)).ok_or_else(|| field.to_string())?;
+        Ok(())
+    }
     let mut d = Delta::default();
-    let mut add = |c: &Counted<'_>, sign: i64| {
+    let mut add = |c: &Counted<'_>, sign: i64| -> Result<(), String> {
         if let Some(t) = c.tally {
-            d.tps_in += sign;
-            d.dpt += sign * t.dpt();
-            d.users += sign * t.users_total();
-            d.valid += sign * t.valid;
-            d.invalid += sign * t.invalid;
+            let dpt = t.checked_dpt().ok_or("dpt")?;
+            let users = t.checked_users_total().ok_or("users")?;
+            step("tps_in", &mut d.tps_in, sign, 1)?;
+            step("dpt", &mut d.dpt, sign, dpt)?;
+            step("users", &mut d.users, sign, users)?;
+            step("valid", &mut d.valid, sign, t.valid)?;
+            step("invalid", &mut d.invalid, sign, t.invalid)?;
             for (k, v) in &t.votes {
-                *d.votes.entry(k.clone()).or_default() += sign * v;
+                step(&format!("votes.{k}"), d.votes.entry(k.clone()).or_default(), sign, *v)?;
             }
         }
-        d.discrepancies += sign * i64::from(c.discrepancy);
-        d.anomalies += sign * i64::from(c.anomalous);
+        step("discrepancies", &mut d.discrepancies, sign, i64::from(c.discrepancy))?;
+        step("anomalies", &mut d.anomalies, sign, i64::from(c.anomalous))
     };
     if let Some(b) = before {
-        add(b, -1);
+        add(b, -1)?;
     }
-    add(after, 1);
-    d
+    add(after, 1)?;
+    Ok(d)
 }
 
-fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<(), DbError> {
-    let d = delta(before, after);
+fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<(), AppError> {
+    let d = delta(before, after).map_err(too_large)?;
     let unchanged = d.tps_in == 0 && d.dpt == 0 && d.users == 0 && d.valid == 0 && d.invalid == 0 && d.discrepancies == 0 && d.anomalies == 0 && d.votes.values().all(|v| *v == 0);
     if unchanged {
         return Ok(());
     }
     let codes = lineage(tps);
     let regions = codes[..codes.len() - 1].iter().copied().chain(std::iter::once(NATIONAL));
+    // Every column stays a whole number on both engines: SQLite turns an integer `+` that
+    // overflows into a REAL (which then fails every read), so the sums are cast back; entries
+    // are bounded at the form, so the cast never has to clamp, and the reads cast as well so a
+    // REAL left by an older version still reads.
     for region in regions {
         conn.execute(
             "INSERT INTO result_totals (election_id, contest, region_code, tps_in, dpt, users, valid, invalid, discrepancies, anomalies)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (election_id, contest, region_code) DO UPDATE SET tps_in = result_totals.tps_in + $4, dpt = result_totals.dpt + $5,
-                users = result_totals.users + $6, valid = result_totals.valid + $7, invalid = result_totals.invalid + $8,
-                discrepancies = result_totals.discrepancies + $9, anomalies = result_totals.anomalies + $10",
+             ON CONFLICT (election_id, contest, region_code) DO UPDATE SET tps_in = CAST(result_totals.tps_in + $4 AS BIGINT),
+                dpt = CAST(result_totals.dpt + $5 AS BIGINT), users = CAST(result_totals.users + $6 AS BIGINT),
+                valid = CAST(result_totals.valid + $7 AS BIGINT), invalid = CAST(result_totals.invalid + $8 AS BIGINT),
+                discrepancies = CAST(result_totals.discrepancies + $9 AS BIGINT), anomalies = CAST(result_totals.anomalies + $10 AS BIGINT)",
             params![election, contest, region, d.tps_in, d.dpt, d.users, d.valid, d.invalid, d.discrepancies, d.anomalies],
         )?;
         for (candidate, votes) in d.votes.iter().filter(|(_, v)| **v != 0) {
             conn.execute(
                 "INSERT INTO result_votes (election_id, contest, region_code, candidate, votes) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (election_id, contest, region_code, candidate) DO UPDATE SET votes = result_votes.votes + $5",
+                 ON CONFLICT (election_id, contest, region_code, candidate) DO UPDATE SET votes = CAST(result_votes.votes + $5 AS BIGINT)",
                 params![election, contest, region, candidate.as_str(), *votes],
             )?;
         }
@@ -579,12 +592,14 @@ pub fn tps_total(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, 
 
 pub fn summary(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str) -> Result<Summary, DbError> {
     let totals = conn.query_opt(
-        "SELECT tps_in, dpt, users, valid, invalid, discrepancies, anomalies FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+        "SELECT CAST(tps_in AS BIGINT), CAST(dpt AS BIGINT), CAST(users AS BIGINT), CAST(valid AS BIGINT), CAST(invalid AS BIGINT),
+                CAST(discrepancies AS BIGINT), CAST(anomalies AS BIGINT)
+         FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code = $3",
         params![election.id, contest.key, region],
     )?;
     let t = |i: usize| -> Result<i64, DbError> { totals.as_ref().map_or(Ok(0), |r| r.get(i)) };
     let votes: BTreeMap<String, i64> = conn
-        .query("SELECT candidate, votes FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election.id, contest.key, region])?
+        .query("SELECT candidate, CAST(votes AS BIGINT) FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election.id, contest.key, region])?
         .iter()
         .map(|r| Ok((r.get(0)?, r.get(1)?)))
         .collect::<Result<_, DbError>>()?;
@@ -674,7 +689,16 @@ pub struct RecapView {
     pub discrepancies: Vec<super::FieldDifference>,
 }
 
-pub fn recap_view(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str, children: &[String]) -> Result<RecapView, DbError> {
+/// A children's sum that does not fit: only entries stored before every number was bounded
+/// can cause it, and the answer says which field to correct rather than a wrong total.
+fn too_large(field: String) -> AppError {
+    AppError::conflict(crate::tr!(
+        "jumlah {field} dari wilayah/TPS di bawahnya terlalu besar untuk dijumlahkan: ada isian tersimpan yang salah dan harus diperbaiki",
+        "the sum of {field} over the children is too large to add up: a stored entry is wrong and must be corrected"
+    ))
+}
+
+pub fn recap_view(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str, children: &[String]) -> Result<RecapView, AppError> {
     let level = lineage(region).len();
     let mut sum = Tally::default();
     let mut missing = vec![];
@@ -698,25 +722,25 @@ pub fn recap_view(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef,
         for code in &tps {
             match counted.get(code) {
                 Some(t) => {
-                    sum.add(&parse_tally(t)?);
+                    sum.add(&parse_tally(t)?).map_err(too_large)?;
                     have += 1;
                 }
                 None => missing.push(code.clone()),
             }
         }
         let total = tps.len() as i64;
-        return finish(conn, election, contest, region, sum, total, have, missing);
+        return Ok(finish(conn, election, contest, region, sum, total, have, missing)?);
     }
     for child in children {
         match latest_recap(conn, election.id, contest.key, child)? {
             Some(e) => {
-                sum.add(&e.tally);
+                sum.add(&e.tally).map_err(too_large)?;
                 have += 1;
             }
             None => missing.push(child.clone()),
         }
     }
-    finish(conn, election, contest, region, sum, children.len() as i64, have, missing)
+    Ok(finish(conn, election, contest, region, sum, children.len() as i64, have, missing)?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -874,7 +898,8 @@ pub fn totals_of(conn: &mut Conn, election: &str, contest: &str, codes: &[String
     let mut out: BTreeMap<String, RegionTotals> = BTreeMap::new();
     for code in codes {
         if let Some(r) = conn.query_opt(
-            "SELECT tps_in, valid, invalid, discrepancies FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+            "SELECT CAST(tps_in AS BIGINT), CAST(valid AS BIGINT), CAST(invalid AS BIGINT), CAST(discrepancies AS BIGINT) FROM result_totals
+             WHERE election_id = $1 AND contest = $2 AND region_code = $3",
             params![election, contest, code.as_str()],
         )? {
             out.insert(code.clone(), RegionTotals { tps_in: r.get(0)?, valid: r.get(1)?, invalid: r.get(2)?, discrepancies: r.get(3)?, votes: BTreeMap::new() });
@@ -882,7 +907,7 @@ pub fn totals_of(conn: &mut Conn, election: &str, contest: &str, codes: &[String
     }
     for code in codes {
         let rows = conn.query(
-            "SELECT candidate, votes FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3",
+            "SELECT candidate, CAST(votes AS BIGINT) FROM result_votes WHERE election_id = $1 AND contest = $2 AND region_code = $3",
             params![election, contest, code.as_str()],
         )?;
         if let Some(entry) = out.get_mut(code) {
