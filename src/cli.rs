@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::agencies::{self, AgencyKind, Role};
 use crate::elections::{self, generate, import};
-use crate::platform::audit::{self, Actor, Verdict};
+use crate::platform::audit::{self, Verdict};
 use crate::platform::auth::{self, Permit};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
@@ -317,7 +317,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let database = open(&db).await?;
             let user = database
                 .write(move |c| {
-                    let actor = Actor::system("cli");
+                    let actor = Permit::system("cli", regions::NATIONAL);
                     let unit = agencies::store::ensure_unit(c, &actor, agency, &region, unit.as_deref())?;
                     agencies::store::add_user(c, &actor, &username, &hash, &unit, role)
                 })

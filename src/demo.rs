@@ -7,7 +7,6 @@ use indicatif::ProgressBar;
 
 use crate::agencies::{self, AgencyKind, Role};
 use crate::elections::{self, generate, import};
-use crate::platform::audit::Actor;
 use crate::platform::auth::{self, Permit};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
@@ -112,7 +111,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
         prepared.push((a.username.clone(), a.agency, a.region.clone(), a.role, unit));
     }
     db.write(move |c| {
-        let actor = Actor::system("demo");
+        let actor = Permit::system("demo", regions::NATIONAL);
         for (username, agency, region, role, unit) in prepared {
             let unit = agencies::store::ensure_unit(c, &actor, agency, &region, unit.as_deref())?;
             // One hash for the shared demo password keeps loading fast; real accounts each

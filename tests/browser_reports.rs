@@ -532,6 +532,13 @@ fn a_late_report_is_kept_an_incomplete_one_is_sent_back_and_a_disguised_program_
     let note = b.text_of("#requirements-note");
     assert!(note.contains("Registrasi hanya dengan alasan"), "{note:?}");
     assert!(options(&b, "#to").contains(&"perbaikan".to_string()));
+    // Registering it without a reason is refused beside the reason, the choice kept.
+    b.click(&b.find("#to option[value='diregistrasi']"));
+    b.click(&b.find("#move-submit"));
+    let refusal = b.wait_text("#move-form .field-error", |t| !t.is_empty());
+    assert!(refusal.contains("Bukti, Saksi"), "{refusal:?}");
+    assert_eq!(page_status(&b), 422);
+    assert_eq!(value_of(&b, "#to"), "diregistrasi");
     move_case(&b, "perbaikan", "Menunggu kelengkapan dari pelapor", "Lampirkan foto kejadian dan nama saksi");
     let deadline = b.text_of("#deadline");
     assert!(deadline.ends_with("23:59 WIB"), "{deadline:?}");

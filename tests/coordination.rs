@@ -508,6 +508,74 @@ fn refused_budget_forms_come_back_with_what_was_typed(db: &TestDb) {
     assert_eq!(plan(&pemkot)["disbursed"].as_i64(), Some(0));
 }
 
+/// The meeting page's host forms and the owes page as a browser posts them: a refused form comes
+/// back with the message beside its field and what was typed, nothing stored; a refusal for a
+/// row the reader cannot change is said at the head of the page, in Bahasa Indonesia.
+fn refused_meeting_forms_come_back_with_what_was_typed(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let (kpu, polres, bawaslu) = (app.login("kpu.mjk", PW), app.login("polres.mjk", PW), app.login("bawaslu.mjk", PW));
+    let (u_polres, u_bawaslu) = (unit_id(&app, &kpu, "Polres Mojokerto Kota"), unit_id(&app, &kpu, "Bawaslu Kota Mojokerto"));
+    let meeting = json!({"title": "Rakor pengamanan", "kind": "rakor", "region": "35.76", "host_unit": "KPU Kota Mojokerto",
+        "starts_at": "2024-10-14T09:00:00+07:00", "place": "Aula KPU", "invited_units": [u_polres], "agenda": ""});
+    let (s, m) = app.post("/api/v1/meetings", Some(&kpu), &meeting);
+    assert_eq!(s, 201, "{m}");
+    let id = m["id"].as_i64().expect("id");
+    let cookie = format!("sinergi_session={kpu}");
+    let path = |tail: &str| format!("/rapat/{id}/{tail}");
+    let view = || app.get(&format!("/api/v1/meetings/{id}"), Some(&kpu)).1;
+
+    // A speaker without a name: named beside the name, the topic kept.
+    let (s, html, _) = app.post_form(&path("narasumber"), &cookie, &[("unit", &u_polres.to_string()), ("name", " "), ("topic", "Pengamanan TPS rawan")]);
+    assert_eq!(s, 422, "{html}");
+    assert!(!beside(&html, "name").is_empty());
+    assert!(html.contains("value=\"Pengamanan TPS rawan\"") && html.contains(&format!("<option value=\"{u_polres}\" selected")));
+    assert_eq!(view()["speakers"].as_array().map(Vec::len), Some(0));
+    // An action item for a unit that was not invited, due on a date the page cannot read.
+    let action = [("decision", "Patroli gabungan"), ("owner_unit", &u_bawaslu.to_string()), ("due", "2024-10-20"), ("description", "Jadwal patroli di TPS rawan")];
+    let (s, html, _) = app.post_form(&path("tindak-lanjut"), &cookie, &action);
+    assert_eq!(s, 422, "{html}");
+    let msg = beside(&html, "owner_unit");
+    assert!(msg.contains("Bawaslu Kota Mojokerto") && msg.contains("tidak diundang"), "{msg}");
+    assert!(html.contains("value=\"Patroli gabungan\"") && html.contains("Jadwal patroli di TPS rawan</textarea>") && html.contains("value=\"2024-10-20\""));
+    let mut bad_due = action;
+    bad_due[1] = ("owner_unit", "");
+    let (s, html, _) = app.post_form(&path("tindak-lanjut"), &cookie, &bad_due);
+    assert_eq!(s, 422);
+    assert!(!beside(&html, "owner_unit").is_empty());
+    assert_eq!(view()["decisions"].as_array().map(Vec::len), Some(0), "nothing stored");
+    // Attendance with a state the form does not offer.
+    let (s, html, _) = app.post_form(&path("kehadiran"), &cookie, &[("unit", &u_polres.to_string()), ("attendance", "libur"), ("represented_by", "Kabag Ops")]);
+    assert_eq!(s, 422);
+    assert!(beside(&html, "attendance").contains("Hadir"), "{}", beside(&html, "attendance"));
+    assert!(html.contains("value=\"Kabag Ops\""));
+    // Someone who is not the host: the page says so at its head (it holds no host forms).
+    let (s, html, _) = app.post_form(&path("notulen"), &format!("sinergi_session={polres}"), &[("minutes", "Catatan")]);
+    assert_eq!(s, 403);
+    assert!(html.contains("hanya penyelenggara (KPU Kota Mojokerto)"), "{html}");
+
+    // The owner's row on the owes page.
+    let mut ok = action;
+    let owner = u_polres.to_string();
+    ok[1] = ("owner_unit", &owner);
+    let (s, _, _) = app.post_form(&path("tindak-lanjut"), &cookie, &ok);
+    assert_eq!(s, 303);
+    let aid = view()["decisions"][0]["actions"][0]["id"].as_i64().expect("action id");
+    let polres_cookie = format!("sinergi_session={polres}");
+    let (s, html, _) = app.post_form(&format!("/tindak-lanjut/{aid}"), &polres_cookie, &[("status", "terlambat"), ("evidence", "Surat perintah patroli")]);
+    assert_eq!(s, 422, "{html}");
+    assert!(beside(&html, "status").contains("Terbuka, Berjalan atau Selesai"));
+    assert!(html.contains("value=\"Surat perintah patroli\""));
+    // Bawaslu owes nothing here: its refusal is said at the head of its page.
+    let (s, html, _) = app.post_form(&format!("/tindak-lanjut/{aid}"), &format!("sinergi_session={bawaslu}"), &[("status", "selesai"), ("evidence", "")]);
+    assert_eq!(s, 403);
+    assert!(html.contains("hanya pelaksana (Polres Mojokerto Kota)"), "{html}");
+    let stored = &view()["decisions"][0]["actions"][0];
+    assert!(stored["status"] != "selesai" && stored["evidence"] == "", "nothing stored: {stored}");
+}
+
 fn alerts_for_late_actions_tranches_and_tomorrows_stage(db: &TestDb) {
     add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
     add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
@@ -569,5 +637,6 @@ on_both_engines!(
     meetings_turn_decisions_into_owned_actions,
     budget_and_grants_in_exact_rupiah,
     refused_budget_forms_come_back_with_what_was_typed,
+    refused_meeting_forms_come_back_with_what_was_typed,
     alerts_for_late_actions_tranches_and_tomorrows_stage,
 );

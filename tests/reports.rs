@@ -815,6 +815,19 @@ fn an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock(db: &TestDb) {
         let (s, e) = step(&app, &bawaslu, id, "diregistrasi", "");
         assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("reason")), "{e}");
         assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("Bukti, Saksi")), "{e}");
+        // The same refusal through the case page's form: the page comes back with the message
+        // beside the reason and the chosen step kept.
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+        let mut resp = agent
+            .post(&app.url(&format!("/laporan/{id}/langkah")))
+            .header("Cookie", &format!("sinergi_session={bawaslu}"))
+            .content_type("application/x-www-form-urlencoded")
+            .send("to=diregistrasi&reason=")
+            .expect("move");
+        assert_eq!(resp.status().as_u16(), 422);
+        let page = resp.body_mut().read_to_string().unwrap_or_default();
+        assert!(page.contains("data-field=\"reason\"") && page.contains("Bukti, Saksi"), "{page}");
+        assert!(page.contains("<option value=\"diregistrasi\" selected>"), "{page}");
         let (s, e) = step(&app, &bawaslu, id, "perbaikan", " ");
         assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("reason")), "say what to complete");
         assert_eq!(refused(&app, &app.login("polres.mjk", PW), id, "perbaikan", 403), "forbidden");

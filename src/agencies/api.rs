@@ -60,7 +60,8 @@ async fn open_session(state: &AppState, username: &str, password: &str) -> Resul
     let token = auth::new_token()?;
     let expires_at = clock::rfc3339(clock::now() + time::Duration::hours(SESSION_HOURS));
     let (hash, exp, u) = (auth::token_hash(&token), expires_at.clone(), user.clone());
-    state.db.write(move |c| store::create_session(c, &u, &hash, &exp)).await?;
+    let permit = auth::authorize(&user, auth::OWN_SESSION, &user.unit.region)?;
+    state.db.write(move |c| store::create_session(c, &permit, &u, &hash, &exp)).await?;
     Ok((user, token, expires_at))
 }
 
@@ -78,7 +79,8 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Re
     responses((status = 204), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<StatusCode, AppError> {
     state.sessions.remove(&user.token_hash);
-    state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await?;
+    let permit = auth::authorize(&user.user, auth::OWN_SESSION, &user.user.unit.region)?;
+    state.db.write(move |c| store::delete_session(c, &permit, &user.user, &user.token_hash)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -175,7 +177,9 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Fo
 pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {
     if let Some(user) = user {
         state.sessions.remove(&user.token_hash);
-        let _ = state.db.write(move |c| store::delete_session(c, &user.user, &user.token_hash)).await;
+        if let Ok(permit) = auth::authorize(&user.user, auth::OWN_SESSION, &user.user.unit.region) {
+            let _ = state.db.write(move |c| store::delete_session(c, &permit, &user.user, &user.token_hash)).await;
+        }
     }
     let mut resp = Redirect::to("/wilayah").into_response();
     resp.headers_mut().insert(

@@ -2,7 +2,8 @@
 
 use super::{AgencyKind, Role, unit_name};
 use crate::params;
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::db::Conn;
 use crate::platform::error::AppError;
 use crate::regions::{self, NATIONAL, RegionCode};
@@ -35,7 +36,7 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
 /// name), creating it when missing.
 pub fn ensure_unit(
     conn: &mut Conn,
-    actor: &Actor,
+    permit: &Permit,
     agency: AgencyKind,
     region: &str,
     name: Option<&str>,
@@ -58,7 +59,7 @@ pub fn ensure_unit(
     let unit = unit_from(&r, 0)?;
     audit::record(
         conn,
-        actor,
+        permit,
         Change {
             action: "unit.create",
             entity_type: "agency_unit",
@@ -72,7 +73,7 @@ pub fn ensure_unit(
 
 pub fn add_user(
     conn: &mut Conn,
-    actor: &Actor,
+    permit: &Permit,
     username: &str,
     password_hash: &str,
     unit: &Unit,
@@ -91,7 +92,7 @@ pub fn add_user(
         .get(0)?;
     audit::record(
         conn,
-        actor,
+        permit,
         Change {
             action: "user.create",
             entity_type: "user",
@@ -120,7 +121,7 @@ pub fn user_for_login(conn: &mut Conn, username: &str) -> Result<Option<(User, S
 
 pub use crate::platform::auth::user_for_session;
 
-pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at: &str) -> Result<(), AppError> {
+pub fn create_session(conn: &mut Conn, permit: &Permit, user: &User, token_hash: &str, expires_at: &str) -> Result<(), AppError> {
     let now = crate::platform::clock::now_rfc3339();
     // Expired sessions of this user go when a new one starts, so the table stays small.
     conn.execute("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2", params![user.id, now.as_str()])?;
@@ -130,18 +131,18 @@ pub fn create_session(conn: &mut Conn, user: &User, token_hash: &str, expires_at
     )?;
     audit::record(
         conn,
-        &user.actor(),
+        permit,
         Change { action: "auth.login", entity_type: "user", entity_id: &user.username, region: None, detail: serde_json::json!({}) },
     )?;
     Ok(())
 }
 
-pub fn delete_session(conn: &mut Conn, user: &User, token_hash: &str) -> Result<bool, AppError> {
+pub fn delete_session(conn: &mut Conn, permit: &Permit, user: &User, token_hash: &str) -> Result<bool, AppError> {
     let n = conn.execute("DELETE FROM sessions WHERE token_hash = $1", params![token_hash])?;
     if n > 0 {
         audit::record(
             conn,
-            &user.actor(),
+            permit,
             Change { action: "auth.logout", entity_type: "user", entity_id: &user.username, region: None, detail: serde_json::json!({}) },
         )?;
     }

@@ -14,7 +14,7 @@ use super::{ACTION_STATES, ATTENDANCE, MEETING_KINDS, TrancheDue};
 use crate::agencies::store::{Unit, User};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::ElectionDef;
-use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::auth::{CurrentUser, Permit, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::db::Conn;
 use crate::platform::error::{AppError, ErrorBody};
@@ -138,7 +138,7 @@ pub async fn add_stage(State(state): State<AppState>, Path(id): Path<String>, w:
     let permit = authorize(&w.user.user, LOCAL_STAGE, &region)?;
     let on = store::local_day(&region, clock::now());
     let s = store::NewStage { key, name, start, end, region, agencies };
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &store::add_local_stage(c, &permit.actor, e, &s, on)?)).await
+    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &store::add_local_stage(c, &permit, e, &s, on)?)).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -215,6 +215,7 @@ pub struct MeetingInput {
     pub agenda: String,
 }
 
+const ACTIONS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "move an action item" };
 const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
 
 fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
@@ -242,10 +243,8 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     let title = text::line("title", &input.title, text::TITLE_MAX, true)?;
     let kind = input.kind.trim().to_string();
     if !MEETING_KINDS.contains(&kind.as_str()) {
-        {
         let kinds = MEETING_KINDS.join(", ");
         return Err(AppError::invalid("kind", tr!("jenis rapat harus salah satu dari {kinds}", "the kind of meeting must be one of {kinds}")));
-    }
     }
     let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
@@ -257,20 +256,17 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     Ok(Box::new(move |c: &mut Conn| {
         let host = store::resolve_unit(c, "host_unit", &input.host_unit)?;
         if !store::acts_for(&user, &host) {
-            {
-                let host = &host.name;
-                return Err(AppError::forbidden(tr!("Anda tidak dapat menjadwalkan rapat untuk {host}: bukan satuan kerja Anda dan bukan satuan kerja instansi Anda di bawah pengawasan Anda", "you may not schedule meetings for {host}: it is neither your unit nor one of your agency that you supervise")));
-            }
+            let host = &host.name;
+            return Err(AppError::forbidden(tr!("Anda tidak dapat menjadwalkan rapat untuk {host}: bukan satuan kerja Anda dan bukan satuan kerja instansi Anda di bawah pengawasan Anda", "you may not schedule meetings for {host}: it is neither your unit nor one of your agency that you supervise")));
         }
         if !within(&host.region, &region) {
-            {
-                let (place, name, area) = (store::place_name(c, &region), &host.name, store::place_name(c, &host.region));
-                return Err(AppError::invalid("region", tr!("{place} di luar wilayah penyelenggara {name} ({area})", "{place} is outside the area of the host {name} ({area})")));
-            }
+            let (place, name, area) = (store::place_name(c, &region), &host.name, store::place_name(c, &host.region));
+            return Err(AppError::invalid("region", tr!("{place} di luar wilayah penyelenggara {name} ({area})", "{place} is outside the area of the host {name} ({area})")));
         }
         let invited = units(c, "invited_units", &input.invited_units)?;
         let m = store::NewMeeting { title, kind, region, host, starts_at, place, invited, agenda };
-        let id = store::create_meeting(c, &user.actor(), &m)?;
+        let permit = authorize(&user, MEETINGS, &m.host.region)?;
+        let id = store::create_meeting(c, &permit, &m)?;
         store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::Internal("the new meeting vanished".into()))
     }))
 }
@@ -295,10 +291,8 @@ pub async fn list_meetings(State(state): State<AppState>, user: CurrentUser, Que
         None => user.user.unit.region.clone(),
     };
     if !within(&user.user.unit.region, &region) {
-        {
         let (place, unit) = (place(&state, &region), &user.user.unit.name);
         return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
-    }
     }
     let limit = page_limit(q.limit)?;
     let items = state.db.read(move |c| store::list_meetings(c, &user.user, &region, limit)).await?;
@@ -309,25 +303,24 @@ fn head_or_404(c: &mut Conn, id: i64) -> Result<MeetingHead, AppError> {
     store::meeting_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("rapat {id} tidak ada", "no meeting {id}")))
 }
 
-/// The meeting for its host: anyone else is refused.
-fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<MeetingHead, AppError> {
+/// The meeting and the permit to edit it: its host unit (or a supervisor of that agency above
+/// it) edits it.
+fn hosted(c: &mut Conn, user: &User, id: i64) -> Result<(MeetingHead, Permit), AppError> {
     let m = head_or_404(c, id)?;
     if user.role < Role::Operator || !store::acts_for(user, &m.host) {
-        {
         let host = &m.host.name;
         return Err(AppError::forbidden(tr!("hanya penyelenggara ({host}) yang dapat mengubah rapat ini", "only the host ({host}) edits this meeting")));
     }
-    }
-    Ok(m)
+    // Acting for the host means the host lies within the user's scope: this passes.
+    let permit = authorize(user, MEETINGS, &m.host.region)?;
+    Ok((m, permit))
 }
 
 pub fn visible_meeting(c: &mut Conn, user: &User, id: i64) -> Result<MeetingView, AppError> {
     let m = head_or_404(c, id)?;
     if !store::may_see(c, user, &m)? {
-        {
         let unit = &user.unit.name;
         return Err(AppError::forbidden(tr!("rapat {id} di luar wilayah kerja {unit}", "meeting {id} is outside the area of {unit}")));
-    }
     }
     store::meeting_view(c, id, clock::now())?.ok_or_else(|| AppError::not_found(tr!("rapat {id} tidak ada", "no meeting {id}")))
 }
@@ -373,9 +366,9 @@ pub fn patch_job(user: User, id: i64, input: MeetingPatchInput) -> Result<Job<Me
         invite: vec![],
     };
     Ok(Box::new(move |c: &mut Conn| {
-        let m = hosted(c, &user, id)?;
+        let (m, permit) = hosted(c, &user, id)?;
         p.invite = units(c, "invite", &input.invite)?;
-        store::update_meeting(c, &user.actor(), &m, &p)?;
+        store::update_meeting(c, &permit, &m, &p)?;
         visible_meeting(c, &user, id)
     }))
 }
@@ -401,9 +394,9 @@ pub fn speaker_job(user: User, id: i64, input: SpeakerInput) -> Result<Job<Meeti
     let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     let topic = text::line("topic", &input.topic, text::TITLE_MAX, true)?;
     Ok(Box::new(move |c: &mut Conn| {
-        let m = hosted(c, &user, id)?;
+        let (m, permit) = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
-        store::add_speaker(c, &user.actor(), &m, &unit, &name, &topic)?;
+        store::add_speaker(c, &permit, &m, &unit, &name, &topic)?;
         visible_meeting(c, &user, id)
     }))
 }
@@ -434,9 +427,9 @@ pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job
     }
     let represented_by = text::line("represented_by", &input.represented_by, text::NAME_MAX, attendance == "diwakili")?;
     Ok(Box::new(move |c: &mut Conn| {
-        let m = hosted(c, &user, id)?;
+        let (m, permit) = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
-        store::set_attendance(c, &user.actor(), &m, &unit, &attendance, &represented_by)?;
+        store::set_attendance(c, &permit, &m, &unit, &attendance, &represented_by)?;
         visible_meeting(c, &user, id)
     }))
 }
@@ -454,8 +447,8 @@ pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w:
     let t = text::free_text("text", &input.text, text::NOTE_MAX, true)?;
     let user = w.user.user.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let m = hosted(c, &user, id)?;
-        store::decision_id(c, &user.actor(), &m, &DecisionRef::Text(t))?;
+        let (m, permit) = hosted(c, &user, id)?;
+        store::decision_id(c, &permit, &m, &DecisionRef::Text(t))?;
         json(StatusCode::CREATED, &visible_meeting(c, &user, id)?)
     })
     .await
@@ -491,12 +484,11 @@ pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionV
     let due = store::parse_day("due", &input.due)?;
     let description = text::free_text("description", &input.description, text::NOTE_MAX, true)?;
     Ok(Box::new(move |c: &mut Conn| {
-        let m = hosted(c, &user, id)?;
+        let (m, permit) = hosted(c, &user, id)?;
         let owner = store::resolve_unit(c, "owner_unit", &input.owner_unit)?;
-        let actor = user.actor();
-        let did = store::decision_id(c, &actor, &m, &decision)?;
+        let did = store::decision_id(c, &permit, &m, &decision)?;
         let new = store::NewAction { decision: did, owner, due, description };
-        store::add_action(c, &actor, &m, &new, clock::now())
+        store::add_action(c, &permit, &m, &new, clock::now())
     }))
 }
 
@@ -534,14 +526,13 @@ pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<&str>, evi
     let now = clock::now();
     let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(tr!("tindak lanjut {id} tidak ada", "no action item {id}")))?;
     let m = head_or_404(c, a.meeting_id)?;
-    let allowed = user.role >= Role::Operator && (store::acts_for(user, &a.owner_unit) || store::acts_for(user, &m.host));
-    if !allowed {
-        {
+    let side = if store::acts_for(user, &a.owner_unit) { Some(&a.owner_unit) } else if store::acts_for(user, &m.host) { Some(&m.host) } else { None };
+    let Some(unit) = side.filter(|_| user.role >= Role::Operator) else {
         let (owner, host) = (&a.owner_unit.name, &m.host.name);
         return Err(AppError::forbidden(tr!("hanya pelaksana ({owner}) atau penyelenggara rapat ({host}) yang dapat memperbarui tindak lanjut ini", "only the owner ({owner}) or the host ({host}) moves this action item")));
-    }
-    }
-    store::update_action(c, &user.actor(), &a, status, evidence, now)
+    };
+    let permit = authorize(user, ACTIONS, &unit.region)?;
+    store::update_action(c, &permit, &a, status, evidence, now)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -593,15 +584,15 @@ const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kp
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {
-        return Err(AppError::invalid(field, crate::tr!("{field} harus bilangan bulat rupiah lebih dari nol", "{field} is a positive whole number of rupiah")));
+        return Err(AppError::invalid(field, tr!("jumlah harus rupiah bulat lebih dari nol", "the amount must be a whole number of rupiah above zero")));
     }
     if n > super::MAX_RUPIAH {
         let (n, max) = (super::rupiah(n), super::rupiah(super::MAX_RUPIAH));
         return Err(AppError::invalid(
             field,
             crate::tr!(
-                "{field} {n} melebihi batas {max} untuk satu jumlah (lebih besar dari anggaran satu pemilu nasional)",
-                "{field} {n} is over the limit of {max} for one amount (more than a whole national election's budget)"
+                "jumlah {n} melebihi batas {max} untuk satu jumlah (lebih besar dari anggaran satu pemilu nasional)",
+                "the amount {n} is over the limit of {max} for one amount (more than a whole national election's budget)"
             ),
         ));
     }
@@ -611,10 +602,8 @@ fn money(field: &str, n: i64) -> Result<i64, AppError> {
 /// A unit the caller may budget for: their own or one of their agency below them.
 fn budget_unit(user: &User, unit: &Unit) -> Result<(), AppError> {
     if user.unit.agency != unit.agency || !within(&user.unit.region, &unit.region) {
-        {
         let name = &unit.name;
         return Err(AppError::forbidden(tr!("{name} bukan satuan kerja instansi Anda di wilayah kerja Anda", "{name} is not a unit of your agency within your area")));
-    }
     }
     Ok(())
 }
@@ -661,12 +650,10 @@ pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i6
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
         budget_unit(&user, &unit)?;
         if !within(&unit.region, &region) {
-            {
             let (place, name, area) = (store::place_name(c, &region), &unit.name, store::place_name(c, &unit.region));
             return Err(AppError::invalid("region", tr!("{place} di luar wilayah {name} ({area})", "{place} is outside the area of {name} ({area})")));
         }
-        }
-        store::add_line(c, &permit.actor, &store::NewLine { program, activity, unit, region, stage, amount })
+        store::add_line(c, &permit, &store::NewLine { program, activity, unit, region, stage, amount })
     }))
 }
 
@@ -698,7 +685,7 @@ pub fn realisation_job(user: User, id: i64, input: RealisationInput) -> Result<J
         let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("rincian pagu {id} tidak ada", "no budget line {id}")))?;
         let permit = authorize(&user, BUDGET, &line.region)?;
         budget_unit(&user, &line.unit)?;
-        store::add_realisation(c, &permit.actor, &line, amount, day, &document_no, &description)
+        store::add_realisation(c, &permit, &line, amount, day, &document_no, &description)
     }))
 }
 
@@ -730,19 +717,18 @@ pub struct GrantInput {
     pub scheme: Option<String>,
 }
 
-fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Unit) -> Result<crate::platform::auth::Permit, AppError> {
+/// A grant is recorded by the Pemda of the grantor region or by the recipient's side: the
+/// permit is whichever of the two checks passes.
+fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Unit) -> Result<Permit, AppError> {
     if user.role < Role::Operator {
         return Err(AppError::forbidden(tr!("mencatat hibah perlu peran operator atau lebih tinggi", "recording grants needs the operator role or above")));
     }
-    let pemda = user.unit.agency == AgencyKind::Pemda && within(&user.unit.region, grantor_region);
-    let recipient_side = user.unit.agency == recipient.agency && within(&user.unit.region, &recipient.region);
-    if !pemda && !recipient_side {
-        {
+    let pemda = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Pemda], action: "record a grant" };
+    let recipient_side = Rule { min_role: Role::Operator, agencies: recipient.agency.only(), action: "record a grant" };
+    authorize(user, pemda, grantor_region).or_else(|_| authorize(user, recipient_side, &recipient.region)).map_err(|_| {
         let (place, name) = (store::place_name(c, grantor_region), &recipient.name);
-        return Err(AppError::forbidden(tr!("hibah ini hanya dicatat oleh Pemda {place} atau {name} (dan atasannya)", "only the Pemda of {place} or {name} (and those above it) record this grant")));
-    }
-    }
-    Ok(crate::platform::auth::Permit { actor: user.actor(), region: recipient.region.clone() })
+        AppError::forbidden(tr!("hibah ini hanya dicatat oleh Pemda {place} atau {name} (dan atasannya)", "only the Pemda of {place} or {name} (and those above it) record this grant"))
+    })
 }
 
 /// Records an NPHD grant from a Pemda to an election body, with its tranches.
@@ -811,14 +797,12 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
             return Err(AppError::invalid("recipient_unit", tr!("hibah NPHD diberikan kepada satuan kerja KPU, Bawaslu, Polri atau TNI", "NPHD grants go to KPU, Bawaslu, Polri or TNI units")));
         }
         if !within(&grantor_region, &recipient.region) {
-            {
             let (name, place) = (&recipient.name, store::place_name(c, &grantor_region));
             return Err(AppError::invalid("recipient_unit", tr!("{name} berada di luar {place}", "{name} is outside {place}")));
         }
-        }
         let permit = grant_rights(c, &user, &grantor_region, &recipient)?;
         let region = recipient.region.clone();
-        store::create_grant(c, &permit.actor, &store::NewGrant { election, grantor_region, recipient, amount, signed_on, document_no, tranches })?;
+        store::create_grant(c, &permit, &store::NewGrant { election, grantor_region, recipient, amount, signed_on, document_no, tranches })?;
         Ok(store::budget_summary(c, &region, clock::now())?)
     }))
 }
@@ -849,7 +833,7 @@ pub fn disbursement_job(user: User, id: i64, input: DisbursementInput) -> Result
     Ok(Box::new(move |c: &mut Conn| {
         let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("hibah {id} tidak ada", "no grant {id}")))?;
         let permit = grant_rights(c, &user, &g.grantor_region, &g.recipient)?;
-        store::add_disbursement(c, &permit.actor, &g, input.tranche, amount, paid_on, &document_no)
+        store::add_disbursement(c, &permit, &g, input.tranche, amount, paid_on, &document_no)
     }))
 }
 
@@ -867,10 +851,8 @@ fn budget_region(state: &AppState, user: &User, region: Option<&str>) -> Result<
         None => user.unit.region.clone(),
     };
     if !within(&user.unit.region, &region) {
-        {
         let (place, unit) = (place(state, &region), &user.unit.name);
         return Err(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
-    }
     }
     Ok(region)
 }

@@ -11,13 +11,13 @@ use time::{Date, Duration, OffsetDateTime};
 use super::store::{self, DecisionRef, MeetingHead, NewGrant, NewLine, NewMeeting, NewStage};
 use crate::agencies::store::{Unit, ensure_unit};
 use crate::agencies::AgencyKind::{self, Bawaslu, Kejaksaan, Kpu, Pemda, Polri, Tni};
-use crate::platform::audit::Actor;
+use crate::platform::auth::Permit;
 use crate::platform::clock;
 use crate::platform::db::Conn;
 use crate::platform::error::AppError;
 
-fn unit(c: &mut Conn, actor: &Actor, agency: AgencyKind, region: &str) -> Result<Unit, AppError> {
-    ensure_unit(c, actor, agency, region, None)
+fn unit(c: &mut Conn, permit: &Permit, agency: AgencyKind, region: &str) -> Result<Unit, AppError> {
+    ensure_unit(c, permit, agency, region, None)
 }
 
 fn at(day: Date, hour: u8) -> OffsetDateTime {
@@ -51,7 +51,7 @@ struct Meeting<'a> {
     decisions: Vec<(&'a str, Vec<Item<'a>>)>,
 }
 
-fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Result<i64, AppError> {
+fn hold(c: &mut Conn, permit: &Permit, m: Meeting<'_>, now: OffsetDateTime) -> Result<i64, AppError> {
     let new = NewMeeting {
         title: m.title.into(),
         kind: m.kind.into(),
@@ -62,7 +62,7 @@ fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Res
         invited: m.invited.iter().map(|u| (*u).clone()).collect(),
         agenda: m.agenda.into(),
     };
-    let id = store::create_meeting(c, actor, &new)?;
+    let id = store::create_meeting(c, permit, &new)?;
     let head = MeetingHead { id, region: m.region.into(), host: m.host.clone(), title: m.title.into() };
     for (i, u) in m.invited.iter().enumerate() {
         // Everyone came, but the last guest sent a representative and a meeting with five or
@@ -72,20 +72,20 @@ fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Res
             (i, n) if i == n.saturating_sub(2) => ("diwakili", "Kepala seksi yang membidangi"),
             _ => ("hadir", ""),
         };
-        store::set_attendance(c, actor, &head, u, att, by)?;
+        store::set_attendance(c, permit, &head, u, att, by)?;
     }
     for (u, name, topic) in &m.speakers {
-        store::add_speaker(c, actor, &head, u, name, topic)?;
+        store::add_speaker(c, permit, &head, u, name, topic)?;
     }
-    store::update_meeting(c, actor, &head, &store::MeetingPatch { minutes: Some(m.minutes.into()), ..Default::default() })?;
+    store::update_meeting(c, permit, &head, &store::MeetingPatch { minutes: Some(m.minutes.into()), ..Default::default() })?;
     for (text, items) in m.decisions {
-        let did = store::decision_id(c, actor, &head, &DecisionRef::Text(text.into()))?;
+        let did = store::decision_id(c, permit, &head, &DecisionRef::Text(text.into()))?;
         for it in items {
             let due = now.date().saturating_add(Duration::days(it.due_in_days));
             let new = store::NewAction { decision: did, owner: it.owner.clone(), due, description: it.what.into() };
-            let a = store::add_action(c, actor, &head, &new, now)?;
+            let a = store::add_action(c, permit, &head, &new, now)?;
             if it.status.is_some() || !it.evidence.is_empty() {
-                store::update_action(c, actor, &a, it.status, (!it.evidence.is_empty()).then_some(it.evidence), now)?;
+                store::update_action(c, permit, &a, it.status, (!it.evidence.is_empty()).then_some(it.evidence), now)?;
             }
         }
     }
@@ -96,7 +96,7 @@ fn hold(c: &mut Conn, actor: &Actor, m: Meeting<'_>, now: OffsetDateTime) -> Res
 type PlannedLine<'a> = (&'a str, &'a str, &'a str, i64, &'a [(i64, &'a str, Date)]);
 
 pub fn load(c: &mut Conn) -> Result<(), AppError> {
-    let actor = Actor::system("demo");
+    let actor = Permit::system("demo", crate::regions::NATIONAL);
     let now = clock::now();
     let u = |c: &mut Conn, a, r: &str| unit(c, &actor, a, r);
 

@@ -3,7 +3,7 @@
 //! action items, what a unit still owes, and the budget with a chart of plan against
 //! realisation; and the minutes (notulen) as PDF.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -17,7 +17,7 @@ use crate::platform::text;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
-use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, is_refused, typed};
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, is_refused, typed, unshown};
 use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
 use crate::platform::web::{Lang, Page, layout, login_first, t, when};
 use crate::regions::NATIONAL;
@@ -135,7 +135,7 @@ pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Opti
 }
 
 /// `with_meeting`: the owes page, where each row also has the owner's form to move it.
-fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Markup {
+fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool, refused: Refused<'_>) -> Markup {
     html! {
         table.actions {
             thead { tr {
@@ -149,11 +149,15 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Mark
                 td { @if a.status == "terlambat" { strong.late { (action_status_label(lang, &a.status)) } } @else { (action_status_label(lang, &a.status)) } }
                 td.opt { (a.evidence) }
                 @if with_meeting {
-                    td { form.inline method="post" action={ "/tindak-lanjut/" (a.id) } {
-                        select name="status" aria-label=(t(lang, "log.status")) {
-                            @for s in super::ACTION_STATES { option value=(s) selected[a.status == *s] { (action_status_label(lang, s)) } }
+                    @let f = format!("action-{}", a.id);
+                    td { form.inline id=(f) method="post" action={ "/tindak-lanjut/" (a.id) } {
+                        (above(refused, &f, &["status", "evidence"]))
+                        select name="status" aria-label=(t(lang, "log.status")) aria-invalid=[invalid(refused, &f, "status")] {
+                            @for s in super::ACTION_STATES { option value=(s) selected[chosen(refused, &f, "status", s, a.status == *s)] { (action_status_label(lang, s)) } }
                         }
-                        input name="evidence" value=(a.evidence) placeholder=(t(lang, "ko.evidence")) aria-label=(t(lang, "ko.evidence"));
+                        (beside(refused, &f, "status"))
+                        input name="evidence" value=(typed(refused, &f, "evidence", &a.evidence)) placeholder=(t(lang, "ko.evidence")) aria-label=(t(lang, "ko.evidence")) aria-invalid=[invalid(refused, &f, "evidence")];
+                        (beside(refused, &f, "evidence"))
                         button type="submit" { (t(lang, "ko.save")) }
                     } }
                 }
@@ -164,10 +168,16 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool) -> Mark
 
 pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
     let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+    meeting_view(&state, lang, &user, id, None).await
+}
+
+/// The meeting page; after a refused host form, with that form shown again as typed and the
+/// message beside its field.
+async fn meeting_view(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Response {
     let u = user.user.clone();
     let m = match state.db.read(move |c| visible_meeting(c, &u, id)).await {
         Ok(m) => m,
-        Err(err) => return error_page(lang, Some(&user), err),
+        Err(err) => return error_page(lang, Some(user), err),
     };
     let actions: Vec<ActionView> = m.decisions.iter().flat_map(|d| d.actions.iter().cloned()).collect();
     let host = user.user.role >= crate::agencies::Role::Operator && store::acts_for(&user.user, &m.host_unit);
@@ -197,8 +207,8 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
         h2 { (t(lang, "ko.decisions")) }
         ol #decisions { @for d in &m.decisions { li { (d.text) } } }
         h2 { (t(lang, "ko.actions")) }
-        (actions_table(lang, &actions, false))
-        @if host { (host_forms(lang, &m)) }
+        (actions_table(lang, &actions, false, None))
+        @if host { (host_forms(lang, &m, refused)) }
         @if !m.owing.is_empty() {
             h2 { (t(lang, "ko.owing")) }
             table #owing {
@@ -207,122 +217,132 @@ pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Optio
             }
         }
     };
-    layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body).into_response()
+    let body = html! { (unshown(refused)) (body) };
+    let status = refused.map_or(StatusCode::OK, Refusal::status);
+    (status, layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body)).into_response()
 }
 
 /// What the host records during and after the meeting: attendance, speakers, minutes, and each
-/// decision with the action item that carries it out. Plain forms; each posts and comes back.
-fn host_forms(lang: Lang, m: &MeetingView) -> Markup {
+/// decision with the action item that carries it out. Plain forms; each posts and comes back
+/// (after a refusal, as it was typed with the message beside the field).
+fn host_forms(lang: Lang, m: &MeetingView, refused: Refused<'_>) -> Markup {
     let units: Vec<&crate::agencies::store::Unit> = std::iter::once(&m.host_unit).chain(m.invited.iter().map(|i| &i.unit)).collect();
+    let (sp, mi, ac) = ("speaker-form", "minutes-form", "action-form");
     html! {
         section #host-forms {
             h2 { (t(lang, "ko.record")) }
             h3 { (t(lang, "ko.attendance")) }
             @for i in &m.invited {
-                form.inline.attendance method="post" action={ "/rapat/" (m.id) "/kehadiran" } data-unit=(i.unit.id) {
+                @let f = format!("attendance-{}", i.unit.id);
+                form.inline.attendance id=(f) method="post" action={ "/rapat/" (m.id) "/kehadiran" } data-unit=(i.unit.id) {
+                    (above(refused, &f, &["attendance", "represented_by"]))
                     input type="hidden" name="unit" value=(i.unit.id);
                     span { (i.unit.name) }
-                    select name="attendance" aria-label=(t(lang, "log.status")) {
-                        @for a in &super::ATTENDANCE[1..] { option value=(a) selected[i.attendance == *a] { (t(lang, &format!("ko.att.{a}"))) } }
+                    select name="attendance" aria-label=(t(lang, "log.status")) aria-invalid=[invalid(refused, &f, "attendance")] {
+                        @for a in &super::ATTENDANCE[1..] { option value=(a) selected[chosen(refused, &f, "attendance", a, i.attendance == *a)] { (t(lang, &format!("ko.att.{a}"))) } }
                     }
-                    input name="represented_by" value=(i.represented_by) placeholder=(t(lang, "ko.represented_by")) aria-label=(t(lang, "ko.represented_by"));
+                    (beside(refused, &f, "attendance"))
+                    input name="represented_by" value=(typed(refused, &f, "represented_by", &i.represented_by)) placeholder=(t(lang, "ko.represented_by")) aria-label=(t(lang, "ko.represented_by")) aria-invalid=[invalid(refused, &f, "represented_by")];
+                    (beside(refused, &f, "represented_by"))
                     button type="submit" { (t(lang, "ko.save")) }
                 }
             }
             h3 { (t(lang, "ko.speakers")) }
             form.move #speaker-form method="post" action={ "/rapat/" (m.id) "/narasumber" } {
+                (above(refused, sp, &["unit", "name", "topic"]))
                 label for="speaker-unit" { (t(lang, "ko.unit")) }
-                select #speaker-unit name="unit" { @for u in &units { option value=(u.id) { (u.name) } } }
+                select #speaker-unit name="unit" aria-invalid=[invalid(refused, sp, "unit")] { @for u in &units { option value=(u.id) selected[chosen(refused, sp, "unit", &u.id.to_string(), false)] { (u.name) } } }
+                (beside(refused, sp, "unit"))
                 label for="speaker-name" { (t(lang, "ko.speaker_name")) }
-                input #speaker-name name="name" required;
+                input #speaker-name name="name" value=(typed(refused, sp, "name", "")) aria-invalid=[invalid(refused, sp, "name")] required;
+                (beside(refused, sp, "name"))
                 label for="speaker-topic" { (t(lang, "ko.topic")) }
-                input #speaker-topic name="topic" required;
+                input #speaker-topic name="topic" value=(typed(refused, sp, "topic", "")) aria-invalid=[invalid(refused, sp, "topic")] required;
+                (beside(refused, sp, "topic"))
                 button type="submit" { (t(lang, "ko.save")) }
             }
             h3 { (t(lang, "ko.minutes")) }
             form.move #minutes-form method="post" action={ "/rapat/" (m.id) "/notulen" } {
-                textarea #minutes-text name="minutes" rows="6" aria-label=(t(lang, "ko.minutes")) { (m.minutes) }
+                (above(refused, mi, &["minutes"]))
+                textarea #minutes-text name="minutes" rows="6" aria-label=(t(lang, "ko.minutes")) aria-invalid=[invalid(refused, mi, "minutes")] { (typed(refused, mi, "minutes", &m.minutes)) }
+                (beside(refused, mi, "minutes"))
                 button type="submit" { (t(lang, "ko.save")) }
             }
             h3 { (t(lang, "ko.new_action")) }
             form.move #action-form method="post" action={ "/rapat/" (m.id) "/tindak-lanjut" } {
+                (above(refused, ac, &["decision", "owner_unit", "due", "description"]))
                 label for="action-decision" { (t(lang, "ko.decision")) }
-                input #action-decision name="decision" list="decisions-list" required;
+                input #action-decision name="decision" list="decisions-list" value=(typed(refused, ac, "decision", "")) aria-invalid=[invalid(refused, ac, "decision")] required;
+                (beside(refused, ac, "decision"))
                 datalist #decisions-list { @for d in &m.decisions { option value=(d.text) {} } }
                 label for="action-owner" { (t(lang, "ko.owner")) }
-                select #action-owner name="owner_unit" { @for u in &units { option value=(u.id) { (u.name) } } }
+                select #action-owner name="owner_unit" aria-invalid=[invalid(refused, ac, "owner_unit")] { @for u in &units { option value=(u.id) selected[chosen(refused, ac, "owner_unit", &u.id.to_string(), false)] { (u.name) } } }
+                (beside(refused, ac, "owner_unit"))
                 label for="action-due" { (t(lang, "ko.due")) }
-                input #action-due type="date" name="due" required;
+                input #action-due type="date" name="due" value=(typed(refused, ac, "due", "")) aria-invalid=[invalid(refused, ac, "due")] required;
+                (beside(refused, ac, "due"))
                 label for="action-description" { (t(lang, "ko.task")) }
-                textarea #action-description name="description" rows="2" required {}
+                textarea #action-description name="description" rows="2" aria-invalid=[invalid(refused, ac, "description")] required { (typed(refused, ac, "description", "")) }
+                (beside(refused, ac, "description"))
                 button type="submit" { (t(lang, "ko.save")) }
             }
         }
     }
 }
 
-#[derive(Deserialize)]
-pub struct AttendanceForm {
-    unit: i64,
-    attendance: String,
-    #[serde(default)]
-    represented_by: String,
-}
-
-#[derive(Deserialize)]
-pub struct SpeakerForm {
-    unit: i64,
-    name: String,
-    topic: String,
-}
-
-#[derive(Deserialize)]
-pub struct MinutesForm {
-    minutes: String,
-}
-
-#[derive(Deserialize)]
-pub struct NewActionForm {
-    decision: String,
-    owner_unit: i64,
-    due: String,
-    description: String,
-}
-
-/// Runs a host's job from a form and returns to the meeting, or shows what was refused.
-async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, job: Result<super::api::Job<T>, AppError>) -> Response {
-    let job = match job {
-        Ok(j) => j,
-        Err(err) => return error_page(lang, Some(user), err),
+/// Runs a host's job from form `form` and returns to the meeting; a refusal shows the meeting
+/// page again with that form as it was typed and the message beside its field.
+async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Response {
+    let result = match job {
+        Ok(j) => state.db.write(j).await,
+        Err(e) => Err(e),
     };
-    match state.db.write(job).await {
+    match result {
         Ok(_) => axum::response::Redirect::to(&format!("/rapat/{id}")).into_response(),
-        Err(err) => error_page(lang, Some(user), err),
+        Err(err) => {
+            let refusal = Refusal::new(form, typed, err);
+            meeting_view(state, lang, user, id, Some(&refusal)).await
+        }
     }
 }
 
-pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<AttendanceForm>) -> Response {
+pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
-    let input = super::api::AttendanceInput { unit: store::UnitRef::Id(f.unit), attendance: f.attendance, represented_by: f.represented_by };
-    host_submit(&state, lang, &user, id, super::api::attendance_job(user.user.clone(), id, input)).await
+    let f = FormBody::parse(&body);
+    let form = format!("attendance-{}", f.get("unit").trim());
+    let job = f.int("unit").and_then(|unit| {
+        let input = super::api::AttendanceInput { unit: store::UnitRef::Id(unit), attendance: f.get("attendance").to_string(), represented_by: f.get("represented_by").to_string() };
+        super::api::attendance_job(user.user.clone(), id, input)
+    });
+    host_submit(&state, lang, &user, id, form, f, job).await
 }
 
-pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<SpeakerForm>) -> Response {
+pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
-    let input = super::api::SpeakerInput { unit: store::UnitRef::Id(f.unit), name: f.name, topic: f.topic };
-    host_submit(&state, lang, &user, id, super::api::speaker_job(user.user.clone(), id, input)).await
+    let f = FormBody::parse(&body);
+    let job = f.int("unit").and_then(|unit| {
+        let input = super::api::SpeakerInput { unit: store::UnitRef::Id(unit), name: f.get("name").to_string(), topic: f.get("topic").to_string() };
+        super::api::speaker_job(user.user.clone(), id, input)
+    });
+    host_submit(&state, lang, &user, id, "speaker-form".into(), f, job).await
 }
 
-pub async fn minutes_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MinutesForm>) -> Response {
+pub async fn minutes_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
-    let input = super::api::MeetingPatchInput { title: None, place: None, agenda: None, minutes: Some(f.minutes), starts_at: None, invite: vec![] };
-    host_submit(&state, lang, &user, id, super::api::patch_job(user.user.clone(), id, input)).await
+    let f = FormBody::parse(&body);
+    let input = super::api::MeetingPatchInput { title: None, place: None, agenda: None, minutes: Some(f.get("minutes").to_string()), starts_at: None, invite: vec![] };
+    let job = super::api::patch_job(user.user.clone(), id, input);
+    host_submit(&state, lang, &user, id, "minutes-form".into(), f, job).await
 }
 
-pub async fn action_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<NewActionForm>) -> Response {
+pub async fn action_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
-    let input = super::api::ActionInput { decision: serde_json::Value::String(f.decision), owner_unit: store::UnitRef::Id(f.owner_unit), due: f.due, description: f.description };
-    host_submit(&state, lang, &user, id, super::api::action_job(user.user.clone(), id, input)).await
+    let f = FormBody::parse(&body);
+    let job = f.int("owner_unit").and_then(|owner| {
+        let input = super::api::ActionInput { decision: serde_json::Value::String(f.get("decision").to_string()), owner_unit: store::UnitRef::Id(owner), due: f.get("due").to_string(), description: f.get("description").to_string() };
+        super::api::action_job(user.user.clone(), id, input)
+    });
+    host_submit(&state, lang, &user, id, "action-form".into(), f, job).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,11 +484,16 @@ fn local_instant(region: &str, s: &str) -> String {
 
 pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
     let Some(user) = user else { return login_first("/tindak-lanjut") };
+    owed_view(&state, lang, &user, None).await
+}
+
+/// What a unit owes; after a refused update, with that row's form as typed and the message.
+async fn owed_view(state: &AppState, lang: Lang, user: &CurrentUser, refused: Refused<'_>) -> Response {
     let u = user.user.clone();
     let f = ActionFilter { owner_unit: Some(u.unit.id), meeting: None, overdue: false, open_only: true };
     let rows = match state.db.read(move |c| store::list_actions(c, &u, &f, clock::now(), 1000)).await {
         Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
+        Err(err) => return error_page(lang, Some(user), AppError::from(err)),
     };
     let late = rows.iter().filter(|a| a.status == "terlambat").count();
     let title = t(lang, "ko.owed.title");
@@ -479,33 +504,35 @@ pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<C
             li { (t(lang, "ko.open")) b #owed-count { (rows.len()) } }
             li { (t(lang, "ko.action.terlambat")) b #late-count { (late) } }
         }
-        @if rows.is_empty() { p.ok { (t(lang, "ko.owed.none")) } } @else { (actions_table(lang, &rows, true)) }
+        @if rows.is_empty() { p.ok { (t(lang, "ko.owed.none")) } } @else { (actions_table(lang, &rows, true, refused)) }
     };
-    layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body).into_response()
+    let body = html! { (unshown(refused)) (body) };
+    let status = refused.map_or(StatusCode::OK, Refusal::status);
+    (status, layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body)).into_response()
 }
 
-#[derive(Deserialize)]
-pub struct ActionForm {
-    status: String,
-    #[serde(default)]
-    evidence: String,
-}
-
-/// The owner records progress from the owes page (a plain form, no script).
-pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<ActionForm>) -> Response {
+/// The owner records progress from the owes page (a plain form, no script); a refusal shows the
+/// page again with the row's form as typed and the message beside its field.
+pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first("/tindak-lanjut") };
+    let f = FormBody::parse(&body);
     let u = user.user.clone();
-    let status = f.status.trim().to_string();
-    if !super::ACTION_STATES.contains(&status.as_str()) {
-        return error_page(lang, Some(&user), AppError::invalid("status", "status must be terbuka, berjalan or selesai"));
-    }
-    let evidence = match text::free_text("evidence", &f.evidence, text::NOTE_MAX, false) {
-        Ok(e) => e,
-        Err(err) => return error_page(lang, Some(&user), err),
+    let status = f.get("status").trim().to_string();
+    let checked = if super::ACTION_STATES.contains(&status.as_str()) {
+        text::free_text("evidence", f.get("evidence"), text::NOTE_MAX, false)
+    } else {
+        Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai", "status must be open (terbuka), in progress (berjalan) or done (selesai)")))
     };
-    match state.db.write(move |c| super::api::move_action(c, &u, id, Some(&status), Some(&evidence))).await {
+    let result = match checked {
+        Ok(evidence) => state.db.write(move |c| super::api::move_action(c, &u, id, Some(&status), Some(&evidence))).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(_) => axum::response::Redirect::to("/tindak-lanjut").into_response(),
-        Err(err) => error_page(lang, Some(&user), err),
+        Err(err) => {
+            let refusal = Refusal::new(format!("action-{id}"), f, err);
+            owed_view(&state, lang, &user, Some(&refusal)).await
+        }
     }
 }
 
@@ -651,6 +678,7 @@ async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: 
             }
         }
     };
+    let body = html! { (unshown(refused)) (body) };
     let status = refused.map_or(StatusCode::OK, Refusal::status);
     (status, layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body)).into_response()
 }

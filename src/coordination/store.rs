@@ -14,7 +14,8 @@ use crate::agencies::{AgencyKind, Role};
 use crate::elections::ElectionDef;
 use crate::params;
 use crate::platform::alerts::{self, NewAlert, Severity};
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
 use crate::regions::{NATIONAL, lineage, within};
@@ -229,7 +230,7 @@ pub struct NewStage {
     pub agencies: Vec<AgencyKind>,
 }
 
-pub fn add_local_stage(conn: &mut Conn, actor: &Actor, election: &ElectionDef, s: &NewStage, on: Date) -> Result<StageView, AppError> {
+pub fn add_local_stage(conn: &mut Conn, permit: &Permit, election: &ElectionDef, s: &NewStage, on: Date) -> Result<StageView, AppError> {
     let id: i64 = conn
         .query_one(
             "INSERT INTO stages (election_id, key, name, parent_key, level, region_code, start_day, end_day, agencies, source, created_by)
@@ -243,11 +244,11 @@ pub fn add_local_stage(conn: &mut Conn, actor: &Actor, election: &ElectionDef, s
                 day_string(s.end),
                 agencies_text(&s.agencies),
                 "kegiatan daerah",
-                actor.username.as_str()
+                permit.username()
             ],
         )?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "stage.add",
         entity_type: "stage",
         entity_id: &id.to_string(),
@@ -289,7 +290,7 @@ pub struct NewMeeting {
     pub agenda: String,
 }
 
-pub fn create_meeting(conn: &mut Conn, actor: &Actor, m: &NewMeeting) -> Result<i64, AppError> {
+pub fn create_meeting(conn: &mut Conn, permit: &Permit, m: &NewMeeting) -> Result<i64, AppError> {
     let id: i64 = conn
         .query_one(
             "INSERT INTO meetings (title, kind, region_code, host_unit_id, starts_at, place, agenda, minutes, created_by, created_at)
@@ -302,7 +303,7 @@ pub fn create_meeting(conn: &mut Conn, actor: &Actor, m: &NewMeeting) -> Result<
                 crate::platform::clock::rfc3339(m.starts_at),
                 m.place.as_str(),
                 m.agenda.as_str(),
-                actor.username.as_str(),
+                permit.username(),
                 crate::platform::clock::now_rfc3339()
             ],
         )?
@@ -310,7 +311,7 @@ pub fn create_meeting(conn: &mut Conn, actor: &Actor, m: &NewMeeting) -> Result<
     for u in &m.invited {
         invite(conn, id, u)?;
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "meeting.create",
         entity_type: "meeting",
         entity_id: &id.to_string(),
@@ -552,7 +553,7 @@ pub struct MeetingPatch {
     pub invite: Vec<Unit>,
 }
 
-pub fn update_meeting(conn: &mut Conn, actor: &Actor, m: &MeetingHead, p: &MeetingPatch) -> Result<(), AppError> {
+pub fn update_meeting(conn: &mut Conn, permit: &Permit, m: &MeetingHead, p: &MeetingPatch) -> Result<(), AppError> {
     let starts = p.starts_at.map(crate::platform::clock::rfc3339);
     conn.execute(
         "UPDATE meetings SET title = COALESCE($1, title), place = COALESCE($2, place), agenda = COALESCE($3, agenda),
@@ -562,7 +563,7 @@ pub fn update_meeting(conn: &mut Conn, actor: &Actor, m: &MeetingHead, p: &Meeti
     for u in &p.invite {
         invite(conn, m.id, u)?;
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "meeting.update",
         entity_type: "meeting",
         entity_id: &m.id.to_string(),
@@ -576,11 +577,11 @@ pub fn update_meeting(conn: &mut Conn, actor: &Actor, m: &MeetingHead, p: &Meeti
     Ok(())
 }
 
-pub fn add_speaker(conn: &mut Conn, actor: &Actor, m: &MeetingHead, unit: &Unit, name: &str, topic: &str) -> Result<i64, AppError> {
+pub fn add_speaker(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &Unit, name: &str, topic: &str) -> Result<i64, AppError> {
     let id: i64 = conn
         .query_one("INSERT INTO meeting_speakers (meeting_id, unit_id, name, topic) VALUES ($1, $2, $3, $4) RETURNING id", params![m.id, unit.id, name, topic])?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "meeting.speaker",
         entity_type: "meeting",
         entity_id: &m.id.to_string(),
@@ -591,13 +592,13 @@ pub fn add_speaker(conn: &mut Conn, actor: &Actor, m: &MeetingHead, unit: &Unit,
 }
 
 /// Records whether an invited unit came; a unit not yet invited is invited by it.
-pub fn set_attendance(conn: &mut Conn, actor: &Actor, m: &MeetingHead, unit: &Unit, attendance: &str, represented_by: &str) -> Result<(), AppError> {
+pub fn set_attendance(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &Unit, attendance: &str, represented_by: &str) -> Result<(), AppError> {
     invite(conn, m.id, unit)?;
     conn.execute(
         "UPDATE meeting_units SET attendance = $1, represented_by = $2 WHERE meeting_id = $3 AND unit_id = $4",
         params![attendance, represented_by, m.id, unit.id],
     )?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "meeting.attendance",
         entity_type: "meeting",
         entity_id: &m.id.to_string(),
@@ -613,7 +614,7 @@ pub enum DecisionRef {
     Text(String),
 }
 
-pub fn decision_id(conn: &mut Conn, actor: &Actor, m: &MeetingHead, d: &DecisionRef) -> Result<i64, AppError> {
+pub fn decision_id(conn: &mut Conn, permit: &Permit, m: &MeetingHead, d: &DecisionRef) -> Result<i64, AppError> {
     match d {
         DecisionRef::Id(id) => {
             let found = conn.query_opt("SELECT id FROM meeting_decisions WHERE id = $1 AND meeting_id = $2", params![*id, m.id])?;
@@ -627,7 +628,7 @@ pub fn decision_id(conn: &mut Conn, actor: &Actor, m: &MeetingHead, d: &Decision
                 return Ok(r.get(0)?);
             }
             let id: i64 = conn.query_one("INSERT INTO meeting_decisions (meeting_id, text) VALUES ($1, $2) RETURNING id", params![m.id, text.as_str()])?.get(0)?;
-            audit::record(conn, actor, Change {
+            audit::record(conn, permit, Change {
                 action: "meeting.decision",
                 entity_type: "meeting",
                 entity_id: &m.id.to_string(),
@@ -646,22 +647,20 @@ pub struct NewAction {
     pub description: String,
 }
 
-pub fn add_action(conn: &mut Conn, actor: &Actor, m: &MeetingHead, a: &NewAction, now: OffsetDateTime) -> Result<ActionView, AppError> {
+pub fn add_action(conn: &mut Conn, permit: &Permit, m: &MeetingHead, a: &NewAction, now: OffsetDateTime) -> Result<ActionView, AppError> {
     let (decision, owner, due, description) = (a.decision, &a.owner, a.due, a.description.as_str());
     if owner.id != m.host.id && !invited_ids(conn, m.id)?.contains(&owner.id) {
-        {
         let name = &owner.name;
         return Err(AppError::invalid("owner_unit", tr!("{name} tidak diundang ke rapat ini; undang dahulu", "{name} was not invited to this meeting; invite it first")));
-    }
     }
     let id: i64 = conn
         .query_one(
             "INSERT INTO action_items (meeting_id, decision_id, owner_unit_id, description, due, status, evidence, alerted, updated_by, updated_at)
              VALUES ($1, $2, $3, $4, $5, 'terbuka', '', '', $6, $7) RETURNING id",
-            params![m.id, decision, owner.id, description, day_string(due), actor.username.as_str(), crate::platform::clock::rfc3339(now)],
+            params![m.id, decision, owner.id, description, day_string(due), permit.username(), crate::platform::clock::rfc3339(now)],
         )?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "action.create",
         entity_type: "action_item",
         entity_id: &id.to_string(),
@@ -675,12 +674,12 @@ pub fn action(conn: &mut Conn, id: i64, now: OffsetDateTime) -> Result<Option<Ac
     conn.query_opt(&format!("{ACTION_SELECT} WHERE x.id = $1"), params![id])?.map(|r| action_from(&r, now)).transpose()
 }
 
-pub fn update_action(conn: &mut Conn, actor: &Actor, a: &ActionView, status: Option<&str>, evidence: Option<&str>, now: OffsetDateTime) -> Result<ActionView, AppError> {
+pub fn update_action(conn: &mut Conn, permit: &Permit, a: &ActionView, status: Option<&str>, evidence: Option<&str>, now: OffsetDateTime) -> Result<ActionView, AppError> {
     conn.execute(
         "UPDATE action_items SET status = COALESCE($1, status), evidence = COALESCE($2, evidence), updated_by = $3, updated_at = $4 WHERE id = $5",
-        params![status, evidence, actor.username.as_str(), crate::platform::clock::rfc3339(now), a.id],
+        params![status, evidence, permit.username(), crate::platform::clock::rfc3339(now), a.id],
     )?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "action.update",
         entity_type: "action_item",
         entity_id: &a.id.to_string(),
@@ -746,7 +745,7 @@ pub struct NewLine {
     pub amount: i64,
 }
 
-pub fn add_line(conn: &mut Conn, actor: &Actor, l: &NewLine) -> Result<i64, AppError> {
+pub fn add_line(conn: &mut Conn, permit: &Permit, l: &NewLine) -> Result<i64, AppError> {
     let id: i64 = conn
         .query_one(
             "INSERT INTO budget_lines (program, activity, region_code, unit_id, stage_key, plan_amount, created_by, created_at)
@@ -758,12 +757,12 @@ pub fn add_line(conn: &mut Conn, actor: &Actor, l: &NewLine) -> Result<i64, AppE
                 l.unit.id,
                 l.stage.as_str(),
                 l.amount,
-                actor.username.as_str(),
+                permit.username(),
                 crate::platform::clock::now_rfc3339()
             ],
         )?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "budget.line",
         entity_type: "budget_line",
         entity_id: &id.to_string(),
@@ -794,7 +793,7 @@ pub fn line_head(conn: &mut Conn, id: i64) -> Result<Option<LineHead>, DbError> 
 /// Records spending on a line. Spending beyond the line's plan is refused, naming what is
 /// left of the plan: a larger need is a revised plan (a new or changed line), not silent
 /// overspending.
-pub fn add_realisation(conn: &mut Conn, actor: &Actor, line: &LineHead, amount: i64, spent_on: Date, document_no: &str, description: &str) -> Result<i64, AppError> {
+pub fn add_realisation(conn: &mut Conn, permit: &Permit, line: &LineHead, amount: i64, spent_on: Date, document_no: &str, description: &str) -> Result<i64, AppError> {
     let spent: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM budget_realisations WHERE line_id = $1", params![line.id])?.get(0)?;
     let left = line.plan.saturating_sub(spent).max(0);
     if amount > left {
@@ -811,10 +810,10 @@ pub fn add_realisation(conn: &mut Conn, actor: &Actor, line: &LineHead, amount: 
         .query_one(
             "INSERT INTO budget_realisations (line_id, amount, spent_on, document_no, description, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            params![line.id, amount, day_string(spent_on), document_no, description, actor.username.as_str(), crate::platform::clock::now_rfc3339()],
+            params![line.id, amount, day_string(spent_on), document_no, description, permit.username(), crate::platform::clock::now_rfc3339()],
         )?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "budget.realisation",
         entity_type: "budget_line",
         entity_id: &line.id.to_string(),
@@ -835,7 +834,7 @@ pub struct NewGrant {
     pub tranches: Vec<(i64, Date)>,
 }
 
-pub fn create_grant(conn: &mut Conn, actor: &Actor, g: &NewGrant) -> Result<i64, AppError> {
+pub fn create_grant(conn: &mut Conn, permit: &Permit, g: &NewGrant) -> Result<i64, AppError> {
     let id: i64 = conn
         .query_one(
             "INSERT INTO grants (election_id, grantor_region, recipient_unit_id, region_code, amount, signed_on, document_no, created_by, created_at)
@@ -848,7 +847,7 @@ pub fn create_grant(conn: &mut Conn, actor: &Actor, g: &NewGrant) -> Result<i64,
                 g.amount,
                 day_string(g.signed_on),
                 g.document_no.as_str(),
-                actor.username.as_str(),
+                permit.username(),
                 crate::platform::clock::now_rfc3339()
             ],
         )?
@@ -861,7 +860,7 @@ pub fn create_grant(conn: &mut Conn, actor: &Actor, g: &NewGrant) -> Result<i64,
             params![id, i as i64 + 1, *share, amount, day_string(*due)],
         )?;
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "grant.create",
         entity_type: "grant",
         entity_id: &id.to_string(),
@@ -889,12 +888,10 @@ pub fn grant_head(conn: &mut Conn, id: i64) -> Result<Option<GrantHead>, DbError
 }
 
 /// Records money received against a tranche; more than the tranche still owes is refused.
-pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64, amount: i64, paid_on: Date, document_no: &str) -> Result<i64, AppError> {
+pub fn add_disbursement(conn: &mut Conn, permit: &Permit, g: &GrantHead, seq: i64, amount: i64, paid_on: Date, document_no: &str) -> Result<i64, AppError> {
     let Some(t) = conn.query_opt("SELECT id, amount FROM grant_tranches WHERE grant_id = $1 AND seq = $2", params![g.id, seq])? else {
-        {
         let grant = g.id;
         return Err(AppError::invalid("tranche", tr!("hibah {grant} tidak memiliki tahap {seq}", "grant {grant} has no tranche {seq}")));
-    }
     };
     let (tid, due_amount): (i64, i64) = (t.get(0)?, t.get(1)?);
     let paid: i64 = conn.query_one("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM grant_disbursements WHERE tranche_id = $1", params![tid])?.get(0)?;
@@ -911,10 +908,10 @@ pub fn add_disbursement(conn: &mut Conn, actor: &Actor, g: &GrantHead, seq: i64,
     let id: i64 = conn
         .query_one(
             "INSERT INTO grant_disbursements (tranche_id, amount, paid_on, document_no, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            params![tid, amount, day_string(paid_on), document_no, actor.username.as_str(), crate::platform::clock::now_rfc3339()],
+            params![tid, amount, day_string(paid_on), document_no, permit.username(), crate::platform::clock::now_rfc3339()],
         )?
         .get(0)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "grant.disbursement",
         entity_type: "grant",
         entity_id: &g.id.to_string(),

@@ -237,7 +237,7 @@ pub fn import_tps<R: Read>(
     let report = ImportReport { rows, created, updated, unchanged: rows - created - updated, sha256 };
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "tps.import",
             entity_type: "election",

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{ELECTIONS, ElectionDef, Tps};
 use crate::params;
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row, Value, insert_rows};
 use crate::platform::error::AppError;
@@ -24,7 +24,7 @@ pub fn ensure_builtin(conn: &mut Conn) -> Result<(), DbError> {
             )?;
             audit::record(
                 conn,
-                &Actor::system("start"),
+                &Permit::system("start", crate::regions::NATIONAL),
                 Change {
                     action: "election.create",
                     entity_type: "election",
@@ -149,7 +149,7 @@ pub fn upsert_tps(conn: &mut Conn, permit: &Permit, election: &ElectionDef, tps:
     }
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: if before.is_some() { "tps.update" } else { "tps.create" },
             entity_type: "tps",

@@ -99,7 +99,7 @@ pub async fn update_item(
         )?;
         crate::platform::audit::record(
             c,
-            &permit.actor,
+            &permit,
             crate::platform::audit::Change {
                 action: "logistics.item.update",
                 entity_type: "logistics_item",

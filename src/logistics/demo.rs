@@ -9,7 +9,8 @@ use super::shipments::{self, ItemQty, PlanInput, ReceiveInput, ReceivedItem, Sig
 use super::store;
 use crate::agencies::store::{User, user_for_login};
 use crate::elections::{self, ElectionDef};
-use crate::platform::auth::Permit;
+use crate::agencies::Role;
+use crate::platform::auth::{Permit, Rule, authorize};
 use crate::platform::db::Conn;
 use crate::platform::error::AppError;
 
@@ -23,8 +24,11 @@ fn user(conn: &mut Conn, name: &str) -> Result<User, AppError> {
     user_for_login(conn, name)?.map(|(u, _)| u).ok_or_else(|| AppError::Internal(format!("demo user {name} missing")))
 }
 
-fn permit(u: &User, region: &str) -> Permit {
-    Permit { actor: u.actor(), region: region.to_string() }
+/// The demo user's permit through the same check as the API (KPU logistics, or the signer's
+/// own agency when it signs a handover).
+fn permit(u: &User, region: &str) -> Result<Permit, AppError> {
+    let rule = Rule { min_role: Role::Viewer, agencies: u.unit.agency.only(), action: "record demo logistics" };
+    authorize(u, rule, region)
 }
 
 type Difference<'a> = (&'a str, i64, i64);
@@ -50,9 +54,9 @@ fn run(conn: &mut Conn, e: &ElectionDef, sender: &User, hop: Hop<'_>) -> Result<
         vehicle: text::Code::parse("vehicle", "L 1234 MJ")?,
         driver: text::Name::parse("driver", "Suparno")?,
     };
-    let s = shipments::plan(conn, &permit(sender, hop.from), e, &input, &due_at(e, hop.to, level)?, &wib(hop.planned))?;
+    let s = shipments::plan(conn, &permit(sender, hop.from)?, e, &input, &due_at(e, hop.to, level)?, &wib(hop.planned))?;
     let Some(d) = hop.dispatched else { return Ok(s.id) };
-    shipments::dispatch(conn, &permit(sender, hop.from), e.id, s.id, &wib(d))?;
+    shipments::dispatch(conn, &permit(sender, hop.from)?, e.id, s.id, &wib(d))?;
     let mut at = wib(d);
     if let Some((r, changes)) = hop.received {
         at = wib(r);
@@ -64,11 +68,11 @@ fn run(conn: &mut Conn, e: &ElectionDef, sender: &User, hop: Hop<'_>) -> Result<
                 None => ReceivedItem { item: i.item.clone(), qty: i.sent, damaged: 0 },
             })
             .collect();
-        shipments::receive(conn, &permit(sender, hop.to), e.id, s.id, &ReceiveInput { items, note: text::Note::default() }, &at)?;
+        shipments::receive(conn, &permit(sender, hop.to)?, e.id, s.id, &ReceiveInput { items, note: text::Note::default() }, &at)?;
     }
     for (role, who) in hop.signers {
         let u = user(conn, who)?;
-        shipments::sign(conn, &u, &permit(&u, hop.to), e.id, s.id, *role, &at)?;
+        shipments::sign(conn, &u, &permit(&u, hop.to)?, e.id, s.id, *role, &at)?;
     }
     Ok(s.id)
 }
@@ -86,7 +90,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
             // 1 % over the need arrives from the printer; 0.3 % is damaged in sorting.
             let qty = line.qty + (line.qty + 99) / 100;
             let damaged = if line.item.starts_with("surat_suara") { line.qty * 3 / 1000 } else { 0 };
-            store::record_receipt(conn, &permit(&u, regency), e.id, regency, &line.item, qty, damaged)?;
+            store::record_receipt(conn, &permit(&u, regency)?, e.id, regency, &line.item, qty, damaged)?;
         }
     }
     let all = [(SignAs::Sender, "kpu.kotamojokerto"), (SignAs::Receiver, "kpu.kotamojokerto"), (SignAs::Supervisor, "bawaslu.kotamojokerto"), (SignAs::Escort, "polres.kotamojokerto")];

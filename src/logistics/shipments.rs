@@ -434,7 +434,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
                 input.driver.trim(),
                 due_at,
                 now,
-                permit.actor.username.as_str(),
+                permit.username(),
                 crate::platform::auth::random_hex(16)?
             ],
         )?
@@ -446,7 +446,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
     let items: Vec<serde_json::Value> = input.items.iter().map(|i| serde_json::json!({"item": i.item, "qty": i.qty})).collect();
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.plan",
             entity_type: "shipment",
@@ -470,7 +470,7 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &
     conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, at, id])?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change { action: "shipment.dispatch", entity_type: "shipment", entity_id: &id.to_string(), region: Some(&s.to), detail: serde_json::json!({}) },
     )?;
     seal(conn, election, id)
@@ -511,7 +511,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     let received = seal(conn, election, id)?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.receive",
             entity_type: "shipment",
@@ -564,7 +564,7 @@ pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i
     )?;
     audit::record(
         conn,
-        &permit.actor,
+        permit,
         Change {
             action: "shipment.sign",
             entity_type: "shipment",

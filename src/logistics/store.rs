@@ -232,7 +232,7 @@ pub fn record_receipt(
     add_stock(conn, election, region, item, qty - damaged, damaged)?;
     crate::platform::audit::record(
         conn,
-        &permit.actor,
+        permit,
         crate::platform::audit::Change {
             action: "logistics.receipt",
             entity_type: "stock",

@@ -169,7 +169,7 @@ pub fn acknowledge(conn: &mut Conn, user: &User, id: i64) -> Result<(), AppError
         "INSERT INTO alert_acks (alert_id, unit_id, acked_at, acked_by) VALUES ($1, $2, $3, $4)",
         params![id, user.unit.id, super::clock::now_rfc3339(), user.username.as_str()],
     )?;
-    audit::record(
+    audit::record_as(
         conn,
         &user.actor(),
         Change {

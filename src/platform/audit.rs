@@ -12,21 +12,35 @@ use crate::params;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Who made a change. CLI and start-up work act as `system:<what>` with no agency.
+/// Only the platform makes one (from a user, the system or the public): module code gets it
+/// from a `Permit`.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub username: String,
-    pub agency: Option<String>,
-    pub unit_id: Option<i64>,
+    pub(super) username: String,
+    pub(super) agency: Option<String>,
+    pub(super) unit_id: Option<i64>,
 }
 
 impl Actor {
-    pub fn system(what: &str) -> Actor {
+    pub(super) fn system(what: &str) -> Actor {
         Actor { username: format!("system:{what}"), agency: None, unit_id: None }
     }
 
     /// Someone without an account (a citizen's report or result photo).
-    pub fn public() -> Actor {
+    pub(super) fn public() -> Actor {
         Actor { username: "publik".into(), agency: None, unit_id: None }
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    pub fn agency(&self) -> Option<&str> {
+        self.agency.as_deref()
+    }
+
+    pub fn unit_id(&self) -> Option<i64> {
+        self.unit_id
     }
 }
 
@@ -104,7 +118,13 @@ const COLUMNS: &str =
     "seq, at, actor, agency, unit_id, action, entity_type, entity_id, region_code, detail, prev_hash, hash";
 
 /// Appends one entry. Must run inside the transaction that makes the change.
-pub fn record(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<i64, DbError> {
+/// Appends the entry of a change made under `permit`.
+pub fn record(conn: &mut Conn, permit: &super::auth::Permit, change: Change<'_>) -> Result<i64, DbError> {
+    record_as(conn, permit.actor(), change)
+}
+
+/// The same for the platform's own changes made by a known actor (an alert read by its user).
+pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<i64, DbError> {
     // Taking the head row with an UPDATE locks it until commit: appends are serialised.
     let head = conn.query_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", &[])?;
     let mut entry = Entry {

@@ -206,19 +206,53 @@ pub struct Rule {
     pub action: &'static str,
 }
 
-/// Proof that an authorisation check passed; store functions that write take one.
+/// Proof that a write may happen: every store function that writes takes one, and the audit
+/// entry names its actor. Its fields are private, so only three things make one: `authorize`
+/// (a user's role, agency and scope passed), `Permit::system` (the CLI, start-up, sweeps and
+/// demo data: the machine's operator) and the public intake limiter
+/// (`RateLimit::admit`, for what anyone may send without an account).
 #[derive(Debug, Clone)]
 pub struct Permit {
-    pub actor: Actor,
-    pub region: String,
+    actor: Actor,
+    region: String,
 }
 
 impl Permit {
-    /// For the CLI and start-up: the operator of the machine acts with full rights.
+    /// For the CLI, start-up, sweeps and demo data: the operator of the machine acts with full
+    /// rights, recorded as `system:<what>`.
     pub fn system(what: &str, region: &str) -> Permit {
         Permit { actor: Actor::system(what), region: region.to_string() }
     }
+
+    /// Someone without an account, once the per-client limit let them through (only the
+    /// limiter calls this).
+    pub(super) fn public() -> Permit {
+        Permit { actor: Actor::public(), region: super::identity::NATIONAL.to_string() }
+    }
+
+    /// Who acts, as the audit chain records it.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The region (or TPS) the check covered.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The acting username (`publik` for the public, `system:<what>` for the machine).
+    pub fn username(&self) -> &str {
+        self.actor.username()
+    }
+
+    /// Whether this is the public's permit (no account).
+    pub fn is_public(&self) -> bool {
+        self.actor.agency().is_none() && self.actor.username() == "publik"
+    }
 }
+
+/// Opening or closing one's own session: any active user, in their own unit's region.
+pub const OWN_SESSION: Rule = Rule { min_role: Role::Viewer, agencies: &[], action: "open or close your own session" };
 
 /// The single authorisation check for every write: role, agency and region scope.
 pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppError> {

@@ -46,11 +46,14 @@ pub struct Refusal {
     pub form: String,
     pub typed: FormBody,
     pub error: AppError,
+    /// Set when the page rendered the refused form (its [`above`]), so that [`unshown`] can
+    /// put the message at the head of a page that no longer holds the form.
+    shown: std::sync::atomic::AtomicBool,
 }
 
 impl Refusal {
     pub fn new(form: impl Into<String>, typed: FormBody, error: AppError) -> Refusal {
-        Refusal { form: form.into(), typed, error }
+        Refusal { form: form.into(), typed, error, shown: std::sync::atomic::AtomicBool::new(false) }
     }
 
     /// The status the page is answered with: the refusal's own (422, 403, 409, …).
@@ -105,9 +108,23 @@ pub fn beside(r: Refused<'_>, form: &str, field: &str) -> Markup {
 
 /// The message of a refusal that names none of `fields` (a permission, a conflict, a field the
 /// form does not show), at the head of `form`.
+/// Every form calls this once at its head: it also marks the refused form as shown.
 pub fn above(r: Refused<'_>, form: &str, fields: &[&str]) -> Markup {
+    if let Some(r) = r.filter(|r| r.form == form) {
+        r.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     html! {
         @if let Some(r) = r.filter(|r| r.form == form && !fields.iter().any(|f| r.field_is(f))) {
+            p.error.form-error role="alert" { (r.error.to_string()) }
+        }
+    }
+}
+
+/// The message of a refusal whose form the page did not render (a row that is not, or no
+/// longer, the reader's to change): call after rendering the body, and put it at its head.
+pub fn unshown(r: Refused<'_>) -> Markup {
+    html! {
+        @if let Some(r) = r.filter(|r| !r.shown.load(std::sync::atomic::Ordering::Relaxed)) {
             p.error.form-error role="alert" { (r.error.to_string()) }
         }
     }
@@ -132,6 +149,9 @@ mod tests {
         assert!(above(r, "line-form", &["program"]).into_string().contains("bulat"));
         assert_eq!(invalid(r, "line-form", "amount"), Some("true"));
         assert!(chosen(r, "line-form", "invited", "7", false) && !chosen(r, "line-form", "invited", "8", true));
+        assert!(unshown(r).into_string().is_empty(), "the form was rendered with its message");
+        let gone = Refusal::new("realisation-9", FormBody::default(), AppError::forbidden(tr!("bukan milik Anda", "not yours")));
+        assert!(unshown(Some(&gone)).into_string().contains("bukan milik Anda"), "a form the page no longer holds");
     }
 
     fn typed_in(r: Refused<'_>) -> (&str, &str) {

@@ -64,6 +64,19 @@ impl AgencyKind {
         }
     }
 
+    /// This agency alone, as an authorisation rule lists agencies.
+    pub fn only(self) -> &'static [AgencyKind] {
+        match self {
+            AgencyKind::Kpu => &[AgencyKind::Kpu],
+            AgencyKind::Bawaslu => &[AgencyKind::Bawaslu],
+            AgencyKind::Polri => &[AgencyKind::Polri],
+            AgencyKind::Tni => &[AgencyKind::Tni],
+            AgencyKind::Kejaksaan => &[AgencyKind::Kejaksaan],
+            AgencyKind::Pemda => &[AgencyKind::Pemda],
+            AgencyKind::Dkpp => &[AgencyKind::Dkpp],
+        }
+    }
+
     pub fn parse(s: &str) -> Result<AgencyKind, String> {
         AgencyKind::ALL
             .into_iter()
@@ -118,7 +131,8 @@ pub struct User {
 }
 
 impl User {
-    pub fn actor(&self) -> Actor {
+    /// The platform's view of this user as an actor; module code gets it through a `Permit`.
+    pub(super) fn actor(&self) -> Actor {
         Actor { username: self.username.clone(), agency: Some(self.unit.agency.as_str().into()), unit_id: Some(self.unit.id) }
     }
 }

@@ -52,8 +52,16 @@ impl RateLimit {
         RateLimit::new(max, Duration::from_secs(600))
     }
 
-    /// Counts one submission from `client`, or refuses it with the wait in minutes.
-    pub fn check(&self, client: IpAddr) -> Result<(), AppError> {
+    /// Counts one submission from `client` and gives the public's permit to write it, or
+    /// refuses with the wait in minutes. This is the only way to a permit without an account.
+    pub fn admit(&self, client: IpAddr) -> Result<super::auth::Permit, AppError> {
+        self.check(client)?;
+        Ok(super::auth::Permit::public())
+    }
+
+    /// Counts one submission from `client`, or refuses it with the wait in minutes. Private:
+    /// callers go through `admit`, which gives the permit the write needs.
+    fn check(&self, client: IpAddr) -> Result<(), AppError> {
         let mut map = self.clients.lock().map_err(|_| AppError::Internal("rate limit poisoned".into()))?;
         let now = Instant::now();
         if map.len() > 100_000 {

@@ -78,6 +78,55 @@ mod boundary {
         assert!(found.is_empty(), "src/platform must not import feature modules; move the shared part into the platform instead:\n{}", found.join("\n"));
     }
 
+    /// Each top-level function of a file with its signature and body, split at `fn` lines.
+    fn functions(text: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = vec![];
+        for line in text.lines() {
+            let t = line.trim_start();
+            let top = line.len() == t.len();
+            if top && (t.starts_with("pub fn ") || t.starts_with("fn ") || t.starts_with("pub(crate) fn ") || t.starts_with("pub(super) fn ")) {
+                out.push((String::new(), String::new()));
+            }
+            if let Some((sig, body)) = out.last_mut() {
+                if body.is_empty() && !sig.contains('{') {
+                    sig.push_str(line);
+                    sig.push('\n');
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    /// Every module function that appends to the audit chain (every store write does) takes
+    /// the `Permit` that authorisation gave, so no write can name a hand-made actor.
+    #[test]
+    fn every_audited_write_takes_a_permit() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        rust_files(&root, &mut files);
+        let mut found = vec![];
+        for f in files.iter().filter(|f| !f.starts_with(root.join("platform"))) {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            for (sig, body) in functions(&text) {
+                if body.contains("audit::record(") && !sig.contains("Permit") && !body.contains("authorize(") && !body.contains("Permit::system(") {
+                    found.push(format!("{}: {}", f.display(), sig.lines().next().unwrap_or("").trim()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "these functions write to the audit chain without taking a Permit:\n{}", found.join("\n"));
+        // And nothing outside the platform makes a permit or an actor by hand.
+        for f in files.iter().filter(|f| !f.starts_with(root.join("platform"))) {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                assert!(!code.contains("Permit {") && !code.contains("Actor::") && !code.contains("Actor {"), "{}:{}: builds a permit or actor by hand: {}", f.display(), n + 1, line.trim());
+            }
+        }
+    }
+
     #[test]
     fn the_scan_sees_every_form_of_use() {
         assert_eq!(feature_uses("use crate::agencies::store::User;"), vec!["agencies"]);

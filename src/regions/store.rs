@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::{Level, display_name, time_zone};
 use crate::params;
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row, Value, insert_rows};
 
 const PROVINCES: &str = include_str!("../../data/regions/provinces.csv");
@@ -70,7 +71,7 @@ pub fn ensure_loaded(conn: &mut Conn) -> Result<usize, DbError> {
     let by_level = |l: Level| regions.iter().filter(|r| r.level == l).count();
     audit::record(
         conn,
-        &Actor::system("start"),
+        &Permit::system("start", crate::regions::NATIONAL),
         Change {
             action: "regions.load",
             entity_type: "region",

@@ -19,8 +19,7 @@ use super::{STATE_LABELS, deadlines};
 use crate::agencies::store::User;
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::{ElectionDef, TpsCode};
-use crate::platform::audit::Actor;
-use crate::platform::auth::{CurrentUser, Rule, authorize};
+use crate::platform::auth::{CurrentUser, Permit, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
@@ -277,15 +276,14 @@ pub struct Receipt {
 }
 
 /// Stores a public report and returns its receipt (the shared path of the API and the form).
-pub async fn file_report(state: &AppState, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
+pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
     // The answer is written on the database's thread, outside the request's scope: carry its
     // language there.
     let lang = crate::platform::i18n::Lang::current();
     idempotent_write(&state.db, request, move |c| {
-        let actor = Actor::public();
-        let filed = store::create_report(c, &actor, "publik", &report, &files, now)?;
+        let filed = store::create_report(c, &permit, "publik", &report, &files, now)?;
         let body = Receipt {
             receipt: filed.receipt,
             kind: filed.kind.to_string(),
@@ -306,7 +304,7 @@ pub async fn file_report(state: &AppState, request: WriteRequest, input: ReportI
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create_report(State(state): State<AppState>, req: Request) -> Result<Response, AppError> {
     let ip = client_ip(&req);
-    state.intake.check(ip)?;
+    let permit = state.intake.admit(ip)?;
     let (parts, bytes) = body_bytes(req).await?;
     let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
     let (input, files) = if is_multipart(&parts) {
@@ -316,7 +314,7 @@ pub async fn create_report(State(state): State<AppState>, req: Request) -> Resul
     } else {
         (parse_json::<ReportInput>(&bytes)?, vec![])
     };
-    file_report(&state, request, input, files).await
+    file_report(&state, permit, request, input, files).await
 }
 
 /// Adds one evidence file (multipart field `file`) to a report by its receipt, until Bawaslu
@@ -326,7 +324,7 @@ pub async fn create_report(State(state): State<AppState>, req: Request) -> Resul
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
     let ip = client_ip(&req);
-    state.intake.check(ip)?;
+    let permit = state.intake.admit(ip)?;
     let (parts, bytes) = body_bytes(req).await?;
     if !is_multipart(&parts) {
         return Err(AppError::bad_request("send the file as multipart/form-data in the field `file`"));
@@ -340,8 +338,7 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     }
     let receipt = receipt.trim().to_uppercase();
     idempotent_write(&state.db, request, move |c| {
-        let actor = Actor::public();
-        let info = store::add_evidence(c, &actor, &receipt, &file, &data)?;
+        let info = store::add_evidence(c, &permit, &receipt, &file, &data)?;
         Ok((StatusCode::CREATED, serde_json::to_value(info).map_err(internal)?))
     })
     .await
@@ -382,7 +379,7 @@ pub fn parse_completion(input: CompletionInput) -> Result<store::Completion, App
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
     let ip = client_ip(&req);
-    state.intake.check(ip)?;
+    let permit = state.intake.admit(ip)?;
     let (parts, bytes) = body_bytes(req).await?;
     let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
     let (input, files) = if is_multipart(&parts) {
@@ -397,7 +394,7 @@ pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<
     let lang = crate::platform::i18n::Lang::current();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now();
-        store::complete_report(c, &receipt, &completion, &files, now)?;
+        store::complete_report(c, &permit, &receipt, &completion, &files, now)?;
         let status = public_status(c, &receipt, now)?;
         Ok((StatusCode::OK, crate::platform::i18n::with_lang(lang, || serde_json::to_value(status)).map_err(internal)?))
     })
@@ -491,7 +488,7 @@ pub async fn receipt_status(State(state): State<AppState>, Path(receipt): Path<S
 }
 
 /// Bawaslu's supervisors record their own findings.
-const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "record a finding (temuan)" };
+pub(super) const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "record a finding (temuan)" };
 
 #[derive(Deserialize, ToSchema)]
 pub struct FindingInput {
@@ -535,7 +532,7 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let permit = authorize(&w.user.user, FINDING, &report.region)?;
     let unit = w.user.user.unit.name.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let filed = store::create_report(c, &permit.actor, &unit, &report, &[], now)?;
+        let filed = store::create_report(c, &permit, &unit, &report, &[], now)?;
         Ok((StatusCode::CREATED, serde_json::to_value(Created { id: filed.id, receipt: filed.receipt }).map_err(internal)?))
     })
     .await
@@ -696,7 +693,7 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
 // Disputes
 
 /// Bawaslu registers a petition it received.
-const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "register a process dispute" };
+pub(super) const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "register a process dispute" };
 
 #[derive(Deserialize, ToSchema)]
 pub struct DisputeInput {
@@ -738,7 +735,7 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        let id = store::create_dispute(c, &user, &permit.actor, &new, now)?;
+        let id = store::create_dispute(c, &user, &permit, &new, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
         Ok((StatusCode::CREATED, serde_json::to_value(view).map_err(internal)?))
     })
@@ -887,7 +884,7 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
     }
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
     idempotent_write(&state.db, w.request, move |c| {
-        let h = store::put_holiday(c, &permit.actor, day, &name, &input.kind)?;
+        let h = store::put_holiday(c, &permit, day, &name, &input.kind)?;
         Ok((StatusCode::OK, serde_json::to_value(h).map_err(internal)?))
     })
     .await
@@ -900,7 +897,7 @@ pub async fn delete_holiday(State(state): State<AppState>, Path(date): Path<Stri
     let day = holiday_date(&date)?;
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
     idempotent_write(&state.db, w.request, move |c| {
-        store::delete_holiday(c, &permit.actor, day)?;
+        store::delete_holiday(c, &permit, day)?;
         Ok((StatusCode::OK, serde_json::json!({"deleted": day.to_string()})))
     })
     .await

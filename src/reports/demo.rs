@@ -9,7 +9,6 @@ use time::{Duration, OffsetDateTime};
 use super::store::{self, NewReport, Reporter};
 use crate::agencies::store::{User, user_for_login};
 use crate::elections::ElectionDef;
-use crate::platform::audit::Actor;
 use crate::platform::clock;
 use crate::platform::db::Conn;
 use crate::platform::error::AppError;
@@ -178,7 +177,8 @@ const PNG: &[u8] = &[
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let now = clock::now();
     let pilkada = crate::elections::election("pilkada-2024").ok_or_else(|| AppError::Internal("pilkada-2024 missing".into()))?;
-    let public = Actor::public();
+    // The demo's citizens pass a limiter of their own, like any anonymous sender.
+    let public = crate::platform::limit::RateLimit::new(u32::MAX, std::time::Duration::from_secs(60)).admit(std::net::IpAddr::from([127, 0, 0, 1]))?;
     for (i, c) in CASES.iter().enumerate() {
         let received = now - Duration::hours(c.received_hours_ago);
         let report = new_report(pilkada, c.region, c.reporter, c.reported, c.place, c.description, received);
@@ -200,7 +200,8 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let mut finding = new_report(pilkada, "35.76.02.1010", None, "KPPS TPS 002 Wates", "TPS 002 Wates", "Pengawas TPS menemukan surat suara sah kurang dari jumlah pemilih hadir.", now - Duration::hours(26));
     finding.kind = "temuan";
     finding.reporter = Some(Reporter { name: panwas.unit.name.clone(), address: panwas.unit.region.clone(), contact: panwas.username.clone() });
-    store::create_report(conn, &panwas.actor(), &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
+    let permit = crate::platform::auth::authorize(&panwas, super::api::FINDING, &finding.region)?;
+    store::create_report(conn, &permit, &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
     // A process dispute against KPU Kota Madiun, in mediation.
     let bawaslu = user(conn, "bawaslu.kotamadiun")?;
     let decided = (now - Duration::days(2)).to_offset(store::offset_of("35.77")).date();
@@ -213,7 +214,8 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
         description: "Pemohon menilai 1.204 dukungan dinyatakan tidak memenuhi syarat tanpa verifikasi ulang.".into(),
     };
     let filed = now - Duration::hours(30);
-    let id = store::create_dispute(conn, &bawaslu, &bawaslu.actor(), &dispute, filed)?;
+    let permit = crate::platform::auth::authorize(&bawaslu, super::api::DISPUTE, &dispute.region)?;
+    let id = store::create_dispute(conn, &bawaslu, &permit, &dispute, filed)?;
     store::move_dispute(conn, &bawaslu, id, "mediasi", "", filed + Duration::hours(20))?;
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::elections::ELECTIONS;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, typed};
 use crate::platform::sheet::{self, Cell};
 use crate::platform::web::{Lang, Page, layout, login_first, t, urlencode, when};
 use crate::regions::pages::error_page;
@@ -166,7 +167,7 @@ pub async fn form_submit(
     let client = crate::platform::limit::client_of(addr.ip(), &headers);
     let mut values = FormValues::default();
     let result = async {
-        state.intake.check(client)?;
+        let permit = state.intake.admit(client)?;
         let up = read_multipart(mp).await;
         let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
         values = FormValues {
@@ -200,8 +201,7 @@ pub async fn form_submit(
         let receipt = state
             .db
             .write(move |c| {
-                let actor = crate::platform::audit::Actor::public();
-                store::create_report(c, &actor, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
+                store::create_report(c, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -349,7 +349,7 @@ pub async fn complete_submit(
     let mut values = CompletionValues::default();
     let r = receipt.clone();
     let result = async {
-        state.intake.check(client)?;
+        let permit = state.intake.admit(client)?;
         let up = read_multipart(mp).await;
         values = CompletionValues {
             witnesses: up.fields.get("witnesses").cloned().unwrap_or_default(),
@@ -360,7 +360,7 @@ pub async fn complete_submit(
             witnesses: values.witnesses.lines().map(str::to_string).collect(),
             note: values.note.clone(),
         })?;
-        state.db.write(move |c| store::complete_report(c, &r, &completion, &up.files, clock::now())).await?;
+        state.db.write(move |c| store::complete_report(c, &permit, &r, &completion, &up.files, clock::now())).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -462,7 +462,7 @@ fn board_tools(lang: Lang, action: &str, q: &BoardQuery, csv: &str) -> Markup {
             label { (t(lang, "log.status")) " "
                 select name="status" {
                     option value="" { (t(lang, "lap.all")) }
-                    @for (k, _, _) in super::STATE_LABELS.iter().filter(|(k, _, _)| *k != EXTEND) {
+                    @for (k, _, _) in super::STATE_LABELS.iter().filter(|(k, _, _)| *k != EXTEND && *k != super::TAKE_UP) {
                         option value=(k) selected[q.status.as_deref() == Some(*k)] { (state_label(k, lang)) }
                     }
                 }
@@ -577,17 +577,23 @@ pub async fn board_csv(State(state): State<AppState>, lang: Lang, user: Option<C
 // ---------------------------------------------------------------------------------------------
 // Case pages
 
-fn actions_form(lang: Lang, action: &str, actions: &[String]) -> Markup {
+/// The move form; after a refused move it comes back with the message beside the field at
+/// fault and the chosen step and typed reason kept.
+fn actions_form(lang: Lang, action: &str, actions: &[String], refused: Refused<'_>) -> Markup {
+    const FORM: &str = "move-form";
     html! {
         @if !actions.is_empty() {
             h2 { (t(lang, "lap.actions")) }
             form.move #move-form method="post" action=(action) {
+                (above(refused, FORM, &["to", "reason"]))
                 label for="to" { (t(lang, "lap.next")) }
-                select #to name="to" {
-                    @for a in actions { option value=(a) { (action_label(a, lang)) } }
+                select #to name="to" aria-invalid=[invalid(refused, FORM, "to")] {
+                    @for a in actions { option value=(a) selected[chosen(refused, FORM, "to", a, false)] { (action_label(a, lang)) } }
                 }
+                (beside(refused, FORM, "to"))
                 label for="reason" { (t(lang, "lap.reason")) }
-                textarea #reason name="reason" rows="3" {}
+                textarea #reason name="reason" rows="3" aria-invalid=[invalid(refused, FORM, "reason")] { (typed(refused, FORM, "reason", "")) }
+                (beside(refused, FORM, "reason"))
                 button #move-submit type="submit" { (t(lang, "lap.move")) }
             }
         }
@@ -639,11 +645,17 @@ fn stage_facts(lang: Lang, s: &Stage) -> Markup {
 
 pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
     let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    case_response(&state, lang, &user, id, None).await
+}
+
+/// The case page, with a refused move shown again in its form.
+async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Response {
     let u = user.user.clone();
     let r = match state.db.read(move |c| report_view(c, &u, id)).await {
         Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), err),
+        Err(err) => return error_page(lang, Some(user), err),
     };
+    let status = refused.map_or(axum::http::StatusCode::OK, Refusal::status);
     let title = format!("{} #{}", t(lang, "lap.case"), r.id);
     let path = format!("/laporan/{id}");
     let body = html! {
@@ -693,10 +705,10 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<C
                 } } }
             }
         }
-        (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions))
+        (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions, refused))
         (timeline_table(lang, &r.timeline))
     };
-    layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
+    (status, layout(Page::new(lang, &title, Some(&user.user), &path), body)).into_response()
 }
 
 #[derive(Deserialize)]
@@ -706,12 +718,24 @@ pub struct MoveForm {
     reason: String,
 }
 
-pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> Response {
+/// The case page's move: the same store function as the API's transition; a refused move
+/// (a missing reason, a step no longer allowed) shows the case page again with the message in
+/// the form and what was typed kept.
+pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
     let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+    let typed = FormBody::parse(&body);
+    let (to, reason) = (typed.get("to").trim().to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
-    let result = state.db.write(move |c| store::move_report(c, &u, id, f.to.trim(), &f.reason, clock::now()).map(|_| ())).await;
+    let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
+        Ok(reason) => state.db.write(move |c| store::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(()) => Redirect::to(&format!("/laporan/{id}")).into_response(),
+        Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
+            let refusal = Refusal::new("move-form", typed, err);
+            case_response(&state, lang, &user, id, Some(&refusal)).await
+        }
         Err(err) => error_page(lang, Some(&user), err),
     }
 }
@@ -735,7 +759,7 @@ pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Optio
             tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &d.region)) } }
             tr { th { (t(lang, "lap.form.description")) } td { (d.description) } }
         }
-        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions))
+        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions, None))
         (timeline_table(lang, &d.timeline))
     };
     layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()

@@ -16,7 +16,8 @@ use crate::agencies::store::User;
 use crate::elections::ElectionDef;
 use crate::params;
 use crate::platform::alerts::{self, NewAlert, Severity};
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
@@ -98,12 +99,12 @@ pub fn list_holidays(conn: &mut Conn, year: Option<i32>) -> Result<Vec<HolidayEn
     rows.iter().map(|r| Ok(HolidayEntry { date: r.get(0)?, name: r.get(1)?, kind: r.get(2)? })).collect()
 }
 
-pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: &str) -> Result<HolidayEntry, AppError> {
+pub fn put_holiday(conn: &mut Conn, permit: &Permit, day: Date, name: &str, kind: &str) -> Result<HolidayEntry, AppError> {
     let date = day.to_string();
     conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])?;
     conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![date.as_str(), name, kind])?;
     forget_holidays();
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "holiday.put",
         entity_type: "holiday",
         entity_id: &date,
@@ -113,13 +114,13 @@ pub fn put_holiday(conn: &mut Conn, actor: &Actor, day: Date, name: &str, kind: 
     Ok(HolidayEntry { date, name: name.into(), kind: kind.into() })
 }
 
-pub fn delete_holiday(conn: &mut Conn, actor: &Actor, day: Date) -> Result<(), AppError> {
+pub fn delete_holiday(conn: &mut Conn, permit: &Permit, day: Date) -> Result<(), AppError> {
     let date = day.to_string();
     if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
         return Err(AppError::not_found(format!("{date} is not in the holiday table")));
     }
     forget_holidays();
-    audit::record(conn, actor, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
+    audit::record(conn, permit, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
     Ok(())
 }
 
@@ -543,7 +544,7 @@ fn receipt_code() -> Result<String, AppError> {
 /// finding after its window is refused.
 pub fn create_report(
     conn: &mut Conn,
-    actor: &Actor,
+    permit: &Permit,
     unit: &str,
     r: &NewReport,
     files: &[(CheckedFile, Vec<u8>)],
@@ -596,7 +597,7 @@ pub fn create_report(
                 at.as_str(),
                 rule.key,
                 deadline.as_str(),
-                actor.agency.as_ref().map(|_| actor.username.clone()),
+                permit.actor().agency().map(|_| permit.username().to_string()),
                 r.region.get(..8).unwrap_or(""),
                 r.region.get(..5).unwrap_or(""),
                 r.region.get(..2).unwrap_or(""),
@@ -606,16 +607,16 @@ pub fn create_report(
         .get(0)?;
     if let Some(closes) = late_since {
         // Received, then at once kept as initial information: both steps on the timeline.
-        event(conn, "report", id, None, "diterima", "", actor, unit, &at, None, None)?;
+        event(conn, "report", id, None, "diterima", "", permit, unit, &at, None, None)?;
         let why = late_notice(closes, &r.region);
-        event(conn, "report", id, Some("diterima"), status, why.id(), &Actor::system("batas_lapor"), "Sinergi", &at, Some(rule.key), Some(&deadline))?;
+        event(conn, "report", id, Some("diterima"), status, why.id(), &Permit::system("batas_lapor", crate::regions::NATIONAL), "Sinergi", &at, Some(rule.key), Some(&deadline))?;
     } else {
-        event(conn, "report", id, None, "diterima", "", actor, unit, &at, Some(rule.key), Some(&deadline))?;
+        event(conn, "report", id, None, "diterima", "", permit, unit, &at, Some(rule.key), Some(&deadline))?;
     }
     for (f, bytes) in files {
         insert_evidence(conn, id, f, bytes, &at)?;
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "report.create",
         entity_type: "report",
         entity_id: &id.to_string(),
@@ -656,7 +657,7 @@ fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], 
 }
 
 /// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
-pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
+pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(format!("no report with receipt {receipt}")));
     };
@@ -669,7 +670,7 @@ pub fn add_evidence(conn: &mut Conn, actor: &Actor, receipt: &str, f: &CheckedFi
     }
     let at = clock::now_rfc3339();
     let id = insert_evidence(conn, r.id, f, bytes, &at)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "report.evidence",
         entity_type: "report",
         entity_id: &r.id.to_string(),
@@ -696,7 +697,7 @@ pub struct Completion {
 
 /// The reporter completes a report by its receipt within the completion window: what was
 /// handed in is added, and the report goes back to kajian awal, assessed afresh.
-pub fn complete_report(conn: &mut Conn, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn complete_report(conn: &mut Conn, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
     };
@@ -740,7 +741,7 @@ pub fn complete_report(conn: &mut Conn, receipt: &str, c: &Completion, files: &[
     for (f, bytes) in files {
         insert_evidence(conn, r.id, f, bytes, &at)?;
     }
-    let moved = apply_move(conn, &r, "kajian_awal", &c.note, &Actor::public(), "publik", now)?;
+    let moved = apply_move(conn, &r, "kajian_awal", &c.note, permit, "publik", now)?;
     Ok(moved.id)
 }
 
@@ -756,7 +757,7 @@ pub fn lapse_completions(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, 
         let Some(r) = report_record(conn, *id)? else { continue };
         let when = r.deadline_at.as_deref().and_then(|d| parse_time(d).ok()).map(|d| long_time(d, &r.region).id().to_string()).unwrap_or_default();
         let reason = format!("Pelapor tidak melengkapi laporan sampai {when}: laporan tidak diregistrasi dan disimpan sebagai informasi awal (Perbawaslu 7/2022)");
-        apply_move(conn, &r, super::INFORMASI_AWAL, &reason, &Actor::system("perbaikan_laporan"), "Sinergi", now)?;
+        apply_move(conn, &r, super::INFORMASI_AWAL, &reason, &Permit::system("perbaikan_laporan", crate::regions::NATIONAL), "Sinergi", now)?;
     }
     Ok(ids.len())
 }
@@ -769,7 +770,7 @@ fn event(
     from: Option<&str>,
     to: &str,
     reason: &str,
-    actor: &Actor,
+    permit: &Permit,
     unit: &str,
     at: &str,
     rule: Option<&str>,
@@ -778,7 +779,7 @@ fn event(
     conn.execute(
         "INSERT INTO case_events (track, case_id, from_state, to_state, reason, actor, unit_name, agency, at, deadline_rule, deadline_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        params![track, id, from, to, reason, actor.username.as_str(), unit, actor.agency.clone().unwrap_or_else(|| "publik".into()), at, rule, deadline],
+        params![track, id, from, to, reason, permit.username(), unit, permit.actor().agency().map(str::to_string).unwrap_or_else(|| "publik".into()), at, rule, deadline],
     )?;
     Ok(())
 }
@@ -813,12 +814,12 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
     )?;
     let requirements = r.requirements(conn)?;
     super::check_move(&r.facts(conn, &requirements)?, to, user.unit.agency, reason).map_err(move_error)?;
-    apply_move(conn, &r, to, reason, &permit.actor, &user.unit.name, now)
+    apply_move(conn, &r, to, reason, &permit, &user.unit.name, now)
 }
 
 /// Records a move the workflow allowed (or the system made): state, kind, clock, timeline,
 /// audit entry and the alerts it sends, together.
-fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, actor: &Actor, unit: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, permit: &Permit, unit: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
     let id = r.id;
     let election = crate::elections::election(&r.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", r.election)))?;
     let at = clock::rfc3339(now);
@@ -846,9 +847,8 @@ fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, actor: 
             alerted = CASE WHEN deadline_at = $8 THEN alerted ELSE '' END, kind = $10 WHERE id = $9",
         params![new_state.as_str(), classification.clone(), registered_at.clone(), i64::from(extended), i64::from(returned), at.as_str(), rule, deadline.clone(), id, kind],
     )?;
-    event(conn, "report", id, Some(&r.status), to, reason.trim(), actor, unit, &at, rule, deadline.as_deref())?;
-    let permit_actor = actor;
-    audit::record(conn, permit_actor, Change {
+    event(conn, "report", id, Some(&r.status), to, reason.trim(), permit, unit, &at, rule, deadline.as_deref())?;
+    audit::record(conn, permit, Change {
         action: "report.transition",
         entity_type: "report",
         entity_id: &id.to_string(),
@@ -1015,7 +1015,7 @@ pub struct DisputeView {
 }
 
 /// Registers a process dispute: it must come within `sengketa_permohonan` of the KPU decision.
-pub fn create_dispute(conn: &mut Conn, user: &User, actor: &Actor, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
     let offset = offset_of(&d.region);
     let window = rule_of(d.election, "sengketa_permohonan")?;
     let decided = d.decided_on.with_time(time::Time::MIDNIGHT).assume_offset(offset);
@@ -1054,12 +1054,12 @@ pub fn create_dispute(conn: &mut Conn, user: &User, actor: &Actor, d: &NewDisput
                 at.as_str(),
                 rule.key,
                 deadline.as_str(),
-                actor.username.as_str()
+                permit.username()
             ],
         )?
         .get(0)?;
-    event(conn, "dispute", id, None, "diregistrasi", "", actor, &user.unit.name, &at, Some(rule.key), Some(&deadline))?;
-    audit::record(conn, actor, Change {
+    event(conn, "dispute", id, None, "diregistrasi", "", permit, &user.unit.name, &at, Some(rule.key), Some(&deadline))?;
+    audit::record(conn, permit, Change {
         action: "dispute.create",
         entity_type: "dispute",
         entity_id: &id.to_string(),
@@ -1171,8 +1171,8 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
             alerted = CASE WHEN deadline_at = $4 THEN alerted ELSE '' END WHERE id = $5",
         params![to, at.as_str(), rule, deadline.clone(), id],
     )?;
-    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit.actor, &user.unit.name, &at, rule, deadline.as_deref())?;
-    audit::record(conn, &permit.actor, Change {
+    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit, &user.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, &permit, Change {
         action: "dispute.transition",
         entity_type: "dispute",
         entity_id: &id.to_string(),

@@ -16,7 +16,6 @@ use super::store::{self, Candidate, RecapView, ResultView, Submission, Summary};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::api::election_or_404;
 use crate::elections::{ContestDef, ElectionDef, TpsCode};
-use crate::platform::audit::Actor;
 use crate::platform::auth::{CurrentUser, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
@@ -141,7 +140,7 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     let permit = authorize(&w.user.user, CANDIDATES, code.as_str())?;
     let area = code.as_str().to_string();
     let out = idempotent_write(&state.db, w.request, move |c| {
-        let items = store::set_candidates(c, &permit.actor, e, k.key, &area, &list)?;
+        let items = store::set_candidates(c, &permit, e, k.key, &area, &list)?;
         Ok((StatusCode::OK, serde_json::to_value(CandidateList { items }).map_err(internal)?))
     })
     .await;
@@ -168,7 +167,7 @@ pub struct EntryInput {
     photo: Option<String>,
 }
 
-fn rule_for(source: Source) -> Option<Rule> {
+pub(super) fn rule_for(source: Source) -> Option<Rule> {
     match source {
         Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter KPU results" }),
         Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "enter Bawaslu's copy of results" }),
@@ -213,13 +212,12 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large("the entry is over 8 MB"))?;
     let input: EntryInput = parse_json(&body)?;
     let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
-    let (actor, principal) = match (rule_for(source), &user) {
-        (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?.actor, u.user.id.to_string()),
+    let (permit, principal) = match (rule_for(source), &user) {
+        (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
         (None, _) => {
             let ip = crate::platform::limit::client_ip(&parts.extensions, &parts.headers);
-            state.intake.check(ip)?;
-            (Actor::public(), format!("publik:{ip}"))
+            (state.intake.admit(ip)?, format!("publik:{ip}"))
         }
     };
     let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
@@ -240,7 +238,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let public = user.is_none();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
-        let view = store::submit(c, &actor, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        let view = store::submit(c, &permit, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
         let view = if public { view.with_unit_names(c)? } else { view };
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
@@ -323,7 +321,7 @@ pub struct RecapInput {
 
 /// KPU's committee of that level enters the plenary's numbers: PPK (district), KPU kab/kota,
 /// KPU provinsi.
-const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter a plenary recap" };
+pub(super) const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter a plenary recap" };
 
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
@@ -362,7 +360,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
     let permit = authorize(&w.user.user, RECAP, &code)?;
     let children = children_of(&state, &code);
     idempotent_write(&state.db, w.request, move |c| {
-        store::put_recap(c, &permit.actor, e.id, k.key, &code, &input.tally, &input.reason, &clock::now_rfc3339())?;
+        store::put_recap(c, &permit, e.id, k.key, &code, &input.tally, &input.reason, &clock::now_rfc3339())?;
         Ok((StatusCode::OK, serde_json::to_value(store::recap_view(c, e, k, &code, &children)?).map_err(internal)?))
     })
     .await

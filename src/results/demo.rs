@@ -11,7 +11,7 @@ use super::Source;
 use crate::agencies::store::user_for_login;
 use crate::elections::ElectionDef;
 use crate::params;
-use crate::platform::audit::Actor;
+use crate::platform::auth::Permit;
 use crate::platform::db::Conn;
 use crate::platform::error::AppError;
 
@@ -72,24 +72,27 @@ fn tally(code: &str, dpt: i64, shares: &[i64], salt: u64) -> Tally {
     }
 }
 
-fn actor(conn: &mut Conn, name: &str) -> Result<Actor, AppError> {
-    user_for_login(conn, name)?.map(|(u, _)| u.actor()).ok_or_else(|| AppError::Internal(format!("demo user {name} missing")))
+fn actor(conn: &mut Conn, name: &str) -> Result<crate::agencies::store::User, AppError> {
+    user_for_login(conn, name)?.map(|(u, _)| u).ok_or_else(|| AppError::Internal(format!("demo user {name} missing")))
 }
 
 /// Counting night, 27 Nov 2024 from 19:00 WIB.
 const NOW: &str = "2024-11-27T12:00:00Z";
 
-fn submit(conn: &mut Conn, a: &Actor, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {
+fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {
+    // Demo users pass the same authorisation as at the API.
+    let rule = super::api::rule_for(source).ok_or_else(|| AppError::Internal("the demo enters no public results".into()))?;
+    let permit = crate::platform::auth::authorize(a, rule, tps)?;
     let k = e.contests.iter().find(|c| c.key == contest).ok_or_else(|| AppError::Internal(format!("no contest {contest}")))?;
     // The demo goes through the same gates as the API.
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
     let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
-    store::submit(conn, a, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW).map(|_| ())
+    store::submit(conn, &permit, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW).map(|_| ())
 }
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let e = crate::elections::election("pilkada-2024").ok_or_else(|| AppError::Internal("pilkada-2024 missing".into()))?;
-    let system = Actor::system("demo");
+    let system = Permit::system("demo", crate::regions::NATIONAL);
     for (contest, area, names) in CANDIDATES {
         let list: Vec<(i64, String)> = names.iter().enumerate().map(|(i, n)| (i as i64 + 1, n.to_string())).collect();
         store::set_candidates(conn, &system, e, contest, area, &list)?;
@@ -175,7 +178,8 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
             *v += misread;
         }
         let who = if district == "35.76.02" { &ppk } else { &kota };
-        store::put_recap(conn, who, e.id, "gubernur", district, &sum, "", NOW)?;
+        let permit = crate::platform::auth::authorize(who, super::api::RECAP, district)?;
+        store::put_recap(conn, &permit, e.id, "gubernur", district, &sum, "", NOW)?;
     }
     Ok(())
 }

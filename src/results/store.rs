@@ -11,7 +11,8 @@ use super::form::{self, Failure, Tally};
 use super::{KpuStatus, Source, double_entry};
 use crate::elections::{ContestDef, ElectionDef};
 use crate::params;
-use crate::platform::audit::{self, Actor, Change};
+use crate::platform::audit::{self, Change};
+use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError};
 use crate::platform::error::AppError;
 use crate::platform::sheet::{Cell, Sheet};
@@ -45,7 +46,7 @@ pub fn candidates_at(conn: &mut Conn, election: &ElectionDef, contest: &str, cod
 
 /// Registers the candidates of a contest for a province (governor, DPD) or regency (regent,
 /// mayor), before any result of that contest there.
-pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, contest: &str, area: &str, list: &[(i64, String)]) -> Result<Vec<Candidate>, AppError> {
+pub fn set_candidates(conn: &mut Conn, permit: &Permit, election: &ElectionDef, contest: &str, area: &str, list: &[(i64, String)]) -> Result<Vec<Candidate>, AppError> {
     let (lo, hi) = (area.to_string(), format!("{area}/"));
     let counted = conn.query_opt(
         "SELECT tps_code FROM results WHERE election_id = $1 AND contest = $2 AND tps_code >= $3 AND tps_code < $4 LIMIT 1",
@@ -64,7 +65,7 @@ pub fn set_candidates(conn: &mut Conn, actor: &Actor, election: &ElectionDef, co
         )?;
         out.push(Candidate { id, number: *number, name: name.clone() });
     }
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "candidates.set",
         entity_type: "candidates",
         entity_id: &format!("{}/{contest}/{area}", election.id),
@@ -178,7 +179,7 @@ fn latest_others(all: &[EntryRow]) -> BTreeMap<String, &EntryRow> {
 /// Stores an entry, decides the double entry, and moves the aggregates by what changed.
 pub fn submit(
     conn: &mut Conn,
-    actor: &Actor,
+    permit: &Permit,
     election: &ElectionDef,
     contest: &ContestDef,
     tps: &str,
@@ -200,7 +201,7 @@ pub fn submit(
                 return Err(AppError::invalid("reason", "the result is already agreed (sah); a correction needs a reason and starts a new revision"));
             }
             revision += 1;
-        } else if in_revision.iter().any(|e| e.entered_by == actor.username) {
+        } else if in_revision.iter().any(|e| e.entered_by == permit.username()) {
             return Err(AppError::conflict(format!(
                 "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
             )));
@@ -219,7 +220,7 @@ pub fn submit(
                 contest.key,
                 s.source.as_str(),
                 source_revision,
-                actor.username.as_str(),
+                permit.username(),
                 now,
                 s.reason.trim(),
                 s.photo_sha256.clone(),
@@ -233,7 +234,7 @@ pub fn submit(
     let mut kpu: Vec<(String, Tally)> =
         all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.clone(), e.tally.clone())).collect();
     if s.source == Source::Kpu {
-        kpu.push((actor.username.clone(), s.tally.clone()));
+        kpu.push((permit.username().to_string(), s.tally.clone()));
     }
     let refs: Vec<(&str, &Tally)> = kpu.iter().map(|(u, t)| (u.as_str(), t)).collect();
     let status = double_entry(&refs);
@@ -269,7 +270,7 @@ pub fn submit(
     let before = cur.as_ref().map(|c| Counted { tally: c.counted.as_ref(), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
     let after = Counted { tally: counted.as_ref(), discrepancy, anomalous: !anomalies.is_empty() };
     move_aggregates(conn, election.id, contest.key, tps, before.as_ref(), &after)?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "result.entry",
         entity_type: "result",
         entity_id: &format!("{}/{tps}/{}", election.id, contest.key),
@@ -281,7 +282,7 @@ pub fn submit(
         id: entry_id,
         source: s.source.as_str().to_string(),
         revision: source_revision,
-        entered_by: actor.username.clone(),
+        entered_by: permit.username().to_string(),
         entered_at: now.to_string(),
         reason: s.reason.trim().to_string(),
         photo_sha256: s.photo_sha256,
@@ -629,7 +630,7 @@ pub fn summary(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, re
 
 /// Stores the totals read out in a plenary for a district, regency or province.
 #[allow(clippy::too_many_arguments)]
-pub fn put_recap(conn: &mut Conn, actor: &Actor, election: &str, contest: &str, region: &str, tally: &Tally, reason: &str, now: &str) -> Result<i64, AppError> {
+pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str, region: &str, tally: &Tally, reason: &str, now: &str) -> Result<i64, AppError> {
     let n: i64 = conn
         .query_one("SELECT COUNT(*) FROM recap_entries WHERE election_id = $1 AND contest = $2 AND region_code = $3", params![election, contest, region])?
         .get(0)?;
@@ -638,9 +639,9 @@ pub fn put_recap(conn: &mut Conn, actor: &Actor, election: &str, contest: &str, 
     }
     conn.execute(
         "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params![election, region, contest, n + 1, actor.username.as_str(), now, reason.trim(), to_json(tally)],
+        params![election, region, contest, n + 1, permit.username(), now, reason.trim(), to_json(tally)],
     )?;
-    audit::record(conn, actor, Change {
+    audit::record(conn, permit, Change {
         action: "recap.entry",
         entity_type: "recap",
         entity_id: &format!("{election}/{region}/{contest}"),
