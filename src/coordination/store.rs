@@ -79,6 +79,7 @@ fn agencies_of(s: &str) -> Vec<AgencyKind> {
 /// A unit named in a request: its id, or its exact name when that is unique.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = UnitChoice)]
 pub enum UnitRef {
     Id(i64),
     Name(String),

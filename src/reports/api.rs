@@ -505,6 +505,7 @@ pub struct FindingInput {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CreatedReport)]
 pub struct Created {
     pub id: i64,
     pub receipt: String,

@@ -16,6 +16,7 @@ use crate::elections::ElectionKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DeadlineUnit)]
 pub enum Unit {
     /// Calendar days.
     Hari,

@@ -48,6 +48,7 @@ fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ContestCandidates)]
 pub struct ContestView {
     key: &'static str,
     name: &'static str,

@@ -533,6 +533,7 @@ pub struct CandidateTotal {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ResultSummary)]
 pub struct Summary {
     pub election: String,
     pub contest: String,
