@@ -703,7 +703,7 @@ pub fn list_actions(conn: &mut Conn, user: &User, f: &ActionFilter, now: OffsetD
     let (eq, lo, hi) = scope(&user.unit.region);
     let rows = conn.query(
         &format!(
-            "{ACTION_SELECT} WHERE ($1 = 0 OR x.owner_unit_id = $1) AND ($2 = 0 OR x.meeting_id = $2) AND ($3 = 0 OR x.status <> 'selesai')
+            "{ACTION_SELECT} WHERE ($1 = CAST(0 AS BIGINT) OR x.owner_unit_id = $1) AND ($2 = CAST(0 AS BIGINT) OR x.meeting_id = $2) AND ($3 = 0 OR x.status <> 'selesai')
                AND (x.owner_unit_id = $4 OR m.region_code = $5 OR (m.region_code >= $6 AND m.region_code < $7)
                     OR a.region_code = $5 OR (a.region_code >= $6 AND a.region_code < $7))
                AND ($8 = '' OR x.due < $8)

@@ -282,10 +282,12 @@ pub async fn list_audit(
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
     }
+    let entity_type = q.entity_type.as_deref().map(|v| super::http::text("entity_type", v, 100, false)).transpose()?;
+    let entity_id = q.entity_id.as_deref().map(|v| super::http::text("entity_id", v, 200, false)).transpose()?;
     let scope = (user.user.unit.region != super::identity::NATIONAL).then(|| user.user.unit.region.clone());
     let items = state
         .db
-        .read(move |c| list(c, q.entity_type.as_deref(), q.entity_id.as_deref(), scope.as_deref(), q.before, limit))
+        .read(move |c| list(c, entity_type.as_deref(), entity_id.as_deref(), scope.as_deref(), q.before, limit))
         .await?;
     let next = if items.len() as i64 == limit { items.last().map(|e| e.seq) } else { None };
     Ok(axum::Json(AuditList { items, next }))

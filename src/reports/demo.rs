@@ -52,6 +52,13 @@ const CASES: &[Case<'static>] = &[
         received_hours_ago: 3, moves: &[],
     },
     Case {
+        short: "kotamojokerto", region: "35.76.01.1004", reporter: Some(("Nur Hidayah", "Jl. Kauman 21")),
+        reported: "Relawan pasangan calon nomor 1", place: "Pasar Kauman",
+        description: "Relawan membagikan kaos dan uang transport kepada pedagang pasar.",
+        // No evidence yet: Bawaslu asked the reporter to complete it (2 hari).
+        received_hours_ago: 20, moves: &[("kajian_awal", 2, ""), ("perbaikan", 6, "Lampirkan foto atau rekaman pembagian uang")],
+    },
+    Case {
         short: "kotamojokerto", region: "35.76.02.1003", reporter: Some(("Agus Setiawan", "Jl. Gajah Mada 5, Magersari")),
         reported: "Kepala Kelurahan Magersari", place: "Balai Kelurahan Magersari",
         description: "Lurah mengajak warga memilih pasangan calon tertentu dalam rapat RT.",
@@ -196,6 +203,19 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     // An anonymous tip (informasi awal) and a supervisor's finding (temuan).
     let anon = new_report(pilkada, "35.76.02.1009", None, "Oknum tidak dikenal", "Kedundung", "Kabar serangan fajar di RW 03.", now - Duration::hours(20));
     store::create_report(conn, &public, "publik", &anon, &[], now - Duration::hours(20))?;
+    // A report filed after the window: kept as initial information, not turned away.
+    let mut late = new_report(
+        pilkada,
+        "35.76.03.1001",
+        Some(("Bambang Sutejo", "Jl. Kranggan 40")),
+        "Kepala Lingkungan Kranggan",
+        "Balai RW 02 Kranggan",
+        "Ketua lingkungan mengumpulkan fotokopi KTP warga untuk tim kampanye.",
+        now - Duration::hours(5),
+    );
+    late.known_at = now - Duration::days(10);
+    late.event_at = now - Duration::days(11);
+    store::create_report(conn, &public, "publik", &late, &[], now - Duration::hours(5))?;
     let panwas = user(conn, "panwascam.magersari")?;
     let mut finding = new_report(pilkada, "35.76.02.1010", None, "KPPS TPS 002 Wates", "TPS 002 Wates", "Pengawas TPS menemukan surat suara sah kurang dari jumlah pemilih hadir.", now - Duration::hours(26));
     finding.kind = "temuan";

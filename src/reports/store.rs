@@ -349,6 +349,11 @@ pub fn report_record(conn: &mut Conn, id: i64) -> Result<Option<ReportRecord>, D
 }
 
 pub fn report_by_receipt(conn: &mut Conn, receipt: &str) -> Result<Option<ReportRecord>, DbError> {
+    // A receipt is ASCII letters, digits and dashes (`receipt_code`): anything else is no
+    // receipt, and is not sent to the database (PostgreSQL refuses a NUL in text).
+    if receipt.is_empty() || receipt.len() > 40 || !receipt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Ok(None);
+    }
     conn.query_opt(&format!("SELECT {REPORT_COLS} FROM reports WHERE receipt = $1"), params![receipt])?.map(|r| record_of(&r)).transpose()
 }
 

@@ -292,6 +292,11 @@ impl TestApp {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// Whether the server process is still running (it has not exited or crashed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills the server the hard way (no graceful shutdown).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
