@@ -351,6 +351,35 @@ mod tests {
     use super::*;
     use time::macros::date;
 
+    /// Grants of any size up to the ceiling split into any shares add up to the grant exactly;
+    /// totals and absorption never wrap or panic, whatever the amounts.
+    #[test]
+    fn property_money_is_exact_and_never_wraps() {
+        let mut g = crate::platform::cases::Cases::new(5);
+        for case in 0..20_000 {
+            let total = 1 + g.upto(MAX_RUPIAH - 1);
+            let mut shares = vec![];
+            let mut left = 100;
+            while left > 0 {
+                let s = 1 + g.upto(left - 1);
+                shares.push(s);
+                left -= s;
+            }
+            let parts = tranche_amounts(total, &shares);
+            assert_eq!(parts.iter().map(|p| i128::from(*p)).sum::<i128>(), i128::from(total), "case {case}: {total} by {shares:?}");
+            assert!(parts.iter().all(|p| *p >= 0), "case {case}");
+            let (a, b) = (g.edgy(MAX_RUPIAH), g.edgy(MAX_RUPIAH));
+            let t = total_rupiah([a, b, i64::MAX]);
+            let exact = i128::from(a) + i128::from(b) + i128::from(i64::MAX);
+            assert!(i128::from(t) == exact || (t == i64::MAX && exact > i128::from(i64::MAX)) || (t == i64::MIN && exact < i128::from(i64::MIN)), "case {case}");
+            let bp = absorption_bp(a, b);
+            assert!(bp >= 0 || a < 0, "case {case}: {a}/{b} = {bp}");
+            let _ = tranche_amounts(a, &shares);
+        }
+        assert_eq!(tranche_amounts(MAX_RUPIAH, &[40, 60]), vec![40_000_000_000_000, 60_000_000_000_000]);
+        assert_eq!(total_rupiah([i64::MAX, i64::MAX]), i64::MAX, "saturates, never wraps negative");
+    }
+
     #[test]
     fn a_stage_runs_from_its_first_to_its_last_day() {
         let (s, e) = (date!(2024 - 11 - 24), date!(2024 - 11 - 26));

@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+#[cfg(test)]
+pub mod cases;
 pub mod clock;
 pub mod db;
 pub mod error;

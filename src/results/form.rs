@@ -531,4 +531,118 @@ mod tests {
         t4.ballots.spoiled = -1;
         assert_eq!(check_shape(&t4, &rules(&c)).map_err(|e| e.0), Err("ballots.spoiled".into()));
     }
+
+    use crate::platform::cases::Cases;
+
+    /// A form whose numbers are within `bound` except, one in `wild` of them, an edge or any
+    /// 64-bit number at all.
+    fn arbitrary(g: &mut Cases, kind: ElectionKind, c: &[String], bound: i64) -> Tally {
+        let wild = [1, 40, 400][g.below(3) as usize];
+        let n = move |g: &mut Cases| if g.below(wild) == 0 { g.edgy(bound) } else { g.upto(bound) };
+        let lp = |g: &mut Cases| Lp { l: n(g), p: n(g), total: (g.below(2) == 0).then(|| n(g)) };
+        let rows = |g: &mut Cases, with_total: bool| {
+            let mut m: BTreeMap<String, Lp> = categories(kind).iter().map(|k| (k.to_string(), lp(g))).collect();
+            if with_total {
+                m.insert(TOTAL_ROW.into(), lp(g));
+            }
+            m
+        };
+        let voters = rows(g, false);
+        let with_total = g.below(2) == 0;
+        let users = rows(g, with_total);
+        Tally {
+            voters,
+            users,
+            disabled: Disabled { voters: n(g), users: n(g) },
+            ballots: Ballots { received: n(g), used: n(g), spoiled: n(g), unused: n(g) },
+            votes: c.iter().map(|k| (k.clone(), n(g))).collect(),
+            valid: n(g),
+            invalid: n(g),
+        }
+    }
+
+    fn exact_users(t: &Tally) -> i128 {
+        t.users.iter().filter(|(k, _)| k.as_str() != TOTAL_ROW).map(|(_, v)| v.total.map_or(i128::from(v.l) + i128::from(v.p), i128::from)).sum()
+    }
+
+    /// Arbitrary forms with extreme numbers in every field: the gates never panic (tests run
+    /// with overflow checks), a form through the shape check has every number within the
+    /// ceiling, and a form through both gates adds up in exact arithmetic.
+    #[test]
+    fn property_no_form_wraps_or_slips_through() {
+        let (_, c) = good();
+        let mut g = Cases::new(12);
+        let (mut shaped, mut passed) = (0, 0);
+        for case in 0..30_000 {
+            let kind = if case % 2 == 0 { ElectionKind::Pemilu } else { ElectionKind::Pilkada };
+            let r = FormRules { kind, ..rules(&c) };
+            let t = arbitrary(&mut g, kind, &c, r.max_count);
+            let shape = check_shape(&t, &r);
+            let (hard, _) = check(&t, &r);
+            if shape.is_err() {
+                continue;
+            }
+            shaped += 1;
+            for (field, n) in t.fields() {
+                assert!((0..=r.max_count).contains(&n), "case {case}: {field} = {n} passed the shape check");
+            }
+            if !hard.is_empty() {
+                continue;
+            }
+            passed += 1;
+            let votes: i128 = t.votes.values().copied().map(i128::from).sum();
+            assert_eq!(votes, i128::from(t.valid), "case {case}");
+            assert_eq!(i128::from(t.valid) + i128::from(t.invalid), i128::from(t.ballots.used), "case {case}");
+            assert_eq!(i128::from(t.ballots.used), exact_users(&t), "case {case}");
+            let b = t.ballots;
+            assert_eq!(i128::from(b.received), i128::from(b.used) + i128::from(b.spoiled) + i128::from(b.unused), "case {case}");
+        }
+        assert!(shaped > 100, "enough forms reach the identities: {shaped}");
+        let _ = passed;
+    }
+
+    /// The attack: candidate votes near i64::MAX whose sum wraps to exactly the valid count.
+    #[test]
+    fn votes_that_wrap_to_the_valid_count_are_refused() {
+        let (mut t, c) = good();
+        // MAX + MAX + 214 wraps to 212 in 64-bit arithmetic.
+        t.votes = [("01", i64::MAX), ("02", i64::MAX), ("03", 214)].map(|(k, v)| (k.to_string(), v)).into();
+        assert_eq!(t.votes.values().fold(0i64, |a, v| a.wrapping_add(*v)), t.valid, "the sum does wrap to the valid count");
+        let (field, message) = check_shape(&t, &rules(&c)).expect_err("refused");
+        assert_eq!(field, "votes.01");
+        assert!(message.id().contains("paling banyak 510") && message.en().contains("at most 510"), "{message:?}");
+        assert!(check(&t, &rules(&c)).0.iter().any(|f| f.identity == "suara_sah"), "the identity fails too, exactly");
+        // The ceiling's edges: 510 passes the shape, 511 does not; -1 does not either.
+        for (n, ok) in [(510, true), (511, false), (-1, false), (0, true)] {
+            let mut t = good().0;
+            t.disabled.voters = n;
+            assert_eq!(check_shape(&t, &rules(&c)).is_ok(), ok, "{n}");
+        }
+    }
+
+    /// Adding forms (a recap's children) is exact or names the field that does not fit, and
+    /// leaves the sum as it was.
+    #[test]
+    fn property_adding_forms_is_exact_or_refused() {
+        let (_, c) = good();
+        let mut g = Cases::new(7);
+        for case in 0..5_000 {
+            let a = arbitrary(&mut g, ElectionKind::Pemilu, &c, 510);
+            let b = arbitrary(&mut g, ElectionKind::Pemilu, &c, 510);
+            let mut sum = a.clone();
+            match sum.add(&b) {
+                Ok(()) => {
+                    let (fa, fb): (BTreeMap<String, i64>, BTreeMap<String, i64>) = (a.fields().into_iter().collect(), b.fields().into_iter().collect());
+                    for (name, z) in sum.fields().into_iter().filter(|(n, _)| !n.ends_with(".total")) {
+                        let (x, y) = (fa.get(&name).copied().unwrap_or(0), fb.get(&name).copied().unwrap_or(0));
+                        assert_eq!(i128::from(x) + i128::from(y), i128::from(z), "case {case}: {name}");
+                    }
+                }
+                Err(field) => {
+                    assert_eq!(sum, a, "case {case}: a refused sum changes nothing");
+                    assert!(!field.is_empty());
+                }
+            }
+        }
+    }
 }

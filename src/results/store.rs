@@ -953,3 +953,92 @@ pub fn village_tps(conn: &mut Conn, election: &str, contest: &str, village: &str
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::cases::Cases;
+    use crate::results::form::{Ballots, Lp};
+
+    fn counted(g: &mut Cases, bound: i64) -> Tally {
+        let lp = |g: &mut Cases| Lp { l: g.edgy(bound), p: g.edgy(bound), total: (g.below(3) == 0).then(|| g.edgy(bound)) };
+        Tally {
+            voters: [("dpt".to_string(), lp(g))].into(),
+            users: [("dpt".to_string(), lp(g)), ("dptb".to_string(), lp(g))].into(),
+            ballots: Ballots::default(),
+            votes: [("01".to_string(), g.edgy(bound)), ("02".to_string(), g.edgy(bound))].into(),
+            valid: g.edgy(bound),
+            invalid: g.edgy(bound),
+            ..Tally::default()
+        }
+    }
+
+    #[derive(Default, Debug)]
+    struct Totals {
+        tps_in: i64,
+        dpt: i64,
+        users: i64,
+        valid: i64,
+        invalid: i64,
+        votes: BTreeMap<String, i64>,
+    }
+
+    /// Corrections in any order, extreme numbers included: the totals moved by the deltas are
+    /// always the sum of what counts now, and an entry whose numbers cannot be added is refused
+    /// without moving anything.
+    #[test]
+    fn property_aggregates_stay_the_sum_of_what_counts() {
+        let mut g = Cases::new(3);
+        for run in 0..200 {
+            let mut tps: Vec<Option<Tally>> = vec![None; 4];
+            let mut totals = Totals::default();
+            for step in 0..60 {
+                let i = g.below(4) as usize;
+                let bound = if g.below(5) == 0 { i64::MAX } else { 510 };
+                let next = counted(&mut g, bound);
+                let before = tps[i].as_ref().map(|t| Counted { tally: Some(t), discrepancy: false, anomalous: false });
+                let after = Counted { tally: Some(&next), discrepancy: false, anomalous: false };
+                match delta(before.as_ref(), &after) {
+                    Ok(d) => {
+                        let moved = (|| {
+                            Some(Totals {
+                                tps_in: totals.tps_in.checked_add(d.tps_in)?,
+                                dpt: totals.dpt.checked_add(d.dpt)?,
+                                users: totals.users.checked_add(d.users)?,
+                                valid: totals.valid.checked_add(d.valid)?,
+                                invalid: totals.invalid.checked_add(d.invalid)?,
+                                votes: {
+                                    let mut v = totals.votes.clone();
+                                    for (k, n) in &d.votes {
+                                        let e = v.entry(k.clone()).or_default();
+                                        *e = e.checked_add(*n)?;
+                                    }
+                                    v
+                                },
+                            })
+                        })();
+                        // The database refuses a total that does not fit (PostgreSQL) or the
+                        // entry's bounds prevent it; either way the TPS is not changed.
+                        if let Some(m) = moved {
+                            totals = m;
+                            tps[i] = Some(next);
+                        }
+                    }
+                    Err(field) => assert!(!field.is_empty(), "run {run} step {step}"),
+                }
+                // What counts now, summed exactly (wide, in any order).
+                let wide = |f: &dyn Fn(&Tally) -> i64| -> i128 { tps.iter().flatten().map(|t| i128::from(f(t))).sum() };
+                let got = |n: i64| i128::from(n);
+                assert_eq!(got(totals.tps_in), tps.iter().flatten().count() as i128, "run {run} step {step}");
+                assert_eq!(got(totals.dpt), wide(&|t| t.checked_dpt().unwrap_or(0)), "run {run} step {step}");
+                assert_eq!(got(totals.users), wide(&|t| t.checked_users_total().unwrap_or(0)), "run {run} step {step}");
+                assert_eq!(got(totals.valid), wide(&|t| t.valid), "run {run} step {step}");
+                assert_eq!(got(totals.invalid), wide(&|t| t.invalid), "run {run} step {step}");
+                for k in ["01", "02"] {
+                    let v = totals.votes.get(k).copied().unwrap_or(0);
+                    assert_eq!(got(v), wide(&|t| t.votes.get(k).copied().unwrap_or(0)), "run {run} step {step}: votes {k}");
+                }
+            }
+        }
+    }
+}
