@@ -38,6 +38,11 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
         logistics::store::ensure_builtin(c)?;
         reports::store::ensure_builtin(c)?;
         coordination::store::ensure_builtin(c)?;
+        for e in elections::ELECTIONS {
+            if let Some(n) = results::store::repair_aggregates(c, e).map_err(|e| DbError::Other(e.to_string()))? {
+                tracing::warn!("the result totals of {} held numbers that were not whole; recomputed from {n} TPS results", e.id);
+            }
+        }
         Ok::<_, DbError>(())
     })
     .await?;

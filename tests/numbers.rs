@@ -58,7 +58,7 @@ fn extreme_numbers_never_wrap_and_totals_stay_integer_sums(db: &TestDb) {
     import_tps(db, &tps);
     add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
     add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
-    let app = TestApp::spawn(db);
+    let mut app = TestApp::spawn(db);
     let (a, b) = (app.login("kpps.a", PW), app.login("kpps.b", PW));
     let url = |t: &str| format!("/api/v1/elections/pemilu-2024/results/{t}/presiden");
 
@@ -143,6 +143,27 @@ fn extreme_numbers_never_wrap_and_totals_stay_integer_sums(db: &TestDb) {
         let (s, v) = app.get("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region=35", None);
         assert_eq!(s, 200, "{v}");
         assert!(v["valid"].is_i64() && v["dpt"] == 900, "{v}");
+
+        // What an older version left: a counted form with a number no TPS holds, and totals in
+        // floating point. At the next start the totals are recomputed from what counts (that
+        // form does not), and the TPS can still be corrected, after which it counts again.
+        let mut legacy = form([1, 2, 3], 4, 0);
+        set(&mut legacy, "votes.01", i64::MAX);
+        db.tamper(&format!("UPDATE results SET counted = '{legacy}' WHERE tps_code = '{}'", tps[1]));
+        app = TestApp::spawn(db);
+        let total = |app: &TestApp| app.get("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region=35", None).1;
+        let v = total(&app);
+        let valid = |f: &Value| f["valid"].as_i64().unwrap_or(0);
+        assert_eq!((v["tps_in"].as_i64(), v["valid"].as_i64()), (Some(2), Some(valid(&counted[0]) + valid(&counted[2]))), "recomputed without the impossible form: {v}");
+        let (a, b) = (app.login("kpps.a", PW), app.login("kpps.b", PW));
+        let mut fix = form([7, 8, 9], 1, 0);
+        fix["reason"] = json!("angka rusak dari versi lama, dibetulkan");
+        for token in [&a, &b] {
+            let (s, v) = app.put(&url(&tps[1]), Some(token), &fix);
+            assert_eq!(s, 200, "the TPS can be corrected: {v}");
+        }
+        let v = total(&app);
+        assert_eq!((v["tps_in"].as_i64(), v["valid"].as_i64()), (Some(3), Some(valid(&counted[0]) + 24 + valid(&counted[2]))), "{v}");
     }
     for page in ["/hasil?pemilu=pemilu-2024&kontes=presiden", "/hasil?pemilu=pemilu-2024&kontes=presiden&wilayah=35.76.02.1008", "/hasil/rekap/35.76.02?pemilu=pemilu-2024&kontes=presiden"] {
         let (s, _, html) = app.get_text(page, None);

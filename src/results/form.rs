@@ -211,6 +211,13 @@ pub fn tps_ceiling(max_voters: i64, reserve_bp: i64) -> i64 {
     max_voters.saturating_add(reserve(max_voters, reserve_bp))
 }
 
+/// Whether every number of a form lies in `0..=max`, as the shape check asks of every new
+/// entry. A stored form that does not (entered before the bounds) does not count in the
+/// regional totals: it cannot be summed exactly, and its correction must still go through.
+pub fn within(t: &Tally, max: i64) -> bool {
+    t.fields().iter().all(|(_, n)| (0..=max).contains(n))
+}
+
 /// Shape errors: a field the form does not have, a missing category or candidate, a negative
 /// number. These are refused as bad input (field, reason) before any identity is checked.
 pub fn check_shape(t: &Tally, rules: &FormRules<'_>) -> Result<(), (String, Text)> {

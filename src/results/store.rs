@@ -267,8 +267,9 @@ pub fn submit(
             now
         ],
     )?;
-    let before = cur.as_ref().map(|c| Counted { tally: c.counted.as_ref(), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
-    let after = Counted { tally: counted.as_ref(), discrepancy, anomalous: !anomalies.is_empty() };
+    let ceiling = ceiling_of(election);
+    let before = cur.as_ref().map(|c| Counted { tally: c.counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
+    let after = Counted { tally: counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy, anomalous: !anomalies.is_empty() };
     move_aggregates(conn, election.id, contest.key, tps, before.as_ref(), &after)?;
     audit::record(conn, permit, Change {
         action: "result.entry",
@@ -291,6 +292,47 @@ pub fn submit(
     });
     let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
     Ok(build_view(election.id, contest.key, tps, Some(state), &all))
+}
+
+/// The most any count on a TPS's form may be in this election.
+fn ceiling_of(election: &ElectionDef) -> i64 {
+    form::tps_ceiling(election.max_voters_by_law, form::reserve_bp(election.kind))
+}
+
+/// Recomputes an election's regional totals from the results that count, when SQLite holds a
+/// total that is not a whole number (left by a version that let sums overflow into floating
+/// point; such totals can never be corrected by moving them). Returns how many TPS results were
+/// summed, or None when nothing needed it.
+pub fn repair_aggregates(conn: &mut Conn, election: &ElectionDef) -> Result<Option<usize>, AppError> {
+    if conn.backend() != crate::platform::db::Backend::Sqlite {
+        return Ok(None);
+    }
+    let broken: i64 = conn
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM result_totals WHERE election_id = $1 AND (typeof(tps_in) <> 'integer' OR typeof(dpt) <> 'integer'
+                        OR typeof(users) <> 'integer' OR typeof(valid) <> 'integer' OR typeof(invalid) <> 'integer'
+                        OR typeof(discrepancies) <> 'integer' OR typeof(anomalies) <> 'integer'))
+                  + (SELECT COUNT(*) FROM result_votes WHERE election_id = $1 AND typeof(votes) <> 'integer')",
+            params![election.id],
+        )?
+        .get(0)?;
+    if broken == 0 {
+        return Ok(None);
+    }
+    conn.execute("DELETE FROM result_totals WHERE election_id = $1", params![election.id])?;
+    conn.execute("DELETE FROM result_votes WHERE election_id = $1", params![election.id])?;
+    let rows = conn.query("SELECT contest, tps_code, counted, discrepancy, anomalies FROM results WHERE election_id = $1 ORDER BY tps_code", params![election.id])?;
+    let ceiling = ceiling_of(election);
+    let mut n = 0;
+    for r in rows {
+        let (contest, tps, counted): (String, String, Option<String>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (discrepancy, anomalies): (bool, String) = (r.get(3)?, r.get(4)?);
+        let tally = counted.as_deref().map(parse_tally).transpose()?;
+        let after = Counted { tally: tally.as_ref().filter(|t| form::within(t, ceiling)), discrepancy, anomalous: !anomalies.is_empty() };
+        move_aggregates(conn, election.id, &contest, &tps, None, &after)?;
+        n += 1;
+    }
+    Ok(Some(n))
 }
 
 /// What a TPS result contributes to the aggregates.
