@@ -12,6 +12,8 @@ use crate::platform::audit::{self, Verdict};
 use crate::platform::auth::{self, Permit};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
+use crate::platform::i18n::{Lang, with_lang};
+use crate::tr;
 use crate::{demo, regions, startup};
 
 #[derive(Parser)]
@@ -163,21 +165,27 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+    // The command line speaks Bahasa Indonesia unless SINERGI_LANG=en (the machine's LANG is
+    // usually English whatever its operator reads, so it is not consulted).
+    let lang = if std::env::var("SINERGI_LANG").is_ok_and(|l| l.trim().eq_ignore_ascii_case("en")) { Lang::En } else { Lang::Id };
+    with_lang(lang, || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}", tr!("galat: runtime tidak dapat dimulai: {e}", "error: cannot start the runtime: {e}"));
+                return ExitCode::FAILURE;
+            }
+        };
+        match runtime.block_on(run(cli.command)) {
+            Ok(code) => code,
+            Err(e) => {
+                // The operator at the terminal gets the cause, internals included.
+                let e = e.log_detail();
+                eprintln!("{}", tr!("galat: {e}", "error: {e}"));
+                ExitCode::FAILURE
+            }
         }
-    };
-    match runtime.block_on(run(cli.command)) {
-        Ok(code) => code,
-        Err(e) => {
-            // The operator at the terminal gets the cause, internals included.
-            eprintln!("error: {}", e.log_detail());
-            ExitCode::FAILURE
-        }
-    }
+    })
 }
 
 /// Prints an import's outcome: its summary line, or every bad line and that nothing changed.
@@ -189,16 +197,45 @@ fn report_import(result: Result<String, import::ImportError>, file: &std::path::
         }
         Err(import::ImportError::Lines { errors, bad_lines }) => {
             for e in &errors {
-                eprintln!("line {}: {}", e.line, e.message);
+                let (line, id, en) = (e.line, e.message.id(), e.message.en());
+                eprintln!("{}", tr!("baris {line}: {id}", "line {line}: {en}"));
             }
             if bad_lines > errors.len() as u64 {
-                eprintln!("… and {} more bad lines", bad_lines - errors.len() as u64);
+                let more = bad_lines - errors.len() as u64;
+                eprintln!("{}", tr!("… dan {more} baris salah lainnya", "… and {more} more bad lines"));
             }
-            eprintln!("{bad_lines} bad line(s) in {}; nothing was imported", file.display());
+            let file = file.display();
+            eprintln!("{}", tr!("{bad_lines} baris salah di {file}; tidak ada yang diimpor", "{bad_lines} bad line(s) in {file}; nothing was imported"));
             Ok(ExitCode::FAILURE)
         }
         Err(import::ImportError::App(e)) => Err(e),
     }
+}
+
+/// Why a file could not be opened or written, in words (the system's own message is English).
+fn io_reason(e: &std::io::Error) -> crate::platform::i18n::Text {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => tr!("berkas atau foldernya tidak ada", "no such file or directory"),
+        std::io::ErrorKind::PermissionDenied => tr!("tidak ada izin", "permission denied"),
+        std::io::ErrorKind::AlreadyExists => tr!("sudah ada", "it already exists"),
+        _ => tr!("kesalahan sistem berkas ({e})", "{e}"),
+    }
+}
+
+fn open_file(path: &std::path::Path) -> Result<std::fs::File, AppError> {
+    std::fs::File::open(path).map_err(|e| {
+        let (p, why) = (path.display(), io_reason(&e));
+        let (why_id, why_en) = (why.id(), why.en());
+        AppError::bad_request(tr!("berkas {p} tidak dapat dibuka: {why_id}", "cannot open {p}: {why_en}"))
+    })
+}
+
+fn create_file(path: &std::path::Path) -> Result<std::fs::File, AppError> {
+    std::fs::File::create(path).map_err(|e| {
+        let (p, why) = (path.display(), io_reason(&e));
+        let (why_id, why_en) = (why.id(), why.en());
+        AppError::bad_request(tr!("berkas {p} tidak dapat dibuat: {why_id}", "cannot create {p}: {why_en}"))
+    })
 }
 
 async fn open(db: &DbArg) -> Result<Db, AppError> {
@@ -208,7 +245,8 @@ async fn open(db: &DbArg) -> Result<Db, AppError> {
 fn election(id: &str) -> Result<&'static elections::ElectionDef, AppError> {
     elections::election(id).ok_or_else(|| {
         let known: Vec<&str> = elections::ELECTIONS.iter().map(|e| e.id).collect();
-        AppError::invalid("election", format!("no election {id:?}; known: {}", known.join(", ")))
+        let known = known.join(", ");
+        AppError::invalid("election", tr!("pemilihan \"{id}\" tidak ada; yang dikenal: {known}", "no election {id:?}; known: {known}"))
     })
 }
 
@@ -218,20 +256,23 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let database = open(&db).await?;
             if demo && demo::is_empty(&database).await? {
                 let logins = demo::load(&database).await?;
-                eprintln!("Demo data loaded.");
+                eprintln!("{}", tr!("Data demo dimuat.", "Demo data loaded."));
                 demo::print_logins(&logins);
             }
-            startup::serve(database, &listen).await.map_err(|e| AppError::Internal(format!("cannot serve on {listen}: {e}")))?;
+            startup::serve(database, &listen)
+                .await
+                .map_err(|e| AppError::bad_request(tr!("tidak dapat melayani di {listen}: {e}", "cannot serve on {listen}: {e}")))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { db } => {
             let database = open(&db).await?;
             let logins = if demo::is_empty(&database).await? {
                 let l = demo::load(&database).await?;
-                println!("Demo data loaded into {}.", db.url);
+                let url = &db.url;
+                println!("{}", tr!("Data demo dimuat ke {url}.", "Demo data loaded into {url}."));
                 l
             } else {
-                println!("The database already holds data; the demo logins are:");
+                println!("{}", tr!("Basis data sudah berisi data; akun demo:", "The database already holds data; the demo logins are:"));
                 demo::logins()
             };
             demo::print_logins(&logins);
@@ -239,12 +280,16 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
         }
         Command::Import(ImportCommand::Tps { db, election: id, file }) => {
             let election = election(&id)?;
-            let f = std::fs::File::open(&file).map_err(|e| AppError::bad_request(format!("cannot open {}: {e}", file.display())))?;
+            let f = open_file(&file)?;
             let size = f.metadata().map(|m| m.len()).unwrap_or(0);
             let database = open(&db).await?;
             let bar = if std::io::stderr().is_terminal() {
                 ProgressBar::new(size).with_style(
-                    ProgressStyle::with_template("{spinner} importing TPS [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                    ProgressStyle::with_template(if Lang::current() == Lang::En {
+                        "{spinner} importing TPS [{bar:30}] {bytes}/{total_bytes} ({eta})"
+                    } else {
+                        "{spinner} mengimpor TPS [{bar:30}] {bytes}/{total_bytes} ({eta})"
+                    })
                         .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 )
             } else {
@@ -261,10 +306,12 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let elapsed = started.elapsed().as_secs_f64();
             report_import(
                 result.map(|r| {
-                    format!(
-                        "imported {} TPS into {} ({} new, {} updated, {} unchanged) in {elapsed:.2} s; sha256 {}",
-                        r.rows, election.id, r.created, r.updated, r.unchanged, r.sha256
+                    let (rows, id, created, updated, unchanged, sha) = (r.rows, election.id, r.created, r.updated, r.unchanged, &r.sha256);
+                    tr!(
+                        "{rows} TPS diimpor ke {id} ({created} baru, {updated} diubah, {unchanged} tetap) dalam {elapsed:.2} detik; sha256 {sha}",
+                        "imported {rows} TPS into {id} ({created} new, {updated} updated, {unchanged} unchanged) in {elapsed:.2} s; sha256 {sha}"
                     )
+                    .to_string()
                 }),
                 &file,
             )
@@ -274,7 +321,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             if region != regions::NATIONAL {
                 regions::RegionCode::parse(&region).map_err(|m| AppError::invalid("region", m))?;
             }
-            let f = std::fs::File::open(&file).map_err(|e| AppError::bad_request(format!("cannot open {}: {e}", file.display())))?;
+            let f = open_file(&file)?;
             let database = open(&db).await?;
             let result = database
                 .write(move |c| {
@@ -282,7 +329,17 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                     crate::vulnerability::import::import_rawan(c, &permit, election, std::io::BufReader::new(f))
                 })
                 .await;
-            report_import(result.map(|(rows, rawan)| format!("imported the mapping of {rows} TPS into {} ({rawan} meet at least one indicator)", election.id)), &file)
+            let id = election.id;
+            report_import(
+                result.map(|(rows, rawan)| {
+                    tr!(
+                        "pemetaan {rows} TPS diimpor ke {id} ({rawan} memenuhi sedikitnya satu indikator)",
+                        "imported the mapping of {rows} TPS into {id} ({rawan} meet at least one indicator)"
+                    )
+                    .to_string()
+                }),
+                &file,
+            )
         }
         Command::Export(ExportCommand::Tps { db, election: id, region, out }) => {
             let election = election(&id)?;
@@ -291,12 +348,12 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             }
             let database = open(&db).await?;
             let writer: Box<dyn std::io::Write + Send> = match &out {
-                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| AppError::bad_request(format!("cannot create {}: {e}", p.display())))?),
+                Some(p) => Box::new(create_file(p)?),
                 None => Box::new(std::io::stdout()),
             };
             let n = database.read(move |c| elections::store::export_tps_csv(c, election.id, &region, writer)).await?;
             if out.is_some() {
-                println!("exported {n} TPS");
+                println!("{}", tr!("{n} TPS diekspor", "exported {n} TPS"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -305,10 +362,16 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
             agencies::store::parse_username(&username)?;
             if !password_stdin {
-                return Err(AppError::invalid("password", "give the password on standard input with --password-stdin"));
+                return Err(AppError::invalid(
+                    "password",
+                    tr!("berikan kata sandi lewat masukan standar dengan --password-stdin", "give the password on standard input with --password-stdin"),
+                ));
             }
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).map_err(|e| AppError::bad_request(format!("cannot read the password: {e}")))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .map_err(|e| AppError::bad_request(tr!("kata sandi tidak dapat dibaca: {e}", "cannot read the password: {e}")))?;
             let password = password.trim_end_matches(['\r', '\n']).to_string();
             auth::check_password_strength(&password)?;
             let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
@@ -322,13 +385,19 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                     agencies::store::add_user(c, &actor, &username, &hash, &unit, role)
                 })
                 .await?;
-            println!("created user {} ({}) in {} [{}], region {}", user.username, user.role.as_str(), user.unit.name, user.unit.agency.as_str(), user.unit.region);
+            let (name, role, unit, agency, region) = (&user.username, user.role.as_str(), &user.unit.name, user.unit.agency.label(), &user.unit.region);
+            println!("{}", tr!("pengguna {name} ({role}) dibuat di {unit} [{agency}], wilayah {region}", "created user {name} ({role}) in {unit} [{agency}], region {region}"));
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::List { db }) => {
             let database = open(&db).await?;
             let users = database.read(agencies::store::list_users).await?;
-            println!("{:<24} {:<10} {:<10} {:<14} unit", "username", "agency", "role", "region");
+            let head: [&str; 5] = if Lang::current() == Lang::En {
+                ["username", "agency", "role", "region", "unit"]
+            } else {
+                ["pengguna", "lembaga", "peran", "wilayah", "satuan kerja"]
+            };
+            println!("{:<24} {:<10} {:<10} {:<14} {}", head[0], head[1], head[2], head[3], head[4]);
             for u in users {
                 println!("{:<24} {:<10} {:<10} {:<14} {}", u.username, u.unit.agency.as_str(), u.role.as_str(), u.unit.region, u.unit.name);
             }
@@ -338,11 +407,12 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let database = open(&db).await?;
             match database.read(audit::verify).await? {
                 Verdict::Intact { entries } => {
-                    println!("audit chain intact: {entries} entries");
+                    println!("{}", tr!("rantai audit utuh: {entries} catatan", "audit chain intact: {entries} entries"));
                     Ok(ExitCode::SUCCESS)
                 }
                 Verdict::Broken { seq, reason } => {
-                    eprintln!("audit chain BROKEN at entry {seq}: {reason}");
+                    let (id, en) = (reason.id(), reason.en());
+                    eprintln!("{}", tr!("rantai audit RUSAK pada catatan {seq}: {id}", "audit chain BROKEN at entry {seq}: {en}"));
                     Ok(ExitCode::from(2))
                 }
             }
@@ -351,11 +421,15 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let election = election(&id)?;
             let villages = regions::store::embedded_villages()?;
             let list: Vec<generate::Village<'_>> = villages.iter().map(|(c, n)| generate::Village { code: c, name: n }).collect();
-            let file = std::fs::File::create(&out).map_err(|e| AppError::bad_request(format!("cannot create {}: {e}", out.display())))?;
+            let file = create_file(&out)?;
             let target = generate::national_tps_target(election.kind);
             let n = generate::write_tps_csv(file, election, &list, target)
-                .map_err(|e| AppError::Internal(format!("writing {} failed: {e}", out.display())))?;
-            println!("wrote {n} TPS for {} to {}", election.id, out.display());
+                .map_err(|e| {
+                    let out = out.display();
+                    AppError::bad_request(tr!("gagal menulis {out}: {e}", "writing {out} failed: {e}"))
+                })?;
+            let (id, out) = (election.id, out.display());
+            println!("{}", tr!("{n} TPS untuk {id} ditulis ke {out}", "wrote {n} TPS for {id} to {out}"));
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -143,8 +143,13 @@ const DEMO_REGION_NAMES: &[(&str, &str)] = &[
 ];
 
 pub fn print_logins(logins: &[Login]) {
-    println!("Demo logins (password for all: {DEMO_PASSWORD}):");
-    println!("  {:<24} {:<10} {:<11} region", "username", "agency", "role");
+    println!("{}", crate::tr!("Akun demo (kata sandi semuanya: {DEMO_PASSWORD}):", "Demo logins (password for all: {DEMO_PASSWORD}):"));
+    let head: [&str; 4] = if crate::platform::i18n::Lang::current() == crate::platform::i18n::Lang::En {
+        ["username", "agency", "role", "region"]
+    } else {
+        ["pengguna", "lembaga", "peran", "wilayah"]
+    };
+    println!("  {:<24} {:<10} {:<11} {}", head[0], head[1], head[2], head[3]);
     for l in logins {
         println!("  {:<24} {:<10} {:<11} {}", l.username, l.agency.as_str(), l.role.as_str(), l.region);
     }

@@ -21,7 +21,11 @@ pub use crate::platform::state::AppState;
 
 /// The server's state with every module's registered state.
 pub fn state(db: Db, index: regions::index::RegionIndex) -> AppState {
-    let modules = platform::state::Modules::default().with(index).with(results::CandidateCache::default());
+    let index = Arc::new(index);
+    let modules = platform::state::Modules::default()
+        .with_shared(index.clone())
+        .with(platform::i18n::PlaceNames(index))
+        .with(results::CandidateCache::default());
     AppState::new(db, platform::limit::RateLimit::intake_from_env(), modules)
 }
 
@@ -81,9 +85,11 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
 
 async fn not_found(uri: Uri, lang: platform::web::Lang) -> Response {
     if uri.path().starts_with("/api/") {
-        AppError::not_found(format!("no endpoint {}", uri.path())).into_response()
+        let path = uri.path();
+        AppError::not_found(crate::tr!("alamat {path} tidak ada di API", "no endpoint {path}")).into_response()
     } else {
-        regions::pages::error_page(lang, None, AppError::not_found(uri.path().to_string()))
+        let path = uri.path();
+        regions::pages::error_page(lang, None, AppError::not_found(crate::tr!("halaman {path} tidak ada", "no page {path}")))
     }
 }
 

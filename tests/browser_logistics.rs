@@ -195,7 +195,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     assert!(b.current_url().contains(&format!("/logistik/pengiriman/{id}")), "back on the shipment: {}", b.current_url());
     let (who, when) = signature_of(&b, "Pengawas (Bawaslu)");
     assert_eq!(who, "Bawaslu Kota Mojokerto", "units, not accounts");
-    assert_eq!(when, "2024-11-25 10:00 WIB", "signed at the (rehearsal) clock's time, in WIB");
+    assert_eq!(when, "25 November 2024 10.00 WIB", "signed at the (rehearsal) clock's time, in WIB");
     assert!(sign_buttons(&b).is_empty(), "nothing left for Bawaslu to sign");
     assert_eq!(b.text_of("#status"), "Dalam perjalanan", "signing does not change the status");
     b.screenshot(&shots.join("logistics-shipment-signed.png"));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, TestDb, add_user, cli, stderr, stdout};
+use common::{TestApp, TestDb, add_user, cli, cli_lang, stderr, stdout};
 
 fn write(db: &TestDb, name: &str, text: &str) -> String {
     let p = db.dir().join(name);
@@ -20,7 +20,7 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     let file = write(db, "tps.csv", good);
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (3 new, 0 updated, 0 unchanged)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("3 TPS diimpor ke pemilu-2024 (3 baru, 0 diubah, 0 tetap)"), "{}", stdout(&o));
 
     let app = TestApp::spawn(db);
     let (_, t) = app.get("/api/v1/elections/pemilu-2024/tps/35.76.02.1008.002", None);
@@ -36,7 +36,7 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     let corrected = good.replace(",120,", ",125,");
     let file = write(db, "tps-corrected.csv", &corrected);
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
-    assert!(stdout(&o).contains("imported 3 TPS into pemilu-2024 (0 new, 1 updated, 2 unchanged)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("3 TPS diimpor ke pemilu-2024 (0 baru, 1 diubah, 2 tetap)"), "{}", stdout(&o));
     assert_eq!(db.scalar("SELECT dpt FROM tps WHERE code = '35.76.02.1008.003'"), 125);
     assert_eq!(db.scalar("SELECT dpt_total FROM tps_stats WHERE region_code = '35.76' AND election_id = 'pemilu-2024'"), 675);
 
@@ -57,34 +57,40 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     assert!(!o.status.success(), "a bad file must fail");
     let err = stderr(&o);
     for expected in [
-        "line 3: code:",
-        "line 4: code: village 35.76.02.1999 does not exist",
-        "line 5: dpt: DPT 301 is above 300",
+        "baris 3: code:",
+        "baris 4: code: desa/kelurahan 35.76.02.1999 tidak ada",
+        "baris 5: dpt: DPT 301 melebihi 300",
         // Spreadsheet rows: the two-line address above is one row.
-        "line 6: dpt: \"banyak\" is not a whole number",
-        "line 7: lat: latitude -45 is outside Indonesia",
-        "line 8: code: TPS 35.76.02.1008.004 appears more than once",
-        "line 9: expected 5 fields, found 2",
-        "line 10: dpt: missing",
-        "8 bad line(s)",
-        "nothing was imported",
+        "baris 6: dpt: \"banyak\" bukan bilangan bulat",
+        "baris 7: lat: lintang -45 di luar wilayah Indonesia",
+        "baris 8: code: TPS 35.76.02.1008.004 muncul lebih dari sekali",
+        "baris 9: seharusnya 5 kolom, ada 2",
+        "baris 10: dpt: wajib diisi",
+        "8 baris salah",
+        "tidak ada yang diimpor",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
-    assert!(!err.contains("line 2:"), "line 2 is good:\n{err}");
+    assert!(!err.contains("baris 2:"), "line 2 is good:\n{err}");
+    // The same refusals in English for an operator who asks for it.
+    let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
+    let err = stderr(&o);
+    for expected in ["line 4: code: village 35.76.02.1999 does not exist", "line 6: dpt: \"banyak\" is not a whole number", "8 bad line(s)", "nothing was imported"] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
     assert_eq!(db.scalar("SELECT COUNT(*) FROM tps"), tps_before, "nothing written");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log"), audit_before, "nothing audited");
 
     let file = write(db, "noheader.csv", "code,address,dpt\n35.76.02.1008.004,x,1\n");
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("line 1: header: column \"lat\" is missing"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("baris 1: header: kolom \"lat\" tidak ada"), "{}", stderr(&o));
     let o = cli(db, &["import", "tps", "--election", "pemilu-2019", &file], None);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("no election \"pemilu-2019\""), "{}", stderr(&o));
+    assert!(stderr(&o).contains("pemilihan \"pemilu-2019\" tidak ada"), "{}", stderr(&o));
     let o = cli(db, &["import", "tps", "--election", "pemilu-2024", "/no/such/file.csv"], None);
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("cannot open /no/such/file.csv"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("berkas /no/such/file.csv tidak dapat dibuka: berkas atau foldernya tidak ada"), "{}", stderr(&o));
 }
 
 fn import_rawan_is_all_or_nothing(db: &TestDb) {
@@ -99,11 +105,11 @@ fn import_rawan_is_all_or_nothing(db: &TestDb) {
     assert!(!o.status.success());
     let err = stderr(&o);
     for expected in [
-        "line 3: indicators: unknown indicator \"rawan_konflik\"",
-        "line 4: code: no TPS 35.17.01.2001.009",
-        "line 5: code: TPS 35.17.01.2001.001 appears more than once",
-        "line 6: code: TPS 35.76.02.1008.001 is outside 35.17",
-        "nothing was imported",
+        "baris 3: indicators: indikator \"rawan_konflik\" tidak dikenal",
+        "baris 4: code: TPS 35.17.01.2001.009 tidak terdaftar",
+        "baris 5: code: TPS 35.17.01.2001.001 muncul lebih dari sekali",
+        "baris 6: code: TPS 35.76.02.1008.001 di luar wilayah 35.17",
+        "tidak ada yang diimpor",
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
@@ -111,7 +117,7 @@ fn import_rawan_is_all_or_nothing(db: &TestDb) {
     let good = write(db, "rawan.csv", "code,indicators\n35.17.01.2001.001,kekerasan_intimidasi\n35.17.01.2001.002, listrik ; dptb \n35.17.01.2001.003,\n");
     let o = cli(db, &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &good], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("imported the mapping of 3 TPS into pemilu-2024 (2 meet at least one indicator)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("pemetaan 3 TPS diimpor ke pemilu-2024 (2 memenuhi sedikitnya satu indikator)"), "{}", stdout(&o));
     assert_eq!(db.scalar("SELECT score FROM tps_vulnerability WHERE tps_code = '35.17.01.2001.001'"), 3);
     assert_eq!(db.scalar("SELECT COUNT(*) FROM tps_vulnerability_history"), 3);
 }
@@ -130,7 +136,7 @@ fn export_round_trips_through_import(db: &TestDb) {
     let out = db.dir().join("export.csv");
     let o = cli(db, &["export", "tps", "--election", "pilkada-2024", "--region", "35.17", "--out", &out.display().to_string()], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("exported 7 TPS"));
+    assert!(stdout(&o).contains("7 TPS diekspor"));
     let text = std::fs::read_to_string(&out).expect("export file");
     // As Excel in the Indonesian locale opens it: BOM, `;`, decimal commas, names beside codes,
     // and no cell that starts like a formula.
@@ -149,7 +155,7 @@ fn export_round_trips_through_import(db: &TestDb) {
     }
     // And it imports back unchanged.
     let o = cli(db, &["import", "tps", "--election", "pilkada-2024", &out.display().to_string()], None);
-    assert!(stdout(&o).contains("(0 new, 0 updated, 7 unchanged)"), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("(0 baru, 0 diubah, 7 tetap)"), "{}{}", stdout(&o), stderr(&o));
     let app = TestApp::spawn(db);
     let (_, t) = app.get("/api/v1/elections/pilkada-2024/tps/35.17.01.2001.003", None);
     assert_eq!(t["address"], "=HYPERLINK(\"http://evil.example\",\"klik\")", "stored as typed; only the file protects it");
@@ -176,7 +182,7 @@ fn excel_files_import_with_spreadsheet_line_numbers(db: &TestDb) {
         "35.17.01.2001.006;Arah\u{202E}balik;250;;",
     ]);
     let file = write(db, "excel-bad.csv", &bad);
-    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
+    let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
     assert!(!o.status.success(), "a bad file must fail");
     let err = stderr(&o);
     for expected in ["line 3: dpt: \"banyak\"", "line 5: lat: latitude -45", "line 6: address", "line 7: address", "4 bad line(s)"] {
@@ -187,7 +193,7 @@ fn excel_files_import_with_spreadsheet_line_numbers(db: &TestDb) {
 
     let good = excel(&["code;address;dpt;lat;lon", "35.17.01.2001.001;Balai desa;250;-7,55;112,23", "35.17.01.2001.002;\"Jl. Mawar; No. 2\";300;;", "35.17.01.2001.003;C;250;;"]);
     let file = write(db, "excel.csv", &good);
-    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", &file], None);
+    let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("imported 3 TPS"), "{}", stdout(&o));
     let app = TestApp::spawn(db);
@@ -200,7 +206,7 @@ fn excel_files_import_with_spreadsheet_line_numbers(db: &TestDb) {
     // The TPS-rawan mapping, saved by Excel the same way.
     let bad = excel(&["code;indicators", "35.17.01.2001.001;\"listrik;dptb\"", "35.17.01.2001.009;listrik", "35.17.01.2001.002;listrik,tidak_ada", "35.17.01.2001.003;listrik\u{0}"]);
     let file = write(db, "rawan-bad.csv", &bad);
-    let o = cli(db, &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
+    let o = cli_lang(db, "en", &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
     assert!(!o.status.success());
     let err = stderr(&o);
     for expected in ["line 3: code: no TPS 35.17.01.2001.009", "line 4: indicators: unknown indicator \"tidak_ada\"", "line 5: indicators"] {
@@ -209,7 +215,7 @@ fn excel_files_import_with_spreadsheet_line_numbers(db: &TestDb) {
     assert!(!err.contains("line 2:"), "{err}");
     let good = excel(&["code;indicators", "35.17.01.2001.001;\"listrik;dptb\"", "35.17.01.2001.002;listrik,dptb", "35.17.01.2001.003;"]);
     let file = write(db, "rawan.csv", &good);
-    let o = cli(db, &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
+    let o = cli_lang(db, "en", &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("imported the mapping of 3 TPS into pemilu-2024 (2 meet at least one indicator)"), "{}", stdout(&o));
 }
@@ -218,18 +224,21 @@ fn users_are_added_with_clear_refusals(db: &TestDb) {
     let o = cli(db, &["user", "add", "polres.jombang", "--agency", "polri", "--region", "35.17", "--role", "operator", "--password-stdin"], Some("rahasia-123\n"));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("Polres Jombang"), "{}", stdout(&o));
-    let refusals: [(&[&str], &str, &str); 6] = [
-        (&["user", "add", "polres.jombang", "--agency", "polri", "--region", "35.17", "--role", "operator", "--password-stdin"], "rahasia-123\n", "already exists"),
-        (&["user", "add", "x.y", "--agency", "polisi", "--region", "35.17", "--role", "operator", "--password-stdin"], "rahasia-123\n", "unknown agency \"polisi\""),
-        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.99", "--role", "operator", "--password-stdin"], "rahasia-123\n", "region 35.99 does not exist"),
-        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.17", "--role", "boss", "--password-stdin"], "rahasia-123\n", "unknown role \"boss\""),
-        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.17", "--role", "viewer", "--password-stdin"], "pendek\n", "at least 8 characters"),
-        (&["user", "add", "X Y", "--agency", "polri", "--region", "35.17", "--role", "viewer", "--password-stdin"], "rahasia-123\n", "lower-case letters"),
+    // Each refusal in Bahasa Indonesia (the default) and in English on request.
+    let refusals: [(&[&str], &str, &str, &str); 6] = [
+        (&["user", "add", "polres.jombang", "--agency", "polri", "--region", "35.17", "--role", "operator", "--password-stdin"], "rahasia-123\n", "sudah dipakai", "already exists"),
+        (&["user", "add", "x.y", "--agency", "polisi", "--region", "35.17", "--role", "operator", "--password-stdin"], "rahasia-123\n", "lembaga \"polisi\" tidak dikenal", "unknown agency \"polisi\""),
+        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.99", "--role", "operator", "--password-stdin"], "rahasia-123\n", "wilayah 35.99 tidak ada", "region 35.99 does not exist"),
+        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.17", "--role", "boss", "--password-stdin"], "rahasia-123\n", "peran \"boss\" tidak dikenal", "unknown role \"boss\""),
+        (&["user", "add", "x.y", "--agency", "polri", "--region", "35.17", "--role", "viewer", "--password-stdin"], "pendek\n", "paling sedikit 8 karakter", "at least 8 characters"),
+        (&["user", "add", "X Y", "--agency", "polri", "--region", "35.17", "--role", "viewer", "--password-stdin"], "rahasia-123\n", "huruf kecil", "lower-case letters"),
     ];
-    for (args, stdin, expected) in refusals {
-        let o = cli(db, args, Some(stdin));
-        assert!(!o.status.success(), "{args:?} should fail");
-        assert!(stderr(&o).contains(expected), "{args:?}: expected {expected:?} in {}", stderr(&o));
+    for (args, stdin, id, en) in refusals {
+        for (lang, expected) in [("id", id), ("en", en)] {
+            let o = cli_lang(db, lang, args, Some(stdin));
+            assert!(!o.status.success(), "{args:?} should fail");
+            assert!(stderr(&o).contains(expected), "{lang} {args:?}: expected {expected:?} in {}", stderr(&o));
+        }
     }
     let o = cli(db, &["user", "list"], None);
     assert_eq!(stdout(&o).lines().filter(|l| l.starts_with("polres.jombang")).count(), 1);
@@ -282,7 +291,7 @@ fn demo_loads_once_and_prints_logins(db: &TestDb) {
     let tps = db.scalar("SELECT COUNT(*) FROM tps");
     let o = cli(db, &["demo"], None);
     assert!(o.status.success());
-    assert!(stdout(&o).contains("already holds data"));
+    assert!(stdout(&o).contains("sudah berisi data"));
     assert_eq!((db.scalar("SELECT COUNT(*) FROM users"), db.scalar("SELECT COUNT(*) FROM tps")), (users, tps));
     let o = cli(db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -307,7 +316,7 @@ fn audit_chain_with_entries(db: &TestDb) {
     add_user(db, "a.two", "kpu", "35.76", "operator", "rahasia-123");
     let (ok, out) = audit_verify(db);
     assert!(ok, "{out}");
-    assert!(out.contains("intact"), "{out}");
+    assert!(out.contains("rantai audit utuh"), "{out}");
     assert!(db.scalar("SELECT COUNT(*) FROM audit_log") >= 7);
 }
 
@@ -316,7 +325,7 @@ fn audit_detects_a_changed_column(db: &TestDb) {
     db.tamper("UPDATE audit_log SET detail = '{\"role\": \"admin\"}' WHERE seq = 5");
     let (ok, out) = audit_verify(db);
     assert!(!ok, "a changed detail must be found");
-    assert!(out.contains("entry 5"), "{out}");
+    assert!(out.contains("catatan 5"), "{out}");
 }
 
 fn audit_detects_a_changed_actor(db: &TestDb) {
@@ -324,7 +333,7 @@ fn audit_detects_a_changed_actor(db: &TestDb) {
     db.tamper("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 6");
     let (ok, out) = audit_verify(db);
     assert!(!ok, "a changed actor must be found");
-    assert!(out.contains("entry 6"), "{out}");
+    assert!(out.contains("catatan 6"), "{out}");
 }
 
 fn audit_detects_a_removed_entry(db: &TestDb) {
@@ -332,7 +341,7 @@ fn audit_detects_a_removed_entry(db: &TestDb) {
     db.tamper("DELETE FROM audit_log WHERE seq = 4");
     let (ok, out) = audit_verify(db);
     assert!(!ok);
-    assert!(out.contains("entry 4"), "{out}");
+    assert!(out.contains("catatan 4"), "{out}");
 }
 
 fn audit_detects_a_removed_last_entry(db: &TestDb) {
@@ -341,7 +350,7 @@ fn audit_detects_a_removed_last_entry(db: &TestDb) {
     db.tamper(&format!("DELETE FROM audit_log WHERE seq = {last}"));
     let (ok, out) = audit_verify(db);
     assert!(!ok, "removing the newest entry must be found");
-    assert!(out.contains(&format!("entry {last}")), "{out}");
+    assert!(out.contains(&format!("catatan {last}")), "{out}");
 }
 
 fn audit_detects_reordering(db: &TestDb) {
@@ -349,7 +358,7 @@ fn audit_detects_reordering(db: &TestDb) {
     db.tamper("UPDATE audit_log SET seq = -1 WHERE seq = 3; UPDATE audit_log SET seq = 3 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = -1;");
     let (ok, out) = audit_verify(db);
     assert!(!ok);
-    assert!(out.contains("entry 3"), "{out}");
+    assert!(out.contains("catatan 3"), "{out}");
 }
 
 on_both_engines!(
@@ -373,7 +382,7 @@ fn gen_writes_a_national_file_that_imports() {
     let out = db.dir().join("pilkada.csv");
     let o = cli(&db, &["gen", "tps", "--election", "pilkada-2024", "--out", &out.display().to_string()], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("wrote 435296 TPS"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("435296 TPS untuk pilkada-2024 ditulis"), "{}", stdout(&o));
     let text = std::fs::read_to_string(&out).expect("generated file");
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("code,address,dpt,lat,lon"));
@@ -391,5 +400,5 @@ fn gen_writes_a_national_file_that_imports() {
     let slice: String = text.lines().take(3001).map(|l| format!("{l}\n")).collect();
     let file = write(&db, "slice.csv", &slice);
     let o = cli(&db, &["import", "tps", "--election", "pilkada-2024", &file], None);
-    assert!(stdout(&o).contains("imported 3000 TPS"), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("3000 TPS diimpor"), "{}{}", stdout(&o), stderr(&o));
 }

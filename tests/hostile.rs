@@ -132,8 +132,8 @@ fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The page GETs declared in the source (`.route("/…", get(…))`, API routes excepted since the
-/// OpenAPI document lists those).
+/// The GETs declared with `.route("/…", get(…))` anywhere in the source: the pages, and any
+/// route outside the OpenAPI document (such as the document itself).
 fn page_routes() -> Vec<String> {
     let mut out = vec![];
     let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
@@ -147,7 +147,7 @@ fn page_routes() -> Vec<String> {
                 for part in text.split(".route(\"").skip(1) {
                     let Some((route, rest)) = part.split_once('"') else { continue };
                     let call = rest.split(".route(").next().unwrap_or("");
-                    if call.trim_start_matches([',', ' ', '\n']).starts_with("get(") || call.contains(" get(") {
+                    if call.trim_start_matches([',', ' ', '\n']).starts_with("get(") || call.contains(" get(") || call.contains("::get(") {
                         out.push(route.to_string());
                     }
                 }

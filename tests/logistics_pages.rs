@@ -64,18 +64,18 @@ fn logistics_pages_on_the_demo() {
         .send("as=escort")
         .expect("sign");
     assert_eq!(refused.status().as_u16(), 403);
-    assert!(refused.body_mut().read_to_string().unwrap_or_default().contains("only polri"));
+    assert!(refused.body_mut().read_to_string().unwrap_or_default().contains("hanya Polri yang boleh"), "the refusal in Bahasa Indonesia names who may sign");
 
     // The short delivery's alert on the alerts page, acknowledged with its button.
     let polres = cookie_for(&app, "polres.kotamojokerto");
     let (s, _, alerts) = app.get_text("/peringatan", Some(&polres));
     assert_eq!(s, 200);
-    assert!(alerts.contains("Pengiriman 2 35.76 → 35.76.02: kurang, rusak"), "{alerts}");
+    assert!(alerts.contains("Pengiriman 2 dari Kota Mojokerto (35.76) ke Magersari (35.76.02): kurang, rusak"), "places by name: {alerts}");
     assert!(alerts.contains("Tandai sudah dibaca"));
     let resp = agent.post(&app.url("/peringatan/1/baca")).header("Cookie", &polres).send_empty().expect("ack");
     assert_eq!(resp.status().as_u16(), 303);
     let (_, _, alerts) = app.get_text("/peringatan", Some(&polres));
-    assert!(alerts.contains("dibaca 20"), "acknowledged for Polres: {alerts}");
+    assert!(alerts.contains("dibaca 25 November 2024 "), "acknowledged for Polres: {alerts}");
     let (_, _, theirs) = app.get_text("/peringatan", Some(&bawaslu));
     assert!(theirs.contains("Tandai sudah dibaca"), "still open for Bawaslu");
     // Jombang's KPU has alerts of its own (a late action item of its demo meeting), none of Mojokerto.

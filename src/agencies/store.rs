@@ -17,7 +17,13 @@ pub fn parse_username(s: &str) -> Result<String, AppError> {
     if ok {
         Ok(s.to_string())
     } else {
-        Err(AppError::invalid("username", "use 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"))
+        Err(AppError::invalid(
+            "username",
+            crate::tr!(
+                "nama pengguna harus 3 sampai 64 karakter: huruf kecil, angka, '.', '_' atau '-'",
+                "use 3 to 64 characters: lower-case letters, digits, '.', '_' or '-'"
+            ),
+        ))
     }
 }
 
@@ -28,7 +34,7 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
     }
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
     let r = regions::store::get(conn, code.as_str())?
-        .ok_or_else(|| AppError::invalid("region", format!("region {region} does not exist")))?;
+        .ok_or_else(|| AppError::invalid("region", crate::tr!("wilayah {region} tidak ada", "region {region} does not exist")))?;
     Ok((Some(r.level), r.name, code.province().to_string()))
 }
 
@@ -81,7 +87,7 @@ pub fn add_user(
 ) -> Result<User, AppError> {
     let username = parse_username(username)?;
     if conn.query_opt("SELECT id FROM users WHERE username = $1", params![username.as_str()])?.is_some() {
-        return Err(AppError::conflict(format!("user {username} already exists")));
+        return Err(AppError::conflict(crate::tr!("nama pengguna {username} sudah dipakai", "user {username} already exists")));
     }
     let id: i64 = conn
         .query_one(

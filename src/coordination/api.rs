@@ -110,7 +110,7 @@ pub struct StageInput {
     agencies: Vec<String>,
 }
 
-const LOCAL_STAGE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Pemda], action: "add a local activity to the stages" };
+const LOCAL_STAGE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Pemda], action: ("menambah kegiatan daerah ke tahapan", "add a local activity to the stages") };
 
 /// Adds a local activity (a socialisation event) to a region's stages.
 #[utoipa::path(post, path = "/api/v1/elections/{id}/stages", tag = "koordinasi", params(("id" = String, Path)), request_body = StageInput,
@@ -215,8 +215,8 @@ pub struct MeetingInput {
     pub agenda: String,
 }
 
-const ACTIONS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "move an action item" };
-const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: "schedule or edit meetings" };
+const ACTIONS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: ("memindahkan tindak lanjut rapat", "move an action item") };
+const MEETINGS: Rule = Rule { min_role: Role::Operator, agencies: &[], action: ("menjadwalkan atau mengubah rapat", "schedule or edit meetings") };
 
 fn instant(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
     clock::user_instant(field, s)
@@ -580,7 +580,7 @@ pub async fn minutes_pdf(State(state): State<AppState>, user: CurrentUser, Path(
 // Budget
 
 /// KPU and Bawaslu plan and spend their programme budget.
-const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu], action: "plan or realise the programme budget" };
+const BUDGET: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu], action: ("merencanakan atau merealisasikan anggaran program", "plan or realise the programme budget") };
 
 fn money(field: &str, n: i64) -> Result<i64, AppError> {
     if n <= 0 {
@@ -723,8 +723,8 @@ fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Uni
     if user.role < Role::Operator {
         return Err(AppError::forbidden(tr!("mencatat hibah perlu peran operator atau lebih tinggi", "recording grants needs the operator role or above")));
     }
-    let pemda = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Pemda], action: "record a grant" };
-    let recipient_side = Rule { min_role: Role::Operator, agencies: recipient.agency.only(), action: "record a grant" };
+    let pemda = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Pemda], action: ("mencatat hibah", "record a grant") };
+    let recipient_side = Rule { min_role: Role::Operator, agencies: recipient.agency.only(), action: ("mencatat hibah", "record a grant") };
     authorize(user, pemda, grantor_region).or_else(|_| authorize(user, recipient_side, &recipient.region)).map_err(|_| {
         let (place, name) = (store::place_name(c, grantor_region), &recipient.name);
         AppError::forbidden(tr!("hibah ini hanya dicatat oleh Pemda {place} atau {name} (dan atasannya)", "only the Pemda of {place} or {name} (and those above it) record this grant"))

@@ -1085,7 +1085,14 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             severity: Severity::Warning,
             entity_type: "action_item",
             entity_id: &a.id.to_string(),
-            message: format!("Tindak lanjut rapat \"{}\" oleh {} lewat tenggat {}: {}", a.meeting_title, a.owner_unit.name, a.due, a.description),
+            message: {
+                let (title, owner, task) = (&a.meeting_title, &a.owner_unit.name, &a.description);
+                let (due_id, due_en) = crate::platform::i18n::both(|l| crate::platform::i18n::day_at(l, &a.due));
+                crate::tr!(
+                    "Tindak lanjut rapat \"{title}\" oleh {owner} lewat tenggat {due_id}: {task}",
+                    "Action item of the meeting \"{title}\" owed by {owner} is past its due day {due_en}: {task}"
+                )
+            },
             agencies: &[a.owner_unit.agency],
         })?;
         conn.execute("UPDATE action_items SET alerted = 'lewat' WHERE id = $1", params![a.id])?;
@@ -1111,7 +1118,14 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             severity: Severity::Critical,
             entity_type: "grant",
             entity_id: &gid.to_string(),
-            message: format!("Tahap {seq} hibah NPHD untuk {} jatuh tempo {due}; belum cair {}", recipient.name, super::rupiah(amount - disbursed)),
+            message: {
+                let (unit, left) = (&recipient.name, super::rupiah(amount - disbursed));
+                let (due_id, due_en) = crate::platform::i18n::both(|l| crate::platform::i18n::day_at(l, &due));
+                crate::tr!(
+                    "Tahap {seq} hibah NPHD untuk {unit} jatuh tempo {due_id}; belum cair {left}",
+                    "Tranche {seq} of the NPHD grant to {unit} fell due on {due_en}; {left} not yet disbursed"
+                )
+            },
             agencies: &[recipient.agency, AgencyKind::Pemda],
         })?;
         conn.execute("UPDATE grant_tranches SET alerted = 'lewat' WHERE id = $1", params![tid])?;
@@ -1138,7 +1152,10 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             severity: Severity::Info,
             entity_type: "stage",
             entity_id: &id.to_string(),
-            message: format!("{label}: tahapan \"{name}\" dimulai besok, {start}"),
+            message: {
+                let (start_id, start_en) = crate::platform::i18n::both(|l| crate::platform::i18n::day_at(l, &start));
+                crate::tr!("{label}: tahapan \"{name}\" dimulai besok, {start_id}", "{label}: the stage \"{name}\" starts tomorrow, {start_en}")
+            },
             agencies: &agencies,
         })?;
         conn.execute("UPDATE stages SET alerted_on = $1 WHERE id = $2", params![day_string(today), id])?;

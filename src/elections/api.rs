@@ -17,10 +17,10 @@ use crate::regions::{self, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
 
 /// The TPS registry is KPU's: its operators (and above) keep it, within their region.
-pub const TPS_WRITE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "change the TPS registry" };
+pub const TPS_WRITE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengubah daftar TPS", "change the TPS registry") };
 
 pub fn election_or_404(id: &str) -> Result<&'static ElectionDef, AppError> {
-    super::election(id).ok_or_else(|| AppError::not_found(format!("no election {id:?}")))
+    super::election(id).ok_or_else(|| AppError::not_found(crate::tr!("pemilihan \"{id}\" tidak ada", "no election {id:?}")))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -106,7 +106,7 @@ pub async fn list_tps(State(state): State<AppState>, Path(id): Path<String>, Que
         .db
         .read(move |c| {
             if r != NATIONAL && index.get(&r).is_none() {
-                return Err(AppError::not_found(format!("no region {r}")));
+                return Err(AppError::not_found(crate::tr!("wilayah {r} tidak ada", "no region {r}")));
             }
             let items = store::list_tps(c, election.id, &r, after.as_deref(), limit)?;
             let (total, _) = store::stats(c, election.id, &r)?;
@@ -137,7 +137,10 @@ pub async fn get_tps(State(state): State<AppState>, Path((id, code)): Path<(Stri
     let tps = state
         .db
         .read(move |conn| {
-            store::get_tps(conn, election.id, &c)?.ok_or_else(|| AppError::not_found(format!("no TPS {c} in {}", election.id)))
+            store::get_tps(conn, election.id, &c)?.ok_or_else(|| {
+                let e = election.name;
+                AppError::not_found(crate::tr!("TPS {c} tidak terdaftar pada {e}", "no TPS {c} in {e}"))
+            })
         })
         .await?;
     let path = crate::regions::index_of(&state).path(&tps.village);

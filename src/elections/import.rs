@@ -15,12 +15,14 @@ use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Value, insert_rows};
 use crate::platform::error::AppError;
+use crate::platform::i18n::Text;
 use crate::platform::sheet;
+use crate::tr;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LineError {
     pub line: u64,
-    pub message: String,
+    pub message: Text,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -35,7 +37,7 @@ pub struct ImportReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{bad_lines} bad line(s); nothing was imported")]
+    #[error("{}", nothing_imported(*.bad_lines))]
     Lines { errors: Vec<LineError>, bad_lines: u64 },
     #[error(transparent)]
     App(#[from] AppError),
@@ -45,6 +47,10 @@ impl From<DbError> for ImportError {
     fn from(e: DbError) -> Self {
         ImportError::App(e.into())
     }
+}
+
+fn nothing_imported(bad_lines: u64) -> Text {
+    tr!("{bad_lines} baris salah; tidak ada yang diimpor", "{bad_lines} bad line(s); nothing was imported")
 }
 
 /// The most line errors listed; the rest are counted.
@@ -85,21 +91,23 @@ impl Seen {
 
 const COLUMNS: [&str; 5] = ["code", "address", "dpt", "lat", "lon"];
 
-fn parse_number<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<Option<T>, String> {
+/// `what`: (Bahasa Indonesia, English), e.g. ("bilangan bulat", "a whole number").
+fn parse_number<T: std::str::FromStr>(field: &str, raw: &str, what: (&str, &str)) -> Result<Option<T>, Text> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse().map(Some).map_err(|_| format!("{field}: {raw:?} is not {what}"))
+    let (what_id, what_en) = what;
+    raw.parse().map(Some).map_err(|_| tr!("{field}: \"{raw}\" bukan {what_id}", "{field}: {raw:?} is not {what_en}"))
 }
 
 /// A coordinate written with a decimal point or, as Indonesian spreadsheets do, a comma.
-fn parse_decimal(field: &str, raw: &str) -> Result<Option<f64>, String> {
+fn parse_decimal(field: &str, raw: &str) -> Result<Option<f64>, Text> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    sheet::parse_decimal(raw).map(Some).ok_or_else(|| format!("{field}: {raw:?} is not a number"))
+    sheet::parse_decimal(raw).map(Some).ok_or_else(|| tr!("{field}: \"{raw}\" bukan angka", "{field}: {raw:?} is not a number"))
 }
 
 pub fn import_tps<R: Read>(
@@ -117,20 +125,30 @@ pub fn import_tps<R: Read>(
 
     let mut errors: Vec<LineError> = Vec::new();
     let mut bad_lines = 0u64;
-    let mut fail = |errors: &mut Vec<LineError>, line: u64, message: String| {
+    let mut fail = |errors: &mut Vec<LineError>, line: u64, message: Text| {
         bad_lines += 1;
         if errors.len() < MAX_LISTED {
             errors.push(LineError { line, message });
         }
     };
 
-    let headers = csv.headers().map_err(|e| AppError::bad_request(format!("cannot read the header: {e}")))?.clone();
+    let headers = csv
+        .headers()
+        .map_err(|e| AppError::bad_request(tr!("baris judul (header) berkas tidak dapat dibaca: {e}", "cannot read the header: {e}")))?
+        .clone();
     let names: Vec<String> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
     let mut index = [0usize; 5];
     for (i, col) in COLUMNS.iter().enumerate() {
         match names.iter().position(|n| n == col) {
             Some(p) => index[i] = p,
-            None => fail(&mut errors, 1, format!("header: column {col:?} is missing (expected code,address,dpt,lat,lon)")),
+            None => fail(
+                &mut errors,
+                1,
+                tr!(
+                    "header: kolom \"{col}\" tidak ada (seharusnya code,address,dpt,lat,lon)",
+                    "header: column {col:?} is missing (expected code,address,dpt,lat,lon)"
+                ),
+            ),
         }
     }
     if !errors.is_empty() {
@@ -166,14 +184,15 @@ pub fn import_tps<R: Read>(
             Ok(true) => {}
             Err(e) => {
                 let line = lines.at(e.position().map_or(line, |p| p.line()));
-                fail(&mut errors, line, format!("unreadable CSV: {e}"));
+                fail(&mut errors, line, tr!("baris CSV tidak dapat dibaca: {e}", "unreadable CSV: {e}"));
                 continue;
             }
         }
         let line = lines.record(csv.position().line(), &record);
         rows += 1;
         if record.len() != headers.len() {
-            fail(&mut errors, line, format!("expected {} fields, found {}", headers.len(), record.len()));
+            let (want, found) = (headers.len(), record.len());
+            fail(&mut errors, line, tr!("seharusnya {want} kolom, ada {found}", "expected {want} fields, found {found}"));
             continue;
         }
         if let Err(m) = sheet::check_row(&headers, &record) {
@@ -182,27 +201,31 @@ pub fn import_tps<R: Read>(
         }
         let field = |i: usize| record.get(index[i]).unwrap_or("");
         let parsed = (|| {
-            let dpt = parse_number::<i64>("dpt", field(2), "a whole number")?.ok_or("dpt: missing")?;
+            let dpt = parse_number::<i64>("dpt", field(2), ("bilangan bulat", "a whole number"))?
+                .ok_or_else(|| tr!("dpt: wajib diisi", "dpt: missing"))?;
             let lat = parse_decimal("lat", field(3))?;
             let lon = parse_decimal("lon", field(4))?;
             // A cell the export protected with a leading ' comes back as it was typed.
-            let address = crate::platform::text::FreeText::<{ crate::platform::text::ADDRESS_MAX }>::parse("address", sheet::restore(field(1).trim())).map_err(|e| e.to_string())?;
+            let address = crate::platform::text::FreeText::<{ crate::platform::text::ADDRESS_MAX }>::checked(sheet::restore(field(1).trim()))
+                .map_err(|p| p.message("address"))?;
             let input = TpsInput { code: field(0).to_string(), address, dpt, lat, lon };
-            input.parse(election).map_err(|(f, m)| format!("{f}: {m}"))
+            input.parse(election).map_err(|(f, m)| m.prefixed(&format!("{f}: "), &format!("{f}: ")))
         })();
         let tps = match parsed {
             Ok(t) => t,
             Err(m) => {
-                fail(&mut errors, line, m.to_string());
+                fail(&mut errors, line, m);
                 continue;
             }
         };
         let Ok(village) = villages.binary_search_by(|v| v.as_str().cmp(tps.code.village())) else {
-            fail(&mut errors, line, format!("code: village {} does not exist", tps.code.village()));
+            let v = tps.code.village();
+            fail(&mut errors, line, tr!("code: desa/kelurahan {v} tidak ada dalam daftar wilayah", "code: village {v} does not exist"));
             continue;
         };
         if !seen.insert(village, tps.code.number()) {
-            fail(&mut errors, line, format!("code: TPS {} appears more than once in the file", tps.code.as_str()));
+            let c = tps.code.as_str();
+            fail(&mut errors, line, tr!("code: TPS {c} muncul lebih dari sekali dalam berkas", "code: TPS {c} appears more than once in the file"));
             continue;
         }
         if !errors.is_empty() {

@@ -7,6 +7,7 @@ pub mod generate;
 pub mod import;
 pub mod store;
 
+use crate::platform::i18n::Text;
 use serde::{Deserialize, Serialize};
 
 use crate::regions::RegionCode;
@@ -129,8 +130,13 @@ pub struct TpsCode {
 }
 
 impl TpsCode {
-    pub fn parse(s: &str) -> Result<TpsCode, String> {
-        let bad = || format!("{s:?} is not a TPS code (expected village code and 3-digit number, e.g. 35.76.02.1008.001)");
+    pub fn parse(s: &str) -> Result<TpsCode, Text> {
+        let bad = || {
+            crate::tr!(
+                "\"{s}\" bukan kode TPS (kode desa/kelurahan dan nomor TPS tiga angka, contoh: 35.76.02.1008.001)",
+                "{s:?} is not a TPS code (expected village code and 3-digit number, e.g. 35.76.02.1008.001)"
+            )
+        };
         let (village, number) = s.rsplit_once('.').ok_or_else(bad)?;
         let village = RegionCode::parse(village).map_err(|_| bad())?;
         if village.level() != crate::regions::Level::Village
@@ -182,33 +188,50 @@ pub const LON_RANGE: (f64, f64) = (94.5, 141.5);
 
 impl TpsInput {
     /// Checks one TPS against the election's rules; the error names the field.
-    pub fn parse(self, election: &ElectionDef) -> Result<Tps, (&'static str, String)> {
+    pub fn parse(self, election: &ElectionDef) -> Result<Tps, (&'static str, Text)> {
         let code = TpsCode::parse(self.code.trim()).map_err(|m| ("code", m))?;
         let address = self.address.into_string();
         if address.is_empty() {
-            return Err(("address", "address is empty".into()));
+            return Err(("address", crate::tr!("alamat TPS wajib diisi", "address is empty")));
         }
-        if self.dpt < 0 {
-            return Err(("dpt", format!("DPT {} is negative", self.dpt)));
+        let (dpt, max, name) = (self.dpt, election.max_voters_per_tps, election.name);
+        if dpt < 0 {
+            return Err(("dpt", crate::tr!("DPT {dpt} tidak boleh negatif", "DPT {dpt} is negative")));
         }
-        if self.dpt > election.max_voters_per_tps {
+        if dpt > max {
             return Err((
                 "dpt",
-                format!("DPT {} is above {} voters, the most a TPS may have in {}", self.dpt, election.max_voters_per_tps, election.name),
+                crate::tr!(
+                    "DPT {dpt} melebihi {max} pemilih, batas satu TPS pada {name}",
+                    "DPT {dpt} is above {max} voters, the most a TPS may have in {name}"
+                ),
             ));
         }
+        let ((lat_lo, lat_hi), (lon_lo, lon_hi)) = (LAT_RANGE, LON_RANGE);
         match (self.lat, self.lon) {
             (Some(lat), Some(lon)) => {
-                if !(LAT_RANGE.0..=LAT_RANGE.1).contains(&lat) {
-                    return Err(("lat", format!("latitude {lat} is outside Indonesia ({} to {})", LAT_RANGE.0, LAT_RANGE.1)));
+                if !(lat_lo..=lat_hi).contains(&lat) {
+                    return Err((
+                        "lat",
+                        crate::tr!(
+                            "lintang {lat} di luar wilayah Indonesia ({lat_lo} sampai {lat_hi})",
+                            "latitude {lat} is outside Indonesia ({lat_lo} to {lat_hi})"
+                        ),
+                    ));
                 }
-                if !(LON_RANGE.0..=LON_RANGE.1).contains(&lon) {
-                    return Err(("lon", format!("longitude {lon} is outside Indonesia ({} to {})", LON_RANGE.0, LON_RANGE.1)));
+                if !(lon_lo..=lon_hi).contains(&lon) {
+                    return Err((
+                        "lon",
+                        crate::tr!(
+                            "bujur {lon} di luar wilayah Indonesia ({lon_lo} sampai {lon_hi})",
+                            "longitude {lon} is outside Indonesia ({lon_lo} to {lon_hi})"
+                        ),
+                    ));
                 }
             }
             (None, None) => {}
-            (Some(_), None) => return Err(("lon", "latitude given without longitude".into())),
-            (None, Some(_)) => return Err(("lat", "longitude given without latitude".into())),
+            (Some(_), None) => return Err(("lon", crate::tr!("lintang diisi tanpa bujur; isi keduanya atau kosongkan keduanya", "latitude given without longitude"))),
+            (None, Some(_)) => return Err(("lat", crate::tr!("bujur diisi tanpa lintang; isi keduanya atau kosongkan keduanya", "longitude given without latitude"))),
         }
         Ok(Tps { code, address, dpt: self.dpt, lat: self.lat, lon: self.lon })
     }

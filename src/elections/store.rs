@@ -127,7 +127,8 @@ fn bump_stats(conn: &mut Conn, election: &str, tps_code: &str, count: i64, dpt: 
 pub fn upsert_tps(conn: &mut Conn, permit: &Permit, election: &ElectionDef, tps: Tps) -> Result<(TpsRecord, bool), AppError> {
     let code = tps.code.as_str().to_string();
     if regions::store::get(conn, tps.code.village())?.is_none() {
-        return Err(AppError::invalid("code", format!("village {} does not exist", tps.code.village())));
+        let v = tps.code.village();
+        return Err(AppError::invalid("code", crate::tr!("desa/kelurahan {v} tidak ada dalam daftar wilayah", "village {v} does not exist")));
     }
     let before = get_tps(conn, election.id, &code)?;
     let now = crate::platform::clock::now_rfc3339();

@@ -1,6 +1,7 @@
 //! Logistics API: the catalogue, requirements, warehouse receipts, shipments and their
 //! handovers, readiness.
 
+use crate::tr;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -20,8 +21,8 @@ use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
 
-const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "manage logistics" };
-const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: "edit the logistics catalogue" };
+const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengelola logistik", "manage logistics") };
+const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: ("mengubah katalog logistik", "edit the logistics catalogue") };
 
 fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
@@ -34,7 +35,7 @@ fn region_param(state: &AppState, region: Option<&str>) -> Result<String, AppErr
         Some(r) if TpsCode::parse(r).is_ok() => Ok(r.to_string()),
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
-            crate::regions::index_of(&state).get(code.as_str()).ok_or_else(|| AppError::not_found(format!("no region {r}")))?;
+            crate::regions::index_of(state).get(code.as_str()).ok_or_else(|| AppError::not_found(tr!("wilayah {r} tidak ada", "no region {r}")))?;
             Ok(code.as_str().to_string())
         }
     }
@@ -78,12 +79,12 @@ pub async fn update_item(
         return Err(AppError::invalid("qty", crate::tr!("jumlah per TPS harus 0 sampai {max}", "quantity must be 0 to {max}")));
     }
     if upd.reserve_bp.is_some_and(|b| !(0..=5_000).contains(&b)) {
-        return Err(AppError::invalid("reserve_bp", "reserve must be 0 to 5000 basis points (0–50 %)"));
+        return Err(AppError::invalid("reserve_bp", tr!("cadangan harus 0 sampai 5000 basis poin (0–50 %)", "reserve must be 0 to 5000 basis points (0–50 %)")));
     }
     let permit = authorize(&w.user.user, CATALOGUE, NATIONAL)?;
     idempotent_write(&state.db, w.request, move |c| {
         let rules = store::rules(c, e.id)?;
-        let mut rule = rules.into_iter().find(|r| r.key == key).ok_or_else(|| AppError::not_found(format!("no item {key}")))?;
+        let mut rule = rules.into_iter().find(|r| r.key == key).ok_or_else(|| AppError::not_found(tr!("barang {key} tidak ada dalam katalog logistik", "no item {key}")))?;
         let before = to_json(&rule)?;
         if let Some(n) = upd.name.filter(|n| !n.trim().is_empty()) {
             rule.name = n.trim().to_string();
@@ -188,11 +189,19 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     let input: ReceiptInput = parse_json(&w.body)?;
     let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
     if code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none() {
-        return Err(AppError::invalid("region", format!("{} is not a regency or city: goods arrive at the KPU kab/kota warehouse", input.region)));
+        let r = &input.region;
+        return Err(AppError::invalid(
+            "region",
+            tr!(
+                "{r} bukan kabupaten/kota: barang diterima di gudang KPU kabupaten/kota",
+                "{r} is not a regency or city: goods arrive at the KPU kab/kota warehouse"
+            ),
+        ));
     }
     super::quantity("qty", input.qty, 1)?;
     if input.damaged < 0 || input.damaged > input.qty {
-        return Err(AppError::invalid("damaged", format!("damaged must be 0 to {}", input.qty)));
+        let qty = input.qty;
+        return Err(AppError::invalid("damaged", tr!("jumlah rusak harus 0 sampai {qty}", "damaged must be 0 to {qty}")));
     }
     let permit = authorize(&w.user.user, KPU_LOGISTICS, code.as_str())?;
     idempotent_write(&state.db, w.request, move |c| {
@@ -206,23 +215,34 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
 /// returns the destination's level (None for a TPS).
 fn route(state: &AppState, from: &str, to: &str) -> Result<Option<Level>, AppError> {
     let f = RegionCode::parse(from).map_err(|m| AppError::invalid("from", m))?;
-    if crate::regions::index_of(&state).get(f.as_str()).is_none() {
-        return Err(AppError::invalid("from", format!("region {from} does not exist")));
+    if crate::regions::index_of(state).get(f.as_str()).is_none() {
+        return Err(AppError::invalid("from", tr!("wilayah {from} tidak ada", "region {from} does not exist")));
     }
     if !matches!(f.level(), Level::Regency | Level::District | Level::Village) {
-        return Err(AppError::invalid("from", "goods leave a regency warehouse, a PPK (district) or a PPS (village)"));
+        return Err(AppError::invalid(
+            "from",
+            tr!(
+                "barang berangkat dari gudang kabupaten/kota, PPK (kecamatan) atau PPS (desa/kelurahan)",
+                "goods leave a regency warehouse, a PPK (district) or a PPS (village)"
+            ),
+        ));
     }
+    let from_name = crate::regions::index_of(state).place(from);
     if TpsCode::parse(to).is_ok() {
         if !crate::regions::within(from, to) {
-            return Err(AppError::invalid("to", format!("TPS {to} is not within {from}")));
+            let to_name = crate::regions::index_of(state).place(to);
+            return Err(AppError::invalid("to", tr!("{to_name} tidak berada di {from_name}", "TPS {to_name} is not within {from_name}")));
         }
         return Ok(None);
     }
     let t = RegionCode::parse(to).map_err(|m| AppError::invalid("to", m))?;
     match crate::regions::index_of(&state).get(t.as_str()) {
         Some(r) if r.parent.as_deref() == Some(from) => Ok(Some(r.level)),
-        Some(_) => Err(AppError::invalid("to", format!("{to} is not directly below {from}"))),
-        None => Err(AppError::invalid("to", format!("region {to} does not exist"))),
+        Some(_) => {
+            let to_name = crate::regions::index_of(state).place(to);
+            Err(AppError::invalid("to", tr!("{to_name} bukan wilayah langsung di bawah {from_name}", "{to_name} is not directly below {from_name}")))
+        }
+        None => Err(AppError::invalid("to", tr!("wilayah {to} tidak ada", "region {to} does not exist"))),
     }
 }
 
@@ -249,7 +269,8 @@ pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>
     let due = due_at(e, &input.to, level)?;
     idempotent_write(&state.db, w.request, move |c| {
         if level.is_none() && crate::elections::store::get_tps(c, e.id, &input.to)?.is_none() {
-            return Err(AppError::invalid("to", format!("no TPS {} in {}", input.to, e.id)));
+            let (to, name) = (&input.to, e.name);
+            return Err(AppError::invalid("to", tr!("TPS {to} tidak terdaftar pada {name}", "no TPS {to} in {name}")));
         }
         let s = shipments::plan(c, &permit, e, &input, &due, &crate::platform::clock::now_rfc3339())?;
         Ok((StatusCode::CREATED, to_json(&s)?))
@@ -284,7 +305,10 @@ pub async fn list_shipments(State(state): State<AppState>, user: CurrentUser, Pa
     authorize(&user.user, shipments::READ, &region)?;
     if let Some(s) = q.status.as_deref()
         && ![shipments::PLANNED, shipments::DISPATCHED, shipments::RECEIVED].contains(&s) {
-            return Err(AppError::invalid("status", "status is one of direncanakan, dikirim, diterima"));
+            return Err(AppError::invalid(
+                "status",
+                tr!("status harus salah satu dari direncanakan, dikirim, diterima", "status is one of direncanakan, dikirim, diterima"),
+            ));
         }
     let limit = page_limit(q.limit)?;
     let items = state.db.read(move |c| shipments::list(c, e.id, &region, q.status.as_deref(), q.before, limit)).await?;
@@ -305,7 +329,7 @@ pub async fn get_shipment(State(state): State<AppState>, user: CurrentUser, Path
 }
 
 async fn shipment_or_404(state: &AppState, e: &'static ElectionDef, sid: i64) -> Result<Shipment, AppError> {
-    state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))
+    state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))
 }
 
 /// Marks a planned shipment as on its way (KPU, scope over `from`).

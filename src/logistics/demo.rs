@@ -27,7 +27,7 @@ fn user(conn: &mut Conn, name: &str) -> Result<User, AppError> {
 /// The demo user's permit through the same check as the API (KPU logistics, or the signer's
 /// own agency when it signs a handover).
 fn permit(u: &User, region: &str) -> Result<Permit, AppError> {
-    let rule = Rule { min_role: Role::Viewer, agencies: u.unit.agency.only(), action: "record demo logistics" };
+    let rule = Rule { min_role: Role::Viewer, agencies: u.unit.agency.only(), action: ("mencatat logistik demo", "record demo logistics") };
     authorize(u, rule, region)
 }
 

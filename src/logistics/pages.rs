@@ -15,16 +15,10 @@ use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
 use crate::platform::state::AppState;
 
-/// "2024-11-13 09:05 WIB" in the time zone of `region`.
+/// "13 November 2024 09.05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
     let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
-    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(tz.offset());
-            format!("{:04}-{:02}-{:02} {:02}:{:02} {}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), tz.as_str())
-        }
-        Err(_) => at.to_string(),
-    }
+    crate::platform::i18n::moment_in(at, tz.offset())
 }
 
 /// The time zone of a region's clocks (WIB where unknown).
@@ -32,13 +26,16 @@ fn zone(region: &str) -> time::UtcOffset {
     crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib).offset()
 }
 
-/// A location as people name it: "35.76.02 Magersari", "TPS 001 Balongsari".
+/// The same, always in Bahasa Indonesia: the berita acara is an Indonesian official record
+/// whatever the language of the request that printed it.
+fn local_id(at: &str, region: &str) -> String {
+    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
+    crate::platform::i18n::moment_at(crate::platform::i18n::Lang::Id, at, tz.offset())
+}
+
+/// A location as people name it: "Magersari (35.76.02)", "TPS 001 Balongsari (35.76.02.1008.001)".
 fn place(state: &AppState, code: &str) -> String {
-    if let Ok(tps) = crate::elections::TpsCode::parse(code) {
-        let village = crate::regions::index_of(&state).get(tps.village()).map_or("", |r| r.name.as_str());
-        return format!("TPS {:03} {village} ({code})", tps.number());
-    }
-    crate::regions::index_of(&state).get(code).map_or_else(|| code.to_string(), |r| format!("{} ({code})", r.name))
+    crate::regions::index_of(state).place(code)
 }
 
 /// The four parties as the berita acara labels them; the same order as `shipments::SIGNERS`.
@@ -74,10 +71,10 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         ("Nomor segel", if s.seals.is_empty() { "-".to_string() } else { s.seals.join(", ") }),
         ("Status", t(Lang::Id, &format!("status.{}", s.handover)).to_string()),
         ("Tanda tangan", shipments::signature_summary(&s.signatures).id().to_string()),
-        ("Batas tiba", local(&s.due_at, &s.to)),
-        ("Direncanakan", format!("{} oleh {}", local(&s.planned_at, &s.from), s.planned_by)),
-        ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local(t, &s.from))),
-        ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local(t, &s.to))),
+        ("Batas tiba", local_id(&s.due_at, &s.to)),
+        ("Direncanakan", format!("{} oleh {}", local_id(&s.planned_at, &s.from), s.planned_by)),
+        ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local_id(t, &s.from))),
+        ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local_id(t, &s.to))),
     ];
     for (k, v) in rows {
         p.text(x, y, 10.0, false, k);
@@ -103,7 +100,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
     }
     p.line(x, y + 8.0, 545.0, y + 8.0);
     y -= 6.0;
-    let flags: Vec<&str> = s.flags.iter().map(|f| shipments::flag_label(f)).collect();
+    let flags: Vec<String> = s.flags.iter().map(|f| shipments::flag_text(f).id().to_string()).collect();
     p.text(x, y, 10.0, true, &format!("Selisih: {}", if flags.is_empty() { "tidak ada".to_string() } else { flags.join(", ") }));
     y -= 14.0;
     if !s.note.is_empty() {
@@ -119,7 +116,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
                 p.text(cx, y - 30.0, 9.0, false, &g.username);
                 p.text(cx, y - 42.0, 8.0, false, &g.unit);
                 p.text(cx, y - 54.0, 8.0, false, "ditandatangani");
-                p.text(cx, y - 64.0, 8.0, false, &local(&g.signed_at, &s.to));
+                p.text(cx, y - 64.0, 8.0, false, &local_id(&g.signed_at, &s.to));
             }
             None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
         }
@@ -156,7 +153,7 @@ pub async fn berita_acara(
     let (s, rules) = state
         .db
         .read(move |c| {
-            let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+            let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
             Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
         })
         .await?;
@@ -358,7 +355,7 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
                     s.dispatched_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
                     s.received_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
                     Cell::Int(s.signatures.len() as i64),
-                    s.flags.iter().map(|f| shipments::flag_label(f)).collect::<Vec<_>>().join(" ").into(),
+                    s.flags.iter().map(|f| shipments::flag_text(f).to_string()).collect::<Vec<_>>().join(" ").into(),
                 ]
             })
             .collect();
@@ -395,7 +392,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(format!("no shipment {sid}"))),
+        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}"))),
         Err(err) => return error_page(lang, Some(&viewer), AppError::from(err)),
     };
     if let Err(err) = shipments::may_read(&viewer.user, &s) {
@@ -484,7 +481,7 @@ pub async fn sign_submit(
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let e = election_or_default(q.pemilu.as_deref());
     let result = async {
-        let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(format!("no shipment {sid}")))?;
+        let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
         let (rule, scope) = shipments::sign_rule(&s, f.role);
         let permit = crate::platform::auth::authorize(&user.user, rule, scope)?;
         let signer = user.user.clone();
@@ -526,7 +523,10 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
             h2 { (t(lang, "log.not_ready")) }
             p.tools { a href={ "/logistik/kesiapan?pemilu=" (e.id) "&wilayah=" (region) "&status=csv" } { (t(lang, "region.download")) } }
             table #not-ready { tbody { @for c in ready.not_ready.iter().take(500) { tr { td { (place(&state, c)) } } } } }
-            @if ready.not_ready.len() > 500 { p.muted { "… dan " (ready.not_ready.len() - 500) " TPS lagi (lihat CSV)." } }
+            @if ready.not_ready.len() > 500 {
+                @let more = ready.not_ready.len() - 500;
+                p.muted { (crate::tr!("… dan {more} TPS lagi (lihat CSV).", "… and {more} more TPS (see the CSV).")) }
+            }
         }
     };
     layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/kesiapan"), body).into_response()

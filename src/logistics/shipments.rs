@@ -16,6 +16,8 @@ use crate::platform::auth::Permit;
 use crate::platform::text;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
+use crate::platform::i18n::{Lang, Text, both};
+use crate::tr;
 
 pub const PLANNED: &str = "direncanakan";
 pub const DISPATCHED: &str = "dikirim";
@@ -105,7 +107,7 @@ pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &s
         SignAs::Supervisor => &[AgencyKind::Bawaslu],
         SignAs::Escort => &[AgencyKind::Polri],
     };
-    let rule = crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies, action: "sign this handover in that capacity" };
+    let rule = crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies, action: ("menandatangani serah terima ini dalam kedudukan itu", "sign this handover in that capacity") };
     (rule, if role == SignAs::Sender { s.from.as_str() } else { s.to.as_str() })
 }
 
@@ -116,7 +118,7 @@ pub fn sign_rule(s: &Shipment, role: SignAs) -> (crate::platform::auth::Rule, &s
 pub const READ: crate::platform::auth::Rule = crate::platform::auth::Rule {
     min_role: crate::agencies::Role::Viewer,
     agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri, AgencyKind::Tni],
-    action: "read shipments",
+    action: ("membaca data pengiriman", "read shipments"),
 };
 
 /// Refuses a user who may not read this shipment (see [`READ`]).
@@ -254,14 +256,23 @@ pub fn verdict(s: &Shipment, intact: bool) -> Verdict {
     }
 }
 
+/// A shipment's status in words, both languages.
+pub fn status_text(status: &str) -> Text {
+    match status {
+        PLANNED | DISPATCHED | RECEIVED => crate::platform::web::text(&format!("status.{status}")),
+        other => Text::new(other.to_string(), other.to_string()),
+    }
+}
+
 /// A discrepancy flag as the Indonesian documents and alerts say it.
-pub fn flag_label(f: &str) -> &str {
+/// A discrepancy flag in words.
+pub fn flag_text(f: &str) -> Text {
     match f {
-        "short" => "kurang",
-        "excess" => "lebih",
-        "damaged" => "rusak",
-        "late" => "terlambat",
-        other => other,
+        "short" => crate::tr!("kurang", "short"),
+        "excess" => crate::tr!("lebih", "excess"),
+        "damaged" => crate::tr!("rusak", "damaged"),
+        "late" => crate::tr!("terlambat", "late"),
+        other => Text::new(other.to_string(), other.to_string()),
     }
 }
 
@@ -401,21 +412,27 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
     let on_hand = stock_at(conn, election.id, &input.from)?;
     let mut seen = std::collections::HashSet::new();
     if input.items.is_empty() {
-        return Err(AppError::invalid("items", "a shipment needs at least one item"));
+        return Err(AppError::invalid("items", tr!("pengiriman harus memuat sedikitnya satu barang", "a shipment needs at least one item")));
     }
     for (i, it) in input.items.iter().enumerate() {
         if !catalogue.iter().any(|r| r.key == it.item) {
-            return Err(AppError::invalid(format!("items[{i}].item"), format!("unknown item {:?}", it.item)));
+            let item = &it.item;
+            return Err(AppError::invalid(format!("items[{i}].item"), tr!("barang \"{item}\" tidak ada dalam katalog logistik", "unknown item {item:?}")));
         }
+        let name = catalogue.iter().find(|r| r.key == it.item).map_or(it.item.as_str(), |r| r.name.as_str());
         if !seen.insert(it.item.as_str()) {
-            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
+            return Err(AppError::invalid(format!("items[{i}].item"), tr!("{name} tercantum dua kali", "{name} is listed twice")));
         }
         super::quantity(&format!("items[{i}].qty"), it.qty, 1)?;
         let have = on_hand.get(&it.item).map_or(0, |(good, _)| *good);
         if it.qty > have {
+            let (qty, from) = (it.qty, crate::regions::store::place(conn, &input.from)?);
             return Err(AppError::invalid(
                 format!("items[{i}].qty"),
-                format!("only {have} {} on hand at {}; cannot send {}", it.item, input.from, it.qty),
+                tr!(
+                    "stok {name} yang baik di {from} hanya {have}; tidak dapat mengirim {qty}",
+                    "only {have} {name} on hand at {from}; cannot send {qty}"
+                ),
             ));
         }
     }
@@ -459,13 +476,17 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
 }
 
 fn load_for_update(conn: &mut Conn, election: &str, id: i64) -> Result<Shipment, AppError> {
-    get(conn, election, id)?.ok_or_else(|| AppError::not_found(format!("no shipment {id}")))
+    get(conn, election, id)?.ok_or_else(|| AppError::not_found(tr!("pengiriman {id} tidak ada", "no shipment {id}")))
 }
 
 pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != PLANNED {
-        return Err(AppError::conflict(format!("shipment {id} is {}, not {PLANNED}: it cannot be dispatched", s.status)));
+        let (now_id, now_en) = (status_text(&s.status).id().to_lowercase(), status_text(&s.status).en().to_lowercase());
+        return Err(AppError::conflict(tr!(
+            "pengiriman {id} berstatus {now_id}, bukan direncanakan: tidak dapat diberangkatkan",
+            "shipment {id} is {now_en}, not planned: it cannot be dispatched"
+        )));
     }
     conn.execute("UPDATE logistics_shipments SET status = $1, dispatched_at = $2 WHERE id = $3", params![DISPATCHED, at, id])?;
     audit::record(
@@ -479,23 +500,35 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &
 pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != DISPATCHED {
-        return Err(AppError::conflict(format!("shipment {id} is {}, not {DISPATCHED}: it cannot be received", s.status)));
+        let (now_id, now_en) = (status_text(&s.status).id().to_lowercase(), status_text(&s.status).en().to_lowercase());
+        return Err(AppError::conflict(tr!(
+            "pengiriman {id} berstatus {now_id}, bukan dalam perjalanan: tidak dapat diterima",
+            "shipment {id} is {now_en}, not on the way: it cannot be received"
+        )));
     }
+    let catalogue = rules(conn, election)?;
+    let name_of = |key: &str| catalogue.iter().find(|r| r.key == key).map_or_else(|| key.to_string(), |r| r.name.clone());
     for (i, it) in input.items.iter().enumerate() {
+        let name = name_of(&it.item);
         if !s.items.iter().any(|x| x.item == it.item) {
-            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} was not in this shipment", it.item)));
+            return Err(AppError::invalid(format!("items[{i}].item"), tr!("{name} tidak termasuk dalam pengiriman ini", "{name} was not in this shipment")));
         }
         if input.items[..i].iter().any(|x| x.item == it.item) {
-            return Err(AppError::invalid(format!("items[{i}].item"), format!("{} is listed twice", it.item)));
+            return Err(AppError::invalid(format!("items[{i}].item"), tr!("{name} tercantum dua kali", "{name} is listed twice")));
         }
         super::quantity(&format!("items[{i}].qty"), it.qty, 0)?;
         super::quantity(&format!("items[{i}].damaged"), it.damaged, 0)?;
         if it.damaged > it.qty {
-            return Err(AppError::invalid(format!("items[{i}].damaged"), format!("{} damaged of {} received", it.damaged, it.qty)));
+            let (bad, got) = (it.damaged, it.qty);
+            return Err(AppError::invalid(
+                format!("items[{i}].damaged"),
+                tr!("{name} rusak {bad} padahal yang diterima hanya {got}", "{bad} damaged of {got} received"),
+            ));
         }
     }
     if let Some(missing) = s.items.iter().find(|x| !input.items.iter().any(|i| i.item == x.item)) {
-        return Err(AppError::invalid("items", format!("say how many {} arrived (0 if none)", missing.item)));
+        let name = name_of(&missing.item);
+        return Err(AppError::invalid("items", tr!("sebutkan berapa {name} yang tiba (0 bila tidak ada)", "say how many {name} arrived (0 if none)")));
     }
     for it in &input.items {
         conn.execute(
@@ -522,12 +555,27 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
     )?;
     if !received.flags.is_empty() {
         let severity = if received.flags.iter().any(|f| f == "short" || f == "damaged") { Severity::Critical } else { Severity::Warning };
-        let details: Vec<String> = received
-            .items
-            .iter()
-            .filter(|i| i.difference.is_some_and(|d| d != 0) || i.damaged.is_some_and(|d| d > 0))
-            .map(|i| format!("{}: kirim {}, terima {}, rusak {}", i.item, i.sent, i.received.unwrap_or(0), i.damaged.unwrap_or(0)))
-            .collect();
+        // Items by their catalogue name, places by name with their code.
+        let names = rules(conn, election)?;
+        let name_of = |key: &str| names.iter().find(|r| r.key == key).map_or_else(|| key.to_string(), |r| r.name.clone());
+        let changed: Vec<_> =
+            received.items.iter().filter(|i| i.difference.is_some_and(|d| d != 0) || i.damaged.is_some_and(|d| d > 0)).collect();
+        let details = |lang: Lang| {
+            changed
+                .iter()
+                .map(|i| {
+                    let (item, sent, got, bad) = (name_of(&i.item), i.sent, i.received.unwrap_or(0), i.damaged.unwrap_or(0));
+                    match lang {
+                        Lang::Id => format!("{item}: dikirim {sent}, diterima {got}, rusak {bad}"),
+                        Lang::En => format!("{item}: sent {sent}, received {got}, damaged {bad}"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let flags = |lang: Lang| received.flags.iter().map(|f| flag_text(f).get(lang).to_string()).collect::<Vec<_>>().join(", ");
+        let (from, to) = (crate::regions::store::place(conn, &s.from)?, crate::regions::store::place(conn, &s.to)?);
+        let ((flags_id, flags_en), (details_id, details_en)) = (both(flags), both(details));
         alerts::raise(
             conn,
             NewAlert {
@@ -536,12 +584,9 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
                 severity,
                 entity_type: "shipment",
                 entity_id: &id.to_string(),
-                message: format!(
-                    "Pengiriman {id} {} → {}: {} ({})",
-                    s.from,
-                    s.to,
-                    received.flags.iter().map(|f| flag_label(f)).collect::<Vec<_>>().join(", "),
-                    details.join("; ")
+                message: crate::tr!(
+                    "Pengiriman {id} dari {from} ke {to}: {flags_id} ({details_id})",
+                    "Shipment {id} from {from} to {to}: {flags_en} ({details_en})"
                 ),
                 agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri],
             },
@@ -553,10 +598,21 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
 pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i64, role: SignAs, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if !open_to_sign(&s, role) {
-        return Err(AppError::conflict(format!("shipment {id} is {}: the {} cannot sign yet", s.status, role.as_str())));
+        let (now_id, now_en) = (status_text(&s.status).id().to_lowercase(), status_text(&s.status).en().to_lowercase());
+        let who = crate::platform::web::text(&format!("sign.{}", role.as_str()));
+        let (who_id, who_en) = (who.id(), who.en());
+        return Err(AppError::conflict(tr!(
+            "pengiriman {id} berstatus {now_id}: {who_id} belum dapat menandatangani",
+            "shipment {id} is {now_en}: the {who_en} cannot sign yet"
+        )));
     }
     if s.signatures.iter().any(|g| g.role == role.as_str()) {
-        return Err(AppError::conflict(format!("the {} has already signed shipment {id}", role.as_str())));
+        let who = crate::platform::web::text(&format!("sign.{}", role.as_str()));
+        let (who_id, who_en) = (who.id(), who.en());
+        return Err(AppError::conflict(tr!(
+            "{who_id} sudah menandatangani pengiriman {id}",
+            "the {who_en} has already signed shipment {id}"
+        )));
     }
     conn.execute(
         "INSERT INTO logistics_signatures (shipment_id, role, username, unit_name, agency, signed_at) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -227,7 +227,10 @@ pub fn record_receipt(
     damaged: i64,
 ) -> Result<(i64, i64), crate::platform::error::AppError> {
     if !rules(conn, election)?.iter().any(|r| r.key == item) {
-        return Err(crate::platform::error::AppError::invalid("item", format!("unknown item {item:?}")));
+        return Err(crate::platform::error::AppError::invalid(
+            "item",
+            crate::tr!("barang \"{item}\" tidak ada dalam katalog logistik", "unknown item {item:?}"),
+        ));
     }
     add_stock(conn, election, region, item, qty - damaged, damaged)?;
     crate::platform::audit::record(

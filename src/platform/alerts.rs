@@ -42,7 +42,8 @@ pub struct NewAlert<'a> {
     pub severity: Severity,
     pub entity_type: &'a str,
     pub entity_id: &'a str,
-    pub message: String,
+    /// Both languages: each reader sees theirs. Name places and units, not their codes alone.
+    pub message: super::i18n::Text,
     pub agencies: &'a [AgencyKind],
 }
 
@@ -60,18 +61,19 @@ pub fn raise_broadcast(conn: &mut Conn, a: NewAlert<'_>) -> Result<i64, DbError>
 fn insert(conn: &mut Conn, a: NewAlert<'_>, broadcast: bool) -> Result<i64, DbError> {
     let agencies: Vec<&str> = a.agencies.iter().map(|k| k.as_str()).collect();
     conn.query_one(
-        "INSERT INTO alerts (kind, region_code, severity, entity_type, entity_id, message, agencies, created_at, broadcast)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO alerts (kind, region_code, severity, entity_type, entity_id, message, agencies, created_at, broadcast, message_en)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         params![
             a.kind,
             a.region,
             a.severity.as_str(),
             a.entity_type,
             a.entity_id,
-            a.message,
+            a.message.id(),
             format!(",{},", agencies.join(",")),
             super::clock::now_rfc3339(),
-            i64::from(broadcast)
+            i64::from(broadcast),
+            a.message.en()
         ],
     )?
     .get(0)
@@ -91,7 +93,15 @@ pub struct Alert {
     pub severity: Severity,
     pub entity_type: String,
     pub entity_id: String,
+    /// In the caller's language.
     pub message: String,
+    /// The English text, when the alert has one (older alerts do not); `message` holds the
+    /// Indonesian until [`Alert::in_language`] picks. Read on a database thread, which does
+    /// not know the request's language.
+    #[serde(skip)]
+    message_en: Option<String>,
+    /// The region (or TPS) by name, with its code.
+    pub place: String,
     pub agencies: Vec<String>,
     pub created_at: String,
     /// When the caller's unit acknowledged it, if it did.
@@ -109,10 +119,24 @@ fn from_row(r: &Row) -> Result<Alert, DbError> {
         entity_type: r.get(4)?,
         entity_id: r.get(5)?,
         message: r.get(6)?,
+        message_en: r.get(10)?,
+        place: String::new(),
         agencies: agencies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
         created_at: r.get(8)?,
         acknowledged_at: r.get(9)?,
     })
+}
+
+impl Alert {
+    /// The alert in `lang`: its English text for English readers when it has one.
+    pub fn in_language(mut self, lang: super::i18n::Lang) -> Alert {
+        if lang == super::i18n::Lang::En
+            && let Some(en) = self.message_en.take()
+        {
+            self.message = en;
+        }
+        self
+    }
 }
 
 /// The user's alerts: their agency is named and the alert's region lies within their scope.
@@ -127,7 +151,7 @@ pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: 
     above.push(super::identity::NATIONAL);
     let up = |i: usize| above.get(i).copied().unwrap_or(super::identity::NATIONAL).to_string();
     let rows = conn.query(
-        "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at
+        "SELECT a.id, a.kind, a.region_code, a.severity, a.entity_type, a.entity_id, a.message, a.agencies, a.created_at, k.acked_at, a.message_en
          FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id AND k.unit_id = $1
          WHERE ((a.region_code >= $2 AND a.region_code < $3) OR a.region_code = $4
                 OR (a.broadcast = 1 AND a.region_code IN ($8, $9, $10, $11, $12)))
@@ -154,12 +178,12 @@ pub fn for_user(conn: &mut Conn, user: &User, unacknowledged_only: bool, limit: 
 /// Acknowledges an alert for the user's unit; an alert the user cannot see is 404.
 pub fn acknowledge(conn: &mut Conn, user: &User, id: i64) -> Result<(), AppError> {
     let Some(r) = conn.query_opt("SELECT region_code, agencies, broadcast FROM alerts WHERE id = $1", params![id])? else {
-        return Err(AppError::not_found(format!("no alert {id}")));
+        return Err(AppError::not_found(crate::tr!("peringatan {id} tidak ada", "no alert {id}")));
     };
     let (region, agencies, broadcast): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
     let agency = format!(",{},", user.unit.agency.as_str());
     if !reaches(user, &region, broadcast != 0) || !agencies.contains(&agency) {
-        return Err(AppError::not_found(format!("no alert {id}")));
+        return Err(AppError::not_found(crate::tr!("peringatan {id} tidak ada", "no alert {id}")));
     }
     let done = conn.query_opt("SELECT acked_at FROM alert_acks WHERE alert_id = $1 AND unit_id = $2", params![id, user.unit.id])?;
     if done.is_some() {
@@ -206,10 +230,19 @@ pub async fn list_alerts(
 ) -> Result<axum::Json<AlertList>, AppError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
+        return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–500", "limit {limit} is outside 1–500")));
     }
     let only_open = q.unacknowledged.unwrap_or(false);
     let items = state.db.read(move |c| for_user(c, &user.user, only_open, limit)).await?;
+    let places = &state.module::<super::i18n::PlaceNames>().0;
+    let lang = super::i18n::Lang::current();
+    let items = items
+        .into_iter()
+        .map(|a| {
+            let place = places.place(&a.region);
+            Alert { place, ..a.in_language(lang) }
+        })
+        .collect();
     Ok(axum::Json(AlertList { items }))
 }
 
@@ -236,19 +269,20 @@ pub async fn alerts_page(
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let u = user.user.clone();
     let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
-        Ok(a) => a,
+        Ok(a) => a.into_iter().map(|a| a.in_language(lang)).collect::<Vec<_>>(),
         Err(e) => return super::web::error_page(lang, Some(&user), AppError::from(e)),
     };
     let title = super::web::t(lang, "nav.alerts");
+    let places = &state.module::<super::i18n::PlaceNames>().0;
     let body = maud::html! {
         h1 { (title) " · " (user.user.unit.name) }
         @if alerts.is_empty() { p.muted { (super::web::t(lang, "alerts.none")) } }
         table #alerts {
             tbody { @for a in &alerts { tr data-severity=(a.severity.as_str()) {
-                td { (a.severity.as_str()) }
-                td { (a.message) br; span.muted { (a.region) " · " (a.created_at) } }
+                td { (super::web::t(lang, &format!("severity.{}", a.severity.as_str()))) }
+                td { (a.message) br; span.muted { (places.place(&a.region)) " · " (local(places, &a.created_at, &a.region)) } }
                 td {
-                    @if let Some(at) = &a.acknowledged_at { span.muted { (super::web::t(lang, "alerts.read")) (at) } }
+                    @if let Some(at) = &a.acknowledged_at { span.muted { (super::web::t(lang, "alerts.read")) (local(places, at, &a.region)) } }
                     @else {
                         form method="post" action={ "/peringatan/" (a.id) "/baca" } {
                             button.ack type="submit" { (super::web::t(lang, "alerts.ack")) }
@@ -259,6 +293,11 @@ pub async fn alerts_page(
         }
     };
     super::web::layout(super::web::Page::new(lang, title, Some(&user.user), "/peringatan"), body).into_response()
+}
+
+/// A stored time in the time zone of the alert's region.
+fn local(places: &std::sync::Arc<dyn super::i18n::Places>, at: &str, region: &str) -> String {
+    super::i18n::moment_in(at, places.offset(region))
 }
 
 /// The acknowledge button of the alerts page.

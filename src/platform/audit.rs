@@ -166,28 +166,46 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
     Intact { entries: i64 },
-    Broken { seq: i64, reason: String },
+    Broken { seq: i64, reason: super::i18n::Text },
 }
 
 /// Recomputes the whole chain, streaming, and names the first entry that does not hold.
 pub fn verify(conn: &mut Conn) -> Result<Verdict, DbError> {
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_string();
-    let mut broken: Option<(i64, String)> = None;
+    let mut broken: Option<(i64, super::i18n::Text)> = None;
     conn.for_each(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"), &[], |row| {
         if broken.is_some() {
             return Ok(());
         }
         let e = Entry::from_row(&row)?;
         if e.seq != expected_seq {
+            let found = e.seq;
             broken = Some((
                 expected_seq,
-                format!("entry {expected_seq} is missing or out of order (found {} next)", e.seq),
+                crate::tr!(
+                    "catatan {expected_seq} hilang atau tidak berurutan (berikutnya catatan {found})",
+                    "entry {expected_seq} is missing or out of order (found {found} next)"
+                ),
             ));
         } else if e.prev_hash != prev {
-            broken = Some((e.seq, format!("entry {} does not follow entry {} (previous hash differs)", e.seq, e.seq - 1)));
+            let (seq, before) = (e.seq, e.seq - 1);
+            broken = Some((
+                seq,
+                crate::tr!(
+                    "catatan {seq} tidak menyambung ke catatan {before} (sidik sebelumnya berbeda)",
+                    "entry {seq} does not follow entry {before} (previous hash differs)"
+                ),
+            ));
         } else if e.compute_hash() != e.hash {
-            broken = Some((e.seq, format!("entry {} was changed after it was written (hash differs)", e.seq)));
+            let seq = e.seq;
+            broken = Some((
+                seq,
+                crate::tr!(
+                    "catatan {seq} diubah setelah ditulis (sidiknya berbeda)",
+                    "entry {seq} was changed after it was written (hash differs)"
+                ),
+            ));
         }
         prev = e.hash;
         expected_seq += 1;
@@ -202,11 +220,17 @@ pub fn verify(conn: &mut Conn) -> Result<Verdict, DbError> {
     if head_seq != last {
         return Ok(Verdict::Broken {
             seq: last + 1,
-            reason: format!("the chain ends at entry {last} but its head says {head_seq}: entries were removed"),
+            reason: crate::tr!(
+                "rantai berakhir di catatan {last} padahal kepalanya menyebut {head_seq}: ada catatan yang dihapus",
+                "the chain ends at entry {last} but its head says {head_seq}: entries were removed"
+            ),
         });
     }
     if head_hash != prev {
-        return Ok(Verdict::Broken { seq: last, reason: format!("entry {last} does not match the chain's head") });
+        return Ok(Verdict::Broken {
+            seq: last,
+            reason: crate::tr!("catatan {last} tidak cocok dengan kepala rantai", "entry {last} does not match the chain's head"),
+        });
     }
     Ok(Verdict::Intact { entries: last })
 }
@@ -276,11 +300,11 @@ pub async fn list_audit(
 ) -> Result<axum::Json<AuditList>, super::error::AppError> {
     use super::error::AppError;
     if user.user.role < super::identity::Role::Admin {
-        return Err(AppError::forbidden("only administrators may read the audit log"));
+        return Err(AppError::forbidden(crate::tr!("hanya administrator yang boleh membaca jejak audit", "only administrators may read the audit log")));
     }
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–500")));
+        return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–500", "limit {limit} is outside 1–500")));
     }
     let entity_type = q.entity_type.as_deref().map(|v| super::text::line("entity_type", v, super::text::CODE_MAX, false)).transpose()?;
     let entity_id = q.entity_id.as_deref().map(|v| super::text::line("entity_id", v, super::text::NAME_MAX, false)).transpose()?;

@@ -20,6 +20,7 @@ use super::db::Conn;
 use super::identity::{AgencyKind, Role, USER_COLS, User, user_from};
 use super::state::AppState;
 use crate::params;
+use super::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "sinergi_session";
 pub const SESSION_HOURS: i64 = 12;
@@ -49,7 +50,7 @@ pub fn dummy_hash() -> &'static str {
 
 pub fn check_password_strength(password: &str) -> Result<(), AppError> {
     if password.chars().count() < 8 {
-        return Err(AppError::invalid("password", "the password needs at least 8 characters"));
+        return Err(AppError::invalid("password", crate::tr!("kata sandi paling sedikit 8 karakter", "the password needs at least 8 characters")));
     }
     Ok(())
 }
@@ -92,7 +93,8 @@ impl LoginThrottle {
             let now = Instant::now();
             if until > now {
                 let minutes = (until - now).as_secs().div_ceil(60);
-                return Err(AppError::too_many(format!(
+                return Err(AppError::too_many(crate::tr!(
+                    "terlalu banyak percobaan masuk yang gagal untuk pengguna ini; coba lagi {minutes} menit lagi",
                     "too many failed logins for this user; try again in {minutes} minute(s)"
                 )));
             }
@@ -202,8 +204,9 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
 pub struct Rule {
     pub min_role: Role,
     pub agencies: &'static [AgencyKind],
-    /// How the action reads in a refusal, e.g. "change TPS".
-    pub action: &'static str,
+    /// How the action reads in a refusal, Bahasa Indonesia and English, e.g.
+    /// `("mengubah TPS", "change TPS")`.
+    pub action: (&'static str, &'static str),
 }
 
 /// Proof that a write may happen: every store function that writes takes one, and the audit
@@ -252,32 +255,35 @@ impl Permit {
 }
 
 /// Opening or closing one's own session: any active user, in their own unit's region.
-pub const OWN_SESSION: Rule = Rule { min_role: Role::Viewer, agencies: &[], action: "open or close your own session" };
+pub const OWN_SESSION: Rule = Rule { min_role: Role::Viewer, agencies: &[], action: ("membuka atau menutup sesi Anda sendiri", "open or close your own session") };
 
 /// The single authorisation check for every write: role, agency and region scope.
 pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppError> {
+    let (act_id, act_en) = rule.action;
     if user.role < rule.min_role {
-        return Err(AppError::forbidden(format!(
-            "your role {} may not {}: it needs {} or above",
-            user.role.as_str(),
-            rule.action,
-            rule.min_role.as_str()
+        let (have, need) = (user.role, rule.min_role);
+        let role = |l, r: Role| super::web::t(l, &format!("role.{}", r.as_str())).to_lowercase();
+        let (have_id, need_id) = (role(Lang::Id, have), role(Lang::Id, need));
+        let (have_en, need_en) = (role(Lang::En, have), role(Lang::En, need));
+        return Err(AppError::forbidden(crate::tr!(
+            "peran Anda ({have_id}) tidak boleh {act_id}: perlu peran {need_id} atau lebih tinggi",
+            "your role {have_en} may not {act_en}: it needs {need_en} or above"
         )));
     }
     if !rule.agencies.is_empty() && !rule.agencies.contains(&user.unit.agency) {
-        let allowed: Vec<&str> = rule.agencies.iter().map(|a| a.as_str()).collect();
-        return Err(AppError::forbidden(format!(
-            "only {} may {}; your unit {} is {}",
-            allowed.join(", "),
-            rule.action,
-            user.unit.name,
-            user.unit.agency.as_str()
+        let allowed: Vec<&str> = rule.agencies.iter().map(|a| a.label()).collect();
+        let (allowed_id, allowed_en) = (allowed.join(" atau "), allowed.join(" or "));
+        let (unit, agency) = (&user.unit.name, user.unit.agency.label());
+        return Err(AppError::forbidden(crate::tr!(
+            "hanya {allowed_id} yang boleh {act_id}; satuan kerja Anda, {unit}, adalah {agency}",
+            "only {allowed_en} may {act_en}; your unit {unit} is {agency}"
         )));
     }
     if !super::identity::within(&user.unit.region, region) {
-        return Err(AppError::forbidden(format!(
-            "{} is outside the scope of your unit {} ({})",
-            region, user.unit.name, user.unit.region
+        let unit = &user.unit.name;
+        return Err(AppError::forbidden(crate::tr!(
+            "wilayah {region} di luar wilayah kerja satuan Anda, {unit}",
+            "{region} is outside the scope of your unit {unit}"
         )));
     }
     Ok(Permit { actor: user.actor(), region: region.to_string() })
@@ -291,7 +297,7 @@ mod tests {
     fn user(agency: AgencyKind, region: &str, role: Role) -> User {
         User { id: 1, username: "u".into(), role, unit: Unit { id: 1, agency, region: region.into(), name: "Unit".into() } }
     }
-    const RULE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "change TPS" };
+    const RULE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengubah TPS", "change TPS") };
 
     #[test]
     fn role_agency_and_scope_are_all_required() {

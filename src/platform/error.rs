@@ -166,3 +166,55 @@ impl IntoResponse for AppError {
         (status, axum::Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::i18n::{Lang, with_lang};
+
+    fn message(e: fn() -> AppError, lang: Lang) -> (String, String) {
+        with_lang(lang, || {
+            let resp = e().into_response();
+            let body = futures_body(resp);
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (v["error"]["code"].as_str().unwrap_or("").to_string(), v["error"]["message"].as_str().unwrap_or("").to_string())
+        })
+    }
+
+    fn futures_body(resp: Response) -> Vec<u8> {
+        let rt = tokio::runtime::Builder::new_current_thread().build();
+        match rt {
+            Ok(rt) => rt.block_on(axum::body::to_bytes(resp.into_body(), 1 << 20)).map(|b| b.to_vec()).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Every error code answers in the language asked for, and the two differ: a code whose
+    /// message exists in one language only fails here.
+    #[test]
+    fn every_error_code_has_both_languages() {
+        let errors: [fn() -> AppError; 11] = [
+            || AppError::invalid("dpt", tr!("dpt wajib diisi", "dpt is required")),
+            || AppError::Rejected { message: tr!("formulir tidak cocok", "the form does not add up"), details: serde_json::json!({}) },
+            || AppError::bad_request(tr!("isi permintaan bukan JSON", "the body is not JSON")),
+            || AppError::Unauthorized,
+            || AppError::forbidden(tr!("tidak boleh", "not allowed")),
+            || AppError::not_found(tr!("tidak ada", "not found")),
+            || AppError::conflict(tr!("sudah ditandatangani", "already signed")),
+            || AppError::too_many(tr!("terlalu banyak", "too many")),
+            || AppError::too_large(tr!("terlalu besar", "too large")),
+            || AppError::Internal("disk full".into()),
+            || AppError::Db(DbError::Other("connection refused".into())),
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for e in errors {
+            let (code, id) = message(e, Lang::Id);
+            let (code_en, en) = message(e, Lang::En);
+            assert_eq!(code, code_en);
+            assert!(!id.is_empty() && !en.is_empty() && id != en, "{code}: {id:?} / {en:?}");
+            assert!(!id.contains("disk") && !id.contains("connection"), "a 500 shows no internals: {id}");
+            codes.insert(code);
+        }
+        assert_eq!(codes.len(), 10, "every code: {codes:?}");
+    }
+}

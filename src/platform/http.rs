@@ -29,15 +29,62 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                     };
                     match super::text::Problem::decode(&msg) {
                         Some(problem) => problem.into_error(&field),
-                        None => AppError::invalid(field, msg),
+                        None => {
+                            let message = field_message(&field, &msg);
+                            AppError::invalid(field, message)
+                        }
                     }
                 }
-                _ => AppError::bad_request(format!("malformed JSON: {inner}")),
+                _ => malformed(&inner),
             });
         }
     };
-    de.end().map_err(|e| AppError::bad_request(format!("malformed JSON: {e}")))?;
+    de.end().map_err(|e| malformed(&e))?;
     Ok(value)
+}
+
+fn malformed(e: &serde_json::Error) -> AppError {
+    let (line, column) = (e.line(), e.column());
+    AppError::bad_request(crate::tr!(
+        "isi permintaan bukan JSON yang sah (baris {line}, kolom {column})",
+        "the request body is not valid JSON (line {line}, column {column}): {e}"
+    ))
+}
+
+/// serde's English reason for a refused field, said in both languages.
+fn field_message(field: &str, serde_msg: &str) -> crate::platform::i18n::Text {
+    use crate::tr;
+    let m = serde_msg.split(" at line ").next().unwrap_or(serde_msg);
+    if m.starts_with("missing field") {
+        return tr!("{field} wajib diisi", "{field} is required");
+    }
+    if m.starts_with("unknown field") {
+        return tr!("isian {field} tidak dikenal", "{field} is not a known field");
+    }
+    if let Some(rest) = m.strip_prefix("unknown variant ") {
+        let choices = rest.split_once("expected ").map_or("", |(_, c)| c).replace("one of ", "").replace('`', "");
+        return tr!("nilai {field} tidak dikenal; pilihan: {choices}", "{field} has an unknown value; choose from: {choices}");
+    }
+    if m.starts_with("invalid value") || m.contains("out of range") {
+        return tr!("nilai {field} di luar batas yang diterima", "{field} is outside the accepted range ({m})");
+    }
+    if let Some((_, expected)) = m.strip_prefix("invalid type").and_then(|r| r.split_once("expected ")) {
+        let (id, en) = if expected.contains("string") || expected.contains("char") {
+            ("teks", "text")
+        } else if expected.contains("bool") {
+            ("true atau false", "true or false")
+        } else if expected.contains("i64") || expected.contains("u64") || expected.contains("i32") || expected.contains("u32") || expected.contains("integer") || expected.contains("u8") || expected.contains("u16") || expected.contains("i16") {
+            ("bilangan bulat", "a whole number")
+        } else if expected.contains("f64") || expected.contains("f32") || expected.contains("float") {
+            ("angka", "a number")
+        } else if expected.contains("sequence") || expected.contains("tuple") {
+            ("daftar", "a list")
+        } else {
+            ("objek", "an object")
+        };
+        return tr!("{field} harus berupa {id}", "{field} must be {en}");
+    }
+    tr!("isian {field} tidak sesuai", "{field} is not acceptable: {m}")
 }
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -55,9 +102,9 @@ impl WriteRequest {
         let key = match headers.get(IDEMPOTENCY_HEADER) {
             None => None,
             Some(v) => {
-                let k = v.to_str().map_err(|_| AppError::invalid("Idempotency-Key", "the key must be printable ASCII"))?;
+                let k = v.to_str().map_err(|_| AppError::invalid("Idempotency-Key", crate::tr!("Idempotency-Key hanya boleh berisi huruf ASCII yang dapat dicetak", "the Idempotency-Key must be printable ASCII")))?;
                 if k.is_empty() || k.len() > 200 {
-                    return Err(AppError::invalid("Idempotency-Key", "the key must have 1 to 200 characters"));
+                    return Err(AppError::invalid("Idempotency-Key", crate::tr!("Idempotency-Key harus 1 sampai 200 karakter", "the Idempotency-Key must have 1 to 200 characters")));
                 }
                 Some(k.to_string())
             }
@@ -90,7 +137,7 @@ impl axum::extract::FromRequest<super::state::AppState> for Write {
         let user = super::auth::CurrentUser::from_request_parts(&mut parts, state).await?;
         let body = axum::body::to_bytes(body, MAX_BODY)
             .await
-            .map_err(|e| AppError::bad_request(format!("cannot read the request body: {e}")))?;
+            .map_err(|e| AppError::bad_request(crate::tr!("isi permintaan tidak dapat dibaca (terputus atau lebih dari 2 MB)", "cannot read the request body: {e}")))?;
         let request = WriteRequest::new(&parts.headers, &user.user.id.to_string(), parts.method.as_str(), parts.uri.path(), &body)?;
         Ok(Write { user, body, request })
     }
@@ -114,7 +161,10 @@ where
                     if hash != req.fingerprint {
                         return Err(AppError::invalid(
                             "Idempotency-Key",
-                            "this key was already used for a different request",
+                            crate::tr!(
+                                "Idempotency-Key ini sudah dipakai untuk permintaan lain; pakai kunci baru untuk permintaan baru",
+                                "this Idempotency-Key was already used for a different request"
+                            ),
                         ));
                     }
                     let status: i64 = r.get(1)?;
@@ -153,7 +203,7 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {
         None => Ok(100),
         Some(n) if (1..=1000).contains(&n) => Ok(n),
-        Some(n) => Err(AppError::invalid("limit", format!("limit {n} is outside 1–1000"))),
+        Some(n) => Err(AppError::invalid("limit", crate::tr!("limit {n} di luar 1–1000", "limit {n} is outside 1–1000"))),
     }
 }
 

@@ -125,7 +125,8 @@ impl serde::Serialize for Text {
 }
 
 /// Bilingual text: `tr!("Bahasa Indonesia {x}", "English {x}")`; both halves are `format!`
-/// strings and may name the same variables.
+/// strings and may name the same variables. A `Text` put into a `tr!` would be formatted in
+/// the language in scope for both halves: pass its `.id()` and `.en()` (or use [`both`]).
 #[macro_export]
 macro_rules! tr {
     ($id:literal, $en:literal $(,)?) => {
@@ -134,6 +135,93 @@ macro_rules! tr {
     ($id:literal, $en:literal, $($arg:tt)+) => {
         $crate::platform::i18n::Text::new(format!($id, $($arg)+), format!($en, $($arg)+))
     };
+}
+
+const MONTHS_ID: [&str; 12] =
+    ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+const MONTHS_EN: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/// A calendar day as people write it: "27 November 2024" (English "27 November 2024", with the
+/// English month name). The one date format of every page, PDF, CSV and alert.
+pub fn date(lang: Lang, d: time::Date) -> String {
+    let months = if lang == Lang::En { &MONTHS_EN } else { &MONTHS_ID };
+    let m = months[usize::from(u8::from(d.month())) - 1];
+    format!("{} {m} {}", d.day(), d.year())
+}
+
+/// The name of an offset's Indonesian time zone (WIB +7, WITA +8, WIT +9), else "UTC±h".
+pub fn zone_name(offset: time::UtcOffset) -> String {
+    match (offset.whole_hours(), offset.minutes_past_hour()) {
+        (7, 0) => "WIB".into(),
+        (8, 0) => "WITA".into(),
+        (9, 0) => "WIT".into(),
+        (0, 0) => "UTC".into(),
+        (h, 0) => format!("UTC{h:+}"),
+        (h, m) => format!("UTC{h:+}:{:02}", m.unsigned_abs()),
+    }
+}
+
+/// A time of day with its zone: "19.00 WIB" (the Indonesian way, in both languages: the zone
+/// names are Indonesian anyway and officials read the dot).
+pub fn clock_time(t: time::OffsetDateTime) -> String {
+    format!("{:02}.{:02} {}", t.hour(), t.minute(), zone_name(t.offset()))
+}
+
+/// A moment in its own offset: "27 November 2024 19.00 WIB".
+pub fn moment(lang: Lang, t: time::OffsetDateTime) -> String {
+    format!("{} {}", date(lang, t.date()), clock_time(t))
+}
+
+/// A stored RFC 3339 time shown in `offset` (the region's zone), in the request's language;
+/// anything that is not such a time is shown as it is.
+pub fn moment_in(s: &str, offset: time::UtcOffset) -> String {
+    moment_at(Lang::current(), s, offset)
+}
+
+/// [`moment_in`] in a given language (for text stored in both, such as alerts).
+pub fn moment_at(lang: Lang, s: &str, offset: time::UtcOffset) -> String {
+    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => moment(lang, t.to_offset(offset)),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// A stored day ("2024-11-27", or the day of an RFC 3339 time) in the request's language;
+/// anything else is shown as it is.
+pub fn day(s: &str) -> String {
+    day_at(Lang::current(), s)
+}
+
+/// [`day`] in a given language.
+pub fn day_at(lang: Lang, s: &str) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    if s.len() == 10
+        && let Ok(d) = time::Date::parse(s, fmt)
+    {
+        return date(lang, d);
+    }
+    match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => date(lang, t.date()),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// How platform code (alerts) names a place and tells its time zone without knowing the
+/// regions module: the regions module registers one as [`PlaceNames`] at start-up.
+pub trait Places: Send + Sync {
+    /// "Kota Mojokerto (35.76)", "TPS 001 Balongsari (35.76.02.1008.001)".
+    fn place(&self, code: &str) -> String;
+    /// The offset of the place's time zone (WIB, WITA or WIT).
+    fn offset(&self, code: &str) -> time::UtcOffset;
+}
+
+/// The registered [`Places`] (module state, see `platform::state`).
+pub struct PlaceNames(pub std::sync::Arc<dyn Places>);
+
+/// The same thing said in both languages: `(f(Id), f(En))`, to put into a `tr!`.
+pub fn both(f: impl Fn(Lang) -> String) -> (String, String) {
+    (f(Lang::Id), f(Lang::En))
 }
 
 /// TRANSITIONAL: a message written in one language only (both halves the same). Every use is
@@ -175,5 +263,25 @@ mod tests {
         assert_eq!(with_lang(Lang::Id, || t.to_string()), "3 hari");
         assert_eq!(with_lang(Lang::En, || t.to_string()), "3 days");
         assert_eq!(t.to_string(), "3 hari");
+    }
+
+    #[test]
+    fn dates_and_times_read_as_officials_write_them() {
+        let d = time::macros::date!(2024 - 11 - 27);
+        assert_eq!(date(Lang::Id, d), "27 November 2024");
+        assert_eq!(date(Lang::Id, time::macros::date!(2024 - 02 - 05)), "5 Februari 2024");
+        assert_eq!(date(Lang::En, time::macros::date!(2024 - 08 - 17)), "17 August 2024");
+        assert_eq!(date(Lang::Id, time::macros::date!(2024 - 08 - 17)), "17 Agustus 2024");
+        let t = time::macros::datetime!(2024-11-27 12:00 UTC);
+        assert_eq!(moment(Lang::Id, t.to_offset(time::macros::offset!(+7))), "27 November 2024 19.00 WIB");
+        assert_eq!(moment(Lang::Id, t.to_offset(time::macros::offset!(+8))), "27 November 2024 20.00 WITA");
+        assert_eq!(moment(Lang::Id, t.to_offset(time::macros::offset!(+9))), "27 November 2024 21.00 WIT");
+        assert_eq!(with_lang(Lang::Id, || moment_in("2024-11-27T12:00:00Z", time::macros::offset!(+7))), "27 November 2024 19.00 WIB");
+        // A late-evening UTC time is the next day in WIT.
+        assert_eq!(with_lang(Lang::En, || moment_in("2024-11-26T16:30:00Z", time::macros::offset!(+9))), "27 November 2024 01.30 WIT");
+        assert_eq!(with_lang(Lang::Id, || day("2024-01-03")), "3 Januari 2024");
+        assert_eq!(with_lang(Lang::Id, || day("2024-12-31T20:00:00+07:00")), "31 Desember 2024");
+        assert_eq!(day("kemarin"), "kemarin");
+        assert_eq!(moment_in("bukan waktu", time::macros::offset!(+7)), "bukan waktu");
     }
 }

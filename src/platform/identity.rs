@@ -77,11 +77,27 @@ impl AgencyKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<AgencyKind, String> {
-        AgencyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown agency {s:?}: one of kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp"))
+
+    /// The agency as it names itself: "KPU", "Bawaslu", "Polri".
+    pub fn label(self) -> &'static str {
+        match self {
+            AgencyKind::Kpu => "KPU",
+            AgencyKind::Bawaslu => "Bawaslu",
+            AgencyKind::Polri => "Polri",
+            AgencyKind::Tni => "TNI",
+            AgencyKind::Kejaksaan => "Kejaksaan",
+            AgencyKind::Pemda => "Pemda",
+            AgencyKind::Dkpp => "DKPP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<AgencyKind, super::i18n::Text> {
+        AgencyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            crate::tr!(
+                "lembaga \"{s}\" tidak dikenal; pilih salah satu: kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp",
+                "unknown agency {s:?}: one of kpu, bawaslu, polri, tni, kejaksaan, pemda, dkpp"
+            )
+        })
     }
 }
 
@@ -103,13 +119,18 @@ impl Role {
             Role::Admin => "admin",
         }
     }
-    pub fn parse(s: &str) -> Result<Role, String> {
+    pub fn parse(s: &str) -> Result<Role, super::i18n::Text> {
         Ok(match s {
             "viewer" => Role::Viewer,
             "operator" => Role::Operator,
             "supervisor" => Role::Supervisor,
             "admin" => Role::Admin,
-            _ => return Err(format!("unknown role {s:?}: one of viewer, operator, supervisor, admin")),
+            _ => {
+                return Err(crate::tr!(
+                    "peran \"{s}\" tidak dikenal; pilih salah satu: viewer, operator, supervisor, admin",
+                    "unknown role {s:?}: one of viewer, operator, supervisor, admin"
+                ));
+            }
         })
     }
 }
@@ -145,7 +166,7 @@ pub fn unit_from(r: &Row, at: usize) -> Result<Unit, DbError> {
     let agency: String = r.get(at + 1)?;
     Ok(Unit {
         id: r.get(at)?,
-        agency: AgencyKind::parse(&agency).map_err(DbError::Other)?,
+        agency: AgencyKind::parse(&agency).map_err(|m| DbError::Other(m.en().to_string()))?,
         region: r.get(at + 2)?,
         name: r.get(at + 3)?,
     })
@@ -156,7 +177,7 @@ pub const USER_COLS: &str = "u.id, u.username, u.role, a.id, a.agency, a.region_
 
 pub fn user_from(r: &Row) -> Result<User, AppError> {
     let role: String = r.get(2)?;
-    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(AppError::Internal)?, unit: unit_from(r, 3)? })
+    Ok(User { id: r.get(0)?, username: r.get(1)?, role: Role::parse(&role).map_err(|m| AppError::Internal(m.en().to_string()))?, unit: unit_from(r, 3)? })
 }
 
 #[cfg(test)]

@@ -73,10 +73,10 @@ impl RateLimit {
         }
         if entry.1 >= self.max {
             let wait = self.window.saturating_sub(now.duration_since(entry.0)).as_secs().div_ceil(60);
-            return Err(AppError::too_many(format!(
-                "too many submissions from your address: {} per {} minutes; try again in {wait} minute(s)",
-                self.max,
-                self.window.as_secs() / 60
+            let (max, minutes) = (self.max, self.window.as_secs() / 60);
+            return Err(AppError::too_many(crate::tr!(
+                "terlalu banyak kiriman dari alamat Anda: paling banyak {max} per {minutes} menit; coba lagi {wait} menit lagi",
+                "too many submissions from your address: {max} per {minutes} minutes; try again in {wait} minute(s)"
             )));
         }
         entry.1 += 1;

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0006_coordination.sql"),
         postgres: include_str!("migrations/postgres/0006_coordination.sql"),
     },
+    Migration {
+        version: 7,
+        sqlite: include_str!("migrations/sqlite/0007_alert_english.sql"),
+        postgres: include_str!("migrations/postgres/0007_alert_english.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

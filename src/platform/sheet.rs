@@ -336,12 +336,12 @@ impl Rows {
 
 /// Refuses a row with a control or text-direction character in any cell (a cell is one line of
 /// a spreadsheet), naming the column; the same rules as typed text.
-pub fn check_row(header: &csv::StringRecord, row: &csv::StringRecord) -> Result<(), String> {
+pub fn check_row(header: &csv::StringRecord, row: &csv::StringRecord) -> Result<(), super::i18n::Text> {
     for (i, cell) in row.iter().enumerate() {
         // A cell may hold line breaks (Alt+Enter in Excel); nothing else below a space.
         if let Err(p) = super::text::check(cell, usize::MAX, true) {
             let column = header.get(i).map(|h| h.trim().to_string()).unwrap_or_else(|| format!("{}", i + 1));
-            return Err(p.message(&column).to_string());
+            return Err(p.message(&column));
         }
     }
     Ok(())

@@ -36,8 +36,13 @@ pub struct AppState {
 pub struct Modules(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
 
 impl Modules {
-    pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Self {
-        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    pub fn with<T: Any + Send + Sync>(self, value: T) -> Self {
+        self.with_shared(Arc::new(value))
+    }
+
+    /// The same for a value also held elsewhere (the region index is also the place names).
+    pub fn with_shared<T: Any + Send + Sync>(mut self, value: Arc<T>) -> Self {
+        self.0.insert(TypeId::of::<T>(), value);
         self
     }
 }

@@ -168,6 +168,10 @@ macro_rules! text_type {
             pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
                 check(value, MAX, $multiline).map(|v| $name(v.to_string())).map_err(|p| p.into_error(field))
             }
+            /// Checks a value, giving the problem to be worded by the caller (a CSV line).
+            pub fn checked(value: &str) -> Result<Self, Problem> {
+                check(value, MAX, $multiline).map(|v| $name(v.to_string()))
+            }
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -80,6 +80,9 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("alerts.none", "Tidak ada peringatan.", "No alerts."),
     ("alerts.ack", "Tandai sudah dibaca", "Mark as read"),
     ("alerts.read", "dibaca ", "read "),
+    ("severity.info", "Info", "Info"),
+    ("severity.warning", "Peringatan", "Warning"),
+    ("severity.critical", "Kritis", "Critical"),
     ("role.viewer", "Peninjau", "Viewer"),
     ("role.operator", "Operator", "Operator"),
     ("role.supervisor", "Penyelia", "Supervisor"),
@@ -316,8 +319,33 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.tranche.lunas", "Lunas", "Paid"),
     ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
+    ("nav.vulnerability", "Kerawanan", "Vulnerability"),
+    ("grade.kurang_rawan", "Kurang rawan", "Less vulnerable"),
+    ("grade.rawan", "Rawan", "Vulnerable"),
+    ("grade.sangat_rawan", "Sangat rawan", "Highly vulnerable"),
+    ("kr.title", "Kerawanan TPS", "TPS vulnerability"),
+    ("kr.no_coordinates", "Belum ada koordinat TPS untuk peta.", "No TPS coordinates to map yet."),
+    ("kr.map_label", "Peta TPS menurut tingkat kerawanan", "Map of TPS by vulnerability grade"),
+    ("kr.map_legend", "Hijau: kurang rawan · jingga: rawan · merah: sangat rawan. Satu titik per desa/kelurahan; ukuran menurut jumlah TPS.", "Green: less vulnerable · orange: vulnerable · red: highly vulnerable. One dot per village; size by the number of TPS."),
+    ("kr.meets", "Memenuhi indikator", "Meet an indicator"),
+    ("kr.per_indicator", "Jumlah TPS per indikator", "TPS per indicator"),
+    ("kr.variable", "Variabel", "Variable"),
+    ("kr.indicator", "Indikator", "Indicator"),
+    ("kr.plan", "Rencana pengamanan", "Security plan"),
+    ("kr.choose_regency", "Pilih kabupaten/kota (wilayah=35.76).", "Choose a regency or city (wilayah=35.76)."),
+    ("kr.pattern", "Pola (Polri-TPS-Linmas): ", "Pattern (Polri-TPS-Linmas): "),
+    ("kr.download_posts", "Unduh daftar pos (CSV)", "Download the posts (CSV)"),
+    ("kr.map", "Peta kerawanan", "Vulnerability map"),
+    ("kr.district", "Kecamatan", "District"),
+    ("kr.need_police", "Perlu Polri", "Police needed"),
+    ("kr.have_police", "Ada Polri+TNI", "Police+TNI available"),
+    ("kr.short", "Kurang", "Short"),
+    ("kr.need_linmas", "Perlu Linmas", "Linmas needed"),
+    ("kr.have_linmas", "Ada Linmas", "Linmas available"),
+    ("kr.posts", "Jumlah pos: ", "Posts: "),
     ("footer.data", "Data wilayah: idn-area-data (ODbL), kode Kemendagri.", "Region data: idn-area-data (ODbL), Kemendagri codes."),
     ("error.not_found", "Halaman tidak ditemukan.", "Page not found."),
+    ("error.internal", "Terjadi kesalahan di sistem; kejadian ini sudah dicatat. Coba lagi nanti.", "Something went wrong on our side; it was logged. Try again later."),
 ];
 
 pub fn t(lang: Lang, key: &str) -> &'static str {
@@ -325,6 +353,11 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .find(|(k, _, _)| *k == key)
         .map(|(_, id, en)| if lang == Lang::En { *en } else { *id })
         .unwrap_or("?")
+}
+
+/// A TEXT entry in both languages, to put into a message (`tr!` takes its `.id()`/`.en()`).
+pub fn text(key: &str) -> super::i18n::Text {
+    super::i18n::Text::new(t(Lang::Id, key), t(Lang::En, key))
 }
 
 /// Formats a count the Indonesian way: 820.161 (English: 820,161).
@@ -377,7 +410,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     a.brand href="/wilayah" { "Sinergi" }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
-                    a href="/kerawanan" { "Kerawanan" }
+                    a href="/kerawanan" { (t(lang, "nav.vulnerability")) }
                     @if page.user.is_some_and(|u| matches!(u.unit.agency, AgencyKind::Bawaslu | AgencyKind::Polri | AgencyKind::Kejaksaan | AgencyKind::Dkpp)) {
                         a href="/laporan" { (t(lang, "nav.cases")) }
                     }
@@ -410,18 +443,11 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
     }
 }
 
-/// "2024-11-20 09:30 WIB" from an RFC 3339 time that already carries the region's offset.
+/// "20 November 2024 09.30 WIB" from an RFC 3339 time that already carries the region's
+/// offset, in the request's language (see [`super::i18n::moment`]).
 pub fn when(s: &str) -> String {
     match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let tz = match t.offset().whole_hours() {
-                8 => "WITA",
-                9 => "WIT",
-                7 => "WIB",
-                _ => "UTC",
-            };
-            format!("{:04}-{:02}-{:02} {:02}:{:02} {tz}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-        }
+        Ok(t) => super::i18n::moment(Lang::current(), t),
         Err(_) => s.to_string(),
     }
 }
@@ -457,10 +483,15 @@ pub async fn stylesheet() -> Response {
 /// The layout's error page in the request's language; internals go to the log, not the page.
 pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
     let status = err.status();
-    let message = if status == StatusCode::NOT_FOUND { t(lang, "error.not_found").to_string() } else { err.to_string() };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
+    // A 500 never shows its internals (a database message) to the user, only that it was logged.
+    let message = if status == StatusCode::NOT_FOUND {
+        t(lang, "error.not_found").to_string()
+    } else if status == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!("page error: {}", err.log_detail());
-    }
+        t(lang, "error.internal").to_string()
+    } else {
+        err.to_string()
+    };
     let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
     (status, layout(page, html! { p.error { (message) } })).into_response()
 }

@@ -36,12 +36,12 @@ pub struct RegionList {
 pub async fn list_regions(State(state): State<AppState>, Query(q): Query<RegionQuery>) -> Result<Json<RegionList>, AppError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(AppError::invalid("limit", format!("limit {limit} is outside 1–200")));
+        return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–200", "limit {limit} is outside 1–200")));
     }
     let items = match q.q {
         Some(text) if !text.trim().is_empty() => {
             if text.chars().count() > 100 {
-                return Err(AppError::invalid("q", "search text is longer than 100 characters"));
+                return Err(AppError::invalid("q", crate::tr!("teks pencarian lebih dari 100 karakter", "search text is longer than 100 characters")));
             }
             crate::regions::index_of(&state).search(&text, limit as usize).into_iter().map(RegionItem::Hit).collect()
         }
@@ -67,7 +67,10 @@ pub async fn get_region(State(state): State<AppState>, Path(code): Path<String>)
         .read(move |conn| store::detail(conn, &index, &c))
         .await?
         .map(Json)
-        .ok_or_else(|| AppError::not_found(format!("no region {}", code.as_str())))
+        .ok_or_else(|| {
+            let c = code.as_str();
+            AppError::not_found(crate::tr!("wilayah {c} tidak ada", "no region {c}"))
+        })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,7 +91,7 @@ pub async fn region_children(State(state): State<AppState>, Path(code): Path<Str
         .db
         .read(move |conn| {
             if index.get(&c).is_none() {
-                return Err(AppError::not_found(format!("no region {c}")));
+                return Err(AppError::not_found(crate::tr!("wilayah {c} tidak ada", "no region {c}")));
             }
             Ok(store::children(conn, Some(&c))?)
         })

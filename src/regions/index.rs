@@ -23,6 +23,15 @@ pub struct RegionIndex {
     starts: Vec<usize>,
 }
 
+impl crate::platform::i18n::Places for RegionIndex {
+    fn place(&self, code: &str) -> String {
+        RegionIndex::place(self, code)
+    }
+    fn offset(&self, code: &str) -> time::UtcOffset {
+        super::time_zone(code).unwrap_or(super::TimeZone::Wib).offset()
+    }
+}
+
 impl RegionIndex {
     pub fn load(conn: &mut Conn) -> Result<RegionIndex, DbError> {
         let mut entries = Vec::with_capacity(92_000);
@@ -44,6 +53,11 @@ impl RegionIndex {
 
     pub fn get(&self, code: &str) -> Option<&RegionSummary> {
         self.by_code.get(code).map(|&i| &self.entries[i].summary)
+    }
+
+    /// A region or TPS by name with its code beside: see [`super::place_label`].
+    pub fn place(&self, code: &str) -> String {
+        super::place_label(code, |c| self.get(c).map(|r| r.name.clone()))
     }
 
     /// The codes of a region's direct children (provinces for `ID`), in code order.

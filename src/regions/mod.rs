@@ -51,11 +51,12 @@ impl Level {
 pub struct RegionCode(String);
 
 impl RegionCode {
-    pub fn parse(s: &str) -> Result<RegionCode, String> {
+    pub fn parse(s: &str) -> Result<RegionCode, crate::platform::i18n::Text> {
         let parts: Vec<&str> = s.split('.').collect();
         let widths = [2, 2, 2, 4];
         if parts.len() > 4 || parts.iter().zip(widths).any(|(p, w)| p.len() != w || !p.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(format!(
+            return Err(crate::tr!(
+                "\"{s}\" bukan kode wilayah Kemendagri (contoh: 35, 35.76, 35.76.02 atau 35.76.02.1008)",
                 "{s:?} is not a region code (expected e.g. 35, 35.76, 35.76.02 or 35.76.02.1008)"
             ));
         }
@@ -131,6 +132,30 @@ pub fn time_zone(code: &str) -> Option<TimeZone> {
     PROVINCE_TIME_ZONES.iter().find(|(p, _)| *p == province).map(|(_, tz)| *tz)
 }
 
+/// A place as people name it, with its code beside the name: "Kota Mojokerto (35.76)",
+/// "TPS 001 Balongsari (35.76.02.1008.001)", "Indonesia (ID)". `name_of` looks a region's name
+/// up (the in-memory index for pages, the database inside a write); a code it does not know is
+/// shown alone.
+pub fn place_label(code: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
+    if code == NATIONAL {
+        return format!("Indonesia ({NATIONAL})");
+    }
+    // A TPS code is its village's code and a three-digit number.
+    if code.split('.').count() == 5
+        && let Some((village, number)) = code.rsplit_once('.')
+        && let Ok(n) = number.parse::<u16>()
+    {
+        return match name_of(village) {
+            Some(v) => format!("TPS {n:03} {v} ({code})"),
+            None => format!("TPS {n:03} ({code})"),
+        };
+    }
+    match name_of(code) {
+        Some(n) => format!("{n} ({code})"),
+        None => code.to_string(),
+    }
+}
+
 /// The source lists provinces and regencies in capitals (`KOTA MOJOKERTO`); people read
 /// `Kota Mojokerto`. Acronyms such as DKI and DI stay in capitals.
 pub fn display_name(raw: &str) -> String {
@@ -199,6 +224,19 @@ mod tests {
         assert!(!within("35.17", "35.76.02"));
         assert!(within(NATIONAL, "91.01"));
         assert_eq!(lineage("35.76.02.1008.001"), vec!["35", "35.76", "35.76.02", "35.76.02.1008", "35.76.02.1008.001"]);
+    }
+
+    #[test]
+    fn places_are_named_with_their_code_beside() {
+        let names = |c: &str| match c {
+            "35.76" => Some("Kota Mojokerto".to_string()),
+            "35.76.02.1008" => Some("Balongsari".to_string()),
+            _ => None,
+        };
+        assert_eq!(place_label("35.76", names), "Kota Mojokerto (35.76)");
+        assert_eq!(place_label("35.76.02.1008.001", names), "TPS 001 Balongsari (35.76.02.1008.001)");
+        assert_eq!(place_label("ID", names), "Indonesia (ID)");
+        assert_eq!(place_label("99.99", names), "99.99");
     }
 
     #[test]

@@ -116,7 +116,7 @@ async fn load(state: &AppState, code: &str, election: &'static ElectionDef, afte
     state
         .db
         .read(move |conn| {
-            let detail = store::detail(conn, &index, &c)?.ok_or_else(|| AppError::not_found(format!("no region {c}")))?;
+            let detail = store::detail(conn, &index, &c)?.ok_or_else(|| AppError::not_found(crate::tr!("wilayah {c} tidak ada", "no region {c}")))?;
             let (children, tps) = if detail.region.level == Level::Village {
                 (Vec::new(), elections::store::list_tps(conn, election.id, &c, after.as_deref(), TPS_PAGE)?)
             } else {

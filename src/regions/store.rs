@@ -152,6 +152,17 @@ pub fn get(conn: &mut Conn, code: &str) -> Result<Option<RegionSummary>, DbError
         .transpose()
 }
 
+/// A region or TPS by name with its code beside, read inside a transaction (alerts and
+/// messages written with a change): see [`super::place_label`].
+pub fn place(conn: &mut Conn, code: &str) -> Result<String, DbError> {
+    let village = if code.split('.').count() == 5 { code.rsplit_once('.').map_or(code, |(v, _)| v) } else { code };
+    let name: Option<String> = match conn.query_opt("SELECT name FROM regions WHERE code = $1", params![village])? {
+        Some(r) => Some(r.get(0)?),
+        None => None,
+    };
+    Ok(super::place_label(code, |_| name.clone()))
+}
+
 pub fn detail(conn: &mut Conn, index: &super::index::RegionIndex, code: &str) -> Result<Option<RegionDetail>, DbError> {
     let Some(region) = index.get(code).cloned() else { return Ok(None) };
     let path = index.path(code);

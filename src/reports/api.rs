@@ -488,7 +488,7 @@ pub async fn receipt_status(State(state): State<AppState>, Path(receipt): Path<S
 }
 
 /// Bawaslu's supervisors record their own findings.
-pub(super) const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "record a finding (temuan)" };
+pub(super) const FINDING: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("mencatat temuan", "record a finding (temuan)") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct FindingInput {
@@ -694,7 +694,7 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
 // Disputes
 
 /// Bawaslu registers a petition it received.
-pub(super) const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "register a process dispute" };
+pub(super) const DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("mendaftarkan sengketa proses", "register a process dispute") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct DisputeInput {
@@ -860,7 +860,7 @@ pub async fn list_holidays(State(state): State<AppState>, Query(q): Query<Holida
 }
 
 /// National administrators keep the holiday table (a new SKB, an election day declared a holiday).
-const HOLIDAYS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: "edit the holiday table" };
+const HOLIDAYS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: ("mengubah daftar hari libur", "edit the holiday table") };
 
 #[derive(Deserialize, ToSchema)]
 pub struct HolidayInput {

@@ -21,7 +21,7 @@ use crate::platform::auth::Permit;
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
-use crate::platform::i18n::Text;
+use crate::platform::i18n::{Lang, Text, both, moment_at};
 
 /// The offset of a region's local time (WIB when the code is unknown).
 pub fn offset_of(region: &str) -> UtcOffset {
@@ -629,16 +629,16 @@ pub fn create_report(
         // Never the reporter's identity: the audit API is read by other agencies' admins.
         detail: serde_json::json!({"kind": kind, "election": r.election.id, "evidence": files.len(), "late": late_since.is_some()}),
     })?;
-    let due = local(&deadline, offset_of(&r.region));
-    let place = r.region.as_str();
+    let (due_id, due_en) = both(|l| moment_at(l, &deadline, offset_of(&r.region)));
+    let place = crate::regions::store::place(conn, &r.region)?;
     let message = match (kind, late_since.is_some()) {
         (_, true) => crate::tr!(
-            "Laporan #{id} di {place} lewat batas waktu pelaporan: disimpan sebagai informasi awal; jadikan temuan paling lambat {due} bila akan ditindaklanjuti",
-            "Report #{id} in {place} came after the filing window: kept as initial information; take it up as a finding by {due} if it is to be pursued"
+            "Laporan #{id} di {place} lewat batas waktu pelaporan: disimpan sebagai informasi awal; jadikan temuan paling lambat {due_id} bila akan ditindaklanjuti",
+            "Report #{id} in {place} came after the filing window: kept as initial information; take it up as a finding by {due_en} if it is to be pursued"
         ),
-        ("temuan", _) => crate::tr!("Temuan pengawas #{id} di {place}: kajian awal paling lambat {due}", "Supervisor's finding #{id} in {place}: initial review by {due}"),
-        ("informasi_awal", _) => crate::tr!("Informasi awal (anonim) #{id} di {place}: kajian awal paling lambat {due}", "Anonymous tip #{id} in {place}: initial review by {due}"),
-        _ => crate::tr!("Laporan baru #{id} di {place}: kajian awal paling lambat {due}", "New report #{id} in {place}: initial review by {due}"),
+        ("temuan", _) => crate::tr!("Temuan pengawas #{id} di {place}: kajian awal paling lambat {due_id}", "Supervisor's finding #{id} in {place}: initial review by {due_en}"),
+        ("informasi_awal", _) => crate::tr!("Informasi awal (anonim) #{id} di {place}: kajian awal paling lambat {due_id}", "Anonymous tip #{id} in {place}: initial review by {due_en}"),
+        _ => crate::tr!("Laporan baru #{id} di {place}: kajian awal paling lambat {due_id}", "New report #{id} in {place}: initial review by {due_en}"),
     };
     alerts::raise(conn, NewAlert {
         kind: "laporan_baru",
@@ -646,7 +646,7 @@ pub fn create_report(
         severity: Severity::Warning,
         entity_type: "report",
         entity_id: &id.to_string(),
-        message: message.id().to_string(),
+        message,
         agencies: &[AgencyKind::Bawaslu],
     })?;
     Ok(Filed { id, receipt, kind, status, late_since })
@@ -814,7 +814,7 @@ pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str
     };
     let permit = crate::platform::auth::authorize(
         user,
-        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: "move a case" },
+        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: ("memindahkan tahap penanganan laporan", "move a case") },
         &r.region,
     )?;
     let requirements = r.requirements(conn)?;
@@ -861,21 +861,43 @@ fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, permit:
         detail: serde_json::json!({"from": r.status, "to": to}),
     })?;
     let offset = offset_of(&r.region);
-    let due = deadline.as_deref().map(|d| local(d, offset)).unwrap_or_default();
-    let notify: Option<(&[AgencyKind], String)> = match to {
+    let (due_id, due_en) = both(|l| deadline.as_deref().map(|d| moment_at(l, d, offset)).unwrap_or_default());
+    let place = crate::regions::store::place(conn, &r.region)?;
+    let notify: Option<(&[AgencyKind], Text)> = match to {
         "pidana" => Some((
             &[AgencyKind::Polri, AgencyKind::Kejaksaan],
-            format!("Laporan #{id} di {} diteruskan ke Sentra Gakkumdu (dugaan tindak pidana); penerusan ke penyidik paling lambat {due}", r.region),
+            crate::tr!(
+                "Laporan #{id} di {place} diteruskan ke Sentra Gakkumdu (dugaan tindak pidana); penerusan ke penyidik paling lambat {due_id}",
+                "Report #{id} in {place} was passed to Sentra Gakkumdu (suspected election crime); hand it to the investigators by {due_en}"
+            ),
         )),
-        "diteruskan_dkpp" => Some((&[AgencyKind::Dkpp], format!("Laporan #{id} di {}: dugaan pelanggaran kode etik diteruskan ke DKPP", r.region))),
-        "berkas_dikembalikan" => Some((&[AgencyKind::Polri], format!("Berkas perkara laporan #{id} dikembalikan jaksa; serahkan kembali paling lambat {due}"))),
+        "diteruskan_dkpp" => Some((
+            &[AgencyKind::Dkpp],
+            crate::tr!(
+                "Laporan #{id} di {place}: dugaan pelanggaran kode etik diteruskan ke DKPP",
+                "Report #{id} in {place}: suspected breach of the code of ethics passed to DKPP"
+            ),
+        )),
+        "berkas_dikembalikan" => Some((
+            &[AgencyKind::Polri],
+            crate::tr!(
+                "Berkas perkara laporan #{id} dikembalikan jaksa; serahkan kembali paling lambat {due_id}",
+                "The prosecutor returned the case file of report #{id}; hand it back by {due_en}"
+            ),
+        )),
         super::INFORMASI_AWAL => Some((
             &[AgencyKind::Bawaslu],
-            format!("Laporan #{id} di {}: pelapor tidak melengkapi laporan sampai batas waktunya; tidak diregistrasi dan disimpan sebagai informasi awal", r.region),
+            crate::tr!(
+                "Laporan #{id} di {place}: pelapor tidak melengkapi laporan sampai batas waktunya; tidak diregistrasi dan disimpan sebagai informasi awal",
+                "Report #{id} in {place}: the reporter did not complete it in time; not registered, kept as initial information"
+            ),
         )),
         "kajian_awal" if r.status == super::PERBAIKAN => Some((
             &[AgencyKind::Bawaslu],
-            format!("Laporan #{id} di {} sudah dilengkapi pelapor; kajian awal paling lambat {due}", r.region),
+            crate::tr!(
+                "Laporan #{id} di {place} sudah dilengkapi pelapor; kajian awal paling lambat {due_id}",
+                "Report #{id} in {place} was completed by the reporter; initial review due by {due_en}"
+            ),
         )),
         _ => None,
     };
@@ -1077,7 +1099,14 @@ pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDisp
         severity: Severity::Warning,
         entity_type: "dispute",
         entity_id: &id.to_string(),
-        message: format!("Permohonan sengketa proses #{id} atas {}: mediasi paling lambat {}", d.kpu_decision, local(&deadline, offset)),
+        message: {
+            let (by_id, by_en) = both(|l| moment_at(l, &deadline, offset));
+            let decision = &d.kpu_decision;
+            crate::tr!(
+                "Permohonan sengketa proses #{id} atas {decision}: mediasi paling lambat {by_id}",
+                "Process dispute #{id} against {decision}: mediation due by {by_en}"
+            )
+        },
         agencies: &[AgencyKind::Bawaslu, AgencyKind::Kpu],
     })?;
     Ok(id)
@@ -1157,7 +1186,7 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
     };
     let permit = crate::platform::auth::authorize(
         user,
-        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: "move a dispute" },
+        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: ("memindahkan tahap sengketa", "move a dispute") },
         &d.region,
     )?;
     super::check_move(&dispute_facts(&d), to, user.unit.agency, reason).map_err(move_error)?;
@@ -1191,11 +1220,14 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
             severity: Severity::Warning,
             entity_type: "dispute",
             entity_id: &id.to_string(),
-            message: format!(
-                "Putusan sengketa proses #{id} atas {}: KPU menindaklanjuti paling lambat {}",
-                d.kpu_decision,
-                deadline.as_deref().map(|x| local(x, offset_of(&d.region))).unwrap_or_default()
-            ),
+            message: {
+                let (by_id, by_en) = both(|l| deadline.as_deref().map(|x| moment_at(l, x, offset_of(&d.region))).unwrap_or_default());
+                let decision = &d.kpu_decision;
+                crate::tr!(
+                    "Putusan sengketa proses #{id} atas {decision}: KPU menindaklanjuti paling lambat {by_id}",
+                    "Decision on process dispute #{id} against {decision}: KPU must act on it by {by_en}"
+                )
+            },
             agencies: &[AgencyKind::Kpu],
         })?;
     }
@@ -1267,13 +1299,14 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             } else {
                 continue;
             };
-            let what = if track == Track::Report { format!("Laporan #{id}") } else { format!("Sengketa proses #{id}") };
-            let label = super::state_label(&status, crate::platform::web::Lang::Id);
-            let deadline = st.deadline.unwrap_or_default();
+            let (what_id, what_en) = if track == Track::Report { ("Laporan", "Report") } else { ("Sengketa proses", "Process dispute") };
+            let (label_id, label_en) = (super::state_label(&status, Lang::Id), super::state_label(&status, Lang::En));
+            let (by_id, by_en) = both(|l| st.deadline.as_deref().map(|x| moment_at(l, x, offset_of(&region))).unwrap_or_default());
+            let days = st.days_left.unwrap_or(0);
             let (severity, message) = if level == "lewat" {
-                (Severity::Critical, format!("{what} ({label}) melewati tenggat {deadline}"))
+                (Severity::Critical, crate::tr!("{what_id} #{id} ({label_id}) melewati tenggat {by_id}", "{what_en} #{id} ({label_en}) is past its deadline {by_en}"))
             } else {
-                (Severity::Warning, format!("{what} ({label}): tenggat {deadline}, sisa {} hari", st.days_left.unwrap_or(0)))
+                (Severity::Warning, crate::tr!("{what_id} #{id} ({label_id}): tenggat {by_id}, sisa {days} hari", "{what_en} #{id} ({label_en}): deadline {by_en}, {days} day(s) left"))
             };
             alerts::raise(conn, NewAlert {
                 kind: if level == "lewat" { "tenggat_lewat" } else { "tenggat_dekat" },

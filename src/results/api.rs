@@ -104,7 +104,7 @@ pub struct CandidateList {
 }
 
 /// KPU registers the candidates of a province (governor, DPD) or regency (regent, mayor).
-const CANDIDATES: Rule = Rule { min_role: Role::Supervisor, agencies: &[AgencyKind::Kpu], action: "register candidates" };
+const CANDIDATES: Rule = Rule { min_role: Role::Supervisor, agencies: &[AgencyKind::Kpu], action: ("mendaftarkan calon", "register candidates") };
 
 /// Registers the candidates of a regional contest (KPU of that province or regency), before
 /// any result is entered.
@@ -170,9 +170,9 @@ pub struct EntryInput {
 
 pub(super) fn rule_for(source: Source) -> Option<Rule> {
     match source {
-        Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter KPU results" }),
-        Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: "enter Bawaslu's copy of results" }),
-        Source::Saksi => Some(Rule { min_role: Role::Viewer, agencies: &[], action: "enter a witness copy" }),
+        Source::Kpu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("memasukkan hasil KPU", "enter KPU results") }),
+        Source::Bawaslu => Some(Rule { min_role: Role::Operator, agencies: &[AgencyKind::Bawaslu], action: ("memasukkan salinan hasil Bawaslu", "enter Bawaslu's copy of results") }),
+        Source::Saksi => Some(Rule { min_role: Role::Viewer, agencies: &[], action: ("memasukkan salinan saksi", "enter a witness copy") }),
         Source::Publik => None,
     }
 }
@@ -186,7 +186,10 @@ pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec
     if !hard.is_empty() {
         let names: Vec<&str> = hard.iter().map(|f| f.identity.as_str()).collect();
         return Err(AppError::Rejected {
-            message: format!("the form does not add up: {}", names.join(", ")).into(),
+            message: {
+                let names = names.join(", ");
+                crate::tr!("isian formulir tidak cocok pada pemeriksaan: {names}", "the form does not add up: {names}")
+            },
             details: serde_json::json!({ "failures": hard }),
         });
     }
@@ -210,7 +213,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     }
     let (mut parts, body) = req.into_parts();
     let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
-    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large("the entry is over 8 MB"))?;
+    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large(crate::tr!("isian hasil lebih dari 8 MB", "the entry is over 8 MB")))?;
     let input: EntryInput = parse_json(&body)?;
     let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
     let (permit, principal) = match (rule_for(source), &user) {
@@ -322,7 +325,7 @@ pub struct RecapInput {
 
 /// KPU's committee of that level enters the plenary's numbers: PPK (district), KPU kab/kota,
 /// KPU provinsi.
-pub(super) const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: "enter a plenary recap" };
+pub(super) const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("memasukkan rekapitulasi pleno", "enter a plenary recap") };
 
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;

@@ -107,10 +107,16 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin.
+/// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin, in
+/// the command line's default language (Bahasa Indonesia).
 pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    cli_lang(db, "id", args, stdin)
+}
+
+/// [`cli`] in a language: `SINERGI_LANG=en` for English.
+pub fn cli_lang(db: &TestDb, lang: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").current_dir(db.dir());
+    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").env("SINERGI_LANG", lang).current_dir(db.dir());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run sinergi");
     if let Some(input) = stdin {
@@ -260,6 +266,25 @@ impl TestApp {
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (status, resp.body_mut().read_to_string().unwrap_or_default(), location)
+    }
+
+    /// Any request with extra headers (e.g. `Accept-Language`) and an optional raw body.
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, Value) {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("Content-Type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("request");
+        let mut resp = self.agent.run(req).expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
