@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .route("/", get(|| async { Redirect::to("/wilayah") }))
         .route("/assets/app.css", get(platform::web::stylesheet))
+        .route("/assets/hasil.js", get(results::pages::live_script))
         .route("/masuk", get(agencies::api::login_page).post(agencies::api::login_submit))
         .route("/keluar", post(agencies::api::logout_submit))
         .route("/bahasa", get(agencies::api::switch_language))
@@ -234,6 +235,7 @@ pub fn router(state: AppState) -> Router {
         .route("/anggaran/hibah", post(coordination::pages::grant_submit))
         .route("/anggaran/hibah/{id}/pencairan", post(coordination::pages::disbursement_submit))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(platform::guard::guard))
         .layer(axum::middleware::from_fn(platform::i18n::scope))
         // A panic anywhere in a handler answers 500 in the usual error shape instead of dropping
         // the connection without a word; the hostile-input tests make sure none is reachable.

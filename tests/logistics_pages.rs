@@ -50,6 +50,7 @@ fn logistics_pages_on_the_demo() {
     let resp = agent
         .post(&app.url("/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024"))
         .header("Cookie", &bawaslu)
+        .header("Origin", &app.base)
         .content_type("application/x-www-form-urlencoded")
         .send("as=supervisor")
         .expect("sign");
@@ -60,6 +61,7 @@ fn logistics_pages_on_the_demo() {
     let mut refused = agent
         .post(&app.url("/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024"))
         .header("Cookie", &cookie_for(&app, "kodim.kotamojokerto"))
+        .header("Origin", &app.base)
         .content_type("application/x-www-form-urlencoded")
         .send("as=escort")
         .expect("sign");
@@ -72,7 +74,7 @@ fn logistics_pages_on_the_demo() {
     assert_eq!(s, 200);
     assert!(alerts.contains("Pengiriman 2 dari Kota Mojokerto (35.76) ke Magersari (35.76.02): kurang, rusak"), "places by name: {alerts}");
     assert!(alerts.contains("Tandai sudah dibaca"));
-    let resp = agent.post(&app.url("/peringatan/1/baca")).header("Cookie", &polres).send_empty().expect("ack");
+    let resp = agent.post(&app.url("/peringatan/1/baca")).header("Cookie", &polres).header("Origin", &app.base).send_empty().expect("ack");
     assert_eq!(resp.status().as_u16(), 303);
     let (_, _, alerts) = app.get_text("/peringatan", Some(&polres));
     assert!(alerts.contains("dibaca 25 November 2024 "), "acknowledged for Polres: {alerts}");

@@ -458,7 +458,9 @@ fn disputes_run_their_own_track(db: &TestDb) {
     assert_eq!(app.post("/api/v1/disputes", Some(&kpu), &petition(today)).0, 403);
     let (s, v) = app.post("/api/v1/disputes", Some(&bawaslu), &petition(today - Duration::days(12)));
     assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("decided_on")), "{v}");
-    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("late")), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("permohonan terlambat") && m.contains(" pukul ") && m.contains("hari kerja")), "in Bahasa Indonesia, the date in words: {v}");
+    let (_, en, _) = app.post_raw("/api/v1/disputes", Some(&bawaslu), &[("Accept-Language", "en")], &petition(today - Duration::days(12)).to_string());
+    assert!(en["error"]["message"].as_str().is_some_and(|m| m.contains("the petition is late") && m.contains("working days")), "in English on request: {en}");
     let (s, v) = app.post("/api/v1/disputes", Some(&bawaslu), &petition(today));
     assert_eq!(s, 201, "{v}");
     let id = v["id"].as_i64().expect("id");
@@ -781,6 +783,7 @@ fn a_late_report_is_kept_as_initial_information(db: &TestDb) {
     let resp = agent
         .post(&app.url(&format!("/laporan/{id}/langkah")))
         .header("Cookie", &cookie)
+        .header("Origin", &app.base)
         .content_type("application/x-www-form-urlencoded")
         .send("to=jadikan_temuan&reason=Diteliti%20sebagai%20temuan%20pengawas")
         .expect("move");
@@ -821,6 +824,7 @@ fn an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock(db: &TestDb) {
         let mut resp = agent
             .post(&app.url(&format!("/laporan/{id}/langkah")))
             .header("Cookie", &format!("sinergi_session={bawaslu}"))
+            .header("Origin", &app.base)
             .content_type("application/x-www-form-urlencoded")
             .send("to=diregistrasi&reason=")
             .expect("move");

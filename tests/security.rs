@@ -116,4 +116,130 @@ fn the_public_never_sees_a_username(db: &TestDb) {
     }
 }
 
-on_both_engines!(security_data_needs_login_and_scope, the_public_never_sees_a_username);
+/// A form post with the session cookie, from `origin` (None: no Origin header).
+fn form_post(app: &TestApp, path: &str, cookie: &str, origin: Option<&str>, body: &str) -> (u16, String) {
+    let mut req = no_redirects().post(&app.url(path)).header("Cookie", cookie).content_type("application/x-www-form-urlencoded");
+    if let Some(o) = origin {
+        req = req.header("Origin", o);
+    }
+    let resp = req.send(body).expect("POST");
+    let loc = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (resp.status().as_u16(), loc)
+}
+
+fn supervisor_signed(app: &TestApp, token: &str) -> bool {
+    let (_, s) = app.get(&format!("{L}/shipments/3"), Some(token));
+    s["signatures"].as_array().is_some_and(|a| a.iter().any(|g| g["as"] == "supervisor"))
+}
+
+fn cross_site_requests_are_refused(db: &TestDb) {
+    let app = TestApp::spawn_env(db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-25T10:00:00+07:00")]);
+    let token = app.login("bawaslu.kotamojokerto", DEMO);
+    let cookie = format!("sinergi_session={token}");
+    let sign = "/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024";
+    // A page of another site posting the co-sign form with the victim's cookie.
+    assert_eq!(form_post(&app, sign, &cookie, Some("http://evil.example"), "as=supervisor").0, 403);
+    assert_eq!(form_post(&app, sign, &cookie, Some("null"), "as=supervisor").0, 403, "a sandboxed frame");
+    assert_eq!(form_post(&app, sign, &cookie, None, "as=supervisor").0, 403, "neither Origin nor Referer");
+    assert!(!supervisor_signed(&app, &token), "nothing was signed");
+    // The JSON API does not act on the cookie with a text/plain body (a cross-site "simple request").
+    let api_sign = app.url(&format!("{L}/shipments/3/sign"));
+    let resp = no_redirects()
+        .post(&api_sign)
+        .header("Cookie", &cookie)
+        .header("Origin", &app.base)
+        .content_type("text/plain")
+        .send(r#"{"as": "supervisor"}"#)
+        .expect("POST");
+    assert_eq!(resp.status().as_u16(), 400);
+    assert!(!supervisor_signed(&app, &token), "nothing was signed through the API either");
+    // Our own page posting: accepted.
+    let (s, loc) = form_post(&app, sign, &cookie, Some(&app.base), "as=supervisor");
+    assert_eq!((s, loc.as_str()), (303, "/logistik/pengiriman/3?pemilu=pilkada-2024"));
+    assert!(supervisor_signed(&app, &token));
+    // A login forged from another site is refused too; bearer clients are not affected.
+    let resp = no_redirects()
+        .post(&app.url("/masuk"))
+        .header("Origin", "http://evil.example")
+        .content_type("application/x-www-form-urlencoded")
+        .send("username=bawaslu.kotamojokerto&password=sinergi-demo")
+        .expect("POST");
+    assert_eq!(resp.status().as_u16(), 403);
+    let (s, _) = app.put(&format!("{V}/tps/35.76.02.1008.001/grade"), Some(&app.login("polres.kotamojokerto", DEMO)), &json!({"category": "rawan", "reason": "uji"}));
+    assert_eq!(s, 200, "a bearer client needs no Origin");
+}
+
+fn pages_carry_security_headers_and_safe_redirects(db: &TestDb) {
+    common::add_user(db, "kpu.madiun", "kpu", "35.77", "operator", "rahasia-kuat-1");
+    let app = TestApp::spawn(db);
+    for path in ["/wilayah", "/masuk", "/api/v1/elections", "/tidak-ada"] {
+        let resp = no_redirects().get(&app.url(path)).call().expect("GET");
+        let h = |k: &str| resp.headers().get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert_eq!(h("x-frame-options"), "DENY", "{path}");
+        assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(h("referrer-policy"), "same-origin", "{path}");
+        if !path.starts_with("/api/") {
+            let csp = h("content-security-policy");
+            assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        }
+    }
+    let login = |next: &str| {
+        let body = format!("username=kpu.madiun&password=rahasia-kuat-1&next={}", next);
+        let resp = no_redirects().post(&app.url("/masuk")).content_type("application/x-www-form-urlencoded").send(&body).expect("POST");
+        let loc = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        (resp.status().as_u16(), loc, cookie)
+    };
+    for evil in ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "javascript:alert(1)", "https://evil.example/", "/%20/evil.example"] {
+        let (s, loc, _) = login(evil);
+        assert_eq!((s, loc.as_str()), (303, "/wilayah"), "next={evil}");
+    }
+    let (s, loc, cookie) = login("/rapat?x=1");
+    assert_eq!((s, loc.as_str()), (303, "/rapat?x=1"), "a page of this site is kept");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"), "plain HTTP: {cookie}");
+    for evil in ["/%09/evil.example", "//evil.example", "/%5Cevil.example"] {
+        let resp = no_redirects().get(&app.url(&format!("/bahasa?l=en&next={evil}"))).call().expect("GET");
+        assert_eq!(resp.headers().get("location").and_then(|v| v.to_str().ok()), Some("/wilayah"), "bahasa next={evil}");
+    }
+    // A line break in a target: 400 before anything is written.
+    let sessions = db.scalar("SELECT COUNT(*) FROM sessions");
+    let (s, _, cookie) = login("/rapat%0D%0ASet-Cookie:%20x=y");
+    assert_eq!((s, cookie.contains("sinergi_session=")), (400, false));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM sessions"), sessions, "no session was opened");
+    let resp = no_redirects().get(&app.url("/bahasa?l=en&next=/wilayah%0D%0ASet-Cookie:%20x=y")).call().expect("GET");
+    assert_eq!(resp.status().as_u16(), 400);
+    let token = app.login("kpu.madiun", "rahasia-kuat-1");
+    let lines = db.scalar("SELECT COUNT(*) FROM budget_lines");
+    let (s, _) = form_post(&app, "/anggaran/pagu?wilayah=35.77%0D%0ALocation:%20//evil.example", &format!("sinergi_session={token}"), Some(&app.base), "program=P&activity=A&amount=1000&stage=");
+    assert_eq!(s, 400);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM budget_lines"), lines, "no budget line was written");
+}
+
+fn cookies_are_secure_over_https(db: &TestDb) {
+    common::add_user(db, "kpu.madiun", "kpu", "35.77", "operator", "rahasia-kuat-1");
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_PUBLIC_URL", "https://sinergi.example.go.id")]);
+    let resp = no_redirects()
+        .post(&app.url("/masuk"))
+        .content_type("application/x-www-form-urlencoded")
+        .send("username=kpu.madiun&password=rahasia-kuat-1")
+        .expect("POST");
+    let cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert!(cookie.starts_with("sinergi_session=") && cookie.contains("; Secure"), "{cookie}");
+    // Behind the proxy the public origin is ours, whatever Host the proxy sends.
+    let token = cookie.trim_start_matches("sinergi_session=").split(';').next().unwrap_or("").to_string();
+    let resp = no_redirects()
+        .post(&app.url("/keluar"))
+        .header("Cookie", &format!("sinergi_session={token}"))
+        .header("Origin", "https://sinergi.example.go.id")
+        .send_empty()
+        .expect("POST");
+    assert_eq!(resp.status().as_u16(), 303, "logged out from the public origin");
+}
+
+on_both_engines!(
+    security_data_needs_login_and_scope,
+    the_public_never_sees_a_username,
+    cross_site_requests_are_refused,
+    pages_carry_security_headers_and_safe_redirects,
+    cookies_are_secure_over_https
+);

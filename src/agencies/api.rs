@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Form, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::{Deserialize, Serialize};
@@ -124,9 +124,10 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// A local path to return to; anything else (another site, `//host`) falls back to /wilayah.
+/// A local path to return to; anything else (another site, `//host`, `/\t/host`) falls back
+/// to /wilayah.
 fn local_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/wilayah").to_string()
+    crate::platform::guard::local_path(next, "/wilayah").to_string()
 }
 
 #[derive(Deserialize)]
@@ -155,17 +156,18 @@ pub async fn login_page(lang: Lang, axum::extract::Query(q): axum::extract::Quer
 }
 
 pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Response {
+    // A line break in the target is an attack on the redirect: refused before the session opens.
+    if f.next.as_deref().is_some_and(crate::platform::guard::has_line_break) {
+        return crate::platform::web::error_page(lang, None, AppError::bad_request(crate::tr!(
+            "Alamat tujuan (next) memuat ganti baris; permintaan ditolak.",
+            "The target address (next) contains a line break; the request is refused."
+        )));
+    }
     let next = local_next(f.next.as_deref());
     match open_session(&state, &f.username, &f.password).await {
         Ok((_, token, _)) => {
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-                SESSION_HOURS * 3600
-            );
             let mut resp = Redirect::to(&next).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, true));
             resp
         }
         Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")), &next)).into_response(),
@@ -182,10 +184,7 @@ pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUs
         }
     }
     let mut resp = Redirect::to("/wilayah").into_response();
-    resp.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("sinergi_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, "", 0, true));
     resp
 }
 
@@ -200,8 +199,6 @@ pub async fn switch_language(axum::extract::Query(q): axum::extract::Query<LangS
     let lang = if q.l == "en" { "en" } else { "id" };
     let next = local_next(q.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; SameSite=Lax; Max-Age=31536000")) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie("lang", lang, 31_536_000, false));
     resp
 }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod form;
+pub mod guard;
 pub mod http;
 pub mod i18n;
 pub mod identity;

@@ -1,6 +1,7 @@
 //! Laporan API: public intake and evidence, supervisors' findings, the case board and case
 //! moves, process disputes, the deadline calculator and the holiday table.
 
+use crate::tr;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -74,18 +75,18 @@ pub fn report_region(state: &AppState, code: &str) -> Result<String, AppError> {
     } else {
         let r = RegionCode::parse(code).map_err(|m| AppError::invalid("region", m))?;
         if r.level() != Level::Village {
-            return Err(AppError::invalid("region", format!("{code} is not a village (desa/kelurahan) or TPS code")));
+            return Err(AppError::invalid("region", tr!("{code} bukan kode desa/kelurahan atau TPS", "{code} is not a village (desa/kelurahan) or TPS code")));
         }
         r.as_str().to_string()
     };
     if crate::regions::index_of(&state).get(&village).is_none() {
-        return Err(AppError::invalid("region", format!("no village {village}")));
+        return Err(AppError::invalid("region", tr!("tidak ada desa/kelurahan dengan kode {village}", "no village has the code {village}")));
     }
     Ok(code.to_string())
 }
 
 fn election_field(id: &str) -> Result<&'static ElectionDef, AppError> {
-    crate::elections::election(id.trim()).ok_or_else(|| AppError::invalid("election", format!("no election {id:?}: pemilu-2024 or pilkada-2024")))
+    crate::elections::election(id.trim()).ok_or_else(|| AppError::invalid("election", tr!("pemilihan {id:?} tidak dikenal: pilih pemilu-2024 atau pilkada-2024", "no election {id:?}: choose pemilu-2024 or pilkada-2024")))
 }
 
 /// Checks every field of a report; `finding_by` makes it a supervisor's finding (temuan).
@@ -108,16 +109,16 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
     let known_at = instant("known_at", &input.known_at)?;
     let slack = time::Duration::minutes(5);
     if event_at > now + slack {
-        return Err(AppError::invalid("event_at", "the event cannot be in the future"));
+        return Err(AppError::invalid("event_at", tr!("waktu kejadian tidak boleh di masa depan", "the event cannot be in the future")));
     }
     if known_at > now + slack {
-        return Err(AppError::invalid("known_at", "known_at cannot be in the future"));
+        return Err(AppError::invalid("known_at", tr!("waktu diketahui tidak boleh di masa depan", "the time it became known cannot be in the future")));
     }
     if known_at < event_at {
-        return Err(AppError::invalid("known_at", "known_at cannot be before the event (event_at)"));
+        return Err(AppError::invalid("known_at", tr!("waktu diketahui tidak boleh sebelum waktu kejadian", "the time it became known cannot be before the event")));
     }
     if input.witnesses.len() > 20 {
-        return Err(AppError::invalid("witnesses", "at most 20 witnesses"));
+        return Err(AppError::invalid("witnesses", tr!("paling banyak 20 saksi", "at most 20 witnesses")));
     }
     let witnesses = input
         .witnesses
@@ -164,9 +165,10 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
     let mut up = Upload { fields: HashMap::new(), files: Vec::new(), error: None };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::too_large(format!("the upload is too large: {}", e.body_text()))
+            AppError::too_large(tr!("unggahan terlalu besar: paling banyak 10 MB per berkas dan 25 MB per pengiriman", "the upload is too large: at most 10 MB per file and 25 MB per request"))
         } else {
-            AppError::bad_request(format!("malformed multipart body: {}", e.body_text()))
+            let why = e.body_text();
+            AppError::bad_request(tr!("isi formulir unggahan rusak ({why}); kirim ulang", "malformed multipart body ({why}); send it again"))
         }
     };
     loop {
@@ -187,7 +189,7 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
                 match field.chunk().await {
                     Ok(Some(chunk)) if refused.is_none() => {
                         if bytes.len() + chunk.len() > evidence::MAX_BYTES {
-                            refused = Some(AppError::invalid("file", format!("{file_name}: over the 10 MB limit")));
+                            refused = Some(AppError::invalid("file", tr!("{file_name}: melebihi batas 10 MB", "{file_name}: over the 10 MB limit")));
                             bytes = Vec::new();
                         } else {
                             bytes.extend_from_slice(&chunk);
@@ -245,7 +247,7 @@ async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_UPLOAD)
         .await
-        .map_err(|_| AppError::too_large("the request is over 25 MB; send further evidence files one by one"))?;
+        .map_err(|_| AppError::too_large(tr!("kiriman melebihi 25 MB; kirim berkas bukti berikutnya satu per satu", "the request is over 25 MB; send further evidence files one by one")))?;
     Ok((parts, bytes))
 }
 
@@ -255,7 +257,10 @@ fn is_multipart(parts: &axum::http::request::Parts) -> bool {
 
 async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes: bytes::Bytes) -> Result<Upload, AppError> {
     let req = Request::from_parts(parts, Body::from(bytes));
-    let mp = Multipart::from_request(req, state).await.map_err(|e| AppError::bad_request(format!("malformed multipart body: {}", e.body_text())))?;
+    let mp = Multipart::from_request(req, state).await.map_err(|e| {
+        let why = e.body_text();
+        AppError::bad_request(tr!("isi formulir unggahan rusak ({why}); kirim ulang", "malformed multipart body ({why}); send it again"))
+    })?;
     read_multipart(mp).await.checked()
 }
 
@@ -309,7 +314,7 @@ pub async fn create_report(State(state): State<AppState>, req: Request) -> Resul
     let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
     let (input, files) = if is_multipart(&parts) {
         let up = multipart_of(&state, parts, bytes).await?;
-        let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", "the multipart body needs a `report` part holding the report as JSON"))?;
+        let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", tr!("kiriman multipart memerlukan bagian `report` berisi laporan dalam JSON", "the multipart body needs a `report` part holding the report as JSON")))?;
         (parse_json::<ReportInput>(json.as_bytes())?, up.files)
     } else {
         (parse_json::<ReportInput>(&bytes)?, vec![])
@@ -327,14 +332,14 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     let permit = state.intake.admit(ip)?;
     let (parts, bytes) = body_bytes(req).await?;
     if !is_multipart(&parts) {
-        return Err(AppError::bad_request("send the file as multipart/form-data in the field `file`"));
+        return Err(AppError::bad_request(tr!("kirim berkas sebagai multipart/form-data pada isian `file`", "send the file as multipart/form-data in the field `file`")));
     }
     let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
     let up = multipart_of(&state, parts, bytes).await?;
     let mut files = up.files.into_iter();
-    let (file, data) = files.next().ok_or_else(|| AppError::invalid("file", "no file in the field `file`"))?;
+    let (file, data) = files.next().ok_or_else(|| AppError::invalid("file", tr!("tidak ada berkas pada isian `file`", "no file in the field `file`")))?;
     if files.next().is_some() {
-        return Err(AppError::invalid("file", "one file per request"));
+        return Err(AppError::invalid("file", tr!("satu berkas per kiriman", "one file per request")));
     }
     let receipt = receipt.trim().to_uppercase();
     idempotent_write(&state.db, request, move |c| {
@@ -459,7 +464,7 @@ fn public_notice(conn: &mut crate::platform::db::Conn, r: &store::ReportRecord, 
 
 pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: OffsetDateTime) -> Result<PublicStatus, AppError> {
     let receipt = receipt.trim().to_uppercase();
-    let r = store::report_by_receipt(conn, &receipt)?.ok_or_else(|| AppError::not_found(format!("no report with receipt {receipt}")))?;
+    let r = store::report_by_receipt(conn, &receipt)?.ok_or_else(|| AppError::not_found(tr!("tidak ada laporan dengan tanda terima {receipt}", "no report has the receipt {receipt}")))?;
     let offset = store::offset_of(&r.region);
     let steps = store::public_steps(conn, r.id, offset)?;
     let evidence = store::evidence_list(conn, r.id, offset)?.into_iter().map(|e| e.sha256).collect();
@@ -566,11 +571,13 @@ pub fn board_filter(user: &User) -> Result<Option<&'static str>, AppError> {
         AgencyKind::Bawaslu => Ok(None),
         AgencyKind::Polri | AgencyKind::Kejaksaan => Ok(Some("pidana")),
         AgencyKind::Dkpp => Ok(Some("kode_etik")),
-        _ => Err(AppError::forbidden(format!(
-            "violation reports are handled by Bawaslu (with Polri and Kejaksaan in Sentra Gakkumdu, DKPP for ethics); your unit {} is {}",
-            user.unit.name,
-            user.unit.agency.as_str()
-        ))),
+        _ => {
+            let unit = &user.unit.name;
+            Err(AppError::forbidden(tr!(
+                "laporan pelanggaran ditangani Bawaslu (bersama Polri dan Kejaksaan di Sentra Gakkumdu, DKPP untuk kode etik); {unit} tidak termasuk",
+                "violation reports are handled by Bawaslu (with Polri and Kejaksaan in Sentra Gakkumdu, DKPP for ethics); {unit} is not one of them"
+            )))
+        }
     }
 }
 
@@ -584,7 +591,10 @@ pub fn report_filter(user: &User, q: ReportQuery) -> Result<ReportFilter, AppErr
         Some(r) => {
             let code = if r == NATIONAL { NATIONAL.to_string() } else { RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?.as_str().to_string() };
             if !crate::regions::within(&user.unit.region, &code) {
-                return Err(AppError::forbidden(format!("{code} is outside the scope of your unit {}", user.unit.name)));
+                {
+                    let unit = &user.unit.name;
+                    return Err(AppError::forbidden(tr!("wilayah {code} di luar wilayah kerja {unit}", "the region {code} is outside the area of {unit}")));
+                }
             }
             Some(code)
         }
@@ -592,7 +602,7 @@ pub fn report_filter(user: &User, q: ReportQuery) -> Result<ReportFilter, AppErr
     if let Some(s) = &q.status
         && !STATE_LABELS.iter().any(|(k, _, _)| k == s)
     {
-        return Err(AppError::invalid("status", format!("unknown status {s:?}")));
+        return Err(AppError::invalid("status", tr!("status {s:?} tidak dikenal", "unknown status {s:?}")));
     }
     Ok(ReportFilter {
         election: q.election,
@@ -618,7 +628,8 @@ pub async fn list_reports(State(state): State<AppState>, user: CurrentUser, Quer
 
 fn access_or_403(user: &User, r: &store::ReportRecord) -> Result<Access, AppError> {
     store::access(user, &r.region, r.classification.as_deref()).ok_or_else(|| {
-        AppError::forbidden(format!("report {} ({}) is not for your unit {} to see", r.id, r.region, user.unit.name))
+        let (id, unit) = (r.id, &user.unit.name);
+        AppError::forbidden(tr!("laporan #{id} bukan untuk dilihat {unit}", "report #{id} is not for {unit} to see"))
     })
 }
 
@@ -633,7 +644,7 @@ pub async fn get_report(State(state): State<AppState>, user: CurrentUser, Path(i
 }
 
 pub fn report_view(c: &mut crate::platform::db::Conn, user: &User, id: i64) -> Result<ReportView, AppError> {
-    let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(format!("no report {id}")))?;
+    let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")))?;
     let access = access_or_403(user, &r)?;
     Ok(r.view(c, user, access, clock::now())?)
 }
@@ -646,9 +657,9 @@ pub async fn get_evidence(State(state): State<AppState>, user: CurrentUser, Path
     let (name, content_type, data) = state
         .db
         .read(move |c| {
-            let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(format!("no report {id}")))?;
+            let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")))?;
             access_or_403(&user.user, &r)?;
-            store::evidence_file(c, id, eid)?.ok_or_else(|| AppError::not_found(format!("no evidence {eid} in report {id}")))
+            store::evidence_file(c, id, eid)?.ok_or_else(|| AppError::not_found(tr!("bukti {eid} tidak ada pada laporan #{id}", "no evidence {eid} in report #{id}")))
         })
         .await?;
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
@@ -721,7 +732,8 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     let election = election_field(&d.election)?;
     let region = RegionCode::parse(d.region.trim()).map_err(|m| AppError::invalid("region", m))?;
     if crate::regions::index_of(&state).get(region.as_str()).is_none() {
-        return Err(AppError::invalid("region", format!("no region {}", region.as_str())));
+        let code = region.as_str();
+        return Err(AppError::invalid("region", tr!("tidak ada wilayah dengan kode {code}", "no region has the code {code}")));
     }
     let decided_on = crate::platform::clock::user_day("decided_on", &d.decided_on)?;
     let new = NewDispute {
@@ -819,16 +831,20 @@ pub struct DeadlineAnswer {
 #[utoipa::path(get, path = "/api/v1/deadlines", tag = "laporan", params(DeadlineQuery),
     responses((status = 200, body = DeadlineAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQuery>) -> Result<Json<DeadlineAnswer>, AppError> {
-    let election = crate::elections::election(q.election.trim()).ok_or_else(|| AppError::invalid("election", format!("no election {:?}", q.election)))?;
+    let election = crate::elections::election(q.election.trim()).ok_or_else(|| {
+        let id = &q.election;
+        AppError::invalid("election", tr!("pemilihan {id:?} tidak dikenal", "no election {id:?}"))
+    })?;
     let rule = deadlines::find(election.kind, q.rule.trim()).ok_or_else(|| {
         let keys: Vec<&str> = deadlines::rules_for(election.kind).iter().map(|r| r.key).collect();
-        AppError::invalid("rule", format!("unknown rule {:?}: one of {}", q.rule, keys.join(", ")))
+        let (rule, keys) = (&q.rule, keys.join(", "));
+        AppError::invalid("rule", tr!("aturan tenggat {rule:?} tidak dikenal: salah satu dari {keys}", "unknown rule {rule:?}: one of {keys}"))
     })?;
     let from = instant("from", &q.from)?;
     let code = q.region.trim().to_string();
     let known = if let Ok(t) = TpsCode::parse(&code) { crate::regions::index_of(&state).get(t.village()).is_some() } else { RegionCode::parse(&code).is_ok() && crate::regions::index_of(&state).get(&code).is_some() };
     if !known {
-        return Err(AppError::invalid("region", format!("no region or TPS {code:?}")));
+        return Err(AppError::invalid("region", tr!("tidak ada wilayah atau TPS {code:?}", "no region or TPS {code:?}")));
     }
     let tz = crate::regions::time_zone(&code).unwrap_or(crate::regions::TimeZone::Wib);
     let d = state.db.read(move |c| Ok::<_, AppError>(store::deadline_of(c, rule, from, &code)?)).await?;
@@ -881,7 +897,7 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
     let input: HolidayInput = parse_json(&w.body)?;
     let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     if !matches!(input.kind.as_str(), "libur" | "cuti_bersama") {
-        return Err(AppError::invalid("kind", "kind is libur or cuti_bersama"));
+        return Err(AppError::invalid("kind", tr!("jenis hari harus libur atau cuti_bersama", "the kind is libur (holiday) or cuti_bersama (collective leave)")));
     }
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
     idempotent_write(&state.db, w.request, move |c| {

@@ -190,9 +190,9 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
         let received = now - Duration::hours(c.received_hours_ago);
         let report = new_report(pilkada, c.region, c.reporter, c.reported, c.place, c.description, received);
         let files = if i == 0 {
-            let png = super::evidence::check("foto-amplop.png", PNG).map_err(AppError::Internal)?;
+            let png = super::evidence::check("foto-amplop.png", PNG).map_err(|e| AppError::Internal(e.to_string()))?;
             let pdf_bytes = b"%PDF-1.4\n% Surat pernyataan saksi\n".to_vec();
-            let pdf = super::evidence::check("pernyataan-saksi.pdf", &pdf_bytes).map_err(AppError::Internal)?;
+            let pdf = super::evidence::check("pernyataan-saksi.pdf", &pdf_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
             vec![(png, PNG.to_vec()), (pdf, pdf_bytes)]
         } else {
             vec![]

@@ -1,6 +1,8 @@
 //! Evidence files: what they are is read from their first bytes, never from the name or the
 //! type the browser claims, so an executable renamed `foto.jpg` is refused.
 
+use crate::platform::i18n::Text;
+use crate::tr;
 use sha2::{Digest, Sha256};
 
 /// 10 MB per file (the intake's limit).
@@ -33,17 +35,18 @@ pub struct CheckedFile {
 }
 
 /// Checks one upload; the error names the file and says why.
-pub fn check(name: &str, bytes: &[u8]) -> Result<CheckedFile, String> {
+pub fn check(name: &str, bytes: &[u8]) -> Result<CheckedFile, Text> {
     let name: String = name.chars().filter(|c| !c.is_control() && !crate::platform::text::is_bidi_control(*c) && *c != '/' && *c != '\\').take(200).collect();
     let name = if name.trim().is_empty() { "bukti".to_string() } else { name };
     if bytes.is_empty() {
-        return Err(format!("{name}: the file is empty"));
+        return Err(tr!("{name}: berkas kosong", "{name}: the file is empty"));
     }
     if bytes.len() > MAX_BYTES {
-        return Err(format!("{name}: {} bytes is over the 10 MB limit", bytes.len()));
+        let n = bytes.len();
+        return Err(tr!("{name}: {n} bita melebihi batas 10 MB", "{name}: {n} bytes is over the 10 MB limit"));
     }
     let content_type = sniff(bytes)
-        .ok_or_else(|| format!("{name}: not an image (JPEG, PNG, WebP, GIF) or a PDF by its content, whatever its name says"))?;
+        .ok_or_else(|| tr!("{name}: isinya bukan gambar (JPEG, PNG, WebP, GIF) atau PDF, apa pun nama berkasnya", "{name}: not an image (JPEG, PNG, WebP, GIF) or a PDF by its content, whatever its name says"))?;
     Ok(CheckedFile { name, content_type, sha256: hex::encode(Sha256::digest(bytes)) })
 }
 
@@ -58,7 +61,8 @@ mod tests {
         assert!(check("foto.jpg", b"MZ\x90\x00 this is an exe").is_err());
         assert!(check("x.png", b"").is_err());
         let big = vec![b'%'; MAX_BYTES + 1];
-        assert!(check("big.pdf", &big).unwrap_err().contains("10 MB"));
+        let refused = check("big.pdf", &big).map(|f| f.content_type);
+        assert!(refused.as_ref().is_err_and(|m| m.id().contains("melebihi batas 10 MB") && m.en().contains("over the 10 MB limit")), "{refused:?}");
     }
 
     #[test]

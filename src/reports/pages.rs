@@ -3,6 +3,7 @@
 //! case page with its timeline and the moves the reader may make, the Gakkumdu board for
 //! police and prosecutors, and the dispute page.
 
+use crate::tr;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Form, Multipart, Path, Query, State};
@@ -151,7 +152,7 @@ fn local_input(field: &str, value: &str, region: &str) -> Result<String, AppErro
     let v = value.trim();
     let naive = time::PrimitiveDateTime::parse(v, &fmt)
         .or_else(|_| time::PrimitiveDateTime::parse(v, &fmt_s))
-        .map_err(|_| AppError::invalid(field, format!("{field}: give the date and time, e.g. 2024-11-20T09:30")))?;
+        .map_err(|_| AppError::invalid(field, tr!("isi tanggal dan jam, mis. 2024-11-20T09:30", "give the date and time, e.g. 2024-11-20T09:30")))?;
     let t = naive.assume_offset(store::offset_of(region));
     Ok(clock::rfc3339(t))
 }
@@ -390,13 +391,13 @@ pub struct BoardQuery {
 async fn board_rows(state: &AppState, user: &CurrentUser, q: &BoardQuery, gakkumdu: bool) -> Result<Vec<ReportSummary>, AppError> {
     let class = if gakkumdu { Some("pidana") } else { board_filter(&user.user)? };
     if gakkumdu && !matches!(user.user.unit.agency, crate::agencies::AgencyKind::Bawaslu | crate::agencies::AgencyKind::Polri | crate::agencies::AgencyKind::Kejaksaan) {
-        return Err(AppError::forbidden("the Sentra Gakkumdu board is for Bawaslu, Polri and Kejaksaan"));
+        return Err(AppError::forbidden(tr!("papan Sentra Gakkumdu untuk Bawaslu, Polri dan Kejaksaan", "the Sentra Gakkumdu board is for Bawaslu, Polri and Kejaksaan")));
     }
     let status = q.status.clone().filter(|s| !s.is_empty());
     if let Some(s) = &status
         && !super::STATE_LABELS.iter().any(|(k, _, _)| k == s)
     {
-        return Err(AppError::invalid("status", format!("unknown status {s:?}")));
+        return Err(AppError::invalid("status", tr!("status {s:?} tidak dikenal", "unknown status {s:?}")));
     }
     let filter = ReportFilter { status, overdue: q.terlambat.is_some(), class, limit: 1000, ..ReportFilter::default() };
     let scope = user.user.unit.region.clone();

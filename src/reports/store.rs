@@ -2,6 +2,7 @@
 //! and deadline rules are applied here, inside the write's transaction, so a case's state, its
 //! clock, its timeline, its audit entry and its alerts change together or not at all.
 
+use crate::tr;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -117,7 +118,7 @@ pub fn put_holiday(conn: &mut Conn, permit: &Permit, day: Date, name: &str, kind
 pub fn delete_holiday(conn: &mut Conn, permit: &Permit, day: Date) -> Result<(), AppError> {
     let date = day.to_string();
     if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
-        return Err(AppError::not_found(format!("{date} is not in the holiday table")));
+        return Err(AppError::not_found(tr!("{date} tidak ada dalam daftar hari libur", "{date} is not in the holiday table")));
     }
     forget_holidays();
     audit::record(conn, permit, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
@@ -664,14 +665,15 @@ fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], 
 /// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
 pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
-        return Err(AppError::not_found(format!("no report with receipt {receipt}")));
+        return Err(AppError::not_found(tr!("tidak ada laporan dengan tanda terima {receipt}", "no report has the receipt {receipt}")));
     };
     if !matches!(r.status.as_str(), "diterima" | "kajian_awal" | "perbaikan") {
-        return Err(AppError::conflict(format!("the report is {} and takes no more evidence", r.status)));
+        let (id_state, en_state) = (super::state_label(&r.status, Lang::Id), super::state_label(&r.status, Lang::En));
+        return Err(AppError::conflict(tr!("laporan berstatus {id_state} dan tidak menerima bukti lagi", "the report is {en_state} and takes no more evidence")));
     }
     let n: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![r.id])?.get(0)?;
     if n >= super::evidence::MAX_FILES {
-        return Err(AppError::invalid("file", format!("the report already has {n} files, the most it takes")));
+        return Err(AppError::invalid("file", tr!("laporan sudah memiliki {n} berkas, jumlah terbanyak yang diterima", "the report already has {n} files, the most it takes")));
     }
     let at = clock::now_rfc3339();
     let id = insert_evidence(conn, r.id, f, bytes, &at)?;
@@ -810,7 +812,7 @@ fn clock_start(start: ClockStart, received: &str, registered: Option<&str>, now:
 /// Moves a report; `user` must be an operator or above whose unit's scope holds the report.
 pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
     let Some(r) = report_record(conn, id)? else {
-        return Err(AppError::not_found(format!("no report {id}")));
+        return Err(AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")));
     };
     let permit = crate::platform::auth::authorize(
         user,
@@ -1048,19 +1050,23 @@ pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDisp
     let decided = d.decided_on.with_time(time::Time::MIDNIGHT).assume_offset(offset);
     let closes = deadline_of(conn, window, decided, &d.region)?;
     if now > closes {
+        let when = long_time(closes, &d.region);
+        let (by_id, by_en, n, source) = (when.id().to_string(), when.en().to_string(), window.count, window.source);
+        let (unit_id, unit_en) = match window.unit {
+            deadlines::Unit::Hari => ("hari", "days"),
+            deadlines::Unit::HariKerja => ("hari kerja", "working days"),
+            deadlines::Unit::Jam => ("jam", "hours"),
+        };
         return Err(AppError::invalid(
             "decided_on",
-            format!(
-                "the petition is late: it had to be filed by {} ({} {} after the decision, {})",
-                closes.format(&Rfc3339).unwrap_or_default(),
-                window.count,
-                window.unit.as_str().replace('_', " "),
-                window.source
+            tr!(
+                "permohonan terlambat: batas pengajuannya {by_id} ({n} {unit_id} setelah keputusan, {source})",
+                "the petition is late: it had to be filed by {by_en} ({n} {unit_en} after the decision, {source})"
             ),
         ));
     }
     if decided > now {
-        return Err(AppError::invalid("decided_on", "the KPU decision cannot be dated in the future"));
+        return Err(AppError::invalid("decided_on", tr!("tanggal keputusan KPU tidak boleh di masa depan", "the KPU decision cannot be dated in the future")));
     }
     let at = clock::rfc3339(now);
     let c = Track::Dispute.clock("diregistrasi", false).ok_or_else(|| AppError::Internal("no clock".into()))?;
@@ -1158,10 +1164,11 @@ fn dispute_facts(d: &DisputeRecord) -> CaseFacts<'_> {
 /// decisions are public matters, there is no private party here).
 pub fn dispute_view(conn: &mut Conn, user: &User, id: i64, now: OffsetDateTime) -> Result<DisputeView, AppError> {
     let Some(d) = dispute_record(conn, id)? else {
-        return Err(AppError::not_found(format!("no dispute {id}")));
+        return Err(AppError::not_found(tr!("sengketa #{id} tidak ada", "no dispute #{id}")));
     };
     if !crate::regions::within(&user.unit.region, &d.region) {
-        return Err(AppError::forbidden(format!("dispute {id} in {} is outside the scope of your unit {}", d.region, user.unit.name)));
+        let (place, unit) = (crate::coordination::store::place_name(conn, &d.region), &user.unit.name);
+        return Err(AppError::forbidden(tr!("sengketa #{id} di {place} di luar wilayah kerja {unit}", "dispute #{id} in {place} is outside the area of {unit}")));
     }
     let offset = offset_of(&d.region);
     Ok(DisputeView {
@@ -1182,7 +1189,7 @@ pub fn dispute_view(conn: &mut Conn, user: &User, id: i64, now: OffsetDateTime) 
 
 pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
     let Some(d) = dispute_record(conn, id)? else {
-        return Err(AppError::not_found(format!("no dispute {id}")));
+        return Err(AppError::not_found(tr!("sengketa #{id} tidak ada", "no dispute #{id}")));
     };
     let permit = crate::platform::auth::authorize(
         user,

@@ -260,6 +260,9 @@ impl TestApp {
         let mut resp = agent
             .post(&self.url(path))
             .header("Cookie", cookie)
+            // As a browser sends it from one of the site's pages (the origin check refuses
+            // cookie-authenticated posts from elsewhere).
+            .header("Origin", &self.base)
             .content_type("application/x-www-form-urlencoded")
             .send(body)
             .expect("POST form");
