@@ -104,4 +104,25 @@ fn login_form_sets_a_session_cookie(db: &TestDb) {
     assert_eq!(s, 200, "{me}");
 }
 
-on_both_engines!(pages_speak_indonesian_first, region_browser_shows_counts_and_escapes_input, login_form_sets_a_session_cookie);
+/// A page handler's error goes through the one `PageError`: the layout's error page, in the
+/// request's language, with the status of the error.
+fn page_errors_are_the_layout_error_page_in_the_request_language(db: &TestDb) {
+    let app = TestApp::spawn(db);
+    for (path, status) in [("/hasil/rekap/99.99", 404), ("/wilayah/35.xx/tps.csv", 422)] {
+        let (s, ctype, id) = app.get_text(path, None);
+        assert_eq!(s, status, "{path}: {id}");
+        assert!(ctype.starts_with("text/html") && id.contains("<html lang=\"id\">") && id.contains("class=\"error\""), "{path}: {id}");
+        let (_, _, en) = app.get_text(path, Some("lang=en"));
+        assert!(en.contains("<html lang=\"en\">") && en.contains("class=\"error\""), "{path}: {en}");
+        if status == 404 {
+            assert!(id.contains("Halaman tidak ditemukan.") && en.contains("Page not found."), "{path}");
+        }
+    }
+}
+
+on_both_engines!(
+    pages_speak_indonesian_first,
+    region_browser_shows_counts_and_escapes_input,
+    login_form_sets_a_session_cookie,
+    page_errors_are_the_layout_error_page_in_the_request_language
+);

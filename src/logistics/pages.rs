@@ -14,6 +14,7 @@ use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
 use crate::platform::state::AppState;
+use crate::platform::web::{OrPage, PageError};
 
 /// "13 November 2024 09.05 WIB" in the time zone of `region`.
 fn local(at: &str, region: &str) -> String {
@@ -171,7 +172,7 @@ pub async fn berita_acara(
 
 /// Public: what the QR code on a berita acara opens. Shows the essentials and whether the
 /// stored record still matches the hash the application wrote; never who reported anything.
-pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(token): Path<String>) -> Response {
+pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(token): Path<String>) -> Result<Response, PageError> {
     let clean = token.len() <= 64 && token.bytes().all(|b| b.is_ascii_hexdigit());
     let tok = token.clone();
     let found = if clean {
@@ -194,9 +195,9 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
         Ok(Some(v)) => v,
         Ok(None) => {
             let body = html! { h1 { (t(lang, "log.verify.title")) } p.error #verdict { (t(lang, "log.verify.unknown")) } };
-            return (StatusCode::NOT_FOUND, layout(Page::new(lang, t(lang, "log.verify.title"), viewer, "/"), body)).into_response();
+            return Ok((StatusCode::NOT_FOUND, layout(Page::new(lang, t(lang, "log.verify.title"), viewer, "/"), body)).into_response());
         }
-        Err(e) => return crate::regions::pages::error_page(lang, user.as_ref(), AppError::from(e)),
+        Err(e) => return Err(PageError::new(e, user.as_ref())),
     };
     let verdict = shipments::verdict(&s, intact);
     let body = html! {
@@ -241,7 +242,7 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
         p.muted { (t(lang, "log.verify.fp_note")) " SHA-256: " code { (s.record_hash) } }
     };
     let path = format!("/verifikasi/{token}");
-    layout(Page::new(lang, t(lang, "log.verify.title"), viewer, &path), body).into_response()
+    Ok(layout(Page::new(lang, t(lang, "log.verify.title"), viewer, &path), body).into_response())
 }
 
 // ---- logistics pages: requirements and stock, the shipment board, a shipment, readiness ----
@@ -278,7 +279,7 @@ use crate::elections::ElectionDef;
 use crate::regions::pages::{election_or_default, error_page};
 
 /// Requirements of a region beside the stock held there (CSV with `&format=csv`).
-pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, user.as_ref());
     let r = region.clone();
@@ -291,10 +292,7 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
             Ok::<_, AppError>((tps, needs, stock, rules))
         })
         .await;
-    let (tps, needs, stock, rules) = match data {
-        Ok(d) => d,
-        Err(err) => return error_page(lang, user.as_ref(), err),
-    };
+    let (tps, needs, stock, rules) = data.or_page(user.as_ref())?;
     let rows: Vec<(String, String, i64, i64, i64)> = needs
         .iter()
         .map(|(item, qty)| {
@@ -305,7 +303,7 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
         .collect();
     if q.status.as_deref() == Some("csv") {
         let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.into(), n.into(), Cell::Int(*need), Cell::Int(*good), Cell::Int(*dmg)]).collect();
-        return sheet::download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows);
+        return Ok(sheet::download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows));
     }
     let title = format!("{} {}", t(lang, "log.title"), region_title(&state, &region));
     let body = html! {
@@ -323,23 +321,20 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
         }
         p.muted { (t(lang, "log.needs_note")) }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik"), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik"), body).into_response())
 }
 
 /// Shipments from or to a region, grouped by status.
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
-    let Some(user) = user else { return crate::platform::web::login_first(&uri.to_string()) };
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, Some(&user));
     if let Err(err) = crate::platform::auth::authorize(&user.user, shipments::READ, &region) {
-        return error_page(lang, Some(&user), err);
+        return Err(PageError::new(err, Some(&user)));
     }
     let user = Some(user);
     let r = region.clone();
-    let list = match state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await {
-        Ok(l) => l,
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
-    };
+    let list = state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await.or_page(user.as_ref())?;
     if q.status.as_deref() == Some("csv") {
         let rows = list
             .iter()
@@ -359,11 +354,11 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
                 ]
             })
             .collect();
-        return sheet::download(
+        return Ok(sheet::download(
             &format!("pengiriman-{region}-{}.csv", e.id),
             &["nomor", "kode_asal", "dari", "kode_tujuan", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
             rows,
-        );
+        ));
     }
     let title = format!("{} {}", t(lang, "log.nav.board"), region_title(&state, &region));
     let body = html! {
@@ -383,20 +378,20 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
             }
         }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response())
 }
 
 /// One shipment, with the co-sign buttons this user may press.
-pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
-    let Some(viewer) = user else { return crate::platform::web::login_first(&uri.to_string()) };
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+    let Some(viewer) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
         Ok(Some(s)) => s,
-        Ok(None) => return error_page(lang, Some(&viewer), AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}"))),
-        Err(err) => return error_page(lang, Some(&viewer), AppError::from(err)),
+        Ok(None) => return Err(PageError::new(AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")), Some(&viewer))),
+        Err(err) => return Err(PageError::new(AppError::from(err), Some(&viewer))),
     };
     if let Err(err) = shipments::may_read(&viewer.user, &s) {
-        return error_page(lang, Some(&viewer), err);
+        return Err(PageError::new(err, Some(&viewer)));
     }
     let user = Some(viewer);
     let can_sign: Vec<SignAs> = match &user {
@@ -453,7 +448,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             a href=(s.verification) { (t(lang, "log.verify_page")) }
         }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response())
 }
 
 const SIGN_BUTTONS: [(SignAs, &str); 4] = [
@@ -495,17 +490,14 @@ pub async fn sign_submit(
 }
 
 /// Which TPS are ready, partly supplied or empty; the list of those not ready (CSV with `&status=csv`).
-pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Response {
+pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, user.as_ref());
     let r = region.clone();
-    let ready = match state.db.read(move |c| super::store::readiness(c, e, &r)).await {
-        Ok(v) => v,
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
-    };
+    let ready = state.db.read(move |c| super::store::readiness(c, e, &r)).await.or_page(user.as_ref())?;
     if q.status.as_deref() == Some("csv") {
         let rows = ready.not_ready.iter().map(|c| vec![c.into(), region_title(&state, c).into()]).collect();
-        return sheet::download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps", "nama"], rows);
+        return Ok(sheet::download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps", "nama"], rows));
     }
     let title = format!("{} {}", t(lang, "log.nav.readiness"), region_title(&state, &region));
     let n = |v: i64| crate::platform::web::number(lang, v);
@@ -529,5 +521,5 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
             }
         }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/kesiapan"), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/kesiapan"), body).into_response())
 }

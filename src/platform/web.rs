@@ -482,6 +482,10 @@ pub async fn stylesheet() -> Response {
 
 /// The layout's error page in the request's language; internals go to the log, not the page.
 pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
+    error_page_for(lang, user.map(|u| &u.user), err)
+}
+
+fn error_page_for(lang: Lang, user: Option<&User>, err: AppError) -> Response {
     let status = err.status();
     // A 500 never shows its internals (a database message) to the user, only that it was logged.
     let message = if status == StatusCode::NOT_FOUND {
@@ -492,9 +496,74 @@ pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Resp
     } else {
         err.to_string()
     };
-    let page = Page::new(lang, "Sinergi", user.map(|u| &u.user), "/wilayah");
+    let page = Page::new(lang, "Sinergi", user, "/wilayah");
     (status, layout(page, html! { p.error { (message) } })).into_response()
 }
+
+/// The one error of page handlers: they return `Result<Response, PageError>` and use `?`. It
+/// renders the layout's error page in the request's language (with the user's navigation when
+/// `or_page` named the user); someone not logged in is sent to the login page instead.
+pub struct PageError {
+    err: AppError,
+    user: Option<User>,
+}
+
+impl PageError {
+    /// An error shown with `user`'s navigation.
+    pub fn new(err: impl Into<AppError>, user: Option<&CurrentUser>) -> PageError {
+        PageError { err: err.into(), user: user.map(|u| u.user.clone()) }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(err: AppError) -> Self {
+        PageError { err, user: None }
+    }
+}
+
+impl From<super::db::DbError> for PageError {
+    fn from(err: super::db::DbError) -> Self {
+        PageError { err: AppError::from(err), user: None }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.err, AppError::Unauthorized) && self.user.is_none() {
+            return login_first("/masuk");
+        }
+        error_page_for(Lang::current(), self.user.as_ref(), self.err)
+    }
+}
+
+/// `result.or_page(user)?` in a page handler: the error page keeps the user's navigation.
+pub trait OrPage<T> {
+    fn or_page(self, user: Option<&CurrentUser>) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, user: Option<&CurrentUser>) -> Result<T, PageError> {
+        self.map_err(|e| PageError { err: e.into(), user: user.map(|u| u.user.clone()) })
+    }
+}
+
+/// The logged-in user of a page that needs one; anyone else is sent to the login page, which
+/// returns them to the page they asked for.
+pub struct PageUser(pub CurrentUser);
+
+impl axum::extract::FromRequestParts<super::state::AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &super::state::AppState) -> Result<Self, Response> {
+        let back = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+        match <CurrentUser as axum::extract::FromRequestParts<super::state::AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(PageUser(u)),
+            Err(AppError::Unauthorized) => Err(login_first(&back)),
+            Err(e) => Err(PageError::from(e).into_response()),
+        }
+    }
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,8 @@ use crate::elections::{self, ElectionDef, store::TpsRecord};
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::sheet::{self, Cell};
+use crate::platform::web::{Lang, OrPage, Page, PageError, layout, number, t, urlencode};
 use crate::platform::state::AppState;
-use crate::platform::web::{Lang, Page, layout, number, t, urlencode};
 
 #[derive(Deserialize)]
 pub struct BrowseQuery {
@@ -78,12 +78,9 @@ fn children_table(lang: Lang, rows: &[ChildStats], election: &ElectionDef) -> Ma
     }
 }
 
-pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BrowseQuery>) -> Response {
+pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BrowseQuery>) -> Result<Response, PageError> {
     let election = chosen(&q);
-    let rows = match state.db.read(move |c| store::children_with_stats(c, None, election.id)).await {
-        Ok(r) => r,
-        Err(e) => return error_page(lang, user.as_ref(), AppError::from(e)),
-    };
+    let rows = state.db.read(move |c| store::children_with_stats(c, None, election.id)).await.or_page(user.as_ref())?;
     let (tps, dpt) = state.db.read(move |c| elections::store::stats(c, election.id, super::NATIONAL)).await.unwrap_or((0, 0));
     let body = html! {
         nav.crumbs { (t(lang, "region.indonesia")) }
@@ -98,7 +95,7 @@ pub async fn indonesia(State(state): State<AppState>, lang: Lang, user: Option<C
         (children_table(lang, &rows, election))
     };
     let page = Page::new(lang, t(lang, "region.indonesia"), user.as_ref().map(|u| &u.user), "/wilayah");
-    layout(page, body).into_response()
+    Ok(layout(page, body).into_response())
 }
 
 struct RegionView {
@@ -213,21 +210,18 @@ pub async fn region(
 }
 
 /// The children table of a region (or of Indonesia, code `ID`) as CSV.
-pub async fn children_csv(State(state): State<AppState>, lang: Lang, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Response {
+pub async fn children_csv(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Result<Response, PageError> {
     let election = chosen(&q);
     let parent = if code == super::NATIONAL {
         None
     } else {
         match RegionCode::parse(&code) {
             Ok(c) => Some(c.as_str().to_string()),
-            Err(m) => return error_page(lang, None, AppError::invalid("code", m)),
+            Err(m) => return Err(PageError::new(AppError::invalid("code", m), None)),
         }
     };
     let p = parent.clone();
-    let rows = match state.db.read(move |c| store::children_with_stats(c, p.as_deref(), election.id)).await {
-        Ok(r) => r,
-        Err(e) => return error_page(lang, None, AppError::from(e)),
-    };
+    let rows = state.db.read(move |c| store::children_with_stats(c, p.as_deref(), election.id)).await.or_page(None)?;
     let rows = rows
         .into_iter()
         .map(|c| {
@@ -235,19 +229,19 @@ pub async fn children_csv(State(state): State<AppState>, lang: Lang, Path(code):
             vec![c.region.code.into(), c.region.name.into(), level.into(), Cell::Int(c.region.children_count), Cell::Int(c.tps), Cell::Int(c.dpt)]
         })
         .collect();
-    sheet::download(
+    Ok(sheet::download(
         &format!("wilayah-{}-{}.csv", parent.as_deref().unwrap_or("ID"), election.id),
         &["kode", "nama", "tingkat", "jumlah_wilayah", "jumlah_tps", "dpt"],
         rows,
-    )
+    ))
 }
 
 /// The TPS of a region as CSV, in the import format (it can be edited and imported back).
-pub async fn tps_csv(State(state): State<AppState>, lang: Lang, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Response {
+pub async fn tps_csv(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<BrowseQuery>) -> Result<Response, PageError> {
     let election = chosen(&q);
     let code = match RegionCode::parse(&code) {
         Ok(c) => c.as_str().to_string(),
-        Err(m) => return error_page(lang, None, AppError::invalid("code", m)),
+        Err(m) => return Err(PageError::new(AppError::invalid("code", m), None)),
     };
     let c = code.clone();
     let bytes = state
@@ -256,11 +250,9 @@ pub async fn tps_csv(State(state): State<AppState>, lang: Lang, Path(code): Path
             let mut out = Vec::new();
             elections::store::export_tps_csv(conn, election.id, &c, &mut out).map(|_| out)
         })
-        .await;
-    match bytes {
-        Ok(b) => sheet::respond(&format!("tps-{code}-{}.csv", election.id), b),
-        Err(e) => error_page(lang, None, e),
-    }
+        .await
+        .or_page(None)?;
+    Ok(sheet::respond(&format!("tps-{code}-{}.csv", election.id), bytes))
 }
 
 #[derive(Deserialize)]

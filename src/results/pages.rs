@@ -14,8 +14,9 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
 use crate::platform::web::{Lang, Page, layout, number, t};
 use crate::regions::NATIONAL;
-use crate::regions::pages::{election_or_default, error_page};
+use crate::regions::pages::election_or_default;
 use crate::platform::state::AppState;
+use crate::platform::web::{OrPage, PageError};
 
 #[derive(Deserialize, Default)]
 pub struct HasilQuery {
@@ -61,7 +62,7 @@ fn candidate_table(lang: Lang, s: &Summary) -> Markup {
     }
 }
 
-pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<HasilQuery>) -> Response {
+pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<HasilQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let region = q.wilayah.clone().filter(|w| w == NATIONAL || crate::regions::index_of(&state).get(w).is_some()).unwrap_or_else(|| NATIONAL.to_string());
     let contest = contest_or_first(e, q.kontes.as_deref(), &region);
@@ -77,10 +78,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
             Ok::<_, AppError>((summary, totals, tps))
         })
         .await;
-    let (s, totals, tps) = match data {
-        Ok(d) => d,
-        Err(err) => return error_page(lang, user.as_ref(), err),
-    };
+    let (s, totals, tps) = data.or_page(user.as_ref())?;
     let name = if region == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(&region).map_or(region.clone(), |r| r.name.clone()) };
     let title = format!("{} · {name}", contest.name);
     let path = format!("/hasil?pemilu={}&kontes={}&wilayah={region}", e.id, contest.key);
@@ -160,7 +158,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
         // From this site, not inline: the Content-Security-Policy allows no inline script.
         script src="/assets/hasil.js" {}
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
 }
 
 /// The live refresh of the results page, served as `/assets/hasil.js`.
@@ -199,11 +197,11 @@ pub struct TpsQuery {
 }
 
 /// One TPS: every source's numbers side by side, the differences marked, and the history.
-pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<TpsQuery>) -> Response {
+pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<TpsQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let tps = match crate::elections::TpsCode::parse(&code) {
         Ok(t) => t.as_str().to_string(),
-        Err(m) => return error_page(lang, user.as_ref(), AppError::invalid("tps", m)),
+        Err(m) => return Err(PageError::new(AppError::invalid("tps", m), user.as_ref())),
     };
     let contest = contest_or_first(e, q.kontes.as_deref(), &tps);
     let code2 = tps.clone();
@@ -218,7 +216,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         .await
     {
         Ok(v) => v,
-        Err(err) => return error_page(lang, user.as_ref(), err),
+        Err(err) => return Err(PageError::new(err, user.as_ref())),
     };
     let mut columns: Vec<(String, Vec<(String, i64)>)> = vec![];
     if let Some(c) = &view.counted {
@@ -284,7 +282,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         }
         p.muted { (t(lang, "hasil.permalink")) " " code { (path) } }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
 }
 
 /// A form field as the C.Hasil names it, in the reader's language.
@@ -312,10 +310,10 @@ fn field_label(lang: Lang, field: &str, candidates: &[store::Candidate]) -> Stri
 }
 
 /// The plenary recap of a district, regency or province beside the sum of its children.
-pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<HasilQuery>) -> Response {
+pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<HasilQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     if crate::regions::index_of(&state).get(&code).is_none() || code.len() > 8 {
-        return error_page(lang, user.as_ref(), AppError::not_found(format!("no recap level {code}")));
+        return Err(PageError::new(AppError::not_found(format!("no recap level {code}")), user.as_ref()));
     }
     let contest = contest_or_first(e, q.kontes.as_deref(), &code);
     let children: Vec<String> = crate::regions::index_of(&state).children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
@@ -324,10 +322,7 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
         .db
         .read(move |c| Ok::<_, AppError>((store::recap_view(c, e, contest, &c2, &children)?, store::candidates_at(c, e, contest.key, &c2)?)))
         .await;
-    let (v, candidates) = match data {
-        Ok(d) => d,
-        Err(err) => return error_page(lang, user.as_ref(), err),
-    };
+    let (v, candidates) = data.or_page(user.as_ref())?;
     let name = crate::regions::index_of(&state).get(&code).map_or(code.clone(), |r| r.name.clone());
     let title = format!("{} · {} · {name}", t(lang, "hasil.recap"), contest.name);
     let path = format!("/hasil/rekap/{code}?pemilu={}&kontes={}", e.id, contest.key);
@@ -359,5 +354,5 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
             p #missing { @for m in v.missing.iter().take(200) { code { (m) } " " } }
         }
     };
-    layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
 }
