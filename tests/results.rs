@@ -197,7 +197,9 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     let (s, v) = put(&app, Some(&a), &tps1, &first);
     assert_eq!((s, v["status"].as_str()), (200, Some("menunggu_entri_kedua")), "{v}");
     assert_eq!(v["counted"], Value::Null);
-    assert_eq!(put(&app, Some(&a), &tps1, &first).0, 409);
+    let (s, v) = put(&app, Some(&a), &tps1, &first);
+    assert_eq!(s, 409);
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("entri berikutnya harus dari pengguna lain")), "in Bahasa Indonesia: {v}");
     let (_, sum) = app.get("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region=35.76", None);
     assert_eq!(sum["tps_in"], 0, "a single entry does not count: {sum}");
 
@@ -232,6 +234,7 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     let fixed = tally("kpu", [100, 79, 21], 3);
     let (s, v) = put(&app, Some(&a), &tps1, &fixed);
     assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("reason")), "{v}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("hasil sudah sah") && m.contains("alasan")), "in Bahasa Indonesia: {v}");
     let mut with_reason = fixed.clone();
     with_reason["reason"] = json!("Salah baca angka pasangan 02 saat pleno PPK");
     let (s, v) = put(&app, Some(&a), &tps1, &with_reason);

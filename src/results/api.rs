@@ -1,6 +1,7 @@
 //! Rekap API: contests and candidates, TPS result entries by source, the result of one TPS,
 //! live summaries, the plenary recap, and the open-data export.
 
+use crate::tr;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -30,7 +31,8 @@ fn internal(e: serde_json::Error) -> AppError {
 fn contest_of(e: &'static ElectionDef, key: &str) -> Result<&'static ContestDef, AppError> {
     e.contests.iter().find(|c| c.key == key).ok_or_else(|| {
         let keys: Vec<&str> = e.contests.iter().map(|c| c.key).collect();
-        AppError::not_found(format!("no contest {key:?} in {}: {}", e.id, keys.join(", ")))
+        let (id, keys) = (e.id, keys.join(", "));
+        AppError::not_found(tr!("tidak ada jenis pemilihan {key:?} pada {id}: salah satu dari {keys}", "no contest {key:?} in {id}: one of {keys}"))
     })
 }
 
@@ -40,7 +42,7 @@ fn region_param(state: &AppState, r: Option<&str>) -> Result<String, AppError> {
         Some(r) => {
             let code = RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?;
             if crate::regions::index_of(&state).get(code.as_str()).is_none() {
-                return Err(AppError::not_found(format!("no region {r}")));
+                return Err(AppError::not_found(tr!("tidak ada wilayah dengan kode {r}", "no region has the code {r}")));
             }
             Ok(code.as_str().to_string())
         }
@@ -125,12 +127,12 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     }
     let input: CandidatesInput = parse_json(&w.body)?;
     if input.candidates.is_empty() {
-        return Err(AppError::invalid("candidates", "at least one candidate"));
+        return Err(AppError::invalid("candidates", tr!("paling sedikit satu calon", "at least one candidate")));
     }
     let mut list = vec![];
     for (i, c) in input.candidates.iter().enumerate() {
         if !(1..=99).contains(&c.number) || input.candidates[..i].iter().any(|o| o.number == c.number) {
-            return Err(AppError::invalid(format!("candidates[{i}].number"), "ballot numbers are 1–99 and distinct"));
+            return Err(AppError::invalid(format!("candidates[{i}].number"), tr!("nomor urut 1–99 dan tidak boleh sama", "ballot numbers are 1–99 and distinct")));
         }
         let name = c.name.as_str();
         if name.is_empty() {
@@ -215,7 +217,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
     let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large(crate::tr!("isian hasil lebih dari 8 MB", "the entry is over 8 MB")))?;
     let input: EntryInput = parse_json(&body)?;
-    let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", "source is kpu, bawaslu, saksi or publik"))?;
+    let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", tr!("sumber harus kpu, bawaslu, saksi atau publik", "the source is kpu, bawaslu, saksi (witness) or publik (public)")))?;
     let (permit, principal) = match (rule_for(source), &user) {
         (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
@@ -228,9 +230,9 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let photo_sha256 = match input.photo.as_deref().filter(|p| !p.is_empty()) {
         None => None,
         Some(b64) => {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", "the photo is not base64"))?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", tr!("foto tidak dalam base64", "the photo is not base64")))?;
             if bytes.len() > 5 * 1024 * 1024 {
-                return Err(AppError::invalid("photo", "the photo is over 5 MB"));
+                return Err(AppError::invalid("photo", tr!("foto melebihi 5 MB", "the photo is over 5 MB")));
             }
             Some(crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256)
         }
@@ -330,11 +332,11 @@ pub(super) const RECAP: Rule = Rule { min_role: Role::Operator, agencies: &[Agen
 fn recap_region(state: &AppState, region: &str) -> Result<(String, Level), AppError> {
     let code = RegionCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
     if crate::regions::index_of(&state).get(code.as_str()).is_none() {
-        return Err(AppError::not_found(format!("no region {region}")));
+        return Err(AppError::not_found(tr!("tidak ada wilayah dengan kode {region}", "no region has the code {region}")));
     }
     let level = code.level();
     if level == Level::Village {
-        return Err(AppError::invalid("region", "recaps are per district (D.Hasil kecamatan), regency or province; a village has none"));
+        return Err(AppError::invalid("region", tr!("rekapitulasi ada per kecamatan (D.Hasil kecamatan), kabupaten/kota atau provinsi; desa/kelurahan tidak memilikinya", "recaps are per district (D.Hasil kecamatan), regency or province; a village has none")));
     }
     Ok((code.as_str().to_string(), level))
 }
@@ -416,7 +418,7 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query
     let json = match q.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "json" => true,
-        other => return Err(AppError::invalid("format", format!("format {other:?}: csv or json"))),
+        other => return Err(AppError::invalid("format", tr!("format {other:?}: pilih csv atau json", "format {other:?}: csv or json"))),
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(16);
     let db = state.db.clone();

@@ -3,6 +3,7 @@
 //! by the difference between the old and the new counted numbers in the same transaction, so a
 //! region's totals never need a scan.
 
+use crate::tr;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -198,16 +199,17 @@ pub fn submit(
         let agreed = cur.as_ref().is_some_and(|c| c.status == "sah" && c.counted_rev == Some(revision));
         if agreed {
             if s.reason.trim().is_empty() {
-                return Err(AppError::invalid("reason", "the result is already agreed (sah); a correction needs a reason and starts a new revision"));
+                return Err(AppError::invalid("reason", tr!("hasil sudah sah; koreksi wajib disertai alasan dan memulai revisi baru", "the result is already agreed (sah); a correction needs a reason and starts a new revision")));
             }
             revision += 1;
         } else if in_revision.iter().any(|e| e.entered_by == permit.username()) {
-            return Err(AppError::conflict(format!(
+            return Err(AppError::conflict(tr!(
+                "Anda sudah mengentri revisi {revision} hasil ini; entri berikutnya harus dari pengguna lain (entri ganda)",
                 "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
             )));
         }
     } else if s.source == Source::Bawaslu && all.iter().any(|e| e.source == "bawaslu") && s.reason.trim().is_empty() {
-        return Err(AppError::invalid("reason", "Bawaslu's copy was entered already; a correction needs a reason"));
+        return Err(AppError::invalid("reason", tr!("salinan Bawaslu sudah dientri; koreksi wajib disertai alasan", "Bawaslu's copy was entered already; a correction needs a reason")));
     }
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
     let entry_id: i64 = conn
