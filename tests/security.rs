@@ -236,7 +236,28 @@ fn cookies_are_secure_over_https(db: &TestDb) {
     assert_eq!(resp.status().as_u16(), 303, "logged out from the public origin");
 }
 
+/// Five failures of a stranger lock that name from the stranger's address only; the operator
+/// at the office still logs in, and every failure and the lockout are in the audit log.
+fn a_stranger_cannot_lock_an_operator_out(db: &TestDb) {
+    common::add_user(db, "kpu.madiun", "kpu", "35.77", "operator", "rahasia-kuat-1");
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_TRUSTED_PROXY", "127.0.0.1")]);
+    let login = |ip: &str, pw: &str| {
+        let body = json!({"username": "kpu.madiun", "password": pw}).to_string();
+        app.post_raw("/api/v1/auth/login", None, &[("X-Forwarded-For", ip)], &body).0
+    };
+    for _ in 0..5 {
+        assert_eq!(login("203.0.113.9", "tebakan-salah"), 401);
+    }
+    assert_eq!(login("203.0.113.9", "rahasia-kuat-1"), 429, "locked from the stranger's address");
+    assert_eq!(login("198.51.100.7", "rahasia-kuat-1"), 200, "the operator logs in from the office");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed'"), 5, "each failure is audited");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.lockout'"), 1, "the lockout is audited");
+    let o = common::cli(db, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+}
+
 on_both_engines!(
+    a_stranger_cannot_lock_an_operator_out,
     security_data_needs_login_and_scope,
     the_public_never_sees_a_username,
     cross_site_requests_are_refused,

@@ -31,20 +31,25 @@ pub struct LoginResponse {
 }
 
 /// Checks the password (with the lockout after repeated failures) and opens a session.
-async fn open_session(state: &AppState, username: &str, password: &str) -> Result<(User, String, String), AppError> {
+async fn open_session(state: &AppState, ip: std::net::IpAddr, username: &str, password: &str) -> Result<(User, String, String), AppError> {
     let username = username.trim().to_lowercase();
-    state.throttle.check(&username)?;
+    state.throttle.check(&username, ip)?;
+    // One Argon2 verification per core at a time; the rest are told to come back (B8).
+    let turn = state.throttle.hashing_turn()?;
     let u = username.clone();
     let found = state.db.read(move |c| store::user_for_login(c, &u)).await?;
     let password = password.to_string();
-    let (user, ok) = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) => {
-            let ok = auth::verify_password(&password, &hash);
-            (Some(user), ok)
-        }
-        None => {
-            auth::verify_password(&password, auth::dummy_hash());
-            (None, false)
+    let (user, ok) = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        match found {
+            Some((user, hash)) => {
+                let ok = auth::verify_password(&password, &hash);
+                (Some(user), ok)
+            }
+            None => {
+                auth::verify_password(&password, auth::dummy_hash());
+                (None, false)
+            }
         }
     })
     .await
@@ -52,11 +57,28 @@ async fn open_session(state: &AppState, username: &str, password: &str) -> Resul
     let user = match (user, ok) {
         (Some(user), true) => user,
         _ => {
-            state.throttle.failed(&username);
+            let (pair, address) = state.throttle.failed(&username, ip);
+            // Failed logins and lockouts are audited (the name as typed, the client address).
+            let (name, addr) = (username.chars().take(64).collect::<String>(), ip.to_string());
+            let _ = state
+                .db
+                .write(move |c| {
+                    let permit = auth::login_failure_permit();
+                    let detail = serde_json::json!({"address": addr});
+                    crate::platform::audit::record(c, &permit, crate::platform::audit::Change { action: "auth.login_failed", entity_type: "user", entity_id: &name, region: None, detail: detail.clone() })?;
+                    if pair {
+                        crate::platform::audit::record(c, &permit, crate::platform::audit::Change { action: "auth.lockout", entity_type: "user", entity_id: &name, region: None, detail: detail.clone() })?;
+                    }
+                    if address {
+                        crate::platform::audit::record(c, &permit, crate::platform::audit::Change { action: "auth.address_lockout", entity_type: "address", entity_id: &addr, region: None, detail: serde_json::json!({}) })?;
+                    }
+                    Ok::<_, AppError>(())
+                })
+                .await;
             return Err(AppError::Unauthorized);
         }
     };
-    state.throttle.succeeded(&username);
+    state.throttle.succeeded(&username, ip);
     let token = auth::new_token()?;
     let expires_at = clock::rfc3339(clock::now() + time::Duration::hours(SESSION_HOURS));
     let (hash, exp, u) = (auth::token_hash(&token), expires_at.clone(), user.clone());
@@ -68,9 +90,10 @@ async fn open_session(state: &AppState, username: &str, password: &str) -> Resul
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Result<Json<LoginResponse>, AppError> {
+pub async fn login(State(state): State<AppState>, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Result<Json<LoginResponse>, AppError> {
     let req: LoginRequest = parse_json(&body)?;
-    let (_, token, expires_at) = open_session(&state, &req.username, &req.password).await?;
+    let ip = crate::platform::limit::client_of(peer.0.ip(), &headers);
+    let (_, token, expires_at) = open_session(&state, ip, &req.username, &req.password).await?;
     Ok(Json(LoginResponse { token, expires_at }))
 }
 
@@ -155,7 +178,8 @@ pub async fn login_page(lang: Lang, axum::extract::Query(q): axum::extract::Quer
     login_form(lang, None, &local_next(q.next.as_deref()))
 }
 
-pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Response {
+pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let ip = crate::platform::limit::client_of(peer.0.ip(), &headers);
     // A line break in the target is an attack on the redirect: refused before the session opens.
     if f.next.as_deref().is_some_and(crate::platform::guard::has_line_break) {
         return crate::platform::web::error_page(lang, None, AppError::bad_request(crate::tr!(
@@ -164,7 +188,7 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, Form(f): Fo
         )));
     }
     let next = local_next(f.next.as_deref());
-    match open_session(&state, &f.username, &f.password).await {
+    match open_session(&state, ip, &f.username, &f.password).await {
         Ok((_, token, _)) => {
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, true));

@@ -2,8 +2,9 @@
 //!
 //! Sessions: a random token, stored only as its SHA-256, sent as `Authorization: Bearer` by
 //! API clients or as the `sinergi_session` cookie by the web UI; it expires after 12 hours and
-//! logout revokes it. Passwords: Argon2id. Failed logins: five within 15 minutes lock the
-//! username for 15 minutes (per server process).
+//! logout revokes it. Passwords: Argon2id, at most one verification per core at a time.
+//! Failed logins (see `LoginThrottle`): five within 15 minutes lock that username from that
+//! client address for 15 minutes, 30 lock the address (per server process); both are audited.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -70,9 +71,22 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-#[derive(Default)]
+/// Failed logins, counted per (username, client address) and per address (B8): five failures
+/// of one name from one address lock that pair for 15 minutes, so a stranger cannot lock an
+/// operator out from elsewhere; 30 failures from one address, whatever the names, lock the
+/// address. Password hashing runs at most one per core at a time: a login beyond that is
+/// answered at once with 429 instead of queueing Argon2's 19 MiB each.
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, Failures>>,
+    failures: Mutex<HashMap<(String, std::net::IpAddr), Failures>>,
+    addresses: Mutex<HashMap<std::net::IpAddr, Failures>>,
+    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LoginThrottle { failures: Mutex::default(), addresses: Mutex::default(), hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)) }
+    }
 }
 
 struct Failures {
@@ -82,45 +96,82 @@ struct Failures {
 }
 
 const MAX_FAILURES: u32 = 5;
+const MAX_ADDRESS_FAILURES: u32 = 30;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
+fn locked(f: Option<&Failures>) -> Option<u64> {
+    let until = f.and_then(|f| f.locked_until)?;
+    let now = Instant::now();
+    (until > now).then(|| (until - now).as_secs().div_ceil(60))
+}
+
+/// Counts one failure; true when this one locks.
+fn count<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Failures>, key: K, max: u32) -> bool {
+    let now = Instant::now();
+    if map.len() > 100_000 {
+        map.retain(|_, f| now.duration_since(f.since) < FAILURE_WINDOW || f.locked_until.is_some_and(|u| u > now));
+    }
+    let f = map.entry(key).or_insert(Failures { count: 0, since: now, locked_until: None });
+    if now.duration_since(f.since) > FAILURE_WINDOW || f.locked_until.is_some_and(|u| u <= now) {
+        *f = Failures { count: 0, since: now, locked_until: None };
+    }
+    f.count += 1;
+    if f.count >= max && f.locked_until.is_none() {
+        f.locked_until = Some(now + LOCKOUT);
+        return true;
+    }
+    false
+}
+
 impl LoginThrottle {
-    /// Refuses while the username is locked, saying for how long.
-    pub fn check(&self, username: &str) -> Result<(), AppError> {
+    /// Refuses while this name is locked from this address, or the address itself is.
+    pub fn check(&self, username: &str, ip: std::net::IpAddr) -> Result<(), AppError> {
         let map = self.failures.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
-        if let Some(until) = map.get(username).and_then(|f| f.locked_until) {
-            let now = Instant::now();
-            if until > now {
-                let minutes = (until - now).as_secs().div_ceil(60);
-                return Err(AppError::too_many(crate::tr!(
-                    "terlalu banyak percobaan masuk yang gagal untuk pengguna ini; coba lagi {minutes} menit lagi",
-                    "too many failed logins for this user; try again in {minutes} minute(s)"
-                )));
-            }
+        if let Some(minutes) = locked(map.get(&(username.to_string(), ip))) {
+            return Err(AppError::too_many(crate::tr!(
+                "terlalu banyak percobaan masuk yang gagal untuk pengguna ini dari alamat Anda; coba lagi {minutes} menit lagi",
+                "too many failed logins for this user from your address; try again in {minutes} minute(s)"
+            )));
+        }
+        drop(map);
+        let addrs = self.addresses.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
+        if let Some(minutes) = locked(addrs.get(&ip)) {
+            return Err(AppError::too_many(crate::tr!(
+                "terlalu banyak percobaan masuk yang gagal dari alamat Anda; coba lagi {minutes} menit lagi",
+                "too many failed logins from your address; try again in {minutes} minute(s)"
+            )));
         }
         Ok(())
     }
 
-    pub fn failed(&self, username: &str) {
+    /// Counts a failure; returns what it locked (`pair`, `address`) for the audit.
+    pub fn failed(&self, username: &str, ip: std::net::IpAddr) -> (bool, bool) {
+        let pair = self.failures.lock().map(|mut m| count(&mut m, (username.to_string(), ip), MAX_FAILURES)).unwrap_or(false);
+        let address = self.addresses.lock().map(|mut m| count(&mut m, ip, MAX_ADDRESS_FAILURES)).unwrap_or(false);
+        (pair, address)
+    }
+
+    pub fn succeeded(&self, username: &str, ip: std::net::IpAddr) {
         if let Ok(mut map) = self.failures.lock() {
-            let now = Instant::now();
-            let f = map.entry(username.to_string()).or_insert(Failures { count: 0, since: now, locked_until: None });
-            if now.duration_since(f.since) > FAILURE_WINDOW || f.locked_until.is_some_and(|u| u <= now) {
-                *f = Failures { count: 0, since: now, locked_until: None };
-            }
-            f.count += 1;
-            if f.count >= MAX_FAILURES {
-                f.locked_until = Some(now + LOCKOUT);
-            }
+            map.remove(&(username.to_string(), ip));
         }
     }
 
-    pub fn succeeded(&self, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(username);
-        }
+    /// A turn at password hashing, or 429 at once when every core is hashing already.
+    pub fn hashing_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.hashing.clone().try_acquire_owned().map_err(|_| {
+            AppError::too_many(crate::tr!(
+                "server sedang melayani banyak permintaan masuk; coba lagi sebentar lagi",
+                "the server is busy with many logins; try again in a moment"
+            ))
+        })
     }
+}
+
+/// The permit under which a failed login or a lockout is audited: nobody is logged in.
+pub fn login_failure_permit() -> Permit {
+    Permit::public()
 }
 
 /// The logged-in user of a request, from the bearer token or the session cookie.
@@ -319,12 +370,14 @@ mod tests {
     #[test]
     fn five_failures_lock_the_username() {
         let t = LoginThrottle::default();
+        let (here, there): (std::net::IpAddr, std::net::IpAddr) = ("10.0.0.1".parse().expect("ip"), "10.0.0.2".parse().expect("ip"));
         for _ in 0..4 {
-            t.failed("a");
+            t.failed("a", here);
         }
-        assert!(t.check("a").is_ok());
-        t.failed("a");
-        assert!(matches!(t.check("a"), Err(AppError::TooManyRequests(_))));
-        assert!(t.check("b").is_ok());
+        assert!(t.check("a", here).is_ok());
+        assert_eq!(t.failed("a", here), (true, false));
+        assert!(matches!(t.check("a", here), Err(AppError::TooManyRequests(_))));
+        assert!(t.check("a", there).is_ok(), "the same user from another address is not locked");
+        assert!(t.check("b", here).is_ok());
     }
 }
