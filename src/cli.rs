@@ -179,6 +179,8 @@ pub fn main() -> ExitCode {
         match runtime.block_on(run(cli.command)) {
             Ok(code) => code,
             Err(e) => {
+                // The operator at the terminal gets the cause, internals included.
+                let e = e.log_detail();
                 eprintln!("{}", tr!("galat: {e}", "error: {e}"));
                 ExitCode::FAILURE
             }

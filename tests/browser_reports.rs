@@ -339,9 +339,9 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     assert!(href.contains("/laporan/unduh.csv"), "{href}");
     let (status, csv) = fetch(&b, &href);
     assert_eq!(status, 200, "{csv}");
-    assert!(csv.starts_with("nomor,"), "CSV header: {csv}");
+    assert!(csv.trim_start_matches('\u{feff}').starts_with("nomor;"), "CSV header: {csv}");
     assert_eq!(csv.lines().count(), rows.len() + 1, "one line per case: {csv}");
-    assert!(csv.lines().any(|l| l.starts_with(&format!("{id},")) && l.contains(r.reported)), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with(&format!("{id};")) && l.contains(r.reported)), "{csv}");
     for secret in [r.name, r.address, r.contact, r.description, "Agus Setiawan", "Siti Rahayu", "0812-0000-0000"] {
         assert!(!csv.contains(secret), "the CSV must not contain {secret:?}: {csv}");
     }
@@ -581,4 +581,32 @@ fn a_late_report_is_kept_an_incomplete_one_is_sent_back_and_a_disguised_program_
     let took = started.elapsed();
     eprintln!("browser report law test took {took:.1?}");
     assert!(took.as_secs() < 60, "took {took:?}");
+}
+
+#[test]
+fn the_form_refuses_hidden_text_direction_characters_naming_the_field() {
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db) else { return };
+    let token = app.login(BAWASLU, PASSWORD);
+    let before = api_report_count(&app, &token);
+
+    // A place that displays as "Depan TPS 003 Balongsari" but is stored reversed after the
+    // RIGHT-TO-LEFT OVERRIDE: refused, not kept to mislead whoever reads it later.
+    let now = now_wib();
+    let mut r = report(now - time::Duration::hours(3), now - time::Duration::hours(2));
+    b.goto(&app.url("/lapor"));
+    fill_form(&b, &r);
+    r.place = "Depan TPS 003 \u{202E}iraslognaB";
+    b.clear(&b.find("#place"));
+    set_value(&b, "#place", r.place);
+    b.click(&b.find("#submit-report"));
+    let error = b.wait_text("#form-error", |t| !t.is_empty());
+    assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
+    assert_eq!(page_status(&b), 422);
+    assert!(error.starts_with("Laporan belum tersimpan:") && error.contains("Tempat kejadian"), "names the field by its label: {error:?}");
+    assert!(error.contains("arah teks"), "says why: {error:?}");
+    assert_eq!(b.attribute(&b.find("#place"), "aria-invalid").as_deref(), Some("true"), "the field is marked");
+    assert_eq!(b.attribute(&b.find("#description"), "aria-invalid"), None, "other fields are not marked");
+    assert_kept(&b, &r, "direction override");
+    assert_eq!(api_report_count(&app, &token), before, "nothing stored");
 }

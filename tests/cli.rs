@@ -60,11 +60,12 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
         "baris 3: code:",
         "baris 4: code: desa/kelurahan 35.76.02.1999 tidak ada",
         "baris 5: dpt: DPT 301 melebihi 300",
-        "baris 7: dpt: \"banyak\" bukan bilangan bulat",
-        "baris 8: lat: lintang -45 di luar wilayah Indonesia",
-        "baris 9: code: TPS 35.76.02.1008.004 muncul lebih dari sekali",
-        "baris 10: seharusnya 5 kolom, ada 2",
-        "baris 11: dpt: wajib diisi",
+        // Spreadsheet rows: the two-line address above is one row.
+        "baris 6: dpt: \"banyak\" bukan bilangan bulat",
+        "baris 7: lat: lintang -45 di luar wilayah Indonesia",
+        "baris 8: code: TPS 35.76.02.1008.004 muncul lebih dari sekali",
+        "baris 9: seharusnya 5 kolom, ada 2",
+        "baris 10: dpt: wajib diisi",
         "8 baris salah",
         "tidak ada yang diimpor",
     ] {
@@ -74,7 +75,7 @@ fn import_tps_is_all_or_nothing_with_line_numbers(db: &TestDb) {
     // The same refusals in English for an operator who asks for it.
     let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
     let err = stderr(&o);
-    for expected in ["line 4: code: village 35.76.02.1999 does not exist", "line 7: dpt: \"banyak\" is not a whole number", "8 bad line(s)", "nothing was imported"] {
+    for expected in ["line 4: code: village 35.76.02.1999 does not exist", "line 6: dpt: \"banyak\" is not a whole number", "8 bad line(s)", "nothing was imported"] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
     assert_eq!(db.scalar("SELECT COUNT(*) FROM tps"), tps_before, "nothing written");
@@ -122,20 +123,101 @@ fn import_rawan_is_all_or_nothing(db: &TestDb) {
 }
 
 fn export_round_trips_through_import(db: &TestDb) {
+    // Addresses a spreadsheet would run as formulas (a TPS address is typed by many hands).
     let file = write(
         db,
         "tps.csv",
-        "code,address,dpt,lat,lon\n35.17.01.2001.001,\"Jl. A, 1\",500,-7.6,112.2\n35.17.01.2001.002,B,550,,\n35.76.02.1008.001,C,400,,\n",
+        "code,address,dpt,lat,lon\n35.17.01.2001.001,\"Jl. A, 1\",500,-7.6,112.2\n35.17.01.2001.002,B,550,,\n\
+         35.17.01.2001.003,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"klik\"\")\",100,,\n35.17.01.2001.004,+62 812 555,100,,\n\
+         35.17.01.2001.005,-,100,,\n35.17.01.2001.006,@SUM(1+1),100,,\n35.17.01.2001.007,'kutip,100,,\n35.76.02.1008.001,C,400,,\n",
     );
-    assert!(cli(db, &["import", "tps", "--election", "pilkada-2024", &file], None).status.success());
+    let o = cli(db, &["import", "tps", "--election", "pilkada-2024", &file], None);
+    assert!(o.status.success(), "{}", stderr(&o));
     let out = db.dir().join("export.csv");
     let o = cli(db, &["export", "tps", "--election", "pilkada-2024", "--region", "35.17", "--out", &out.display().to_string()], None);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("2 TPS diekspor"));
+    assert!(stdout(&o).contains("7 TPS diekspor"));
     let text = std::fs::read_to_string(&out).expect("export file");
-    assert_eq!(text, "code,address,dpt,lat,lon\n35.17.01.2001.001,\"Jl. A, 1\",500,-7.6,112.2\n35.17.01.2001.002,B,550,,\n");
+    // As Excel in the Indonesian locale opens it: BOM, `;`, decimal commas, names beside codes,
+    // and no cell that starts like a formula.
+    let rows = common::sheet_rows(&text);
+    assert_eq!(rows[0], ["code", "address", "dpt", "lat", "lon", "provinsi", "kabupaten_kota", "kecamatan", "desa_kelurahan"]);
+    assert_eq!(rows[1][..5], ["35.17.01.2001.001", "Jl. A, 1", "500", "-7,6", "112,2"]);
+    assert_eq!(rows[1][5..7], ["Jawa Timur", "Kabupaten Jombang"], "{:?}", rows[1]);
+    assert_eq!(rows[2][..5], ["35.17.01.2001.002", "B", "550", "", ""]);
+    for (row, address) in [(3, "'=HYPERLINK(\"http://evil.example\",\"klik\")"), (4, "'+62 812 555"), (5, "'-"), (6, "'@SUM(1+1)"), (7, "''kutip")] {
+        assert_eq!(rows[row][1], address, "neutralised");
+    }
+    for r in &rows[1..] {
+        for c in r {
+            assert!(!c.starts_with(['=', '+', '@']) && !(c.starts_with('-') && c.parse::<f64>().is_err() && c.replace(',', ".").parse::<f64>().is_err()), "{c:?} in {r:?}");
+        }
+    }
+    // And it imports back unchanged.
     let o = cli(db, &["import", "tps", "--election", "pilkada-2024", &out.display().to_string()], None);
-    assert!(stdout(&o).contains("(0 baru, 0 diubah, 2 tetap)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("(0 baru, 0 diubah, 7 tetap)"), "{}{}", stdout(&o), stderr(&o));
+    let app = TestApp::spawn(db);
+    let (_, t) = app.get("/api/v1/elections/pilkada-2024/tps/35.17.01.2001.003", None);
+    assert_eq!(t["address"], "=HYPERLINK(\"http://evil.example\",\"klik\")", "stored as typed; only the file protects it");
+    let (_, t) = app.get("/api/v1/elections/pilkada-2024/tps/35.17.01.2001.007", None);
+    assert_eq!(t["address"], "'kutip");
+    // The public download of the same TPS is the same file.
+    let (_, _, public) = app.get_text("/wilayah/35.17.01.2001/tps.csv?pemilu=pilkada-2024", None);
+    assert_eq!(common::sheet_rows(&public), rows, "the public TPS CSV is the export");
+}
+
+/// A file as Excel saves it in the Indonesian locale: byte order mark, `;`, CRLF.
+fn excel(lines: &[&str]) -> String {
+    format!("\u{feff}{}\r\n", lines.join("\r\n"))
+}
+
+fn excel_files_import_with_spreadsheet_line_numbers(db: &TestDb) {
+    let bad = excel(&[
+        "code;address;dpt;lat;lon",
+        "35.17.01.2001.001;Balai desa;250;-7,55;112,23",
+        "35.17.01.2001.002;Kode baik;banyak;;",
+        "35.17.01.2001.003;\"Dua\r\nbaris\";250;;",
+        "35.17.01.2001.004;Lintang;250;-45,0;112,2",
+        "35.17.01.2001.005;Ada\u{7}bel;250;;",
+        "35.17.01.2001.006;Arah\u{202E}balik;250;;",
+    ]);
+    let file = write(db, "excel-bad.csv", &bad);
+    let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
+    assert!(!o.status.success(), "a bad file must fail");
+    let err = stderr(&o);
+    for expected in ["line 3: dpt: \"banyak\"", "line 5: lat: latitude -45", "line 6: address", "line 7: address", "4 bad line(s)"] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(!err.contains("line 2:") && !err.contains("line 4:"), "lines 2 and 4 are good:\n{err}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM tps"), 0, "nothing written");
+
+    let good = excel(&["code;address;dpt;lat;lon", "35.17.01.2001.001;Balai desa;250;-7,55;112,23", "35.17.01.2001.002;\"Jl. Mawar; No. 2\";300;;", "35.17.01.2001.003;C;250;;"]);
+    let file = write(db, "excel.csv", &good);
+    let o = cli_lang(db, "en", &["import", "tps", "--election", "pemilu-2024", &file], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("imported 3 TPS"), "{}", stdout(&o));
+    let app = TestApp::spawn(db);
+    let (_, t) = app.get("/api/v1/elections/pemilu-2024/tps/35.17.01.2001.001", None);
+    assert_eq!((t["lat"].as_f64(), t["lon"].as_f64()), (Some(-7.55), Some(112.23)));
+    let (_, t) = app.get("/api/v1/elections/pemilu-2024/tps/35.17.01.2001.002", None);
+    assert_eq!(t["address"], "Jl. Mawar; No. 2");
+    drop(app);
+
+    // The TPS-rawan mapping, saved by Excel the same way.
+    let bad = excel(&["code;indicators", "35.17.01.2001.001;\"listrik;dptb\"", "35.17.01.2001.009;listrik", "35.17.01.2001.002;listrik,tidak_ada", "35.17.01.2001.003;listrik\u{0}"]);
+    let file = write(db, "rawan-bad.csv", &bad);
+    let o = cli_lang(db, "en", &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    for expected in ["line 3: code: no TPS 35.17.01.2001.009", "line 4: indicators: unknown indicator \"tidak_ada\"", "line 5: indicators"] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(!err.contains("line 2:"), "{err}");
+    let good = excel(&["code;indicators", "35.17.01.2001.001;\"listrik;dptb\"", "35.17.01.2001.002;listrik,dptb", "35.17.01.2001.003;"]);
+    let file = write(db, "rawan.csv", &good);
+    let o = cli_lang(db, "en", &["import", "rawan", "--election", "pemilu-2024", "--region", "35.17", &file], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("imported the mapping of 3 TPS into pemilu-2024 (2 meet at least one indicator)"), "{}", stdout(&o));
 }
 
 fn users_are_added_with_clear_refusals(db: &TestDb) {
@@ -283,6 +365,7 @@ on_both_engines!(
     import_tps_is_all_or_nothing_with_line_numbers,
     import_rawan_is_all_or_nothing,
     export_round_trips_through_import,
+    excel_files_import_with_spreadsheet_line_numbers,
     users_are_added_with_clear_refusals,
     demo_loads_once_and_prints_logins,
     serve_demo_fills_an_empty_database,

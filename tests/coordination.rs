@@ -412,7 +412,9 @@ fn budget_and_grants_in_exact_rupiah(db: &TestDb) {
     let bytes = app.get_bytes("/api/v1/budget/export?region=35.76&format=csv", &bawaslu);
     let csv_text = String::from_utf8(bytes).expect("utf-8");
     assert!(csv_text.starts_with('\u{feff}'), "BOM for Excel");
-    assert!(csv_text.contains("99999999999999") && csv_text.contains("NPHD/01") && csv_text.contains("terlambat"), "{csv_text}");
+    assert!(csv_text.contains("99999999999999") && csv_text.contains("NPHD/01") && csv_text.contains("Terlambat cair"), "{csv_text}");
+    let rows = common::sheet_rows(&csv_text);
+    assert!(rows.iter().any(|r| r.contains(&"Kota Mojokerto".to_string())), "region names beside codes: {rows:?}");
     let _ = csv;
 }
 

@@ -191,7 +191,7 @@ fn report_flows_from_the_public_through_gakkumdu(db: &TestDb) {
     let (s, ctype, csv) = app.get_text("/laporan/unduh.csv", Some(&format!("sinergi_session={bawaslu}")));
     assert_eq!(s, 200);
     assert!(ctype.starts_with("text/csv"));
-    assert!(csv.contains("Tim sukses pasangan calon nomor 2") && csv.contains("putusan_banding"), "{csv}");
+    assert!(csv.contains("Tim sukses pasangan calon nomor 2") && csv.contains("Putusan banding (PT)"), "{csv}");
     assert!(!csv.contains(REPORTER) && !csv.contains(CONTACT), "{csv}");
     // The public page neither.
     let (s, _, page) = app.get_text(&format!("/lacak/{receipt}"), None);

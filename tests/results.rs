@@ -339,9 +339,18 @@ fn recap_is_checked_against_its_children(db: &TestDb) {
     let (s, ctype, csv) = app.get_text("/api/v1/elections/pemilu-2024/results/export?region=35.76", None);
     assert_eq!(s, 200);
     assert!(ctype.starts_with("text/csv"));
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[1].starts_with("35.76.02.1008.001,presiden,sah,1,250,"), "{}", lines[1]);
+    // A spreadsheet: places by name, the contest and state in words, one column per candidate.
+    let rows = common::sheet_rows(&csv);
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert_eq!(rows[1][..3], ["35.76.02.1008.001", "Jawa Timur", "Kota Mojokerto"], "{:?}", rows[1]);
+    assert_eq!(common::cell(&rows, 1, "kecamatan"), "Magersari");
+    assert_eq!(common::cell(&rows, 1, "tps"), "TPS 001");
+    assert!(common::cell(&rows, 1, "pemilihan").starts_with("Presiden"), "{:?}", rows[1]);
+    assert_eq!(common::cell(&rows, 1, "status"), "Sah (dua entri cocok)");
+    assert_eq!((common::cell(&rows, 1, "revisi"), common::cell(&rows, 1, "dpt")), ("1", "250"));
+    let pair1 = rows[0].iter().find(|h| h.starts_with("Presiden") && h.contains(" 01 ")).expect("a column for pair 01");
+    assert!(pair1.contains("Anies"), "the candidate's name in the title: {pair1}");
+    assert_eq!(common::cell(&rows, 1, pair1), "100");
     let (_, _, jsonl) = app.get_text("/api/v1/elections/pemilu-2024/results/export?region=35.76.02.1008&format=json", None);
     let first: Value = serde_json::from_str(jsonl.lines().next().expect("a line")).expect("json line");
     assert_eq!(first["counted"]["votes"]["01"], 100);

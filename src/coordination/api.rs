@@ -18,7 +18,8 @@ use crate::platform::auth::{CurrentUser, Permit, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::db::Conn;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, idempotent_write, page_limit, parse_json, text};
+use crate::platform::http::{Write, idempotent_write, page_limit, parse_json};
+use crate::platform::text;
 use crate::regions::{NATIONAL, RegionCode, within};
 use crate::platform::state::AppState;
 use crate::tr;
@@ -118,7 +119,7 @@ pub async fn add_stage(State(state): State<AppState>, Path(id): Path<String>, w:
     let e = election_or_404(&id)?;
     let input: StageInput = parse_json(&w.body)?;
     let key = super::parse_key(input.key.trim()).map_err(|m| AppError::invalid("key", m))?;
-    let name = text("name", &input.name, 200, true)?;
+    let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     let (start, end) = (store::parse_day("start", &input.start)?, store::parse_day("end", &input.end)?);
     if end < start {
         return Err(AppError::invalid("end", tr!("tanggal selesai sebelum tanggal mulai", "the end is before the start")));
@@ -239,7 +240,7 @@ pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<R
 pub type Job<T> = Box<dyn FnOnce(&mut Conn) -> Result<T, AppError> + Send>;
 
 pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result<Job<MeetingView>, AppError> {
-    let title = text("title", &input.title, 300, true)?;
+    let title = text::line("title", &input.title, text::TITLE_MAX, true)?;
     let kind = input.kind.trim().to_string();
     if !MEETING_KINDS.contains(&kind.as_str()) {
         let kinds = MEETING_KINDS.join(", ");
@@ -247,8 +248,8 @@ pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result
     }
     let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
-    let place = text("place", &input.place, 300, true)?;
-    let agenda = text("agenda", &input.agenda, 5000, false)?;
+    let place = text::line("place", &input.place, text::TITLE_MAX, true)?;
+    let agenda = text::free_text("agenda", &input.agenda, text::DESCRIPTION_MAX, false)?;
     if user.role < MEETINGS.min_role {
         return Err(AppError::forbidden(tr!("menjadwalkan atau mengubah rapat perlu peran operator atau lebih tinggi", "scheduling or editing meetings needs the operator role or above")));
     }
@@ -357,10 +358,10 @@ pub async fn patch_meeting(State(state): State<AppState>, Path(id): Path<i64>, w
 
 pub fn patch_job(user: User, id: i64, input: MeetingPatchInput) -> Result<Job<MeetingView>, AppError> {
     let mut p = MeetingPatch {
-        title: input.title.as_deref().map(|t| text("title", t, 300, true)).transpose()?,
-        place: input.place.as_deref().map(|t| text("place", t, 300, true)).transpose()?,
-        agenda: input.agenda.as_deref().map(|t| text("agenda", t, 5000, false)).transpose()?,
-        minutes: input.minutes.as_deref().map(|t| text("minutes", t, 50_000, false)).transpose()?,
+        title: input.title.as_deref().map(|t| text::line("title", t, text::TITLE_MAX, true)).transpose()?,
+        place: input.place.as_deref().map(|t| text::line("place", t, text::TITLE_MAX, true)).transpose()?,
+        agenda: input.agenda.as_deref().map(|t| text::free_text("agenda", t, text::DESCRIPTION_MAX, false)).transpose()?,
+        minutes: input.minutes.as_deref().map(|t| text::free_text("minutes", t, text::MINUTES_MAX, false)).transpose()?,
         starts_at: input.starts_at.as_deref().map(|t| instant("starts_at", t)).transpose()?,
         invite: vec![],
     };
@@ -390,8 +391,8 @@ pub async fn add_speaker(State(state): State<AppState>, Path(id): Path<i64>, w: 
 }
 
 pub fn speaker_job(user: User, id: i64, input: SpeakerInput) -> Result<Job<MeetingView>, AppError> {
-    let name = text("name", &input.name, 200, true)?;
-    let topic = text("topic", &input.topic, 500, true)?;
+    let name = text::line("name", &input.name, text::NAME_MAX, true)?;
+    let topic = text::line("topic", &input.topic, text::TITLE_MAX, true)?;
     Ok(Box::new(move |c: &mut Conn| {
         let (m, permit) = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
@@ -424,7 +425,7 @@ pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job
     if !ATTENDANCE[1..].contains(&attendance.as_str()) {
         return Err(AppError::invalid("attendance", tr!("kehadiran harus Hadir, Diwakili atau Tidak hadir", "attendance must be present (hadir), represented (diwakili) or absent (tidak_hadir)")));
     }
-    let represented_by = text("represented_by", &input.represented_by, 200, attendance == "diwakili")?;
+    let represented_by = text::line("represented_by", &input.represented_by, text::NAME_MAX, attendance == "diwakili")?;
     Ok(Box::new(move |c: &mut Conn| {
         let (m, permit) = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
@@ -443,7 +444,7 @@ pub struct DecisionInput {
     responses((status = 201, body = MeetingView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: DecisionInput = parse_json(&w.body)?;
-    let t = text("text", &input.text, 2000, true)?;
+    let t = text::free_text("text", &input.text, text::NOTE_MAX, true)?;
     let user = w.user.user.clone();
     idempotent_write(&state.db, w.request, move |c| {
         let (m, permit) = hosted(c, &user, id)?;
@@ -477,11 +478,11 @@ pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: W
 pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionView>, AppError> {
     let decision = match &input.decision {
         serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", tr!("nomor kesepakatan harus bilangan bulat", "a decision id is a whole number")))?),
-        serde_json::Value::String(s) => DecisionRef::Text(text("decision", s, 2000, true)?),
+        serde_json::Value::String(s) => DecisionRef::Text(text::free_text("decision", s, text::NOTE_MAX, true)?),
         _ => return Err(AppError::invalid("decision", tr!("kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"))),
     };
     let due = store::parse_day("due", &input.due)?;
-    let description = text("description", &input.description, 2000, true)?;
+    let description = text::free_text("description", &input.description, text::NOTE_MAX, true)?;
     Ok(Box::new(move |c: &mut Conn| {
         let (m, permit) = hosted(c, &user, id)?;
         let owner = store::resolve_unit(c, "owner_unit", &input.owner_unit)?;
@@ -512,7 +513,7 @@ pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w:
         let (id_hint, en_hint) = if late { (" (Terlambat mengikuti tenggat; tidak dipilih)", " (late follows from the due date; it is not set)") } else { ("", "") };
         return Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai{id_hint}", "status must be open (terbuka), in progress (berjalan) or done (selesai){en_hint}")));
     }
-    let evidence = input.evidence.as_deref().map(|e| text("evidence", e, 2000, false)).transpose()?;
+    let evidence = input.evidence.as_deref().map(|e| text::free_text("evidence", e, text::NOTE_MAX, false)).transpose()?;
     if status.is_none() && evidence.is_none() {
         return Err(AppError::invalid("status", tr!("isi status, bukti, atau keduanya", "give a status, evidence, or both")));
     }
@@ -636,8 +637,8 @@ pub async fn add_line(State(state): State<AppState>, w: Write) -> Result<Respons
 }
 
 pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i64>, AppError> {
-    let program = text("program", &input.program, 300, true)?;
-    let activity = text("activity", &input.activity, 300, true)?;
+    let program = text::line("program", &input.program, text::TITLE_MAX, true)?;
+    let activity = text::line("activity", &input.activity, text::TITLE_MAX, true)?;
     let region = region_field(state, "region", &input.region)?;
     let amount = money("amount", input.amount)?;
     let stage = input.stage.trim().to_string();
@@ -678,8 +679,8 @@ pub async fn add_realisation(State(state): State<AppState>, Path(id): Path<i64>,
 pub fn realisation_job(user: User, id: i64, input: RealisationInput) -> Result<Job<i64>, AppError> {
     let amount = money("amount", input.amount)?;
     let day = store::parse_day("date", &input.date)?;
-    let document_no = text("document_no", &input.document_no, 100, true)?;
-    let description = text("description", &input.description, 1000, false)?;
+    let document_no = text::line("document_no", &input.document_no, text::CODE_MAX, true)?;
+    let description = text::free_text("description", &input.description, text::NOTE_MAX, false)?;
     Ok(Box::new(move |c: &mut Conn| {
         let line = store::line_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("rincian pagu {id} tidak ada", "no budget line {id}")))?;
         let permit = authorize(&user, BUDGET, &line.region)?;
@@ -747,7 +748,7 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
     }
     let amount = money("amount", input.amount)?;
     let signed_on = store::parse_day("signed_on", &input.signed_on)?;
-    let document_no = text("document_no", &input.document_no, 100, false)?;
+    let document_no = text::line("document_no", &input.document_no, text::CODE_MAX, false)?;
     let tranches: Vec<(i64, Date)> = match &input.tranches {
         Some(list) if !list.is_empty() => {
             let mut out = vec![];
@@ -828,7 +829,7 @@ pub async fn add_disbursement(State(state): State<AppState>, Path(id): Path<i64>
 pub fn disbursement_job(user: User, id: i64, input: DisbursementInput) -> Result<Job<i64>, AppError> {
     let amount = money("amount", input.amount)?;
     let paid_on = store::parse_day("paid_on", &input.paid_on)?;
-    let document_no = text("document_no", &input.document_no, 100, false)?;
+    let document_no = text::line("document_no", &input.document_no, text::CODE_MAX, false)?;
     Ok(Box::new(move |c: &mut Conn| {
         let g = store::grant_head(c, id)?.ok_or_else(|| AppError::not_found(tr!("hibah {id} tidak ada", "no grant {id}")))?;
         let permit = grant_rights(c, &user, &g.grantor_region, &g.recipient)?;
@@ -874,40 +875,44 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
     let region = budget_region(&state, &user.user, q.region.as_deref())?;
     let r = region.clone();
     let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await?;
-    let mut rows: Vec<Vec<String>> = vec![];
+    use crate::platform::sheet::{self, Cell};
+    let place = |code: &str| if code == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(code).map_or_else(String::new, |r| r.name.clone()) };
+    let mut rows: Vec<Vec<Cell>> = vec![];
     for l in &s.lines {
         rows.push(vec![
-            "pagu".into(),
-            l.region.clone(),
-            l.unit.name.clone(),
-            l.program.clone(),
-            l.activity.clone(),
-            l.stage.clone(),
-            l.plan.to_string(),
-            l.realised.to_string(),
-            String::new(),
-            String::new(),
+            "Pagu".into(),
+            l.region.as_str().into(),
+            place(&l.region).into(),
+            l.unit.name.as_str().into(),
+            l.program.as_str().into(),
+            l.activity.as_str().into(),
+            l.stage.as_str().into(),
+            Cell::Int(l.plan),
+            Cell::Int(l.realised),
+            Cell::Empty,
+            Cell::Empty,
         ]);
     }
     for g in &s.grants {
         for t in &g.tranches {
             rows.push(vec![
-                "hibah".into(),
-                g.grantor_region.clone(),
-                g.recipient_unit.name.clone(),
-                format!("NPHD {}", g.document_no),
-                format!("tahap {} ({} %)", t.seq, t.share_percent),
-                t.due.clone(),
-                t.amount.to_string(),
-                String::new(),
-                t.disbursed.to_string(),
-                t.status.clone(),
+                "Hibah (NPHD)".into(),
+                g.grantor_region.as_str().into(),
+                place(&g.grantor_region).into(),
+                g.recipient_unit.name.as_str().into(),
+                format!("NPHD {}", g.document_no).into(),
+                format!("Tahap {} ({} %)", t.seq, t.share_percent).into(),
+                sheet::tanggal(&t.due).into(),
+                Cell::Int(t.amount),
+                Cell::Empty,
+                Cell::Int(t.disbursed),
+                crate::platform::web::t(crate::platform::web::Lang::Id, &format!("ko.tranche.{}", t.status)).into(),
             ]);
         }
     }
-    Ok(crate::platform::web::csv_download(
+    Ok(sheet::download(
         &format!("anggaran-{region}.csv"),
-        &["jenis", "wilayah", "satuan_kerja", "program", "kegiatan", "tahapan_atau_jatuh_tempo", "rupiah", "realisasi", "dicairkan", "status"],
+        &["jenis", "kode_wilayah", "wilayah", "satuan_kerja", "program", "kegiatan", "tahapan_atau_jatuh_tempo", "rupiah", "realisasi", "dicairkan", "status"],
         rows,
     ))
 }

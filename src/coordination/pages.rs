@@ -13,6 +13,7 @@ use time::Duration;
 use super::api::{region_field, visible_meeting};
 use super::store::{self, ActionFilter, ActionView, BudgetSummary, MeetingView};
 use super::rupiah;
+use crate::platform::text;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
@@ -518,7 +519,7 @@ pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option
     let u = user.user.clone();
     let status = f.get("status").trim().to_string();
     let checked = if super::ACTION_STATES.contains(&status.as_str()) {
-        crate::platform::http::text("evidence", f.get("evidence"), 2000, false)
+        text::free_text("evidence", f.get("evidence"), text::NOTE_MAX, false)
     } else {
         Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai", "status must be open (terbuka), in progress (berjalan) or done (selesai)")))
     };

@@ -100,7 +100,7 @@ pub async fn list_tps(State(state): State<AppState>, Path(id): Path<String>, Que
         Some(r) => RegionCode::parse(r).map_err(|m| AppError::invalid("region", m))?.as_str().to_string(),
     };
     let r = region.clone();
-    let after = q.after.as_deref().map(|a| crate::platform::http::text("after", a, 64, false)).transpose()?;
+    let after = q.after.as_deref().map(|a| crate::platform::text::line("after", a, 64, false)).transpose()?;
     let index = state.module_arc::<crate::regions::index::RegionIndex>();
     let (items, total) = state
         .db

@@ -1,5 +1,6 @@
-//! `sinergi import tps`: a CSV of TPS (`code,address,dpt,lat,lon`, RFC 4180) imported all or
-//! nothing in one transaction. A TPS that exists is updated (an identical row is left alone),
+//! `sinergi import tps`: a CSV of TPS (`code,address,dpt,lat,lon`, RFC 4180; `,` or `;`
+//! separated, as Excel saves it, see `platform::sheet`; further columns such as the place
+//! names of an export are ignored) imported all or nothing in one transaction. A TPS that exists is updated (an identical row is left alone),
 //! so re-importing a corrected file is the normal workflow. Memory stays flat whatever the file's size: rows stream into
 //! multi-row upserts, villages are checked against the registry's sorted codes, and repeats
 //! within the file are caught by a fixed bitmap of (village, TPS number).
@@ -15,6 +16,7 @@ use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Value, insert_rows};
 use crate::platform::error::AppError;
 use crate::platform::i18n::Text;
+use crate::platform::sheet;
 use crate::tr;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -99,6 +101,15 @@ fn parse_number<T: std::str::FromStr>(field: &str, raw: &str, what: (&str, &str)
     raw.parse().map(Some).map_err(|_| tr!("{field}: \"{raw}\" bukan {what_id}", "{field}: {raw:?} is not {what_en}"))
 }
 
+/// A coordinate written with a decimal point or, as Indonesian spreadsheets do, a comma.
+fn parse_decimal(field: &str, raw: &str) -> Result<Option<f64>, Text> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    sheet::parse_decimal(raw).map(Some).ok_or_else(|| tr!("{field}: \"{raw}\" bukan angka", "{field}: {raw:?} is not a number"))
+}
+
 pub fn import_tps<R: Read>(
     conn: &mut Conn,
     permit: &Permit,
@@ -110,7 +121,7 @@ pub fn import_tps<R: Read>(
     let villages = crate::regions::store::village_codes(conn)?;
     let mut seen = Seen::new(villages.len());
     let reader = Hashing { inner: input, hash: Sha256::new(), bar: bar.clone() };
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
+    let mut csv = sheet::reader(reader).map_err(|e| AppError::bad_request(tr!("berkas tidak dapat dibaca: {e}", "cannot read the file: {e}")))?;
 
     let mut errors: Vec<LineError> = Vec::new();
     let mut bad_lines = 0u64;
@@ -163,31 +174,41 @@ pub fn import_tps<R: Read>(
             batch.drain(..),
         )
     };
+    // Line numbers in messages are the rows a spreadsheet shows (header = 1).
+    let mut lines = sheet::Rows::default();
+    lines.header(&headers);
     loop {
         let line = csv.position().line();
         match csv.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
+                let line = lines.at(e.position().map_or(line, |p| p.line()));
                 fail(&mut errors, line, tr!("baris CSV tidak dapat dibaca: {e}", "unreadable CSV: {e}"));
                 continue;
             }
         }
-        let line = record.position().map_or(line, |p| p.line());
+        let line = lines.record(csv.position().line(), &record);
         rows += 1;
         if record.len() != headers.len() {
             let (want, found) = (headers.len(), record.len());
             fail(&mut errors, line, tr!("seharusnya {want} kolom, ada {found}", "expected {want} fields, found {found}"));
             continue;
         }
+        if let Err(m) = sheet::check_row(&headers, &record) {
+            fail(&mut errors, line, m);
+            continue;
+        }
         let field = |i: usize| record.get(index[i]).unwrap_or("");
         let parsed = (|| {
             let dpt = parse_number::<i64>("dpt", field(2), ("bilangan bulat", "a whole number"))?
                 .ok_or_else(|| tr!("dpt: wajib diisi", "dpt: missing"))?;
-            let lat = parse_number::<f64>("lat", field(3), ("angka", "a number"))?;
-            let lon = parse_number::<f64>("lon", field(4), ("angka", "a number"))?;
-            let input = TpsInput { code: field(0).to_string(), address: field(1).to_string(), dpt, lat, lon };
+            let lat = parse_decimal("lat", field(3))?;
+            let lon = parse_decimal("lon", field(4))?;
+            // A cell the export protected with a leading ' comes back as it was typed.
+            let address = crate::platform::text::FreeText::<{ crate::platform::text::ADDRESS_MAX }>::checked(sheet::restore(field(1).trim()))
+                .map_err(|p| p.message("address"))?;
+            let input = TpsInput { code: field(0).to_string(), address, dpt, lat, lon };
             input.parse(election).map_err(|(f, m)| m.prefixed(&format!("{f}: "), &format!("{f}: ")))
         })();
         let tps = match parsed {
@@ -234,7 +255,7 @@ pub fn import_tps<R: Read>(
     super::store::rebuild_stats(conn, election.id)?;
     let (after, _) = super::store::stats(conn, election.id, crate::regions::NATIONAL)?;
     let created = u64::try_from(after - before).unwrap_or(0);
-    let sha256 = hex::encode(csv.into_inner().hash.finalize());
+    let sha256 = hex::encode(csv.into_inner().into_inner().hash.finalize());
     let updated = changed.saturating_sub(created);
     let report = ImportReport { rows, created, updated, unchanged: rows - created - updated, sha256 };
     audit::record(

@@ -164,7 +164,8 @@ impl TpsCode {
 pub struct TpsInput {
     /// `<village code>.<3-digit number>`, e.g. `35.76.02.1008.001`.
     pub code: String,
-    pub address: String,
+    /// Line breaks allowed: a spreadsheet cell may hold the address on several lines.
+    pub address: crate::platform::text::FreeText<{ crate::platform::text::ADDRESS_MAX }>,
     /// Voters on the final list (DPT).
     pub dpt: i64,
     pub lat: Option<f64>,
@@ -189,12 +190,9 @@ impl TpsInput {
     /// Checks one TPS against the election's rules; the error names the field.
     pub fn parse(self, election: &ElectionDef) -> Result<Tps, (&'static str, Text)> {
         let code = TpsCode::parse(self.code.trim()).map_err(|m| ("code", m))?;
-        let address = self.address.trim().to_string();
+        let address = self.address.into_string();
         if address.is_empty() {
             return Err(("address", crate::tr!("alamat TPS wajib diisi", "address is empty")));
-        }
-        if address.chars().count() > 300 {
-            return Err(("address", crate::tr!("alamat TPS lebih dari 300 karakter", "address is longer than 300 characters")));
         }
         let (dpt, max, name) = (self.dpt, election.max_voters_per_tps, election.name);
         if dpt < 0 {
@@ -276,7 +274,7 @@ mod tests {
     }
 
     fn input(dpt: i64, lat: Option<f64>, lon: Option<f64>) -> TpsInput {
-        TpsInput { code: "35.76.02.1008.001".into(), address: "Jl. Empunala 12".into(), dpt, lat, lon }
+        TpsInput { code: "35.76.02.1008.001".into(), address: crate::platform::text::FreeText::<{ crate::platform::text::ADDRESS_MAX }>::parse("address", "Jl. Empunala 12").unwrap(), dpt, lat, lon }
     }
 
     #[test]
@@ -289,7 +287,7 @@ mod tests {
         assert_eq!(input(10, Some(-7.0), Some(200.0)).parse(pilkada()).map_err(|e| e.0), Err("lon"));
         assert_eq!(input(10, Some(-7.0), None).parse(pilkada()).map_err(|e| e.0), Err("lon"));
         let mut blank = input(10, None, None);
-        blank.address = "  ".into();
+        blank.address = crate::platform::text::FreeText::<{ crate::platform::text::ADDRESS_MAX }>::parse("address", "  ").unwrap();
         assert_eq!(blank.parse(pilkada()).map_err(|e| e.0), Err("address"));
     }
 }

@@ -10,6 +10,7 @@ use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row, Value, insert_rows};
 use crate::platform::error::AppError;
+use crate::platform::sheet::{Cell, Sheet};
 use crate::regions::{self, NATIONAL, lineage, scope_range};
 
 /// Makes sure the built-in elections exist (first start, or a release that adds one).
@@ -202,14 +203,18 @@ pub fn rebuild_stats(conn: &mut Conn, election: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Streams the TPS of a region as CSV in the import format; returns how many.
-pub fn export_tps_csv(conn: &mut Conn, election: &str, region: &str, out: Box<dyn std::io::Write + Send>) -> Result<u64, AppError> {
+/// The TPS of a region as a spreadsheet in the import format (`sinergi export tps` and the
+/// public download), with the names of the places beside the codes; returns how many. The
+/// import reads it back unchanged: it ignores the name columns and undoes the protective `'`.
+pub fn export_tps_csv<W: std::io::Write>(conn: &mut Conn, election: &str, region: &str, out: W) -> Result<u64, AppError> {
     let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { scope_range(region) };
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
-    let io = |e: csv::Error| AppError::Internal(format!("writing the export failed: {e}"));
-    w.write_record(["code", "address", "dpt", "lat", "lon"]).map_err(io)?;
+    let names = crate::regions::store::Names::load(conn, region)?;
+    let io = |e: std::io::Error| AppError::Internal(format!("writing the export failed: {e}"));
+    let mut header = vec!["code", "address", "dpt", "lat", "lon"];
+    header.extend(crate::regions::store::LINEAGE_COLUMNS);
+    let mut w = Sheet::new(std::io::BufWriter::new(out), &header).map_err(io)?;
     let mut n = 0u64;
-    let mut failed: Option<csv::Error> = None;
+    let mut failed: Option<std::io::Error> = None;
     conn.for_each(
         "SELECT code, address, dpt, lat, lon FROM tps WHERE election_id = $1 AND code >= $2 AND code < $3 ORDER BY code",
         params![election, lo, hi],
@@ -219,9 +224,10 @@ pub fn export_tps_csv(conn: &mut Conn, election: &str, region: &str, out: Box<dy
             let dpt: i64 = r.get(2)?;
             let lat: Option<f64> = r.get(3)?;
             let lon: Option<f64> = r.get(4)?;
-            let fmt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            let mut row = vec![Cell::from(code.as_str()), Cell::from(address), Cell::Int(dpt), Cell::from(lat), Cell::from(lon)];
+            row.extend(names.lineage(&code).map(Cell::from));
             if failed.is_none()
-                && let Err(e) = w.write_record([code, address, dpt.to_string(), fmt(lat), fmt(lon)]) {
+                && let Err(e) = w.row(row) {
                     failed = Some(e);
                 }
             n += 1;
@@ -231,6 +237,6 @@ pub fn export_tps_csv(conn: &mut Conn, election: &str, region: &str, out: Box<dy
     if let Some(e) = failed {
         return Err(io(e));
     }
-    w.flush().map_err(|e| AppError::Internal(format!("writing the export failed: {e}")))?;
+    w.flush().map_err(io)?;
     Ok(n)
 }

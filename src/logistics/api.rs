@@ -56,7 +56,7 @@ pub async fn list_items(State(state): State<AppState>, Path(id): Path<String>) -
 
 #[derive(Deserialize, ToSchema)]
 pub struct ItemUpdate {
-    name: Option<String>,
+    name: Option<crate::platform::text::Name>,
     qty: Option<i64>,
     reserve_bp: Option<i64>,
     source: Option<String>,

@@ -3,6 +3,7 @@
 //! ballots with a damaged box (an alert), Kranggan still on the road, Balongsari's TPS half
 //! ready, one partial, one shipment only planned; Jombang's warehouse stocked.
 
+use crate::platform::text;
 use super::api::due_at;
 use super::shipments::{self, ItemQty, PlanInput, ReceiveInput, ReceivedItem, SignAs};
 use super::store;
@@ -49,9 +50,9 @@ fn run(conn: &mut Conn, e: &ElectionDef, sender: &User, hop: Hop<'_>) -> Result<
         from: hop.from.into(),
         to: hop.to.into(),
         items: hop.items,
-        seals: vec![format!("KPU-{}-{:04}", hop.from, hop.to.len() * 37 % 1000)],
-        vehicle: "L 1234 MJ".into(),
-        driver: "Suparno".into(),
+        seals: vec![text::Code::parse("seals", &format!("KPU-{}-{:04}", hop.from, hop.to.len() * 37 % 1000))?],
+        vehicle: text::Code::parse("vehicle", "L 1234 MJ")?,
+        driver: text::Name::parse("driver", "Suparno")?,
     };
     let s = shipments::plan(conn, &permit(sender, hop.from)?, e, &input, &due_at(e, hop.to, level)?, &wib(hop.planned))?;
     let Some(d) = hop.dispatched else { return Ok(s.id) };
@@ -67,7 +68,7 @@ fn run(conn: &mut Conn, e: &ElectionDef, sender: &User, hop: Hop<'_>) -> Result<
                 None => ReceivedItem { item: i.item.clone(), qty: i.sent, damaged: 0 },
             })
             .collect();
-        shipments::receive(conn, &permit(sender, hop.to)?, e.id, s.id, &ReceiveInput { items, note: String::new() }, &at)?;
+        shipments::receive(conn, &permit(sender, hop.to)?, e.id, s.id, &ReceiveInput { items, note: text::Note::default() }, &at)?;
     }
     for (role, who) in hop.signers {
         let u = user(conn, who)?;

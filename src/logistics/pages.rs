@@ -1,6 +1,7 @@
 //! Printed and public faces of a shipment: the berita acara serah terima (PDF, with a QR code)
 //! and the public page that QR code opens, which says whether the record is unchanged.
 
+use crate::platform::sheet::{self, Cell};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +20,11 @@ use crate::platform::web::{OrPage, PageError};
 fn local(at: &str, region: &str) -> String {
     let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
     crate::platform::i18n::moment_in(at, tz.offset())
+}
+
+/// The time zone of a region's clocks (WIB where unknown).
+fn zone(region: &str) -> time::UtcOffset {
+    crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib).offset()
 }
 
 /// The same, always in Bahasa Indonesia: the berita acara is an Indonesian official record
@@ -296,8 +302,8 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
         })
         .collect();
     if q.status.as_deref() == Some("csv") {
-        let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.clone(), n.clone(), need.to_string(), good.to_string(), dmg.to_string()]).collect();
-        return Ok(crate::platform::web::csv_download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows));
+        let csv_rows = rows.iter().map(|(k, n, need, good, dmg)| vec![k.into(), n.into(), Cell::Int(*need), Cell::Int(*good), Cell::Int(*dmg)]).collect();
+        return Ok(sheet::download(&format!("logistik-{region}-{}.csv", e.id), &["barang", "nama", "kebutuhan", "stok_baik", "stok_rusak"], csv_rows));
     }
     let title = format!("{} {}", t(lang, "log.title"), region_title(&state, &region));
     let body = html! {
@@ -334,21 +340,23 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
             .iter()
             .map(|s| {
                 vec![
-                    format!("BA-{}", s.id),
-                    s.from.clone(),
-                    s.to.clone(),
-                    t(lang, &format!("status.{}", s.handover)).to_string(),
-                    s.due_at.clone(),
-                    s.dispatched_at.clone().unwrap_or_default(),
-                    s.received_at.clone().unwrap_or_default(),
-                    s.signatures.len().to_string(),
-                    s.flags.iter().map(|f| shipments::flag_text(f).to_string()).collect::<Vec<_>>().join(" "),
+                    format!("BA-{}", s.id).into(),
+                    s.from.as_str().into(),
+                    region_title(&state, &s.from).into(),
+                    s.to.as_str().into(),
+                    region_title(&state, &s.to).into(),
+                    t(lang, &format!("status.{}", s.handover)).into(),
+                    sheet::waktu_at(&s.due_at, zone(&s.to)).into(),
+                    s.dispatched_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
+                    s.received_at.as_deref().map(|t| sheet::waktu_at(t, zone(&s.to))).into(),
+                    Cell::Int(s.signatures.len() as i64),
+                    s.flags.iter().map(|f| shipments::flag_text(f).to_string()).collect::<Vec<_>>().join(" ").into(),
                 ]
             })
             .collect();
-        return Ok(crate::platform::web::csv_download(
+        return Ok(sheet::download(
             &format!("pengiriman-{region}-{}.csv", e.id),
-            &["nomor", "dari", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
+            &["nomor", "kode_asal", "dari", "kode_tujuan", "kepada", "status", "batas_tiba", "dikirim", "diterima", "tanda_tangan", "selisih"],
             rows,
         ));
     }
@@ -488,8 +496,8 @@ pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Opt
     let r = region.clone();
     let ready = state.db.read(move |c| super::store::readiness(c, e, &r)).await.or_page(user.as_ref())?;
     if q.status.as_deref() == Some("csv") {
-        let rows = ready.not_ready.iter().map(|c| vec![c.clone()]).collect();
-        return Ok(crate::platform::web::csv_download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps"], rows));
+        let rows = ready.not_ready.iter().map(|c| vec![c.into(), region_title(&state, c).into()]).collect();
+        return Ok(sheet::download(&format!("tps-belum-siap-{region}-{}.csv", e.id), &["tps", "nama"], rows));
     }
     let title = format!("{} {}", t(lang, "log.nav.readiness"), region_title(&state, &region));
     let n = |v: i64| crate::platform::web::number(lang, v);

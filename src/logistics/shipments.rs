@@ -13,6 +13,7 @@ use crate::params;
 use crate::platform::alerts::{self, NewAlert, Severity};
 use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
+use crate::platform::text;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
 use crate::platform::i18n::{Lang, Text, both};
@@ -36,11 +37,12 @@ pub struct PlanInput {
     pub to: String,
     pub items: Vec<ItemQty>,
     #[serde(default)]
-    pub seals: Vec<String>,
+    pub seals: Vec<text::Code>,
+    /// The number plate.
     #[serde(default)]
-    pub vehicle: String,
+    pub vehicle: text::Code,
     #[serde(default)]
-    pub driver: String,
+    pub driver: text::Name,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -57,7 +59,7 @@ pub struct ReceivedItem {
 pub struct ReceiveInput {
     pub items: Vec<ReceivedItem>,
     #[serde(default)]
-    pub note: String,
+    pub note: text::Note,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]

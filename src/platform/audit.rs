@@ -306,8 +306,8 @@ pub async fn list_audit(
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid("limit", crate::tr!("limit {limit} di luar 1–500", "limit {limit} is outside 1–500")));
     }
-    let entity_type = q.entity_type.as_deref().map(|v| super::http::text("entity_type", v, 100, false)).transpose()?;
-    let entity_id = q.entity_id.as_deref().map(|v| super::http::text("entity_id", v, 200, false)).transpose()?;
+    let entity_type = q.entity_type.as_deref().map(|v| super::text::line("entity_type", v, super::text::CODE_MAX, false)).transpose()?;
+    let entity_id = q.entity_id.as_deref().map(|v| super::text::line("entity_id", v, super::text::NAME_MAX, false)).transpose()?;
     let scope = (user.user.unit.region != super::identity::NATIONAL).then(|| user.user.unit.region.clone());
     let items = state
         .db

@@ -31,10 +31,33 @@ pub enum AppError {
     /// result form): 422 with `details`.
     #[error("{message}")]
     Rejected { message: Text, details: serde_json::Value },
-    #[error("database: {0}")]
-    Db(#[from] DbError),
-    #[error("{0}")]
+    /// Shown to users as "internal error" only: the cause (SQL, paths, the engine's words) goes
+    /// to the log through [`AppError::log_detail`], never into a page or an answer.
+    #[error("{}", internal_message())]
+    Db(DbError),
+    #[error("{}", internal_message())]
     Internal(String),
+}
+
+fn internal_message() -> Text {
+    tr!("kesalahan internal; kejadian ini sudah dicatat", "internal error; the incident was logged")
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        // A text PostgreSQL cannot store (a NUL byte, which SQLite would keep) that reached a
+        // query without passing a text check: the request is at fault, not the server.
+        if let DbError::Postgres(pg) = &e
+            && pg.code() == Some(&postgres::error::SqlState::CHARACTER_NOT_IN_REPERTOIRE)
+        {
+            tracing::warn!("refused text: {e}");
+            return AppError::bad_request(tr!(
+                "permintaan berisi karakter NUL atau karakter kendali yang tidak dapat disimpan",
+                "the request contains a NUL byte or control character that cannot be stored"
+            ));
+        }
+        AppError::Db(e)
+    }
 }
 
 impl AppError {
@@ -89,6 +112,15 @@ impl AppError {
         }
     }
 
+    /// The whole story for the log or the operator's terminal, internals included.
+    pub fn log_detail(&self) -> String {
+        match self {
+            AppError::Db(e) => format!("database: {e}"),
+            AppError::Internal(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::Invalid { field, .. } => Some(field),
@@ -120,12 +152,10 @@ pub struct ErrorDetail {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!("internal error: {self}");
-            tr!("kesalahan internal; kejadian ini sudah dicatat", "internal error; the incident was logged").to_string()
-        } else {
-            self.to_string()
-        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("internal error: {}", self.log_detail());
+        }
+        let message = self.to_string();
         let details = match &self {
             AppError::Rejected { details, .. } => Some(details.clone()),
             _ => None,

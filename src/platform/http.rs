@@ -27,8 +27,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                     } else {
                         path
                     };
-                    let message = field_message(&field, &msg);
-                    AppError::invalid(field, message)
+                    match super::text::Problem::decode(&msg) {
+                        Some(problem) => problem.into_error(&field),
+                        None => {
+                            let message = field_message(&field, &msg);
+                            AppError::invalid(field, message)
+                        }
+                    }
                 }
                 _ => malformed(&inner),
             });
@@ -191,22 +196,6 @@ where
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(resp)
-}
-
-/// A free-text field as people type it: trimmed, within `max` characters, no control
-/// characters but line breaks and tabs.
-pub fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, AppError> {
-    let v = value.trim();
-    if required && v.is_empty() {
-        return Err(AppError::invalid(field, crate::tr!("{field} wajib diisi", "{field} is required")));
-    }
-    if v.chars().count() > max {
-        return Err(AppError::invalid(field, crate::tr!("{field} lebih dari {max} karakter", "{field} has more than {max} characters")));
-    }
-    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(AppError::invalid(field, crate::tr!("{field} berisi karakter kendali yang tidak boleh ada", "{field} contains control characters")));
-    }
-    Ok(v.to_string())
 }
 
 /// The `limit` of a paginated list: 1–1000, default 100.

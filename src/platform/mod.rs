@@ -18,7 +18,9 @@ pub mod identity;
 pub mod limit;
 pub mod migrate;
 pub mod pdf;
+pub mod sheet;
 pub mod state;
+pub mod text;
 pub mod web;
 
 #[cfg(test)]

@@ -480,26 +480,6 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// A CSV download (UTF-8 with BOM so that Excel reads the names right).
-pub fn csv_download(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let mut ok = w.write_record(header_row).is_ok();
-    for r in &rows {
-        ok &= w.write_record(r).is_ok();
-    }
-    match (ok, w.into_inner()) {
-        (true, Ok(bytes)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        _ => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 /// The layout's error page in the request's language; internals go to the log, not the page.
 pub fn error_page(lang: Lang, user: Option<&CurrentUser>, err: AppError) -> Response {
     error_page_for(lang, user.map(|u| &u.user), err)
@@ -511,7 +491,7 @@ fn error_page_for(lang: Lang, user: Option<&User>, err: AppError) -> Response {
     let message = if status == StatusCode::NOT_FOUND {
         t(lang, "error.not_found").to_string()
     } else if status == StatusCode::INTERNAL_SERVER_ERROR {
-        tracing::error!("page error: {err}");
+        tracing::error!("page error: {}", err.log_detail());
         t(lang, "error.internal").to_string()
     } else {
         err.to_string()

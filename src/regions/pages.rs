@@ -11,7 +11,8 @@ use super::{Level, RegionCode};
 use crate::elections::{self, ElectionDef, store::TpsRecord};
 use crate::platform::auth::CurrentUser;
 use crate::platform::error::AppError;
-use crate::platform::web::{Lang, OrPage, Page, PageError, csv_download, layout, number, t, urlencode};
+use crate::platform::sheet::{self, Cell};
+use crate::platform::web::{Lang, OrPage, Page, PageError, layout, number, t, urlencode};
 use crate::platform::state::AppState;
 
 #[derive(Deserialize)]
@@ -223,9 +224,12 @@ pub async fn children_csv(State(state): State<AppState>, Path(code): Path<String
     let rows = state.db.read(move |c| store::children_with_stats(c, p.as_deref(), election.id)).await.or_page(None)?;
     let rows = rows
         .into_iter()
-        .map(|c| vec![c.region.code, c.region.name, c.region.level.as_str().into(), c.region.children_count.to_string(), c.tps.to_string(), c.dpt.to_string()])
+        .map(|c| {
+            let level = t(Lang::Id, &format!("level.{}", c.region.level.as_str()));
+            vec![c.region.code.into(), c.region.name.into(), level.into(), Cell::Int(c.region.children_count), Cell::Int(c.tps), Cell::Int(c.dpt)]
+        })
         .collect();
-    Ok(csv_download(
+    Ok(sheet::download(
         &format!("wilayah-{}-{}.csv", parent.as_deref().unwrap_or("ID"), election.id),
         &["kode", "nama", "tingkat", "jumlah_wilayah", "jumlah_tps", "dpt"],
         rows,
@@ -240,12 +244,15 @@ pub async fn tps_csv(State(state): State<AppState>, Path(code): Path<String>, Qu
         Err(m) => return Err(PageError::new(AppError::invalid("code", m), None)),
     };
     let c = code.clone();
-    let rows = state.db.read(move |conn| elections::store::list_tps(conn, election.id, &c, None, 100_000)).await.or_page(None)?;
-    let rows = rows
-        .into_iter()
-        .map(|t| vec![t.code, t.address, t.dpt.to_string(), t.lat.map(|v| v.to_string()).unwrap_or_default(), t.lon.map(|v| v.to_string()).unwrap_or_default()])
-        .collect();
-    Ok(csv_download(&format!("tps-{code}-{}.csv", election.id), &["code", "address", "dpt", "lat", "lon"], rows))
+    let bytes = state
+        .db
+        .read(move |conn| {
+            let mut out = Vec::new();
+            elections::store::export_tps_csv(conn, election.id, &c, &mut out).map(|_| out)
+        })
+        .await
+        .or_page(None)?;
+    Ok(sheet::respond(&format!("tps-{code}-{}.csv", election.id), bytes))
 }
 
 #[derive(Deserialize)]

@@ -238,3 +238,39 @@ pub fn children_with_stats(conn: &mut Conn, parent: Option<&str>, election: &str
 pub fn embedded_villages() -> Result<Vec<(String, String)>, DbError> {
     Ok(parse_embedded()?.into_iter().filter(|r| r.level == Level::Village).map(|r| (r.code, r.name)).collect())
 }
+
+/// The names of a region, its ancestors and everything below it, for files that put names
+/// beside codes (one query, whatever the number of rows written).
+pub struct Names(std::collections::HashMap<String, String>);
+
+impl Names {
+    pub fn load(conn: &mut Conn, region: &str) -> Result<Names, DbError> {
+        let mut names = std::collections::HashMap::new();
+        let (lo, hi) = if region == super::NATIONAL { (String::new(), "~".to_string()) } else { super::scope_range(region) };
+        conn.for_each("SELECT code, name FROM regions WHERE code >= $1 AND code < $2", params![lo, hi], |r| {
+            names.insert(r.get(0)?, r.get(1)?);
+            Ok(())
+        })?;
+        if region != super::NATIONAL {
+            for code in super::lineage(region) {
+                if let Some(r) = conn.query_opt("SELECT name FROM regions WHERE code = $1", params![code])? {
+                    names.insert(code.to_string(), r.get(0)?);
+                }
+            }
+        }
+        Ok(Names(names))
+    }
+
+    pub fn get(&self, code: &str) -> &str {
+        self.0.get(code).map_or("", String::as_str)
+    }
+
+    /// Province, regency/city, district and village names of a village or TPS code.
+    pub fn lineage(&self, code: &str) -> [String; 4] {
+        let l = super::lineage(code);
+        std::array::from_fn(|i| l.get(i).map(|c| self.get(c).to_string()).unwrap_or_default())
+    }
+}
+
+/// Column titles for [`Names::lineage`].
+pub const LINEAGE_COLUMNS: [&str; 4] = ["provinsi", "kabupaten_kota", "kecamatan", "desa_kelurahan"];

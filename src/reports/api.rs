@@ -23,7 +23,8 @@ use crate::elections::{ElectionDef, TpsCode};
 use crate::platform::auth::{CurrentUser, Permit, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json, text};
+use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::text;
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
 
@@ -97,9 +98,9 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
         (None, Some(p)) => (
             "laporan",
             Some(Reporter {
-                name: text("reporter.name", &p.name, 200, true)?,
-                address: text("reporter.address", &p.address, 500, true)?,
-                contact: text("reporter.contact", &p.contact, 200, false)?,
+                name: text::line("reporter.name", &p.name, text::NAME_MAX, true)?,
+                address: text::line("reporter.address", &p.address, text::ADDRESS_MAX, true)?,
+                contact: text::line("reporter.contact", &p.contact, text::NAME_MAX, false)?,
             }),
         ),
         (None, None) => ("informasi_awal", None),
@@ -123,18 +124,18 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
         .witnesses
         .iter()
         .enumerate()
-        .map(|(i, w)| text(&format!("witnesses[{i}]"), w, 200, true))
+        .map(|(i, w)| text::line(&format!("witnesses[{i}]"), w, text::NAME_MAX, true))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(NewReport {
         election,
         region,
         kind,
         reporter,
-        reported: text("reported", &input.reported, 500, true)?,
+        reported: text::line("reported", &input.reported, text::ADDRESS_MAX, true)?,
         event_at,
         known_at,
-        place: text("place", &input.place, 500, true)?,
-        description: text("description", &input.description, 10_000, true)?,
+        place: text::line("place", &input.place, text::ADDRESS_MAX, true)?,
+        description: text::free_text("description", &input.description, text::DESCRIPTION_MAX, true)?,
         witnesses,
     })
 }
@@ -370,9 +371,9 @@ pub fn parse_completion(input: CompletionInput) -> Result<store::Completion, App
         .map(|w| w.trim())
         .filter(|w| !w.is_empty())
         .enumerate()
-        .map(|(i, w)| text(&format!("witnesses[{i}]"), w, 200, true))
+        .map(|(i, w)| text::line(&format!("witnesses[{i}]"), w, text::NAME_MAX, true))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(store::Completion { witnesses, note: text("note", &input.note, 10_000, false)? })
+    Ok(store::Completion { witnesses, note: text::free_text("note", &input.note, text::DESCRIPTION_MAX, false)? })
 }
 
 /// Completes a report Bawaslu sent back, by its receipt, within the completion window: JSON,
@@ -686,7 +687,7 @@ pub struct TransitionInput {
     security(("bearer" = [])))]
 pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: TransitionInput = parse_json(&w.body)?;
-    let reason = text("reason", &input.reason, 2000, false)?;
+    let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
@@ -738,10 +739,10 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     let new = NewDispute {
         election,
         region: region.as_str().to_string(),
-        petitioner: text("petitioner", &d.petitioner, 300, true)?,
-        kpu_decision: text("kpu_decision", &d.kpu_decision, 500, true)?,
+        petitioner: text::line("petitioner", &d.petitioner, text::TITLE_MAX, true)?,
+        kpu_decision: text::line("kpu_decision", &d.kpu_decision, text::ADDRESS_MAX, true)?,
         decided_on,
-        description: text("description", &d.description, 10_000, false)?,
+        description: text::free_text("description", &d.description, text::DESCRIPTION_MAX, false)?,
     };
     let permit = authorize(&w.user.user, DISPUTE, &new.region)?;
     let user = w.user.user;
@@ -789,7 +790,7 @@ pub async fn get_dispute(State(state): State<AppState>, user: CurrentUser, Path(
     security(("bearer" = [])))]
 pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: TransitionInput = parse_json(&w.body)?;
-    let reason = text("reason", &input.reason, 2000, false)?;
+    let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
@@ -894,7 +895,7 @@ fn holiday_date(s: &str) -> Result<time::Date, AppError> {
 pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
     let day = holiday_date(&date)?;
     let input: HolidayInput = parse_json(&w.body)?;
-    let name = text("name", &input.name, 200, true)?;
+    let name = text::line("name", &input.name, text::NAME_MAX, true)?;
     if !matches!(input.kind.as_str(), "libur" | "cuti_bersama") {
         return Err(AppError::invalid("kind", tr!("jenis hari harus libur atau cuti_bersama", "the kind is libur (holiday) or cuti_bersama (collective leave)")));
     }

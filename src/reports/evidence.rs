@@ -36,7 +36,7 @@ pub struct CheckedFile {
 
 /// Checks one upload; the error names the file and says why.
 pub fn check(name: &str, bytes: &[u8]) -> Result<CheckedFile, Text> {
-    let name: String = name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect();
+    let name: String = name.chars().filter(|c| !c.is_control() && !crate::platform::text::is_bidi_control(*c) && *c != '/' && *c != '\\').take(200).collect();
     let name = if name.trim().is_empty() { "bukti".to_string() } else { name };
     if bytes.is_empty() {
         return Err(tr!("{name}: berkas kosong", "{name}: the file is empty"));

@@ -19,7 +19,8 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
 use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, typed};
-use crate::platform::web::{Lang, Page, csv_download, layout, login_first, t, urlencode, when};
+use crate::platform::sheet::{self, Cell};
+use crate::platform::web::{Lang, Page, layout, login_first, t, urlencode, when};
 use crate::regions::pages::error_page;
 use crate::platform::state::AppState;
 
@@ -549,24 +550,25 @@ pub async fn board_csv(State(state): State<AppState>, lang: Lang, user: Option<C
     let rows = rows
         .into_iter()
         .map(|r| {
+            let election = crate::elections::election(&r.election).map_or(r.election.clone(), |e| e.name.to_string());
             vec![
-                r.id.to_string(),
-                r.election,
-                r.kind,
-                r.region.clone(),
-                region_name(&state, &r.region),
-                r.reported,
-                r.status,
-                r.classification.unwrap_or_default(),
-                r.received_at,
-                r.stage.rule.unwrap_or_default(),
-                r.stage.deadline.unwrap_or_default(),
-                r.stage.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                if r.stage.overdue { "ya".into() } else { "tidak".into() },
+                Cell::Int(r.id),
+                election.into(),
+                kind_label(Lang::Id, &r.kind).into(),
+                r.region.as_str().into(),
+                region_name(&state, &r.region).into(),
+                r.reported.into(),
+                super::state_label(&r.status, Lang::Id).into(),
+                r.classification.unwrap_or_default().into(),
+                sheet::waktu(&r.received_at).into(),
+                r.stage.rule.unwrap_or_default().into(),
+                r.stage.deadline.map(|d| sheet::waktu(&d)).into(),
+                r.stage.days_left.into(),
+                if r.stage.overdue { "ya" } else { "tidak" }.into(),
             ]
         })
         .collect();
-    csv_download(
+    sheet::download(
         &format!("laporan-{}.csv", user.user.unit.region),
         &["nomor", "pemilihan", "jenis", "kode_wilayah", "wilayah", "terlapor", "status", "klasifikasi", "diterima", "tahap_tenggat", "tenggat", "sisa_hari", "terlambat"],
         rows,
@@ -725,7 +727,7 @@ pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option
     let typed = FormBody::parse(&body);
     let (to, reason) = (typed.get("to").trim().to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
-    let result = match crate::platform::http::text("reason", &reason, 2000, false) {
+    let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
         Ok(reason) => state.db.write(move |c| store::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
         Err(e) => Err(e),
     };

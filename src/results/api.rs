@@ -92,7 +92,7 @@ pub async fn contests(State(state): State<AppState>, Path(id): Path<String>, Que
 #[derive(Deserialize, ToSchema)]
 pub struct CandidateInput {
     number: i64,
-    name: String,
+    name: crate::platform::text::Name,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -146,9 +146,9 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
         if !(1..=99).contains(&c.number) || input.candidates[..i].iter().any(|o| o.number == c.number) {
             return Err(AppError::invalid(format!("candidates[{i}].number"), tr!("nomor urut 1–99 dan tidak boleh sama", "ballot numbers are 1–99 and distinct")));
         }
-        let name = c.name.trim();
-        if name.is_empty() || name.chars().count() > 300 {
-            return Err(AppError::invalid(format!("candidates[{i}].name"), tr!("nama 1–300 karakter", "a name of 1–300 characters")));
+        let name = c.name.as_str();
+        if name.is_empty() {
+            return Err(crate::platform::text::Problem::Required.into_error(&format!("candidates[{i}].name")));
         }
         list.push((c.number, name.to_string()));
     }
@@ -176,7 +176,7 @@ pub struct EntryInput {
     tally: Tally,
     /// Required for a correction of an agreed result (a new revision).
     #[serde(default)]
-    reason: String,
+    reason: crate::platform::text::Note,
     /// A photo of the form, base64 (JPEG/PNG/PDF, up to 5 MB); only its SHA-256 is kept.
     #[serde(default)]
     photo: Option<String>,
@@ -250,10 +250,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
             Some(crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256)
         }
     };
-    let reason = input.reason.trim().to_string();
-    if reason.chars().count() > 2000 {
-        return Err(AppError::invalid("reason", tr!("alasan lebih dari 2000 karakter", "the reason has more than 2000 characters")));
-    }
+    let reason = input.reason.into_string();
     let tally = input.tally;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
@@ -339,7 +336,7 @@ pub struct RecapInput {
     #[schema(value_type = Object)]
     tally: Tally,
     #[serde(default)]
-    reason: String,
+    reason: crate::platform::text::Note,
 }
 
 /// KPU's committee of that level enters the plenary's numbers: PPK (district), KPU kab/kota,

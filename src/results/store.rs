@@ -16,6 +16,7 @@ use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError};
 use crate::platform::error::AppError;
+use crate::platform::sheet::{Cell, Sheet};
 use crate::regions::{NATIONAL, lineage};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -827,9 +828,21 @@ fn finish(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region:
 pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool, out: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<(), DbError> {
     let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { (region.to_string(), format!("{region}/")) };
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    if !json {
-        buf.extend_from_slice(b"\xEF\xBB\xBFtps,contest,status,revision,dpt,users,valid,invalid,votes,discrepancy,anomalies\n");
-    }
+    let io = |e: std::io::Error| DbError::Other(format!("writing the export: {e}"));
+    // The spreadsheet: places by name beside the TPS code, the contest and state in words, and
+    // one column per candidate of each contest held in the region.
+    let columns = if json { vec![] } else { export_columns(conn, election, region)? };
+    let names = if json { None } else { Some(crate::regions::store::Names::load(conn, region)?) };
+    let mut sheet = if json {
+        None
+    } else {
+        let mut header: Vec<&str> = vec!["kode_tps"];
+        header.extend(crate::regions::store::LINEAGE_COLUMNS);
+        header.extend(["tps", "pemilihan", "status", "revisi", "dpt", "pengguna_hak_pilih", "suara_sah", "suara_tidak_sah"]);
+        header.extend(columns.iter().map(|(_, _, title)| title.as_str()));
+        header.extend(["sumber_berbeda", "anomali"]);
+        Some(Sheet::streamed(&header).map_err(io)?)
+    };
     let mut gone = false;
     conn.for_each(
         "SELECT tps_code, contest, status, counted_rev, counted, discrepancy, anomalies FROM results
@@ -854,20 +867,21 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
                 });
                 buf.extend_from_slice(line.to_string().as_bytes());
                 buf.push(b'\n');
-            } else {
-                let votes = t.as_ref().map(|t| t.votes.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(" ")).unwrap_or_default();
-                let n = |f: fn(&Tally) -> i64| t.as_ref().map(|t| f(t).to_string()).unwrap_or_default();
-                let line = format!(
-                    "{tps},{contest},{status},{},{},{},{},{},{votes},{},{}\n",
-                    rev.map(|r| r.to_string()).unwrap_or_default(),
-                    n(Tally::dpt),
-                    n(Tally::users_total),
-                    n(|t| t.valid),
-                    n(|t| t.invalid),
-                    i64::from(discrepancy),
-                    anomalies.replace(',', " ")
-                );
-                buf.extend_from_slice(line.as_bytes());
+            } else if let (Some(sheet), Some(names)) = (sheet.as_mut(), names.as_ref()) {
+                let n = |f: fn(&Tally) -> i64| Cell::from(t.as_ref().map(f));
+                let mut row = vec![Cell::from(tps.as_str())];
+                row.extend(names.lineage(&tps).map(Cell::from));
+                let number = crate::elections::TpsCode::parse(&tps).map(|c| format!("TPS {:03}", c.number())).unwrap_or_default();
+                let contest_name = election.contests.iter().find(|k| k.key == contest).map_or(contest.as_str(), |k| k.name);
+                let status_name = crate::platform::web::t(crate::platform::web::Lang::Id, &format!("hasil.status.{status}"));
+                row.extend([number.into(), contest_name.into(), status_name.into(), rev.into(), n(Tally::dpt), n(Tally::users_total), n(|t| t.valid), n(|t| t.invalid)]);
+                for (k, id, _) in &columns {
+                    row.push(if *k == contest { t.as_ref().and_then(|t| t.votes.get(id).copied()).into() } else { Cell::Empty });
+                }
+                row.push(if discrepancy { "ya" } else { "tidak" }.into());
+                row.push(anomalies.replace(',', " ").into());
+                sheet.row(row).map_err(io)?;
+                buf.append(&mut sheet.take().map_err(io)?);
             }
             if buf.len() >= 60 * 1024 {
                 gone = !out(std::mem::take(&mut buf));
@@ -875,10 +889,52 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
             Ok(())
         },
     )?;
+    if let Some(mut sheet) = sheet
+        && buf.is_empty()
+    {
+        // No result yet: the header alone.
+        buf.append(&mut sheet.take().map_err(io)?);
+    }
     if !gone && !buf.is_empty() {
         out(buf);
     }
     Ok(())
+}
+
+/// The candidate columns of a results spreadsheet: (contest, candidate id, title) for each
+/// ballot number of each contest with candidates in `region`, titled with the name when the
+/// whole region has the same candidate under that number (a province's governor pairs), else
+/// with the number alone (regents differ from one regency to the next).
+fn export_columns(conn: &mut Conn, election: &ElectionDef, region: &str) -> Result<Vec<(&'static str, String, String)>, DbError> {
+    let mut out = vec![];
+    for k in election.contests {
+        let mut by_number: BTreeMap<i64, (String, std::collections::BTreeSet<String>)> = BTreeMap::new();
+        if matches!(k.key, "presiden" | "dpr" | "dprd_provinsi" | "dprd_kabkota") {
+            for c in candidates_at(conn, election, k.key, region)? {
+                by_number.entry(c.number).or_insert_with(|| (c.id.clone(), Default::default())).1.insert(c.name);
+            }
+        } else {
+            let rows = conn.query(
+                "SELECT id, number, name, area_code FROM candidates WHERE election_id = $1 AND contest = $2 ORDER BY number",
+                params![election.id, k.key],
+            )?;
+            for r in rows {
+                let area: String = r.get(3)?;
+                if crate::regions::within(region, &area) || crate::regions::within(&area, region) {
+                    let (id, number, name): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                    by_number.entry(number).or_insert_with(|| (id, Default::default())).1.insert(name);
+                }
+            }
+        }
+        for (number, (id, names)) in by_number {
+            let title = match names.iter().next() {
+                Some(name) if names.len() == 1 => format!("{} {number:02} {name}", k.name),
+                _ => format!("{} {number:02}", k.name),
+            };
+            out.push((k.key, id, title));
+        }
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------

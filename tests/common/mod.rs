@@ -357,3 +357,19 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+/// A downloaded spreadsheet as Excel in the Indonesian locale reads it: it must start with the
+/// UTF-8 byte order mark and be `;`-separated; returns its rows, the header first.
+pub fn sheet_rows(text: &str) -> Vec<Vec<String>> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or_else(|| panic!("no byte order mark: {text:.200}"));
+    let mut r = csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(body.as_bytes());
+    let rows: Vec<Vec<String>> = r.records().map(|rec| rec.expect("a CSV record").iter().map(str::to_string).collect()).collect();
+    assert!(rows.first().is_some_and(|h| h.len() > 1 || !body.contains(',')), "not ;-separated: {text:.200}");
+    rows
+}
+
+/// The cell of `row` under the column titled `title` in `rows` (header first).
+pub fn cell<'a>(rows: &'a [Vec<String>], row: usize, title: &str) -> &'a str {
+    let col = rows[0].iter().position(|h| h == title).unwrap_or_else(|| panic!("no column {title:?} in {:?}", rows[0]));
+    rows[row].get(col).map_or("", String::as_str)
+}
