@@ -541,7 +541,7 @@ fn a_late_report_is_kept_an_incomplete_one_is_sent_back_and_a_disguised_program_
     assert_eq!(value_of(&b, "#to"), "diregistrasi");
     move_case(&b, "perbaikan", "Menunggu kelengkapan dari pelapor", "Lampirkan foto kejadian dan nama saksi");
     let deadline = b.text_of("#deadline");
-    assert!(deadline.ends_with("23:59 WIB"), "{deadline:?}");
+    assert!(deadline.ends_with("23.59 WIB"), "{deadline:?}");
 
     // The reporter reads what to complete and by when, then completes it on the receipt page.
     b.goto(&receipt_page);
