@@ -20,6 +20,8 @@ use std::io::{self, Read, Write};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::i18n::{self, Lang};
+
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One cell of an exported row.
@@ -194,32 +196,21 @@ pub fn respond(filename: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-const MONTHS: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
-
 /// "27 November 2024" from `2024-11-27` or an RFC 3339 time (its own date); anything else as is.
+/// Sheets are Indonesian; the words come from the one date format in `platform::i18n`.
 pub fn tanggal(s: &str) -> String {
-    let d = s.get(..10).unwrap_or(s);
-    let mut parts = d.split('-');
-    match (parts.next().map(str::parse::<i32>), parts.next().map(str::parse::<usize>), parts.next().map(str::parse::<u32>)) {
-        (Some(Ok(y)), Some(Ok(m)), Some(Ok(day))) if (1..=12).contains(&m) && (1..=31).contains(&day) => format!("{day} {} {y}", MONTHS[m - 1]),
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    match s.get(..10).map(|d| time::Date::parse(d, fmt)) {
+        Some(Ok(d)) => i18n::date(Lang::Id, d),
         _ => s.to_string(),
     }
 }
 
 /// "27 November 2024 19.00 WIB" from an RFC 3339 time in its region's offset (a date alone
-/// as [`tanggal`]).
+/// as [`tanggal`]; an offset that is no Indonesian zone is shown in UTC).
 pub fn waktu(s: &str) -> String {
     match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let zone = match t.offset().whole_hours() {
-                7 => "WIB",
-                8 => "WITA",
-                9 => "WIT",
-                _ => "UTC",
-            };
-            let t = if zone == "UTC" { t.to_offset(time::UtcOffset::UTC) } else { t };
-            format!("{} {} {} {:02}.{:02} {zone}", t.day(), MONTHS[usize::from(u8::from(t.month())) - 1], t.year(), t.hour(), t.minute())
-        }
+        Ok(t) => waktu_in(t),
         Err(_) => tanggal(s),
     }
 }
@@ -228,12 +219,13 @@ pub fn waktu(s: &str) -> String {
 /// with.
 pub fn waktu_at(s: &str, offset: time::UtcOffset) -> String {
     match time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => match t.to_offset(offset).format(&time::format_description::well_known::Rfc3339) {
-            Ok(local) => waktu(&local),
-            Err(_) => waktu(s),
-        },
+        Ok(t) => waktu_in(t.to_offset(offset)),
         Err(_) => tanggal(s),
     }
+}
+
+fn waktu_in(t: time::OffsetDateTime) -> String {
+    if matches!(t.offset().whole_hours(), 7..=9) { i18n::moment(Lang::Id, t) } else { i18n::moment(Lang::Id, t.to_offset(time::UtcOffset::UTC)) }
 }
 
 /// An imported file as the CSV parser must see it: without the byte order mark, every line end
