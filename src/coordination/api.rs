@@ -457,8 +457,7 @@ pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w:
 #[derive(Deserialize, ToSchema)]
 pub struct ActionInput {
     /// The decision it carries out: its id, or its text (recorded if new).
-    #[schema(value_type = Object)]
-    pub decision: serde_json::Value,
+    pub decision: DecisionRef,
     #[schema(value_type = Object)]
     pub owner_unit: UnitRef,
     /// YYYY-MM-DD, in the owner's local calendar.
@@ -476,10 +475,10 @@ pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: W
 }
 
 pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionView>, AppError> {
-    let decision = match &input.decision {
-        serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", tr!("nomor kesepakatan harus bilangan bulat", "a decision id is a whole number")))?),
-        serde_json::Value::String(s) => DecisionRef::Text(text::free_text("decision", s, text::NOTE_MAX, true)?),
-        _ => return Err(AppError::invalid("decision", tr!("kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"))),
+    // A page form's text comes here unchecked (the JSON one was checked as it was read).
+    let decision = match input.decision {
+        DecisionRef::Text(s) => DecisionRef::Text(text::free_text("decision", &s, text::NOTE_MAX, true)?),
+        id => id,
     };
     let due = store::parse_day("due", &input.due)?;
     let description = text::free_text("description", &input.description, text::NOTE_MAX, true)?;
@@ -875,6 +874,8 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
     let region = budget_region(&state, &user.user, q.region.as_deref())?;
     let r = region.clone();
     let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await?;
+    // States and stages by their names, in the request's language like every other answer.
+    let lang = crate::platform::i18n::Lang::current();
     use crate::platform::sheet::{self, Cell};
     let place = |code: &str| if code == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(code).map_or_else(String::new, |r| r.name.clone()) };
     let mut rows: Vec<Vec<Cell>> = vec![];
@@ -886,7 +887,7 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
             l.unit.name.as_str().into(),
             l.program.as_str().into(),
             l.activity.as_str().into(),
-            l.stage.as_str().into(),
+            l.stage_name.as_str().into(),
             Cell::Int(l.plan),
             Cell::Int(l.realised),
             Cell::Empty,
@@ -906,7 +907,7 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
                 Cell::Int(t.amount),
                 Cell::Empty,
                 Cell::Int(t.disbursed),
-                crate::platform::web::t(crate::platform::web::Lang::Id, &format!("ko.tranche.{}", t.status)).into(),
+                crate::platform::web::label(lang, "ko.tranche", &t.status).into(),
             ]);
         }
     }

@@ -27,9 +27,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
                     } else {
                         path
                     };
-                    match super::text::Problem::decode(&msg) {
-                        Some(problem) => problem.into_error(&field),
-                        None => {
+                    match (super::text::Problem::decode(&msg), super::text::decode_refusal(&msg)) {
+                        (Some(problem), _) => problem.into_error(&field),
+                        (None, Some(message)) => AppError::invalid(field, message),
+                        (None, None) => {
                             let message = field_message(&field, &msg);
                             AppError::invalid(field, message)
                         }
