@@ -3,7 +3,8 @@
 //! its sources side by side. Numbers refresh without reloading (a small script asks the
 //! summary API every 20 s); without JavaScript the page is complete as served.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
