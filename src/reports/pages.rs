@@ -5,7 +5,8 @@
 
 use crate::tr;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
