@@ -1,7 +1,8 @@
 //! Login, logout and "who am I" — for API clients (bearer token) and the web UI (cookie).
 
 use axum::Json;
-use axum::extract::{Form, State};
+use axum::extract::State;
+use crate::platform::http::Form;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -171,21 +172,22 @@ fn login_form(lang: Lang, error: Option<&str>, next: &str) -> maud::Markup {
     layout(Page::new(lang, t(lang, "login.title"), None, "/masuk"), body)
 }
 
-pub async fn login_page(lang: Lang, axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> maud::Markup {
+pub async fn login_page(lang: Lang, crate::platform::http::Query(q): crate::platform::http::Query<LoginQuery>) -> maud::Markup {
     login_form(lang, None, &local_next(q.next.as_deref()))
 }
 
-pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, crate::platform::web::PageError> {
     let ip = crate::platform::limit::client_of(peer.0.ip(), &headers);
     // A line break in the target is an attack on the redirect: refused before the session opens.
     if f.next.as_deref().is_some_and(crate::platform::guard::has_line_break) {
-        return crate::platform::web::error_page(lang, None, AppError::bad_request(crate::tr!(
+        return Err(AppError::bad_request(crate::tr!(
             "Alamat tujuan (next) memuat ganti baris; permintaan ditolak.",
             "The target address (next) contains a line break; the request is refused."
-        )));
+        ))
+        .into());
     }
     let next = local_next(f.next.as_deref());
-    match open_session(&state, ip, &f.username, &f.password).await {
+    Ok(match open_session(&state, ip, &f.username, &f.password).await {
         Ok((_, token, _)) => {
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, true));
@@ -199,8 +201,8 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum:
             resp
         }
         Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
-        Err(e) => crate::regions::pages::error_page(lang, None, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {
@@ -222,7 +224,7 @@ pub struct LangSwitch {
 }
 
 /// Sets the UI language and goes back to the page it was chosen on.
-pub async fn switch_language(axum::extract::Query(q): axum::extract::Query<LangSwitch>) -> Response {
+pub async fn switch_language(crate::platform::http::Query(q): crate::platform::http::Query<LangSwitch>) -> Response {
     let lang = if q.l == "en" { "en" } else { "id" };
     let next = local_next(q.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();
