@@ -268,7 +268,8 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     assert_eq!(history.len(), api["history"].as_array().unwrap().len(), "every entry in the history: {history:?}");
     assert_eq!(history.iter().filter(|r| r[1] == "KPU (disahkan)").count(), 2, "two KPU entries: {history:?}");
     assert_eq!(history.iter().filter(|r| r[1] == "Bawaslu").count(), 1, "one Bawaslu copy: {history:?}");
-    assert!(history.iter().all(|r| r[0].ends_with(" WIB") || r[0].ends_with("+07:00")) && history.iter().all(|r| r[3] == "—"), "local times, no usernames for the public: {history:?}");
+    assert!(history.iter().all(|r| r[0].ends_with(" WIB") && r[0].contains(" 20")), "local times as 27 November 2024 19.00 WIB: {history:?}");
+    assert!(history.iter().all(|r| !r[3].is_empty() && !r[3].contains('.') && r[3] != "—"), "who entered it, by unit name, never a username: {history:?}");
     assert_eq!(b.text_of("main p.muted code"), permalink(&tps), "the page names its permalink");
     let main_text = b.text_of("main");
     b.screenshot(&shots.join("results-tps.png"));

@@ -201,6 +201,31 @@ fn refused_pages_speak_no_english_to_an_indonesian_reader() {
     assert!(error_texts(&en).join(" ").contains("is not a region code"), "{en}");
 }
 
+/// A query parameter or path parameter that does not parse is refused like any other field:
+/// 422 `validation_failed` naming it, in Indonesian by default and English on request; a page
+/// shows it on its error page. (axum's own extractors answered 400 in English plain text.)
+fn unreadable_parameters_are_refused_in_both_languages(db: &TestDb) {
+    add_user(db, "kpu.mojokerto", "kpu", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let kpu = app.login("kpu.mojokerto", PW);
+    for (path, token, field) in [
+        ("/api/v1/elections/pilkada-2024/tps?limit=banyak", None, "limit"),
+        ("/api/v1/audit?limit=1e3", Some(kpu.as_str()), "limit"),
+        ("/api/v1/elections/pilkada-2024/logistics/shipments/satu", Some(kpu.as_str()), "sid"),
+        ("/api/v1/reports/abc", Some(kpu.as_str()), "id"),
+    ] {
+        let (status, code, f, id, en) = both(&app, "GET", path, token, None);
+        assert_eq!((status, code.as_str(), f.as_deref()), (422, "validation_failed", Some(field)), "{path}: {id}");
+        assert!(id.contains(field) && english_words(&id).is_empty(), "{path}: Indonesian names the parameter: {id:?}");
+        assert!(id != en && en.contains(field), "{path}: English on request: {en:?}");
+    }
+    let (status, ctype, html) = app.get_text("/logistik/pengiriman/satu", Some(&format!("sinergi_session={kpu}")));
+    assert_eq!(status, 422);
+    assert!(ctype.starts_with("text/html") && html.contains("<html lang=\"id\">"), "a page answers with its error page: {html}");
+    let errors = error_texts(&html).join(" ");
+    assert!(errors.contains("sid") && english_words(&errors).is_empty(), "{errors}");
+}
+
 #[test]
 fn dates_times_and_places_read_as_officials_write_them() {
     let db = TestDb::sqlite();
@@ -231,4 +256,4 @@ fn dates_times_and_places_read_as_officials_write_them() {
     assert!(page.contains("Kritis") || page.contains("Peringatan"), "severity in words");
 }
 
-on_both_engines!(every_error_code_speaks_both_languages);
+on_both_engines!(every_error_code_speaks_both_languages, unreadable_parameters_are_refused_in_both_languages);

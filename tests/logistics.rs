@@ -139,6 +139,15 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     assert_eq!(s, 201, "{shipment}");
     let (s2, again, _) = app.post_raw(&format!("{E}/shipments"), Some(kpu), &key, &body);
     assert_eq!((s2, &again["id"]), (201, &shipment["id"]), "a retried plan is the same shipment");
+    // The retry's answer is the first answer byte for byte, and that is the shipment as the
+    // API shows it anywhere (its typed form, not a re-serialised JSON value).
+    let (s3, replay, headers) = app.call_text("POST", &format!("{E}/shipments"), Some(kpu), &key, Some(body.as_bytes()));
+    assert_eq!(s3, 201);
+    assert!(headers.iter().any(|(k, v)| k == "idempotent-replayed" && v == "true"), "{headers:?}");
+    let sid = shipment["id"].as_i64().expect("id");
+    let (_, shown, _) = app.call_text("GET", &format!("{E}/shipments/{sid}"), Some(kpu), &[], None);
+    assert_eq!(replay, shown, "the replayed answer is the typed shipment, byte for byte");
+    assert!(replay.starts_with("{\"id\":"), "fields in the documented order: {replay}");
     assert_eq!(shipment["status"], "direncanakan");
     assert_eq!(shipment["due_at"], "2024-11-13T16:59:59Z", "PPK: H-14, end of day WIB");
     let (_, stock) = app.get(&format!("{E}/stock?region=35.76"), None);

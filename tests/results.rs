@@ -246,6 +246,21 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     assert_eq!(v["discrepancy"], true, "the witnesses still say 80");
     assert_eq!(v["history"].as_array().map(Vec::len), Some(8), "nothing is overwritten");
 
+    // The TPS page names who entered each revision by unit, never by username, for officials
+    // and the public alike, at local times as officials write them.
+    let (_, me) = app.get("/api/v1/me", Some(&a));
+    let unit = me["unit"]["name"].as_str().expect("unit name").to_string();
+    for cookie in [Some(format!("sinergi_session={a}")), None] {
+        let (s, _, page) = app.get_text(&format!("/hasil/tps/{tps1}?kontes=presiden&pemilu=pemilu-2024"), cookie.as_deref());
+        assert_eq!(s, 200);
+        let history = &page[page.find("id=\"history\"").expect("the history table")..];
+        assert!(history.contains(&unit), "{unit} in the history: {history}");
+        for name in ["kpps.a", "kpps.b", "kpps.c", "ptps", "polres"] {
+            assert!(!history.contains(name), "no username {name} in the history");
+        }
+        assert!(history.contains(" WIB<") && !history.contains("+07:00"), "times as 19.00 WIB: {history}");
+    }
+
     // The aggregates moved by the difference at every level.
     for region in ["35.76.02.1008", "35.76.02", "35.76", "35", "ID"] {
         let (_, sum) = app.get(&format!("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region={region}"), None);
@@ -257,6 +272,19 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     assert_eq!(sum["tps_total"], 5);
     // Every entry is audited.
     assert!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry'") >= 8);
+    // An anomaly is said in words on the page and in the spreadsheet.
+    let tps2 = format!("{VILLAGE}.002");
+    for who in [&a, &b] {
+        assert_eq!(put(&app, Some(who), &tps2, &tally("kpu", [150, 0, 0], 3)).0, 200);
+    }
+    let (_, _, page) = app.get_text(&format!("/hasil/tps/{tps2}?kontes=presiden&pemilu=pemilu-2024"), None);
+    assert!(page.contains("semua suara sah untuk satu calon") && !page.contains("satu_calon_semua_suara"), "{page}");
+    let (_, _, page) = app.get_text(&format!("/hasil/tps/{tps2}?kontes=presiden&pemilu=pemilu-2024"), Some("lang=en"));
+    assert!(page.contains("every valid vote for one candidate"), "in English for an English reader");
+    let (_, _, csv) = app.get_text(&format!("/api/v1/elections/pemilu-2024/results/export?region={VILLAGE}"), None);
+    let rows = common::sheet_rows(&csv);
+    let row = rows.iter().position(|r| r[0] == tps2).expect("the TPS row");
+    assert_eq!(common::cell(&rows, row, "anomali"), "semua suara sah untuk satu calon");
 }
 
 fn refusals_name_every_identity(db: &TestDb) {
@@ -384,6 +412,19 @@ fn candidates_are_registered_per_area_and_photos_keep_their_hash(db: &TestDb) {
     assert_eq!(app.put(path, Some(&jatim), &json!({"candidates": [{"number": 1, "name": "A"}, {"number": 1, "name": "B"}]})).0, 422);
     let (s, v) = app.put(path, Some(&jatim), &list);
     assert_eq!(s, 200, "{v}");
+    // Regents of two regencies under the same ballot numbers: the province's spreadsheet has
+    // one column per candidate, each titled with the name (and the regency where numbers are
+    // shared), never an id or a bare number.
+    let (s, v) = app.put("/api/v1/elections/pilkada-2024/candidates/35.76/walikota", Some(&jatim), &json!({"candidates": [{"number": 1, "name": "Wali Satu"}, {"number": 2, "name": "Wali Dua"}]}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app.put("/api/v1/elections/pilkada-2024/candidates/35.77/walikota", Some(&jatim), &json!({"candidates": [{"number": 1, "name": "Madiun Satu"}]}));
+    assert_eq!(s, 200, "{v}");
+    let (_, _, csv) = app.get_text("/api/v1/elections/pilkada-2024/results/export?region=35", None);
+    let header = common::sheet_rows(&csv).into_iter().next().expect("header");
+    for name in ["Pasangan Satu", "Pasangan Dua", "Wali Satu", "Wali Dua", "Madiun Satu"] {
+        assert_eq!(header.iter().filter(|h| h.contains(name)).count(), 1, "one column titled with {name}: {header:?}");
+    }
+    assert!(header.iter().any(|h| h.contains(" 01 Wali Satu (Kota Mojokerto)")), "{header:?}");
     let (_, v) = app.get("/api/v1/elections/pilkada-2024/contests?region=35.76.02.1008.001", None);
     let gub = v["items"].as_array().expect("items").iter().find(|c| c["key"] == "gubernur").expect("gubernur").clone();
     assert_eq!(gub["candidates"], json!([{"id": "01", "number": 1, "name": "Pasangan Satu"}, {"id": "02", "number": 2, "name": "Pasangan Dua"}]));

@@ -1,7 +1,8 @@
 //! Login, logout and "who am I" — for API clients (bearer token) and the web UI (cookie).
 
 use axum::Json;
-use axum::extract::{Form, State};
+use axum::extract::State;
+use crate::platform::http::Form;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -174,7 +175,7 @@ fn login_form(lang: Lang, error: Option<&str>, next: &str) -> maud::Markup {
     layout(Page::new(lang, t(lang, "login.title"), None, "/masuk"), body)
 }
 
-pub async fn login_page(lang: Lang, axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> maud::Markup {
+pub async fn login_page(lang: Lang, crate::platform::http::Query(q): crate::platform::http::Query<LoginQuery>) -> maud::Markup {
     login_form(lang, None, &local_next(q.next.as_deref()))
 }
 
@@ -219,7 +220,7 @@ pub struct LangSwitch {
 }
 
 /// Sets the UI language and goes back to the page it was chosen on.
-pub async fn switch_language(axum::extract::Query(q): axum::extract::Query<LangSwitch>) -> Response {
+pub async fn switch_language(crate::platform::http::Query(q): crate::platform::http::Query<LangSwitch>) -> Response {
     let lang = if q.l == "en" { "en" } else { "id" };
     let next = local_next(q.next.as_deref());
     let mut resp = Redirect::to(&next).into_response();

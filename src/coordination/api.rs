@@ -2,7 +2,8 @@
 //! attendance, decisions and action items, and the budget (lines, realisation, NPHD grants).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

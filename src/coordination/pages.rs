@@ -3,7 +3,8 @@
 //! action items, what a unit still owes, and the budget with a chart of plan against
 //! realisation; and the minutes (notulen) as PDF.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};

@@ -1,7 +1,8 @@
 //! Election and TPS API.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};

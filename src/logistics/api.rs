@@ -3,7 +3,8 @@
 
 use crate::tr;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -23,10 +24,6 @@ use crate::platform::state::AppState;
 
 const KPU_LOGISTICS: Rule = Rule { min_role: Role::Operator, agencies: &[AgencyKind::Kpu], action: ("mengelola logistik", "manage logistics") };
 const CATALOGUE: Rule = Rule { min_role: Role::Admin, agencies: &[AgencyKind::Kpu], action: ("mengubah katalog logistik", "edit the logistics catalogue") };
-
-fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
-}
 
 /// A region or TPS code of the query string, or the nation.
 fn region_param(state: &AppState, region: Option<&str>) -> Result<String, AppError> {
@@ -85,7 +82,7 @@ pub async fn update_item(
     idempotent_write(&state.db, w.request, move |c| {
         let rules = store::rules(c, e.id)?;
         let mut rule = rules.into_iter().find(|r| r.key == key).ok_or_else(|| AppError::not_found(tr!("barang {key} tidak ada dalam katalog logistik", "no item {key}")))?;
-        let before = to_json(&rule)?;
+        let before = rule.clone();
         if let Some(n) = upd.name.filter(|n| !n.trim().is_empty()) {
             rule.name = n.trim().to_string();
         }
@@ -106,10 +103,10 @@ pub async fn update_item(
                 entity_type: "logistics_item",
                 entity_id: &format!("{}/{}", e.id, rule.key),
                 region: None,
-                detail: serde_json::json!({"before": before, "after": to_json(&rule)?}),
+                detail: serde_json::json!({"before": before, "after": &rule}),
             },
         )?;
-        Ok((StatusCode::OK, to_json(&rule)?))
+        Ok((StatusCode::OK, rule))
     })
     .await
 }
@@ -206,7 +203,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     let permit = authorize(&w.user.user, KPU_LOGISTICS, code.as_str())?;
     idempotent_write(&state.db, w.request, move |c| {
         let (good, damaged) = store::record_receipt(c, &permit, e.id, &input.region, &input.item, input.qty, input.damaged)?;
-        Ok((StatusCode::CREATED, to_json(&serde_json::json!({"item": input.item, "good": good, "damaged": damaged}))?))
+        Ok((StatusCode::CREATED, StockLine { item: input.item, good, damaged }))
     })
     .await
 }
@@ -273,7 +270,7 @@ pub async fn plan_shipment(State(state): State<AppState>, Path(id): Path<String>
             return Err(AppError::invalid("to", tr!("TPS {to} tidak terdaftar pada {name}", "no TPS {to} in {name}")));
         }
         let s = shipments::plan(c, &permit, e, &input, &due, &crate::platform::clock::now_rfc3339())?;
-        Ok((StatusCode::CREATED, to_json(&s)?))
+        Ok((StatusCode::CREATED, s))
     })
     .await
 }
@@ -341,7 +338,7 @@ pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(Stri
     let e = election_or_404(&id)?;
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.from)?;
-    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::dispatch(c, &permit, e.id, sid, &crate::platform::clock::now_rfc3339())?)?))).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, shipments::dispatch(c, &permit, e.id, sid, &crate::platform::clock::now_rfc3339())?))).await
 }
 
 /// Records what arrived (KPU, scope over `to`); discrepancies raise an alert.
@@ -354,7 +351,7 @@ pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(Strin
     let input: ReceiveInput = parse_json(&w.body)?;
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.to)?;
-    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?)?))).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?))).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -376,7 +373,7 @@ pub async fn sign(State(state): State<AppState>, Path((id, sid)): Path<(String, 
     let (rule, scope) = shipments::sign_rule(&s, input.role);
     let permit = authorize(&w.user.user, rule, scope)?;
     let signer = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, to_json(&shipments::sign(c, &signer, &permit, e.id, sid, input.role, &crate::platform::clock::now_rfc3339())?)?))).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, shipments::sign(c, &signer, &permit, e.id, sid, input.role, &crate::platform::clock::now_rfc3339())?))).await
 }
 
 /// Which TPS have everything they need, undamaged, and which do not.

@@ -2,7 +2,8 @@
 //! and the public page that QR code opens, which says whether the record is unchanged.
 
 use crate::platform::sheet::{self, Cell};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::platform::http::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -279,7 +280,7 @@ use crate::elections::ElectionDef;
 use crate::regions::pages::{election_or_default, error_page};
 
 /// Requirements of a region beside the stock held there (CSV with `&format=csv`).
-pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, user.as_ref());
     let r = region.clone();
@@ -325,7 +326,7 @@ pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<Cu
 }
 
 /// Shipments from or to a region, grouped by status.
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
     let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, Some(&user));
@@ -382,7 +383,7 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
 }
 
 /// One shipment, with the co-sign buttons this user may press.
-pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
     let Some(viewer) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
     let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
@@ -470,8 +471,8 @@ pub async fn sign_submit(
     lang: Lang,
     user: Option<CurrentUser>,
     Path(sid): Path<i64>,
-    axum::extract::Query(q): axum::extract::Query<LogistikQuery>,
-    axum::extract::Form(f): axum::extract::Form<SignForm>,
+    crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>,
+    crate::platform::http::Form(f): crate::platform::http::Form<SignForm>,
 ) -> Response {
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let e = election_or_default(q.pemilu.as_deref());
@@ -490,7 +491,7 @@ pub async fn sign_submit(
 }
 
 /// Which TPS are ready, partly supplied or empty; the list of those not ready (CSV with `&status=csv`).
-pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, axum::extract::Query(q): axum::extract::Query<LogistikQuery>) -> Result<Response, PageError> {
+pub async fn readiness_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, user.as_ref());
     let r = region.clone();

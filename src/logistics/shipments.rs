@@ -23,7 +23,7 @@ pub const PLANNED: &str = "direncanakan";
 pub const DISPATCHED: &str = "dikirim";
 pub const RECEIVED: &str = "diterima";
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ItemQty {
     pub item: String,
     pub qty: i64,
@@ -134,6 +134,21 @@ pub struct ShipmentItem {
     pub damaged: Option<i64>,
     /// received − sent, once received.
     pub difference: Option<i64>,
+}
+
+/// A received line as the audit log records it (the derived difference is left out).
+#[derive(Serialize)]
+struct AuditedItem<'a> {
+    item: &'a str,
+    sent: i64,
+    received: Option<i64>,
+    damaged: Option<i64>,
+}
+
+impl<'a> From<&'a ShipmentItem> for AuditedItem<'a> {
+    fn from(i: &'a ShipmentItem) -> Self {
+        AuditedItem { item: &i.item, sent: i.sent, received: i.received, damaged: i.damaged }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -460,7 +475,6 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
         conn.execute("INSERT INTO logistics_shipment_items (shipment_id, item, sent) VALUES ($1, $2, $3)", params![id, it.item.as_str(), it.qty])?;
         add_stock(conn, election.id, &input.from, &it.item, -it.qty, 0)?;
     }
-    let items: Vec<serde_json::Value> = input.items.iter().map(|i| serde_json::json!({"item": i.item, "qty": i.qty})).collect();
     audit::record(
         conn,
         permit,
@@ -469,7 +483,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
             entity_type: "shipment",
             entity_id: &id.to_string(),
             region: Some(&input.to),
-            detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": items, "seals": input.seals}),
+            detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": input.items, "seals": input.seals}),
         },
     )?;
     seal(conn, election.id, id)
@@ -550,7 +564,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
             entity_type: "shipment",
             entity_id: &id.to_string(),
             region: Some(&s.to),
-            detail: serde_json::json!({"items": received.items.iter().map(|i| serde_json::json!({"item": i.item, "sent": i.sent, "received": i.received, "damaged": i.damaged})).collect::<Vec<_>>(), "flags": received.flags}),
+            detail: serde_json::json!({"items": received.items.iter().map(AuditedItem::from).collect::<Vec<_>>(), "flags": received.flags}),
         },
     )?;
     if !received.flags.is_empty() {

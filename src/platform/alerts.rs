@@ -226,7 +226,7 @@ pub struct AlertQuery {
 pub async fn list_alerts(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
-    axum::extract::Query(q): axum::extract::Query<AlertQuery>,
+    super::http::Query(q): super::http::Query<AlertQuery>,
 ) -> Result<axum::Json<AlertList>, AppError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
@@ -253,7 +253,7 @@ pub async fn list_alerts(
 pub async fn ack_alert(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    super::http::Path(id): super::http::Path<i64>,
 ) -> Result<axum::http::StatusCode, AppError> {
     state.db.write(move |c| acknowledge(c, &user.user, id)).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
@@ -305,7 +305,7 @@ pub async fn ack_submit(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    super::http::Path(id): super::http::Path<i64>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };

@@ -296,7 +296,7 @@ pub struct AuditList {
 pub async fn list_audit(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
     user: super::auth::CurrentUser,
-    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+    super::http::Query(q): super::http::Query<AuditQuery>,
 ) -> Result<axum::Json<AuditList>, super::error::AppError> {
     use super::error::AppError;
     if user.user.role < super::identity::Role::Admin {

@@ -19,22 +19,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             return Err(match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let msg = inner.to_string();
-                    // serde names a missing field in the message, not in the path.
-                    let field = if path == "." || path.is_empty() {
-                        msg.split('`').nth(1).unwrap_or("body").to_string()
-                    } else {
-                        path
-                    };
-                    match super::text::Problem::decode(&msg) {
-                        Some(problem) => problem.into_error(&field),
-                        None => {
-                            let message = field_message(&field, &msg);
-                            AppError::invalid(field, message)
-                        }
-                    }
-                }
+                serde_json::error::Category::Data => refused_field(path, &inner.to_string(), "body"),
                 _ => malformed(&inner),
             });
         }
@@ -85,6 +70,119 @@ fn field_message(field: &str, serde_msg: &str) -> crate::platform::i18n::Text {
         return tr!("{field} harus berupa {id}", "{field} must be {en}");
     }
     tr!("isian {field} tidak sesuai", "{field} is not acceptable: {m}")
+}
+
+/// A field refused while deserialising a request (JSON body, query string or form), as the
+/// one 422 naming it: `path` is serde_path_to_error's ("." at the top), `msg` serde's reason.
+fn refused_field(path: String, msg: &str, fallback: &str) -> AppError {
+    // serde names a missing field in the message, not in the path.
+    let field = if path == "." || path.is_empty() { msg.split('`').nth(1).unwrap_or(fallback).to_string() } else { path };
+    match super::text::Problem::decode(msg) {
+        Some(problem) => problem.into_error(&field),
+        None => {
+            let message = field_message(&field, msg);
+            AppError::invalid(field, message)
+        }
+    }
+}
+
+/// The answer to a query, path or form that cannot be read: the API's JSON error, or a page's
+/// error page, both in the request's language and naming the parameter at fault.
+pub struct Rejected(Response);
+
+impl IntoResponse for Rejected {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+fn rejected(parts_path: &str, err: AppError) -> Rejected {
+    if parts_path.starts_with("/api/") {
+        Rejected(err.into_response())
+    } else {
+        Rejected(super::web::PageError::from(err).into_response())
+    }
+}
+
+/// A query string read into `T`; what cannot be read is refused as [`AppError::invalid`]
+/// naming the parameter (422), never axum's English plain text. Every handler uses this one
+/// rather than `axum::extract::Query`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+/// Reads `T` from `application/x-www-form-urlencoded` pairs, naming the field that failed.
+fn from_urlencoded<T: DeserializeOwned>(input: &[u8], fallback: &str) -> Result<T, AppError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(input));
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        refused_field(path, &msg, fallback)
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = Rejected;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Rejected> {
+        let query = parts.uri.query().unwrap_or_default();
+        from_urlencoded(query.as_bytes(), "query").map(Query).map_err(|e| rejected(parts.uri.path(), e))
+    }
+}
+
+/// Path parameters read into `T` (a value, a tuple or a struct); a parameter that does not
+/// parse is refused as [`AppError::invalid`] naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> axum::extract::FromRequestParts<S> for Path<T> {
+    type Rejection = Rejected;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Rejected> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rejection) => {
+                // The parameters' names, in route order, for errors that give only an index.
+                let names: Vec<String> = axum::extract::RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .map(|raw| raw.iter().map(|(k, _)| k.to_string()).collect())
+                    .unwrap_or_default();
+                let err = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => {
+                        let (key, value) = match e.kind() {
+                            ErrorKind::ParseErrorAtKey { key, value, .. } | ErrorKind::DeserializeError { key, value, .. } => (key.clone(), value.clone()),
+                            ErrorKind::ParseErrorAtIndex { index, value, .. } => (names.get(index.to_owned()).cloned().unwrap_or_else(|| "path".into()), value.clone()),
+                            ErrorKind::ParseError { value, .. } => (names.first().cloned().unwrap_or_else(|| "path".into()), value.clone()),
+                            ErrorKind::InvalidUtf8InPathParam { key } => (key.clone(), String::new()),
+                            _ => return Err(rejected(parts.uri.path(), AppError::Internal(format!("path parameters: {rejection}")))),
+                        };
+                        let shown: String = value.chars().take(40).collect();
+                        AppError::invalid(key.clone(), crate::tr!("{key} \"{shown}\" pada alamat tidak dikenali", "{key} \"{shown}\" in the address is not recognised"))
+                    }
+                    other => AppError::Internal(format!("path parameters: {other}")),
+                };
+                Err(rejected(parts.uri.path(), err))
+            }
+        }
+    }
+}
+
+/// A page form read into `T`; a field that does not parse is refused naming it. Forms that
+/// are shown again when refused read a [`super::form::FormBody`] instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Form<T> {
+    type Rejection = Rejected;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Rejected> {
+        let path = req.uri().path().to_string();
+        let body = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| rejected(&path, AppError::bad_request(crate::tr!("isi formulir tidak dapat dibaca (terputus atau lebih dari 2 MB)", "cannot read the form (cut short or over 2 MB)"))))?;
+        from_urlencoded(&body, "form").map(Form).map_err(|e| rejected(&path, e))
+    }
 }
 
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
@@ -146,9 +244,14 @@ impl axum::extract::FromRequest<super::state::AppState> for Write {
 /// Runs a write at most once per idempotency key: the answer is stored in the same
 /// transaction as the change, so a retry after a lost response gets the first answer and
 /// writes nothing; the same key with another request is refused with 422.
-pub async fn idempotent_write<F>(db: &Db, req: WriteRequest, f: F) -> Result<Response, AppError>
+///
+/// The handler answers with its typed response; what is stored is the exact bytes sent the
+/// first time, and a retry gets those bytes back verbatim (not a re-serialisation that could
+/// reorder or retype fields).
+pub async fn idempotent_write<T, F>(db: &Db, req: WriteRequest, f: F) -> Result<Response, AppError>
 where
-    F: FnOnce(&mut Conn) -> Result<(StatusCode, serde_json::Value), AppError> + Send + 'static,
+    T: serde::Serialize,
+    F: FnOnce(&mut Conn) -> Result<(StatusCode, T), AppError> + Send + 'static,
 {
     let (status, body, replayed) = db
         .write(move |c| {
@@ -169,10 +272,10 @@ where
                     }
                     let status: i64 = r.get(1)?;
                     let body: String = r.get(2)?;
-                    let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
                     return Ok((u16::try_from(status).unwrap_or(200), body, true));
                 }
-            let (status, body) = f(c)?;
+            let (status, answer) = f(c)?;
+            let body = serde_json::to_string(&answer).map_err(|e| AppError::Internal(format!("answer not serialisable: {e}")))?;
             if let Some(key) = &req.key {
                 c.execute(
                     "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)
@@ -182,7 +285,7 @@ where
                         key.as_str(),
                         req.fingerprint.as_str(),
                         i64::from(status.as_u16()),
-                        body.to_string(),
+                        body.as_str(),
                         super::clock::now_rfc3339()
                     ],
                 )?;
@@ -191,7 +294,7 @@ where
         })
         .await?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let mut resp = (status, axum::Json(body)).into_response();
+    let mut resp = (status, [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
     if replayed {
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }

@@ -1,7 +1,8 @@
 //! Region API: provinces, one region with its path and counts, its children, name search.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

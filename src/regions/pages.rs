@@ -1,7 +1,8 @@
 //! Region browser pages: Indonesia → province → regency → district → village and its TPS,
 //! with the counts for the chosen election, a name search and CSV downloads.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;

@@ -6,7 +6,8 @@
 use crate::tr;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Form, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, Multipart, State};
+use crate::platform::http::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;

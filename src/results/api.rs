@@ -4,7 +4,8 @@
 use crate::tr;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
+use crate::platform::http::{Path, Query};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -23,10 +24,6 @@ use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::{Write, WriteRequest, idempotent_write, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
-
-fn internal(e: serde_json::Error) -> AppError {
-    AppError::Internal(e.to_string())
-}
 
 fn contest_of(e: &'static ElectionDef, key: &str) -> Result<&'static ContestDef, AppError> {
     e.contests.iter().find(|c| c.key == key).ok_or_else(|| {
@@ -156,7 +153,7 @@ pub async fn put_candidates(State(state): State<AppState>, Path((id, area, conte
     let area = code.as_str().to_string();
     let out = idempotent_write(&state.db, w.request, move |c| {
         let items = store::set_candidates(c, &permit, e, k.key, &area, &list)?;
-        Ok((StatusCode::OK, serde_json::to_value(CandidateList { items }).map_err(internal)?))
+        Ok((StatusCode::OK, CandidateList { items }))
     })
     .await;
     state.module::<super::CandidateCache>().forget();
@@ -259,7 +256,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         let now = clock::now_rfc3339();
         let view = store::submit(c, &permit, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
         let view = if public { view.with_unit_names(c)? } else { view };
-        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
+        Ok((StatusCode::OK, view))
     })
     .await
 }
@@ -382,7 +379,7 @@ pub async fn put_recap(State(state): State<AppState>, Path((id, region, contest)
     let children = children_of(&state, &code);
     idempotent_write(&state.db, w.request, move |c| {
         store::put_recap(c, &permit, e.id, k.key, &code, &input.tally, &input.reason, &clock::now_rfc3339())?;
-        Ok((StatusCode::OK, serde_json::to_value(store::recap_view(c, e, k, &code, &children)?).map_err(internal)?))
+        Ok((StatusCode::OK, store::recap_view(c, e, k, &code, &children)?))
     })
     .await
 }

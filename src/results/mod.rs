@@ -177,6 +177,23 @@ pub fn anomalies(t: &Tally, reserve_bp: i64) -> Vec<&'static str> {
     out
 }
 
+/// What an anomaly key of [`anomalies`] means, as people read it (pages and spreadsheets; the
+/// API keeps the keys).
+pub fn anomaly_label(kind: &str) -> crate::platform::i18n::Text {
+    use crate::tr;
+    match kind {
+        "partisipasi_di_atas_100" => tr!("pengguna hak pilih melebihi pemilih terdaftar", "more voters than registered"),
+        "suara_melebihi_dpt_cadangan" => tr!("suara melebihi DPT ditambah cadangan", "votes exceed the DPT plus the reserve"),
+        "satu_calon_semua_suara" => tr!("semua suara sah untuk satu calon", "every valid vote for one candidate"),
+        other => crate::platform::i18n::Text::new(other.to_string(), other.to_string()),
+    }
+}
+
+/// The anomalies stored with a result (comma-separated keys) as one readable line.
+pub fn anomaly_labels(lang: crate::platform::i18n::Lang, stored: &[&str]) -> String {
+    stored.iter().filter(|k| !k.is_empty()).map(|k| anomaly_label(k).get(lang).to_string()).collect::<Vec<_>>().join("; ")
+}
+
 /// The presidential pairs of 2024 (KPU decision 1632/2023, ballot numbers).
 pub const PRESIDENTIAL_PAIRS: &[(&str, &str)] = &[
     ("01", "H. Anies Rasyid Baswedan, Ph.D. – Dr. (H.C.) H. A. Muhaimin Iskandar"),

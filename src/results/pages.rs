@@ -3,7 +3,8 @@
 //! its sources side by side. Numbers refresh without reloading (a small script asks the
 //! summary API every 20 s); without JavaScript the page is complete as served.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -147,7 +148,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
                             @for c in &s.candidates { td.num { (row.counted.as_ref().and_then(|x| x.votes.get(&c.id)).map(|v| n(*v)).unwrap_or_default()) } }
                             td {
                                 @if row.discrepancy { span.late { (t(lang, "hasil.sources_differ")) } " " }
-                                (row.anomalies.replace(',', " "))
+                                (super::anomaly_labels(lang, &row.anomalies.split(',').collect::<Vec<_>>()))
                             }
                         }
                     }
@@ -199,25 +200,21 @@ pub struct TpsQuery {
 /// One TPS: every source's numbers side by side, the differences marked, and the history.
 pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<TpsQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
-    let tps = match crate::elections::TpsCode::parse(&code) {
-        Ok(t) => t.as_str().to_string(),
-        Err(m) => return Err(PageError::new(AppError::invalid("tps", m), user.as_ref())),
-    };
+    let tps = crate::elections::TpsCode::parse(&code).map_err(|m| AppError::invalid("tps", m)).or_page(user.as_ref())?.as_str().to_string();
     let contest = contest_or_first(e, q.kontes.as_deref(), &tps);
     let code2 = tps.clone();
-    let view = match state
+    // Who entered each revision is shown by unit ("KPU Kota Mojokerto"), to officials and the
+    // public alike: a username is half of a login.
+    let view = state
         .db
         .read(move |c| {
             if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
                 return Err(AppError::not_found(crate::tr!("TPS {code2} tidak terdaftar", "no TPS {code2}")));
             }
-            Ok(store::view(c, e.id, contest.key, &code2)?)
+            Ok(store::view(c, e.id, contest.key, &code2)?.with_unit_names(c)?)
         })
         .await
-    {
-        Ok(v) => v,
-        Err(err) => return Err(PageError::new(err, user.as_ref())),
-    };
+        .or_page(user.as_ref())?;
     let mut columns: Vec<(String, Vec<(String, i64)>)> = vec![];
     if let Some(c) = &view.counted {
         columns.push(("kpu".into(), c.fields()));
@@ -237,7 +234,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
     let t2 = tps.clone();
     let candidates = state.db.read(move |c| store::candidates_at(c, e, contest.key, &t2)).await.unwrap_or_default();
     let label = |f: &str| field_label(lang, f, &candidates);
-    let local = |at: &str| crate::reports::store::local(at, crate::reports::store::offset_of(&tps));
+    let local = |at: &str| crate::platform::i18n::moment_at(lang, at, crate::reports::store::offset_of(&tps));
     let village = &tps[..13];
     let title = format!("TPS {} {} · {}", &tps[14..], crate::regions::index_of(&state).get(village).map_or("", |r| r.name.as_str()), contest.name);
     let path = format!("/hasil/tps/{tps}?kontes={}&pemilu={}", contest.key, e.id);
@@ -251,7 +248,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             li { (t(lang, "log.status")) b #status data-status=(view.status) { (status_label(lang, &view.status)) } }
             li { (t(lang, "hasil.revision")) b { (view.counted_revision.map(|r| r.to_string()).unwrap_or_else(|| "—".into())) } }
             li { (t(lang, "hasil.discrepancies")) b #discrepancy { (if view.discrepancy { t(lang, "hasil.sources_differ") } else { "—" }) } }
-            @if !view.anomalies.is_empty() { li { (t(lang, "hasil.anomalies")) b { (view.anomalies.join(", ")) } } }
+            @if !view.anomalies.is_empty() { li { (t(lang, "hasil.anomalies")) b { (super::anomaly_labels(lang, &view.anomalies.iter().map(String::as_str).collect::<Vec<_>>())) } } }
         }
         @if columns.is_empty() {
             p.muted { (t(lang, "hasil.none_yet")) }
@@ -275,8 +272,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "hasil.source")) } th.num { (t(lang, "hasil.revision")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } } }
             tbody { @for h in &view.history { tr {
                 td { (local(&h.entered_at)) } td { (t(lang, &format!("hasil.source.{}", h.source))) } td.num { (h.revision) }
-                // Officials' usernames are for logged-in users; the public sees the source.
-                td { @if user.is_some() { (h.entered_by) } @else { "—" } }
+                td { (h.entered_by) }
                 td { (h.reason) }
             } } }
         }
@@ -351,7 +347,7 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
         }
         @if !v.missing.is_empty() {
             h2 { (t(lang, "hasil.recap_missing")) " (" (v.missing.len()) ")" }
-            p #missing { @for m in v.missing.iter().take(200) { code { (m) } " " } }
+            ul #missing { @for m in v.missing.iter().take(200) { li data-code=(m) { (crate::regions::index_of(&state).place(m)) } } }
         }
     };
     Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())

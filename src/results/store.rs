@@ -839,7 +839,7 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
         let mut header: Vec<&str> = vec!["kode_tps"];
         header.extend(crate::regions::store::LINEAGE_COLUMNS);
         header.extend(["tps", "pemilihan", "status", "revisi", "dpt", "pengguna_hak_pilih", "suara_sah", "suara_tidak_sah"]);
-        header.extend(columns.iter().map(|(_, _, title)| title.as_str()));
+        header.extend(columns.iter().map(|c| c.title.as_str()));
         header.extend(["sumber_berbeda", "anomali"]);
         Some(Sheet::streamed(&header).map_err(io)?)
     };
@@ -875,11 +875,12 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
                 let contest_name = election.contests.iter().find(|k| k.key == contest).map_or(contest.as_str(), |k| k.name);
                 let status_name = crate::platform::web::t(crate::platform::web::Lang::Id, &format!("hasil.status.{status}"));
                 row.extend([number.into(), contest_name.into(), status_name.into(), rev.into(), n(Tally::dpt), n(Tally::users_total), n(|t| t.valid), n(|t| t.invalid)]);
-                for (k, id, _) in &columns {
-                    row.push(if *k == contest { t.as_ref().and_then(|t| t.votes.get(id).copied()).into() } else { Cell::Empty });
+                for c in &columns {
+                    let here = c.contest == contest && c.area.as_deref().is_none_or(|a| crate::regions::within(a, &tps));
+                    row.push(if here { t.as_ref().and_then(|t| t.votes.get(&c.id).copied()).into() } else { Cell::Empty });
                 }
                 row.push(if discrepancy { "ya" } else { "tidak" }.into());
-                row.push(anomalies.replace(',', " ").into());
+                row.push(super::anomaly_labels(crate::platform::web::Lang::Id, &anomalies.split(',').collect::<Vec<_>>()).into());
                 sheet.row(row).map_err(io)?;
                 buf.append(&mut sheet.take().map_err(io)?);
             }
@@ -901,37 +902,45 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
     Ok(())
 }
 
-/// The candidate columns of a results spreadsheet: (contest, candidate id, title) for each
-/// ballot number of each contest with candidates in `region`, titled with the name when the
-/// whole region has the same candidate under that number (a province's governor pairs), else
-/// with the number alone (regents differ from one regency to the next).
-fn export_columns(conn: &mut Conn, election: &ElectionDef, region: &str) -> Result<Vec<(&'static str, String, String)>, DbError> {
+/// One candidate column of a results spreadsheet.
+struct CandidateColumn {
+    contest: &'static str,
+    /// The area the candidate stands in (`None`: the whole election, as the presidential pairs
+    /// and the national parties); a TPS outside it leaves the cell empty.
+    area: Option<String>,
+    id: String,
+    title: String,
+}
+
+/// The candidate columns of a results spreadsheet: one per candidate of each contest held in
+/// `region`, titled with the contest, the ballot number and the candidate's name. Where
+/// several candidates in the region share a number (regents of different regencies), each has
+/// its own column and the title adds the area's name.
+fn export_columns(conn: &mut Conn, election: &ElectionDef, region: &str) -> Result<Vec<CandidateColumn>, DbError> {
     let mut out = vec![];
     for k in election.contests {
-        let mut by_number: BTreeMap<i64, (String, std::collections::BTreeSet<String>)> = BTreeMap::new();
         if matches!(k.key, "presiden" | "dpr" | "dprd_provinsi" | "dprd_kabkota") {
             for c in candidates_at(conn, election, k.key, region)? {
-                by_number.entry(c.number).or_insert_with(|| (c.id.clone(), Default::default())).1.insert(c.name);
+                out.push(CandidateColumn { contest: k.key, area: None, id: c.id, title: format!("{} {:02} {}", k.name, c.number, c.name) });
             }
-        } else {
-            let rows = conn.query(
-                "SELECT id, number, name, area_code FROM candidates WHERE election_id = $1 AND contest = $2 ORDER BY number",
-                params![election.id, k.key],
-            )?;
-            for r in rows {
-                let area: String = r.get(3)?;
-                if crate::regions::within(region, &area) || crate::regions::within(&area, region) {
-                    let (id, number, name): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                    by_number.entry(number).or_insert_with(|| (id, Default::default())).1.insert(name);
-                }
+            continue;
+        }
+        let rows = conn.query(
+            "SELECT c.id, c.number, c.name, c.area_code, COALESCE(r.name, c.area_code) FROM candidates c LEFT JOIN regions r ON r.code = c.area_code
+             WHERE c.election_id = $1 AND c.contest = $2 ORDER BY c.number, c.area_code",
+            params![election.id, k.key],
+        )?;
+        let mut here: Vec<(String, i64, String, String, String)> = vec![];
+        for r in rows {
+            let area: String = r.get(3)?;
+            if crate::regions::within(region, &area) || crate::regions::within(&area, region) {
+                here.push((r.get(0)?, r.get(1)?, r.get(2)?, area, r.get(4)?));
             }
         }
-        for (number, (id, names)) in by_number {
-            let title = match names.iter().next() {
-                Some(name) if names.len() == 1 => format!("{} {number:02} {name}", k.name),
-                _ => format!("{} {number:02}", k.name),
-            };
-            out.push((k.key, id, title));
+        for (id, number, name, area, area_name) in &here {
+            let shared = here.iter().filter(|o| o.1 == *number).count() > 1;
+            let title = if shared { format!("{} {number:02} {name} ({area_name})", k.name) } else { format!("{} {number:02} {name}", k.name) };
+            out.push(CandidateColumn { contest: k.key, area: Some(area.clone()), id: id.clone(), title });
         }
     }
     Ok(out)

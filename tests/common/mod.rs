@@ -290,6 +290,26 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// Any request answered as raw text, with the answer's headers: for comparing answers
+    /// byte for byte.
+    pub fn call_text(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, String, Vec<(String, String)>) {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            req = req.header("Content-Type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("request");
+        let mut resp = self.agent.run(req).expect("request");
+        let status = resp.status().as_u16();
+        let hs = resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        (status, resp.body_mut().read_to_string().unwrap_or_default(), hs)
+    }
+
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
         let (s, v, _) = self.post_raw(path, token, &[], &body.to_string());
         (s, v)
