@@ -58,7 +58,7 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     b.click(&b.link("header", "Koordinasi"));
     b.wait_url(|u| u.contains("/tahapan"));
     b.goto(&app.url("/tahapan?pemilu=pilkada-2024&wilayah=35.76"));
-    assert_eq!(b.text_of("#today"), "2024-11-26");
+    assert_eq!(b.text_of("#today"), "26 November 2024", "the day as officials write it");
     let stages = api(&app, "/api/v1/elections/pilkada-2024/stages?region=35.76", None);
     let rows = b.find_all("#stages tbody tr");
     assert_eq!(rows.len(), stages["items"].as_array().map_or(0, Vec::len), "one row per stage");
@@ -130,7 +130,7 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     assert!(b.find_all(&row).is_empty(), "a finished item leaves what the unit owes");
     let done = api(&app, &format!("/api/v1/actions?meeting={}", late["items"][0]["meeting_id"]), Some(&token));
     let done = done["items"].as_array().expect("items").iter().find(|a| a["id"] == item).expect("the item").clone();
-    assert_eq!((done["status"].as_str(), done["evidence"].as_str(), done["updated_by"].as_str()), (Some("selesai"), Some("Daftar kontak dikirim, surat 12/PL.02/2024"), Some("kpu.kotamojokerto")));
+    assert_eq!((done["status"].as_str(), done["evidence"].as_str(), done["updated_by"].as_str()), (Some("selesai"), Some("Daftar kontak dikirim, surat 12/PL.02/2024"), Some("KPU Kota Mojokerto")), "the unit that moved it, never the account");
     b.screenshot(&shots.join("koordinasi-tindak-lanjut.png"));
     b.logout();
 

@@ -244,7 +244,7 @@ fn meetings_turn_decisions_into_owned_actions(db: &TestDb) {
     let (s, v) = app.patch(&item, Some(&polres), &json!({"status": "berjalan"}));
     assert_eq!((s, v["status"].as_str()), (200, Some("terlambat")), "still late while not finished");
     let (s, v) = app.patch(&item, Some(&polres), &json!({"status": "selesai", "evidence": "Surat B/123/X/2024"}));
-    assert_eq!((s, v["status"].as_str(), v["evidence"].as_str(), v["updated_by"].as_str()), (200, Some("selesai"), Some("Surat B/123/X/2024"), Some("polres.mjk")));
+    assert_eq!((s, v["status"].as_str(), v["evidence"].as_str(), v["updated_by"].as_str()), (200, Some("selesai"), Some("Surat B/123/X/2024"), Some("Polres Mojokerto Kota")), "the unit that moved it, never the account");
     let (s, v) = app.patch(&format!("/api/v1/actions/{}", open["id"]), Some(&kpu), &json!({"status": "berjalan"}));
     assert_eq!((s, v["status"].as_str()), (200, Some("berjalan")), "the host may move it");
     assert_eq!(app.get(&format!("/api/v1/actions?owner_unit={u_polres}&overdue=true"), Some(&polres)).1["items"].as_array().map(Vec::len), Some(0));
@@ -632,6 +632,118 @@ fn alerts_for_late_actions_tranches_and_tomorrows_stage(db: &TestDb) {
     assert!(s == 200 || s == 204, "{s} {v}");
 }
 
+/// What officials see of a meeting, its minutes, the stages and the budget: kinds, states and
+/// stages by their names, days as "27 November 2024", and the unit that changed something —
+/// never a key, an ISO date or another official's username.
+fn users_see_names_states_and_dates_not_keys_or_usernames(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let (kpu, polres, bawaslu) = (app.login("kpu.mjk", PW), app.login("polres.mjk", PW), app.login("bawaslu.mjk", PW));
+    let (u_polres, u_bawaslu) = (unit_id(&app, &kpu, "Polres Mojokerto Kota"), unit_id(&app, &kpu, "Bawaslu Kota Mojokerto"));
+    let meeting = json!({
+        "title": "FGD pengamanan TPS", "kind": "fgd", "region": "35.76", "host_unit": "KPU Kota Mojokerto",
+        "starts_at": "2024-11-20T19:00:00+07:00", "place": "Aula KPU", "invited_units": [u_polres, u_bawaslu]
+    });
+    let (s, m) = app.post("/api/v1/meetings", Some(&kpu), &meeting);
+    assert_eq!(s, 201, "{m}");
+    assert_eq!(m["region_name"], "Kota Mojokerto");
+    let id = m["id"].as_i64().expect("id");
+    let path = format!("/api/v1/meetings/{id}");
+    assert_eq!(app.put(&format!("{path}/attendance"), Some(&kpu), &json!({"unit": u_bawaslu, "attendance": "tidak_hadir"})).0, 200);
+    let (s, a) = app.post(&format!("{path}/actions"), Some(&kpu), &json!({"decision": "Patroli bersama", "owner_unit": u_polres, "due": "2099-01-31", "description": "Patroli malam"}));
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["updated_by"], "KPU Kota Mojokerto");
+    let (s, a) = app.patch(&format!("/api/v1/actions/{}", a["id"]), Some(&polres), &json!({"status": "berjalan", "evidence": "Sprin 12"}));
+    assert_eq!((s, a["updated_by"].as_str()), (200, Some("Polres Mojokerto Kota")), "{a}");
+    for answer in [app.get(&path, Some(&kpu)).1, app.get(&format!("/api/v1/actions?meeting={id}"), Some(&kpu)).1] {
+        let text = answer.to_string();
+        assert!(text.contains("Polres Mojokerto Kota") && !text.contains("polres.mjk") && !text.contains("kpu.mjk"), "{text}");
+    }
+
+    // The pages, seen by the host: the kind by name, times and days in words, the unit that moved the item.
+    let cookie = format!("sinergi_session={kpu}");
+    let (s, _, page) = app.get_text("/rapat", Some(&cookie));
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("Diskusi kelompok terpumpun (FGD)") && page.contains("20 November 2024 19.00 WIB"), "{page}");
+    assert!(!page.contains(">fgd<"), "no kind key: {page}");
+    let (s, _, page) = app.get_text(&format!("/rapat/{id}"), Some(&cookie));
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains(r#"<b id="kind">Diskusi kelompok terpumpun (FGD)</b>"#), "the kind by name: {page}");
+    assert!(page.contains("31 Januari 2099") && !page.contains("2099-01-31"), "the due day in words: {page}");
+    assert!(page.contains(r#"<td class="opt updated-by">Polres Mojokerto Kota</td>"#), "who moved it, by unit: {page}");
+    assert!(!page.contains("polres.mjk"), "another official's username is never shown: {page}");
+    let (_, _, page) = app.get_text(&format!("/rapat/{id}"), Some(&format!("{cookie}; lang=en")));
+    assert!(page.contains("Focus group discussion (FGD)") && page.contains("31 January 2099") && page.contains("In progress"), "{page}");
+    let (_, _, page) = app.get_text("/rapat/baru", Some(&cookie));
+    assert!(page.contains(r#"<option value="sosialisasi">Sosialisasi</option>"#) && page.contains("Rapat koordinasi"), "kinds to choose by name: {page}");
+
+    // The minutes PDF: the kind, the region, attendance and the action's state by name, the day in words.
+    let pdf = app.get_bytes(&format!("{path}/notulen.pdf"), &bawaslu);
+    // PDF strings escape their parentheses.
+    let text = String::from_utf8_lossy(&pdf).replace("\\(", "(").replace("\\)", ")");
+    for want in ["Diskusi kelompok terpumpun (FGD)", "Kota Mojokerto", "Bawaslu Kota Mojokerto: Tidak hadir", "tenggat 31 Januari 2099, Berjalan"] {
+        assert!(text.contains(want), "minutes PDF without {want:?}");
+    }
+    for key in ["fgd ", "tidak_hadir", "tidak hadir", "2099-01-31", "berjalan)", "polres.mjk", "kpu.mjk"] {
+        assert!(!text.contains(key), "minutes PDF shows {key:?}");
+    }
+
+    // The stage timeline: days as officials write them.
+    let (s, _, page) = app.get_text("/tahapan?pemilu=pilkada-2024&wilayah=35.76", None);
+    assert_eq!(s, 200);
+    assert!(page.contains("27 November 2024") && !page.contains("2024-11-27"), "{page}");
+
+    // The budget: the stage a line serves by its name, on the page and in the spreadsheet.
+    let line = json!({"program": "Pengawasan", "activity": "Patroli TPS", "region": "35.76", "unit": "Bawaslu Kota Mojokerto", "amount": 5_000_000, "stage": "pemungutan_suara"});
+    assert_eq!(app.post("/api/v1/budget/lines", Some(&bawaslu), &line).0, 201);
+    let (s, _, page) = app.get_text("/anggaran?wilayah=35.76", Some(&format!("sinergi_session={bawaslu}")));
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains(r#"<td class="opt stage">Pemungutan suara</td>"#) && !page.contains("pemungutan_suara"), "{page}");
+    let csv = String::from_utf8(app.get_bytes("/api/v1/budget/export?region=35.76&format=csv", &bawaslu)).expect("utf-8");
+    let rows = common::sheet_rows(&csv);
+    assert_eq!(common::cell(&rows, 1, "tahapan_atau_jatuh_tempo"), "Pemungutan suara", "{rows:?}");
+    assert!(!csv.contains("pemungutan_suara") && !csv.contains("bawaslu.mjk"), "{csv}");
+}
+
+/// The decision an action item carries out is a decision's id or its text; anything else is
+/// refused naming `decision`, in the asker's language.
+fn the_decision_is_an_id_or_a_text(db: &TestDb) {
+    add_user(db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    add_user(db, "polres.mjk", "polri", "35.76", "operator", PW);
+    let app = TestApp::spawn(db);
+    let kpu = app.login("kpu.mjk", PW);
+    let u_polres = unit_id(&app, &kpu, "Polres Mojokerto Kota");
+    let meeting = json!({"title": "Rakor", "kind": "rakor", "region": "35.76", "host_unit": "KPU Kota Mojokerto", "starts_at": "2024-10-14T09:00:00+07:00", "place": "Aula", "invited_units": [u_polres]});
+    let (s, m) = app.post("/api/v1/meetings", Some(&kpu), &meeting);
+    assert_eq!(s, 201, "{m}");
+    let actions = format!("/api/v1/meetings/{}/actions", m["id"]);
+    let action = |decision: Value| json!({"decision": decision, "owner_unit": u_polres, "due": "2099-01-31", "description": "Patroli"});
+    let (s, by_text) = app.post(&actions, Some(&kpu), &action(json!("Patroli bersama")));
+    assert_eq!(s, 201, "{by_text}");
+    let (s, by_id) = app.post(&actions, Some(&kpu), &action(by_text["decision_id"].clone()));
+    assert_eq!((s, by_id["decision"].as_str()), (201, Some("Patroli bersama")), "{by_id}");
+    for (bad, id_message, en_message) in [
+        (json!({"id": 1}), "kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"),
+        (json!(true), "kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"),
+        (json!([1]), "kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"),
+        (json!(null), "kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"),
+        (json!(1.5), "nomor kesepakatan harus bilangan bulat", "a decision id is a whole number"),
+        (json!(""), "decision wajib diisi", "decision is required"),
+    ] {
+        let body = action(bad.clone()).to_string();
+        let (s, v, _) = app.post_raw(&actions, Some(&kpu), &[], &body);
+        assert_eq!((s, error_of(&v).1.as_deref(), v["error"]["message"].as_str()), (422, Some("decision"), Some(id_message)), "{bad}: {v}");
+        let (s, v, _) = app.post_raw(&actions, Some(&kpu), &[("Accept-Language", "en")], &body);
+        assert_eq!((s, v["error"]["message"].as_str()), (422, Some(en_message)), "{bad}: {v}");
+    }
+    let (s, v) = app.post(&actions, Some(&kpu), &action(json!("a\u{0}b")));
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("decision")), "text is checked like every text: {v}");
+    let (_, v) = app.get(&format!("/api/v1/meetings/{}", m["id"]), Some(&kpu));
+    assert_eq!(v["decisions"].as_array().map(Vec::len), Some(1), "nothing stored by the refusals");
+}
+
 on_both_engines!(
     stages_follow_the_local_calendar,
     meetings_turn_decisions_into_owned_actions,
@@ -639,4 +751,6 @@ on_both_engines!(
     refused_budget_forms_come_back_with_what_was_typed,
     refused_meeting_forms_come_back_with_what_was_typed,
     alerts_for_late_actions_tranches_and_tomorrows_stage,
+    users_see_names_states_and_dates_not_keys_or_usernames,
+    the_decision_is_an_id_or_a_text
 );

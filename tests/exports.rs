@@ -61,6 +61,7 @@ fn exports_neutralise_formulas(db: &TestDb) {
     assert_eq!(cells, [("'+62 812", "'-cmd|' /C calc'!A0"), ("'=1+1", "'@SUM(A1:A9)")], "{rows:?}");
     assert_eq!(cell(&rows, 1, "rupiah"), "1250000", "amounts stay numbers");
     assert_eq!(cell(&rows, 1, "wilayah"), "Kota Mojokerto");
+    assert_eq!(cell(&rows, 1, "tahapan_atau_jatuh_tempo"), "Kampanye", "the stage by name, not its key");
 }
 
 on_both_engines!(exports_neutralise_formulas);

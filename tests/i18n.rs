@@ -142,7 +142,7 @@ fn cookie(app: &TestApp, username: &str) -> String {
 /// The text of every element the page marks as an error.
 fn error_texts(html: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for marker in ["class=\"error\"", "class=\"field-error\"", "id=\"form-error\""] {
+    for marker in ["class=\"error\"", "class=\"error form-error\"", "class=\"field-error\"", "id=\"form-error\""] {
         let mut rest = html;
         while let Some(at) = rest.find(marker) {
             let after = &rest[at..];

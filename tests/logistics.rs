@@ -234,6 +234,11 @@ fn shipments_move_stock_and_flag_discrepancies(db: &TestDb) {
     assert!(text.contains("KPU-35.76-0001") && text.contains("W 1234 XY"));
     assert!(text.contains("Selisih: kurang, rusak"));
     assert!(text.contains("Panwaslu") || text.contains("Bawaslu Kota Mojokerto"), "the supervisor's unit is printed");
+    // Who planned and who signed, by unit: the account names are half of a login.
+    for username in ["kpu.mojokerto", "bawaslu.mojokerto", "polres.mojokerto", "ppk.magersari"] {
+        assert!(!text.contains(username), "no username {username} on the berita acara");
+    }
+    assert!(text.contains("oleh KPU Kota Mojokerto"), "the planning unit is named");
     let verification = full["verification"].as_str().expect("verification path").to_string();
     assert!(text.contains(&verification), "the QR code's address is printed beside it");
     let (s, _, page) = app.get_text(&verification, None);

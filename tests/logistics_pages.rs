@@ -66,7 +66,28 @@ fn logistics_pages_on_the_demo() {
         .send("as=escort")
         .expect("sign");
     assert_eq!(refused.status().as_u16(), 403);
-    assert!(refused.body_mut().read_to_string().unwrap_or_default().contains("hanya Polri yang boleh"), "the refusal in Bahasa Indonesia names who may sign");
+    let page = refused.body_mut().read_to_string().unwrap_or_default();
+    assert!(page.contains("hanya Polri yang boleh"), "the refusal in Bahasa Indonesia names who may sign");
+    // Not a dead end: the shipment page again, with the refused form as it was sent and the
+    // reason inside it.
+    assert!(page.contains("id=\"signatures\""), "the shipment page is shown again: {page}");
+    let form = &page[page.find("id=\"sign-escort\"").expect("the refused form is shown again")..];
+    let form = &form[..form.find("</form>").expect("end of form")];
+    assert!(form.contains("name=\"as\" value=\"escort\""), "what was sent is kept: {form}");
+    assert!(form.contains("role=\"alert\"") && form.contains("hanya Polri yang boleh"), "the reason beside the button: {form}");
+    // Signing twice: 409, the same page, the reason in the supervisor's form.
+    let mut again = agent
+        .post(&app.url("/logistik/pengiriman/3/tandatangan?pemilu=pilkada-2024"))
+        .header("Cookie", &bawaslu)
+        .header("Origin", &app.base)
+        .content_type("application/x-www-form-urlencoded")
+        .send("as=supervisor")
+        .expect("sign");
+    assert_eq!(again.status().as_u16(), 409);
+    let page = again.body_mut().read_to_string().unwrap_or_default();
+    let form = &page[page.find("id=\"sign-supervisor\"").expect("the refused form is shown again")..];
+    let form = &form[..form.find("</form>").expect("end of form")];
+    assert!(form.contains("sudah menandatangani") && form.contains("value=\"supervisor\""), "{form}");
 
     // The short delivery's alert on the alerts page, acknowledged with its button.
     let polres = cookie_for(&app, "polres.kotamojokerto");

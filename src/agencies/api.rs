@@ -179,17 +179,18 @@ pub async fn login_page(lang: Lang, crate::platform::http::Query(q): crate::plat
     login_form(lang, None, &local_next(q.next.as_deref()))
 }
 
-pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum::extract::ConnectInfo<std::net::SocketAddr>, headers: axum::http::HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, crate::platform::web::PageError> {
     let ip = crate::platform::limit::client_of(peer.0.ip(), &headers);
     // A line break in the target is an attack on the redirect: refused before the session opens.
     if f.next.as_deref().is_some_and(crate::platform::guard::has_line_break) {
-        return crate::platform::web::error_page(lang, None, AppError::bad_request(crate::tr!(
+        return Err(AppError::bad_request(crate::tr!(
             "Alamat tujuan (next) memuat ganti baris; permintaan ditolak.",
             "The target address (next) contains a line break; the request is refused."
-        )));
+        ))
+        .into());
     }
     let next = local_next(f.next.as_deref());
-    match open_session(&state, ip, &f.username, &f.password).await {
+    Ok(match open_session(&state, ip, &f.username, &f.password).await {
         Ok((_, token, _)) => {
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, true));
@@ -197,8 +198,8 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum:
         }
         Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")), &next)).into_response(),
         Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
-        Err(e) => crate::regions::pages::error_page(lang, None, e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {

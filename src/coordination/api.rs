@@ -25,14 +25,6 @@ use crate::regions::{NATIONAL, RegionCode, within};
 use crate::platform::state::AppState;
 use crate::tr;
 
-fn internal(e: serde_json::Error) -> AppError {
-    AppError::Internal(e.to_string())
-}
-
-fn json<T: Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), AppError> {
-    Ok((status, serde_json::to_value(v).map_err(internal)?))
-}
-
 fn election_or_404(id: &str) -> Result<&'static ElectionDef, AppError> {
     crate::elections::election(id).ok_or_else(|| AppError::not_found(tr!("pemilihan {id} tidak dikenal", "no election {id}")))
 }
@@ -139,7 +131,7 @@ pub async fn add_stage(State(state): State<AppState>, Path(id): Path<String>, w:
     let permit = authorize(&w.user.user, LOCAL_STAGE, &region)?;
     let on = store::local_day(&region, clock::now());
     let s = store::NewStage { key, name, start, end, region, agencies };
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &store::add_local_stage(c, &permit, e, &s, on)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, store::add_local_stage(c, &permit, e, &s, on)?))).await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -233,7 +225,7 @@ fn units(c: &mut Conn, field: &str, refs: &[UnitRef]) -> Result<Vec<Unit>, AppEr
 pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: MeetingInput = parse_json(&w.body)?;
     let job = schedule_job(&state, w.user.user.clone(), input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, job(c)?))).await
 }
 
 /// A job that writes a meeting: checked as far as possible before it reaches the writer;
@@ -354,7 +346,7 @@ pub struct MeetingPatchInput {
 pub async fn patch_meeting(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: MeetingPatchInput = parse_json(&w.body)?;
     let job = patch_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, job(c)?))).await
 }
 
 pub fn patch_job(user: User, id: i64, input: MeetingPatchInput) -> Result<Job<MeetingView>, AppError> {
@@ -388,7 +380,7 @@ pub struct SpeakerInput {
 pub async fn add_speaker(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: SpeakerInput = parse_json(&w.body)?;
     let job = speaker_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, job(c)?))).await
 }
 
 pub fn speaker_job(user: User, id: i64, input: SpeakerInput) -> Result<Job<MeetingView>, AppError> {
@@ -418,7 +410,7 @@ pub struct AttendanceInput {
 pub async fn put_attendance(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: AttendanceInput = parse_json(&w.body)?;
     let job = attendance_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, job(c)?))).await
 }
 
 pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job<MeetingView>, AppError> {
@@ -450,7 +442,7 @@ pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w:
     idempotent_write(&state.db, w.request, move |c| {
         let (m, permit) = hosted(c, &user, id)?;
         store::decision_id(c, &permit, &m, &DecisionRef::Text(t))?;
-        json(StatusCode::CREATED, &visible_meeting(c, &user, id)?)
+        Ok((StatusCode::CREATED, visible_meeting(c, &user, id)?))
     })
     .await
 }
@@ -458,8 +450,7 @@ pub async fn add_decision(State(state): State<AppState>, Path(id): Path<i64>, w:
 #[derive(Deserialize, ToSchema)]
 pub struct ActionInput {
     /// The decision it carries out: its id, or its text (recorded if new).
-    #[schema(value_type = Object)]
-    pub decision: serde_json::Value,
+    pub decision: DecisionRef,
     #[schema(value_type = Object)]
     pub owner_unit: UnitRef,
     /// YYYY-MM-DD, in the owner's local calendar.
@@ -473,14 +464,14 @@ pub struct ActionInput {
 pub async fn add_action(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: ActionInput = parse_json(&w.body)?;
     let job = action_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, job(c)?))).await
 }
 
 pub fn action_job(user: User, id: i64, input: ActionInput) -> Result<Job<ActionView>, AppError> {
-    let decision = match &input.decision {
-        serde_json::Value::Number(n) => DecisionRef::Id(n.as_i64().ok_or_else(|| AppError::invalid("decision", tr!("nomor kesepakatan harus bilangan bulat", "a decision id is a whole number")))?),
-        serde_json::Value::String(s) => DecisionRef::Text(text::free_text("decision", s, text::NOTE_MAX, true)?),
-        _ => return Err(AppError::invalid("decision", tr!("kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text"))),
+    // A page form's text comes here unchecked (the JSON one was checked as it was read).
+    let decision = match input.decision {
+        DecisionRef::Text(s) => DecisionRef::Text(text::free_text("decision", &s, text::NOTE_MAX, true)?),
+        id => id,
     };
     let due = store::parse_day("due", &input.due)?;
     let description = text::free_text("description", &input.description, text::NOTE_MAX, true)?;
@@ -519,7 +510,7 @@ pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w:
         return Err(AppError::invalid("status", tr!("isi status, bukti, atau keduanya", "give a status, evidence, or both")));
     }
     let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::OK, &move_action(c, &user, id, status.as_deref(), evidence.as_deref())?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, move_action(c, &user, id, status.as_deref(), evidence.as_deref())?))).await
 }
 
 /// Moves an action item for its owner or the meeting's host (the API and the owes page).
@@ -634,7 +625,7 @@ pub struct Created {
 pub async fn add_line(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: LineInput = parse_json(&w.body)?;
     let job = line_job(&state, w.user.user.clone(), input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, Created { id: job(c)? }))).await
 }
 
 pub fn line_job(state: &AppState, user: User, input: LineInput) -> Result<Job<i64>, AppError> {
@@ -674,7 +665,7 @@ pub struct RealisationInput {
 pub async fn add_realisation(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: RealisationInput = parse_json(&w.body)?;
     let job = realisation_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, Created { id: job(c)? }))).await
 }
 
 pub fn realisation_job(user: User, id: i64, input: RealisationInput) -> Result<Job<i64>, AppError> {
@@ -738,7 +729,7 @@ fn grant_rights(c: &mut Conn, user: &User, grantor_region: &str, recipient: &Uni
 pub async fn create_grant(State(state): State<AppState>, w: Write) -> Result<Response, AppError> {
     let input: GrantInput = parse_json(&w.body)?;
     let job = grant_job(&state, w.user.user.clone(), input).await?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &job(c)?)).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, job(c)?))).await
 }
 
 pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Result<Job<BudgetSummary>, AppError> {
@@ -824,7 +815,7 @@ pub struct DisbursementInput {
 pub async fn add_disbursement(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: DisbursementInput = parse_json(&w.body)?;
     let job = disbursement_job(w.user.user.clone(), id, input)?;
-    idempotent_write(&state.db, w.request, move |c| json(StatusCode::CREATED, &Created { id: job(c)? })).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::CREATED, Created { id: job(c)? }))).await
 }
 
 pub fn disbursement_job(user: User, id: i64, input: DisbursementInput) -> Result<Job<i64>, AppError> {
@@ -876,6 +867,8 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
     let region = budget_region(&state, &user.user, q.region.as_deref())?;
     let r = region.clone();
     let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await?;
+    // States and stages by their names, in the request's language like every other answer.
+    let lang = crate::platform::i18n::Lang::current();
     use crate::platform::sheet::{self, Cell};
     let place = |code: &str| if code == NATIONAL { "Indonesia".to_string() } else { crate::regions::index_of(&state).get(code).map_or_else(String::new, |r| r.name.clone()) };
     let mut rows: Vec<Vec<Cell>> = vec![];
@@ -887,7 +880,7 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
             l.unit.name.as_str().into(),
             l.program.as_str().into(),
             l.activity.as_str().into(),
-            l.stage.as_str().into(),
+            l.stage_name.as_str().into(),
             Cell::Int(l.plan),
             Cell::Int(l.realised),
             Cell::Empty,
@@ -907,7 +900,7 @@ pub async fn budget_export(State(state): State<AppState>, user: CurrentUser, Que
                 Cell::Int(t.amount),
                 Cell::Empty,
                 Cell::Int(t.disbursed),
-                crate::platform::web::t(crate::platform::web::Lang::Id, &format!("ko.tranche.{}", t.status)).into(),
+                crate::platform::web::label(lang, "ko.tranche", &t.status).into(),
             ]);
         }
     }

@@ -20,9 +20,10 @@ use crate::platform::clock;
 use crate::platform::error::AppError;
 use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, is_refused, typed, unshown};
 use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
-use crate::platform::web::{Lang, Page, layout, login_first, t, when};
+use crate::platform::i18n;
+use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, label, layout, login_first, t, when};
 use crate::regions::NATIONAL;
-use crate::regions::pages::{election_picker, error_page};
+use crate::regions::pages::election_picker;
 use crate::platform::state::AppState;
 use crate::tr;
 
@@ -43,21 +44,15 @@ pub struct StageQuery {
     wilayah: Option<String>,
 }
 
-pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<StageQuery>) -> Response {
+pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<StageQuery>) -> Result<Response, PageError> {
     let e = crate::elections::election(q.pemilu.as_deref().unwrap_or("pilkada-2024")).unwrap_or(&crate::elections::ELECTIONS[0]);
     let default_region = user.as_ref().map_or(NATIONAL.to_string(), |u| u.user.unit.region.clone());
-    let region = match region_field(&state, "wilayah", q.wilayah.as_deref().unwrap_or(&default_region)) {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, user.as_ref(), err),
-    };
+    let region = region_field(&state, "wilayah", q.wilayah.as_deref().unwrap_or(&default_region)).or_page(user.as_ref())?;
     let today = store::local_day(&region, clock::now());
     let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
     let sunday = monday + Duration::days(6);
     let r = region.clone();
-    let stages = match state.db.read(move |c| store::list_stages(c, e.id, &r, today)).await {
-        Ok(s) => s,
-        Err(err) => return error_page(lang, user.as_ref(), AppError::from(err)),
-    };
+    let stages = state.db.read(move |c| store::list_stages(c, e.id, &r, today)).await.or_page(user.as_ref())?;
     let this_week = |s: &store::StageView| s.start.as_str() <= store::day_string(sunday).as_str() && s.end.as_str() >= store::day_string(monday).as_str();
     let ics = format!("/api/v1/elections/{}/stages.ics?region={region}", e.id);
     let title = t(lang, "ko.stages.title");
@@ -73,8 +68,8 @@ pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option
         }
         ul.facts {
             li { (t(lang, "ko.region")) b #region { (region_label(&state, &region)) } }
-            li { (t(lang, "ko.today")) b #today { (store::day_string(today)) } }
-            li { (t(lang, "ko.week")) b { (store::day_string(monday)) " – " (store::day_string(sunday)) } }
+            li { (t(lang, "ko.today")) b #today { (i18n::date(lang, today)) } }
+            li { (t(lang, "ko.week")) b { (i18n::date(lang, monday)) " – " (i18n::date(lang, sunday)) } }
         }
         p.tools {
             a #ics href=(ics) { (t(lang, "ko.subscribe")) }
@@ -91,9 +86,9 @@ pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option
                         td {
                             @if s.parent.is_some() { "↳ " }
                             (s.name)
-                            @if s.region != NATIONAL { " " span.muted { "(" (t(lang, "ko.local")) " " (s.region) ")" } }
+                            @if s.region != NATIONAL { " " span.muted { "(" (t(lang, "ko.local")) " " (region_label(&state, &s.region)) ")" } }
                         }
-                        td.date { (s.start) } td.date { (s.end) }
+                        td.date { (i18n::day_at(lang, &s.start)) } td.date { (i18n::day_at(lang, &s.end)) }
                         td.opt { (s.agencies.iter().map(|a| a.as_str().to_uppercase()).collect::<Vec<_>>().join(", ")) }
                         td { @if s.status == "berlangsung" { strong { (t(lang, "ko.status.berlangsung")) } } @else { (t(lang, &format!("ko.status.{}", s.status))) } }
                     }
@@ -102,20 +97,16 @@ pub async fn stages_page(State(state): State<AppState>, lang: Lang, user: Option
         }
         p.muted { (t(lang, "ko.stages.source")) }
     };
-    layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response()
+    Ok(layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), &path), body).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Meetings
 
-pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
-    let Some(user) = user else { return login_first("/rapat") };
+pub async fn meetings_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser) -> Result<Response, PageError> {
     let u = user.user.clone();
     let region = u.unit.region.clone();
-    let rows = match state.db.read(move |c| store::list_meetings(c, &u, &region, 200)).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), AppError::from(err)),
-    };
+    let rows = state.db.read(move |c| store::list_meetings(c, &u, &region, 200)).await.or_page(Some(&user))?;
     let title = t(lang, "ko.meetings.title");
     let body = html! {
         h1 { (title) }
@@ -128,11 +119,11 @@ pub async fn meetings_page(State(state): State<AppState>, lang: Lang, user: Opti
             tbody { @for m in &rows { tr data-id=(m.id) {
                 td.date { (when(&m.starts_at)) }
                 td { a href={ "/rapat/" (m.id) } { (m.title) } }
-                td.opt { (m.kind) } td { (m.host_unit) } td.opt { (m.place) }
+                td.opt { (label(lang, "ko.kind", &m.kind)) } td { (m.host_unit) } td.opt { (m.place) }
             } } }
         }
     };
-    layout(Page::new(lang, title, Some(&user.user), "/rapat"), body).into_response()
+    Ok(layout(Page::new(lang, title, Some(&user.user), "/rapat"), body).into_response())
 }
 
 /// `with_meeting`: the owes page, where each row also has the owner's form to move it.
@@ -141,14 +132,15 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool, refused
         table.actions {
             thead { tr {
                 @if with_meeting { th { (t(lang, "ko.meeting")) } }
-                th { (t(lang, "ko.decision")) } th { (t(lang, "ko.owner")) } th { (t(lang, "ko.task")) } th { (t(lang, "ko.due")) } th { (t(lang, "log.status")) } th.opt { (t(lang, "ko.evidence")) }
+                th { (t(lang, "ko.decision")) } th { (t(lang, "ko.owner")) } th { (t(lang, "ko.task")) } th { (t(lang, "ko.due")) } th { (t(lang, "log.status")) } th.opt { (t(lang, "ko.evidence")) } th.opt { (t(lang, "ko.updated_by")) }
                 @if with_meeting { th { (t(lang, "ko.update")) } }
             } }
             tbody { @for a in actions { tr data-id=(a.id) data-status=(a.status) {
                 @if with_meeting { td { a href={ "/rapat/" (a.meeting_id) } { (a.meeting_title) } } }
-                td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td.date { (a.due) }
+                td { (a.decision) } td { (a.owner_unit.name) } td { (a.description) } td.date { (i18n::day_at(lang, &a.due)) }
                 td { @if a.status == "terlambat" { strong.late { (action_status_label(lang, &a.status)) } } @else { (action_status_label(lang, &a.status)) } }
                 td.opt { (a.evidence) }
+                td.opt.updated-by { (a.updated_by) }
                 @if with_meeting {
                     @let f = format!("action-{}", a.id);
                     td { form.inline id=(f) method="post" action={ "/tindak-lanjut/" (a.id) } {
@@ -167,26 +159,22 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool, refused
     }
 }
 
-pub async fn meeting_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
-    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+pub async fn meeting_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     meeting_view(&state, lang, &user, id, None).await
 }
 
 /// The meeting page; after a refused host form, with that form shown again as typed and the
 /// message beside its field.
-async fn meeting_view(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Response {
+async fn meeting_view(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Result<Response, PageError> {
     let u = user.user.clone();
-    let m = match state.db.read(move |c| visible_meeting(c, &u, id)).await {
-        Ok(m) => m,
-        Err(err) => return error_page(lang, Some(user), err),
-    };
+    let m = state.db.read(move |c| visible_meeting(c, &u, id)).await.or_page(Some(user))?;
     let actions: Vec<ActionView> = m.decisions.iter().flat_map(|d| d.actions.iter().cloned()).collect();
     let host = user.user.role >= crate::agencies::Role::Operator && store::acts_for(&user.user, &m.host_unit);
     let body = html! {
         nav.crumbs { a href="/rapat" { (t(lang, "ko.meetings.title")) } }
         h1 #meeting-title { (m.title) }
         ul.facts {
-            li { (t(lang, "ko.kind")) b { (m.kind) } }
+            li { (t(lang, "ko.kind")) b #kind { (label(lang, "ko.kind", &m.kind)) } }
             li { (t(lang, "ko.when")) b { (when(&m.starts_at)) } }
             li { (t(lang, "ko.place")) b { (m.place) } }
             li { (t(lang, "ko.host")) b #host { (m.host_unit.name) } }
@@ -220,7 +208,7 @@ async fn meeting_view(state: &AppState, lang: Lang, user: &CurrentUser, id: i64,
     };
     let body = html! { (unshown(refused)) (body) };
     let status = refused.map_or(StatusCode::OK, Refusal::status);
-    (status, layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body)).into_response()
+    Ok((status, layout(Page::new(lang, &m.title, Some(&user.user), &format!("/rapat/{id}")), body)).into_response())
 }
 
 /// What the host records during and after the meeting: attendance, speakers, minutes, and each
@@ -293,13 +281,13 @@ fn host_forms(lang: Lang, m: &MeetingView, refused: Refused<'_>) -> Markup {
 
 /// Runs a host's job from form `form` and returns to the meeting; a refusal shows the meeting
 /// page again with that form as it was typed and the message beside its field.
-async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Response {
+async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Result<Response, PageError> {
     let result = match job {
         Ok(j) => state.db.write(j).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => axum::response::Redirect::to(&format!("/rapat/{id}")).into_response(),
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/rapat/{id}")).into_response()),
         Err(err) => {
             let refusal = Refusal::new(form, typed, err);
             meeting_view(state, lang, user, id, Some(&refusal)).await
@@ -307,8 +295,8 @@ async fn host_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &Cur
     }
 }
 
-pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/rapat/{id}"))) };
     let f = FormBody::parse(&body);
     let form = format!("attendance-{}", f.get("unit").trim());
     let job = f.int("unit").and_then(|unit| {
@@ -318,8 +306,8 @@ pub async fn attendance_submit(State(state): State<AppState>, lang: Lang, user: 
     host_submit(&state, lang, &user, id, form, f, job).await
 }
 
-pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/rapat/{id}"))) };
     let f = FormBody::parse(&body);
     let job = f.int("unit").and_then(|unit| {
         let input = super::api::SpeakerInput { unit: store::UnitRef::Id(unit), name: f.get("name").to_string(), topic: f.get("topic").to_string() };
@@ -328,19 +316,19 @@ pub async fn speaker_submit(State(state): State<AppState>, lang: Lang, user: Opt
     host_submit(&state, lang, &user, id, "speaker-form".into(), f, job).await
 }
 
-pub async fn minutes_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+pub async fn minutes_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/rapat/{id}"))) };
     let f = FormBody::parse(&body);
     let input = super::api::MeetingPatchInput { title: None, place: None, agenda: None, minutes: Some(f.get("minutes").to_string()), starts_at: None, invite: vec![] };
     let job = super::api::patch_job(user.user.clone(), id, input);
     host_submit(&state, lang, &user, id, "minutes-form".into(), f, job).await
 }
 
-pub async fn action_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first(&format!("/rapat/{id}")) };
+pub async fn action_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/rapat/{id}"))) };
     let f = FormBody::parse(&body);
     let job = f.int("owner_unit").and_then(|owner| {
-        let input = super::api::ActionInput { decision: serde_json::Value::String(f.get("decision").to_string()), owner_unit: store::UnitRef::Id(owner), due: f.get("due").to_string(), description: f.get("description").to_string() };
+        let input = super::api::ActionInput { decision: store::DecisionRef::Text(f.get("decision").to_string()), owner_unit: store::UnitRef::Id(owner), due: f.get("due").to_string(), description: f.get("description").to_string() };
         super::api::action_job(user.user.clone(), id, input)
     });
     host_submit(&state, lang, &user, id, "action-form".into(), f, job).await
@@ -381,7 +369,7 @@ fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v
             input #title name="title" value=(v.title) required aria-invalid=[invalid(refused, f, "title")];
             (beside(refused, f, "title"))
             label for="kind" { (t(lang, "ko.kind")) }
-            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (k) } } }
+            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (label(lang, "ko.kind", k)) } } }
             (beside(refused, f, "kind"))
             label for="region" { (t(lang, "ko.region")) }
             input #region name="region" value=(v.region) required aria-invalid=[invalid(refused, f, "region")];
@@ -412,21 +400,17 @@ async fn schedule_units(state: &AppState, user: &CurrentUser) -> Result<Vec<crat
     Ok(state.db.read(move |c| store::units_for(c, &region)).await?)
 }
 
-pub async fn schedule_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
-    let Some(user) = user else { return login_first("/rapat/baru") };
-    let units = match schedule_units(&state, &user).await {
-        Ok(u) => u,
-        Err(err) => return error_page(lang, Some(&user), err),
-    };
+pub async fn schedule_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser) -> Result<Response, PageError> {
+    let units = schedule_units(&state, &user).await.or_page(Some(&user))?;
     let v = ScheduleForm { region: user.user.unit.region.clone(), kind: "rakor".into(), ..Default::default() };
     let body = schedule_form(lang, &units, user.user.unit.id, &v, None);
-    layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body).into_response()
+    Ok(layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body).into_response())
 }
 
 /// `axum::Form` reads a repeated key only into a sequence through this (serde_urlencoded
 /// cannot), so the form body is parsed by hand.
-pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/rapat/baru") };
+pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/rapat/baru")) };
     let mut v = ScheduleForm::default();
     for (k, val) in form_urlencoded::parse(&body) {
         match k.as_ref() {
@@ -461,13 +445,13 @@ pub async fn schedule_submit(State(state): State<AppState>, lang: Lang, user: Op
         Err(e) => Err(e),
     };
     match result {
-        Ok(m) => axum::response::Redirect::to(&format!("/rapat/{}", m.id)).into_response(),
+        Ok(m) => Ok(axum::response::Redirect::to(&format!("/rapat/{}", m.id)).into_response()),
         Err(err) => {
-            let units = schedule_units(&state, &user).await.unwrap_or_default();
+            let units = schedule_units(&state, &user).await.or_page(Some(&user))?;
             let refusal = Refusal::new("schedule-form", FormBody::parse(&body), err);
             let status = refusal.status();
             let body = schedule_form(lang, &units, user.user.unit.id, &v, Some(&refusal));
-            (status, layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body)).into_response()
+            Ok((status, layout(Page::new(lang, t(lang, "ko.new_meeting"), Some(&user.user), "/rapat/baru"), body)).into_response())
         }
     }
 }
@@ -483,19 +467,15 @@ fn local_instant(region: &str, s: &str) -> String {
     }
 }
 
-pub async fn owed_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>) -> Response {
-    let Some(user) = user else { return login_first("/tindak-lanjut") };
+pub async fn owed_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser) -> Result<Response, PageError> {
     owed_view(&state, lang, &user, None).await
 }
 
 /// What a unit owes; after a refused update, with that row's form as typed and the message.
-async fn owed_view(state: &AppState, lang: Lang, user: &CurrentUser, refused: Refused<'_>) -> Response {
+async fn owed_view(state: &AppState, lang: Lang, user: &CurrentUser, refused: Refused<'_>) -> Result<Response, PageError> {
     let u = user.user.clone();
     let f = ActionFilter { owner_unit: Some(u.unit.id), meeting: None, overdue: false, open_only: true };
-    let rows = match state.db.read(move |c| store::list_actions(c, &u, &f, clock::now(), 1000)).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(user), AppError::from(err)),
-    };
+    let rows = state.db.read(move |c| store::list_actions(c, &u, &f, clock::now(), 1000)).await.or_page(Some(user))?;
     let late = rows.iter().filter(|a| a.status == "terlambat").count();
     let title = t(lang, "ko.owed.title");
     let body = html! {
@@ -509,13 +489,13 @@ async fn owed_view(state: &AppState, lang: Lang, user: &CurrentUser, refused: Re
     };
     let body = html! { (unshown(refused)) (body) };
     let status = refused.map_or(StatusCode::OK, Refusal::status);
-    (status, layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body)).into_response()
+    Ok((status, layout(Page::new(lang, title, Some(&user.user), "/tindak-lanjut"), body)).into_response())
 }
 
 /// The owner records progress from the owes page (a plain form, no script); a refusal shows the
 /// page again with the row's form as typed and the message beside its field.
-pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/tindak-lanjut") };
+pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/tindak-lanjut")) };
     let f = FormBody::parse(&body);
     let u = user.user.clone();
     let status = f.get("status").trim().to_string();
@@ -529,7 +509,7 @@ pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => axum::response::Redirect::to("/tindak-lanjut").into_response(),
+        Ok(_) => Ok(axum::response::Redirect::to("/tindak-lanjut").into_response()),
         Err(err) => {
             let refusal = Refusal::new(format!("action-{id}"), f, err);
             owed_view(&state, lang, &user, Some(&refusal)).await
@@ -580,27 +560,20 @@ fn chart(s: &BudgetSummary) -> Markup {
     }
 }
 
-pub async fn budget_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>) -> Response {
-    let Some(user) = user else { return login_first("/anggaran") };
+pub async fn budget_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Query(q): Query<BudgetQuery>) -> Result<Response, PageError> {
     budget_view(&state, lang, &user, q.wilayah.as_deref(), None).await
 }
 
 /// The budget page of a region; after a refused form, with that form shown again (the message
 /// beside its field, what was typed kept) and answered with the refusal's status.
-async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: Option<&str>, refused: Refused<'_>) -> Response {
-    let region = match wilayah.map_or(Ok(user.user.unit.region.clone()), |r| region_field(state, "wilayah", r)) {
-        Ok(r) if crate::regions::within(&user.user.unit.region, &r) => r,
-        Ok(r) => {
-            let (place, unit) = (region_label(state, &r), user.user.unit.name.clone());
-            return error_page(lang, Some(user), AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")));
-        }
-        Err(err) => return error_page(lang, Some(user), err),
-    };
+async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: Option<&str>, refused: Refused<'_>) -> Result<Response, PageError> {
+    let region = wilayah.map_or(Ok(user.user.unit.region.clone()), |r| region_field(state, "wilayah", r)).or_page(Some(user))?;
+    if !crate::regions::within(&user.user.unit.region, &region) {
+        let (place, unit) = (region_label(state, &region), user.user.unit.name.clone());
+        return Err(PageError::new(AppError::forbidden(tr!("{place} di luar wilayah kerja {unit}", "{place} is outside the area of {unit}")), Some(user)));
+    }
     let r = region.clone();
-    let s = match state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await {
-        Ok(s) => s,
-        Err(err) => return error_page(lang, Some(user), AppError::from(err)),
-    };
+    let s = state.db.read(move |c| store::budget_summary(c, &r, clock::now())).await.or_page(Some(user))?;
     let title = t(lang, "ko.budget.title");
     let me = &user.user;
     let can_plan = me.role >= crate::agencies::Role::Operator && matches!(me.unit.agency, crate::agencies::AgencyKind::Kpu | crate::agencies::AgencyKind::Bawaslu);
@@ -634,7 +607,7 @@ async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: 
         table #lines {
             thead { tr { th { (t(lang, "ko.program")) } th { (t(lang, "ko.activity")) } th.opt { (t(lang, "ko.unit")) } th.opt { (t(lang, "ko.stage")) } th.num { (t(lang, "ko.plan")) } th.num { (t(lang, "ko.realised")) } } }
             tbody { @for l in &s.lines { tr data-id=(l.id) {
-                td { (l.program) } td { (l.activity) } td.opt { (l.unit.name) } td.opt { (l.stage) } td.num { (rupiah(l.plan)) } td.num { (rupiah(l.realised)) }
+                td { (l.program) } td { (l.activity) } td.opt { (l.unit.name) } td.opt.stage { (l.stage_name) } td.num { (rupiah(l.plan)) } td.num { (rupiah(l.realised)) }
                 @if can_plan && l.unit.agency == user.user.unit.agency {
                     @let f = format!("realisation-{}", l.id);
                     td { form.inline id=(f) method="post" action={ "/anggaran/pagu/" (l.id) "/realisasi" } {
@@ -654,11 +627,11 @@ async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: 
         h2 { (t(lang, "ko.grants")) }
         @if can_grant { (grant_form(lang, &region, &recipients, refused)) }
         @for g in &s.grants {
-            h3 { (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) " · " (t(lang, "ko.signed")) " " (g.signed_on) }
+            h3 { (g.document_no) " · " (g.recipient_unit.name) " · " (rupiah(g.amount)) " · " (t(lang, "ko.signed")) " " (i18n::day_at(lang, &g.signed_on)) }
             table.tranches data-grant=(g.id) {
                 thead { tr { th { (t(lang, "ko.tranche")) } th.num { "%" } th.num { (t(lang, "ko.amount")) } th { (t(lang, "ko.due")) } th.num { (t(lang, "ko.disbursed")) } th { (t(lang, "log.status")) } } }
                 tbody { @for tr_ in &g.tranches { tr data-status=(tr_.status) {
-                    td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td.date { (tr_.due) } td.num { (rupiah(tr_.disbursed)) }
+                    td { (tr_.seq) } td.num { (tr_.share_percent) } td.num { (rupiah(tr_.amount)) } td.date { (i18n::day_at(lang, &tr_.due)) } td.num { (rupiah(tr_.disbursed)) }
                     td { @if tr_.status == "terlambat" { strong.late { (t(lang, "ko.tranche.terlambat")) } } @else { (t(lang, &format!("ko.tranche.{}", tr_.status))) } }
                     @if can_grant && tr_.status != "lunas" {
                         @let f = format!("disbursement-{}-{}", g.id, tr_.seq);
@@ -681,7 +654,7 @@ async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: 
     };
     let body = html! { (unshown(refused)) (body) };
     let status = refused.map_or(StatusCode::OK, Refusal::status);
-    (status, layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body)).into_response()
+    Ok((status, layout(Page::new(lang, title, Some(&user.user), "/anggaran"), body)).into_response())
 }
 
 const LINE_FIELDS: &[&str] = &["program", "activity", "stage", "amount"];
@@ -760,13 +733,13 @@ fn rupiah_field(field: &str, s: &str) -> Result<i64, AppError> {
 /// Runs a budget job from a form and returns to the budget page of the region; a refusal shows
 /// the page again with form `form` as it was typed and the message beside its field.
 #[allow(clippy::too_many_arguments)]
-async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, region: &str, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Response {
+async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &CurrentUser, region: &str, form: String, typed: FormBody, job: Result<super::api::Job<T>, AppError>) -> Result<Response, PageError> {
     let result = match job {
         Ok(j) => state.db.write(j).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => axum::response::Redirect::to(&format!("/anggaran?wilayah={region}")).into_response(),
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/anggaran?wilayah={region}")).into_response()),
         Err(err) => {
             let refusal = Refusal::new(form, typed, err);
             budget_view(state, lang, user, Some(region), Some(&refusal)).await
@@ -774,8 +747,8 @@ async fn budget_submit<T: Send + 'static>(state: &AppState, lang: Lang, user: &C
     }
 }
 
-pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/anggaran") };
+pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/anggaran")) };
     let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
     let f = FormBody::parse(&body);
     let job = rupiah_field("amount", f.get("amount")).and_then(|amount| {
@@ -792,8 +765,8 @@ pub async fn line_submit(State(state): State<AppState>, lang: Lang, user: Option
     budget_submit(&state, lang, &user, &region, "line-form".into(), f, job).await
 }
 
-pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/anggaran") };
+pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/anggaran")) };
     let region = user.user.unit.region.clone();
     let f = FormBody::parse(&body);
     let job = rupiah_field("amount", f.get("amount")).and_then(|amount| {
@@ -803,8 +776,8 @@ pub async fn realisation_submit(State(state): State<AppState>, lang: Lang, user:
     budget_submit(&state, lang, &user, &region, format!("realisation-{id}"), f, job).await
 }
 
-pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/anggaran") };
+pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BudgetQuery>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/anggaran")) };
     let region = q.wilayah.unwrap_or_else(|| user.user.unit.region.clone());
     let f = FormBody::parse(&body);
     let job = match (rupiah_field("amount", f.get("amount")), f.int("recipient_unit")) {
@@ -826,8 +799,8 @@ pub async fn grant_submit(State(state): State<AppState>, lang: Lang, user: Optio
     budget_submit(&state, lang, &user, &region, "grant-form".into(), f, job).await
 }
 
-pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first("/anggaran") };
+pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first("/anggaran")) };
     let region = user.user.unit.region.clone();
     let f = FormBody::parse(&body);
     let tranche = f.get("tranche").trim().to_string();
@@ -861,8 +834,11 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// The minutes on as many A4 pages as they need: the meeting, who came, the speakers, the
-/// minutes, the decisions and their action items, with the page number at the foot.
+/// minutes, the decisions and their action items, with the page number at the foot. In the
+/// request's language: kinds and states by their names, days as "27 November 2024".
 pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
+    let lang = Lang::current();
+    let w = |id: &'static str, en: &'static str| if lang == Lang::En { en } else { id };
     let mut pages: Vec<PdfPage> = vec![PdfPage::new()];
     let mut y = A4_HEIGHT - 50.0;
     let mut put = |pages: &mut Vec<PdfPage>, size: f32, bold: bool, text: &str, indent: f32| {
@@ -878,39 +854,43 @@ pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
         }
     };
     let p = &mut pages;
-    put(p, 14.0, true, "NOTULEN RAPAT", 0.0);
+    put(p, 14.0, true, w("NOTULEN RAPAT", "MINUTES OF THE MEETING"), 0.0);
     put(p, 11.0, true, &m.title, 0.0);
-    put(p, 9.0, false, &format!("Jenis: {} · Waktu: {} · Tempat: {}", m.kind, when(&m.starts_at), m.place), 0.0);
-    put(p, 9.0, false, &format!("Penyelenggara: {} · Wilayah: {}", m.host_unit.name, m.region), 0.0);
+    let (kind, at, place) = (label(lang, "ko.kind", &m.kind), when(&m.starts_at), &m.place);
+    put(p, 9.0, false, &format!("{}: {kind} · {}: {at} · {}: {place}", t(lang, "ko.kind"), t(lang, "ko.when"), t(lang, "ko.place")), 0.0);
+    put(p, 9.0, false, &format!("{}: {} · {}: {}", t(lang, "ko.host"), m.host_unit.name, t(lang, "ko.region"), m.region_name), 0.0);
     if !m.agenda.is_empty() {
-        put(p, 10.0, true, "Agenda", 0.0);
+        put(p, 10.0, true, t(lang, "ko.agenda"), 0.0);
         put(p, 9.0, false, &m.agenda, 0.0);
     }
-    put(p, 10.0, true, "Kehadiran", 0.0);
+    put(p, 10.0, true, w("Kehadiran", "Attendance"), 0.0);
     for i in &m.invited {
-        let rep = if i.represented_by.is_empty() { String::new() } else { format!(" (diwakili {})", i.represented_by) };
-        put(p, 9.0, false, &format!("- {}: {}{rep}", i.unit.name, i.attendance.replace('_', " ")), 8.0);
+        let rep = if i.represented_by.is_empty() { String::new() } else { format!(" ({} {})", w("diwakili", "represented by"), i.represented_by) };
+        put(p, 9.0, false, &format!("- {}: {}{rep}", i.unit.name, label(lang, "ko.att", &i.attendance)), 8.0);
     }
     if !m.speakers.is_empty() {
-        put(p, 10.0, true, "Narasumber", 0.0);
+        put(p, 10.0, true, t(lang, "ko.speakers"), 0.0);
         for s in &m.speakers {
             put(p, 9.0, false, &format!("- {} ({}): {}", s.name, s.unit.name, s.topic), 8.0);
         }
     }
     if !m.minutes.is_empty() {
-        put(p, 10.0, true, "Catatan rapat", 0.0);
+        put(p, 10.0, true, t(lang, "ko.minutes"), 0.0);
         put(p, 9.0, false, &m.minutes, 0.0);
     }
-    put(p, 10.0, true, "Kesepakatan dan tindak lanjut", 0.0);
+    put(p, 10.0, true, w("Kesepakatan dan tindak lanjut", "Decisions and action items"), 0.0);
     for (i, d) in m.decisions.iter().enumerate() {
         put(p, 9.0, true, &format!("{}. {}", i + 1, d.text), 0.0);
         for a in &d.actions {
-            put(p, 9.0, false, &format!("- {} — {} (tenggat {}, {})", a.owner_unit.name, a.description, a.due, a.status.replace('_', " ")), 12.0);
+            let (due, status) = (i18n::day_at(lang, &a.due), label(lang, "ko.action", &a.status));
+            put(p, 9.0, false, &format!("- {} — {} ({} {due}, {status})", a.owner_unit.name, a.description, w("tenggat", "due")), 12.0);
         }
     }
     let total = pages.len();
     for (i, page) in pages.iter_mut().enumerate() {
-        page.text(50.0, 35.0, 8.0, false, &format!("Notulen rapat #{} · halaman {} dari {total}", m.id, i + 1));
+        let (id, n) = (m.id, i + 1);
+        let foot = if lang == Lang::En { format!("Minutes of meeting #{id} · page {n} of {total}") } else { format!("Notulen rapat #{id} · halaman {n} dari {total}") };
+        page.text(50.0, 35.0, 8.0, false, &foot);
     }
-    crate::platform::pdf::document(pages, &format!("Notulen rapat {}", m.title))
+    crate::platform::pdf::document(pages, &format!("{} {}", w("Notulen rapat", "Minutes of"), m.title))
 }

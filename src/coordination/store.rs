@@ -387,8 +387,26 @@ pub struct ActionView {
     /// `terbuka`, `berjalan`, `selesai`, or `terlambat` once the due day has passed unfinished.
     pub status: String,
     pub evidence: String,
+    /// The unit of whoever last changed it (never an account's username).
     pub updated_by: String,
     pub updated_at: String,
+}
+
+/// Action items name the unit that last changed them, never the account (usernames are for
+/// logging in, not for showing: B8).
+fn shown_by(conn: &mut Conn, actions: &mut [ActionView]) -> Result<(), DbError> {
+    let names: Vec<String> = actions.iter().map(|a| a.updated_by.clone()).collect();
+    let shown = crate::agencies::store::public_names(conn, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    for a in actions {
+        // A system permit (demo data, an import) is no official: it reads as the application.
+        // (public_names passes `system:…` through; lift this there with the accounts work.)
+        if a.updated_by.starts_with("system:") {
+            a.updated_by = "Sinergi".into();
+        } else if let Some(unit) = shown.get(&a.updated_by) {
+            a.updated_by = unit.clone();
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -402,8 +420,11 @@ pub struct DecisionView {
 pub struct MeetingView {
     pub id: i64,
     pub title: String,
+    /// `rakor`, `fgd`, `sosialisasi` or `konsolidasi` (pages show their names).
     pub kind: String,
     pub region: String,
+    /// The region's name ("Kota Mojokerto"; "Indonesia" for the nation).
+    pub region_name: String,
     pub host_unit: Unit,
     /// In the region's local time.
     pub starts_at: String,
@@ -476,7 +497,8 @@ pub fn meeting_view(conn: &mut Conn, id: i64, now: OffsetDateTime) -> Result<Opt
     )? {
         speakers.push(Speaker { id: r.get(0)?, unit: unit_from(&r, 1)?, name: r.get(5)?, topic: r.get(6)? });
     }
-    let actions: Vec<ActionView> = conn.query(&format!("{ACTION_SELECT} WHERE x.meeting_id = $1 ORDER BY x.id"), params![id])?.iter().map(|r| action_from(r, now)).collect::<Result<_, _>>()?;
+    let mut actions: Vec<ActionView> = conn.query(&format!("{ACTION_SELECT} WHERE x.meeting_id = $1 ORDER BY x.id"), params![id])?.iter().map(|r| action_from(r, now)).collect::<Result<_, _>>()?;
+    shown_by(conn, &mut actions)?;
     let mut decisions = vec![];
     for r in conn.query("SELECT id, text FROM meeting_decisions WHERE meeting_id = $1 ORDER BY id", params![id])? {
         let did: i64 = r.get(0)?;
@@ -493,6 +515,7 @@ pub fn meeting_view(conn: &mut Conn, id: i64, now: OffsetDateTime) -> Result<Opt
         title: r.get(1)?,
         kind: r.get(2)?,
         starts_at: crate::reports::store::local(&starts, offset_of(&region)),
+        region_name: place_name(conn, &region),
         region,
         place: r.get(5)?,
         agenda: r.get(6)?,
@@ -609,10 +632,80 @@ pub fn set_attendance(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &
     Ok(())
 }
 
-/// A decision of the meeting: an existing one by id, or the text (recorded once).
+/// A decision of the meeting: an existing one by id, or the text (recorded once). In JSON a
+/// whole number or a text; anything else is refused in both languages naming the field, and
+/// the text passes the same checks as every free text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecisionRef {
     Id(i64),
     Text(String),
+}
+
+fn whole_decision() -> crate::platform::i18n::Text {
+    tr!("nomor kesepakatan harus bilangan bulat", "a decision id is a whole number")
+}
+
+fn either_decision() -> crate::platform::i18n::Text {
+    tr!("kesepakatan berupa nomornya atau teksnya", "decision is a decision id or its text")
+}
+
+impl<'de> Deserialize<'de> for DecisionRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::platform::text::{self, Problem, refusal};
+        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DecisionRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a decision id or its text")
+            }
+            fn visit_i64<E: Error>(self, n: i64) -> Result<DecisionRef, E> {
+                Ok(DecisionRef::Id(n))
+            }
+            fn visit_u64<E: Error>(self, n: u64) -> Result<DecisionRef, E> {
+                i64::try_from(n).map(DecisionRef::Id).map_err(|_| refusal(&whole_decision()))
+            }
+            fn visit_f64<E: Error>(self, _: f64) -> Result<DecisionRef, E> {
+                Err(refusal(&whole_decision()))
+            }
+            fn visit_str<E: Error>(self, s: &str) -> Result<DecisionRef, E> {
+                let v = text::check(s, text::NOTE_MAX, true).map_err(E::custom)?;
+                if v.is_empty() {
+                    return Err(E::custom(Problem::Required));
+                }
+                Ok(DecisionRef::Text(v.to_string()))
+            }
+            fn visit_bool<E: Error>(self, _: bool) -> Result<DecisionRef, E> {
+                Err(refusal(&either_decision()))
+            }
+            fn visit_unit<E: Error>(self) -> Result<DecisionRef, E> {
+                Err(refusal(&either_decision()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<DecisionRef, A::Error> {
+                Err(refusal(&either_decision()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<DecisionRef, A::Error> {
+                Err(refusal(&either_decision()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl utoipa::PartialSchema for DecisionRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer).format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))).description(Some("The id of a decision of this meeting.")))
+            .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(crate::platform::text::NOTE_MAX)).description(Some("The decision's text (recorded if new).")))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DecisionRef {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("DecisionChoice")
+    }
 }
 
 pub fn decision_id(conn: &mut Conn, permit: &Permit, m: &MeetingHead, d: &DecisionRef) -> Result<i64, AppError> {
@@ -672,7 +765,9 @@ pub fn add_action(conn: &mut Conn, permit: &Permit, m: &MeetingHead, a: &NewActi
 }
 
 pub fn action(conn: &mut Conn, id: i64, now: OffsetDateTime) -> Result<Option<ActionView>, DbError> {
-    conn.query_opt(&format!("{ACTION_SELECT} WHERE x.id = $1"), params![id])?.map(|r| action_from(&r, now)).transpose()
+    let mut a: Vec<ActionView> = conn.query_opt(&format!("{ACTION_SELECT} WHERE x.id = $1"), params![id])?.map(|r| action_from(&r, now)).transpose()?.into_iter().collect();
+    shown_by(conn, &mut a)?;
+    Ok(a.pop())
 }
 
 pub fn update_action(conn: &mut Conn, permit: &Permit, a: &ActionView, status: Option<&str>, evidence: Option<&str>, now: OffsetDateTime) -> Result<ActionView, AppError> {
@@ -731,6 +826,7 @@ pub fn list_actions(conn: &mut Conn, user: &User, f: &ActionFilter, now: OffsetD
             break;
         }
     }
+    shown_by(conn, &mut out)?;
     Ok(out)
 }
 
@@ -953,7 +1049,11 @@ pub struct LineView {
     pub activity: String,
     pub region: String,
     pub unit: Unit,
+    /// The key of the stage the activity serves (empty when none).
     pub stage: String,
+    /// That stage's name as the timeline shows it ("Pemungutan suara"); its words when no
+    /// stage has the key.
+    pub stage_name: String,
     pub plan: i64,
     pub realised: i64,
 }
@@ -987,7 +1087,8 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
     let mut lines = vec![];
     for r in conn.query(
         "SELECT l.id, l.program, l.activity, l.region_code, a.id, a.agency, a.region_code, a.name, l.stage_key, l.plan_amount,
-                (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM budget_realisations x WHERE x.line_id = l.id)
+                (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM budget_realisations x WHERE x.line_id = l.id),
+                (SELECT s.name FROM stages s WHERE s.key = l.stage_key ORDER BY s.id LIMIT 1)
          FROM budget_lines l JOIN agency_units a ON a.id = l.unit_id
          WHERE l.region_code = $1 OR (l.region_code >= $2 AND l.region_code < $3) ORDER BY l.region_code, l.program, l.activity, l.id",
         params![eq.as_str(), lo.as_str(), hi.as_str()],
@@ -998,6 +1099,10 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
             activity: r.get(2)?,
             region: r.get(3)?,
             unit: unit_from(&r, 4)?,
+            stage_name: match r.get::<Option<String>>(11)? {
+                Some(name) => name,
+                None => r.get::<String>(8)?.replace('_', " "),
+            },
             stage: r.get(8)?,
             plan: r.get(9)?,
             realised: r.get(10)?,

@@ -15,6 +15,7 @@ use crate::platform::error::AppError;
 use crate::platform::pdf::Page as PdfPage;
 use crate::platform::web::{Lang, Page, layout, t};
 use crate::platform::state::AppState;
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, invalid, is_refused, typed, unshown};
 use crate::platform::web::{OrPage, PageError};
 
 /// "13 November 2024 09.05 WIB" in the time zone of `region`.
@@ -56,7 +57,8 @@ fn verify_url(headers: &HeaderMap, s: &Shipment) -> String {
 }
 
 /// `names`: item key → the catalogue's name for it.
-pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule], election_name: &str, url: &str) -> Result<Vec<u8>, AppError> {
+/// `planner`: the unit that planned the shipment (never the account name).
+pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule], planner: &str, election_name: &str, url: &str) -> Result<Vec<u8>, AppError> {
     let mut p = PdfPage::new();
     let x = 50.0;
     let mut y = 790.0;
@@ -74,7 +76,7 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         ("Status", t(Lang::Id, &format!("status.{}", s.handover)).to_string()),
         ("Tanda tangan", shipments::signature_summary(&s.signatures).id().to_string()),
         ("Batas tiba", local_id(&s.due_at, &s.to)),
-        ("Direncanakan", format!("{} oleh {}", local_id(&s.planned_at, &s.from), s.planned_by)),
+        ("Direncanakan", format!("{} oleh {planner}", local_id(&s.planned_at, &s.from))),
         ("Dikirim", s.dispatched_at.as_deref().map_or("-".into(), |t| local_id(t, &s.from))),
         ("Diterima", s.received_at.as_deref().map_or("-".into(), |t| local_id(t, &s.to))),
     ];
@@ -114,11 +116,12 @@ pub fn berita_acara_pdf(state: &AppState, s: &Shipment, names: &[super::ItemRule
         let cx = x + n as f32 * 125.0;
         p.text(cx, y, 9.0, true, label);
         match s.signatures.iter().find(|g| g.role == *role) {
+            // The signer as the record names them: their unit, as signed for (the account
+            // name is half of a login and means nothing on paper).
             Some(g) => {
-                p.text(cx, y - 30.0, 9.0, false, &g.username);
-                p.text(cx, y - 42.0, 8.0, false, &g.unit);
-                p.text(cx, y - 54.0, 8.0, false, "ditandatangani");
-                p.text(cx, y - 64.0, 8.0, false, &local_id(&g.signed_at, &s.to));
+                p.text(cx, y - 30.0, 9.0, false, &g.unit);
+                p.text(cx, y - 42.0, 8.0, false, "ditandatangani");
+                p.text(cx, y - 54.0, 8.0, false, &local_id(&g.signed_at, &s.to));
             }
             None => p.text(cx, y - 30.0, 9.0, false, "(belum menandatangani)"),
         }
@@ -152,15 +155,16 @@ pub async fn berita_acara(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
-    let (s, rules) = state
+    let (s, rules, planner) = state
         .db
         .read(move |c| {
             let s = shipments::get(c, e.id, sid)?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
-            Ok::<_, AppError>((s, super::store::rules(c, e.id)?))
+            let planner = crate::agencies::store::public_names(c, &[s.planned_by.as_str()])?.remove(&s.planned_by).unwrap_or_default();
+            Ok::<_, AppError>((s, super::store::rules(c, e.id)?, planner))
         })
         .await?;
     shipments::may_read(&user.user, &s)?;
-    let pdf = berita_acara_pdf(&state, &s, &rules, e.name, &verify_url(&headers, &s))?;
+    let pdf = berita_acara_pdf(&state, &s, &rules, &planner, e.name, &verify_url(&headers, &s))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -192,13 +196,9 @@ pub async fn verify(State(state): State<AppState>, lang: Lang, user: Option<Curr
         Ok(None)
     };
     let viewer = user.as_ref().map(|u| &u.user);
-    let (s, intact, rules) = match found {
-        Ok(Some(v)) => v,
-        Ok(None) => {
-            let body = html! { h1 { (t(lang, "log.verify.title")) } p.error #verdict { (t(lang, "log.verify.unknown")) } };
-            return Ok((StatusCode::NOT_FOUND, layout(Page::new(lang, t(lang, "log.verify.title"), viewer, "/"), body)).into_response());
-        }
-        Err(e) => return Err(PageError::new(e, user.as_ref())),
+    let Some((s, intact, rules)) = found.or_page(user.as_ref())? else {
+        let body = html! { h1 { (t(lang, "log.verify.title")) } p.error #verdict { (t(lang, "log.verify.unknown")) } };
+        return Ok((StatusCode::NOT_FOUND, layout(Page::new(lang, t(lang, "log.verify.title"), viewer, "/"), body)).into_response());
     };
     let verdict = shipments::verdict(&s, intact);
     let body = html! {
@@ -277,7 +277,7 @@ fn logistics_nav(lang: Lang, e: &ElectionDef, region: &str) -> maud::Markup {
 }
 
 use crate::elections::ElectionDef;
-use crate::regions::pages::{election_or_default, error_page};
+use crate::regions::pages::election_or_default;
 
 /// Requirements of a region beside the stock held there (CSV with `&format=csv`).
 pub async fn overview(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
@@ -330,9 +330,7 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
     let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
     let region = region_of(&state, &q, Some(&user));
-    if let Err(err) = crate::platform::auth::authorize(&user.user, shipments::READ, &region) {
-        return Err(PageError::new(err, Some(&user)));
-    }
+    crate::platform::auth::authorize(&user.user, shipments::READ, &region).or_page(Some(&user))?;
     let user = Some(user);
     let r = region.clone();
     let list = state.db.read(move |c| shipments::list(c, e.id, &r, None, None, 500)).await.or_page(user.as_ref())?;
@@ -386,20 +384,38 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
 pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(sid): Path<i64>, crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>) -> Result<Response, PageError> {
     let Some(viewer) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     let e = election_or_default(q.pemilu.as_deref());
-    let s = match state.db.read(move |c| shipments::get(c, e.id, sid)).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(PageError::new(AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")), Some(&viewer))),
-        Err(err) => return Err(PageError::new(AppError::from(err), Some(&viewer))),
-    };
-    if let Err(err) = shipments::may_read(&viewer.user, &s) {
-        return Err(PageError::new(err, Some(&viewer)));
-    }
+    shipment_view(&state, lang, viewer, e, sid, None).await
+}
+
+/// The form id of the co-sign button for `role`.
+fn sign_form_id(role: SignAs) -> String {
+    format!("sign-{}", role.as_str())
+}
+
+/// The shipment page; after a refused co-signature, answered with the refusal's status and that
+/// form shown again with the message in it (a dead end before: the bare error page).
+async fn shipment_view(state: &AppState, lang: Lang, viewer: CurrentUser, e: &'static ElectionDef, sid: i64, refused: Refused<'_>) -> Result<Response, PageError> {
+    let s = state
+        .db
+        .read(move |c| shipments::get(c, e.id, sid))
+        .await
+        .or_page(Some(&viewer))?
+        .ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))
+        .or_page(Some(&viewer))?;
+    shipments::may_read(&viewer.user, &s).or_page(Some(&viewer))?;
     let user = Some(viewer);
     let can_sign: Vec<SignAs> = match &user {
         Some(u) => SIGN_BUTTONS
             .iter()
-            .filter(|(role, _)| shipments::open_to_sign(&s, *role) && !s.signatures.iter().any(|g| g.role == role.as_str()))
-            .filter(|(role, _)| { let (rule, scope) = shipments::sign_rule(&s, *role); crate::platform::auth::authorize(&u.user, rule, scope).is_ok() })
+            .filter(|(role, _)| {
+                // The refused form stays on the page, whatever changed, so the message is read
+                // where the button was pressed.
+                is_refused(refused, &sign_form_id(*role))
+                    || (shipments::open_to_sign(&s, *role) && !s.signatures.iter().any(|g| g.role == role.as_str()) && {
+                        let (rule, scope) = shipments::sign_rule(&s, *role);
+                        crate::platform::auth::authorize(&u.user, rule, scope).is_ok()
+                    })
+            })
             .map(|(role, _)| *role)
             .collect(),
         None => Vec::new(),
@@ -439,9 +455,12 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             } } }
         }
         @for role in &can_sign {
-            form method="post" action={ "/logistik/pengiriman/" (s.id) "/tandatangan?pemilu=" (e.id) } style="display:inline-block;margin:.5rem .5rem 0 0" {
-                input type="hidden" name="as" value=(role.as_str());
-                button.sign type="submit" data-role=(role.as_str()) { (t(lang, "log.sign_as")) (t(lang, &format!("sign.{}", role.as_str()))) }
+            @let f = sign_form_id(*role);
+            form.sign-form id=(f) method="post" action={ "/logistik/pengiriman/" (s.id) "/tandatangan?pemilu=" (e.id) } style="display:inline-block;margin:.5rem .5rem 0 0" {
+                (above(refused, &f, &["as"]))
+                input type="hidden" name="as" value=(typed(refused, &f, "as", role.as_str()));
+                button.sign type="submit" data-role=(role.as_str()) aria-invalid=[invalid(refused, &f, "as")] { (t(lang, "log.sign_as")) (t(lang, &format!("sign.{}", role.as_str()))) }
+                (beside(refused, &f, "as"))
             }
         }
         p.tools {
@@ -449,7 +468,9 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, user: Opti
             a href=(s.verification) { (t(lang, "log.verify_page")) }
         }
     };
-    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body).into_response())
+    let body = html! { (unshown(refused)) (body) };
+    let status = refused.map_or(StatusCode::OK, Refusal::status);
+    Ok((status, layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/logistik/pengiriman"), body)).into_response())
 }
 
 const SIGN_BUTTONS: [(SignAs, &str); 4] = [
@@ -459,34 +480,39 @@ const SIGN_BUTTONS: [(SignAs, &str); 4] = [
     (SignAs::Escort, "pengawal"),
 ];
 
-#[derive(serde::Deserialize)]
-pub struct SignForm {
-    #[serde(rename = "as")]
-    role: SignAs,
-}
-
-/// The co-sign button: signs with the logged-in user, then shows the shipment again.
+/// The co-sign button: signs with the logged-in user, then shows the shipment again; a refusal
+/// shows the shipment page with that form and the reason in it.
 pub async fn sign_submit(
     State(state): State<AppState>,
     lang: Lang,
     user: Option<CurrentUser>,
     Path(sid): Path<i64>,
     crate::platform::http::Query(q): crate::platform::http::Query<LogistikQuery>,
-    crate::platform::http::Form(f): crate::platform::http::Form<SignForm>,
-) -> Response {
-    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(axum::response::Redirect::to("/masuk").into_response()) };
     let e = election_or_default(q.pemilu.as_deref());
+    let form = FormBody::parse(&body);
+    let role = SIGN_BUTTONS.iter().map(|(r, _)| *r).find(|r| r.as_str() == form.get("as"));
     let result = async {
+        let role = role.ok_or_else(|| {
+            AppError::invalid("as", crate::tr!("pilih sebagai apa menandatangani: sender, receiver, supervisor atau escort", "choose what to sign as: sender, receiver, supervisor or escort"))
+        })?;
         let s = state.db.read(move |c| shipments::get(c, e.id, sid)).await?.ok_or_else(|| AppError::not_found(crate::tr!("pengiriman {sid} tidak ada", "no shipment {sid}")))?;
-        let (rule, scope) = shipments::sign_rule(&s, f.role);
+        let (rule, scope) = shipments::sign_rule(&s, role);
         let permit = crate::platform::auth::authorize(&user.user, rule, scope)?;
         let signer = user.user.clone();
-        state.db.write(move |c| shipments::sign(c, &signer, &permit, e.id, sid, f.role, &crate::platform::clock::now_rfc3339())).await
+        state.db.write(move |c| shipments::sign(c, &signer, &permit, e.id, sid, role, &crate::platform::clock::now_rfc3339())).await
     }
     .await;
     match result {
-        Ok(_) => axum::response::Redirect::to(&format!("/logistik/pengiriman/{sid}?pemilu={}", e.id)).into_response(),
-        Err(err) => error_page(lang, Some(&user), err),
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/logistik/pengiriman/{sid}?pemilu={}", e.id)).into_response()),
+        Err(err) => {
+            // A role that is none of the four has no form of its own: the message heads the page.
+            let id = role.map_or_else(|| "sign".to_string(), sign_form_id);
+            let refusal = Refusal::new(id, form, err);
+            shipment_view(&state, lang, user, e, sid, Some(&refusal)).await
+        }
     }
 }
 

@@ -263,15 +263,13 @@ pub async fn ack_alert(
 pub async fn alerts_page(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
     lang: super::web::Lang,
-    user: Option<super::auth::CurrentUser>,
-) -> axum::response::Response {
+    super::web::PageUser(user): super::web::PageUser,
+) -> Result<axum::response::Response, super::web::PageError> {
+    use super::web::OrPage;
     use axum::response::IntoResponse;
-    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
     let u = user.user.clone();
-    let alerts = match state.db.read(move |c| for_user(c, &u, false, 200)).await {
-        Ok(a) => a.into_iter().map(|a| a.in_language(lang)).collect::<Vec<_>>(),
-        Err(e) => return super::web::error_page(lang, Some(&user), AppError::from(e)),
-    };
+    let alerts = state.db.read(move |c| for_user(c, &u, false, 200)).await.or_page(Some(&user))?;
+    let alerts: Vec<_> = alerts.into_iter().map(|a| a.in_language(lang)).collect();
     let title = super::web::t(lang, "nav.alerts");
     let places = &state.module::<super::i18n::PlaceNames>().0;
     let body = maud::html! {
@@ -292,7 +290,7 @@ pub async fn alerts_page(
             } } }
         }
     };
-    super::web::layout(super::web::Page::new(lang, title, Some(&user.user), "/peringatan"), body).into_response()
+    Ok(super::web::layout(super::web::Page::new(lang, title, Some(&user.user), "/peringatan"), body).into_response())
 }
 
 /// A stored time in the time zone of the alert's region.
@@ -303,15 +301,14 @@ fn local(places: &std::sync::Arc<dyn super::i18n::Places>, at: &str, region: &st
 /// The acknowledge button of the alerts page.
 pub async fn ack_submit(
     axum::extract::State(state): axum::extract::State<super::state::AppState>,
-    lang: super::web::Lang,
     user: Option<super::auth::CurrentUser>,
     super::http::Path(id): super::http::Path<i64>,
-) -> axum::response::Response {
+) -> Result<axum::response::Response, super::web::PageError> {
+    use super::web::OrPage;
     use axum::response::IntoResponse;
-    let Some(user) = user else { return axum::response::Redirect::to("/masuk").into_response() };
+    // A form post: without a session the login page returns to the alerts page, not to the post.
+    let Some(user) = user else { return Ok(super::web::login_first("/peringatan")) };
     let u = user.user.clone();
-    match state.db.write(move |c| acknowledge(c, &u, id)).await {
-        Ok(()) => axum::response::Redirect::to("/peringatan").into_response(),
-        Err(e) => super::web::error_page(lang, Some(&user), e),
-    }
+    state.db.write(move |c| acknowledge(c, &u, id)).await.or_page(Some(&user))?;
+    Ok(axum::response::Redirect::to("/peringatan").into_response())
 }

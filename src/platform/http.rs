@@ -77,9 +77,10 @@ fn field_message(field: &str, serde_msg: &str) -> crate::platform::i18n::Text {
 fn refused_field(path: String, msg: &str, fallback: &str) -> AppError {
     // serde names a missing field in the message, not in the path.
     let field = if path == "." || path.is_empty() { msg.split('`').nth(1).unwrap_or(fallback).to_string() } else { path };
-    match super::text::Problem::decode(msg) {
-        Some(problem) => problem.into_error(&field),
-        None => {
+    match (super::text::Problem::decode(msg), super::text::decode_refusal(msg)) {
+        (Some(problem), _) => problem.into_error(&field),
+        (None, Some(message)) => AppError::invalid(field, message),
+        (None, None) => {
             let message = field_message(&field, msg);
             AppError::invalid(field, message)
         }

@@ -111,6 +111,21 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A refusal in both languages from a hand-written `Deserialize` (a choice such as "an id or a
+/// text" that no serde message says well): serde carries only strings, so it travels marked like
+/// a [`Problem`], and `parse_json` gives it as the message of the field it happened in.
+pub fn refusal<E: serde::de::Error>(message: &Text) -> E {
+    E::custom(format!("{REFUSAL_MARK}{}\u{1}{}\u{1}", message.id(), message.en()))
+}
+
+const REFUSAL_MARK: &str = "\u{1}refusal:";
+
+/// The message a serde error carries, if [`refusal`] made it.
+pub fn decode_refusal(msg: &str) -> Option<Text> {
+    let mut parts = msg.strip_prefix(REFUSAL_MARK)?.splitn(3, '\u{1}');
+    Some(Text::new(parts.next()?.to_string(), parts.next()?.to_string()))
+}
+
 /// Characters that reorder how text around them is displayed.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')

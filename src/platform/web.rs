@@ -320,6 +320,23 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("ko.tranche.lunas", "Lunas", "Paid"),
     ("ko.tranche.belum_jatuh_tempo", "Belum jatuh tempo", "Not yet due"),
     ("ko.tranche.terlambat", "Terlambat cair", "Overdue"),
+    ("ko.kind.rakor", "Rapat koordinasi", "Coordination meeting"),
+    ("ko.kind.fgd", "Diskusi kelompok terpumpun (FGD)", "Focus group discussion (FGD)"),
+    ("ko.kind.sosialisasi", "Sosialisasi", "Public information session"),
+    ("ko.kind.konsolidasi", "Konsolidasi", "Consolidation meeting"),
+    ("ko.updated_by", "Diperbarui oleh", "Updated by"),
+    ("kr.var.hak_pilih", "Penggunaan hak pilih", "Exercise of the right to vote"),
+    ("kr.var.keamanan", "Keamanan", "Security"),
+    ("kr.var.kampanye", "Kampanye", "Campaigning"),
+    ("kr.var.politik_uang", "Politik uang", "Money politics"),
+    ("kr.var.sara", "Politisasi SARA", "Identity politics"),
+    ("kr.var.netralitas", "Netralitas", "Neutrality"),
+    ("kr.var.logistik", "Logistik", "Election materials"),
+    ("kr.var.lokasi", "Lokasi TPS", "TPS location"),
+    ("kr.var.jaringan", "Listrik dan jaringan internet", "Electricity and internet"),
+    ("ikp.rendah", "Rendah", "Low"),
+    ("ikp.sedang", "Sedang", "Medium"),
+    ("ikp.tinggi", "Tinggi", "High"),
     ("nav.vulnerability", "Kerawanan", "Vulnerability"),
     ("grade.kurang_rawan", "Kurang rawan", "Less vulnerable"),
     ("grade.rawan", "Rawan", "Vulnerable"),
@@ -354,6 +371,15 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .find(|(k, _, _)| *k == key)
         .map(|(_, id, en)| if lang == Lang::En { *en } else { *id })
         .unwrap_or("?")
+}
+
+/// The readable name of a stored key (`ko.kind` + `rakor` → "Rapat koordinasi"); a key the
+/// table does not know (one added after this version) reads as its words.
+pub fn label(lang: Lang, prefix: &str, key: &str) -> String {
+    match t(lang, &format!("{prefix}.{key}")) {
+        "?" => key.replace('_', " "),
+        known => known.to_string(),
+    }
 }
 
 /// A TEXT entry in both languages, to put into a message (`tr!` takes its `.id()`/`.en()`).

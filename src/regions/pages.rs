@@ -136,15 +136,12 @@ pub async fn region(
     user: Option<CurrentUser>,
     Path(code): Path<String>,
     Query(q): Query<BrowseQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if code == super::NATIONAL {
-        return axum::response::Redirect::to("/wilayah").into_response();
+        return Ok(axum::response::Redirect::to("/wilayah").into_response());
     }
     let election = chosen(&q);
-    let view = match load(&state, &code, election, q.after.clone()).await {
-        Ok(v) => v,
-        Err(e) => return error_page(lang, user.as_ref(), e),
-    };
+    let view = load(&state, &code, election, q.after.clone()).await.or_page(user.as_ref())?;
     let d = &view.detail;
     let r = &d.region;
     let tps_count = d.tps_count.get(election.id).copied().unwrap_or(0);
@@ -166,7 +163,7 @@ pub async fn region(
             li { (t(lang, "region.dpt")) b { (number(lang, dpt_total)) } }
             li { (t(lang, "region.contests")) b { (contests.join(", ")) } }
             @if let Some(ikp) = &view.ikp {
-                li #ikp { "IKP" b { (format!("{:.2}", ikp.scores.total).replace('.', if lang == Lang::En { "." } else { "," })) " (" (ikp.band) ")" } }
+                li #ikp { "IKP" b { (format!("{:.2}", ikp.scores.total).replace('.', if lang == Lang::En { "." } else { "," })) " (" (crate::platform::web::label(lang, "ikp", &ikp.band)) ")" } }
             }
         }
         (election_picker(lang, &path, election))
@@ -207,7 +204,7 @@ pub async fn region(
         }
     };
     let page = Page::new(lang, &r.name, user.as_ref().map(|u| &u.user), &path);
-    layout(page, body).into_response()
+    Ok(layout(page, body).into_response())
 }
 
 /// The children table of a region (or of Indonesia, code `ID`) as CSV.
