@@ -326,7 +326,8 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     let marker = b.execute("return [window.__marker, performance.getEntriesByType('navigation').length, performance.getEntriesByType('navigation')[0].type]", vec![]);
     assert_eq!(marker, json!([1, 1, "navigate"]), "the numbers changed without a reload");
     b.wait_text(&kranggan_row, |t| t == id_format(old_kranggan + 1));
-    assert!(!b.text_of("#last-update").is_empty(), "the page says when it last refreshed");
+    let refreshed = b.text_of("#last-update");
+    assert!(refreshed.ends_with(" WIB") && refreshed.as_bytes().get(2) == Some(&b'.') && refreshed.len() == 9, "the page says when it last refreshed, as 19.00 WIB: {refreshed:?}");
     b.screenshot(&shots.join("results-regency-updated.png"));
 
     // --- 4b. Magersari's plenary misread is visible on its recap page ---------------------

@@ -202,7 +202,7 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
     }
     let permit = authorize(&w.user.user, KPU_LOGISTICS, code.as_str())?;
     idempotent_write(&state.db, w.request, move |c| {
-        let (good, damaged) = store::record_receipt(c, &permit, e.id, &input.region, &input.item, input.qty, input.damaged)?;
+        let (good, damaged) = store::record_receipt(c, &permit, e.id, &code, &input.item, input.qty, input.damaged)?;
         Ok((StatusCode::CREATED, StockLine { item: input.item, good, damaged }))
     })
     .await

@@ -90,7 +90,8 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
             // 1 % over the need arrives from the printer; 0.3 % is damaged in sorting.
             let qty = line.qty + (line.qty + 99) / 100;
             let damaged = if line.item.starts_with("surat_suara") { line.qty * 3 / 1000 } else { 0 };
-            store::record_receipt(conn, &permit(&u, regency)?, e.id, regency, &line.item, qty, damaged)?;
+            let code = crate::regions::RegionCode::parse(regency).map_err(|m| AppError::Internal(format!("demo region {regency}: {m}")))?;
+            store::record_receipt(conn, &permit(&u, regency)?, e.id, &code, &line.item, qty, damaged)?;
         }
     }
     let all = [(SignAs::Sender, "kpu.kotamojokerto"), (SignAs::Receiver, "kpu.kotamojokerto"), (SignAs::Supervisor, "bawaslu.kotamojokerto"), (SignAs::Escort, "polres.kotamojokerto")];

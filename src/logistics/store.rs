@@ -221,11 +221,13 @@ pub fn record_receipt(
     conn: &mut Conn,
     permit: &crate::platform::auth::Permit,
     election: &str,
-    region: &str,
+    region: &crate::regions::RegionCode,
     item: &str,
     qty: i64,
     damaged: i64,
 ) -> Result<(i64, i64), crate::platform::error::AppError> {
+    // A parsed code (checked once where it came in); the queries take its text.
+    let region = region.as_str();
     if !rules(conn, election)?.iter().any(|r| r.key == item) {
         return Err(crate::platform::error::AppError::invalid(
             "item",

@@ -218,7 +218,8 @@ pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec
 pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>, req: Request) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
-    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
+    let tps = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?;
+    let code = tps.as_str().to_string();
     if !k.coverage.holds_at(&code) {
         let key = k.key;
         return Err(AppError::not_found(crate::tr!("pemilihan {key} tidak diselenggarakan di {code}", "{key} is not held at {code}")));
@@ -254,7 +255,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let public = user.is_none();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
-        let view = store::submit(c, &permit, e, k, &code, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
         let view = if public { view.with_unit_names(c)? } else { view };
         Ok((StatusCode::OK, view))
     })
@@ -270,12 +271,12 @@ pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>
     let public = user.is_none();
     let e = election_or_404(&id)?;
     let k = contest_of(e, &contest)?;
-    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?.as_str().to_string();
+    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?;
     let view = state
         .db
         .read(move |c| {
-            if crate::elections::store::get_tps(c, e.id, &code)?.is_none() {
-                let name = e.name;
+            if crate::elections::store::get_tps(c, e.id, code.as_str())?.is_none() {
+                let (name, code) = (e.name, code.as_str());
                 return Err(AppError::not_found(crate::tr!("TPS {code} tidak terdaftar pada {name}", "no TPS {code} in {name}")));
             }
             let view = store::view(c, e.id, k.key, &code)?;

@@ -87,7 +87,8 @@ fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static Electio
     // The demo goes through the same gates as the API.
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
     let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
-    store::submit(conn, &permit, e, k, tps, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW).map(|_| ())
+    let code = crate::elections::TpsCode::parse(tps).map_err(|m| AppError::Internal(format!("demo TPS {tps}: {m}")))?;
+    store::submit(conn, &permit, e, k, &code, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None }, NOW).map(|_| ())
 }
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {

@@ -155,7 +155,9 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
                 }
             }
         }
-        p.muted #updated { (t(lang, "hasil.live")) " " span #last-update {} }
+        @let zone = crate::platform::i18n::zone_name(crate::reports::store::offset_of(&region));
+        // The script writes the time of the last refresh as "19.00 WIB", in the region's zone.
+        p.muted #updated { (t(lang, "hasil.live")) " " span #last-update data-zone=(zone) data-tz=(match zone.as_str() { "WITA" => "Asia/Makassar", "WIT" => "Asia/Jayapura", _ => "Asia/Jakarta" }) {} }
         // From this site, not inline: the Content-Security-Policy allows no inline script.
         script src="/assets/hasil.js" {}
     };
@@ -188,7 +190,7 @@ var bar=row.querySelector('.bar');if(bar)bar.style.width=(s.valid>0?Math.floor(c
 (s.children||[]).forEach(function(k){var row=document.querySelector('#children tr[data-code="'+k.region+'"]');if(!row)return;
 var a=row.querySelector('[data-field=tps_in]');if(a)a.textContent=fmt(k.tps_in);var d=row.querySelector('[data-field=discrepancies]');if(d)d.textContent=fmt(k.discrepancies);
 row.querySelectorAll('[data-candidate]').forEach(function(c){c.textContent=fmt(k.votes[c.dataset.candidate]||0)})});
-var u=document.getElementById('updated');if(u){var now=new Date();u.dataset.at=now.toISOString();var l=document.getElementById('last-update');if(l)l.textContent=now.toLocaleTimeString('id-ID')}}).catch(function(){})}
+var u=document.getElementById('updated');if(u){var now=new Date();u.dataset.at=now.toISOString();var l=document.getElementById('last-update');if(l){var p={};new Intl.DateTimeFormat('en-GB',{hour:'2-digit',minute:'2-digit',hourCycle:'h23',timeZone:l.dataset.tz}).formatToParts(now).forEach(function(x){p[x.type]=x.value});l.textContent=p.hour+'.'+p.minute+' '+l.dataset.zone}}}).catch(function(){})}
 setInterval(tick,20000);window.sinergiRefresh=tick;})();"#;
 
 #[derive(Deserialize, Default)]
@@ -200,7 +202,8 @@ pub struct TpsQuery {
 /// One TPS: every source's numbers side by side, the differences marked, and the history.
 pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(code): Path<String>, Query(q): Query<TpsQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
-    let tps = crate::elections::TpsCode::parse(&code).map_err(|m| AppError::invalid("tps", m)).or_page(user.as_ref())?.as_str().to_string();
+    let parsed = crate::elections::TpsCode::parse(&code).map_err(|m| AppError::invalid("tps", m)).or_page(user.as_ref())?;
+    let tps = parsed.as_str().to_string();
     let contest = contest_or_first(e, q.kontes.as_deref(), &tps);
     let code2 = tps.clone();
     // Who entered each revision is shown by unit ("KPU Kota Mojokerto"), to officials and the
@@ -211,7 +214,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
                 return Err(AppError::not_found(crate::tr!("TPS {code2} tidak terdaftar", "no TPS {code2}")));
             }
-            Ok(store::view(c, e.id, contest.key, &code2)?.with_unit_names(c)?)
+            Ok(store::view(c, e.id, contest.key, &parsed)?.with_unit_names(c)?)
         })
         .await
         .or_page(user.as_ref())?;

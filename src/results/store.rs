@@ -186,10 +186,12 @@ pub fn submit(
     permit: &Permit,
     election: &ElectionDef,
     contest: &ContestDef,
-    tps: &str,
+    tps: &crate::elections::TpsCode,
     s: Submission,
     now: &str,
 ) -> Result<ResultView, AppError> {
+    // Parsed once at the edge; the queries below take its text.
+    let tps = tps.as_str();
     let cur = current(conn, election.id, contest.key, tps)?;
     // A TPS with a result row exists; only the first entry needs the register.
     if cur.is_none() && crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
@@ -516,7 +518,8 @@ impl RecapView {
     }
 }
 
-pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<ResultView, DbError> {
+pub fn view(conn: &mut Conn, election: &str, contest: &str, tps: &crate::elections::TpsCode) -> Result<ResultView, DbError> {
+    let tps = tps.as_str();
     let cur = current(conn, election, contest, tps)?;
     let all = entries(conn, election, contest, tps)?;
     Ok(build_view(election, contest, tps, cur, &all))
