@@ -272,14 +272,8 @@ pub async fn manage(state: &AppState, admin: &User, username: &str, requested: R
         Requested::RevokeSessions => store::AccountChange::RevokeSessions,
         Requested::ResetPassword { password } => {
             auth::check_password_strength(&password, &target.user.username)?;
-            // The same bound on concurrent Argon2 work as logins (B8).
-            let turn = state.throttle.hashing_turn()?;
-            let hash = tokio::task::spawn_blocking(move || {
-                let _turn = turn;
-                auth::hash_password(&password)
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            // On the login's hashing threads, under the same bound on concurrent Argon2 work (B8).
+            let hash = state.throttle.hashing_turn()?.run(move || auth::hash_password(&password)).await??;
             store::AccountChange::ResetPassword { hash }
         }
     };
