@@ -236,7 +236,7 @@ pub fn router(state: AppState) -> Router {
         .route("/anggaran/hibah/{id}/pencairan", post(coordination::pages::disbursement_submit))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(platform::guard::guard))
-        .layer(axum::middleware::from_fn(platform::i18n::scope))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), platform::i18n::scope))
         // A panic anywhere in a handler answers 500 in the usual error shape instead of dropping
         // the connection without a word; the hostile-input tests make sure none is reachable.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))

@@ -507,10 +507,12 @@ fn a_late_report_is_kept_an_incomplete_one_is_sent_back_and_a_disguised_program_
     std::fs::write(&fake, b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode.\r\n").expect("write the fake photo");
     b.send_keys(&b.find("#file"), fake.to_str().expect("utf-8 path"));
     b.click(&b.find("#submit-report"));
-    let error = b.wait_text("#form-error", |t| t.contains("foto.jpg"));
+    // The reason beside the file field, the head saying the report was not saved.
+    let error = b.wait_text("#report-form .field-error[data-field=file]", |t| t.contains("foto.jpg"));
     assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
     assert_eq!(page_status(&b), 422);
-    assert!(error.starts_with("Laporan belum tersimpan:"), "{error:?}");
+    let head = b.text_of("#form-error");
+    assert!(head.starts_with("Laporan belum tersimpan:") && !head.contains("foto.jpg"), "the head names the field, the reason sits beside it: {head:?} / {error:?}");
     b.screenshot(&Path::new(SHOTS).join("reports-form-refused.png"));
     assert_eq!(api_report_count(&app, &token), before + 1, "the refused report was not stored");
     assert_kept(&b, &r, "disguised upload");
@@ -604,9 +606,50 @@ fn the_form_refuses_hidden_text_direction_characters_naming_the_field() {
     assert!(b.current_url().ends_with("/lapor"), "still on the form: {}", b.current_url());
     assert_eq!(page_status(&b), 422);
     assert!(error.starts_with("Laporan belum tersimpan:") && error.contains("Tempat kejadian"), "names the field by its label: {error:?}");
-    assert!(error.contains("arah teks"), "says why: {error:?}");
+    let why = b.text_of("#report-form .field-error[data-field=place]");
+    assert!(why.contains("arah teks"), "says why beside the field: {why:?}");
+    assert_eq!(b.find_all("#report-form .field-error").len(), 1, "beside that field only");
     assert_eq!(b.attribute(&b.find("#place"), "aria-invalid").as_deref(), Some("true"), "the field is marked");
     assert_eq!(b.attribute(&b.find("#description"), "aria-invalid"), None, "other fields are not marked");
     assert_kept(&b, &r, "direction override");
     assert_eq!(api_report_count(&app, &token), before, "nothing stored");
+}
+
+/// A refused step on the dispute page comes back in its form, the message beside the reason
+/// and the chosen step and typed reason kept (it used to dead-end on an error page and lose
+/// them); corrected, the step goes through.
+#[test]
+fn a_refused_dispute_step_comes_back_beside_its_field() {
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db) else { return };
+    let token = app.login(BAWASLU, PASSWORD);
+    let (s, v) = app.post(
+        "/api/v1/disputes",
+        Some(&token),
+        &json!({
+            "election": "pilkada-2024", "region": "35.76", "petitioner": "Bakal pasangan calon perseorangan",
+            "kpu_decision": "Keputusan KPU Kota Mojokerto Nomor 12/2024", "decided_on": now_wib().date().to_string(),
+        }),
+    );
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    b.login(&app.url(""), BAWASLU, PASSWORD);
+    b.goto(&app.url(&format!("/sengketa/{id}")));
+    b.wait_text("main h1", |t| t.contains(&format!("#{id}")));
+    b.click(&b.find("#to option[value='tidak_diterima']"));
+    let typed = "Pemohon bukan peserta \u{202E}nopmaR";
+    set_value(&b, "#reason", typed);
+    b.click(&b.find("#move-submit"));
+    let why = b.wait_text("#move-form .field-error[data-field=reason]", |t| !t.is_empty());
+    assert!(why.contains("arah teks"), "{why:?}");
+    assert_eq!(page_status(&b), 422);
+    assert_eq!(value_of(&b, "#to"), "tidak_diterima", "the chosen step kept");
+    assert_eq!(value_of(&b, "#reason"), typed, "the typed reason kept");
+    assert_eq!(b.text_of("#status"), "Diregistrasi", "nothing moved");
+    b.screenshot(&Path::new(SHOTS).join("reports-dispute-refused.png"));
+    b.clear(&b.find("#reason"));
+    b.send_keys(&b.find("#reason"), "Pemohon bukan peserta pemilihan");
+    b.click(&b.find("#move-submit"));
+    b.wait_text("#status", |t| t == "Tidak diterima");
+    assert!(b.find_all(".field-error").is_empty());
 }

@@ -168,6 +168,8 @@ fn tps_writes_check_input_login_role_and_scope(db: &TestDb) {
     let (s, e) = app.post(path, Some(&kpu), &json!({"code": "35.76.02.1008.001", "address": "x", "dpt": 10}));
     assert_eq!(s, 403, "Kota Mojokerto is outside KPU Jombang: {e}");
     assert_eq!(error_of(&e).0, "forbidden");
+    let message = e["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("Balongsari") && message.contains("di luar wilayah kerja"), "the place by name, not only its code: {message}");
     let polres = app.login("polres.jombang", PW);
     let (s, _) = app.post(path, Some(&polres), &json!({"code": "35.17.01.2001.003", "address": "x", "dpt": 10}));
     assert_eq!(s, 403, "only KPU keeps the TPS registry");

@@ -569,6 +569,149 @@ fn pages_escape_what_people_typed_and_hide_the_reporter(db: &TestDb) {
     assert_eq!(app.get_text("/lacak/LP-0000-0000-0000", None).0, 404);
 }
 
+/// A page form post as a browser sends it (no redirects followed): status and page.
+fn post_page(app: &TestApp, path: &str, cookie: Option<&str>, content_type: &str, body: &[u8]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let mut req = agent.post(&app.url(path)).header("Origin", &app.base).header("Content-Type", content_type);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut resp = req.send(body).expect("post");
+    (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+/// The message shown beside `field` on a re-rendered page (`span.field-error`), if any.
+fn beside_field(page: &str, field: &str) -> Option<String> {
+    let marker = format!("class=\"field-error\" role=\"alert\" data-field=\"{field}\">");
+    let at = page.find(&marker)? + marker.len();
+    page[at..].split("</span>").next().map(str::to_string)
+}
+
+/// A refused step on the dispute page used to dead-end on an error page and lose the reason
+/// typed; now the dispute page comes back with the message beside the field at fault, the
+/// chosen step and the typed reason kept.
+fn a_refused_dispute_step_comes_back_in_its_form(db: &TestDb) {
+    users(db);
+    let app = TestApp::spawn(db);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    let today = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("offset")).date();
+    let (s, v) = app.post(
+        "/api/v1/disputes",
+        Some(&bawaslu),
+        &json!({
+            "election": "pilkada-2024", "region": "35.76", "petitioner": "Bakal pasangan calon perseorangan",
+            "kpu_decision": "Keputusan KPU Kota Mojokerto Nomor 12/2024", "decided_on": today.to_string(),
+        }),
+    );
+    assert_eq!(s, 201, "{v}");
+    let id = v["id"].as_i64().expect("id");
+    let cookie = format!("sinergi_session={bawaslu}");
+    let form = "application/x-www-form-urlencoded";
+    let path = format!("/sengketa/{id}/langkah");
+
+    // Declining the petition needs a reason: said beside the reason, the choice kept.
+    let (s, page) = post_page(&app, &path, Some(&cookie), form, b"to=tidak_diterima&reason=");
+    assert_eq!(s, 422, "{page}");
+    assert!(page.contains("id=\"move-form\""), "the dispute page with its form, not an error page: {page}");
+    let msg = beside_field(&page, "reason").unwrap_or_else(|| panic!("no message beside the reason: {page}"));
+    assert!(msg.contains("wajib disertai alasan") && msg.contains("Tidak diterima"), "{msg}");
+    assert!(page.contains("<option value=\"tidak_diterima\" selected>"), "the chosen step kept: {page}");
+
+    // A reason hiding a text-direction override: refused beside the reason, what was typed kept.
+    let typed = "Pemohon bukan \u{202E}nopmaR";
+    let body = format!("to=tidak_diterima&reason={}", typed.bytes().map(|b| format!("%{b:02X}")).collect::<String>());
+    let (s, page) = post_page(&app, &path, Some(&cookie), form, body.as_bytes());
+    assert_eq!(s, 422, "{page}");
+    assert!(beside_field(&page, "reason").is_some_and(|m| m.contains("arah teks")), "{page}");
+    assert!(page.contains(&format!(">{typed}</textarea>")), "the reason typed is kept: {page}");
+
+    // Nothing moved; a good step still goes through and back to the dispute page.
+    let (_, v) = app.get(&format!("/api/v1/disputes/{id}"), Some(&bawaslu));
+    assert_eq!(v["status"], "diregistrasi");
+    let (s, _) = post_page(&app, &path, Some(&cookie), form, b"to=mediasi&reason=");
+    assert_eq!(s, 303);
+    let (_, v) = app.get(&format!("/api/v1/disputes/{id}"), Some(&bawaslu));
+    assert_eq!(v["status"], "mediasi");
+    // A step refused because the workflow does not allow it names no field: at the head of
+    // the form, the typed reason kept.
+    let (s, page) = post_page(&app, &path, Some(&cookie), form, b"to=diputus&reason=Dikabulkan");
+    assert_eq!(s, 409, "{page}");
+    assert!(page.contains("class=\"error form-error\"") && page.contains("tidak dapat dipindah"), "{page}");
+    assert!(page.contains(">Dikabulkan</textarea>"), "{page}");
+}
+
+/// The public form's refusal sits beside the field it concerns, not only at the top, and
+/// everything typed comes back.
+fn the_public_form_refusal_sits_beside_its_field(db: &TestDb) {
+    users(db);
+    let app = TestApp::spawn(db);
+    let boundary = "sinergi-lapor-boundary";
+    let now = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(7, 0, 0).expect("offset"));
+    let local = |t: OffsetDateTime| format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute());
+    let fields = [
+        ("election", "pilkada-2024".to_string()),
+        ("region", VILLAGE.to_string()),
+        ("name", REPORTER.to_string()),
+        ("address", "Jl. Empunala 12".to_string()),
+        ("contact", CONTACT.to_string()),
+        ("reported", "Tim sukses calon".to_string()),
+        ("event_at", local(now - Duration::hours(3))),
+        ("known_at", local(now - Duration::hours(2))),
+        ("place", "Depan TPS 003 \u{202E}iraslognaB".to_string()),
+        ("description", "Pembagian amplop berisi uang".to_string()),
+        ("witnesses", "Pak Darto".to_string()),
+    ];
+    let mut body = Vec::new();
+    for (k, v) in &fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let (s, page) = post_page(&app, "/lapor", None, &format!("multipart/form-data; boundary={boundary}"), &body);
+    assert_eq!(s, 422, "{page}");
+    let msg = beside_field(&page, "place").unwrap_or_else(|| panic!("no message beside the place: {page}"));
+    assert!(msg.contains("arah teks"), "{msg}");
+    assert!(beside_field(&page, "description").is_none(), "only the field at fault: {page}");
+    assert!(page.contains("id=\"form-error\"") && page.contains("Tempat kejadian"), "the head names the field to correct: {page}");
+    for (k, v) in &fields[1..] {
+        if *k == "witnesses" {
+            assert!(page.contains(&format!(">{v}</textarea>")), "{k} kept: {page}");
+        } else if *k != "description" {
+            assert!(page.contains(&format!("value=\"{v}\"")), "{k} kept: {page}");
+        }
+    }
+    assert!(page.contains("Pembagian amplop berisi uang</textarea>"), "{page}");
+}
+
+/// The board's CSV names classifications and deadline stages in words (English when the
+/// reader's language is English), and its dates read "27 November 2024 19.00 WIB".
+fn the_board_csv_is_in_words(db: &TestDb) {
+    users(db);
+    let app = TestApp::spawn(db);
+    let bawaslu = app.login("bawaslu.mjk", PW);
+    create(&app, &report("pemilu-2024", VILLAGE, Some((REPORTER, CONTACT))));
+    let id = id_of(&app, &bawaslu, "");
+    moved(&app, &bawaslu, id, "diregistrasi", "Bukti diserahkan di kantor Bawaslu");
+    moved(&app, &bawaslu, id, "kode_etik", "");
+    let cookie = format!("sinergi_session={bawaslu}");
+    let (s, _, csv) = app.get_text("/laporan/unduh.csv", Some(&cookie));
+    assert_eq!(s, 200, "{csv}");
+    let csv = csv.trim_start_matches('\u{feff}');
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let row: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).and_then(|i| row.get(i).copied()).unwrap_or_default();
+    assert_eq!(col("klasifikasi"), "Pelanggaran kode etik", "{csv}");
+    assert_eq!(col("tahap_tenggat"), "Putusan Bawaslu", "{csv}");
+    assert_eq!(col("terlambat"), "tidak", "{csv}");
+    let months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
+    for c in ["diterima", "tenggat"] {
+        let v = col(c);
+        assert!(months.iter().any(|m| v.contains(&format!(" {m} "))) && v.ends_with(" WIB") && v.contains('.'), "{c}: {v:?}");
+    }
+    let (_, _, en) = app.get_text("/laporan/unduh.csv", Some(&format!("{cookie}; lang=en")));
+    assert!(en.contains("Ethics violation") && en.contains("Bawaslu decision") && !en.contains("kode_etik"), "{en}");
+}
+
 on_both_engines!(
     report_flows_from_the_public_through_gakkumdu,
     administrative_ethics_and_other_law_cases_end_where_the_law_sends_them,
@@ -582,6 +725,9 @@ on_both_engines!(
     every_step_of_the_workflow_works_for_its_owner_only,
     a_late_report_is_kept_as_initial_information,
     an_incomplete_report_is_sent_back_to_the_reporter_with_a_clock,
+    a_refused_dispute_step_comes_back_in_its_form,
+    the_public_form_refusal_sits_beside_its_field,
+    the_board_csv_is_in_words,
 );
 
 /// The shortest way from `start` to `target` through the workflow's steps (never through an

@@ -249,6 +249,19 @@ fn a_stranger_cannot_lock_an_operator_out(db: &TestDb) {
         assert_eq!(login("203.0.113.9", "tebakan-salah"), 401);
     }
     assert_eq!(login("203.0.113.9", "rahasia-kuat-1"), 429, "locked from the stranger's address");
+    // The login page says how long the lock lasts, and Retry-After carries the same wait.
+    let resp = no_redirects()
+        .post(&app.url("/masuk"))
+        .header("X-Forwarded-For", "203.0.113.9")
+        .header("Origin", &app.base)
+        .content_type("application/x-www-form-urlencoded")
+        .send("username=kpu.madiun&password=rahasia-kuat-1")
+        .expect("POST");
+    let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    assert_eq!(resp.status().as_u16(), 429);
+    assert!((14 * 60..=15 * 60).contains(&retry), "Retry-After is the lock's 15 minutes: {retry}");
+    let page = resp.into_body().read_to_string().unwrap_or_default();
+    assert!(page.contains("coba lagi 15 menit lagi"), "{page}");
     assert_eq!(login("198.51.100.7", "rahasia-kuat-1"), 200, "the operator logs in from the office");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed'"), 5, "each failure is audited");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.lockout'"), 1, "the lockout is audited");
@@ -256,7 +269,57 @@ fn a_stranger_cannot_lock_an_operator_out(db: &TestDb) {
     assert!(o.status.success(), "{}", common::stderr(&o));
 }
 
+/// A storm of anonymous logins, each from its own address so no lockout shields the hashing:
+/// password hashing stays bounded (the excess gets 429 with Retry-After at once), the server's
+/// memory stays flat instead of growing by Argon2's 19 MiB per waiting login, and the operator
+/// still logs in afterwards. Unbounded, 48 concurrent hashes alone would take ~900 MiB, and a
+/// fresh 19 MiB working block per login left 100-200 MiB behind after each storm.
+fn a_login_storm_keeps_memory_flat(db: &TestDb) {
+    common::add_user(db, "kpu.madiun", "kpu", "35.77", "operator", "rahasia-kuat-1");
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_TRUSTED_PROXY", "127.0.0.1")]);
+    let login = |ip: &str, pw: &str| {
+        let body = json!({"username": "kpu.madiun", "password": pw}).to_string();
+        let (s, _, headers) = app.post_raw("/api/v1/auth/login", None, &[("X-Forwarded-For", ip)], &body);
+        (s, headers.into_iter().find(|(k, _)| k == "retry-after").map(|(_, v)| v))
+    };
+    // Warm up: a few hashes, so the hashing threads hold their working memory.
+    for i in 0..4 {
+        assert_eq!(login(&format!("192.0.2.{i}"), "salah").0, 401);
+    }
+    let before = app.rss_kib();
+    let storm = |round: usize| -> Vec<(u16, Option<String>)> {
+        std::thread::scope(|s| {
+            let threads: Vec<_> = (0..48)
+                .map(|t| {
+                    let login = &login;
+                    s.spawn(move || (0..10).map(|i| login(&format!("10.{round}.{t}.{i}"), "tebakan")).collect::<Vec<_>>())
+                })
+                .collect();
+            threads.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    };
+    let answers = storm(0);
+    let first = app.rss_kib();
+    // Storms again: what the first one took must be all it ever takes.
+    for round in 1..3 {
+        assert!(storm(round).iter().all(|(s, _)| *s == 401 || *s == 429));
+    }
+    let after = app.rss_kib();
+    assert_eq!(answers.len(), 480, "every login was answered");
+    assert!(answers.iter().all(|(s, _)| *s == 401 || *s == 429), "only refusals: {:?}", answers.iter().map(|a| a.0).collect::<std::collections::BTreeSet<_>>());
+    let busy: Vec<_> = answers.iter().filter(|(s, _)| *s == 429).collect();
+    assert!(!busy.is_empty(), "the excess was turned away rather than queued");
+    assert!(busy.iter().all(|(_, r)| r.as_deref().and_then(|v| v.parse::<u64>().ok()).is_some_and(|v| v >= 1)), "every 429 says when to retry");
+    eprintln!("login storm: {} refused 401, {} turned away 429; VmRSS {before} KiB -> {first} KiB -> {after} KiB", answers.len() - busy.len(), busy.len());
+    // At most one 19 MiB Argon2 block per hashing thread (one per core) may be new since the
+    // warm-up; measured within 3 MiB on two cores. A fresh block per login grew it 100-200 MiB.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    assert!(after < before + (cores * 20 + 16) * 1024, "memory stayed flat: {before} KiB -> {after} KiB");
+    assert_eq!(login("198.51.100.7", "rahasia-kuat-1").0, 200, "the operator still logs in");
+}
+
 on_both_engines!(
+    a_login_storm_keeps_memory_flat,
     a_stranger_cannot_lock_an_operator_out,
     security_data_needs_login_and_scope,
     the_public_never_sees_a_username,

@@ -40,9 +40,8 @@ async fn open_session(state: &AppState, ip: std::net::IpAddr, username: &str, pa
     let u = username.clone();
     let found = state.db.read(move |c| store::user_for_login(c, &u)).await?;
     let password = password.to_string();
-    let (user, ok) = tokio::task::spawn_blocking(move || {
-        let _turn = turn;
-        match found {
+    let (user, ok) = turn
+        .run(move || match found {
             Some((user, hash)) => {
                 let ok = auth::verify_password(&password, &hash);
                 (Some(user), ok)
@@ -51,10 +50,8 @@ async fn open_session(state: &AppState, ip: std::net::IpAddr, username: &str, pa
                 auth::verify_password(&password, auth::dummy_hash());
                 (None, false)
             }
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+        })
+        .await?;
     let user = match (user, ok) {
         (Some(user), true) => user,
         _ => {
@@ -196,7 +193,13 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum:
             resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, &token, SESSION_HOURS * 3600, true));
             resp
         }
-        Err(AppError::TooManyRequests(_)) => (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(t(lang, "login.locked")), &next)).into_response(),
+        // The refusal says which wait applies (a lock on this name, on the address, or a busy
+        // server) and for how long, and Retry-After carries the same wait.
+        Err(e @ AppError::TooManyRequests { .. }) => {
+            let mut resp = (StatusCode::TOO_MANY_REQUESTS, login_form(lang, Some(&e.to_string()), &next)).into_response();
+            crate::platform::error::with_retry_after(&mut resp, &e);
+            resp
+        }
         Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
         Err(e) => return Err(e.into()),
     })

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -36,10 +36,34 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
 }
 
+thread_local! {
+    /// This thread's Argon2 working memory (19 MiB at the default cost), kept from one
+    /// verification to the next. Allocating and freeing it per login left the allocator holding
+    /// hundreds of MiB after a login storm (fragmented, never returned); reused, it costs one
+    /// block per hashing thread, for good.
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the stored PHC string, as `PasswordVerifier` would answer, but in
+/// this thread's reused working memory. The comparison is constant-time (`Output`'s `==`).
 pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    let Ok(h) = PasswordHash::new(stored) else { return false };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else { return false };
+    let (Ok(params), Ok(algorithm)) = (argon2::Params::try_from(&h), argon2::Algorithm::try_from(h.algorithm)) else { return false };
+    let Ok(version) = h.version.map(argon2::Version::try_from).transpose() else { return false };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let blocks_needed = params.block_count();
+    let argon = argon2::Argon2::new(algorithm, version.unwrap_or_default(), params);
+    let mut out = vec![0u8; expected.len()];
+    BLOCKS.with(|b| {
+        let Ok(mut blocks) = b.try_borrow_mut() else { return false };
+        if blocks.len() < blocks_needed {
+            blocks.resize(blocks_needed, argon2::Block::new());
+        }
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..blocks_needed]).is_ok()
+            && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
+    })
 }
 
 /// Verifying against this when the user does not exist keeps the answer time the same, so
@@ -79,13 +103,71 @@ pub fn token_hash(token: &str) -> String {
 pub struct LoginThrottle {
     failures: Mutex<HashMap<(String, std::net::IpAddr), Failures>>,
     addresses: Mutex<HashMap<std::net::IpAddr, Failures>>,
-    hashing: std::sync::Arc<tokio::sync::Semaphore>,
+    hashing: Hashers,
 }
 
 impl Default for LoginThrottle {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        LoginThrottle { failures: Mutex::default(), addresses: Mutex::default(), hashing: std::sync::Arc::new(tokio::sync::Semaphore::new(cores)) }
+        LoginThrottle { failures: Mutex::default(), addresses: Mutex::default(), hashing: Hashers::new(cores) }
+    }
+}
+
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// One login's turn at password hashing (see [`LoginThrottle::hashing_turn`]).
+pub struct HashTurn {
+    permit: tokio::sync::OwnedSemaphorePermit,
+    jobs: std::sync::mpsc::Sender<HashJob>,
+}
+
+impl HashTurn {
+    /// Runs `f` on a hashing thread; the turn ends when it has run.
+    pub async fn run<R: Send + 'static>(self, f: impl FnOnce() -> R + Send + 'static) -> Result<R, AppError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let permit = self.permit;
+        let job: HashJob = Box::new(move || {
+            let _permit = permit;
+            let _ = tx.send(f());
+        });
+        self.jobs.send(job).map_err(|_| AppError::Internal("no password hashing thread".into()))?;
+        rx.await.map_err(|_| AppError::Internal("password hashing thread stopped".into()))
+    }
+}
+
+/// A fixed set of threads that do all password hashing, one job each at a time, with no queue
+/// beyond them. Fixed threads matter as much as the bound: each thread's allocator keeps the
+/// 19 MiB Argon2 block it last freed, so hashing on tokio's blocking pool (which grows threads
+/// under load) left hundreds of MiB behind after a login storm; here it is at most one block
+/// per core, for good.
+struct Hashers {
+    free: std::sync::Arc<tokio::sync::Semaphore>,
+    jobs: Mutex<std::sync::mpsc::Sender<HashJob>>,
+}
+
+impl Hashers {
+    fn new(threads: usize) -> Hashers {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new().name(format!("sinergi-hash-{i}")).spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(r) => r.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start password hashing thread: {e}");
+            }
+        }
+        Hashers { free: std::sync::Arc::new(tokio::sync::Semaphore::new(threads)), jobs: Mutex::new(tx) }
     }
 }
 
@@ -100,10 +182,11 @@ const MAX_ADDRESS_FAILURES: u32 = 30;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
-fn locked(f: Option<&Failures>) -> Option<u64> {
+/// Time left on a lock, if any.
+fn locked(f: Option<&Failures>) -> Option<Duration> {
     let until = f.and_then(|f| f.locked_until)?;
     let now = Instant::now();
-    (until > now).then(|| (until - now).as_secs().div_ceil(60))
+    (until > now).then(|| until - now)
 }
 
 /// Counts one failure; true when this one locks.
@@ -128,19 +211,21 @@ impl LoginThrottle {
     /// Refuses while this name is locked from this address, or the address itself is.
     pub fn check(&self, username: &str, ip: std::net::IpAddr) -> Result<(), AppError> {
         let map = self.failures.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
-        if let Some(minutes) = locked(map.get(&(username.to_string(), ip))) {
+        if let Some(left) = locked(map.get(&(username.to_string(), ip))) {
+            let minutes = left.as_secs().div_ceil(60);
             return Err(AppError::too_many(crate::tr!(
                 "terlalu banyak percobaan masuk yang gagal untuk pengguna ini dari alamat Anda; coba lagi {minutes} menit lagi",
                 "too many failed logins for this user from your address; try again in {minutes} minute(s)"
-            )));
+            ), left));
         }
         drop(map);
         let addrs = self.addresses.lock().map_err(|_| AppError::Internal("throttle poisoned".into()))?;
-        if let Some(minutes) = locked(addrs.get(&ip)) {
+        if let Some(left) = locked(addrs.get(&ip)) {
+            let minutes = left.as_secs().div_ceil(60);
             return Err(AppError::too_many(crate::tr!(
                 "terlalu banyak percobaan masuk yang gagal dari alamat Anda; coba lagi {minutes} menit lagi",
                 "too many failed logins from your address; try again in {minutes} minute(s)"
-            )));
+            ), left));
         }
         Ok(())
     }
@@ -158,14 +243,18 @@ impl LoginThrottle {
         }
     }
 
-    /// A turn at password hashing, or 429 at once when every core is hashing already.
-    pub fn hashing_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        self.hashing.clone().try_acquire_owned().map_err(|_| {
+    /// A turn on the hashing threads, or 429 at once when every one is busy: excess logins are
+    /// turned away fast instead of queueing 19 MiB each. Taken before anything else is done
+    /// for the login, so a storm costs no database reads either.
+    pub fn hashing_turn(&self) -> Result<HashTurn, AppError> {
+        let permit = self.hashing.free.clone().try_acquire_owned().map_err(|_| {
             AppError::too_many(crate::tr!(
                 "server sedang melayani banyak permintaan masuk; coba lagi sebentar lagi",
                 "the server is busy with many logins; try again in a moment"
-            ))
-        })
+            ), Duration::from_secs(1))
+        })?;
+        let jobs = self.hashing.jobs.lock().map_err(|_| AppError::Internal("hashing queue poisoned".into()))?.clone();
+        Ok(HashTurn { permit, jobs })
     }
 }
 
@@ -331,7 +420,7 @@ pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppErr
         )));
     }
     if !super::identity::within(&user.unit.region, region) {
-        let unit = &user.unit.name;
+        let (unit, region) = (&user.unit.name, super::i18n::place(region));
         return Err(AppError::forbidden(crate::tr!(
             "wilayah {region} di luar wilayah kerja satuan Anda, {unit}",
             "{region} is outside the scope of your unit {unit}"
@@ -364,6 +453,18 @@ mod tests {
         let h = hash_password("rahasia-123").expect("hash");
         assert!(verify_password("rahasia-123", &h));
         assert!(!verify_password("rahasia-124", &h));
+        // Other costs and the older Argon2i/Argon2d hashes verify too (the working memory is
+        // sized from the stored parameters), and a tampered or foreign string never does.
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let salt = SaltString::encode_b64(b"garam-enam-belas").expect("salt");
+        for (alg, m) in [(argon2::Algorithm::Argon2id, 4096), (argon2::Algorithm::Argon2i, 65536), (argon2::Algorithm::Argon2d, 8)] {
+            let params = argon2::Params::new(m, 2, 1, None).expect("params");
+            let other = argon2::Argon2::new(alg, argon2::Version::V0x13, params).hash_password(b"sandi-lain-9", &salt).expect("hash").to_string();
+            assert!(verify_password("sandi-lain-9", &other), "{other}");
+            assert!(!verify_password("sandi-lain-8", &other), "{other}");
+        }
+        assert!(!verify_password("rahasia-123", &h.replace("$argon2id$", "$argon2i$")));
+        assert!(!verify_password("rahasia-123", "bukan-hash"));
         assert_ne!(new_token().expect("t"), new_token().expect("t"));
     }
 
@@ -376,7 +477,7 @@ mod tests {
         }
         assert!(t.check("a", here).is_ok());
         assert_eq!(t.failed("a", here), (true, false));
-        assert!(matches!(t.check("a", here), Err(AppError::TooManyRequests(_))));
+        assert!(matches!(t.check("a", here), Err(AppError::TooManyRequests { .. })));
         assert!(t.check("a", there).is_ok(), "the same user from another address is not locked");
         assert!(t.check("b", here).is_ok());
     }

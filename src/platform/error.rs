@@ -23,8 +23,10 @@ pub enum AppError {
     NotFound(Text),
     #[error("{0}")]
     Conflict(Text),
-    #[error("{0}")]
-    TooManyRequests(Text),
+    /// Refused for now: `retry_after` seconds is sent as the `Retry-After` header, so clients
+    /// (and the field app's outbox) know when to try again instead of hammering.
+    #[error("{message}")]
+    TooManyRequests { message: Text, retry_after: u64 },
     #[error("{0}")]
     TooLarge(Text),
     /// Input that breaks rules of the domain, each listed (e.g. every failed identity of a
@@ -76,8 +78,16 @@ impl AppError {
     pub fn conflict(why: impl Into<Text>) -> Self {
         AppError::Conflict(why.into())
     }
-    pub fn too_many(why: impl Into<Text>) -> Self {
-        AppError::TooManyRequests(why.into())
+    pub fn too_many(why: impl Into<Text>, retry_after: std::time::Duration) -> Self {
+        AppError::TooManyRequests { message: why.into(), retry_after: retry_after.as_secs().max(1) }
+    }
+
+    /// Seconds to wait before trying again, for a 429.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
     }
     pub fn too_large(why: impl Into<Text>) -> Self {
         AppError::TooLarge(why.into())
@@ -91,7 +101,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -106,7 +116,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
-            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::TooLarge(_) => "payload_too_large",
             AppError::Db(_) | AppError::Internal(_) => "internal",
         }
@@ -163,7 +173,16 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             error: ErrorDetail { code: self.code().to_string(), message, field: self.field().map(str::to_string), details },
         };
-        (status, axum::Json(body)).into_response()
+        let mut resp = (status, axum::Json(body)).into_response();
+        with_retry_after(&mut resp, &self);
+        resp
+    }
+}
+
+/// Adds `Retry-After` to a response refused with 429 (the JSON answer and the page alike).
+pub fn with_retry_after(resp: &mut Response, err: &AppError) {
+    if let Some(secs) = err.retry_after() {
+        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
     }
 }
 
@@ -201,7 +220,7 @@ mod tests {
             || AppError::forbidden(tr!("tidak boleh", "not allowed")),
             || AppError::not_found(tr!("tidak ada", "not found")),
             || AppError::conflict(tr!("sudah ditandatangani", "already signed")),
-            || AppError::too_many(tr!("terlalu banyak", "too many")),
+            || AppError::too_many(tr!("terlalu banyak", "too many"), std::time::Duration::from_secs(60)),
             || AppError::too_large(tr!("terlalu besar", "too large")),
             || AppError::Internal("disk full".into()),
             || AppError::Db(DbError::Other("connection refused".into())),

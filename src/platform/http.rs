@@ -302,6 +302,42 @@ where
     Ok(resp)
 }
 
+/// How the body of an anonymous write is read: its size limit and its parser (JSON or
+/// multipart with files for the API, a page form that keeps what was typed). The extractor
+/// reads the bytes once, so the idempotency fingerprint is of exactly what was parsed.
+pub trait AnonymousBody: Sized + Send {
+    /// Bodies above this are refused (413) before parsing.
+    const MAX: usize;
+    /// The refusal of a body over [`AnonymousBody::MAX`] (what the sender should do instead).
+    fn too_large() -> AppError;
+    fn parse(parts: axum::http::request::Parts, bytes: axum::body::Bytes, state: &super::state::AppState) -> impl std::future::Future<Output = Result<Self, AppError>> + Send;
+}
+
+/// The one door of every write without an account (public reports, their evidence and
+/// completion, by API and by page): the per-client limit admits it (429 otherwise) and gives
+/// the public's `Permit`, the body is read within its limit and parsed by `B`, and `request`
+/// fingerprints it for `Idempotency-Key` under the client's address (`publik:<address>`).
+/// A page that must show its form again on a refusal takes `Result<Anonymous<B>, AppError>`.
+pub struct Anonymous<B> {
+    pub permit: super::auth::Permit,
+    pub request: WriteRequest,
+    pub body: B,
+}
+
+impl<B: AnonymousBody> axum::extract::FromRequest<super::state::AppState> for Anonymous<B> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &super::state::AppState) -> Result<Self, AppError> {
+        let client = super::limit::client_ip(req.extensions(), req.headers());
+        let permit = state.intake.admit(client)?;
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, B::MAX).await.map_err(|_| B::too_large())?;
+        let request = WriteRequest::new(&parts.headers, &format!("publik:{client}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
+        let body = B::parse(parts, bytes, state).await?;
+        Ok(Anonymous { permit, request, body })
+    }
+}
+
 /// The `limit` of a paginated list: 1–1000, default 100.
 pub fn page_limit(limit: Option<i64>) -> Result<i64, AppError> {
     match limit {

@@ -68,13 +68,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
 
 tokio::task_local! {
     static LANG: Lang;
+    static PLACES: std::sync::Arc<dyn Places>;
 }
 
 /// Middleware: serves the request with its language in scope, so that errors rendered deep in a
-/// handler (or by an extractor's rejection) speak it.
-pub async fn scope(req: Request, next: Next) -> Response {
+/// handler (or by an extractor's rejection) speak it, and with the place names, so that a
+/// refusal built where no state is at hand (`authorize`) names the region rather than its code.
+pub async fn scope(axum::extract::State(state): axum::extract::State<super::state::AppState>, req: Request, next: Next) -> Response {
     let lang = Lang::negotiate(req.headers(), req.uri().path().starts_with("/api/"));
-    LANG.scope(lang, next.run(req)).await
+    let places = state.module::<PlaceNames>().0.clone();
+    PLACES.scope(places, LANG.scope(lang, next.run(req))).await
+}
+
+/// The name of the place `code` as the registered [`Places`] says it ("Kota Mojokerto (35.76)"),
+/// or the code itself outside a request (unit tests, the CLI before the index is loaded).
+pub fn place(code: &str) -> String {
+    PLACES.try_with(|p| p.place(code)).unwrap_or_else(|_| code.to_string())
 }
 
 /// Runs `f` as if serving a request in `lang` (tests, the CLI).

@@ -72,12 +72,13 @@ impl RateLimit {
             *entry = (now, 0);
         }
         if entry.1 >= self.max {
-            let wait = self.window.saturating_sub(now.duration_since(entry.0)).as_secs().div_ceil(60);
+            let left = self.window.saturating_sub(now.duration_since(entry.0));
+            let wait = left.as_secs().div_ceil(60);
             let (max, minutes) = (self.max, self.window.as_secs() / 60);
             return Err(AppError::too_many(crate::tr!(
                 "terlalu banyak kiriman dari alamat Anda: paling banyak {max} per {minutes} menit; coba lagi {wait} menit lagi",
                 "too many submissions from your address: {max} per {minutes} minutes; try again in {wait} minute(s)"
-            )));
+            ), left));
         }
         entry.1 += 1;
         Ok(())
@@ -94,7 +95,7 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().expect("ip");
         let b: IpAddr = "10.0.0.2".parse().expect("ip");
         assert!(l.check(a).is_ok() && l.check(a).is_ok());
-        assert!(matches!(l.check(a), Err(AppError::TooManyRequests(_))));
+        assert!(matches!(l.check(a), Err(AppError::TooManyRequests { .. })));
         assert!(l.check(b).is_ok());
     }
 }

@@ -114,7 +114,6 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("login.password", "Kata sandi", "Password"),
     ("login.submit", "Masuk", "Log in"),
     ("login.failed", "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-    ("login.locked", "Terlalu banyak percobaan gagal. Coba lagi nanti.", "Too many failed attempts. Try again later."),
     ("lap.form.title", "Lapor pelanggaran", "Report a violation"),
     ("lap.late_by", "Lewat", "Late by"),
     ("lap.witnesses", "Saksi", "Witnesses"),
@@ -523,7 +522,9 @@ fn error_page_for(lang: Lang, user: Option<&User>, err: AppError) -> Response {
         err.to_string()
     };
     let page = Page::new(lang, "Sinergi", user, "/wilayah");
-    (status, layout(page, html! { p.error { (message) } })).into_response()
+    let mut resp = (status, layout(page, html! { p.error { (message) } })).into_response();
+    super::error::with_retry_after(&mut resp, &err);
+    resp
 }
 
 /// The one error of page handlers: they return `Result<Response, PageError>` and use `?`. It

@@ -24,7 +24,7 @@ use crate::elections::{ElectionDef, TpsCode};
 use crate::platform::auth::{CurrentUser, Permit, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, WriteRequest, idempotent_write, page_limit, parse_json};
+use crate::platform::http::{Anonymous, AnonymousBody, Write, WriteRequest, idempotent_write, page_limit, parse_json};
 use crate::platform::text;
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
@@ -239,19 +239,6 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
 /// report with several files at most this.
 const MAX_UPLOAD: usize = 25 * 1024 * 1024;
 
-/// The client's address, for the per-client limit.
-fn client_ip(req: &Request) -> std::net::IpAddr {
-    crate::platform::limit::client_ip(req.extensions(), req.headers())
-}
-
-async fn body_bytes(req: Request) -> Result<(axum::http::request::Parts, bytes::Bytes), AppError> {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_UPLOAD)
-        .await
-        .map_err(|_| AppError::too_large(tr!("kiriman melebihi 25 MB; kirim berkas bukti berikutnya satu per satu", "the request is over 25 MB; send further evidence files one by one")))?;
-    Ok((parts, bytes))
-}
-
 fn is_multipart(parts: &axum::http::request::Parts) -> bool {
     parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"))
 }
@@ -263,6 +250,29 @@ async fn multipart_of(state: &AppState, parts: axum::http::request::Parts, bytes
         AppError::bad_request(tr!("isi formulir unggahan rusak ({why}); kirim ulang", "malformed multipart body ({why}); send it again"))
     })?;
     read_multipart(mp).await.checked()
+}
+
+/// A page's multipart form (the public report form, the completion form): every field and
+/// file as sent, with its first problem kept inside rather than refused, so that the page can
+/// show the form again with what was typed.
+pub struct PageUpload(pub Upload);
+
+impl AnonymousBody for PageUpload {
+    /// The pages' request limit (the router's upload limit).
+    const MAX: usize = 26 * 1024 * 1024;
+
+    fn too_large() -> AppError {
+        AppError::too_large(tr!("unggahan terlalu besar: paling banyak 10 MB per berkas dan 25 MB per pengiriman", "the upload is too large: at most 10 MB per file and 25 MB per request"))
+    }
+
+    async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
+        let req = Request::from_parts(parts, Body::from(bytes));
+        let mp = Multipart::from_request(req, state).await.map_err(|e| {
+            let why = e.body_text();
+            AppError::bad_request(tr!("isi formulir unggahan rusak ({why}); kirim ulang", "malformed multipart body ({why}); send it again"))
+        })?;
+        Ok(PageUpload(read_multipart(mp).await))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -302,25 +312,70 @@ pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest
     .await
 }
 
+/// A report as the API receives it: JSON, or multipart with the JSON in a `report` part and
+/// evidence files in `file` parts.
+pub struct ReportBody {
+    input: ReportInput,
+    files: Vec<(CheckedFile, Vec<u8>)>,
+}
+
+fn over_upload_limit() -> AppError {
+    AppError::too_large(tr!("kiriman melebihi 25 MB; kirim berkas bukti berikutnya satu per satu", "the request is over 25 MB; send further evidence files one by one"))
+}
+
+impl AnonymousBody for ReportBody {
+    const MAX: usize = MAX_UPLOAD;
+
+    fn too_large() -> AppError {
+        over_upload_limit()
+    }
+
+    async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
+        if is_multipart(&parts) {
+            let up = multipart_of(state, parts, bytes).await?;
+            let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", tr!("kiriman multipart memerlukan bagian `report` berisi laporan dalam JSON", "the multipart body needs a `report` part holding the report as JSON")))?;
+            Ok(ReportBody { input: parse_json::<ReportInput>(json.as_bytes())?, files: up.files })
+        } else {
+            Ok(ReportBody { input: parse_json::<ReportInput>(&bytes)?, files: vec![] })
+        }
+    }
+}
+
 /// Files a violation report without an account: JSON, or multipart with the JSON in a
 /// `report` part and evidence in `file` parts (images or PDF, 10 MB each). Rate-limited per
 /// client; `Idempotency-Key` makes a retry safe.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "laporan", request_body = ReportInput,
     responses((status = 201, body = Receipt), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn create_report(State(state): State<AppState>, req: Request) -> Result<Response, AppError> {
-    let ip = client_ip(&req);
-    let permit = state.intake.admit(ip)?;
-    let (parts, bytes) = body_bytes(req).await?;
-    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
-    let (input, files) = if is_multipart(&parts) {
-        let up = multipart_of(&state, parts, bytes).await?;
-        let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", tr!("kiriman multipart memerlukan bagian `report` berisi laporan dalam JSON", "the multipart body needs a `report` part holding the report as JSON")))?;
-        (parse_json::<ReportInput>(json.as_bytes())?, up.files)
-    } else {
-        (parse_json::<ReportInput>(&bytes)?, vec![])
-    };
-    file_report(&state, permit, request, input, files).await
+pub async fn create_report(State(state): State<AppState>, w: Anonymous<ReportBody>) -> Result<Response, AppError> {
+    file_report(&state, w.permit, w.request, w.body.input, w.body.files).await
+}
+
+/// One evidence file sent as multipart in the field `file`.
+pub struct EvidenceBody {
+    file: CheckedFile,
+    data: Vec<u8>,
+}
+
+impl AnonymousBody for EvidenceBody {
+    const MAX: usize = MAX_UPLOAD;
+
+    fn too_large() -> AppError {
+        over_upload_limit()
+    }
+
+    async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
+        if !is_multipart(&parts) {
+            return Err(AppError::bad_request(tr!("kirim berkas sebagai multipart/form-data pada isian `file`", "send the file as multipart/form-data in the field `file`")));
+        }
+        let up = multipart_of(state, parts, bytes).await?;
+        let mut files = up.files.into_iter();
+        let (file, data) = files.next().ok_or_else(|| AppError::invalid("file", tr!("tidak ada berkas pada isian `file`", "no file in the field `file`")))?;
+        if files.next().is_some() {
+            return Err(AppError::invalid("file", tr!("satu berkas per kiriman", "one file per request")));
+        }
+        Ok(EvidenceBody { file, data })
+    }
 }
 
 /// Adds one evidence file (multipart field `file`) to a report by its receipt, until Bawaslu
@@ -328,22 +383,10 @@ pub async fn create_report(State(state): State<AppState>, req: Request) -> Resul
 #[utoipa::path(post, path = "/api/v1/reports/{receipt}/evidence", tag = "laporan", params(("receipt" = String, Path)),
     responses((status = 201, body = store::EvidenceInfo), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
-    let ip = client_ip(&req);
-    let permit = state.intake.admit(ip)?;
-    let (parts, bytes) = body_bytes(req).await?;
-    if !is_multipart(&parts) {
-        return Err(AppError::bad_request(tr!("kirim berkas sebagai multipart/form-data pada isian `file`", "send the file as multipart/form-data in the field `file`")));
-    }
-    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
-    let up = multipart_of(&state, parts, bytes).await?;
-    let mut files = up.files.into_iter();
-    let (file, data) = files.next().ok_or_else(|| AppError::invalid("file", tr!("tidak ada berkas pada isian `file`", "no file in the field `file`")))?;
-    if files.next().is_some() {
-        return Err(AppError::invalid("file", tr!("satu berkas per kiriman", "one file per request")));
-    }
+pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<EvidenceBody>) -> Result<Response, AppError> {
+    let (permit, EvidenceBody { file, data }) = (w.permit, w.body);
     let receipt = receipt.trim().to_uppercase();
-    idempotent_write(&state.db, request, move |c| {
+    idempotent_write(&state.db, w.request, move |c| {
         let info = store::add_evidence(c, &permit, &receipt, &file, &data)?;
         Ok((StatusCode::CREATED, serde_json::to_value(info).map_err(internal)?))
     })
@@ -377,24 +420,39 @@ pub fn parse_completion(input: CompletionInput) -> Result<store::Completion, App
     Ok(store::Completion { witnesses, note: text::free_text("note", &input.note, text::DESCRIPTION_MAX, false)? })
 }
 
+/// A completion as the API receives it: JSON, or multipart with the JSON in a `completion`
+/// part and evidence in `file` parts.
+pub struct CompletionBody {
+    input: CompletionInput,
+    files: Vec<(CheckedFile, Vec<u8>)>,
+}
+
+impl AnonymousBody for CompletionBody {
+    const MAX: usize = MAX_UPLOAD;
+
+    fn too_large() -> AppError {
+        over_upload_limit()
+    }
+
+    async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
+        if is_multipart(&parts) {
+            let up = multipart_of(state, parts, bytes).await?;
+            let json = up.fields.get("completion").map_or("{}", String::as_str);
+            Ok(CompletionBody { input: parse_json::<CompletionInput>(json.as_bytes())?, files: up.files })
+        } else {
+            Ok(CompletionBody { input: parse_json::<CompletionInput>(&bytes)?, files: vec![] })
+        }
+    }
+}
+
 /// Completes a report Bawaslu sent back, by its receipt, within the completion window: JSON,
 /// or multipart with the JSON in a `completion` part and evidence in `file` parts. The report
 /// returns to kajian awal. Rate-limited per client; `Idempotency-Key` makes a retry safe.
 #[utoipa::path(post, path = "/api/v1/reports/{receipt}/completion", tag = "laporan", params(("receipt" = String, Path)), request_body = CompletionInput,
     responses((status = 200, body = PublicStatus), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, req: Request) -> Result<Response, AppError> {
-    let ip = client_ip(&req);
-    let permit = state.intake.admit(ip)?;
-    let (parts, bytes) = body_bytes(req).await?;
-    let request = WriteRequest::new(&parts.headers, &format!("publik:{ip}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
-    let (input, files) = if is_multipart(&parts) {
-        let up = multipart_of(&state, parts, bytes).await?;
-        let json = up.fields.get("completion").map_or("{}", String::as_str);
-        (parse_json::<CompletionInput>(json.as_bytes())?, up.files)
-    } else {
-        (parse_json::<CompletionInput>(&bytes)?, vec![])
-    };
+pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<CompletionBody>) -> Result<Response, AppError> {
+    let (permit, request, CompletionBody { input, files }) = (w.permit, w.request, w.body);
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
     let lang = crate::platform::i18n::Lang::current();
@@ -692,7 +750,7 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        let r = store::move_report(c, &user, id, input.to.trim(), &reason, now)?;
+        let r = move_report(c, &user, id, &input.to, &reason, now)?;
         // After the move the mover may no longer see the case (none of the current roles lose
         // sight of it, but the view follows the same rule as a read).
         let access = store::access(&user, &r.region, r.classification.as_deref()).unwrap_or(Access::Partner);
@@ -700,6 +758,29 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
     .await
+}
+
+/// Moving a case one step: an operator or above whose scope holds it (the agency that owns the
+/// step is the workflow's check).
+pub(super) const MOVE_REPORT: Rule = Rule { min_role: Role::Operator, agencies: &[], action: ("memindahkan tahap penanganan laporan", "move a case") };
+pub(super) const MOVE_DISPUTE: Rule = Rule { min_role: Role::Operator, agencies: &[], action: ("memindahkan tahap sengketa", "move a dispute") };
+
+/// One report move, shared by the API, the case page and the demo: the report (404), the
+/// mover authorised for its region (403), the move named as the workflow knows it (422), then
+/// the store applies it under the permit.
+pub fn move_report(c: &mut crate::platform::db::Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<store::ReportRecord, AppError> {
+    let r = store::report_or_404(c, id)?;
+    let permit = authorize(user, MOVE_REPORT, &r.region)?;
+    let to = super::MoveTo::parse(super::Track::Report, to).map_err(store::move_error)?;
+    store::move_report(c, &permit, user, &r, to, reason, now)
+}
+
+/// One dispute move, shared likewise.
+pub fn move_dispute(c: &mut crate::platform::db::Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
+    let d = store::dispute_or_404(c, id)?;
+    let permit = authorize(user, MOVE_DISPUTE, &d.region)?;
+    let to = super::MoveTo::parse(super::Track::Dispute, to).map_err(store::move_error)?;
+    store::move_dispute(c, &permit, user, &d, to, reason, now)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,7 +876,7 @@ pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i6
     let user = w.user.user;
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        store::move_dispute(c, &user, id, input.to.trim(), &reason, now)?;
+        move_dispute(c, &user, id, &input.to, &reason, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })

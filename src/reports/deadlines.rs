@@ -121,6 +121,34 @@ pub fn rules_for(kind: ElectionKind) -> &'static [DeadlineRule] {
     }
 }
 
+/// Each rule's key with what it times, in Bahasa Indonesia and English, for pages and
+/// exports (a user reads "Kajian awal", never `kajian_awal`).
+pub const RULE_LABELS: &[(&str, &str, &str)] = &[
+    ("batas_lapor", "Batas waktu pelaporan", "Filing window"),
+    ("kajian_awal", "Kajian awal", "Initial review"),
+    ("perbaikan_laporan", "Kelengkapan laporan oleh pelapor", "Completion by the reporter"),
+    ("penetapan_temuan", "Penetapan temuan", "Setting a finding"),
+    ("putusan_bawaslu", "Putusan Bawaslu", "Bawaslu decision"),
+    ("putusan_bawaslu_diperpanjang", "Putusan Bawaslu (diperpanjang)", "Bawaslu decision (extended)"),
+    ("penerusan_penyidik", "Penerusan ke penyidik", "Hand-over to the investigators"),
+    ("penyidikan", "Penyidikan", "Investigation"),
+    ("pengembalian_berkas", "Pengembalian berkas", "Return of the file"),
+    ("penyerahan_kembali", "Penyerahan kembali berkas", "File handed back"),
+    ("pelimpahan_pengadilan", "Pelimpahan ke pengadilan", "Referral to the court"),
+    ("putusan_pn", "Putusan pengadilan negeri", "District court verdict"),
+    ("banding", "Banding", "Appeal"),
+    ("putusan_pt", "Putusan pengadilan tinggi", "High court verdict"),
+    ("sengketa_permohonan", "Permohonan sengketa", "Filing a dispute"),
+    ("sengketa_mediasi", "Mediasi sengketa", "Dispute mediation"),
+    ("sengketa_putusan", "Putusan sengketa", "Dispute decision"),
+    ("sengketa_tindak_lanjut", "Tindak lanjut putusan sengketa oleh KPU", "KPU follow-up of the dispute decision"),
+];
+
+/// A rule's label in `lang` ("?" for a key no table knows, which a unit test rules out).
+pub fn rule_label(key: &str, lang: crate::platform::i18n::Lang) -> &'static str {
+    RULE_LABELS.iter().find(|(k, _, _)| *k == key).map_or("?", |(_, id, en)| if lang == crate::platform::i18n::Lang::En { *en } else { *id })
+}
+
 pub fn find(kind: ElectionKind, key: &str) -> Option<DeadlineRule> {
     rules_for(kind).iter().find(|r| r.key == key).copied()
 }
@@ -275,6 +303,15 @@ pub fn default_holidays() -> Vec<Holiday> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_rule_has_a_label_in_both_languages() {
+        for r in PEMILU.iter().chain(PILKADA) {
+            assert_ne!(rule_label(r.key, crate::platform::i18n::Lang::Id), "?", "{}", r.key);
+            assert_ne!(rule_label(r.key, crate::platform::i18n::Lang::En), "?", "{}", r.key);
+        }
+    }
+
     use super::*;
     use time::macros::{date, datetime, offset};
 

@@ -236,7 +236,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     let filed = now - Duration::hours(30);
     let permit = crate::platform::auth::authorize(&bawaslu, super::api::DISPUTE, &dispute.region)?;
     let id = store::create_dispute(conn, &bawaslu, &permit, &dispute, filed)?;
-    store::move_dispute(conn, &bawaslu, id, "mediasi", "", filed + Duration::hours(20))?;
+    super::api::move_dispute(conn, &bawaslu, id, "mediasi", "", filed + Duration::hours(20))?;
     Ok(())
 }
 
@@ -271,7 +271,7 @@ fn run_moves(conn: &mut Conn, short: &str, id: i64, received: OffsetDateTime, mo
         // The demo's reports name no evidence file; registering them is recorded with why
         // (a report with an unmet requirement is registered only with a reason).
         let reason = if *to == "diregistrasi" && reason.is_empty() { "Bukti fisik diserahkan pelapor langsung di kantor Bawaslu" } else { reason };
-        store::move_report(conn, &u, id, to, reason, received + Duration::hours(*hours))?;
+        super::api::move_report(conn, &u, id, to, reason, received + Duration::hours(*hours))?;
     }
     Ok(())
 }

@@ -208,6 +208,37 @@ impl Track {
     }
 }
 
+/// A move a track's workflow knows (a state, a classification, or [`EXTEND`]/[`TAKE_UP`]),
+/// checked against the step table when the request is read: store moves take this, never the
+/// request's string, so a name the workflow does not know cannot reach the store. (The tables
+/// name states as `&'static str` keys shared with the database and the API; this type is the
+/// checked handle onto them.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MoveTo {
+    track: Track,
+    to: &'static str,
+}
+
+impl MoveTo {
+    /// The move named `to` on `track`, or [`MoveError::Unknown`] (422 on the field `to`).
+    pub fn parse(track: Track, to: &str) -> Result<MoveTo, MoveError> {
+        let to = to.trim();
+        let known = std::iter::once(EXTEND).chain(track.steps().iter().flat_map(|s| s.from.iter().copied().chain(std::iter::once(s.to)))).find(|s| *s == to);
+        match known {
+            Some(to) => Ok(MoveTo { track, to }),
+            None => Err(MoveError::Unknown(crate::tr!("{to:?} bukan tahap alur penanganan ini", "{to:?} is not a state of this workflow"))),
+        }
+    }
+
+    pub fn track(self) -> Track {
+        self.track
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.to
+    }
+}
+
 /// The state a move leaves the case in: an extension keeps it, taking initial information up
 /// as a finding registers it.
 pub fn state_after(current: &str, to: &str) -> String {

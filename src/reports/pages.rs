@@ -4,25 +4,24 @@
 //! police and prosecutors, and the dispute page.
 
 use crate::tr;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Multipart, State};
-use crate::platform::http::{Form, Path, Query};
+use axum::extract::State;
+use crate::platform::http::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::api::{ReportInput, ReporterInput, board_filter, public_status, read_multipart, report_view};
+use super::api::{PageUpload, ReportInput, ReporterInput, board_filter, public_status, report_view};
+use crate::platform::http::Anonymous;
 use super::store::{self, ReportFilter, ReportSummary, Stage};
 use super::{EXTEND, state_label};
 use crate::elections::ELECTIONS;
 use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
-use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, typed};
+use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, typed, unshown};
 use crate::platform::sheet::{self, Cell};
-use crate::platform::web::{Lang, Page, layout, login_first, t, urlencode, when};
-use crate::regions::pages::error_page;
+use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, layout, login_first, t, urlencode, when};
 use crate::platform::state::AppState;
 
 fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
@@ -38,72 +37,81 @@ fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
 // ---------------------------------------------------------------------------------------------
 // Public form
 
-#[derive(Default, Clone)]
-struct FormValues {
-    election: String,
-    region: String,
-    anonymous: bool,
-    name: String,
-    address: String,
-    contact: String,
-    reported: String,
-    event_at: String,
-    known_at: String,
-    place: String,
-    description: String,
-    witnesses: String,
-}
+/// The public form's element id, which a [`Refusal`] names.
+const REPORT_FORM: &str = "report-form";
 
-fn form(lang: Lang, v: &FormValues, error: Option<&AppError>) -> Markup {
-    let invalid = |f: &str| {
-        error.and_then(|e| e.field()).is_some_and(|ef| ef == f || ef.starts_with(&format!("{f}.")) || ef.starts_with(&format!("{f}["))).then_some("true")
-    };
+/// Each form field with the request field a refusal names it by (the reporter's fields are
+/// `reporter.*` in the shared input; a witness is `witnesses[i]`).
+const REPORT_FIELDS: &[&str] =
+    &["election", "region", "reporter.name", "reporter.address", "reporter.contact", "reported", "event_at", "known_at", "place", "description", "witnesses", "file"];
+
+/// The public form: `v` holds the values shown (the query's village and election on a first
+/// visit, what was typed after a refusal); a refusal's message sits beside its field, and one
+/// line at the head says the report was not saved and which field to correct.
+fn form(lang: Lang, v: &FormBody, refused: Refused<'_>) -> Markup {
+    const F: &str = REPORT_FORM;
+    let at = |field: &str| invalid(refused, F, field);
+    let named = refused.and_then(|r| r.error.field()).and_then(|f| REPORT_FIELDS.iter().any(|k| f == *k || f.starts_with(&format!("{k}[")) || f.starts_with(&format!("{k}."))).then(|| field_label(lang, f)).flatten());
     html! {
         h1 { (t(lang, "lap.form.title")) }
         p.muted { (t(lang, "lap.form.intro")) }
-        @if let Some(e) = error {
+        @if let Some(r) = refused {
             p.error #form-error role="alert" {
                 (t(lang, "lap.form.error")) " "
-                @if let Some(label) = e.field().and_then(|f| field_label(lang, f)) { strong { (label) } ": " }
-                (e.to_string())
+                @match named {
+                    Some(label) => strong { (label) },
+                    None => (r.error.to_string()),
+                }
             }
         }
-        form.report method="post" action="/lapor" enctype="multipart/form-data" {
+        form.report #report-form method="post" action="/lapor" enctype="multipart/form-data" {
             label for="election" { (t(lang, "region.election")) }
             select #election name="election" {
                 @for e in ELECTIONS {
-                    option value=(e.id) selected[v.election == e.id] { (e.name) }
+                    option value=(e.id) selected[v.get("election") == e.id] { (e.name) }
                 }
             }
+            (beside(refused, F, "election"))
             label for="region" { (t(lang, "lap.form.region")) }
-            input #region name="region" required value=(v.region) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[invalid("region")];
+            input #region name="region" required value=(v.get("region")) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[at("region")];
+            (beside(refused, F, "region"))
             small.muted { (t(lang, "lap.form.region_hint")) " " a href="/cari" { (t(lang, "nav.search")) } }
             fieldset {
                 legend { (t(lang, "lap.form.reporter")) }
                 label for="name" { (t(lang, "lap.form.name")) }
-                input #name name="name" value=(v.name) autocomplete="name" aria-invalid=[invalid("reporter.name")];
+                input #name name="name" value=(v.get("name")) autocomplete="name" aria-invalid=[at("reporter.name")];
+                (beside(refused, F, "reporter.name"))
                 label for="address" { (t(lang, "lap.form.address")) }
-                input #address name="address" value=(v.address) autocomplete="street-address" aria-invalid=[invalid("reporter.address")];
+                input #address name="address" value=(v.get("address")) autocomplete="street-address" aria-invalid=[at("reporter.address")];
+                (beside(refused, F, "reporter.address"))
                 label for="contact" { (t(lang, "lap.form.contact")) }
-                input #contact name="contact" value=(v.contact) autocomplete="tel" aria-invalid=[invalid("reporter.contact")];
-                label.check { input #anonymous type="checkbox" name="anonymous" value="1" checked[v.anonymous]; " " (t(lang, "lap.form.anonymous")) }
+                input #contact name="contact" value=(v.get("contact")) autocomplete="tel" aria-invalid=[at("reporter.contact")];
+                (beside(refused, F, "reporter.contact"))
+                label.check { input #anonymous type="checkbox" name="anonymous" value="1" checked[!v.get("anonymous").is_empty()]; " " (t(lang, "lap.form.anonymous")) }
             }
             label for="reported" { (t(lang, "lap.form.reported")) }
-            input #reported name="reported" required value=(v.reported) aria-invalid=[invalid("reported")];
+            input #reported name="reported" required value=(v.get("reported")) aria-invalid=[at("reported")];
+            (beside(refused, F, "reported"))
             label for="event_at" { (t(lang, "lap.form.event_at")) }
-            input #event_at type="datetime-local" name="event_at" required value=(v.event_at) aria-invalid=[invalid("event_at")];
+            input #event_at type="datetime-local" name="event_at" required value=(v.get("event_at")) aria-invalid=[at("event_at")];
+            (beside(refused, F, "event_at"))
             label for="known_at" { (t(lang, "lap.form.known_at")) }
-            input #known_at type="datetime-local" name="known_at" required value=(v.known_at) aria-invalid=[invalid("known_at")];
+            input #known_at type="datetime-local" name="known_at" required value=(v.get("known_at")) aria-invalid=[at("known_at")];
+            (beside(refused, F, "known_at"))
             label for="place" { (t(lang, "lap.form.place")) }
-            input #place name="place" required value=(v.place) aria-invalid=[invalid("place")];
+            input #place name="place" required value=(v.get("place")) aria-invalid=[at("place")];
+            (beside(refused, F, "place"))
             label for="description" { (t(lang, "lap.form.description")) }
-            textarea #description name="description" required rows="6" aria-invalid=[invalid("description")] { (v.description) }
+            textarea #description name="description" required rows="6" aria-invalid=[at("description")] { (v.get("description")) }
+            (beside(refused, F, "description"))
             label for="witnesses" { (t(lang, "lap.form.witnesses")) }
-            textarea #witnesses name="witnesses" rows="3" aria-invalid=[invalid("witnesses")] { (v.witnesses) }
+            textarea #witnesses name="witnesses" rows="3" aria-invalid=[at("witnesses")] { (v.get("witnesses")) }
+            (beside(refused, F, "witnesses"))
             label for="file" { (t(lang, "lap.form.files")) }
-            input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf" aria-invalid=[invalid("file")];
+            input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf" aria-invalid=[at("file")];
             input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
             input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+            (beside(refused, F, "file"))
             button #submit-report type="submit" { (t(lang, "lap.form.submit")) }
         }
     }
@@ -141,7 +149,7 @@ fn field_label(lang: Lang, field: &str) -> Option<&'static str> {
 
 pub async fn form_page(lang: Lang, user: Option<CurrentUser>, Query(q): Query<FormQuery>) -> Response {
     let election = q.pemilu.filter(|p| crate::elections::election(p).is_some()).unwrap_or_else(|| "pilkada-2024".into());
-    let v = FormValues { election, region: q.wilayah.unwrap_or_default(), ..FormValues::default() };
+    let v = FormBody(vec![("election".into(), election), ("region".into(), q.wilayah.unwrap_or_default())]);
     let title = t(lang, "lap.form.title");
     layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &v, None)).into_response()
 }
@@ -158,46 +166,33 @@ fn local_input(field: &str, value: &str, region: &str) -> Result<String, AppErro
     Ok(clock::rfc3339(t))
 }
 
-pub async fn form_submit(
-    State(state): State<AppState>,
-    lang: Lang,
-    user: Option<CurrentUser>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-    mp: Multipart,
-) -> Response {
-    let client = crate::platform::limit::client_of(addr.ip(), &headers);
-    let mut values = FormValues::default();
+/// The public form's post, through the one door of anonymous writes (`Anonymous`: the
+/// per-client limit, the public's permit); a refusal there or of what was typed shows the form
+/// again.
+pub async fn form_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, sent: Result<Anonymous<PageUpload>, AppError>) -> Result<Response, PageError> {
+    // What was typed, in the form's own field names, to show again after a refusal.
+    let mut typed = FormBody::default();
     let result = async {
-        let permit = state.intake.admit(client)?;
-        let up = read_multipart(mp).await;
-        let get = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
-        values = FormValues {
+        let Anonymous { permit, body: PageUpload(up), .. } = sent?;
+        typed = FormBody(
+            ["election", "region", "anonymous", "name", "address", "contact", "reported", "event_at", "known_at", "place", "description", "witnesses"]
+                .iter()
+                .filter_map(|k| up.fields.get(*k).map(|v| ((*k).to_string(), v.clone())))
+                .collect(),
+        );
+        let up = up.checked()?;
+        let get = |k: &str| typed.get(k).to_string();
+        let region = get("region").trim().to_string();
+        let input = ReportInput {
             election: get("election"),
-            region: get("region"),
-            anonymous: up.fields.contains_key("anonymous"),
-            name: get("name"),
-            address: get("address"),
-            contact: get("contact"),
+            region: region.clone(),
+            reporter: typed.get("anonymous").is_empty().then(|| ReporterInput { name: get("name"), address: get("address"), contact: get("contact") }),
             reported: get("reported"),
-            event_at: get("event_at"),
-            known_at: get("known_at"),
+            event_at: local_input("event_at", typed.get("event_at"), &region)?,
+            known_at: local_input("known_at", typed.get("known_at"), &region)?,
             place: get("place"),
             description: get("description"),
-            witnesses: get("witnesses"),
-        };
-        let up = up.checked()?;
-        let region = values.region.trim().to_string();
-        let input = ReportInput {
-            election: values.election.clone(),
-            region: region.clone(),
-            reporter: (!values.anonymous).then(|| ReporterInput { name: values.name.clone(), address: values.address.clone(), contact: values.contact.clone() }),
-            reported: values.reported.clone(),
-            event_at: local_input("event_at", &values.event_at, &region)?,
-            known_at: local_input("known_at", &values.known_at, &region)?,
-            place: values.place.clone(),
-            description: values.description.clone(),
-            witnesses: values.witnesses.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
+            witnesses: typed.get("witnesses").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
         };
         let report = super::api::parse_report(&state, input, None, clock::now())?;
         let receipt = state
@@ -210,13 +205,13 @@ pub async fn form_submit(
     }
     .await;
     match result {
-        Ok(receipt) => Redirect::to(&format!("/lacak/{receipt}?baru=1")).into_response(),
+        Ok(receipt) => Ok(Redirect::to(&format!("/lacak/{receipt}?baru=1")).into_response()),
         Err(err) if err.status().is_client_error() => {
-            let status = err.status();
+            let refusal = Refusal::new(REPORT_FORM, typed, err);
             let title = t(lang, "lap.form.title");
-            (status, layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &values, Some(&err)))).into_response()
+            Ok((refusal.status(), layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/lapor"), form(lang, &refusal.typed, Some(&refusal)))).into_response())
         }
-        Err(err) => error_page(lang, user.as_ref(), err),
+        Err(err) => Err(PageError::new(err, user.as_ref())),
     }
 }
 
@@ -250,30 +245,16 @@ pub struct TrackQuery {
     lengkap: Option<String>,
 }
 
-/// What the reporter typed into the completion form, kept when it is refused.
-#[derive(Default)]
-struct CompletionValues {
-    witnesses: String,
-    note: String,
+/// The completion form's element id, which a [`Refusal`] names.
+const COMPLETION_FORM: &str = "complete-form";
+
+pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Result<Response, PageError> {
+    let status = state.db.read(move |c| public_status(c, &receipt, clock::now())).await.or_page(user.as_ref())?;
+    Ok(track_view(lang, user.as_ref(), &status, q.baru.is_some(), q.lengkap.is_some(), None).into_response())
 }
 
-pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Response {
-    let status = match state.db.read(move |c| public_status(c, &receipt, clock::now())).await {
-        Ok(s) => s,
-        Err(err) => return error_page(lang, user.as_ref(), err),
-    };
-    track_view(lang, user.as_ref(), &status, q.baru.is_some(), q.lengkap.is_some(), &CompletionValues::default(), None).into_response()
-}
-
-fn track_view(
-    lang: Lang,
-    user: Option<&CurrentUser>,
-    status: &super::api::PublicStatus,
-    new: bool,
-    completed: bool,
-    values: &CompletionValues,
-    error: Option<&AppError>,
-) -> Markup {
+fn track_view(lang: Lang, user: Option<&CurrentUser>, status: &super::api::PublicStatus, new: bool, completed: bool, refused: Refused<'_>) -> Markup {
+    const F: &str = COMPLETION_FORM;
     let title = t(lang, "lap.track.title");
     let path = format!("/lacak/{}", status.receipt);
     let waiting = status.status == super::PERBAIKAN;
@@ -304,21 +285,24 @@ fn track_view(
                 }
             }
             h2 { (t(lang, "lap.complete.title")) }
-            @if let Some(e) = error {
-                p.error #form-error role="alert" { (e.to_string()) }
-            }
             form.report #complete-form method="post" action={ "/lacak/" (status.receipt) "/lengkapi" } enctype="multipart/form-data" {
+                (above(refused, F, &["witnesses", "note", "file"]))
                 p.muted { (t(lang, "lap.complete.intro")) }
                 label for="witnesses" { (t(lang, "lap.form.witnesses")) }
-                textarea #witnesses name="witnesses" rows="3" aria-invalid=[error.and_then(|e| e.field()).filter(|f| f.starts_with("witnesses")).map(|_| "true")] { (values.witnesses) }
+                textarea #witnesses name="witnesses" rows="3" aria-invalid=[invalid(refused, F, "witnesses")] { (typed(refused, F, "witnesses", "")) }
+                (beside(refused, F, "witnesses"))
                 label for="note" { (t(lang, "lap.complete.note")) }
-                textarea #note name="note" rows="4" aria-invalid=[error.and_then(|e| e.field()).filter(|f| *f == "note").map(|_| "true")] { (values.note) }
+                textarea #note name="note" rows="4" aria-invalid=[invalid(refused, F, "note")] { (typed(refused, F, "note", "")) }
+                (beside(refused, F, "note"))
                 label for="file" { (t(lang, "lap.form.files")) }
-                input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                input #file type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf" aria-invalid=[invalid(refused, F, "file")];
                 input type="file" name="file" accept="image/jpeg,image/png,image/webp,image/gif,application/pdf";
+                (beside(refused, F, "file"))
                 button #submit-completion type="submit" { (t(lang, "lap.complete.submit")) }
             }
         }
+        // A refusal whose form is no longer on the page (the report left perbaikan meanwhile).
+        (unshown(refused))
         @if status.kind == "informasi_awal" && status.notice.is_none() {
             p.muted { (t(lang, "lap.track.anonymous")) }
         }
@@ -341,42 +325,33 @@ pub async fn complete_submit(
     State(state): State<AppState>,
     lang: Lang,
     user: Option<CurrentUser>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
     Path(receipt): Path<String>,
-    mp: Multipart,
-) -> Response {
-    let client = crate::platform::limit::client_of(addr.ip(), &headers);
+    sent: Result<Anonymous<PageUpload>, AppError>,
+) -> Result<Response, PageError> {
     let receipt = receipt.trim().to_uppercase();
-    let mut values = CompletionValues::default();
+    let mut typed = FormBody::default();
     let r = receipt.clone();
     let result = async {
-        let permit = state.intake.admit(client)?;
-        let up = read_multipart(mp).await;
-        values = CompletionValues {
-            witnesses: up.fields.get("witnesses").cloned().unwrap_or_default(),
-            note: up.fields.get("note").cloned().unwrap_or_default(),
-        };
+        let Anonymous { permit, body: PageUpload(up), .. } = sent?;
+        typed = FormBody(["witnesses", "note"].iter().filter_map(|k| up.fields.get(*k).map(|v| ((*k).to_string(), v.clone()))).collect());
         let up = up.checked()?;
         let completion = super::api::parse_completion(super::api::CompletionInput {
-            witnesses: values.witnesses.lines().map(str::to_string).collect(),
-            note: values.note.clone(),
+            witnesses: typed.get("witnesses").lines().map(str::to_string).collect(),
+            note: typed.get("note").to_string(),
         })?;
         state.db.write(move |c| store::complete_report(c, &permit, &r, &completion, &up.files, clock::now())).await?;
         Ok::<_, AppError>(())
     }
     .await;
     match result {
-        Ok(()) => Redirect::to(&format!("/lacak/{}?lengkap=1", urlencode(&receipt))).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/lacak/{}?lengkap=1", urlencode(&receipt))).into_response()),
         Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
-            let code = err.status();
+            let refusal = Refusal::new(COMPLETION_FORM, typed, err);
             let r = receipt.clone();
-            match state.db.read(move |c| public_status(c, &r, clock::now())).await {
-                Ok(status) => (code, track_view(lang, user.as_ref(), &status, false, false, &values, Some(&err))).into_response(),
-                Err(e) => error_page(lang, user.as_ref(), e),
-            }
+            let status = state.db.read(move |c| public_status(c, &r, clock::now())).await.or_page(user.as_ref())?;
+            Ok((refusal.status(), track_view(lang, user.as_ref(), &status, false, false, Some(&refusal))).into_response())
         }
-        Err(err) => error_page(lang, user.as_ref(), err),
+        Err(err) => Err(PageError::new(err, user.as_ref())),
     }
 }
 
@@ -476,12 +451,8 @@ fn board_tools(lang: Lang, action: &str, q: &BoardQuery, csv: &str) -> Markup {
     }
 }
 
-pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BoardQuery>) -> Response {
-    let Some(user) = user else { return login_first("/laporan") };
-    let rows = match board_rows(&state, &user, &q, false).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), err),
-    };
+pub async fn board(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Query(q): Query<BoardQuery>) -> Result<Response, PageError> {
+    let rows = board_rows(&state, &user, &q, false).await.or_page(Some(&user))?;
     let scope = user.user.unit.region.clone();
     let disputes = if user.user.unit.agency == crate::agencies::AgencyKind::Bawaslu || user.user.unit.agency == crate::agencies::AgencyKind::Kpu {
         state.db.read(move |c| store::list_disputes(c, &scope, false, clock::now(), 200)).await.unwrap_or_default()
@@ -513,15 +484,11 @@ pub async fn board(State(state): State<AppState>, lang: Lang, user: Option<Curre
             }
         }
     };
-    layout(Page::new(lang, title, Some(&user.user), "/laporan"), body).into_response()
+    Ok(layout(Page::new(lang, title, Some(&user.user), "/laporan"), body).into_response())
 }
 
-pub async fn gakkumdu_board(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<BoardQuery>) -> Response {
-    let Some(user) = user else { return login_first("/gakkumdu") };
-    let rows = match board_rows(&state, &user, &q, true).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), err),
-    };
+pub async fn gakkumdu_board(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Query(q): Query<BoardQuery>) -> Result<Response, PageError> {
+    let rows = board_rows(&state, &user, &q, true).await.or_page(Some(&user))?;
     let title = t(lang, "lap.gakkumdu.title");
     let csv = format!("/laporan/unduh.csv?status={}&gakkumdu=1", q.status.as_deref().unwrap_or(""));
     let body = html! {
@@ -530,7 +497,7 @@ pub async fn gakkumdu_board(State(state): State<AppState>, lang: Lang, user: Opt
         (board_tools(lang, "/gakkumdu", &q, &csv))
         (board_table(lang, &state, &rows))
     };
-    layout(Page::new(lang, title, Some(&user.user), "/gakkumdu"), body).into_response()
+    Ok(layout(Page::new(lang, title, Some(&user.user), "/gakkumdu"), body).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -540,40 +507,40 @@ pub struct CsvQuery {
     gakkumdu: Option<String>,
 }
 
-/// The board as CSV: case facts and clocks, never the reporter's identity.
-pub async fn board_csv(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<CsvQuery>) -> Response {
-    let Some(user) = user else { return login_first("/laporan") };
+/// The board as CSV: case facts and clocks, never the reporter's identity. States,
+/// classifications and deadline stages in words (the reader's language), dates as
+/// "27 November 2024 19.00 WIB" in the case's region.
+pub async fn board_csv(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Query(q): Query<CsvQuery>) -> Result<Response, PageError> {
     let bq = BoardQuery { status: q.status, terlambat: q.terlambat };
-    let rows = match board_rows(&state, &user, &bq, q.gakkumdu.is_some()).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(&user), err),
-    };
+    let rows = board_rows(&state, &user, &bq, q.gakkumdu.is_some()).await.or_page(Some(&user))?;
     let rows = rows
         .into_iter()
         .map(|r| {
             let election = crate::elections::election(&r.election).map_or(r.election.clone(), |e| e.name.to_string());
+            let offset = store::offset_of(&r.region);
+            let moment = |s: &str| crate::platform::i18n::moment_at(lang, s, offset);
             vec![
                 Cell::Int(r.id),
                 election.into(),
-                kind_label(Lang::Id, &r.kind).into(),
+                kind_label(lang, &r.kind).into(),
                 r.region.as_str().into(),
                 region_name(&state, &r.region).into(),
                 r.reported.into(),
-                super::state_label(&r.status, Lang::Id).into(),
-                r.classification.unwrap_or_default().into(),
-                sheet::waktu(&r.received_at).into(),
-                r.stage.rule.unwrap_or_default().into(),
-                r.stage.deadline.map(|d| sheet::waktu(&d)).into(),
+                state_label(&r.status, lang).into(),
+                r.classification.as_deref().map_or("", |c| state_label(c, lang)).into(),
+                moment(&r.received_at).into(),
+                r.stage.rule.as_deref().map_or("", |k| super::deadlines::rule_label(k, lang)).into(),
+                r.stage.deadline.as_deref().map(moment).into(),
                 r.stage.days_left.into(),
-                if r.stage.overdue { "ya" } else { "tidak" }.into(),
+                if r.stage.overdue { tr!("ya", "yes") } else { tr!("tidak", "no") }.get(lang).into(),
             ]
         })
         .collect();
-    sheet::download(
+    Ok(sheet::download(
         &format!("laporan-{}.csv", user.user.unit.region),
         &["nomor", "pemilihan", "jenis", "kode_wilayah", "wilayah", "terlapor", "status", "klasifikasi", "diterima", "tahap_tenggat", "tenggat", "sisa_hari", "terlambat"],
         rows,
-    )
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -645,18 +612,14 @@ fn stage_facts(lang: Lang, s: &Stage) -> Markup {
     }
 }
 
-pub async fn case_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
-    let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+pub async fn case_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
     case_response(&state, lang, &user, id, None).await
 }
 
 /// The case page, with a refused move shown again in its form.
-async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Response {
+async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Result<Response, PageError> {
     let u = user.user.clone();
-    let r = match state.db.read(move |c| report_view(c, &u, id)).await {
-        Ok(r) => r,
-        Err(err) => return error_page(lang, Some(user), err),
-    };
+    let r = state.db.read(move |c| report_view(c, &u, id)).await.or_page(Some(user))?;
     let status = refused.map_or(axum::http::StatusCode::OK, Refusal::status);
     let title = format!("{} #{}", t(lang, "lap.case"), r.id);
     let path = format!("/laporan/{id}");
@@ -670,7 +633,7 @@ async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64
         }
         table.kv #case-facts {
             tr { th { (t(lang, "region.election")) } td { (crate::elections::election(&r.election).map_or(r.election.as_str(), |e| e.name)) } }
-            tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &r.region)) " (" (r.region) ")" } }
+            tr { th { (t(lang, "nav.regions")) } td { (region_name(state, &r.region)) " (" (r.region) ")" } }
             tr { th { (t(lang, "lap.form.reporter")) } td #reporter {
                 @match &r.reporter {
                     Some(p) => { (p.name) " · " (p.address) @if !p.contact.is_empty() { " · " (p.contact) } },
@@ -708,47 +671,51 @@ async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64
             }
         }
         (actions_form(lang, &format!("/laporan/{id}/langkah"), &r.actions, refused))
+        // A refused move whose form is gone (the case moved on meanwhile).
+        (unshown(refused))
         (timeline_table(lang, &r.timeline))
     };
-    (status, layout(Page::new(lang, &title, Some(&user.user), &path), body)).into_response()
+    Ok((status, layout(Page::new(lang, &title, Some(&user.user), &path), body)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct MoveForm {
-    to: String,
-    #[serde(default)]
-    reason: String,
+/// A refused move is shown again on its case page; a case that is gone (404) or a failure of
+/// the service is the error page.
+fn shown_again(err: &AppError) -> bool {
+    err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND
 }
 
-/// The case page's move: the same store function as the API's transition; a refused move
-/// (a missing reason, a step no longer allowed) shows the case page again with the message in
-/// the form and what was typed kept.
-pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Response {
-    let Some(user) = user else { return login_first(&format!("/laporan/{id}")) };
+/// The case page's move: the same function as the API's transition (`api::move_report`); a
+/// refused move (a missing reason, a step no longer allowed) shows the case page again with the
+/// message beside the field at fault and what was typed kept. A POST without a session goes to
+/// the login page with the case page (not this POST address) as where to return.
+pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/laporan/{id}"))) };
     let typed = FormBody::parse(&body);
-    let (to, reason) = (typed.get("to").trim().to_string(), typed.get("reason").to_string());
+    let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
     let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
-        Ok(reason) => state.db.write(move |c| store::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
+        Ok(reason) => state.db.write(move |c| super::api::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/laporan/{id}")).into_response(),
-        Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
+        Ok(()) => Ok(Redirect::to(&format!("/laporan/{id}")).into_response()),
+        Err(err) if shown_again(&err) => {
             let refusal = Refusal::new("move-form", typed, err);
             case_response(&state, lang, &user, id, Some(&refusal)).await
         }
-        Err(err) => error_page(lang, Some(&user), err),
+        Err(err) => Err(PageError::new(err, Some(&user))),
     }
 }
 
-pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>) -> Response {
-    let Some(user) = user else { return login_first(&format!("/sengketa/{id}")) };
+pub async fn dispute_page(State(state): State<AppState>, lang: Lang, PageUser(user): PageUser, Path(id): Path<i64>) -> Result<Response, PageError> {
+    dispute_response(&state, lang, &user, id, None).await
+}
+
+/// The dispute page, with a refused step shown again in its form.
+async fn dispute_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Result<Response, PageError> {
     let u = user.user.clone();
-    let d = match state.db.read(move |c| store::dispute_view(c, &u, id, clock::now())).await {
-        Ok(d) => d,
-        Err(err) => return error_page(lang, Some(&user), err),
-    };
+    let d = state.db.read(move |c| store::dispute_view(c, &u, id, clock::now())).await.or_page(Some(user))?;
+    let status = refused.map_or(axum::http::StatusCode::OK, Refusal::status);
     let title = format!("{} #{}", t(lang, "lap.dispute"), d.id);
     let path = format!("/sengketa/{id}");
     let body = html! {
@@ -757,21 +724,35 @@ pub async fn dispute_page(State(state): State<AppState>, lang: Lang, user: Optio
         ul.facts { (stage_facts(lang, &d.stage)) }
         table.kv {
             tr { th { (t(lang, "lap.petitioner")) } td { (d.petitioner) } }
-            tr { th { (t(lang, "lap.kpu_decision")) } td { (d.kpu_decision) " (" (d.decided_on) ")" } }
-            tr { th { (t(lang, "nav.regions")) } td { (region_name(&state, &d.region)) } }
+            tr { th { (t(lang, "lap.kpu_decision")) } td { (d.kpu_decision) " (" (crate::platform::i18n::day_at(lang, &d.decided_on)) ")" } }
+            tr { th { (t(lang, "nav.regions")) } td { (region_name(state, &d.region)) } }
             tr { th { (t(lang, "lap.form.description")) } td { (d.description) } }
         }
-        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions, None))
+        (actions_form(lang, &format!("/sengketa/{id}/langkah"), &d.actions, refused))
+        (unshown(refused))
         (timeline_table(lang, &d.timeline))
     };
-    layout(Page::new(lang, &title, Some(&user.user), &path), body).into_response()
+    Ok((status, layout(Page::new(lang, &title, Some(&user.user), &path), body)).into_response())
 }
 
-pub async fn dispute_move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, Form(f): Form<MoveForm>) -> Response {
-    let Some(user) = user else { return login_first(&format!("/sengketa/{id}")) };
+/// The dispute page's step: the same function as the API's (`api::move_dispute`). A refused
+/// step (a missing reason, a step no longer allowed) used to dead-end on an error page and lose
+/// the reason typed; it now shows the dispute page again with the message beside its field.
+pub async fn dispute_move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(login_first(&format!("/sengketa/{id}"))) };
+    let typed = FormBody::parse(&body);
+    let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
-    match state.db.write(move |c| store::move_dispute(c, &u, id, f.to.trim(), &f.reason, clock::now())).await {
-        Ok(()) => Redirect::to(&format!("/sengketa/{id}")).into_response(),
-        Err(err) => error_page(lang, Some(&user), err),
+    let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
+        Ok(reason) => state.db.write(move |c| super::api::move_dispute(c, &u, id, &to, &reason, clock::now())).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/sengketa/{id}")).into_response()),
+        Err(err) if shown_again(&err) => {
+            let refusal = Refusal::new("move-form", typed, err);
+            dispute_response(&state, lang, &user, id, Some(&refusal)).await
+        }
+        Err(err) => Err(PageError::new(err, Some(&user))),
     }
 }

@@ -22,7 +22,7 @@ use crate::platform::auth::Permit;
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
-use crate::platform::i18n::{Lang, Text, both, moment_at};
+use crate::platform::i18n::{self, Lang, Text, both, moment_at};
 
 /// The offset of a region's local time (WIB when the code is unknown).
 pub fn offset_of(region: &str) -> UtcOffset {
@@ -502,16 +502,12 @@ pub fn filing_window_closed(conn: &mut Conn, r: &NewReport, now: OffsetDateTime)
     Ok((now > closes).then_some(closes))
 }
 
-/// "27 November 2024 pukul 23.59 WIB" / "27 November 2024, 23.59 WIB" in the region's time.
+/// "27 November 2024 pukul 23.59 WIB" / "27 November 2024, 23.59 WIB" in the region's time,
+/// through the one date and time format of `platform::i18n`.
 pub fn long_time(at: OffsetDateTime, region: &str) -> Text {
-    const BULAN: [&str; 12] = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"];
-    const MONTH: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    let tz = crate::regions::time_zone(region).unwrap_or(crate::regions::TimeZone::Wib);
-    let t = at.to_offset(tz.offset());
-    let m = usize::from(u8::from(t.month())) - 1;
-    let (d, y, hh, mm, zone) = (t.day(), t.year(), t.hour(), t.minute(), tz.as_str());
-    let (bulan, month) = (BULAN[m], MONTH[m]);
-    crate::tr!("{d} {bulan} {y} pukul {hh:02}.{mm:02} {zone}", "{d} {month} {y}, {hh:02}.{mm:02} {zone}")
+    let t = at.to_offset(offset_of(region));
+    let (day_id, day_en, time) = (i18n::date(Lang::Id, t.date()), i18n::date(Lang::En, t.date()), i18n::clock_time(t));
+    crate::tr!("{day_id} pukul {time}", "{day_en}, {time}")
 }
 
 /// What the reporter is told when a late report is kept as initial information.
@@ -791,7 +787,7 @@ fn event(
     Ok(())
 }
 
-fn move_error(e: MoveError) -> AppError {
+pub fn move_error(e: MoveError) -> AppError {
     match e {
         MoveError::Unknown(m) => AppError::invalid("to", m),
         MoveError::ReasonRequired(m) => AppError::invalid("reason", m),
@@ -809,19 +805,29 @@ fn clock_start(start: ClockStart, received: &str, registered: Option<&str>, now:
     }
 }
 
-/// Moves a report; `user` must be an operator or above whose unit's scope holds the report.
-pub fn move_report(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
-    let Some(r) = report_record(conn, id)? else {
-        return Err(AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")));
-    };
-    let permit = crate::platform::auth::authorize(
-        user,
-        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: ("memindahkan tahap penanganan laporan", "move a case") },
-        &r.region,
-    )?;
+/// A report by its number, or 404 naming it.
+pub fn report_or_404(conn: &mut Conn, id: i64) -> Result<ReportRecord, AppError> {
+    report_record(conn, id)?.ok_or_else(|| AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")))
+}
+
+/// The permit must cover the case's region: a permit checked for another region (a handler's
+/// mistake) is refused here rather than trusted.
+fn covers(permit: &Permit, region: &str) -> Result<(), AppError> {
+    if crate::regions::within(permit.region(), region) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(tr!("izin ini tidak mencakup wilayah {region}", "this permit does not cover {region}")))
+    }
+}
+
+/// Moves a report under `permit` (the handler authorised `mover` for the report's region): the
+/// workflow judges the step for the mover's agency.
+pub fn move_report(conn: &mut Conn, permit: &Permit, mover: &User, r: &ReportRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+    covers(permit, &r.region)?;
+    let to = to.as_str();
     let requirements = r.requirements(conn)?;
-    super::check_move(&r.facts(conn, &requirements)?, to, user.unit.agency, reason).map_err(move_error)?;
-    apply_move(conn, &r, to, reason, &permit, &user.unit.name, now)
+    super::check_move(&r.facts(conn, &requirements)?, to, mover.unit.agency, reason).map_err(move_error)?;
+    apply_move(conn, r, to, reason, permit, &mover.unit.name, now)
 }
 
 /// Records a move the workflow allowed (or the system made): state, kind, clock, timeline,
@@ -1118,10 +1124,11 @@ pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDisp
     Ok(id)
 }
 
-struct DisputeRecord {
+/// A stored dispute as the store's moves read it.
+pub struct DisputeRecord {
     id: i64,
     election: String,
-    region: String,
+    pub region: String,
     petitioner: String,
     kpu_decision: String,
     decided_on: String,
@@ -1187,16 +1194,16 @@ pub fn dispute_view(conn: &mut Conn, user: &User, id: i64, now: OffsetDateTime) 
     })
 }
 
-pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
-    let Some(d) = dispute_record(conn, id)? else {
-        return Err(AppError::not_found(tr!("sengketa #{id} tidak ada", "no dispute #{id}")));
-    };
-    let permit = crate::platform::auth::authorize(
-        user,
-        crate::platform::auth::Rule { min_role: crate::agencies::Role::Operator, agencies: &[], action: ("memindahkan tahap sengketa", "move a dispute") },
-        &d.region,
-    )?;
-    super::check_move(&dispute_facts(&d), to, user.unit.agency, reason).map_err(move_error)?;
+/// A dispute by its number, or 404 naming it.
+pub fn dispute_or_404(conn: &mut Conn, id: i64) -> Result<DisputeRecord, AppError> {
+    dispute_record(conn, id)?.ok_or_else(|| AppError::not_found(tr!("sengketa #{id} tidak ada", "no dispute #{id}")))
+}
+
+/// Moves a dispute under `permit` (the handler authorised `mover` for its region).
+pub fn move_dispute(conn: &mut Conn, permit: &Permit, mover: &User, d: &DisputeRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
+    covers(permit, &d.region)?;
+    let (id, to) = (d.id, to.as_str());
+    super::check_move(&dispute_facts(d), to, mover.unit.agency, reason).map_err(move_error)?;
     let election = crate::elections::election(&d.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", d.election)))?;
     let at = clock::rfc3339(now);
     let (rule, deadline) = match Track::Dispute.clock(to, false) {
@@ -1212,8 +1219,8 @@ pub fn move_dispute(conn: &mut Conn, user: &User, id: i64, to: &str, reason: &st
             alerted = CASE WHEN deadline_at = $4 THEN alerted ELSE '' END WHERE id = $5",
         params![to, at.as_str(), rule, deadline.clone(), id],
     )?;
-    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), &permit, &user.unit.name, &at, rule, deadline.as_deref())?;
-    audit::record(conn, &permit, Change {
+    event(conn, "dispute", id, Some(&d.status), to, reason.trim(), permit, &mover.unit.name, &at, rule, deadline.as_deref())?;
+    audit::record(conn, permit, Change {
         action: "dispute.transition",
         entity_type: "dispute",
         entity_id: &id.to_string(),
