@@ -130,10 +130,37 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List users with their unit, region and role
+    /// List users with their unit, region, role and state
     List {
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Disable a user: they can no longer log in, and their sessions end at once
+    Disable {
+        #[command(flatten)]
+        db: DbArg,
+        username: String,
+    },
+    /// Enable a disabled user again
+    Enable {
+        #[command(flatten)]
+        db: DbArg,
+        username: String,
+    },
+    /// Set a new password (read from standard input); the user's sessions end at once
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArg,
+        username: String,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// End every session of a user (a lost phone, a shared computer)
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        username: String,
     },
 }
 
@@ -250,6 +277,53 @@ fn election(id: &str) -> Result<&'static elections::ElectionDef, AppError> {
     })
 }
 
+/// The first line of standard input as a new password for `username`, checked against the
+/// password policy and hashed.
+async fn new_password_hash(password_stdin: bool, username: &str) -> Result<String, AppError> {
+    if !password_stdin {
+        return Err(AppError::invalid(
+            "password",
+            tr!("berikan kata sandi lewat masukan standar dengan --password-stdin", "give the password on standard input with --password-stdin"),
+        ));
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| AppError::bad_request(tr!("kata sandi tidak dapat dibaca: {e}", "cannot read the password: {e}")))?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    auth::check_password_strength(&password, username)?;
+    tokio::task::spawn_blocking(move || auth::hash_password(&password)).await.map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// `user disable|enable|reset-password|revoke`: the machine's operator acts with the system
+/// permit through the same store function as the /pengguna page and the API. The server's
+/// session cache cannot be reached from here; it asks the session table on every hit, so the
+/// ended sessions are refused from the next request (see `platform::auth::CurrentUser`).
+async fn change_account(db: &DbArg, username: &str, change: agencies::store::AccountChange) -> Result<ExitCode, AppError> {
+    let database = open(db).await?;
+    let name = username.to_string();
+    let what = change.clone();
+    let (account, ended) = database
+        .write(move |c| {
+            let target = agencies::store::account(c, &name)?;
+            let permit = Permit::system("cli", regions::NATIONAL);
+            agencies::store::change_account(c, &permit, &target, &what)
+        })
+        .await?;
+    let (name, unit) = (&account.user.username, &account.user.unit.name);
+    println!(
+        "{}",
+        match change {
+            agencies::store::AccountChange::Disable => tr!("pengguna {name} ({unit}) dinonaktifkan; {ended} sesi diakhiri", "disabled user {name} ({unit}); ended {ended} session(s)"),
+            agencies::store::AccountChange::Enable => tr!("pengguna {name} ({unit}) diaktifkan kembali", "enabled user {name} ({unit}) again"),
+            agencies::store::AccountChange::ResetPassword { .. } => tr!("kata sandi {name} ({unit}) diganti; {ended} sesi diakhiri", "set a new password for {name} ({unit}); ended {ended} session(s)"),
+            agencies::store::AccountChange::RevokeSessions => tr!("{ended} sesi {name} ({unit}) diakhiri", "ended {ended} session(s) of {name} ({unit})"),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
         Command::Serve { db, listen, demo } => {
@@ -361,22 +435,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let agency = AgencyKind::parse(&agency).map_err(|m| AppError::invalid("agency", m))?;
             let role = Role::parse(&role).map_err(|m| AppError::invalid("role", m))?;
             agencies::store::parse_username(&username)?;
-            if !password_stdin {
-                return Err(AppError::invalid(
-                    "password",
-                    tr!("berikan kata sandi lewat masukan standar dengan --password-stdin", "give the password on standard input with --password-stdin"),
-                ));
-            }
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .map_err(|e| AppError::bad_request(tr!("kata sandi tidak dapat dibaca: {e}", "cannot read the password: {e}")))?;
-            let password = password.trim_end_matches(['\r', '\n']).to_string();
-            auth::check_password_strength(&password)?;
-            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))??;
+            let hash = new_password_hash(password_stdin, &username).await?;
             let database = open(&db).await?;
             let user = database
                 .write(move |c| {
@@ -391,17 +450,36 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
         }
         Command::User(UserCommand::List { db }) => {
             let database = open(&db).await?;
-            let users = database.read(agencies::store::list_users).await?;
-            let head: [&str; 5] = if Lang::current() == Lang::En {
-                ["username", "agency", "role", "region", "unit"]
+            let accounts = database.read(|c| agencies::store::list_accounts(c, regions::NATIONAL, None)).await?;
+            let en = Lang::current() == Lang::En;
+            let head: [&str; 6] = if en {
+                ["username", "agency", "role", "region", "state", "unit"]
             } else {
-                ["pengguna", "lembaga", "peran", "wilayah", "satuan kerja"]
+                ["pengguna", "lembaga", "peran", "wilayah", "status", "satuan kerja"]
             };
-            println!("{:<24} {:<10} {:<10} {:<14} {}", head[0], head[1], head[2], head[3], head[4]);
-            for u in users {
-                println!("{:<24} {:<10} {:<10} {:<14} {}", u.username, u.unit.agency.as_str(), u.role.as_str(), u.unit.region, u.unit.name);
+            println!("{:<24} {:<10} {:<10} {:<14} {:<9} {}", head[0], head[1], head[2], head[3], head[4], head[5]);
+            for a in accounts {
+                let u = a.user;
+                let state = match (a.active, en) {
+                    (true, false) => "aktif",
+                    (false, false) => "nonaktif",
+                    (true, true) => "active",
+                    (false, true) => "disabled",
+                };
+                println!("{:<24} {:<10} {:<10} {:<14} {:<9} {}", u.username, u.unit.agency.as_str(), u.role.as_str(), u.unit.region, state, u.unit.name);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Disable { db, username }) => change_account(&db, &username, agencies::store::AccountChange::Disable).await,
+        Command::User(UserCommand::Enable { db, username }) => change_account(&db, &username, agencies::store::AccountChange::Enable).await,
+        Command::User(UserCommand::Revoke { db, username }) => change_account(&db, &username, agencies::store::AccountChange::RevokeSessions).await,
+        Command::User(UserCommand::ResetPassword { db, username, password_stdin }) => {
+            // The account must exist before a password is asked for and hashed.
+            let database = open(&db).await?;
+            let name = username.clone();
+            database.read(move |c| agencies::store::account(c, &name)).await?;
+            let hash = new_password_hash(password_stdin, &username).await?;
+            change_account(&db, &username, agencies::store::AccountChange::ResetPassword { hash }).await
         }
         Command::Audit(AuditCommand::Verify { db }) => {
             let database = open(&db).await?;

@@ -231,3 +231,126 @@ pub async fn switch_language(crate::platform::http::Query(q): crate::platform::h
     resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie("lang", lang, 31_536_000, false));
     resp
 }
+
+// ---- account lifecycle (B10): one job behind three doors ----
+
+/// What an administrator asks for, before the password is hashed.
+pub enum Requested {
+    Disable,
+    Enable,
+    ResetPassword { password: String },
+    RevokeSessions,
+}
+
+/// The permit to change `target`: `authorize` with `MANAGE_USERS` at the target's unit region,
+/// and only for the administrator's own agency (a KPU administrator does not switch off
+/// Bawaslu's supervisors, who oversee KPU).
+pub fn manage_permit(admin: &User, target: &store::Account) -> Result<auth::Permit, AppError> {
+    let rule = auth::Rule { agencies: target.user.unit.agency.only(), ..auth::MANAGE_USERS };
+    auth::authorize(admin, rule, &target.user.unit.region)
+}
+
+/// The page's and the API's door: `admin` changes the account `username`. The password policy
+/// and scope are checked before any hashing; the write checks the scope again in its
+/// transaction, runs `store::change_account` (the CLI's store function too), and this server's
+/// session cache is emptied so that nothing of the account's sessions survives here.
+pub async fn manage(state: &AppState, admin: &User, username: &str, requested: Requested) -> Result<(store::Account, u64), AppError> {
+    // Only an administrator learns whether a username exists (404) rather than 403.
+    auth::authorize(admin, auth::MANAGE_USERS, &admin.unit.region)?;
+    let name = username.to_string();
+    let target = state.db.read(move |c| store::account(c, &name)).await?;
+    manage_permit(admin, &target)?;
+    if matches!(requested, Requested::Disable) && target.user.id == admin.id {
+        return Err(AppError::conflict(crate::tr!(
+            "Anda tidak dapat menonaktifkan akun Anda sendiri; minta administrator lain",
+            "you cannot disable your own account; ask another administrator"
+        )));
+    }
+    let change = match requested {
+        Requested::Disable => store::AccountChange::Disable,
+        Requested::Enable => store::AccountChange::Enable,
+        Requested::RevokeSessions => store::AccountChange::RevokeSessions,
+        Requested::ResetPassword { password } => {
+            auth::check_password_strength(&password, &target.user.username)?;
+            // On the login's hashing threads, under the same bound on concurrent Argon2 work (B8).
+            let hash = state.throttle.hashing_turn()?.run(move || auth::hash_password(&password)).await??;
+            store::AccountChange::ResetPassword { hash }
+        }
+    };
+    let (admin, name) = (admin.clone(), username.to_string());
+    let done = state
+        .db
+        .write(move |c| {
+            let target = store::account(c, &name)?;
+            let permit = manage_permit(&admin, &target)?;
+            store::change_account(c, &permit, &target, &change)
+        })
+        .await?;
+    // Entries are keyed by token, not by user: emptying the cache is the simple way to drop
+    // this account's, and costs every other session one database read.
+    state.sessions.clear();
+    Ok(done)
+}
+
+/// An account after a change.
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    username: String,
+    agency: AgencyKind,
+    unit: UnitRef,
+    role: Role,
+    /// False: the account cannot log in.
+    active: bool,
+    /// How many sessions this change ended.
+    sessions_ended: u64,
+}
+
+fn account_view((a, ended): (store::Account, u64)) -> Json<AccountView> {
+    let u = a.user;
+    Json(AccountView { username: u.username, agency: u.unit.agency, unit: UnitRef { id: u.unit.id, name: u.unit.name }, role: u.role, active: a.active, sessions_ended: ended })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordReset {
+    /// The new password: at least 8 characters, not a common password, not built from the
+    /// username.
+    password: String,
+}
+
+/// Disables an account: it can no longer log in, and its sessions end at once.
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "auth", params(("username" = String, Path)),
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn disable_user(State(state): State<AppState>, user: CurrentUser, axum::extract::Path(username): axum::extract::Path<String>) -> Result<Json<AccountView>, AppError> {
+    manage(&state, &user.user, &username, Requested::Disable).await.map(account_view)
+}
+
+/// Enables a disabled account again (with its old password; reset it if that was the cause).
+#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "auth", params(("username" = String, Path)),
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn enable_user(State(state): State<AppState>, user: CurrentUser, axum::extract::Path(username): axum::extract::Path<String>) -> Result<Json<AccountView>, AppError> {
+    manage(&state, &user.user, &username, Requested::Enable).await.map(account_view)
+}
+
+/// Sets a new password; the account's sessions end at once.
+#[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "auth", params(("username" = String, Path)), request_body = PasswordReset,
+    responses((status = 200, body = AccountView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    axum::extract::Path(username): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<AccountView>, AppError> {
+    let req: PasswordReset = parse_json(&body)?;
+    manage(&state, &user.user, &username, Requested::ResetPassword { password: req.password }).await.map(account_view)
+}
+
+/// Ends every session of the account (a lost phone, a shared computer).
+#[utoipa::path(delete, path = "/api/v1/users/{username}/sessions", tag = "auth", params(("username" = String, Path)),
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke_sessions(State(state): State<AppState>, user: CurrentUser, axum::extract::Path(username): axum::extract::Path<String>) -> Result<Json<AccountView>, AppError> {
+    manage(&state, &user.user, &username, Requested::RevokeSessions).await.map(account_view)
+}

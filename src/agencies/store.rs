@@ -155,16 +155,6 @@ pub fn delete_session(conn: &mut Conn, permit: &Permit, user: &User, token_hash:
     Ok(n > 0)
 }
 
-pub fn list_users(conn: &mut Conn) -> Result<Vec<User>, AppError> {
-    conn.query(
-        &format!("SELECT {USER_COLS} FROM users u JOIN agency_units a ON a.id = u.unit_id ORDER BY a.region_code, a.agency, u.username"),
-        &[],
-    )?
-    .iter()
-    .map(user_from)
-    .collect()
-}
-
 /// What the public may see for each account name: its unit's name ("KPU Kota Mojokerto"),
 /// never the username, which is half of a login (B8). The public and system actors keep their
 /// labels; an account no longer found shows as "—".
@@ -185,4 +175,119 @@ pub fn public_names(conn: &mut Conn, names: &[&str]) -> Result<std::collections:
         out.insert(n.to_string(), shown);
     }
     Ok(out)
+}
+
+// ---- account lifecycle (B10) ----
+
+/// An account as administration sees it: the user and whether they may log in.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user: User,
+    pub active: bool,
+}
+
+fn account_from(r: &crate::platform::db::Row) -> Result<Account, AppError> {
+    Ok(Account { user: user_from(r)?, active: r.get(7)? })
+}
+
+/// The account named `username`, active or not.
+pub fn find_account(conn: &mut Conn, username: &str) -> Result<Option<Account>, AppError> {
+    conn.query_opt(
+        &format!("SELECT {USER_COLS}, u.active FROM users u JOIN agency_units a ON a.id = u.unit_id WHERE u.username = $1"),
+        params![username],
+    )?
+    .as_ref()
+    .map(account_from)
+    .transpose()
+}
+
+/// The accounts whose unit lies within `scope` (a region code, or `ID` for all) and, when
+/// given, belongs to `agency`; by region, agency and unit name.
+pub fn list_accounts(conn: &mut Conn, scope: &str, agency: Option<AgencyKind>) -> Result<Vec<Account>, AppError> {
+    let rows = if scope == NATIONAL {
+        conn.query(&format!("SELECT {USER_COLS}, u.active FROM users u JOIN agency_units a ON a.id = u.unit_id ORDER BY a.region_code, a.agency, a.name, u.username"), &[])?
+    } else {
+        let (lo, hi) = crate::platform::identity::scope_range(scope);
+        conn.query(
+            &format!(
+                "SELECT {USER_COLS}, u.active FROM users u JOIN agency_units a ON a.id = u.unit_id
+                 WHERE a.region_code = $1 OR (a.region_code >= $2 AND a.region_code < $3) ORDER BY a.region_code, a.agency, a.name, u.username"
+            ),
+            params![scope, lo.as_str(), hi.as_str()],
+        )?
+    };
+    let all: Vec<Account> = rows.iter().map(account_from).collect::<Result<_, _>>()?;
+    Ok(all.into_iter().filter(|a| agency.is_none_or(|k| a.user.unit.agency == k)).collect())
+}
+
+/// What an administrator does to an account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// The account can no longer log in, and its sessions end.
+    Disable,
+    Enable,
+    /// A new password (its Argon2 hash); the sessions end.
+    ResetPassword { hash: String },
+    /// Every session ends (a lost phone, a shared laptop).
+    RevokeSessions,
+}
+
+impl AccountChange {
+    pub fn action(&self) -> &'static str {
+        match self {
+            AccountChange::Disable => "user.disabled",
+            AccountChange::Enable => "user.enabled",
+            AccountChange::ResetPassword { .. } => "user.password_reset",
+            AccountChange::RevokeSessions => "user.sessions_revoked",
+        }
+    }
+}
+
+/// The account named `username`, or a refusal naming it.
+pub fn account(conn: &mut Conn, username: &str) -> Result<Account, AppError> {
+    find_account(conn, username)?.ok_or_else(|| AppError::not_found(crate::tr!("pengguna {username} tidak ada", "no user {username}")))
+}
+
+/// The one store function of the account lifecycle, behind the CLI, the /pengguna page and the
+/// API alike: applies `change` to `target` under `permit` (from `authorize` with
+/// `MANAGE_USERS` at the target's unit region, or the CLI's system permit), ends the sessions
+/// where the change calls for it, and audits it — never the password. Returns the account as
+/// it now is and how many sessions ended. The caller clears its session cache; other
+/// processes' caches ask the session table on every hit (see `CurrentUser`).
+pub fn change_account(conn: &mut Conn, permit: &Permit, target: &Account, change: &AccountChange) -> Result<(Account, u64), AppError> {
+    // The permit must cover the account's unit (a system permit covers the nation).
+    if !crate::platform::identity::within(permit.region(), &target.user.unit.region) {
+        let unit = &target.user.unit.name;
+        return Err(AppError::forbidden(crate::tr!("akun dari {unit} di luar wilayah kerja Anda", "accounts of {unit} are outside your scope")));
+    }
+    let id = target.user.id;
+    let mut active = target.active;
+    match change {
+        AccountChange::Disable => {
+            conn.execute("UPDATE users SET active = $1 WHERE id = $2", params![false, id])?;
+            active = false;
+        }
+        AccountChange::Enable => {
+            conn.execute("UPDATE users SET active = $1 WHERE id = $2", params![true, id])?;
+            active = true;
+        }
+        AccountChange::ResetPassword { hash } => {
+            conn.execute("UPDATE users SET password_hash = $1 WHERE id = $2", params![hash.as_str(), id])?;
+        }
+        AccountChange::RevokeSessions => {}
+    }
+    let ended = if matches!(change, AccountChange::Enable) { 0 } else { conn.execute("DELETE FROM sessions WHERE user_id = $1", params![id])? };
+    let unit = &target.user.unit;
+    audit::record(
+        conn,
+        permit,
+        Change {
+            action: change.action(),
+            entity_type: "user",
+            entity_id: &target.user.username,
+            region: (unit.region != NATIONAL).then_some(unit.region.as_str()),
+            detail: serde_json::json!({"unit": unit.name, "sessions_ended": ended}),
+        },
+    )?;
+    Ok((Account { user: target.user.clone(), active }, ended))
 }

@@ -73,9 +73,48 @@ pub fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("sinergi-no-such-user").unwrap_or_default())
 }
 
-pub fn check_password_strength(password: &str) -> Result<(), AppError> {
+/// The passwords too common to protect an account (`data/passwords/common-passwords.txt`, the
+/// project's own compilation; see its SOURCE.md), lower-cased.
+fn common_passwords() -> &'static std::collections::HashSet<String> {
+    static LIST: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("../../data/passwords/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
+/// The password policy, for every door that sets a password (`user add`, a reset from the CLI,
+/// the /pengguna page or the API): at least 8 characters, not a common password (whatever its
+/// case), and not built from the username (the name itself, with digits added, reversed, or
+/// anywhere inside it) — a username is half of a login and is often known.
+pub fn check_password_strength(password: &str, username: &str) -> Result<(), AppError> {
     if password.chars().count() < 8 {
         return Err(AppError::invalid("password", crate::tr!("kata sandi paling sedikit 8 karakter", "the password needs at least 8 characters")));
+    }
+    let lower = password.to_lowercase();
+    if common_passwords().contains(&lower) {
+        return Err(AppError::invalid(
+            "password",
+            crate::tr!(
+                "kata sandi ini terlalu umum dan mudah ditebak; pilih kata sandi lain",
+                "this password is too common and easy to guess; choose another"
+            ),
+        ));
+    }
+    let name = username.trim().to_lowercase();
+    let reversed: String = name.chars().rev().collect();
+    if !name.is_empty() && (lower.contains(&name) || lower.contains(&reversed)) {
+        return Err(AppError::invalid(
+            "password",
+            crate::tr!(
+                "kata sandi tidak boleh memuat nama pengguna, juga tidak dibalik",
+                "the password must not contain the username, nor the username reversed"
+            ),
+        ));
     }
     Ok(())
 }
@@ -306,17 +345,33 @@ pub fn user_for_session(conn: &mut Conn, token_hash: &str, now: &str) -> Result<
     .transpose()
 }
 
+/// Whether the session of `token_hash` still exists and has not expired (a primary-key lookup).
+pub fn session_stands(conn: &mut Conn, token_hash: &str, now: &str) -> Result<bool, AppError> {
+    Ok(conn.query_opt("SELECT 1 FROM sessions WHERE token_hash = $1 AND expires_at > $2", params![token_hash, now])?.is_some())
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = request_token(parts).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
+        let now = super::clock::now_rfc3339();
         if let Some(user) = state.sessions.get(&hash) {
-            return Ok(CurrentUser { user, token_hash: hash });
+            // The cache saves the join that builds the user, not the question whether the
+            // session still stands: a revocation may come from another process (`sinergi user
+            // disable|reset-password|revoke` on the command line, another server of a
+            // PostgreSQL deployment) that cannot reach this cache, and must hold from the very
+            // next request, not a TTL later. Disabling and resetting delete the sessions too,
+            // so this one primary-key lookup answers for all of them.
+            let (h, at) = (hash.clone(), now.clone());
+            if state.db.read(move |c| session_stands(c, &h, &at)).await? {
+                return Ok(CurrentUser { user, token_hash: hash });
+            }
+            state.sessions.remove(&hash);
+            return Err(AppError::Unauthorized);
         }
         let h = hash.clone();
-        let now = super::clock::now_rfc3339();
         let user = state
             .db
             .read(move |c| user_for_session(c, &h, &now))
@@ -397,6 +452,12 @@ impl Permit {
 /// Opening or closing one's own session: any active user, in their own unit's region.
 pub const OWN_SESSION: Rule = Rule { min_role: Role::Viewer, agencies: &[], action: ("membuka atau menutup sesi Anda sendiri", "open or close your own session") };
 
+/// Disabling, enabling, resetting the password of and revoking the sessions of an account: an
+/// administrator, for accounts whose unit lies within the administrator's own unit's region
+/// (a kabupaten's admin manages that kabupaten and below, never the province or a neighbour).
+/// `authorize` is called with the target account's unit region.
+pub const MANAGE_USERS: Rule = Rule { min_role: Role::Admin, agencies: &[], action: ("mengelola akun pengguna", "manage user accounts") };
+
 /// The single authorisation check for every write: role, agency and region scope.
 pub fn authorize(user: &User, rule: Rule, region: &str) -> Result<Permit, AppError> {
     let (act_id, act_en) = rule.action;
@@ -466,6 +527,22 @@ mod tests {
         assert!(!verify_password("rahasia-123", &h.replace("$argon2id$", "$argon2i$")));
         assert!(!verify_password("rahasia-123", "bukan-hash"));
         assert_ne!(new_token().expect("t"), new_token().expect("t"));
+    }
+
+    #[test]
+    fn the_password_policy_refuses_common_passwords_and_the_username() {
+        let field = |r: Result<(), AppError>| r.err().and_then(|e| e.field().map(str::to_string));
+        for weak in ["bismillah", "BISMILLAH", "Sayangkamu", "12345678", "password", "QWERTY123", "merdeka45", "Jakarta123", "admin123", "rahasia1"] {
+            assert_eq!(field(check_password_strength(weak, "kpu.jombang")).as_deref(), Some("password"), "{weak} is common");
+        }
+        let msg = check_password_strength("indonesia", "kpu.jombang").err().map(|e| (e.to_string(), crate::platform::i18n::with_lang(Lang::En, || e.to_string())));
+        assert!(msg.as_ref().is_some_and(|(id, en)| id.contains("terlalu umum") && en.contains("too common")), "{msg:?}");
+        for own in ["kpu.jombang", "kpu.jombang2024", "KPU.Jombang!", "gnabmoj.upk", "x-kpu.jombang-x"] {
+            assert_eq!(field(check_password_strength(own, "kpu.jombang")).as_deref(), Some("password"), "{own} is built from the username");
+        }
+        assert!(check_password_strength("pendek", "x.y").is_err());
+        assert!(check_password_strength("rahasia-kuat-1", "kpu.jombang").is_ok());
+        assert!(check_password_strength("Tiga-Kancil-Melompat", "kpu.jombang").is_ok());
     }
 
     #[test]

@@ -14,10 +14,12 @@ use super::db::Db;
 use super::identity::User;
 use super::limit::RateLimit;
 
-/// Sessions recently confirmed by the database, so that a burst of requests from one device
-/// (election night) does not read the session table each time. An entry lives a few seconds;
-/// a logout on this server removes it at once (another server of a PostgreSQL deployment
-/// honours a logout within those seconds).
+/// The users of sessions recently confirmed by the database, so that a burst of requests from
+/// one device (election night) does not join sessions, users and units each time. An entry
+/// lives a few seconds. It never outlives its session: a cache hit still asks the session
+/// table, by primary key, whether the session stands (see `CurrentUser`), so a logout, a
+/// disabled account, a password reset or a revocation — here, from the command line or on
+/// another server — refuses the very next request.
 pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]

@@ -77,6 +77,7 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("log.shipment", "Pengiriman", "Shipment"),
     ("nav.logistics", "Logistik", "Logistics"),
     ("nav.alerts", "Peringatan", "Alerts"),
+    ("nav.users", "Pengguna", "Users"),
     ("alerts.none", "Tidak ada peringatan.", "No alerts."),
     ("alerts.ack", "Tandai sudah dibaca", "Mark as read"),
     ("alerts.read", "dibaca ", "read "),
@@ -449,6 +450,10 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                         @if let Some(u) = page.user {
                             a #alerts-link href="/peringatan" { (t(lang, "nav.alerts")) }
                             " · "
+                            @if u.role == super::identity::Role::Admin {
+                                a #users-link href="/pengguna" { (t(lang, "nav.users")) }
+                                " · "
+                            }
                             span #current-user { (u.username) " · " (u.unit.name) " · " (t(lang, &format!("role.{}", u.role.as_str()))) }
                             " "
                             form action="/keluar" method="post" style="display:inline" {
