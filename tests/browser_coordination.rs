@@ -93,6 +93,16 @@ fn stages_meetings_what_is_owed_and_the_budget_in_a_browser() {
     let id: i64 = b.current_url().rsplit('/').next().and_then(|s| s.parse().ok()).expect("meeting id in the URL");
     let m = api(&app, &format!("/api/v1/meetings/{id}"), Some(&token));
     assert_eq!(b.text_of("#meeting-title"), m["title"].as_str().expect("title"));
+    let kind = match m["kind"].as_str() {
+        Some("rakor") => "Rapat koordinasi",
+        Some("fgd") => "Diskusi kelompok terpumpun (FGD)",
+        Some("sosialisasi") => "Sosialisasi",
+        Some("konsolidasi") => "Konsolidasi",
+        other => panic!("unknown kind {other:?}"),
+    };
+    assert_eq!(b.text_of("#kind"), kind, "the kind by name, not its key");
+    let table = b.text(&b.find("table.actions"));
+    assert!(!table.contains("2024-") && table.contains(" 2024"), "due days in words: {table}");
     assert_eq!(b.find_all("#attendance tbody tr").len(), m["invited"].as_array().map_or(0, Vec::len));
     let absent = b.find_all("#attendance tr[data-attendance='tidak_hadir']");
     assert_eq!(absent.len(), m["invited"].as_array().expect("invited").iter().filter(|i| i["attendance"] == "tidak_hadir").count());

@@ -11,7 +11,7 @@ use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 
 use super::store::{self, ActionFilter, ActionView, BudgetSummary, DecisionRef, MeetingHead, MeetingPatch, MeetingSummary, MeetingView, StageView, UnitRef};
-use super::{ACTION_STATES, ATTENDANCE, MEETING_KINDS, TrancheDue};
+use super::{ActionState, Attendance, MeetingKind, TrancheDue};
 use crate::agencies::store::{Unit, User};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::ElectionDef;
@@ -234,11 +234,10 @@ pub type Job<T> = Box<dyn FnOnce(&mut Conn) -> Result<T, AppError> + Send>;
 
 pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result<Job<MeetingView>, AppError> {
     let title = text::line("title", &input.title, text::TITLE_MAX, true)?;
-    let kind = input.kind.trim().to_string();
-    if !MEETING_KINDS.contains(&kind.as_str()) {
-        let kinds = MEETING_KINDS.join(", ");
+    let Some(kind) = MeetingKind::parse(&input.kind) else {
+        let kinds = MeetingKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
         return Err(AppError::invalid("kind", tr!("jenis rapat harus salah satu dari {kinds}", "the kind of meeting must be one of {kinds}")));
-    }
+    };
     let region = region_field(state, "region", &input.region)?;
     let starts_at = instant("starts_at", &input.starts_at)?;
     let place = text::line("place", &input.place, text::TITLE_MAX, true)?;
@@ -414,15 +413,14 @@ pub async fn put_attendance(State(state): State<AppState>, Path(id): Path<i64>, 
 }
 
 pub fn attendance_job(user: User, id: i64, input: AttendanceInput) -> Result<Job<MeetingView>, AppError> {
-    let attendance = input.attendance.trim().to_string();
-    if !ATTENDANCE[1..].contains(&attendance.as_str()) {
+    let Some(attendance) = Attendance::parse(&input.attendance) else {
         return Err(AppError::invalid("attendance", tr!("kehadiran harus Hadir, Diwakili atau Tidak hadir", "attendance must be present (hadir), represented (diwakili) or absent (tidak_hadir)")));
-    }
-    let represented_by = text::line("represented_by", &input.represented_by, text::NAME_MAX, attendance == "diwakili")?;
+    };
+    let represented_by = text::line("represented_by", &input.represented_by, text::NAME_MAX, attendance == Attendance::Diwakili)?;
     Ok(Box::new(move |c: &mut Conn| {
         let (m, permit) = hosted(c, &user, id)?;
         let unit = store::resolve_unit(c, "unit", &input.unit)?;
-        store::set_attendance(c, &permit, &m, &unit, &attendance, &represented_by)?;
+        store::set_attendance(c, &permit, &m, &unit, attendance, &represented_by)?;
         visible_meeting(c, &user, id)
     }))
 }
@@ -497,24 +495,26 @@ pub struct ActionPatch {
     responses((status = 200, body = ActionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn patch_action(State(state): State<AppState>, Path(id): Path<i64>, w: Write) -> Result<Response, AppError> {
     let input: ActionPatch = parse_json(&w.body)?;
-    let status = input.status.as_deref().map(str::trim).map(str::to_string);
-    if let Some(s) = &status
-        && !ACTION_STATES.contains(&s.as_str())
-    {
-        let late = s == "terlambat";
-        let (id_hint, en_hint) = if late { (" (Terlambat mengikuti tenggat; tidak dipilih)", " (late follows from the due date; it is not set)") } else { ("", "") };
-        return Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai{id_hint}", "status must be open (terbuka), in progress (berjalan) or done (selesai){en_hint}")));
-    }
+    let status = input.status.as_deref().map(action_state).transpose()?;
     let evidence = input.evidence.as_deref().map(|e| text::free_text("evidence", e, text::NOTE_MAX, false)).transpose()?;
     if status.is_none() && evidence.is_none() {
         return Err(AppError::invalid("status", tr!("isi status, bukti, atau keduanya", "give a status, evidence, or both")));
     }
     let user = w.user.user.clone();
-    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, move_action(c, &user, id, status.as_deref(), evidence.as_deref())?))).await
+    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, move_action(c, &user, id, status, evidence.as_deref())?))).await
+}
+
+/// The state an action item is moved to, from the API or the owes page's form.
+pub fn action_state(s: &str) -> Result<ActionState, AppError> {
+    ActionState::parse(s).ok_or_else(|| {
+        let late = s.trim() == "terlambat";
+        let (id_hint, en_hint) = if late { (" (Terlambat mengikuti tenggat; tidak dipilih)", " (late follows from the due date; it is not set)") } else { ("", "") };
+        AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai{id_hint}", "status must be open (terbuka), in progress (berjalan) or done (selesai){en_hint}"))
+    })
 }
 
 /// Moves an action item for its owner or the meeting's host (the API and the owes page).
-pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<&str>, evidence: Option<&str>) -> Result<ActionView, AppError> {
+pub fn move_action(c: &mut Conn, user: &User, id: i64, status: Option<ActionState>, evidence: Option<&str>) -> Result<ActionView, AppError> {
     let now = clock::now();
     let a = store::action(c, id, now)?.ok_or_else(|| AppError::not_found(tr!("tindak lanjut {id} tidak ada", "no action item {id}")))?;
     let m = head_or_404(c, a.meeting_id)?;

@@ -8,6 +8,7 @@
 use time::macros::date;
 use time::{Date, Duration, OffsetDateTime};
 
+use super::{ActionState, Attendance, MeetingKind};
 use super::store::{self, DecisionRef, MeetingHead, NewGrant, NewLine, NewMeeting, NewStage};
 use crate::agencies::store::{Unit, ensure_unit};
 use crate::agencies::AgencyKind::{self, Bawaslu, Kejaksaan, Kpu, Pemda, Polri, Tni};
@@ -29,17 +30,17 @@ struct Item<'a> {
     owner: &'a Unit,
     what: &'a str,
     due_in_days: i64,
-    status: Option<&'a str>,
+    status: Option<ActionState>,
     evidence: &'a str,
 }
 
-fn item<'a>(owner: &'a Unit, what: &'a str, due_in_days: i64, status: Option<&'a str>, evidence: &'a str) -> Item<'a> {
+fn item<'a>(owner: &'a Unit, what: &'a str, due_in_days: i64, status: Option<ActionState>, evidence: &'a str) -> Item<'a> {
     Item { owner, what, due_in_days, status, evidence }
 }
 
 struct Meeting<'a> {
     title: &'a str,
-    kind: &'a str,
+    kind: MeetingKind,
     region: &'a str,
     host: &'a Unit,
     day: Date,
@@ -54,7 +55,7 @@ struct Meeting<'a> {
 fn hold(c: &mut Conn, permit: &Permit, m: Meeting<'_>, now: OffsetDateTime) -> Result<i64, AppError> {
     let new = NewMeeting {
         title: m.title.into(),
-        kind: m.kind.into(),
+        kind: m.kind,
         region: m.region.into(),
         host: m.host.clone(),
         starts_at: at(m.day, 9),
@@ -68,9 +69,9 @@ fn hold(c: &mut Conn, permit: &Permit, m: Meeting<'_>, now: OffsetDateTime) -> R
         // Everyone came, but the last guest sent a representative and a meeting with five or
         // more guests had one absent.
         let (att, by) = match (i, m.invited.len()) {
-            (i, n) if n >= 5 && i == n - 1 => ("tidak_hadir", ""),
-            (i, n) if i == n.saturating_sub(2) => ("diwakili", "Kepala seksi yang membidangi"),
-            _ => ("hadir", ""),
+            (i, n) if n >= 5 && i == n - 1 => (Attendance::TidakHadir, ""),
+            (i, n) if i == n.saturating_sub(2) => (Attendance::Diwakili, "Kepala seksi yang membidangi"),
+            _ => (Attendance::Hadir, ""),
         };
         store::set_attendance(c, permit, &head, u, att, by)?;
     }
@@ -105,7 +106,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         (u(c, Kpu, "35.76")?, u(c, Kejaksaan, "35.76")?, u(c, Polri, "35.76")?, u(c, Tni, "35.76")?, u(c, Bawaslu, "35.76")?, u(c, Pemda, "35.76")?);
     hold(c, &actor, Meeting {
         title: "Rapat koordinasi persiapan Pilkada Kota Mojokerto 2024 dengan Forkopimda",
-        kind: "rakor",
+        kind: MeetingKind::Rakor,
         region: "35.76",
         host: &kpu_mjk,
         day: date!(2024 - 10 - 14),
@@ -121,8 +122,8 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         minutes: "Para narasumber menyampaikan kesiapan masing-masing lembaga. Disepakati komunikasi antarlembaga tidak boleh terputus selama tahapan, dan setiap kejadian di lapangan dilaporkan pada hari yang sama.",
         decisions: vec![
             ("Komunikasi antarlembaga tidak boleh terputus selama tahapan", vec![
-                item(&polres_mjk, "Membentuk grup komunikasi bersama dan jadwal piket posko terpadu", -30, Some("selesai"), "Surat Kapolres B/123/X/2024; grup aktif sejak 16 Oktober 2024"),
-                item(&kodim_mjk, "Menugaskan Babinsa di setiap kelurahan sebagai penghubung ke PPS", 10, Some("berjalan"), ""),
+                item(&polres_mjk, "Membentuk grup komunikasi bersama dan jadwal piket posko terpadu", -30, Some(ActionState::Selesai), "Surat Kapolres B/123/X/2024; grup aktif sejak 16 Oktober 2024"),
+                item(&kodim_mjk, "Menugaskan Babinsa di setiap kelurahan sebagai penghubung ke PPS", 10, Some(ActionState::Berjalan), ""),
                 item(&kpu_mjk, "Membagikan daftar kontak PPK, PPS dan KPPS kepada Polres, Kodim dan Bawaslu", -5, None, ""),
             ]),
             ("Penanganan dugaan tindak pidana pemilihan melalui Sentra Gakkumdu", vec![
@@ -135,7 +136,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
     let (bawaslu_jbg, kpu_jbg, polres_jbg, kodim_jbg, pemkab_jbg) = (u(c, Bawaslu, "35.17")?, u(c, Kpu, "35.17")?, u(c, Polri, "35.17")?, u(c, Tni, "35.17")?, u(c, Pemda, "35.17")?);
     hold(c, &actor, Meeting {
         title: "Rapat koordinasi pengawasan logistik Pilkada bersama Forkopimcam se-Kabupaten Jombang",
-        kind: "rakor",
+        kind: MeetingKind::Rakor,
         region: "35.17",
         host: &bawaslu_jbg,
         day: date!(2024 - 11 - 5),
@@ -145,9 +146,9 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         speakers: vec![(&bawaslu_jbg, "Koordinator Divisi Pencegahan", "Titik rawan distribusi logistik"), (&kpu_jbg, "Kasubag Logistik", "Jadwal distribusi ke PPK dan PPS")],
         minutes: "Peserta menyamakan persepsi tentang pengawasan logistik. KPU menyampaikan jadwal distribusi; Bawaslu meminta salinan jadwal per kecamatan untuk pengawas kecamatan.",
         decisions: vec![("Menyamakan persepsi pengawasan distribusi logistik sampai ke TPS", vec![
-            item(&kpu_jbg, "Mengirim jadwal distribusi logistik per kecamatan kepada Bawaslu dan Polres", -3, Some("berjalan"), ""),
+            item(&kpu_jbg, "Mengirim jadwal distribusi logistik per kecamatan kepada Bawaslu dan Polres", -3, Some(ActionState::Berjalan), ""),
             item(&polres_jbg, "Menyiapkan pengawalan distribusi dari gudang KPU ke setiap PPK", 5, None, ""),
-            item(&pemkab_jbg, "Menyediakan kendaraan cadangan untuk desa yang sulit dijangkau", 12, Some("berjalan"), ""),
+            item(&pemkab_jbg, "Menyediakan kendaraan cadangan untuk desa yang sulit dijangkau", 12, Some(ActionState::Berjalan), ""),
         ])],
     }, now)?;
 
@@ -157,7 +158,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         (u(c, Kpu, "35")?, u(c, Kpu, "35.77")?, u(c, Kpu, "35.19")?, u(c, Bawaslu, "35.77")?, u(c, Pemda, "35.77")?);
     hold(c, &actor, Meeting {
         title: "Sosialisasi tahapan Pilkada Jawa Timur 2024 di wilayah Madiun",
-        kind: "sosialisasi",
+        kind: MeetingKind::Sosialisasi,
         region: "35.77",
         host: &kpu_jatim,
         day: date!(2024 - 10 - 2),
@@ -167,7 +168,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         speakers: vec![(&kpu_jatim, "Anggota KPU Provinsi Jawa Timur", "Tahapan dan jadwal Pilkada 2024")],
         minutes: "KPU Provinsi menjelaskan tahapan sampai penetapan hasil. Peserta diminta meneruskan sosialisasi kepada masyarakat dan pemilih pemula.",
         decisions: vec![("Meneruskan sosialisasi tahapan kepada masyarakat dan pemilih pemula", vec![
-            item(&kpu_kotamadiun, "Sosialisasi tahapan di sekolah menengah atas se-Kota Madiun", -10, Some("selesai"), "Laporan kegiatan sosialisasi 9 sekolah, 14 Oktober 2024"),
+            item(&kpu_kotamadiun, "Sosialisasi tahapan di sekolah menengah atas se-Kota Madiun", -10, Some(ActionState::Selesai), "Laporan kegiatan sosialisasi 9 sekolah, 14 Oktober 2024"),
             item(&kpu_kabmadiun, "Sosialisasi tahapan melalui radio daerah", 8, None, ""),
         ])],
     }, now)?;
@@ -177,7 +178,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
     let (kpu_bjn, bawaslu_bjn, polres_bjn, kodim_bjn, pemkab_bjn) = (u(c, Kpu, "35.22")?, u(c, Bawaslu, "35.22")?, u(c, Polri, "35.22")?, u(c, Tni, "35.22")?, u(c, Pemda, "35.22")?);
     hold(c, &actor, Meeting {
         title: "Rapat kesiapan penyelenggaraan Pilkada serentak 2024 wilayah Bakorwil Bojonegoro",
-        kind: "konsolidasi",
+        kind: MeetingKind::Konsolidasi,
         region: "35.22",
         host: &bakorwil,
         day: date!(2024 - 9 - 26),
@@ -188,8 +189,8 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         minutes: "Setiap lembaga memaparkan kesiapannya. Disepakati untuk segera melengkapi apa yang masih kurang, terutama sarana posko dan personel linmas TPS.",
         decisions: vec![("Melengkapi kekurangan sarana dan personel sebelum masa kampanye berakhir", vec![
             item(&pemkab_bjn, "Menyediakan personel linmas dua orang per TPS", -20, None, ""),
-            item(&bawaslu_bjn, "Memetakan TPS rawan dan menyampaikannya kepada Polres dan Kodim", -25, Some("selesai"), "Surat Bawaslu Bojonegoro tentang pemetaan TPS rawan, 7 Oktober 2024"),
-            item(&kodim_bjn, "Menyiapkan personel cadangan untuk TPS sangat rawan", 15, Some("berjalan"), ""),
+            item(&bawaslu_bjn, "Memetakan TPS rawan dan menyampaikannya kepada Polres dan Kodim", -25, Some(ActionState::Selesai), "Surat Bawaslu Bojonegoro tentang pemetaan TPS rawan, 7 Oktober 2024"),
+            item(&kodim_bjn, "Menyiapkan personel cadangan untuk TPS sangat rawan", 15, Some(ActionState::Berjalan), ""),
         ])],
     }, now)?;
 
@@ -197,7 +198,7 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
     let (pemkot_jp, bawaslu_jp, kpu_jp) = (u(c, Pemda, "31.71")?, u(c, Bawaslu, "31.71")?, u(c, Kpu, "31.71")?);
     hold(c, &actor, Meeting {
         title: "FGD perencanaan anggaran pengawasan Pemilu 2024 Jakarta Pusat",
-        kind: "fgd",
+        kind: MeetingKind::Fgd,
         region: "31.71",
         host: &pemkot_jp,
         day: date!(2023 - 3 - 17),
@@ -207,8 +208,8 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         speakers: vec![(&bawaslu_jp, "Ketua Bawaslu Jakarta Pusat", "Kebutuhan anggaran pengawasan per tahapan")],
         minutes: "Bawaslu memaparkan kebutuhan anggaran pengawasan; Pemkot menyampaikan mekanisme usulan melalui APBD.",
         decisions: vec![("Menyusun rencana kebutuhan anggaran pengawasan per tahapan", vec![
-            item(&bawaslu_jp, "Menyerahkan rincian kebutuhan anggaran pengawasan per tahapan kepada Pemkot", -60, Some("selesai"), "Surat Bawaslu Jakarta Pusat tentang usulan kebutuhan anggaran, April 2023"),
-            item(&pemkot_jp, "Mengkaji usulan dan menyampaikan tanggapan tertulis", -40, Some("berjalan"), ""),
+            item(&bawaslu_jp, "Menyerahkan rincian kebutuhan anggaran pengawasan per tahapan kepada Pemkot", -60, Some(ActionState::Selesai), "Surat Bawaslu Jakarta Pusat tentang usulan kebutuhan anggaran, April 2023"),
+            item(&pemkot_jp, "Mengkaji usulan dan menyampaikan tanggapan tertulis", -40, Some(ActionState::Berjalan), ""),
         ])],
     }, now)?;
 

@@ -137,9 +137,40 @@ pub fn parse_key(s: &str) -> Result<String, Text> {
 // ---------------------------------------------------------------------------------------------
 // Meetings and action items
 
-pub const MEETING_KINDS: &[&str] = &["rakor", "fgd", "sosialisasi", "konsolidasi"];
-pub const ATTENDANCE: &[&str] = &["diundang", "hadir", "diwakili", "tidak_hadir"];
-pub const ACTION_STATES: &[&str] = &["terbuka", "berjalan", "selesai"];
+/// Keyed choices stored as their key and shown by name (`web::label` with their prefix): the
+/// store takes these types, so a write cannot carry a key that is not one of them.
+macro_rules! keyed {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $key:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|k| k.as_str() == s.trim())
+            }
+        }
+    };
+}
+
+keyed!(
+    /// What kind of meeting it is (shown as `ko.kind.*`).
+    MeetingKind { Rakor => "rakor", Fgd => "fgd", Sosialisasi => "sosialisasi", Konsolidasi => "konsolidasi" }
+);
+keyed!(
+    /// What the host records of an invited unit (`diundang`, invited without an answer yet, is
+    /// only the stored default; shown as `ko.att.*`).
+    Attendance { Hadir => "hadir", Diwakili => "diwakili", TidakHadir => "tidak_hadir" }
+);
+keyed!(
+    /// The states an action item is moved to (`terlambat` is derived from the due day, never
+    /// set; shown as `ko.action.*`).
+    ActionState { Terbuka => "terbuka", Berjalan => "berjalan", Selesai => "selesai" }
+);
 
 /// What an action item shows: its stored status, or `terlambat` once the due day has passed
 /// in the owner's local calendar without it being finished.

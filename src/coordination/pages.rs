@@ -146,7 +146,7 @@ fn actions_table(lang: Lang, actions: &[ActionView], with_meeting: bool, refused
                     td { form.inline id=(f) method="post" action={ "/tindak-lanjut/" (a.id) } {
                         (above(refused, &f, &["status", "evidence"]))
                         select name="status" aria-label=(t(lang, "log.status")) aria-invalid=[invalid(refused, &f, "status")] {
-                            @for s in super::ACTION_STATES { option value=(s) selected[chosen(refused, &f, "status", s, a.status == *s)] { (action_status_label(lang, s)) } }
+                            @for s in super::ActionState::ALL { option value=(s.as_str()) selected[chosen(refused, &f, "status", s.as_str(), a.status == s.as_str())] { (action_status_label(lang, s.as_str())) } }
                         }
                         (beside(refused, &f, "status"))
                         input name="evidence" value=(typed(refused, &f, "evidence", &a.evidence)) placeholder=(t(lang, "ko.evidence")) aria-label=(t(lang, "ko.evidence")) aria-invalid=[invalid(refused, &f, "evidence")];
@@ -228,7 +228,7 @@ fn host_forms(lang: Lang, m: &MeetingView, refused: Refused<'_>) -> Markup {
                     input type="hidden" name="unit" value=(i.unit.id);
                     span { (i.unit.name) }
                     select name="attendance" aria-label=(t(lang, "log.status")) aria-invalid=[invalid(refused, &f, "attendance")] {
-                        @for a in &super::ATTENDANCE[1..] { option value=(a) selected[chosen(refused, &f, "attendance", a, i.attendance == *a)] { (t(lang, &format!("ko.att.{a}"))) } }
+                        @for a in super::Attendance::ALL { option value=(a.as_str()) selected[chosen(refused, &f, "attendance", a.as_str(), i.attendance == a.as_str())] { (label(lang, "ko.att", a.as_str())) } }
                     }
                     (beside(refused, &f, "attendance"))
                     input name="represented_by" value=(typed(refused, &f, "represented_by", &i.represented_by)) placeholder=(t(lang, "ko.represented_by")) aria-label=(t(lang, "ko.represented_by")) aria-invalid=[invalid(refused, &f, "represented_by")];
@@ -369,7 +369,7 @@ fn schedule_form(lang: Lang, units: &[crate::agencies::store::Unit], own: i64, v
             input #title name="title" value=(v.title) required aria-invalid=[invalid(refused, f, "title")];
             (beside(refused, f, "title"))
             label for="kind" { (t(lang, "ko.kind")) }
-            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MEETING_KINDS { option value=(k) selected[v.kind == *k] { (label(lang, "ko.kind", k)) } } }
+            select #kind name="kind" aria-invalid=[invalid(refused, f, "kind")] { @for k in super::MeetingKind::ALL { option value=(k.as_str()) selected[v.kind == k.as_str()] { (label(lang, "ko.kind", k.as_str())) } } }
             (beside(refused, f, "kind"))
             label for="region" { (t(lang, "ko.region")) }
             input #region name="region" value=(v.region) required aria-invalid=[invalid(refused, f, "region")];
@@ -498,14 +498,10 @@ pub async fn owed_submit(State(state): State<AppState>, lang: Lang, user: Option
     let Some(user) = user else { return Ok(login_first("/tindak-lanjut")) };
     let f = FormBody::parse(&body);
     let u = user.user.clone();
-    let status = f.get("status").trim().to_string();
-    let checked = if super::ACTION_STATES.contains(&status.as_str()) {
-        text::free_text("evidence", f.get("evidence"), text::NOTE_MAX, false)
-    } else {
-        Err(AppError::invalid("status", tr!("status harus Terbuka, Berjalan atau Selesai", "status must be open (terbuka), in progress (berjalan) or done (selesai)")))
-    };
+    // The same checks as the API's, in the same order of fields.
+    let checked = super::api::action_state(f.get("status")).and_then(|status| Ok((status, text::free_text("evidence", f.get("evidence"), text::NOTE_MAX, false)?)));
     let result = match checked {
-        Ok(evidence) => state.db.write(move |c| super::api::move_action(c, &u, id, Some(&status), Some(&evidence))).await,
+        Ok((status, evidence)) => state.db.write(move |c| super::api::move_action(c, &u, id, Some(status), Some(&evidence))).await,
         Err(e) => Err(e),
     };
     match result {

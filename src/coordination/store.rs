@@ -282,7 +282,7 @@ pub fn calendar_events(election: &ElectionDef, stages: &[StageView]) -> Vec<Cale
 
 pub struct NewMeeting {
     pub title: String,
-    pub kind: String,
+    pub kind: super::MeetingKind,
     pub region: String,
     pub host: Unit,
     pub starts_at: OffsetDateTime,
@@ -317,7 +317,7 @@ pub fn create_meeting(conn: &mut Conn, permit: &Permit, m: &NewMeeting) -> Resul
         entity_type: "meeting",
         entity_id: &id.to_string(),
         region: Some(&m.region),
-        detail: serde_json::json!({"title": m.title, "kind": m.kind, "host_unit": m.host.id, "invited": m.invited.iter().map(|u| u.id).collect::<Vec<_>>()}),
+        detail: serde_json::json!({"title": m.title, "kind": m.kind.as_str(), "host_unit": m.host.id, "invited": m.invited.iter().map(|u| u.id).collect::<Vec<_>>()}),
     })?;
     Ok(id)
 }
@@ -616,7 +616,8 @@ pub fn add_speaker(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &Uni
 }
 
 /// Records whether an invited unit came; a unit not yet invited is invited by it.
-pub fn set_attendance(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &Unit, attendance: &str, represented_by: &str) -> Result<(), AppError> {
+pub fn set_attendance(conn: &mut Conn, permit: &Permit, m: &MeetingHead, unit: &Unit, attendance: super::Attendance, represented_by: &str) -> Result<(), AppError> {
+    let attendance = attendance.as_str();
     invite(conn, m.id, unit)?;
     conn.execute(
         "UPDATE meeting_units SET attendance = $1, represented_by = $2 WHERE meeting_id = $3 AND unit_id = $4",
@@ -770,7 +771,8 @@ pub fn action(conn: &mut Conn, id: i64, now: OffsetDateTime) -> Result<Option<Ac
     Ok(a.pop())
 }
 
-pub fn update_action(conn: &mut Conn, permit: &Permit, a: &ActionView, status: Option<&str>, evidence: Option<&str>, now: OffsetDateTime) -> Result<ActionView, AppError> {
+pub fn update_action(conn: &mut Conn, permit: &Permit, a: &ActionView, status: Option<super::ActionState>, evidence: Option<&str>, now: OffsetDateTime) -> Result<ActionView, AppError> {
+    let status = status.map(super::ActionState::as_str);
     conn.execute(
         "UPDATE action_items SET status = COALESCE($1, status), evidence = COALESCE($2, evidence), updated_by = $3, updated_at = $4 WHERE id = $5",
         params![status, evidence, permit.username(), crate::platform::clock::rfc3339(now), a.id],
