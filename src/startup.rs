@@ -25,7 +25,8 @@ pub fn state(db: Db, index: regions::index::RegionIndex) -> AppState {
     let modules = platform::state::Modules::default()
         .with_shared(index.clone())
         .with(platform::i18n::PlaceNames(index))
-        .with(results::CandidateCache::default());
+        .with(results::CandidateCache::default())
+        .with(reports::store::Holidays::default());
     AppState::new(db, platform::limit::RateLimit::intake_from_env(), modules)
 }
 
@@ -265,7 +266,7 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
     let state = state(db.clone(), index);
-    tokio::spawn(deadline_sweeper(db));
+    tokio::spawn(deadline_sweeper(db, state.module_arc::<reports::store::Holidays>()));
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -273,14 +274,15 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
 
 /// Raises the deadline alerts of violation cases: at start, then every minute (or every
 /// `SINERGI_SWEEP_SECS`).
-async fn deadline_sweeper(db: Db) {
+async fn deadline_sweeper(db: Db, holidays: Arc<reports::store::Holidays>) {
     let secs = std::env::var("SINERGI_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
     loop {
         tick.tick().await;
         // Report and dispute deadlines, then late action items, late grant tranches and stages
         // starting tomorrow.
-        let swept = db.write(|c| Ok::<_, DbError>(reports::store::sweep(c, platform::clock::now())? + coordination::store::sweep(c, platform::clock::now())?));
+        let hol = holidays.clone();
+        let swept = db.write(move |c| Ok::<_, DbError>(reports::store::sweep(c, &hol, platform::clock::now())? + coordination::store::sweep(c, platform::clock::now())?));
         match swept.await {
             Ok(n) if n > 0 => tracing::info!("deadline sweep raised {n} alert(s)"),
             Ok(_) => {}

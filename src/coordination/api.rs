@@ -766,7 +766,10 @@ pub async fn grant_job(state: &AppState, user: User, input: GrantInput) -> Resul
                 Some("sekaligus") => super::AT_ONCE,
                 Some(_) => return Err(AppError::invalid("scheme", tr!("pencairan harus bertahap atau sekaligus", "the scheme is staged (bertahap) or at once (sekaligus)"))),
             };
-            let holidays = state.db.read(crate::reports::store::holiday_set).await?;
+            let holidays = {
+                let hol = crate::reports::api::holidays(&state);
+                state.db.read(move |c| hol.days(c)).await?
+            };
             let voting = store::parse_day("election", election.voting_day)?;
             let offset = crate::reports::store::offset_of(&grantor_region);
             let signed_noon = signed_on.with_hms(12, 0, 0).map_err(|e| AppError::Internal(e.to_string()))?.assume_offset(offset);

@@ -130,6 +130,29 @@ mod boundary {
         }
     }
 
+    /// Caches belong to the running server's `AppState` (a `TtlCache` field, or a module's
+    /// state registered at start-up), never to the process: a `static` holding a lock over
+    /// data would be shared by two servers in one process and outlive a router.
+    #[test]
+    fn no_process_global_caches() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        rust_files(&root, &mut files);
+        let mut found = vec![];
+        for f in &files {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            // This check names what it looks for: it is not scanned.
+            let text = if f.ends_with("platform/mod.rs") { text.split("mod boundary {").next().unwrap_or("").to_string() } else { text };
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                if code.contains("static ") && (code.contains("Mutex<") || code.contains("RwLock<")) {
+                    found.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+                }
+            }
+        }
+        assert!(found.is_empty(), "process-global caches; hold them in AppState instead:\n{}", found.join("\n"));
+    }
+
     #[test]
     fn the_scan_sees_every_form_of_use() {
         assert_eq!(feature_uses("use crate::agencies::store::User;"), vec!["agencies"]);

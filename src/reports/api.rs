@@ -291,6 +291,11 @@ pub struct Receipt {
     pub notice: Option<crate::platform::i18n::Text>,
 }
 
+/// The server's holiday cache (see [`store::Holidays`]), for work moved to the database thread.
+pub fn holidays(state: &AppState) -> std::sync::Arc<store::Holidays> {
+    state.module_arc::<store::Holidays>()
+}
+
 /// Stores a public report and returns its receipt (the shared path of the API and the form).
 pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
     let now = clock::now();
@@ -298,8 +303,9 @@ pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest
     // The answer is written on the database's thread, outside the request's scope: carry its
     // language there.
     let lang = crate::platform::i18n::Lang::current();
+    let hol = holidays(state);
     idempotent_write(&state.db, request, move |c| {
-        let filed = store::create_report(c, &permit, "publik", &report, &files, now)?;
+        let filed = store::create_report(c, &hol, &permit, "publik", &report, &files, now)?;
         let body = Receipt {
             receipt: filed.receipt,
             kind: filed.kind.to_string(),
@@ -456,10 +462,11 @@ pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
     let lang = crate::platform::i18n::Lang::current();
+    let hol = holidays(&state);
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now();
-        store::complete_report(c, &permit, &receipt, &completion, &files, now)?;
-        let status = public_status(c, &receipt, now)?;
+        store::complete_report(c, &hol, &permit, &receipt, &completion, &files, now)?;
+        let status = public_status(c, &hol, &receipt, now)?;
         Ok((StatusCode::OK, crate::platform::i18n::with_lang(lang, || serde_json::to_value(status)).map_err(internal)?))
     })
     .await
@@ -489,7 +496,7 @@ pub struct PublicStatus {
 
 /// What the reporter is told about the current state, in plain words (none when the state
 /// speaks for itself).
-fn public_notice(conn: &mut crate::platform::db::Conn, r: &store::ReportRecord, requirements: &[super::Requirement]) -> Result<Option<crate::platform::i18n::Text>, AppError> {
+fn public_notice(conn: &mut crate::platform::db::Conn, hol: &store::Holidays, r: &store::ReportRecord, requirements: &[super::Requirement]) -> Result<Option<crate::platform::i18n::Text>, AppError> {
     let deadline = r.deadline_at.as_deref().map(store::parse_time).transpose()?;
     Ok(match r.status.as_str() {
         super::PERBAIKAN => {
@@ -508,7 +515,7 @@ fn public_notice(conn: &mut crate::platform::db::Conn, r: &store::ReportRecord, 
             match (late, election) {
                 (true, Some(e)) => {
                     let rule = deadlines::find(e.kind, "batas_lapor").ok_or_else(|| AppError::Internal("no batas_lapor rule".into()))?;
-                    let closes = store::deadline_of(conn, rule, store::parse_time(&r.known_at)?, &r.region)?;
+                    let closes = store::deadline_of(conn, hol, rule, store::parse_time(&r.known_at)?, &r.region)?;
                     Some(store::late_notice(closes, &r.region))
                 }
                 _ => Some(crate::tr!(
@@ -521,14 +528,14 @@ fn public_notice(conn: &mut crate::platform::db::Conn, r: &store::ReportRecord, 
     })
 }
 
-pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: OffsetDateTime) -> Result<PublicStatus, AppError> {
+pub fn public_status(conn: &mut crate::platform::db::Conn, hol: &store::Holidays, receipt: &str, now: OffsetDateTime) -> Result<PublicStatus, AppError> {
     let receipt = receipt.trim().to_uppercase();
     let r = store::report_by_receipt(conn, &receipt)?.ok_or_else(|| AppError::not_found(tr!("tidak ada laporan dengan tanda terima {receipt}", "no report has the receipt {receipt}")))?;
     let offset = store::offset_of(&r.region);
     let steps = store::public_steps(conn, r.id, offset)?;
     let evidence = store::evidence_list(conn, r.id, offset)?.into_iter().map(|e| e.sha256).collect();
-    let requirements = r.requirements(conn)?;
-    let notice = public_notice(conn, &r, &requirements)?;
+    let requirements = r.requirements(conn, hol)?;
+    let notice = public_notice(conn, hol, &r, &requirements)?;
     let missing = if r.status == super::PERBAIKAN { requirements.iter().filter(|q| !q.met).map(|q| q.key.to_string()).collect() } else { vec![] };
     Ok(PublicStatus {
         missing,
@@ -548,7 +555,8 @@ pub fn public_status(conn: &mut crate::platform::db::Conn, receipt: &str, now: O
 #[utoipa::path(get, path = "/api/v1/receipts/{receipt}", tag = "laporan", params(("receipt" = String, Path)),
     responses((status = 200, body = PublicStatus), (status = 404, body = ErrorBody)))]
 pub async fn receipt_status(State(state): State<AppState>, Path(receipt): Path<String>) -> Result<Json<PublicStatus>, AppError> {
-    Ok(Json(state.db.read(move |c| public_status(c, &receipt, clock::now())).await?))
+    let hol = holidays(&state);
+    Ok(Json(state.db.read(move |c| public_status(c, &hol, &receipt, clock::now())).await?))
 }
 
 /// Bawaslu's supervisors record their own findings.
@@ -596,8 +604,9 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let report = parse_report(&state, input, Some(&w.user.user), now)?;
     let permit = authorize(&w.user.user, FINDING, &report.region)?;
     let unit = w.user.user.unit.name.clone();
+    let hol = holidays(&state);
     idempotent_write(&state.db, w.request, move |c| {
-        let filed = store::create_report(c, &permit, &unit, &report, &[], now)?;
+        let filed = store::create_report(c, &hol, &permit, &unit, &report, &[], now)?;
         Ok((StatusCode::CREATED, serde_json::to_value(Created { id: filed.id, receipt: filed.receipt }).map_err(internal)?))
     })
     .await
@@ -698,14 +707,15 @@ fn access_or_403(user: &User, r: &store::ReportRecord) -> Result<Access, AppErro
     responses((status = 200, body = ReportView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_report(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Json<ReportView>, AppError> {
-    let view = state.db.read(move |c| report_view(c, &user.user, id)).await?;
+    let hol = holidays(&state);
+    let view = state.db.read(move |c| report_view(c, &hol, &user.user, id)).await?;
     Ok(Json(view))
 }
 
-pub fn report_view(c: &mut crate::platform::db::Conn, user: &User, id: i64) -> Result<ReportView, AppError> {
+pub fn report_view(c: &mut crate::platform::db::Conn, hol: &store::Holidays, user: &User, id: i64) -> Result<ReportView, AppError> {
     let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")))?;
     let access = access_or_403(user, &r)?;
-    Ok(r.view(c, user, access, clock::now())?)
+    Ok(r.view(c, hol, user, access, clock::now())?)
 }
 
 /// Downloads one evidence file of a case you may see.
@@ -748,13 +758,14 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
     let input: TransitionInput = parse_json(&w.body)?;
     let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
+    let hol = holidays(&state);
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        let r = move_report(c, &user, id, &input.to, &reason, now)?;
+        let r = move_report(c, &hol, &user, id, &input.to, &reason, now)?;
         // After the move the mover may no longer see the case (none of the current roles lose
         // sight of it, but the view follows the same rule as a read).
         let access = store::access(&user, &r.region, r.classification.as_deref()).unwrap_or(Access::Partner);
-        let view = r.view(c, &user, access, now)?;
+        let view = r.view(c, &hol, &user, access, now)?;
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
     .await
@@ -768,19 +779,19 @@ pub(super) const MOVE_DISPUTE: Rule = Rule { min_role: Role::Operator, agencies:
 /// One report move, shared by the API, the case page and the demo: the report (404), the
 /// mover authorised for its region (403), the move named as the workflow knows it (422), then
 /// the store applies it under the permit.
-pub fn move_report(c: &mut crate::platform::db::Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<store::ReportRecord, AppError> {
+pub fn move_report(c: &mut crate::platform::db::Conn, hol: &store::Holidays, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<store::ReportRecord, AppError> {
     let r = store::report_or_404(c, id)?;
     let permit = authorize(user, MOVE_REPORT, &r.region)?;
     let to = super::MoveTo::parse(super::Track::Report, to).map_err(store::move_error)?;
-    store::move_report(c, &permit, user, &r, to, reason, now)
+    store::move_report(c, hol, &permit, user, &r, to, reason, now)
 }
 
 /// One dispute move, shared likewise.
-pub fn move_dispute(c: &mut crate::platform::db::Conn, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
+pub fn move_dispute(c: &mut crate::platform::db::Conn, hol: &store::Holidays, user: &User, id: i64, to: &str, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
     let d = store::dispute_or_404(c, id)?;
     let permit = authorize(user, MOVE_DISPUTE, &d.region)?;
     let to = super::MoveTo::parse(super::Track::Dispute, to).map_err(store::move_error)?;
-    store::move_dispute(c, &permit, user, &d, to, reason, now)
+    store::move_dispute(c, hol, &permit, user, &d, to, reason, now)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -828,9 +839,10 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
     };
     let permit = authorize(&w.user.user, DISPUTE, &new.region)?;
     let user = w.user.user;
+    let hol = holidays(&state);
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        let id = store::create_dispute(c, &user, &permit, &new, now)?;
+        let id = store::create_dispute(c, &hol, &user, &permit, &new, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
         Ok((StatusCode::CREATED, serde_json::to_value(view).map_err(internal)?))
     })
@@ -874,9 +886,10 @@ pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i6
     let input: TransitionInput = parse_json(&w.body)?;
     let reason = text::free_text("reason", &input.reason, text::NOTE_MAX, false)?;
     let user = w.user.user;
+    let hol = holidays(&state);
     idempotent_write(&state.db, w.request, move |c| {
         let now = clock::now();
-        move_dispute(c, &user, id, &input.to, &reason, now)?;
+        move_dispute(c, &hol, &user, id, &input.to, &reason, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
         Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
     })
@@ -929,7 +942,8 @@ pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQue
         return Err(AppError::invalid("region", tr!("tidak ada wilayah atau TPS {code:?}", "no region or TPS {code:?}")));
     }
     let tz = crate::regions::time_zone(&code).unwrap_or(crate::regions::TimeZone::Wib);
-    let d = state.db.read(move |c| Ok::<_, AppError>(store::deadline_of(c, rule, from, &code)?)).await?;
+    let hol = holidays(&state);
+    let d = state.db.read(move |c| Ok::<_, AppError>(store::deadline_of(c, &hol, rule, from, &code)?)).await?;
     Ok(Json(DeadlineAnswer {
         rule: rule.key.into(),
         unit: rule.unit.as_str().into(),
@@ -982,11 +996,14 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
         return Err(AppError::invalid("kind", tr!("jenis hari harus libur atau cuti_bersama", "the kind is libur (holiday) or cuti_bersama (collective leave)")));
     }
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
-    idempotent_write(&state.db, w.request, move |c| {
+    let answer = idempotent_write(&state.db, w.request, move |c| {
         let h = store::put_holiday(c, &permit, day, &name, &input.kind)?;
         Ok((StatusCode::OK, serde_json::to_value(h).map_err(internal)?))
     })
-    .await
+    .await;
+    // Dropped after the commit, so that no read of the old table can refill the cache.
+    holidays(&state).forget();
+    answer
 }
 
 /// Removes a day from the holiday table.
@@ -995,9 +1012,11 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
 pub async fn delete_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
     let day = holiday_date(&date)?;
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
-    idempotent_write(&state.db, w.request, move |c| {
+    let answer = idempotent_write(&state.db, w.request, move |c| {
         store::delete_holiday(c, &permit, day)?;
         Ok((StatusCode::OK, serde_json::json!({"deleted": day.to_string()})))
     })
-    .await
+    .await;
+    holidays(&state).forget();
+    answer
 }

@@ -182,6 +182,8 @@ const PNG: &[u8] = &[
 ];
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
+    // The demo loads before any server runs: a holiday table read for this load only.
+    let hol = store::Holidays::default();
     let now = clock::now();
     let pilkada = crate::elections::election("pilkada-2024").ok_or_else(|| AppError::Internal("pilkada-2024 missing".into()))?;
     // The demo's citizens pass a limiter of their own, like any anonymous sender.
@@ -197,12 +199,12 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
         } else {
             vec![]
         };
-        let id = store::create_report(conn, &public, "publik", &report, &files, received)?.id;
-        run_moves(conn, c.short, id, received, c.moves)?;
+        let id = store::create_report(conn, &hol, &public, "publik", &report, &files, received)?.id;
+        run_moves(conn, &hol, c.short, id, received, c.moves)?;
     }
     // An anonymous tip (informasi awal) and a supervisor's finding (temuan).
     let anon = new_report(pilkada, "35.76.02.1009", None, "Oknum tidak dikenal", "Kedundung", "Kabar serangan fajar di RW 03.", now - Duration::hours(20));
-    store::create_report(conn, &public, "publik", &anon, &[], now - Duration::hours(20))?;
+    store::create_report(conn, &hol, &public, "publik", &anon, &[], now - Duration::hours(20))?;
     // A report filed after the window: kept as initial information, not turned away.
     let mut late = new_report(
         pilkada,
@@ -215,13 +217,13 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     );
     late.known_at = now - Duration::days(10);
     late.event_at = now - Duration::days(11);
-    store::create_report(conn, &public, "publik", &late, &[], now - Duration::hours(5))?;
+    store::create_report(conn, &hol, &public, "publik", &late, &[], now - Duration::hours(5))?;
     let panwas = user(conn, "panwascam.magersari")?;
     let mut finding = new_report(pilkada, "35.76.02.1010", None, "KPPS TPS 002 Wates", "TPS 002 Wates", "Pengawas TPS menemukan surat suara sah kurang dari jumlah pemilih hadir.", now - Duration::hours(26));
     finding.kind = "temuan";
     finding.reporter = Some(Reporter { name: panwas.unit.name.clone(), address: panwas.unit.region.clone(), contact: panwas.username.clone() });
     let permit = crate::platform::auth::authorize(&panwas, super::api::FINDING, &finding.region)?;
-    store::create_report(conn, &permit, &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
+    store::create_report(conn, &hol, &permit, &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
     // A process dispute against KPU Kota Madiun, in mediation.
     let bawaslu = user(conn, "bawaslu.kotamadiun")?;
     let decided = (now - Duration::days(2)).to_offset(store::offset_of("35.77")).date();
@@ -235,8 +237,8 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     };
     let filed = now - Duration::hours(30);
     let permit = crate::platform::auth::authorize(&bawaslu, super::api::DISPUTE, &dispute.region)?;
-    let id = store::create_dispute(conn, &bawaslu, &permit, &dispute, filed)?;
-    super::api::move_dispute(conn, &bawaslu, id, "mediasi", "", filed + Duration::hours(20))?;
+    let id = store::create_dispute(conn, &hol, &bawaslu, &permit, &dispute, filed)?;
+    super::api::move_dispute(conn, &hol, &bawaslu, id, "mediasi", "", filed + Duration::hours(20))?;
     Ok(())
 }
 
@@ -263,7 +265,7 @@ fn new_report(
     }
 }
 
-fn run_moves(conn: &mut Conn, short: &str, id: i64, received: OffsetDateTime, moves: &[(&str, i64, &str)]) -> Result<(), AppError> {
+fn run_moves(conn: &mut Conn, hol: &store::Holidays, short: &str, id: i64, received: OffsetDateTime, moves: &[(&str, i64, &str)]) -> Result<(), AppError> {
     let mut after_pidana = false;
     for (to, hours, reason) in moves {
         after_pidana |= *to == "pidana";
@@ -271,7 +273,7 @@ fn run_moves(conn: &mut Conn, short: &str, id: i64, received: OffsetDateTime, mo
         // The demo's reports name no evidence file; registering them is recorded with why
         // (a report with an unmet requirement is registered only with a reason).
         let reason = if *to == "diregistrasi" && reason.is_empty() { "Bukti fisik diserahkan pelapor langsung di kantor Bawaslu" } else { reason };
-        super::api::move_report(conn, &u, id, to, reason, received + Duration::hours(*hours))?;
+        super::api::move_report(conn, hol, &u, id, to, reason, received + Duration::hours(*hours))?;
     }
     Ok(())
 }

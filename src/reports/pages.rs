@@ -195,10 +195,11 @@ pub async fn form_submit(State(state): State<AppState>, lang: Lang, user: Option
             witnesses: typed.get("witnesses").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect(),
         };
         let report = super::api::parse_report(&state, input, None, clock::now())?;
+        let hol = super::api::holidays(&state);
         let receipt = state
             .db
             .write(move |c| {
-                store::create_report(c, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
+                store::create_report(c, &hol, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -249,7 +250,8 @@ pub struct TrackQuery {
 const COMPLETION_FORM: &str = "complete-form";
 
 pub async fn track_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(receipt): Path<String>, Query(q): Query<TrackQuery>) -> Result<Response, PageError> {
-    let status = state.db.read(move |c| public_status(c, &receipt, clock::now())).await.or_page(user.as_ref())?;
+    let hol = super::api::holidays(&state);
+    let status = state.db.read(move |c| public_status(c, &hol, &receipt, clock::now())).await.or_page(user.as_ref())?;
     Ok(track_view(lang, user.as_ref(), &status, q.baru.is_some(), q.lengkap.is_some(), None).into_response())
 }
 
@@ -339,7 +341,8 @@ pub async fn complete_submit(
             witnesses: typed.get("witnesses").lines().map(str::to_string).collect(),
             note: typed.get("note").to_string(),
         })?;
-        state.db.write(move |c| store::complete_report(c, &permit, &r, &completion, &up.files, clock::now())).await?;
+        let hol = super::api::holidays(&state);
+        state.db.write(move |c| store::complete_report(c, &hol, &permit, &r, &completion, &up.files, clock::now())).await?;
         Ok::<_, AppError>(())
     }
     .await;
@@ -348,7 +351,8 @@ pub async fn complete_submit(
         Err(err) if err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND => {
             let refusal = Refusal::new(COMPLETION_FORM, typed, err);
             let r = receipt.clone();
-            let status = state.db.read(move |c| public_status(c, &r, clock::now())).await.or_page(user.as_ref())?;
+            let hol = super::api::holidays(&state);
+            let status = state.db.read(move |c| public_status(c, &hol, &r, clock::now())).await.or_page(user.as_ref())?;
             Ok((refusal.status(), track_view(lang, user.as_ref(), &status, false, false, Some(&refusal))).into_response())
         }
         Err(err) => Err(PageError::new(err, user.as_ref())),
@@ -619,7 +623,8 @@ pub async fn case_page(State(state): State<AppState>, lang: Lang, PageUser(user)
 /// The case page, with a refused move shown again in its form.
 async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64, refused: Refused<'_>) -> Result<Response, PageError> {
     let u = user.user.clone();
-    let r = state.db.read(move |c| report_view(c, &u, id)).await.or_page(Some(user))?;
+    let hol = super::api::holidays(state);
+    let r = state.db.read(move |c| report_view(c, &hol, &u, id)).await.or_page(Some(user))?;
     let status = refused.map_or(axum::http::StatusCode::OK, Refusal::status);
     let title = format!("{} #{}", t(lang, "lap.case"), r.id);
     let path = format!("/laporan/{id}");
@@ -694,7 +699,10 @@ pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option
     let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
     let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
-        Ok(reason) => state.db.write(move |c| super::api::move_report(c, &u, id, &to, &reason, clock::now()).map(|_| ())).await,
+        Ok(reason) => {
+            let hol = super::api::holidays(&state);
+            state.db.write(move |c| super::api::move_report(c, &hol, &u, id, &to, &reason, clock::now()).map(|_| ())).await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -744,7 +752,10 @@ pub async fn dispute_move_submit(State(state): State<AppState>, lang: Lang, user
     let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
     let u = user.user.clone();
     let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
-        Ok(reason) => state.db.write(move |c| super::api::move_dispute(c, &u, id, &to, &reason, clock::now())).await,
+        Ok(reason) => {
+            let hol = super::api::holidays(&state);
+            state.db.write(move |c| super::api::move_dispute(c, &hol, &u, id, &to, &reason, clock::now())).await
+        }
         Err(e) => Err(e),
     };
     match result {

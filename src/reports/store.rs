@@ -19,6 +19,7 @@ use crate::params;
 use crate::platform::alerts::{self, NewAlert, Severity};
 use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
+use crate::platform::cache::TtlCache;
 use crate::platform::clock;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
@@ -55,29 +56,35 @@ pub fn ensure_builtin(conn: &mut Conn) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The holiday table as the deadline engine reads it: kept for a minute, and dropped at once
-/// when this process edits it (another server of a PostgreSQL deployment sees an edit within
-/// the minute).
-static HOLIDAY_CACHE: std::sync::Mutex<Option<(std::time::Instant, BTreeSet<Date>)>> = std::sync::Mutex::new(None);
+/// The holiday table as the deadline engine reads it. It belongs to the running server's
+/// `AppState` (registered at start-up, read with `AppState::module::<Holidays>()`), never to the
+/// process, so two servers in one process (the tests) never share a stale table. An entry lives
+/// a minute; the handlers that edit the table drop it once their write is committed (another
+/// server of a PostgreSQL deployment sees an edit within the minute). The demo loader, which
+/// runs before any server, uses a fresh one.
+pub struct Holidays(TtlCache<(), BTreeSet<Date>>);
 
-fn forget_holidays() {
-    if let Ok(mut c) = HOLIDAY_CACHE.lock() {
-        *c = None;
+impl Default for Holidays {
+    fn default() -> Self {
+        Holidays(TtlCache::new(std::time::Duration::from_secs(60), 1))
     }
 }
 
-pub fn holiday_set(conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
-    if let Ok(c) = HOLIDAY_CACHE.lock()
-        && let Some((at, set)) = c.as_ref()
-        && at.elapsed() < std::time::Duration::from_secs(60)
-    {
-        return Ok(set.clone());
+impl Holidays {
+    /// The holidays stored now (cached for a minute).
+    pub fn days(&self, conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
+        if let Some(set) = self.0.get(&()) {
+            return Ok(set);
+        }
+        let set = read_holidays(conn)?;
+        self.0.insert((), set.clone());
+        Ok(set)
     }
-    let set = read_holidays(conn)?;
-    if let Ok(mut c) = HOLIDAY_CACHE.lock() {
-        *c = Some((std::time::Instant::now(), set.clone()));
+
+    /// Drops the cached table after an edit.
+    pub fn forget(&self) {
+        self.0.clear();
     }
-    Ok(set)
 }
 
 fn read_holidays(conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
@@ -104,7 +111,6 @@ pub fn put_holiday(conn: &mut Conn, permit: &Permit, day: Date, name: &str, kind
     let date = day.to_string();
     conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])?;
     conn.execute("INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3)", params![date.as_str(), name, kind])?;
-    forget_holidays();
     audit::record(conn, permit, Change {
         action: "holiday.put",
         entity_type: "holiday",
@@ -120,14 +126,13 @@ pub fn delete_holiday(conn: &mut Conn, permit: &Permit, day: Date) -> Result<(),
     if conn.execute("DELETE FROM holidays WHERE day = $1", params![date.as_str()])? == 0 {
         return Err(AppError::not_found(tr!("{date} tidak ada dalam daftar hari libur", "{date} is not in the holiday table")));
     }
-    forget_holidays();
     audit::record(conn, permit, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
     Ok(())
 }
 
 /// The deadline of `rule` from `from` in the region's time zone, with the holidays stored now.
-pub fn deadline_of(conn: &mut Conn, rule: DeadlineRule, from: OffsetDateTime, region: &str) -> Result<OffsetDateTime, DbError> {
-    let holidays = holiday_set(conn)?;
+pub fn deadline_of(conn: &mut Conn, hol: &Holidays, rule: DeadlineRule, from: OffsetDateTime, region: &str) -> Result<OffsetDateTime, DbError> {
+    let holidays = hol.days(conn)?;
     Ok(deadlines::deadline(rule.unit, rule.count, from, offset_of(region), &holidays))
 }
 
@@ -420,10 +425,10 @@ impl ReportRecord {
     }
 
     /// The report's formal and material requirements, judged on what is stored now.
-    pub fn requirements(&self, conn: &mut Conn) -> Result<Vec<super::Requirement>, DbError> {
+    pub fn requirements(&self, conn: &mut Conn, hol: &Holidays) -> Result<Vec<super::Requirement>, DbError> {
         let evidence: i64 = conn.query_one("SELECT COUNT(*) FROM report_evidence WHERE report_id = $1", params![self.id])?.get(0)?;
         let filed_in_time = match (crate::elections::election(&self.election), parse_time(&self.known_at), parse_time(&self.received_at)) {
-            (Some(e), Ok(known), Ok(received)) => received <= deadline_of(conn, rule_of(e, "batas_lapor")?, known, &self.region)?,
+            (Some(e), Ok(known), Ok(received)) => received <= deadline_of(conn, hol, rule_of(e, "batas_lapor")?, known, &self.region)?,
             _ => false,
         };
         Ok(super::requirements(&super::ReportFacts {
@@ -441,9 +446,9 @@ impl ReportRecord {
         stage(Track::Report, &self.status, self.deadline_rule.clone(), self.deadline_at.as_deref(), &self.region, now)
     }
 
-    pub fn view(self, conn: &mut Conn, user: &User, access: Access, now: OffsetDateTime) -> Result<ReportView, DbError> {
+    pub fn view(self, conn: &mut Conn, hol: &Holidays, user: &User, access: Access, now: OffsetDateTime) -> Result<ReportView, DbError> {
         let offset = offset_of(&self.region);
-        let requirements = self.requirements(conn)?;
+        let requirements = self.requirements(conn, hol)?;
         let actions = actions_for(user, &self.facts(conn, &requirements)?, &self.region);
         let stage = self.stage(now);
         let evidence = evidence_list(conn, self.id, offset)?;
@@ -493,12 +498,12 @@ pub struct NewReport {
 
 /// When the filing window (`batas_lapor` from the day the violation became known) closed, if
 /// it closed before `now`; anonymous tips have no window (they are informasi awal anyway).
-pub fn filing_window_closed(conn: &mut Conn, r: &NewReport, now: OffsetDateTime) -> Result<Option<OffsetDateTime>, DbError> {
+pub fn filing_window_closed(conn: &mut Conn, hol: &Holidays, r: &NewReport, now: OffsetDateTime) -> Result<Option<OffsetDateTime>, DbError> {
     if r.kind == "informasi_awal" {
         return Ok(None);
     }
     let rule = rule_of(r.election, "batas_lapor")?;
-    let closes = deadline_of(conn, rule, r.known_at, &r.region)?;
+    let closes = deadline_of(conn, hol, rule, r.known_at, &r.region)?;
     Ok((now > closes).then_some(closes))
 }
 
@@ -546,13 +551,14 @@ fn receipt_code() -> Result<String, AppError> {
 /// finding after its window is refused.
 pub fn create_report(
     conn: &mut Conn,
+    hol: &Holidays,
     permit: &Permit,
     unit: &str,
     r: &NewReport,
     files: &[(CheckedFile, Vec<u8>)],
     now: OffsetDateTime,
 ) -> Result<Filed, AppError> {
-    let late_since = filing_window_closed(conn, r, now)?;
+    let late_since = filing_window_closed(conn, hol, r, now)?;
     if let Some(closes) = late_since
         && r.kind == "temuan"
     {
@@ -575,7 +581,7 @@ pub fn create_report(
     let at = clock::rfc3339(now);
     let clock = Track::Report.clock(status, false).ok_or_else(|| AppError::Internal(format!("no clock for {status}")))?;
     let rule = rule_of(r.election, clock.rule)?;
-    let deadline = clock::rfc3339(deadline_of(conn, rule, now, &r.region)?);
+    let deadline = clock::rfc3339(deadline_of(conn, hol, rule, now, &r.region)?);
     let id: i64 = conn
         .query_one(
             "INSERT INTO reports (receipt, election_id, region_code, kind, reporter_name, reporter_address, reporter_contact, reported,
@@ -700,7 +706,7 @@ pub struct Completion {
 
 /// The reporter completes a report by its receipt within the completion window: what was
 /// handed in is added, and the report goes back to kajian awal, assessed afresh.
-pub fn complete_report(conn: &mut Conn, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn complete_report(conn: &mut Conn, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
     };
@@ -744,13 +750,13 @@ pub fn complete_report(conn: &mut Conn, permit: &Permit, receipt: &str, c: &Comp
     for (f, bytes) in files {
         insert_evidence(conn, r.id, f, bytes, &at)?;
     }
-    let moved = apply_move(conn, &r, "kajian_awal", &c.note, permit, "publik", now)?;
+    let moved = apply_move(conn, hol, &r, "kajian_awal", &c.note, permit, "publik", now)?;
     Ok(moved.id)
 }
 
 /// Reports whose completion window lapsed are not registered: they are kept as informasi awal
 /// (the sweep's move, by the system). Returns how many.
-pub fn lapse_completions(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, AppError> {
+pub fn lapse_completions(conn: &mut Conn, hol: &Holidays, now: OffsetDateTime) -> Result<usize, AppError> {
     let ids: Vec<i64> = conn
         .query("SELECT id FROM reports WHERE status = $1 AND deadline_at < $2", params![super::PERBAIKAN, clock::rfc3339(now)])?
         .iter()
@@ -760,7 +766,7 @@ pub fn lapse_completions(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, 
         let Some(r) = report_record(conn, *id)? else { continue };
         let when = r.deadline_at.as_deref().and_then(|d| parse_time(d).ok()).map(|d| long_time(d, &r.region).id().to_string()).unwrap_or_default();
         let reason = format!("Pelapor tidak melengkapi laporan sampai {when}: laporan tidak diregistrasi dan disimpan sebagai informasi awal (Perbawaslu 7/2022)");
-        apply_move(conn, &r, super::INFORMASI_AWAL, &reason, &Permit::system("perbaikan_laporan", crate::regions::NATIONAL), "Sinergi", now)?;
+        apply_move(conn, hol, &r, super::INFORMASI_AWAL, &reason, &Permit::system("perbaikan_laporan", crate::regions::NATIONAL), "Sinergi", now)?;
     }
     Ok(ids.len())
 }
@@ -822,17 +828,17 @@ fn covers(permit: &Permit, region: &str) -> Result<(), AppError> {
 
 /// Moves a report under `permit` (the handler authorised `mover` for the report's region): the
 /// workflow judges the step for the mover's agency.
-pub fn move_report(conn: &mut Conn, permit: &Permit, mover: &User, r: &ReportRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+pub fn move_report(conn: &mut Conn, hol: &Holidays, permit: &Permit, mover: &User, r: &ReportRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
     covers(permit, &r.region)?;
     let to = to.as_str();
-    let requirements = r.requirements(conn)?;
+    let requirements = r.requirements(conn, hol)?;
     super::check_move(&r.facts(conn, &requirements)?, to, mover.unit.agency, reason).map_err(move_error)?;
-    apply_move(conn, r, to, reason, permit, &mover.unit.name, now)
+    apply_move(conn, hol, r, to, reason, permit, &mover.unit.name, now)
 }
 
 /// Records a move the workflow allowed (or the system made): state, kind, clock, timeline,
 /// audit entry and the alerts it sends, together.
-fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, permit: &Permit, unit: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
+fn apply_move(conn: &mut Conn, hol: &Holidays, r: &ReportRecord, to: &str, reason: &str, permit: &Permit, unit: &str, now: OffsetDateTime) -> Result<ReportRecord, AppError> {
     let id = r.id;
     let election = crate::elections::election(&r.election).ok_or_else(|| AppError::Internal(format!("unknown election {}", r.election)))?;
     let at = clock::rfc3339(now);
@@ -850,7 +856,7 @@ fn apply_move(conn: &mut Conn, r: &ReportRecord, to: &str, reason: &str, permit:
         Some(c) => {
             let rule = rule_of(election, c.rule)?;
             let start = if super::restarts_assessment(&r.status, to) { now } else { clock_start(c.start, &r.received_at, registered_at.as_deref(), now)? };
-            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, rule, start, &r.region)?)))
+            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, hol, rule, start, &r.region)?)))
         }
         None => (None, None),
     };
@@ -1050,11 +1056,11 @@ pub struct DisputeView {
 }
 
 /// Registers a process dispute: it must come within `sengketa_permohonan` of the KPU decision.
-pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn create_dispute(conn: &mut Conn, hol: &Holidays, user: &User, permit: &Permit, d: &NewDispute, now: OffsetDateTime) -> Result<i64, AppError> {
     let offset = offset_of(&d.region);
     let window = rule_of(d.election, "sengketa_permohonan")?;
     let decided = d.decided_on.with_time(time::Time::MIDNIGHT).assume_offset(offset);
-    let closes = deadline_of(conn, window, decided, &d.region)?;
+    let closes = deadline_of(conn, hol, window, decided, &d.region)?;
     if now > closes {
         let when = long_time(closes, &d.region);
         let (by_id, by_en, n, source) = (when.id().to_string(), when.en().to_string(), window.count, window.source);
@@ -1077,7 +1083,7 @@ pub fn create_dispute(conn: &mut Conn, user: &User, permit: &Permit, d: &NewDisp
     let at = clock::rfc3339(now);
     let c = Track::Dispute.clock("diregistrasi", false).ok_or_else(|| AppError::Internal("no clock".into()))?;
     let rule = rule_of(d.election, c.rule)?;
-    let deadline = clock::rfc3339(deadline_of(conn, rule, now, &d.region)?);
+    let deadline = clock::rfc3339(deadline_of(conn, hol, rule, now, &d.region)?);
     let id: i64 = conn
         .query_one(
             "INSERT INTO disputes (election_id, region_code, petitioner, kpu_decision, decided_on, description, filed_at, status,
@@ -1200,7 +1206,7 @@ pub fn dispute_or_404(conn: &mut Conn, id: i64) -> Result<DisputeRecord, AppErro
 }
 
 /// Moves a dispute under `permit` (the handler authorised `mover` for its region).
-pub fn move_dispute(conn: &mut Conn, permit: &Permit, mover: &User, d: &DisputeRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
+pub fn move_dispute(conn: &mut Conn, hol: &Holidays, permit: &Permit, mover: &User, d: &DisputeRecord, to: super::MoveTo, reason: &str, now: OffsetDateTime) -> Result<(), AppError> {
     covers(permit, &d.region)?;
     let (id, to) = (d.id, to.as_str());
     super::check_move(&dispute_facts(d), to, mover.unit.agency, reason).map_err(move_error)?;
@@ -1210,7 +1216,7 @@ pub fn move_dispute(conn: &mut Conn, permit: &Permit, mover: &User, d: &DisputeR
         Some(c) => {
             let rule = rule_of(election, c.rule)?;
             let start = clock_start(c.start, &d.filed_at, Some(&d.filed_at), now)?;
-            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, rule, start, &d.region)?)))
+            (Some(rule.key), Some(clock::rfc3339(deadline_of(conn, hol, rule, start, &d.region)?)))
         }
         None => (None, None),
     };
@@ -1292,9 +1298,9 @@ pub fn list_disputes(conn: &mut Conn, scope: &str, overdue: bool, now: OffsetDat
 /// for every open stage two days or less from its deadline, and again once it is overdue, to
 /// the agencies that must act; each stage is alerted once per level. Returns how many cases it
 /// moved and alerts it raised.
-pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
+pub fn sweep(conn: &mut Conn, hol: &Holidays, now: OffsetDateTime) -> Result<usize, DbError> {
     let horizon = clock::rfc3339(now + time::Duration::days(3));
-    let mut raised = lapse_completions(conn, now).map_err(|e| DbError::Other(e.to_string()))?;
+    let mut raised = lapse_completions(conn, hol, now).map_err(|e| DbError::Other(e.to_string()))?;
     for (track, table, entity) in [(Track::Report, "reports", "report"), (Track::Dispute, "disputes", "dispute")] {
         let rows = conn.query(
             &format!(
