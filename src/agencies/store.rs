@@ -164,8 +164,12 @@ pub fn public_names(conn: &mut Conn, names: &[&str]) -> Result<std::collections:
         if out.contains_key(*n) {
             continue;
         }
-        let shown = if *n == "publik" || n.starts_with("system:") {
+        // The public is itself; a system permit (demo data, an import, the CLI) is no official
+        // and reads as the application.
+        let shown = if *n == "publik" {
             n.to_string()
+        } else if n.starts_with("system:") {
+            "Sinergi".to_string()
         } else {
             conn.query_opt("SELECT a.name FROM users u JOIN agency_units a ON a.id = u.unit_id WHERE u.username = $1", params![*n])?
                 .map(|r| r.get::<String>(0))

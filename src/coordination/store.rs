@@ -398,11 +398,7 @@ fn shown_by(conn: &mut Conn, actions: &mut [ActionView]) -> Result<(), DbError> 
     let names: Vec<String> = actions.iter().map(|a| a.updated_by.clone()).collect();
     let shown = crate::agencies::store::public_names(conn, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     for a in actions {
-        // A system permit (demo data, an import) is no official: it reads as the application.
-        // (public_names passes `system:…` through; lift this there with the accounts work.)
-        if a.updated_by.starts_with("system:") {
-            a.updated_by = "Sinergi".into();
-        } else if let Some(unit) = shown.get(&a.updated_by) {
+        if let Some(unit) = shown.get(&a.updated_by) {
             a.updated_by = unit.clone();
         }
     }

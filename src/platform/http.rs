@@ -328,14 +328,21 @@ impl<B: AnonymousBody> axum::extract::FromRequest<super::state::AppState> for An
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &super::state::AppState) -> Result<Self, AppError> {
-        let client = super::limit::client_ip(req.extensions(), req.headers());
-        let permit = state.intake.admit(client)?;
+        let (permit, principal) = admit_anonymous(state, req.extensions(), req.headers())?;
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, B::MAX).await.map_err(|_| B::too_large())?;
-        let request = WriteRequest::new(&parts.headers, &format!("publik:{client}"), parts.method.as_str(), parts.uri.path(), &bytes)?;
+        let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &bytes)?;
         let body = B::parse(parts, bytes, state).await?;
         Ok(Anonymous { permit, request, body })
     }
+}
+
+/// The admission `Anonymous` makes, for the one door that learns only from its body whether the
+/// writer is anonymous (a result entry from `publik`): the same per-client limit and public
+/// `Permit`, and the principal its `Idempotency-Key` is kept under.
+pub fn admit_anonymous(state: &super::state::AppState, extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> Result<(super::auth::Permit, String), AppError> {
+    let client = super::limit::client_ip(extensions, headers);
+    Ok((state.intake.admit(client)?, format!("publik:{client}")))
 }
 
 /// The `limit` of a paginated list: 1–1000, default 100.

@@ -232,10 +232,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let (permit, principal) = match (rule_for(source), &user) {
         (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
-        (None, _) => {
-            let ip = crate::platform::limit::client_ip(&parts.extensions, &parts.headers);
-            (state.intake.admit(ip)?, format!("publik:{ip}"))
-        }
+        (None, _) => crate::platform::http::admit_anonymous(&state, &parts.extensions, &parts.headers)?,
     };
     let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
     let photo_sha256 = match input.photo.as_deref().filter(|p| !p.is_empty()) {
