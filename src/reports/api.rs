@@ -318,18 +318,35 @@ pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest
     .await
 }
 
-/// A report as the API receives it: JSON, or multipart with the JSON in a `report` part and
-/// evidence files in `file` parts.
-pub struct ReportBody {
-    input: ReportInput,
-    files: Vec<(CheckedFile, Vec<u8>)>,
-}
-
 fn over_upload_limit() -> AppError {
     AppError::too_large(tr!("kiriman melebihi 25 MB; kirim berkas bukti berikutnya satu per satu", "the request is over 25 MB; send further evidence files one by one"))
 }
 
-impl AnonymousBody for ReportBody {
+/// What the API receives with evidence: JSON, or multipart with the JSON in one named part
+/// (`report`, `completion`) and evidence files in `file` parts.
+pub struct WithFiles<T> {
+    input: T,
+    files: Vec<(CheckedFile, Vec<u8>)>,
+}
+
+/// The multipart part that holds an input's JSON, and whether it may be left out (a
+/// completion may bring files alone).
+pub trait JsonPart: serde::de::DeserializeOwned + Send {
+    const PART: &'static str;
+    const REQUIRED: bool;
+}
+
+impl JsonPart for ReportInput {
+    const PART: &'static str = "report";
+    const REQUIRED: bool = true;
+}
+
+impl JsonPart for CompletionInput {
+    const PART: &'static str = "completion";
+    const REQUIRED: bool = false;
+}
+
+impl<T: JsonPart> AnonymousBody for WithFiles<T> {
     const MAX: usize = MAX_UPLOAD;
 
     fn too_large() -> AppError {
@@ -337,13 +354,19 @@ impl AnonymousBody for ReportBody {
     }
 
     async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
-        if is_multipart(&parts) {
-            let up = multipart_of(state, parts, bytes).await?;
-            let json = up.fields.get("report").ok_or_else(|| AppError::invalid("report", tr!("kiriman multipart memerlukan bagian `report` berisi laporan dalam JSON", "the multipart body needs a `report` part holding the report as JSON")))?;
-            Ok(ReportBody { input: parse_json::<ReportInput>(json.as_bytes())?, files: up.files })
-        } else {
-            Ok(ReportBody { input: parse_json::<ReportInput>(&bytes)?, files: vec![] })
+        if !is_multipart(&parts) {
+            return Ok(WithFiles { input: parse_json::<T>(&bytes)?, files: vec![] });
         }
+        let up = multipart_of(state, parts, bytes).await?;
+        let part = T::PART;
+        let json = match up.fields.get(part) {
+            Some(json) => json.as_str(),
+            None if T::REQUIRED => {
+                return Err(AppError::invalid(part, tr!("kiriman multipart memerlukan bagian `{part}` berisi JSON", "the multipart body needs a `{part}` part holding JSON")));
+            }
+            None => "{}",
+        };
+        Ok(WithFiles { input: parse_json::<T>(json.as_bytes())?, files: up.files })
     }
 }
 
@@ -353,7 +376,7 @@ impl AnonymousBody for ReportBody {
 #[utoipa::path(post, path = "/api/v1/reports", tag = "laporan", request_body = ReportInput,
     responses((status = 201, body = Receipt), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn create_report(State(state): State<AppState>, w: Anonymous<ReportBody>) -> Result<Response, AppError> {
+pub async fn create_report(State(state): State<AppState>, w: Anonymous<WithFiles<ReportInput>>) -> Result<Response, AppError> {
     file_report(&state, w.permit, w.request, w.body.input, w.body.files).await
 }
 
@@ -426,39 +449,14 @@ pub fn parse_completion(input: CompletionInput) -> Result<store::Completion, App
     Ok(store::Completion { witnesses, note: text::free_text("note", &input.note, text::DESCRIPTION_MAX, false)? })
 }
 
-/// A completion as the API receives it: JSON, or multipart with the JSON in a `completion`
-/// part and evidence in `file` parts.
-pub struct CompletionBody {
-    input: CompletionInput,
-    files: Vec<(CheckedFile, Vec<u8>)>,
-}
-
-impl AnonymousBody for CompletionBody {
-    const MAX: usize = MAX_UPLOAD;
-
-    fn too_large() -> AppError {
-        over_upload_limit()
-    }
-
-    async fn parse(parts: axum::http::request::Parts, bytes: bytes::Bytes, state: &AppState) -> Result<Self, AppError> {
-        if is_multipart(&parts) {
-            let up = multipart_of(state, parts, bytes).await?;
-            let json = up.fields.get("completion").map_or("{}", String::as_str);
-            Ok(CompletionBody { input: parse_json::<CompletionInput>(json.as_bytes())?, files: up.files })
-        } else {
-            Ok(CompletionBody { input: parse_json::<CompletionInput>(&bytes)?, files: vec![] })
-        }
-    }
-}
-
 /// Completes a report Bawaslu sent back, by its receipt, within the completion window: JSON,
 /// or multipart with the JSON in a `completion` part and evidence in `file` parts. The report
 /// returns to kajian awal. Rate-limited per client; `Idempotency-Key` makes a retry safe.
 #[utoipa::path(post, path = "/api/v1/reports/{receipt}/completion", tag = "laporan", params(("receipt" = String, Path)), request_body = CompletionInput,
     responses((status = 200, body = PublicStatus), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<CompletionBody>) -> Result<Response, AppError> {
-    let (permit, request, CompletionBody { input, files }) = (w.permit, w.request, w.body);
+pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<WithFiles<CompletionInput>>) -> Result<Response, AppError> {
+    let (permit, request, WithFiles { input, files }) = (w.permit, w.request, w.body);
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
     let lang = crate::platform::i18n::Lang::current();

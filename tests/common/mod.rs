@@ -273,20 +273,7 @@ impl TestApp {
 
     /// Any request with extra headers (e.g. `Accept-Language`) and an optional raw body.
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, Value) {
-        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
-        if let Some(t) = token {
-            req = req.header("Authorization", format!("Bearer {t}"));
-        }
-        if body.is_some() {
-            req = req.header("Content-Type", "application/json");
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("request");
-        let mut resp = self.agent.run(req).expect("request");
-        let status = resp.status().as_u16();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let (status, text, _) = self.call_text(method, path, token, headers, body);
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
