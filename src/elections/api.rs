@@ -169,7 +169,7 @@ pub async fn put_tps(
     idempotent_write(&state.db, w.request, move |c| {
         let (record, created) = store::upsert_tps(c, &permit, election, tps)?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-        Ok((status, serde_json::to_value(record).map_err(|e| AppError::Internal(e.to_string()))?))
+        Ok((status, record))
     })
     .await
 }

@@ -254,6 +254,9 @@ where
     T: serde::Serialize,
     F: FnOnce(&mut Conn) -> Result<(StatusCode, T), AppError> + Send + 'static,
 {
+    // The answer is serialised on the database's thread, outside the request's scope: carry the
+    // request's language there, so that texts in the answer speak it.
+    let lang = super::i18n::Lang::current();
     let (status, body, replayed) = db
         .write(move |c| {
             if let Some(key) = &req.key
@@ -276,7 +279,7 @@ where
                     return Ok((u16::try_from(status).unwrap_or(200), body, true));
                 }
             let (status, answer) = f(c)?;
-            let body = serde_json::to_string(&answer).map_err(|e| AppError::Internal(format!("answer not serialisable: {e}")))?;
+            let body = super::i18n::with_lang(lang, || serde_json::to_string(&answer)).map_err(|e| AppError::Internal(format!("answer not serialisable: {e}")))?;
             if let Some(key) = &req.key {
                 c.execute(
                     "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)

@@ -29,10 +29,6 @@ use crate::platform::text;
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
 
-fn internal(e: serde_json::Error) -> AppError {
-    AppError::Internal(e.to_string())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Intake
 
@@ -300,9 +296,6 @@ pub fn holidays(state: &AppState) -> std::sync::Arc<store::Holidays> {
 pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
-    // The answer is written on the database's thread, outside the request's scope: carry its
-    // language there.
-    let lang = crate::platform::i18n::Lang::current();
     let hol = holidays(state);
     idempotent_write(&state.db, request, move |c| {
         let filed = store::create_report(c, &hol, &permit, "publik", &report, &files, now)?;
@@ -313,7 +306,7 @@ pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest
             evidence: files.iter().map(|(f, _)| f.sha256.clone()).collect(),
             notice: filed.late_since.map(|closes| store::late_notice(closes, &report.region)),
         };
-        Ok((StatusCode::CREATED, crate::platform::i18n::with_lang(lang, || serde_json::to_value(body)).map_err(internal)?))
+        Ok((StatusCode::CREATED, body))
     })
     .await
 }
@@ -417,7 +410,7 @@ pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<Str
     let receipt = receipt.trim().to_uppercase();
     idempotent_write(&state.db, w.request, move |c| {
         let info = store::add_evidence(c, &permit, &receipt, &file, &data)?;
-        Ok((StatusCode::CREATED, serde_json::to_value(info).map_err(internal)?))
+        Ok((StatusCode::CREATED, info))
     })
     .await
 }
@@ -459,13 +452,12 @@ pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<
     let (permit, request, WithFiles { input, files }) = (w.permit, w.request, w.body);
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
-    let lang = crate::platform::i18n::Lang::current();
     let hol = holidays(&state);
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now();
         store::complete_report(c, &hol, &permit, &receipt, &completion, &files, now)?;
         let status = public_status(c, &hol, &receipt, now)?;
-        Ok((StatusCode::OK, crate::platform::i18n::with_lang(lang, || serde_json::to_value(status)).map_err(internal)?))
+        Ok((StatusCode::OK, status))
     })
     .await
 }
@@ -605,7 +597,7 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let hol = holidays(&state);
     idempotent_write(&state.db, w.request, move |c| {
         let filed = store::create_report(c, &hol, &permit, &unit, &report, &[], now)?;
-        Ok((StatusCode::CREATED, serde_json::to_value(Created { id: filed.id, receipt: filed.receipt }).map_err(internal)?))
+        Ok((StatusCode::CREATED, Created { id: filed.id, receipt: filed.receipt }))
     })
     .await
 }
@@ -764,7 +756,7 @@ pub async fn transition(State(state): State<AppState>, Path(id): Path<i64>, w: W
         // sight of it, but the view follows the same rule as a read).
         let access = store::access(&user, &r.region, r.classification.as_deref()).unwrap_or(Access::Partner);
         let view = r.view(c, &hol, &user, access, now)?;
-        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
+        Ok((StatusCode::OK, view))
     })
     .await
 }
@@ -842,7 +834,7 @@ pub async fn create_dispute(State(state): State<AppState>, w: Write) -> Result<R
         let now = clock::now();
         let id = store::create_dispute(c, &hol, &user, &permit, &new, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
-        Ok((StatusCode::CREATED, serde_json::to_value(view).map_err(internal)?))
+        Ok((StatusCode::CREATED, view))
     })
     .await
 }
@@ -889,7 +881,7 @@ pub async fn dispute_transition(State(state): State<AppState>, Path(id): Path<i6
         let now = clock::now();
         move_dispute(c, &hol, &user, id, &input.to, &reason, now)?;
         let view = store::dispute_view(c, &user, id, now)?;
-        Ok((StatusCode::OK, serde_json::to_value(view).map_err(internal)?))
+        Ok((StatusCode::OK, view))
     })
     .await
 }
@@ -996,7 +988,7 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
     let answer = idempotent_write(&state.db, w.request, move |c| {
         let h = store::put_holiday(c, &permit, day, &name, &input.kind)?;
-        Ok((StatusCode::OK, serde_json::to_value(h).map_err(internal)?))
+        Ok((StatusCode::OK, h))
     })
     .await;
     // Dropped after the commit, so that no read of the old table can refill the cache.
