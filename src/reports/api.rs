@@ -996,15 +996,22 @@ pub async fn put_holiday(State(state): State<AppState>, Path(date): Path<String>
     answer
 }
 
+/// The answer to removing a holiday: the day removed.
+#[derive(Serialize, ToSchema)]
+pub struct HolidayDeleted {
+    /// The day, `YYYY-MM-DD`.
+    deleted: String,
+}
+
 /// Removes a day from the holiday table.
 #[utoipa::path(delete, path = "/api/v1/holidays/{date}", tag = "laporan", params(("date" = String, Path)),
-    responses((status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = HolidayDeleted), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn delete_holiday(State(state): State<AppState>, Path(date): Path<String>, w: Write) -> Result<Response, AppError> {
     let day = holiday_date(&date)?;
     let permit = authorize(&w.user.user, HOLIDAYS, NATIONAL)?;
     let answer = idempotent_write(&state.db, w.request, move |c| {
         store::delete_holiday(c, &permit, day)?;
-        Ok((StatusCode::OK, serde_json::json!({"deleted": day.to_string()})))
+        Ok((StatusCode::OK, HolidayDeleted { deleted: day.to_string() }))
     })
     .await;
     holidays(&state).forget();

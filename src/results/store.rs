@@ -825,6 +825,18 @@ fn finish(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region:
 // ---------------------------------------------------------------------------------------------
 // Open data
 
+/// One line of the JSON-lines export: a TPS's counted result for one contest.
+#[derive(Serialize)]
+struct ExportLine<'a> {
+    tps: &'a str,
+    contest: &'a str,
+    status: &'a str,
+    revision: Option<i64>,
+    counted: Option<&'a Tally>,
+    discrepancy: bool,
+    anomalies: Vec<&'a str>,
+}
+
 /// Writes every TPS result of `region` (all contests) to `out` in chunks, at constant memory:
 /// rows are read in code order and flushed every few hundred. `out` returns false when the
 /// reader went away.
@@ -864,11 +876,16 @@ pub fn export(conn: &mut Conn, election: &ElectionDef, region: &str, json: bool,
             let anomalies: String = r.get(6)?;
             let t = counted.as_deref().map(parse_tally).transpose()?;
             if json {
-                let line = serde_json::json!({
-                    "tps": tps, "contest": contest, "status": status, "revision": rev, "counted": t,
-                    "discrepancy": discrepancy, "anomalies": anomalies.split(',').filter(|a| !a.is_empty()).collect::<Vec<_>>(),
-                });
-                buf.extend_from_slice(line.to_string().as_bytes());
+                let line = ExportLine {
+                    tps: &tps,
+                    contest: &contest,
+                    status: &status,
+                    revision: rev,
+                    counted: t.as_ref(),
+                    discrepancy,
+                    anomalies: anomalies.split(',').filter(|a| !a.is_empty()).collect(),
+                };
+                buf.extend_from_slice(serde_json::to_string(&line).map_err(|e| DbError::Other(e.to_string()))?.as_bytes());
                 buf.push(b'\n');
             } else if let (Some(sheet), Some(names)) = (sheet.as_mut(), names.as_ref()) {
                 let n = |f: fn(&Tally) -> i64| Cell::from(t.as_ref().map(f));
