@@ -685,6 +685,20 @@ async fn case_response(state: &AppState, lang: Lang, user: &CurrentUser, id: i64
 
 /// A refused move is shown again on its case page; a case that is gone (404) or a failure of
 /// the service is the error page.
+/// A case step posted from its page (a report's or a dispute's): the typed reason checked, then
+/// `step` — the API's own move, which authorises — in the writer.
+async fn run_step(
+    state: &AppState,
+    user: &CurrentUser,
+    typed: &FormBody,
+    step: impl FnOnce(&mut crate::platform::db::Conn, &store::Holidays, &crate::platform::identity::User, &str, &str) -> Result<(), AppError> + Send + 'static,
+) -> Result<(), AppError> {
+    let to = typed.get("to").to_string();
+    let reason = crate::platform::text::free_text("reason", typed.get("reason"), crate::platform::text::NOTE_MAX, false)?;
+    let (hol, u) = (super::api::holidays(state), user.user.clone());
+    state.db.write(move |c| step(c, &hol, &u, &to, &reason)).await
+}
+
 fn shown_again(err: &AppError) -> bool {
     err.status().is_client_error() && err.status() != axum::http::StatusCode::NOT_FOUND
 }
@@ -696,15 +710,7 @@ fn shown_again(err: &AppError) -> bool {
 pub async fn move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
     let Some(user) = user else { return Ok(login_first(&format!("/laporan/{id}"))) };
     let typed = FormBody::parse(&body);
-    let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
-    let u = user.user.clone();
-    let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
-        Ok(reason) => {
-            let hol = super::api::holidays(&state);
-            state.db.write(move |c| super::api::move_report(c, &hol, &u, id, &to, &reason, clock::now()).map(|_| ())).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = run_step(&state, &user, &typed, move |c, hol, u, to, reason| super::api::move_report(c, hol, u, id, to, reason, clock::now()).map(|_| ())).await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/laporan/{id}")).into_response()),
         Err(err) if shown_again(&err) => {
@@ -749,15 +755,7 @@ async fn dispute_response(state: &AppState, lang: Lang, user: &CurrentUser, id: 
 pub async fn dispute_move_submit(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(id): Path<i64>, body: axum::body::Bytes) -> Result<Response, PageError> {
     let Some(user) = user else { return Ok(login_first(&format!("/sengketa/{id}"))) };
     let typed = FormBody::parse(&body);
-    let (to, reason) = (typed.get("to").to_string(), typed.get("reason").to_string());
-    let u = user.user.clone();
-    let result = match crate::platform::text::free_text("reason", &reason, crate::platform::text::NOTE_MAX, false) {
-        Ok(reason) => {
-            let hol = super::api::holidays(&state);
-            state.db.write(move |c| super::api::move_dispute(c, &hol, &u, id, &to, &reason, clock::now())).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = run_step(&state, &user, &typed, move |c, hol, u, to, reason| super::api::move_dispute(c, hol, u, id, to, reason, clock::now())).await;
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/sengketa/{id}")).into_response()),
         Err(err) if shown_again(&err) => {
