@@ -276,6 +276,7 @@ fn login_me_logout_and_lockout(db: &TestDb) {
 
     let (s, e) = app.post("/api/v1/auth/login", None, &json!({"username": "bawaslu.jombang", "password": "salah"}));
     assert_eq!((s, error_of(&e).0.as_str()), (401, "unauthorized"));
+    assert_eq!(e["error"]["message"], "nama pengguna atau kata sandi salah", "a failed login says so, not 'login first'");
     let (s, _) = app.post("/api/v1/auth/login", None, &json!({"username": "nobody", "password": "salah"}));
     assert_eq!(s, 401);
     let (s, e) = app.post("/api/v1/auth/login", None, &json!({"username": "bawaslu.jombang"}));

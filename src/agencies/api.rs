@@ -73,7 +73,7 @@ async fn open_session(state: &AppState, ip: std::net::IpAddr, username: &str, pa
                     Ok::<_, AppError>(())
                 })
                 .await;
-            return Err(AppError::Unauthorized);
+            return Err(AppError::LoginFailed);
         }
     };
     state.throttle.succeeded(&username, ip);
@@ -200,7 +200,7 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum:
             crate::platform::error::with_retry_after(&mut resp, &e);
             resp
         }
-        Err(AppError::Unauthorized) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
+        Err(AppError::LoginFailed) => (StatusCode::UNAUTHORIZED, login_form(lang, Some(t(lang, "login.failed")), &next)).into_response(),
         Err(e) => return Err(e.into()),
     })
 }

@@ -17,6 +17,10 @@ pub enum AppError {
     BadRequest(Text),
     #[error("{}", tr!("perlu masuk (login) dahulu", "login required"))]
     Unauthorized,
+    /// A login refused: the same words whether the name or the password was wrong (or the
+    /// account is disabled), so the answer does not tell which accounts exist.
+    #[error("{}", tr!("nama pengguna atau kata sandi salah", "wrong username or password"))]
+    LoginFailed,
     #[error("{0}")]
     Forbidden(Text),
     #[error("{0}")]
@@ -97,7 +101,7 @@ impl AppError {
         match self {
             AppError::Invalid { .. } | AppError::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -112,7 +116,7 @@ impl AppError {
             AppError::Invalid { .. } => "validation_failed",
             AppError::Rejected { .. } => "rejected",
             AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::LoginFailed => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
@@ -212,11 +216,12 @@ mod tests {
     /// message exists in one language only fails here.
     #[test]
     fn every_error_code_has_both_languages() {
-        let errors: [fn() -> AppError; 11] = [
+        let errors: [fn() -> AppError; 12] = [
             || AppError::invalid("dpt", tr!("dpt wajib diisi", "dpt is required")),
             || AppError::Rejected { message: tr!("formulir tidak cocok", "the form does not add up"), details: serde_json::json!({}) },
             || AppError::bad_request(tr!("isi permintaan bukan JSON", "the body is not JSON")),
             || AppError::Unauthorized,
+            || AppError::LoginFailed,
             || AppError::forbidden(tr!("tidak boleh", "not allowed")),
             || AppError::not_found(tr!("tidak ada", "not found")),
             || AppError::conflict(tr!("sudah ditandatangani", "already signed")),
