@@ -160,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(reports::api::get_dispute))
         .routes(routes!(reports::api::dispute_transition))
         .routes(routes!(results::api::contests))
+        .routes(routes!(results::api::form_rules))
         .routes(routes!(results::api::put_candidates))
         .routes(routes!(results::api::summary))
         .routes(routes!(results::api::export))
