@@ -454,6 +454,7 @@
     flush('open').then(() => warm()).catch(() => {});
   }
   api.serialise = serialise;
+  api.refill = refill;
   api.renderQueue = renderQueue;
   api.warm = warm;
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();
