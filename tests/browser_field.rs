@@ -7,7 +7,11 @@
 //! sent by itself: the server holds exactly one entry, and sending the same item again (same
 //! Idempotency-Key) adds none. A refusal by the server (a TPS outside the PTPS's scope) shows
 //! in the queue as *ditolak* with the server's reason in Indonesian, and "Perbaiki" opens the
-//! form filled in again. The public /lapor form's place picker finds a village by name.
+//! form filled in again; corrected, it goes under a new key and replaces the refused item.
+//! Photos chosen in a form are queued as JPEG at most 1600 px on the long side and stay with
+//! the item when the tab is closed. A session that ended while the phone had no signal keeps
+//! the item waiting and asks for the password; after logging in again the same item is sent,
+//! once. The public /lapor form's place picker finds a village by name.
 //! Without chromium/chromedriver the tests say so and pass.
 
 mod common;
@@ -313,6 +317,46 @@ fn photos_are_downscaled_and_kept_in_the_queue(db: &TestDb) {
     assert_eq!(again[0]["has_body"], true, "the body with its photo is still on the phone");
 }
 
+fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
+    let Some((mut app, b)) = start(db) else { return };
+    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
+    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
+    login_field(&app, &b, PTPS);
+    b.wait_service_worker();
+    let before = history(db, TPS);
+    app.stop();
+    b.set_offline(true);
+    b.refresh();
+    inject_form(&b, TPS, &key, "Dicatat sebelum sesi berakhir");
+    b.click(&b.find("#kirim"));
+    wait_state(&b, 0, "menunggu");
+
+    // The session ends while the phone has no signal (as after 12 hours).
+    let o = common::cli(db, &["user", "revoke", PTPS], None);
+    assert!(o.status.success(), "revoke: {}", common::stderr(&o));
+    app.restart(db);
+    b.set_offline(false);
+    let waiting = b.wait_for("the queue to ask for the password", || {
+        let q = b.field_queue();
+        q.first().filter(|i| i["state"] == "menunggu" && i["message"].as_str().is_some_and(|m| m.contains("masuk lagi"))).cloned()
+    });
+    assert_eq!(history(db, TPS), before, "nothing was stored without a session");
+    b.goto(&app.url("/lapangan/antrean"));
+    let row = b.wait_text("#antrean li.item", |t| t.contains("Sesi berakhir"));
+    assert!(row.contains("Menunggu sinyal"), "{row}");
+
+    // Logging in again from the queue's link sends the same item, once.
+    b.click(&b.find("#antrean li.item a.login-again"));
+    b.wait_url(|u| u.contains("/masuk") && u.contains("next=%2Flapangan%2Fantrean"));
+    b.send_keys(&b.find("#username"), PTPS);
+    b.send_keys(&b.find("#password"), PASSWORD);
+    b.click(&b.find("#login-submit"));
+    b.wait_url(|u| u.ends_with("/lapangan/antrean"));
+    let sent = wait_state(&b, 0, "terkirim");
+    assert_eq!(sent["id"], waiting["id"], "the same item, under its first key");
+    assert_eq!(history(db, TPS), before + 1);
+}
+
 fn lapor_picker_by_name(db: &TestDb) {
     let Some((app, b)) = start(db) else { return };
     b.goto(&app.url("/lapor"));
@@ -344,4 +388,5 @@ fn lapor_picker_by_name(db: &TestDb) {
     assert!(b.text_of(".picker .picked").contains("TPS 001"));
 }
 
-on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue, lapor_picker_by_name);
+on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue,
+    an_ended_session_keeps_the_queue_and_asks_for_the_password, lapor_picker_by_name);
