@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, coordination, elections, logistics, platform, regions, reports, results, vulnerability};
+use crate::{agencies, coordination, elections, field, logistics, platform, regions, reports, results, vulnerability};
 
 pub use crate::platform::state::AppState;
 
@@ -115,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(regions::api::list_regions))
         .routes(routes!(regions::api::get_region))
         .routes(routes!(regions::api::region_children))
+        .routes(routes!(field::places::places))
+        .routes(routes!(field::places::nearest))
         .routes(routes!(elections::api::list_elections))
         .routes(routes!(elections::api::list_tps, elections::api::put_tps))
         .routes(routes!(elections::api::get_tps))
@@ -192,6 +194,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/wilayah") }))
         .route("/assets/app.css", get(platform::web::stylesheet))
         .route("/assets/hasil.js", get(results::pages::live_script))
+        .route("/assets/picker.js", get(platform::field::picker_js))
+        .route("/lapangan", get(field::home))
+        .route("/lapangan/antrean", get(field::queue))
+        .route("/lapangan/app.js", get(platform::field::app_js))
+        .route("/lapangan/sw.js", get(platform::field::service_worker))
+        .route("/lapangan/manifest.webmanifest", get(platform::field::manifest))
+        .route("/lapangan/icon-192.png", get(platform::field::icon_192))
+        .route("/lapangan/icon-512.png", get(platform::field::icon_512))
         .route("/masuk", get(agencies::api::login_page).post(agencies::api::login_submit))
         .route("/keluar", post(agencies::api::logout_submit))
         .route("/bahasa", get(agencies::api::switch_language))

@@ -499,13 +499,16 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
+/// The one stylesheet, embedded (its digest is part of the field app's asset version).
+pub const STYLESHEET: &str = include_str!("../../assets/app.css");
+
 pub async fn stylesheet() -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
             (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
         ],
-        include_str!("../../assets/app.css"),
+        STYLESHEET,
     )
         .into_response()
 }
