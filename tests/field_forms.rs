@@ -64,10 +64,10 @@ fn attr<'a>(a: &'a [(String, String)], name: &str) -> Option<&'a str> {
     a.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// The field form with element id `id` in `html`.
+/// The field form in the section with element id `id` in `html`.
 fn form(html: &str, id: &str) -> FieldForm {
     let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no form #{id} in the page: {html}"));
-    let start = html[..at].rfind("<form").expect("<form");
+    let start = at + html[at..].find("<form").expect("<form");
     let end = start + html[start..].find("</form>").expect("</form>");
     let part = &html[start..end];
     let head = &part[..part.find('>').expect(">") + 1];
@@ -134,8 +134,15 @@ impl FieldForm {
         for f in &self.fields {
             let v = if f.dtype == "bool" {
                 Value::Bool(f.checked)
-            } else if f.checkbox && !f.checked {
-                continue;
+            } else if f.checkbox {
+                // A checked box without data-type adds its value to a list (as app.js does).
+                if f.checked {
+                    let mut list = root.pointer(&format!("/{}", f.name.replace('.', "/"))).and_then(|v| v.as_array().cloned()).unwrap_or_default();
+                    list.push(Value::String(f.value.clone()));
+                    Value::Array(list)
+                } else {
+                    continue;
+                }
             } else if f.value.is_empty() {
                 continue;
             } else if f.dtype == "int" {
@@ -332,7 +339,12 @@ fn vulnerability_forms(db: &TestDb) {
     let tps = "35.76.02.1008.001";
     let (s, pick) = page(&app, &format!("/lapangan/rawan?pemilu={E}"), &panwascam);
     assert_eq!(s, 200, "{pick}");
-    assert!(pick.contains("TPS 001 Balongsari") && pick.contains("label=\"Balongsari\""), "TPS by name, grouped by village: {pick}");
+    assert!(pick.contains("data-picker") && pick.contains("data-within=\"35.76.02\"") && pick.contains("data-accept=\"tps\""), "a TPS picked by name within the district: {pick}");
+    // A typed code still opens its form.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into();
+    let resp = agent.get(&app.url(&format!("/lapangan/rawan?pemilu={E}&kode=35.76.02.1008.001"))).header("Cookie", &format!("sinergi_session={panwascam}")).call().expect("GET");
+    let to = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!((resp.status().as_u16(), to.as_str()), (303, "/lapangan/rawan/35.76.02.1008.001?pemilu=pilkada-2024"));
     let (s, page_) = page(&app, &format!("/lapangan/rawan/{tps}?pemilu={E}"), &panwascam);
     assert_eq!(s, 200, "{page_}");
     assert!(page_.contains("Riwayat kekerasan dan/atau intimidasi"), "indicators by their Indonesian labels");
@@ -391,7 +403,7 @@ fn report_forms(db: &TestDb) {
     let panwascam = app.login("panwascam.magersari", PW);
     let (s, p) = page(&app, &format!("/lapangan/temuan?pemilu={E}"), &panwascam);
     assert_eq!(s, 200, "{p}");
-    assert!(p.contains(">Balongsari<") && p.contains("TPS 001 Balongsari"), "villages and TPS by name: {p}");
+    assert!(p.contains("data-picker") && p.contains("data-within=\"35.76.02\"") && p.contains("data-accept=\"village,tps\""), "the place picker within the unit's district: {p}");
     let mut f = form(&p, "temuan");
     assert_eq!((f.api.as_str(), f.method.as_str()), ("/api/v1/findings", "POST"));
     f.set("region", "35.76.02.1008.001")
@@ -440,4 +452,27 @@ fn report_forms(db: &TestDb) {
     refused_in_indonesian(s, &e, 422, "region");
 }
 
-on_both_engines!(logistics_forms, vulnerability_forms, report_forms);
+/// The field home lists each role's forms from these modules, by name.
+fn home_tasks(db: &TestDb) {
+    let app = demo(db);
+    add_user(db, "ppk.kranggan", "kpu", "35.76.03", "operator", "kranggan-lapangan-2024");
+    let home = |user: &str, pw: &str| page(&app, "/lapangan", &app.login(user, pw)).1;
+    let h = home("ppk.kranggan", "kranggan-lapangan-2024");
+    assert!(h.contains("Penerimaan logistik") && h.contains("BA-3: Kota Mojokerto → Kranggan") && h.contains("Terima barang"), "{h}");
+    assert!(h.contains("href=\"/lapangan/logistik/3?pemilu=pilkada-2024\""), "{h}");
+    let h = home("kpps.balongsari", PW);
+    assert!(h.contains("Kesiapan logistik TPS 001 Balongsari (H-1)") && h.contains("/lapangan/logistik/tps/35.76.02.1008.001"), "{h}");
+    let h = home("ptps.balongsari", PW);
+    assert!(h.contains("Kerawanan TPS 001 Balongsari") && h.contains("/lapangan/rawan/35.76.02.1008.001"), "{h}");
+    assert!(h.contains("Catat temuan"), "{h}");
+    let h = home("pkd.balongsari", PW);
+    assert!(h.contains("Kerawanan TPS") && h.contains("href=\"/lapangan/temuan\""), "{h}");
+    let h = home("polsek.magersari", PW);
+    assert!(h.contains("Personel pengamanan") && h.contains("href=\"/lapangan/personel\""), "{h}");
+    let h = home("koramil.magersari", PW);
+    assert!(h.contains("href=\"/lapangan/personel\""), "{h}");
+    let h = home("polres.kotamojokerto", PW);
+    assert!(h.contains("Tanda tangani berita acara") || h.contains("Personel pengamanan"), "{h}");
+}
+
+on_both_engines!(logistics_forms, vulnerability_forms, report_forms, home_tasks);

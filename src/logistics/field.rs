@@ -14,7 +14,10 @@ use crate::platform::auth::{CurrentUser, authorize};
 use crate::platform::error::AppError;
 use crate::platform::http::{Path, Query};
 use crate::platform::state::AppState;
-use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, layout, number};
+use crate::platform::db::Conn;
+use crate::platform::field::Task;
+use crate::platform::identity::User;
+use crate::platform::web::{Lang, OrPage, PageError, PageUser, number};
 use crate::regions::Level;
 use crate::regions::pages::election_or_default;
 use crate::tr;
@@ -36,15 +39,11 @@ pub fn name_of(state: &AppState, code: &str) -> String {
     }
 }
 
-/// A field form's wrapper as FIELD.md's markup contract has it: app.js serialises the named
-/// fields to JSON and queues them for `api` with `method`; `title` names the item in the queue.
+/// A field form (the shell's `platform::field::form`: app.js serialises the named fields to
+/// JSON and queues them for `api` with `method`; `title` names the item in the queue) in a
+/// section with element id `id`, so a page with several forms can name each one.
 pub fn field_form(id: &str, api: &str, method: &str, title: &str, body: Markup) -> Markup {
-    html! {
-        form.lapangan.report id=(id) data-api=(api) data-method=(method) data-title=(title) {
-            p.refusal role="alert" hidden {}
-            (body)
-        }
-    }
+    html! { section.field-form id=(id) { (crate::platform::field::form(api, method, title, body)) } }
 }
 
 fn item_name(rules: &[super::ItemRule], key: &str) -> String {
@@ -63,20 +62,21 @@ const KPU_FIELD: crate::platform::auth::Rule = crate::platform::auth::Rule {
 };
 
 /// The capacities in which `user` may sign `s` now (open, not yet signed, in scope).
-fn signable(user: &CurrentUser, s: &shipments::Shipment) -> Vec<SignAs> {
+fn signable(user: &User, s: &shipments::Shipment) -> Vec<SignAs> {
     shipments::SIGNERS
         .into_iter()
         .filter(|role| {
             shipments::open_to_sign(s, *role) && !s.signatures.iter().any(|g| g.role == role.as_str()) && {
                 let (rule, scope) = shipments::sign_rule(s, *role);
-                authorize(&user.user, rule, scope).is_ok()
+                authorize(user, rule, scope).is_ok()
             }
         })
         .collect()
 }
 
-fn page(lang: Lang, title: &str, user: &CurrentUser, path: &str, body: Markup) -> Response {
-    layout(Page::new(lang, title, Some(&user.user), path), body).into_response()
+/// A field page in the shell's one-column layout.
+pub fn page(lang: Lang, title: &str, user: &CurrentUser, body: Markup) -> Response {
+    crate::platform::field::layout(lang, title, Some(&user.user), body).into_response()
 }
 
 /// `/lapangan/logistik`: the unit's work (to receive, to sign, to dispatch) and its stock.
@@ -95,7 +95,7 @@ pub async fn home(State(state): State<AppState>, lang: Lang, PageUser(user): Pag
     let kpu = moves_goods(&user, &region);
     let to_receive: Vec<_> = list.iter().filter(|s| kpu && s.status == shipments::DISPATCHED && s.to == region).collect();
     let to_dispatch: Vec<_> = list.iter().filter(|s| kpu && s.status == shipments::PLANNED && s.from == region).collect();
-    let to_sign: Vec<_> = list.iter().filter(|s| !signable(&user, s).is_empty()).collect();
+    let to_sign: Vec<_> = list.iter().filter(|s| !signable(&user.user, s).is_empty()).collect();
     let here = name_of(&state, &region);
     let title = tr!("Logistik {here}", "Logistics {here}").get(lang).to_string();
     let link = |s: &shipments::Shipment| format!("/lapangan/logistik/{}?pemilu={}", s.id, e.id);
@@ -131,7 +131,7 @@ pub async fn home(State(state): State<AppState>, lang: Lang, PageUser(user): Pag
             @if stock.is_empty() { p.muted { (tr!("Belum ada stok tercatat di sini.", "No stock recorded here yet.").get(lang)) } }
         }
     };
-    Ok(page(lang, &title, &user, "/lapangan/logistik", body))
+    Ok(page(lang, &title, &user, body))
 }
 
 /// `/lapangan/logistik/rencana`: pick the destination by name, then the plan form with what it
@@ -222,7 +222,7 @@ pub async fn plan_page(State(state): State<AppState>, lang: Lang, PageUser(user)
         (plan_form)
         p { a href={ "/lapangan/logistik?pemilu=" (e.id) } { (tr!("Kembali ke logistik", "Back to logistics").get(lang)) } }
     };
-    Ok(page(lang, &title, &user, "/lapangan/logistik/rencana", body))
+    Ok(page(lang, &title, &user, body))
 }
 
 /// `/lapangan/logistik/{sid}`: one shipment, with the forms the user may use on it now:
@@ -241,7 +241,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
     let base = format!("/api/v1/elections/{}/logistics/shipments/{}", e.id, s.id);
     let may_dispatch = s.status == shipments::PLANNED && moves_goods(&user, &s.from);
     let may_receive = s.status == shipments::DISPATCHED && moves_goods(&user, &s.to);
-    let signs = signable(&user, &s);
+    let signs = signable(&user.user, &s);
     let n = |v: i64| number(lang, v);
     let body = html! {
         h1 { (title) }
@@ -295,7 +295,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
         }
         p { a href={ "/lapangan/logistik?pemilu=" (e.id) } { (tr!("Kembali ke logistik", "Back to logistics").get(lang)) } }
     };
-    Ok(page(lang, &title, &user, "/lapangan/logistik", body))
+    Ok(page(lang, &title, &user, body))
 }
 
 /// The optional photo of the goods, when the receive API takes one (see the blobs helper);
@@ -368,5 +368,55 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, PageUser(user):
             }
         }
     };
-    Ok(page(lang, &title, &user, "/lapangan/logistik", body))
+    Ok(page(lang, &title, &user, body))
+}
+
+/// The field home's logistics lines: shipments to receive (the KPU office they go to), to
+/// dispatch (the office they leave), to sign (in the user's own capacity: sender, receiver,
+/// Bawaslu supervisor, Polri escort), and for a KPPS its TPS's readiness at H-1; each line
+/// links to its form, which the home caches for use without signal.
+pub fn field_tasks(c: &mut Conn, user: &User, names: &crate::regions::index::RegionIndex) -> Result<Vec<Task>, AppError> {
+    let region = user.unit.region.as_str();
+    let section = tr!("Penerimaan logistik", "Logistics handovers");
+    let place = |code: &str| {
+        let full = names.place(code);
+        match full.rfind(" (") {
+            Some(at) if full.ends_with(')') => full[..at].to_string(),
+            _ => full,
+        }
+    };
+    let kpu = authorize(user, KPU_FIELD, region).is_ok();
+    let mut out = Vec::new();
+    if kpu && TpsCode::parse(region).is_ok() {
+        for e in crate::elections::ELECTIONS {
+            if crate::elections::store::get_tps(c, e.id, region)?.is_some() {
+                out.push(Task {
+                    section: tr!("TPS saya", "My TPS"),
+                    title: tr!("Kesiapan logistik {} (H-1)", "Logistics readiness {} (H-1)", place(region)).id().to_string(),
+                    detail: e.name.to_string(),
+                    href: format!("/lapangan/logistik/tps/{region}?pemilu={}", e.id),
+                });
+            }
+        }
+    }
+    if !matches!(user.unit.agency, crate::agencies::AgencyKind::Kpu | crate::agencies::AgencyKind::Bawaslu | crate::agencies::AgencyKind::Polri) || region == crate::regions::NATIONAL {
+        return Ok(out);
+    }
+    for e in crate::elections::ELECTIONS {
+        for s in shipments::list(c, e.id, region, None, None, 200)? {
+            let route = format!("BA-{}: {} → {}", s.id, place(&s.from), place(&s.to));
+            let href = format!("/lapangan/logistik/{}?pemilu={}", s.id, e.id);
+            let what = if kpu && s.status == shipments::DISPATCHED && s.to == region {
+                tr!("Terima barang", "Receive the goods")
+            } else if kpu && s.status == shipments::PLANNED && s.from == region {
+                tr!("Berangkatkan", "Dispatch")
+            } else if !signable(user, &s).is_empty() {
+                tr!("Tanda tangani berita acara", "Sign the handover")
+            } else {
+                continue;
+            };
+            out.push(Task { section: section.clone(), title: route, detail: format!("{} · {}", what.id(), e.name), href });
+        }
+    }
+    Ok(out)
 }

@@ -15,7 +15,10 @@ use crate::platform::auth::{CurrentUser, authorize};
 use crate::platform::error::AppError;
 use crate::platform::http::Query;
 use crate::platform::state::AppState;
-use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, layout};
+use crate::platform::db::Conn;
+use crate::platform::field::{PickLevel, Picker, Task, picker};
+use crate::platform::identity::User;
+use crate::platform::web::{Lang, OrPage, PageError, PageUser};
 use crate::regions::Level;
 use crate::regions::pages::election_or_default;
 use crate::tr;
@@ -33,49 +36,14 @@ fn local_now(region: &str) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}", now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute())
 }
 
-/// The villages and TPS of a scope, by name, for a place select: each village as a choice of
-/// its own, followed by its TPS. A scope above a district lists its villages only (a regency's
-/// thousands of TPS are no list to scroll on a phone; its code can still be typed).
-async fn places(state: &AppState, election: &'static str, scope: &str) -> Result<Vec<(String, String)>, AppError> {
-    if TpsCode::parse(scope).is_ok() {
-        return Ok(vec![(scope.to_string(), name_of(state, scope))]);
-    }
-    let level = crate::regions::RegionCode::parse(scope).ok().map(|c| c.level());
-    let index = crate::regions::index_of(state);
-    let villages: Vec<String> = match level {
-        Some(Level::Village) => vec![scope.to_string()],
-        Some(Level::District) => index.children_codes(scope),
-        Some(Level::Regency) => index.children_codes(scope).iter().flat_map(|d| index.children_codes(d)).collect(),
-        _ => Vec::new(),
-    };
-    let with_tps = matches!(level, Some(Level::Village | Level::District));
-    let s = scope.to_string();
-    let tps: Vec<String> = if with_tps {
-        state.db.read(move |c| crate::elections::store::list_tps(c, election, &s, None, 2000)).await?.into_iter().map(|t| t.code).collect()
-    } else {
-        Vec::new()
-    };
-    let mut out = Vec::new();
-    for v in villages {
-        out.push((v.clone(), name_of(state, &v)));
-        for t in tps.iter().filter(|t| t.starts_with(&format!("{v}."))) {
-            out.push((t.clone(), format!("· {}", name_of(state, t))));
-        }
-    }
-    Ok(out)
-}
-
-fn place_select(lang: Lang, places: &[(String, String)], chosen: &str) -> Markup {
-    html! {
-        label for="region" { (tr!("Desa/kelurahan atau TPS", "Village or TPS").get(lang)) }
-        @if places.is_empty() {
-            input #region name="region" value=(chosen) inputmode="decimal" placeholder="35.76.02.1008" required;
-        } @else {
-            select #region name="region" required {
-                @for (code, name) in places { option value=(code) selected[code == chosen] { (name) } }
-            }
-        }
-    }
+/// The place of a finding or report, picked by name with the shell's picker (village or TPS)
+/// within `within`; a code typed by hand still works.
+fn place_picker(lang: Lang, within: &str, election: &str, chosen: &str) -> Markup {
+    let label = tr!("Desa/kelurahan atau TPS", "Village or TPS").get(lang).to_string();
+    let levels = crate::vulnerability::field::levels_below(within);
+    // Below a village the cascade is its TPS; a finding may also name the village itself.
+    let levels: &[PickLevel] = if levels == [PickLevel::Tps] && TpsCode::parse(within).is_err() { &[PickLevel::Village, PickLevel::Tps] } else { levels };
+    picker(Picker { lang, id: "region", name: "region", label: &label, value: chosen, within, election, levels, accept: &[PickLevel::Village, PickLevel::Tps], election_from: Some("election"), required: true }, false)
 }
 
 fn election_select(lang: Lang, chosen: &str) -> Markup {
@@ -116,7 +84,6 @@ pub async fn finding_page(State(state): State<AppState>, lang: Lang, PageUser(us
     let e = election_or_default(q.pemilu.as_deref());
     let scope = user.user.unit.region.clone();
     authorize(&user.user, super::api::FINDING, &scope).or_page(Some(&user))?;
-    let list = places(&state, e.id, &scope).await.or_page(Some(&user))?;
     let chosen = q.wilayah.clone().unwrap_or_default();
     let title = tr!("Temuan pengawasan", "Supervision finding").get(lang).to_string();
     let here = name_of(&state, &scope);
@@ -125,19 +92,19 @@ pub async fn finding_page(State(state): State<AppState>, lang: Lang, PageUser(us
         p.muted { (user.user.unit.name) " · " (here) }
         (field_form("temuan", "/api/v1/findings", "POST", &tr!("Temuan di {here}", "Finding in {here}").get(lang).to_string(), html! {
             (election_select(lang, e.id))
-            (place_select(lang, &list, &chosen))
+            (place_picker(lang, &scope, e.id, &chosen))
             (case_fields(lang, &scope))
             button type="submit" { (tr!("Simpan temuan", "Save the finding").get(lang)) }
         }))
     };
-    Ok(layout(Page::new(lang, &title, Some(&user.user), "/lapangan/temuan"), body).into_response())
+    Ok(crate::platform::field::layout(lang, &title, Some(&user.user), body).into_response())
 }
 
 /// `/lapangan/lapor`: a citizen's report from the app, anonymous if they wish. Queued like any
 /// field form: a voter at a TPS without signal writes it there and it goes out once, when the
 /// phone is back online (the API answers the receipt number, which the queue keeps). Evidence
 /// files go through the public `/lapor` page or, later, `/lacak` with the receipt.
-pub async fn report_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<FieldQuery>) -> Result<Response, PageError> {
+pub async fn report_page(State(_state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<FieldQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
     // A logged-in officer picks from the places of their area; anyone else types or picks
     // from the village given in the link, else types the code.
@@ -145,10 +112,7 @@ pub async fn report_page(State(state): State<AppState>, lang: Lang, user: Option
         crate::regions::RegionCode::parse(r).ok().is_some_and(|c| matches!(c.level(), Level::Village | Level::District)) || TpsCode::parse(r).is_ok()
     });
     let chosen = q.wilayah.clone().unwrap_or_default();
-    let list = match &scope {
-        Some(s) => places(&state, e.id, s).await.or_page(user.as_ref())?,
-        None => Vec::new(),
-    };
+    let within = scope.clone().unwrap_or_else(|| crate::regions::NATIONAL.to_string());
     let zone_of = scope.clone().unwrap_or_else(|| if chosen.is_empty() { "35".into() } else { chosen.clone() });
     let title = tr!("Laporkan pelanggaran", "Report a violation").get(lang).to_string();
     let body = html! {
@@ -156,7 +120,7 @@ pub async fn report_page(State(state): State<AppState>, lang: Lang, user: Option
         p.muted { (tr!("Laporan terkirim ke Bawaslu begitu ada sinyal. Bukti foto atau dokumen dapat diunggah lewat ", "The report reaches Bawaslu as soon as there is signal. Photos or documents can be uploaded through ").get(lang)) a href="/lapor" { "/lapor" } "." }
         (field_form("lapor", "/api/v1/reports", "POST", &title, html! {
             (election_select(lang, e.id))
-            (place_select(lang, &list, &chosen))
+            (place_picker(lang, &within, e.id, &chosen))
             fieldset {
                 legend { (tr!("Pelapor (kosongkan bila tanpa nama)", "Reporter (leave empty to stay anonymous)").get(lang)) }
                 label for="reporter-name" { (tr!("Nama", "Name").get(lang)) }
@@ -170,5 +134,14 @@ pub async fn report_page(State(state): State<AppState>, lang: Lang, user: Option
             button type="submit" { (tr!("Kirim laporan", "Send the report").get(lang)) }
         }))
     };
-    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), "/lapangan/lapor"), body).into_response())
+    Ok(crate::platform::field::layout(lang, &title, user.as_ref().map(|u| &u.user), body).into_response())
+}
+
+/// The field home's finding line for a Bawaslu supervisor in the field (Panwascam, PKD, PTPS).
+pub fn field_tasks(_c: &mut Conn, user: &User, names: &crate::regions::index::RegionIndex) -> Result<Vec<Task>, AppError> {
+    let region = user.unit.region.as_str();
+    if region == crate::regions::NATIONAL || region.split('.').count() < 3 || authorize(user, super::api::FINDING, region).is_err() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![Task { section: tr!("Temuan", "Findings"), title: "Catat temuan".to_string(), detail: names.place(region), href: "/lapangan/temuan".to_string() }])
 }
