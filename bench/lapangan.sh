@@ -49,8 +49,13 @@ curl -s -o /dev/null -c "$JAR" -H "Origin: $BASE" --data-urlencode "username=$US
     --data-urlencode "password=$PASSWORD" --data-urlencode "next=/lapangan" "$BASE/masuk"
 row "/lapangan" "the home"
 page=$(curl -s -b "$JAR" "$BASE/lapangan")
-for asset in $(printf '%s' "$page" | grep -oE '(src|href)="/(assets|lapangan)/[^"]+"' | sed -E 's/^(src|href)="//; s/"$//; s/&amp;/\&/g' | sort -u); do
-    row "$asset" "linked from the home"
+# Scripts, stylesheet, manifest and icon the home's <head> names.
+for asset in $(printf '%s' "$page" | grep -oE '<(script|link)[^>]*(src|href)="/[^"]+"' | grep -oE '(src|href)="/[^"]+"' | sed -E 's/^(src|href)="//; s/"$//; s/&amp;/\&/g' | sort -u); do
+    row "$asset" "named in the home's head"
+done
+# The forms the home marks data-offline, kept for use without signal (app.js warm-up).
+for form in $(printf '%s' "$page" | grep -oE '<a [^>]*href="/lapangan/[^"]+"[^>]*data-offline' | grep -oE 'href="/[^"]+"' | sed -E 's/^href="//; s/"$//' | sort -u); do
+    row "$form" "kept for offline (data-offline)"
 done
 row "/lapangan/sw.js" "registered by app.js"
 row "/lapangan/antrean" "precached by the worker"

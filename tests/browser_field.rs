@@ -7,7 +7,11 @@
 //! sent by itself: the server holds exactly one entry, and sending the same item again (same
 //! Idempotency-Key) adds none. A refusal by the server (a TPS outside the PTPS's scope) shows
 //! in the queue as *ditolak* with the server's reason in Indonesian, and "Perbaiki" opens the
-//! form filled in again. The public /lapor form's place picker finds a village by name.
+//! form filled in again; corrected, it goes under a new key and replaces the refused item.
+//! Photos chosen in a form are queued as JPEG at most 1600 px on the long side and stay with
+//! the item when the tab is closed. A session that ended while the phone had no signal keeps
+//! the item waiting and asks for the password; after logging in again the same item is sent,
+//! once. The public /lapor form's place picker finds a village by name.
 //! Without chromium/chromedriver the tests say so and pass.
 
 mod common;
@@ -180,6 +184,180 @@ fn offline_queue_sends_once(db: &TestDb) {
     b.screenshot(&std::path::Path::new(SHOTS).join("lapangan-antrean-ditolak.png"));
 }
 
+/// The queue item `id`'s body as queued (JSON), read from IndexedDB.
+fn queued_body(b: &Browser, id: &str) -> Value {
+    let v = b.execute_async(
+        "const [id, done] = arguments;
+         window.Lapangan.get(id).then(i => done(i && i.body), e => done('error ' + e));",
+        vec![json!(id)],
+    );
+    serde_json::from_str(v.as_str().unwrap_or_else(|| panic!("a body for {id}: {v}"))).expect("the body is JSON")
+}
+
+/// A PNG of `w`×`h` pixels, one colour per row band (a phone camera's photo is far larger
+/// than the 1600 px the app keeps).
+fn big_png(w: u32, h: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut raw = Vec::with_capacity(((w * 3 + 1) * h) as usize);
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w {
+            raw.extend_from_slice(&[(y * 255 / h) as u8, (x * 255 / w) as u8, 120]);
+        }
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&raw).expect("deflate");
+    let idat = z.finish().expect("deflate");
+    let chunk = |out: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    };
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn a_refused_item_is_corrected_and_sent_under_a_new_key(db: &TestDb) {
+    let Some((app, b)) = start(db) else { return };
+    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
+    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
+    login_field(&app, &b, PTPS);
+    b.wait_service_worker();
+    let before = history(db, TPS);
+
+    // The server refuses a field (422): the form and the queue say why, in Indonesian.
+    inject_form(&b, TPS, "bukan_indikator", "Perlu diperbaiki");
+    b.click(&b.find("#kirim"));
+    b.wait_text("#uji p.refusal", |t| t.contains("Ditolak server") && t.contains("bukan_indikator"));
+    let refused = wait_state(&b, 0, "ditolak");
+    let old_id = refused["id"].as_str().expect("id").to_string();
+    assert!(refused["message"].as_str().unwrap_or("").contains("tidak dikenal"), "{refused}");
+    assert_eq!(history(db, TPS), before, "nothing stored for a refused item");
+
+    // "Perbaiki" opens its form with what was sent, to correct and send again.
+    b.goto(&app.url("/lapangan/antrean"));
+    b.click(&b.find("#antrean li.item[data-state=ditolak] a.fix"));
+    b.wait_url(|u| u.contains(&format!("antrean={old_id}")));
+    // The form page (here the home with the form put in again, as a module's page has it).
+    inject_form(&b, TPS, "", "");
+    b.execute("return window.Lapangan.refill()", vec![]);
+    b.wait_for("the refused answers back in the form", || {
+        let v = b.execute("return [document.querySelector('#uji [name=\"indicators.0\"]').value, document.querySelector('#uji [name=note]').value]", vec![]);
+        (v == json!(["bukan_indikator", "Perlu diperbaiki"])).then_some(())
+    });
+    assert!(b.text_of("#uji p.refusal").contains("tidak dikenal"), "the reason stays beside the form");
+    b.execute("document.querySelector('#uji [name=\"indicators.0\"]').value = arguments[0]", vec![json!(key)]);
+    b.click(&b.find("#kirim"));
+    b.wait_text("#uji p.status", |t| t.contains("Terkirim"));
+    let q = b.field_queue();
+    assert_eq!(q.len(), 1, "the corrected item replaced the refused one: {q:?}");
+    assert_eq!(q[0]["state"], "terkirim");
+    assert_ne!(q[0]["id"].as_str(), Some(old_id.as_str()), "sent under a new key");
+    assert_eq!(history(db, TPS), before + 1);
+}
+
+fn photos_are_downscaled_and_kept_in_the_queue(db: &TestDb) {
+    let Some((mut app, b)) = start(db) else { return };
+    login_field(&app, &b, PTPS);
+    b.wait_service_worker();
+    let photo = db.dir().join("c-hasil-halaman-1.png");
+    std::fs::write(&photo, big_png(2400, 1800)).expect("write the photo");
+    app.stop();
+    b.set_offline(true);
+    b.refresh();
+    b.execute(
+        r#"const f = document.createElement('form');
+         f.className = 'lapangan'; f.id = 'foto';
+         f.dataset.api = '/api/v1/elections/pilkada-2024/results/35.76.02.1008.001/walikota';
+         f.dataset.method = 'PUT'; f.dataset.title = 'C.Hasil Wali Kota · TPS 001 Balongsari';
+         f.innerHTML = '<input name="source" type="hidden" value="bawaslu"><input name="voters.dpt.l" data-type="int" value="120">' +
+           '<input name="voters.dpt.p" data-type="int" value=""><input type="file" id="foto-file" accept="image/*" data-photo="photos" multiple>' +
+           '<button type="submit" id="simpan">Simpan</button>';
+         document.querySelector('main').append(f);"#,
+        vec![],
+    );
+    b.send_keys(&b.find("#foto-file"), photo.to_str().expect("path"));
+    b.click(&b.find("#simpan"));
+    let item = wait_state(&b, 0, "menunggu");
+    let body = queued_body(&b, item["id"].as_str().expect("id"));
+    assert_eq!(body["source"], "bawaslu");
+    assert_eq!(body["voters"]["dpt"]["l"], 120, "an int field is a number");
+    assert!(body["voters"]["dpt"].get("p").is_none(), "an empty int field is left out: {}", body["voters"]);
+    let photos = body["photos"].as_array().expect("photos as a list");
+    assert_eq!(photos.len(), 1);
+    let b64 = photos[0].as_str().expect("base64 text");
+    assert!(b64.starts_with("/9j/"), "a JPEG, without a data: prefix");
+    let size = b.execute_async(
+        "const [b64, done] = arguments; const img = new Image();
+         img.onload = () => done([img.naturalWidth, img.naturalHeight]); img.onerror = () => done('not an image');
+         img.src = 'data:image/jpeg;base64,' + b64;",
+        vec![json!(b64)],
+    );
+    assert_eq!(size, json!([1600, 1200]), "the long side is 1600 px, the shape kept");
+
+    // Closing the tab does not lose it: a new tab of the app still has it, photo included.
+    let old = b.window_handle();
+    b.new_tab();
+    b.goto(&app.url("/lapangan/antrean"));
+    b.close_window(&old);
+    b.wait_text("#antrean li.item", |t| t.contains("C.Hasil Wali Kota") && t.contains("Menunggu sinyal"));
+    let again = b.field_queue();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["has_body"], true, "the body with its photo is still on the phone");
+}
+
+fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
+    let Some((mut app, b)) = start(db) else { return };
+    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
+    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
+    login_field(&app, &b, PTPS);
+    b.wait_service_worker();
+    let before = history(db, TPS);
+    app.stop();
+    b.set_offline(true);
+    b.refresh();
+    inject_form(&b, TPS, &key, "Dicatat sebelum sesi berakhir");
+    b.click(&b.find("#kirim"));
+    wait_state(&b, 0, "menunggu");
+
+    // The session ends while the phone has no signal (as after 12 hours).
+    let o = common::cli(db, &["user", "revoke", PTPS], None);
+    assert!(o.status.success(), "revoke: {}", common::stderr(&o));
+    app.restart(db);
+    b.set_offline(false);
+    let waiting = b.wait_for("the queue to ask for the password", || {
+        let q = b.field_queue();
+        q.first().filter(|i| i["state"] == "menunggu" && i["message"].as_str().is_some_and(|m| m.contains("masuk lagi"))).cloned()
+    });
+    assert_eq!(history(db, TPS), before, "nothing was stored without a session");
+    b.goto(&app.url("/lapangan/antrean"));
+    let row = b.wait_text("#antrean li.item", |t| t.contains("Sesi berakhir"));
+    assert!(row.contains("Menunggu sinyal"), "{row}");
+
+    // Logging in again from the queue's link sends the same item, once.
+    let again = b.execute("return document.querySelector('#antrean li.item a.login-again').getAttribute('href')", vec![]);
+    b.goto(&app.url(again.as_str().expect("the login link")));
+    b.wait_url(|u| u.contains("/masuk") && u.contains("next=%2Flapangan%2Fantrean"));
+    b.send_keys(&b.find("#username"), PTPS);
+    b.send_keys(&b.find("#password"), PASSWORD);
+    b.click(&b.find("#login-submit"));
+    b.wait_url(|u| u.ends_with("/lapangan/antrean"));
+    let sent = wait_state(&b, 0, "terkirim");
+    assert_eq!(sent["id"], waiting["id"], "the same item, under its first key");
+    assert_eq!(history(db, TPS), before + 1);
+}
+
 fn lapor_picker_by_name(db: &TestDb) {
     let Some((app, b)) = start(db) else { return };
     b.goto(&app.url("/lapor"));
@@ -211,4 +389,5 @@ fn lapor_picker_by_name(db: &TestDb) {
     assert!(b.text_of(".picker .picked").contains("TPS 001"));
 }
 
-on_both_engines!(offline_queue_sends_once, lapor_picker_by_name);
+on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue,
+    an_ended_session_keeps_the_queue_and_asks_for_the_password, lapor_picker_by_name);

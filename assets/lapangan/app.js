@@ -370,6 +370,10 @@
     const noscript = document.getElementById('antrean-noscript');
     if (noscript) noscript.hidden = true;
     const items = (await all().catch(() => [])).reverse();
+    // Redrawn only when something changed, so a tap never lands on a list being replaced.
+    const sig = JSON.stringify(items.map((i) => [i.id, i.state, i.message, i.sent_at, !!i.login]));
+    if (list.dataset.sig === sig) return;
+    list.dataset.sig = sig;
     list.replaceChildren();
     if (!items.length) {
       const li = document.createElement('li'); li.className = 'empty'; li.textContent = say('empty'); list.append(li);
@@ -454,6 +458,7 @@
     flush('open').then(() => warm()).catch(() => {});
   }
   api.serialise = serialise;
+  api.refill = refill;
   api.renderQueue = renderQueue;
   api.warm = warm;
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start); else start();

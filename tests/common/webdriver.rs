@@ -202,6 +202,26 @@ impl Browser {
         self.post("/url", json!({ "url": url }));
     }
 
+    /// The current window (tab).
+    pub fn window_handle(&self) -> String {
+        self.get("/window").as_str().unwrap_or_default().to_string()
+    }
+
+    /// Opens a new tab and switches to it.
+    pub fn new_tab(&self) {
+        let v = self.post("/window/new", json!({"type": "tab"}));
+        let handle = v["handle"].as_str().expect("new tab handle").to_string();
+        self.post("/window", json!({"handle": handle}));
+    }
+
+    /// Closes the tab `handle` and stays in the current one (which must not be `handle`).
+    pub fn close_window(&self, handle: &str) {
+        let current = self.window_handle();
+        self.post("/window", json!({"handle": handle}));
+        self.try_cmd("DELETE", "/window", None).unwrap_or_else(|e| panic!("{e}"));
+        self.post("/window", json!({"handle": current}));
+    }
+
     /// Reloads the page (as the user pulling to refresh) and waits for it to load.
     pub fn refresh(&self) {
         self.post("/refresh", json!({}));
