@@ -76,13 +76,17 @@ fn field_units_home_and_shell(db: &TestDb) {
     assert!(home.contains(r#"href="/lapangan/hasil/35.76.02.1008.001" data-offline"#), "{home}");
     assert!(home.contains(r#"rel="manifest" href="/lapangan/manifest.webmanifest""#));
     assert!(!home.contains("<script>"), "no inline script");
-    // The PPS sees the TPS of its village; a Polsek has no TPS work and is told so.
+    // The PPS sees the TPS of its village; a Polsek has its personnel form, no TPS work; a
+    // unit with no field work (the Kejaksaan) is told so.
     let pps = app.login("pps.balongsari", PASSWORD);
     let home = page(&app, "/lapangan", &pps);
     assert!(home.contains("TPS di desa/kelurahan saya") && home.contains("TPS 002 Balongsari"), "{home}");
     let polsek = app.login("polsek.magersari", PASSWORD);
     let home = page(&app, "/lapangan", &polsek);
-    assert!(home.contains(r#"id="no-work""#) && home.contains("Polsek Magersari"), "{home}");
+    assert!(!home.contains("TPS saya") && home.contains(r#"href="/lapangan/personel" data-offline"#) && home.contains("Polsek Magersari"), "{home}");
+    let kejari = app.login("kejari.kotamojokerto", PASSWORD);
+    let home = page(&app, "/lapangan", &kejari);
+    assert!(home.contains(r#"id="no-work""#), "{home}");
 
     // The queue page is the phone's, and opens without a session.
     let (status, _, headers, body) = fetch(&app, "/lapangan/antrean", None);
