@@ -79,6 +79,9 @@ fn tps_title(names: &regions::index::RegionIndex, code: &str) -> String {
 fn tasks(c: &mut Conn, user: &User, names: &regions::index::RegionIndex) -> Result<Vec<Task>, AppError> {
     let mut all = Vec::new();
     all.extend(tps_tasks(c, user, names)?);
+    all.extend(crate::logistics::field::field_tasks(c, user, names)?);
+    all.extend(crate::vulnerability::field::field_tasks(c, user, names)?);
+    all.extend(crate::reports::field::field_tasks(c, user, names)?);
     Ok(all)
 }
 
