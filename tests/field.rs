@@ -1,6 +1,6 @@
 //! The field app's server side, on both engines with the demo data: KPPS and PTPS are units at
 //! a TPS (and only they); `/lapangan` sends a visitor to log in and lists each officer's own
-//! TPS by name; the queue page needs no session; the service worker, manifest and icons are
+//! TPS by name (and says so when a unit has no field work); the queue page needs no session; the service worker, manifest and icons are
 //! served with the headers an installable app needs; and the places API finds places by name
 //! within a scope, lists a cascade level by level, names one place by its code and finds the
 //! nearest TPS, refusing bad parameters by name.
@@ -80,9 +80,13 @@ fn field_units_home_and_shell(db: &TestDb) {
     let pps = app.login("pps.balongsari", PASSWORD);
     let home = page(&app, "/lapangan", &pps);
     assert!(home.contains("TPS di desa/kelurahan saya") && home.contains("TPS 002 Balongsari"), "{home}");
+    // The Polsek's home holds its own work (the modules' lines); a Kejari has none and is told so.
     let polsek = app.login("polsek.magersari", PASSWORD);
     let home = page(&app, "/lapangan", &polsek);
-    assert!(home.contains(r#"id="no-work""#) && home.contains("Polsek Magersari"), "{home}");
+    assert!(!home.contains(r#"id="no-work""#) && !home.contains("TPS saya"), "{home}");
+    let kejari = app.login("kejari.kotamojokerto", PASSWORD);
+    let home = page(&app, "/lapangan", &kejari);
+    assert!(home.contains(r#"id="no-work""#) && home.contains("Kejari Kota Mojokerto"), "{home}");
 
     // The queue page is the phone's, and opens without a session.
     let (status, _, headers, body) = fetch(&app, "/lapangan/antrean", None);
