@@ -296,9 +296,12 @@
       if (msg) { show(form, 'refusal', msg); return; }
     }
     const replaced = form._replaces;
+    // The form's own address with its query (e.g. ?pemilu=…), without a previous ?antrean=.
+    const here = new URL(location.href);
+    here.searchParams.delete('antrean');
     const item = {
       id: uuid(), url: form.dataset.api, method: (form.dataset.method || 'POST').toUpperCase(), body: JSON.stringify(body),
-      title: form.dataset.title || document.title, form_url: location.pathname, created_at: new Date().toISOString(),
+      title: form.dataset.title || document.title, form_url: here.pathname + here.search, created_at: new Date().toISOString(),
       state: 'menunggu', message: ''
     };
     try { await enqueue(item); } catch (e) { show(form, 'refusal', e.message || say('noStore')); return; }
