@@ -195,4 +195,99 @@ fn chasil_is_checked_in_the_page_and_queued_offline(db: &TestDb) {
     let _ = json!(null);
 }
 
+/// A photo of `w`×`h` pixels whose top `noisy` rows are noise (a JPEG's size grows with them):
+/// the stand-in for a phone's picture of a page of the form.
+fn noisy_photo(w: u32, h: u32, noisy: u32) -> Vec<u8> {
+    let mut png = page_photo(w, h);
+    // Rebuild with noise in the first rows (a simple LCG, reproducible).
+    use std::io::Write;
+    let mut seed: u32 = 0x2024_1127;
+    let mut raw = Vec::with_capacity(((w * 3 + 1) * h) as usize);
+    for y in 0..h {
+        raw.push(0);
+        for x in 0..w {
+            if y < noisy {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let v = (seed >> 24) as u8;
+                raw.extend_from_slice(&[v, v.wrapping_add(40), v.wrapping_sub(30)]);
+            } else {
+                let ink = (x / 7 + y / 11) % 9 == 0;
+                raw.extend_from_slice(if ink { &[30, 30, 40] } else { &[245, 245, 240] });
+            }
+        }
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&raw).expect("deflate");
+    let idat = z.finish().expect("deflate");
+    // Same header as `page_photo`; only the pixel data differs.
+    let ihdr_end = 8 + 8 + 13 + 4;
+    png.truncate(ihdr_end);
+    let chunk = |out: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    };
+    chunk(&mut png, b"IDAT", &idat);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// The 400 kbit/s uplink (bench/chasil-upload.sh, docs/PERFORMANCE.md): a C.Hasil with a photo
+/// of about 300 KB (as queued: JPEG, at most 1600 px) sent with DevTools' throttling at 50,000
+/// bytes/s up. It completes, and the form shows how far the upload has got while it goes.
+/// Run with `--ignored` (it takes the upload's time).
+#[test]
+#[ignore]
+fn upload_at_400_kbit_per_second() {
+    let db = TestDb::sqlite();
+    let Some((app, b)) = start(&db) else { return };
+    login_field(&app, &b, PTPS);
+    b.wait_service_worker();
+    b.goto(&app.url(&format!("/lapangan/hasil/{TPS}/walikota?pemilu=pilkada-2024")));
+    b.execute(FILL, vec![]);
+    b.wait_text("#cek-status", |t| t == "Semua pemeriksaan cocok.");
+    let noisy: u32 = std::env::var("NOISY_ROWS").ok().and_then(|n| n.parse().ok()).unwrap_or(25);
+    let photo = db.dir().join("c-hasil-halaman-1.png");
+    std::fs::write(&photo, noisy_photo(1600, 1200, noisy)).expect("write the photo");
+    b.send_keys(&b.find("label[data-page='1'] input[type=file]"), photo.to_str().expect("path"));
+    // What is queued: the photo's size as sent (base64 in the body), and the body's.
+    b.execute(
+        "window.__photo = 0; window.__steps = [];
+         window.Lapangan.check(document.querySelector('form.lapangan'), (body) => { window.__photo = (body.photos || []).reduce((n, p) => n + p.length, 0); return null; });
+         document.addEventListener('lapangan:kemajuan', (e) => window.__steps.push([Date.now(), e.detail.loaded, e.detail.total]));",
+        vec![],
+    );
+    b.cdp("Network.enable", json!({}));
+    b.cdp("Network.emulateNetworkConditions", json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 50_000}));
+    let started = std::time::Instant::now();
+    b.click(&b.find("form.lapangan button[type=submit]"));
+    let mut shown: Vec<String> = vec![];
+    let done = loop {
+        let status = b.execute("const p = document.querySelector('form.lapangan p.status'); return p && !p.hidden ? p.textContent : ''", vec![]);
+        let status = status.as_str().unwrap_or("").to_string();
+        if !status.is_empty() && shown.last() != Some(&status) {
+            shown.push(status.clone());
+        }
+        if status.starts_with("Terkirim") {
+            break started.elapsed();
+        }
+        assert!(started.elapsed().as_secs() < 120, "not sent within two minutes: {shown:?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let photo_b64 = b.execute("return window.__photo", vec![]).as_u64().unwrap_or(0);
+    let steps = b.execute("return window.__steps", vec![]);
+    let total = steps.as_array().and_then(|s| s.last()).and_then(|s| s[2].as_u64()).unwrap_or(0);
+    let progress: Vec<&String> = shown.iter().filter(|s| s.starts_with("Mengirim: ")).collect();
+    println!("photo as queued: {} bytes JPEG ({photo_b64} base64); request body {total} bytes", photo_b64 * 3 / 4);
+    println!("at 400 kbit/s up (50,000 bytes/s): sent in {:.1} s (the body alone needs {:.1} s at that rate)", done.as_secs_f64(), total as f64 / 50_000.0);
+    println!("progress shown ({} steps): {:?}", progress.len(), shown);
+    assert!(progress.len() >= 3, "the upload's progress is shown as it goes: {shown:?}");
+    assert!(done.as_secs_f64() >= total as f64 / 50_000.0 * 0.8, "the throttling applied");
+    assert_eq!(db.scalar(&format!("SELECT COUNT(*) FROM result_entries WHERE tps_code = '{TPS}' AND contest = 'walikota' AND source = 'bawaslu' AND entered_by = '{PTPS}'")), 1);
+}
+
 on_both_engines!(chasil_is_checked_in_the_page_and_queued_offline);

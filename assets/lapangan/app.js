@@ -23,7 +23,7 @@
       fix: 'Perbaiki', remove: 'Hapus', send: 'Kirim sekarang', empty: 'Antrean kosong: belum ada kiriman dari ponsel ini.',
       kept: 'foto dari kiriman sebelumnya tetap dipakai kecuali Anda memilih foto baru.', made: 'Dibuat', sentAt: 'Terkirim',
       photoFail: 'Foto tidak dapat dibaca; pilih foto lain.', serverBusy: 'Server sibuk; dicoba lagi nanti.',
-      noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.'
+      noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.', sending: 'Mengirim: '
     },
     en: {
       menunggu: 'Waiting for signal', terkirim: 'Sent', ditolak: 'Refused', online: 'Online', offline: 'Offline',
@@ -32,7 +32,7 @@
       fix: 'Correct', remove: 'Remove', send: 'Send now', empty: 'The queue is empty: nothing sent from this phone yet.',
       kept: 'photos from the earlier submission are kept unless you choose new ones.', made: 'Made', sentAt: 'Sent',
       photoFail: 'The photo could not be read; choose another.', serverBusy: 'The server is busy; it will be tried again.',
-      noStore: 'This phone cannot keep a queue (no IndexedDB).', refill: 'The queued answers are back in the form; correct them and save.'
+      noStore: 'This phone cannot keep a queue (no IndexedDB).', refill: 'The queued answers are back in the form; correct them and save.', sending: 'Sending: '
     }
   };
   function say(key) {
@@ -86,21 +86,40 @@
 
   // ---- sending ---------------------------------------------------------------------------
   /** Sends one item; returns 'terkirim', 'ditolak', 'menunggu' (network, 408/429/5xx) or 'login'. */
+  /** The request of one item. In a page it goes by XMLHttpRequest, whose upload reports its
+   * progress (a C.Hasil with its photos is hundreds of KB on a slow uplink): each step is a
+   * `lapangan:kemajuan` event {id, loaded, total} on the document. The worker uses fetch. */
+  function request(item) {
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': item.id, 'Accept-Language': 'id' };
+    if (!inPage || typeof XMLHttpRequest === 'undefined') {
+      return fetch(item.url, { method: item.method, headers, credentials: 'same-origin', body: item.body })
+        .then(async (r) => ({ ok: r.ok, status: r.status, text: await r.text().catch(() => '') }));
+    }
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open(item.method, item.url);
+      Object.keys(headers).forEach((k) => x.setRequestHeader(k, headers[k]));
+      const step = (loaded, total) => document.dispatchEvent(new CustomEvent('lapangan:kemajuan', { detail: { id: item.id, loaded, total } }));
+      x.upload.onprogress = (e) => step(e.loaded, e.lengthComputable ? e.total : 0);
+      x.onload = () => resolve({ ok: x.status >= 200 && x.status < 300, status: x.status, text: x.responseText });
+      x.onerror = () => reject(new Error('network'));
+      x.ontimeout = () => reject(new Error('timeout'));
+      x.onabort = () => reject(new Error('abort'));
+      step(0, (item.body || '').length);
+      x.send(item.body);
+    });
+  }
+
   async function sendOne(item) {
     let resp;
     try {
-      resp = await fetch(item.url, {
-        method: item.method,
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': item.id, 'Accept-Language': 'id' },
-        credentials: 'same-origin',
-        body: item.body
-      });
+      resp = await request(item);
     } catch (e) {
       item.state = 'menunggu'; item.message = ''; await put(item);
       return 'menunggu';
     }
     let message = '';
-    try { const j = await resp.json(); message = (j && j.error && j.error.message) || ''; } catch (e) { /* not JSON */ }
+    try { const j = JSON.parse(resp.text); message = (j && j.error && j.error.message) || ''; } catch (e) { /* not JSON */ }
     item.tries = (item.tries || 0) + 1;
     if (resp.ok) {
       item.state = 'terkirim'; item.message = ''; item.sent_at = new Date().toISOString();
@@ -309,12 +328,19 @@
     if (replaced) { await remove(replaced); form._replaces = null; form._kept = null; changed(); }
     show(form, 'status', say('queued'));
     form.dataset.queued = item.id;
-    await flush('submit');
+    const progress = (e) => {
+      if (e.detail.id !== item.id || !e.detail.total) return;
+      const kb = (n) => Math.round(n / 1024);
+      show(form, 'status', say('sending') + Math.floor(100 * e.detail.loaded / e.detail.total) + '% (' + kb(e.detail.loaded) + ' / ' + kb(e.detail.total) + ' KB)');
+    };
+    document.addEventListener('lapangan:kemajuan', progress);
+    try { await flush('submit'); } finally { document.removeEventListener('lapangan:kemajuan', progress); }
     const now = await get(item.id);
     if (!now) return;
     if (now.state === 'terkirim') { show(form, 'status', say('sent')); form.dispatchEvent(new CustomEvent('lapangan:terkirim', { detail: now })); }
     else if (now.state === 'ditolak') { show(form, 'status', ''); show(form, 'refusal', say('refused') + now.message); }
     else if (now.login) show(form, 'status', say('login'), loginLink());
+    else show(form, 'status', say('queued'));
   }
 
   /** ?antrean=<id>: the refused item's answers back in its form, to correct and resend. */
