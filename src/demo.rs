@@ -38,6 +38,20 @@ fn login(username: String, agency: AgencyKind, region: &str, role: Role, unit: O
     Login { username, agency, region: region.to_string(), role, unit }
 }
 
+/// The demo village of the field accounts: Balongsari, Kecamatan Magersari, Kota Mojokerto.
+pub const FIELD_VILLAGE: &str = "35.76.02.1008";
+
+/// Field accounts (all operators): KPPS and PTPS at TPS 001 Balongsari, PPS and PKD
+/// Balongsari, Polsek and Koramil Magersari (PPK and Panwaslu Kecamatan Magersari are above).
+pub const FIELD_LOGINS: &[(&str, AgencyKind, &str)] = &[
+    ("kpps.balongsari", AgencyKind::Kpu, "35.76.02.1008.001"),
+    ("ptps.balongsari", AgencyKind::Bawaslu, "35.76.02.1008.001"),
+    ("pps.balongsari", AgencyKind::Kpu, FIELD_VILLAGE),
+    ("pkd.balongsari", AgencyKind::Bawaslu, FIELD_VILLAGE),
+    ("polsek.magersari", AgencyKind::Polri, "35.76.02"),
+    ("koramil.magersari", AgencyKind::Tni, "35.76.02"),
+];
+
 /// Every demo account.
 pub fn logins() -> Vec<Login> {
     let mut v = vec![
@@ -48,6 +62,11 @@ pub fn logins() -> Vec<Login> {
         login("ppk.magersari".into(), AgencyKind::Kpu, "35.76.02", Role::Operator, None),
         login("panwascam.magersari".into(), AgencyKind::Bawaslu, "35.76.02", Role::Operator, None),
     ];
+    // The field officers of one village (Balongsari, Kecamatan Magersari) and its district:
+    // they work from /lapangan on a phone.
+    for (username, agency, region) in FIELD_LOGINS {
+        v.push(login((*username).into(), *agency, region, Role::Operator, None));
+    }
     for (code, short) in DEMO_REGENCIES {
         // Kota codes run from 71 (Kemendagri numbering).
         let pemda = if code.as_bytes()[3] >= b'7' { "pemkot" } else { "pemkab" };

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod coordination;
 pub mod demo;
 pub mod elections;
+pub mod field;
 pub mod logistics;
 pub mod platform;
 pub mod regions;

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, coordination, elections, logistics, platform, regions, reports, results, vulnerability};
+use crate::{agencies, coordination, elections, field, logistics, platform, regions, reports, results, vulnerability};
 
 pub use crate::platform::state::AppState;
 
@@ -131,6 +131,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(regions::api::list_regions))
         .routes(routes!(regions::api::get_region))
         .routes(routes!(regions::api::region_children))
+        .routes(routes!(field::places::places))
+        .routes(routes!(field::places::nearest))
         .routes(routes!(elections::api::list_elections))
         .routes(routes!(elections::api::list_tps, elections::api::put_tps))
         .routes(routes!(elections::api::get_tps))
@@ -176,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(reports::api::get_dispute))
         .routes(routes!(reports::api::dispute_transition))
         .routes(routes!(results::api::contests))
+        .routes(routes!(results::api::form_rules))
         .routes(routes!(results::api::put_candidates))
         .routes(routes!(results::api::summary))
         .routes(routes!(results::api::export))
@@ -208,6 +211,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { Redirect::to("/wilayah") }))
         .route("/assets/app.css", get(platform::web::stylesheet))
         .route("/assets/hasil.js", get(results::pages::live_script))
+        .route("/assets/picker.js", get(platform::field::picker_js))
+        .route("/lapangan", get(field::home))
+        .route("/lapangan/antrean", get(field::queue))
+        .route("/lapangan/app.js", get(platform::field::app_js))
+        .route("/lapangan/sw.js", get(platform::field::service_worker))
+        .route("/lapangan/manifest.webmanifest", get(platform::field::manifest))
+        .route("/lapangan/icon-192.png", get(platform::field::icon_192))
+        .route("/lapangan/icon-512.png", get(platform::field::icon_512))
         .route("/masuk", get(agencies::api::login_page).post(agencies::api::login_submit))
         .route("/keluar", post(agencies::api::logout_submit))
         .route("/bahasa", get(agencies::api::switch_language))
@@ -231,11 +242,24 @@ pub fn router(state: AppState) -> Router {
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
         .route("/logistik/pengiriman/{sid}/tandatangan", post(logistics::pages::sign_submit))
         .route("/logistik/kesiapan", get(logistics::pages::readiness_page))
+        .route("/lapangan/logistik", get(logistics::field::home))
+        .route("/lapangan/logistik/rencana", get(logistics::field::plan_page))
+        .route("/lapangan/logistik/tps/{code}", get(logistics::field::tps_page))
+        .route("/lapangan/logistik/{sid}", get(logistics::field::shipment_page))
+        .route("/lapangan/rawan", get(vulnerability::field::rawan_pick))
+        .route("/lapangan/rawan/{tps}", get(vulnerability::field::rawan_page))
+        .route("/lapangan/personel", get(vulnerability::field::personnel_page))
+        .route("/lapangan/personel/{code}", get(vulnerability::field::personnel_page_at))
+        .route("/lapangan/temuan", get(reports::field::finding_page))
+        .route("/lapangan/lapor", get(reports::field::report_page))
         .route("/hasil", get(results::pages::region_page))
         .route("/hasil/tps/{code}", get(results::pages::tps_page))
         .route("/foto/{sha256}", get(platform::blob::photo))
         .route("/foto/{sha256}/kecil", get(platform::blob::photo_small))
         .route("/hasil/rekap/{code}", get(results::pages::recap_page))
+        .route("/lapangan/hasil/{tps}", get(results::field::tps_page))
+        .route("/lapangan/hasil/{tps}/{contest}", get(results::field::form_page))
+        .route("/lapangan/chasil.js", get(results::field::chasil_script))
         .route("/lapor", get(reports::pages::form_page).post(reports::pages::form_submit).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)))
         .route("/lacak", get(reports::pages::track_lookup))
         .route("/lacak/{receipt}", get(reports::pages::track_page))

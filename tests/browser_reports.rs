@@ -241,7 +241,12 @@ fn a_citizen_reports_with_a_photo_bawaslu_sends_it_to_gakkumdu_and_the_police_ta
     assert_eq!(b.text_of("main h1"), "Lapor pelanggaran");
     assert_eq!(b.title(), "Lapor pelanggaran · Sinergi");
     assert!(b.find_all("#current-user").is_empty(), "the citizen is not logged in");
-    assert_eq!(b.execute("return document.scripts.length", vec![]), json!(0), "the form works without any script");
+    // The only script is the place picker (a file; the form posts without it).
+    assert_eq!(
+        b.execute("return [...document.scripts].map(s => new URL(s.src).pathname)", vec![]),
+        json!(["/assets/picker.js"]),
+        "no script but the place picker"
+    );
     let form = b.find("form.report");
     assert_eq!(b.attribute(&form, "method").as_deref(), Some("post"));
     assert_eq!(b.attribute(&form, "enctype").as_deref(), Some("multipart/form-data"));

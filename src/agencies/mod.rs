@@ -59,6 +59,18 @@ pub fn unit_name(agency: AgencyKind, level: Option<Level>, region_name: &str, pr
     }
 }
 
+/// The unit that works at one TPS: "KPPS TPS 001 Balongsari" (KPU's polling station committee)
+/// or "PTPS TPS 001 Balongsari" (Bawaslu's polling station supervisor); other agencies have no
+/// unit at a TPS.
+pub fn tps_unit_name(agency: AgencyKind, number: u16, village_name: &str) -> Option<String> {
+    let prefix = match agency {
+        AgencyKind::Kpu => "KPPS",
+        AgencyKind::Bawaslu => "PTPS",
+        _ => return None,
+    };
+    Some(format!("{prefix} TPS {number:03} {village_name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +88,9 @@ mod tests {
         assert_eq!(unit_name(AgencyKind::Pemda, Some(Level::Regency), "Kota Madiun", "35"), "Pemkot Madiun");
         assert_eq!(unit_name(AgencyKind::Tni, Some(Level::Regency), "Kabupaten Bojonegoro", "35"), "Kodim Kabupaten Bojonegoro");
         assert_eq!(unit_name(AgencyKind::Kpu, None, "", ""), "KPU RI");
+        assert_eq!(tps_unit_name(AgencyKind::Kpu, 1, "Balongsari").as_deref(), Some("KPPS TPS 001 Balongsari"));
+        assert_eq!(tps_unit_name(AgencyKind::Bawaslu, 12, "Balongsari").as_deref(), Some("PTPS TPS 012 Balongsari"));
+        assert_eq!(tps_unit_name(AgencyKind::Polri, 1, "Balongsari"), None);
     }
 
     #[test]

@@ -38,6 +38,29 @@ fn unit_region(conn: &mut Conn, region: &str) -> Result<(Option<regions::Level>,
     Ok((Some(r.level), r.name, code.province().to_string()))
 }
 
+/// Checks a unit's region and gives the unit's conventional name there: a region (or `ID`), or
+/// a TPS code for the units that work at one TPS, KPPS (KPU) and PTPS (Bawaslu).
+fn unit_scope(conn: &mut Conn, agency: AgencyKind, region: &str) -> Result<String, AppError> {
+    if region.split('.').count() != 5 {
+        let (level, region_name, province) = unit_region(conn, region)?;
+        return Ok(unit_name(agency, level, &region_name, &province));
+    }
+    let tps = crate::elections::TpsCode::parse(region).map_err(|m| AppError::invalid("region", m))?;
+    let village = tps.village();
+    let v = regions::store::get(conn, village)?
+        .ok_or_else(|| AppError::invalid("region", crate::tr!("desa/kelurahan {village} tidak ada", "village {village} does not exist")))?;
+    super::tps_unit_name(agency, tps.number(), &v.name).ok_or_else(|| {
+        let label = agency.label();
+        AppError::invalid(
+            "region",
+            crate::tr!(
+                "satuan di TPS hanya untuk KPU (KPPS) dan Bawaslu (PTPS); untuk {label} pilih desa/kelurahan, kecamatan atau kabupaten/kota",
+                "only KPU (KPPS) and Bawaslu (PTPS) have units at a TPS; for {label} choose a village, district or regency"
+            ),
+        )
+    })
+}
+
 /// Finds the unit of `agency` at `region` with `name` (default: the tier's conventional
 /// name), creating it when missing.
 pub fn ensure_unit(
@@ -47,10 +70,12 @@ pub fn ensure_unit(
     region: &str,
     name: Option<&str>,
 ) -> Result<Unit, AppError> {
-    let (level, region_name, province) = unit_region(conn, region)?;
     let name = match name {
-        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-        _ => unit_name(agency, level, &region_name, &province),
+        Some(n) if !n.trim().is_empty() => {
+            unit_scope(conn, agency, region)?;
+            n.trim().to_string()
+        }
+        _ => unit_scope(conn, agency, region)?,
     };
     if let Some(r) = conn.query_opt(
         &format!("SELECT {UNIT_COLS} FROM agency_units WHERE agency = $1 AND region_code = $2 AND name = $3"),

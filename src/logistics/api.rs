@@ -167,7 +167,8 @@ pub async fn stock(State(state): State<AppState>, Path(id): Path<String>, Query(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReceiptInput {
-    /// The regency (KPU kab/kota) whose warehouse received the goods.
+    /// The regency (KPU kab/kota) whose warehouse received the goods, or a TPS whose KPPS
+    /// counted goods that arrived without a recorded shipment.
     region: String,
     item: String,
     /// Received, damaged ones included.
@@ -176,7 +177,8 @@ pub struct ReceiptInput {
     damaged: i64,
 }
 
-/// Records goods arriving at a regency warehouse (from the printer, or damaged in sorting).
+/// Records goods arriving at a regency warehouse (from the printer, or damaged in sorting), or
+/// at a TPS without a recorded shipment (what the KPPS counted at H-1, feeding readiness).
 #[utoipa::path(post, path = "/api/v1/elections/{id}/logistics/receipts", tag = "logistik", params(("id" = String, Path)),
     request_body = ReceiptInput,
     responses((status = 201, body = StockLine), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -184,8 +186,12 @@ pub struct ReceiptInput {
 pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: Write) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let input: ReceiptInput = parse_json(&w.body)?;
-    let code = RegionCode::parse(&input.region).map_err(|m| AppError::invalid("region", m))?;
-    if code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none() {
+    // At a TPS: goods the KPPS counted on arrival that no recorded shipment carried (the H-1
+    // readiness form); the TPS must be registered for the election.
+    let tps = TpsCode::parse(input.region.trim()).ok();
+    let code = RegionCode::parse(tps.as_ref().map_or(input.region.as_str(), |t| t.village())).map_err(|m| AppError::invalid("region", m))?;
+    let at_tps = tps.map(|t| t.as_str().to_string());
+    if at_tps.is_none() && (code.level() != Level::Regency || crate::regions::index_of(&state).get(code.as_str()).is_none()) {
         let r = &input.region;
         return Err(AppError::invalid(
             "region",
@@ -200,9 +206,16 @@ pub async fn receipt(State(state): State<AppState>, Path(id): Path<String>, w: W
         let qty = input.qty;
         return Err(AppError::invalid("damaged", tr!("jumlah rusak harus 0 sampai {qty}", "damaged must be 0 to {qty}")));
     }
-    let permit = authorize(&w.user.user, KPU_LOGISTICS, code.as_str())?;
+    let location = at_tps.clone().unwrap_or_else(|| code.as_str().to_string());
+    let permit = authorize(&w.user.user, KPU_LOGISTICS, &location)?;
     idempotent_write(&state.db, w.request, move |c| {
-        let (good, damaged) = store::record_receipt(c, &permit, e.id, &code, &input.item, input.qty, input.damaged)?;
+        if let Some(tps) = &at_tps
+            && crate::elections::store::get_tps(c, e.id, tps)?.is_none()
+        {
+            let name = e.name;
+            return Err(AppError::invalid("region", tr!("TPS {tps} tidak terdaftar pada {name}", "no TPS {tps} in {name}")));
+        }
+        let (good, damaged) = store::record_receipt(c, &permit, e.id, &location, &input.item, input.qty, input.damaged)?;
         Ok((StatusCode::CREATED, StockLine { item: input.item, good, damaged }))
     })
     .await

@@ -91,7 +91,7 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
             let qty = line.qty + (line.qty + 99) / 100;
             let damaged = if line.item.starts_with("surat_suara") { line.qty * 3 / 1000 } else { 0 };
             let code = crate::regions::RegionCode::parse(regency).map_err(|m| AppError::Internal(format!("demo region {regency}: {m}")))?;
-            store::record_receipt(conn, &permit(&u, regency)?, e.id, &code, &line.item, qty, damaged)?;
+            store::record_receipt(conn, &permit(&u, regency)?, e.id, code.as_str(), &line.item, qty, damaged)?;
         }
     }
     let all = [(SignAs::Sender, "kpu.kotamojokerto"), (SignAs::Receiver, "kpu.kotamojokerto"), (SignAs::Supervisor, "bawaslu.kotamojokerto"), (SignAs::Escort, "polres.kotamojokerto")];

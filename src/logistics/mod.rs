@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod field;
 pub mod pages;
 pub mod shipments;
 pub mod store;

@@ -35,6 +35,7 @@ pub struct PlanInput {
     pub from: String,
     /// A direct child region of `from`, or a TPS beneath it.
     pub to: String,
+    /// What to send; a line with `qty` 0 is an item not sent and is left out.
     pub items: Vec<ItemQty>,
     #[serde(default)]
     pub seals: Vec<text::Code>,
@@ -438,10 +439,13 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
     let catalogue = rules(conn, election.id)?;
     let on_hand = stock_at(conn, election.id, &input.from)?;
     let mut seen = std::collections::HashSet::new();
-    if input.items.is_empty() {
+    // A line of 0 is an item not sent: the field form lists every item on hand with what the
+    // destination needs, and an official clears the ones that stay.
+    let lines: Vec<(usize, &ItemQty)> = input.items.iter().enumerate().filter(|(_, it)| it.qty != 0).collect();
+    if lines.is_empty() {
         return Err(AppError::invalid("items", tr!("pengiriman harus memuat sedikitnya satu barang", "a shipment needs at least one item")));
     }
-    for (i, it) in input.items.iter().enumerate() {
+    for &(i, it) in &lines {
         if !catalogue.iter().any(|r| r.key == it.item) {
             let item = &it.item;
             return Err(AppError::invalid(format!("items[{i}].item"), tr!("barang \"{item}\" tidak ada dalam katalog logistik", "unknown item {item:?}")));
@@ -483,7 +487,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
             ],
         )?
         .get(0)?;
-    for it in &input.items {
+    for &(_, it) in &lines {
         conn.execute("INSERT INTO logistics_shipment_items (shipment_id, item, sent) VALUES ($1, $2, $3)", params![id, it.item.as_str(), it.qty])?;
         add_stock(conn, election.id, &input.from, &it.item, -it.qty, 0)?;
     }
@@ -495,7 +499,7 @@ pub fn plan(conn: &mut Conn, permit: &Permit, election: &ElectionDef, input: &Pl
             entity_type: "shipment",
             entity_id: &id.to_string(),
             region: Some(&input.to),
-            detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": input.items, "seals": input.seals}),
+            detail: serde_json::json!({"election": election.id, "from": input.from, "to": input.to, "items": lines.iter().map(|(_, it)| it).collect::<Vec<_>>(), "seals": input.seals}),
         },
     )?;
     seal(conn, election.id, id)

@@ -216,18 +216,17 @@ pub fn readiness(conn: &mut Conn, election: &ElectionDef, code: &str) -> Result<
     Ok(out)
 }
 
-/// Goods arriving at a regency warehouse: `qty` received, of which `damaged` are damaged.
+/// Goods arriving at a regency warehouse (or counted at a TPS): `qty` received, of which `damaged` are damaged.
 pub fn record_receipt(
     conn: &mut Conn,
     permit: &crate::platform::auth::Permit,
     election: &str,
-    region: &crate::regions::RegionCode,
+    region: &str,
     item: &str,
     qty: i64,
     damaged: i64,
 ) -> Result<(i64, i64), crate::platform::error::AppError> {
-    // A parsed code (checked once where it came in); the queries take its text.
-    let region = region.as_str();
+    // A regency or TPS code checked where it came in.
     if !rules(conn, election)?.iter().any(|r| r.key == item) {
         return Err(crate::platform::error::AppError::invalid(
             "item",

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod field;
 pub mod form;
 pub mod guard;
 pub mod http;
@@ -30,7 +31,7 @@ mod boundary {
     //! them, or module rules would leak into it (and cycles would follow).
 
     const FEATURES: &[&str] =
-        &["agencies", "regions", "elections", "logistics", "vulnerability", "reports", "results", "coordination", "startup", "demo", "cli"];
+        &["agencies", "regions", "elections", "logistics", "vulnerability", "reports", "results", "coordination", "field", "startup", "demo", "cli"];
 
     fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

@@ -504,13 +504,18 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-pub async fn stylesheet() -> Response {
+/// The one stylesheet, embedded (its digest is part of the field app's asset version).
+pub const STYLESHEET: &str = include_str!("../../assets/app.css");
+
+/// The stylesheet; its versioned address (`?v=`, the field app's) is cached for good.
+pub async fn stylesheet(uri: axum::http::Uri) -> Response {
+    let cache = if uri.query().is_some_and(|q| q.starts_with("v=")) { "public, max-age=31536000, immutable" } else { "public, max-age=86400" };
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
-        include_str!("../../assets/app.css"),
+        STYLESHEET,
     )
         .into_response()
 }

@@ -50,9 +50,9 @@ pub struct ReportInput {
     pub reporter: Option<ReporterInput>,
     /// The reported party (terlapor).
     pub reported: String,
-    /// RFC 3339.
+    /// RFC 3339, or a local time `2024-11-20T09:30` in the region's time zone.
     pub event_at: String,
-    /// When the reporter learned of it, RFC 3339.
+    /// When the reporter learned of it, RFC 3339 or local time as `event_at`.
     pub known_at: String,
     pub place: String,
     pub description: String,
@@ -60,8 +60,16 @@ pub struct ReportInput {
     pub witnesses: Vec<String>,
 }
 
-fn instant(field: &str, value: &str) -> Result<OffsetDateTime, AppError> {
-    crate::platform::clock::user_instant(field, value)
+/// An instant: RFC 3339 with its offset, or a wall-clock time as a phone's `datetime-local`
+/// field gives it ("2024-11-20T09:30"), read in the time zone of the report's region.
+fn instant(field: &str, value: &str, region: &str) -> Result<OffsetDateTime, AppError> {
+    crate::platform::clock::user_instant(field, value).or_else(|refused| {
+        let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let fmt_s = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        let v = value.trim();
+        let naive = time::PrimitiveDateTime::parse(v, &fmt).or_else(|_| time::PrimitiveDateTime::parse(v, &fmt_s)).map_err(|_| refused)?;
+        crate::platform::clock::user_instant(field, &clock::rfc3339(naive.assume_offset(store::offset_of(region))))
+    })
 }
 
 /// A report's place: a village or a TPS code of a village that exists.
@@ -102,8 +110,8 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
         ),
         (None, None) => ("informasi_awal", None),
     };
-    let event_at = instant("event_at", &input.event_at)?;
-    let known_at = instant("known_at", &input.known_at)?;
+    let event_at = instant("event_at", &input.event_at, &region)?;
+    let known_at = instant("known_at", &input.known_at, &region)?;
     let slack = time::Duration::minutes(5);
     if event_at > now + slack {
         return Err(AppError::invalid("event_at", tr!("waktu kejadian tidak boleh di masa depan", "the event cannot be in the future")));
@@ -931,7 +939,7 @@ pub async fn deadline(State(state): State<AppState>, Query(q): Query<DeadlineQue
         let (rule, keys) = (&q.rule, keys.join(", "));
         AppError::invalid("rule", tr!("aturan tenggat {rule:?} tidak dikenal: salah satu dari {keys}", "unknown rule {rule:?}: one of {keys}"))
     })?;
-    let from = instant("from", &q.from)?;
+    let from = crate::platform::clock::user_instant("from", &q.from)?;
     let code = q.region.trim().to_string();
     let known = if let Ok(t) = TpsCode::parse(&code) { crate::regions::index_of(&state).get(t.village()).is_some() } else { RegionCode::parse(&code).is_ok() && crate::regions::index_of(&state).get(&code).is_some() };
     if !known {

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod deadlines;
 pub mod demo;
+pub mod field;
 pub mod evidence;
 pub mod pages;
 pub mod store;

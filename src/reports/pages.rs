@@ -37,6 +37,11 @@ fn days_left_cell(lang: Lang, s: &Stage) -> Markup {
 // ---------------------------------------------------------------------------------------------
 // Public form
 
+use crate::platform::field::PickLevel;
+
+/// The public form's place lists: province down to TPS.
+const PICK_LEVELS: [PickLevel; 5] = [PickLevel::Province, PickLevel::Regency, PickLevel::District, PickLevel::Village, PickLevel::Tps];
+
 /// The public form's element id, which a [`Refusal`] names.
 const REPORT_FORM: &str = "report-form";
 
@@ -72,8 +77,14 @@ fn form(lang: Lang, v: &FormBody, refused: Refused<'_>) -> Markup {
                 }
             }
             (beside(refused, F, "election"))
-            label for="region" { (t(lang, "lap.form.region")) }
-            input #region name="region" required value=(v.get("region")) placeholder="35.76.01.1001 atau 35.76.01.1001.001" aria-invalid=[at("region")];
+            // A citizen finds the place by name (picker.js); the code field stays the one sent.
+            (crate::platform::field::picker(
+                crate::platform::field::Picker {
+                    lang, id: "region", name: "region", label: t(lang, "lap.form.region"), value: v.get("region"), within: crate::regions::NATIONAL,
+                    election: v.get("election"), levels: &PICK_LEVELS, accept: &[PickLevel::Village, PickLevel::Tps], election_from: Some("election"), required: true,
+                },
+                at("region").is_some(),
+            ))
             (beside(refused, F, "region"))
             small.muted { (t(lang, "lap.form.region_hint")) " " a href="/cari" { (t(lang, "nav.search")) } }
             fieldset {
@@ -114,6 +125,7 @@ fn form(lang: Lang, v: &FormBody, refused: Refused<'_>) -> Markup {
             (beside(refused, F, "file"))
             button #submit-report type="submit" { (t(lang, "lap.form.submit")) }
         }
+        (crate::platform::field::picker_script())
     }
 }
 

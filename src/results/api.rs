@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Source;
-use super::form::{self, FormRules, Tally};
+use super::form::{self, FormRules, FormTable, Tally};
 use super::store::{self, Candidate, RecapView, ResultView, Submission, Summary};
 use crate::agencies::{AgencyKind, Role};
 use crate::elections::api::election_or_404;
@@ -249,8 +249,7 @@ pub(super) fn rule_for(source: Source) -> Option<Rule> {
 
 /// Checks an entry against the form of its election and the candidates at the TPS.
 pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec<form::Failure>, AppError> {
-    let reserve_bp = form::reserve_bp(e.kind);
-    let rules = FormRules { kind: e.kind, candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp, max_count: form::tps_ceiling(e.max_voters_by_law, reserve_bp) };
+    let rules = form::entry_rules(e, candidates);
     form::check_shape(tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
     let (hard, warnings) = form::check(tally, &rules);
     if !hard.is_empty() {
@@ -264,6 +263,18 @@ pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec
         });
     }
     Ok(warnings)
+}
+
+/// The C.Hasil of an election as data: its categories with their names in the paper's order,
+/// its numbers in the paper's order with their labels and bounds, the constants of the
+/// election's rules, and every identity expanded per category with its terms. The entry gate
+/// (`PUT …/results/{tps}/{contest}`) evaluates exactly this table; the field app checks a form
+/// with it before queueing. Public: it is the law's arithmetic, and a phone caches it.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/form-rules", tag = "rekap", params(("id" = String, Path)),
+    responses((status = 200, body = FormTable), (status = 404, body = ErrorBody)))]
+pub async fn form_rules(Path(id): Path<String>) -> Result<Json<FormTable>, AppError> {
+    let e = election_or_404(&id)?;
+    Ok(Json(form::table(e)))
 }
 
 /// Enters one TPS result for a contest from one source. KPU entries need two matching entries

@@ -287,150 +287,496 @@ fn bounded(field: &str, n: i64, max: i64) -> Result<(), (String, Text)> {
 }
 
 /// How an identity compares its two sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Cmp {
     Eq,
     Le,
 }
 
-/// The sides an identity compares: (which row, if several; left; right), exact.
-pub type Sides = Vec<(String, i128, i128)>;
+impl Cmp {
+    pub fn holds(self, left: i128, right: i128) -> bool {
+        match self {
+            Cmp::Eq => left == right,
+            Cmp::Le => left <= right,
+        }
+    }
+}
 
-/// One identity of the form: a name, a statement, and its two sides.
+/// One term of a side of an identity (a side is the sum of its terms). Paths name the numbers
+/// of the entry's JSON body, so the field app evaluates the same table over the body it sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Term {
+    /// A number of the form by its path (`ballots.used`, `voters.dpt.l`, `users.jumlah.total`).
+    /// An optional number the form left empty (a row's Jumlah, the Jumlah row) means the
+    /// identity is not checked.
+    Field(String),
+    /// A row's value: its Jumlah when written, else L + P (`voters.dpt`).
+    Row(String),
+    /// A sum over every category row except the Jumlah row, or over every candidate:
+    /// `votes.*`, `users.*` (each row's value), `users.*.l` (one column).
+    Sum(String),
+    /// A constant of the election's rules (`max_voters_per_tps`), listed in `constants`.
+    Constant(String),
+    /// The ballot reserve over a row: ceil(row × constant / 10000), as `logistics::reserve`.
+    Reserve { row: String, basis_points: String },
+}
+
+/// One identity of the form, expanded for an election kind: a name (as a refusal lists it),
+/// what it says in both languages, how it compares, and its two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Identity {
-    pub name: &'static str,
-    pub rule: &'static str,
+    pub name: String,
+    pub statement_id: String,
+    pub statement_en: String,
     pub cmp: Cmp,
     /// A warning is stored and flagged; a hard identity refuses the form.
     pub warning: bool,
-    pub sides: fn(&Tally, &FormRules<'_>) -> Sides,
+    pub left: Vec<Term>,
+    pub right: Vec<Term>,
 }
 
-fn lp_rows(t: &Tally) -> Sides {
-    let mut out = vec![];
-    for (group, rows) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
-        for (cat, v) in rows {
-            if let Some(total) = v.total {
-                out.push((format!("{group}_{cat}"), wide(v.l) + wide(v.p), wide(total)));
-            }
-        }
-    }
-    out
+/// A term of the table before expansion: `{g}` is a group (`voters`, `users`), `{cat}` a row
+/// (each category of the election, then Jumlah), `{s}` a column (`l`, `p`).
+#[derive(Clone, Copy)]
+enum T {
+    F(&'static str),
+    R(&'static str),
+    S(&'static str),
+    C(&'static str),
+    Reserve(&'static str, &'static str),
 }
 
-fn total_rows(t: &Tally) -> Sides {
-    let mut out = vec![];
-    for (group, rows) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
-        if let Some(j) = rows.get(TOTAL_ROW) {
-            out.push((format!("{group}_l"), Tally::category_sum_wide(rows, |v| wide(v.l)), wide(j.l)));
-            out.push((format!("{group}_p"), Tally::category_sum_wide(rows, |v| wide(v.p)), wide(j.p)));
-            if let Some(total) = j.total {
-                out.push((group.to_string(), Tally::category_sum_wide(rows, Tally::lp_wide), wide(total)));
-            }
-        }
-    }
-    out
+/// What an identity of the table is repeated over.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Per {
+    /// Once per form.
+    Form,
+    /// Every row (categories and Jumlah) of both groups.
+    Row,
+    /// Both groups, the L and the P column.
+    GroupColumn,
+    /// Both groups.
+    Group,
 }
 
-fn users_wide(t: &Tally) -> i128 {
-    Tally::category_sum_wide(&t.users, Tally::lp_wide)
+struct Def {
+    name: &'static str,
+    id: &'static str,
+    en: &'static str,
+    cmp: Cmp,
+    warning: bool,
+    per: Per,
+    left: &'static [T],
+    right: &'static [T],
 }
 
-fn dpt_wide(t: &Tally) -> i128 {
-    t.voters.get("dpt").map_or(0, Tally::lp_wide)
-}
-
-fn one(left: i128, right: i128) -> Sides {
-    vec![(String::new(), left, right)]
-}
-
-/// The identities of DOMAIN-RULES 8.3, in the order a refusal lists them.
-pub const IDENTITIES: &[Identity] = &[
-    Identity { name: "jumlah_lp", rule: "L + P = jumlah on every row", cmp: Cmp::Eq, warning: false, sides: |t, _| lp_rows(t) },
-    Identity { name: "jumlah_kategori", rule: "the categories add up to the Jumlah row", cmp: Cmp::Eq, warning: false, sides: |t, _| total_rows(t) },
-    Identity {
+/// The identities of DOMAIN-RULES 8.3, in the order a refusal lists them. Statements may name
+/// `{row}` (group and row), `{grp}` (group), `{col}` (L or P) and `{cats}` (the categories).
+const TABLE: &[Def] = &[
+    Def {
+        name: "jumlah_lp",
+        id: "L + P = Jumlah pada baris {row}",
+        en: "L + P = total on the row {row}",
+        cmp: Cmp::Eq,
+        warning: false,
+        per: Per::Row,
+        left: &[T::F("{g}.{cat}.l"), T::F("{g}.{cat}.p")],
+        right: &[T::F("{g}.{cat}.total")],
+    },
+    Def {
+        name: "jumlah_kategori",
+        id: "{col}: {cats} {grp} = baris Jumlah",
+        en: "{col}: {cats} of {grp} = the Jumlah row",
+        cmp: Cmp::Eq,
+        warning: false,
+        per: Per::GroupColumn,
+        left: &[T::S("{g}.*.{s}")],
+        right: &[T::F("{g}.jumlah.{s}")],
+    },
+    Def {
+        name: "jumlah_kategori",
+        id: "{cats} {grp} = baris Jumlah",
+        en: "{cats} of {grp} = the Jumlah row",
+        cmp: Cmp::Eq,
+        warning: false,
+        per: Per::Group,
+        left: &[T::S("{g}.*")],
+        right: &[T::F("{g}.jumlah.total")],
+    },
+    Def {
         name: "suara_sah",
-        rule: "votes for the candidates add up to the valid votes",
+        id: "jumlah suara semua calon = suara sah",
+        en: "votes for the candidates add up to the valid votes",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| one(t.votes.values().copied().map(wide).sum(), wide(t.valid)),
+        per: Per::Form,
+        left: &[T::S("votes.*")],
+        right: &[T::F("valid")],
     },
-    Identity {
+    Def {
         name: "sah_tidak_sah",
-        rule: "valid + invalid = ballots used",
+        id: "suara sah + suara tidak sah = surat suara yang digunakan",
+        en: "valid + invalid = ballots used",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| one(wide(t.valid) + wide(t.invalid), wide(t.ballots.used)),
+        per: Per::Form,
+        left: &[T::F("valid"), T::F("invalid")],
+        right: &[T::F("ballots.used")],
     },
-    Identity {
+    Def {
         name: "surat_suara_pengguna",
-        rule: "ballots used = voters who voted",
+        id: "surat suara yang digunakan = jumlah pengguna hak pilih",
+        en: "ballots used = voters who voted",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| one(wide(t.ballots.used), users_wide(t)),
+        per: Per::Form,
+        left: &[T::F("ballots.used")],
+        right: &[T::S("users.*")],
     },
-    Identity {
+    Def {
         name: "surat_suara_diterima",
-        rule: "ballots received = used + returned/spoiled + unused",
+        id: "surat suara diterima = digunakan + dikembalikan/rusak + tidak digunakan",
+        en: "ballots received = used + returned/spoiled + unused",
         cmp: Cmp::Eq,
         warning: false,
-        sides: |t, _| one(wide(t.ballots.received), wide(t.ballots.used) + wide(t.ballots.spoiled) + wide(t.ballots.unused)),
+        per: Per::Form,
+        left: &[T::F("ballots.received")],
+        right: &[T::F("ballots.used"), T::F("ballots.spoiled"), T::F("ballots.unused")],
     },
-    Identity {
+    Def {
         name: "pengguna_dpt",
-        rule: "voters from the DPT who voted ≤ the DPT",
+        id: "pengguna hak pilih dari DPT ≤ jumlah pemilih DPT",
+        en: "voters from the DPT who voted ≤ the DPT",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| one(t.users.get("dpt").map_or(0, Tally::lp_wide), dpt_wide(t)),
+        per: Per::Form,
+        left: &[T::R("users.dpt")],
+        right: &[T::R("voters.dpt")],
     },
-    Identity {
+    Def {
         name: "disabilitas_pemilih",
-        rule: "disabled voters who voted ≤ disabled voters",
+        id: "pemilih disabilitas yang memilih ≤ pemilih disabilitas",
+        en: "disabled voters who voted ≤ disabled voters",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| one(wide(t.disabled.users), wide(t.disabled.voters)),
+        per: Per::Form,
+        left: &[T::F("disabled.users")],
+        right: &[T::F("disabled.voters")],
     },
-    Identity {
+    Def {
         name: "disabilitas_pengguna",
-        rule: "disabled voters who voted ≤ all voters who voted",
+        id: "pemilih disabilitas yang memilih ≤ seluruh pengguna hak pilih",
+        en: "disabled voters who voted ≤ all voters who voted",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, _| one(wide(t.disabled.users), users_wide(t)),
+        per: Per::Form,
+        left: &[T::F("disabled.users")],
+        right: &[T::S("users.*")],
     },
-    Identity {
+    Def {
         name: "dpt_maksimum",
-        rule: "the DPT of a TPS ≤ the most voters a TPS may have",
+        id: "DPT satu TPS ≤ batas pemilih per TPS",
+        en: "the DPT of a TPS ≤ the most voters a TPS may have",
         cmp: Cmp::Le,
         warning: false,
-        sides: |t, r| one(dpt_wide(t), wide(r.max_voters_per_tps)),
+        per: Per::Form,
+        left: &[T::R("voters.dpt")],
+        right: &[T::C("max_voters_per_tps")],
     },
-    Identity {
+    Def {
         name: "surat_suara_cadangan",
-        rule: "ballots received ≤ DPT + reserve (more needs a berita acara)",
+        id: "surat suara diterima ≤ DPT + cadangan (lebih dari itu perlu berita acara)",
+        en: "ballots received ≤ DPT + reserve (more needs a berita acara)",
         cmp: Cmp::Le,
         warning: true,
-        sides: |t, r| one(wide(t.ballots.received), dpt_wide(t) + wide(reserve(t.dpt(), r.reserve_bp))),
+        per: Per::Form,
+        left: &[T::F("ballots.received")],
+        right: &[T::R("voters.dpt"), T::Reserve("voters.dpt", "reserve_bp")],
     },
 ];
 
-/// Every identity the form breaks: (hard failures, warnings).
+/// The two groups of rows: (key in the body, name in an identity, label id, label en).
+const GROUPS: [(&str, &str, &str, &str); 2] = [("voters", "pemilih", "pemilih", "voters"), ("users", "pengguna", "pengguna hak pilih", "voters who voted")];
+
+/// A category of the form with its names as the paper prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Category {
+    pub key: &'static str,
+    /// The row's short name on the paper (DPT, DPTb, DPK, DPPh).
+    pub short: &'static str,
+    pub label_id: &'static str,
+    pub label_en: &'static str,
+}
+
+/// The categories of an election kind with their labels, in the paper's order
+/// (DOMAIN-RULES 8.2; PKPU 25/2023 model C.Hasil, PKPU 17/2024 for the Pilkada).
+pub fn category_labels(kind: ElectionKind) -> &'static [Category] {
+    const DPT: Category = Category { key: "dpt", short: "DPT", label_id: "Pemilih dalam DPT", label_en: "Voters on the DPT" };
+    match kind {
+        ElectionKind::Pemilu => &[
+            DPT,
+            Category { key: "dptb", short: "DPTb", label_id: "Pemilih pindahan (DPTb)", label_en: "Moved voters (DPTb)" },
+            Category { key: "dpk", short: "DPK", label_id: "Pemilih tambahan dengan KTP-el (DPK)", label_en: "Additional voters with an ID card (DPK)" },
+        ],
+        ElectionKind::Pilkada => &[
+            DPT,
+            Category { key: "dpph", short: "DPPh", label_id: "Pemilih pindahan (DPPh)", label_en: "Moved voters (DPPh)" },
+            Category { key: "dptb", short: "DPTb", label_id: "Pemilih tambahan dengan KTP-el (DPTb)", label_en: "Additional voters with an ID card (DPTb)" },
+        ],
+    }
+}
+
+fn short_of(kind: ElectionKind, cat: &str) -> &'static str {
+    category_labels(kind).iter().find(|c| c.key == cat).map_or("Jumlah", |c| c.short)
+}
+
+fn expand_term(t: &T, g: &str, cat: &str, s: &str) -> Term {
+    let f = |p: &str| p.replace("{g}", g).replace("{cat}", cat).replace("{s}", s);
+    match t {
+        T::F(p) => Term::Field(f(p)),
+        T::R(p) => Term::Row(f(p)),
+        T::S(p) => Term::Sum(f(p)),
+        T::C(c) => Term::Constant((*c).to_string()),
+        T::Reserve(row, bp) => Term::Reserve { row: f(row), basis_points: (*bp).to_string() },
+    }
+}
+
+fn expand(kind: ElectionKind) -> Vec<Identity> {
+    let cats = categories(kind);
+    let cats_text = cats.iter().map(|c| short_of(kind, c)).collect::<Vec<_>>().join(" + ");
+    let mut out = vec![];
+    for d in TABLE {
+        // (suffix of the name, g, cat, s, statement id, statement en)
+        let mut parts: Vec<(String, &str, &str, &str, String, String)> = vec![];
+        match d.per {
+            Per::Form => parts.push((String::new(), "", "", "", d.id.into(), d.en.into())),
+            Per::Row => {
+                for (g, gname, gid, gname_en) in GROUPS {
+                    for cat in cats.iter().copied().chain([TOTAL_ROW]) {
+                        let short = short_of(kind, cat);
+                        let (id, en) = (d.id.replace("{row}", &format!("{short} {gid}")), d.en.replace("{row}", &format!("{short} of {gname_en}")));
+                        parts.push((format!("{gname}_{cat}"), g, cat, "", id, en));
+                    }
+                }
+            }
+            Per::GroupColumn => {
+                for (g, gname, gid, gname_en) in GROUPS {
+                    for (s, sid, sen) in [("l", "laki-laki", "men"), ("p", "perempuan", "women")] {
+                        let id = d.id.replace("{col}", sid).replace("{cats}", &cats_text).replace("{grp}", gid);
+                        let en = d.en.replace("{col}", sen).replace("{cats}", &cats_text).replace("{grp}", gname_en);
+                        parts.push((format!("{gname}_{s}"), g, "", s, id, en));
+                    }
+                }
+            }
+            Per::Group => {
+                for (g, gname, gid, gname_en) in GROUPS {
+                    let id = d.id.replace("{cats}", &cats_text).replace("{grp}", gid);
+                    let en = d.en.replace("{cats}", &cats_text).replace("{grp}", gname_en);
+                    parts.push((gname.to_string(), g, "", "", id, en));
+                }
+            }
+        }
+        for (suffix, g, cat, s, statement_id, statement_en) in parts {
+            out.push(Identity {
+                name: if suffix.is_empty() { d.name.to_string() } else { format!("{}.{suffix}", d.name) },
+                statement_id,
+                statement_en,
+                cmp: d.cmp,
+                warning: d.warning,
+                left: d.left.iter().map(|t| expand_term(t, g, cat, s)).collect(),
+                right: d.right.iter().map(|t| expand_term(t, g, cat, s)).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// The identities of an election kind, expanded per category: the table the server gates with
+/// and serves (`GET …/form-rules`). Built once; it is law, not state.
+pub fn identities(kind: ElectionKind) -> &'static [Identity] {
+    static PEMILU: std::sync::LazyLock<Vec<Identity>> = std::sync::LazyLock::new(|| expand(ElectionKind::Pemilu));
+    static PILKADA: std::sync::LazyLock<Vec<Identity>> = std::sync::LazyLock::new(|| expand(ElectionKind::Pilkada));
+    match kind {
+        ElectionKind::Pemilu => &PEMILU,
+        ElectionKind::Pilkada => &PILKADA,
+    }
+}
+
+impl FormRules<'_> {
+    /// The constants an identity may name, by name.
+    pub fn constants(&self) -> BTreeMap<String, i64> {
+        [("max_voters_per_tps", self.max_voters_per_tps), ("reserve_bp", self.reserve_bp), ("max_count", self.max_count)].map(|(k, v)| (k.to_string(), v)).into()
+    }
+    fn constant(&self, name: &str) -> Option<i64> {
+        match name {
+            "max_voters_per_tps" => Some(self.max_voters_per_tps),
+            "reserve_bp" => Some(self.reserve_bp),
+            "max_count" => Some(self.max_count),
+            _ => None,
+        }
+    }
+}
+
+fn group<'a>(t: &'a Tally, g: &str) -> Option<&'a BTreeMap<String, Lp>> {
+    match g {
+        "voters" => Some(&t.voters),
+        "users" => Some(&t.users),
+        _ => None,
+    }
+}
+
+/// A number of the form by its path; None when the form left it empty.
+fn field(t: &Tally, path: &str) -> Option<i128> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let n = match parts.as_slice() {
+        ["valid"] => t.valid,
+        ["invalid"] => t.invalid,
+        ["disabled", "voters"] => t.disabled.voters,
+        ["disabled", "users"] => t.disabled.users,
+        ["ballots", "received"] => t.ballots.received,
+        ["ballots", "used"] => t.ballots.used,
+        ["ballots", "spoiled"] => t.ballots.spoiled,
+        ["ballots", "unused"] => t.ballots.unused,
+        ["votes", c] => *t.votes.get(*c)?,
+        [g, cat, col] => {
+            let row = group(t, g)?.get(*cat)?;
+            match *col {
+                "l" => row.l,
+                "p" => row.p,
+                "total" => row.total?,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(wide(n))
+}
+
+fn row(t: &Tally, path: &str) -> Option<i128> {
+    let (g, cat) = path.split_once('.')?;
+    group(t, g)?.get(cat).map(Tally::lp_wide)
+}
+
+fn sum(t: &Tally, path: &str) -> Option<i128> {
+    let parts: Vec<&str> = path.split('.').collect();
+    match parts.as_slice() {
+        ["votes", "*"] => Some(t.votes.values().copied().map(wide).sum()),
+        [g, "*"] => Some(Tally::category_sum_wide(group(t, g)?, Tally::lp_wide)),
+        [g, "*", "l"] => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.l))),
+        [g, "*", "p"] => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.p))),
+        _ => None,
+    }
+}
+
+/// A term's exact value; None when it names an optional number the form left empty.
+fn term(t: &Tally, rules: &FormRules<'_>, x: &Term) -> Option<i128> {
+    match x {
+        Term::Field(p) => field(t, p),
+        Term::Row(p) => row(t, p),
+        Term::Sum(p) => sum(t, p),
+        Term::Constant(c) => rules.constant(c).map(wide),
+        Term::Reserve { row: r, basis_points } => Some(wide(reserve(narrow(row(t, r)?), rules.constant(basis_points)?))),
+    }
+}
+
+fn side(t: &Tally, rules: &FormRules<'_>, terms: &[Term]) -> Option<i128> {
+    terms.iter().map(|x| term(t, rules, x)).sum()
+}
+
+/// Every identity the form breaks: (hard failures, warnings). An identity over a number the
+/// form left empty is not checked.
 pub fn check(t: &Tally, rules: &FormRules<'_>) -> (Vec<Failure>, Vec<Failure>) {
     let mut hard = vec![];
     let mut warn = vec![];
-    for id in IDENTITIES {
-        for (part, left, right) in (id.sides)(t, rules) {
-            let ok = match id.cmp {
-                Cmp::Eq => left == right,
-                Cmp::Le => left <= right,
-            };
-            if !ok {
-                let identity = if part.is_empty() { id.name.to_string() } else { format!("{}.{part}", id.name) };
-                let f = Failure { identity, rule: id.rule.to_string(), left: narrow(left), right: narrow(right) };
-                if id.warning { warn.push(f) } else { hard.push(f) }
-            }
+    for id in identities(rules.kind) {
+        let (Some(left), Some(right)) = (side(t, rules, &id.left), side(t, rules, &id.right)) else { continue };
+        if !id.cmp.holds(left, right) {
+            let f = Failure { identity: id.name.clone(), rule: id.statement_en.clone(), left: narrow(left), right: narrow(right) };
+            if id.warning { warn.push(f) } else { hard.push(f) }
         }
     }
     (hard, warn)
+}
+
+/// One number of the paper form, in the paper's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldDef {
+    /// Its path in the entry's body; `votes.*` stands for one number per candidate.
+    pub path: String,
+    /// The part of the paper it is on: `voters`, `users`, `disabled`, `ballots`, `votes`, `totals`.
+    pub section: &'static str,
+    pub label_id: String,
+    pub label_en: String,
+    /// An optional number (a row's Jumlah, the Jumlah row) may be left empty.
+    pub required: bool,
+    /// The most it may hold (`tps_ceiling`).
+    pub max: i64,
+}
+
+/// The numbers of the form in the paper's order: each group as L / P / Jumlah per category and
+/// the Jumlah row; disabled voters; ballots; votes per candidate; valid; invalid.
+pub fn form_fields(kind: ElectionKind, max: i64) -> Vec<FieldDef> {
+    let mut out = vec![];
+    let mut push = |path: String, section: &'static str, label_id: String, label_en: String, required: bool| out.push(FieldDef { path, section, label_id, label_en, required, max });
+    for (g, _, gid, gname_en) in GROUPS {
+        for cat in categories(kind).iter().copied().chain([TOTAL_ROW]) {
+            let short = short_of(kind, cat);
+            for (col, cid, cen) in [("l", "laki-laki", "men"), ("p", "perempuan", "women"), ("total", "jumlah", "total")] {
+                let required = cat != TOTAL_ROW && col != "total";
+                push(format!("{g}.{cat}.{col}"), g, format!("{short} {gid}, {cid}"), format!("{short} {gname_en}, {cen}"), required);
+            }
+        }
+    }
+    push("disabled.voters".into(), "disabled", "Pemilih disabilitas".into(), "Disabled voters".into(), true);
+    push("disabled.users".into(), "disabled", "Pemilih disabilitas yang menggunakan hak pilih".into(), "Disabled voters who voted".into(), true);
+    for (b, id, en) in [
+        ("received", "Surat suara yang diterima (termasuk cadangan)", "Ballots received (reserve included)"),
+        ("used", "Surat suara yang digunakan", "Ballots used"),
+        ("spoiled", "Surat suara yang dikembalikan pemilih karena rusak/keliru coblos", "Ballots returned as damaged or mismarked"),
+        ("unused", "Surat suara yang tidak digunakan", "Ballots not used"),
+    ] {
+        push(format!("ballots.{b}"), "ballots", id.into(), en.into(), true);
+    }
+    push("votes.*".into(), "votes", "Suara sah tiap calon (nomor urut)".into(), "Valid votes per candidate (ballot number)".into(), true);
+    push("valid".into(), "totals", "Jumlah suara sah".into(), "Valid votes".into(), true);
+    push("invalid".into(), "totals", "Jumlah suara tidak sah".into(), "Invalid votes".into(), true);
+    out
+}
+
+/// The whole table of a form for an election, as `GET …/form-rules` serves it: what the page
+/// lays out and what the server gates with.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FormTable {
+    pub election: &'static str,
+    pub kind: ElectionKind,
+    /// The key of the Jumlah row, excluded from every `*` sum.
+    pub total_row: &'static str,
+    pub categories: Vec<Category>,
+    pub fields: Vec<FieldDef>,
+    /// The numbers `constant` and `reserve` terms name.
+    pub constants: BTreeMap<String, i64>,
+    pub identities: Vec<Identity>,
+}
+
+/// The rules a C.Hasil of this election is gated with (candidates aside).
+pub fn entry_rules<'a>(e: &crate::elections::ElectionDef, candidates: &'a [String]) -> FormRules<'a> {
+    let reserve_bp = reserve_bp(e.kind);
+    FormRules { kind: e.kind, candidates, max_voters_per_tps: e.max_voters_per_tps, reserve_bp, max_count: tps_ceiling(e.max_voters_by_law, reserve_bp) }
+}
+
+pub fn table(e: &'static crate::elections::ElectionDef) -> FormTable {
+    let rules = entry_rules(e, &[]);
+    FormTable {
+        election: e.id,
+        kind: e.kind,
+        total_row: TOTAL_ROW,
+        categories: category_labels(e.kind).to_vec(),
+        fields: form_fields(e.kind, rules.max_count),
+        constants: rules.constants(),
+        identities: identities(e.kind).to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -540,6 +886,123 @@ mod tests {
     }
 
     use crate::platform::cases::Cases;
+    use std::collections::BTreeSet;
+
+    /// The identities as they were written before they became data (closures over the form),
+    /// kept as the oracle the table must agree with.
+    fn reference(t: &Tally, r: &FormRules<'_>) -> (BTreeSet<(String, i64, i64)>, BTreeSet<(String, i64, i64)>) {
+        let lpw = Tally::lp_wide;
+        let mut rows: Vec<(String, bool, i128, i128, bool)> = vec![];
+        let mut one = |name: &str, warning: bool, l: i128, rr: i128, le: bool| rows.push((name.to_string(), warning, l, rr, le));
+        for (group, g) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
+            for (cat, v) in g {
+                if let Some(total) = v.total {
+                    one(&format!("jumlah_lp.{group}_{cat}"), false, wide(v.l) + wide(v.p), wide(total), false);
+                }
+            }
+        }
+        for (group, g) in [("pemilih", &t.voters), ("pengguna", &t.users)] {
+            if let Some(j) = g.get(TOTAL_ROW) {
+                one(&format!("jumlah_kategori.{group}_l"), false, Tally::category_sum_wide(g, |v| wide(v.l)), wide(j.l), false);
+                one(&format!("jumlah_kategori.{group}_p"), false, Tally::category_sum_wide(g, |v| wide(v.p)), wide(j.p), false);
+                if let Some(total) = j.total {
+                    one(&format!("jumlah_kategori.{group}"), false, Tally::category_sum_wide(g, lpw), wide(total), false);
+                }
+            }
+        }
+        let users = Tally::category_sum_wide(&t.users, lpw);
+        let dpt = t.voters.get("dpt").map_or(0, lpw);
+        one("suara_sah", false, t.votes.values().copied().map(wide).sum(), wide(t.valid), false);
+        one("sah_tidak_sah", false, wide(t.valid) + wide(t.invalid), wide(t.ballots.used), false);
+        one("surat_suara_pengguna", false, wide(t.ballots.used), users, false);
+        one("surat_suara_diterima", false, wide(t.ballots.received), wide(t.ballots.used) + wide(t.ballots.spoiled) + wide(t.ballots.unused), false);
+        one("pengguna_dpt", false, t.users.get("dpt").map_or(0, lpw), dpt, true);
+        one("disabilitas_pemilih", false, wide(t.disabled.users), wide(t.disabled.voters), true);
+        one("disabilitas_pengguna", false, wide(t.disabled.users), users, true);
+        one("dpt_maksimum", false, dpt, wide(r.max_voters_per_tps), true);
+        one("surat_suara_cadangan", true, wide(t.ballots.received), dpt + wide(reserve(t.dpt(), r.reserve_bp)), true);
+        let (mut hard, mut warn) = (BTreeSet::new(), BTreeSet::new());
+        for (name, warning, l, rr, le) in rows {
+            if !(if le { l <= rr } else { l == rr }) {
+                (if warning { &mut warn } else { &mut hard }).insert((name, narrow(l), narrow(rr)));
+            }
+        }
+        (hard, warn)
+    }
+
+    fn as_set(f: Vec<Failure>) -> BTreeSet<(String, i64, i64)> {
+        f.into_iter().map(|f| (f.identity, f.left, f.right)).collect()
+    }
+
+    /// The table gives exactly the failures (names and both sides) the closures gave, on
+    /// arbitrary forms of both regimes, with and without the optional Jumlah cells.
+    #[test]
+    fn property_the_table_agrees_with_the_closures_it_replaced() {
+        let (_, c) = good();
+        let mut g = Cases::new(31);
+        let mut failing = 0;
+        for case in 0..20_000 {
+            let kind = if case % 2 == 0 { ElectionKind::Pemilu } else { ElectionKind::Pilkada };
+            let r = FormRules { kind, ..rules(&c) };
+            // Mostly small numbers, so that many forms pass some identities and fail others.
+            let bound = [3, 50, r.max_count][g.below(3) as usize];
+            let mut t = arbitrary(&mut g, kind, &c, bound);
+            if case % 4 == 3 {
+                // A form that adds up, in this regime's categories, with at most one number off.
+                t = good().0;
+                if kind == ElectionKind::Pilkada {
+                    for rows in [&mut t.voters, &mut t.users] {
+                        let dpk = rows.remove("dpk").unwrap_or_default();
+                        let dptb = rows.remove("dptb").unwrap_or_default();
+                        rows.insert("dpph".into(), dptb);
+                        rows.insert("dptb".into(), dpk);
+                    }
+                }
+                let by = g.upto(2);
+                match g.below(6) {
+                    0 => t.valid += by,
+                    1 => t.ballots.used += by,
+                    2 => t.disabled.users += by,
+                    3 => *t.votes.entry("01".into()).or_default() += by,
+                    4 => t.users.entry("dpt".into()).or_default().l += by,
+                    _ => {}
+                }
+            }
+            if g.below(3) == 0 {
+                t.voters.insert(TOTAL_ROW.into(), Lp { l: g.upto(bound), p: g.upto(bound), total: (g.below(2) == 0).then(|| g.upto(bound)) });
+            }
+            let (hard, warn) = check(&t, &r);
+            failing += usize::from(!hard.is_empty());
+            assert_eq!((as_set(hard), as_set(warn)), reference(&t, &r), "case {case}: {t:?}");
+        }
+        assert!(failing > 1000 && failing < 20_000, "both outcomes are exercised: {failing}");
+    }
+
+    /// Every term of every identity names a number the form has: on a complete form with every
+    /// Jumlah written, every identity is evaluated.
+    #[test]
+    fn every_term_of_the_table_resolves() {
+        for kind in [ElectionKind::Pemilu, ElectionKind::Pilkada] {
+            let (_, c) = good();
+            let r = FormRules { kind, ..rules(&c) };
+            let mut t = good().0;
+            let cats = categories(kind);
+            for rows in [&mut t.voters, &mut t.users] {
+                *rows = cats.iter().chain([&TOTAL_ROW]).map(|k| (k.to_string(), lp(1, 2))).collect();
+            }
+            for id in identities(kind) {
+                assert!(side(&t, &r, &id.left).is_some() && side(&t, &r, &id.right).is_some(), "{kind:?} {}: {:?} = {:?}", id.name, id.left, id.right);
+                assert!(!id.statement_id.is_empty() && !id.statement_id.contains('{') && !id.statement_en.contains('{'), "{}", id.name);
+            }
+            // Two groups × (categories + Jumlah) rows, two groups × (L, P, total), and 8 more.
+            assert_eq!(identities(kind).len(), 2 * 4 + 2 * 3 + 9);
+            let names: BTreeSet<&str> = identities(kind).iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(names.len(), identities(kind).len(), "names are unique");
+        }
+        let dpph = identities(ElectionKind::Pilkada).iter().find(|i| i.name == "jumlah_lp.pengguna_dpph").expect("Pilkada rows");
+        assert_eq!(dpph.statement_id, "L + P = Jumlah pada baris DPPh pengguna hak pilih");
+        assert_eq!(dpph.left, [Term::Field("users.dpph.l".into()), Term::Field("users.dpph.p".into())]);
+    }
 
     /// A form whose numbers are within `bound` except, one in `wild` of them, an edge or any
     /// 64-bit number at all.

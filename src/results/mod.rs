@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod field;
 pub mod form;
 pub mod pages;
 pub mod store;

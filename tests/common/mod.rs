@@ -161,8 +161,34 @@ impl TestApp {
 
     /// Like `spawn_with`, with extra environment (e.g. `SINERGI_CLOCK`).
     pub fn spawn_env(db: &TestDb, extra: &[&str], env: &[(&str, &str)]) -> TestApp {
+        Self::spawn_listen(db, "127.0.0.1:0", extra, env)
+    }
+
+    /// Stops the server (the network is "gone" for every client, a service worker included).
+    pub fn stop(&mut self) {
+        self.kill();
+    }
+
+    /// Starts the server again on the same address and database (the network is back).
+    pub fn restart(&mut self, db: &TestDb) {
+        self.kill();
+        let listen = self.base.trim_start_matches("http://").to_string();
+        // The port may linger for a moment after the kill.
+        for _ in 0..50 {
+            if std::net::TcpListener::bind(&listen).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let fresh = Self::spawn_listen(db, &listen, &[], &[]);
+        let old = std::mem::replace(self, fresh);
+        drop(old);
+    }
+
+    /// `sinergi serve --listen LISTEN` (e.g. `127.0.0.1:0` for a free port).
+    pub fn spawn_listen(db: &TestDb, listen: &str, extra: &[&str], env: &[(&str, &str)]) -> TestApp {
         let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .envs(env.iter().copied())
             .env("SINERGI_DB", db.url())

@@ -202,6 +202,31 @@ impl Browser {
         self.post("/url", json!({ "url": url }));
     }
 
+    /// The current window (tab).
+    pub fn window_handle(&self) -> String {
+        self.get("/window").as_str().unwrap_or_default().to_string()
+    }
+
+    /// Opens a new tab and switches to it.
+    pub fn new_tab(&self) {
+        let v = self.post("/window/new", json!({"type": "tab"}));
+        let handle = v["handle"].as_str().expect("new tab handle").to_string();
+        self.post("/window", json!({"handle": handle}));
+    }
+
+    /// Closes the tab `handle` and stays in the current one (which must not be `handle`).
+    pub fn close_window(&self, handle: &str) {
+        let current = self.window_handle();
+        self.post("/window", json!({"handle": handle}));
+        self.try_cmd("DELETE", "/window", None).unwrap_or_else(|e| panic!("{e}"));
+        self.post("/window", json!({"handle": current}));
+    }
+
+    /// Reloads the page (as the user pulling to refresh) and waits for it to load.
+    pub fn refresh(&self) {
+        self.post("/refresh", json!({}));
+    }
+
     pub fn current_url(&self) -> String {
         self.get("/url").as_str().unwrap_or_default().to_string()
     }
@@ -212,6 +237,60 @@ impl Browser {
 
     pub fn page_source(&self) -> String {
         self.get("/source").as_str().unwrap_or_default().to_string()
+    }
+
+    /// Runs an asynchronous script: its last argument is the callback that returns the value
+    /// (`arguments[arguments.length - 1](value)`).
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+    }
+
+    /// A DevTools protocol command through chromedriver (`goog/cdp/execute`).
+    pub fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.post("/goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
+    }
+
+    /// Cuts (`true`) or restores the page's network with DevTools' network emulation: the
+    /// page's own requests fail and `navigator.onLine` follows, firing `offline`/`online`.
+    /// It does not reach a service worker's own fetches (Chromium emulates per target; the
+    /// worker is another one), so a test that must see the worker without network also stops
+    /// the server (`TestApp::stop` / `restart`).
+    pub fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({}));
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+        );
+    }
+
+    /// Waits until a service worker controls the page (after its first activation).
+    pub fn wait_service_worker(&self) {
+        self.wait_for("a service worker controlling the page", || {
+            self.execute("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)", vec![]).as_bool().filter(|b| *b)
+        });
+    }
+
+    /// The field app's queue as kept in IndexedDB ("sinergi-lapangan"/"antrean"), oldest
+    /// first: each item's `id`, `state`, `message`, `title`, `url`, `method`.
+    pub fn field_queue(&self) -> Vec<Value> {
+        let v = self.execute_async(
+            "const done = arguments[arguments.length - 1];
+             const req = indexedDB.open('sinergi-lapangan', 1);
+             req.onupgradeneeded = () => req.result.createObjectStore('antrean', { keyPath: 'id' }).createIndex('created_at', 'created_at');
+             req.onerror = () => done({ error: String(req.error) });
+             req.onsuccess = () => {
+               const db = req.result;
+               const all = db.transaction('antrean').objectStore('antrean').getAll();
+               all.onsuccess = () => { db.close(); done(all.result.sort((a, b) => a.created_at < b.created_at ? -1 : 1)
+                 .map(i => ({ id: i.id, state: i.state, message: i.message, title: i.title, url: i.url, method: i.method, has_body: i.body != null }))); };
+               all.onerror = () => done({ error: String(all.error) });
+             };",
+            vec![],
+        );
+        match v {
+            Value::Array(items) => items,
+            other => panic!("reading the IndexedDB queue failed: {other}"),
+        }
     }
 
     /// Runs a synchronous script (`arguments[i]` are `args`) and returns its value.
