@@ -53,9 +53,14 @@ page=$(curl -s -b "$JAR" "$BASE/lapangan")
 for asset in $(printf '%s' "$page" | grep -oE '<(script|link)[^>]*(src|href)="/[^"]+"' | grep -oE '(src|href)="/[^"]+"' | sed -E 's/^(src|href)="//; s/"$//; s/&amp;/\&/g' | sort -u); do
     row "$asset" "named in the home's head"
 done
-# The forms the home marks data-offline, kept for use without signal (app.js warm-up).
-for form in $(printf '%s' "$page" | grep -oE '<a [^>]*href="/lapangan/[^"]+"[^>]*data-offline' | grep -oE 'href="/[^"]+"' | sed -E 's/^href="//; s/"$//' | sort -u); do
-    row "$form" "kept for offline (data-offline)"
+# What app.js keeps for use without signal: the pages the home marks data-offline, and on
+# those pages what they mark data-offline in turn (the forms, their scripts and rules).
+offline_links() { grep -oE '<(a|link)[^>]*data-offline[^>]*>' | grep -oE 'href="/[^"]+"' | sed -E 's/^href="//; s/"$//; s/&amp;/\&/g' | sort -u; }
+for form in $(printf '%s' "$page" | offline_links); do
+    row "$form" "kept for offline (home)"
+    for deeper in $(curl -s -b "$JAR" "$BASE$form" | offline_links); do
+        row "$deeper" "kept for offline (one level down)"
+    done
 done
 row "/lapangan/sw.js" "registered by app.js"
 row "/lapangan/antrean" "precached by the worker"

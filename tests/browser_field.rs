@@ -358,6 +358,26 @@ fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
     assert_eq!(history(db, TPS), before + 1);
 }
 
+fn the_forms_of_the_home_open_without_signal(db: &TestDb) {
+    let Some((mut app, b)) = start(db) else { return };
+    login_field(&app, &b, "kpps.balongsari");
+    b.wait_service_worker();
+    // The home keeps what it links to (and one level further: the C.Hasil forms) while online.
+    let warmed = b.wait_for("the home's forms kept for offline", || {
+        b.execute("return document.body.dataset.warmed || null", vec![]).as_str().map(str::to_string)
+    });
+    assert!(warmed.parse::<u32>().unwrap_or(0) >= 3, "the TPS page, its forms and their rules: {warmed}");
+    app.stop();
+    b.set_offline(true);
+    b.goto(&app.url(&format!("/lapangan/hasil/{TPS}")));
+    b.wait_text("main", |t| t.contains("TPS 001 Balongsari"));
+    let form = b.execute("return [...document.querySelectorAll('main a[data-offline]')].map(a => a.getAttribute('href'))", vec![]);
+    let first = form[0].as_str().expect("a form link on the TPS page").to_string();
+    b.goto(&app.url(&first));
+    b.find("form.lapangan");
+    assert!(b.find_all("#offline-missing").is_empty(), "{first} opened from the phone, not the 'not kept' page");
+}
+
 fn lapor_picker_by_name(db: &TestDb) {
     let Some((app, b)) = start(db) else { return };
     b.goto(&app.url("/lapor"));
@@ -390,4 +410,4 @@ fn lapor_picker_by_name(db: &TestDb) {
 }
 
 on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue,
-    an_ended_session_keeps_the_queue_and_asks_for_the_password, lapor_picker_by_name);
+    an_ended_session_keeps_the_queue_and_asks_for_the_password, the_forms_of_the_home_open_without_signal, lapor_picker_by_name);
