@@ -30,7 +30,7 @@
       } else if (v === "") {
         return;
       }
-      var path = el.name.split(".");
+      var path = el.name.split(".").map(key);
       var o = body;
       for (var i = 0; i < path.length - 1; i++) {
         if (typeof o[path[i]] !== "object" || o[path[i]] === null) o[path[i]] = {};
@@ -41,9 +41,12 @@
     return body;
   }
 
+  // A path segment as the field app reads it: `[01]` is the key "01" (a ballot number).
+  function key(k) { return /^\[.*\]$/.test(k) ? k.slice(1, -1) : k; }
+
   function at(body, path) {
     var o = body;
-    var parts = path.split(".");
+    var parts = path.split(".").map(key);
     for (var i = 0; i < parts.length; i++) {
       if (o === null || typeof o !== "object") return undefined;
       o = o[parts[i]];
@@ -65,7 +68,7 @@
   function keysOf(group, body) {
     var keys = [];
     if (group === "votes") {
-      Array.prototype.forEach.call(form.querySelectorAll("input[name^='votes.']"), function (el) { keys.push(el.name.slice(6)); });
+      Array.prototype.forEach.call(form.querySelectorAll("input[name^='votes.']"), function (el) { keys.push(key(el.name.slice(6))); });
     } else {
       table.categories.forEach(function (c) { keys.push(c.key); });
     }
@@ -153,9 +156,18 @@
     Array.prototype.forEach.call(form.querySelectorAll("output[data-term]"), function (o) {
       var spec = o.dataset.term;
       var i = spec.indexOf(":");
-      var t = {};
-      t[spec.slice(0, i)] = spec.slice(i + 1);
-      var v = term(t, body, true);
+      var kind = spec.slice(0, i);
+      var arg = spec.slice(i + 1);
+      var v;
+      if (kind === "lp") {
+        // A row's L + P as typed, beside the Jumlah the paper says.
+        var r = at(body, arg) || {};
+        v = (isNum(r.l) ? r.l : 0) + (isNum(r.p) ? r.p : 0);
+      } else {
+        var t = {};
+        t[kind] = arg;
+        v = term(t, body, true);
+      }
       o.textContent = isNum(v) ? "= " + v : "";
     });
   }

@@ -36,7 +36,8 @@ fn body_of(page: &str, numbers: &dyn Fn(&str) -> Option<i64>) -> Value {
             _ => continue,
         };
         let mut o = &mut body;
-        let parts: Vec<&str> = name.split('.').collect();
+        // `[01]` is the object key "01" (a candidate's ballot number), as the field app reads it.
+        let parts: Vec<&str> = name.split('.').map(|k| k.strip_prefix('[').and_then(|k| k.strip_suffix(']')).unwrap_or(k)).collect();
         for k in &parts[..parts.len() - 1] {
             if o.get(*k).is_none() {
                 o[*k] = json!({});
@@ -69,8 +70,8 @@ fn legal(name: &str) -> Option<i64> {
         ["ballots", "used"] => Some(202),
         ["ballots", "spoiled"] => Some(1),
         ["ballots", "unused"] => Some(54),
-        ["votes", "01"] => Some(119),
-        ["votes", "02"] => Some(1),
+        ["votes", "[01]"] => Some(119),
+        ["votes", "[02]"] => Some(1),
         ["valid"] => Some(120),
         ["invalid"] => Some(82),
         _ => panic!("the page has a number the paper form does not: {name}"),
@@ -142,6 +143,7 @@ fn the_field_form_is_the_api_entry(db: &TestDb) {
     let body = body_of(&page, &legal);
     assert_eq!(body["source"], "kpu");
     assert_eq!(body["users"]["dpph"], json!({"l": 1, "p": 0, "total": 1}), "{body}");
+    assert_eq!(body["votes"], json!({"01": 119, "02": 1}), "ballot numbers are keys: {body}");
     let api = format!("/api/v1/elections/pilkada-2024/results/{tps}/gubernur");
     let (s, v) = app.put(&api, Some(&pps), &body);
     assert_eq!(s, 200, "{v}");

@@ -198,18 +198,21 @@
     api.checks.set(form, list);
   };
 
+  /** A path segment: digits are an array index; `[…]` is an object key as written, digits
+   * included (a candidate's ballot number `votes.[01]`). */
+  const segment = (k) => (/^\[.*\]$/.test(k) ? k.slice(1, -1) : /^\d+$/.test(k) ? Number(k) : k);
   function setPath(obj, path, value) {
     const parts = path.split('.');
     let cur = obj;
     for (let i = 0; i < parts.length; i++) {
-      const key = /^\d+$/.test(parts[i]) ? Number(parts[i]) : parts[i];
+      const key = segment(parts[i]);
       if (i === parts.length - 1) { cur[key] = value; return; }
-      if (cur[key] === undefined || cur[key] === null) cur[key] = /^\d+$/.test(parts[i + 1]) ? [] : {};
+      if (cur[key] === undefined || cur[key] === null) cur[key] = typeof segment(parts[i + 1]) === 'number' ? [] : {};
       cur = cur[key];
     }
   }
   function getPath(obj, path) {
-    return path.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[/^\d+$/.test(k) ? Number(k) : k]), obj);
+    return path.split('.').reduce((o, k) => (o === undefined || o === null ? undefined : o[segment(k)]), obj);
   }
   /** Arrays built from sparse numeric paths lose their holes (a skipped row is not a null). */
   function compact(v) {

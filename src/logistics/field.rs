@@ -260,7 +260,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
             } } }
         }
         @if may_dispatch {
-            (field_form("dispatch", &format!("{base}/dispatch"), "POST", &tr!("Berangkatkan BA-{sid} ke {to}", "Dispatch BA-{sid} to {to}").get(lang).to_string(), html! {
+            (field_form("dispatch", &format!("{base}/dispatch"), "POST", tr!("Berangkatkan BA-{sid} ke {to}", "Dispatch BA-{sid} to {to}").get(lang), html! {
                 p { (tr!("Barang sudah dimuat dan berangkat ke {to}.", "The goods are loaded and leaving for {to}.").get(lang)) }
                 button type="submit" { (tr!("Berangkatkan", "Dispatch").get(lang)) }
             }))
@@ -268,7 +268,7 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
         @if may_receive {
             h2 { (tr!("Terima barang", "Receive the goods").get(lang)) }
             p.muted { (tr!("Jumlah terisi sesuai yang dikirim. Ubah bila kurang atau lebih, dan isi yang rusak.", "The counts are filled in as sent. Change them if short or over, and enter the damaged ones.").get(lang)) }
-            (field_form("receive", &format!("{base}/receive"), "POST", &tr!("Penerimaan BA-{sid} di {to}", "Receipt of BA-{sid} at {to}").get(lang).to_string(), html! {
+            (field_form("receive", &format!("{base}/receive"), "POST", tr!("Penerimaan BA-{sid} di {to}", "Receipt of BA-{sid} at {to}").get(lang), html! {
                 @for (i, it) in s.items.iter().enumerate() {
                     fieldset data-item=(it.item) {
                         legend { (item_name(&rules, &it.item)) " · " (tr!("dikirim", "sent").get(lang)) " " (n(it.sent)) }
@@ -356,7 +356,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, PageUser(user):
             p.muted { (tr!("Untuk barang yang sampai di TPS tanpa berita acara di sistem. Kiriman yang tercatat diterima lewat halamannya.", "For goods that reached the TPS without a handover in the system. Recorded shipments are received on their own page.").get(lang)) }
             @for (i, (item, _)) in needs.iter().enumerate() {
                 @let name = item_name(&rules, item);
-                (field_form(&format!("arrived-{i}"), &api, "POST", &tr!("Barang tiba di {here}: {name}", "Goods arrived at {here}: {name}").get(lang).to_string(), html! {
+                (field_form(&format!("arrived-{i}"), &api, "POST", tr!("Barang tiba di {here}: {name}", "Goods arrived at {here}: {name}").get(lang), html! {
                     input type="hidden" name="region" value=(code);
                     input type="hidden" name="item" value=(item);
                     label for={ "arr-" (i) } { (name) }

@@ -90,7 +90,7 @@ pub async fn finding_page(State(state): State<AppState>, lang: Lang, PageUser(us
     let body = html! {
         h1 { (title) }
         p.muted { (user.user.unit.name) " · " (here) }
-        (field_form("temuan", "/api/v1/findings", "POST", &tr!("Temuan di {here}", "Finding in {here}").get(lang).to_string(), html! {
+        (field_form("temuan", "/api/v1/findings", "POST", tr!("Temuan di {here}", "Finding in {here}").get(lang), html! {
             (election_select(lang, e.id))
             (place_picker(lang, &scope, e.id, &chosen))
             (case_fields(lang, &scope))

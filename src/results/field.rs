@@ -183,7 +183,7 @@ fn lp_table(lang: Lang, kind: crate::elections::ElectionKind, group: &str, max: 
                         td { (num(&format!("{group}.{}.l", c.key), &format!("{label} L"), true, max)) }
                         td { (num(&format!("{group}.{}.p", c.key), &format!("{label} P"), true, max)) }
                         td { (num(&format!("{group}.{}.total", c.key), &format!("{label} {}", tr!("jumlah", "total").get(lang)), false, max))
-                             output data-term={ "row:" (group) "." (c.key) } {} }
+                             output data-term={ "lp:" (group) "." (c.key) } {} }
                     }
                 }
                 tr.jumlah data-row=(TOTAL_ROW) {
@@ -248,7 +248,8 @@ pub async fn form_page(State(state): State<AppState>, lang: Lang, user: Option<C
             fieldset {
                 legend { "V. " (tr!("Perolehan suara", "Votes").get(lang)) }
                 @for c in &candidates {
-                    @let f = format!("votes.{}", c.id);
+                    // `[…]`: the ballot number is a key, not a list index (FIELD.md paths).
+                    @let f = format!("votes.[{}]", c.id);
                     label.row data-candidate=(c.id) { span { b { (format!("{:02}", c.number)) } " " (c.name) } (num(&f, &format!("{:02} {}", c.number, c.name), true, max)) }
                 }
                 p.sum { (tr!("Jumlah suara semua calon", "Votes for all candidates").get(lang)) ": " output data-term="sum:votes.*" {} }
