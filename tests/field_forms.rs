@@ -431,7 +431,10 @@ fn report_forms(db: &TestDb) {
     let (s, _) = page(&app, &format!("/lapangan/temuan?pemilu={E}"), &app.login("ppk.magersari", PW));
     assert_eq!(s, 403);
 
-    // The citizen's report from the app: no login, anonymous allowed.
+    // The citizen's report from the app (linked from the public form): no login, anonymous
+    // allowed.
+    let (_, _, public) = app.get_text("/lapor", None);
+    assert!(public.contains("href=\"/lapangan/lapor\""), "the public form links to the app's");
     let (s, _, p) = app.get_text(&format!("/lapangan/lapor?pemilu={E}&wilayah=35.76.02.1008"), None);
     assert_eq!(s, 200, "{p}");
     let mut f = form(&p, "lapor");
