@@ -63,6 +63,15 @@ enum Command {
     /// Generate synthetic data for load tests
     #[command(subcommand)]
     Gen(GenCommand),
+    /// Back up the database and the blob store (photos, evidence) into a folder: a consistent
+    /// snapshot of the database (SQLite; pg_dump for PostgreSQL), then every blob not already
+    /// there. Run it again into the same folder to add only what is new.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// The backup folder (created if missing)
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -324,16 +333,90 @@ async fn change_account(db: &DbArg, username: &str, change: agencies::store::Acc
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sinergi backup DIR`: the database first, then the blobs. A blob is stored before the
+/// commit that names it, so every photo or file the snapshot refers to is in the store by the
+/// time the copy of the store runs. DIR/blobs has the store's own layout: a restored server
+/// points `SINERGI_BLOBS` at it (or copies it to its store).
+async fn backup(db: &DbArg, dir: &std::path::Path) -> Result<ExitCode, AppError> {
+    let cannot = |what: &std::path::Path, e: std::io::Error| {
+        let (p, why) = (what.display(), io_reason(&e));
+        let (why_id, why_en) = (why.id(), why.en());
+        AppError::bad_request(tr!("{p} tidak dapat ditulis: {why_id}", "cannot write {p}: {why_en}"))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+    let database = open(db).await?;
+    let snapshot = match database.backend() {
+        crate::platform::db::Backend::Sqlite => {
+            let file = dir.join("sinergi.db");
+            if file.exists() {
+                std::fs::remove_file(&file).map_err(|e| cannot(&file, e))?;
+            }
+            let target = file.display().to_string().replace('\'', "''");
+            // A consistent copy while the server keeps serving: SQLite writes it from one read
+            // transaction.
+            database.read(move |c| c.batch(&format!("VACUUM INTO '{target}'"))).await?;
+            file
+        }
+        crate::platform::db::Backend::Postgres => {
+            let file = dir.join("sinergi.pgdump");
+            let out = std::process::Command::new("pg_dump").args(["--format=custom", "--file"]).arg(&file).arg(&db.url).output();
+            match out {
+                Ok(o) if o.status.success() => file,
+                Ok(o) => {
+                    let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
+                    return Err(AppError::bad_request(tr!("pg_dump gagal: {why}", "pg_dump failed: {why}")));
+                }
+                Err(e) => {
+                    return Err(AppError::bad_request(tr!(
+                        "pg_dump tidak dapat dijalankan ({e}); pasang klien PostgreSQL untuk mencadangkan basis data PostgreSQL",
+                        "cannot run pg_dump ({e}); install the PostgreSQL client to back up a PostgreSQL database"
+                    )));
+                }
+            }
+        }
+    };
+    let store = crate::platform::blob::BlobStore::from_env(&db.url)?;
+    let copy = crate::platform::blob::BlobStore::dir(dir.join("blobs"))?;
+    let keys = store.keys().await?;
+    let (mut added, mut bytes) = (0usize, 0u64);
+    for key in &keys {
+        if copy.exists(key).await? {
+            continue;
+        }
+        let Some(data) = store.get(key).await? else { continue };
+        if crate::platform::blob::key_of(&data) != *key {
+            let k = key.as_str();
+            eprintln!("{}", tr!("peringatan: isi blob {k} tidak cocok dengan SHA-256-nya; tidak disalin", "warning: blob {k} does not match its SHA-256; not copied"));
+            continue;
+        }
+        bytes += data.len() as u64;
+        copy.put(data).await?;
+        added += 1;
+    }
+    let (n, snap, from) = (keys.len(), snapshot.display(), store.describe());
+    let mb = format!("{:.1}", bytes as f64 / 1_048_576.0);
+    println!(
+        "{}",
+        tr!(
+            "cadangan basis data: {snap}; {n} blob dari {from} ada di cadangan ({added} baru, {mb} MB)",
+            "database backed up to {snap}; {n} blobs from {from} are in the backup ({added} new, {mb} MB)"
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
+        Command::Backup { db, dir } => backup(&db, &dir).await,
         Command::Serve { db, listen, demo } => {
             let database = open(&db).await?;
+            let blobs = startup::open_blobs(&db.url, &database).await?;
             if demo && demo::is_empty(&database).await? {
-                let logins = demo::load(&database).await?;
+                let logins = demo::load(&database, blobs.clone()).await?;
                 eprintln!("{}", tr!("Data demo dimuat.", "Demo data loaded."));
                 demo::print_logins(&logins);
             }
-            startup::serve(database, &listen)
+            startup::serve(database, blobs, &listen)
                 .await
                 .map_err(|e| AppError::bad_request(tr!("tidak dapat melayani di {listen}: {e}", "cannot serve on {listen}: {e}")))?;
             Ok(ExitCode::SUCCESS)
@@ -341,7 +424,8 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
         Command::Demo { db } => {
             let database = open(&db).await?;
             let logins = if demo::is_empty(&database).await? {
-                let l = demo::load(&database).await?;
+                let blobs = startup::open_blobs(&db.url, &database).await?;
+                let l = demo::load(&database, blobs).await?;
                 let url = &db.url;
                 println!("{}", tr!("Data demo dimuat ke {url}.", "Demo data loaded into {url}."));
                 l

@@ -93,7 +93,7 @@ pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
 
 /// Loads the demo: TPS through the same import as `sinergi import tps`, units and users
 /// through the same store calls as `sinergi user add`.
-pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
+pub async fn load(db: &Db, blobs: std::sync::Arc<crate::platform::blob::BlobStore>) -> Result<Vec<Login>, AppError> {
     let villages = regions::store::embedded_villages()?;
     let demo_villages: Vec<generate::Village<'_>> = villages
         .iter()
@@ -142,7 +142,7 @@ pub async fn load(db: &Db) -> Result<Vec<Login>, AppError> {
     .await?;
     db.write(crate::logistics::demo::load).await?;
     db.write(crate::vulnerability::demo::load).await?;
-    db.write(crate::reports::demo::load).await?;
+    db.write(move |c| crate::reports::demo::load(c, &blobs)).await?;
     db.write(crate::results::demo::load).await?;
     db.write(crate::coordination::demo::load).await?;
     Ok(accounts)

@@ -20,14 +20,16 @@ use crate::{agencies, coordination, elections, field, logistics, platform, regio
 pub use crate::platform::state::AppState;
 
 /// The server's state with every module's registered state.
-pub fn state(db: Db, index: regions::index::RegionIndex) -> AppState {
+pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::index::RegionIndex) -> AppState {
     let index = Arc::new(index);
     let modules = platform::state::Modules::default()
         .with_shared(index.clone())
         .with(platform::i18n::PlaceNames(index))
         .with(results::CandidateCache::default())
-        .with(reports::store::Holidays::default());
-    AppState::new(db, platform::limit::RateLimit::intake_from_env(), modules)
+        .with(reports::store::Holidays::default())
+        // Who may open a kept photo at /foto: one rule per module that shows photos.
+        .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
+    AppState::new(db, blobs, platform::limit::RateLimit::intake_from_env(), modules)
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -52,6 +54,20 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
     })
     .await?;
     Ok(db)
+}
+
+/// Opens the blob store the environment names (`platform::blob::BlobStore::from_env`) for the
+/// database at `url`.
+pub async fn open_blobs(url: &str, db: &Db) -> Result<Arc<platform::blob::BlobStore>, AppError> {
+    let store = platform::blob::BlobStore::from_env(url)?;
+    tracing::info!("blobs kept in {}", store.describe());
+    // Evidence that older versions kept in the database moves to the store (once; a row moved
+    // is skipped the next time).
+    let moved = reports::store::move_evidence_to_blobs(db, &store).await?;
+    if moved > 0 {
+        tracing::info!("moved {moved} evidence file(s) from the database into {}", store.describe());
+    }
+    Ok(Arc::new(store))
 }
 
 #[derive(OpenApi)]
@@ -238,6 +254,8 @@ pub fn router(state: AppState) -> Router {
         .route("/lapangan/lapor", get(reports::field::report_page))
         .route("/hasil", get(results::pages::region_page))
         .route("/hasil/tps/{code}", get(results::pages::tps_page))
+        .route("/foto/{sha256}", get(platform::blob::photo))
+        .route("/foto/{sha256}/kecil", get(platform::blob::photo_small))
         .route("/hasil/rekap/{code}", get(results::pages::recap_page))
         .route("/lapangan/hasil/{tps}", get(results::field::tps_page))
         .route("/lapangan/hasil/{tps}/{contest}", get(results::field::form_page))
@@ -278,7 +296,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
+pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port when listening on port 0.
@@ -289,7 +307,7 @@ pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
         .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
-    let state = state(db.clone(), index);
+    let state = state(db.clone(), blobs, index);
     tokio::spawn(deadline_sweeper(db, state.module_arc::<reports::store::Holidays>()));
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

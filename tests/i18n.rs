@@ -79,7 +79,7 @@ fn every_error_code_speaks_both_languages(db: &TestDb) {
     assert_eq!(s, 201, "{shipment}");
     let sid = shipment["id"].as_i64().expect("id");
 
-    let big = vec![b' '; 9 * 1024 * 1024];
+    let big = vec![b' '; 41 * 1024 * 1024];
     let bad_sums = json!({
         "source": "saksi",
         "voters": {"dpt": {"l": 100, "p": 100, "total": 200}, "dptb": {"l": 0, "p": 0}, "dpk": {"l": 0, "p": 0}},

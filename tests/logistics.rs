@@ -375,9 +375,70 @@ fn readiness_counts_what_arrived_at_each_tps(db: &TestDb) {
     assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("to")), "no such TPS");
 }
 
+/// The receiver photographs the goods on arrival: kept in the blob store only when the receipt
+/// is accepted, shown on the shipment's page, served to those who may read the shipment only,
+/// and sealed into the record's hash.
+fn a_receipt_keeps_its_photo_of_the_goods(db: &TestDb) {
+    use base64::Engine;
+    use sha2::Digest;
+    let (app, t) = setup_chain(db);
+    let kpu = &t["kpu.mojokerto"];
+    let (_, need) = app.get(&format!("{E}/requirements?region=35.76.02.1008"), None);
+    let items = all_of(&need);
+    let (s, shipment) = app.post(&format!("{E}/shipments"), Some(kpu), &json!({"from": "35.76", "to": "35.76.02", "items": items}));
+    assert_eq!(s, 201, "{shipment}");
+    let sid = shipment["id"].as_i64().expect("id");
+    let path = format!("{E}/shipments/{sid}");
+    assert_eq!(app.post(&format!("{path}/dispatch"), Some(kpu), &json!({})).0, 200);
+
+    let mut jpeg = Vec::new();
+    image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 255) as u8, 90, (y % 255) as u8]))
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80))
+        .expect("jpeg");
+    let sha = hex::encode(sha2::Sha256::digest(&jpeg));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+    let blob = db.dir().join("sinergi-blobs").join(&sha[0..2]).join(&sha[2..4]).join(&sha);
+    let received: Vec<Value> = items.iter().map(|i| json!({"item": i["item"], "qty": i["qty"]})).collect();
+    let ppk = &t["ppk.magersari"];
+
+    // Refused receipts keep nothing: an item missing, then a photo that is not an image.
+    let (s, e) = app.post(&format!("{path}/receive"), Some(ppk), &json!({"items": received[..1], "photo": b64}));
+    assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("items")), "{e}");
+    assert!(!blob.exists(), "nothing kept for a refused receipt");
+    let pdf = base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4 bukan foto");
+    let (s, e) = app.post(&format!("{path}/receive"), Some(ppk), &json!({"items": received, "photo": pdf}));
+    assert_eq!((s, error_of(&e).1.as_deref()), (422, Some("photo")), "{e}");
+    assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("bukan gambar JPEG atau PNG")), "{e}");
+
+    let (s, v) = app.post(&format!("{path}/receive"), Some(ppk), &json!({"items": received, "photo": b64}));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["photo_sha256"], json!(sha));
+    assert_eq!(std::fs::read(&blob).expect("kept in the store"), jpeg);
+
+    // The shipment page shows it; /foto serves it to those who may read the shipment only.
+    let cookie = |token: &str| format!("sinergi_session={token}");
+    let (s, _, page) = app.get_text(&format!("/logistik/pengiriman/{sid}?pemilu=pilkada-2024"), Some(&cookie(kpu)));
+    assert_eq!(s, 200);
+    assert!(page.contains(&format!("src=\"/foto/{sha}/kecil\"")) && page.contains(&sha), "thumbnail and hash on the page");
+    let (s, _) = app.get(&format!("/foto/{sha}"), Some(&t["bawaslu.mojokerto"]));
+    assert_eq!(s, 200, "Bawaslu Mojokerto reads the shipment");
+    assert_eq!(app.get(&format!("/foto/{sha}"), None).0, 404, "not public");
+    assert_eq!(app.get(&format!("/foto/{sha}"), Some(&t["bawaslu.jombang"])).0, 404, "outside the shipment's scope");
+
+    // The photo is part of the sealed record: changing it shows as an altered record.
+    let (_, full) = app.get(&path, Some(kpu));
+    let token = full["verification"].as_str().expect("verification").to_string();
+    let (_, _, ok) = app.get_text(&token, None);
+    assert!(ok.contains("data-intact=\"true\""), "intact before tampering");
+    db.tamper(&format!("UPDATE logistics_shipments SET photo_sha256 = '{}' WHERE id = {sid}", "0".repeat(64)));
+    let (_, _, after) = app.get_text(&token, None);
+    assert!(after.contains("data-intact=\"false\""), "the verification page notices the changed photo");
+}
+
 on_both_engines!(
     requirements_follow_dpt_reserve_and_contests,
     shipments_move_stock_and_flag_discrepancies,
     verification_and_status_say_what_is_signed,
-    readiness_counts_what_arrived_at_each_tps
+    readiness_counts_what_arrived_at_each_tps,
+    a_receipt_keeps_its_photo_of_the_goods
 );

@@ -359,12 +359,43 @@ pub async fn dispatch(State(state): State<AppState>, Path((id, sid)): Path<(Stri
     params(("id" = String, Path), ("sid" = i64, Path)), request_body = ReceiveInput,
     responses((status = 200, body = Shipment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn receive(State(state): State<AppState>, Path((id, sid)): Path<(String, i64)>, w: Write) -> Result<Response, AppError> {
+pub async fn receive(
+    State(state): State<AppState>,
+    Path((id, sid)): Path<(String, i64)>,
+    w: Write<{ crate::platform::http::MAX_BODY_WITH_PHOTO }>,
+) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let input: ReceiveInput = parse_json(&w.body)?;
+    let photo = goods_photo(input.photo.as_deref())?;
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.to)?;
-    idempotent_write(&state.db, w.request, move |c| Ok((StatusCode::OK, shipments::receive(c, &permit, e.id, sid, &input, &crate::platform::clock::now_rfc3339())?))).await
+    let blobs = state.blobs.clone();
+    idempotent_write(&state.db, w.request, move |c| {
+        let sha = photo.as_ref().map(|p| crate::platform::blob::key_of(p));
+        let received = shipments::receive(c, &permit, e.id, sid, &input, sha.as_deref(), &crate::platform::clock::now_rfc3339())?;
+        // Accepted: the photo is kept before the transaction commits (nothing for a refusal).
+        if let Some(p) = &photo {
+            blobs.put_blocking(p)?;
+        }
+        Ok((StatusCode::OK, received))
+    })
+    .await
+}
+
+/// The receipt's photo of the goods: base64 JPEG or PNG, at most 5 MB.
+fn goods_photo(b64: Option<&str>) -> Result<Option<Vec<u8>>, AppError> {
+    use base64::Engine;
+    let Some(b64) = b64.map(str::trim).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| AppError::invalid("photo", tr!("foto barang tidak dalam base64", "the photo of the goods is not base64")))?;
+    if bytes.len() > 5 * 1024 * 1024 {
+        return Err(AppError::invalid("photo", tr!("foto barang melebihi batas 5 MB; kecilkan fotonya", "the photo of the goods is over the 5 MB limit; make it smaller")));
+    }
+    if !matches!(crate::platform::blob::content_type(&bytes), Some("image/jpeg" | "image/png")) {
+        return Err(AppError::invalid("photo", tr!("foto barang bukan gambar JPEG atau PNG", "the photo of the goods is not a JPEG or PNG image")));
+    }
+    Ok(Some(bytes))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -68,7 +68,7 @@ fn run(conn: &mut Conn, e: &ElectionDef, sender: &User, hop: Hop<'_>) -> Result<
                 None => ReceivedItem { item: i.item.clone(), qty: i.sent, damaged: 0 },
             })
             .collect();
-        shipments::receive(conn, &permit(sender, hop.to)?, e.id, s.id, &ReceiveInput { items, note: text::Note::default() }, &at)?;
+        shipments::receive(conn, &permit(sender, hop.to)?, e.id, s.id, &ReceiveInput { items, note: text::Note::default(), photo: None }, None, &at)?;
     }
     for (role, who) in hop.signers {
         let u = user(conn, who)?;

@@ -444,6 +444,13 @@ async fn shipment_view(state: &AppState, lang: Lang, viewer: CurrentUser, e: &'s
                 td.num { (i.difference.map_or("-".into(), |v| format!("{v:+}"))) }
             } } }
         }
+        @if let Some(sha) = &s.photo_sha256 {
+            h2 { (t(lang, "log.photo")) }
+            p #photo {
+                a.thumb href={ "/foto/" (sha) } { img src={ "/foto/" (sha) "/kecil" } loading="lazy" width="160" alt=(t(lang, "log.photo")); }
+                br; "SHA-256 " code.sha { (sha) }
+            }
+        }
         h2 { (t(lang, "log.signatures")) }
         table #signatures {
             tbody { @for (role, _) in SIGNERS { tr {

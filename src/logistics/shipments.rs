@@ -61,6 +61,10 @@ pub struct ReceiveInput {
     pub items: Vec<ReceivedItem>,
     #[serde(default)]
     pub note: text::Note,
+    /// A photo of the goods as they arrived: base64 JPEG or PNG (no `data:` prefix), up to
+    /// 5 MB; kept in the blob store and shown on the shipment's page.
+    #[serde(default)]
+    pub photo: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -184,6 +188,9 @@ pub struct Shipment {
     pub verification: String,
     /// SHA-256 of the record as the application last wrote it.
     pub record_hash: String,
+    /// SHA-256 of the photo of the goods taken on receipt, if any (at `/foto/{sha256}` for
+    /// those who may read the shipment).
+    pub photo_sha256: Option<String>,
     pub items: Vec<ShipmentItem>,
     pub signatures: Vec<Signature>,
     /// short, excess, damaged, late.
@@ -311,7 +318,7 @@ pub fn flags(items: &[ShipmentItem], due_at: &str, received_at: Option<&str>, no
     f
 }
 
-const COLS: &str = "id, election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, dispatched_at, received_at, note, verify_token, record_hash";
+const COLS: &str = "id, election_id, from_code, to_code, status, seals, vehicle, driver, due_at, planned_at, planned_by, dispatched_at, received_at, note, verify_token, record_hash, photo_sha256";
 
 fn from_row(r: &Row) -> Result<Shipment, DbError> {
     let seals: String = r.get(5)?;
@@ -332,6 +339,7 @@ fn from_row(r: &Row) -> Result<Shipment, DbError> {
         note: r.get(13)?,
         verification: format!("/verifikasi/{}", r.get::<String>(14)?),
         record_hash: r.get(15)?,
+        photo_sha256: r.get(16)?,
         items: Vec::new(),
         signatures: Vec::new(),
         flags: Vec::new(),
@@ -364,10 +372,14 @@ pub fn digest(s: &Shipment) -> String {
     use sha2::{Digest, Sha256};
     let items: Vec<_> = s.items.iter().map(|i| (&i.item, i.sent, i.received, i.damaged)).collect();
     let sigs: Vec<_> = s.signatures.iter().map(|g| (&g.role, &g.username, &g.unit, &g.agency, &g.signed_at)).collect();
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         s.id, s.election, s.from, s.to, s.status, s.seals, s.vehicle, s.driver, s.due_at, s.planned_at,
         s.planned_by, s.dispatched_at, s.received_at, s.note, s.verification, items, sigs
     ]);
+    // The photo of the goods is a fact of the record; a record without one hashes as before.
+    if let (Some(p), Some(list)) = (&s.photo_sha256, canonical.as_array_mut()) {
+        list.push(serde_json::json!(p));
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -515,7 +527,9 @@ pub fn dispatch(conn: &mut Conn, permit: &Permit, election: &str, id: i64, at: &
     seal(conn, election, id)
 }
 
-pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput, at: &str) -> Result<Shipment, AppError> {
+/// `photo_sha256`: the photo of the goods, whose bytes the caller keeps in the blob store in
+/// the same write once this accepts.
+pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input: &ReceiveInput, photo_sha256: Option<&str>, at: &str) -> Result<Shipment, AppError> {
     let s = load_for_update(conn, election, id)?;
     if s.status != DISPATCHED {
         let (now_id, now_en) = (status_text(&s.status).id().to_lowercase(), status_text(&s.status).en().to_lowercase());
@@ -556,8 +570,8 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
         add_stock(conn, election, &s.to, &it.item, it.qty - it.damaged, it.damaged)?;
     }
     conn.execute(
-        "UPDATE logistics_shipments SET status = $1, received_at = $2, note = $3 WHERE id = $4",
-        params![RECEIVED, at, input.note.trim(), id],
+        "UPDATE logistics_shipments SET status = $1, received_at = $2, note = $3, photo_sha256 = $4 WHERE id = $5",
+        params![RECEIVED, at, input.note.trim(), photo_sha256, id],
     )?;
     let received = seal(conn, election, id)?;
     audit::record(
@@ -667,7 +681,7 @@ mod tests {
         Shipment {
             id: 1, election: "e".into(), from: "a".into(), to: "b".into(), status: status.into(), seals: vec![], vehicle: String::new(),
             driver: String::new(), due_at: String::new(), planned_at: String::new(), planned_by: String::new(), dispatched_at: None,
-            received_at: None, note: String::new(), verification: String::new(), record_hash: String::new(), items: vec![],
+            received_at: None, note: String::new(), verification: String::new(), record_hash: String::new(), photo_sha256: None, items: vec![],
             handover: handover(status, &signatures).into(), unsigned: vec![], complete: false, signatures, flags: vec![],
         }
     }
@@ -712,4 +726,18 @@ mod tests {
         assert_eq!(flags(&[item(10, Some(8), Some(0))], due, Some("2024-11-25T01:00:00Z"), before), ["short"]);
         assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z"), before), ["excess", "damaged", "late"]);
     }
+}
+
+/// The rule `/foto` asks (registered at start-up): the photo of a shipment's goods is seen by
+/// those who may read that shipment, privately.
+pub fn photo_rule(conn: &mut Conn, sha256: &str, user: Option<&User>) -> Result<crate::platform::blob::Seen, DbError> {
+    let Some(user) = user else { return Ok(crate::platform::blob::Seen::No) };
+    let rows = conn.query(&format!("SELECT {COLS} FROM logistics_shipments WHERE photo_sha256 = $1 LIMIT 50"), params![sha256])?;
+    for r in &rows {
+        let s = from_row(r)?;
+        if may_read(user, &s).is_ok() {
+            return Ok(crate::platform::blob::Seen::Privately);
+        }
+    }
+    Ok(crate::platform::blob::Seen::No)
 }

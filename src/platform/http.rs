@@ -218,25 +218,29 @@ impl WriteRequest {
 
 /// What every write handler receives: the logged-in user, the raw body, and the idempotency
 /// fingerprint taken from the request's own method, path and body.
-pub struct Write {
+pub struct Write<const MAX: usize = MAX_BODY> {
     pub user: super::auth::CurrentUser,
     pub body: axum::body::Bytes,
     pub request: WriteRequest,
 }
 
 /// Bodies above this are refused before parsing (uploads have their own limits).
-const MAX_BODY: usize = 2 * 1024 * 1024;
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
-impl axum::extract::FromRequest<super::state::AppState> for Write {
+/// A write whose body may carry a photo (base64, at most 5 MB before encoding).
+pub const MAX_BODY_WITH_PHOTO: usize = 8 * 1024 * 1024;
+
+impl<const MAX: usize> axum::extract::FromRequest<super::state::AppState> for Write<MAX> {
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &super::state::AppState) -> Result<Self, AppError> {
         use axum::extract::FromRequestParts;
         let (mut parts, body) = req.into_parts();
         let user = super::auth::CurrentUser::from_request_parts(&mut parts, state).await?;
-        let body = axum::body::to_bytes(body, MAX_BODY)
+        let mb = MAX / (1024 * 1024);
+        let body = axum::body::to_bytes(body, MAX)
             .await
-            .map_err(|e| AppError::bad_request(crate::tr!("isi permintaan tidak dapat dibaca (terputus atau lebih dari 2 MB)", "cannot read the request body: {e}")))?;
+            .map_err(|e| AppError::bad_request(crate::tr!("isi permintaan tidak dapat dibaca (terputus atau lebih dari {mb} MB)", "cannot read the request body: {e}")))?;
         let request = WriteRequest::new(&parts.headers, &user.user.id.to_string(), parts.method.as_str(), parts.uri.path(), &body)?;
         Ok(Write { user, body, request })
     }

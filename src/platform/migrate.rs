@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0007_alert_english.sql"),
         postgres: include_str!("migrations/postgres/0007_alert_english.sql"),
     },
+    Migration {
+        version: 8,
+        sqlite: include_str!("migrations/sqlite/0008_blobs.sql"),
+        postgres: include_str!("migrations/postgres/0008_blobs.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod blob;
 pub mod cache;
 #[cfg(test)]
 pub mod cases;

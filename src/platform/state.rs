@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::auth::LoginThrottle;
+use super::blob::BlobStore;
 use super::cache::TtlCache;
 use super::db::Db;
 use super::identity::User;
@@ -25,6 +26,8 @@ pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Photos and evidence files, kept by their SHA-256 (`platform::blob`).
+    pub blobs: Arc<BlobStore>,
     pub throttle: Arc<LoginThrottle>,
     /// Per-client limit on public intake (reports, evidence, public results).
     pub intake: Arc<RateLimit>,
@@ -50,9 +53,10 @@ impl Modules {
 }
 
 impl AppState {
-    pub fn new(db: Db, intake: RateLimit, modules: Modules) -> AppState {
+    pub fn new(db: Db, blobs: Arc<BlobStore>, intake: RateLimit, modules: Modules) -> AppState {
         AppState {
             db,
+            blobs,
             throttle: Arc::new(LoginThrottle::default()),
             intake: Arc::new(intake),
             sessions: Arc::new(TtlCache::new(SESSION_CACHE_TTL, 100_000)),

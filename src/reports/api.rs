@@ -305,8 +305,9 @@ pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
     let hol = holidays(state);
+    let blobs = state.blobs.clone();
     idempotent_write(&state.db, request, move |c| {
-        let filed = store::create_report(c, &hol, &permit, "publik", &report, &files, now)?;
+        let filed = store::create_report(c, &blobs, &hol, &permit, "publik", &report, &files, now)?;
         let body = Receipt {
             receipt: filed.receipt,
             kind: filed.kind.to_string(),
@@ -416,8 +417,9 @@ impl AnonymousBody for EvidenceBody {
 pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<EvidenceBody>) -> Result<Response, AppError> {
     let (permit, EvidenceBody { file, data }) = (w.permit, w.body);
     let receipt = receipt.trim().to_uppercase();
+    let blobs = state.blobs.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let info = store::add_evidence(c, &permit, &receipt, &file, &data)?;
+        let info = store::add_evidence(c, &blobs, &permit, &receipt, &file, &data)?;
         Ok((StatusCode::CREATED, info))
     })
     .await
@@ -461,9 +463,10 @@ pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
     let hol = holidays(&state);
+    let blobs = state.blobs.clone();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now();
-        store::complete_report(c, &hol, &permit, &receipt, &completion, &files, now)?;
+        store::complete_report(c, &blobs, &hol, &permit, &receipt, &completion, &files, now)?;
         let status = public_status(c, &hol, &receipt, now)?;
         Ok((StatusCode::OK, status))
     })
@@ -603,8 +606,9 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let permit = authorize(&w.user.user, FINDING, &report.region)?;
     let unit = w.user.user.unit.name.clone();
     let hol = holidays(&state);
+    let blobs = state.blobs.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let filed = store::create_report(c, &hol, &permit, &unit, &report, &[], now)?;
+        let filed = store::create_report(c, &blobs, &hol, &permit, &unit, &report, &[], now)?;
         Ok((StatusCode::CREATED, Created { id: filed.id, receipt: filed.receipt }))
     })
     .await
@@ -721,7 +725,7 @@ pub fn report_view(c: &mut crate::platform::db::Conn, hol: &store::Holidays, use
     responses((status = 200, description = "the file as received"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_evidence(State(state): State<AppState>, user: CurrentUser, Path((id, eid)): Path<(i64, i64)>) -> Result<Response, AppError> {
-    let (name, content_type, data) = state
+    let (name, content_type, sha256) = state
         .db
         .read(move |c| {
             let r = store::report_record(c, id)?.ok_or_else(|| AppError::not_found(tr!("laporan #{id} tidak ada", "no report #{id}")))?;
@@ -729,6 +733,8 @@ pub async fn get_evidence(State(state): State<AppState>, user: CurrentUser, Path
             store::evidence_file(c, id, eid)?.ok_or_else(|| AppError::not_found(tr!("bukti {eid} tidak ada pada laporan #{id}", "no evidence {eid} in report #{id}")))
         })
         .await?;
+    // Read from the blob store only once the access check passed.
+    let data = store::evidence_bytes(&state.db, &state.blobs, id, eid, &sha256).await?;
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
     let mut resp = data.into_response();
     let h = resp.headers_mut();

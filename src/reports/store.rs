@@ -11,6 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::deadlines::{self, DeadlineRule};
 use super::evidence::CheckedFile;
+use crate::platform::blob::BlobStore;
 use super::{CaseFacts, ClockStart, EXTEND, MoveError, Track};
 use crate::agencies::AgencyKind;
 use crate::agencies::store::User;
@@ -382,13 +383,67 @@ pub fn evidence_list(conn: &mut Conn, id: i64, offset: UtcOffset) -> Result<Vec<
         .collect()
 }
 
-pub fn evidence_file(conn: &mut Conn, report: i64, id: i64) -> Result<Option<(String, String, Vec<u8>)>, DbError> {
+/// One evidence file's name, content type and SHA-256 (its key in the blob store).
+pub fn evidence_file(conn: &mut Conn, report: i64, id: i64) -> Result<Option<(String, String, String)>, DbError> {
     conn.query_opt(
-        "SELECT name, content_type, data FROM report_evidence WHERE report_id = $1 AND id = $2",
+        "SELECT name, content_type, sha256 FROM report_evidence WHERE report_id = $1 AND id = $2",
         params![report, id],
     )?
     .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
     .transpose()
+}
+
+/// Moves evidence bytes that older versions kept in `report_evidence.data` into the blob store,
+/// a few rows at a time, then empties the column of each row moved. Run at every start; a row
+/// already moved is skipped, so it can be stopped and run again. A row whose bytes do not match
+/// its recorded SHA-256 keeps its bytes (nothing is lost; a warning names it). Returns how many
+/// rows were moved.
+pub async fn move_evidence_to_blobs(db: &crate::platform::db::Db, blobs: &BlobStore) -> Result<usize, AppError> {
+    let mut moved = 0;
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<(i64, String, Vec<u8>)> = db
+            .read(move |c| {
+                c.query("SELECT id, sha256, data FROM report_evidence WHERE id > $1 AND length(data) > 0 ORDER BY id LIMIT 20", params![after])?
+                    .iter()
+                    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .collect::<Result<Vec<_>, DbError>>()
+            })
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.0;
+        let mut done = vec![];
+        for (id, sha, data) in batch {
+            let key = blobs.put(bytes::Bytes::from(data)).await?;
+            if key == sha {
+                done.push(id);
+            } else {
+                tracing::warn!("evidence {id}: its bytes hash to {key}, not the recorded {sha}; kept in the database");
+            }
+        }
+        let n = done.len();
+        db.write(move |c| {
+            for id in done {
+                c.execute("UPDATE report_evidence SET data = $1 WHERE id = $2", params![Vec::<u8>::new(), id])?;
+            }
+            Ok::<_, DbError>(())
+        })
+        .await?;
+        moved += n;
+    }
+    Ok(moved)
+}
+
+/// The bytes of an evidence file: from the blob store, or the database for a row the start-up
+/// move left there.
+pub async fn evidence_bytes(db: &crate::platform::db::Db, blobs: &BlobStore, report: i64, id: i64, sha256: &str) -> Result<Vec<u8>, AppError> {
+    if let Some(b) = blobs.get(sha256).await? {
+        return Ok(b.to_vec());
+    }
+    let left: Option<Vec<u8>> = db
+        .read(move |c| c.query_opt("SELECT data FROM report_evidence WHERE report_id = $1 AND id = $2 AND length(data) > 0", params![report, id])?.map(|r| r.get(0)).transpose())
+        .await?;
+    left.ok_or_else(|| AppError::Internal(format!("evidence {id} of report {report} ({sha256}) is missing from the blob store")))
 }
 
 /// The moves `user` may make on a case now (role, agency and scope permitting).
@@ -551,6 +606,7 @@ fn receipt_code() -> Result<String, AppError> {
 /// finding after its window is refused.
 pub fn create_report(
     conn: &mut Conn,
+    blobs: &BlobStore,
     hol: &Holidays,
     permit: &Permit,
     unit: &str,
@@ -622,7 +678,7 @@ pub fn create_report(
         event(conn, "report", id, None, "diterima", "", permit, unit, &at, Some(rule.key), Some(&deadline))?;
     }
     for (f, bytes) in files {
-        insert_evidence(conn, id, f, bytes, &at)?;
+        insert_evidence(conn, blobs, id, f, bytes, &at)?;
     }
     audit::record(conn, permit, Change {
         action: "report.create",
@@ -655,17 +711,20 @@ pub fn create_report(
     Ok(Filed { id, receipt, kind, status, late_since })
 }
 
-fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
+/// Keeps the file in the blob store (inside the write's transaction, after its checks, so a
+/// refused report stores nothing) and records it; the row holds the hash, not the bytes.
+fn insert_evidence(conn: &mut Conn, blobs: &BlobStore, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
+    blobs.put_blocking(bytes)?;
     conn.query_one(
         "INSERT INTO report_evidence (report_id, name, content_type, size, sha256, data, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        params![report, f.name.as_str(), f.content_type, bytes.len(), f.sha256.as_str(), bytes.to_vec(), at],
+        params![report, f.name.as_str(), f.content_type, bytes.len(), f.sha256.as_str(), Vec::<u8>::new(), at],
     )?
     .get(0)
 }
 
 /// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
-pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
+pub fn add_evidence(conn: &mut Conn, blobs: &BlobStore, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(tr!("tidak ada laporan dengan tanda terima {receipt}", "no report has the receipt {receipt}")));
     };
@@ -678,7 +737,7 @@ pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &Checked
         return Err(AppError::invalid("file", tr!("laporan sudah memiliki {n} berkas, jumlah terbanyak yang diterima", "the report already has {n} files, the most it takes")));
     }
     let at = clock::now_rfc3339();
-    let id = insert_evidence(conn, r.id, f, bytes, &at)?;
+    let id = insert_evidence(conn, blobs, r.id, f, bytes, &at)?;
     audit::record(conn, permit, Change {
         action: "report.evidence",
         entity_type: "report",
@@ -706,7 +765,7 @@ pub struct Completion {
 
 /// The reporter completes a report by its receipt within the completion window: what was
 /// handed in is added, and the report goes back to kajian awal, assessed afresh.
-pub fn complete_report(conn: &mut Conn, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn complete_report(conn: &mut Conn, blobs: &BlobStore, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
     };
@@ -748,7 +807,7 @@ pub fn complete_report(conn: &mut Conn, hol: &Holidays, permit: &Permit, receipt
         conn.execute("UPDATE reports SET witnesses = $1 WHERE id = $2", params![serde_json::to_string(&all).unwrap_or_else(|_| "[]".into()), r.id])?;
     }
     for (f, bytes) in files {
-        insert_evidence(conn, r.id, f, bytes, &at)?;
+        insert_evidence(conn, blobs, r.id, f, bytes, &at)?;
     }
     let moved = apply_move(conn, hol, &r, "kajian_awal", &c.note, permit, "publik", now)?;
     Ok(moved.id)

@@ -174,9 +174,68 @@ pub struct EntryInput {
     /// Required for a correction of an agreed result (a new revision).
     #[serde(default)]
     reason: crate::platform::text::Note,
-    /// A photo of the form, base64 (JPEG/PNG/PDF, up to 5 MB); only its SHA-256 is kept.
+    /// A photo of the form, base64 (JPEG/PNG/PDF, up to 5 MB), kept in the blob store as
+    /// page 1 (older clients; `photos` is the field app's).
     #[serde(default)]
     photo: Option<String>,
+    /// A photo of each page of the form, base64 JPEG or PNG without a `data:` prefix, up to
+    /// 5 MB each and at most 12 pages. Kept in the blob store only when the entry is accepted;
+    /// served at `/foto/{sha256}`.
+    #[serde(default)]
+    photos: Vec<String>,
+}
+
+/// One page's photo in the entry, as the server keeps it.
+pub struct Photo {
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+/// Pages of a form a request may carry photos of (a Pemilu DPRD C.Hasil runs to several).
+pub const MAX_PHOTOS: usize = 12;
+/// One photo's size limit.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// The entry's body: twelve pages of downscaled photos fit easily (the field app sends about
+/// 300 KB a page), twelve 5 MB originals do not.
+const MAX_ENTRY_BYTES: usize = 40 * 1024 * 1024;
+
+/// Decodes and checks the entry's photos: the old single `photo` (page 1; JPEG, PNG or PDF)
+/// then each of `photos` (JPEG or PNG), each at most 5 MB. A refusal names the page.
+pub fn decode_photos(single: Option<&str>, pages: &[String]) -> Result<Vec<Photo>, AppError> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = vec![];
+    if let Some(p) = single.map(str::trim).filter(|p| !p.is_empty()) {
+        let bytes = b64.decode(p).map_err(|_| AppError::invalid("photo", tr!("foto tidak dalam base64", "the photo is not base64")))?;
+        if bytes.len() > MAX_PHOTO_BYTES {
+            return Err(AppError::invalid("photo", tr!("foto melebihi 5 MB", "the photo is over 5 MB")));
+        }
+        let sha256 = crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256;
+        out.push(Photo { bytes, sha256 });
+    }
+    if pages.len() > MAX_PHOTOS {
+        let (n, max) = (pages.len(), MAX_PHOTOS);
+        return Err(AppError::invalid("photos", tr!("{n} foto; paling banyak {max} foto, satu per halaman formulir", "{n} photos; at most {max}, one per page of the form")));
+    }
+    for (i, p) in pages.iter().enumerate() {
+        let (field, page) = (format!("photos[{i}]"), i + 1);
+        let bytes = b64
+            .decode(p.trim())
+            .map_err(|_| AppError::invalid(&field, tr!("foto halaman {page} tidak dalam base64", "the photo of page {page} is not base64")))?;
+        if bytes.len() > MAX_PHOTO_BYTES {
+            let mb = format!("{:.1}", bytes.len() as f64 / (1024.0 * 1024.0)).replace('.', ",");
+            let mb_en = format!("{:.1}", bytes.len() as f64 / (1024.0 * 1024.0));
+            return Err(AppError::invalid(
+                &field,
+                tr!("foto halaman {page} berukuran {mb} MB, melebihi batas 5 MB; kecilkan fotonya", "the photo of page {page} is {mb_en} MB, over the 5 MB limit; make it smaller"),
+            ));
+        }
+        if !matches!(crate::platform::blob::content_type(&bytes), Some("image/jpeg" | "image/png")) {
+            return Err(AppError::invalid(&field, tr!("foto halaman {page} bukan gambar JPEG atau PNG", "the photo of page {page} is not a JPEG or PNG image")));
+        }
+        let sha256 = crate::platform::blob::key_of(&bytes);
+        out.push(Photo { bytes, sha256 });
+    }
+    Ok(out)
 }
 
 pub(super) fn rule_for(source: Source) -> Option<Rule> {
@@ -237,7 +296,9 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     }
     let (mut parts, body) = req.into_parts();
     let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
-    let body = axum::body::to_bytes(body, 8 * 1024 * 1024).await.map_err(|_| AppError::too_large(crate::tr!("isian hasil lebih dari 8 MB", "the entry is over 8 MB")))?;
+    let body = axum::body::to_bytes(body, MAX_ENTRY_BYTES)
+        .await
+        .map_err(|_| AppError::too_large(crate::tr!("isian hasil beserta fotonya lebih dari 40 MB", "the entry with its photos is over 40 MB")))?;
     let input: EntryInput = parse_json(&body)?;
     let source = Source::parse(&input.source).ok_or_else(|| AppError::invalid("source", tr!("sumber harus kpu, bawaslu, saksi atau publik", "the source is kpu, bawaslu, saksi (witness) or publik (public)")))?;
     let (permit, principal) = match (rule_for(source), &user) {
@@ -246,24 +307,24 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         (None, _) => crate::platform::http::admit_anonymous(&state, &parts.extensions, &parts.headers)?,
     };
     let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
-    let photo_sha256 = match input.photo.as_deref().filter(|p| !p.is_empty()) {
-        None => None,
-        Some(b64) => {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| AppError::invalid("photo", tr!("foto tidak dalam base64", "the photo is not base64")))?;
-            if bytes.len() > 5 * 1024 * 1024 {
-                return Err(AppError::invalid("photo", tr!("foto melebihi 5 MB", "the photo is over 5 MB")));
-            }
-            Some(crate::reports::evidence::check("photo", &bytes).map_err(|m| AppError::invalid("photo", m))?.sha256)
-        }
-    };
+    let photos = decode_photos(input.photo.as_deref(), &input.photos)?;
+    let photo_sha256 = photos.first().map(|p| p.sha256.clone());
+    let hashes: Vec<String> = photos.iter().map(|p| p.sha256.clone()).collect();
     let reason = input.reason.into_string();
     let tally = input.tally;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
     let public = user.is_none();
+    let blobs = state.blobs.clone();
     idempotent_write(&state.db, request, move |c| {
         let now = clock::now_rfc3339();
-        let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256 }, &now)?;
+        let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }, &now)?;
+        // Accepted: the photos go to the store inside this transaction, before it commits, so
+        // a refused entry leaves nothing there and a failed store refuses the entry (a retry
+        // with the same Idempotency-Key then does it again; a replay stores nothing twice).
+        for p in &photos {
+            blobs.put_blocking(&p.bytes)?;
+        }
         let view = if public { view.with_unit_names(c)? } else { view };
         Ok((StatusCode::OK, view))
     })

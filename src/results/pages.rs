@@ -219,12 +219,17 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         .await
         .or_page(user.as_ref())?;
     let mut columns: Vec<(String, Vec<(String, i64)>)> = vec![];
+    // Each source's photos of the form, in the same order as its column.
+    let mut photos: Vec<(String, Vec<String>, Option<String>)> = vec![];
     if let Some(c) = &view.counted {
         columns.push(("kpu".into(), c.fields()));
+        photos.push(("kpu".into(), view.counted_photos.clone(), None));
     }
     for s in &view.sources {
         columns.push((s.source.clone(), s.tally.fields()));
+        photos.push((s.source.clone(), s.photos.clone(), s.photo_sha256.clone().filter(|_| s.photos.is_empty())));
     }
+    let any_photo = photos.iter().any(|(_, p, old)| !p.is_empty() || old.is_some());
     let mut fields: Vec<String> = vec![];
     for (_, f) in &columns {
         for (k, _) in f {
@@ -259,12 +264,42 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             table #sources {
                 thead { tr { th { (t(lang, "hasil.field")) } @for (s, _) in &columns { th.num data-source=(s) { (t(lang, &format!("hasil.source.{s}"))) } } } }
                 tbody {
+                    @if any_photo {
+                        tr.photos {
+                            td { (t(lang, "hasil.photos")) }
+                            @for (source, shas, _) in &photos {
+                                td.photo { @for (i, sha) in shas.iter().enumerate() {
+                                    a.thumb href={ "/foto/" (sha) } { img src={ "/foto/" (sha) "/kecil" } loading="lazy" width="64" alt={ (t(lang, "hasil.photos")) " " (t(lang, &format!("hasil.source.{source}"))) ", " (t(lang, "hasil.page")) " " (i + 1) }; }
+                                } }
+                            }
+                        }
+                    }
                     @for f in &fields {
                         tr data-field=(f) class=[differing.contains(&f.as_str()).then_some("differs")] {
                             td title=(f) { (label(f)) }
                             @for (_, vals) in &columns {
                                 td.num { (vals.iter().find(|(k, _)| k == f).map(|(_, v)| number(lang, *v)).unwrap_or_default()) }
                             }
+                        }
+                    }
+                }
+            }
+        }
+        @if any_photo {
+            h2 { (t(lang, "hasil.photos")) }
+            p.muted { (t(lang, "hasil.photos_note")) }
+            @for (source, shas, old) in &photos {
+                @if !shas.is_empty() || old.is_some() {
+                    h3 { (t(lang, &format!("hasil.source.{source}"))) }
+                    ul.photos data-source=(source) {
+                        @for (i, sha) in shas.iter().enumerate() {
+                            li {
+                                a.thumb href={ "/foto/" (sha) } { img src={ "/foto/" (sha) "/kecil" } loading="lazy" width="120" alt={ (t(lang, "hasil.page")) " " (i + 1) }; }
+                                " " (t(lang, "hasil.page")) " " (i + 1) ": SHA-256 " code.sha { (sha) }
+                            }
+                        }
+                        @if let Some(sha) = old {
+                            li { (t(lang, "hasil.photo_not_kept")) " SHA-256 " code.sha { (sha) } }
                         }
                     }
                 }

@@ -125,6 +125,8 @@ struct EntryRow {
     entered_at: String,
     reason: String,
     photo_sha256: Option<String>,
+    /// SHA-256 of each page's photo kept in the blob store, page order.
+    photos: Vec<String>,
     tally: Tally,
     warnings: Vec<Failure>,
 }
@@ -143,6 +145,14 @@ fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<
          WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
         params![election, tps, contest],
     )?;
+    let mut photos: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for r in conn.query(
+        "SELECT p.entry_id, p.sha256 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
+         WHERE e.election_id = $1 AND e.tps_code = $2 AND e.contest = $3 ORDER BY p.entry_id, p.page",
+        params![election, tps, contest],
+    )? {
+        photos.entry(r.get(0)?).or_default().push(r.get(1)?);
+    }
     rows.iter()
         .map(|r| {
             let warnings: String = r.get(8)?;
@@ -155,6 +165,7 @@ fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<
                 entered_at: r.get(4)?,
                 reason: r.get(5)?,
                 photo_sha256: r.get(6)?,
+                photos: photos.remove(&r.get::<i64>(0)?).unwrap_or_default(),
                 tally: parse_tally(&r.get::<String>(7)?)?,
                 warnings: warnings.into_iter().map(|w| Failure { identity: w.identity, rule: w.rule, left: w.left, right: w.right }).collect(),
             })
@@ -168,7 +179,11 @@ pub struct Submission {
     pub tally: Tally,
     pub warnings: Vec<Failure>,
     pub reason: String,
+    /// SHA-256 of the form's first photo (the single `photo` of older clients, else page 1).
     pub photo_sha256: Option<String>,
+    /// SHA-256 of every page's photo, in page order; their bytes go to the blob store in the
+    /// same write (see `api::put_result`).
+    pub photos: Vec<String>,
 }
 
 /// The latest entry of every source other than KPU.
@@ -237,6 +252,9 @@ pub fn submit(
             ],
         )?
         .get(0)?;
+    for (page, sha) in s.photos.iter().enumerate() {
+        conn.execute("INSERT INTO result_photos (entry_id, page, sha256) VALUES ($1, $2, $3)", params![entry_id, page as i64 + 1, sha.as_str()])?;
+    }
 
     // The KPU status of the current revision and what counts.
     let mut kpu: Vec<(String, Tally)> =
@@ -295,6 +313,7 @@ pub fn submit(
         entered_at: now.to_string(),
         reason: s.reason.trim().to_string(),
         photo_sha256: s.photo_sha256,
+        photos: s.photos,
         tally: s.tally,
         warnings: s.warnings,
     });
@@ -437,6 +456,8 @@ pub struct SourceEntry {
     pub entered_at: String,
     pub reason: String,
     pub photo_sha256: Option<String>,
+    /// SHA-256 of each page's photo, page order; the bytes are at `/foto/{sha256}`.
+    pub photos: Vec<String>,
     #[schema(value_type = Object)]
     pub tally: Tally,
     pub warnings: Vec<Failure>,
@@ -456,6 +477,9 @@ pub struct ResultView {
     pub counted_revision: Option<i64>,
     /// Who keyed the current KPU revision (the numbers stay hidden until two agree).
     pub kpu_entries: Vec<KpuEntry>,
+    /// The photos of the form behind the counted KPU numbers (of the entries that agreed),
+    /// SHA-256 in page order; shown only once they count, like the numbers.
+    pub counted_photos: Vec<String>,
     /// The latest entry of each other source.
     pub sources: Vec<SourceEntry>,
     /// Fields on which the counted result and the other sources differ.
@@ -542,11 +566,20 @@ fn build_view(election: &str, contest: &str, tps: &str, cur: Option<Current>, al
             entered_at: e.entered_at.clone(),
             reason: e.reason.clone(),
             photo_sha256: e.photo_sha256.clone(),
+            photos: e.photos.clone(),
             tally: e.tally.clone(),
             warnings: e.warnings.clone(),
         })
         .collect();
     let counted = cur.as_ref().and_then(|c| c.counted.clone());
+    // The counted revision's KPU entries hold the same numbers; the first with photos shows them.
+    let counted_rev = cur.as_ref().and_then(|c| c.counted_rev);
+    let counted_photos = all
+        .iter()
+        .filter(|e| e.source == "kpu" && Some(e.revision) == counted_rev && Some(&e.tally) == counted.as_ref() && !e.photos.is_empty())
+        .map(|e| e.photos.clone())
+        .next()
+        .unwrap_or_default();
     let mut compared: Vec<(&str, &Tally)> = vec![];
     if let Some(c) = &counted {
         compared.push(("kpu", c));
@@ -564,6 +597,7 @@ fn build_view(election: &str, contest: &str, tps: &str, cur: Option<Current>, al
         counted_revision: cur.as_ref().and_then(|c| c.counted_rev),
         counted,
         kpu_entries,
+        counted_photos,
         sources,
         differences,
         discrepancy: cur.as_ref().is_some_and(|c| c.discrepancy),
@@ -1124,4 +1158,23 @@ mod tests {
             }
         }
     }
+}
+
+/// Whether a photo may be shown to anyone: it belongs to an entry whose numbers are public
+/// (another source's entry, or a KPU entry of a revision that counts). The photo of a pending
+/// KPU entry stays unseen, like its numbers.
+pub fn photo_is_public(conn: &mut Conn, sha256: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .query_opt(
+            "SELECT 1 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
+             LEFT JOIN results r ON r.election_id = e.election_id AND r.contest = e.contest AND r.tps_code = e.tps_code
+             WHERE p.sha256 = $1 AND (e.source <> 'kpu' OR r.counted_rev >= e.revision) LIMIT 1",
+            params![sha256],
+        )?
+        .is_some())
+}
+
+/// The rule `/foto` asks (registered at start-up): a public result photo is open to anyone.
+pub fn photo_rule(conn: &mut Conn, sha256: &str, _user: Option<&crate::platform::identity::User>) -> Result<crate::platform::blob::Seen, DbError> {
+    Ok(if photo_is_public(conn, sha256)? { crate::platform::blob::Seen::Publicly } else { crate::platform::blob::Seen::No })
 }

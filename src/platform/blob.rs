@@ -1,0 +1,604 @@
+//! The blob store: photos of result forms, report evidence and photos of received goods, kept
+//! by content. A blob's key is the SHA-256 of its bytes in lowercase hex, so a put is
+//! idempotent (the same bytes twice are one blob), anyone holding the bytes can check them
+//! against the key, and a retried request never stores a second copy.
+//!
+//! Two backends behind one seam, chosen in one place (`BlobStore::from_env`):
+//! - a directory beside the database (the default): `ab/cd/abcd…` fanned out so no folder
+//!   holds millions of files, each written to a temporary file, synced and renamed into place,
+//!   so a reader never sees half a photo and a crash leaves no torn blob;
+//! - an S3-compatible object store (`SINERGI_BLOB_URL=s3://bucket[/prefix]`) through
+//!   `object_store`, for deployments with several app servers.
+//!
+//! Write jobs run on the database's writer thread, which is not an async task: they store a
+//! blob with `put_blocking` inside their transaction, after the checks that could refuse the
+//! write, so a refused write stores nothing and an accepted one has its bytes before it commits.
+//! A derived image (a thumbnail) is kept beside its blob under a variant name.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
+use sha2::{Digest, Sha256};
+
+/// Why the store could not do what was asked: the operator's message (the store's own words).
+#[derive(Debug, thiserror::Error)]
+#[error("blob store: {0}")]
+pub struct BlobError(pub String);
+
+impl From<BlobError> for super::error::AppError {
+    fn from(e: BlobError) -> Self {
+        super::error::AppError::Internal(e.0)
+    }
+}
+
+impl From<BlobError> for super::db::DbError {
+    fn from(e: BlobError) -> Self {
+        super::db::DbError::Other(e.0)
+    }
+}
+
+/// The SHA-256 of `bytes`, lowercase hex: the blob's key.
+pub fn key_of(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Whether `key` has the shape of a key (64 lowercase hex digits), so that no path or object
+/// name is ever built from anything else.
+pub fn is_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A derived form of a blob kept beside it (a thumbnail). Its name is fixed in code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// The small JPEG shown in lists and on the TPS page (`/foto/{sha256}/kecil`).
+    Kecil,
+}
+
+impl Variant {
+    fn suffix(self) -> &'static str {
+        match self {
+            Variant::Kecil => "kecil",
+        }
+    }
+}
+
+/// `ab/cd/abcd…`, or `ab/cd/abcd….kecil` for a variant.
+fn relative(key: &str, variant: Option<Variant>) -> String {
+    let name = match variant {
+        Some(v) => format!("{key}.{}", v.suffix()),
+        None => key.to_string(),
+    };
+    format!("{}/{}/{name}", &key[0..2], &key[2..4])
+}
+
+enum Backend {
+    Dir(PathBuf),
+    S3 { store: Arc<dyn ObjectStore>, prefix: String, url: String },
+}
+
+/// The one blob store of a server or command, held in `AppState`.
+pub struct BlobStore {
+    backend: Backend,
+    /// The runtime that drives S3 requests made from the writer thread.
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobStore({})", self.describe())
+    }
+}
+
+/// The default directory: `sinergi-blobs` beside an SQLite file (`data/sinergi.db` →
+/// `data/sinergi-blobs`, `x.db` → `x-blobs`), or `sinergi-blobs` in the working directory
+/// for PostgreSQL.
+pub fn default_dir(db_url: &str) -> PathBuf {
+    let file = db_url.strip_prefix("sqlite://").or_else(|| db_url.strip_prefix("sqlite:")).map(|p| p.split('?').next().unwrap_or(p));
+    match file.filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let path = Path::new(f);
+            let stem = path.file_stem().and_then(|s| s.to_str()).filter(|s| !s.is_empty()).unwrap_or("sinergi");
+            path.with_file_name(format!("{stem}-blobs"))
+        }
+        None => PathBuf::from("sinergi-blobs"),
+    }
+}
+
+impl BlobStore {
+    /// The store the environment asks for, in one place:
+    /// - `SINERGI_BLOB_URL=s3://bucket[/prefix]`: an S3-compatible object store; its endpoint,
+    ///   region and keys come from the usual `AWS_ENDPOINT`, `AWS_REGION`,
+    ///   `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (`AWS_ALLOW_HTTP=true` for a plain-HTTP
+    ///   endpoint on a private network);
+    /// - otherwise a directory: `SINERGI_BLOBS=DIR`, or `default_dir` beside the database.
+    pub fn from_env(db_url: &str) -> Result<BlobStore, BlobError> {
+        match std::env::var("SINERGI_BLOB_URL").ok().filter(|u| !u.trim().is_empty()) {
+            Some(url) => BlobStore::s3(url.trim()),
+            None => {
+                let dir = std::env::var("SINERGI_BLOBS").ok().filter(|d| !d.trim().is_empty()).map(PathBuf::from).unwrap_or_else(|| default_dir(db_url));
+                BlobStore::dir(dir)
+            }
+        }
+    }
+
+    /// A store in a directory, created when missing.
+    pub fn dir(dir: impl Into<PathBuf>) -> Result<BlobStore, BlobError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(dir.join("tmp")).map_err(|e| BlobError(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(BlobStore { backend: Backend::Dir(dir), runtime: tokio::runtime::Handle::try_current().ok() })
+    }
+
+    /// A store in an S3 bucket (`s3://bucket` or `s3://bucket/prefix`), configured from the
+    /// `AWS_*` environment. Must be made inside the runtime that will drive its requests.
+    pub fn s3(url: &str) -> Result<BlobStore, BlobError> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| BlobError(format!("SINERGI_BLOB_URL {url:?} is not s3://bucket[/prefix]")))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(BlobError(format!("SINERGI_BLOB_URL {url:?} names no bucket")));
+        }
+        let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if std::env::var("AWS_ENDPOINT").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).is_ok_and(|e| e.starts_with("http://")) {
+            builder = builder.with_allow_http(true);
+        }
+        let store = builder.build().map_err(|e| BlobError(format!("cannot configure the S3 store {url}: {e}")))?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| BlobError("the S3 store needs a running async runtime".into()))?;
+        Ok(BlobStore {
+            backend: Backend::S3 { store: Arc::new(store), prefix: prefix.trim_matches('/').to_string(), url: url.to_string() },
+            runtime: Some(runtime),
+        })
+    }
+
+    /// Where the blobs are, for logs and the backup's summary.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Dir(d) => d.display().to_string(),
+            Backend::S3 { url, .. } => url.clone(),
+        }
+    }
+
+    /// The directory of a local store (None for S3).
+    pub fn local_dir(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Dir(d) => Some(d),
+            Backend::S3 { .. } => None,
+        }
+    }
+
+    fn object(prefix: &str, key: &str, variant: Option<Variant>) -> ObjectPath {
+        let rel = relative(key, variant);
+        ObjectPath::from(if prefix.is_empty() { rel } else { format!("{prefix}/{rel}") })
+    }
+
+    /// Stores `bytes` and answers their key; storing the same bytes again changes nothing.
+    pub async fn put(&self, bytes: Bytes) -> Result<String, BlobError> {
+        let key = key_of(&bytes);
+        self.put_as(&key, None, bytes).await?;
+        Ok(key)
+    }
+
+    /// Stores a variant of the blob `key` (e.g. its thumbnail).
+    pub async fn put_variant(&self, key: &str, variant: Variant, bytes: Bytes) -> Result<(), BlobError> {
+        check_key(key)?;
+        self.put_as(key, Some(variant), bytes).await
+    }
+
+    async fn put_as(&self, key: &str, variant: Option<Variant>, bytes: Bytes) -> Result<(), BlobError> {
+        match &self.backend {
+            Backend::Dir(dir) => {
+                let (dir, key) = (dir.clone(), key.to_string());
+                tokio::task::spawn_blocking(move || dir_put(&dir, &key, variant, &bytes)).await.map_err(|e| BlobError(e.to_string()))?
+            }
+            Backend::S3 { store, prefix, .. } => {
+                let path = Self::object(prefix, key, variant);
+                // Content-addressed: an object already there holds these very bytes.
+                match store.head(&path).await {
+                    Ok(_) => return Ok(()),
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(BlobError(format!("cannot check {path}: {e}"))),
+                }
+                store.put(&path, bytes.into()).await.map(|_| ()).map_err(|e| BlobError(format!("cannot store {path}: {e}")))
+            }
+        }
+    }
+
+    /// `put` from a thread that is not an async task (the database writer, start-up
+    /// migrations): the directory backend writes directly; S3 is driven on the runtime.
+    pub fn put_blocking(&self, bytes: &[u8]) -> Result<String, BlobError> {
+        let key = key_of(bytes);
+        match &self.backend {
+            Backend::Dir(dir) => dir_put(dir, &key, None, bytes)?,
+            Backend::S3 { .. } => {
+                self.block_on(self.put_as(&key, None, Bytes::copy_from_slice(bytes)))?;
+            }
+        }
+        Ok(key)
+    }
+
+    /// `get` from a thread that is not an async task (the backup command's copy).
+    pub fn get_blocking(&self, key: &str) -> Result<Option<Bytes>, BlobError> {
+        match &self.backend {
+            Backend::Dir(dir) => {
+                check_key(key)?;
+                dir_get(dir, key, None)
+            }
+            Backend::S3 { .. } => self.block_on(self.get(key)),
+        }
+    }
+
+    fn block_on<T>(&self, f: impl std::future::Future<Output = Result<T, BlobError>>) -> Result<T, BlobError> {
+        match &self.runtime {
+            Some(rt) => rt.block_on(f),
+            None => Err(BlobError("no async runtime to drive the object store".into())),
+        }
+    }
+
+    /// The bytes of blob `key`, or None when there is no such blob.
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, BlobError> {
+        check_key(key)?;
+        self.get_as(key, None).await
+    }
+
+    /// The bytes of a variant of blob `key`, or None when it was not made yet.
+    pub async fn get_variant(&self, key: &str, variant: Variant) -> Result<Option<Bytes>, BlobError> {
+        check_key(key)?;
+        self.get_as(key, Some(variant)).await
+    }
+
+    async fn get_as(&self, key: &str, variant: Option<Variant>) -> Result<Option<Bytes>, BlobError> {
+        match &self.backend {
+            Backend::Dir(dir) => {
+                let (dir, key) = (dir.clone(), key.to_string());
+                tokio::task::spawn_blocking(move || dir_get(&dir, &key, variant)).await.map_err(|e| BlobError(e.to_string()))?
+            }
+            Backend::S3 { store, prefix, .. } => {
+                let path = Self::object(prefix, key, variant);
+                match store.get(&path).await {
+                    Ok(r) => r.bytes().await.map(Some).map_err(|e| BlobError(format!("cannot read {path}: {e}"))),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(BlobError(format!("cannot read {path}: {e}"))),
+                }
+            }
+        }
+    }
+
+    /// Whether blob `key` is stored.
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        Ok(self.size(key).await?.is_some())
+    }
+
+    /// The size in bytes of blob `key`, or None when there is no such blob.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, BlobError> {
+        check_key(key)?;
+        match &self.backend {
+            Backend::Dir(dir) => match tokio::fs::metadata(dir.join(relative(key, None))).await {
+                Ok(m) => Ok(Some(m.len())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(BlobError(format!("cannot read blob {key}: {e}"))),
+            },
+            Backend::S3 { store, prefix, .. } => {
+                let path = Self::object(prefix, key, None);
+                match store.head(&path).await {
+                    Ok(m) => Ok(Some(m.size)),
+                    Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(BlobError(format!("cannot check {path}: {e}"))),
+                }
+            }
+        }
+    }
+
+    /// Every blob's key (variants left out), for the backup.
+    pub async fn keys(&self) -> Result<Vec<String>, BlobError> {
+        match &self.backend {
+            Backend::Dir(dir) => {
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut out = vec![];
+                    for a in read_dir(&dir)? {
+                        for b in read_dir(&a)? {
+                            for f in read_dir(&b)? {
+                                if let Some(name) = f.file_name().and_then(|n| n.to_str()).filter(|n| is_key(n)) {
+                                    out.push(name.to_string());
+                                }
+                            }
+                        }
+                    }
+                    out.sort();
+                    Ok(out)
+                })
+                .await
+                .map_err(|e| BlobError(e.to_string()))?
+            }
+            Backend::S3 { store, prefix, .. } => {
+                use futures_util::StreamExt;
+                let root = (!prefix.is_empty()).then(|| ObjectPath::from(prefix.as_str()));
+                let mut list = store.list(root.as_ref());
+                let mut out = vec![];
+                while let Some(meta) = list.next().await {
+                    let meta = meta.map_err(|e| BlobError(format!("cannot list the bucket: {e}")))?;
+                    if let Some(name) = meta.location.filename().filter(|n| is_key(n)) {
+                        out.push(name.to_string());
+                    }
+                }
+                out.sort();
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn check_key(key: &str) -> Result<(), BlobError> {
+    if is_key(key) { Ok(()) } else { Err(BlobError(format!("{key:?} is not a SHA-256 key"))) }
+}
+
+/// The subfolders of a fan-out level (two hex digits each); files elsewhere are not blobs.
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, BlobError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| BlobError(format!("cannot list {}: {e}", dir.display())))?;
+    let mut out = vec![];
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let is_fanout = name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if (is_fanout && e.path().is_dir()) || (is_key(&name) && e.path().is_file()) {
+            out.push(e.path());
+        }
+    }
+    Ok(out)
+}
+
+fn dir_get(dir: &Path, key: &str, variant: Option<Variant>) -> Result<Option<Bytes>, BlobError> {
+    match std::fs::read(dir.join(relative(key, variant))) {
+        Ok(b) => Ok(Some(Bytes::from(b))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(BlobError(format!("cannot read blob {key}: {e}"))),
+    }
+}
+
+/// Writes a blob atomically: a temporary file in the store's `tmp/`, synced, then renamed into
+/// its fanned-out place and the folder synced, so the blob is durable before the database
+/// commit that names it. An existing blob is left as it is (same key, same bytes).
+fn dir_put(dir: &Path, key: &str, variant: Option<Variant>, bytes: &[u8]) -> Result<(), BlobError> {
+    use std::io::Write;
+    let target = dir.join(relative(key, variant));
+    if target.exists() {
+        return Ok(());
+    }
+    let parent = target.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| BlobError(format!("cannot create {}: {e}", parent.display())))?;
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|e| BlobError(format!("no randomness for a temporary name: {e}")))?;
+    let tmp_dir = dir.join("tmp");
+    std::fs::create_dir_all(&tmp_dir).map_err(|e| BlobError(format!("cannot create {}: {e}", tmp_dir.display())))?;
+    let tmp = tmp_dir.join(format!("{key}.{}", hex::encode(nonce)));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)?;
+        std::fs::File::open(parent)?.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(BlobError(format!("cannot store blob {key}: {e}")));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving: `/foto/{sha256}` and `/foto/{sha256}/kecil`
+
+/// What a file is, from its first bytes (never its name): the photo kinds the store serves.
+pub fn content_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// Who may see a blob at `/foto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seen {
+    /// Not by this asker (or not known to this rule): 404, as if there were no such photo.
+    No,
+    /// By this signed-in asker only: served with private caching.
+    Privately,
+    /// By anyone: served with public, immutable caching.
+    Publicly,
+}
+
+/// One module's answer to "may `user` see blob `sha256`?" (`None`: nobody signed in).
+pub type PhotoRule = fn(&mut super::db::Conn, &str, Option<&super::identity::User>) -> Result<Seen, super::db::DbError>;
+
+/// The rules of the modules that keep photos, registered at start-up; the widest answer wins.
+/// Report evidence registers none: it is served only by the reports API under its own rules.
+#[derive(Default)]
+pub struct PhotoRules(pub Vec<PhotoRule>);
+
+/// The long side of a thumbnail, in pixels: sharp on a phone's TPS page at a few KB.
+pub const THUMB_PX: u32 = 320;
+
+/// A small JPEG of a JPEG or PNG photo (None for other kinds); decoding is bounded by the
+/// image crate's limits, so a hostile file cannot take the memory.
+pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
+    let format = match content_type(bytes)? {
+        "image/jpeg" => image::ImageFormat::Jpeg,
+        "image/png" => image::ImageFormat::Png,
+        _ => return None,
+    };
+    let img = image::load_from_memory_with_format(bytes, format).ok()?;
+    let small = img.thumbnail(THUMB_PX, THUMB_PX).to_rgb8();
+    let mut out = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 70);
+    small.write_with_encoder(encoder).ok()?;
+    Some(out)
+}
+
+async fn visibility(state: &super::state::AppState, key: &str, user: Option<&super::auth::CurrentUser>) -> Result<Seen, super::error::AppError> {
+    let rules: Vec<PhotoRule> = state.module::<PhotoRules>().0.clone();
+    let (key, user) = (key.to_string(), user.map(|u| u.user.clone()));
+    Ok(state
+        .db
+        .read(move |c| {
+            let mut best = Seen::No;
+            for rule in rules {
+                best = best.max(rule(c, &key, user.as_ref())?);
+                if best == Seen::Publicly {
+                    break;
+                }
+            }
+            Ok::<_, super::db::DbError>(best)
+        })
+        .await?)
+}
+
+fn not_found() -> super::error::AppError {
+    super::error::AppError::not_found(crate::tr!("foto tidak ada atau tidak terbuka untuk umum", "no such photo, or it is not public"))
+}
+
+fn photo_response(key: &str, seen: Seen, content_type: &'static str, bytes: Bytes) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The address names the content: it never changes, so a phone fetches it once.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if seen == Seen::Publicly { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" }),
+    );
+    if let Ok(v) = HeaderValue::from_str(key) {
+        h.insert("x-content-sha256", v.clone());
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{key}\"")) {
+        h.insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// `GET /foto/{sha256}`: the photo's bytes, with `X-Content-SHA256` (anyone can hash what
+/// they got and compare). Only what a registered rule lets the asker see.
+pub async fn photo(
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
+    user: Option<super::auth::CurrentUser>,
+    super::http::Path(key): super::http::Path<String>,
+) -> Result<axum::response::Response, super::web::PageError> {
+    use super::web::OrPage;
+    if !is_key(&key) {
+        return Err(super::web::PageError::new(not_found(), user.as_ref()));
+    }
+    let seen = visibility(&state, &key, user.as_ref()).await.or_page(user.as_ref())?;
+    if seen == Seen::No {
+        return Err(super::web::PageError::new(not_found(), user.as_ref()));
+    }
+    let bytes = state.blobs.get(&key).await.or_page(user.as_ref())?.ok_or_else(not_found).or_page(user.as_ref())?;
+    let ctype = content_type(&bytes).unwrap_or("application/octet-stream");
+    Ok(photo_response(&key, seen, ctype, bytes))
+}
+
+/// `GET /foto/{sha256}/kecil`: a JPEG at most 320 px on its long side, made on first request
+/// and kept beside the photo in the store.
+pub async fn photo_small(
+    axum::extract::State(state): axum::extract::State<super::state::AppState>,
+    user: Option<super::auth::CurrentUser>,
+    super::http::Path(key): super::http::Path<String>,
+) -> Result<axum::response::Response, super::web::PageError> {
+    use super::web::OrPage;
+    if !is_key(&key) {
+        return Err(super::web::PageError::new(not_found(), user.as_ref()));
+    }
+    let seen = visibility(&state, &key, user.as_ref()).await.or_page(user.as_ref())?;
+    if seen == Seen::No {
+        return Err(super::web::PageError::new(not_found(), user.as_ref()));
+    }
+    if let Some(small) = state.blobs.get_variant(&key, Variant::Kecil).await.or_page(user.as_ref())? {
+        return Ok(photo_response(&key, seen, "image/jpeg", small));
+    }
+    let bytes = state.blobs.get(&key).await.or_page(user.as_ref())?.ok_or_else(not_found).or_page(user.as_ref())?;
+    let small = tokio::task::spawn_blocking(move || thumbnail(&bytes)).await.map_err(|e| super::error::AppError::Internal(e.to_string())).or_page(user.as_ref())?;
+    let Some(small) = small else {
+        return Err(super::web::PageError::new(
+            super::error::AppError::not_found(crate::tr!("berkas ini bukan foto JPEG atau PNG, jadi tidak ada versi kecilnya", "this file is not a JPEG or PNG photo, so it has no small version")),
+            user.as_ref(),
+        ));
+    };
+    let small = Bytes::from(small);
+    // Kept for the next asker; a failure to keep it only costs the next one the same work.
+    if let Err(e) = state.blobs.put_variant(&key, Variant::Kecil, small.clone()).await {
+        tracing::warn!("thumbnail of {key} not kept: {e}");
+    }
+    Ok(photo_response(&key, seen, "image/jpeg", small))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp() -> PathBuf {
+        let mut n = [0u8; 8];
+        getrandom::fill(&mut n).expect("random");
+        std::env::temp_dir().join(format!("sinergi_blob_{}", hex::encode(n)))
+    }
+
+    #[tokio::test]
+    async fn the_directory_store_keeps_bytes_by_their_hash_once() {
+        let dir = temp();
+        let s = BlobStore::dir(&dir).expect("store");
+        let key = s.put(Bytes::from_static(b"foto C.Hasil")).await.expect("put");
+        assert_eq!(key, key_of(b"foto C.Hasil"));
+        assert_eq!(s.put(Bytes::from_static(b"foto C.Hasil")).await.expect("again"), key);
+        assert_eq!(s.get(&key).await.expect("get").as_deref(), Some(&b"foto C.Hasil"[..]));
+        assert_eq!(s.size(&key).await.expect("size"), Some(12));
+        assert!(s.exists(&key).await.expect("exists"));
+        assert!(dir.join(&key[0..2]).join(&key[2..4]).join(&key).is_file(), "fanned out by the key's first digits");
+        let other = key_of(b"lain");
+        assert_eq!(s.get(&other).await.expect("get"), None);
+        assert!(!s.exists(&other).await.expect("exists"));
+        assert_eq!(s.keys().await.expect("keys"), vec![key.clone()]);
+        assert!(std::fs::read_dir(dir.join("tmp")).expect("tmp").next().is_none(), "no temporary file left behind");
+        s.put_variant(&key, Variant::Kecil, Bytes::from_static(b"kecil")).await.expect("variant");
+        assert_eq!(s.get_variant(&key, Variant::Kecil).await.expect("variant").as_deref(), Some(&b"kecil"[..]));
+        assert_eq!(s.keys().await.expect("keys"), vec![key], "variants are not blobs of their own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn keys_that_are_not_hashes_never_reach_the_file_system() {
+        let s = BlobStore::dir(temp()).expect("store");
+        for bad in ["../../etc/passwd", "", "ABCDEF", &"g".repeat(64), &"A".repeat(64)] {
+            assert!(s.get(bad).await.is_err(), "{bad:?}");
+            assert!(s.size(bad).await.is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_thumbnail_is_a_small_jpeg() {
+        let big = image::RgbImage::from_fn(1600, 1200, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        big.write_to(&mut png, image::ImageFormat::Png).expect("png");
+        let small = thumbnail(png.get_ref()).expect("thumbnail");
+        assert_eq!(content_type(&small), Some("image/jpeg"));
+        let back = image::load_from_memory(&small).expect("decode");
+        assert_eq!((back.width(), back.height()), (320, 240));
+        assert!(thumbnail(b"%PDF-1.4 not a photo").is_none());
+        assert!(thumbnail(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).is_none(), "a broken JPEG gives no thumbnail, not a panic");
+    }
+
+    #[test]
+    fn the_default_directory_sits_beside_the_database() {
+        assert_eq!(default_dir("sqlite://data/sinergi.db"), PathBuf::from("data/sinergi-blobs"));
+        assert_eq!(default_dir("sqlite:x.db?mode=rwc"), PathBuf::from("x-blobs"));
+        assert_eq!(default_dir("postgres://u@h/db"), PathBuf::from("sinergi-blobs"));
+    }
+}
