@@ -11,7 +11,9 @@
 //! Photos chosen in a form are queued as JPEG at most 1600 px on the long side and stay with
 //! the item when the tab is closed. A session that ended while the phone had no signal keeps
 //! the item waiting and asks for the password; after logging in again the same item is sent,
-//! once. The public /lapor form's place picker finds a village by name.
+//! once. On a phone shared by two officers an item is sent only under the account that made
+//! it. The forms the home links to, and the C.Hasil forms below them, open without signal.
+//! The public /lapor form's place picker finds a village by name.
 //! Without chromium/chromedriver the tests say so and pass.
 
 mod common;
@@ -358,6 +360,58 @@ fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
     assert_eq!(history(db, TPS), before + 1);
 }
 
+/// Logs in on the login page with `next`, and waits to land there.
+fn login_to(app: &TestApp, b: &Browser, user: &str, next: &str) {
+    b.goto(&app.url(&format!("/masuk?next={next}")));
+    b.send_keys(&b.find("#username"), user);
+    b.send_keys(&b.find("#password"), PASSWORD);
+    b.click(&b.find("#login-submit"));
+    b.wait_url(|u| u.ends_with(next));
+}
+
+fn a_shared_phone_sends_each_item_as_the_account_that_made_it(db: &TestDb) {
+    let Some((mut app, b)) = start(db) else { return };
+    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
+    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
+    login_field(&app, &b, "pkd.balongsari");
+    b.wait_service_worker();
+    let before = history(db, TPS);
+    app.stop();
+    b.set_offline(true);
+    b.refresh();
+    inject_form(&b, TPS, &key, "Dicatat PKD");
+    b.click(&b.find("#kirim"));
+    wait_state(&b, 0, "menunggu");
+    app.restart(db);
+    b.set_offline(false);
+    wait_state(&b, 0, "terkirim");
+    assert_eq!(history(db, TPS), before + 1);
+
+    // Now without signal again: the PKD queues, then hands the phone to the PTPS.
+    app.stop();
+    b.set_offline(true);
+    b.goto(&app.url("/lapangan"));
+    inject_form(&b, TPS, &key, "Dicatat PKD, dikirim nanti");
+    b.click(&b.find("#kirim"));
+    wait_state(&b, 1, "menunggu");
+    // The phone changes hands before the signal returns: no app page is open as the PKD.
+    b.goto("about:blank");
+    app.restart(db);
+    b.set_offline(false);
+    login_to(&app, &b, PTPS, "/lapangan/antrean");
+    // The PTPS's session does not send the PKD's item; the queue says whose it is.
+    let waiting = b.wait_for("the PKD's item held for its account", || {
+        let q = b.field_queue();
+        q.get(1).filter(|i| i["state"] == "menunggu" && i["message"].as_str().is_some_and(|m| m.contains("pkd.balongsari"))).cloned()
+    });
+    assert_eq!(history(db, TPS), before + 1, "nothing sent under the wrong account");
+    // The PKD logs in again: it goes, once.
+    login_to(&app, &b, "pkd.balongsari", "/lapangan/antrean");
+    let sent = wait_state(&b, 1, "terkirim");
+    assert_eq!(sent["id"], waiting["id"]);
+    assert_eq!(history(db, TPS), before + 2);
+}
+
 fn the_forms_of_the_home_open_without_signal(db: &TestDb) {
     let Some((mut app, b)) = start(db) else { return };
     login_field(&app, &b, "kpps.balongsari");
@@ -410,4 +464,5 @@ fn lapor_picker_by_name(db: &TestDb) {
 }
 
 on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue,
-    an_ended_session_keeps_the_queue_and_asks_for_the_password, the_forms_of_the_home_open_without_signal, lapor_picker_by_name);
+    an_ended_session_keeps_the_queue_and_asks_for_the_password, the_forms_of_the_home_open_without_signal,
+    a_shared_phone_sends_each_item_as_the_account_that_made_it, lapor_picker_by_name);

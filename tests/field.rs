@@ -15,8 +15,11 @@ fn no_redirects() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into()
 }
 
-/// GET without following redirects: (status, Location, headers as lower-case pairs, body).
-fn fetch(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Option<String>, Vec<(String, String)>, Vec<u8>) {
+/// An answer: (status, Location, headers as lower-case pairs, body).
+type Fetched = (u16, Option<String>, Vec<(String, String)>, Vec<u8>);
+
+/// GET without following redirects.
+fn fetch(app: &TestApp, path: &str, token: Option<&str>) -> Fetched {
     let mut req = no_redirects().get(&app.url(path));
     if let Some(t) = token {
         req = req.header("Cookie", &format!("sinergi_session={t}"));

@@ -253,8 +253,13 @@ fn logistics_forms(db: &TestDb) {
     assert!(msg.contains("Kranggan"), "the refusal names the place: {msg}");
 
     receive.set("items.0.qty", &(sent - 2).to_string()).set("items.1.damaged", "1");
-    let (s, got) = receive.send(&app, &ppk);
+    // With a photo of the goods (app.js puts the chosen, downscaled image in `photo`).
+    assert!(ship.contains("data-photo-one=\"photo\""), "an optional photo of the goods");
+    let mut with_photo = receive.body();
+    with_photo["photo"] = json!("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==");
+    let (s, got) = app.call(&receive.method, &receive.api, Some(&ppk), &[("Accept-Language", "id"), ("Idempotency-Key", "terima-3")], Some(with_photo.to_string().as_bytes()));
     assert_eq!(s, 200, "{got}");
+    let sha = got["photo_sha256"].as_str().expect("the photo is kept").to_string();
     assert_eq!(got["items"][0]["received"], json!(sent - 2));
     let flags = got["flags"].as_array().expect("flags");
     assert!(flags.contains(&json!("short")) && flags.contains(&json!("damaged")), "shortage and damage marked: {got}");
@@ -263,6 +268,7 @@ fn logistics_forms(db: &TestDb) {
     // is Bawaslu's).
     let (_, ship) = page(&app, &format!("/lapangan/logistik/3?pemilu={E}"), &ppk);
     assert!(!ship.contains("id=\"receive\""), "received once");
+    assert!(ship.contains(&format!("/foto/{sha}/kecil")), "the photo of the goods on the shipment's page");
     assert!(ship.contains("id=\"sign-receiver\"") && !ship.contains("id=\"sign-supervisor\"") && !ship.contains("id=\"sign-sender\""));
     let sign = form(&ship, "sign-receiver");
     assert_eq!(sign.body(), json!({"as": "receiver"}));
@@ -431,7 +437,10 @@ fn report_forms(db: &TestDb) {
     let (s, _) = page(&app, &format!("/lapangan/temuan?pemilu={E}"), &app.login("ppk.magersari", PW));
     assert_eq!(s, 403);
 
-    // The citizen's report from the app: no login, anonymous allowed.
+    // The citizen's report from the app (linked from the public form): no login, anonymous
+    // allowed.
+    let (_, _, public) = app.get_text("/lapor", None);
+    assert!(public.contains("href=\"/lapangan/lapor\""), "the public form links to the app's");
     let (s, _, p) = app.get_text(&format!("/lapangan/lapor?pemilu={E}&wilayah=35.76.02.1008"), None);
     assert_eq!(s, 200, "{p}");
     let mut f = form(&p, "lapor");

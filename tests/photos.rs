@@ -222,8 +222,13 @@ const BUCKET: &str = "sinergi-foto";
 impl S3Server {
     fn start(dir: &std::path::Path) -> Option<S3Server> {
         let bin = std::env::var("SINERGI_S3_SERVER").ok().or_else(|| {
+            // On PATH, or where `cargo install` puts it.
             let home = std::env::var("HOME").unwrap_or_default();
-            [format!("{home}/.cargo/bin/s3s-fs"), "/usr/local/bin/s3s-fs".into()].into_iter().find(|p| std::path::Path::new(p).is_file())
+            let path = std::env::var("PATH").unwrap_or_default();
+            path.split(':')
+                .map(|d| format!("{d}/s3s-fs"))
+                .chain([format!("{home}/.cargo/bin/s3s-fs")])
+                .find(|p| std::path::Path::new(p).is_file())
         });
         let Some(bin) = bin else {
             eprintln!("skipped: no S3 server; install one with `cargo install s3s-fs --features binary` (or set SINERGI_S3_SERVER)");
@@ -232,7 +237,7 @@ impl S3Server {
         let root = dir.join("s3");
         std::fs::create_dir_all(root.join(BUCKET)).expect("bucket folder");
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
-        let child = std::process::Command::new(bin)
+        let mut child = std::process::Command::new(bin)
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--access-key", "sinergi", "--secret-key", "rahasia-s3-123"])
             .arg(&root)
             .stdout(std::process::Stdio::null())
@@ -246,6 +251,8 @@ impl S3Server {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("s3s-fs did not listen on {addr}");
     }
 

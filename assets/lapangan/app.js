@@ -23,7 +23,7 @@
       fix: 'Perbaiki', remove: 'Hapus', send: 'Kirim sekarang', empty: 'Antrean kosong: belum ada kiriman dari ponsel ini.',
       kept: 'foto dari kiriman sebelumnya tetap dipakai kecuali Anda memilih foto baru.', made: 'Dibuat', sentAt: 'Terkirim',
       photoFail: 'Foto tidak dapat dibaca; pilih foto lain.', serverBusy: 'Server sibuk; dicoba lagi nanti.',
-      noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.', sending: 'Mengirim: '
+      noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', otherUser: 'Dibuat oleh akun {user}: dikirim setelah {user} masuk di ponsel ini.', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.', sending: 'Mengirim: '
     },
     en: {
       menunggu: 'Waiting for signal', terkirim: 'Sent', ditolak: 'Refused', online: 'Online', offline: 'Offline',
@@ -32,7 +32,7 @@
       fix: 'Correct', remove: 'Remove', send: 'Send now', empty: 'The queue is empty: nothing sent from this phone yet.',
       kept: 'photos from the earlier submission are kept unless you choose new ones.', made: 'Made', sentAt: 'Sent',
       photoFail: 'The photo could not be read; choose another.', serverBusy: 'The server is busy; it will be tried again.',
-      noStore: 'This phone cannot keep a queue (no IndexedDB).', refill: 'The queued answers are back in the form; correct them and save.', sending: 'Sending: '
+      noStore: 'This phone cannot keep a queue (no IndexedDB).', otherUser: 'Made by the account {user}: sent once {user} logs in on this phone.', refill: 'The queued answers are back in the form; correct them and save.', sending: 'Sending: '
     }
   };
   function say(key) {
@@ -136,6 +136,19 @@
     return resp.status === 401 ? 'login' : item.state;
   }
 
+  /** The session's username, or {login: true} (no session), or {offline: true}. */
+  async function whoami() {
+    try {
+      const r = await fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json', 'Accept-Language': 'id' } });
+      if (r.status === 401) return { login: true };
+      if (!r.ok) return { offline: true };
+      const j = await r.json();
+      return { username: j.username };
+    } catch (e) {
+      return { offline: true };
+    }
+  }
+
   let flushing = null;
   /** Sends every waiting item, oldest first, one at a time; stops at the first network failure
    * or expired session. One sender per device (Web Locks), so a page and the worker never send
@@ -147,8 +160,19 @@
       const result = { sent: 0, refused: 0, waiting: 0, offline: false, login: false };
       let items;
       try { items = await all(); } catch (e) { return result; }
+      if (!items.some((i) => i.state === 'menunggu')) return result;
+      // Who the session belongs to: an item is sent only under the account that made it (a
+      // phone shared by a PPS and a KPPS must not send one's form as the other's).
+      const me = await whoami();
+      if (me.offline) { result.offline = true; return result; }
       for (const item of items) {
         if (item.state !== 'menunggu') continue;
+        if (me.login || (item.user && me.username && item.user !== me.username)) {
+          const msg = me.login ? say('login') : say('otherUser').split('{user}').join(item.user);
+          if (item.message !== msg) { item.message = msg; item.login = true; await put(item); changed(); }
+          result.waiting++; result.login = true;
+          continue;
+        }
         const fresh = await get(item.id);
         if (!fresh || fresh.state !== 'menunggu') continue;
         const r = await sendOne(fresh);
@@ -321,7 +345,7 @@
     const item = {
       id: uuid(), url: form.dataset.api, method: (form.dataset.method || 'POST').toUpperCase(), body: JSON.stringify(body),
       title: form.dataset.title || document.title, form_url: here.pathname + here.search, created_at: new Date().toISOString(),
-      state: 'menunggu', message: ''
+      state: 'menunggu', message: '', user: document.body.dataset.user || null
     };
     try { await enqueue(item); } catch (e) { show(form, 'refusal', e.message || say('noStore')); return; }
     // A correction replaces the refused item only once the new one is safely queued.

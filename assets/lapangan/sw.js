@@ -106,6 +106,8 @@ self.addEventListener('fetch', (event) => {
     if (p === '/lapangan' || p.startsWith('/lapangan/')) event.respondWith(networkFirst(req, PAGES, true));
     return;
   }
+  // Who is logged in is never answered from a copy.
+  if (p === '/api/v1/me') return;
   if (url.searchParams.has('v')) return event.respondWith(cacheFirst(req));
   if (p.startsWith('/api/v1/')) return event.respondWith(networkFirst(req, DATA, false));
   if (p.startsWith('/lapangan') || p.startsWith('/assets/') || p.startsWith('/foto/')) return event.respondWith(networkFirst(req, DATA, false));

@@ -259,6 +259,9 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
                 td.num { (i.received.map_or("-".into(), n)) } td.num { (i.damaged.map_or("-".into(), n)) }
             } } }
         }
+        @if let Some(sha) = &s.photo_sha256 {
+            p #goods-photo-taken { a href={ "/foto/" (sha) } { img src={ "/foto/" (sha) "/kecil" } alt=(tr!("Foto barang saat diterima", "Photo of the goods on arrival").get(lang)) style="max-width:100%"; } }
+        }
         @if may_dispatch {
             (field_form("dispatch", &format!("{base}/dispatch"), "POST", tr!("Berangkatkan BA-{sid} ke {to}", "Dispatch BA-{sid} to {to}").get(lang), html! {
                 p { (tr!("Barang sudah dimuat dan berangkat ke {to}.", "The goods are loaded and leaving for {to}.").get(lang)) }
@@ -298,10 +301,13 @@ pub async fn shipment_page(State(state): State<AppState>, lang: Lang, PageUser(u
     Ok(page(lang, &title, &user, body))
 }
 
-/// The optional photo of the goods, when the receive API takes one (see the blobs helper);
-/// until then nothing, so the form never sends a field the API refuses.
-fn photo_input(_lang: Lang) -> Markup {
-    html! {}
+/// The optional photo of the goods as they arrived: app.js downscales it to at most 1600 px
+/// JPEG and sends it as the receive API's `photo` (base64), kept in the blob store.
+fn photo_input(lang: Lang) -> Markup {
+    html! {
+        label for="goods-photo" { (tr!("Foto barang (boleh kosong)", "Photo of the goods (optional)").get(lang)) }
+        input #goods-photo type="file" accept="image/*" capture="environment" data-photo-one="photo";
+    }
 }
 
 /// `/lapangan/logistik/tps/{tps}`: a TPS's readiness at H-1 — per item what it needs and what

@@ -664,6 +664,20 @@ pub fn sign(conn: &mut Conn, user: &User, permit: &Permit, election: &str, id: i
     seal(conn, election, id)
 }
 
+/// The rule `/foto` asks (registered at start-up): the photo of a shipment's goods is seen by
+/// those who may read that shipment, privately.
+pub fn photo_rule(conn: &mut Conn, sha256: &str, user: Option<&User>) -> Result<crate::platform::blob::Seen, DbError> {
+    let Some(user) = user else { return Ok(crate::platform::blob::Seen::No) };
+    let rows = conn.query(&format!("SELECT {COLS} FROM logistics_shipments WHERE photo_sha256 = $1 LIMIT 50"), params![sha256])?;
+    for r in &rows {
+        let s = from_row(r)?;
+        if may_read(user, &s).is_ok() {
+            return Ok(crate::platform::blob::Seen::Privately);
+        }
+    }
+    Ok(crate::platform::blob::Seen::No)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,18 +740,4 @@ mod tests {
         assert_eq!(flags(&[item(10, Some(8), Some(0))], due, Some("2024-11-25T01:00:00Z"), before), ["short"]);
         assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z"), before), ["excess", "damaged", "late"]);
     }
-}
-
-/// The rule `/foto` asks (registered at start-up): the photo of a shipment's goods is seen by
-/// those who may read that shipment, privately.
-pub fn photo_rule(conn: &mut Conn, sha256: &str, user: Option<&User>) -> Result<crate::platform::blob::Seen, DbError> {
-    let Some(user) = user else { return Ok(crate::platform::blob::Seen::No) };
-    let rows = conn.query(&format!("SELECT {COLS} FROM logistics_shipments WHERE photo_sha256 = $1 LIMIT 50"), params![sha256])?;
-    for r in &rows {
-        let s = from_row(r)?;
-        if may_read(user, &s).is_ok() {
-            return Ok(crate::platform::blob::Seen::Privately);
-        }
-    }
-    Ok(crate::platform::blob::Seen::No)
 }

@@ -77,7 +77,8 @@ pub fn layout(lang: Lang, title: &str, user: Option<&User>, body: Markup) -> Mar
                 script src={ "/lapangan/app.js?v=" (v) } defer {}
                 script src={ "/assets/picker.js?v=" (v) } defer {}
             }
-            body.lapangan data-version=(v) {
+            // The account the queue files new items under (app.js sends an item only under it).
+            body.lapangan data-version=(v) data-user=[user.map(|u| u.username.as_str())] {
                 header.field {
                     a.brand href="/lapangan" { "Sinergi Lapangan" }
                     nav {

@@ -117,7 +117,12 @@ pub async fn report_page(State(_state): State<AppState>, lang: Lang, user: Optio
     let title = tr!("Laporkan pelanggaran", "Report a violation").get(lang).to_string();
     let body = html! {
         h1 { (title) }
-        p.muted { (tr!("Laporan terkirim ke Bawaslu begitu ada sinyal. Bukti foto atau dokumen dapat diunggah lewat ", "The report reaches Bawaslu as soon as there is signal. Photos or documents can be uploaded through ").get(lang)) a href="/lapor" { "/lapor" } "." }
+        p.muted #lapor-note {
+            (tr!("Laporan ini tersimpan di ponsel dan terkirim ke Bawaslu begitu ada sinyal. Perlu nomor tanda terima untuk melacaknya, atau ingin melampirkan foto/dokumen bukti? Kirim lewat ",
+                "This report is kept on the phone and reaches Bawaslu as soon as there is signal. Need a receipt number to track it, or want to attach photos or documents? Send it through ").get(lang))
+            a href="/lapor" { "/lapor" }
+            (tr!(" saat ada sinyal.", " while there is signal.").get(lang))
+        }
         (field_form("lapor", "/api/v1/reports", "POST", &title, html! {
             (election_select(lang, e.id))
             (place_picker(lang, &within, e.id, &chosen))

@@ -60,6 +60,9 @@ fn form(lang: Lang, v: &FormBody, refused: Refused<'_>) -> Markup {
     html! {
         h1 { (t(lang, "lap.form.title")) }
         p.muted { (t(lang, "lap.form.intro")) }
+        // Where signal is weak: the field app keeps the report on the phone and sends it once
+        // when the network returns (src/reports/field.rs).
+        p.muted #lapor-offline { a href="/lapangan/lapor" { (crate::tr!("Sinyal lemah? Tulis laporan di aplikasi lapangan: tersimpan di ponsel dan terkirim sendiri saat ada sinyal.", "Weak signal? Write the report in the field app: it is kept on the phone and sent by itself when there is signal.").get(lang)) } }
         @if let Some(r) = refused {
             p.error #form-error role="alert" {
                 (t(lang, "lap.form.error")) " "

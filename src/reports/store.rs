@@ -604,6 +604,7 @@ fn receipt_code() -> Result<String, AppError> {
 /// Bawaslu. A citizen's report filed after the window is not turned away: it is kept as
 /// informasi awal (not registered; Bawaslu may take it up as a finding). A supervisor's own
 /// finding after its window is refused.
+#[allow(clippy::too_many_arguments)]
 pub fn create_report(
     conn: &mut Conn,
     blobs: &BlobStore,
@@ -765,6 +766,7 @@ pub struct Completion {
 
 /// The reporter completes a report by its receipt within the completion window: what was
 /// handed in is added, and the report goes back to kajian awal, assessed afresh.
+#[allow(clippy::too_many_arguments)]
 pub fn complete_report(conn: &mut Conn, blobs: &BlobStore, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
