@@ -300,6 +300,9 @@ fn refusals_name_every_identity(db: &TestDb) {
     let names: Vec<&str> = failures.iter().filter_map(|f| f["identity"].as_str()).collect();
     assert_eq!(names, ["suara_sah", "disabilitas_pemilih"]);
     assert_eq!((failures[0]["left"].as_i64(), failures[0]["right"].as_i64()), (Some(500), Some(200)));
+    // The message names each identity as the paper form says it, with both sides.
+    let message = v["error"]["message"].as_str().unwrap_or("");
+    assert!(message.starts_with("isian formulir tidak cocok: jumlah suara semua calon = suara sah (500 : 200); "), "{message}");
     // Shape errors name the field.
     let mut wrong = tally("kpu", [100, 80, 20], 3);
     wrong["voters"]["dpph"] = json!({"l": 0, "p": 0});

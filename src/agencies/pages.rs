@@ -17,10 +17,6 @@ use crate::platform::form::{FormBody, Refusal, Refused, above, beside, invalid};
 use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, layout, t, urlencode};
 use crate::platform::state::AppState;
 
-/// Page text in the reader's language.
-fn l(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En { en } else { id }
-}
 
 #[derive(Deserialize)]
 pub struct Done {
@@ -38,27 +34,27 @@ async fn accounts_view(state: &AppState, lang: Lang, user: &auth::CurrentUser, r
     auth::authorize(&user.user, auth::MANAGE_USERS, &user.user.unit.region).or_page(Some(user))?;
     let (region, agency) = (user.user.unit.region.clone(), user.user.unit.agency);
     let accounts = state.db.read(move |c| store::list_accounts(c, &region, Some(agency))).await.or_page(Some(user))?;
-    let title = l(lang, "Akun pengguna", "User accounts");
+    let title = lang.pick("Akun pengguna", "User accounts");
     let confirmation = done.akun.as_deref().and_then(|name| accounts.iter().find(|a| a.user.username == name)).and_then(|a| {
         let what = match done.selesai.as_deref()? {
-            "nonaktif" => l(lang, "dinonaktifkan; sesi-sesinya sudah diakhiri", "disabled; its sessions have ended"),
-            "aktif" => l(lang, "diaktifkan kembali", "enabled again"),
-            "sandi" => l(lang, "mendapat kata sandi baru; sesi-sesinya sudah diakhiri", "has a new password; its sessions have ended"),
-            "sesi" => l(lang, "tidak lagi punya sesi yang terbuka", "has no open session any more"),
+            "nonaktif" => lang.pick("dinonaktifkan; sesi-sesinya sudah diakhiri", "disabled; its sessions have ended"),
+            "aktif" => lang.pick("diaktifkan kembali", "enabled again"),
+            "sandi" => lang.pick("mendapat kata sandi baru; sesi-sesinya sudah diakhiri", "has a new password; its sessions have ended"),
+            "sesi" => lang.pick("tidak lagi punya sesi yang terbuka", "has no open session any more"),
             _ => return None,
         };
-        Some(format!("{} {} ({}) {what}.", l(lang, "Akun", "The account of"), a.user.unit.name, a.user.username))
+        Some(format!("{} {} ({}) {what}.", lang.pick("Akun", "The account of"), a.user.unit.name, a.user.username))
     });
     let body = html! {
         h1 { (title) }
         p.muted {
-            (l(lang, "Akun ", "Accounts of ")) (user.user.unit.agency.label())
-            (l(lang, " di wilayah kerja ", " within the scope of ")) b { (user.user.unit.name) } ". "
-            (l(lang, "Akun yang dinonaktifkan tidak dapat masuk; menonaktifkan, mengganti kata sandi dan mengakhiri sesi langsung mengeluarkan pengguna dari semua perangkat.",
+            (lang.pick("Akun ", "Accounts of ")) (user.user.unit.agency.label())
+            (lang.pick(" di wilayah kerja ", " within the scope of ")) b { (user.user.unit.name) } ". "
+            (lang.pick("Akun yang dinonaktifkan tidak dapat masuk; menonaktifkan, mengganti kata sandi dan mengakhiri sesi langsung mengeluarkan pengguna dari semua perangkat.",
                  "A disabled account cannot log in; disabling, a new password and ending the sessions log the user out of every device at once."))
         }
         @if let Some(c) = confirmation { p.ok #done role="status" { (c) } }
-        @if accounts.is_empty() { p { (l(lang, "Tidak ada akun di wilayah ini.", "No accounts in this scope.")) } }
+        @if accounts.is_empty() { p { (lang.pick("Tidak ada akun di wilayah ini.", "No accounts in this scope.")) } }
         @for a in &accounts { (account_card(lang, a, user.user.id, refused)) }
     };
     let body = html! { (crate::platform::form::unshown(refused)) (body) };
@@ -74,26 +70,26 @@ fn account_card(lang: Lang, a: &Account, me: i64, r: Refused<'_>) -> Markup {
         article.account id={ "akun-" (name) } data-username=(name) {
             h2 { (a.user.unit.name) }
             p {
-                (l(lang, "Nama pengguna: ", "Username: ")) code { (name) } " · " (t(lang, &format!("role.{}", a.user.role.as_str()))) " · "
-                @if a.active { b.state.ok data-active="true" { (l(lang, "Aktif", "Active")) } }
-                @else { b.state.warn data-active="false" { (l(lang, "Nonaktif", "Disabled")) } }
+                (lang.pick("Nama pengguna: ", "Username: ")) code { (name) } " · " (t(lang, &format!("role.{}", a.user.role.as_str()))) " · "
+                @if a.active { b.state.ok data-active="true" { (lang.pick("Aktif", "Active")) } }
+                @else { b.state.warn data-active="false" { (lang.pick("Nonaktif", "Disabled")) } }
             }
             @if a.user.id != me || !a.active {
                 form.inline id=(toggle_form) method="post" action={ (base) (if a.active { "/nonaktifkan" } else { "/aktifkan" }) } {
                     (above(r, &toggle_form, &[]))
-                    button type="submit" { (if a.active { l(lang, "Nonaktifkan", "Disable") } else { l(lang, "Aktifkan kembali", "Enable again") }) }
+                    button type="submit" { (if a.active { lang.pick("Nonaktifkan", "Disable") } else { lang.pick("Aktifkan kembali", "Enable again") }) }
                 }
             }
             form.inline id=(revoke_form) method="post" action={ (base) "/sesi" } {
                 (above(r, &revoke_form, &[]))
-                button type="submit" { (l(lang, "Akhiri semua sesi", "End every session")) }
+                button type="submit" { (lang.pick("Akhiri semua sesi", "End every session")) }
             }
             form.move id=(pw_form) method="post" action={ (base) "/sandi" } {
                 (above(r, &pw_form, &["password"]))
-                label for={ "pw-" (name) } { (l(lang, "Kata sandi baru", "New password")) }
+                label for={ "pw-" (name) } { (lang.pick("Kata sandi baru", "New password")) }
                 input id={ "pw-" (name) } name="password" type="password" autocomplete="new-password" required minlength="8" aria-invalid=[invalid(r, &pw_form, "password")];
                 (beside(r, &pw_form, "password"))
-                button type="submit" { (l(lang, "Ganti kata sandi", "Set the password")) }
+                button type="submit" { (lang.pick("Ganti kata sandi", "Set the password")) }
             }
         }
     }

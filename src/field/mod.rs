@@ -85,9 +85,6 @@ fn tasks(c: &mut Conn, user: &User, names: &regions::index::RegionIndex) -> Resu
     Ok(all)
 }
 
-fn say(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En { en } else { id }
-}
 
 /// Tasks grouped by section, keeping the order in which sections first appear.
 fn grouped(tasks: Vec<Task>, lang: Lang) -> Vec<(String, Vec<Task>)> {
@@ -105,7 +102,7 @@ fn grouped(tasks: Vec<Task>, lang: Lang) -> Vec<(String, Vec<Task>)> {
 fn home_body(lang: Lang, user: &User, tasks: Vec<Task>) -> Markup {
     let groups = grouped(tasks, lang);
     html! {
-        h1 { (say(lang, "Pekerjaan saya", "My work")) }
+        h1 { (lang.pick("Pekerjaan saya", "My work")) }
         p.muted { (user.unit.name) }
         @if groups.is_empty() {
             p #no-work {
@@ -130,12 +127,12 @@ fn home_body(lang: Lang, user: &User, tasks: Vec<Task>) -> Markup {
             }
         }
         p.muted.offline-note {
-            (say(lang, "Formulir di atas tersimpan di ponsel saat ada sinyal dan tetap terbuka tanpa sinyal. Kiriman tanpa sinyal menunggu di ",
+            (lang.pick("Formulir di atas tersimpan di ponsel saat ada sinyal dan tetap terbuka tanpa sinyal. Kiriman tanpa sinyal menunggu di ",
                 "The forms above are kept on the phone while there is signal and open without it. What you send without signal waits in the "))
-            a href="/lapangan/antrean" { (say(lang, "Antrean", "Queue")) } "."
+            a href="/lapangan/antrean" { (lang.pick("Antrean", "Queue")) } "."
         }
         form.logout action="/keluar" method="post" {
-            button type="submit" { (say(lang, "Keluar", "Log out")) }
+            button type="submit" { (lang.pick("Keluar", "Log out")) }
         }
     }
 }
@@ -150,7 +147,7 @@ pub async fn home(State(state): State<AppState>, lang: Lang, PageUser(user): Pag
         .await
         .or_page(Some(&user))?;
     let body = home_body(lang, &user.user, list);
-    Ok(field::layout(lang, say(lang, "Beranda", "Home"), Some(&user.user), body).into_response())
+    Ok(field::layout(lang, lang.pick("Beranda", "Home"), Some(&user.user), body).into_response())
 }
 
 /// `/lapangan/antrean`: what this phone has sent, what waits for signal and what was refused.
@@ -158,18 +155,18 @@ pub async fn home(State(state): State<AppState>, lang: Lang, PageUser(user): Pag
 /// (an expired one must not hide the queue); the script draws the list.
 pub async fn queue(lang: Lang, user: Option<CurrentUser>) -> Response {
     let body = html! {
-        h1 { (say(lang, "Antrean kiriman", "Sending queue")) }
+        h1 { (lang.pick("Antrean kiriman", "Sending queue")) }
         p.muted {
-            (say(lang, "Kiriman dari ponsel ini: menunggu sinyal, terkirim, atau ditolak beserta alasannya. Kiriman yang ditolak dapat diperbaiki lalu dikirim lagi.",
+            (lang.pick("Kiriman dari ponsel ini: menunggu sinyal, terkirim, atau ditolak beserta alasannya. Kiriman yang ditolak dapat diperbaiki lalu dikirim lagi.",
                 "What this phone has sent: waiting for signal, sent, or refused with the reason. A refused item can be corrected and sent again."))
         }
         p #antrean-noscript.warn {
-            (say(lang, "Antrean tersimpan di peramban ponsel ini dan hanya dapat ditampilkan dengan JavaScript. Aktifkan JavaScript untuk melihat dan mengirimnya.",
+            (lang.pick("Antrean tersimpan di peramban ponsel ini dan hanya dapat ditampilkan dengan JavaScript. Aktifkan JavaScript untuk melihat dan mengirimnya.",
                 "The queue is kept in this phone's browser and can only be shown with JavaScript. Turn JavaScript on to see and send it."))
         }
         ul #antrean.antrean {}
     };
-    field::layout(lang, say(lang, "Antrean", "Queue"), user.as_ref().map(|u| &u.user), body).into_response()
+    field::layout(lang, lang.pick("Antrean", "Queue"), user.as_ref().map(|u| &u.user), body).into_response()
 }
 
 #[cfg(test)]

@@ -52,10 +52,6 @@ pub fn version() -> &'static str {
     })
 }
 
-/// `id` or `en` by the page's language (short UI words; messages use `tr!`).
-fn say(lang: Lang, id: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::En { en } else { id }
-}
 
 /// The field layout: light, one column (360 px wide phones first), Bahasa Indonesia first; it
 /// links the manifest, loads the app script (which registers the service worker), and has the
@@ -82,9 +78,9 @@ pub fn layout(lang: Lang, title: &str, user: Option<&User>, body: Markup) -> Mar
                 header.field {
                     a.brand href="/lapangan" { "Sinergi Lapangan" }
                     nav {
-                        a #nav-home href="/lapangan" { (say(lang, "Beranda", "Home")) }
+                        a #nav-home href="/lapangan" { (lang.pick("Beranda", "Home")) }
                         a #nav-queue href="/lapangan/antrean" {
-                            (say(lang, "Antrean", "Queue"))
+                            (lang.pick("Antrean", "Queue"))
                             " " span #antrean-count.badge hidden { "0" }
                         }
                     }
@@ -163,19 +159,19 @@ pub fn picker(p: Picker<'_>, invalid: bool) -> Markup {
     html! {
         div.picker data-picker data-within=(p.within) data-election=(p.election) data-levels=(levels.join(",")) data-accept=(accept.join(","))
             data-election-from=[p.election_from]
-            data-text-search=(say(lang, "Cari nama wilayah atau TPS…", "Search a place or TPS by name…"))
-            data-text-choose=(say(lang, "— pilih —", "— choose —"))
-            data-text-nearest=(say(lang, "TPS terdekat", "Nearest TPS"))
-            data-text-none=(say(lang, "Tidak ada tempat dengan nama itu.", "No place has that name."))
-            data-text-noloc=(say(lang, "Lokasi tidak tersedia; pilih dari daftar.", "Location unavailable; choose from the list."))
-            data-text-level-province=(say(lang, "Provinsi", "Province"))
-            data-text-level-regency=(say(lang, "Kabupaten/Kota", "Regency/City"))
-            data-text-level-district=(say(lang, "Kecamatan", "District"))
-            data-text-level-village=(say(lang, "Desa/Kelurahan", "Village"))
+            data-text-search=(lang.pick("Cari nama wilayah atau TPS…", "Search a place or TPS by name…"))
+            data-text-choose=(lang.pick("— pilih —", "— choose —"))
+            data-text-nearest=(lang.pick("TPS terdekat", "Nearest TPS"))
+            data-text-none=(lang.pick("Tidak ada tempat dengan nama itu.", "No place has that name."))
+            data-text-noloc=(lang.pick("Lokasi tidak tersedia; pilih dari daftar.", "Location unavailable; choose from the list."))
+            data-text-level-province=(lang.pick("Provinsi", "Province"))
+            data-text-level-regency=(lang.pick("Kabupaten/Kota", "Regency/City"))
+            data-text-level-district=(lang.pick("Kecamatan", "District"))
+            data-text-level-village=(lang.pick("Desa/Kelurahan", "Village"))
             data-text-level-tps=("TPS") {
             label for=(p.id) { (p.label) }
             input id=(p.id) name=(p.name) value=(p.value) required[p.required] autocomplete="off" aria-invalid=[invalid.then_some("true")]
-                placeholder=(say(lang, "kode, mis. 35.76.02.1008 atau 35.76.02.1008.001", "code, e.g. 35.76.02.1008 or 35.76.02.1008.001"));
+                placeholder=(lang.pick("kode, mis. 35.76.02.1008 atau 35.76.02.1008.001", "code, e.g. 35.76.02.1008 or 35.76.02.1008.001"));
             small.picked.muted aria-live="polite" {}
         }
     }

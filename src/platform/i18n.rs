@@ -21,6 +21,10 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// One of two short page words by this language (messages use `tr!`).
+    pub fn pick<'a>(self, id: &'a str, en: &'a str) -> &'a str {
+        if self == Lang::En { en } else { id }
+    }
     pub fn code(self) -> &'static str {
         match self {
             Lang::Id => "id",

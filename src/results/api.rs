@@ -253,12 +253,17 @@ pub fn gate(tally: &Tally, e: &ElectionDef, candidates: &[String]) -> Result<Vec
     form::check_shape(tally, &rules).map_err(|(field, m)| AppError::invalid(field, m))?;
     let (hard, warnings) = form::check(tally, &rules);
     if !hard.is_empty() {
-        let names: Vec<&str> = hard.iter().map(|f| f.identity.as_str()).collect();
+        // Each failed identity by its statement on the paper form, with both sides, so the
+        // officer reads which numbers to look at again (the key stays in `details`).
+        let table = form::identities(e.kind);
+        let said = |f: &form::Failure, id: bool| {
+            let statement = table.iter().find(|i| i.name == f.identity).map_or(f.identity.as_str(), |i| if id { &i.statement_id } else { &i.statement_en });
+            format!("{statement} ({} : {})", f.left, f.right)
+        };
+        let list = |id: bool| hard.iter().map(|f| said(f, id)).collect::<Vec<_>>().join("; ");
+        let (names_id, names_en) = (list(true), list(false));
         return Err(AppError::Rejected {
-            message: {
-                let names = names.join(", ");
-                crate::tr!("isian formulir tidak cocok pada pemeriksaan: {names}", "the form does not add up: {names}")
-            },
+            message: crate::tr!("isian formulir tidak cocok: {names_id}", "the form does not add up: {names_en}"),
             details: serde_json::json!({ "failures": hard }),
         });
     }
