@@ -10,23 +10,6 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Files per report.
 pub const MAX_FILES: i64 = 10;
 
-/// The accepted kinds: images and PDF.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedFile {
     pub name: String,
@@ -45,7 +28,8 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<CheckedFile, Text> {
         let n = bytes.len();
         return Err(tr!("{name}: {n} bita melebihi batas 10 MB", "{name}: {n} bytes is over the 10 MB limit"));
     }
-    let content_type = sniff(bytes)
+    // The accepted kinds (images and PDF) are what the blob store serves, told by content.
+    let content_type = crate::platform::blob::content_type(bytes)
         .ok_or_else(|| tr!("{name}: isinya bukan gambar (JPEG, PNG, WebP, GIF) atau PDF, apa pun nama berkasnya", "{name}: not an image (JPEG, PNG, WebP, GIF) or a PDF by its content, whatever its name says"))?;
     Ok(CheckedFile { name, content_type, sha256: hex::encode(Sha256::digest(bytes)) })
 }
