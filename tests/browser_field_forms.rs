@@ -163,4 +163,29 @@ fn finding_offline_and_refused(db: &TestDb) {
     assert_eq!(findings(), before + 1, "nothing stored for the refused one");
 }
 
-on_both_engines!(receipt_offline_sends_once, finding_offline_and_refused);
+/// A citizen without an account reports from the app: the queue sends it and keeps the receipt
+/// number, the only way to follow the report, as a link to its tracking page.
+fn citizen_report_keeps_its_receipt(db: &TestDb) {
+    let Some((app, b)) = start(db) else { return };
+    b.goto(&app.url("/lapangan/lapor?pemilu=pilkada-2024&wilayah=35.76.02.1008"));
+    b.find("section#lapor form.lapangan");
+    let reports = || db.scalar("SELECT COUNT(*) FROM reports");
+    let before = reports();
+    for (css, text) in [("#reported", "Tim sukses paslon 2"), ("#place", "Depan TPS 001 Balongsari"), ("#description", "Pembagian amplop kepada pemilih yang antre.")] {
+        let el = b.find(css);
+        b.clear(&el);
+        b.send_keys(&el, text);
+    }
+    b.click(&b.find("section#lapor button[type=submit]"));
+    let sent = wait_state(&b, 0, "terkirim");
+    assert_eq!(reports(), before + 1, "the server holds the report once");
+    let receipt = sent["receipt"].as_str().unwrap_or("").to_string();
+    assert!(!receipt.is_empty(), "the queue keeps the receipt: {sent}");
+    b.goto(&app.url("/lapangan/antrean"));
+    let row = b.wait_text("#antrean li.item[data-state=terkirim] p.receipt", |t| t.contains(&receipt));
+    assert!(row.starts_with("Nomor tanda terima"), "{row}");
+    let link = b.find("#antrean li.item p.receipt a");
+    assert_eq!(b.attribute(&link, "href").as_deref(), Some(format!("/lacak/{receipt}").as_str()));
+}
+
+on_both_engines!(receipt_offline_sends_once, finding_offline_and_refused, citizen_report_keeps_its_receipt);

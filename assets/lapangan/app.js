@@ -20,7 +20,7 @@
       menunggu: 'Menunggu sinyal', terkirim: 'Terkirim', ditolak: 'Ditolak', online: 'Ada sinyal', offline: 'Tanpa sinyal',
       queued: 'Tersimpan di antrean ponsel; dikirim begitu ada sinyal.', sent: 'Terkirim ke server.', refused: 'Ditolak server: ',
       login: 'Sesi berakhir: masuk lagi untuk mengirim (antrean tetap tersimpan).', loginLink: 'Masuk lagi',
-      fix: 'Perbaiki', remove: 'Hapus', send: 'Kirim sekarang', empty: 'Antrean kosong: belum ada kiriman dari ponsel ini.',
+      fix: 'Perbaiki', receipt: 'Nomor tanda terima (untuk melacak laporan):', remove: 'Hapus', send: 'Kirim sekarang', empty: 'Antrean kosong: belum ada kiriman dari ponsel ini.',
       kept: 'foto dari kiriman sebelumnya tetap dipakai kecuali Anda memilih foto baru.', made: 'Dibuat', sentAt: 'Terkirim',
       photoFail: 'Foto tidak dapat dibaca; pilih foto lain.', serverBusy: 'Server sibuk; dicoba lagi nanti.',
       noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', otherUser: 'Dibuat oleh akun {user}: dikirim setelah {user} masuk di ponsel ini.', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.', sending: 'Mengirim: '
@@ -29,7 +29,7 @@
       menunggu: 'Waiting for signal', terkirim: 'Sent', ditolak: 'Refused', online: 'Online', offline: 'Offline',
       queued: 'Saved in the phone\'s queue; it is sent as soon as there is signal.', sent: 'Sent to the server.', refused: 'Refused by the server: ',
       login: 'Session ended: log in again to send (the queue is kept).', loginLink: 'Log in again',
-      fix: 'Correct', remove: 'Remove', send: 'Send now', empty: 'The queue is empty: nothing sent from this phone yet.',
+      fix: 'Correct', receipt: 'Receipt number (to track the report):', remove: 'Remove', send: 'Send now', empty: 'The queue is empty: nothing sent from this phone yet.',
       kept: 'photos from the earlier submission are kept unless you choose new ones.', made: 'Made', sentAt: 'Sent',
       photoFail: 'The photo could not be read; choose another.', serverBusy: 'The server is busy; it will be tried again.',
       noStore: 'This phone cannot keep a queue (no IndexedDB).', otherUser: 'Made by the account {user}: sent once {user} logs in on this phone.', refill: 'The queued answers are back in the form; correct them and save.', sending: 'Sending: '
@@ -123,6 +123,8 @@
     item.tries = (item.tries || 0) + 1;
     if (resp.ok) {
       item.state = 'terkirim'; item.message = ''; item.sent_at = new Date().toISOString();
+      // A report's receipt number is the reporter's only way to follow it (/lacak): keep it.
+      try { const j = JSON.parse(resp.text); if (j && typeof j.receipt === 'string') item.receipt = j.receipt; } catch (e) { /* not JSON */ }
       // Kept for the list; the body (photos) is no longer needed on the phone.
       item.body = null;
     } else if (resp.status === 401) {
@@ -167,7 +169,8 @@
       if (me.offline) { result.offline = true; return result; }
       for (const item of items) {
         if (item.state !== 'menunggu') continue;
-        if (me.login || (item.user && me.username && item.user !== me.username)) {
+        // A citizen's report made without an account is sent without one.
+        if ((me.login && item.user) || (item.user && me.username && item.user !== me.username)) {
           const msg = me.login ? say('login') : say('otherUser').split('{user}').join(item.user);
           if (item.message !== msg) { item.message = msg; item.login = true; await put(item); changed(); }
           result.waiting++; result.login = true;
@@ -446,6 +449,11 @@
         const m = document.createElement('p'); m.className = 'message'; m.textContent = item.message;
         if (item.login && item.state === 'menunggu') m.append(' ', loginLink());
         li.append(m);
+      }
+      if (item.receipt) {
+        const r = document.createElement('p'); r.className = 'receipt';
+        const a = document.createElement('a'); a.href = '/lacak/' + encodeURIComponent(item.receipt); a.textContent = item.receipt;
+        r.append(say('receipt') + ' ', a); li.append(r);
       }
       const tools = document.createElement('div'); tools.className = 'tools';
       if (item.state === 'ditolak') {

@@ -282,7 +282,7 @@ impl Browser {
                const db = req.result;
                const all = db.transaction('antrean').objectStore('antrean').getAll();
                all.onsuccess = () => { db.close(); done(all.result.sort((a, b) => a.created_at < b.created_at ? -1 : 1)
-                 .map(i => ({ id: i.id, state: i.state, message: i.message, title: i.title, url: i.url, method: i.method, has_body: i.body != null }))); };
+                 .map(i => ({ id: i.id, state: i.state, message: i.message, title: i.title, url: i.url, method: i.method, has_body: i.body != null, receipt: i.receipt || null }))); };
                all.onerror = () => done({ error: String(all.error) });
              };",
             vec![],
