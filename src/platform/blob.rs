@@ -487,6 +487,20 @@ fn photo_response(key: &str, seen: Seen, content_type: &'static str, bytes: Byte
     resp
 }
 
+/// Whether the asker may see the blob `key` (a malformed key or a hidden blob is "not found"
+/// alike, so nothing tells which blobs exist).
+async fn admitted(state: &super::state::AppState, key: &str, user: Option<&super::auth::CurrentUser>) -> Result<Seen, super::web::PageError> {
+    use super::web::OrPage;
+    if !is_key(key) {
+        return Err(super::web::PageError::new(not_found(), user));
+    }
+    let seen = visibility(state, key, user).await.or_page(user)?;
+    if seen == Seen::No {
+        return Err(super::web::PageError::new(not_found(), user));
+    }
+    Ok(seen)
+}
+
 /// `GET /foto/{sha256}`: the photo's bytes, with `X-Content-SHA256` (anyone can hash what
 /// they got and compare). Only what a registered rule lets the asker see.
 pub async fn photo(
@@ -495,13 +509,7 @@ pub async fn photo(
     super::http::Path(key): super::http::Path<String>,
 ) -> Result<axum::response::Response, super::web::PageError> {
     use super::web::OrPage;
-    if !is_key(&key) {
-        return Err(super::web::PageError::new(not_found(), user.as_ref()));
-    }
-    let seen = visibility(&state, &key, user.as_ref()).await.or_page(user.as_ref())?;
-    if seen == Seen::No {
-        return Err(super::web::PageError::new(not_found(), user.as_ref()));
-    }
+    let seen = admitted(&state, &key, user.as_ref()).await?;
     let bytes = state.blobs.get(&key).await.or_page(user.as_ref())?.ok_or_else(not_found).or_page(user.as_ref())?;
     let ctype = content_type(&bytes).unwrap_or("application/octet-stream");
     Ok(photo_response(&key, seen, ctype, bytes))
@@ -515,13 +523,7 @@ pub async fn photo_small(
     super::http::Path(key): super::http::Path<String>,
 ) -> Result<axum::response::Response, super::web::PageError> {
     use super::web::OrPage;
-    if !is_key(&key) {
-        return Err(super::web::PageError::new(not_found(), user.as_ref()));
-    }
-    let seen = visibility(&state, &key, user.as_ref()).await.or_page(user.as_ref())?;
-    if seen == Seen::No {
-        return Err(super::web::PageError::new(not_found(), user.as_ref()));
-    }
+    let seen = admitted(&state, &key, user.as_ref()).await?;
     if let Some(small) = state.blobs.get_variant(&key, Variant::Kecil).await.or_page(user.as_ref())? {
         return Ok(photo_response(&key, seen, "image/jpeg", small));
     }
