@@ -67,8 +67,7 @@ pub async fn situation_of(state: &AppState, lang: Lang, user: &CurrentUser, e: &
         .db
         .read(move |c| {
             let names = crate::regions::index_of(&st);
-            let children = names.children_codes(&region);
-            Ok::<_, AppError>(picture::gather(c, names, lang, &viewer, e, &region, &children, now)?)
+            Ok::<_, AppError>(picture::gather(c, names, lang, &viewer, e, &region, now)?)
         })
         .await
 }

@@ -57,10 +57,10 @@ async fn show(
 fn sort_children(rows: &mut [ChildRow], key: &str) {
     match key {
         "nama" => rows.sort_by(|a, b| a.place.name.cmp(&b.place.name)),
-        "rawan" => rows.sort_by(|a, b| b.tps_rawan.cmp(&a.tps_rawan)),
-        "kasus" => rows.sort_by(|a, b| b.open_cases.cmp(&a.open_cases)),
-        "terlambat" => rows.sort_by(|a, b| b.overdue_cases.cmp(&a.overdue_cases)),
-        "hasil" => rows.sort_by(|a, b| a.results_in.cmp(&b.results_in)),
+        "rawan" => rows.sort_by_key(|r| std::cmp::Reverse(r.tps_rawan)),
+        "kasus" => rows.sort_by_key(|r| std::cmp::Reverse(r.open_cases)),
+        "terlambat" => rows.sort_by_key(|r| std::cmp::Reverse(r.overdue_cases)),
+        "hasil" => rows.sort_by_key(|r| r.results_in),
         _ => rows.sort_by(|a, b| a.ready_percent.total_cmp(&b.ready_percent)),
     }
 }

@@ -194,8 +194,10 @@ fn brief(lang: Lang, s: &crate::coordination::store::StageView, today: Date) -> 
 }
 
 /// Gathers the situation of `region` for `viewer` (who may read it: checked by the caller).
-/// `children` are the areas directly below, in code order.
-pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e: &'static ElectionDef, region: &str, children: &[String], now: OffsetDateTime) -> Result<Situation, DbError> {
+/// The table covers the areas directly below, in code order.
+pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e: &'static ElectionDef, region: &str, now: OffsetDateTime) -> Result<Situation, DbError> {
+    let children = names.children_codes(region);
+    let children = children.as_slice();
     let offset = crate::reports::store::offset_of(region);
     let local_now = now.to_offset(offset);
     let today = local_now.date();
