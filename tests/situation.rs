@@ -142,6 +142,19 @@ fn every_user_lands_on_their_own_situation(db: &TestDb) {
     let t = visible(&html);
     let (k, m, p) = (t.find("Kranggan").unwrap_or(usize::MAX), t.find("Magersari").unwrap_or(0), t.rfind("Prajuritkulon").unwrap_or(0));
     assert!(k < m && m < p, "sorted by name: {t}");
+    // Module pages open on the viewer's own region, with a contest held there; the public's
+    // still open on the nation.
+    for path in ["/hasil", "/kerawanan", "/logistik"] {
+        let (s, _, html) = app.get_text(path, Some(&cookie));
+        assert_eq!(s, 200, "{path}");
+        let h1 = visible(html.split("<h1").nth(1).and_then(|h| h.split("</h1>").next()).unwrap_or_default());
+        assert!(h1.contains("Kota Mojokerto"), "{path} opens on the viewer's region: {h1}");
+    }
+    let (_, _, html) = app.get_text("/hasil", Some(&cookie));
+    assert!(visible(&html).contains("Gubernur"), "a contest held in Kota Mojokerto");
+    let (_, _, html) = app.get_text("/hasil", None);
+    let h1 = visible(html.split("<h1").nth(1).and_then(|h| h.split("</h1>").next()).unwrap_or_default());
+    assert!(h1.contains("Indonesia"), "the public's /hasil: {h1}");
     // A KPPS at one TPS lands in the field app.
     let kpps = app.login("kpps.balongsari", PW);
     assert_eq!(app.get_redirect("/situasi", &format!("sinergi_session={kpps}")), (303, Some("/lapangan".to_string())));
