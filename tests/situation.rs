@@ -130,6 +130,20 @@ fn every_user_lands_on_their_own_situation(db: &TestDb) {
     for want in ["Situasi Kota Mojokerto", "26 November 2024 12.00 WIB", "Masa tenang", "Pemungutan suara", "TPS siap", "Sangat rawan", "Kasus terbuka", "Serapan", "Magersari", "Prajuritkulon"] {
         assert!(text.contains(want), "{want} missing: {text}");
     }
+    // What the unit must do comes first, soonest deadline first: Bawaslu's cases, the overdue one on top.
+    let first = text.find("Perlu tindakan unit Anda").expect("to-do section");
+    assert!(first < text.find("Tahapan").unwrap_or(0), "the unit's work comes before the tiles");
+    let (_, v) = app.get("/api/v1/situation", Some(&token));
+    let to_do = v["to_do"].as_array().expect("to_do");
+    assert!(to_do.len() >= 2, "{to_do:?}");
+    assert_eq!((to_do[0]["overdue"].as_bool(), to_do[0]["link"].as_str().map(|l| l.starts_with("/laporan/"))), (Some(true), Some(true)), "{to_do:?}");
+    assert!(to_do.iter().all(|d| d["due"].as_str().is_some_and(|d| d.ends_with(" WIB"))), "{to_do:?}");
+    // KPU owes an action item from the coordination meeting; the Pemda viewer owes nothing here.
+    let kpu = app.login("kpu.kotamojokerto", PW);
+    let (_, v) = app.get("/api/v1/situation", Some(&kpu));
+    assert!(v["to_do"].as_array().expect("to_do").iter().any(|d| d["what"].as_str().is_some_and(|w| w.starts_with("Tindak lanjut")) && d["overdue"] == true), "{}", v["to_do"]);
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    assert_eq!(app.get("/api/v1/situation", Some(&pemda)).1["to_do"], serde_json::json!([]));
     // Places by name: no Kemendagri code in what the reader sees (the alerts' own wording is
     // the alerts' concern).
     let tiles = text.split("Peringatan untuk unit Anda").next().unwrap_or_default();

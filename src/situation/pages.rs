@@ -95,6 +95,14 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
     html! {
         h1 { (lang.pick("Situasi", "Situation of")) " " (s.region.name) }
         p.muted #as-of { (s.election_name) " · " (lang.pick("per", "as of")) " " (s.as_of) }
+        section.tile #perlu-tindakan {
+            h2 { (lang.pick("Perlu tindakan unit Anda", "Needs your unit's action")) }
+            @if s.to_do.is_empty() { p { (lang.pick("Tidak ada yang menunggu unit Anda.", "Nothing is waiting for your unit.")) } }
+            @else { ol { @for d in &s.to_do { li.overdue[d.overdue] {
+                a href=(d.link) { (d.what) } " · " (lang.pick("batas", "due")) " " (d.due)
+                @if d.overdue { " · " strong { (lang.pick("terlambat", "overdue")) } }
+            } } } }
+        }
         section.tile #tahapan {
             h2 { a href={ "/tahapan?" (q) } { (lang.pick("Tahapan", "Stage")) } }
             @if s.stage.today.is_empty() && s.stage.next.is_empty() { p.muted { (lang.pick("Tidak ada tahapan berlangsung atau akan datang.", "No stage running or coming.")) } }

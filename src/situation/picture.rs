@@ -131,6 +131,20 @@ pub struct AlertBrief {
     pub at: String,
 }
 
+/// Something the viewer's own unit must do, with its deadline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ToDo {
+    pub what: String,
+    /// "28 November 2024 23.59 WIB", or the day alone for an action item.
+    pub due: String,
+    pub overdue: bool,
+    /// The page where it is done.
+    pub link: String,
+    /// RFC 3339 (UTC) of the deadline: the order of the list.
+    #[serde(skip)]
+    due_at: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ChildRow {
     pub place: Place,
@@ -150,6 +164,8 @@ pub struct Situation {
     pub election_name: String,
     /// Now in the region's local time, "26 November 2024 12.00 WIB".
     pub as_of: String,
+    /// What the viewer's unit must do, soonest deadline first (perlu tindakan unit saya).
+    pub to_do: Vec<ToDo>,
     pub stage: StageTile,
     pub logistics: LogisticsTile,
     pub security: SecurityTile,
@@ -319,6 +335,7 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e
         election: e.id.to_string(),
         election_name: e.name.to_string(),
         as_of: i18n::moment(lang, local_now),
+        to_do: to_do(conn, lang, viewer, e, region, now)?,
         stage,
         logistics,
         security,
@@ -329,6 +346,51 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e
         alerts,
         children: rows,
     })
+}
+
+/// The viewer unit's own work within `region`: the action items it owes, and the violation
+/// cases whose next step is its agency's (only where it may read the case), soonest first.
+fn to_do(conn: &mut Conn, lang: Lang, viewer: &User, e: &ElectionDef, region: &str, now: OffsetDateTime) -> Result<Vec<ToDo>, DbError> {
+    use crate::coordination::store::{ActionFilter, list_actions, stored_day};
+    let mut out = Vec::new();
+    let filter = ActionFilter { owner_unit: Some(viewer.unit.id), meeting: None, overdue: false, open_only: true };
+    for a in list_actions(conn, viewer, &filter, now, 200)? {
+        let Ok(day) = stored_day(&a.due) else { continue };
+        out.push(ToDo {
+            what: format!("{} {}: {}", lang.pick("Tindak lanjut", "Action item"), a.meeting_title, a.description),
+            due: i18n::date(lang, day),
+            overdue: a.status == "terlambat",
+            link: format!("/tindak-lanjut/{}", a.id),
+            // The end of the due day in the owner's zone orders it among timed deadlines.
+            due_at: crate::platform::clock::rfc3339(day.with_time(time::Time::from_hms(23, 59, 59).unwrap_or(time::Time::MIDNIGHT)).assume_offset(crate::reports::store::offset_of(&a.owner_unit.region))),
+        });
+    }
+    let class = match viewer.unit.agency {
+        crate::agencies::AgencyKind::Bawaslu => Some(None),
+        crate::agencies::AgencyKind::Polri | crate::agencies::AgencyKind::Kejaksaan => Some(Some("pidana")),
+        _ => None,
+    };
+    if let Some(class) = class
+        && crate::platform::identity::within(&viewer.unit.region, region)
+    {
+        let f = crate::reports::store::ReportFilter { election: Some(e.id.to_string()), region: Some(region.to_string()), class, limit: 200, ..Default::default() };
+        for r in crate::reports::store::list_reports(conn, &viewer.unit.region, &f, now)? {
+            if !r.stage.owners.contains(&viewer.unit.agency) {
+                continue;
+            }
+            let Some(deadline) = r.stage.deadline.clone() else { continue };
+            let state = crate::reports::state_label(&r.status, lang);
+            out.push(ToDo {
+                what: format!("{} #{} ({state})", lang.pick("Laporan", "Report"), r.id),
+                due: i18n::moment_at(lang, &deadline, crate::reports::store::offset_of(&r.region)),
+                overdue: r.stage.overdue,
+                link: format!("/laporan/{}", r.id),
+                due_at: crate::reports::store::parse_time(&deadline).map(crate::platform::clock::rfc3339).unwrap_or(deadline),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.due_at.cmp(&b.due_at));
+    Ok(out)
 }
 
 #[cfg(test)]
