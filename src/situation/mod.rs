@@ -6,3 +6,4 @@
 pub mod api;
 pub mod pages;
 pub mod picture;
+pub mod report;
