@@ -1,0 +1,32 @@
+//! Situasi wilayah: this slice owns a region's situation picture, the one view that gathers
+//! what every module knows about a region for its leaders. So far it holds the map
+//! (`map.rs`): the region's child areas with their outlines and names, coloured by a chosen
+//! layer (logistics readiness, vulnerability, open reports, results in), TPS as points at
+//! village level, each area a link to its own map — the component the situation page, the
+//! vulnerability page and the security plan embed, and `/peta/{region}` on its own.
+//!
+//! The outlines (`data/boundaries/*.bin`, MIT, made by `data/boundaries/compact.py` from the
+//! shared boundary files) are embedded here; drawing them is platform machinery
+//! (`platform::map`).
+
+pub mod map;
+
+/// The credit line the outlines' licence asks for, drawn on every map (data/boundaries/README.md).
+pub const CREDIT: &str = "Batas wilayah: cahyadsn/wilayah_boundaries © 2024–2025 Cahya DSN (MIT)";
+
+const OUTLINES: [&[u8]; 4] = [
+    include_bytes!("../../data/boundaries/provinces.bin"),
+    include_bytes!("../../data/boundaries/regencies.bin"),
+    include_bytes!("../../data/boundaries/districts.bin"),
+    include_bytes!("../../data/boundaries/villages.bin"),
+];
+
+/// The outlines as a map atlas, for the server's state (frames are built by `warm`).
+pub fn atlas() -> crate::platform::map::Atlas {
+    crate::platform::map::Atlas::new(OUTLINES.to_vec())
+}
+
+/// The atlas the server registered at start-up.
+pub fn atlas_of(state: &crate::platform::state::AppState) -> &crate::platform::map::Atlas {
+    state.module::<crate::platform::map::Atlas>()
+}
