@@ -85,6 +85,21 @@ fn decode(bytes: &[u8]) -> Result<Vec<Outline>, String> {
     Ok(out)
 }
 
+/// A point inside each outline of a file (longitude, latitude), by code: the middle of the
+/// widest stretch across its largest ring (see `label_point`).
+pub fn inside_points(bytes: &[u8]) -> HashMap<String, LonLat> {
+    let area = |r: &Vec<LonLat>| bbox_of(r.iter()).map_or(0.0, |b| (b[2] - b[0]) * (b[3] - b[1]));
+    decode(bytes)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|o| {
+            let ring = o.rings.iter().max_by(|a, b| area(a).total_cmp(&area(b)))?;
+            let at = label_point(ring);
+            Some((o.code, at))
+        })
+        .collect()
+}
+
 /// The region a code's outline is drawn inside: `35.76` → `35`, `35` → `ID`.
 fn parent_of(code: &str) -> &str {
     code.rfind('.').map_or(super::identity::NATIONAL, |i| &code[..i])
@@ -387,11 +402,20 @@ pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
     let Some(p) = projection else {
         return html! { p.muted #peta-kosong { (view.empty) } };
     };
-    let height = p.height + CREDIT_BAND;
+    // The picture is the frame, widened to hold any dot the frame's outline does not (TPS
+    // whose recorded coordinates lie outside their village are shown where they are said to
+    // be); `k` scales the dots and names with it.
+    let (mut x0, mut y0, mut x1, mut y1) = (0.0_f64, 0.0_f64, WIDTH, p.height);
+    for &at in &loose {
+        let (x, y) = p.xy(at);
+        (x0, y0, x1, y1) = (x0.min(x - 2.0 * PAD), y0.min(y - 2.0 * PAD), x1.max(x + 2.0 * PAD), y1.max(y + 2.0 * PAD));
+    }
+    let k = ((x1 - x0) / WIDTH).max((y1 - y0) / (WIDTH * 1.3)).max(1.0);
+    let (w, height) = (x1 - x0, y1 - y0 + CREDIT_BAND * k);
     let mut svg = String::with_capacity(64 * 1024);
     let _ = write!(
         svg,
-        "<svg id=\"peta\" class=\"peta\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"{}\" data-region=\"{}\">",
+        "<svg id=\"peta\" class=\"peta\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{x0:.0} {y0:.0} {w:.0} {height:.0}\" role=\"img\" aria-label=\"{}\" data-region=\"{}\">",
         html! { (view.label) }.into_string(),
         html! { (view.region) }.into_string(),
     );
@@ -420,16 +444,23 @@ pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
             }
         } else if let Some(at) = a.at {
             let (x, y) = p.xy(at);
-            let _ = write!(svg, "<a href=\"{href}\" data-code=\"{}\"><title>{title}</title><circle class=\"{class}\" cx=\"{x:.0}\" cy=\"{y:.0}\" r=\"14\"/></a>", html! { (a.code) }.into_string());
-            let _ = write!(labels, "<text x=\"{x:.0}\" y=\"{:.0}\" font-size=\"{:.0}\">{}</text>", y - 20.0, FONT * 0.75, html! { (a.name) }.into_string());
+            let _ = write!(svg, "<a href=\"{href}\" data-code=\"{}\"><title>{title}</title><circle class=\"{class}\" cx=\"{x:.0}\" cy=\"{y:.0}\" r=\"{:.0}\"/></a>", html! { (a.code) }.into_string(), 14.0 * k);
+            let _ = write!(labels, "<text x=\"{x:.0}\" y=\"{:.0}\" font-size=\"{:.0}\">{}</text>", y - 20.0 * k, FONT * 0.75 * k, html! { (a.name) }.into_string());
         }
     }
     for pt in &view.points {
         let (x, y) = p.xy(pt.at);
-        let _ = write!(svg, "<circle class=\"tps {}\" cx=\"{x:.0}\" cy=\"{y:.0}\" r=\"9\"><title>{}</title></circle>", class_attr(pt.class), html! { (pt.title) }.into_string());
+        let _ = write!(svg, "<circle class=\"tps {}\" cx=\"{x:.0}\" cy=\"{y:.0}\" r=\"{:.0}\"><title>{}</title></circle>", class_attr(pt.class), 14.0 * k, html! { (pt.title) }.into_string());
     }
     let _ = write!(svg, "<g class=\"nama\">{labels}</g>");
-    let _ = write!(svg, "<text class=\"kredit\" x=\"{:.0}\" y=\"{:.0}\">{}</text></svg>", WIDTH - PAD, height - 10.0, html! { (view.credit) }.into_string());
+    let _ = write!(
+        svg,
+        "<text class=\"kredit\" x=\"{:.0}\" y=\"{:.0}\" font-size=\"{:.0}\">{}</text></svg>",
+        x1 - PAD * k,
+        y0 + height - 10.0 * k,
+        (18.0 * k).min(w / (view.credit.chars().count() as f64 * 0.55)),
+        html! { (view.credit) }.into_string()
+    );
     html! {
         figure.peta-wrap {
             (PreEscaped(svg))

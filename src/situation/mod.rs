@@ -26,6 +26,12 @@ pub fn atlas() -> crate::platform::map::Atlas {
     crate::platform::map::Atlas::new(OUTLINES.to_vec())
 }
 
+/// A point inside each village's outline (longitude, latitude), by code: where the demo puts
+/// its TPS.
+pub fn village_points() -> std::collections::HashMap<String, (f64, f64)> {
+    crate::platform::map::inside_points(OUTLINES[3])
+}
+
 /// The atlas the server registered at start-up.
 pub fn atlas_of(state: &crate::platform::state::AppState) -> &crate::platform::map::Atlas {
     state.module::<crate::platform::map::Atlas>()
