@@ -1,16 +1,19 @@
-//! Situasi wilayah: this slice owns a region's situation picture, the one view that gathers
-//! what every module knows about a region for its leaders. So far it holds the map
-//! (`map.rs`): the region's child areas with their outlines and names, coloured by a chosen
-//! layer (logistics readiness, vulnerability, open reports, results in), TPS as points at
-//! village level, each area a link to its own map — the component the situation page, the
-//! vulnerability page and the security plan embed, and `/peta/{region}` on its own.
+//! Situasi wilayah: one live picture of a region for its leaders (KPU, Bawaslu, Polres, Kodim,
+//! Kejari, Pemda), gathered from every module's own figures: stage, logistics, security,
+//! violations, results, coordination, budget and the viewer's alerts. This slice owns only the
+//! gathering and its pages; each figure is computed by the module that owns the data.
 //!
-//! The outlines (`data/boundaries/*.bin`, MIT, made by `data/boundaries/compact.py` from the
-//! shared boundary files) are embedded here; drawing them is platform machinery
-//! (`platform::map`).
+//! The region's map (`map.rs`) is part of the picture: its child areas with their outlines and
+//! names, coloured by a chosen layer (logistics readiness, vulnerability, open reports, results
+//! in), TPS as points at village level, each area a link to its own map — the component the
+//! vulnerability page and the security plan embed, and `/peta/{region}` on its own. The
+//! outlines (`data/boundaries/*.bin`, MIT, made by `data/boundaries/compact.py` from the shared
+//! boundary files) are embedded here; drawing them is platform machinery (`platform::map`).
 
+pub mod api;
 pub mod map;
-
+pub mod pages;
+pub mod picture;
 /// The credit line the outlines' licence asks for, drawn on every map (data/boundaries/README.md).
 pub const CREDIT: &str = "Batas wilayah: cahyadsn/wilayah_boundaries © 2024–2025 Cahya DSN (MIT)";
 
