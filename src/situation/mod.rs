@@ -14,6 +14,8 @@ pub mod api;
 pub mod map;
 pub mod pages;
 pub mod picture;
+pub mod report;
+
 /// The credit line the outlines' licence asks for, drawn on every map (data/boundaries/README.md).
 pub const CREDIT: &str = "Batas wilayah: cahyadsn/wilayah_boundaries © 2024–2025 Cahya DSN (MIT)";
 
