@@ -27,6 +27,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with(platform::i18n::PlaceNames(index))
         .with(results::CandidateCache::default())
         .with(reports::store::Holidays::default())
+        .with(situation::atlas())
         // Who may open a kept photo at /foto: one rule per module that shows photos.
         .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
     AppState::new(db, blobs, platform::limit::RateLimit::intake_from_env(), modules)
@@ -245,6 +246,7 @@ pub fn router(state: AppState) -> Router {
         .route("/peringatan/{id}/baca", post(platform::alerts::ack_submit))
         .route("/kerawanan", get(vulnerability::pages::page))
         .route("/pengamanan", get(vulnerability::pages::plan_page))
+        .route("/peta/{code}", get(situation::map::page))
         .route("/logistik", get(logistics::pages::overview))
         .route("/logistik/pengiriman", get(logistics::pages::board))
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
@@ -319,6 +321,9 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) 
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
     let state = state(db.clone(), blobs, index);
+    // The maps' projected outlines, built once while the server already answers.
+    let atlas = state.module_arc::<platform::map::Atlas>();
+    tokio::task::spawn_blocking(move || atlas.warm());
     tokio::spawn(deadline_sweeper(db, state.module_arc::<reports::store::Holidays>()));
     if let Some(hour) = report_hour {
         let base = platform::guard::public_url().map_or_else(|| format!("http://{addr}"), str::to_string);
