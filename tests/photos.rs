@@ -82,6 +82,28 @@ fn put_keyed(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value
 trait Kept {
     fn holds(&self, sha: &str) -> bool;
     fn count(&self) -> usize;
+    /// The folder the store writes into; moved away, every put fails.
+    fn folder(&self) -> &std::path::Path;
+    /// Whether a file must take the folder's place (a local store makes a missing folder again).
+    fn blocked_by_a_file(&self) -> bool {
+        true
+    }
+}
+
+/// Runs `f` with the store unable to keep anything (its folder moved away, a file in its
+/// place for the local store; for S3 the bucket is gone, which fails at once where a server
+/// error would be retried), then puts the folder back.
+fn with_store_broken(kept: &dyn Kept, f: impl FnOnce()) {
+    let (at, away) = (kept.folder(), kept.folder().with_extension("rusak"));
+    std::fs::rename(at, &away).expect("move the store away");
+    if kept.blocked_by_a_file() {
+        std::fs::write(at, b"not a folder").expect("block the store");
+    }
+    f();
+    if kept.blocked_by_a_file() {
+        std::fs::remove_file(at).expect("unblock");
+    }
+    std::fs::rename(&away, at).expect("put the store back");
 }
 
 struct Dir(std::path::PathBuf);
@@ -109,6 +131,9 @@ impl Kept for Dir {
     }
     fn count(&self) -> usize {
         count_files(&self.0, &|n| is_blob(n))
+    }
+    fn folder(&self) -> &std::path::Path {
+        &self.0
     }
 }
 
@@ -202,10 +227,69 @@ fn photos_story(db: &TestDb, app: &TestApp, kept: &dyn Kept) {
     assert!(page.contains(&format!("src=\"/foto/{s3}/kecil\"")), "KPU's photo beside the counted numbers");
 }
 
+/// The photos are stored before the entry's write and outside it; what the writer refuses
+/// (a rule only the stored results can tell) leaves nothing, even when another entry with the
+/// same photo is accepted at the same moment; a photo that cannot be stored refuses the entry.
+/// Runs after `photos_story` (Bawaslu's copy of the TPS is entered).
+fn refusals_in_the_writer_story(db: &TestDb, app: &TestApp, kept: &dyn Kept) {
+    let ptps = app.login("ptps", PW);
+    let entries = db.scalar("SELECT COUNT(*) FROM result_entries");
+    let before = kept.count();
+
+    // Bawaslu's copy is in: a second one without a reason is refused by the writer.
+    let photo = page_jpeg(33);
+    let mut again = entry("bawaslu");
+    again["photos"] = json!([b64(&photo)]);
+    let (s, v, _) = put_keyed(app, &ptps, "ulang-tanpa-alasan", &again);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("reason")), "{v}");
+    assert!(!kept.holds(&sha(&photo)), "refused in the writer: the stored photo is removed again");
+    assert_eq!(kept.count(), before);
+
+    // The same photo in two entries at once, one refused by the writer and one accepted (a
+    // correction with its reason), in rounds so that both orders of their outcomes happen.
+    for round in 0..6u8 {
+        let photo = page_jpeg(60 + round);
+        let mut refused = entry("bawaslu");
+        refused["photos"] = json!([b64(&photo)]);
+        let mut correction = refused.clone();
+        correction["reason"] = json!(format!("koreksi salinan ke-{round}"));
+        let (a, b) = std::thread::scope(|t| {
+            let a = t.spawn(|| put_keyed(app, &ptps, &format!("serentak-tolak-{round}"), &refused).0);
+            let b = t.spawn(|| put_keyed(app, &ptps, &format!("serentak-terima-{round}"), &correction).0);
+            (a.join().expect("refused"), b.join().expect("accepted"))
+        });
+        assert_eq!((a, b), (422, 200), "round {round}");
+        assert!(kept.holds(&sha(&photo)), "round {round}: the accepted entry's photo is kept");
+        let (s, hs, bytes) = fetch(app, &format!("/foto/{}", sha(&photo)));
+        assert_eq!((s, bytes == photo, header(&hs, "x-content-sha256") == sha(&photo)), (200, true, true), "round {round}: and served");
+    }
+    let entries = entries + 6;
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries);
+
+    // The store fails: the entry is refused and leaves no row; sent again once the store is
+    // back, under the same key, it is accepted with its photo.
+    let photo = page_jpeg(77);
+    let mut fix = entry("bawaslu");
+    fix["photos"] = json!([b64(&photo)]);
+    fix["reason"] = json!("koreksi setelah gangguan penyimpanan");
+    with_store_broken(kept, || {
+        let (s, v, _) = put_keyed(app, &ptps, "saat-gangguan", &fix);
+        assert!(s >= 500, "{s} {v}");
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries, "no row for an entry whose photo was not kept");
+    });
+    assert!(!kept.holds(&sha(&photo)));
+    let (s, v, hs) = put_keyed(app, &ptps, "saat-gangguan", &fix);
+    assert_eq!((s, header(&hs, "idempotent-replayed")), (200, ""), "{v}");
+    assert!(kept.holds(&sha(&photo)));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries + 1);
+}
+
 fn photos_in_the_local_store(db: &TestDb) {
     let app = setup(db, &[]);
     // The default store: a folder beside the database.
-    photos_story(db, &app, &Dir(db.dir().join("sinergi-blobs")));
+    let kept = Dir(db.dir().join("sinergi-blobs"));
+    photos_story(db, &app, &kept);
+    refusals_in_the_writer_story(db, &app, &kept);
 }
 
 /// A real S3-compatible server (`s3s-fs`, from `cargo install s3s-fs --features binary`; `.ci/run`
@@ -285,6 +369,12 @@ impl Kept for Bucket {
     fn count(&self) -> usize {
         count_files(&self.0, &|n| is_blob(n))
     }
+    fn folder(&self) -> &std::path::Path {
+        &self.0
+    }
+    fn blocked_by_a_file(&self) -> bool {
+        false
+    }
 }
 
 fn photos_in_an_s3_store(db: &TestDb) {
@@ -292,7 +382,9 @@ fn photos_in_an_s3_store(db: &TestDb) {
     let env = s3.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let app = setup(db, &env);
-    photos_story(db, &app, &Bucket(s3.root.join(BUCKET)));
+    let kept = Bucket(s3.root.join(BUCKET));
+    photos_story(db, &app, &kept);
+    refusals_in_the_writer_story(db, &app, &kept);
     assert!(!db.dir().join("sinergi-blobs").join("tmp").exists() || Dir(db.dir().join("sinergi-blobs")).count() == 0, "nothing went to the local folder");
 }
 
