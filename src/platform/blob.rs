@@ -754,7 +754,10 @@ mod tests {
         std::fs::write(dir.join(&key_of(b"gagal")[0..2]), b"a file where a folder must be").expect("block");
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let r = ran.clone();
-        let out = s.keep_for(vec![Bytes::from_static(b"gagal"), Bytes::from_static(b"lain")], async move { Ok::<_, BlobError>(r.store(true, std::sync::atomic::Ordering::SeqCst)) }).await;
+        let out = s.keep_for(vec![Bytes::from_static(b"gagal"), Bytes::from_static(b"lain")], async move {
+                r.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok::<_, BlobError>(())
+            }).await;
         assert!(out.is_err() && !ran.load(std::sync::atomic::Ordering::SeqCst), "the write did not run");
         assert!(!held(&dir, b"lain"), "its other blob was removed again");
         assert!(s.staged.lock().expect("guard").is_empty(), "no key stays counted");
