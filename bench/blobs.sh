@@ -273,7 +273,7 @@ run_store() {
     local label=$1 bin=$2 db_dir=$3 bare_put=$4 bare_get=$5
     shift 5
     mkdir -p "$db_dir"
-    local url="sqlite://$db_dir/sinergi.db"
+    local url="sqlite://$db_dir/sinergi.db" n
     {
         echo "code,address,dpt,lat,lon"
         for n in $(seq 1 $((PHOTOS + LAT_TPS))); do printf '35.76.02.1008.%03d,Jl. Bench,200,,\n' "$n"; done
@@ -320,11 +320,11 @@ echo "$LOCAL_PUT"
 echo "$LOCAL_GET"
 bares=("| local put (tmp file, fsync, rename, fsync folder) | $(field per_s "$LOCAL_PUT") | $(field mb_s "$LOCAL_PUT") |"
     "| local get (open, read, SHA-256) | $(field per_s "$LOCAL_GET") | $(field mb_s "$LOCAL_GET") |")
-n=0
+i=0
 for b in "${BINS[@]}"; do
-    n=$((n + 1))
-    run_store "local folder, $b" "$b" "$TMPD/local$n" "$(field per_s "$LOCAL_PUT")" "$(field per_s "$LOCAL_GET")"
-    LOCAL_BLOBS=$(find "$TMPD/local$n/sinergi-blobs" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
+    i=$((i + 1))
+    run_store "local folder, $b" "$b" "$TMPD/local$i" "$(field per_s "$LOCAL_PUT")" "$(field per_s "$LOCAL_GET")"
+    LOCAL_BLOBS=$(find "$TMPD/local$i/sinergi-blobs" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
     echo "local store holds $LOCAL_BLOBS blobs (expected $PHOTOS)"
 done
 
@@ -344,13 +344,13 @@ if [ -n "$S3S" ]; then
     [ "$(field bad "$S3_PUT")" = 0 ] && [ "$(field bad "$S3_GET")" = 0 ] || { echo "the bare S3 baseline failed" >&2; exit 1; }
     bares+=("| S3 PUT to s3s-fs (one signed PUT) | $(field per_s "$S3_PUT") | $(field mb_s "$S3_PUT") |"
         "| S3 GET from s3s-fs (one signed GET, hashed) | $(field per_s "$S3_GET") | $(field mb_s "$S3_GET") |")
-    n=0
+    i=0
     for b in "${BINS[@]}"; do
-        n=$((n + 1))
-        mkdir -p "$TMPD/s3/sinergi-bench$n"
-        run_store "S3 (s3s-fs), $b" "$b" "$TMPD/s3db$n" "$(field per_s "$S3_PUT")" "$(field per_s "$S3_GET")" SINERGI_BLOB_URL=s3://sinergi-bench$n \
+        i=$((i + 1))
+        mkdir -p "$TMPD/s3/sinergi-bench$i"
+        run_store "S3 (s3s-fs), $b" "$b" "$TMPD/s3db$i" "$(field per_s "$S3_PUT")" "$(field per_s "$S3_GET")" SINERGI_BLOB_URL=s3://sinergi-bench$i \
             AWS_ENDPOINT="http://$S3_ADDR" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-2024 AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
-        S3_BLOBS=$(find "$TMPD/s3/sinergi-bench$n" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
+        S3_BLOBS=$(find "$TMPD/s3/sinergi-bench$i" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
         echo "S3 store holds $S3_BLOBS blobs (expected $PHOTOS)"
     done
     kill "$S3_PID" 2> /dev/null || true
