@@ -262,8 +262,6 @@ else:
     run(s3_get)
 PY
 
-# bare MODE WHERE: the RESULT lines of the bare baseline (put, then get).
-bare() { CONC=$CONC PHOTOS=$PHOTOS KB=$KB S3_KEY=bench S3_SECRET=bench-secret-2024 python3 "$TMPD/bare.py" "$1" "$2" | grep RESULT; }
 
 summary=()
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1] or 0), float(sys.argv[2] or 0); print(f'{a / b:.2f}' if b else '-')" "$1" "$2"; }
@@ -312,21 +310,40 @@ run_store() {
 BINS=("$BIN")
 [ -z "$BIN2" ] || BINS+=("$BIN2")
 
+# baseline MODE WHERE PUT_WORDS GET_WORDS: the bare put and get, their rows in `bares`, and
+# BARE_PUT and BARE_GET (per second) for the ratios.
+bares=()
+baseline() {
+    local out put get
+    out=$(CONC=$CONC PHOTOS=$PHOTOS KB=$KB S3_KEY=bench S3_SECRET=bench-secret-2024 python3 "$TMPD/bare.py" "$1" "$2" | grep RESULT)
+    put=$(grep _put <<< "$out")
+    get=$(grep _get <<< "$out")
+    echo "$put"
+    echo "$get"
+    [ "$(field bad "$put")" = 0 ] && [ "$(field bad "$get")" = 0 ] || { echo "the bare baseline ($1) failed" >&2; exit 1; }
+    bares+=("| $3 | $(field per_s "$put") | $(field mb_s "$put") |" "| $4 | $(field per_s "$get") | $(field mb_s "$get") |")
+    BARE_PUT=$(field per_s "$put")
+    BARE_GET=$(field per_s "$get")
+}
+
+# each_binary STORE DB_DIR BLOB_DIR [VAR=VALUE ...]: run_store with each binary in turn, `%N`
+# in DB_DIR, BLOB_DIR and the variables standing for the binary's number; BLOB_DIR (the store's
+# folder) must then hold exactly PHOTOS blobs.
+each_binary() {
+    local store=$1 db=$2 blobs=$3 i=0 b held
+    shift 3
+    for b in "${BINS[@]}"; do
+        i=$((i + 1))
+        mkdir -p "${blobs//%N/$i}"
+        run_store "$store, $b" "$b" "${db//%N/$i}" "$BARE_PUT" "$BARE_GET" "${@//%N/$i}"
+        held=$(find "${blobs//%N/$i}" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
+        echo "$store holds $held blobs (expected $PHOTOS)"
+    done
+}
+
 echo "== bare local put and get: $PHOTOS files of $KB KB, $CONC at once (tmp, fsync, rename, fsync folder)"
-LOCAL=$(bare file "$TMPD/bare-local")
-LOCAL_PUT=$(grep file_put <<< "$LOCAL")
-LOCAL_GET=$(grep file_get <<< "$LOCAL")
-echo "$LOCAL_PUT"
-echo "$LOCAL_GET"
-bares=("| local put (tmp file, fsync, rename, fsync folder) | $(field per_s "$LOCAL_PUT") | $(field mb_s "$LOCAL_PUT") |"
-    "| local get (open, read, SHA-256) | $(field per_s "$LOCAL_GET") | $(field mb_s "$LOCAL_GET") |")
-i=0
-for b in "${BINS[@]}"; do
-    i=$((i + 1))
-    run_store "local folder, $b" "$b" "$TMPD/local$i" "$(field per_s "$LOCAL_PUT")" "$(field per_s "$LOCAL_GET")"
-    LOCAL_BLOBS=$(find "$TMPD/local$i/sinergi-blobs" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
-    echo "local store holds $LOCAL_BLOBS blobs (expected $PHOTOS)"
-done
+baseline file "$TMPD/bare-local" "local put (tmp file, fsync, rename, fsync folder)" "local get (open, read, SHA-256)"
+each_binary "local folder" "$TMPD/local%N" "$TMPD/local%N/sinergi-blobs"
 
 S3_NOTE=""
 if [ -n "$S3S" ]; then
@@ -336,23 +353,9 @@ if [ -n "$S3S" ]; then
     trap 'kill $S3_PID 2> /dev/null || true; cleanup' EXIT INT TERM
     for _ in $(seq 1 100); do curl -s -o /dev/null "http://$S3_ADDR/" && break; sleep 0.1; done
     echo "== bare S3 PUT and GET to s3s-fs: $PHOTOS objects of $KB KB, $CONC at once (SigV4, keep-alive)"
-    S3=$(bare s3 "$S3_ADDR/sinergi-bare")
-    S3_PUT=$(grep s3_put <<< "$S3")
-    S3_GET=$(grep s3_get <<< "$S3")
-    echo "$S3_PUT"
-    echo "$S3_GET"
-    [ "$(field bad "$S3_PUT")" = 0 ] && [ "$(field bad "$S3_GET")" = 0 ] || { echo "the bare S3 baseline failed" >&2; exit 1; }
-    bares+=("| S3 PUT to s3s-fs (one signed PUT) | $(field per_s "$S3_PUT") | $(field mb_s "$S3_PUT") |"
-        "| S3 GET from s3s-fs (one signed GET, hashed) | $(field per_s "$S3_GET") | $(field mb_s "$S3_GET") |")
-    i=0
-    for b in "${BINS[@]}"; do
-        i=$((i + 1))
-        mkdir -p "$TMPD/s3/sinergi-bench$i"
-        run_store "S3 (s3s-fs), $b" "$b" "$TMPD/s3db$i" "$(field per_s "$S3_PUT")" "$(field per_s "$S3_GET")" SINERGI_BLOB_URL=s3://sinergi-bench$i \
-            AWS_ENDPOINT="http://$S3_ADDR" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-2024 AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
-        S3_BLOBS=$(find "$TMPD/s3/sinergi-bench$i" -type f -name '????????????????????????????????????????????????????????????????' | wc -l)
-        echo "S3 store holds $S3_BLOBS blobs (expected $PHOTOS)"
-    done
+    baseline s3 "$S3_ADDR/sinergi-bare" "S3 PUT to s3s-fs (one signed PUT)" "S3 GET from s3s-fs (one signed GET, hashed)"
+    each_binary "S3 (s3s-fs)" "$TMPD/s3db%N" "$TMPD/s3/sinergi-bench%N" SINERGI_BLOB_URL=s3://sinergi-bench%N \
+        AWS_ENDPOINT="http://$S3_ADDR" AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret-2024 AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
     kill "$S3_PID" 2> /dev/null || true
 else
     S3_NOTE="S3 half skipped: s3s-fs not installed (cargo install s3s-fs@0.14.1 --features binary --locked)."
