@@ -14,6 +14,7 @@ pub use super::i18n::Lang;
 /// UI text: (key, Bahasa Indonesia, English).
 const TEXT: &[(&str, &str, &str)] = &[
     ("app.tagline", "Gambaran operasi bersama pemilu", "Shared election operating picture"),
+    ("nav.situation", "Situasi", "Situation"),
     ("nav.regions", "Wilayah", "Regions"),
     ("nav.search", "Cari wilayah…", "Search regions…"),
     ("nav.login", "Masuk", "Log in"),
@@ -346,9 +347,6 @@ const TEXT: &[(&str, &str, &str)] = &[
     ("grade.rawan", "Rawan", "Vulnerable"),
     ("grade.sangat_rawan", "Sangat rawan", "Highly vulnerable"),
     ("kr.title", "Kerawanan TPS", "TPS vulnerability"),
-    ("kr.no_coordinates", "Belum ada koordinat TPS untuk peta.", "No TPS coordinates to map yet."),
-    ("kr.map_label", "Peta TPS menurut tingkat kerawanan", "Map of TPS by vulnerability grade"),
-    ("kr.map_legend", "Hijau: kurang rawan · jingga: rawan · merah: sangat rawan. Satu titik per desa/kelurahan; ukuran menurut jumlah TPS.", "Green: less vulnerable · orange: vulnerable · red: highly vulnerable. One dot per village; size by the number of TPS."),
     ("kr.meets", "Memenuhi indikator", "Meet an indicator"),
     ("kr.per_indicator", "Jumlah TPS per indikator", "TPS per indicator"),
     ("kr.variable", "Variabel", "Variable"),
@@ -439,6 +437,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
             body {
                 header {
                     a.brand href="/wilayah" { "Sinergi" }
+                    @if page.user.is_some() { a #situation-link href="/situasi" { (t(lang, "nav.situation")) } }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
                     a href="/kerawanan" { (t(lang, "nav.vulnerability")) }

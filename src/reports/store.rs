@@ -1400,3 +1400,97 @@ pub fn sweep(conn: &mut Conn, hol: &Holidays, now: OffsetDateTime) -> Result<usi
     }
     Ok(raised)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counts for the situation of a region
+
+/// How many cases a region holds, by where they stand: what every agency in scope may know
+/// (no case file, no reporter).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct CaseCounts {
+    /// Open cases per state, most first.
+    pub open_by_status: Vec<StateCount>,
+    pub open: i64,
+    /// Open with a deadline today or tomorrow (local), not yet passed.
+    pub near_deadline: i64,
+    pub overdue: i64,
+    /// Open cases with Sentra Gakkumdu.
+    pub gakkumdu: i64,
+    /// Received today (local day of the case's region).
+    pub new_today: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StateCount {
+    pub state: String,
+    pub count: i64,
+}
+
+/// Counts of the reports within `scope` (of one election, or all), in one pass over the
+/// scope's cases.
+pub fn case_counts(conn: &mut Conn, scope: &str, election: Option<&str>, now: OffsetDateTime) -> Result<CaseCounts, DbError> {
+    let (lo, hi) = range_of(scope);
+    let mut out = CaseCounts::default();
+    conn.for_each(
+        "SELECT region_code, status, deadline_at, received_at FROM reports
+         WHERE region_code >= $1 AND region_code < $2 AND ($3 = '' OR election_id = $3)",
+        params![lo, hi, election.unwrap_or("")],
+        |r| {
+            let region: String = r.get(0)?;
+            let status: String = r.get(1)?;
+            let offset = offset_of(&region);
+            let today = now.to_offset(offset).date();
+            if parse_time(&r.get::<String>(3)?).is_ok_and(|t| t.to_offset(offset).date() == today) {
+                out.new_today += 1;
+            }
+            if Track::Report.is_final(&status) {
+                return Ok(());
+            }
+            out.open += 1;
+            match out.open_by_status.iter_mut().find(|s| s.state == status) {
+                Some(s) => s.count += 1,
+                None => out.open_by_status.push(StateCount { state: status.clone(), count: 1 }),
+            }
+            if super::GAKKUMDU.contains(&status.as_str()) {
+                out.gakkumdu += 1;
+            }
+            if let Some(deadline) = r.get::<Option<String>>(2)?.and_then(|d| parse_time(&d).ok()) {
+                if now > deadline {
+                    out.overdue += 1;
+                } else if deadlines::days_left(deadline.to_offset(offset), now) <= 1 {
+                    out.near_deadline += 1;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    out.open_by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.state.cmp(&b.state)));
+    Ok(out)
+}
+
+/// Open (not final) reports per area within `region`, an area being the first `width`
+/// characters of the report's place code (the map's layer: a province is 2, a TPS 17; a report
+/// placed above that level, at a village when the map shows TPS, counts for no area).
+pub fn open_by_area(conn: &mut Conn, election: &str, region: &str, width: usize) -> Result<std::collections::BTreeMap<String, [i64; 1]>, DbError> {
+    // The narrowest indexed column that holds the region.
+    let (column, key) = match region.len() {
+        _ if region == crate::regions::NATIONAL => ("''", String::new()),
+        2 => ("province_code", region.to_string()),
+        5 => ("regency_code", region.to_string()),
+        _ => ("district_code", region[..region.len().min(8)].to_string()),
+    };
+    let (lo, hi) = range_of(region);
+    let mut out = std::collections::BTreeMap::new();
+    conn.for_each(
+        &format!("SELECT region_code, status FROM reports WHERE {column} = $1 AND region_code >= $2 AND region_code < $3 AND election_id = $4"),
+        crate::params![key.as_str(), lo.as_str(), hi.as_str(), election],
+        |r| {
+            let (code, status): (String, String) = (r.get(0)?, r.get(1)?);
+            if code.len() >= width && !Track::Report.is_final(&status) {
+                crate::platform::map::count_in_area(&mut out, &code, width, 0);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
