@@ -12,7 +12,7 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use common::{TestApp, TestDb};
+use common::TestDb;
 use serde_json::{Value, json};
 use webdriver::{Browser, DEMO_PASSWORD as PASSWORD, SHOTS, phone};
 
