@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "TPS terdekat" (GET /api/v1/places/nearest) at national scale: the ≈820,000 Pemilu 2024 TPS,
 # each with coordinates, on SQLite and PostgreSQL, with and without the position index
-# tps_near (migration 0009).
+# tps_near (migration 0012).
 #
 #   bench/nearest.sh                                   # builds (release); SQLite only
 #   PG=postgres://postgres@127.0.0.1:5432 bench/nearest.sh    # PostgreSQL too
@@ -15,7 +15,7 @@
 # client (python3, one kept-alive connection) asks, one request after the other:
 #   - GET /healthz                        the bare baseline (a request that reads nothing)
 #   - GET /api/v1/places/nearest?election=pemilu-2024&lat=…&lon=…   with the index
-#   - the same after `DROP INDEX tps_near` (what the query cost before migration 0009: every TPS
+#   - the same after `DROP INDEX tps_near` (what the query cost before migration 0012: every TPS
 #     of the election read, the box's filter applied to each) and a server restart.
 # Reported per case: requests, mean, p50, p95, max (ms), and mean as a ratio to the baseline's;
 # plus the query plan of each engine, and the import time with the index and, into another
@@ -104,7 +104,7 @@ run_engine() {
     stop_server
     "$@" "DROP INDEX tps_near"
     start_server "$url" "$TMPD/server-$name.log" SINERGI_LOG=warn
-    measure "nearest, index dropped (as before 0009)" "$NEAREST"
+    measure "nearest, index dropped (as before 0012)" "$NEAREST"
     stop_server
 }
 

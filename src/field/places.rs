@@ -269,7 +269,7 @@ pub async fn nearest(State(state): State<AppState>, Query(q): Query<NearestQuery
     let scope = scope_of(index, q.within.as_deref())?;
     let (lat, lon, e) = (q.lat, q.lon, election.id);
     // A box of ±0.2° (about 22 km) first; the exact distance sorts what it holds. The box is
-    // asked of the index `tps_near` (migration 0009) by its cells of 0.1°, written exactly as
+    // asked of the index `tps_near` (migration 0012) by its cells of 0.1°, written exactly as
     // the index writes them: the box's five latitude cells, and within each a range of
     // longitude cells. Each engine computes the cells of the box as it computed those of the
     // rows (SQLite truncates, PostgreSQL rounds), so the two always agree. The bounds are cast

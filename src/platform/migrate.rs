@@ -51,9 +51,14 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0008_blobs.sql"),
     },
     Migration {
-        version: 9,
-        sqlite: include_str!("migrations/sqlite/0009_tps_near.sql"),
-        postgres: include_str!("migrations/postgres/0009_tps_near.sql"),
+        version: 11,
+        sqlite: include_str!("migrations/sqlite/0011_situation_reports.sql"),
+        postgres: include_str!("migrations/postgres/0011_situation_reports.sql"),
+    },
+    Migration {
+        version: 12,
+        sqlite: include_str!("migrations/sqlite/0012_tps_near.sql"),
+        postgres: include_str!("migrations/postgres/0012_tps_near.sql"),
     },
 ];
 
