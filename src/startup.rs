@@ -214,6 +214,8 @@ pub fn router(state: AppState) -> Router {
         .route("/situasi", get(situation::pages::own))
         .route("/situasi/{code}", get(situation::pages::region))
         .route("/situasi/{code}/laporan", get(situation::pages::report_list))
+        .route("/situasi/{code}/langsung", get(situation::pages::live))
+        .route("/assets/situasi.js", get(situation::pages::live_script))
         .route("/situasi/{code}/laporan.pdf", get(situation::pages::report_pdf))
         .route("/laporan-situasi/{token}", get(situation::pages::report_verify))
         .route("/assets/app.css", get(platform::web::stylesheet))

@@ -234,6 +234,61 @@ fn the_daily_report_is_made_each_morning_kept_and_verifiable(db: &TestDb) {
     assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={jombang}")).0, 403);
 }
 
+/// Opens `/situasi/{region}/langsung` and hands each event name that arrives to the returned
+/// receiver (a thread reads the stream).
+fn listen(app: &TestApp, region: &str, cookie: &str) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let url = app.url(&format!("/situasi/{region}/langsung"));
+    let cookie = cookie.to_string();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let Ok(resp) = agent.get(&url).header("Cookie", &cookie).call() else { return };
+        let _ = tx.send(format!("status {}", resp.status().as_u16()));
+        for line in std::io::BufReader::new(resp.into_body().into_reader()).lines() {
+            let Ok(line) = line else { return };
+            if let Some(name) = line.strip_prefix("event: ") {
+                if tx.send(name.to_string()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
+    let app = demo_app(db);
+    let token = app.login("bawaslu.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={token}");
+    let events = listen(&app, "35.76", &cookie);
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 200"));
+    // A neighbouring regency may not follow Mojokerto.
+    let jombang = app.login("kpu.jombang", PW);
+    assert_eq!(listen(&app, "35.76", &format!("sinergi_session={jombang}")).recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 403"));
+
+    // The logins above were writes (sessions): let their event pass, then nothing changes and
+    // nothing is sent.
+    while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
+    assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_err(), "an event without a change");
+    // A unit reads an alert: the page hears of it.
+    let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
+    let id = alerts["items"][0]["id"].as_i64().expect("an alert to read");
+    assert_eq!(app.post(&format!("/api/v1/alerts/{id}/ack"), Some(&token), &serde_json::json!({})).0, 204);
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"));
+
+    // PostgreSQL: a second server on the same database; a write there reaches this server's page.
+    if db.url().starts_with("postgres") {
+        let other = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", EVE)]);
+        let token = other.login("bawaslu.kotamojokerto", PW);
+        while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
+        let (_, alerts) = other.get("/api/v1/alerts?unacknowledged=true", Some(&token));
+        let id = alerts["items"][0]["id"].as_i64().expect("another alert to read");
+        assert_eq!(other.post(&format!("/api/v1/alerts/{id}/ack"), Some(&token), &serde_json::json!({})).0, 204);
+        assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"), "the other server's write reached this page");
+    }
+}
+
 /// A GET answered as bytes, with its status and headers (names in lower case).
 fn get_pdf(app: &TestApp, path: &str, cookie: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -251,5 +306,6 @@ on_both_engines!(
     the_situation_of_a_region_gathers_every_module,
     a_neighbouring_regency_sees_nothing_of_it,
     every_user_lands_on_their_own_situation,
-    the_daily_report_is_made_each_morning_kept_and_verifiable
+    the_daily_report_is_made_each_morning_kept_and_verifiable,
+    changes_reach_the_page_live_on_every_server
 );

@@ -49,7 +49,12 @@ async fn show(
     let sort = q.urut.as_deref().unwrap_or("siap");
     sort_children(&mut s.children, sort);
     let title = format!("{} {}", lang.pick("Situasi", "Situation of"), s.region.name);
-    let body = page(lang, &s, sort);
+    // Complete as served; with script, it follows the changes (server-sent events).
+    let live = format!("/situasi/{}/langsung?pemilu={}", s.region.code, s.election);
+    let body = html! {
+        div #situasi data-live=(live) { (page(lang, &s, sort)) }
+        script src="/assets/situasi.js" defer {}
+    };
     Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
 }
 
@@ -332,4 +337,38 @@ pub async fn report_verify(State(state): State<AppState>, lang: Lang, user: Opti
     let body = super::report::verification_page(lang, found.as_ref(), &place);
     let title = lang.pick("Verifikasi laporan situasi harian", "Verify a daily situation report");
     Ok((status, layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/laporan-situasi"), body)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live
+
+/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever something was written
+/// (here or on another server of the same PostgreSQL), at most one per two seconds; the page's
+/// script then fetches the page again and swaps its content.
+pub async fn live(State(state): State<AppState>, user: Option<CurrentUser>, Path(code): Path<String>) -> Result<Response, PageError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let Some(user) = user else { return Err(crate::platform::error::AppError::Unauthorized.into()) };
+    super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let rx = state.db.changes();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        // Coalesce a burst (election night) into one event.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        rx.borrow_and_update();
+        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), rx))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// The page's script: on `berubah`, fetch the page again and swap the content in place.
+pub async fn live_script() -> Response {
+    use axum::http::{HeaderValue, header};
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        include_str!("../../assets/situasi.js"),
+    )
+        .into_response()
 }
