@@ -90,6 +90,19 @@ pub fn place(code: &str) -> String {
     PLACES.try_with(|p| p.place(code)).unwrap_or_else(|_| code.to_string())
 }
 
+/// `f` with the language and place names of the request being served, for work that runs in a
+/// task of its own (which does not inherit them).
+pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = F::Output> {
+    let lang = Lang::current();
+    let places = PLACES.try_with(|p| p.clone()).ok();
+    async move {
+        match places {
+            Some(p) => PLACES.scope(p, LANG.scope(lang, f)).await,
+            None => LANG.scope(lang, f).await,
+        }
+    }
+}
+
 /// Runs `f` as if serving a request in `lang` (tests, the CLI).
 pub fn with_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
     LANG.sync_scope(lang, f)
