@@ -21,8 +21,8 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// One of two short page words by this language (messages use `tr!`).
-    pub fn pick<'a>(self, id: &'a str, en: &'a str) -> &'a str {
+    /// One of two short page words (or lists of them) by this language (messages use `tr!`).
+    pub fn pick<T>(self, id: T, en: T) -> T {
         if self == Lang::En { en } else { id }
     }
     pub fn code(self) -> &'static str {
