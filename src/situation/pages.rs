@@ -38,13 +38,14 @@ async fn show(
     code: Option<String>,
     crate::platform::http::Query(q): crate::platform::http::Query<SituasiQuery>,
 ) -> Result<Response, PageError> {
-    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
     // A unit at one TPS (KPPS, PTPS) works from the field app; its situation is its TPS there.
-    if code.is_none() && user.user.unit.region.split('.').count() == 5 {
+    if code.is_none() && user.as_ref().is_some_and(|u| u.user.unit.region.split('.').count() == 5) {
         return Ok(axum::response::Redirect::to("/lapangan").into_response());
     }
-    let region = super::api::region_for(&state, &user, code.as_deref()).or_page(Some(&user))?;
-    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let (user, region, e) = match scoped(&state, user, &uri, code.as_deref(), q.pemilu.as_deref()) {
+        Ok(Scoped(user, region, e)) => (user, region, e),
+        Err(login) => return Ok(login),
+    };
     let mut s = super::api::situation_of(&state, lang, &user, e, region).await.or_page(Some(&user))?;
     let sort = q.urut.as_deref().unwrap_or("siap");
     sort_children(&mut s.children, sort);
@@ -57,6 +58,19 @@ async fn show(
     };
     Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
 }
+
+/// The viewer, the region asked for (their own by default; checked against their scope) and
+/// its election; or the answer instead: the login page, or the refusal's page.
+// The error is the answer itself (a page), built at most once per request.
+#[allow(clippy::result_large_err)]
+fn scoped(state: &AppState, user: Option<CurrentUser>, uri: &axum::http::Uri, code: Option<&str>, pemilu: Option<&str>) -> Result<Scoped, Response> {
+    let Some(user) = user else { return Err(crate::platform::web::login_first(&uri.to_string())) };
+    let region = super::api::region_for(state, &user, code).or_page(Some(&user)).map_err(IntoResponse::into_response)?;
+    let e = super::api::election_for(pemilu, &region).or_page(Some(&user)).map_err(IntoResponse::into_response)?;
+    Ok(Scoped(user, region, e))
+}
+
+struct Scoped(CurrentUser, String, &'static crate::elections::ElectionDef);
 
 /// The worst first for every figure that is bad when high; readiness lowest first.
 fn sort_children(rows: &mut [ChildRow], key: &str) {
@@ -239,9 +253,10 @@ pub async fn report_pdf(
     Path(code): Path<String>,
     crate::platform::http::Query(q): crate::platform::http::Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
-    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
-    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let (user, region, e) = match scoped(&state, user, &uri, Some(&code), q.pemilu.as_deref()) {
+        Ok(Scoped(user, region, e)) => (user, region, e),
+        Err(login) => return Ok(login),
+    };
     let now = crate::platform::clock::now();
     let today = now.to_offset(crate::reports::store::offset_of(&region)).date();
     let day = match q.tanggal.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
@@ -296,9 +311,10 @@ pub async fn report_list(
     Path(code): Path<String>,
     crate::platform::http::Query(q): crate::platform::http::Query<ReportQuery>,
 ) -> Result<Response, PageError> {
-    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
-    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
-    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let (user, region, e) = match scoped(&state, user, &uri, Some(&code), q.pemilu.as_deref()) {
+        Ok(Scoped(user, region, e)) => (user, region, e),
+        Err(login) => return Ok(login),
+    };
     let now = crate::platform::clock::now();
     let latest = super::report::today(&state, e, &region, now, &site_base(&headers)).await.or_page(Some(&user))?;
     let r = region.clone();
