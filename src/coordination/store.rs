@@ -1197,6 +1197,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 )
             },
             agencies: &[a.owner_unit.agency],
+            link: &format!("/rapat/{}", a.meeting_id),
         })?;
         conn.execute("UPDATE action_items SET alerted = 'lewat' WHERE id = $1", params![a.id])?;
         raised += 1;
@@ -1230,6 +1231,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 )
             },
             agencies: &[recipient.agency, AgencyKind::Pemda],
+            link: &format!("/anggaran?wilayah={}", recipient.region),
         })?;
         conn.execute("UPDATE grant_tranches SET alerted = 'lewat' WHERE id = $1", params![tid])?;
         raised += 1;
@@ -1260,6 +1262,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 crate::tr!("{label}: tahapan \"{name}\" dimulai besok, {start_id}", "{label}: the stage \"{name}\" starts tomorrow, {start_en}")
             },
             agencies: &agencies,
+            link: &format!("/tahapan?wilayah={region}&pemilu={election}"),
         })?;
         conn.execute("UPDATE stages SET alerted_on = $1 WHERE id = $2", params![day_string(today), id])?;
         raised += 1;

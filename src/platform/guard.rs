@@ -36,7 +36,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// `SINERGI_PUBLIC_URL`, without a trailing slash.
-fn public_url() -> Option<&'static str> {
+pub fn public_url() -> Option<&'static str> {
     static URL: OnceLock<Option<String>> = OnceLock::new();
     URL.get_or_init(|| std::env::var("SINERGI_PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()))
         .as_deref()

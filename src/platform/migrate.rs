@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0008_blobs.sql"),
         postgres: include_str!("migrations/postgres/0008_blobs.sql"),
     },
+    Migration {
+        version: 9,
+        sqlite: include_str!("migrations/sqlite/0009_notifications.sql"),
+        postgres: include_str!("migrations/postgres/0009_notifications.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

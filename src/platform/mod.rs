@@ -18,6 +18,7 @@ pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod limit;
+pub mod notify;
 pub mod migrate;
 pub mod pdf;
 pub mod sheet;

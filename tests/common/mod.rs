@@ -171,6 +171,11 @@ impl TestApp {
 
     /// Starts the server again on the same address and database (the network is back).
     pub fn restart(&mut self, db: &TestDb) {
+        self.restart_env(db, &[]);
+    }
+
+    /// [`TestApp::restart`] with extra environment (the settings it was started with).
+    pub fn restart_env(&mut self, db: &TestDb, env: &[(&str, &str)]) {
         self.kill();
         let listen = self.base.trim_start_matches("http://").to_string();
         // The port may linger for a moment after the kill.
@@ -180,7 +185,7 @@ impl TestApp {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let fresh = Self::spawn_listen(db, &listen, &[], &[]);
+        let fresh = Self::spawn_listen(db, &listen, &[], env);
         let old = std::mem::replace(self, fresh);
         drop(old);
     }
