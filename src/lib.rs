@@ -12,5 +12,6 @@ pub mod platform;
 pub mod regions;
 pub mod reports;
 pub mod results;
+pub mod situation;
 pub mod startup;
 pub mod vulnerability;

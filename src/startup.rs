@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::platform::db::{Db, DbError};
 use crate::platform::error::{AppError, ErrorBody};
-use crate::{agencies, coordination, elections, field, logistics, platform, regions, reports, results, vulnerability};
+use crate::{agencies, coordination, elections, field, logistics, platform, regions, reports, results, situation, vulnerability};
 
 pub use crate::platform::state::AppState;
 
@@ -209,10 +209,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(reports::api::deadline))
         .routes(routes!(reports::api::list_holidays))
         .routes(routes!(reports::api::put_holiday, reports::api::delete_holiday))
+        .routes(routes!(situation::api::situation))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     api.route("/api/v1/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
-        .route("/", get(|| async { Redirect::to("/wilayah") }))
+        .route("/", get(|user: Option<platform::auth::CurrentUser>| async move { Redirect::to(if user.is_some() { "/situasi" } else { "/wilayah" }) }))
+        .route("/situasi", get(situation::pages::own))
+        .route("/situasi/{code}", get(situation::pages::region))
         .route("/assets/app.css", get(platform::web::stylesheet))
         .route("/assets/hasil.js", get(results::pages::live_script))
         .route("/assets/picker.js", get(platform::field::picker_js))

@@ -100,12 +100,15 @@ fn a_new_operator_logs_in_browses_to_a_village_searches_and_switches_language() 
     b.send_keys(&username, USER);
     b.send_keys(&b.find("#password"), PASSWORD);
     b.click(&b.find("#login-submit"));
-    let url = b.wait_url(|u| u.ends_with("/wilayah"));
-    assert_eq!(url, app.url("/wilayah"), "after logging in you land on the region browser");
+    let url = b.wait_url(|u| u.ends_with("/situasi"));
+    assert_eq!(url, app.url("/situasi"), "after logging in you land on your own region's situation");
+    assert_eq!(b.text_of("main h1"), "Situasi Kota Mojokerto");
     let who = b.text_of("#current-user");
     assert!(who.contains(USER), "header shows who is logged in: {who:?}");
     assert!(b.find_all("#login-link").is_empty(), "no login link once logged in");
     assert_eq!(html_lang(&b), "id");
+    b.click(&b.link("header", "Wilayah"));
+    b.wait_url(|u| u.ends_with("/wilayah"));
     assert_eq!(b.text_of("main h1"), "Indonesia");
     assert_eq!(b.text_of("nav.crumbs"), "Indonesia");
     let provinces = b.table_cells("#children");

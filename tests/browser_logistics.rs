@@ -81,7 +81,7 @@ fn the_bawaslu_supervisor_checks_logistics_cosigns_a_shipment_and_verifies_its_b
     b.send_keys(&b.find("#username"), USER);
     b.send_keys(&b.find("#password"), PASSWORD);
     b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/wilayah"));
+    b.wait_url(|u| u.ends_with("/situasi"));
     let who = b.text_of("#current-user");
     assert!(who.contains(USER) && who.contains("Bawaslu Kota Mojokerto"), "header shows the supervisor: {who:?}");
 

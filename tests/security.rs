@@ -192,7 +192,7 @@ fn pages_carry_security_headers_and_safe_redirects(db: &TestDb) {
     };
     for evil in ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "javascript:alert(1)", "https://evil.example/", "/%20/evil.example"] {
         let (s, loc, _) = login(evil);
-        assert_eq!((s, loc.as_str()), (303, "/wilayah"), "next={evil}");
+        assert_eq!((s, loc.as_str()), (303, "/situasi"), "next={evil}: the user's own situation");
     }
     let (s, loc, cookie) = login("/rapat?x=1");
     assert_eq!((s, loc.as_str()), (303, "/rapat?x=1"), "a page of this site is kept");

@@ -147,8 +147,10 @@ pub struct LoginForm {
 
 /// A local path to return to; anything else (another site, `//host`, `/\t/host`) falls back
 /// to /wilayah.
+/// Where a login goes: the page asked for, else the user's own region's situation (a field unit
+/// at a TPS: its field app).
 fn local_next(next: Option<&str>) -> String {
-    crate::platform::guard::local_path(next, "/wilayah").to_string()
+    crate::platform::guard::local_path(next, "/situasi").to_string()
 }
 
 #[derive(Deserialize)]
@@ -226,7 +228,7 @@ pub struct LangSwitch {
 /// Sets the UI language and goes back to the page it was chosen on.
 pub async fn switch_language(crate::platform::http::Query(q): crate::platform::http::Query<LangSwitch>) -> Response {
     let lang = if q.l == "en" { "en" } else { "id" };
-    let next = local_next(q.next.as_deref());
+    let next = crate::platform::guard::local_path(q.next.as_deref(), "/wilayah").to_string();
     let mut resp = Redirect::to(&next).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie("lang", lang, 31_536_000, false));
     resp

@@ -40,7 +40,7 @@ pub fn place_name(conn: &mut Conn, code: &str) -> String {
     crate::regions::store::get(conn, code).ok().flatten().map_or_else(|| code.to_string(), |r| r.name)
 }
 
-fn stored_day(s: &str) -> Result<Date, DbError> {
+pub fn stored_day(s: &str) -> Result<Date, DbError> {
     Date::parse(s, DAY).map_err(|e| DbError::Other(format!("stored date {s:?}: {e}")))
 }
 
@@ -1268,4 +1268,25 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
         raised += 1;
     }
     Ok(raised)
+}
+
+/// A meeting still to come, as the situation page lists it (`starts_at` as stored, RFC 3339).
+pub struct UpcomingMeeting {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: String,
+    pub place: String,
+}
+
+/// The first meeting held in `region` or below that has not started yet.
+pub fn next_meeting(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Result<Option<UpcomingMeeting>, DbError> {
+    let (eq, lo, hi) = scope(region);
+    conn.query_opt(
+        "SELECT id, title, starts_at, place FROM meetings
+         WHERE (region_code = $1 OR (region_code >= $2 AND region_code < $3)) AND starts_at >= $4
+         ORDER BY starts_at, id LIMIT 1",
+        params![eq, lo, hi, crate::platform::clock::rfc3339(now)],
+    )?
+    .map(|r| Ok(UpcomingMeeting { id: r.get(0)?, title: r.get(1)?, starts_at: r.get(2)?, place: r.get(3)? }))
+    .transpose()
 }

@@ -256,10 +256,7 @@ pub struct LogistikQuery {
 }
 
 fn region_of(state: &AppState, q: &LogistikQuery, user: Option<&CurrentUser>) -> String {
-    let asked = q.wilayah.clone().filter(|w| w == crate::regions::NATIONAL || crate::regions::index_of(&state).get(w).is_some());
-    asked
-        .or_else(|| user.map(|u| u.user.unit.region.clone()))
-        .unwrap_or_else(|| crate::regions::NATIONAL.to_string())
+    crate::regions::pages::region_or_own(state, q.wilayah.as_deref(), user)
 }
 
 fn region_title(state: &AppState, code: &str) -> String {

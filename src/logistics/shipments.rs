@@ -742,3 +742,20 @@ mod tests {
         assert_eq!(flags(&[item(10, Some(12), Some(1))], due, Some("2024-11-26T17:00:00Z"), before), ["excess", "damaged", "late"]);
     }
 }
+
+/// Shipments from or to anywhere within `region` that are late (past their deadline without
+/// arriving, or arrived after it) and that arrived with a difference (short, excess, damaged):
+/// the two counts a region's leaders watch, without loading each shipment.
+pub fn troubles(conn: &mut Conn, election: &str, region: &str, now: &str) -> Result<(i64, i64), DbError> {
+    let (lo, hi) = super::store::tps_range(region);
+    let r = conn.query_one(
+        "SELECT
+           COALESCE(SUM(CASE WHEN COALESCE(s.received_at, $5) > s.due_at THEN 1 ELSE 0 END), 0),
+           COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM logistics_shipment_items i WHERE i.shipment_id = s.id
+                  AND (i.received <> i.sent OR COALESCE(i.damaged, 0) > 0)) THEN 1 ELSE 0 END), 0)
+         FROM logistics_shipments s WHERE s.election_id = $1
+           AND ((s.from_code >= $2 AND s.from_code < $3) OR s.from_code = $4 OR (s.to_code >= $2 AND s.to_code < $3) OR s.to_code = $4)",
+        params![election, lo, hi, region, now],
+    )?;
+    Ok((r.get::<i64>(0)?, r.get::<i64>(1)?))
+}

@@ -14,6 +14,7 @@ pub use super::i18n::Lang;
 /// UI text: (key, Bahasa Indonesia, English).
 const TEXT: &[(&str, &str, &str)] = &[
     ("app.tagline", "Gambaran operasi bersama pemilu", "Shared election operating picture"),
+    ("nav.situation", "Situasi", "Situation"),
     ("nav.regions", "Wilayah", "Regions"),
     ("nav.search", "Cari wilayah…", "Search regions…"),
     ("nav.login", "Masuk", "Log in"),
@@ -439,6 +440,7 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
             body {
                 header {
                     a.brand href="/wilayah" { "Sinergi" }
+                    @if page.user.is_some() { a #situation-link href="/situasi" { (t(lang, "nav.situation")) } }
                     a href="/wilayah" { (t(lang, "nav.regions")) }
                     a href="/logistik" { (t(lang, "nav.logistics")) }
                     a href="/kerawanan" { (t(lang, "nav.vulnerability")) }

@@ -34,6 +34,22 @@ pub fn election_or_default(id: Option<&str>) -> &'static ElectionDef {
     id.and_then(elections::election).or_else(|| elections::election(DEFAULT_ELECTION)).unwrap_or(&elections::ELECTIONS[0])
 }
 
+/// The region a module page shows: the one asked for when it is known, else the viewer's own
+/// (a unit at a TPS: its village), else the nation for the public. Nobody lands on a national
+/// table of zeros for a region they do not work in.
+pub fn region_or_own(state: &AppState, asked: Option<&str>, user: Option<&CurrentUser>) -> String {
+    let index = super::index_of(state);
+    let known = |c: &str| c == super::NATIONAL || index.get(c).is_some();
+    if let Some(a) = asked.map(str::trim).filter(|a| known(a)) {
+        return a.to_string();
+    }
+    match user.map(|u| u.user.unit.region.as_str()) {
+        Some(own) if known(own) => own.to_string(),
+        Some(own) => own.rsplit_once('.').map(|(village, _)| village).filter(|v| known(v)).unwrap_or(super::NATIONAL).to_string(),
+        None => super::NATIONAL.to_string(),
+    }
+}
+
 fn level_label(lang: Lang, level: Level) -> &'static str {
     t(lang, &format!("level.{}", level.as_str()))
 }

@@ -1409,3 +1409,70 @@ pub fn sweep(conn: &mut Conn, hol: &Holidays, now: OffsetDateTime) -> Result<usi
     }
     Ok(raised)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counts for the situation of a region
+
+/// How many cases a region holds, by where they stand: what every agency in scope may know
+/// (no case file, no reporter).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct CaseCounts {
+    /// Open cases per state, most first.
+    pub open_by_status: Vec<StateCount>,
+    pub open: i64,
+    /// Open with a deadline today or tomorrow (local), not yet passed.
+    pub near_deadline: i64,
+    pub overdue: i64,
+    /// Open cases with Sentra Gakkumdu.
+    pub gakkumdu: i64,
+    /// Received today (local day of the case's region).
+    pub new_today: i64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StateCount {
+    pub state: String,
+    pub count: i64,
+}
+
+/// Counts of the reports within `scope` (of one election, or all), in one pass over the
+/// scope's cases.
+pub fn case_counts(conn: &mut Conn, scope: &str, election: Option<&str>, now: OffsetDateTime) -> Result<CaseCounts, DbError> {
+    let (lo, hi) = range_of(scope);
+    let mut out = CaseCounts::default();
+    conn.for_each(
+        "SELECT region_code, status, deadline_at, received_at FROM reports
+         WHERE region_code >= $1 AND region_code < $2 AND ($3 = '' OR election_id = $3)",
+        params![lo, hi, election.unwrap_or("")],
+        |r| {
+            let region: String = r.get(0)?;
+            let status: String = r.get(1)?;
+            let offset = offset_of(&region);
+            let today = now.to_offset(offset).date();
+            if parse_time(&r.get::<String>(3)?).is_ok_and(|t| t.to_offset(offset).date() == today) {
+                out.new_today += 1;
+            }
+            if Track::Report.is_final(&status) {
+                return Ok(());
+            }
+            out.open += 1;
+            match out.open_by_status.iter_mut().find(|s| s.state == status) {
+                Some(s) => s.count += 1,
+                None => out.open_by_status.push(StateCount { state: status.clone(), count: 1 }),
+            }
+            if super::GAKKUMDU.contains(&status.as_str()) {
+                out.gakkumdu += 1;
+            }
+            if let Some(deadline) = r.get::<Option<String>>(2)?.and_then(|d| parse_time(&d).ok()) {
+                if now > deadline {
+                    out.overdue += 1;
+                } else if deadlines::days_left(deadline.to_offset(offset), now) <= 1 {
+                    out.near_deadline += 1;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    out.open_by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.state.cmp(&b.state)));
+    Ok(out)
+}

@@ -65,7 +65,8 @@ fn candidate_table(lang: Lang, s: &Summary) -> Markup {
 
 pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Query(q): Query<HasilQuery>) -> Result<Response, PageError> {
     let e = election_or_default(q.pemilu.as_deref());
-    let region = q.wilayah.clone().filter(|w| w == NATIONAL || crate::regions::index_of(&state).get(w).is_some()).unwrap_or_else(|| NATIONAL.to_string());
+    // The viewer's own region by default, and a contest held there.
+    let region = crate::regions::pages::region_or_own(&state, q.wilayah.as_deref(), user.as_ref());
     let contest = contest_or_first(e, q.kontes.as_deref(), &region);
     let children: Vec<String> = crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
     let is_village = region.len() == 13;

@@ -115,8 +115,13 @@ pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
 
 /// [`cli`] in a language: `SINERGI_LANG=en` for English.
 pub fn cli_lang(db: &TestDb, lang: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    cli_env(db, &[("SINERGI_LANG", lang)], args, stdin)
+}
+
+/// [`cli`] with extra environment (e.g. `SINERGI_CLOCK` for the demo's story).
+pub fn cli_env(db: &TestDb, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").env("SINERGI_LANG", lang).current_dir(db.dir());
+    cmd.args(args).env("SINERGI_DB", db.url()).env("SINERGI_LOG", "warn").env("SINERGI_LANG", "id").envs(env.iter().copied()).current_dir(db.dir());
     cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run sinergi");
     if let Some(input) = stdin {
@@ -300,6 +305,13 @@ impl TestApp {
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (status, resp.body_mut().read_to_string().unwrap_or_default(), location)
+    }
+
+    /// GET with a cookie, not following a redirect: (status, Location).
+    pub fn get_redirect(&self, path: &str, cookie: &str) -> (u16, Option<String>) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).max_idle_connections(0).build().into();
+        let resp = agent.get(&self.url(path)).header("Cookie", cookie).call().expect("GET");
+        (resp.status().as_u16(), resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string))
     }
 
     /// Any request with extra headers (e.g. `Accept-Language`) and an optional raw body.

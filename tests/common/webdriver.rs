@@ -182,7 +182,8 @@ impl Browser {
         self.send_keys(&self.find("#username"), user);
         self.send_keys(&self.find("#password"), password);
         self.click(&self.find("#login-submit"));
-        self.wait_url(|u| u.ends_with("/wilayah"));
+        // Every user lands on their own region's situation.
+        self.wait_url(|u| u.ends_with("/situasi"));
         let who = self.text_of("#current-user");
         assert!(who.contains(user), "header shows {user} logged in: {who:?}");
     }

@@ -1,0 +1,206 @@
+//! `/situasi` and `/situasi/{region}`: the situation of a region on one page, each tile a link
+//! to its module's page filtered to the region, and a table of the areas below to find the
+//! worst one. Complete without script; one column on a phone.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+
+use super::picture::{ChildRow, Situation};
+use crate::platform::auth::CurrentUser;
+
+use crate::platform::i18n::Lang;
+use crate::platform::state::AppState;
+use crate::platform::web::{OrPage, Page, PageError, layout, number};
+
+#[derive(serde::Deserialize, Default)]
+pub struct SituasiQuery {
+    pemilu: Option<String>,
+    /// Sort key of the table of areas below.
+    urut: Option<String>,
+}
+
+/// `/situasi`: the viewer's own region.
+pub async fn own(state: State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, q: crate::platform::http::Query<SituasiQuery>) -> Result<Response, PageError> {
+    show(state, lang, user, uri, None, q).await
+}
+
+/// `/situasi/{region}`.
+pub async fn region(state: State<AppState>, lang: Lang, user: Option<CurrentUser>, uri: axum::http::Uri, Path(code): Path<String>, q: crate::platform::http::Query<SituasiQuery>) -> Result<Response, PageError> {
+    show(state, lang, user, uri, Some(code), q).await
+}
+
+async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    uri: axum::http::Uri,
+    code: Option<String>,
+    crate::platform::http::Query(q): crate::platform::http::Query<SituasiQuery>,
+) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
+    // A unit at one TPS (KPPS, PTPS) works from the field app; its situation is its TPS there.
+    if code.is_none() && user.user.unit.region.split('.').count() == 5 {
+        return Ok(axum::response::Redirect::to("/lapangan").into_response());
+    }
+    let region = super::api::region_for(&state, &user, code.as_deref()).or_page(Some(&user))?;
+    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let mut s = super::api::situation_of(&state, lang, &user, e, region).await.or_page(Some(&user))?;
+    let sort = q.urut.as_deref().unwrap_or("siap");
+    sort_children(&mut s.children, sort);
+    let title = format!("{} {}", lang.pick("Situasi", "Situation of"), s.region.name);
+    let body = page(lang, &s, sort);
+    Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
+}
+
+/// The worst first for every figure that is bad when high; readiness lowest first.
+fn sort_children(rows: &mut [ChildRow], key: &str) {
+    match key {
+        "nama" => rows.sort_by(|a, b| a.place.name.cmp(&b.place.name)),
+        "rawan" => rows.sort_by_key(|r| std::cmp::Reverse(r.tps_rawan)),
+        "kasus" => rows.sort_by_key(|r| std::cmp::Reverse(r.open_cases)),
+        "terlambat" => rows.sort_by_key(|r| std::cmp::Reverse(r.overdue_cases)),
+        "hasil" => rows.sort_by_key(|r| r.results_in),
+        _ => rows.sort_by(|a, b| a.ready_percent.total_cmp(&b.ready_percent)),
+    }
+}
+
+fn pct(lang: Lang, p: f64) -> String {
+    let s = format!("{p:.1}");
+    if lang == Lang::Id { format!("{}%", s.replace('.', ",")) } else { format!("{s}%") }
+}
+
+fn days(lang: Lang, n: i64) -> String {
+    match (lang, n) {
+        (_, 0) => lang.pick("hari ini", "today").to_string(),
+        (Lang::Id, n) if n > 0 => format!("H-{n}"),
+        (Lang::Id, n) => format!("H+{}", -n),
+        (_, n) if n > 0 => format!("in {n} days"),
+        (_, n) => format!("{} days ago", -n),
+    }
+}
+
+fn category(lang: Lang, key: &str) -> &'static str {
+    match key {
+        "sangat_rawan" => lang.pick("Sangat rawan", "Highly vulnerable"),
+        "rawan" => lang.pick("Rawan", "Vulnerable"),
+        _ => lang.pick("Kurang rawan", "Less vulnerable"),
+    }
+}
+
+fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
+    let (e, r) = (&s.election, &s.region.code);
+    let q = format!("pemilu={e}&wilayah={r}");
+    let n = |v: i64| number(lang, v);
+    html! {
+        h1 { (lang.pick("Situasi", "Situation of")) " " (s.region.name) }
+        p.muted #as-of { (s.election_name) " · " (lang.pick("per", "as of")) " " (s.as_of) }
+        section.tile #perlu-tindakan {
+            h2 { (lang.pick("Perlu tindakan unit Anda", "Needs your unit's action")) }
+            @if s.to_do.is_empty() { p { (lang.pick("Tidak ada yang menunggu unit Anda.", "Nothing is waiting for your unit.")) } }
+            @else { ol { @for d in &s.to_do { li.overdue[d.overdue] {
+                a href=(d.link) { (d.what) } " · " (lang.pick("batas", "due")) " " (d.due)
+                @if d.overdue { " · " strong { (lang.pick("terlambat", "overdue")) } }
+            } } } }
+        }
+        section.tile #tahapan {
+            h2 { a href={ "/tahapan?" (q) } { (lang.pick("Tahapan", "Stage")) } }
+            @if s.stage.today.is_empty() && s.stage.next.is_empty() { p.muted { (lang.pick("Tidak ada tahapan berlangsung atau akan datang.", "No stage running or coming.")) } }
+            ul { @for st in &s.stage.today { li { b { (st.name) } " · " (lang.pick("berlangsung, berakhir", "running, ends")) " " (st.end) " (" (days(lang, st.days_to_end)) ")" } }
+                 @for st in &s.stage.next { li { (st.name) " · " (lang.pick("mulai", "starts")) " " (st.start) " (" (days(lang, st.days_to_start)) ")" } } }
+        }
+        section.tile #logistik {
+            h2 { a href={ "/logistik/kesiapan?" (q) } { (lang.pick("Logistik", "Logistics")) } }
+            @if s.logistics.tps_total == 0 { p.muted { (lang.pick("Belum ada TPS terdaftar di wilayah ini.", "No TPS registered in this area yet.")) } } @else {
+                ul.facts {
+                    li { (lang.pick("TPS siap", "TPS ready")) b { (n(s.logistics.ready)) " (" (pct(lang, s.logistics.ready_percent)) ")" } }
+                    li { (lang.pick("Sebagian", "Partly")) b { (n(s.logistics.partial)) " (" (pct(lang, s.logistics.partial_percent)) ")" } }
+                    li { (lang.pick("Belum ada apa pun", "Nothing yet")) b { (n(s.logistics.none)) " (" (pct(lang, s.logistics.none_percent)) ")" } }
+                    li { a href={ "/logistik/pengiriman?" (q) } { (lang.pick("Pengiriman terlambat", "Late shipments")) } b { (n(s.logistics.late_shipments)) } }
+                    li { a href={ "/logistik/pengiriman?" (q) } { (lang.pick("Pengiriman berselisih", "Shipments with differences")) } b { (n(s.logistics.discrepant_shipments)) } }
+                }
+                @if !s.logistics.worst.is_empty() {
+                    p { (lang.pick("Paling belum siap:", "Least ready:")) " "
+                        @for (i, a) in s.logistics.worst.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            a href={ "/situasi/" (a.place.code) "?pemilu=" (e) } { (a.place.name) } " " (pct(lang, a.ready_percent))
+                        } }
+                }
+            }
+        }
+        section.tile #keamanan {
+            h2 { a href={ "/kerawanan?" (q) } { (lang.pick("Keamanan", "Security")) } }
+            ul.facts { @for key in ["sangat_rawan", "rawan", "kurang_rawan"] {
+                li { a href={ "/kerawanan?" (q) } { (category(lang, key)) } b { (n(s.security.by_category.get(key).copied().unwrap_or(0))) " TPS" } }
+            } }
+            p { a href={ "/pengamanan?" (q) } { (lang.pick("Rencana pengamanan dan kebutuhan personel", "Security plan and personnel needs")) } }
+        }
+        section.tile #pelanggaran {
+            h2 { a href="/laporan" { (lang.pick("Pelanggaran", "Violations")) } }
+            ul.facts {
+                li { (lang.pick("Kasus terbuka", "Open cases")) b { (n(s.violations.open)) } }
+                li { a href="/laporan?terlambat=1" { (lang.pick("Lewat batas waktu", "Overdue")) } b { (n(s.violations.overdue)) } }
+                li { (lang.pick("Batas waktu hari ini atau besok", "Due today or tomorrow")) b { (n(s.violations.near_deadline)) } }
+                li { a href="/gakkumdu" { (lang.pick("Di Sentra Gakkumdu", "With Sentra Gakkumdu")) } b { (n(s.violations.gakkumdu)) } }
+                li { (lang.pick("Masuk hari ini", "New today")) b { (n(s.violations.new_today)) } }
+            }
+            @if !s.violations.open_by_status.is_empty() {
+                p.muted { @for (i, st) in s.violations.open_by_status.iter().enumerate() {
+                    @if i > 0 { " · " } (crate::reports::state_label(&st.state, lang)) " " (n(st.count))
+                } }
+            }
+        }
+        section.tile #hasil {
+            h2 { a href={ "/hasil?" (q) } { (lang.pick("Hasil", "Results")) } }
+            @if !s.results.open { p.muted { (lang.pick("Hasil masuk mulai hari pemungutan suara.", "Results come in from voting day.")) } }
+            @else if s.results.contests.is_empty() { p.muted { (lang.pick("Tidak ada pemilihan yang diselenggarakan di wilayah ini.", "No contest is held in this area.")) } }
+            @else { table { thead { tr { th { (lang.pick("Pemilihan", "Contest")) } th.num { (lang.pick("TPS masuk", "TPS in")) } th.num { (lang.pick("Sumber berbeda", "Sources differ")) } th.num { (lang.pick("Anomali", "Anomalies")) } } }
+                tbody { @for c in &s.results.contests { tr {
+                    td { a href={ "/hasil?" (q) "&kontes=" (c.contest) } { (c.name) } }
+                    td.num { (n(c.tps_in)) " / " (n(c.tps_total)) }
+                    td.num { (n(c.disagreements)) } td.num { (n(c.anomalies)) }
+                } } } } }
+        }
+        section.tile #koordinasi {
+            h2 { a href="/tindak-lanjut" { (lang.pick("Koordinasi", "Coordination")) } }
+            @if s.coordination.overdue_by_unit.is_empty() { p { (lang.pick("Tidak ada tindak lanjut yang terlambat.", "No action item is overdue.")) } }
+            @else { p { (lang.pick("Tindak lanjut terlambat:", "Overdue action items:")) } ul { @for u in &s.coordination.overdue_by_unit { li { (u.unit) " " b { (n(u.count)) } } } } }
+            @match &s.coordination.next_meeting {
+                Some(m) => p { (lang.pick("Rapat berikutnya:", "Next meeting:")) " " a href={ "/rapat/" (m.id) } { (m.title) } ", " (m.starts) ", " (m.place) },
+                None => p.muted { (lang.pick("Belum ada rapat terjadwal.", "No meeting scheduled.")) },
+            }
+        }
+        section.tile #anggaran {
+            h2 { a href="/anggaran" { (lang.pick("Anggaran", "Budget")) } }
+            ul.facts {
+                li { (lang.pick("Serapan", "Absorption")) b { (pct(lang, s.budget.absorption_percent)) } }
+                li { (lang.pick("Tahap NPHD terlambat", "Late NPHD tranches")) b { (n(s.budget.late_tranches)) } }
+            }
+        }
+        section.tile #peringatan {
+            h2 { a href="/peringatan" { (lang.pick("Peringatan untuk unit Anda", "Alerts for your unit")) } }
+            @if s.alerts.is_empty() { p { (lang.pick("Tidak ada peringatan yang belum dibaca.", "No unread alert.")) } }
+            @else { ul { @for a in &s.alerts { li {
+                @if let Some(l) = &a.link { a href=(l) { (a.message) } } @else { (a.message) }
+                " · " span.muted { (a.at) }
+            } } } }
+        }
+        @if !s.children.is_empty() {
+            section #wilayah-bawah {
+                h2 { (lang.pick("Wilayah di bawahnya", "Areas below")) }
+                div.scroll { table #anak {
+                    thead { tr {
+                        @for (key, id, en) in [("nama", "Wilayah", "Area"), ("siap", "TPS siap", "TPS ready"), ("rawan", "TPS rawan", "Vulnerable TPS"), ("kasus", "Kasus terbuka", "Open cases"), ("terlambat", "Lewat batas", "Overdue"), ("hasil", "TPS masuk", "TPS in")] {
+                            th.num[key != "nama"] { @if key == sort { (lang.pick(id, en)) " ▲" } @else { a href={ "?pemilu=" (e) "&urut=" (key) } { (lang.pick(id, en)) } } }
+                        }
+                    } }
+                    tbody { @for c in &s.children { tr {
+                        td { a href={ "/situasi/" (c.place.code) "?pemilu=" (e) } { (c.place.name) } }
+                        td.num { (pct(lang, c.ready_percent)) " · " (n(c.tps)) }
+                        td.num { (n(c.tps_rawan)) } td.num { (n(c.open_cases)) } td.num { (n(c.overdue_cases)) } td.num { (n(c.results_in)) }
+                    } } }
+                } }
+            }
+        }
+    }
+}

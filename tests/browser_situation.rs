@@ -1,0 +1,40 @@
+//! The situation page in a real browser on a phone (360 px), as a Pemda viewer of Kota
+//! Mojokerto uses it on the eve of voting day: log in and land on the region's situation, read
+//! every tile without the page running off the screen, tap a district in the table of areas
+//! below and land on its own situation. Without chromium/chromedriver the test says so and passes.
+
+mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use common::{TestApp, TestDb};
+use webdriver::Browser;
+
+#[test]
+fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T12:00:00+07:00")]));
+    let Some(b) = browser else { return };
+    b.set_window_size(360, 740);
+
+    b.login(&app.base, "pemkot.kotamojokerto", "sinergi-demo");
+    assert_eq!(b.text_of("main h1"), "Situasi Kota Mojokerto");
+    assert!(b.text_of("#as-of").contains("26 November 2024 12.00 WIB"));
+    for (tile, want) in [("#tahapan", "Masa tenang"), ("#logistik", "TPS siap"), ("#keamanan", "Sangat rawan"), ("#pelanggaran", "Kasus terbuka"), ("#anggaran", "Serapan")] {
+        let text = b.text_of(tile);
+        assert!(text.contains(want), "{tile} says {want}: {text}");
+    }
+    // Nothing runs off a phone's screen, the table of areas included.
+    let overflow = b.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]);
+    assert!(overflow.as_i64().is_some_and(|o| o <= 0), "the page is wider than the phone: {overflow}");
+
+    // Tap a district by its name: its own situation opens (nothing depends on hover).
+    b.click(&b.link("#anak", "Magersari"));
+    b.wait_url(|u| u.contains("/situasi/35.76.02"));
+    assert_eq!(b.text_of("main h1"), "Situasi Magersari");
+    assert!(b.text_of("#anak").contains("Balongsari"), "the villages of Magersari are listed");
+}
