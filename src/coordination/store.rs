@@ -1210,7 +1210,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
         params![horizon.as_str()],
     )?;
     for r in &rows {
-        let (tid, seq, amount, due, gid): (i64, i64, i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let (tid, seq, amount, due): (i64, i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let recipient = unit_from(r, 6)?;
         let disbursed: i64 = r.get(10)?;
         if tranche_status(amount, disbursed, stored_day(&due)?, local_day(&recipient.region, now)) != "terlambat" {
@@ -1220,8 +1220,9 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             kind: "hibah_terlambat",
             region: &recipient.region,
             severity: Severity::Critical,
-            entity_type: "grant",
-            entity_id: &gid.to_string(),
+            // Each tranche is its own thing: one alert per late tranche.
+            entity_type: "grant_tranche",
+            entity_id: &tid.to_string(),
             message: {
                 let (unit, left) = (&recipient.name, super::rupiah(amount - disbursed));
                 let (due_id, due_en) = crate::platform::i18n::both(|l| crate::platform::i18n::day_at(l, &due));
