@@ -44,7 +44,7 @@ pub fn report_to_gakkumdu(app: &TestApp, bawaslu: &str) -> i64 {
 fn gakkumdu_alerts(app: &TestApp, token: &str, report: i64) -> Vec<Value> {
     let (s, v) = app.get("/api/v1/alerts", Some(token));
     assert_eq!(s, 200, "{v}");
-    v["items"].as_array().cloned().unwrap_or_default().into_iter().filter(|a| a["kind"] == "gakkumdu" && a["entity_id"] == report.to_string()).collect()
+    v["items"].as_array().cloned().unwrap_or_default().into_iter().filter(|a| a["kind"] == "gakkumdu" && a["entity_id"].as_str() == Some(report.to_string().as_str())).collect()
 }
 
 fn one_alert_per_thing_linked_and_in_words(db: &TestDb) {
