@@ -582,7 +582,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
         Command::Gen(GenCommand::Tps { election: id, out }) => {
             let election = election(&id)?;
             let villages = regions::store::embedded_villages()?;
-            let list: Vec<generate::Village<'_>> = villages.iter().map(|(c, n)| generate::Village { code: c, name: n }).collect();
+            let list: Vec<generate::Village<'_>> = villages.iter().map(|(c, n)| generate::Village { code: c, name: n, inside: None }).collect();
             let file = create_file(&out)?;
             let target = generate::national_tps_target(election.kind);
             let n = generate::write_tps_csv(file, election, &list, target)

@@ -95,10 +95,12 @@ pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
 /// through the same store calls as `sinergi user add`.
 pub async fn load(db: &Db, blobs: std::sync::Arc<crate::platform::blob::BlobStore>) -> Result<Vec<Login>, AppError> {
     let villages = regions::store::embedded_villages()?;
+    // The demo regencies are those whose villages have outlines: their TPS stand inside them.
+    let inside = crate::situation::village_points();
     let demo_villages: Vec<generate::Village<'_>> = villages
         .iter()
         .filter(|(code, _)| DEMO_REGENCIES.iter().any(|(r, _)| regions::within(r, code)))
-        .map(|(c, n)| generate::Village { code: c, name: n })
+        .map(|(c, n)| generate::Village { code: c, name: n, inside: inside.get(c.as_str()).map(|&(lon, lat)| (lat, lon)) })
         .collect();
     for election in elections::ELECTIONS {
         // The national average number of TPS per village, applied to the demo villages.

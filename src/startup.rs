@@ -28,6 +28,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with(results::CandidateCache::default())
         .with(reports::store::Holidays::default())
         .with(channels)
+        .with(situation::atlas())
         // Who may open a kept photo at /foto: one rule per module that shows photos.
         .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
     AppState::new(db, blobs, platform::limit::RateLimit::intake_from_env(), modules)
@@ -216,6 +217,11 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|user: Option<platform::auth::CurrentUser>| async move { Redirect::to(if user.is_some() { "/situasi" } else { "/wilayah" }) }))
         .route("/situasi", get(situation::pages::own))
         .route("/situasi/{code}", get(situation::pages::region))
+        .route("/situasi/{code}/laporan", get(situation::pages::report_list))
+        .route("/situasi/{code}/langsung", get(situation::pages::live))
+        .route("/assets/situasi.js", get(situation::pages::live_script))
+        .route("/situasi/{code}/laporan.pdf", get(situation::pages::report_pdf))
+        .route("/laporan-situasi/{token}", get(situation::pages::report_verify))
         .route("/assets/app.css", get(platform::web::stylesheet))
         .route("/assets/hasil.js", get(results::pages::live_script))
         .route("/assets/picker.js", get(platform::field::picker_js))
@@ -247,6 +253,7 @@ pub fn router(state: AppState) -> Router {
         .route("/peringatan/pengiriman", get(platform::notify::web::log_page))
         .route("/kerawanan", get(vulnerability::pages::page))
         .route("/pengamanan", get(vulnerability::pages::plan_page))
+        .route("/peta/{code}", get(situation::map::page))
         .route("/logistik", get(logistics::pages::overview))
         .route("/logistik/pengiriman", get(logistics::pages::board))
         .route("/logistik/pengiriman/{sid}", get(logistics::pages::shipment_page))
@@ -311,6 +318,9 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) 
     // Settings are checked before the port opens: a half-configured SMTP stops the start.
     let channels = platform::notify::Channels::from_env().map_err(std::io::Error::other)?;
     tracing::info!("{}", channels.describe());
+    // The morning's Laporan Situasi Harian: a wrong hour stops the start rather than silently
+    // printing at another time.
+    let report_hour = situation::report::report_hour().map_err(std::io::Error::other)?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port when listening on port 0.
@@ -322,9 +332,16 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) 
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
     let state = state(db.clone(), blobs, index, channels);
+    // The maps' projected outlines, built once while the server already answers.
+    let atlas = state.module_arc::<platform::map::Atlas>();
+    tokio::task::spawn_blocking(move || atlas.warm());
     tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>()));
     // Alerts that leave the app: the outbox's sender, every few seconds.
     tokio::spawn(platform::notify::sender(db, state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
+    if let Some(hour) = report_hour {
+        let base = platform::guard::public_url().map_or_else(|| format!("http://{addr}"), str::to_string);
+        tokio::spawn(situation::report::morning(state.clone(), base, hour));
+    }
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await

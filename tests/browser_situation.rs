@@ -32,6 +32,18 @@ fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
     let overflow = b.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]);
     assert!(overflow.as_i64().is_some_and(|o| o <= 0), "the page is wider than the phone: {overflow}");
 
+    // Live: the unit reads an alert elsewhere (the API); the page drops it without a reload.
+    let token = app.login("pemkot.kotamojokerto", "sinergi-demo");
+    let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
+    let first = alerts["items"][0].clone();
+    let message = first["message"].as_str().expect("an alert for the Pemda").to_string();
+    assert!(b.text_of("#peringatan").contains(&message), "the alert is on the page first");
+    b.execute("window.__samePage = true", vec![]);
+    let id = first["id"].as_i64().expect("id");
+    assert_eq!(app.post(&format!("/api/v1/alerts/{id}/ack"), Some(&token), &serde_json::json!({})).0, 204);
+    b.wait_text("#peringatan", |t| !t.contains(&message));
+    assert_eq!(b.execute("return window.__samePage === true", vec![]), serde_json::json!(true), "updated in place, not reloaded");
+
     // Tap a district by its name: its own situation opens (nothing depends on hover).
     b.click(&b.link("#anak", "Magersari"));
     b.wait_url(|u| u.contains("/situasi/35.76.02"));

@@ -126,7 +126,7 @@ fn vulnerability_pages_on_the_demo() {
     let (s, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", Some(&polres));
     assert_eq!(s, 200);
     assert!(html.contains("<svg id=\"peta\""), "a map");
-    assert!(html.contains("data-grade=\"1\"") || html.contains("data-grade=\"2\""), "vulnerable villages are coloured");
+    assert!(["k1", "k2", "k3", "k4"].iter().any(|k| html.contains(&format!("<path class=\"{k}\""))), "districts with TPS rawan are coloured");
     assert!(html.contains("Riwayat kekerasan dan/atau intimidasi"), "the indicator table");
     let (s, _, plan) = app.get_text("/pengamanan?pemilu=pilkada-2024&wilayah=35.76", Some(&polres));
     assert_eq!(s, 200);

@@ -174,4 +174,138 @@ fn every_user_lands_on_their_own_situation(db: &TestDb) {
     assert_eq!(app.get_redirect("/situasi", &format!("sinergi_session={kpps}")), (303, Some("/lapangan".to_string())));
 }
 
-on_both_engines!(the_situation_of_a_region_gathers_every_module, a_neighbouring_regency_sees_nothing_of_it, every_user_lands_on_their_own_situation);
+
+fn the_daily_report_is_made_each_morning_kept_and_verifiable(db: &TestDb) {
+    let o = cli_env(db, &[("SINERGI_CLOCK", EVE)], &["demo"], None);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    // A wrong report hour stops the start, saying why.
+    let o = cli_env(db, &[("SINERGI_REPORT_HOUR", "25")], &["serve", "--listen", "127.0.0.1:0"], None);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("SINERGI_REPORT_HOUR"), "{}", stderr(&o));
+
+    // The morning sweep makes the report of every regency with units once it is past 06.00 there.
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", EVE), ("SINERGI_REPORT_HOUR", "6"), ("SINERGI_SWEEP_SECS", "1")]);
+    let made = |region: &str| db.scalar(&format!("SELECT COUNT(*) FROM situation_reports WHERE region_code = '{region}' AND election_id = 'pilkada-2024' AND day = '2024-11-26'"));
+    for _ in 0..100 {
+        if made("35.76") > 0 && made("35.17") > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!((made("35.76"), made("35.17")), (1, 1), "one report per regency, election and day");
+
+    let token = app.login("pemkot.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={token}");
+    let (s, headers, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let text = String::from_utf8_lossy(&pdf);
+    for want in ["LAPORAN SITUASI HARIAN", "Kota Mojokerto", "26 November 2024", "Yang masih terbuka per instansi", "Bawaslu: ", "halaman 1 dari", "Prajuritkulon"] {
+        assert!(text.contains(want), "the report says {want}");
+    }
+    // Its fingerprint is served with it and is the file's.
+    let sha = headers.iter().find(|(k, _)| k == "x-content-sha256").map(|(_, v)| v.clone()).expect("X-Content-SHA256");
+    assert_eq!(sha, sha256_hex(&pdf));
+    // As it was made: asked again, the same bytes.
+    assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf?tanggal=2024-11-26", &cookie).2, pdf);
+    // The QR code's address, printed beside it, opens the public verification page.
+    let start = text.find("/laporan-situasi/").expect("verification address in the PDF");
+    let path: String = text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '-').collect();
+    let (s, _, page) = app.get_text(&path, None);
+    assert_eq!(s, 200, "{path}");
+    assert!(page.contains("TERCATAT") && page.contains(&sha) && page.contains("Kota Mojokerto"), "{page}");
+    assert_eq!(app.get_text("/laporan-situasi/bukan-kode", None).0, 404);
+
+    // A day without a report, and a day that is not a day, each say so.
+    let (s, _, body) = get_pdf(&app, "/situasi/35.76/laporan.pdf?tanggal=2024-11-20", &cookie);
+    assert_eq!(s, 404);
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("laporan situasi Kota Mojokerto tanggal 20 November 2024"), "{body}");
+    let (s, _, body) = get_pdf(&app, "/situasi/35.76/laporan.pdf?tanggal=kemarin", &cookie);
+    assert_eq!(s, 422, "{}", String::from_utf8_lossy(&body));
+
+    // The list: today's summary and its WhatsApp link, and the kept reports.
+    let (s, _, html) = app.get_text("/situasi/35.76/laporan", Some(&cookie));
+    assert_eq!(s, 200);
+    assert!(html.contains("href=\"https://wa.me/?text=%2ALaporan%20Situasi%20Harian%20Kota%20Mojokerto%2A"), "{html}");
+    assert!(visible(&html).contains("26 November 2024"), "the kept report is listed");
+    // Another regency's report is not for Jombang to read.
+    let jombang = app.login("kpu.jombang", PW);
+    assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={jombang}")).0, 403);
+}
+
+/// Opens `/situasi/{region}/langsung` and hands each event name that arrives to the returned
+/// receiver (a thread reads the stream).
+fn listen(app: &TestApp, region: &str, cookie: &str) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let url = app.url(&format!("/situasi/{region}/langsung"));
+    let cookie = cookie.to_string();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let Ok(resp) = agent.get(&url).header("Cookie", &cookie).call() else { return };
+        let _ = tx.send(format!("status {}", resp.status().as_u16()));
+        for line in std::io::BufReader::new(resp.into_body().into_reader()).lines() {
+            let Ok(line) = line else { return };
+            if let Some(name) = line.strip_prefix("event: ") {
+                if tx.send(name.to_string()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
+    let app = demo_app(db);
+    let token = app.login("bawaslu.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={token}");
+    let events = listen(&app, "35.76", &cookie);
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 200"));
+    // A neighbouring regency may not follow Mojokerto.
+    let jombang = app.login("kpu.jombang", PW);
+    assert_eq!(listen(&app, "35.76", &format!("sinergi_session={jombang}")).recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 403"));
+
+    // The logins above were writes (sessions): let their event pass, then nothing changes and
+    // nothing is sent.
+    while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
+    assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_err(), "an event without a change");
+    // A unit reads an alert: the page hears of it.
+    let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
+    let id = alerts["items"][0]["id"].as_i64().expect("an alert to read");
+    assert_eq!(app.post(&format!("/api/v1/alerts/{id}/ack"), Some(&token), &serde_json::json!({})).0, 204);
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"));
+
+    // PostgreSQL: a second server on the same database; a write there reaches this server's page.
+    if db.url().starts_with("postgres") {
+        let other = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", EVE)]);
+        let token = other.login("bawaslu.kotamojokerto", PW);
+        while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
+        let (_, alerts) = other.get("/api/v1/alerts?unacknowledged=true", Some(&token));
+        let id = alerts["items"][0]["id"].as_i64().expect("another alert to read");
+        assert_eq!(other.post(&format!("/api/v1/alerts/{id}/ack"), Some(&token), &serde_json::json!({})).0, 204);
+        assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"), "the other server's write reached this page");
+    }
+}
+
+/// A GET answered as bytes, with its status and headers (names in lower case).
+fn get_pdf(app: &TestApp, path: &str, cookie: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent.get(&app.url(path)).header("Cookie", cookie).call().expect("GET");
+    let headers = resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    (resp.status().as_u16(), headers, resp.body_mut().read_to_vec().expect("body"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+on_both_engines!(
+    the_situation_of_a_region_gathers_every_module,
+    a_neighbouring_regency_sees_nothing_of_it,
+    every_user_lands_on_their_own_situation,
+    the_daily_report_is_made_each_morning_kept_and_verifiable,
+    changes_reach_the_page_live_on_every_server
+);

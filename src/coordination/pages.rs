@@ -19,7 +19,6 @@ use crate::platform::auth::CurrentUser;
 use crate::platform::clock;
 use crate::platform::error::AppError;
 use crate::platform::form::{FormBody, Refusal, Refused, above, beside, chosen, invalid, is_refused, typed, unshown};
-use crate::platform::pdf::{A4_HEIGHT, Page as PdfPage};
 use crate::platform::i18n;
 use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, label, layout, login_first, t, when};
 use crate::regions::NATIONAL;
@@ -810,46 +809,15 @@ pub async fn disbursement_submit(State(state): State<AppState>, lang: Lang, user
 // ---------------------------------------------------------------------------------------------
 // Minutes as PDF
 
-/// Wraps text to lines of at most `width` characters at spaces.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![];
-    for para in text.lines() {
-        let mut line = String::new();
-        for word in para.split_whitespace() {
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        lines.push(line);
-    }
-    lines
-}
-
 /// The minutes on as many A4 pages as they need: the meeting, who came, the speakers, the
 /// minutes, the decisions and their action items, with the page number at the foot. In the
 /// request's language: kinds and states by their names, days as "27 November 2024".
 pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
     let lang = Lang::current();
     let w = |id: &'static str, en: &'static str| if lang == Lang::En { en } else { id };
-    let mut pages: Vec<PdfPage> = vec![PdfPage::new()];
-    let mut y = A4_HEIGHT - 50.0;
-    let mut put = |pages: &mut Vec<PdfPage>, size: f32, bold: bool, text: &str, indent: f32| {
-        for line in wrap(text, if size > 10.0 { 80 } else { 100 }) {
-            if y < 60.0 {
-                pages.push(PdfPage::new());
-                y = A4_HEIGHT - 50.0;
-            }
-            if let Some(p) = pages.last_mut() {
-                p.text(50.0 + indent, y, size, bold, &line);
-            }
-            y -= size + 4.0;
-        }
-    };
-    let p = &mut pages;
+    let mut flow = crate::platform::pdf::Flow::new();
+    let p = &mut flow;
+    let put = |p: &mut crate::platform::pdf::Flow, size: f32, bold: bool, text: &str, indent: f32| p.put(size, bold, text, indent);
     put(p, 14.0, true, w("NOTULEN RAPAT", "MINUTES OF THE MEETING"), 0.0);
     put(p, 11.0, true, &m.title, 0.0);
     let (kind, at, place) = (label(lang, "ko.kind", &m.kind), when(&m.starts_at), &m.place);
@@ -882,11 +850,8 @@ pub fn minutes_pdf(m: &MeetingView) -> Vec<u8> {
             put(p, 9.0, false, &format!("- {} — {} ({} {due}, {status})", a.owner_unit.name, a.description, w("tenggat", "due")), 12.0);
         }
     }
-    let total = pages.len();
-    for (i, page) in pages.iter_mut().enumerate() {
-        let (id, n) = (m.id, i + 1);
-        let foot = if lang == Lang::En { format!("Minutes of meeting #{id} · page {n} of {total}") } else { format!("Notulen rapat #{id} · halaman {n} dari {total}") };
-        page.text(50.0, 35.0, 8.0, false, &foot);
-    }
-    crate::platform::pdf::document(pages, &format!("{} {}", w("Notulen rapat", "Minutes of"), m.title))
+    let id = m.id;
+    flow.finish(&format!("{} {}", w("Notulen rapat", "Minutes of"), m.title), |n, total| {
+        if lang == Lang::En { format!("Minutes of meeting #{id} · page {n} of {total}") } else { format!("Notulen rapat #{id} · halaman {n} dari {total}") }
+    })
 }

@@ -1291,3 +1291,26 @@ pub fn next_meeting(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Resul
     .map(|r| Ok(UpcomingMeeting { id: r.get(0)?, title: r.get(1)?, starts_at: r.get(2)?, place: r.get(3)? }))
     .transpose()
 }
+
+/// Overdue action items of the units within `region`, counted per unit (most first): what the
+/// situation of a region shows whoever reads it.
+pub fn overdue_by_unit(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Result<Vec<(String, i64)>, DbError> {
+    let (eq, lo, hi) = scope(region);
+    let rows = conn.query(
+        &format!(
+            "{ACTION_SELECT} WHERE x.status <> 'selesai' AND x.due < $1 AND (a.region_code = $2 OR (a.region_code >= $3 AND a.region_code < $4))"
+        ),
+        // Nowhere is it later than in WIT: no item due today anywhere is missed.
+        params![day_string(today_in_wit(now)), eq, lo, hi],
+    )?;
+    let mut by_unit: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &rows {
+        let a = action_from(r, now)?;
+        if a.status == "terlambat" {
+            *by_unit.entry(a.owner_unit.name).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(String, i64)> = by_unit.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}

@@ -71,6 +71,9 @@ impl Rng {
 pub struct Village<'a> {
     pub code: &'a str,
     pub name: &'a str,
+    /// A point inside the village's outline (latitude, longitude), where one is known: its TPS
+    /// are then placed around it, on the map inside their village.
+    pub inside: Option<(f64, f64)>,
 }
 
 /// How many TPS each village gets so that the national total meets the target.
@@ -119,6 +122,8 @@ pub fn write_tps_csv<W: Write>(out: W, election: &ElectionDef, villages: &[Villa
         let mut reg = Rng::seeded(&v.code[..5], salt);
         let vlat = clat + (reg.unit() - 0.5) * 1.2 + (rng.unit() - 0.5) * 0.2;
         let vlon = clon + (reg.unit() - 0.5) * 1.2 + (rng.unit() - 0.5) * 0.2;
+        // Within a few hundred metres of a point inside the outline, else scattered over 2 km.
+        let ((vlat, vlon), spread) = v.inside.map_or(((vlat, vlon), 0.02), |at| (at, 0.003));
         let name = v.name.replace('"', "'");
         for no in 1..=n {
             let dpt = ((mean_dpt * (0.85 + 0.3 * rng.unit())).round() as i64).min(max);
@@ -134,8 +139,8 @@ pub fn write_tps_csv<W: Write>(out: W, election: &ElectionDef, villages: &[Villa
                     name
                 )
             };
-            let lat = (vlat + (rng.unit() - 0.5) * 0.02).clamp(super::LAT_RANGE.0, super::LAT_RANGE.1);
-            let lon = (vlon + (rng.unit() - 0.5) * 0.02).clamp(super::LON_RANGE.0, super::LON_RANGE.1);
+            let lat = (vlat + (rng.unit() - 0.5) * spread).clamp(super::LAT_RANGE.0, super::LAT_RANGE.1);
+            let lon = (vlon + (rng.unit() - 0.5) * spread).clamp(super::LON_RANGE.0, super::LON_RANGE.1);
             writeln!(w, "{}.{:03},\"{}\",{},{:.5},{:.5}", v.code, no, address, dpt, lat, lon)?;
             written += 1;
         }

@@ -240,3 +240,28 @@ pub fn export_tps_csv<W: std::io::Write>(conn: &mut Conn, election: &str, region
     w.flush().map_err(io)?;
     Ok(n)
 }
+
+/// The mean position (longitude, latitude) of the located TPS per area within `region`, an
+/// area being the first `width` characters of a TPS code: where a map puts an area that has no
+/// outline.
+pub fn positions_by_area(conn: &mut Conn, election: &str, region: &str, width: usize) -> Result<BTreeMap<String, (f64, f64)>, DbError> {
+    let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { scope_range(region) };
+    let mut sums: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+    conn.for_each(
+        "SELECT code, lon, lat FROM tps WHERE election_id = $1 AND code >= $2 AND code < $3 AND lat IS NOT NULL AND lon IS NOT NULL",
+        params![election, lo, hi],
+        |r| {
+            let code: String = r.get(0)?;
+            let (lon, lat): (f64, f64) = (r.get(1)?, r.get(2)?);
+            let area = &code[..width.min(code.len())];
+            match sums.get_mut(area) {
+                Some(s) => *s = (s.0 + lon, s.1 + lat, s.2 + 1.0),
+                None => {
+                    sums.insert(area.to_string(), (lon, lat, 1.0));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(sums.into_iter().map(|(k, (x, y, n))| (k, (x / n, y / n))).collect())
+}

@@ -156,63 +156,135 @@ pub struct Readiness {
 
 const NOT_READY_LISTED: usize = 10_000;
 
+/// What a TPS holds against what it needs: every required item in at least the required
+/// undamaged quantity (ready), something (partial), or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TpsReadiness {
+    Ready,
+    Partial,
+    Nothing,
+}
+
+/// Judges TPS one after another in code order; contests differ by regency at most, so the last
+/// regency's are remembered.
+struct Judge<'e> {
+    election: &'e ElectionDef,
+    rules: Vec<ItemRule>,
+    contests: (String, Vec<&'static crate::elections::ContestDef>),
+}
+
+impl<'e> Judge<'e> {
+    fn new(conn: &mut Conn, election: &'e ElectionDef) -> Result<Judge<'e>, DbError> {
+        Ok(Judge { election, rules: rules(conn, election.id)?, contests: (String::new(), Vec::new()) })
+    }
+
+    /// `have`: the TPS's good stock per item.
+    fn judge(&mut self, code: &str, dpt: i64, have: &[(String, i64)]) -> TpsReadiness {
+        if self.contests.0.is_empty() || !code.starts_with(self.contests.0.as_str()) {
+            self.contests = (code[..code.len().min(5)].to_string(), self.election.contests_at(code));
+        }
+        let contests = &self.contests.1;
+        let ready = self.rules.iter().all(|r| {
+            let need = super::rule_qty(r, contests, dpt);
+            need == 0 || have.iter().any(|(i, q)| *i == r.key && *q >= need)
+        });
+        match (ready, have.is_empty()) {
+            (true, _) => TpsReadiness::Ready,
+            (false, true) => TpsReadiness::Nothing,
+            (false, false) => TpsReadiness::Partial,
+        }
+    }
+
+    /// Whether a TPS without any stock is never ready: some item is needed by every TPS
+    /// whatever its DPT (booths and ink in the cited catalogue).
+    fn empty_never_ready(&self) -> bool {
+        self.rules.iter().any(|r| r.basis == Basis::PerTps && r.qty > 0)
+    }
+}
+
+/// Streams the TPS within `code` (or, with `stocked_only`, only those holding good stock) in
+/// code order with their good stock, judged: one ordered pass, flat memory.
+fn judge_each(
+    conn: &mut Conn,
+    judge: &mut Judge<'_>,
+    code: &str,
+    stocked_only: bool,
+    mut seen: impl FnMut(String, TpsReadiness),
+) -> Result<(), DbError> {
+    let (lo, hi) = tps_range(code);
+    let mut current: Option<(String, i64)> = None;
+    let mut have: Vec<(String, i64)> = Vec::new();
+    let sql = if stocked_only {
+        "SELECT t.code, t.dpt, s.item, s.good FROM logistics_stock s
+         JOIN tps t ON t.election_id = s.election_id AND t.code = s.location
+         WHERE s.election_id = $1 AND s.location >= $2 AND s.location < $3 AND s.good > 0 ORDER BY s.location"
+    } else {
+        "SELECT t.code, t.dpt, s.item, s.good FROM tps t
+         LEFT JOIN logistics_stock s ON s.election_id = t.election_id AND s.location = t.code AND s.good > 0
+         WHERE t.election_id = $1 AND t.code >= $2 AND t.code < $3 ORDER BY t.code"
+    };
+    conn.for_each(sql, params![judge.election.id, lo.as_str(), hi.as_str()], |r| {
+        let code: String = r.get(0)?;
+        if current.as_ref().is_none_or(|(c, _)| *c != code) {
+            if let Some((c, dpt)) = current.take() {
+                let status = judge.judge(&c, dpt, &have);
+                seen(c, status);
+            }
+            have.clear();
+            current = Some((code, r.get(1)?));
+        }
+        if let (Some(item), Some(good)) = (r.get::<Option<String>>(2)?, r.get::<Option<i64>>(3)?) {
+            have.push((item, good));
+        }
+        Ok(())
+    })?;
+    if let Some((c, dpt)) = current.take() {
+        let status = judge.judge(&c, dpt, &have);
+        seen(c, status);
+    }
+    Ok(())
+}
+
 /// Readiness of every TPS within `code`, in one ordered pass: each TPS joined with the stock
 /// it holds, grouped here as the rows stream by, so a nation costs one scan and flat memory.
 pub fn readiness(conn: &mut Conn, election: &ElectionDef, code: &str) -> Result<Readiness, DbError> {
-    let rules = rules(conn, election.id)?;
-    let (lo, hi) = tps_range(code);
+    let mut judge = Judge::new(conn, election)?;
     let mut out = Readiness::default();
-    let mut current: Option<(String, i64)> = None;
-    let mut have: Vec<(String, i64)> = Vec::new();
-    // Contests differ by regency at most: remember the last regency's, TPS come in code order.
-    let mut contests: (String, Vec<&crate::elections::ContestDef>) = (String::new(), Vec::new());
-    let mut judge = |out: &mut Readiness, code: String, dpt: i64, have: &[(String, i64)]| {
+    judge_each(conn, &mut judge, code, false, |code, status| {
         out.tps_total += 1;
-        if !code.starts_with(contests.0.as_str()) || contests.0.is_empty() {
-            contests = (code[..code.len().min(5)].to_string(), election.contests_at(&code));
-        }
-        let ready = rules.iter().all(|r| {
-            let need = super::rule_qty(r, &contests.1, dpt);
-            need == 0 || have.iter().any(|(i, q)| *i == r.key && *q >= need)
-        });
-        if ready {
-            out.ready += 1;
-            return;
-        }
-        if have.is_empty() {
-            out.none += 1;
-        } else {
-            out.partial += 1;
+        match status {
+            TpsReadiness::Ready => {
+                out.ready += 1;
+                return;
+            }
+            TpsReadiness::Nothing => out.none += 1,
+            TpsReadiness::Partial => out.partial += 1,
         }
         if out.not_ready.len() < NOT_READY_LISTED {
             out.not_ready.push(code);
         } else {
             out.not_ready_truncated = true;
         }
-    };
-    conn.for_each(
-        "SELECT t.code, t.dpt, s.item, s.good FROM tps t
-         LEFT JOIN logistics_stock s ON s.election_id = t.election_id AND s.location = t.code AND s.good > 0
-         WHERE t.election_id = $1 AND t.code >= $2 AND t.code < $3 ORDER BY t.code",
-        params![election.id, lo.as_str(), hi.as_str()],
-        |r| {
-            let code: String = r.get(0)?;
-            if current.as_ref().is_none_or(|(c, _)| *c != code) {
-                if let Some((c, dpt)) = current.take() {
-                    judge(&mut out, c, dpt, &have);
-                }
-                have.clear();
-                current = Some((code, r.get(1)?));
-            }
-            if let (Some(item), Some(good)) = (r.get::<Option<String>>(2)?, r.get::<Option<i64>>(3)?) {
-                have.push((item, good));
-            }
-            Ok(())
-        },
-    )?;
-    if let Some((c, dpt)) = current.take() {
-        judge(&mut out, c, dpt, &have);
-    }
+    })?;
+    Ok(out)
+}
+
+/// TPS ready and partly supplied per area within `code`, an area being the first `width`
+/// characters of a TPS code (the map's layer; the rest of an area's TPS have nothing). Only
+/// the TPS holding stock are read when a TPS without stock can never be ready, so an area
+/// costs what has arrived there, not all its TPS.
+pub fn readiness_by_area(conn: &mut Conn, election: &ElectionDef, code: &str, width: usize) -> Result<BTreeMap<String, [i64; 2]>, DbError> {
+    let mut judge = Judge::new(conn, election)?;
+    let stocked_only = judge.empty_never_ready();
+    let mut out: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+    judge_each(conn, &mut judge, code, stocked_only, |tps, status| {
+        let slot = match status {
+            TpsReadiness::Ready => 0,
+            TpsReadiness::Partial => 1,
+            TpsReadiness::Nothing => return,
+        };
+        crate::platform::map::count_in_area(&mut out, &tps, width, slot);
+    })?;
     Ok(out)
 }
 

@@ -512,6 +512,11 @@ struct Inner {
     idle: Mutex<Vec<Conn>>,
     readers: Semaphore,
     writer: Mutex<mpsc::Sender<Job>>,
+    /// Bumped after every commit that changed something, here or (PostgreSQL) on another server:
+    /// live pages wait on it.
+    changes: tokio::sync::watch::Sender<u64>,
+    /// Whether this server listens for the other servers' commits (started on first need).
+    listening: std::sync::OnceLock<()>,
     /// Dropping it stops the SQLite checkpointer.
     _checkpointer: Option<mpsc::Sender<()>>,
 }
@@ -551,11 +556,12 @@ impl Db {
             Target::Postgres(_) => None,
         };
         let (tx, rx) = mpsc::channel::<Job>();
+        let (changes, _) = tokio::sync::watch::channel(0u64);
         std::thread::Builder::new()
             .name("sinergi-writer".into())
             .spawn({
-                let target = target.clone();
-                move || writer_loop(conn, target, rx)
+                let (target, changes) = (target.clone(), changes.clone());
+                move || writer_loop(conn, target, rx, changes)
             })
             .map_err(|e| DbError::Other(format!("cannot start the writer thread: {e}")))?;
         Ok(Db {
@@ -565,6 +571,8 @@ impl Db {
                 idle: Mutex::new(Vec::new()),
                 readers: Semaphore::new(MAX_READERS),
                 writer: Mutex::new(tx),
+                changes,
+                listening: std::sync::OnceLock::new(),
                 _checkpointer: checkpointer,
             }),
         })
@@ -572,6 +580,15 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
+    }
+
+    /// A receiver that sees a new value after each commit that changed something: on this
+    /// server, and on PostgreSQL on every server of the same database (`LISTEN`/`NOTIFY`).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        if let Target::Postgres(url) = &self.inner.target {
+            self.inner.listening.get_or_init(|| listen_for_changes(url.clone(), self.inner.changes.clone()));
+        }
+        self.inner.changes.subscribe()
     }
 
     /// Runs `f` on a read connection on a blocking thread.
@@ -661,7 +678,41 @@ fn start_checkpointer(path: String) -> Result<mpsc::Sender<()>, DbError> {
     Ok(stop)
 }
 
-fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
+/// The channel the writers of every server notify after a commit that changed something.
+const CHANGES_CHANNEL: &str = "sinergi_changes";
+
+/// Listens on a connection of its own for the other servers' commits and bumps `changes` for
+/// each; reconnects after a lost connection (a change missed meanwhile shows at the next one).
+fn listen_for_changes(url: String, changes: tokio::sync::watch::Sender<u64>) {
+    let spawned = std::thread::Builder::new().name("sinergi-listen".into()).spawn(move || {
+        loop {
+            match postgres::Client::connect(&url, postgres::NoTls).and_then(|mut c| c.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).map(|()| c)) {
+                Ok(mut client) => {
+                    use fallible_iterator::FallibleIterator;
+                    let mut n = client.notifications();
+                    let mut it = n.blocking_iter();
+                    loop {
+                        match it.next() {
+                            Ok(Some(_)) => changes.send_modify(|v| *v += 1),
+                            Ok(None) => break,
+                            Err(e) => {
+                                tracing::warn!("listening for changes failed: {e}");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("cannot listen for changes: {e}"),
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the change listener: {e}");
+    }
+}
+
+fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes: tokio::sync::watch::Sender<u64>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -686,6 +737,7 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
         // This keeps a large job (an import) from paying for a savepoint journal.
         let alone = jobs.len() == 1;
         let mut roll_back_all = false;
+        let mut changed = false;
         for job in jobs {
             if !alone
                 && let Err(e) = conn.control("SAVEPOINT job") {
@@ -696,9 +748,11 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))) {
                 Ok((keep, reply)) if alone => {
                     roll_back_all = !keep;
+                    changed |= keep;
                     replies.push(reply);
                 }
                 Ok((keep, reply)) => {
+                    changed |= keep;
                     let end = if keep { conn.control("RELEASE SAVEPOINT job") } else { conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job") };
                     if let Err(e) = end {
                         tracing::error!("ending a savepoint failed: {e}");
@@ -722,12 +776,19 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>) {
             let _ = conn.batch("ROLLBACK");
             Ok(())
         } else {
+            // The other servers hear of the change when it commits, not before.
+            if changed && matches!(conn, Conn::Postgres(_)) && let Err(e) = conn.batch(&format!("NOTIFY {CHANGES_CHANNEL}")) {
+                tracing::warn!("cannot notify the other servers: {e}");
+            }
             let c = conn.batch("COMMIT").map_err(|e| e.to_string());
             if c.is_err() {
                 let _ = conn.batch("ROLLBACK");
             }
             c
         };
+        if changed && commit.is_ok() && !roll_back_all {
+            changes.send_modify(|v| *v += 1);
+        }
         for reply in replies {
             reply(commit.clone());
         }

@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0009_notifications.sql"),
         postgres: include_str!("migrations/postgres/0009_notifications.sql"),
     },
+    Migration {
+        version: 11,
+        sqlite: include_str!("migrations/sqlite/0011_situation_reports.sql"),
+        postgres: include_str!("migrations/postgres/0011_situation_reports.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -18,6 +18,7 @@ pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod limit;
+pub mod map;
 pub mod notify;
 pub mod migrate;
 pub mod pdf;
@@ -32,7 +33,7 @@ mod boundary {
     //! them, or module rules would leak into it (and cycles would follow).
 
     const FEATURES: &[&str] =
-        &["agencies", "regions", "elections", "logistics", "vulnerability", "reports", "results", "coordination", "field", "startup", "demo", "cli"];
+        &["agencies", "regions", "elections", "logistics", "vulnerability", "reports", "results", "coordination", "field", "situation", "startup", "demo", "cli"];
 
     fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {

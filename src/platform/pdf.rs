@@ -85,6 +85,70 @@ impl Page {
     }
 }
 
+/// Wraps text to lines of at most `width` characters at spaces (each input line on its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![];
+    for para in text.lines() {
+        let mut line = String::new();
+        for word in para.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// Text that flows down A4 pages, a new page when one is full: documents as long as their
+/// record (minutes, the daily situation report).
+pub struct Flow {
+    pub pages: Vec<Page>,
+    y: f32,
+}
+
+impl Default for Flow {
+    fn default() -> Self {
+        Flow::new()
+    }
+}
+
+impl Flow {
+    const TOP: f32 = A4_HEIGHT - 50.0;
+    const BOTTOM: f32 = 60.0;
+
+    pub fn new() -> Flow {
+        Flow { pages: vec![Page::new()], y: Self::TOP }
+    }
+
+    /// A paragraph at `size` points, wrapped to the page width, `indent` points in from the margin.
+    pub fn put(&mut self, size: f32, bold: bool, text: &str, indent: f32) {
+        for line in wrap(text, if size > 10.0 { 80 } else { 100 }) {
+            if self.y < Self::BOTTOM {
+                self.pages.push(Page::new());
+                self.y = Self::TOP;
+            }
+            if let Some(p) = self.pages.last_mut() {
+                p.text(50.0 + indent, self.y, size, bold, &line);
+            }
+            self.y -= size + 4.0;
+        }
+    }
+
+    /// Writes `foot(n, total)` at the foot of every page and finishes the document.
+    pub fn finish(mut self, title: &str, foot: impl Fn(usize, usize) -> String) -> Vec<u8> {
+        let total = self.pages.len();
+        for (i, page) in self.pages.iter_mut().enumerate() {
+            page.text(50.0, 35.0, 8.0, false, &foot(i + 1, total));
+        }
+        document(self.pages, title)
+    }
+}
+
 /// An A4 document of these pages, in order (minutes run as long as the meeting's record).
 pub fn document(pages: Vec<Page>, title: &str) -> Vec<u8> {
     let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();

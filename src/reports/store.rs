@@ -1476,3 +1476,30 @@ pub fn case_counts(conn: &mut Conn, scope: &str, election: Option<&str>, now: Of
     out.open_by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.state.cmp(&b.state)));
     Ok(out)
 }
+
+/// Open (not final) reports per area within `region`, an area being the first `width`
+/// characters of the report's place code (the map's layer: a province is 2, a TPS 17; a report
+/// placed above that level, at a village when the map shows TPS, counts for no area).
+pub fn open_by_area(conn: &mut Conn, election: &str, region: &str, width: usize) -> Result<std::collections::BTreeMap<String, [i64; 1]>, DbError> {
+    // The narrowest indexed column that holds the region.
+    let (column, key) = match region.len() {
+        _ if region == crate::regions::NATIONAL => ("''", String::new()),
+        2 => ("province_code", region.to_string()),
+        5 => ("regency_code", region.to_string()),
+        _ => ("district_code", region[..region.len().min(8)].to_string()),
+    };
+    let (lo, hi) = range_of(region);
+    let mut out = std::collections::BTreeMap::new();
+    conn.for_each(
+        &format!("SELECT region_code, status FROM reports WHERE {column} = $1 AND region_code >= $2 AND region_code < $3 AND election_id = $4"),
+        crate::params![key.as_str(), lo.as_str(), hi.as_str(), election],
+        |r| {
+            let (code, status): (String, String) = (r.get(0)?, r.get(1)?);
+            if code.len() >= width && !Track::Report.is_final(&status) {
+                crate::platform::map::count_in_area(&mut out, &code, width, 0);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}

@@ -1178,3 +1178,32 @@ pub fn photo_is_public(conn: &mut Conn, sha256: &str) -> Result<bool, DbError> {
 pub fn photo_rule(conn: &mut Conn, sha256: &str, _user: Option<&crate::platform::identity::User>) -> Result<crate::platform::blob::Seen, DbError> {
     Ok(if photo_is_public(conn, sha256)? { crate::platform::blob::Seen::Publicly } else { crate::platform::blob::Seen::No })
 }
+
+/// TPS whose result of `contest` is in, per area within `region` (the map's layer), an area
+/// being the first `width` characters of a TPS code: the kept aggregates for regions, the
+/// results themselves for TPS.
+pub fn tps_in_by_area(conn: &mut Conn, election: &str, contest: &str, region: &str, width: usize) -> Result<BTreeMap<String, [i64; 1]>, DbError> {
+    let (lo, hi) = crate::logistics::store::tps_range(region);
+    let mut out = BTreeMap::new();
+    if width >= 17 {
+        conn.for_each(
+            "SELECT tps_code FROM results WHERE election_id = $1 AND contest = $2 AND tps_code >= $3 AND tps_code < $4 AND counted IS NOT NULL",
+            params![election, contest, lo.as_str(), hi.as_str()],
+            |r| {
+                out.insert(r.get::<String>(0)?, [1]);
+                Ok(())
+            },
+        )?;
+    } else {
+        conn.for_each(
+            "SELECT region_code, CAST(tps_in AS BIGINT) FROM result_totals
+             WHERE election_id = $1 AND contest = $2 AND region_code >= $3 AND region_code < $4 AND LENGTH(region_code) = $5",
+            params![election, contest, lo.as_str(), hi.as_str(), width as i64],
+            |r| {
+                out.insert(r.get::<String>(0)?, [r.get::<i64>(1)?]);
+                Ok(())
+            },
+        )?;
+    }
+    Ok(out)
+}

@@ -49,7 +49,12 @@ async fn show(
     let sort = q.urut.as_deref().unwrap_or("siap");
     sort_children(&mut s.children, sort);
     let title = format!("{} {}", lang.pick("Situasi", "Situation of"), s.region.name);
-    let body = page(lang, &s, sort);
+    // Complete as served; with script, it follows the changes (server-sent events).
+    let live = format!("/situasi/{}/langsung?pemilu={}", s.region.code, s.election);
+    let body = html! {
+        div #situasi data-live=(live) { (page(lang, &s, sort)) }
+        script src="/assets/situasi.js" defer {}
+    };
     Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
 }
 
@@ -163,6 +168,7 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
         }
         section.tile #koordinasi {
             h2 { a href="/tindak-lanjut" { (lang.pick("Koordinasi", "Coordination")) } }
+            p { a #laporan-harian href={ "/situasi/" (r) "/laporan?pemilu=" (e) } { (lang.pick("Laporan Situasi Harian (PDF dan WhatsApp)", "Daily situation report (PDF and WhatsApp)")) } }
             @if s.coordination.overdue_by_unit.is_empty() { p { (lang.pick("Tidak ada tindak lanjut yang terlambat.", "No action item is overdue.")) } }
             @else { p { (lang.pick("Tindak lanjut terlambat:", "Overdue action items:")) } ul { @for u in &s.coordination.overdue_by_unit { li { (u.unit) " " b { (n(u.count)) } } } } }
             @match &s.coordination.next_meeting {
@@ -203,4 +209,169 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Laporan Situasi Harian
+
+#[derive(serde::Deserialize, Default)]
+pub struct ReportQuery {
+    pemilu: Option<String>,
+    /// The local day, YYYY-MM-DD (today by default).
+    tanggal: Option<String>,
+}
+
+/// The site's address for a QR code: `SINERGI_PUBLIC_URL`, else the address this request came to.
+pub fn site_base(headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = crate::platform::guard::public_url() {
+        return u.to_string();
+    }
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// `/situasi/{region}/laporan.pdf?tanggal=YYYY-MM-DD`: the day's report as it was made (today's
+/// is made on the first request if the morning has not made it yet).
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    crate::platform::http::Query(q): crate::platform::http::Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
+    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let now = crate::platform::clock::now();
+    let today = now.to_offset(crate::reports::store::offset_of(&region)).date();
+    let day = match q.tanggal.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => today,
+        Some(t) => crate::coordination::store::parse_day("tanggal", t).or_page(Some(&user))?,
+    };
+    let report = if day == today {
+        Some(super::report::today(&state, e, &region, now, &site_base(&headers)).await.or_page(Some(&user))?)
+    } else {
+        let r = region.clone();
+        state.db.read(move |c| super::report::find(c, &r, e.id, day)).await.or_page(Some(&user))?
+    };
+    let Some(report) = report else {
+        // Said in words, with the list of the days there are (the error page's bare "not found"
+        // would not tell the reader which day is missing).
+        let (place, d) = (super::picture::place(crate::regions::index_of(&state), &region).name, crate::platform::i18n::date(lang, day));
+        let message = crate::tr!("Belum ada laporan situasi {place} tanggal {d}.", "There is no situation report of {place} for {d}.");
+        let body = html! {
+            p.error { (message.get(lang)) }
+            p { a href={ "/situasi/" (region) "/laporan?pemilu=" (e.id) } { (lang.pick("Laporan yang tersimpan", "The reports kept")) } }
+        };
+        return Ok((axum::http::StatusCode::NOT_FOUND, layout(Page::new(lang, "Sinergi", Some(&user.user), "/situasi"), body)).into_response());
+    };
+    let bytes = state
+        .blobs
+        .get(&report.sha256)
+        .await
+        .map_err(|e| crate::platform::error::AppError::Internal(e.to_string()))
+        .or_page(Some(&user))?
+        .ok_or_else(|| crate::platform::error::AppError::Internal(format!("the report {} is missing from the blob store", report.sha256)))
+        .or_page(Some(&user))?;
+    let name = format!("laporan-situasi-{}-{}.pdf", region, report.day);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+            (axum::http::HeaderName::from_static("x-content-sha256"), report.sha256.clone()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `/situasi/{region}/laporan`: the reports kept, newest first, with today's summary and its
+/// "Kirim ke WhatsApp" link.
+pub async fn report_list(
+    State(state): State<AppState>,
+    lang: Lang,
+    user: Option<CurrentUser>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    crate::platform::http::Query(q): crate::platform::http::Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let Some(user) = user else { return Ok(crate::platform::web::login_first(&uri.to_string())) };
+    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let e = super::api::election_for(q.pemilu.as_deref(), &region).or_page(Some(&user))?;
+    let now = crate::platform::clock::now();
+    let latest = super::report::today(&state, e, &region, now, &site_base(&headers)).await.or_page(Some(&user))?;
+    let r = region.clone();
+    let kept = state.db.read(move |c| super::report::list(c, &r, e.id, 60)).await.or_page(Some(&user))?;
+    let place = super::picture::place(crate::regions::index_of(&state), &region).name;
+    let title = format!("{} {place}", lang.pick("Laporan Situasi Harian", "Daily situation report of"));
+    let wa = format!("https://wa.me/?text={}", crate::platform::web::urlencode(&latest.summary));
+    let body = html! {
+        h1 { (title) }
+        p { a href={ "/situasi/" (region) "?pemilu=" (e.id) } { (lang.pick("Kembali ke situasi", "Back to the situation")) } }
+        h2 { (lang.pick("Ringkasan hari ini", "Today's summary")) }
+        pre #ringkasan { (latest.summary) }
+        p.tools {
+            a #pdf-hari-ini href={ "/situasi/" (region) "/laporan.pdf?pemilu=" (e.id) "&tanggal=" (latest.day) } { (lang.pick("Unduh PDF hari ini", "Download today's PDF")) }
+            a #kirim-wa href=(wa) rel="noopener" { (lang.pick("Kirim ke WhatsApp", "Send to WhatsApp")) }
+        }
+        h2 { (lang.pick("Laporan tersimpan", "Reports kept")) }
+        table #riwayat {
+            thead { tr { th { (lang.pick("Tanggal", "Day")) } th { (lang.pick("Dibuat", "Made")) } th { "PDF" } } }
+            tbody { @for k in &kept { tr {
+                td { (crate::coordination::store::stored_day(&k.day).map(|d| crate::platform::i18n::date(lang, d)).unwrap_or_else(|_| k.day.clone())) }
+                td { (crate::platform::i18n::moment_at(lang, &k.generated_at, crate::reports::store::offset_of(&k.region))) }
+                td { a href={ "/situasi/" (region) "/laporan.pdf?pemilu=" (e.id) "&tanggal=" (k.day) } { (lang.pick("Unduh", "Download")) } }
+            } } }
+        }
+    };
+    Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
+}
+
+/// `/laporan-situasi/{token}` (public): what a report's QR code opens.
+pub async fn report_verify(State(state): State<AppState>, lang: Lang, user: Option<CurrentUser>, Path(token): Path<String>) -> Result<Response, PageError> {
+    let t = token.clone();
+    let found = state.db.read(move |c| super::report::by_token(c, &t)).await.or_page(user.as_ref())?;
+    let place = found.as_ref().map(|r| super::picture::place(crate::regions::index_of(&state), &r.region).name).unwrap_or_default();
+    let status = if found.is_some() { axum::http::StatusCode::OK } else { axum::http::StatusCode::NOT_FOUND };
+    let body = super::report::verification_page(lang, found.as_ref(), &place);
+    let title = lang.pick("Verifikasi laporan situasi harian", "Verify a daily situation report");
+    Ok((status, layout(Page::new(lang, title, user.as_ref().map(|u| &u.user), "/laporan-situasi"), body)).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live
+
+/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever something was written
+/// (here or on another server of the same PostgreSQL), at most one per two seconds; the page's
+/// script then fetches the page again and swaps its content.
+pub async fn live(State(state): State<AppState>, user: Option<CurrentUser>, Path(code): Path<String>) -> Result<Response, PageError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let Some(user) = user else { return Err(crate::platform::error::AppError::Unauthorized.into()) };
+    super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let rx = state.db.changes();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        // Coalesce a burst (election night) into one event.
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        rx.borrow_and_update();
+        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), rx))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// The page's script: on `berubah`, fetch the page again and swap the content in place.
+pub async fn live_script() -> Response {
+    use axum::http::{HeaderValue, header};
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        include_str!("../../assets/situasi.js"),
+    )
+        .into_response()
 }

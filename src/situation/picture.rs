@@ -211,9 +211,10 @@ fn brief(lang: Lang, s: &crate::coordination::store::StageView, today: Date) -> 
     })
 }
 
-/// Gathers the situation of `region` for `viewer` (who may read it: checked by the caller).
+/// Gathers the situation of `region` for `viewer` (who may read it: checked by the caller);
+/// without a viewer (the daily report) there are no alerts and no to-do of a unit.
 /// The table covers the areas directly below, in code order.
-pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e: &'static ElectionDef, region: &str, now: OffsetDateTime) -> Result<Situation, DbError> {
+pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&User>, e: &'static ElectionDef, region: &str, now: OffsetDateTime) -> Result<Situation, DbError> {
     let children = names.children_codes(region);
     let children = children.as_slice();
     let offset = crate::reports::store::offset_of(region);
@@ -278,20 +279,9 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e
         }
     }
 
-    // Coordination: action items of units within the region, overdue; the next meeting.
-    let overdue = crate::coordination::store::list_actions(
-        conn,
-        viewer,
-        &crate::coordination::store::ActionFilter { owner_unit: None, meeting: None, overdue: true, open_only: true },
-        now,
-        10_000,
-    )?;
-    let mut by_unit: BTreeMap<String, i64> = BTreeMap::new();
-    for a in overdue.iter().filter(|a| crate::platform::identity::within(region, &a.owner_unit.region)) {
-        *by_unit.entry(a.owner_unit.name.clone()).or_default() += 1;
-    }
-    let mut overdue_by_unit: Vec<UnitCount> = by_unit.into_iter().map(|(unit, count)| UnitCount { unit, count }).collect();
-    overdue_by_unit.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.unit.cmp(&b.unit)));
+    // Coordination: overdue action items of the units within the region; the next meeting.
+    let overdue_by_unit =
+        crate::coordination::store::overdue_by_unit(conn, region, now)?.into_iter().map(|(unit, count)| UnitCount { unit, count }).collect();
     let next_meeting = crate::coordination::store::next_meeting(conn, region, now)?.map(|m| MeetingBrief {
         id: m.id,
         title: m.title,
@@ -303,7 +293,10 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e
     let b = crate::coordination::store::budget_summary(conn, region, now)?;
     let budget = BudgetTile { plan: b.plan, realised: b.realised, absorption_percent: b.absorption_percent, late_tranches: b.overdue_tranches.len() as i64 };
 
-    let alerts = crate::platform::alerts::for_user(conn, viewer, true, 10)?
+    let alerts = match viewer {
+        Some(v) => crate::platform::alerts::for_user(conn, v, true, 10)?,
+        None => vec![],
+    }
         .into_iter()
         .map(|a| {
             let a = a.shown(lang, names);
@@ -337,7 +330,10 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: &User, e
         election: e.id.to_string(),
         election_name: e.name.to_string(),
         as_of: i18n::moment(lang, local_now),
-        to_do: to_do(conn, lang, viewer, e, region, now)?,
+        to_do: match viewer {
+            Some(v) => to_do(conn, lang, v, e, region, now)?,
+            None => vec![],
+        },
         stage,
         logistics,
         security,

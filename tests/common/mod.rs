@@ -200,6 +200,8 @@ impl TestApp {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", listen])
             .args(extra)
+            // No morning report unless a test asks for one (it writes on its own schedule).
+            .env("SINERGI_REPORT_HOUR", "off")
             .envs(env.iter().copied())
             .env("SINERGI_DB", db.url())
             .env("SINERGI_LOG", "warn")
