@@ -19,19 +19,7 @@ fn users(db: &TestDb) {
 
 /// A citizen's report in Balongsari, taken by Bawaslu to Sentra Gakkumdu; returns its id.
 pub fn report_to_gakkumdu(app: &TestApp, bawaslu: &str) -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    let at = |h: i64| (now - time::Duration::hours(h)).format(&time::format_description::well_known::Rfc3339).expect("time");
-    let (s, v) = app.post(
-        "/api/v1/reports",
-        None,
-        &json!({
-            "election": "pilkada-2024", "region": VILLAGE,
-            "reporter": {"name": "Siti", "address": "Jl. Empunala 12", "contact": "0812-5555-1234"},
-            "reported": "Tim sukses pasangan calon nomor 2", "event_at": at(30), "known_at": at(26),
-            "place": "Sekitar TPS 001", "description": "Pembagian amplop uang kepada warga", "witnesses": ["Budi", "Wati"],
-        }),
-    );
-    assert_eq!(s, 201, "{v}");
+    common::citizen_report(app, VILLAGE);
     let (_, list) = app.get("/api/v1/reports", Some(bawaslu));
     let id = list["items"].as_array().and_then(|a| a.iter().filter_map(|i| i["id"].as_i64()).max()).expect("the report");
     for (to, why) in [("kajian_awal", ""), ("diregistrasi", "Bukti foto diserahkan langsung di kantor"), ("pidana", "Unsur politik uang terpenuhi")] {

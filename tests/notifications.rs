@@ -140,19 +140,7 @@ fn subscribe(app: &TestApp, token: &str, body: Value) -> Value {
 
 /// A citizen's report in Balongsari: Bawaslu Kota Mojokerto's alert. Returns the alert's id.
 fn raise(app: &TestApp, bawaslu: &str) -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    let at = |h: i64| (now - time::Duration::hours(h)).format(&time::format_description::well_known::Rfc3339).expect("time");
-    let (s, v) = app.post(
-        "/api/v1/reports",
-        None,
-        &json!({
-            "election": "pilkada-2024", "region": VILLAGE,
-            "reporter": {"name": "Siti", "address": "Jl. Empunala 12", "contact": "0812-5555-1234"},
-            "reported": "Tim sukses pasangan calon nomor 2", "event_at": at(30), "known_at": at(26),
-            "place": "Sekitar TPS 001", "description": "Pembagian amplop uang kepada warga", "witnesses": ["Budi"],
-        }),
-    );
-    assert_eq!(s, 201, "{v}");
+    common::citizen_report(app, VILLAGE);
     let (_, alerts) = app.get("/api/v1/alerts", Some(bawaslu));
     alerts["items"].as_array().and_then(|a| a.iter().find(|x| x["kind"] == "laporan_baru")).and_then(|a| a["id"].as_i64()).expect("the new report's alert")
 }

@@ -400,6 +400,24 @@ impl Drop for TestApp {
     }
 }
 
+/// A citizen's report of money politics in `village` (a day ago), sent without an account as
+/// the public sends it: Bawaslu's "new report" alert. Asserts it was taken.
+pub fn citizen_report(app: &TestApp, village: &str) {
+    let now = time::OffsetDateTime::now_utc();
+    let at = |h: i64| (now - time::Duration::hours(h)).format(&time::format_description::well_known::Rfc3339).expect("time");
+    let (s, v) = app.post(
+        "/api/v1/reports",
+        None,
+        &json!({
+            "election": "pilkada-2024", "region": village,
+            "reporter": {"name": "Siti", "address": "Jl. Empunala 12", "contact": "0812-5555-1234"},
+            "reported": "Tim sukses pasangan calon nomor 2", "event_at": at(30), "known_at": at(26),
+            "place": "Sekitar TPS 001", "description": "Pembagian amplop uang kepada warga", "witnesses": ["Budi", "Wati"],
+        }),
+    );
+    assert_eq!(s, 201, "{v}");
+}
+
 /// Asserts the documented error shape and returns (code, field).
 pub fn error_of(body: &Value) -> (String, Option<String>) {
     let e = &body["error"];
