@@ -144,7 +144,9 @@ pub async fn load(db: &Db, blobs: std::sync::Arc<crate::platform::blob::BlobStor
     .await?;
     db.write(crate::logistics::demo::load).await?;
     db.write(crate::vulnerability::demo::load).await?;
-    db.write(move |c| crate::reports::demo::load(c, &blobs)).await?;
+    let files = crate::reports::demo::evidence()?;
+    let reports = db.clone();
+    blobs.keep_for(crate::reports::api::bytes_of(&files), async move { reports.write(crate::reports::demo::load).await }).await?;
     db.write(crate::results::demo::load).await?;
     db.write(crate::coordination::demo::load).await?;
     Ok(accounts)

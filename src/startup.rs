@@ -227,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/picker.js", get(platform::field::picker_js))
         .route("/lapangan", get(field::home))
         .route("/lapangan/antrean", get(field::queue))
+        .route(field::LOGGED_OUT, get(field::logged_out).post(agencies::api::logout_submit))
         .route("/lapangan/app.js", get(platform::field::app_js))
         .route("/lapangan/sw.js", get(platform::field::service_worker))
         .route("/lapangan/manifest.webmanifest", get(platform::field::manifest))

@@ -12,35 +12,12 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use common::{TestApp, TestDb};
+use common::TestDb;
 use serde_json::{Value, json};
-use webdriver::Browser;
+use webdriver::{Browser, DEMO_PASSWORD as PASSWORD, SHOTS, phone};
 
-const PASSWORD: &str = "sinergi-demo";
 const PTPS: &str = "ptps.balongsari";
 const TPS: &str = "35.76.02.1008.001";
-const SHOTS: &str = "/tmp/sinergi-shots";
-
-fn start(db: &TestDb) -> Option<(TestApp, Browser)> {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return None;
-    }
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(db, &["--demo"]));
-    let b = browser?;
-    b.set_window_size(360, 740);
-    let _ = std::fs::create_dir_all(SHOTS);
-    Some((app, b))
-}
-
-fn login_field(app: &TestApp, b: &Browser, user: &str) {
-    b.goto(&app.url("/lapangan"));
-    b.wait_url(|u| u.contains("/masuk"));
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/lapangan"));
-}
 
 /// Fills every number of the form with a count that adds up (Pilkada: DPT 250 and 3 more
 /// voters, 202 voted, 257 ballots), the candidates' votes summing to the valid ones, and
@@ -108,16 +85,12 @@ fn entries(db: &TestDb) -> i64 {
     db.scalar(&format!("SELECT COUNT(*) FROM result_entries WHERE tps_code = '{TPS}' AND contest = 'walikota' AND source = 'bawaslu'"))
 }
 
-fn wait_state(b: &Browser, index: usize, state: &str) -> Value {
-    b.wait_for(&format!("queue item {index} to be {state}"), || b.field_queue().get(index).filter(|i| i["state"] == state).cloned())
-}
-
 fn chasil_is_checked_in_the_page_and_queued_offline(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
+    let Some((mut app, b)) = phone(db) else { return };
     let form_url = format!("/lapangan/hasil/{TPS}/walikota?pemilu=pilkada-2024");
 
     // Online, once: the home keeps the TPS's page and the forms it links to on the phone.
-    login_field(&app, &b, PTPS);
+    b.login_field(&app, PTPS);
     b.wait_service_worker();
     b.wait_for("the home's forms kept for use offline", || b.execute("return document.body.dataset.warmed || null", vec![]).as_str().map(str::to_string));
     b.goto(&app.url(&format!("/lapangan/hasil/{TPS}")));
@@ -166,7 +139,7 @@ fn chasil_is_checked_in_the_page_and_queued_offline(db: &TestDb) {
     b.send_keys(&b.find("label[data-page='1'] input[type=file]"), photo.to_str().expect("path"));
     b.click(&b.find("form.lapangan button[type=submit]"));
     b.wait_text("form.lapangan p.status", |t| t.contains("Tersimpan di antrean"));
-    let item = wait_state(&b, 0, "menunggu");
+    let item = b.wait_queue_state(0, "menunggu");
     assert_eq!((item["method"].as_str(), item["url"].as_str()), (Some("PUT"), Some(&*format!("/api/v1/elections/pilkada-2024/results/{TPS}/walikota"))));
     b.screenshot(&std::path::Path::new(SHOTS).join("lapangan-chasil-luring.png"));
 
@@ -180,7 +153,7 @@ fn chasil_is_checked_in_the_page_and_queued_offline(db: &TestDb) {
     // The network returns: exactly one new entry, with its photo.
     app.restart(db);
     b.set_offline(false);
-    wait_state(&b, 0, "terkirim");
+    b.wait_queue_state(0, "terkirim");
     assert_eq!(entries(db), before + 1, "the server holds exactly one new entry");
     let (_, v) = app.get(&format!("/api/v1/elections/pilkada-2024/results/{TPS}/walikota"), None);
     let mine = v["sources"].as_array().and_then(|s| s.iter().find(|s| s["source"] == "bawaslu")).cloned().unwrap_or(Value::Null);
@@ -244,8 +217,8 @@ fn noisy_photo(w: u32, h: u32, noisy: u32) -> Vec<u8> {
 #[ignore]
 fn upload_at_400_kbit_per_second() {
     let db = TestDb::sqlite();
-    let Some((app, b)) = start(&db) else { return };
-    login_field(&app, &b, PTPS);
+    let Some((app, b)) = phone(&db) else { return };
+    b.login_field(&app, PTPS);
     b.wait_service_worker();
     b.goto(&app.url(&format!("/lapangan/hasil/{TPS}/walikota?pemilu=pilkada-2024")));
     b.execute(FILL, vec![]);

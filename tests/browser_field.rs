@@ -22,36 +22,11 @@ mod webdriver;
 
 use common::{TestApp, TestDb};
 use serde_json::{Value, json};
-use webdriver::Browser;
+use webdriver::{Browser, DEMO_PASSWORD as PASSWORD, SHOTS, phone};
 
-const PASSWORD: &str = "sinergi-demo";
 const PTPS: &str = "ptps.balongsari";
 /// TPS 001 Balongsari (Kecamatan Magersari, Kota Mojokerto): the PTPS's own TPS.
 const TPS: &str = "35.76.02.1008.001";
-const SHOTS: &str = "/tmp/sinergi-shots";
-
-fn start(db: &TestDb) -> Option<(TestApp, Browser)> {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return None;
-    }
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(db, &["--demo"]));
-    let b = browser?;
-    b.set_window_size(360, 740);
-    let _ = std::fs::create_dir_all(SHOTS);
-    Some((app, b))
-}
-
-/// Logs in through the login page the home sends an unknown visitor to.
-fn login_field(app: &TestApp, b: &Browser, user: &str) {
-    b.goto(&app.url("/lapangan"));
-    let at = b.wait_url(|u| u.contains("/masuk"));
-    assert!(at.contains("next=/lapangan"), "the home sends a visitor to log in and back: {at}");
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/lapangan"));
-}
 
 /// A field form, as a module renders it (`platform::field::form`), put into the current page:
 /// the TPS-rawan indicators of `tps` (PUT, Bawaslu within its scope).
@@ -73,6 +48,12 @@ fn inject_form(b: &Browser, tps: &str, indicator: &str, note: &str) {
     );
 }
 
+/// A TPS-rawan indicator the server knows.
+fn indicator_key(app: &TestApp) -> String {
+    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
+    indicators["items"][0]["key"].as_str().expect("an indicator key").to_string()
+}
+
 fn history(db: &TestDb, tps: &str) -> i64 {
     db.scalar(&format!("SELECT COUNT(*) FROM tps_vulnerability_history WHERE tps_code = '{tps}'"))
 }
@@ -81,21 +62,13 @@ fn states(b: &Browser) -> Vec<(String, String)> {
     b.field_queue().iter().map(|i| (i["state"].as_str().unwrap_or("").to_string(), i["message"].as_str().unwrap_or("").to_string())).collect()
 }
 
-fn wait_state(b: &Browser, index: usize, state: &str) -> Value {
-    b.wait_for(&format!("queue item {index} to be {state}"), || {
-        let q = b.field_queue();
-        q.get(index).filter(|i| i["state"] == state).cloned()
-    })
-}
-
 fn offline_queue_sends_once(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
-    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
-    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
+    let Some((mut app, b)) = phone(db) else { return };
+    let key = indicator_key(&app);
 
     // Online, once: log in; the home lists the PTPS's own TPS by name, and the service worker
     // takes over.
-    login_field(&app, &b, PTPS);
+    b.login_field(&app, PTPS);
     assert_eq!(b.text_of("h1"), "Pekerjaan saya");
     let home = b.text_of("main");
     assert!(home.contains("TPS saya") && home.contains("TPS 001 Balongsari"), "{home}");
@@ -131,7 +104,7 @@ fn offline_queue_sends_once(db: &TestDb) {
     inject_form(&b, TPS, &key, "Dicatat tanpa sinyal");
     b.click(&b.find("#kirim"));
     b.wait_text("#uji p.status", |t| t.contains("Tersimpan di antrean"));
-    let q = wait_state(&b, 0, "menunggu");
+    let q = b.wait_queue_state(0, "menunggu");
     assert_eq!(q["method"], "PUT");
     assert_eq!(b.text_of("#antrean-count"), "1", "the badge counts what waits");
 
@@ -145,7 +118,7 @@ fn offline_queue_sends_once(db: &TestDb) {
     // The network returns: the server first, then the page's `online` event sends the queue.
     app.restart(db);
     b.set_offline(false);
-    wait_state(&b, 0, "terkirim");
+    b.wait_queue_state(0, "terkirim");
     b.wait_text("#antrean li.item .state", |t| t == "Terkirim");
     assert_eq!(history(db, TPS), before + 1, "the server holds exactly one entry");
     assert!(b.find_all("#antrean-count:not([hidden])").is_empty(), "nothing waits any more");
@@ -173,7 +146,7 @@ fn offline_queue_sends_once(db: &TestDb) {
     inject_form(&b, &other_tps, &key, "Di luar wilayah");
     b.click(&b.find("#kirim"));
     b.wait_text("#uji p.refusal", |t| t.contains("Ditolak server"));
-    let refused = wait_state(&b, 1, "ditolak");
+    let refused = b.wait_queue_state(1, "ditolak");
     let message = refused["message"].as_str().unwrap_or("");
     assert!(message.contains("di luar wilayah kerja satuan Anda"), "the server's reason in Indonesian: {message}");
     b.goto(&app.url("/lapangan/antrean"));
@@ -231,10 +204,9 @@ fn big_png(w: u32, h: u32) -> Vec<u8> {
 }
 
 fn a_refused_item_is_corrected_and_sent_under_a_new_key(db: &TestDb) {
-    let Some((app, b)) = start(db) else { return };
-    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
-    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
-    login_field(&app, &b, PTPS);
+    let Some((app, b)) = phone(db) else { return };
+    let key = indicator_key(&app);
+    b.login_field(&app, PTPS);
     b.wait_service_worker();
     let before = history(db, TPS);
 
@@ -242,7 +214,7 @@ fn a_refused_item_is_corrected_and_sent_under_a_new_key(db: &TestDb) {
     inject_form(&b, TPS, "bukan_indikator", "Perlu diperbaiki");
     b.click(&b.find("#kirim"));
     b.wait_text("#uji p.refusal", |t| t.contains("Ditolak server") && t.contains("bukan_indikator"));
-    let refused = wait_state(&b, 0, "ditolak");
+    let refused = b.wait_queue_state(0, "ditolak");
     let old_id = refused["id"].as_str().expect("id").to_string();
     assert!(refused["message"].as_str().unwrap_or("").contains("tidak dikenal"), "{refused}");
     assert_eq!(history(db, TPS), before, "nothing stored for a refused item");
@@ -270,8 +242,8 @@ fn a_refused_item_is_corrected_and_sent_under_a_new_key(db: &TestDb) {
 }
 
 fn photos_are_downscaled_and_kept_in_the_queue(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
-    login_field(&app, &b, PTPS);
+    let Some((mut app, b)) = phone(db) else { return };
+    b.login_field(&app, PTPS);
     b.wait_service_worker();
     let photo = db.dir().join("c-hasil-halaman-1.png");
     std::fs::write(&photo, big_png(2400, 1800)).expect("write the photo");
@@ -291,7 +263,7 @@ fn photos_are_downscaled_and_kept_in_the_queue(db: &TestDb) {
     );
     b.send_keys(&b.find("#foto-file"), photo.to_str().expect("path"));
     b.click(&b.find("#simpan"));
-    let item = wait_state(&b, 0, "menunggu");
+    let item = b.wait_queue_state(0, "menunggu");
     let body = queued_body(&b, item["id"].as_str().expect("id"));
     assert_eq!(body["source"], "bawaslu");
     assert_eq!(body["voters"]["dpt"]["l"], 120, "an int field is a number");
@@ -319,19 +291,26 @@ fn photos_are_downscaled_and_kept_in_the_queue(db: &TestDb) {
     assert_eq!(again[0]["has_body"], true, "the body with its photo is still on the phone");
 }
 
-fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
-    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
-    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
-    login_field(&app, &b, PTPS);
+/// The PTPS logs in with signal, then without it (the page cut, the server stopped) queues the
+/// TPS-rawan indicators of its TPS with `note`; the item waits. Returns how many indicator
+/// entries the TPS had before.
+fn ptps_queues_offline(app: &mut TestApp, b: &Browser, db: &TestDb, note: &str) -> i64 {
+    let key = indicator_key(app);
+    b.login_field(app, PTPS);
     b.wait_service_worker();
     let before = history(db, TPS);
     app.stop();
     b.set_offline(true);
     b.refresh();
-    inject_form(&b, TPS, &key, "Dicatat sebelum sesi berakhir");
+    inject_form(b, TPS, &key, note);
     b.click(&b.find("#kirim"));
-    wait_state(&b, 0, "menunggu");
+    b.wait_queue_state(0, "menunggu");
+    before
+}
+
+fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
+    let Some((mut app, b)) = phone(db) else { return };
+    let before = ptps_queues_offline(&mut app, &b, db, "Dicatat sebelum sesi berakhir");
 
     // The session ends while the phone has no signal (as after 12 hours).
     let o = common::cli(db, &["user", "revoke", PTPS], None);
@@ -355,25 +334,15 @@ fn an_ended_session_keeps_the_queue_and_asks_for_the_password(db: &TestDb) {
     b.send_keys(&b.find("#password"), PASSWORD);
     b.click(&b.find("#login-submit"));
     b.wait_url(|u| u.ends_with("/lapangan/antrean"));
-    let sent = wait_state(&b, 0, "terkirim");
+    let sent = b.wait_queue_state(0, "terkirim");
     assert_eq!(sent["id"], waiting["id"], "the same item, under its first key");
     assert_eq!(history(db, TPS), before + 1);
 }
 
-/// Logs in on the login page with `next`, and waits to land there.
-fn login_to(app: &TestApp, b: &Browser, user: &str, next: &str) {
-    b.goto(&app.url(&format!("/masuk?next={next}")));
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with(next));
-}
-
 fn a_shared_phone_sends_each_item_as_the_account_that_made_it(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
-    let (_, indicators) = app.get("/api/v1/elections/pilkada-2024/vulnerability/indicators", None);
-    let key = indicators["items"][0]["key"].as_str().expect("an indicator key").to_string();
-    login_field(&app, &b, "pkd.balongsari");
+    let Some((mut app, b)) = phone(db) else { return };
+    let key = indicator_key(&app);
+    b.login_field(&app, "pkd.balongsari");
     b.wait_service_worker();
     let before = history(db, TPS);
     app.stop();
@@ -381,10 +350,10 @@ fn a_shared_phone_sends_each_item_as_the_account_that_made_it(db: &TestDb) {
     b.refresh();
     inject_form(&b, TPS, &key, "Dicatat PKD");
     b.click(&b.find("#kirim"));
-    wait_state(&b, 0, "menunggu");
+    b.wait_queue_state(0, "menunggu");
     app.restart(db);
     b.set_offline(false);
-    wait_state(&b, 0, "terkirim");
+    b.wait_queue_state(0, "terkirim");
     assert_eq!(history(db, TPS), before + 1);
 
     // Now without signal again: the PKD queues, then hands the phone to the PTPS.
@@ -393,12 +362,12 @@ fn a_shared_phone_sends_each_item_as_the_account_that_made_it(db: &TestDb) {
     b.goto(&app.url("/lapangan"));
     inject_form(&b, TPS, &key, "Dicatat PKD, dikirim nanti");
     b.click(&b.find("#kirim"));
-    wait_state(&b, 1, "menunggu");
+    b.wait_queue_state(1, "menunggu");
     // The phone changes hands before the signal returns: no app page is open as the PKD.
     b.goto("about:blank");
     app.restart(db);
     b.set_offline(false);
-    login_to(&app, &b, PTPS, "/lapangan/antrean");
+    b.login_to(&app, PTPS, "/lapangan/antrean");
     // The PTPS's session does not send the PKD's item; the queue says whose it is.
     let waiting = b.wait_for("the PKD's item held for its account", || {
         let q = b.field_queue();
@@ -406,15 +375,15 @@ fn a_shared_phone_sends_each_item_as_the_account_that_made_it(db: &TestDb) {
     });
     assert_eq!(history(db, TPS), before + 1, "nothing sent under the wrong account");
     // The PKD logs in again: it goes, once.
-    login_to(&app, &b, "pkd.balongsari", "/lapangan/antrean");
-    let sent = wait_state(&b, 1, "terkirim");
+    b.login_to(&app, "pkd.balongsari", "/lapangan/antrean");
+    let sent = b.wait_queue_state(1, "terkirim");
     assert_eq!(sent["id"], waiting["id"]);
     assert_eq!(history(db, TPS), before + 2);
 }
 
 fn the_forms_of_the_home_open_without_signal(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
-    login_field(&app, &b, "kpps.balongsari");
+    let Some((mut app, b)) = phone(db) else { return };
+    b.login_field(&app, "kpps.balongsari");
     b.wait_service_worker();
     // The home keeps what it links to (and one level further: the C.Hasil forms) while online.
     let warmed = b.wait_for("the home's forms kept for offline", || {
@@ -433,7 +402,7 @@ fn the_forms_of_the_home_open_without_signal(db: &TestDb) {
 }
 
 fn lapor_picker_by_name(db: &TestDb) {
-    let Some((app, b)) = start(db) else { return };
+    let Some((app, b)) = phone(db) else { return };
     b.goto(&app.url("/lapor"));
     let search = b.find(".picker input.place-search");
     b.send_keys(&search, "balongsari");
@@ -463,6 +432,149 @@ fn lapor_picker_by_name(db: &TestDb) {
     assert!(b.text_of(".picker .picked").contains("TPS 001"));
 }
 
+/// The demo account's unit, as its pages name it.
+fn unit_name(app: &TestApp, user: &str) -> String {
+    let (_, me) = app.get("/api/v1/me", Some(&app.login(user, PASSWORD)));
+    me["unit"]["name"].as_str().expect("unit name").to_string()
+}
+
+/// What the page shows, whole.
+fn page_text(b: &Browser) -> String {
+    b.execute("return document.documentElement.innerText", vec![]).as_str().unwrap_or("").to_string()
+}
+
+fn a_shared_phone_forgets_the_officer_at_logout(db: &TestDb) {
+    let Some((mut app, b)) = phone(db) else { return };
+    let key = indicator_key(&app);
+    let (a, officer_b) = (PTPS, "polsek.magersari");
+    let (unit_a, unit_b) = (unit_name(&app, a), unit_name(&app, officer_b));
+    let sessions = |user: &str| db.scalar(&format!("SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = '{user}'"));
+    let api_sessions = sessions(a);
+    let tps_page = format!("/lapangan/hasil/{TPS}");
+
+    // Officer A opens the app with signal: the home, the TPS page and its forms are kept.
+    b.login_field(&app, a);
+    b.wait_service_worker();
+    b.wait_for("the home's forms kept for offline", || b.execute("return document.body.dataset.warmed || null", vec![]).as_str().map(str::to_string));
+    b.goto(&app.url(&tps_page));
+    b.wait_text("main", |t| t.contains("TPS 001 Balongsari"));
+    let kept = b.execute_async(
+        "const done = arguments[arguments.length - 1];
+         caches.open('lapangan-halaman').then(c => c.keys()).then(k => done(k.map(r => new URL(r.url).pathname)));",
+        vec![],
+    );
+    assert!(kept.as_array().is_some_and(|k| k.iter().any(|p| p == tps_page.as_str())), "A's TPS page is kept: {kept}");
+
+    // Without signal A queues an item, then logs out and hands the phone over.
+    app.stop();
+    b.set_offline(true);
+    b.goto(&app.url("/lapangan"));
+    assert!(b.text_of("#current-user").contains(&unit_a), "A's home opens from the phone");
+    inject_form(&b, TPS, &key, "Catatan milik A");
+    b.click(&b.find("#kirim"));
+    b.wait_queue_state(0, "menunggu");
+    b.click(&b.find("form.logout button"));
+    let gone = b.wait_text("main", |t| t.contains("Perlu masuk"));
+    assert!(!gone.contains(&unit_a), "{gone}");
+
+    // The next person, still without signal: neither the home nor A's TPS page shows A's work.
+    for path in ["/lapangan", tps_page.as_str()] {
+        b.goto(&app.url(path));
+        b.find("#offline-login");
+        let text = page_text(&b);
+        assert!(!text.contains(&unit_a) && !text.contains("TPS 001 Balongsari") && !text.contains(a), "{path} shows nothing of A's: {text}");
+    }
+    // The queue page still opens; A's item is kept but its contents are not shown.
+    b.goto(&app.url("/lapangan/antrean"));
+    let line = b.wait_text("#antrean li.others", |t| !t.is_empty());
+    assert_eq!(line, "1 isian milik akun lain menunggu akun itu masuk kembali.");
+    let text = page_text(&b);
+    assert!(!text.contains("Kerawanan TPS") && !text.contains(&unit_a) && !text.contains(a), "{text}");
+    assert!(b.find_all("#antrean li.item").is_empty());
+    let q = b.field_queue();
+    assert_eq!((q.len(), q[0]["state"].as_str()), (1, Some("menunggu")), "the item is not lost");
+    b.screenshot(&std::path::Path::new(SHOTS).join("lapangan-keluar-antrean.png"));
+
+    // The signal returns: the logout made without it ends A's session on the server first, so
+    // the app asks for a login instead of opening A's home; A's item is not sent.
+    app.restart(db);
+    b.set_offline(false);
+    b.goto(&app.url("/lapangan"));
+    b.wait_url(|u| u.contains("/masuk"));
+    assert_eq!(sessions(a), api_sessions, "A's session on the phone ended");
+
+    // Officer B logs in and sees their own work, and of A's only the count.
+    b.login_to(&app, officer_b, "/lapangan");
+    assert!(b.text_of("#current-user").contains(&unit_b));
+    let home = page_text(&b);
+    assert!(!home.contains(&unit_a) && !home.contains("TPS 001 Balongsari"), "{home}");
+    b.goto(&app.url("/lapangan/antrean"));
+    b.wait_text("#antrean li.others", |t| t.starts_with("1 isian milik akun lain"));
+    assert_eq!(b.field_queue()[0]["state"], "menunggu", "A's item waits for A, not sent as B");
+
+    // B logs out with signal: the same, B's home is not shown to the next person.
+    b.goto(&app.url("/lapangan"));
+    b.wait_service_worker();
+    b.click(&b.find("form.logout button"));
+    b.wait_url(|u| u.contains("/masuk"));
+    app.stop();
+    b.set_offline(true);
+    b.goto(&app.url("/lapangan"));
+    b.find("#offline-login");
+    assert!(!page_text(&b).contains(&unit_b));
+}
+
+/// "TPS terdekat": the phone's position (DevTools' geolocation override, some 30 m from TPS 001
+/// Balongsari) gives the TPS nearest to it by name, with the distance; choosing it fills the
+/// code in.
+fn the_nearest_tps_from_the_phones_location(db: &TestDb) {
+    let Some((app, b)) = phone(db) else { return };
+    let (_, t) = app.get(&format!("/api/v1/elections/pilkada-2024/tps/{TPS}"), None);
+    let (lat, lon) = (t["lat"].as_f64().expect("the demo TPS have coordinates"), t["lon"].as_f64().expect("lon"));
+    b.goto(&app.url("/lapor"));
+    b.set_location(lat + 0.0002, lon + 0.0002);
+    b.click(&b.find(".picker button.place-nearest"));
+    let first = b.wait_for("the nearest TPS listed", || b.try_find_all(".place-hits button.place-hit").ok()?.into_iter().next());
+    let text = b.text(&first);
+    assert!(text.starts_with("TPS 001") && text.contains("Balongsari") && text.ends_with(" m"), "the nearest by name, with its distance: {text}");
+    let metres: f64 = text.rsplit(" · ").next().and_then(|d| d.trim_end_matches(" m").parse().ok()).unwrap_or(f64::NAN);
+    assert!((10.0..60.0).contains(&metres), "about 30 m away: {text}");
+    let hits = b.find_all(".place-hits button.place-hit").len();
+    assert!((2..=5).contains(&hits), "the few nearest, TPS 001 first: {hits}");
+    b.click(&first);
+    b.wait_for("the TPS code in the field", || (b.execute("return document.getElementById('region').value", vec![]) == json!(TPS)).then_some(()));
+    assert!(b.text_of(".picker .picked").contains("Balongsari › TPS 001"));
+}
+
+/// Background Sync, the worker's own way of sending the queue: an item queued while nothing
+/// could be sent waits; the page stays cut off (so only the worker can reach the server) and
+/// DevTools dispatches the sync event "antrean" to the worker; the server then holds the entry
+/// once, and the queue says *terkirim*. DevTools names a registration by an id it only tells
+/// in events, which ChromeDriver's `goog/cdp/execute` does not pass on; ids are handed out
+/// from 0 in a fresh profile, and an id that names no registration is ignored, so the event is
+/// dispatched to the first few.
+fn background_sync_sends_the_queue_from_the_worker(db: &TestDb) {
+    let Some((mut app, b)) = phone(db) else { return };
+    let before = ptps_queues_offline(&mut app, &b, db, "Dikirim oleh Background Sync");
+    // The sync the page registered is tried at once, finds no server and is put off by the
+    // browser (minutes); let that first try end before the server comes back.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    app.restart(db);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(history(db, TPS), before, "nothing sent before the sync event");
+    assert_eq!(b.execute("return navigator.onLine", vec![]), json!(false), "the page itself cannot send");
+
+    let origin = app.url("");
+    let origin = origin.trim_end_matches('/');
+    b.cdp("ServiceWorker.enable", json!({}));
+    for id in 0..4 {
+        b.cdp("ServiceWorker.dispatchSyncEvent", json!({ "origin": origin, "registrationId": id.to_string(), "tag": "antrean", "lastChance": false }));
+    }
+    b.wait_queue_state(0, "terkirim");
+    assert_eq!(history(db, TPS), before + 1, "the worker sent it, once");
+}
+
 on_both_engines!(offline_queue_sends_once, a_refused_item_is_corrected_and_sent_under_a_new_key, photos_are_downscaled_and_kept_in_the_queue,
     an_ended_session_keeps_the_queue_and_asks_for_the_password, the_forms_of_the_home_open_without_signal,
-    a_shared_phone_sends_each_item_as_the_account_that_made_it, lapor_picker_by_name);
+    a_shared_phone_sends_each_item_as_the_account_that_made_it, lapor_picker_by_name, a_shared_phone_forgets_the_officer_at_logout,
+    the_nearest_tps_from_the_phones_location, background_sync_sends_the_queue_from_the_worker);

@@ -13,41 +13,10 @@ mod common;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
-use common::{TestApp, TestDb};
+use common::TestDb;
 use serde_json::{Value, json};
-use webdriver::Browser;
+use webdriver::{Browser, DEMO_PASSWORD as PASSWORD, SHOTS, phone};
 
-const PASSWORD: &str = "sinergi-demo";
-const SHOTS: &str = "/tmp/sinergi-shots";
-
-fn start(db: &TestDb) -> Option<(TestApp, Browser)> {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return None;
-    }
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(db, &["--demo"]));
-    let b = browser?;
-    b.set_window_size(360, 740);
-    let _ = std::fs::create_dir_all(SHOTS);
-    Some((app, b))
-}
-
-fn login_field(app: &TestApp, b: &Browser, user: &str) {
-    b.goto(&app.url("/lapangan"));
-    b.wait_url(|u| u.contains("/masuk"));
-    b.send_keys(&b.find("#username"), user);
-    b.send_keys(&b.find("#password"), PASSWORD);
-    b.click(&b.find("#login-submit"));
-    b.wait_url(|u| u.ends_with("/lapangan"));
-    b.wait_service_worker();
-}
-
-fn wait_state(b: &Browser, index: usize, state: &str) -> Value {
-    b.wait_for(&format!("queue item {index} to be {state}"), || {
-        let q = b.field_queue();
-        q.get(index).filter(|i| i["state"] == state).cloned()
-    })
-}
 
 fn one_column(b: &Browser) {
     let width = b.execute("return document.documentElement.scrollWidth", vec![]).as_u64().unwrap_or(0);
@@ -55,9 +24,10 @@ fn one_column(b: &Browser) {
 }
 
 fn receipt_offline_sends_once(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
+    let Some((mut app, b)) = phone(db) else { return };
     let kpu = "kpu.kotamojokerto";
-    login_field(&app, &b, kpu);
+    b.login_field(&app, kpu);
+    b.wait_service_worker();
     let page = app.url("/lapangan/logistik/3?pemilu=pilkada-2024");
     b.goto(&page);
     b.find("section#receive form.lapangan");
@@ -76,7 +46,7 @@ fn receipt_offline_sends_once(db: &TestDb) {
     b.send_keys(&qty, &(sent - 1).to_string());
     b.click(&b.find("section#receive button[type=submit]"));
     b.wait_text("section#receive p.status", |t| t.contains("Tersimpan di antrean"));
-    let q = wait_state(&b, 0, "menunggu");
+    let q = b.wait_queue_state(0, "menunggu");
     assert_eq!(q["url"], "/api/v1/elections/pilkada-2024/logistics/shipments/3/receive");
     // The body as queued, to send again under the same key below.
     let queued = b.execute_async(
@@ -92,7 +62,7 @@ fn receipt_offline_sends_once(db: &TestDb) {
     // Signal returns: sent by itself, once.
     app.restart(db);
     b.set_offline(false);
-    let done = wait_state(&b, 0, "terkirim");
+    let done = b.wait_queue_state(0, "terkirim");
     let token = app.login(kpu, PASSWORD);
     let (_, after) = app.get("/api/v1/elections/pilkada-2024/logistics/shipments/3", Some(&token));
     assert_eq!(after["status"], "diterima", "{after}");
@@ -106,7 +76,7 @@ fn receipt_offline_sends_once(db: &TestDb) {
 
     // Receiving it again (a new submission, a new key) is refused: ditolak, in Indonesian.
     b.click(&b.find("section#receive button[type=submit]"));
-    let refused = wait_state(&b, 1, "ditolak");
+    let refused = b.wait_queue_state(1, "ditolak");
     let message = refused["message"].as_str().unwrap_or("");
     assert!(message.contains("tidak dapat diterima"), "the server's reason in Indonesian: {message}");
     b.goto(&app.url("/lapangan/antrean"));
@@ -115,9 +85,10 @@ fn receipt_offline_sends_once(db: &TestDb) {
 }
 
 fn finding_offline_and_refused(db: &TestDb) {
-    let Some((mut app, b)) = start(db) else { return };
+    let Some((mut app, b)) = phone(db) else { return };
     let pkd = "pkd.balongsari";
-    login_field(&app, &b, pkd);
+    b.login_field(&app, pkd);
+    b.wait_service_worker();
     b.goto(&app.url("/lapangan/temuan"));
     b.find("section#temuan form.lapangan");
     one_column(&b);
@@ -140,11 +111,11 @@ fn finding_offline_and_refused(db: &TestDb) {
     };
     fill("35.76.02.1008.001", "Pembagian amplop kepada pemilih yang antre.");
     b.wait_text("section#temuan p.status", |t| t.contains("Tersimpan di antrean"));
-    wait_state(&b, 0, "menunggu");
+    b.wait_queue_state(0, "menunggu");
 
     app.restart(db);
     b.set_offline(false);
-    wait_state(&b, 0, "terkirim");
+    b.wait_queue_state(0, "terkirim");
     assert_eq!(findings(), before + 1, "the server holds the finding once");
 
     // A village outside the PKD's area: refused, and the queue says why in Indonesian.
@@ -152,7 +123,7 @@ fn finding_offline_and_refused(db: &TestDb) {
     let other_tps = other["items"][0]["code"].as_str().expect("a TPS in Prajurit Kulon").to_string();
     b.goto(&app.url("/lapangan/temuan"));
     fill(&other_tps, "Di luar wilayah.");
-    let refused = wait_state(&b, 1, "ditolak");
+    let refused = b.wait_queue_state(1, "ditolak");
     let message = refused["message"].as_str().unwrap_or("");
     assert!(message.contains("di luar wilayah kerja satuan Anda"), "the server's reason in Indonesian: {message}");
     b.goto(&app.url("/lapangan/antrean"));
@@ -166,7 +137,7 @@ fn finding_offline_and_refused(db: &TestDb) {
 /// A citizen without an account reports from the app: the queue sends it and keeps the receipt
 /// number, the only way to follow the report, as a link to its tracking page.
 fn citizen_report_keeps_its_receipt(db: &TestDb) {
-    let Some((app, b)) = start(db) else { return };
+    let Some((app, b)) = phone(db) else { return };
     b.goto(&app.url("/lapangan/lapor?pemilu=pilkada-2024&wilayah=35.76.02.1008"));
     b.find("section#lapor form.lapangan");
     let reports = || db.scalar("SELECT COUNT(*) FROM reports");
@@ -177,7 +148,7 @@ fn citizen_report_keeps_its_receipt(db: &TestDb) {
         b.send_keys(&el, text);
     }
     b.click(&b.find("section#lapor button[type=submit]"));
-    let sent = wait_state(&b, 0, "terkirim");
+    let sent = b.wait_queue_state(0, "terkirim");
     assert_eq!(reports(), before + 1, "the server holds the report once");
     let receipt = sent["receipt"].as_str().unwrap_or("").to_string();
     assert!(!receipt.is_empty(), "the queue keeps the receipt: {sent}");

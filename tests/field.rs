@@ -176,4 +176,73 @@ fn places_by_name_within_a_scope(db: &TestDb) {
     assert_eq!((s, v["error"]["field"].as_str()), (422, Some("lat")), "{v}");
 }
 
-on_both_engines!(field_units_home_and_shell, places_by_name_within_a_scope);
+/// A logout form's post, with the session cookie and our own Origin, as a browser sends it.
+fn post_logout(app: &TestApp, path: &str, token: &str) -> Fetched {
+    let mut resp = no_redirects()
+        .post(&app.url(path))
+        .header("Cookie", &format!("sinergi_session={token}"))
+        .header("Origin", app.base.as_str())
+        .content_type("application/x-www-form-urlencoded")
+        .send("akun=ptps.balongsari")
+        .expect("POST");
+    let headers: Vec<(String, String)> =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_lowercase(), v.to_str().unwrap_or("").to_string())).collect();
+    let location = headers.iter().find(|(k, _)| k == "location").map(|(_, v)| v.clone());
+    (resp.status().as_u16(), location, headers, resp.body_mut().read_to_vec().unwrap_or_default())
+}
+
+/// Every logout passes through the field app's scope (so its service worker forgets the
+/// officer's copies on a shared phone) and asks the browser to drop its HTTP cache, never its
+/// storage (the queue of items not yet sent lives there).
+fn logout_passes_through_the_field_app(db: &TestDb) {
+    let o = cli(db, &["demo"], None);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    let app = TestApp::spawn(db);
+    let ptps = app.login("ptps.balongsari", PASSWORD);
+    let home = page(&app, "/lapangan", &ptps);
+    assert!(home.contains(r#"action="/lapangan/keluar""#) && home.contains(r#"name="akun" value="ptps.balongsari""#), "{home}");
+
+    // The home's button: back to the home, which asks the next officer to log in.
+    let (status, location, headers, _) = post_logout(&app, "/lapangan/keluar", &ptps);
+    assert_eq!((status, location.as_deref()), (303, Some("/lapangan")));
+    assert_eq!(header(&headers, "clear-site-data"), Some("\"cache\""));
+    assert!(header(&headers, "set-cookie").is_some_and(|c| c.starts_with("sinergi_session=;") && c.contains("Max-Age=0")));
+    let (status, location, _, _) = fetch(&app, "/lapangan", Some(&ptps));
+    assert_eq!((status, location.as_deref()), (303, Some("/masuk?next=/lapangan")), "the session is over");
+
+    // The console's button: through /lapangan/keluar on to the public map, as before.
+    let kpu = app.login("kpu.kotamojokerto", PASSWORD);
+    let (status, location, headers, _) = post_logout(&app, "/keluar", &kpu);
+    assert_eq!((status, location.as_deref()), (303, Some("/lapangan/keluar")));
+    assert_eq!(header(&headers, "clear-site-data"), Some("\"cache\""));
+    let (status, location, _, _) = fetch(&app, "/lapangan/keluar", None);
+    assert_eq!((status, location.as_deref()), (303, Some("/wilayah")));
+    let (status, _) = app.get("/api/v1/me", Some(&kpu));
+    assert_eq!(status, 401);
+}
+
+/// The nearest TPS is found through the position index on both engines, right up to the edge
+/// of its ±0.2° box, in every direction and on cell boundaries (PostgreSQL rounds where SQLite
+/// truncates), and not beyond it.
+fn nearest_reaches_the_edges_of_its_box(db: &TestDb) {
+    let o = cli(db, &["demo"], None);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    // TPS 001 Balongsari alone at sea, on a cell boundary (−105.5 + 1000 = 894.5).
+    db.tamper("UPDATE tps SET lat = -10.55, lon = 140.55 WHERE code = '35.76.02.1008.001'");
+    let app = TestApp::spawn(db);
+    let near = |lat: f64, lon: f64| {
+        let (s, v) = app.get(&format!("/api/v1/places/nearest?election=pilkada-2024&lat={lat}&lon={lon}"), None);
+        assert_eq!(s, 200, "{v}");
+        v["items"].as_array().cloned().unwrap_or_default()
+    };
+    for (dlat, dlon) in [(0.0, 0.0), (0.199, 0.199), (-0.199, -0.199), (0.199, -0.199), (-0.199, 0.199), (0.05, -0.15), (-0.1, 0.0)] {
+        let items = near(-10.55 + dlat, 140.55 + dlon);
+        assert_eq!(items.len(), 1, "({dlat}, {dlon}): {items:?}");
+        assert_eq!(items[0]["code"], "35.76.02.1008.001");
+    }
+    for (dlat, dlon) in [(0.21, 0.0), (-0.21, 0.0), (0.0, 0.21), (0.0, -0.21)] {
+        assert!(near(-10.55 + dlat, 140.55 + dlon).is_empty(), "({dlat}, {dlon}) lies outside the box");
+    }
+}
+
+on_both_engines!(field_units_home_and_shell, places_by_name_within_a_scope, logout_passes_through_the_field_app, nearest_reaches_the_edges_of_its_box);

@@ -202,10 +202,79 @@ fn photos_story(db: &TestDb, app: &TestApp, kept: &dyn Kept) {
     assert!(page.contains(&format!("src=\"/foto/{s3}/kecil\"")), "KPU's photo beside the counted numbers");
 }
 
+/// The photos are stored before the entry's write and outside it; what the writer refuses
+/// (a rule only the stored results can tell) leaves nothing, even when another entry with the
+/// same photo is accepted at the same moment. Runs after `photos_story` (Bawaslu's copy of the
+/// TPS is entered).
+fn refusals_in_the_writer_story(db: &TestDb, app: &TestApp, kept: &dyn Kept) {
+    let ptps = app.login("ptps", PW);
+    let entries = db.scalar("SELECT COUNT(*) FROM result_entries");
+    let before = kept.count();
+
+    // Bawaslu's copy is in: a second one without a reason is refused by the writer.
+    let photo = page_jpeg(33);
+    let mut again = entry("bawaslu");
+    again["photos"] = json!([b64(&photo)]);
+    let (s, v, _) = put_keyed(app, &ptps, "ulang-tanpa-alasan", &again);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("reason")), "{v}");
+    assert!(!kept.holds(&sha(&photo)), "refused in the writer: the stored photo is removed again");
+    assert_eq!(kept.count(), before);
+
+    // The same photo in two entries at once, one refused by the writer and one accepted (a
+    // correction with its reason), in rounds so that both orders of their outcomes happen.
+    for round in 0..6u8 {
+        let photo = page_jpeg(60 + round);
+        let mut refused = entry("bawaslu");
+        refused["photos"] = json!([b64(&photo)]);
+        let mut correction = refused.clone();
+        correction["reason"] = json!(format!("koreksi salinan ke-{round}"));
+        let (a, b) = std::thread::scope(|t| {
+            let a = t.spawn(|| put_keyed(app, &ptps, &format!("serentak-tolak-{round}"), &refused).0);
+            let b = t.spawn(|| put_keyed(app, &ptps, &format!("serentak-terima-{round}"), &correction).0);
+            (a.join().expect("refused"), b.join().expect("accepted"))
+        });
+        assert_eq!((a, b), (422, 200), "round {round}");
+        assert!(kept.holds(&sha(&photo)), "round {round}: the accepted entry's photo is kept");
+        let (s, hs, bytes) = fetch(app, &format!("/foto/{}", sha(&photo)));
+        assert_eq!((s, bytes == photo, header(&hs, "x-content-sha256") == sha(&photo)), (200, true, true), "round {round}: and served");
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries + 6);
+}
+
+/// A photo that cannot be stored refuses the entry, which leaves no row; sent again under the
+/// same key once the store is back, it is accepted with its photo. The local store only: the
+/// S3 client retries a failing server for up to minutes before it gives up (the same refusal,
+/// too slow for a test), and a missing bucket is made again by s3s-fs.
+fn a_failed_store_refuses_the_entry(db: &TestDb, app: &TestApp, kept: &Dir) {
+    let ptps = app.login("ptps", PW);
+    let entries = db.scalar("SELECT COUNT(*) FROM result_entries");
+    let photo = page_jpeg(77);
+    let mut fix = entry("bawaslu");
+    fix["photos"] = json!([b64(&photo)]);
+    fix["reason"] = json!("koreksi setelah gangguan penyimpanan");
+    // The store's folder moved away and a file in its place: no put can succeed.
+    let away = kept.0.with_extension("rusak");
+    std::fs::rename(&kept.0, &away).expect("move the store away");
+    std::fs::write(&kept.0, b"not a folder").expect("block the store");
+    let (s, v, _) = put_keyed(app, &ptps, "saat-gangguan", &fix);
+    std::fs::remove_file(&kept.0).expect("unblock");
+    std::fs::rename(&away, &kept.0).expect("put the store back");
+    assert!(s >= 500, "{s} {v}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries, "no row for an entry whose photo was not kept");
+    assert!(!kept.holds(&sha(&photo)));
+    let (s, v, hs) = put_keyed(app, &ptps, "saat-gangguan", &fix);
+    assert_eq!((s, header(&hs, "idempotent-replayed")), (200, ""), "{v}");
+    assert!(kept.holds(&sha(&photo)));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), entries + 1);
+}
+
 fn photos_in_the_local_store(db: &TestDb) {
     let app = setup(db, &[]);
     // The default store: a folder beside the database.
-    photos_story(db, &app, &Dir(db.dir().join("sinergi-blobs")));
+    let kept = Dir(db.dir().join("sinergi-blobs"));
+    photos_story(db, &app, &kept);
+    refusals_in_the_writer_story(db, &app, &kept);
+    a_failed_store_refuses_the_entry(db, &app, &kept);
 }
 
 /// A real S3-compatible server (`s3s-fs`, from `cargo install s3s-fs --features binary`; `.ci/run`
@@ -292,7 +361,9 @@ fn photos_in_an_s3_store(db: &TestDb) {
     let env = s3.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let app = setup(db, &env);
-    photos_story(db, &app, &Bucket(s3.root.join(BUCKET)));
+    let kept = Bucket(s3.root.join(BUCKET));
+    photos_story(db, &app, &kept);
+    refusals_in_the_writer_story(db, &app, &kept);
     assert!(!db.dir().join("sinergi-blobs").join("tmp").exists() || Dir(db.dir().join("sinergi-blobs")).count() == 0, "nothing went to the local folder");
 }
 

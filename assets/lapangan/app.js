@@ -15,29 +15,41 @@
   const MAX_SIDE = 1600;
   const inPage = typeof document !== 'undefined';
 
+  const DATA = 'lapangan-data';
+  /** A logout made without signal, waiting to end the session on the server (sw.js). */
+  const PENDING_LOGOUT = 'lapangan-keluar';
+  /** Which account the phone's page copies belong to (an entry of PAGES, see phoneAccount). */
+  const ACCOUNT = '/lapangan/akun-ponsel';
+  // One line per message: [Bahasa Indonesia, English].
   const TEXT = {
-    id: {
-      menunggu: 'Menunggu sinyal', terkirim: 'Terkirim', ditolak: 'Ditolak', online: 'Ada sinyal', offline: 'Tanpa sinyal',
-      queued: 'Tersimpan di antrean ponsel; dikirim begitu ada sinyal.', sent: 'Terkirim ke server.', refused: 'Ditolak server: ',
-      login: 'Sesi berakhir: masuk lagi untuk mengirim (antrean tetap tersimpan).', loginLink: 'Masuk lagi',
-      fix: 'Perbaiki', receipt: 'Nomor tanda terima (untuk melacak laporan):', remove: 'Hapus', send: 'Kirim sekarang', empty: 'Antrean kosong: belum ada kiriman dari ponsel ini.',
-      kept: 'foto dari kiriman sebelumnya tetap dipakai kecuali Anda memilih foto baru.', made: 'Dibuat', sentAt: 'Terkirim',
-      photoFail: 'Foto tidak dapat dibaca; pilih foto lain.', serverBusy: 'Server sibuk; dicoba lagi nanti.',
-      noStore: 'Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', otherUser: 'Dibuat oleh akun {user}: dikirim setelah {user} masuk di ponsel ini.', refill: 'Isian dari antrean dimuat kembali; perbaiki lalu simpan.', sending: 'Mengirim: '
-    },
-    en: {
-      menunggu: 'Waiting for signal', terkirim: 'Sent', ditolak: 'Refused', online: 'Online', offline: 'Offline',
-      queued: 'Saved in the phone\'s queue; it is sent as soon as there is signal.', sent: 'Sent to the server.', refused: 'Refused by the server: ',
-      login: 'Session ended: log in again to send (the queue is kept).', loginLink: 'Log in again',
-      fix: 'Correct', receipt: 'Receipt number (to track the report):', remove: 'Remove', send: 'Send now', empty: 'The queue is empty: nothing sent from this phone yet.',
-      kept: 'photos from the earlier submission are kept unless you choose new ones.', made: 'Made', sentAt: 'Sent',
-      photoFail: 'The photo could not be read; choose another.', serverBusy: 'The server is busy; it will be tried again.',
-      noStore: 'This phone cannot keep a queue (no IndexedDB).', otherUser: 'Made by the account {user}: sent once {user} logs in on this phone.', refill: 'The queued answers are back in the form; correct them and save.', sending: 'Sending: '
-    }
+    menunggu: ['Menunggu sinyal', 'Waiting for signal'],
+    terkirim: ['Terkirim', 'Sent'],
+    ditolak: ['Ditolak', 'Refused'],
+    online: ['Ada sinyal', 'Online'],
+    offline: ['Tanpa sinyal', 'Offline'],
+    queued: ['Tersimpan di antrean ponsel; dikirim begitu ada sinyal.', 'Saved in the phone\'s queue; it is sent as soon as there is signal.'],
+    sent: ['Terkirim ke server.', 'Sent to the server.'],
+    refused: ['Ditolak server: ', 'Refused by the server: '],
+    login: ['Sesi berakhir: masuk lagi untuk mengirim (antrean tetap tersimpan).', 'Session ended: log in again to send (the queue is kept).'],
+    loginLink: ['Masuk lagi', 'Log in again'],
+    fix: ['Perbaiki', 'Correct'],
+    receipt: ['Nomor tanda terima (untuk melacak laporan):', 'Receipt number (to track the report):'],
+    remove: ['Hapus', 'Remove'],
+    send: ['Kirim sekarang', 'Send now'],
+    empty: ['Antrean kosong: belum ada kiriman dari ponsel ini.', 'The queue is empty: nothing sent from this phone yet.'],
+    kept: ['foto dari kiriman sebelumnya tetap dipakai kecuali Anda memilih foto baru.', 'photos from the earlier submission are kept unless you choose new ones.'],
+    made: ['Dibuat', 'Made'],
+    sentAt: ['Terkirim', 'Sent'],
+    photoFail: ['Foto tidak dapat dibaca; pilih foto lain.', 'The photo could not be read; choose another.'],
+    serverBusy: ['Server sibuk; dicoba lagi nanti.', 'The server is busy; it will be tried again.'],
+    noStore: ['Ponsel ini tidak dapat menyimpan antrean (IndexedDB tidak tersedia).', 'This phone cannot keep a queue (no IndexedDB).'],
+    otherUser: ['Dibuat oleh akun {user}: dikirim setelah {user} masuk di ponsel ini.', 'Made by the account {user}: sent once {user} logs in on this phone.'],
+    others: ['{n} isian milik akun lain menunggu akun itu masuk kembali.', '{n} item(s) of another account wait for that account to log in again.'],
+    refill: ['Isian dari antrean dimuat kembali; perbaiki lalu simpan.', 'The queued answers are back in the form; correct them and save.'],
+    sending: ['Mengirim: ', 'Sending: ']
   };
   function say(key) {
-    const lang = inPage && document.documentElement.lang === 'en' ? 'en' : 'id';
-    return TEXT[lang][key];
+    return TEXT[key][inPage && document.documentElement.lang === 'en' ? 1 : 0];
   }
 
   // ---- IndexedDB queue -------------------------------------------------------------------
@@ -165,6 +177,9 @@
       if (!items.some((i) => i.state === 'menunggu')) return result;
       // Who the session belongs to: an item is sent only under the account that made it (a
       // phone shared by a PPS and a KPPS must not send one's form as the other's).
+      // A logout made without signal is not finished yet: the session still on this phone is
+      // the officer's who logged out, and sends nothing more (sw.js, settleLogout).
+      if (root.caches && await root.caches.has(PENDING_LOGOUT).catch(() => false)) { result.login = true; return result; }
       const me = await whoami();
       if (me.offline) { result.offline = true; return result; }
       for (const item of items) {
@@ -203,7 +218,13 @@
     }
   }
 
-  const api = { flush, all, get, remove, enqueue, uuid, onChange: (f) => listeners.push(f), checks: new Map(), say };
+  /** After a logout: the copies of the officer's pages and API answers (tasks, forms, places)
+   * are gone, so the next person using the phone sees none of them, online or offline. The app
+   * shell (lapangan-shell-*) stays, and the IndexedDB queue is never touched here: its unsent
+   * items belong to their accounts and wait for them. */
+  const forget = () => (root.caches ? Promise.all([PAGES, DATA].map((name) => root.caches.delete(name))) : Promise.resolve());
+
+  const api = { flush, all, get, remove, enqueue, uuid, whoami, forget, PAGES, DATA, PENDING_LOGOUT, onChange: (f) => listeners.push(f), checks: new Map(), say };
   root.Lapangan = api;
   if (!inPage) {
     // In the service worker: a sync that found no signal fails, so the browser tries again.
@@ -375,7 +396,7 @@
     const id = new URLSearchParams(location.search).get('antrean');
     if (!id) return;
     const item = await get(id).catch(() => null);
-    if (!item || !item.body) return;
+    if (!item || !item.body || !mine(item, await phoneAccount())) return;
     const form = Array.from(document.querySelectorAll('form.lapangan')).find((f) => f.dataset.api === item.url) || document.querySelector('form.lapangan');
     if (!form) return;
     const body = JSON.parse(item.body);
@@ -423,18 +444,38 @@
     b.addEventListener('click', fn);
     return b;
   }
+  /** The account this phone is in the hands of: the one logged in on this page, else the last
+   * one that logged in here and has not logged out (a session that ended by itself still
+   * shows its officer's queue, to log in again from). Kept beside the page copies, so a
+   * logout's forget() drops it with them. */
+  async function phoneAccount() {
+    if (document.body.dataset.user) return document.body.dataset.user;
+    if (!root.caches) return null;
+    const r = await root.caches.match(ACCOUNT, { cacheName: PAGES }).catch(() => null);
+    return r ? (await r.text()) || null : null;
+  }
+  /** Whether the person holding the phone may see an item: that account made it, or it was
+   * made without one (a citizen's report). On a shared phone another officer's answers stay
+   * private; the page only counts them. */
+  const mine = (item, me) => !item.user || item.user === me;
   async function renderQueue() {
     const list = document.getElementById('antrean');
     if (!list) return;
     const noscript = document.getElementById('antrean-noscript');
     if (noscript) noscript.hidden = true;
-    const items = (await all().catch(() => [])).reverse();
+    const every = (await all().catch(() => [])).reverse();
+    const me = await phoneAccount();
+    const items = every.filter((i) => mine(i, me));
+    const others = every.filter((i) => !mine(i, me) && i.state !== 'terkirim').length;
     // Redrawn only when something changed, so a tap never lands on a list being replaced.
-    const sig = JSON.stringify(items.map((i) => [i.id, i.state, i.message, i.sent_at, !!i.login]));
+    const sig = JSON.stringify([others, items.map((i) => [i.id, i.state, i.message, i.sent_at, !!i.login])]);
     if (list.dataset.sig === sig) return;
     list.dataset.sig = sig;
     list.replaceChildren();
-    if (!items.length) {
+    if (others) {
+      const li = document.createElement('li'); li.className = 'others'; li.textContent = say('others').replace('{n}', String(others)); list.append(li);
+    }
+    if (!items.length && !others) {
       const li = document.createElement('li'); li.className = 'empty'; li.textContent = say('empty'); list.append(li);
     }
     for (const item of items) {
@@ -513,6 +554,9 @@
     window.addEventListener('offline', signal);
     signal();
     badge();
+    if (document.body.dataset.user && root.caches) {
+      caches.open(PAGES).then((c) => c.put(ACCOUNT, new Response(document.body.dataset.user))).catch(() => {});
+    }
     renderQueue();
     refill();
     if ('serviceWorker' in navigator) {

@@ -207,15 +207,25 @@ pub async fn login_submit(State(state): State<AppState>, lang: Lang, peer: axum:
     })
 }
 
-pub async fn logout_submit(State(state): State<AppState>, user: Option<CurrentUser>) -> Response {
+/// Logs out from a page: `POST /keluar` (the console) and `POST /lapangan/keluar` (the field
+/// app, inside its service worker's scope so the worker can act on a logout made without
+/// signal). Every logout passes through `/lapangan/…` on its way out, so the field app's worker
+/// drops the copies of the officer's pages, tasks and API answers it keeps for offline use: the
+/// next person using the phone must not see them (docs/ARCHITECTURE.md, "Shared phone").
+/// `Clear-Site-Data: "cache"` empties the browser's HTTP cache and back/forward pages too;
+/// never `"storage"`, which would wipe the IndexedDB queue of items not yet sent.
+pub async fn logout_submit(State(state): State<AppState>, uri: axum::http::Uri, user: Option<CurrentUser>) -> Response {
     if let Some(user) = user {
         state.sessions.remove(&user.token_hash);
         if let Ok(permit) = auth::authorize(&user.user, auth::OWN_SESSION, &user.user.unit.region) {
             let _ = state.db.write(move |c| store::delete_session(c, &permit, &user.user, &user.token_hash)).await;
         }
     }
-    let mut resp = Redirect::to("/wilayah").into_response();
+    // The field app goes back to its home, which asks the next officer to log in.
+    let to = if uri.path().starts_with("/lapangan/") { "/lapangan" } else { crate::field::LOGGED_OUT };
+    let mut resp = Redirect::to(to).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, crate::platform::guard::cookie(SESSION_COOKIE, "", 0, true));
+    resp.headers_mut().insert("clear-site-data", axum::http::HeaderValue::from_static("\"cache\""));
     resp
 }
 

@@ -131,7 +131,10 @@ fn home_body(lang: Lang, user: &User, tasks: Vec<Task>) -> Markup {
                 "The forms above are kept on the phone while there is signal and open without it. What you send without signal waits in the "))
             a href="/lapangan/antrean" { (lang.pick("Antrean", "Queue")) } "."
         }
-        form.logout action="/keluar" method="post" {
+        // Posted inside the worker's scope, which forgets this officer's copies even without
+        // signal; `akun` tells it whose session to end once the signal returns.
+        form.logout action="/lapangan/keluar" method="post" {
+            input type="hidden" name="akun" value=(user.username);
             button type="submit" { (lang.pick("Keluar", "Log out")) }
         }
     }
@@ -148,6 +151,17 @@ pub async fn home(State(state): State<AppState>, lang: Lang, PageUser(user): Pag
         .or_page(Some(&user))?;
     let body = home_body(lang, &user.user, list);
     Ok(field::layout(lang, lang.pick("Beranda", "Home"), Some(&user.user), body).into_response())
+}
+
+/// Where every logout passes on its way out (`POST /keluar` answers with it): inside the field
+/// app's scope, so its service worker sees the logout and forgets the copies of the officer's
+/// pages (assets/lapangan/sw.js) even when the logout was made on a console page.
+pub const LOGGED_OUT: &str = "/lapangan/keluar";
+
+/// `GET /lapangan/keluar`: nothing to show; on to the public map, where a logout has always
+/// landed.
+pub async fn logged_out() -> axum::response::Redirect {
+    axum::response::Redirect::to("/wilayah")
 }
 
 /// `/lapangan/antrean`: what this phone has sent, what waits for signal and what was refused.

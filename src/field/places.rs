@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::elections::{self, ElectionDef};
+use crate::platform::db::Backend;
 use crate::platform::error::{AppError, ErrorBody};
 use crate::platform::http::Query;
 use crate::platform::state::AppState;
@@ -268,12 +269,30 @@ pub async fn nearest(State(state): State<AppState>, Query(q): Query<NearestQuery
     let index = regions::index_of(&state);
     let scope = scope_of(index, q.within.as_deref())?;
     let (lat, lon, e) = (q.lat, q.lon, election.id);
-    // A box of ±0.2° (about 22 km) first; the exact distance sorts what it holds.
+    // A box of ±0.2° (about 22 km) first; the exact distance sorts what it holds. The box is
+    // asked of the index `tps_near` (migration 0012) by its cells of 0.1°, written exactly as
+    // the index writes them: the box's five latitude cells, and within each a range of
+    // longitude cells. Each engine computes the cells of the box as it computed those of the
+    // rows (SQLite truncates, PostgreSQL rounds), so the two always agree. The bounds are cast
+    // to DOUBLE PRECISION where they are multiplied, or PostgreSQL would take them for integers.
+    let cell = |v: &str, offset: u32| format!("CAST({v} * 10 + {offset} AS INTEGER)");
+    let lat_lo = cell("CAST($2 AS DOUBLE PRECISION)", 1000);
+    // SQLite, without statistics, prefers the primary key's `election_id = ?` (every TPS of
+    // the election) to this index: it is named there. PostgreSQL plans from its statistics.
+    let sql = move |backend: Backend| format!(
+        "SELECT code, lat, lon FROM tps {hint} WHERE election_id = $1 AND {lat_cell} IN ({lat_lo}, {lat_lo} + 1, {lat_lo} + 2, {lat_lo} + 3, {lat_lo} + 4) \
+         AND {lon_cell} BETWEEN {lon_lo} AND {lon_hi} AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5",
+        lat_cell = cell("lat", 1000),
+        lon_cell = cell("lon", 2000),
+        lon_lo = cell("CAST($4 AS DOUBLE PRECISION)", 2000),
+        lon_hi = cell("CAST($5 AS DOUBLE PRECISION)", 2000),
+        hint = if backend == Backend::Sqlite { "INDEXED BY tps_near" } else { "" },
+    );
     let found = state
         .db
         .read(move |conn| {
             let rows = conn.query(
-                "SELECT code, lat, lon FROM tps WHERE election_id = $1 AND lat BETWEEN $2 AND $3 AND lon BETWEEN $4 AND $5",
+                &sql(conn.backend()),
                 crate::params![e, lat - 0.2, lat + 0.2, lon - 0.2, lon + 0.2],
             )?;
             rows.iter().map(|r| Ok::<_, AppError>((r.get::<String>(0)?, r.get::<f64>(1)?, r.get::<f64>(2)?))).collect::<Result<Vec<_>, _>>()

@@ -369,17 +369,19 @@ pub async fn receive(
     let photo = goods_photo(input.photo.as_deref())?;
     let s = shipment_or_404(&state, e, sid).await?;
     let permit = authorize(&w.user.user, KPU_LOGISTICS, &s.to)?;
-    let blobs = state.blobs.clone();
-    idempotent_write(&state.db, w.request, move |c| {
-        let sha = photo.as_ref().map(|p| crate::platform::blob::key_of(p));
-        let received = shipments::receive(c, &permit, e.id, sid, &input, sha.as_deref(), &crate::platform::clock::now_rfc3339())?;
-        // Accepted: the photo is kept before the transaction commits (nothing for a refusal).
-        if let Some(p) = &photo {
-            blobs.put_blocking(p)?;
-        }
-        Ok((StatusCode::OK, received))
-    })
-    .await
+    let sha = photo.as_ref().map(|p| crate::platform::blob::key_of(p));
+    let db = state.db.clone();
+    // The photo is kept only if the receipt is accepted (see `BlobStore::keep_for`).
+    state
+        .blobs
+        .keep_for(photo.into_iter().map(bytes::Bytes::from).collect(), async move {
+            idempotent_write(&db, w.request, move |c| {
+                let received = shipments::receive(c, &permit, e.id, sid, &input, sha.as_deref(), &crate::platform::clock::now_rfc3339())?;
+                Ok((StatusCode::OK, received))
+            })
+            .await
+        })
+        .await
 }
 
 /// The receipt's photo of the goods: base64 JPEG or PNG, at most 5 MB.

@@ -10,13 +10,16 @@
 //! - an S3-compatible object store (`SINERGI_BLOB_URL=s3://bucket[/prefix]`) through
 //!   `object_store`, for deployments with several app servers.
 //!
-//! Write jobs run on the database's writer thread, which is not an async task: they store a
-//! blob with `put_blocking` inside their transaction, after the checks that could refuse the
-//! write, so a refused write stores nothing and an accepted one has its bytes before it commits.
-//! A derived image (a thumbnail) is kept beside its blob under a variant name.
+//! A write that keeps blobs (a C.Hasil's photos, report evidence, a photo of received goods)
+//! goes through `BlobStore::keep_for`: the bytes are stored before the database write, outside
+//! the one writer thread, so no write of the service waits for a photo's fsync or the object
+//! store's round trips; a write that is then refused has what it stored removed again (see
+//! `keep_for` for the rule and its single-process assumption). A derived image (a thumbnail) is
+//! kept beside its blob under a variant name.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use object_store::ObjectStore;
@@ -83,8 +86,30 @@ enum Backend {
 /// The one blob store of a server or command, held in `AppState`.
 pub struct BlobStore {
     backend: Backend,
-    /// The runtime that drives S3 requests made from the writer thread.
+    /// The runtime that drives S3 requests made from a thread that is not an async task (the
+    /// backup's copy).
     runtime: Option<tokio::runtime::Handle>,
+    /// The keys that writes in flight have stored, each with what they know (see `keep_for`).
+    staged: Mutex<HashMap<String, Arc<KeyGuard>>>,
+}
+
+/// One key's writes in flight: those that stored it and have not yet learnt their outcome.
+#[derive(Default)]
+struct KeyGuard {
+    cohort: Mutex<Cohort>,
+    /// Held across a put and across the delete of this key, so a delete never runs between
+    /// another request's "the object is there" and that request's commit.
+    io: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Cohort {
+    /// Requests that staged the key and have not settled.
+    in_flight: usize,
+    /// A put of these requests found no object (and made it, or may have before failing).
+    created: bool,
+    /// One of these requests had its write accepted: the object is named by a committed row.
+    accepted: bool,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -129,7 +154,7 @@ impl BlobStore {
     pub fn dir(dir: impl Into<PathBuf>) -> Result<BlobStore, BlobError> {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("tmp")).map_err(|e| BlobError(format!("cannot create {}: {e}", dir.display())))?;
-        Ok(BlobStore { backend: Backend::Dir(dir), runtime: tokio::runtime::Handle::try_current().ok() })
+        Ok(BlobStore { backend: Backend::Dir(dir), runtime: tokio::runtime::Handle::try_current().ok(), staged: Mutex::default() })
     }
 
     /// A store in an S3 bucket (`s3://bucket` or `s3://bucket/prefix`), configured from the
@@ -149,6 +174,7 @@ impl BlobStore {
         Ok(BlobStore {
             backend: Backend::S3 { store: Arc::new(store), prefix: prefix.trim_matches('/').to_string(), url: url.to_string() },
             runtime: Some(runtime),
+            staged: Mutex::default(),
         })
     }
 
@@ -187,35 +213,163 @@ impl BlobStore {
     }
 
     async fn put_as(&self, key: &str, variant: Option<Variant>, bytes: Bytes) -> Result<(), BlobError> {
+        self.put_new(key, variant, bytes).await.1
+    }
+
+    /// Stores the object unless it is there, and says whether it was absent before: when it
+    /// was, this put made it (or, having failed, may have left part of it).
+    async fn put_new(&self, key: &str, variant: Option<Variant>, bytes: Bytes) -> (bool, Result<(), BlobError>) {
         match &self.backend {
             Backend::Dir(dir) => {
                 let (dir, key) = (dir.clone(), key.to_string());
-                tokio::task::spawn_blocking(move || dir_put(&dir, &key, variant, &bytes)).await.map_err(|e| BlobError(e.to_string()))?
+                match tokio::task::spawn_blocking(move || dir_put(&dir, &key, variant, &bytes)).await {
+                    Ok(Ok(made)) => (made, Ok(())),
+                    // Every failure of `dir_put` comes after it found no blob there.
+                    Ok(Err(e)) => (true, Err(e)),
+                    Err(e) => (true, Err(BlobError(e.to_string()))),
+                }
             }
             Backend::S3 { store, prefix, .. } => {
                 let path = Self::object(prefix, key, variant);
                 // Content-addressed: an object already there holds these very bytes.
                 match store.head(&path).await {
-                    Ok(_) => return Ok(()),
+                    Ok(_) => return (false, Ok(())),
                     Err(object_store::Error::NotFound { .. }) => {}
-                    Err(e) => return Err(BlobError(format!("cannot check {path}: {e}"))),
+                    Err(e) => return (false, Err(BlobError(format!("cannot check {path}: {e}")))),
                 }
-                store.put(&path, bytes.into()).await.map(|_| ()).map_err(|e| BlobError(format!("cannot store {path}: {e}")))
+                (true, store.put(&path, bytes.into()).await.map(|_| ()).map_err(|e| BlobError(format!("cannot store {path}: {e}"))))
             }
         }
     }
 
-    /// `put` from a thread that is not an async task (the database writer, start-up
-    /// migrations): the directory backend writes directly; S3 is driven on the runtime.
-    pub fn put_blocking(&self, bytes: &[u8]) -> Result<String, BlobError> {
-        let key = key_of(bytes);
+    /// Removes blob `key` (its variants stay: none is made for a blob no row names).
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
         match &self.backend {
-            Backend::Dir(dir) => dir_put(dir, &key, None, bytes)?,
-            Backend::S3 { .. } => {
-                self.block_on(self.put_as(&key, None, Bytes::copy_from_slice(bytes)))?;
+            Backend::Dir(dir) => match tokio::fs::remove_file(dir.join(relative(key, None))).await {
+                // Not there (its folder neither, or a file in the folder's place): nothing to remove.
+                Err(e) if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => Err(BlobError(format!("cannot remove blob {key}: {e}"))),
+                _ => Ok(()),
+            },
+            Backend::S3 { store, prefix, .. } => {
+                let path = Self::object(prefix, key, None);
+                match store.delete(&path).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(BlobError(format!("cannot remove {path}: {e}"))),
+                }
             }
         }
-        Ok(key)
+    }
+
+    /// Runs `write` (a database write that will name these blobs) with `blobs` stored first,
+    /// and keeps them only if the write is accepted. The one way a write keeps blobs.
+    ///
+    /// - The blobs are stored before the write, concurrently, outside the database's one
+    ///   writer thread: a photo's fsyncs or the object store's round trips never hold up the
+    ///   other writes of the service. A blob that cannot be stored refuses the write before it
+    ///   runs (nothing reaches the database).
+    /// - When the write is refused, a blob this request made is removed again, unless another
+    ///   request in flight stored the same bytes or one that overlapped it was accepted: per
+    ///   key, the requests between the first put and the last outcome are counted together
+    ///   (`Cohort`), and the last one to learn its outcome decides, holding the key's lock so
+    ///   that no put of the same bytes slips in between its decision and the delete. So an
+    ///   accepted write always has its blobs, and a refused one leaves nothing behind; a blob
+    ///   that was there before is never removed. A replayed `Idempotency-Key` finds its blobs
+    ///   there and stores nothing again.
+    /// - The whole runs in a task of its own (with the request's language and place names): a
+    ///   client that hangs up cannot stop it between the write and the clean-up.
+    ///
+    /// Until the outcome is known, a refused write's blob is in the store but not served: the
+    /// photo rules and evidence downloads answer only for blobs a committed row names. A crash
+    /// in that window leaves an orphan blob (named by no row, never served). The count is kept
+    /// in this process: several servers writing to one store (issue 16) would each count only
+    /// their own requests, so one server could remove a blob that another server's request
+    /// found there and is committing.
+    pub async fn keep_for<T, E, F>(self: &Arc<Self>, blobs: Vec<Bytes>, write: F) -> Result<T, E>
+    where
+        F: std::future::Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<BlobError> + Send + 'static,
+    {
+        if blobs.is_empty() {
+            return write.await;
+        }
+        let store = self.clone();
+        // In a task of its own, with the request's language (the answer is written in it).
+        tokio::spawn(super::i18n::carried(async move {
+            let staged = futures_util::future::join_all(blobs.into_iter().map(|b| store.stage(b))).await;
+            let mut kept = Vec::with_capacity(staged.len());
+            let mut failed = None;
+            for s in staged {
+                match s {
+                    Ok(k) => kept.push(k),
+                    Err(e) => failed = failed.or(Some(e)),
+                }
+            }
+            let out = match failed {
+                Some(e) => Err(E::from(e)),
+                None => write.await,
+            };
+            let accepted = out.is_ok();
+            for (key, guard) in kept {
+                store.settle(&key, guard, accepted).await;
+            }
+            out
+        }))
+        .await
+        .map_err(|e| E::from(BlobError(format!("the write with its blobs stopped: {e}"))))?
+    }
+
+    /// Counts this request in for the key, then stores the bytes under the key's lock.
+    async fn stage(&self, bytes: Bytes) -> Result<(String, Arc<KeyGuard>), BlobError> {
+        let key = key_of(&bytes);
+        let guard = {
+            let mut staged = self.staged.lock().map_err(|_| BlobError("blob guard poisoned".into()))?;
+            let g = staged.entry(key.clone()).or_default().clone();
+            g.cohort.lock().map_err(|_| BlobError("blob guard poisoned".into()))?.in_flight += 1;
+            g
+        };
+        let io = guard.io.lock().await;
+        let (absent, put) = self.put_new(&key, None, bytes).await;
+        if absent && let Ok(mut c) = guard.cohort.lock() {
+            c.created = true;
+        }
+        drop(io);
+        match put {
+            Ok(()) => Ok((key, guard)),
+            Err(e) => {
+                self.settle(&key, guard, false).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// This request's outcome for the key; the last of the cohort removes a blob that only
+    /// refused requests stored.
+    async fn settle(&self, key: &str, guard: Arc<KeyGuard>, accepted: bool) {
+        if let Ok(mut c) = guard.cohort.lock() {
+            c.in_flight -= 1;
+            c.accepted |= accepted;
+        }
+        let _io = guard.io.lock().await;
+        // Decided once, by whoever holds the lock when nobody is left in flight; the state is
+        // cleared so that a request joining now starts afresh and a late sibling decides nothing.
+        let (last, remove) = match guard.cohort.lock() {
+            Ok(mut c) if c.in_flight == 0 => {
+                let remove = c.created && !c.accepted;
+                (c.created, c.accepted) = (false, false);
+                (true, remove)
+            }
+            _ => (false, false),
+        };
+        if remove && let Err(e) = self.delete(key).await {
+            tracing::warn!("blob {key} of a refused write not removed: {e}");
+        }
+        if last && let Ok(mut staged) = self.staged.lock() {
+            let idle = guard.cohort.lock().is_ok_and(|c| c.in_flight == 0);
+            if idle && staged.get(key).is_some_and(|g| Arc::ptr_eq(g, &guard)) {
+                staged.remove(key);
+            }
+        }
     }
 
     /// `get` from a thread that is not an async task (the backup command's copy).
@@ -359,12 +513,13 @@ fn dir_get(dir: &Path, key: &str, variant: Option<Variant>) -> Result<Option<Byt
 
 /// Writes a blob atomically: a temporary file in the store's `tmp/`, synced, then renamed into
 /// its fanned-out place and the folder synced, so the blob is durable before the database
-/// commit that names it. An existing blob is left as it is (same key, same bytes).
-fn dir_put(dir: &Path, key: &str, variant: Option<Variant>, bytes: &[u8]) -> Result<(), BlobError> {
+/// commit that names it. An existing blob is left as it is (same key, same bytes): answers
+/// whether this call made it.
+fn dir_put(dir: &Path, key: &str, variant: Option<Variant>, bytes: &[u8]) -> Result<bool, BlobError> {
     use std::io::Write;
     let target = dir.join(relative(key, variant));
     if target.exists() {
-        return Ok(());
+        return Ok(false);
     }
     let parent = target.parent().unwrap_or(dir);
     std::fs::create_dir_all(parent).map_err(|e| BlobError(format!("cannot create {}: {e}", parent.display())))?;
@@ -384,7 +539,7 @@ fn dir_put(dir: &Path, key: &str, variant: Option<Variant>, bytes: &[u8]) -> Res
         let _ = std::fs::remove_file(&tmp);
         return Err(BlobError(format!("cannot store blob {key}: {e}")));
     }
-    Ok(())
+    Ok(true)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,6 +727,69 @@ mod tests {
         s.put_variant(&key, Variant::Kecil, Bytes::from_static(b"kecil")).await.expect("variant");
         assert_eq!(s.get_variant(&key, Variant::Kecil).await.expect("variant").as_deref(), Some(&b"kecil"[..]));
         assert_eq!(s.keys().await.expect("keys"), vec![key], "variants are not blobs of their own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn held(dir: &Path, bytes: &[u8]) -> bool {
+        dir.join(relative(&key_of(bytes), None)).is_file()
+    }
+
+    fn refused() -> Result<(), BlobError> {
+        Err(BlobError("refused".into()))
+    }
+
+    #[tokio::test]
+    async fn a_write_keeps_its_blobs_only_when_accepted() {
+        let dir = temp();
+        let s = Arc::new(BlobStore::dir(&dir).expect("store"));
+        let accepted = Bytes::from_static(b"diterima");
+        s.keep_for(vec![accepted.clone()], async { Ok::<_, BlobError>(()) }).await.expect("accepted");
+        assert!(held(&dir, &accepted));
+        let lost = Bytes::from_static(b"ditolak");
+        assert!(s.keep_for(vec![lost.clone()], async { refused() }).await.is_err());
+        assert!(!held(&dir, &lost), "a refused write leaves nothing");
+        assert!(s.keep_for(vec![accepted.clone()], async { refused() }).await.is_err());
+        assert!(held(&dir, &accepted), "a blob that was there before stays when a refused write stored it again");
+        // A blob that cannot be stored refuses the write before it runs.
+        std::fs::write(dir.join(&key_of(b"gagal")[0..2]), b"a file where a folder must be").expect("block");
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = ran.clone();
+        let out = s.keep_for(vec![Bytes::from_static(b"gagal"), Bytes::from_static(b"lain")], async move {
+                r.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok::<_, BlobError>(())
+            }).await;
+        assert!(out.is_err() && !ran.load(std::sync::atomic::Ordering::SeqCst), "the write did not run");
+        assert!(!held(&dir, b"lain"), "its other blob was removed again");
+        assert!(s.staged.lock().expect("guard").is_empty(), "no key stays counted");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_refused_write_never_removes_what_an_overlapping_accepted_one_needs() {
+        let dir = temp();
+        let s = BlobStore::dir(&dir).expect("store");
+        let photo = Bytes::from_static(b"foto yang sama");
+        // A (to be refused) makes the blob; B finds it there, is accepted and settles first.
+        let (key, a) = s.stage(photo.clone()).await.expect("a");
+        let (_, b) = s.stage(photo.clone()).await.expect("b");
+        s.settle(&key, b, true).await;
+        s.settle(&key, a, false).await;
+        assert!(held(&dir, &photo), "B's committed row names it");
+        std::fs::remove_file(dir.join(relative(&key, None))).expect("start again");
+        // Both refused, in either order: the last one removes it.
+        let (_, a) = s.stage(photo.clone()).await.expect("a");
+        let (_, b) = s.stage(photo.clone()).await.expect("b");
+        s.settle(&key, a, false).await;
+        assert!(held(&dir, &photo), "B is still in flight");
+        s.settle(&key, b, false).await;
+        assert!(!held(&dir, &photo), "nobody accepted: removed");
+        // A refused, then B accepted while A was still in flight.
+        let (_, a) = s.stage(photo.clone()).await.expect("a");
+        let (_, b) = s.stage(photo.clone()).await.expect("b");
+        s.settle(&key, a, false).await;
+        s.settle(&key, b, true).await;
+        assert!(held(&dir, &photo));
+        assert!(s.staged.lock().expect("guard").is_empty());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -21,8 +21,8 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// One of two short page words by this language (messages use `tr!`).
-    pub fn pick<'a>(self, id: &'a str, en: &'a str) -> &'a str {
+    /// One of two short page words (or lists of them) by this language (messages use `tr!`).
+    pub fn pick<T>(self, id: T, en: T) -> T {
         if self == Lang::En { en } else { id }
     }
     pub fn code(self) -> &'static str {
@@ -88,6 +88,19 @@ pub async fn scope(axum::extract::State(state): axum::extract::State<super::stat
 /// or the code itself outside a request (unit tests, the CLI before the index is loaded).
 pub fn place(code: &str) -> String {
     PLACES.try_with(|p| p.place(code)).unwrap_or_else(|_| code.to_string())
+}
+
+/// `f` with the language and place names of the request being served, for work that runs in a
+/// task of its own (which does not inherit them).
+pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = F::Output> {
+    let lang = Lang::current();
+    let places = PLACES.try_with(|p| p.clone()).ok();
+    async move {
+        match places {
+            Some(p) => PLACES.scope(p, LANG.scope(lang, f)).await,
+            None => LANG.scope(lang, f).await,
+        }
+    }
 }
 
 /// Runs `f` as if serving a request in `lang` (tests, the CLI).

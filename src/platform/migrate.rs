@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0011_situation_reports.sql"),
         postgres: include_str!("migrations/postgres/0011_situation_reports.sql"),
     },
+    Migration {
+        version: 12,
+        sqlite: include_str!("migrations/sqlite/0012_tps_near.sql"),
+        postgres: include_str!("migrations/postgres/0012_tps_near.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

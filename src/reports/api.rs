@@ -149,7 +149,7 @@ pub fn parse_report(state: &AppState, input: ReportInput, finding_by: Option<&Us
 /// (kept apart so that a form can be shown again with what was typed).
 pub struct Upload {
     pub fields: HashMap<String, String>,
-    pub files: Vec<(CheckedFile, Vec<u8>)>,
+    pub files: Vec<(CheckedFile, bytes::Bytes)>,
     pub error: Option<AppError>,
 }
 
@@ -216,7 +216,7 @@ pub async fn read_multipart(mut mp: Multipart) -> Upload {
                 continue;
             }
             match evidence::check(&file_name, &bytes) {
-                Ok(checked) => up.files.push((checked, bytes)),
+                Ok(checked) => up.files.push((checked, bytes.into())),
                 Err(m) => {
                     up.error.get_or_insert(AppError::invalid("file", m));
                 }
@@ -301,23 +301,34 @@ pub fn holidays(state: &AppState) -> std::sync::Arc<store::Holidays> {
 }
 
 /// Stores a public report and returns its receipt (the shared path of the API and the form).
-pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, Vec<u8>)>) -> Result<Response, AppError> {
+pub async fn file_report(state: &AppState, permit: Permit, request: WriteRequest, input: ReportInput, files: Vec<(CheckedFile, bytes::Bytes)>) -> Result<Response, AppError> {
     let now = clock::now();
     let report = parse_report(state, input, None, now)?;
     let hol = holidays(state);
-    let blobs = state.blobs.clone();
-    idempotent_write(&state.db, request, move |c| {
-        let filed = store::create_report(c, &blobs, &hol, &permit, "publik", &report, &files, now)?;
-        let body = Receipt {
-            receipt: filed.receipt,
-            kind: filed.kind.to_string(),
-            status: filed.status.to_string(),
-            evidence: files.iter().map(|(f, _)| f.sha256.clone()).collect(),
-            notice: filed.late_since.map(|closes| store::late_notice(closes, &report.region)),
-        };
-        Ok((StatusCode::CREATED, body))
-    })
-    .await
+    let db = state.db.clone();
+    state
+        .blobs
+        .keep_for(bytes_of(&files), async move {
+            idempotent_write(&db, request, move |c| {
+                let filed = store::create_report(c, &hol, &permit, "publik", &report, &files, now)?;
+                let body = Receipt {
+                    receipt: filed.receipt,
+                    kind: filed.kind.to_string(),
+                    status: filed.status.to_string(),
+                    evidence: files.iter().map(|(f, _)| f.sha256.clone()).collect(),
+                    notice: filed.late_since.map(|closes| store::late_notice(closes, &report.region)),
+                };
+                Ok((StatusCode::CREATED, body))
+            })
+            .await
+        })
+        .await
+}
+
+/// The bytes of evidence files, for `BlobStore::keep_for` (which keeps them only if the write
+/// that records them is accepted).
+pub fn bytes_of(files: &[(CheckedFile, bytes::Bytes)]) -> Vec<bytes::Bytes> {
+    files.iter().map(|(_, b)| b.clone()).collect()
 }
 
 fn over_upload_limit() -> AppError {
@@ -328,7 +339,7 @@ fn over_upload_limit() -> AppError {
 /// (`report`, `completion`) and evidence files in `file` parts.
 pub struct WithFiles<T> {
     input: T,
-    files: Vec<(CheckedFile, Vec<u8>)>,
+    files: Vec<(CheckedFile, bytes::Bytes)>,
 }
 
 /// The multipart part that holds an input's JSON, and whether it may be left out (a
@@ -385,7 +396,7 @@ pub async fn create_report(State(state): State<AppState>, w: Anonymous<WithFiles
 /// One evidence file sent as multipart in the field `file`.
 pub struct EvidenceBody {
     file: CheckedFile,
-    data: Vec<u8>,
+    data: bytes::Bytes,
 }
 
 impl AnonymousBody for EvidenceBody {
@@ -417,12 +428,17 @@ impl AnonymousBody for EvidenceBody {
 pub async fn add_evidence(State(state): State<AppState>, Path(receipt): Path<String>, w: Anonymous<EvidenceBody>) -> Result<Response, AppError> {
     let (permit, EvidenceBody { file, data }) = (w.permit, w.body);
     let receipt = receipt.trim().to_uppercase();
-    let blobs = state.blobs.clone();
-    idempotent_write(&state.db, w.request, move |c| {
-        let info = store::add_evidence(c, &blobs, &permit, &receipt, &file, &data)?;
-        Ok((StatusCode::CREATED, info))
-    })
-    .await
+    let db = state.db.clone();
+    state
+        .blobs
+        .keep_for(vec![data.clone()], async move {
+            idempotent_write(&db, w.request, move |c| {
+                let info = store::add_evidence(c, &permit, &receipt, &file, &data)?;
+                Ok((StatusCode::CREATED, info))
+            })
+            .await
+        })
+        .await
 }
 
 /// What a reporter sends to complete a report Bawaslu sent back (perbaikan laporan).
@@ -463,14 +479,19 @@ pub async fn complete_report(State(state): State<AppState>, Path(receipt): Path<
     let completion = parse_completion(input)?;
     let receipt = receipt.trim().to_uppercase();
     let hol = holidays(&state);
-    let blobs = state.blobs.clone();
-    idempotent_write(&state.db, request, move |c| {
-        let now = clock::now();
-        store::complete_report(c, &blobs, &hol, &permit, &receipt, &completion, &files, now)?;
-        let status = public_status(c, &hol, &receipt, now)?;
-        Ok((StatusCode::OK, status))
-    })
-    .await
+    let db = state.db.clone();
+    state
+        .blobs
+        .keep_for(bytes_of(&files), async move {
+            idempotent_write(&db, request, move |c| {
+                let now = clock::now();
+                store::complete_report(c, &hol, &permit, &receipt, &completion, &files, now)?;
+                let status = public_status(c, &hol, &receipt, now)?;
+                Ok((StatusCode::OK, status))
+            })
+            .await
+        })
+        .await
 }
 
 /// What the public sees of a report: its status and dates, never who filed it or what it says.
@@ -606,9 +627,8 @@ pub async fn create_finding(State(state): State<AppState>, w: Write) -> Result<R
     let permit = authorize(&w.user.user, FINDING, &report.region)?;
     let unit = w.user.user.unit.name.clone();
     let hol = holidays(&state);
-    let blobs = state.blobs.clone();
     idempotent_write(&state.db, w.request, move |c| {
-        let filed = store::create_report(c, &blobs, &hol, &permit, &unit, &report, &[], now)?;
+        let filed = store::create_report(c, &hol, &permit, &unit, &report, &[], now)?;
         Ok((StatusCode::CREATED, Created { id: filed.id, receipt: filed.receipt }))
     })
     .await

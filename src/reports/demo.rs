@@ -181,7 +181,17 @@ const PNG: &[u8] = &[
     0x89, 0x99, 0x3D, 0x1D, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-pub fn load(conn: &mut Conn, blobs: &crate::platform::blob::BlobStore) -> Result<(), AppError> {
+/// The demo report's evidence: a photo and a witness statement.
+pub fn evidence() -> Result<Vec<(super::evidence::CheckedFile, bytes::Bytes)>, AppError> {
+    let png = super::evidence::check("foto-amplop.png", PNG).map_err(|e| AppError::Internal(e.to_string()))?;
+    let pdf_bytes: &[u8] = b"%PDF-1.4\n% Surat pernyataan saksi\n";
+    let pdf = super::evidence::check("pernyataan-saksi.pdf", pdf_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(vec![(png, bytes::Bytes::from_static(PNG)), (pdf, bytes::Bytes::from_static(pdf_bytes))])
+}
+
+/// Loads the demo's reports; the blobs of `evidence()` are put by the caller
+/// (`BlobStore::keep_for`, as every write with files).
+pub fn load(conn: &mut Conn) -> Result<(), AppError> {
     // The demo loads before any server runs: a holiday table read for this load only.
     let hol = store::Holidays::default();
     let now = clock::now();
@@ -191,20 +201,13 @@ pub fn load(conn: &mut Conn, blobs: &crate::platform::blob::BlobStore) -> Result
     for (i, c) in CASES.iter().enumerate() {
         let received = now - Duration::hours(c.received_hours_ago);
         let report = new_report(pilkada, c.region, c.reporter, c.reported, c.place, c.description, received);
-        let files = if i == 0 {
-            let png = super::evidence::check("foto-amplop.png", PNG).map_err(|e| AppError::Internal(e.to_string()))?;
-            let pdf_bytes = b"%PDF-1.4\n% Surat pernyataan saksi\n".to_vec();
-            let pdf = super::evidence::check("pernyataan-saksi.pdf", &pdf_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
-            vec![(png, PNG.to_vec()), (pdf, pdf_bytes)]
-        } else {
-            vec![]
-        };
-        let id = store::create_report(conn, blobs, &hol, &public, "publik", &report, &files, received)?.id;
+        let files = if i == 0 { evidence()? } else { vec![] };
+        let id = store::create_report(conn, &hol, &public, "publik", &report, &files, received)?.id;
         run_moves(conn, &hol, c.short, id, received, c.moves)?;
     }
     // An anonymous tip (informasi awal) and a supervisor's finding (temuan).
     let anon = new_report(pilkada, "35.76.02.1009", None, "Oknum tidak dikenal", "Kedundung", "Kabar serangan fajar di RW 03.", now - Duration::hours(20));
-    store::create_report(conn, blobs, &hol, &public, "publik", &anon, &[], now - Duration::hours(20))?;
+    store::create_report(conn, &hol, &public, "publik", &anon, &[], now - Duration::hours(20))?;
     // A report filed after the window: kept as initial information, not turned away.
     let mut late = new_report(
         pilkada,
@@ -217,13 +220,13 @@ pub fn load(conn: &mut Conn, blobs: &crate::platform::blob::BlobStore) -> Result
     );
     late.known_at = now - Duration::days(10);
     late.event_at = now - Duration::days(11);
-    store::create_report(conn, blobs, &hol, &public, "publik", &late, &[], now - Duration::hours(5))?;
+    store::create_report(conn, &hol, &public, "publik", &late, &[], now - Duration::hours(5))?;
     let panwas = user(conn, "panwascam.magersari")?;
     let mut finding = new_report(pilkada, "35.76.02.1010", None, "KPPS TPS 002 Wates", "TPS 002 Wates", "Pengawas TPS menemukan surat suara sah kurang dari jumlah pemilih hadir.", now - Duration::hours(26));
     finding.kind = "temuan";
     finding.reporter = Some(Reporter { name: panwas.unit.name.clone(), address: panwas.unit.region.clone(), contact: panwas.username.clone() });
     let permit = crate::platform::auth::authorize(&panwas, super::api::FINDING, &finding.region)?;
-    store::create_report(conn, blobs, &hol, &permit, &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
+    store::create_report(conn, &hol, &permit, &panwas.unit.name, &finding, &[], now - Duration::hours(25))?;
     // A process dispute against KPU Kota Madiun, in mediation.
     let bawaslu = user(conn, "bawaslu.kotamadiun")?;
     let decided = (now - Duration::days(2)).to_offset(store::offset_of("35.77")).date();

@@ -211,11 +211,11 @@ pub async fn form_submit(State(state): State<AppState>, lang: Lang, user: Option
         };
         let report = super::api::parse_report(&state, input, None, clock::now())?;
         let hol = super::api::holidays(&state);
-        let blobs = state.blobs.clone();
+        let db = state.db.clone();
         let receipt = state
-            .db
-            .write(move |c| {
-                store::create_report(c, &blobs, &hol, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)
+            .blobs
+            .keep_for(super::api::bytes_of(&up.files), async move {
+                db.write(move |c| store::create_report(c, &hol, &permit, "publik", &report, &up.files, clock::now()).map(|f| f.receipt)).await
             })
             .await?;
         Ok::<_, AppError>(receipt)
@@ -358,8 +358,13 @@ pub async fn complete_submit(
             note: typed.get("note").to_string(),
         })?;
         let hol = super::api::holidays(&state);
-        let blobs = state.blobs.clone();
-        state.db.write(move |c| store::complete_report(c, &blobs, &hol, &permit, &r, &completion, &up.files, clock::now())).await?;
+        let db = state.db.clone();
+        state
+            .blobs
+            .keep_for(super::api::bytes_of(&up.files), async move {
+                db.write(move |c| store::complete_report(c, &hol, &permit, &r, &completion, &up.files, clock::now())).await
+            })
+            .await?;
         Ok::<_, AppError>(())
     }
     .await;

@@ -604,15 +604,13 @@ fn receipt_code() -> Result<String, AppError> {
 /// Bawaslu. A citizen's report filed after the window is not turned away: it is kept as
 /// informasi awal (not registered; Bawaslu may take it up as a finding). A supervisor's own
 /// finding after its window is refused.
-#[allow(clippy::too_many_arguments)]
 pub fn create_report(
     conn: &mut Conn,
-    blobs: &BlobStore,
     hol: &Holidays,
     permit: &Permit,
     unit: &str,
     r: &NewReport,
-    files: &[(CheckedFile, Vec<u8>)],
+    files: &[(CheckedFile, bytes::Bytes)],
     now: OffsetDateTime,
 ) -> Result<Filed, AppError> {
     let late_since = filing_window_closed(conn, hol, r, now)?;
@@ -679,7 +677,7 @@ pub fn create_report(
         event(conn, "report", id, None, "diterima", "", permit, unit, &at, Some(rule.key), Some(&deadline))?;
     }
     for (f, bytes) in files {
-        insert_evidence(conn, blobs, id, f, bytes, &at)?;
+        insert_evidence(conn, id, f, bytes, &at)?;
     }
     audit::record(conn, permit, Change {
         action: "report.create",
@@ -713,10 +711,9 @@ pub fn create_report(
     Ok(Filed { id, receipt, kind, status, late_since })
 }
 
-/// Keeps the file in the blob store (inside the write's transaction, after its checks, so a
-/// refused report stores nothing) and records it; the row holds the hash, not the bytes.
-fn insert_evidence(conn: &mut Conn, blobs: &BlobStore, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
-    blobs.put_blocking(bytes)?;
+/// Records a file of evidence; the row holds the hash, not the bytes (which the handler put in
+/// the blob store through `BlobStore::keep_for`, kept only if this write is accepted).
+fn insert_evidence(conn: &mut Conn, report: i64, f: &CheckedFile, bytes: &[u8], at: &str) -> Result<i64, DbError> {
     conn.query_one(
         "INSERT INTO report_evidence (report_id, name, content_type, size, sha256, data, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -726,7 +723,7 @@ fn insert_evidence(conn: &mut Conn, blobs: &BlobStore, report: i64, f: &CheckedF
 }
 
 /// Adds evidence to a report by its receipt while Bawaslu has not yet registered or declined it.
-pub fn add_evidence(conn: &mut Conn, blobs: &BlobStore, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
+pub fn add_evidence(conn: &mut Conn, permit: &Permit, receipt: &str, f: &CheckedFile, bytes: &[u8]) -> Result<EvidenceInfo, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(tr!("tidak ada laporan dengan tanda terima {receipt}", "no report has the receipt {receipt}")));
     };
@@ -739,7 +736,7 @@ pub fn add_evidence(conn: &mut Conn, blobs: &BlobStore, permit: &Permit, receipt
         return Err(AppError::invalid("file", tr!("laporan sudah memiliki {n} berkas, jumlah terbanyak yang diterima", "the report already has {n} files, the most it takes")));
     }
     let at = clock::now_rfc3339();
-    let id = insert_evidence(conn, blobs, r.id, f, bytes, &at)?;
+    let id = insert_evidence(conn, r.id, f, bytes, &at)?;
     audit::record(conn, permit, Change {
         action: "report.evidence",
         entity_type: "report",
@@ -767,8 +764,7 @@ pub struct Completion {
 
 /// The reporter completes a report by its receipt within the completion window: what was
 /// handed in is added, and the report goes back to kajian awal, assessed afresh.
-#[allow(clippy::too_many_arguments)]
-pub fn complete_report(conn: &mut Conn, blobs: &BlobStore, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, Vec<u8>)], now: OffsetDateTime) -> Result<i64, AppError> {
+pub fn complete_report(conn: &mut Conn, hol: &Holidays, permit: &Permit, receipt: &str, c: &Completion, files: &[(CheckedFile, bytes::Bytes)], now: OffsetDateTime) -> Result<i64, AppError> {
     let Some(r) = report_by_receipt(conn, receipt)? else {
         return Err(AppError::not_found(crate::tr!("tidak ada laporan dengan kode tanda terima {receipt}", "no report with receipt {receipt}")));
     };
@@ -810,7 +806,7 @@ pub fn complete_report(conn: &mut Conn, blobs: &BlobStore, hol: &Holidays, permi
         conn.execute("UPDATE reports SET witnesses = $1 WHERE id = $2", params![serde_json::to_string(&all).unwrap_or_else(|_| "[]".into()), r.id])?;
     }
     for (f, bytes) in files {
-        insert_evidence(conn, blobs, r.id, f, bytes, &at)?;
+        insert_evidence(conn, r.id, f, bytes, &at)?;
     }
     let moved = apply_move(conn, hol, &r, "kajian_awal", &c.note, permit, "publik", now)?;
     Ok(moved.id)

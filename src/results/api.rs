@@ -320,20 +320,22 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
     let public = user.is_none();
-    let blobs = state.blobs.clone();
-    idempotent_write(&state.db, request, move |c| {
-        let now = clock::now_rfc3339();
-        let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }, &now)?;
-        // Accepted: the photos go to the store inside this transaction, before it commits, so
-        // a refused entry leaves nothing there and a failed store refuses the entry (a retry
-        // with the same Idempotency-Key then does it again; a replay stores nothing twice).
-        for p in &photos {
-            blobs.put_blocking(&p.bytes)?;
-        }
-        let view = if public { view.with_unit_names(c)? } else { view };
-        Ok((StatusCode::OK, view))
-    })
-    .await
+    let db = state.db.clone();
+    // The photos are stored before the entry's write and kept only if it is accepted; a failed
+    // store refuses the entry (a retry with the same Idempotency-Key then tries again).
+    let bytes = photos.into_iter().map(|p| bytes::Bytes::from(p.bytes)).collect();
+    state
+        .blobs
+        .keep_for(bytes, async move {
+            idempotent_write(&db, request, move |c| {
+                let now = clock::now_rfc3339();
+                let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }, &now)?;
+                let view = if public { view.with_unit_names(c)? } else { view };
+                Ok((StatusCode::OK, view))
+            })
+            .await
+        })
+        .await
 }
 
 /// Every source's numbers for one TPS and contest, the double-entry status, and where the

@@ -236,41 +236,37 @@ fn legend(lang: Lang, layer: Layer, contest: Option<&ContestDef>, tps_level: boo
     let (title, (classes, none)) = match (layer, tps_level) {
         (Layer::Vulnerability, true) => (
             lang.pick("Tingkat kerawanan TPS", "TPS vulnerability grade").to_string(),
-            l(lang_pick5(lang, ["kurang rawan", "", "rawan", "", "sangat rawan"], ["less vulnerable", "", "vulnerable", "", "highly vulnerable"]), lang.pick("tidak ditampilkan: hanya untuk pengamanan", "not shown: for security agencies only")),
+            l(lang.pick(["kurang rawan", "", "rawan", "", "sangat rawan"], ["less vulnerable", "", "vulnerable", "", "highly vulnerable"]), lang.pick("tidak ditampilkan: hanya untuk pengamanan", "not shown: for security agencies only")),
         ),
         (Layer::Vulnerability, false) => (
             lang.pick("TPS rawan atau sangat rawan", "TPS vulnerable or highly vulnerable").to_string(),
-            l(lang_pick5(lang, ["tidak ada", "di bawah 5%", "5–15%", "15–30%", "30% atau lebih"], ["none", "under 5%", "5–15%", "15–30%", "30% or more"]), lang.pick("tidak ada TPS", "no TPS")),
+            l(lang.pick(["tidak ada", "di bawah 5%", "5–15%", "15–30%", "30% atau lebih"], ["none", "under 5%", "5–15%", "15–30%", "30% or more"]), lang.pick("tidak ada TPS", "no TPS")),
         ),
         (Layer::Readiness, true) => (
             lang.pick("Logistik di TPS", "Materials at the TPS").to_string(),
-            l(lang_pick5(lang, ["siap", "", "sebagian", "", "belum ada"], ["ready", "", "partly supplied", "", "nothing yet"]), "—"),
+            l(lang.pick(["siap", "", "sebagian", "", "belum ada"], ["ready", "", "partly supplied", "", "nothing yet"]), "—"),
         ),
         (Layer::Readiness, false) => (
             lang.pick("TPS yang logistiknya siap", "TPS with all materials").to_string(),
-            l(lang_pick5(lang, ["semua siap", "90% atau lebih", "50–90%", "di bawah 50%", "belum ada yang siap"], ["all ready", "90% or more", "50–90%", "under 50%", "none ready"]), lang.pick("tidak ada TPS", "no TPS")),
+            l(lang.pick(["semua siap", "90% atau lebih", "50–90%", "di bawah 50%", "belum ada yang siap"], ["all ready", "90% or more", "50–90%", "under 50%", "none ready"]), lang.pick("tidak ada TPS", "no TPS")),
         ),
         (Layer::Reports, _) => (
             lang.pick("Laporan pelanggaran yang masih berjalan", "Violation reports still open").to_string(),
-            l(lang_pick5(lang, ["tidak ada", "1", "2–4", "5–9", "10 atau lebih"], ["none", "1", "2–4", "5–9", "10 or more"]), "—"),
+            l(lang.pick(["tidak ada", "1", "2–4", "5–9", "10 atau lebih"], ["none", "1", "2–4", "5–9", "10 or more"]), "—"),
         ),
         (Layer::Results, _) => {
             let name = contest.map_or("", |c| if lang == Lang::En { c.name_en } else { c.name });
             (
                 tr!("TPS yang hasilnya sudah masuk: {name}", "TPS whose results are in: {name}").get(lang).to_string(),
                 if tps_level {
-                    l(lang_pick5(lang, ["sudah masuk", "", "", "", ""], ["in", "", "", "", ""]), lang.pick("belum masuk", "not in yet"))
+                    l(lang.pick(["sudah masuk", "", "", "", ""], ["in", "", "", "", ""]), lang.pick("belum masuk", "not in yet"))
                 } else {
-                    l(lang_pick5(lang, ["semua", "75% atau lebih", "50–75%", "25–50%", "di bawah 25%"], ["all", "75% or more", "50–75%", "25–50%", "under 25%"]), lang.pick("belum ada yang masuk", "none in yet"))
+                    l(lang.pick(["semua", "75% atau lebih", "50–75%", "25–50%", "di bawah 25%"], ["all", "75% or more", "50–75%", "25–50%", "under 25%"]), lang.pick("belum ada yang masuk", "none in yet"))
                 },
             )
         }
     };
     Legend { title, classes, none }
-}
-
-fn lang_pick5<'a>(lang: Lang, id: [&'a str; 5], en: [&'a str; 5]) -> [&'a str; 5] {
-    if lang == Lang::En { en } else { id }
 }
 
 /// The map of `req.region` for `user`, each area linking to `link(code)`. Refused (403) when

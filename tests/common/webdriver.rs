@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::{TestApp, TestDb};
+
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The W3C key under which an element reference travels.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -264,6 +266,15 @@ impl Browser {
         );
     }
 
+    /// Puts the phone at a position: the page may read it (the geolocation permission granted
+    /// to the current origin) and reads these coordinates (DevTools' geolocation override).
+    pub fn set_location(&self, lat: f64, lon: f64) {
+        let url = self.current_url();
+        let origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
+        self.cdp("Browser.grantPermissions", json!({ "permissions": ["geolocation"], "origin": origin }));
+        self.cdp("Emulation.setGeolocationOverride", json!({ "latitude": lat, "longitude": lon, "accuracy": 10 }));
+    }
+
     /// Waits until a service worker controls the page (after its first activation).
     pub fn wait_service_worker(&self) {
         self.wait_for("a service worker controlling the page", || {
@@ -456,6 +467,55 @@ impl Browser {
             std::fs::create_dir_all(dir).expect("screenshot dir");
         }
         std::fs::write(path, png).expect("write screenshot");
+    }
+}
+
+/// The demo accounts' password.
+pub const DEMO_PASSWORD: &str = "sinergi-demo";
+/// Where the browser tests leave their screenshots.
+pub const SHOTS: &str = "/tmp/sinergi-shots";
+
+/// The field app on a phone: the demo server and, beside it, a browser with a 360×740 window;
+/// None (said so) without Chromium.
+pub fn phone(db: &TestDb) -> Option<(TestApp, Browser)> {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return None;
+    }
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_with(db, &["--demo"]));
+    let b = browser?;
+    b.set_window_size(360, 740);
+    let _ = std::fs::create_dir_all(SHOTS);
+    Some((app, b))
+}
+
+impl Browser {
+    /// Opens the field app's home, which sends a visitor to the login page and back; logs in
+    /// there as the demo account `user`.
+    pub fn login_field(&self, app: &TestApp, user: &str) {
+        self.goto(&app.url("/lapangan"));
+        let at = self.wait_url(|u| u.contains("/masuk"));
+        assert!(at.contains("next=/lapangan"), "the home sends a visitor to log in and back: {at}");
+        self.submit_login(user);
+        self.wait_url(|u| u.ends_with("/lapangan"));
+    }
+
+    /// Logs in as the demo account `user` on the login page with `next`, and waits to land there.
+    pub fn login_to(&self, app: &TestApp, user: &str, next: &str) {
+        self.goto(&app.url(&format!("/masuk?next={next}")));
+        self.submit_login(user);
+        self.wait_url(|u| u.ends_with(next));
+    }
+
+    fn submit_login(&self, user: &str) {
+        self.send_keys(&self.find("#username"), user);
+        self.send_keys(&self.find("#password"), DEMO_PASSWORD);
+        self.click(&self.find("#login-submit"));
+    }
+
+    /// Waits until the field queue's item `index` (oldest first) is in `state`; returns it.
+    pub fn wait_queue_state(&self, index: usize, state: &str) -> Value {
+        self.wait_for(&format!("queue item {index} to be {state}"), || self.field_queue().get(index).filter(|i| i["state"] == state).cloned())
     }
 }
 
