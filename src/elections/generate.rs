@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn village_counts_meet_the_target_exactly() {
         let codes: Vec<String> = (0..1000).map(|i| format!("35.76.{:02}.{}{:03}", i % 90, 1 + i % 2, i)).collect();
-        let villages: Vec<Village<'_>> = codes.iter().map(|c| Village { code: c, name: "X" }).collect();
+        let villages: Vec<Village<'_>> = codes.iter().map(|c| Village { code: c, name: "X", inside: None }).collect();
         let counts = tps_per_village(&villages, 9_790, 1);
         assert_eq!(counts.iter().map(|&c| u64::from(c)).sum::<u64>(), 9_790);
         assert!(counts.iter().all(|&c| c >= 1));
