@@ -20,13 +20,14 @@ use crate::{agencies, coordination, elections, field, logistics, platform, regio
 pub use crate::platform::state::AppState;
 
 /// The server's state with every module's registered state.
-pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::index::RegionIndex) -> AppState {
+pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::index::RegionIndex, channels: platform::notify::Channels) -> AppState {
     let index = Arc::new(index);
     let modules = platform::state::Modules::default()
         .with_shared(index.clone())
         .with(platform::i18n::PlaceNames(index))
         .with(results::CandidateCache::default())
         .with(reports::store::Holidays::default())
+        .with(channels)
         .with(situation::atlas())
         // Who may open a kept photo at /foto: one rule per module that shows photos.
         .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
@@ -140,6 +141,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(platform::audit::list_audit))
         .routes(routes!(platform::alerts::list_alerts))
         .routes(routes!(platform::alerts::ack_alert))
+        .routes(routes!(platform::notify::web::list_subscriptions, platform::notify::web::create_subscription))
+        .routes(routes!(platform::notify::web::delete_subscription))
+        .routes(routes!(platform::notify::web::deliveries))
         .routes(routes!(logistics::api::list_items))
         .routes(routes!(logistics::api::update_item))
         .routes(routes!(logistics::api::requirements))
@@ -245,6 +249,9 @@ pub fn router(state: AppState) -> Router {
         .route("/verifikasi/{token}", get(logistics::pages::verify))
         .route("/peringatan", get(platform::alerts::alerts_page))
         .route("/peringatan/{id}/baca", post(platform::alerts::ack_submit))
+        .route("/peringatan/saluran", get(platform::notify::web::channels_page).post(platform::notify::web::subscribe_submit))
+        .route("/peringatan/saluran/{id}/hapus", post(platform::notify::web::unsubscribe_submit))
+        .route("/peringatan/pengiriman", get(platform::notify::web::log_page))
         .route("/kerawanan", get(vulnerability::pages::page))
         .route("/pengamanan", get(vulnerability::pages::plan_page))
         .route("/peta/{code}", get(situation::map::page))
@@ -298,6 +305,7 @@ pub fn router(state: AppState) -> Router {
         .route("/anggaran/hibah", post(coordination::pages::grant_submit))
         .route("/anggaran/hibah/{id}/pencairan", post(coordination::pages::disbursement_submit))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), platform::alerts::unread_scope))
         .layer(axum::middleware::from_fn(platform::guard::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), platform::i18n::scope))
         // A panic anywhere in a handler answers 500 in the usual error shape instead of dropping
@@ -308,6 +316,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) -> std::io::Result<()> {
+    // Settings are checked before the port opens: a half-configured SMTP stops the start.
+    let channels = platform::notify::Channels::from_env().map_err(std::io::Error::other)?;
+    tracing::info!("{}", channels.describe());
     // The morning's Laporan Situasi Harian: a wrong hour stops the start rather than silently
     // printing at another time.
     let report_hour = situation::report::report_hour().map_err(std::io::Error::other)?;
@@ -321,11 +332,13 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) 
         .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
-    let state = state(db.clone(), blobs, index);
+    let state = state(db.clone(), blobs, index, channels);
     // The maps' projected outlines, built once while the server already answers.
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());
-    tokio::spawn(deadline_sweeper(db, state.module_arc::<reports::store::Holidays>()));
+    tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>()));
+    // Alerts that leave the app: the outbox's sender, every few seconds.
+    tokio::spawn(platform::notify::sender(db, state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
     if let Some(hour) = report_hour {
         let base = platform::guard::public_url().map_or_else(|| format!("http://{addr}"), str::to_string);
         tokio::spawn(situation::report::morning(state.clone(), base, hour));

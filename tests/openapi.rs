@@ -160,6 +160,8 @@ fn answers_match_their_documented_schemas(db: &TestDb) {
         ("/api/v1/elections", "/api/v1/elections", None),
         ("/api/v1/me", "/api/v1/me", Some(token.as_str())),
         ("/api/v1/alerts", "/api/v1/alerts", Some(token.as_str())),
+        ("/api/v1/notifications/subscriptions", "/api/v1/notifications/subscriptions", Some(token.as_str())),
+        ("/api/v1/notifications/deliveries", "/api/v1/notifications/deliveries", Some(token.as_str())),
     ];
     let mut errors = vec![];
     for (template, path, token) in cases {

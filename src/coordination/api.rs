@@ -230,7 +230,7 @@ pub async fn create_meeting(State(state): State<AppState>, w: Write) -> Result<R
 
 /// A job that writes a meeting: checked as far as possible before it reaches the writer;
 /// shared by the API and the scheduling page.
-pub type Job<T> = Box<dyn FnOnce(&mut Conn) -> Result<T, AppError> + Send>;
+pub use crate::platform::http::Job;
 
 pub fn schedule_job(state: &AppState, user: User, input: MeetingInput) -> Result<Job<MeetingView>, AppError> {
     let title = text::line("title", &input.title, text::TITLE_MAX, true)?;

@@ -1197,6 +1197,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 )
             },
             agencies: &[a.owner_unit.agency],
+            link: &format!("/rapat/{}", a.meeting_id),
         })?;
         conn.execute("UPDATE action_items SET alerted = 'lewat' WHERE id = $1", params![a.id])?;
         raised += 1;
@@ -1209,7 +1210,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
         params![horizon.as_str()],
     )?;
     for r in &rows {
-        let (tid, seq, amount, due, gid): (i64, i64, i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let (tid, seq, amount, due): (i64, i64, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
         let recipient = unit_from(r, 6)?;
         let disbursed: i64 = r.get(10)?;
         if tranche_status(amount, disbursed, stored_day(&due)?, local_day(&recipient.region, now)) != "terlambat" {
@@ -1219,8 +1220,9 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
             kind: "hibah_terlambat",
             region: &recipient.region,
             severity: Severity::Critical,
-            entity_type: "grant",
-            entity_id: &gid.to_string(),
+            // Each tranche is its own thing: one alert per late tranche.
+            entity_type: "grant_tranche",
+            entity_id: &tid.to_string(),
             message: {
                 let (unit, left) = (&recipient.name, super::rupiah(amount - disbursed));
                 let (due_id, due_en) = crate::platform::i18n::both(|l| crate::platform::i18n::day_at(l, &due));
@@ -1230,6 +1232,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 )
             },
             agencies: &[recipient.agency, AgencyKind::Pemda],
+            link: &format!("/anggaran?wilayah={}", recipient.region),
         })?;
         conn.execute("UPDATE grant_tranches SET alerted = 'lewat' WHERE id = $1", params![tid])?;
         raised += 1;
@@ -1260,6 +1263,7 @@ pub fn sweep(conn: &mut Conn, now: OffsetDateTime) -> Result<usize, DbError> {
                 crate::tr!("{label}: tahapan \"{name}\" dimulai besok, {start_id}", "{label}: the stage \"{name}\" starts tomorrow, {start_en}")
             },
             agencies: &agencies,
+            link: &format!("/tahapan?wilayah={region}&pemilu={election}"),
         })?;
         conn.execute("UPDATE stages SET alerted_on = $1 WHERE id = $2", params![day_string(today), id])?;
         raised += 1;

@@ -621,6 +621,7 @@ pub fn receive(conn: &mut Conn, permit: &Permit, election: &str, id: i64, input:
                     "Shipment {id} from {from} to {to}: {flags_en} ({details_en})"
                 ),
                 agencies: &[AgencyKind::Kpu, AgencyKind::Bawaslu, AgencyKind::Polri],
+                link: &format!("/logistik/pengiriman/{id}?pemilu={election}"),
             },
         )?;
     }

@@ -303,6 +303,7 @@ pub fn login_failure_permit() -> Permit {
 }
 
 /// The logged-in user of a request, from the bearer token or the session cookie.
+#[derive(Clone)]
 pub struct CurrentUser {
     pub user: User,
     pub token_hash: String,
@@ -354,6 +355,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // A page request's middleware (`alerts::unread_scope`) already asked for this one.
+        if let Some(found) = parts.extensions.get::<CurrentUser>() {
+            return Ok(found.clone());
+        }
         let token = request_token(parts).ok_or(AppError::Unauthorized)?;
         let hash = token_hash(&token);
         let now = super::clock::now_rfc3339();

@@ -246,6 +246,10 @@ impl<const MAX: usize> axum::extract::FromRequest<super::state::AppState> for Wr
     }
 }
 
+/// A write whose input was checked, to run inside the writer's transaction: the API's handler
+/// and the page's form build the same one ("one write, two doors").
+pub type Job<T> = Box<dyn FnOnce(&mut Conn) -> Result<T, AppError> + Send>;
+
 /// Runs a write at most once per idempotency key: the answer is stored in the same
 /// transaction as the change, so a retry after a lost response gets the first answer and
 /// writes nothing; the same key with another request is refused with 422.

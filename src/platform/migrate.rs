@@ -51,6 +51,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0008_blobs.sql"),
     },
     Migration {
+        version: 9,
+        sqlite: include_str!("migrations/sqlite/0009_notifications.sql"),
+        postgres: include_str!("migrations/postgres/0009_notifications.sql"),
+    },
+    Migration {
         version: 11,
         sqlite: include_str!("migrations/sqlite/0011_situation_reports.sql"),
         postgres: include_str!("migrations/postgres/0011_situation_reports.sql"),

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod identity;
 pub mod limit;
 pub mod map;
+pub mod notify;
 pub mod migrate;
 pub mod pdf;
 pub mod sheet;

@@ -452,7 +452,12 @@ pub fn layout(page: Page<'_>, body: Markup) -> Markup {
                     }
                     span.who {
                         @if let Some(u) = page.user {
-                            a #alerts-link href="/peringatan" { (t(lang, "nav.alerts")) }
+                            a #alerts-link href="/peringatan" {
+                                (t(lang, "nav.alerts"))
+                                @if let Some(n) = super::alerts::unread().filter(|n| *n > 0) {
+                                    " " span.count #alerts-count title=(lang.pick("belum dibaca unit Anda", "unread by your unit")) { (number(lang, n)) }
+                                }
+                            }
                             " · "
                             @if u.role == super::identity::Role::Admin {
                                 a #users-link href="/pengguna" { (t(lang, "nav.users")) }

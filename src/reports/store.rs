@@ -706,6 +706,7 @@ pub fn create_report(
         entity_id: &id.to_string(),
         message,
         agencies: &[AgencyKind::Bawaslu],
+        link: &format!("/laporan/{id}"),
     })?;
     Ok(Filed { id, receipt, kind, status, late_since })
 }
@@ -981,6 +982,7 @@ fn apply_move(conn: &mut Conn, hol: &Holidays, r: &ReportRecord, to: &str, reaso
             entity_id: &id.to_string(),
             message,
             agencies,
+            link: &format!("/laporan/{id}"),
         })?;
     }
     report_record(conn, id)?.ok_or_else(|| AppError::Internal("the report vanished".into()))
@@ -1183,6 +1185,7 @@ pub fn create_dispute(conn: &mut Conn, hol: &Holidays, user: &User, permit: &Per
             )
         },
         agencies: &[AgencyKind::Bawaslu, AgencyKind::Kpu],
+        link: &format!("/sengketa/{id}"),
     })?;
     Ok(id)
 }
@@ -1306,6 +1309,7 @@ pub fn move_dispute(conn: &mut Conn, hol: &Holidays, permit: &Permit, mover: &Us
                 )
             },
             agencies: &[AgencyKind::Kpu],
+            link: &format!("/sengketa/{id}"),
         })?;
     }
     Ok(())
@@ -1393,6 +1397,7 @@ pub fn sweep(conn: &mut Conn, hol: &Holidays, now: OffsetDateTime) -> Result<usi
                 entity_id: &id.to_string(),
                 message,
                 agencies: &st.owners,
+                link: &format!("/{}/{id}", if track == Track::Report { "laporan" } else { "sengketa" }),
             })?;
             conn.execute(&format!("UPDATE {table} SET alerted = $1 WHERE id = $2"), params![level, id])?;
             raised += 1;

@@ -200,7 +200,10 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
         section.tile #peringatan {
             h2 { a href="/peringatan" { (lang.pick("Peringatan untuk unit Anda", "Alerts for your unit")) } }
             @if s.alerts.is_empty() { p { (lang.pick("Tidak ada peringatan yang belum dibaca.", "No unread alert.")) } }
-            @else { ul { @for a in &s.alerts { li { (a.message) " · " span.muted { (a.at) } } } } }
+            @else { ul { @for a in &s.alerts { li {
+                @if let Some(l) = &a.link { a href=(l) { (a.message) } } @else { (a.message) }
+                " · " span.muted { (a.at) }
+            } } } }
         }
         @if !s.children.is_empty() {
             section #wilayah-bawah {

@@ -129,6 +129,8 @@ pub struct AlertBrief {
     pub message: String,
     /// "26 November 2024 12.02 WIB".
     pub at: String,
+    /// The page of what it is about, when the raising module gave one.
+    pub link: Option<String>,
 }
 
 /// Something the viewer's own unit must do, with its deadline.
@@ -297,8 +299,8 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
     }
         .into_iter()
         .map(|a| {
-            let a = a.in_language(lang);
-            AlertBrief { id: a.id, severity: a.severity.as_str().to_string(), at: i18n::moment_at(lang, &a.created_at, offset), message: a.message }
+            let a = a.shown(lang, names);
+            AlertBrief { id: a.id, severity: a.severity.as_str().to_string(), at: a.time, message: a.message, link: a.link }
         })
         .collect();
 

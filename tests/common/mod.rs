@@ -176,6 +176,11 @@ impl TestApp {
 
     /// Starts the server again on the same address and database (the network is back).
     pub fn restart(&mut self, db: &TestDb) {
+        self.restart_env(db, &[]);
+    }
+
+    /// [`TestApp::restart`] with extra environment (the settings it was started with).
+    pub fn restart_env(&mut self, db: &TestDb, env: &[(&str, &str)]) {
         self.kill();
         let listen = self.base.trim_start_matches("http://").to_string();
         // The port may linger for a moment after the kill.
@@ -185,7 +190,7 @@ impl TestApp {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let fresh = Self::spawn_listen(db, &listen, &[], &[]);
+        let fresh = Self::spawn_listen(db, &listen, &[], env);
         let old = std::mem::replace(self, fresh);
         drop(old);
     }
@@ -393,6 +398,24 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A citizen's report of money politics in `village` (a day ago), sent without an account as
+/// the public sends it: Bawaslu's "new report" alert. Asserts it was taken.
+pub fn citizen_report(app: &TestApp, village: &str) {
+    let now = time::OffsetDateTime::now_utc();
+    let at = |h: i64| (now - time::Duration::hours(h)).format(&time::format_description::well_known::Rfc3339).expect("time");
+    let (s, v) = app.post(
+        "/api/v1/reports",
+        None,
+        &json!({
+            "election": "pilkada-2024", "region": village,
+            "reporter": {"name": "Siti", "address": "Jl. Empunala 12", "contact": "0812-5555-1234"},
+            "reported": "Tim sukses pasangan calon nomor 2", "event_at": at(30), "known_at": at(26),
+            "place": "Sekitar TPS 001", "description": "Pembagian amplop uang kepada warga", "witnesses": ["Budi", "Wati"],
+        }),
+    );
+    assert_eq!(s, 201, "{v}");
 }
 
 /// Asserts the documented error shape and returns (code, field).
