@@ -151,6 +151,12 @@ fn every_user_lands_on_their_own_situation(db: &TestDb) {
     // Each tile leads to its module, filtered to the region.
     assert!(html.contains("href=\"/logistik/kesiapan?pemilu=pilkada-2024&amp;wilayah=35.76\""), "{html}");
     assert!(html.contains("href=\"/situasi/35.76.02?pemilu=pilkada-2024\""), "{html}");
+    // The map of the districts, coloured by readiness before voting day; each opens its situation.
+    let map = html.split_once("id=\"peta-wilayah\"").expect("the map section").1;
+    assert!(map.contains("<svg"), "an SVG map");
+    assert!(map.contains("href=\"/situasi/35.76.02?pemilu=pilkada-2024&amp;lapis=kesiapan\""), "Magersari opens its situation: {map}");
+    let (_, _, html) = app.get_text("/situasi?lapis=kerawanan", Some(&cookie));
+    assert!(html.contains("href=\"/situasi/35.76.02?pemilu=pilkada-2024&amp;lapis=kerawanan\""), "the chosen layer is kept");
     // The table of areas sorts by another figure on request.
     let (_, _, html) = app.get_text("/situasi?urut=nama", Some(&cookie));
     let t = visible(&html);

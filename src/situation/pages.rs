@@ -16,6 +16,9 @@ use crate::platform::web::{OrPage, Page, PageError, layout, number};
 #[derive(serde::Deserialize, Default)]
 pub struct SituasiQuery {
     pemilu: Option<String>,
+    /// The map's layer (kesiapan, kerawanan, laporan, hasil); results from voting day,
+    /// readiness before.
+    lapis: Option<super::map::Layer>,
     /// Sort key of the table of areas below.
     urut: Option<String>,
 }
@@ -46,14 +49,23 @@ async fn show(
         Ok(Scoped(user, region, e)) => (user, region, e),
         Err(login) => return Ok(login),
     };
-    let mut s = super::api::situation_of(&state, lang, &user, e, region).await.or_page(Some(&user))?;
+    let mut s = super::api::situation_of(&state, lang, &user, e, region.clone()).await.or_page(Some(&user))?;
+    // The map of the areas below, coloured by the chosen layer; each area opens its situation.
+    let layer = q.lapis.unwrap_or(if s.results.open { super::map::Layer::Results } else { super::map::Layer::Readiness });
+    let req = super::map::MapRequest { region, layer, election: e, contest: None };
+    let map = super::map::component(&state, lang, &user.user, req, |c| format!("/situasi/{c}?pemilu={}&lapis={}", e.id, layer.key())).await.or_page(Some(&user))?;
     let sort = q.urut.as_deref().unwrap_or("siap");
     sort_children(&mut s.children, sort);
     let title = format!("{} {}", lang.pick("Situasi", "Situation of"), s.region.name);
     // Complete as served; with script, it follows the changes (server-sent events).
     let live = format!("/situasi/{}/langsung?pemilu={}", s.region.code, s.election);
+    let layers = html! {
+        ul.peta-lapis { @for l in super::map::Layer::ALL {
+            li { a href={ "?pemilu=" (e.id) "&lapis=" (l.key()) } aria-current=[(l == layer).then_some("page")] data-layer=(l.key()) { (l.name(lang)) } }
+        } }
+    };
     let body = html! {
-        div #situasi data-live=(live) { (page(lang, &s, sort)) }
+        div #situasi data-live=(live) { (page(lang, &s, sort)) section #peta-wilayah { h2 { (lang.pick("Peta", "Map")) } (layers) (map) } }
         script src="/assets/situasi.js" defer {}
     };
     Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
