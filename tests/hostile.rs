@@ -91,7 +91,21 @@ fn get(base: &str, target: &str, token: Option<&str>) -> Result<Answer, String> 
     let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\nAccept-Language: id\r\n{auth}Connection: close\r\n\r\n");
     s.write_all(req.as_bytes()).map_err(|e| format!("send: {e}"))?;
     let mut raw = vec![];
-    s.read_to_end(&mut raw).map_err(|e| format!("no complete answer (read: {e})"))?;
+    // An event stream (the live situation page) never ends by design: its head is the answer.
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = s.read(&mut buf).map_err(|e| format!("no complete answer (read: {e})"))?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n")
+            && String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase().contains("content-type: text/event-stream")
+        {
+            let status: u16 = String::from_utf8_lossy(&raw[..end]).split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or("bad status line")?;
+            return Ok(Answer { status, body: vec![] });
+        }
+    }
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no answer at all (no header)")?;
     let head = String::from_utf8_lossy(&raw[..end]).to_string();
     let mut body = raw[end + 4..].to_vec();
