@@ -51,9 +51,7 @@ const SIGNERS: [(&str, &str); 4] = [
 
 /// The absolute address of the verification page, from the request's host.
 fn verify_url(headers: &HeaderMap, s: &Shipment) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}{}", s.verification)
+    format!("{}{}", crate::platform::guard::request_origin(headers), s.verification)
 }
 
 /// `names`: item key → the catalogue's name for it.

@@ -42,6 +42,14 @@ pub fn public_url() -> Option<&'static str> {
         .as_deref()
 }
 
+/// The address a request came to (`scheme://host`, the scheme from `X-Forwarded-Proto` behind a
+/// proxy): printed in QR codes that must open this site again.
+pub fn request_origin(headers: &axum::http::HeaderMap) -> String {
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
 /// Whether cookies carry `Secure` (served over HTTPS).
 pub fn secure_cookies() -> bool {
     static SECURE: OnceLock<bool> = OnceLock::new();

@@ -252,9 +252,7 @@ pub fn site_base(headers: &axum::http::HeaderMap) -> String {
     if let Some(u) = crate::platform::guard::public_url() {
         return u.to_string();
     }
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{scheme}://{host}")
+    crate::platform::guard::request_origin(headers)
 }
 
 /// `/situasi/{region}/laporan.pdf?tanggal=YYYY-MM-DD`: the day's report as it was made (today's
