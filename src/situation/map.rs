@@ -84,7 +84,7 @@ impl MapRequest {
 }
 
 /// Length of the codes of a region's children (TPS for a village).
-fn child_width(region: &str) -> usize {
+pub(super) fn child_width(region: &str) -> usize {
     match region.len() {
         _ if region == NATIONAL => 2,
         2 => 5,

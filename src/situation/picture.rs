@@ -234,10 +234,13 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
 
     // Logistics: the region, then each child for the worst list and the table.
     let r = crate::logistics::store::readiness(conn, e, region)?;
+    // The areas below in one pass (the map's own count), each with its TPS from the statistics.
+    let by_area = if children.is_empty() { Default::default() } else { crate::logistics::store::readiness_by_area(conn, e, region, super::map::child_width(region))? };
     let mut child_ready = Vec::with_capacity(children.len());
     for c in children {
-        let cr = crate::logistics::store::readiness(conn, e, c)?;
-        child_ready.push(AreaReadiness { place: place(names, c), tps: cr.tps_total, ready: cr.ready, ready_percent: percent(cr.ready, cr.tps_total) });
+        let tps = crate::elections::store::stats(conn, e.id, c)?.0;
+        let ready = by_area.get(c).map_or(0, |[ready, _]| *ready);
+        child_ready.push(AreaReadiness { place: place(names, c), tps, ready, ready_percent: percent(ready, tps) });
     }
     let mut worst: Vec<AreaReadiness> = child_ready.iter().filter(|a| a.tps > 0 && a.ready < a.tps).cloned().collect();
     worst.sort_by(|a, b| a.ready_percent.total_cmp(&b.ready_percent).then_with(|| a.place.code.cmp(&b.place.code)));
