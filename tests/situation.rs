@@ -303,6 +303,169 @@ fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
     }
 }
 
+/// Every TPS code a list page shows (`data-tps`), following its "Berikutnya" links to the end;
+/// with the visible text of every page.
+fn list_pages(app: &TestApp, first: &str, cookie: &str) -> (Vec<String>, String) {
+    let (mut codes, mut text, mut next) = (vec![], String::new(), Some(first.to_string()));
+    while let Some(path) = next.take() {
+        let (s, _, html) = app.get_text(&path, Some(cookie));
+        assert_eq!(s, 200, "{path}: {html}");
+        codes.extend(html.split("data-tps=\"").skip(1).filter_map(|r| r.split('"').next()).map(str::to_string));
+        text.push_str(&visible(&html));
+        let tag = html.split("id=\"berikutnya\"").nth(1).and_then(|r| r.split('>').next()).unwrap_or_default();
+        next = tag.split("href=\"").nth(1).and_then(|r| r.split('"').next()).map(|h| h.replace("&amp;", "&"));
+        assert!(codes.len() <= 10_000, "the pages never end");
+    }
+    (codes, text)
+}
+
+fn a_category_count_opens_the_list_of_its_tps(db: &TestDb) {
+    let app = demo_app(db);
+    let polres = app.login("polres.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={polres}");
+    let (_, v) = app.get("/api/v1/situation", Some(&polres));
+    let count = |k: &str| v["security"]["by_category"][k].as_i64().expect("a count");
+    let (rawan, sangat) = (count("rawan"), count("sangat_rawan"));
+    let kurang = count("kurang_rawan");
+    assert!(kurang > 100 && rawan >= 1 && sangat >= 1, "{}", v["security"]);
+
+    // On the situation page each category's count leads to its list, filtered to the region.
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    let href = "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=rawan";
+    assert!(html.contains(&format!("href=\"{}\"", href.replace('&', "&amp;"))), "the rawan count links to its list: {html}");
+    let (codes, text) = list_pages(&app, href, &cookie);
+    assert_eq!(codes.len() as i64, rawan, "the list holds every rawan TPS the tile counts");
+    assert!(
+        ["Riwayat kekerasan dan/atau intimidasi", "Politik uang", "TPS rawan konflik", "Politisasi SARA dan ujaran kebencian", "Riwayat penolakan penyelenggaraan pemungutan suara"]
+            .iter()
+            .any(|l| text.contains(l)),
+        "indicator labels: {text}"
+    );
+    assert!(text.contains("TPS rawan di Kota Mojokerto") && !text.contains("kekerasan_intimidasi"), "no key is shown: {text}");
+    // The long list, page by page (fifty a page): as long as the count, only Kota Mojokerto's TPS.
+    let (codes, text) = list_pages(&app, "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=kurang_rawan", &cookie);
+    assert_eq!(codes.len() as i64, kurang, "the list holds every kurang rawan TPS the tile counts");
+    assert!(codes.iter().all(|c| c.starts_with("35.76.")), "{codes:?}");
+    let mut sorted = codes.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, codes, "in code order (district, village, TPS), each once");
+    // Each row by name, with its address and indicators in plain Indonesian.
+    for want in ["Kecamatan Magersari", "Balongsari", "TPS 0", "Kurang rawan", "Tidak ada indikator tercatat"] {
+        assert!(text.contains(want), "{want} missing: {text}");
+    }
+    assert!(!text.contains("35.76."), "no code is shown: {text}");
+    // The API: the same TPS, each with its address, names and labels.
+    let api = "/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=kurang_rawan&limit=40";
+    let (s, page) = app.get(api, Some(&polres));
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["total"].as_i64(), Some(kurang));
+    let first = &page["items"][0];
+    assert_eq!(first["code"].as_str(), codes.first().map(String::as_str));
+    assert!(!first["address"].as_str().unwrap_or_default().is_empty() && text.contains(first["address"].as_str().unwrap_or("?")), "{first}");
+    assert!(first["name"].as_str().is_some_and(|n| n.starts_with("TPS ")) && first["district"].is_string() && first["village"].is_string(), "{first}");
+    let (_, r) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&polres));
+    assert!(r["items"][0]["indicators"][0]["label"].as_str().is_some_and(|l| l.chars().next().is_some_and(char::is_uppercase)), "{r}");
+    let (mut seen, mut next) = (0, page["next"].as_str().map(str::to_string));
+    seen += page["items"].as_array().map_or(0, Vec::len);
+    while let Some(after) = next.take() {
+        let (_, p) = app.get(&format!("{api}&after={after}"), Some(&polres));
+        seen += p["items"].as_array().map_or(0, Vec::len);
+        next = p["next"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen as i64, kurang);
+    let (sangat_codes, _) = list_pages(&app, "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=sangat_rawan", &cookie);
+    assert_eq!(sangat_codes.len() as i64, sangat);
+    // A Polres override wins, as in the security plan: a kurang rawan TPS raised to sangat rawan joins that list.
+    let kurang = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=kurang_rawan&limit=1", Some(&polres)).1;
+    let raised = kurang["items"][0]["code"].as_str().expect("a kurang rawan TPS").to_string();
+    let (s, o) = app.put(&format!("/api/v1/elections/pilkada-2024/vulnerability/tps/{raised}/grade"), Some(&polres), &serde_json::json!({"category": "sangat_rawan", "reason": "informasi intelijen"}));
+    assert_eq!(s, 200, "{o}");
+    let (_, p) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=sangat_rawan", Some(&polres));
+    assert_eq!(p["total"].as_i64(), Some(sangat + 1));
+    assert!(p["items"].as_array().expect("items").iter().any(|t| t["code"] == raised.as_str() && t["overridden"] == true), "{p}");
+    // The kerawanan page's counts lead there too.
+    let (_, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", Some(&cookie));
+    assert!(html.contains("href=\"/kerawanan/tps?pemilu=pilkada-2024&amp;wilayah=35.76&amp;kategori=sangat_rawan\""), "{html}");
+
+    // Jombang's KPU reads Jombang's list, never Mojokerto's.
+    let jombang = app.login("kpu.jombang", PW);
+    let jc = format!("sinergi_session={jombang}");
+    let (own, _) = list_pages(&app, "/kerawanan/tps?kategori=rawan", &jc);
+    assert!(!own.is_empty() && own.iter().all(|c| c.starts_with("35.17.")), "{own:?}");
+    let (s, _, html) = app.get_text(href, Some(&jc));
+    assert_eq!(s, 403);
+    assert!(!html.contains("data-tps") && visible(&html).contains("di luar wilayah kerja satuan Anda"), "{html}");
+    let (s, e) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&jombang));
+    assert_eq!(s, 403, "{e}");
+    // The Pemda reads the counts, not the TPS behind them: refused in Indonesian, and not led there.
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let pc = format!("sinergi_session={pemda}");
+    let (s, _, html) = app.get_text(href, Some(&pc));
+    assert_eq!(s, 403);
+    assert!(visible(&html).contains("yang boleh membaca data pengamanan"), "{html}");
+    let (s, e) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&pemda));
+    assert_eq!(s, 403, "{e}");
+    assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("yang boleh membaca data pengamanan")), "{e}");
+    assert!(!app.get_text("/situasi", Some(&pc)).2.contains("/kerawanan/tps"), "no link to a list the Pemda may not read");
+    // Without an account: the login page; a category that does not exist is named.
+    assert_eq!(app.get_redirect(href, "").0, 303);
+    assert_eq!(app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", None).0, 401);
+    let (s, _, html) = app.get_text("/kerawanan/tps?kategori=aman", Some(&cookie));
+    assert_eq!(s, 422);
+    assert!(visible(&html).contains("kategori harus kurang_rawan, rawan atau sangat_rawan"), "{html}");
+}
+
+fn personnel_gaps_are_shown_per_area(db: &TestDb) {
+    let app = demo_app(db);
+    let polres = app.login("polres.kotamojokerto", PW);
+    // The demo's Magersari lacks 8 police and 20 Linmas; its neighbours field enough.
+    let (_, plan) = app.get("/api/v1/elections/pilkada-2024/security/plan?region=35.76", Some(&polres));
+    let magersari = plan["districts"].as_array().expect("districts").iter().find(|d| d["code"] == "35.76.02").expect("Magersari").clone();
+    let (_, v) = app.get("/api/v1/situation", Some(&polres));
+    let gaps = v["security"]["personnel_gaps"].as_array().expect("personnel_gaps").clone();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(v["security"]["personnel_gap_areas"], 1);
+    let g = &gaps[0];
+    assert_eq!((g["place"]["name"].as_str(), g["plan_region"].as_str()), (Some("Magersari"), Some("35.76")));
+    assert_eq!((g["police_short"].as_i64(), g["linmas_short"].as_i64()), (Some(8), Some(20)), "{g}");
+    // The same numbers as the security plan, without its per-TPS scan.
+    assert_eq!(g["police_needed"], magersari["needed"]["police"]);
+    assert_eq!(g["linmas_needed"], magersari["needed"]["linmas"]);
+    assert_eq!(g["police_available"].as_i64(), Some(magersari["available"]["polri"].as_i64().unwrap_or(-1) + magersari["available"]["tni"].as_i64().unwrap_or(-1)));
+    assert_eq!(g["linmas_available"], magersari["available"]["linmas"]);
+    // On the page: by name, with the numbers, linked to the security plan.
+    let cookie = format!("sinergi_session={polres}");
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    let tile = visible(html.split("id=\"kekurangan-personel\"").nth(1).expect("the gaps").split("</ul>").next().unwrap_or_default());
+    let (need, have) = (g["police_needed"].as_i64().unwrap_or(0), g["police_available"].as_i64().unwrap_or(0));
+    for want in ["Magersari".to_string(), "kurang  8  polisi".to_string(), format!("perlu {need}, ada {have}"), "20  Linmas".to_string()] {
+        assert!(tile.contains(&want), "{want} missing: {tile}");
+    }
+    assert!(html.contains("href=\"/pengamanan?pemilu=pilkada-2024&amp;wilayah=35.76\">Magersari"), "{html}");
+    // A district sees itself; a district with enough personnel sees none.
+    let (_, d) = app.get("/api/v1/situation?region=35.76.02", Some(&polres));
+    assert_eq!(d["security"]["personnel_gaps"][0]["place"]["name"], "Magersari");
+    let (_, d) = app.get("/api/v1/situation?region=35.76.01", Some(&polres));
+    assert_eq!(d["security"]["personnel_gaps"], serde_json::json!([]));
+    // A province sees its regencies: those without personnel recorded lack all they need.
+    let jatim = app.login("kpu.jatim", PW);
+    let (s, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(s, 200, "{p}");
+    let gaps = p["security"]["personnel_gaps"].as_array().expect("gaps");
+    let mojokerto = gaps.iter().find(|g| g["place"]["code"] == "35.76").expect("Kota Mojokerto");
+    assert_eq!((mojokerto["place"]["name"].as_str(), mojokerto["police_short"].as_i64(), mojokerto["linmas_short"].as_i64()), (Some("Kota Mojokerto"), Some(8), Some(20)));
+    let jombang = gaps.iter().find(|g| g["place"]["code"] == "35.17").expect("Kabupaten Jombang");
+    assert!(jombang["police_short"] == jombang["police_needed"] && jombang["police_available"] == 0, "{jombang}");
+    assert!(gaps.windows(2).all(|w| w[0]["police_short"].as_i64() >= w[1]["police_short"].as_i64()), "worst first: {gaps:?}");
+    // The daily report prints them in its security table.
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
+    assert_eq!(s, 200);
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains(&format!("polisi {need}/{have}/8")), "the gap in the report");
+    assert!(text.contains("/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=sangat_rawan"), "the list's address beside the count");
+}
+
 /// A GET answered as bytes, with its status and headers (names in lower case).
 fn get_pdf(app: &TestApp, path: &str, cookie: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -321,5 +484,7 @@ on_both_engines!(
     a_neighbouring_regency_sees_nothing_of_it,
     every_user_lands_on_their_own_situation,
     the_daily_report_is_made_each_morning_kept_and_verifiable,
-    changes_reach_the_page_live_on_every_server
+    changes_reach_the_page_live_on_every_server,
+    a_category_count_opens_the_list_of_its_tps,
+    personnel_gaps_are_shown_per_area
 );

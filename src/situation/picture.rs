@@ -69,9 +69,34 @@ pub struct LogisticsTile {
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct SecurityTile {
     pub tps_total: i64,
-    /// TPS per vulnerability category (kurang_rawan, rawan, sangat_rawan).
+    /// TPS per vulnerability category (kurang_rawan, rawan, sangat_rawan); each category's TPS
+    /// are listed by `GET /api/v1/elections/{id}/vulnerability/tps?region=&grade=`.
     pub by_category: BTreeMap<String, i64>,
+    /// The areas directly below that lack personnel for the security plan, worst first (at
+    /// most ten): districts of a regency, regencies of a province or the nation, the district
+    /// itself from a district down.
+    pub personnel_gaps: Vec<PersonnelGap>,
+    /// How many areas lack personnel in all (the list above keeps the ten worst).
+    pub personnel_gap_areas: i64,
 }
+
+/// Personnel an area lacks: police (Polri and TNI) and Linmas needed by the security plan's
+/// patterns, available, and the shortfall summed over its districts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonnelGap {
+    pub place: Place,
+    /// The regency whose security plan details it (`/pengamanan?wilayah=`).
+    pub plan_region: String,
+    pub police_needed: i64,
+    pub police_available: i64,
+    pub police_short: i64,
+    pub linmas_needed: i64,
+    pub linmas_available: i64,
+    pub linmas_short: i64,
+}
+
+/// The areas listed with a personnel gap: a tile, not the plan.
+const GAPS_SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContestProgress {
@@ -260,7 +285,26 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
     };
 
     let v = crate::vulnerability::store::summary(conn, e, region)?;
-    let security = SecurityTile { tps_total: v.tps_total, by_category: v.by_category };
+    let gaps = crate::vulnerability::plan::gaps(conn, e.id, region)?;
+    let security = SecurityTile {
+        tps_total: v.tps_total,
+        by_category: v.by_category,
+        personnel_gap_areas: gaps.len() as i64,
+        personnel_gaps: gaps
+            .into_iter()
+            .take(GAPS_SHOWN)
+            .map(|g| PersonnelGap {
+                plan_region: g.code.get(..5).unwrap_or(&g.code).to_string(),
+                place: place(names, &g.code),
+                police_needed: g.needed.police,
+                police_available: g.available.police,
+                police_short: g.shortfall.police,
+                linmas_needed: g.needed.linmas,
+                linmas_available: g.available.linmas,
+                linmas_short: g.shortfall.linmas,
+            })
+            .collect(),
+    };
 
     let violations = crate::reports::store::case_counts(conn, region, Some(e.id), now)?;
 
