@@ -99,8 +99,7 @@ fn sort_children(rows: &mut [ChildRow], key: &str) {
 }
 
 fn pct(lang: Lang, p: f64) -> String {
-    let s = format!("{p:.1}");
-    if lang == Lang::Id { format!("{}%", s.replace('.', ",")) } else { format!("{s}%") }
+    crate::platform::web::percent(lang, p, 1)
 }
 
 fn days(lang: Lang, n: i64) -> String {
@@ -118,6 +117,25 @@ fn category(lang: Lang, key: &str) -> &'static str {
         "sangat_rawan" => lang.pick("Sangat rawan", "Highly vulnerable"),
         "rawan" => lang.pick("Rawan", "Vulnerable"),
         _ => lang.pick("Kurang rawan", "Less vulnerable"),
+    }
+}
+
+/// The recap per area below: where each stands in words, each a link to its recap.
+fn recap(lang: Lang, rp: &super::picture::RecapProgress) -> Markup {
+    let n = |v: i64| number(lang, v);
+    html! {
+        div #rekap-progres {
+            h3 { (lang.pick("Rekapitulasi", "Recap")) " " (rp.name) }
+            p #rekap-ringkas { (rp.summary) }
+            div.scroll { table #rekap-wilayah {
+                thead { tr { th { (lang.pick("Wilayah", "Area")) } th.num { (lang.pick("TPS masuk", "TPS in")) } th { (lang.pick("Keadaan", "State")) } } }
+                tbody { @for a in &rp.areas { tr data-code=(a.place.code) data-state=(a.state) {
+                    td { a href=(a.link) { (a.place.name) } }
+                    td.num { (n(a.tps_in)) " / " (n(a.tps_total)) }
+                    td { (a.state_label) }
+                } } }
+            } }
+        }
     }
 }
 
@@ -206,6 +224,7 @@ fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
                     td.num { (n(c.tps_in)) " / " (n(c.tps_total)) }
                     td.num { (n(c.disagreements)) } td.num { (n(c.anomalies)) }
                 } } } } }
+            @if let Some(rp) = &s.results.recap { (recap(lang, rp)) }
         }
         section.tile #koordinasi {
             h2 { a href="/tindak-lanjut" { (lang.pick("Koordinasi", "Coordination")) } }
