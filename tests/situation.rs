@@ -460,10 +460,18 @@ fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
     let jombang = app.login("kpu.jombang", PW);
     assert_eq!(listen(&app, "35.76", &format!("sinergi_session={jombang}")).recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 403"));
 
-    // The logins above were writes (sessions): let their event pass, then nothing changes and
-    // nothing is sent.
-    while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
-    assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_err(), "an event without a change");
+    // Signing in changes no one's picture: nothing is sent.
+    assert!(events.recv_timeout(std::time::Duration::from_secs(3)).is_err(), "signing in woke the page");
+    // A change in Jombang is not Mojokerto's: its page stays still.
+    let polres = app.login("polres.jombang", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.17.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert!(events.recv_timeout(std::time::Duration::from_secs(4)).is_err(), "a change in Jombang woke Mojokerto's page");
+    // The same in Mojokerto does.
+    let polres = app.login("polres.kotamojokerto", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.76.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"));
     // A unit reads an alert: the page hears of it.
     let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
     let id = alerts["items"][0]["id"].as_i64().expect("an alert to read");
