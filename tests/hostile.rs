@@ -68,7 +68,7 @@ fn sample(path: &str, name: &str) -> Option<&'static str> {
 /// The query names pages and the API read; unknown ones are ignored by the handlers.
 const PAGE_QUERY: &[&str] = &[
     "wilayah", "pemilu", "kontes", "q", "kode", "status", "grade", "next", "limit", "before", "after", "count", "baru", "terlambat", "gakkumdu",
-    "lat", "lon", "on", "region", "format", "lang", "ke", "lapis",
+    "lat", "lon", "on", "region", "format", "lang", "ke", "lapis", "kategori",
 ];
 
 /// The values also tried one query parameter at a time on every page.

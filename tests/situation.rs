@@ -258,6 +258,158 @@ fn the_daily_report_is_made_each_morning_kept_and_verifiable(db: &TestDb) {
     assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={jombang}")).0, 403);
 }
 
+const COUNTING_NIGHT: &str = "2024-11-27T21:00:00+07:00";
+
+/// The area `code` of the recap progress in a situation answer.
+fn recap_area<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    v["results"]["recap"]["areas"].as_array().and_then(|a| a.iter().find(|x| x["place"]["code"] == code)).unwrap_or_else(|| panic!("no {code} in {}", v["results"]["recap"]))
+}
+
+/// The row of `code` in the page's recap table, as the reader sees it.
+fn recap_row(html: &str, code: &str) -> String {
+    let table = html.split_once("id=\"rekap-wilayah\"").expect("the recap table").1;
+    let row = table.split_once(&format!("data-code=\"{code}\"")).unwrap_or_else(|| panic!("no row {code}: {table}")).1;
+    visible(row.split("</tr>").next().unwrap_or_default())
+}
+
+fn recap_progress_follows_the_plenaries(db: &TestDb) {
+    // Counting night as the demo loads it (no feeder: not `serve --demo`): Prajurit Kulon and
+    // Magersari have their district recap, Kranggan is still counting.
+    let o = cli_env(db, &[("SINERGI_CLOCK", COUNTING_NIGHT)], &["demo"], None);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", COUNTING_NIGHT)]);
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={pemda}");
+    let (s, v) = app.get("/api/v1/situation", Some(&pemda));
+    assert_eq!(s, 200, "{v}");
+    let recap = &v["results"]["recap"];
+    assert_eq!(recap["name"], "Gubernur dan Wakil Gubernur", "{recap}");
+    assert_eq!(recap["summary"], "2 dari 3 kecamatan sudah direkap", "{recap}");
+    let kranggan = recap_area(&v, "35.76.03");
+    assert_eq!((kranggan["state"].as_str(), kranggan["state_label"].as_str()), (Some("penghitungan_berjalan"), Some("penghitungan berjalan")), "{kranggan}");
+    let (tps_in, tps_total) = (kranggan["tps_in"].as_i64().expect("tps_in"), kranggan["tps_total"].as_i64().expect("tps_total"));
+    assert!(0 < tps_in && tps_in < tps_total, "{kranggan}");
+    assert_eq!(kranggan["link"], "/hasil/rekap/35.76.03?pemilu=pilkada-2024&kontes=gubernur");
+    assert_eq!(recap_area(&v, "35.76.01")["state_label"], "rekap ditetapkan");
+    // The page says the same, each district a link to its recap.
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    assert!(visible(&html).contains("2 dari 3 kecamatan sudah direkap"), "{html}");
+    let row = recap_row(&html, "35.76.03");
+    assert!(row.contains("Kranggan") && row.contains("penghitungan berjalan") && row.contains(&format!("{tps_in} / {tps_total}")), "{row}");
+    assert!(html.contains("href=\"/hasil/rekap/35.76.03?pemilu=pilkada-2024&amp;kontes=gubernur\""), "Kranggan opens its recap");
+    let (_, _, en) = app.get_text("/situasi", Some(&format!("{cookie}; lang=en")));
+    assert!(recap_row(&en, "35.76.01").contains("recap adopted") && visible(&en).contains("2 of 3 districts recapped"), "{en}");
+    // The province sees Kota Mojokerto waiting for its last district.
+    let jatim = app.login("kpu.jatim", PW);
+    let (s, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(recap_area(&p, "35.76")["state_label"], "rekap kecamatan berjalan (2 dari 3)", "{}", recap_area(&p, "35.76"));
+
+    // Kranggan's plenary reads out its numbers: the district is recapped, and the city is ready
+    // for its own recap.
+    let kpu = app.login("kpu.kotamojokerto", PW);
+    let (s, sum) = app.get("/api/v1/elections/pilkada-2024/recap/35.76.03/gubernur", None);
+    assert_eq!(s, 200, "{sum}");
+    let (s, put) = app.put("/api/v1/elections/pilkada-2024/recap/35.76.03/gubernur", Some(&kpu), &sum["children_sum"]);
+    assert_eq!(s, 200, "{put}");
+    let (_, v) = app.get("/api/v1/situation", Some(&pemda));
+    assert_eq!(recap_area(&v, "35.76.03")["state"], "rekap_ditetapkan", "{}", v["results"]["recap"]);
+    assert_eq!(v["results"]["recap"]["summary"], "3 dari 3 kecamatan sudah direkap");
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    assert!(recap_row(&html, "35.76.03").contains("rekap ditetapkan"), "{html}");
+    let (_, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(recap_area(&p, "35.76")["state_label"], "siap direkap");
+    // A district's own page: its villages, and its plenary in the line above them.
+    let (_, d) = app.get("/api/v1/situation?region=35.76.03", Some(&pemda));
+    assert!(d["results"]["recap"]["summary"].as_str().is_some_and(|s| s.starts_with("Rekap kecamatan ditetapkan")), "{}", d["results"]["recap"]);
+    assert!(d["results"]["recap"]["areas"].as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|x| x["state"] == "rekap_ditetapkan")), "{}", d["results"]["recap"]);
+    // The daily report has it as a table.
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
+    assert_eq!(s, 200);
+    let text = String::from_utf8_lossy(&pdf);
+    for want in ["Rekapitulasi Gubernur dan Wakil Gubernur", "3 dari 3 kecamatan sudah direkap", "rekap ditetapkan"] {
+        assert!(text.contains(want), "the report says {want}");
+    }
+}
+
+/// The `--demo` server with extra environment.
+fn demo_server(db: &TestDb, clock: &str, feed_secs: &str) -> TestApp {
+    TestApp::spawn_env(db, &["--demo"], &[("SINERGI_CLOCK", clock), ("SINERGI_DEMO_FEED_SECS", feed_secs)])
+}
+
+/// Kota Mojokerto's TPS counted for the governor (public summary).
+fn governor_in(app: &TestApp) -> (i64, i64) {
+    let (s, v) = app.get("/api/v1/elections/pilkada-2024/results/summary?contest=gubernur&region=35.76", None);
+    assert_eq!(s, 200, "{v}");
+    (v["tps_in"].as_i64().expect("tps_in"), v["tps_total"].as_i64().expect("tps_total"))
+}
+
+fn the_demo_eve_has_something_in_every_tile(db: &TestDb) {
+    let app = demo_server(db, EVE, "0.5");
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let (_, v) = app.get("/api/v1/situation", Some(&pemda));
+    let next = &v["coordination"]["next_meeting"];
+    assert!(next["title"].as_str().is_some_and(|t| t.contains("Forkopimda")), "the Forkopimda meets tonight: {}", v["coordination"]);
+    assert_eq!(next["starts"], "26 November 2024 19.00 WIB");
+    let (s, _, html) = app.get_text("/situasi", Some(&format!("sinergi_session={pemda}")));
+    assert_eq!(s, 200);
+    // A tile's text as read, spaces collapsed.
+    let tile = |id: &str| {
+        let section = html.split_once(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no tile {id}")).1.split("</section>").next().unwrap_or_default();
+        visible(section).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let coordination = tile("koordinasi");
+    assert!(coordination.contains("Rapat berikutnya:") && coordination.contains("Forkopimda") && coordination.contains("26 November 2024 19.00 WIB"), "{coordination}");
+    assert!(coordination.contains("Tindak lanjut terlambat:"), "{coordination}");
+    let logistics = tile("logistik");
+    assert!(logistics.contains("TPS siap") && logistics.contains("Paling belum siap:"), "{logistics}");
+    let security = tile("keamanan");
+    assert!(security.contains("Sangat rawan") && !security.contains("Sangat rawan 0 TPS") && !security.contains(" Rawan 0 TPS"), "{security}");
+    let violations = tile("pelanggaran");
+    assert!(violations.contains("Kasus terbuka") && !violations.contains("Kasus terbuka 0 "), "{violations}");
+    let budget = tile("anggaran");
+    assert!(budget.contains("Serapan") && budget.contains('%') && !budget.contains("Serapan 0,00%"), "{budget}");
+    assert!(tile("hasil").contains("Hasil masuk mulai hari pemungutan suara."), "results wait for voting day");
+    // The feeder waits for counting night: nothing comes in on the eve.
+    let before = governor_in(&app);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(governor_in(&app), before, "no result enters on the eve");
+}
+
+fn the_demo_count_moves_on_counting_night(db: &TestDb) {
+    let mut app = demo_server(db, "2024-11-27T19:00:00+07:00", "1");
+    let token = app.login("bawaslu.kotamojokerto", PW);
+    let events = listen(&app, "35.76", &format!("sinergi_session={token}"));
+    let (first, total) = governor_in(&app);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (_, v) = app.get("/api/v1/situation", Some(&token));
+    let then = v["results"]["contests"].as_array().and_then(|c| c.iter().find(|x| x["contest"] == "gubernur")).and_then(|g| g["tps_in"].as_i64()).expect("governor in the situation");
+    assert!(then > first, "the count rose from {first} to {then} of {total}");
+    // The live page hears of it.
+    let heard = (0..5).find_map(|_| events.recv_timeout(std::time::Duration::from_secs(3)).ok().filter(|e| e == "berubah"));
+    assert_eq!(heard.as_deref(), Some("berubah"), "the live page follows the count");
+    // Until every TPS is entered (one awaits its second entry and two are held on mismatched
+    // entries: they never count), then it stops.
+    let mut last = then;
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        last = governor_in(&app).0;
+        if last == total - 3 {
+            break;
+        }
+    }
+    assert_eq!(last, total - 3, "every TPS entered but the three the demo holds");
+    let (_, _, page) = app.get_text("/hasil?pemilu=pilkada-2024&kontes=gubernur&wilayah=35.76", None);
+    assert!(page.contains(&format!("<span data-field=\"tps_in\">{last}</span>")), "/hasil shows it");
+    // A restart changes nothing: what is in stays in, once.
+    drop(std::mem::replace(&mut app, demo_server(db, "2024-11-27T19:30:00+07:00", "1")));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(governor_in(&app).0, total - 3);
+    let entries = db.scalar("SELECT COUNT(*) FROM result_entries WHERE election_id = 'pilkada-2024' AND contest = 'gubernur' AND source = 'kpu' AND tps_code >= '35.76.03' AND tps_code < '35.76.03/'");
+    let tps = db.scalar("SELECT COUNT(*) FROM tps WHERE election_id = 'pilkada-2024' AND code >= '35.76.03' AND code < '35.76.03/'");
+    assert_eq!(entries, 2 * tps, "Kranggan: two KPU entries per TPS, none twice");
+}
+
 /// Opens `/situasi/{region}/langsung` and hands each event name that arrives to the returned
 /// receiver (a thread reads the stream).
 fn listen(app: &TestApp, region: &str, cookie: &str) -> std::sync::mpsc::Receiver<String> {
@@ -313,6 +465,169 @@ fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
     }
 }
 
+/// Every TPS code a list page shows (`data-tps`), following its "Berikutnya" links to the end;
+/// with the visible text of every page.
+fn list_pages(app: &TestApp, first: &str, cookie: &str) -> (Vec<String>, String) {
+    let (mut codes, mut text, mut next) = (vec![], String::new(), Some(first.to_string()));
+    while let Some(path) = next.take() {
+        let (s, _, html) = app.get_text(&path, Some(cookie));
+        assert_eq!(s, 200, "{path}: {html}");
+        codes.extend(html.split("data-tps=\"").skip(1).filter_map(|r| r.split('"').next()).map(str::to_string));
+        text.push_str(&visible(&html));
+        let tag = html.split("id=\"berikutnya\"").nth(1).and_then(|r| r.split('>').next()).unwrap_or_default();
+        next = tag.split("href=\"").nth(1).and_then(|r| r.split('"').next()).map(|h| h.replace("&amp;", "&"));
+        assert!(codes.len() <= 10_000, "the pages never end");
+    }
+    (codes, text)
+}
+
+fn a_category_count_opens_the_list_of_its_tps(db: &TestDb) {
+    let app = demo_app(db);
+    let polres = app.login("polres.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={polres}");
+    let (_, v) = app.get("/api/v1/situation", Some(&polres));
+    let count = |k: &str| v["security"]["by_category"][k].as_i64().expect("a count");
+    let (rawan, sangat) = (count("rawan"), count("sangat_rawan"));
+    let kurang = count("kurang_rawan");
+    assert!(kurang > 100 && rawan >= 1 && sangat >= 1, "{}", v["security"]);
+
+    // On the situation page each category's count leads to its list, filtered to the region.
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    let href = "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=rawan";
+    assert!(html.contains(&format!("href=\"{}\"", href.replace('&', "&amp;"))), "the rawan count links to its list: {html}");
+    let (codes, text) = list_pages(&app, href, &cookie);
+    assert_eq!(codes.len() as i64, rawan, "the list holds every rawan TPS the tile counts");
+    assert!(
+        ["Riwayat kekerasan dan/atau intimidasi", "Politik uang", "TPS rawan konflik", "Politisasi SARA dan ujaran kebencian", "Riwayat penolakan penyelenggaraan pemungutan suara"]
+            .iter()
+            .any(|l| text.contains(l)),
+        "indicator labels: {text}"
+    );
+    assert!(text.contains("TPS rawan di Kota Mojokerto") && !text.contains("kekerasan_intimidasi"), "no key is shown: {text}");
+    // The long list, page by page (fifty a page): as long as the count, only Kota Mojokerto's TPS.
+    let (codes, text) = list_pages(&app, "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=kurang_rawan", &cookie);
+    assert_eq!(codes.len() as i64, kurang, "the list holds every kurang rawan TPS the tile counts");
+    assert!(codes.iter().all(|c| c.starts_with("35.76.")), "{codes:?}");
+    let mut sorted = codes.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, codes, "in code order (district, village, TPS), each once");
+    // Each row by name, with its address and indicators in plain Indonesian.
+    for want in ["Kecamatan Magersari", "Balongsari", "TPS 0", "Kurang rawan", "Tidak ada indikator tercatat"] {
+        assert!(text.contains(want), "{want} missing: {text}");
+    }
+    assert!(!text.contains("35.76."), "no code is shown: {text}");
+    // The API: the same TPS, each with its address, names and labels.
+    let api = "/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=kurang_rawan&limit=40";
+    let (s, page) = app.get(api, Some(&polres));
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["total"].as_i64(), Some(kurang));
+    let first = &page["items"][0];
+    assert_eq!(first["code"].as_str(), codes.first().map(String::as_str));
+    assert!(!first["address"].as_str().unwrap_or_default().is_empty() && text.contains(first["address"].as_str().unwrap_or("?")), "{first}");
+    assert!(first["name"].as_str().is_some_and(|n| n.starts_with("TPS ")) && first["district"].is_string() && first["village"].is_string(), "{first}");
+    let (_, r) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&polres));
+    assert!(r["items"][0]["indicators"][0]["label"].as_str().is_some_and(|l| l.chars().next().is_some_and(char::is_uppercase)), "{r}");
+    let (mut seen, mut next) = (0, page["next"].as_str().map(str::to_string));
+    seen += page["items"].as_array().map_or(0, Vec::len);
+    while let Some(after) = next.take() {
+        let (_, p) = app.get(&format!("{api}&after={after}"), Some(&polres));
+        seen += p["items"].as_array().map_or(0, Vec::len);
+        next = p["next"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen as i64, kurang);
+    let (sangat_codes, _) = list_pages(&app, "/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=sangat_rawan", &cookie);
+    assert_eq!(sangat_codes.len() as i64, sangat);
+    // A Polres override wins, as in the security plan: a kurang rawan TPS raised to sangat rawan joins that list.
+    let kurang = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=kurang_rawan&limit=1", Some(&polres)).1;
+    let raised = kurang["items"][0]["code"].as_str().expect("a kurang rawan TPS").to_string();
+    let (s, o) = app.put(&format!("/api/v1/elections/pilkada-2024/vulnerability/tps/{raised}/grade"), Some(&polres), &serde_json::json!({"category": "sangat_rawan", "reason": "informasi intelijen"}));
+    assert_eq!(s, 200, "{o}");
+    let (_, p) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=sangat_rawan", Some(&polres));
+    assert_eq!(p["total"].as_i64(), Some(sangat + 1));
+    assert!(p["items"].as_array().expect("items").iter().any(|t| t["code"] == raised.as_str() && t["overridden"] == true), "{p}");
+    // The kerawanan page's counts lead there too.
+    let (_, _, html) = app.get_text("/kerawanan?pemilu=pilkada-2024&wilayah=35.76", Some(&cookie));
+    assert!(html.contains("href=\"/kerawanan/tps?pemilu=pilkada-2024&amp;wilayah=35.76&amp;kategori=sangat_rawan\""), "{html}");
+
+    // Jombang's KPU reads Jombang's list, never Mojokerto's.
+    let jombang = app.login("kpu.jombang", PW);
+    let jc = format!("sinergi_session={jombang}");
+    let (own, _) = list_pages(&app, "/kerawanan/tps?kategori=rawan", &jc);
+    assert!(!own.is_empty() && own.iter().all(|c| c.starts_with("35.17.")), "{own:?}");
+    let (s, _, html) = app.get_text(href, Some(&jc));
+    assert_eq!(s, 403);
+    assert!(!html.contains("data-tps") && visible(&html).contains("di luar wilayah kerja satuan Anda"), "{html}");
+    let (s, e) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&jombang));
+    assert_eq!(s, 403, "{e}");
+    // The Pemda reads the counts, not the TPS behind them: refused in Indonesian, and not led there.
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let pc = format!("sinergi_session={pemda}");
+    let (s, _, html) = app.get_text(href, Some(&pc));
+    assert_eq!(s, 403);
+    assert!(visible(&html).contains("yang boleh membaca data pengamanan"), "{html}");
+    let (s, e) = app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", Some(&pemda));
+    assert_eq!(s, 403, "{e}");
+    assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("yang boleh membaca data pengamanan")), "{e}");
+    assert!(!app.get_text("/situasi", Some(&pc)).2.contains("/kerawanan/tps"), "no link to a list the Pemda may not read");
+    // Without an account: the login page; a category that does not exist is named.
+    assert_eq!(app.get_redirect(href, "").0, 303);
+    assert_eq!(app.get("/api/v1/elections/pilkada-2024/vulnerability/tps?region=35.76&grade=rawan", None).0, 401);
+    let (s, _, html) = app.get_text("/kerawanan/tps?kategori=aman", Some(&cookie));
+    assert_eq!(s, 422);
+    assert!(visible(&html).contains("kategori harus kurang_rawan, rawan atau sangat_rawan"), "{html}");
+}
+
+fn personnel_gaps_are_shown_per_area(db: &TestDb) {
+    let app = demo_app(db);
+    let polres = app.login("polres.kotamojokerto", PW);
+    // The demo's Magersari lacks 8 police and 20 Linmas; its neighbours field enough.
+    let (_, plan) = app.get("/api/v1/elections/pilkada-2024/security/plan?region=35.76", Some(&polres));
+    let magersari = plan["districts"].as_array().expect("districts").iter().find(|d| d["code"] == "35.76.02").expect("Magersari").clone();
+    let (_, v) = app.get("/api/v1/situation", Some(&polres));
+    let gaps = v["security"]["personnel_gaps"].as_array().expect("personnel_gaps").clone();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(v["security"]["personnel_gap_areas"], 1);
+    let g = &gaps[0];
+    assert_eq!((g["place"]["name"].as_str(), g["plan_region"].as_str()), (Some("Magersari"), Some("35.76")));
+    assert_eq!((g["police_short"].as_i64(), g["linmas_short"].as_i64()), (Some(8), Some(20)), "{g}");
+    // The same numbers as the security plan, without its per-TPS scan.
+    assert_eq!(g["police_needed"], magersari["needed"]["police"]);
+    assert_eq!(g["linmas_needed"], magersari["needed"]["linmas"]);
+    assert_eq!(g["police_available"].as_i64(), Some(magersari["available"]["polri"].as_i64().unwrap_or(-1) + magersari["available"]["tni"].as_i64().unwrap_or(-1)));
+    assert_eq!(g["linmas_available"], magersari["available"]["linmas"]);
+    // On the page: by name, with the numbers, linked to the security plan.
+    let cookie = format!("sinergi_session={polres}");
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    let tile = visible(html.split("id=\"kekurangan-personel\"").nth(1).expect("the gaps").split("</ul>").next().unwrap_or_default());
+    let (need, have) = (g["police_needed"].as_i64().unwrap_or(0), g["police_available"].as_i64().unwrap_or(0));
+    for want in ["Magersari".to_string(), "kurang  8  polisi".to_string(), format!("perlu {need}, ada {have}"), "20  Linmas".to_string()] {
+        assert!(tile.contains(&want), "{want} missing: {tile}");
+    }
+    assert!(html.contains("href=\"/pengamanan?pemilu=pilkada-2024&amp;wilayah=35.76\">Magersari"), "{html}");
+    // A district sees itself; a district with enough personnel sees none.
+    let (_, d) = app.get("/api/v1/situation?region=35.76.02", Some(&polres));
+    assert_eq!(d["security"]["personnel_gaps"][0]["place"]["name"], "Magersari");
+    let (_, d) = app.get("/api/v1/situation?region=35.76.01", Some(&polres));
+    assert_eq!(d["security"]["personnel_gaps"], serde_json::json!([]));
+    // A province sees its regencies: those without personnel recorded lack all they need.
+    let jatim = app.login("kpu.jatim", PW);
+    let (s, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(s, 200, "{p}");
+    let gaps = p["security"]["personnel_gaps"].as_array().expect("gaps");
+    let mojokerto = gaps.iter().find(|g| g["place"]["code"] == "35.76").expect("Kota Mojokerto");
+    assert_eq!((mojokerto["place"]["name"].as_str(), mojokerto["police_short"].as_i64(), mojokerto["linmas_short"].as_i64()), (Some("Kota Mojokerto"), Some(8), Some(20)));
+    let jombang = gaps.iter().find(|g| g["place"]["code"] == "35.17").expect("Kabupaten Jombang");
+    assert!(jombang["police_short"] == jombang["police_needed"] && jombang["police_available"] == 0, "{jombang}");
+    assert!(gaps.windows(2).all(|w| w[0]["police_short"].as_i64() >= w[1]["police_short"].as_i64()), "worst first: {gaps:?}");
+    // The daily report prints them in its security table.
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
+    assert_eq!(s, 200);
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains(&format!("polisi {need}/{have}/8")), "the gap in the report");
+    assert!(text.contains("/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=sangat_rawan"), "the list's address beside the count");
+}
+
 /// A GET answered as bytes, with its status and headers (names in lower case).
 fn get_pdf(app: &TestApp, path: &str, cookie: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -331,5 +646,10 @@ on_both_engines!(
     a_neighbouring_regency_sees_nothing_of_it,
     every_user_lands_on_their_own_situation,
     the_daily_report_is_made_each_morning_kept_and_verifiable,
-    changes_reach_the_page_live_on_every_server
+    changes_reach_the_page_live_on_every_server,
+    recap_progress_follows_the_plenaries,
+    the_demo_eve_has_something_in_every_tile,
+    the_demo_count_moves_on_counting_night,
+    a_category_count_opens_the_list_of_its_tps,
+    personnel_gaps_are_shown_per_area
 );

@@ -50,6 +50,8 @@ async fn show(
         Err(login) => return Ok(login),
     };
     let mut s = super::api::situation_of(&state, lang, &user, e, region.clone()).await.or_page(Some(&user))?;
+    // The TPS behind each vulnerability count are security data: linked for their readers only.
+    let may_list = crate::platform::auth::authorize(&user.user, crate::vulnerability::api::SECURITY_READ, &region).is_ok();
     // The map of the areas below, coloured by the chosen layer; each area opens its situation.
     let layer = q.lapis.unwrap_or(if s.results.open { super::map::Layer::Results } else { super::map::Layer::Readiness });
     let req = super::map::MapRequest { region, layer, election: e, contest: None };
@@ -65,7 +67,7 @@ async fn show(
         } }
     };
     let body = html! {
-        div #situasi data-live=(live) { (page(lang, &s, sort)) section #peta-wilayah { h2 { (lang.pick("Peta", "Map")) } (layers) (map) } }
+        div #situasi data-live=(live) { (page(lang, &s, sort, may_list)) section #peta-wilayah { h2 { (lang.pick("Peta", "Map")) } (layers) (map) } }
         script src="/assets/situasi.js" defer {}
     };
     Ok(layout(Page::new(lang, &title, Some(&user.user), "/situasi"), body).into_response())
@@ -97,8 +99,7 @@ fn sort_children(rows: &mut [ChildRow], key: &str) {
 }
 
 fn pct(lang: Lang, p: f64) -> String {
-    let s = format!("{p:.1}");
-    if lang == Lang::Id { format!("{}%", s.replace('.', ",")) } else { format!("{s}%") }
+    crate::platform::web::percent(lang, p, 1)
 }
 
 fn days(lang: Lang, n: i64) -> String {
@@ -119,7 +120,26 @@ fn category(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
+/// The recap per area below: where each stands in words, each a link to its recap.
+fn recap(lang: Lang, rp: &super::picture::RecapProgress) -> Markup {
+    let n = |v: i64| number(lang, v);
+    html! {
+        div #rekap-progres {
+            h3 { (lang.pick("Rekapitulasi", "Recap")) " " (rp.name) }
+            p #rekap-ringkas { (rp.summary) }
+            div.scroll { table #rekap-wilayah {
+                thead { tr { th { (lang.pick("Wilayah", "Area")) } th.num { (lang.pick("TPS masuk", "TPS in")) } th { (lang.pick("Keadaan", "State")) } } }
+                tbody { @for a in &rp.areas { tr data-code=(a.place.code) data-state=(a.state) {
+                    td { a href=(a.link) { (a.place.name) } }
+                    td.num { (n(a.tps_in)) " / " (n(a.tps_total)) }
+                    td { (a.state_label) }
+                } } }
+            } }
+        }
+    }
+}
+
+fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
     let (e, r) = (&s.election, &s.region.code);
     let q = format!("pemilu={e}&wilayah={r}");
     let n = |v: i64| number(lang, v);
@@ -162,8 +182,21 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
         section.tile #keamanan {
             h2 { a href={ "/kerawanan?" (q) } { (lang.pick("Keamanan", "Security")) } }
             ul.facts { @for key in ["sangat_rawan", "rawan", "kurang_rawan"] {
-                li { a href={ "/kerawanan?" (q) } { (category(lang, key)) } b { (n(s.security.by_category.get(key).copied().unwrap_or(0))) " TPS" } }
+                li { @if may_list { a href={ "/kerawanan/tps?" (q) "&kategori=" (key) } data-category=(key) { (category(lang, key)) } } @else { a href={ "/kerawanan?" (q) } { (category(lang, key)) } }
+                    b { (n(s.security.by_category.get(key).copied().unwrap_or(0))) " TPS" } }
             } }
+            @if s.security.personnel_gaps.is_empty() { p #kekurangan-personel { (lang.pick("Tidak ada wilayah yang kekurangan personel pengamanan.", "No area lacks security personnel.")) } }
+            @else {
+                p { (lang.pick("Kekurangan personel pengamanan:", "Security personnel lacking:")) }
+                ul #kekurangan-personel { @for g in &s.security.personnel_gaps { li data-area=(g.place.code) {
+                    a href={ "/pengamanan?pemilu=" (e) "&wilayah=" (g.plan_region) } { (g.place.name) } ": "
+                    (lang.pick("kurang ", "short of ")) b { (n(g.police_short)) } (lang.pick(" polisi (perlu ", " police (need ")) (n(g.police_needed)) (lang.pick(", ada ", ", have ")) (n(g.police_available)) ") "
+                    (lang.pick("dan ", "and ")) b { (n(g.linmas_short)) } (lang.pick(" Linmas (perlu ", " Linmas (need ")) (n(g.linmas_needed)) (lang.pick(", ada ", ", have ")) (n(g.linmas_available)) ")"
+                } } }
+                @if s.security.personnel_gap_areas > s.security.personnel_gaps.len() as i64 {
+                    p.muted { (lang.pick("dan ", "and ")) (n(s.security.personnel_gap_areas - s.security.personnel_gaps.len() as i64)) (lang.pick(" wilayah lain", " more areas")) }
+                }
+            }
             p { a href={ "/pengamanan?" (q) } { (lang.pick("Rencana pengamanan dan kebutuhan personel", "Security plan and personnel needs")) } }
         }
         section.tile #pelanggaran {
@@ -191,6 +224,7 @@ fn page(lang: Lang, s: &Situation, sort: &str) -> Markup {
                     td.num { (n(c.tps_in)) " / " (n(c.tps_total)) }
                     td.num { (n(c.disagreements)) } td.num { (n(c.anomalies)) }
                 } } } } }
+            @if let Some(rp) = &s.results.recap { (recap(lang, rp)) }
         }
         section.tile #koordinasi {
             h2 { a href="/tindak-lanjut" { (lang.pick("Koordinasi", "Coordination")) } }

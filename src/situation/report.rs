@@ -89,7 +89,7 @@ pub fn day_key(d: Date) -> String {
 }
 
 fn pct(p: f64) -> String {
-    format!("{p:.1}%").replace('.', ",")
+    crate::platform::web::percent(Lang::Id, p, 1)
 }
 
 /// What is still open, per agency, in one line each (Indonesian, as the meeting reads it).
@@ -106,9 +106,10 @@ fn open_per_agency(s: &Situation) -> Vec<String> {
         format!("Bawaslu: {} kasus terbuka, {} lewat batas waktu, {} berbatas waktu hari ini atau besok.", s.violations.open, s.violations.overdue, s.violations.near_deadline),
         format!("Polri dan Kejaksaan: {} kasus di Sentra Gakkumdu.", s.violations.gakkumdu),
         format!(
-            "Polri dan TNI: {} TPS sangat rawan, {} TPS rawan.",
+            "Polri dan TNI: {} TPS sangat rawan, {} TPS rawan; {} wilayah kekurangan personel pengamanan.",
             s.security.by_category.get("sangat_rawan").copied().unwrap_or(0),
-            s.security.by_category.get("rawan").copied().unwrap_or(0)
+            s.security.by_category.get("rawan").copied().unwrap_or(0),
+            s.security.personnel_gap_areas
         ),
         format!("Pemda: serapan anggaran {}, {} tahap hibah NPHD terlambat.", pct(s.budget.absorption_percent), s.budget.late_tranches),
     ];
@@ -131,6 +132,9 @@ pub fn summary_text(s: &Situation, day: Date) -> String {
     t.push_str(&format!("Kasus terbuka: {}, lewat batas: {}\n", s.violations.open, s.violations.overdue));
     for c in &s.results.contests {
         t.push_str(&format!("Hasil {}: {} dari {} TPS masuk\n", c.name, c.tps_in, c.tps_total));
+    }
+    if let Some(rp) = &s.results.recap {
+        t.push_str(&format!("Rekap {}: {}\n", rp.name, rp.summary));
     }
     t
 }
@@ -168,8 +172,28 @@ pub fn pdf(s: &Situation, day: Date, made: &str, verify_url: &str) -> Result<Vec
         f.put(9.0, false, &format!("- Paling belum siap: {}", worst.join(", ")), 8.0);
     }
     f.put(11.0, true, "Keamanan", 0.0);
+    // The site's address is the verification link's; each count's list is printed beside it.
+    let base = verify_url.rsplit_once("/laporan-situasi/").map_or("", |(b, _)| b);
     for (key, label) in [("sangat_rawan", "Sangat rawan"), ("rawan", "Rawan"), ("kurang_rawan", "Kurang rawan")] {
         f.put(9.0, false, &format!("- {label}: {} TPS", s.security.by_category.get(key).copied().unwrap_or(0)), 8.0);
+        f.put(8.0, false, &format!("Daftar: {base}/kerawanan/tps?pemilu={}&wilayah={}&kategori={key}", s.election, s.region.code), 16.0);
+    }
+    if s.security.personnel_gaps.is_empty() {
+        f.put(9.0, false, "- Tidak ada wilayah yang kekurangan personel pengamanan.", 8.0);
+    } else {
+        f.put(9.0, true, "Kekurangan personel · polisi perlu/ada/kurang · Linmas perlu/ada/kurang", 8.0);
+        for g in &s.security.personnel_gaps {
+            f.put(
+                9.0,
+                false,
+                &format!("{} · polisi {}/{}/{} · Linmas {}/{}/{}", g.place.name, g.police_needed, g.police_available, g.police_short, g.linmas_needed, g.linmas_available, g.linmas_short),
+                8.0,
+            );
+        }
+        let more = s.security.personnel_gap_areas - s.security.personnel_gaps.len() as i64;
+        if more > 0 {
+            f.put(9.0, false, &format!("dan {more} wilayah lain"), 8.0);
+        }
     }
     let v = &s.violations;
     f.put(11.0, true, "Pelanggaran", 0.0);
@@ -184,6 +208,14 @@ pub fn pdf(s: &Situation, day: Date, made: &str, verify_url: &str) -> Result<Vec
     }
     for c in &s.results.contests {
         f.put(9.0, false, &format!("- {}: {} dari {} TPS masuk; sumber berbeda di {} TPS; anomali {}", c.name, c.tps_in, c.tps_total, c.disagreements, c.anomalies), 8.0);
+    }
+    if let Some(rp) = &s.results.recap {
+        f.put(11.0, true, &format!("Rekapitulasi {}", rp.name), 0.0);
+        f.put(9.0, false, &format!("- {}", rp.summary), 8.0);
+        f.put(9.0, true, "Wilayah · TPS masuk · keadaan", 8.0);
+        for a in &rp.areas {
+            f.put(9.0, false, &format!("{} · {} dari {} · {}", a.place.name, a.tps_in, a.tps_total, a.state_label), 8.0);
+        }
     }
     f.put(11.0, true, "Koordinasi dan anggaran", 0.0);
     match &s.coordination.next_meeting {
