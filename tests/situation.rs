@@ -56,6 +56,10 @@ fn the_situation_of_a_region_gathers_every_module(db: &TestDb) {
     // Security, violations, coordination, budget: something in every tile on the eve.
     let cat = &v["security"]["by_category"];
     assert!(cat["rawan"].as_i64() >= Some(1) && cat["sangat_rawan"].as_i64() >= Some(1), "{cat}");
+    // The tile's "TPS rawan" is the table's column: the areas below add up to it.
+    let column: i64 = v["children"].as_array().expect("children").iter().filter_map(|c| c["tps_rawan"].as_i64()).sum();
+    assert!(column > 0);
+    assert_eq!(v["security"]["tps_rawan"].as_i64(), Some(column), "{}", v["security"]);
     let viol = &v["violations"];
     assert!(viol["open"].as_i64() >= Some(1) && viol["overdue"].as_i64() >= Some(1), "{viol}");
     assert!(!v["coordination"]["overdue_by_unit"].as_array().expect("units").is_empty(), "{}", v["coordination"]);
@@ -347,6 +351,7 @@ fn the_demo_eve_has_something_in_every_tile(db: &TestDb) {
     assert!(logistics.contains("TPS siap") && logistics.contains("Paling belum siap:"), "{logistics}");
     let security = tile("keamanan");
     assert!(security.contains("Sangat rawan") && !security.contains("Sangat rawan 0 TPS") && !security.contains(" Rawan 0 TPS"), "{security}");
+    assert!(security.contains("TPS rawan (memenuhi indikator Bawaslu) 48 dari 165"), "the table's TPS rawan are named in the tile: {security}");
     let violations = tile("pelanggaran");
     assert!(violations.contains("Kasus terbuka") && !violations.contains("Kasus terbuka 0 "), "{violations}");
     let budget = tile("anggaran");
