@@ -69,6 +69,9 @@ pub struct LogisticsTile {
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct SecurityTile {
     pub tps_total: i64,
+    /// TPS that meet at least one vulnerability indicator (Bawaslu's "TPS rawan", the table's
+    /// column below); the categories are the security plan's grades.
+    pub tps_rawan: i64,
     /// TPS per vulnerability category (kurang_rawan, rawan, sangat_rawan); each category's TPS
     /// are listed by `GET /api/v1/elections/{id}/vulnerability/tps?region=&grade=`.
     pub by_category: BTreeMap<String, i64>,
@@ -323,6 +326,7 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
     let gaps = crate::vulnerability::plan::gaps(conn, e.id, region)?;
     let security = SecurityTile {
         tps_total: v.tps_total,
+        tps_rawan: v.tps_rawan,
         by_category: v.by_category,
         personnel_gap_areas: gaps.len() as i64,
         personnel_gaps: gaps
