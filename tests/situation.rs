@@ -56,6 +56,10 @@ fn the_situation_of_a_region_gathers_every_module(db: &TestDb) {
     // Security, violations, coordination, budget: something in every tile on the eve.
     let cat = &v["security"]["by_category"];
     assert!(cat["rawan"].as_i64() >= Some(1) && cat["sangat_rawan"].as_i64() >= Some(1), "{cat}");
+    // The tile's "TPS rawan" is the table's column: the areas below add up to it.
+    let column: i64 = v["children"].as_array().expect("children").iter().filter_map(|c| c["tps_rawan"].as_i64()).sum();
+    assert!(column > 0);
+    assert_eq!(v["security"]["tps_rawan"].as_i64(), Some(column), "{}", v["security"]);
     let viol = &v["violations"];
     assert!(viol["open"].as_i64() >= Some(1) && viol["overdue"].as_i64() >= Some(1), "{viol}");
     assert!(!v["coordination"]["overdue_by_unit"].as_array().expect("units").is_empty(), "{}", v["coordination"]);
@@ -66,6 +70,24 @@ fn the_situation_of_a_region_gathers_every_module(db: &TestDb) {
     let children: Vec<&str> = v["children"].as_array().expect("children").iter().filter_map(|c| c["place"]["name"].as_str()).collect();
     assert_eq!(children.len(), 3, "{children:?}");
     assert!(children.contains(&"Magersari"), "{children:?}");
+    // Each district's row says what that district's own figures say (the table is gathered in
+    // one pass over the region, not one query per district).
+    let election = v["election"].as_str().expect("election").to_string();
+    let (mut rawan_rows, mut open_rows) = (0, 0);
+    for row in v["children"].as_array().expect("children") {
+        let code = row["place"]["code"].as_str().expect("code");
+        let (s, own) = app.get(&format!("/api/v1/situation?region={code}&election={election}"), Some(&pemda));
+        assert_eq!(s, 200, "{own}");
+        assert_eq!(row["tps"], own["logistics"]["tps_total"], "{code}: {row} vs {}", own["logistics"]);
+        assert_eq!(row["ready_percent"], own["logistics"]["ready_percent"], "{code}: {row} vs {}", own["logistics"]);
+        assert_eq!(row["open_cases"], own["violations"]["open"], "{code}: {row} vs {}", own["violations"]);
+        assert_eq!(row["overdue_cases"], own["violations"]["overdue"], "{code}: {row} vs {}", own["violations"]);
+        let (_, summary) = app.get(&format!("/api/v1/elections/{election}/vulnerability/summary?region={code}"), None);
+        assert_eq!(row["tps_rawan"], summary["tps_rawan"], "{code}: {row} vs {summary}");
+        rawan_rows += row["tps_rawan"].as_i64().unwrap_or(0);
+        open_rows += row["open_cases"].as_i64().unwrap_or(0);
+    }
+    assert!(rawan_rows > 0 && open_rows > 0, "the demo's districts hold rawan TPS and open cases: {}", v["children"]);
     // No reporter's name anywhere: the demo's reporters are in the database, not in the answer.
     let text = v.to_string();
     for name in ["Siti Rahayu", "Nur Hidayah", "Agus Setiawan", "Jl. Empunala"] {
@@ -382,6 +404,7 @@ fn the_demo_eve_has_something_in_every_tile(db: &TestDb) {
     assert!(logistics.contains("TPS siap") && logistics.contains("Paling belum siap:"), "{logistics}");
     let security = tile("keamanan");
     assert!(security.contains("Sangat rawan") && !security.contains("Sangat rawan 0 TPS") && !security.contains(" Rawan 0 TPS"), "{security}");
+    assert!(security.contains("TPS rawan (memenuhi indikator Bawaslu) 48 dari 165"), "the table's TPS rawan are named in the tile: {security}");
     let violations = tile("pelanggaran");
     assert!(violations.contains("Kasus terbuka") && !violations.contains("Kasus terbuka 0 "), "{violations}");
     let budget = tile("anggaran");
