@@ -416,6 +416,10 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                 eprintln!("{}", tr!("Data demo dimuat.", "Demo data loaded."));
                 demo::print_logins(&logins);
             }
+            if demo {
+                // On counting night the demo's results come in while it runs.
+                tokio::spawn(crate::results::demo::feed(database.clone()));
+            }
             startup::serve(database, blobs, &listen)
                 .await
                 .map_err(|e| AppError::bad_request(tr!("tidak dapat melayani di {listen}: {e}", "cannot serve on {listen}: {e}")))?;

@@ -240,6 +240,158 @@ fn the_daily_report_is_made_each_morning_kept_and_verifiable(db: &TestDb) {
     assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={jombang}")).0, 403);
 }
 
+const COUNTING_NIGHT: &str = "2024-11-27T21:00:00+07:00";
+
+/// The area `code` of the recap progress in a situation answer.
+fn recap_area<'a>(v: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    v["results"]["recap"]["areas"].as_array().and_then(|a| a.iter().find(|x| x["place"]["code"] == code)).unwrap_or_else(|| panic!("no {code} in {}", v["results"]["recap"]))
+}
+
+/// The row of `code` in the page's recap table, as the reader sees it.
+fn recap_row(html: &str, code: &str) -> String {
+    let table = html.split_once("id=\"rekap-wilayah\"").expect("the recap table").1;
+    let row = table.split_once(&format!("data-code=\"{code}\"")).unwrap_or_else(|| panic!("no row {code}: {table}")).1;
+    visible(row.split("</tr>").next().unwrap_or_default())
+}
+
+fn recap_progress_follows_the_plenaries(db: &TestDb) {
+    // Counting night as the demo loads it (no feeder: not `serve --demo`): Prajurit Kulon and
+    // Magersari have their district recap, Kranggan is still counting.
+    let o = cli_env(db, &[("SINERGI_CLOCK", COUNTING_NIGHT)], &["demo"], None);
+    assert!(o.status.success(), "demo: {}", stderr(&o));
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_CLOCK", COUNTING_NIGHT)]);
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let cookie = format!("sinergi_session={pemda}");
+    let (s, v) = app.get("/api/v1/situation", Some(&pemda));
+    assert_eq!(s, 200, "{v}");
+    let recap = &v["results"]["recap"];
+    assert_eq!(recap["name"], "Gubernur dan Wakil Gubernur", "{recap}");
+    assert_eq!(recap["summary"], "2 dari 3 kecamatan sudah direkap", "{recap}");
+    let kranggan = recap_area(&v, "35.76.03");
+    assert_eq!((kranggan["state"].as_str(), kranggan["state_label"].as_str()), (Some("penghitungan_berjalan"), Some("penghitungan berjalan")), "{kranggan}");
+    let (tps_in, tps_total) = (kranggan["tps_in"].as_i64().expect("tps_in"), kranggan["tps_total"].as_i64().expect("tps_total"));
+    assert!(0 < tps_in && tps_in < tps_total, "{kranggan}");
+    assert_eq!(kranggan["link"], "/hasil/rekap/35.76.03?pemilu=pilkada-2024&kontes=gubernur");
+    assert_eq!(recap_area(&v, "35.76.01")["state_label"], "rekap ditetapkan");
+    // The page says the same, each district a link to its recap.
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    assert!(visible(&html).contains("2 dari 3 kecamatan sudah direkap"), "{html}");
+    let row = recap_row(&html, "35.76.03");
+    assert!(row.contains("Kranggan") && row.contains("penghitungan berjalan") && row.contains(&format!("{tps_in} / {tps_total}")), "{row}");
+    assert!(html.contains("href=\"/hasil/rekap/35.76.03?pemilu=pilkada-2024&amp;kontes=gubernur\""), "Kranggan opens its recap");
+    let (_, _, en) = app.get_text("/situasi", Some(&format!("{cookie}; lang=en")));
+    assert!(recap_row(&en, "35.76.01").contains("recap adopted") && visible(&en).contains("2 of 3 districts recapped"), "{en}");
+    // The province sees Kota Mojokerto waiting for its last district.
+    let jatim = app.login("kpu.jatim", PW);
+    let (s, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(recap_area(&p, "35.76")["state_label"], "rekap kecamatan berjalan (2 dari 3)", "{}", recap_area(&p, "35.76"));
+
+    // Kranggan's plenary reads out its numbers: the district is recapped, and the city is ready
+    // for its own recap.
+    let kpu = app.login("kpu.kotamojokerto", PW);
+    let (s, sum) = app.get("/api/v1/elections/pilkada-2024/recap/35.76.03/gubernur", None);
+    assert_eq!(s, 200, "{sum}");
+    let (s, put) = app.put("/api/v1/elections/pilkada-2024/recap/35.76.03/gubernur", Some(&kpu), &sum["children_sum"]);
+    assert_eq!(s, 200, "{put}");
+    let (_, v) = app.get("/api/v1/situation", Some(&pemda));
+    assert_eq!(recap_area(&v, "35.76.03")["state"], "rekap_ditetapkan", "{}", v["results"]["recap"]);
+    assert_eq!(v["results"]["recap"]["summary"], "3 dari 3 kecamatan sudah direkap");
+    let (_, _, html) = app.get_text("/situasi", Some(&cookie));
+    assert!(recap_row(&html, "35.76.03").contains("rekap ditetapkan"), "{html}");
+    let (_, p) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    assert_eq!(recap_area(&p, "35.76")["state_label"], "siap direkap");
+    // A district's own page: its villages, and its plenary in the line above them.
+    let (_, d) = app.get("/api/v1/situation?region=35.76.03", Some(&pemda));
+    assert!(d["results"]["recap"]["summary"].as_str().is_some_and(|s| s.starts_with("Rekap kecamatan ditetapkan")), "{}", d["results"]["recap"]);
+    assert!(d["results"]["recap"]["areas"].as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|x| x["state"] == "rekap_ditetapkan")), "{}", d["results"]["recap"]);
+    // The daily report has it as a table.
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
+    assert_eq!(s, 200);
+    let text = String::from_utf8_lossy(&pdf);
+    for want in ["Rekapitulasi Gubernur dan Wakil Gubernur", "3 dari 3 kecamatan sudah direkap", "rekap ditetapkan"] {
+        assert!(text.contains(want), "the report says {want}");
+    }
+}
+
+/// The `--demo` server with extra environment.
+fn demo_server(db: &TestDb, clock: &str, feed_secs: &str) -> TestApp {
+    TestApp::spawn_env(db, &["--demo"], &[("SINERGI_CLOCK", clock), ("SINERGI_DEMO_FEED_SECS", feed_secs)])
+}
+
+/// Kota Mojokerto's TPS counted for the governor (public summary).
+fn governor_in(app: &TestApp) -> (i64, i64) {
+    let (s, v) = app.get("/api/v1/elections/pilkada-2024/results/summary?contest=gubernur&region=35.76", None);
+    assert_eq!(s, 200, "{v}");
+    (v["tps_in"].as_i64().expect("tps_in"), v["tps_total"].as_i64().expect("tps_total"))
+}
+
+fn the_demo_eve_has_something_in_every_tile(db: &TestDb) {
+    let app = demo_server(db, EVE, "0.5");
+    let pemda = app.login("pemkot.kotamojokerto", PW);
+    let (_, v) = app.get("/api/v1/situation", Some(&pemda));
+    let next = &v["coordination"]["next_meeting"];
+    assert!(next["title"].as_str().is_some_and(|t| t.contains("Forkopimda")), "the Forkopimda meets tonight: {}", v["coordination"]);
+    assert_eq!(next["starts"], "26 November 2024 19.00 WIB");
+    let (s, _, html) = app.get_text("/situasi", Some(&format!("sinergi_session={pemda}")));
+    assert_eq!(s, 200);
+    // A tile's text as read, spaces collapsed.
+    let tile = |id: &str| {
+        let section = html.split_once(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no tile {id}")).1.split("</section>").next().unwrap_or_default();
+        visible(section).split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let coordination = tile("koordinasi");
+    assert!(coordination.contains("Rapat berikutnya:") && coordination.contains("Forkopimda") && coordination.contains("26 November 2024 19.00 WIB"), "{coordination}");
+    assert!(coordination.contains("Tindak lanjut terlambat:"), "{coordination}");
+    let logistics = tile("logistik");
+    assert!(logistics.contains("TPS siap") && logistics.contains("Paling belum siap:"), "{logistics}");
+    let security = tile("keamanan");
+    assert!(security.contains("Sangat rawan") && !security.contains("Sangat rawan 0 TPS") && !security.contains(" Rawan 0 TPS"), "{security}");
+    let violations = tile("pelanggaran");
+    assert!(violations.contains("Kasus terbuka") && !violations.contains("Kasus terbuka 0 "), "{violations}");
+    let budget = tile("anggaran");
+    assert!(budget.contains("Serapan") && budget.contains('%') && !budget.contains("Serapan 0,00%"), "{budget}");
+    assert!(tile("hasil").contains("Hasil masuk mulai hari pemungutan suara."), "results wait for voting day");
+    // The feeder waits for counting night: nothing comes in on the eve.
+    let before = governor_in(&app);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(governor_in(&app), before, "no result enters on the eve");
+}
+
+fn the_demo_count_moves_on_counting_night(db: &TestDb) {
+    let mut app = demo_server(db, "2024-11-27T19:00:00+07:00", "1");
+    let token = app.login("bawaslu.kotamojokerto", PW);
+    let events = listen(&app, "35.76", &format!("sinergi_session={token}"));
+    let (first, total) = governor_in(&app);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let (_, v) = app.get("/api/v1/situation", Some(&token));
+    let then = v["results"]["contests"].as_array().and_then(|c| c.iter().find(|x| x["contest"] == "gubernur")).and_then(|g| g["tps_in"].as_i64()).expect("governor in the situation");
+    assert!(then > first, "the count rose from {first} to {then} of {total}");
+    // The live page hears of it.
+    let heard = (0..5).find_map(|_| events.recv_timeout(std::time::Duration::from_secs(3)).ok().filter(|e| e == "berubah"));
+    assert_eq!(heard.as_deref(), Some("berubah"), "the live page follows the count");
+    // Until every TPS is entered (one awaits its second entry and two are held on mismatched
+    // entries: they never count), then it stops.
+    let mut last = then;
+    for _ in 0..60 {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        last = governor_in(&app).0;
+        if last == total - 3 {
+            break;
+        }
+    }
+    assert_eq!(last, total - 3, "every TPS entered but the three the demo holds");
+    let (_, _, page) = app.get_text("/hasil?pemilu=pilkada-2024&kontes=gubernur&wilayah=35.76", None);
+    assert!(page.contains(&format!("<span data-field=\"tps_in\">{last}</span>")), "/hasil shows it");
+    // A restart changes nothing: what is in stays in, once.
+    drop(std::mem::replace(&mut app, demo_server(db, "2024-11-27T19:30:00+07:00", "1")));
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(governor_in(&app).0, total - 3);
+    let entries = db.scalar("SELECT COUNT(*) FROM result_entries WHERE election_id = 'pilkada-2024' AND contest = 'gubernur' AND source = 'kpu' AND tps_code >= '35.76.03' AND tps_code < '35.76.03/'");
+    let tps = db.scalar("SELECT COUNT(*) FROM tps WHERE election_id = 'pilkada-2024' AND code >= '35.76.03' AND code < '35.76.03/'");
+    assert_eq!(entries, 2 * tps, "Kranggan: two KPU entries per TPS, none twice");
+}
+
 /// Opens `/situasi/{region}/langsung` and hands each event name that arrives to the returned
 /// receiver (a thread reads the stream).
 fn listen(app: &TestApp, region: &str, cookie: &str) -> std::sync::mpsc::Receiver<String> {
@@ -273,10 +425,18 @@ fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
     let jombang = app.login("kpu.jombang", PW);
     assert_eq!(listen(&app, "35.76", &format!("sinergi_session={jombang}")).recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 403"));
 
-    // The logins above were writes (sessions): let their event pass, then nothing changes and
-    // nothing is sent.
-    while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
-    assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_err(), "an event without a change");
+    // Signing in changes no one's picture: nothing is sent.
+    assert!(events.recv_timeout(std::time::Duration::from_secs(3)).is_err(), "signing in woke the page");
+    // A change in Jombang is not Mojokerto's: its page stays still.
+    let polres = app.login("polres.jombang", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.17.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert!(events.recv_timeout(std::time::Duration::from_secs(4)).is_err(), "a change in Jombang woke Mojokerto's page");
+    // The same in Mojokerto does.
+    let polres = app.login("polres.kotamojokerto", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.76.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"));
     // A unit reads an alert: the page hears of it.
     let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
     let id = alerts["items"][0]["id"].as_i64().expect("an alert to read");
@@ -477,6 +637,9 @@ on_both_engines!(
     every_user_lands_on_their_own_situation,
     the_daily_report_is_made_each_morning_kept_and_verifiable,
     changes_reach_the_page_live_on_every_server,
+    recap_progress_follows_the_plenaries,
+    the_demo_eve_has_something_in_every_tile,
+    the_demo_count_moves_on_counting_night,
     a_category_count_opens_the_list_of_its_tps,
     personnel_gaps_are_shown_per_area
 );

@@ -132,6 +132,39 @@ pub fn load(c: &mut Conn) -> Result<(), AppError> {
         ],
     }, now)?;
 
+    // Scheduled, not yet held: the Forkopimda's last meeting on the eve of voting day, and the
+    // security of the district plenaries the morning after counting night. On the eve (and on
+    // counting night) the situation's coordination tile names the next one.
+    for (title, host, day, hour, place, agenda) in [
+        (
+            "Rapat koordinasi Forkopimda kesiapan akhir pemungutan suara Pilkada Kota Mojokerto",
+            &pemkot_mjk,
+            date!(2024 - 11 - 26),
+            19,
+            "Pendopo Kantor Wali Kota Mojokerto",
+            "Kesiapan logistik di setiap TPS, pengamanan TPS rawan, patroli masa tenang dan posko terpadu pada hari pemungutan suara.",
+        ),
+        (
+            "Rapat koordinasi pengamanan rapat pleno rekapitulasi tingkat kecamatan",
+            &kpu_mjk,
+            date!(2024 - 11 - 28),
+            9,
+            "Aula KPU Kota Mojokerto",
+            "Jadwal pleno PPK, pengawalan kotak suara dari PPS ke PPK, pengawasan dan pengamanan tempat pleno.",
+        ),
+    ] {
+        store::create_meeting(c, &actor, &NewMeeting {
+            title: title.into(),
+            kind: MeetingKind::Rakor,
+            region: "35.76".into(),
+            host: host.clone(),
+            starts_at: at(day, hour),
+            place: place.into(),
+            invited: [&kpu_mjk, &bawaslu_mjk, &polres_mjk, &kodim_mjk, &kejari_mjk, &pemkot_mjk].into_iter().filter(|u| u.id != host.id).cloned().collect(),
+            agenda: agenda.into(),
+        })?;
+    }
+
     // Jombang, 5 Nov 2024: Bawaslu with the Forkopimcam, on logistics.
     let (bawaslu_jbg, kpu_jbg, polres_jbg, kodim_jbg, pemkab_jbg) = (u(c, Bawaslu, "35.17")?, u(c, Kpu, "35.17")?, u(c, Polri, "35.17")?, u(c, Tni, "35.17")?, u(c, Pemda, "35.17")?);
     hold(c, &actor, Meeting {

@@ -250,16 +250,6 @@ pub fn tranche_amounts(total: i64, shares: &[i64]) -> Vec<i64> {
     out
 }
 
-/// Realised as a share of plan, in hundredths of a percent (integer arithmetic, rounded half
-/// up), so 1 of 3 rupiah is 3333 (33.33 %).
-pub fn absorption_bp(realised: i64, plan: i64) -> i64 {
-    if plan <= 0 {
-        return 0;
-    }
-    let (r, p) = (i128::from(realised), i128::from(plan));
-    i64::try_from((r * 10_000 * 2 + p) / (2 * p)).unwrap_or(i64::MAX)
-}
-
 /// Rupiah as officials type them in a form: `1250000`, `1.250.000`, `Rp 1.250.000`, or with the
 /// Indonesian decimal comma and zero cents, `1.250.000,00` (what a spreadsheet copies). The
 /// budget is in whole rupiah: a non-zero fraction (`1.250.000,50`) is refused, and so is a
@@ -403,8 +393,8 @@ mod tests {
             let t = total_rupiah([a, b, i64::MAX]);
             let exact = i128::from(a) + i128::from(b) + i128::from(i64::MAX);
             assert!(i128::from(t) == exact || (t == i64::MAX && exact > i128::from(i64::MAX)) || (t == i64::MIN && exact < i128::from(i64::MIN)), "case {case}");
-            let bp = absorption_bp(a, b);
-            assert!(bp >= 0 || a < 0, "case {case}: {a}/{b} = {bp}");
+            let p = crate::platform::web::share(a, b, 2);
+            assert!(p >= 0.0 || a < 0, "case {case}: {a}/{b} = {p}");
             let _ = tranche_amounts(a, &shares);
         }
         assert_eq!(tranche_amounts(MAX_RUPIAH, &[40, 60]), vec![40_000_000_000_000, 60_000_000_000_000]);
@@ -477,14 +467,6 @@ mod tests {
         assert!(parse_rupiah("99999999999999999999").is_err_and(|m| m.id().contains("terlalu besar")));
         assert!(parse_rupiah("satu juta").is_err());
         assert!(parse_rupiah("").is_err());
-    }
-
-    #[test]
-    fn absorption_is_exact_in_hundredths() {
-        assert_eq!(absorption_bp(1, 3), 3333);
-        assert_eq!(absorption_bp(2, 3), 6667);
-        assert_eq!(absorption_bp(0, 0), 0);
-        assert_eq!(absorption_bp(7_500_000_000_000, 10_000_000_000_000), 7500);
     }
 
     #[test]

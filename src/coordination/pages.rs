@@ -594,7 +594,7 @@ async fn budget_view(state: &AppState, lang: Lang, user: &CurrentUser, wilayah: 
             li { (t(lang, "ko.granted")) b #granted data-value=(s.granted) { (rupiah(s.granted)) } }
             li { (t(lang, "ko.disbursed")) b #disbursed data-value=(s.disbursed) { (rupiah(s.disbursed)) } }
             li { (t(lang, "ko.realised")) b #realised data-value=(s.realised) { (rupiah(s.realised)) } }
-            li { (t(lang, "ko.absorption")) b #absorption { (format!("{:.2}", s.absorption_percent).replace('.', ",")) " %" } }
+            li { (t(lang, "ko.absorption")) b #absorption { (crate::platform::web::percent(lang, s.absorption_percent, 2)) } }
         }
         p.tools { a #budget-csv href={ "/api/v1/budget/export?format=csv&region=" (region) } { (t(lang, "ko.download_csv")) } }
         @if !s.lines.is_empty() { (chart(&s)) }

@@ -1150,7 +1150,7 @@ pub fn budget_summary(conn: &mut Conn, region: &str, now: OffsetDateTime) -> Res
         granted: super::total_rupiah(grants.iter().map(|g| g.amount)),
         disbursed: super::total_rupiah(grants.iter().map(|g| g.disbursed)),
         realised,
-        absorption_percent: super::absorption_bp(realised, plan) as f64 / 100.0,
+        absorption_percent: crate::platform::web::share(realised, plan, 2),
         lines,
         grants,
         overdue_tranches: overdue,

@@ -79,7 +79,8 @@ fn actor(conn: &mut Conn, name: &str) -> Result<crate::agencies::store::User, Ap
 /// Counting night, 27 Nov 2024 from 19:00 WIB.
 const NOW: &str = "2024-11-27T12:00:00Z";
 
-fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {
+#[allow(clippy::too_many_arguments)]
+fn submit_at(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally, now: &str) -> Result<(), AppError> {
     // Demo users pass the same authorisation as at the API.
     let rule = super::api::rule_for(source).ok_or_else(|| AppError::Internal("the demo enters no public results".into()))?;
     let permit = crate::platform::auth::authorize(a, rule, tps)?;
@@ -88,7 +89,23 @@ fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static Electio
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
     let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
     let code = crate::elections::TpsCode::parse(tps).map_err(|m| AppError::Internal(format!("demo TPS {tps}: {m}")))?;
-    store::submit(conn, &permit, e, k, &code, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None, photos: vec![] }, NOW).map(|_| ())
+    store::submit(conn, &permit, e, k, &code, Submission { source, tally: t.clone(), warnings, reason: String::new(), photo_sha256: None, photos: vec![] }, now).map(|_| ())
+}
+
+fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {
+    submit_at(conn, a, e, contest, tps, source, t, NOW)
+}
+
+/// A TPS counted in full: both contests, each entered twice alike by two KPU operators (the
+/// double entry), so it counts at once.
+fn enter_counted(conn: &mut Conn, first: &crate::agencies::store::User, second: &crate::agencies::store::User, e: &'static ElectionDef, code: &str, dpt: i64, now: &str) -> Result<(), AppError> {
+    let gub = tally(code, dpt, &[9, 57, 34], 1);
+    let wali = tally(code, dpt, &[46, 21, 33], 2);
+    for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
+        submit_at(conn, first, e, contest, code, Source::Kpu, t, now)?;
+        submit_at(conn, second, e, contest, code, Source::Kpu, t, now)?;
+    }
+    Ok(())
 }
 
 pub fn load(conn: &mut Conn) -> Result<(), AppError> {
@@ -158,17 +175,9 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
                 if kranggan_seen > 25 {
                     continue;
                 }
-                for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
-                    submit(conn, &kota, e, contest, code, Source::Kpu, t)?;
-                    submit(conn, &admin, e, contest, code, Source::Kpu, t)?;
-                }
+                enter_counted(conn, &kota, &admin, e, code, *dpt, NOW)?;
             }
-            _ => {
-                for (contest, t) in [("gubernur", &gub), ("walikota", &wali)] {
-                    submit(conn, &kota, e, contest, code, Source::Kpu, t)?;
-                    submit(conn, &admin, e, contest, code, Source::Kpu, t)?;
-                }
-            }
+            _ => enter_counted(conn, &kota, &admin, e, code, *dpt, NOW)?,
         }
     }
     // District plenaries: Prajurit Kulon reads out exactly its TPS; Magersari misreads pair 02.
@@ -183,4 +192,113 @@ pub fn load(conn: &mut Conn) -> Result<(), AppError> {
         store::put_recap(conn, &permit, e.id, "gubernur", district, &sum, "", NOW)?;
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting night, live
+
+/// TPS entered per round of the feeder.
+const FEED_BATCH: usize = 3;
+
+/// The TPS of Kota Mojokerto with no entry yet for any contest, in code order.
+fn not_entered(conn: &mut Conn, e: &ElectionDef) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(conn
+        .query(
+            "SELECT t.code, t.dpt FROM tps t WHERE t.election_id = $1 AND t.code >= '35.76.' AND t.code < '35.76/'
+             AND NOT EXISTS (SELECT 1 FROM results r WHERE r.election_id = t.election_id AND r.tps_code = t.code)
+             ORDER BY t.code",
+            params![e.id],
+        )?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?)))
+        .collect::<Result<_, AppError>>()?)
+}
+
+/// Enters the next few TPS not entered yet (each whole, in this one write) and says how many
+/// are left after them.
+fn feed_round(conn: &mut Conn, now: &str) -> Result<usize, AppError> {
+    let e = crate::elections::election("pilkada-2024").ok_or_else(|| AppError::Internal("pilkada-2024 missing".into()))?;
+    let left = not_entered(conn, e)?;
+    if left.is_empty() {
+        return Ok(0);
+    }
+    let (kota, admin) = (actor(conn, "kpu.kotamojokerto")?, actor(conn, "admin")?);
+    for (code, dpt) in left.iter().take(FEED_BATCH) {
+        enter_counted(conn, &kota, &admin, e, code, *dpt, now)?;
+    }
+    Ok(left.len().saturating_sub(FEED_BATCH))
+}
+
+/// Whether `now` is counting night in Kota Mojokerto: from the close of the polls, 13.00 local
+/// on voting day, to noon the next day (the count may run twelve hours past the day,
+/// PKPU 17/2024). `Ordering::Less` before it, `Greater` after.
+fn counting_night(now: time::OffsetDateTime) -> std::cmp::Ordering {
+    let Some(e) = crate::elections::election("pilkada-2024") else { return std::cmp::Ordering::Greater };
+    let Ok(day) = crate::coordination::store::stored_day(e.voting_day) else { return std::cmp::Ordering::Greater };
+    let offset = crate::reports::store::offset_of("35.76");
+    let local = now.to_offset(offset);
+    let start = day.with_hms(13, 0, 0).map(|t| t.assume_offset(offset));
+    let end = day.next_day().and_then(|d| d.with_hms(12, 0, 0).ok()).map(|t| t.assume_offset(offset));
+    match (start, end) {
+        (Ok(s), Some(_)) if local < s => std::cmp::Ordering::Less,
+        (Ok(_), Some(end)) if local < end => std::cmp::Ordering::Equal,
+        _ => std::cmp::Ordering::Greater,
+    }
+}
+
+/// The demo's counting night, live (`serve --demo` only): while the service's clock is on
+/// counting night, every `SINERGI_DEMO_FEED_SECS` seconds (5 by default; `off` for never) the
+/// next few Kota Mojokerto TPS not entered yet come in, each counted by the same two KPU
+/// operators as the demo's own, through the same authorisation, form gates and store job as
+/// the API, so the results pages and the situation's live page see the count rise. It stops
+/// when every TPS is in or the night is over; after a restart it goes on with what is left.
+pub async fn feed(db: crate::platform::db::Db) {
+    let secs = match std::env::var("SINERGI_DEMO_FEED_SECS") {
+        Ok(v) if v.trim() == "off" => return,
+        Ok(v) => v.trim().parse::<f64>().ok().filter(|s| *s > 0.0 && s.is_finite()).unwrap_or(5.0),
+        Err(_) => 5.0,
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs_f64(secs));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is at once: wait one interval, so a page opened at start sees the count move.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let now = crate::platform::clock::now();
+        match counting_night(now) {
+            std::cmp::Ordering::Less => continue,
+            std::cmp::Ordering::Greater => return,
+            std::cmp::Ordering::Equal => {}
+        }
+        let at = crate::platform::clock::rfc3339(now);
+        match db.write(move |c| feed_round(c, &at)).await {
+            Ok(0) => {
+                tracing::info!("demo counting night: every Kota Mojokerto TPS is in");
+                return;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!("demo counting night stopped: {err}");
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counting_night;
+    use std::cmp::Ordering;
+    use time::macros::datetime;
+
+    #[test]
+    fn counting_night_runs_from_the_close_of_the_polls_to_noon_the_next_day() {
+        assert_eq!(counting_night(datetime!(2024-11-26 12:00 +7)), Ordering::Less, "the eve");
+        assert_eq!(counting_night(datetime!(2024-11-27 12:59 +7)), Ordering::Less, "polls open");
+        assert_eq!(counting_night(datetime!(2024-11-27 13:00 +7)), Ordering::Equal);
+        assert_eq!(counting_night(datetime!(2024-11-27 19:00 +7)), Ordering::Equal);
+        assert_eq!(counting_night(datetime!(2024-11-28 11:59 +7)), Ordering::Equal);
+        assert_eq!(counting_night(datetime!(2024-11-28 12:00 +7)), Ordering::Greater);
+        assert_eq!(counting_night(datetime!(2026-12-02 14:00 UTC)), Ordering::Greater, "years later the demo stays as loaded");
+    }
 }

@@ -31,12 +31,9 @@ fn contest_or_first(e: &'static ElectionDef, key: Option<&str>, region: &str) ->
     key.and_then(|k| held.iter().copied().find(|c| c.key == k)).or_else(|| held.first().copied()).unwrap_or(&e.contests[0])
 }
 
-fn percent(part: i64, whole: i64) -> String {
-    if whole <= 0 {
-        return "0,00".into();
-    }
-    let bp = part * 10_000 / whole;
-    format!("{},{:02}", bp / 100, bp % 100)
+/// Two places, rounded down as the live script does (the `%` sign is beside it on the page).
+fn percent(lang: Lang, part: i64, whole: i64) -> String {
+    crate::platform::web::decimal(lang, crate::platform::web::share(part, whole, 2), 2)
 }
 
 fn status_label(lang: Lang, status: &str) -> &'static str {
@@ -54,7 +51,7 @@ fn candidate_table(lang: Lang, s: &Summary) -> Markup {
                         td { (c.number) }
                         td { (c.name) }
                         td.num data-field="votes" { (number(lang, c.votes)) }
-                        td.num data-field="share" { (percent(c.votes, s.valid)) }
+                        td.num data-field="share" { (percent(lang, c.votes, s.valid)) }
                         td.opt.barcell { span.bar style={ "width:" (if s.valid > 0 { c.votes * 100 / s.valid } else { 0 }) "%" } {} }
                     }
                 }
@@ -100,7 +97,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
             button type="submit" { (t(lang, "region.show")) }
         }
         ul.facts #summary data-url=(summary_url) {
-            li { (t(lang, "hasil.tps_in")) b { span data-field="tps_in" { (n(s.tps_in)) } " / " span data-field="tps_total" { (n(s.tps_total)) } " (" span data-field="share_in" { (percent(s.tps_in, s.tps_total)) } "%)" } }
+            li { (t(lang, "hasil.tps_in")) b { span data-field="tps_in" { (n(s.tps_in)) } " / " span data-field="tps_total" { (n(s.tps_total)) } " (" span data-field="share_in" { (percent(lang, s.tps_in, s.tps_total)) } "%)" } }
             li { (t(lang, "hasil.valid")) b data-field="valid" { (n(s.valid)) } }
             li { (t(lang, "hasil.invalid")) b data-field="invalid" { (n(s.invalid)) } }
             li { (t(lang, "hasil.users")) b data-field="users" { (n(s.users)) } }

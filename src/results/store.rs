@@ -652,12 +652,7 @@ pub struct ChildTotals {
 /// regencies under it where it is held.
 pub fn tps_total(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str) -> Result<i64, DbError> {
     use crate::elections::Coverage;
-    let level = if region == NATIONAL { 0 } else { lineage(region).len() };
-    let whole = match contest.coverage {
-        Coverage::ExceptProvinces(ex) => level >= 1 || ex.is_empty(),
-        Coverage::Kabupaten { .. } | Coverage::Kota { .. } => level >= 2,
-    };
-    if whole {
+    if held_whole(contest, region) {
         return Ok(if contest.coverage.holds_at(region) { crate::elections::store::stats(conn, election.id, region)?.0 } else { 0 });
     }
     // Provinces (national, for a contest not held in some) or regencies (for regent/mayor).
@@ -675,6 +670,18 @@ pub fn tps_total(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, 
         }
     }
     Ok(n)
+}
+
+/// Whether `contest` is either held throughout `region` or not at all (then the region's own TPS
+/// count is its count): a province for a governor, a regency for anything. Above that level a
+/// regent's contest is held only in some regencies of a province.
+pub fn held_whole(contest: &ContestDef, region: &str) -> bool {
+    use crate::elections::Coverage;
+    let level = if region == NATIONAL { 0 } else { lineage(region).len() };
+    match contest.coverage {
+        Coverage::ExceptProvinces(ex) => level >= 1 || ex.is_empty(),
+        Coverage::Kabupaten { .. } | Coverage::Kota { .. } => level >= 2,
+    }
 }
 
 pub fn summary(conn: &mut Conn, election: &ElectionDef, contest: &ContestDef, region: &str) -> Result<Summary, DbError> {
@@ -741,6 +748,19 @@ pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str
         detail: serde_json::json!({"revision": n + 1}),
     })?;
     Ok(n + 1)
+}
+
+/// The latest revision of every plenary recap entered within `region` (itself included) for a
+/// contest, by region code: one query for the progress of a whole province's recap.
+pub fn recaps_within(conn: &mut Conn, election: &str, contest: &str, region: &str) -> Result<BTreeMap<String, i64>, DbError> {
+    let (lo, hi) = if region == NATIONAL { (String::new(), "~".to_string()) } else { (region.to_string(), format!("{region}/")) };
+    conn.query(
+        "SELECT region_code, MAX(revision) FROM recap_entries WHERE election_id = $1 AND contest = $2 AND region_code >= $3 AND region_code < $4 GROUP BY region_code",
+        params![election, contest, lo, hi],
+    )?
+    .iter()
+    .map(|r| Ok((r.get(0)?, r.get(1)?)))
+    .collect()
 }
 
 fn latest_recap(conn: &mut Conn, election: &str, contest: &str, region: &str) -> Result<Option<RecapEntry>, DbError> {

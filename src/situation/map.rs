@@ -145,8 +145,8 @@ fn load(conn: &mut Conn, req: &MapRequest, children: &[String], loose: bool) -> 
 }
 
 fn percent(n: i64, total: i64) -> i64 {
-    // Rounded down, so "100 %" means every one.
-    if total > 0 { n * 100 / total } else { 0 }
+    // Whole numbers, rounded down by the shared rule: "100 %" means every one.
+    crate::platform::web::share(n, total, 0) as i64
 }
 
 /// An area's class (`k0` all is well … `k4` needs attention) and what it stands for in words.

@@ -99,8 +99,7 @@ fn sort_children(rows: &mut [ChildRow], key: &str) {
 }
 
 fn pct(lang: Lang, p: f64) -> String {
-    let s = format!("{p:.1}");
-    if lang == Lang::Id { format!("{}%", s.replace('.', ",")) } else { format!("{s}%") }
+    crate::platform::web::percent(lang, p, 1)
 }
 
 fn days(lang: Lang, n: i64) -> String {
@@ -118,6 +117,25 @@ fn category(lang: Lang, key: &str) -> &'static str {
         "sangat_rawan" => lang.pick("Sangat rawan", "Highly vulnerable"),
         "rawan" => lang.pick("Rawan", "Vulnerable"),
         _ => lang.pick("Kurang rawan", "Less vulnerable"),
+    }
+}
+
+/// The recap per area below: where each stands in words, each a link to its recap.
+fn recap(lang: Lang, rp: &super::picture::RecapProgress) -> Markup {
+    let n = |v: i64| number(lang, v);
+    html! {
+        div #rekap-progres {
+            h3 { (lang.pick("Rekapitulasi", "Recap")) " " (rp.name) }
+            p #rekap-ringkas { (rp.summary) }
+            div.scroll { table #rekap-wilayah {
+                thead { tr { th { (lang.pick("Wilayah", "Area")) } th.num { (lang.pick("TPS masuk", "TPS in")) } th { (lang.pick("Keadaan", "State")) } } }
+                tbody { @for a in &rp.areas { tr data-code=(a.place.code) data-state=(a.state) {
+                    td { a href=(a.link) { (a.place.name) } }
+                    td.num { (n(a.tps_in)) " / " (n(a.tps_total)) }
+                    td { (a.state_label) }
+                } } }
+            } }
+        }
     }
 }
 
@@ -206,6 +224,7 @@ fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
                     td.num { (n(c.tps_in)) " / " (n(c.tps_total)) }
                     td.num { (n(c.disagreements)) } td.num { (n(c.anomalies)) }
                 } } } } }
+            @if let Some(rp) = &s.results.recap { (recap(lang, rp)) }
         }
         section.tile #koordinasi {
             h2 { a href="/tindak-lanjut" { (lang.pick("Koordinasi", "Coordination")) } }
@@ -386,20 +405,30 @@ pub async fn report_verify(State(state): State<AppState>, lang: Lang, user: Opti
 // ---------------------------------------------------------------------------------------------
 // Live
 
-/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever something was written
-/// (here or on another server of the same PostgreSQL), at most one per two seconds; the page's
-/// script then fetches the page again and swaps its content.
+/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever a write touched the
+/// region, an area inside it or one above it (here or on another server of the same
+/// PostgreSQL), at most one per two seconds; the page's script then fetches the page again and
+/// swaps its content.
 pub async fn live(State(state): State<AppState>, user: Option<CurrentUser>, Path(code): Path<String>) -> Result<Response, PageError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     let Some(user) = user else { return Err(crate::platform::error::AppError::Unauthorized.into()) };
-    super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
     let rx = state.db.changes();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.changed().await.ok()?;
+    let stream = futures_util::stream::unfold((rx, region), |(mut rx, region)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(touched) if touched.concerns(&region) => break,
+                Ok(_) => {}
+                // Missed some: one of them may have been ours.
+                Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => return None,
+            }
+        }
         // Coalesce a burst (election night) into one event.
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        rx.borrow_and_update();
-        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), rx))
+        while !matches!(rx.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), (rx, region)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }

@@ -114,6 +114,43 @@ pub struct ResultsTile {
     /// False before voting day: results are not expected yet.
     pub open: bool,
     pub contests: Vec<ContestProgress>,
+    /// The recap (D.Hasil) of the first contest held in the region, per area directly below,
+    /// from voting day; none at a village (its TPS are the last step).
+    pub recap: Option<RecapProgress>,
+}
+
+/// Where an area's recap stands, in words a PPK or KPU secretary uses.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AreaRecap {
+    pub place: Place,
+    pub tps_in: i64,
+    pub tps_total: i64,
+    /// `belum_ada_data`, `penghitungan_berjalan`, `rekap_bawah_berjalan` (a regency or
+    /// province waiting for the recaps below it), `siap_direkap` or `rekap_ditetapkan`.
+    pub state: String,
+    /// The state in the reader's language ("rekap ditetapkan").
+    pub state_label: String,
+    /// A regency or province: the areas directly below it whose recap is entered, and how many
+    /// there are where the contest is held.
+    pub below_recapped: Option<i64>,
+    pub below_total: Option<i64>,
+    /// The revision of the recap entered (a correction raises it).
+    pub recap_revision: Option<i64>,
+    /// Its recap page (a village: its results, TPS by TPS).
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecapProgress {
+    pub contest: String,
+    pub name: String,
+    /// In one line: "3 dari 5 kecamatan sudah direkap".
+    pub summary: String,
+    /// Areas below whose recap is entered.
+    pub recapped: i64,
+    /// The region's own recap (a district, regency or province): its revision once entered.
+    pub region_recap_revision: Option<i64>,
+    pub areas: Vec<AreaRecap>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -206,12 +243,9 @@ pub struct Situation {
     pub children: Vec<ChildRow>,
 }
 
-/// Share per hundred with one decimal, computed in integers (0 of 0 is 0).
-pub fn percent(part: i64, whole: i64) -> f64 {
-    if whole <= 0 {
-        return 0.0;
-    }
-    ((part * 1000 + whole / 2) / whole) as f64 / 10.0
+/// Share per hundred with one decimal (the platform's one rule: rounded down, 0 of 0 is 0).
+fn percent(part: i64, whole: i64) -> f64 {
+    crate::platform::web::share(part, whole, 1)
 }
 
 /// The region's name alone: the page and the API name places, never by code.
@@ -310,7 +344,7 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
 
     // Results from voting day (local), per contest held in the region.
     let voting_day = crate::coordination::store::stored_day(e.voting_day).ok();
-    let mut results = ResultsTile { open: voting_day.is_some_and(|d| today >= d), contests: vec![] };
+    let mut results = ResultsTile { open: voting_day.is_some_and(|d| today >= d), contests: vec![], recap: None };
     let contests: Vec<_> = e.contests.iter().filter(|k| region == crate::regions::NATIONAL || k.coverage.holds_at(region)).collect();
     if results.open {
         for k in &contests {
@@ -351,12 +385,19 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
         })
         .collect();
 
-    // The table of areas below: the first contest held in the region counts results.
-    let first_contest = contests.first().map(|k| k.key);
-    let totals = match (results.open, first_contest) {
-        (true, Some(k)) => crate::results::store::totals_of(conn, e.id, k, children)?,
+    // The table of areas below: the first contest held in the region counts results, read for
+    // all of them in one pass; the recap progress follows from the same counts.
+    let first_contest = contests.first().copied();
+    let tps_in = match (results.open, first_contest) {
+        (true, Some(k)) if !children.is_empty() => crate::results::store::tps_in_by_area(conn, e.id, k.key, region, super::map::child_width(region))?,
         _ => Default::default(),
     };
+    if let (true, Some(k)) = (results.open, first_contest)
+        && !children.is_empty()
+    {
+        let tps: BTreeMap<&str, i64> = child_ready.iter().map(|a| (a.place.code.as_str(), a.tps)).collect();
+        results.recap = Some(recap_progress(conn, names, lang, e, k, region, children, &tps, &tps_in)?);
+    }
     let mut rows = Vec::with_capacity(children.len());
     for (c, ready) in children.iter().zip(child_ready) {
         let cv = crate::vulnerability::store::summary(conn, e, c)?;
@@ -368,7 +409,7 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
             tps_rawan: cv.tps_rawan,
             open_cases: cases.open,
             overdue_cases: cases.overdue,
-            results_in: totals.get(c).map_or(0, |t| t.tps_in),
+            results_in: tps_in.get(c).map_or(0, |[n]| *n),
         });
     }
 
@@ -390,6 +431,115 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
         budget,
         alerts,
         children: rows,
+    })
+}
+
+/// Words for the areas directly below a region: (Indonesian, English plural).
+fn kind_below(region: &str) -> (&'static str, &'static str) {
+    match region.len() {
+        _ if region == crate::regions::NATIONAL => ("provinsi", "provinces"),
+        2 => ("kabupaten/kota", "regencies and cities"),
+        5 => ("kecamatan", "districts"),
+        _ => ("kelurahan/desa", "villages"),
+    }
+}
+
+/// The recap of contest `k` in each area directly below `region`: TPS in (`tps_in`, the map's
+/// count per area) of the TPS there (`tps`, from the statistics), and the plenary recaps
+/// entered within the region (one query). A district's villages have no recap of their own:
+/// they are complete when every TPS is in, and recapped once the district's plenary is.
+#[allow(clippy::too_many_arguments)]
+fn recap_progress(
+    conn: &mut Conn,
+    names: &RegionIndex,
+    lang: Lang,
+    e: &'static ElectionDef,
+    k: &crate::elections::ContestDef,
+    region: &str,
+    children: &[String],
+    tps: &BTreeMap<&str, i64>,
+    tps_in: &BTreeMap<String, [i64; 1]>,
+) -> Result<RecapProgress, DbError> {
+    let recaps = crate::results::store::recaps_within(conn, e.id, k.key, region)?;
+    let own = recaps.get(region).copied();
+    let district = region.len() == 8;
+    let mut areas = Vec::with_capacity(children.len());
+    for c in children.iter().filter(|c| k.coverage.holds_at(c)) {
+        let total = match tps.get(c.as_str()) {
+            Some(n) if crate::results::store::held_whole(k, c) => *n,
+            _ => crate::results::store::tps_total(conn, e, k, c)?,
+        };
+        let counted = tps_in.get(c).map_or(0, |[n]| *n);
+        let revision = if district { own } else { recaps.get(c).copied() };
+        // A regency or province: how many of the areas below it have their recap.
+        let below = (c.len() <= 5).then(|| {
+            let kids: Vec<String> = names.children_codes(c).into_iter().filter(|g| k.coverage.holds_at(g)).collect();
+            (kids.iter().filter(|g| recaps.contains_key(g.as_str())).count() as i64, kids.len() as i64)
+        });
+        let state = match (revision, below) {
+            (Some(_), _) => "rekap_ditetapkan",
+            (None, Some((done, all))) if all > 0 && done >= all => "siap_direkap",
+            (None, Some((done, _))) if done > 0 || (total > 0 && counted >= total) => "rekap_bawah_berjalan",
+            _ if counted == 0 => "belum_ada_data",
+            _ if counted < total => "penghitungan_berjalan",
+            (None, None) => "siap_direkap",
+            (None, Some(_)) => "rekap_bawah_berjalan",
+        };
+        let state_label = match state {
+            "rekap_ditetapkan" => lang.pick("rekap ditetapkan", "recap adopted").to_string(),
+            "siap_direkap" => lang.pick("siap direkap", "ready for the recap").to_string(),
+            "rekap_bawah_berjalan" => {
+                let (id, en) = kind_below(c);
+                let (done, all) = below.unwrap_or_default();
+                match lang {
+                    Lang::Id => format!("rekap {id} berjalan ({done} dari {all})"),
+                    Lang::En => format!("{en} recaps in progress ({done} of {all})"),
+                }
+            }
+            "penghitungan_berjalan" => lang.pick("penghitungan berjalan", "count in progress").to_string(),
+            _ => lang.pick("belum ada data", "no data yet").to_string(),
+        };
+        let link = if c.len() <= 8 {
+            format!("/hasil/rekap/{c}?pemilu={}&kontes={}", e.id, k.key)
+        } else {
+            format!("/hasil?pemilu={}&kontes={}&wilayah={c}", e.id, k.key)
+        };
+        areas.push(AreaRecap {
+            place: place(names, c),
+            tps_in: counted,
+            tps_total: total,
+            state: state.to_string(),
+            state_label,
+            below_recapped: below.map(|b| b.0),
+            below_total: below.map(|b| b.1),
+            recap_revision: revision,
+            link,
+        });
+    }
+    let recapped = areas.iter().filter(|a| a.state == "rekap_ditetapkan").count() as i64;
+    let n = areas.len();
+    let (id, en) = kind_below(region);
+    let summary = if district {
+        let complete = areas.iter().filter(|a| a.tps_total > 0 && a.tps_in >= a.tps_total).count();
+        match (lang, own.is_some()) {
+            (Lang::Id, true) => format!("Rekap kecamatan ditetapkan; {complete} dari {n} {id} lengkap"),
+            (Lang::Id, false) => format!("{complete} dari {n} {id} lengkap; rekap kecamatan belum ditetapkan"),
+            (Lang::En, true) => format!("District recap adopted; {complete} of {n} {en} complete"),
+            (Lang::En, false) => format!("{complete} of {n} {en} complete; the district recap is not adopted yet"),
+        }
+    } else {
+        match lang {
+            Lang::Id => format!("{recapped} dari {n} {id} sudah direkap"),
+            Lang::En => format!("{recapped} of {n} {en} recapped"),
+        }
+    };
+    Ok(RecapProgress {
+        contest: k.key.to_string(),
+        name: lang.pick(k.name, k.name_en).to_string(),
+        summary,
+        recapped,
+        region_recap_revision: own.filter(|_| region != crate::regions::NATIONAL),
+        areas,
     })
 }
 
@@ -436,17 +586,4 @@ fn to_do(conn: &mut Conn, lang: Lang, viewer: &User, e: &ElectionDef, region: &s
     }
     out.sort_by(|a, b| a.due_at.cmp(&b.due_at));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent;
-
-    #[test]
-    fn shares_round_to_one_decimal_and_nothing_of_nothing_is_zero() {
-        assert_eq!(percent(1, 3), 33.3);
-        assert_eq!(percent(2, 3), 66.7);
-        assert_eq!(percent(18, 18), 100.0);
-        assert_eq!(percent(0, 0), 0.0);
-    }
 }

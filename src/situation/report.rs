@@ -89,7 +89,7 @@ pub fn day_key(d: Date) -> String {
 }
 
 fn pct(p: f64) -> String {
-    format!("{p:.1}%").replace('.', ",")
+    crate::platform::web::percent(Lang::Id, p, 1)
 }
 
 /// What is still open, per agency, in one line each (Indonesian, as the meeting reads it).
@@ -132,6 +132,9 @@ pub fn summary_text(s: &Situation, day: Date) -> String {
     t.push_str(&format!("Kasus terbuka: {}, lewat batas: {}\n", s.violations.open, s.violations.overdue));
     for c in &s.results.contests {
         t.push_str(&format!("Hasil {}: {} dari {} TPS masuk\n", c.name, c.tps_in, c.tps_total));
+    }
+    if let Some(rp) = &s.results.recap {
+        t.push_str(&format!("Rekap {}: {}\n", rp.name, rp.summary));
     }
     t
 }
@@ -205,6 +208,14 @@ pub fn pdf(s: &Situation, day: Date, made: &str, verify_url: &str) -> Result<Vec
     }
     for c in &s.results.contests {
         f.put(9.0, false, &format!("- {}: {} dari {} TPS masuk; sumber berbeda di {} TPS; anomali {}", c.name, c.tps_in, c.tps_total, c.disagreements, c.anomalies), 8.0);
+    }
+    if let Some(rp) = &s.results.recap {
+        f.put(11.0, true, &format!("Rekapitulasi {}", rp.name), 0.0);
+        f.put(9.0, false, &format!("- {}", rp.summary), 8.0);
+        f.put(9.0, true, "Wilayah · TPS masuk · keadaan", 8.0);
+        for a in &rp.areas {
+            f.put(9.0, false, &format!("{} · {} dari {} · {}", a.place.name, a.tps_in, a.tps_total, a.state_label), 8.0);
+        }
     }
     f.put(11.0, true, "Koordinasi dan anggaran", 0.0);
     match &s.coordination.next_meeting {
