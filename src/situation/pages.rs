@@ -181,6 +181,10 @@ fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
         }
         section.tile #keamanan {
             h2 { a href={ "/kerawanan?" (q) } { (lang.pick("Keamanan", "Security")) } }
+            // Bawaslu's "TPS rawan" (any indicator met) is the table's column below; the grades
+            // that follow are the security plan's, so both are named for what they count.
+            p #tps-rawan { (lang.pick("TPS rawan (memenuhi indikator Bawaslu)", "Vulnerable TPS (meeting a Bawaslu indicator)")) " " b { (n(s.security.tps_rawan)) } " " (lang.pick("dari", "of")) " " (n(s.security.tps_total)) }
+            p.muted { (lang.pick("Kategori rencana pengamanan:", "Security plan grades:")) }
             ul.facts { @for key in ["sangat_rawan", "rawan", "kurang_rawan"] {
                 li { @if may_list { a href={ "/kerawanan/tps?" (q) "&kategori=" (key) } data-category=(key) { (category(lang, key)) } } @else { a href={ "/kerawanan?" (q) } { (category(lang, key)) } }
                     b { (n(s.security.by_category.get(key).copied().unwrap_or(0))) " TPS" } }
