@@ -10,16 +10,23 @@ mod webdriver;
 use common::{TestApp, TestDb};
 use webdriver::Browser;
 
-#[test]
-fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
+/// The demo on the eve of voting day and a browser the size of a phone; `None` (said) without
+/// chromium/chromedriver.
+fn demo_on_a_phone_on_the_eve() -> Option<(TestDb, TestApp, Browser)> {
     if !Browser::available() {
         eprintln!("skipped: chromium/chromedriver not installed");
-        return;
+        return None;
     }
     let db = TestDb::sqlite();
     let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T12:00:00+07:00")]));
-    let Some(b) = browser else { return };
+    let b = browser?;
     b.set_window_size(360, 740);
+    Some((db, app, b))
+}
+
+#[test]
+fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
+    let Some((_db, app, b)) = demo_on_a_phone_on_the_eve() else { return };
 
     b.login(&app.base, "pemkot.kotamojokerto", "sinergi-demo");
     assert_eq!(b.text_of("main h1"), "Situasi Kota Mojokerto");
@@ -56,14 +63,7 @@ fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
 /// and the long list goes on with "Berikutnya".
 #[test]
 fn a_polres_opens_the_tps_of_a_category_on_a_phone() {
-    if !Browser::available() {
-        eprintln!("skipped: chromium/chromedriver not installed");
-        return;
-    }
-    let db = TestDb::sqlite();
-    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T12:00:00+07:00")]));
-    let Some(b) = browser else { return };
-    b.set_window_size(360, 740);
+    let Some((_db, app, b)) = demo_on_a_phone_on_the_eve() else { return };
     b.login(&app.base, "polres.kotamojokerto", "sinergi-demo");
     let tile = b.text_of("#keamanan");
     assert!(tile.contains("Magersari") && tile.contains("kurang 8 polisi"), "the gap is named: {tile}");
