@@ -1,6 +1,6 @@
--- wrk script shared by bench/reports.sh and bench/election-night.sh: GET the paths of
--- $WRK_PATHS (separated by spaces) in turn, with $WRK_AUTH as the Authorization header when
--- set; counts answers outside 2xx. done() prints one line:
+-- wrk script shared by bench/reports.sh, bench/election-night.sh and bench/situation.sh: GET the paths of
+-- $WRK_PATHS (separated by spaces) in turn, with $WRK_AUTH as the Authorization header and
+-- $WRK_COOKIE as the Cookie header (pages) when set; counts answers outside 2xx. done() prints one line:
 --   RESULT requests=N rps=R p50_ms=A p90_ms=B p99_ms=C max_ms=D non2xx=E errors=F
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -9,6 +9,8 @@ local paths, n = {}, 0
 for p in os.getenv("WRK_PATHS"):gmatch("%S+") do paths[#paths + 1] = p end
 local auth, headers = os.getenv("WRK_AUTH"), {}
 if auth and auth ~= "" then headers["Authorization"] = auth end
+local cookie = os.getenv("WRK_COOKIE")
+if cookie and cookie ~= "" then headers["Cookie"] = cookie end
 function request()
   n = n + 1
   return wrk.format("GET", paths[(n % #paths) + 1], headers)

@@ -83,7 +83,9 @@ measure() {
     wait "$pid"
     cat "$out" >&2
     local reported wall user sys cpu rss
-    reported=$(sed -n 's/.* in \([0-9.]*\) s;.*/\1/p' "$out")
+    # "… in 3.81 s; sha256 …" (English) or "… dalam 3,81 detik; …" (Bahasa Indonesia, the default).
+    reported=$(sed -n 's/.* \(in\|dalam\) \([0-9.,]*\) \(s\|detik\);.*/\2/p' "$out" | tr ',' '.')
+    [ -n "$reported" ] || { echo "no import time in the command's output:" >&2; cat "$out" >&2; exit 1; }
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$tlog")
     user=$(awk -F': ' '/User time/{print $2}' "$tlog")
     sys=$(awk -F': ' '/System time/{print $2}' "$tlog")

@@ -59,23 +59,7 @@ echo "== fresh database $DB, import"
 rm -f "$DB" "$DB-wal" "$DB-shm"
 "$BIN" audit verify --db "sqlite://$DB" > /dev/null
 "$BIN" import tps --election "$ELECTION" --db "sqlite://$DB" "$CSV"
-python3 - "$DB" "$ELECTION" << 'PY'
-import random, sqlite3, sys
-db, election = sys.argv[1], sys.argv[2]
-c = sqlite3.connect(db)
-rng = random.Random(14)
-rows = []
-for (code,) in c.execute("SELECT code FROM tps WHERE election_id = ? ORDER BY code", (election,)):
-    r = rng.random()
-    if r >= 0.30:
-        continue
-    grade, score, ind = ("sangat_rawan", 6, ",kekerasan_intimidasi,politik_uang,netralitas_tni_polri,") if r < 0.002 else \
-        ("rawan", 3, ",kekerasan_intimidasi,") if r < 0.020 else ("kurang_rawan", 1, ",dpt_tms,")
-    rows.append((election, code, ind, score, grade, "", "2024-02-10T00:00:00Z", "bench"))
-c.executemany("INSERT INTO tps_vulnerability VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-c.commit()
-print(f"tps_vulnerability: {len(rows)} rows")
-PY
+grade_tps "sqlite://$DB" "$ELECTION"
 echo "$PASSWORD" | "$BIN" user add kpu.nasional --agency kpu --region ID --role viewer --password-stdin --db "sqlite://$DB" > /dev/null
 
 echo "== serve"

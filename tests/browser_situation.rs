@@ -50,3 +50,36 @@ fn a_pemda_viewer_reads_the_region_and_taps_into_a_district_on_a_phone() {
     assert_eq!(b.text_of("main h1"), "Situasi Magersari");
     assert!(b.text_of("#anak").contains("Balongsari"), "the villages of Magersari are listed");
 }
+
+/// The Polres of Kota Mojokerto on a phone: the security tile names the district short of
+/// personnel; tapping a category opens its TPS list, one card per TPS, nothing off the screen,
+/// and the long list goes on with "Berikutnya".
+#[test]
+fn a_polres_opens_the_tps_of_a_category_on_a_phone() {
+    if !Browser::available() {
+        eprintln!("skipped: chromium/chromedriver not installed");
+        return;
+    }
+    let db = TestDb::sqlite();
+    let (app, browser) = Browser::start_beside(|| TestApp::spawn_env(&db, &["--demo"], &[("SINERGI_CLOCK", "2024-11-26T12:00:00+07:00")]));
+    let Some(b) = browser else { return };
+    b.set_window_size(360, 740);
+    b.login(&app.base, "polres.kotamojokerto", "sinergi-demo");
+    let tile = b.text_of("#keamanan");
+    assert!(tile.contains("Magersari") && tile.contains("kurang 8 polisi"), "the gap is named: {tile}");
+    let wide = || b.execute("return document.documentElement.scrollWidth - window.innerWidth", vec![]);
+    assert!(wide().as_i64().is_some_and(|o| o <= 0), "the situation is wider than the phone: {}", wide());
+
+    b.click(&b.link("#keamanan", "Rawan"));
+    b.wait_url(|u| u.contains("/kerawanan/tps") && u.contains("kategori=rawan"));
+    assert_eq!(b.text_of("main h1"), "TPS rawan di Kota Mojokerto");
+    assert!(b.text_of("ul.tps-list").contains("TPS "), "the TPS are listed");
+    assert!(wide().as_i64().is_some_and(|o| o <= 0), "the list is wider than the phone: {}", wide());
+
+    b.click(&b.link("#kategori", "Kurang rawan"));
+    b.wait_url(|u| u.contains("kategori=kurang_rawan"));
+    assert!(wide().as_i64().is_some_and(|o| o <= 0), "the long list is wider than the phone: {}", wide());
+    b.click(&b.link("main", "Berikutnya →"));
+    b.wait_url(|u| u.contains("after="));
+    assert!(b.text_of("ul.tps-list").contains("TPS "), "the next page lists more");
+}

@@ -56,6 +56,10 @@ fn the_situation_of_a_region_gathers_every_module(db: &TestDb) {
     // Security, violations, coordination, budget: something in every tile on the eve.
     let cat = &v["security"]["by_category"];
     assert!(cat["rawan"].as_i64() >= Some(1) && cat["sangat_rawan"].as_i64() >= Some(1), "{cat}");
+    // The tile's "TPS rawan" is the table's column: the areas below add up to it.
+    let column: i64 = v["children"].as_array().expect("children").iter().filter_map(|c| c["tps_rawan"].as_i64()).sum();
+    assert!(column > 0);
+    assert_eq!(v["security"]["tps_rawan"].as_i64(), Some(column), "{}", v["security"]);
     let viol = &v["violations"];
     assert!(viol["open"].as_i64() >= Some(1) && viol["overdue"].as_i64() >= Some(1), "{viol}");
     assert!(!v["coordination"]["overdue_by_unit"].as_array().expect("units").is_empty(), "{}", v["coordination"]);
@@ -66,6 +70,24 @@ fn the_situation_of_a_region_gathers_every_module(db: &TestDb) {
     let children: Vec<&str> = v["children"].as_array().expect("children").iter().filter_map(|c| c["place"]["name"].as_str()).collect();
     assert_eq!(children.len(), 3, "{children:?}");
     assert!(children.contains(&"Magersari"), "{children:?}");
+    // Each district's row says what that district's own figures say (the table is gathered in
+    // one pass over the region, not one query per district).
+    let election = v["election"].as_str().expect("election").to_string();
+    let (mut rawan_rows, mut open_rows) = (0, 0);
+    for row in v["children"].as_array().expect("children") {
+        let code = row["place"]["code"].as_str().expect("code");
+        let (s, own) = app.get(&format!("/api/v1/situation?region={code}&election={election}"), Some(&pemda));
+        assert_eq!(s, 200, "{own}");
+        assert_eq!(row["tps"], own["logistics"]["tps_total"], "{code}: {row} vs {}", own["logistics"]);
+        assert_eq!(row["ready_percent"], own["logistics"]["ready_percent"], "{code}: {row} vs {}", own["logistics"]);
+        assert_eq!(row["open_cases"], own["violations"]["open"], "{code}: {row} vs {}", own["violations"]);
+        assert_eq!(row["overdue_cases"], own["violations"]["overdue"], "{code}: {row} vs {}", own["violations"]);
+        let (_, summary) = app.get(&format!("/api/v1/elections/{election}/vulnerability/summary?region={code}"), None);
+        assert_eq!(row["tps_rawan"], summary["tps_rawan"], "{code}: {row} vs {summary}");
+        rawan_rows += row["tps_rawan"].as_i64().unwrap_or(0);
+        open_rows += row["open_cases"].as_i64().unwrap_or(0);
+    }
+    assert!(rawan_rows > 0 && open_rows > 0, "the demo's districts hold rawan TPS and open cases: {}", v["children"]);
     // No reporter's name anywhere: the demo's reporters are in the database, not in the answer.
     let text = v.to_string();
     for name in ["Siti Rahayu", "Nur Hidayah", "Agus Setiawan", "Jl. Empunala"] {
@@ -240,6 +262,41 @@ fn the_daily_report_is_made_each_morning_kept_and_verifiable(db: &TestDb) {
     assert_eq!(get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={jombang}")).0, 403);
 }
 
+/// The report's map: the areas below filled by readiness (the eve of voting day), each named,
+/// the legend and the outlines' credit line; a province's regencies too, those too small to
+/// name keyed by number below the map.
+fn the_daily_report_holds_the_map(db: &TestDb) {
+    let app = demo_app(db);
+    let token = app.login("pemkot.kotamojokerto", PW);
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &format!("sinergi_session={token}"));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&pdf));
+    let text = String::from_utf8_lossy(&pdf);
+    // Names on the map are drawn outlined then filled ("1 Tr … 0 Tr"): not the table's lines.
+    let on_map = |name: &str| text.contains(&format!("1 Tr ({name}) Tj"));
+    for district in ["Prajuritkulon", "Magersari", "Kranggan"] {
+        assert!(on_map(district), "{district} named on the map");
+    }
+    for want in ["(Peta: Kesiapan logistik \\267 Kota Mojokerto) Tj", "(TPS yang logistiknya siap) Tj", "(Batas wilayah: cahyadsn/wilayah_boundaries \\251 2024\\2262025 Cahya DSN \\(MIT\\)) Tj"] {
+        assert!(text.contains(want), "the report holds {want}");
+    }
+    // The outlines are paths, filled and outlined, in the legend's colours.
+    let paths = text.matches(" l\n").count();
+    assert!(paths > 100 && text.contains(" m\n") && text.matches("h\nB*\n").count() >= 3, "{paths} line segments");
+    assert!(["0.173 0.482 0.714 rg", "0.671 0.851 0.914 rg", "1 1 0.749 rg", "0.992 0.682 0.38 rg", "0.843 0.098 0.11 rg"].iter().any(|c| text.contains(c)), "an area coloured by its class");
+    assert!(pdf.len() < 200_000, "a small file: {} bytes", pdf.len());
+
+    // The province: its 38 regencies and cities, the small ones keyed by number.
+    let jatim = app.login("kpu.jatim", PW);
+    let (s, _, pdf) = get_pdf(&app, "/situasi/35/laporan.pdf", &format!("sinergi_session={jatim}"));
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&pdf));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("1 Tr (Kab. Jember) Tj") && text.contains("1 Tr (Kab. Banyuwangi) Tj"), "large regencies named on the map");
+    let key = text.lines().filter(|l| l.contains(" Kota Mojokerto")).collect::<Vec<_>>().join("\n");
+    assert!(key.chars().any(|c| c.is_ascii_digit()), "Kota Mojokerto, too small to name on a province's map, is keyed: {key}");
+    assert!(text.contains("Batas wilayah: cahyadsn/wilayah_boundaries"));
+    assert!(pdf.len() < 400_000, "a small file: {} bytes", pdf.len());
+}
+
 const COUNTING_NIGHT: &str = "2024-11-27T21:00:00+07:00";
 
 /// The area `code` of the recap progress in a situation answer.
@@ -347,6 +404,7 @@ fn the_demo_eve_has_something_in_every_tile(db: &TestDb) {
     assert!(logistics.contains("TPS siap") && logistics.contains("Paling belum siap:"), "{logistics}");
     let security = tile("keamanan");
     assert!(security.contains("Sangat rawan") && !security.contains("Sangat rawan 0 TPS") && !security.contains(" Rawan 0 TPS"), "{security}");
+    assert!(security.contains("TPS rawan (memenuhi indikator Bawaslu) 48 dari 165"), "the table's TPS rawan are named in the tile: {security}");
     let violations = tile("pelanggaran");
     assert!(violations.contains("Kasus terbuka") && !violations.contains("Kasus terbuka 0 "), "{violations}");
     let budget = tile("anggaran");
@@ -425,10 +483,18 @@ fn changes_reach_the_page_live_on_every_server(db: &TestDb) {
     let jombang = app.login("kpu.jombang", PW);
     assert_eq!(listen(&app, "35.76", &format!("sinergi_session={jombang}")).recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("status 403"));
 
-    // The logins above were writes (sessions): let their event pass, then nothing changes and
-    // nothing is sent.
-    while events.recv_timeout(std::time::Duration::from_secs(4)).is_ok() {}
-    assert!(events.recv_timeout(std::time::Duration::from_secs(2)).is_err(), "an event without a change");
+    // Signing in changes no one's picture: nothing is sent.
+    assert!(events.recv_timeout(std::time::Duration::from_secs(3)).is_err(), "signing in woke the page");
+    // A change in Jombang is not Mojokerto's: its page stays still.
+    let polres = app.login("polres.jombang", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.17.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert!(events.recv_timeout(std::time::Duration::from_secs(4)).is_err(), "a change in Jombang woke Mojokerto's page");
+    // The same in Mojokerto does.
+    let polres = app.login("polres.kotamojokerto", PW);
+    let (s, v) = app.call("PUT", "/api/v1/elections/pilkada-2024/security/personnel/35.76.01", Some(&polres), &[], Some(br#"{"polri": 12}"#));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(events.recv_timeout(std::time::Duration::from_secs(10)).as_deref(), Ok("berubah"));
     // A unit reads an alert: the page hears of it.
     let (_, alerts) = app.get("/api/v1/alerts?unacknowledged=true", Some(&token));
     let id = alerts["items"][0]["id"].as_i64().expect("an alert to read");
@@ -628,6 +694,7 @@ on_both_engines!(
     a_neighbouring_regency_sees_nothing_of_it,
     every_user_lands_on_their_own_situation,
     the_daily_report_is_made_each_morning_kept_and_verifiable,
+    the_daily_report_holds_the_map,
     changes_reach_the_page_live_on_every_server,
     recap_progress_follows_the_plenaries,
     the_demo_eve_has_something_in_every_tile,

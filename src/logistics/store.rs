@@ -274,18 +274,41 @@ pub fn readiness(conn: &mut Conn, election: &ElectionDef, code: &str) -> Result<
 /// the TPS holding stock are read when a TPS without stock can never be ready, so an area
 /// costs what has arrived there, not all its TPS.
 pub fn readiness_by_area(conn: &mut Conn, election: &ElectionDef, code: &str, width: usize) -> Result<BTreeMap<String, [i64; 2]>, DbError> {
+    Ok(readiness_tally(conn, election, code, width)?.1)
+}
+
+/// The counts of [`readiness`] (without its list of the TPS not ready) and, in the same pass,
+/// [`readiness_by_area`]'s. Where a TPS without stock is never ready only the TPS holding stock
+/// are read, and the rest of the region's TPS (from the statistics) have nothing: a situation
+/// page costs what has arrived, not a scan of every TPS in the nation.
+pub fn readiness_tally(conn: &mut Conn, election: &ElectionDef, code: &str, width: usize) -> Result<(Readiness, BTreeMap<String, [i64; 2]>), DbError> {
     let mut judge = Judge::new(conn, election)?;
     let stocked_only = judge.empty_never_ready();
-    let mut out: BTreeMap<String, [i64; 2]> = BTreeMap::new();
+    let mut out = Readiness::default();
+    let mut areas: BTreeMap<String, [i64; 2]> = BTreeMap::new();
     judge_each(conn, &mut judge, code, stocked_only, |tps, status| {
+        out.tps_total += 1;
         let slot = match status {
-            TpsReadiness::Ready => 0,
-            TpsReadiness::Partial => 1,
-            TpsReadiness::Nothing => return,
+            TpsReadiness::Ready => {
+                out.ready += 1;
+                0
+            }
+            TpsReadiness::Partial => {
+                out.partial += 1;
+                1
+            }
+            TpsReadiness::Nothing => {
+                out.none += 1;
+                return;
+            }
         };
-        crate::platform::map::count_in_area(&mut out, &tps, width, slot);
+        crate::platform::map::count_in_area(&mut areas, &tps, width, slot);
     })?;
-    Ok(out)
+    if stocked_only {
+        out.tps_total = crate::elections::store::stats(conn, election.id, code)?.0;
+        out.none = out.tps_total - out.ready - out.partial;
+    }
+    Ok((out, areas))
 }
 
 /// Goods arriving at a regency warehouse (or counted at a TPS): `qty` received, of which `damaged` are damaged.

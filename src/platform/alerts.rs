@@ -164,6 +164,8 @@ fn upsert(conn: &mut Conn, a: NewAlert<'_>, broadcast: bool) -> Result<i64, DbEr
             (id, 1)
         }
     };
+    // The alerts tile of the region's page (and the pages above it) shows it.
+    conn.touch(a.region);
     super::notify::enqueue(
         conn,
         &super::notify::Raised {

@@ -142,6 +142,14 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
+    // Every change passes here, so here the live pages learn what moved: the change's region,
+    // or everything when it names none (a catalogue, an election). Signing in and out moves
+    // no one's picture, and a login rush must not wake every page.
+    match change.region {
+        Some(region) => conn.touch(region),
+        None if change.action.starts_with("auth.") => {}
+        None => conn.touch_everything(),
+    }
     conn.execute(
         &format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
         params![

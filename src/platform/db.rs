@@ -310,10 +310,81 @@ fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
-/// One open connection to either engine.
-pub enum Conn {
+/// One open connection to either engine, with the regions its current write changed.
+pub struct Conn {
+    engine: Engine,
+    touched: Touched,
+}
+
+enum Engine {
     Sqlite(rusqlite::Connection),
     Postgres(Box<PgConn>),
+}
+
+/// Which regions a write changed, so that a live page wakes only for changes in or above its
+/// own region (on election night every TPS result is a write; a regency's page need not fetch
+/// itself again for another province's). Filled from the audit log, which every change goes
+/// through, and from alerts; a write that names no region is `Nothing` to the live pages
+/// (sessions, the outbox, rate limits).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Touched {
+    #[default]
+    Nothing,
+    Regions(std::collections::BTreeSet<String>),
+    Everything,
+}
+
+/// Beyond this many regions a change is simply `Everything` (an import, a bulk job).
+const TOUCHED_MAX: usize = 256;
+
+impl Touched {
+    pub fn add(&mut self, region: &str) {
+        match self {
+            Touched::Everything => {}
+            Touched::Regions(set) if set.len() >= TOUCHED_MAX => *self = Touched::Everything,
+            Touched::Regions(set) => {
+                set.insert(region.to_string());
+            }
+            Touched::Nothing => *self = Touched::Regions([region.to_string()].into()),
+        }
+    }
+
+    pub fn merge(&mut self, other: Touched) {
+        match other {
+            Touched::Nothing => {}
+            Touched::Everything => *self = Touched::Everything,
+            Touched::Regions(set) => set.iter().for_each(|r| self.add(r)),
+        }
+    }
+
+    /// Whether a page of `region` shows something this change moved: a change inside the
+    /// region (a TPS of it) or above it (its province's stage).
+    pub fn concerns(&self, region: &str) -> bool {
+        match self {
+            Touched::Nothing => false,
+            Touched::Everything => true,
+            Touched::Regions(set) => set.iter().any(|t| super::identity::within(region, t) || super::identity::within(t, region)),
+        }
+    }
+
+    /// The `NOTIFY` payload (at most 8000 bytes): the regions, comma-separated, or `*`.
+    fn payload(&self) -> String {
+        match self {
+            Touched::Regions(set) => {
+                let list = set.iter().map(String::as_str).collect::<Vec<_>>().join(",");
+                // Region codes are digits and dots; a quote would end the SQL literal.
+                if list.len() < 7000 && !list.contains('\'') { list } else { "*".into() }
+            }
+            _ => "*".into(),
+        }
+    }
+
+    fn from_payload(payload: &str) -> Touched {
+        match payload {
+            "*" | "" => Touched::Everything,
+            list => Touched::Regions(list.split(',').map(str::to_string).collect()),
+        }
+    }
 }
 
 /// A PostgreSQL connection with its prepared statements: without them the client prepares an
@@ -342,20 +413,30 @@ impl PgConn {
 
 impl Conn {
     pub fn backend(&self) -> Backend {
-        match self {
-            Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::Postgres(_) => Backend::Postgres,
+        match self.engine {
+            Engine::Sqlite(_) => Backend::Sqlite,
+            Engine::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Marks `region` as changed by the current write (the live pages of it and above wake).
+    pub fn touch(&mut self, region: &str) {
+        self.touched.add(region);
+    }
+
+    /// Marks the current write as changing every region's picture (a catalogue, an import).
+    pub fn touch_everything(&mut self) {
+        self.touched = Touched::Everything;
     }
 
     /// Runs one statement and returns the number of rows it changed.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        match self {
-            Conn::Sqlite(c) => {
+        match &mut self.engine {
+            Engine::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(&sqlite_sql_cached(sql))?;
                 Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))? as u64)
             }
-            Conn::Postgres(c) => {
+            Engine::Postgres(c) => {
                 let stmt = c.statement(sql)?;
                 let p: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     params.iter().map(|v| v as &(dyn postgres::types::ToSql + Sync)).collect();
@@ -389,8 +470,8 @@ impl Conn {
         params: &[Value],
         mut f: impl FnMut(Row) -> Result<(), DbError>,
     ) -> Result<(), DbError> {
-        match self {
-            Conn::Sqlite(c) => {
+        match &mut self.engine {
+            Engine::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(&sqlite_sql_cached(sql))?;
                 let n = stmt.column_count();
                 let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
@@ -403,7 +484,7 @@ impl Conn {
                 }
                 Ok(())
             }
-            Conn::Postgres(c) => {
+            Engine::Postgres(c) => {
                 use postgres::fallible_iterator::FallibleIterator;
                 let stmt = c.statement(sql)?;
                 let mut it = c.client.query_raw(&stmt, params.iter())?;
@@ -420,19 +501,19 @@ impl Conn {
     /// A transaction control statement without parameters (SAVEPOINT, RELEASE): prepared once
     /// on SQLite, a simple query on PostgreSQL (one round trip).
     pub fn control(&mut self, sql: &str) -> Result<(), DbError> {
-        match self {
-            Conn::Sqlite(c) => {
+        match &mut self.engine {
+            Engine::Sqlite(c) => {
                 c.prepare_cached(sql)?.execute([])?;
                 Ok(())
             }
-            Conn::Postgres(c) => Ok(c.client.batch_execute(sql)?),
+            Engine::Postgres(c) => Ok(c.client.batch_execute(sql)?),
         }
     }
 
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        match self {
-            Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Postgres(c) => Ok(c.client.batch_execute(sql)?),
+        match &mut self.engine {
+            Engine::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Engine::Postgres(c) => Ok(c.client.batch_execute(sql)?),
         }
     }
 
@@ -487,11 +568,11 @@ impl Target {
                 // writer's time on election night). Only `LIKE` prefixes lose by it, and none
                 // of ours is on a large table.
                 c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-                Ok(Conn::Sqlite(c))
+                Ok(Conn { engine: Engine::Sqlite(c), touched: Touched::Nothing })
             }
             Target::Postgres(url) => {
                 let client = postgres::Client::connect(url, postgres::NoTls)?;
-                Ok(Conn::Postgres(Box::new(PgConn { client, statements: Default::default() })))
+                Ok(Conn { engine: Engine::Postgres(Box::new(PgConn { client, statements: Default::default() })), touched: Touched::Nothing })
             }
         }
     }
@@ -499,6 +580,8 @@ impl Target {
 
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&mut Conn) -> (bool, Reply) + Send>;
+
+type Changes = tokio::sync::broadcast::Sender<Arc<Touched>>;
 
 /// Shared handle to the database: cheap to clone.
 #[derive(Clone)]
@@ -512,9 +595,9 @@ struct Inner {
     idle: Mutex<Vec<Conn>>,
     readers: Semaphore,
     writer: Mutex<mpsc::Sender<Job>>,
-    /// Bumped after every commit that changed something, here or (PostgreSQL) on another server:
-    /// live pages wait on it.
-    changes: tokio::sync::watch::Sender<u64>,
+    /// What each commit that changed a region's picture touched, here or (PostgreSQL) on
+    /// another server: live pages wait on it.
+    changes: Changes,
     /// Whether this server listens for the other servers' commits (started on first need).
     listening: std::sync::OnceLock<()>,
     /// Dropping it stops the SQLite checkpointer.
@@ -556,7 +639,8 @@ impl Db {
             Target::Postgres(_) => None,
         };
         let (tx, rx) = mpsc::channel::<Job>();
-        let (changes, _) = tokio::sync::watch::channel(0u64);
+        // A page that falls this far behind hears `Lagged` and simply refreshes.
+        let (changes, _) = tokio::sync::broadcast::channel(256);
         std::thread::Builder::new()
             .name("sinergi-writer".into())
             .spawn({
@@ -582,9 +666,9 @@ impl Db {
         self.inner.backend
     }
 
-    /// A receiver that sees a new value after each commit that changed something: on this
-    /// server, and on PostgreSQL on every server of the same database (`LISTEN`/`NOTIFY`).
-    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+    /// A receiver of what each commit touched: on this server, and on PostgreSQL on every
+    /// server of the same database (`LISTEN`/`NOTIFY`).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Touched>> {
         if let Target::Postgres(url) = &self.inner.target {
             self.inner.listening.get_or_init(|| listen_for_changes(url.clone(), self.inner.changes.clone()));
         }
@@ -683,7 +767,7 @@ const CHANGES_CHANNEL: &str = "sinergi_changes";
 
 /// Listens on a connection of its own for the other servers' commits and bumps `changes` for
 /// each; reconnects after a lost connection (a change missed meanwhile shows at the next one).
-fn listen_for_changes(url: String, changes: tokio::sync::watch::Sender<u64>) {
+fn listen_for_changes(url: String, changes: Changes) {
     let spawned = std::thread::Builder::new().name("sinergi-listen".into()).spawn(move || {
         loop {
             match postgres::Client::connect(&url, postgres::NoTls).and_then(|mut c| c.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).map(|()| c)) {
@@ -693,7 +777,10 @@ fn listen_for_changes(url: String, changes: tokio::sync::watch::Sender<u64>) {
                     let mut it = n.blocking_iter();
                     loop {
                         match it.next() {
-                            Ok(Some(_)) => changes.send_modify(|v| *v += 1),
+                            Ok(Some(n)) => {
+                                // No page listening is not an error.
+                                let _ = changes.send(Arc::new(Touched::from_payload(n.payload())));
+                            }
                             Ok(None) => break,
                             Err(e) => {
                                 tracing::warn!("listening for changes failed: {e}");
@@ -712,7 +799,7 @@ fn listen_for_changes(url: String, changes: tokio::sync::watch::Sender<u64>) {
     }
 }
 
-fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes: tokio::sync::watch::Sender<u64>) {
+fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes: Changes) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -737,8 +824,10 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
         // This keeps a large job (an import) from paying for a savepoint journal.
         let alone = jobs.len() == 1;
         let mut roll_back_all = false;
-        let mut changed = false;
+        let mut touched = Touched::Nothing;
         for job in jobs {
+            // What a job touched counts only if it is kept.
+            conn.touched = Touched::Nothing;
             if !alone
                 && let Err(e) = conn.control("SAVEPOINT job") {
                     // The job is dropped unrun; its caller sees an error.
@@ -748,11 +837,15 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
             match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut conn))) {
                 Ok((keep, reply)) if alone => {
                     roll_back_all = !keep;
-                    changed |= keep;
+                    if keep {
+                        touched.merge(std::mem::take(&mut conn.touched));
+                    }
                     replies.push(reply);
                 }
                 Ok((keep, reply)) => {
-                    changed |= keep;
+                    if keep {
+                        touched.merge(std::mem::take(&mut conn.touched));
+                    }
                     let end = if keep { conn.control("RELEASE SAVEPOINT job") } else { conn.batch("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job") };
                     if let Err(e) = end {
                         tracing::error!("ending a savepoint failed: {e}");
@@ -777,7 +870,10 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
             Ok(())
         } else {
             // The other servers hear of the change when it commits, not before.
-            if changed && matches!(conn, Conn::Postgres(_)) && let Err(e) = conn.batch(&format!("NOTIFY {CHANGES_CHANNEL}")) {
+            if touched != Touched::Nothing
+                && conn.backend() == Backend::Postgres
+                && let Err(e) = conn.batch(&format!("NOTIFY {CHANGES_CHANNEL}, '{}'", touched.payload()))
+            {
                 tracing::warn!("cannot notify the other servers: {e}");
             }
             let c = conn.batch("COMMIT").map_err(|e| e.to_string());
@@ -786,8 +882,8 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
             }
             c
         };
-        if changed && commit.is_ok() && !roll_back_all {
-            changes.send_modify(|v| *v += 1);
+        if touched != Touched::Nothing && commit.is_ok() && !roll_back_all {
+            let _ = changes.send(Arc::new(touched));
         }
         for reply in replies {
             reply(commit.clone());
@@ -847,6 +943,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_concerns_the_pages_of_its_region_and_above_only() {
+        let mut t = Touched::Nothing;
+        assert!(!t.concerns("35.76"), "nothing touched wakes no one");
+        t.add("35.76.02.1008.001");
+        assert!(t.concerns("35.76") && t.concerns("35.76.02") && t.concerns("35") && t.concerns("ID"));
+        assert!(!t.concerns("35.17") && !t.concerns("35.76.01") && !t.concerns("35.7"), "a neighbour or a code prefix is not the region");
+        let mut province = Touched::Nothing;
+        province.add("35");
+        assert!(province.concerns("35.76.02"), "a change above the region shows on its page");
+        // Across servers: the payload names the same regions.
+        assert_eq!(Touched::from_payload(&t.payload()), t);
+        assert_eq!(Touched::from_payload(&Touched::Everything.payload()), Touched::Everything);
+        // A bulk job becomes everything rather than a huge notice.
+        let mut bulk = Touched::Nothing;
+        (0..=TOUCHED_MAX).for_each(|i| bulk.add(&format!("35.76.02.1008.{i:03}")));
+        assert_eq!(bulk, Touched::Everything);
+    }
 
     #[test]
     fn placeholders_are_numbered_for_sqlite_outside_literals() {

@@ -17,6 +17,8 @@ use std::sync::OnceLock;
 
 use maud::{Markup, PreEscaped, html};
 
+use super::pdf::{Page, Rgb};
+
 /// Width of every map's picture in SVG units (its height follows the region's shape).
 const WIDTH: f64 = 1000.0;
 /// The band under the picture that holds the credit line.
@@ -366,16 +368,16 @@ pub struct Legend {
     pub none: String,
 }
 
-pub struct MapView<'a> {
+pub struct MapView {
     /// The region drawn (`ID` for the nation).
-    pub region: &'a str,
+    pub region: String,
     /// The picture's accessible name.
     pub label: String,
     pub areas: Vec<Area>,
     pub points: Vec<Point>,
     pub legend: Legend,
     /// The licence and attribution line of the outlines, drawn on the map.
-    pub credit: &'a str,
+    pub credit: &'static str,
     /// Said instead of a picture when there is nothing to draw.
     pub empty: String,
 }
@@ -387,20 +389,29 @@ fn class_attr(c: Option<usize>) -> String {
     }
 }
 
-/// The map: the picture, its legend and the list of its areas (the same links, for a screen
-/// reader and for fingers on a small phone).
-pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
-    let frame = atlas.frame(view.region);
+/// Where a map's parts go, in its frame's units: shared by the page's SVG and the report's PDF.
+struct Layout<'a> {
+    frame: Option<&'a Frame>,
+    shapes: HashMap<&'a str, &'a Shape>,
+    p: Projection,
+    /// The picture's extent: the frame, widened to hold every dot.
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    /// How much the dots and loose names grow with a widened picture.
+    k: f64,
+}
+
+fn layout<'a>(atlas: &'a Atlas, view: &MapView) -> Option<Layout<'a>> {
+    let frame = atlas.frame(&view.region);
     let shapes: HashMap<&str, &Shape> = frame.map(|f| f.children.iter().map(|s| (s.code.as_str(), s)).collect()).unwrap_or_default();
     // Areas and points without an outline are placed by the frame's projection, or, where the
     // region has no outline, by one fitted to them.
     let loose: Vec<LonLat> = view.areas.iter().filter(|a| !shapes.contains_key(a.code.as_str())).filter_map(|a| a.at).chain(view.points.iter().map(|p| p.at)).collect();
-    let projection = match frame {
-        Some(f) => Some(f.projection),
-        None => bbox_of(loose.iter()).map(|b| Projection::fit(b, 0.01)),
-    };
-    let Some(p) = projection else {
-        return html! { p.muted #peta-kosong { (view.empty) } };
+    let p = match frame {
+        Some(f) => f.projection,
+        None => Projection::fit(bbox_of(loose.iter())?, 0.01),
     };
     // The picture is the frame, widened to hold any dot the frame's outline does not (TPS
     // whose recorded coordinates lie outside their village are shown where they are said to
@@ -411,13 +422,31 @@ pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
         (x0, y0, x1, y1) = (x0.min(x - 2.0 * PAD), y0.min(y - 2.0 * PAD), x1.max(x + 2.0 * PAD), y1.max(y + 2.0 * PAD));
     }
     let k = ((x1 - x0) / WIDTH).max((y1 - y0) / (WIDTH * 1.3)).max(1.0);
+    Some(Layout { frame, shapes, p, x0, y0, x1, y1, k })
+}
+
+/// The name drawn inside an outline and its size, if it fits inside the area's widest ring
+/// ("Kabupaten" shortened as maps do); the title, the list or the report's key name it in full
+/// otherwise.
+fn name_inside(s: &Shape, name: &str) -> Option<(String, f64)> {
+    let short = name.strip_prefix("Kabupaten ").map_or_else(|| name.to_string(), |n| format!("Kab. {n}"));
+    let size = FONT.min(s.width * 1.1 / (short.chars().count() as f64 * 0.55));
+    (size >= MIN_FONT).then_some((short, size))
+}
+
+/// The map: the picture, its legend and the list of its areas (the same links, for a screen
+/// reader and for fingers on a small phone).
+pub fn draw(atlas: &Atlas, view: &MapView) -> Markup {
+    let Some(Layout { frame, shapes, p, x0, y0, x1, y1, k }) = layout(atlas, view) else {
+        return html! { p.muted #peta-kosong { (view.empty) } };
+    };
     let (w, height) = (x1 - x0, y1 - y0 + CREDIT_BAND * k);
     let mut svg = String::with_capacity(64 * 1024);
     let _ = write!(
         svg,
         "<svg id=\"peta\" class=\"peta\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{x0:.0} {y0:.0} {w:.0} {height:.0}\" role=\"img\" aria-label=\"{}\" data-region=\"{}\">",
         html! { (view.label) }.into_string(),
-        html! { (view.region) }.into_string(),
+        html! { (view.region.as_str()) }.into_string(),
     );
     if let Some(own) = frame.and_then(|f| f.own.as_deref()) {
         let _ = write!(svg, "<path class=\"bingkai\" d=\"{own}\"/>");
@@ -429,11 +458,7 @@ pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
         let class = class_attr(a.class);
         if let Some(s) = shapes.get(a.code.as_str()) {
             let _ = write!(svg, "<a href=\"{href}\" data-code=\"{}\"><title>{title}</title><path class=\"{class}\" d=\"{}\"/></a>", s.code, s.d);
-            // A name is drawn where it fits inside its area's widest ring, smaller if need be
-            // ("Kabupaten" shortened as maps do); the title and the list always name it in full.
-            let short = a.name.strip_prefix("Kabupaten ").map_or_else(|| a.name.clone(), |n| format!("Kab. {n}"));
-            let size = FONT.min(s.width * 1.1 / (short.chars().count() as f64 * 0.55));
-            if size >= MIN_FONT {
+            if let Some((short, size)) = name_inside(s, &a.name) {
                 let _ = write!(
                     labels,
                     "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"{size:.0}\">{}</text>",
@@ -478,6 +503,216 @@ pub fn draw(atlas: &Atlas, view: &MapView<'_>) -> Markup {
             }
         }
     }
+}
+
+/// The rings of path data made by `path_of`, back in absolute whole units: the PDF replays the
+/// very outlines the page draws.
+fn rings_of(d: &str) -> Vec<Vec<(i64, i64)>> {
+    let mut rings: Vec<Vec<(i64, i64)>> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    let mut current: Option<(i64, i64)> = None;
+    let mut b = d.as_bytes();
+    // Takes the numbers read so far as the pairs of the ring being drawn: the first pair after
+    // "M" is absolute, every pair after "l" a step from the previous point.
+    let flush = |numbers: &mut Vec<i64>, rings: &mut Vec<Vec<(i64, i64)>>, current: &mut Option<(i64, i64)>| {
+        for pair in numbers.chunks_exact(2) {
+            match (current.as_mut(), rings.last_mut()) {
+                (Some(at), Some(ring)) => {
+                    *at = (at.0 + pair[0], at.1 + pair[1]);
+                    ring.push(*at);
+                }
+                _ => {
+                    *current = Some((pair[0], pair[1]));
+                    rings.push(vec![(pair[0], pair[1])]);
+                }
+            }
+        }
+        numbers.clear();
+    };
+    while let Some((&c, rest)) = b.split_first() {
+        match c {
+            b'M' => {
+                flush(&mut numbers, &mut rings, &mut current);
+                current = None;
+                b = rest;
+            }
+            b'l' => {
+                flush(&mut numbers, &mut rings, &mut current);
+                b = rest;
+            }
+            b'z' => {
+                flush(&mut numbers, &mut rings, &mut current);
+                current = None;
+                b = rest;
+            }
+            b'-' | b'0'..=b'9' => {
+                let len = 1 + rest.iter().take_while(|c| c.is_ascii_digit()).count();
+                let n = std::str::from_utf8(&b[..len]).ok().and_then(|t| t.parse().ok()).unwrap_or(0);
+                numbers.push(n);
+                b = &b[len..];
+            }
+            _ => b = rest,
+        }
+    }
+    flush(&mut numbers, &mut rings, &mut current);
+    rings
+}
+
+/// The fills of `k0`…`k4` and of an uncoloured area, as the stylesheet has them
+/// (`assets/app.css`, `.k0`…`.kn`; a unit test keeps the two the same).
+const CLASS_FILLS: [u32; 6] = [0x2c7bb6, 0xabd9e9, 0xffffbf, 0xfdae61, 0xd7191c, 0xe4e7eb];
+
+fn class_fill(c: Option<usize>) -> Rgb {
+    Rgb::hex(CLASS_FILLS[c.map_or(5, |k| k.min(4))])
+}
+
+/// The same map on a PDF page (the daily report): every area filled in its class's colour
+/// and outlined in white, its name where it fits and a number keyed below where it does not,
+/// a dot where it has no outline, TPS as points, then the legend and the outlines' credit
+/// line. In the box `width` points wide and at most `height` high whose top-left corner is
+/// (x, top); answers the height it took. The outlines are the frame's own (`Shape`), drawn in
+/// the frame's units and scaled by the page.
+pub fn draw_pdf(atlas: &Atlas, view: &MapView, page: &mut Page, x: f32, top: f32, width: f32, height: f32) -> f32 {
+    let Some(Layout { frame, shapes, p, x0, y0, x1, y1, k }) = layout(atlas, view) else {
+        page.text(x, top - 9.0, 9.0, false, &view.empty);
+        return 14.0;
+    };
+    const SMALL: f32 = 7.0;
+    let line = SMALL + 3.0;
+    // What goes under the picture decides how much height the picture may take: the legend
+    // title, the legend's swatches in as many lines as they need, the key of the numbered
+    // areas, the credit line.
+    let mut swatches: Vec<(Option<usize>, &str)> = view.legend.classes.iter().enumerate().filter(|(_, l)| !l.is_empty()).map(|(k, l)| (Some(k), l.as_str())).collect();
+    swatches.push((None, view.legend.none.as_str()));
+    let mut rows: Vec<Vec<(f32, Option<usize>, &str)>> = vec![vec![]];
+    let mut at = 0.0;
+    for (class, label) in swatches {
+        let w = 12.0 + crate::platform::pdf::text_width(SMALL, false, label) + 10.0;
+        if at + w > width && at > 0.0 {
+            rows.push(vec![]);
+            at = 0.0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((at, class, label));
+        }
+        at += w;
+    }
+    let mut numbered: Vec<String> = Vec::new();
+    for a in &view.areas {
+        if shapes.get(a.code.as_str()).is_some_and(|s| name_inside(s, &a.name).is_none()) {
+            numbered.push(format!("{} {}", numbered.len() + 1, a.name));
+        }
+    }
+    // About as many characters as fit the width at this size.
+    let key = if numbered.is_empty() { Vec::new() } else { crate::platform::pdf::wrap(&numbered.join(" · "), (width / (SMALL * 0.5)) as usize) };
+    let below = 6.0 + (SMALL + 5.0) + rows.len() as f32 * line + key.len() as f32 * line + line;
+    let (w_units, h_units) = ((x1 - x0) as f32, (y1 - y0) as f32);
+    let s = (width / w_units).min(((height - below) / h_units).max(0.0));
+    let pic_h = h_units * s;
+    let left = x + (width - w_units * s) / 2.0;
+    let to_page = |(u, v): (f64, f64)| (left + (u as f32 - x0 as f32) * s, top - (v as f32 - y0 as f32) * s);
+
+    page.save();
+    page.place(left - x0 as f32 * s, top + y0 as f32 * s, s);
+    // Outlines half a point wide whatever the scale.
+    page.line_width(0.5 / s);
+    // A step shorter than a point (a third of a millimetre) adds nothing to an overview on
+    // paper: such points are left out (the outlines are made for a 1,500 px projector; the
+    // page is 500 points across).
+    let min_step = (1.0 / s).powi(2);
+    let ring = |page: &mut Page, d: &str| {
+        for r in rings_of(d) {
+            let Some(&(u0, v0)) = r.first() else { continue };
+            page.move_to(u0 as f32, v0 as f32);
+            let mut last = (u0 as f32, v0 as f32);
+            for (i, &(u, v)) in r.iter().enumerate().skip(1) {
+                let (u, v) = (u as f32, v as f32);
+                if (u - last.0).powi(2) + (v - last.1).powi(2) < min_step && i + 1 < r.len() {
+                    continue;
+                }
+                page.line_to(u, v);
+                last = (u, v);
+            }
+            page.close();
+        }
+    };
+    if let Some(own) = frame.and_then(|f| f.own.as_deref()) {
+        page.fill_colour(Rgb(255, 255, 255));
+        page.stroke_colour(Rgb::hex(0x8a96a3));
+        ring(page, own);
+        page.paint(true, true);
+    }
+    page.stroke_colour(Rgb(255, 255, 255));
+    for a in &view.areas {
+        if let Some(sh) = shapes.get(a.code.as_str()) {
+            page.fill_colour(class_fill(a.class));
+            ring(page, &sh.d);
+            page.paint(true, true);
+        }
+    }
+    // Dots (areas without an outline, TPS) are outlined dark, as on the page.
+    page.stroke_colour(Rgb::hex(0x1b2430));
+    let dots = view.areas.iter().filter(|a| !shapes.contains_key(a.code.as_str())).filter_map(|a| a.at.map(|at| (at, a.class)));
+    for (at, class) in dots.chain(view.points.iter().map(|pt| (pt.at, pt.class))) {
+        let (u, v) = p.xy(at);
+        page.fill_colour(class_fill(class));
+        page.circle(u as f32, v as f32, (14.0 * k) as f32);
+        page.paint(true, true);
+    }
+    page.restore();
+
+    // Names over the fills, centred where the page puts them.
+    let mut number = 0;
+    for a in &view.areas {
+        if let Some(sh) = shapes.get(a.code.as_str()) {
+            let (name, size) = match name_inside(sh, &a.name) {
+                Some((short, size)) => (short, size as f32 * s),
+                None => {
+                    number += 1;
+                    (number.to_string(), (MIN_FONT as f32 * s).max(5.0))
+                }
+            };
+            let (px, py) = to_page(sh.label);
+            page.text_haloed(px - crate::platform::pdf::text_width(size, false, &name) / 2.0, py - size * 0.35, size, false, &name);
+        } else if let Some(at) = a.at {
+            let (u, v) = p.xy(at);
+            let size = (FONT * 0.75 * k) as f32 * s;
+            let (px, py) = to_page((u, v - 20.0 * k));
+            page.text_haloed(px - crate::platform::pdf::text_width(size, false, &a.name) / 2.0, py, size, false, &a.name);
+        }
+    }
+
+    let mut y = top - pic_h - 6.0 - SMALL - 2.0;
+    page.text(x, y, SMALL + 1.0, true, &view.legend.title);
+    y -= SMALL + 5.0;
+    for row in &rows {
+        for &(dx, class, label) in row {
+            page.save();
+            page.fill_colour(class_fill(class));
+            page.stroke_colour(Rgb::hex(0x8a96a3));
+            page.line_width(0.3);
+            let (bx, by) = (x + dx, y - 1.0);
+            page.move_to(bx, by);
+            for (cx, cy) in [(bx + 9.0, by), (bx + 9.0, by + SMALL), (bx, by + SMALL)] {
+                page.line_to(cx, cy);
+            }
+            page.close();
+            page.paint(true, true);
+            page.restore();
+            page.text(x + dx + 12.0, y, SMALL, false, label);
+        }
+        y -= line;
+    }
+    for l in &key {
+        page.text(x, y, SMALL, false, l);
+        y -= line;
+    }
+    // The licence's credit line, flush right under the picture.
+    page.save();
+    page.fill_colour(Rgb::hex(0x5b6775));
+    page.text(x + width - crate::platform::pdf::text_width(SMALL, false, view.credit), y, SMALL, false, view.credit);
+    page.restore();
+    top - y + 3.0
 }
 
 #[cfg(test)]
@@ -531,6 +766,60 @@ mod tests {
         assert!(x > PAD && x < WIDTH - PAD && y > PAD && y < parent.projection.height, "{x} {y}");
         assert!(frames.get("35.76").is_some_and(|f| f.own.is_some()), "the regency frames itself");
         assert!(decode(b"nope").is_err() && decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn the_pdf_replays_the_pages_outlines() {
+        let p = Projection::fit([0.0, 0.0, 1.0, 1.0], 0.005);
+        let rings = vec![vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)], vec![(0.25, 0.25), (0.5, 0.25), (0.5, 0.5)]];
+        let d = path_of(&p, &rings);
+        let back = rings_of(&d);
+        assert_eq!(back.len(), 2, "{d}");
+        for (ring, got) in rings.iter().zip(&back) {
+            let want: Vec<(i64, i64)> = ring.iter().map(|&pt| p.xy(pt)).map(|(x, y)| (x.round() as i64, y.round() as i64)).collect();
+            assert_eq!(&want, got, "{d}");
+        }
+    }
+
+    #[test]
+    fn map_colours_are_the_stylesheets() {
+        let css = include_str!("../../assets/app.css");
+        for (i, class) in ["k0", "k1", "k2", "k3", "k4", "kn"].iter().enumerate() {
+            assert!(css.contains(&format!(".{class}{{fill:#{:06x}", CLASS_FILLS[i])), "{class}");
+        }
+    }
+
+    #[test]
+    fn the_report_map_names_fills_and_credits() {
+        // Two areas with outlines in one province (a wide one and a sliver whose name cannot fit)
+        // and one without, placed by its TPS.
+        let mut bytes = file("35.01", &[&[(11_200_000, -750_000), (11_240_000, -750_000), (11_240_000, -710_000), (11_200_000, -710_000)]]);
+        let sliver = file("35.02", &[&[(11_240_000, -750_000), (11_240_300, -750_000), (11_240_300, -710_000), (11_240_000, -710_000)]]);
+        // One file of two outlines: the count is the header's second varint.
+        bytes[5] = 2;
+        bytes.extend_from_slice(&sliver[6..]);
+        let atlas = Atlas::new(vec![Box::leak(bytes.into_boxed_slice())]);
+        let area = |code: &str, name: &str, class, at| Area { code: code.into(), name: name.into(), href: String::new(), class, note: String::new(), at };
+        let view = MapView {
+            region: "35".into(),
+            label: "Kesiapan logistik · Jawa Timur".into(),
+            areas: vec![area("35.01", "Pacitan", Some(0), None), area("35.02", "Kota Sempit", Some(4), None), area("35.03", "Ponorogo", None, Some((112.3, -7.3)))],
+            points: vec![],
+            legend: Legend { title: "TPS yang logistiknya siap".into(), classes: vec!["semua siap".into(), String::new(), "50–90%".into(), String::new(), "belum ada".into()], none: "tidak ada TPS".into() },
+            credit: "Batas wilayah: uji (MIT)",
+            empty: "kosong".into(),
+        };
+        let mut page = Page::new();
+        let used = draw_pdf(&atlas, &view, &mut page, 50.0, 700.0, 495.0, 600.0);
+        assert!(used > 100.0 && used <= 600.0, "{used}");
+        let pdf = page.finish("uji");
+        let text = String::from_utf8_lossy(&pdf);
+        for want in ["(Pacitan) Tj", "(1) Tj", "(1 Kota Sempit) Tj", "(Ponorogo) Tj", "(Batas wilayah: uji \\(MIT\\)) Tj", "(semua siap) Tj", "(tidak ada TPS) Tj", "(TPS yang logistiknya siap) Tj"] {
+            assert!(text.contains(want), "{want} in the PDF");
+        }
+        assert!(text.contains("0.173 0.482 0.714 rg") && text.contains("0.843 0.098 0.11 rg"), "k0 and k4 fills");
+        assert!(text.contains("B*") && text.contains(" c\n"), "outlines filled and a dot for the area without one");
+        assert!(text.contains("(50\\22690%) Tj"), "the legend's dash in WinAnsi");
     }
 
     #[test]

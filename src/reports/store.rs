@@ -1434,8 +1434,23 @@ pub struct StateCount {
 /// Counts of the reports within `scope` (of one election, or all), in one pass over the
 /// scope's cases.
 pub fn case_counts(conn: &mut Conn, scope: &str, election: Option<&str>, now: OffsetDateTime) -> Result<CaseCounts, DbError> {
+    Ok(case_counts_by_area(conn, scope, election, now, 0)?.0)
+}
+
+/// [`case_counts`] of `scope`, and in the same pass the same counts per area within it, an
+/// area being the first `width` characters of a report's place code (5: the regencies of a
+/// province; 0: none). A report placed above that level counts for the scope alone, as each
+/// area's own counts would have it.
+pub fn case_counts_by_area(
+    conn: &mut Conn,
+    scope: &str,
+    election: Option<&str>,
+    now: OffsetDateTime,
+    width: usize,
+) -> Result<(CaseCounts, std::collections::BTreeMap<String, CaseCounts>), DbError> {
     let (lo, hi) = range_of(scope);
     let mut out = CaseCounts::default();
+    let mut areas: std::collections::BTreeMap<String, CaseCounts> = std::collections::BTreeMap::new();
     conn.for_each(
         "SELECT region_code, status, deadline_at, received_at FROM reports
          WHERE region_code >= $1 AND region_code < $2 AND ($3 = '' OR election_id = $3)",
@@ -1443,34 +1458,51 @@ pub fn case_counts(conn: &mut Conn, scope: &str, election: Option<&str>, now: Of
         |r| {
             let region: String = r.get(0)?;
             let status: String = r.get(1)?;
-            let offset = offset_of(&region);
-            let today = now.to_offset(offset).date();
-            if parse_time(&r.get::<String>(3)?).is_ok_and(|t| t.to_offset(offset).date() == today) {
-                out.new_today += 1;
-            }
-            if Track::Report.is_final(&status) {
-                return Ok(());
-            }
-            out.open += 1;
-            match out.open_by_status.iter_mut().find(|s| s.state == status) {
-                Some(s) => s.count += 1,
-                None => out.open_by_status.push(StateCount { state: status.clone(), count: 1 }),
-            }
-            if super::GAKKUMDU.contains(&status.as_str()) {
-                out.gakkumdu += 1;
-            }
-            if let Some(deadline) = r.get::<Option<String>>(2)?.and_then(|d| parse_time(&d).ok()) {
-                if now > deadline {
-                    out.overdue += 1;
-                } else if deadlines::days_left(deadline.to_offset(offset), now) <= 1 {
-                    out.near_deadline += 1;
+            let deadline: Option<String> = r.get(2)?;
+            let received: String = r.get(3)?;
+            let case = |c: &mut CaseCounts| count_case(c, &region, &status, deadline.as_deref(), &received, now);
+            case(&mut out);
+            if let Some(area) = region.get(..width).filter(|a| !a.is_empty()) {
+                match areas.get_mut(area) {
+                    Some(c) => case(c),
+                    None => case(areas.entry(area.to_string()).or_default()),
                 }
             }
             Ok(())
         },
     )?;
-    out.open_by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.state.cmp(&b.state)));
-    Ok(out)
+    for c in std::iter::once(&mut out).chain(areas.values_mut()) {
+        c.open_by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.state.cmp(&b.state)));
+    }
+    Ok((out, areas))
+}
+
+/// One report counted into `out`: new today, open by state, with Gakkumdu, overdue or near
+/// its deadline.
+fn count_case(out: &mut CaseCounts, region: &str, status: &str, deadline: Option<&str>, received: &str, now: OffsetDateTime) {
+    let offset = offset_of(region);
+    let today = now.to_offset(offset).date();
+    if parse_time(received).is_ok_and(|t| t.to_offset(offset).date() == today) {
+        out.new_today += 1;
+    }
+    if Track::Report.is_final(status) {
+        return;
+    }
+    out.open += 1;
+    match out.open_by_status.iter_mut().find(|s| s.state == status) {
+        Some(s) => s.count += 1,
+        None => out.open_by_status.push(StateCount { state: status.to_string(), count: 1 }),
+    }
+    if super::GAKKUMDU.contains(&status) {
+        out.gakkumdu += 1;
+    }
+    if let Some(deadline) = deadline.and_then(|d| parse_time(d).ok()) {
+        if now > deadline {
+            out.overdue += 1;
+        } else if deadlines::days_left(deadline.to_offset(offset), now) <= 1 {
+            out.near_deadline += 1;
+        }
+    }
 }
 
 /// Open (not final) reports per area within `region`, an area being the first `width`

@@ -20,9 +20,10 @@ use crate::platform::db::{Conn, DbError};
 use crate::platform::error::AppError;
 use crate::platform::http::{Path, Query};
 use crate::platform::identity::{Role, User};
-use crate::platform::map::{Area, Legend, MapView, Point, draw};
+use crate::platform::map::{Area, Atlas, Legend, MapView, Point, draw};
 use crate::platform::state::AppState;
 use crate::platform::web::{Lang, OrPage, Page, PageError, PageUser, layout, number};
+use crate::regions::index::RegionIndex;
 use crate::regions::NATIONAL;
 use crate::tr;
 
@@ -269,31 +270,38 @@ fn legend(lang: Lang, layer: Layer, contest: Option<&ContestDef>, tps_level: boo
     Legend { title, classes, none }
 }
 
-/// The map of `req.region` for `user`, each area linking to `link(code)`. Refused (403) when
-/// the region lies outside the user's scope.
-pub async fn component(state: &AppState, lang: Lang, user: &User, req: MapRequest, link: impl Fn(&str) -> String) -> Result<Markup, AppError> {
-    authorize(user, MAP_READ, &req.region)?;
-    let grades_visible = req.layer != Layer::Vulnerability || authorize(user, crate::vulnerability::api::SECURITY_READ, &req.region).is_ok();
-    let index = crate::regions::index_of(state);
-    let atlas = super::atlas_of(state);
-    let width = child_width(&req.region);
-    let children: Vec<String> = if width == 17 { Vec::new() } else { index.children_codes(&req.region) };
-    let outlined = atlas.frame(&req.region).map(|f| f.children.iter().map(|s| s.code.clone()).collect::<std::collections::HashSet<_>>()).unwrap_or_default();
+/// A map read and classified: the view to draw, and the codes of its TPS points in order.
+struct Drawn {
+    view: MapView,
+    tps: Vec<String>,
+    /// TPS without coordinates, not on the map.
+    unplaced: usize,
+}
+
+/// Which children of `req.region` the map shows, and whether any of them lacks an outline (so
+/// that the positions of their TPS are read).
+fn areas_of(index: &RegionIndex, atlas: &Atlas, region: &str) -> (Vec<String>, bool) {
+    let children: Vec<String> = if child_width(region) == 17 { Vec::new() } else { index.children_codes(region) };
+    let outlined = atlas.frame(region).map(|f| f.children.iter().map(|s| s.code.clone()).collect::<std::collections::HashSet<_>>()).unwrap_or_default();
     let loose = children.iter().any(|c| !outlined.contains(c));
-    let contest = req.contest();
-    let (layer, region) = (req.layer, req.region.clone());
-    let kids = children.clone();
-    let figures = state.db.read(move |c| load(c, &req, &kids, loose)).await?;
-    let tps_level = width == 17;
+    (children, loose)
+}
+
+/// The view of one map from its figures: each area classified and named (its link left to the
+/// caller), TPS as points.
+fn assemble(index: &RegionIndex, lang: Lang, req: &MapRequest, children: &[String], figures: Figures, grades_visible: bool) -> Drawn {
+    let (layer, region) = (req.layer, req.region.as_str());
+    let tps_level = child_width(region) == 17;
     let mut areas = Vec::with_capacity(children.len());
-    for code in &children {
+    for code in children {
         let counts = figures.counts.get(code).copied().unwrap_or([0, 0]);
         let total = figures.totals.get(code).copied().unwrap_or(0);
         let (class, note) = classify(lang, layer, counts, total, false);
         let name = index.get(code).map_or_else(|| code.clone(), |r| r.name.clone());
-        areas.push(Area { code: code.clone(), name, href: link(code), class, note, at: figures.positions.get(code).copied() });
+        areas.push(Area { code: code.clone(), name, href: String::new(), class, note, at: figures.positions.get(code).copied() });
     }
     let mut points = Vec::new();
+    let mut tps = Vec::new();
     let mut unplaced = 0;
     for (code, at) in &figures.tps {
         let counts = figures.counts.get(code).copied().unwrap_or([0, 0]);
@@ -301,17 +309,20 @@ pub async fn component(state: &AppState, lang: Lang, user: &User, req: MapReques
         let number = code.rsplit('.').next().unwrap_or(code);
         let title = if note.is_empty() { format!("TPS {number}") } else { format!("TPS {number} — {note}") };
         match at {
-            Some(at) => points.push(Point { at: *at, class, title }),
+            Some(at) => {
+                points.push(Point { at: *at, class, title });
+                tps.push(code.clone());
+            }
             None => unplaced += 1,
         }
     }
-    let name = if region == NATIONAL { "Indonesia".to_string() } else { index.get(&region).map_or_else(|| region.clone(), |r| r.name.clone()) };
+    let name = if region == NATIONAL { "Indonesia".to_string() } else { index.get(region).map_or_else(|| region.to_string(), |r| r.name.clone()) };
     let view = MapView {
-        region: &region,
+        region: region.to_string(),
         label: format!("{} · {name}", layer.name(lang)),
         areas,
         points,
-        legend: legend(lang, layer, contest, tps_level),
+        legend: legend(lang, layer, req.contest(), tps_level),
         credit: super::CREDIT,
         empty: if tps_level {
             lang.pick("Belum ada TPS dengan koordinat di wilayah ini.", "No TPS with coordinates in this region yet.").to_string()
@@ -319,18 +330,51 @@ pub async fn component(state: &AppState, lang: Lang, user: &User, req: MapReques
             lang.pick("Belum ada batas wilayah atau TPS berkoordinat untuk peta wilayah ini.", "No outlines or located TPS to map this region yet.").to_string()
         },
     };
-    let total_tps = figures.tps.len();
+    Drawn { view, tps, unplaced }
+}
+
+/// The map of `req.region` for `user`, each area linking to `link(code)`. Refused (403) when
+/// the region lies outside the user's scope.
+pub async fn component(state: &AppState, lang: Lang, user: &User, req: MapRequest, link: impl Fn(&str) -> String) -> Result<Markup, AppError> {
+    authorize(user, MAP_READ, &req.region)?;
+    let grades_visible = req.layer != Layer::Vulnerability || authorize(user, crate::vulnerability::api::SECURITY_READ, &req.region).is_ok();
+    let index = crate::regions::index_of(state);
+    let atlas = super::atlas_of(state);
+    let (children, loose) = areas_of(index, atlas, &req.region);
+    let st = state.clone();
+    let Drawn { mut view, tps, unplaced } = state
+        .db
+        .read(move |c| {
+            let figures = load(c, &req, &children, loose)?;
+            Ok::<_, DbError>(assemble(crate::regions::index_of(&st), lang, &req, &children, figures, grades_visible))
+        })
+        .await?;
+    for a in &mut view.areas {
+        a.href = link(&a.code);
+    }
+    let tps_level = child_width(&view.region) == 17;
+    let total_tps = tps.len() + unplaced;
     Ok(html! {
         (draw(atlas, &view))
         @if tps_level && total_tps > 0 {
             ol.peta-daftar #peta-tps {
-                @for (p, (code, _)) in view.points.iter().zip(figures.tps.iter().filter(|(_, at)| at.is_some())) {
+                @for (p, code) in view.points.iter().zip(&tps) {
                     li data-code=(code) { span class={ "kotak " (p.class.map_or("kn".to_string(), |k| format!("k{k}"))) } {} (p.title) }
                 }
             }
             @if unplaced > 0 { p.muted { (tr!("{unplaced} TPS belum punya koordinat dan tidak tampil di peta.", "{unplaced} TPS have no coordinates and are not on the map.").get(lang)) } }
         }
     })
+}
+
+/// The map of a region as the daily report prints it, read on the report's database thread:
+/// the areas below coloured by `layer` for the whole region (aggregates only, as every agency
+/// in scope may read them; no link, no per-TPS vulnerability grade).
+pub fn for_report(conn: &mut Conn, index: &RegionIndex, atlas: &Atlas, election: &'static ElectionDef, region: &str, layer: Layer) -> Result<MapView, DbError> {
+    let req = MapRequest { region: region.to_string(), layer, election, contest: None };
+    let (children, loose) = areas_of(index, atlas, region);
+    let figures = load(conn, &req, &children, loose)?;
+    Ok(assemble(index, Lang::Id, &req, &children, figures, layer != Layer::Vulnerability).view)
 }
 
 #[derive(Deserialize)]

@@ -181,6 +181,10 @@ fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
         }
         section.tile #keamanan {
             h2 { a href={ "/kerawanan?" (q) } { (lang.pick("Keamanan", "Security")) } }
+            // Bawaslu's "TPS rawan" (any indicator met) is the table's column below; the grades
+            // that follow are the security plan's, so both are named for what they count.
+            p #tps-rawan { (lang.pick("TPS rawan (memenuhi indikator Bawaslu)", "Vulnerable TPS (meeting a Bawaslu indicator)")) " " b { (n(s.security.tps_rawan)) } " " (lang.pick("dari", "of")) " " (n(s.security.tps_total)) }
+            p.muted { (lang.pick("Kategori rencana pengamanan:", "Security plan grades:")) }
             ul.facts { @for key in ["sangat_rawan", "rawan", "kurang_rawan"] {
                 li { @if may_list { a href={ "/kerawanan/tps?" (q) "&kategori=" (key) } data-category=(key) { (category(lang, key)) } } @else { a href={ "/kerawanan?" (q) } { (category(lang, key)) } }
                     b { (n(s.security.by_category.get(key).copied().unwrap_or(0))) " TPS" } }
@@ -405,20 +409,30 @@ pub async fn report_verify(State(state): State<AppState>, lang: Lang, user: Opti
 // ---------------------------------------------------------------------------------------------
 // Live
 
-/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever something was written
-/// (here or on another server of the same PostgreSQL), at most one per two seconds; the page's
-/// script then fetches the page again and swaps its content.
+/// `/situasi/{region}/langsung`: a server-sent event `berubah` whenever a write touched the
+/// region, an area inside it or one above it (here or on another server of the same
+/// PostgreSQL), at most one per two seconds; the page's script then fetches the page again and
+/// swaps its content.
 pub async fn live(State(state): State<AppState>, user: Option<CurrentUser>, Path(code): Path<String>) -> Result<Response, PageError> {
     use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     let Some(user) = user else { return Err(crate::platform::error::AppError::Unauthorized.into()) };
-    super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
+    let region = super::api::region_for(&state, &user, Some(&code)).or_page(Some(&user))?;
     let rx = state.db.changes();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.changed().await.ok()?;
+    let stream = futures_util::stream::unfold((rx, region), |(mut rx, region)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(touched) if touched.concerns(&region) => break,
+                Ok(_) => {}
+                // Missed some: one of them may have been ours.
+                Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => return None,
+            }
+        }
         // Coalesce a burst (election night) into one event.
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        rx.borrow_and_update();
-        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), rx))
+        while !matches!(rx.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+        Some((Ok::<_, std::convert::Infallible>(Event::default().event("berubah").data("1")), (rx, region)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }

@@ -69,6 +69,9 @@ pub struct LogisticsTile {
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct SecurityTile {
     pub tps_total: i64,
+    /// TPS that meet at least one vulnerability indicator (Bawaslu's "TPS rawan", the table's
+    /// column below); the categories are the security plan's grades.
+    pub tps_rawan: i64,
     /// TPS per vulnerability category (kurang_rawan, rawan, sangat_rawan); each category's TPS
     /// are listed by `GET /api/v1/elections/{id}/vulnerability/tps?region=&grade=`.
     pub by_category: BTreeMap<String, i64>,
@@ -291,10 +294,10 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
         }
     }
 
-    // Logistics: the region, then each child for the worst list and the table.
-    let r = crate::logistics::store::readiness(conn, e, region)?;
-    // The areas below in one pass (the map's own count), each with its TPS from the statistics.
-    let by_area = if children.is_empty() { Default::default() } else { crate::logistics::store::readiness_by_area(conn, e, region, super::map::child_width(region))? };
+    // Logistics: the region and, in the same pass, the areas below (the map's own count), each
+    // with its TPS from the statistics; then each child for the worst list and the table.
+    let width = super::map::child_width(region);
+    let (r, by_area) = crate::logistics::store::readiness_tally(conn, e, region, width)?;
     let mut child_ready = Vec::with_capacity(children.len());
     for c in children {
         let tps = crate::elections::store::stats(conn, e.id, c)?.0;
@@ -318,10 +321,12 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
         discrepant_shipments: discrepant,
     };
 
-    let v = crate::vulnerability::store::summary(conn, e, region)?;
+    // The region's figures and, in the same pass over its rows, those of each area below.
+    let (v, rawan_by_area) = crate::vulnerability::store::summary_by_area(conn, e, region, width)?;
     let gaps = crate::vulnerability::plan::gaps(conn, e.id, region)?;
     let security = SecurityTile {
         tps_total: v.tps_total,
+        tps_rawan: v.tps_rawan,
         by_category: v.by_category,
         personnel_gap_areas: gaps.len() as i64,
         personnel_gaps: gaps
@@ -340,7 +345,7 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
             .collect(),
     };
 
-    let violations = crate::reports::store::case_counts(conn, region, Some(e.id), now)?;
+    let (violations, cases_by_area) = crate::reports::store::case_counts_by_area(conn, region, Some(e.id), now, width)?;
 
     // Results from voting day (local), per contest held in the region.
     let voting_day = crate::coordination::store::stored_day(e.voting_day).ok();
@@ -400,15 +405,14 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
     }
     let mut rows = Vec::with_capacity(children.len());
     for (c, ready) in children.iter().zip(child_ready) {
-        let cv = crate::vulnerability::store::summary(conn, e, c)?;
-        let cases = crate::reports::store::case_counts(conn, c, Some(e.id), now)?;
+        let cases = cases_by_area.get(c);
         rows.push(ChildRow {
             place: ready.place,
             tps: ready.tps,
             ready_percent: ready.ready_percent,
-            tps_rawan: cv.tps_rawan,
-            open_cases: cases.open,
-            overdue_cases: cases.overdue,
+            tps_rawan: rawan_by_area.get(c).copied().unwrap_or(0),
+            open_cases: cases.map_or(0, |n| n.open),
+            overdue_cases: cases.map_or(0, |n| n.overdue),
             results_in: tps_in.get(c).map_or(0, |[n]| *n),
         });
     }

@@ -7,6 +7,7 @@
 use maud::html;
 use time::{Date, OffsetDateTime};
 
+use super::map::Layer;
 use super::picture::{self, Situation};
 use crate::elections::ElectionDef;
 use crate::params;
@@ -14,6 +15,7 @@ use crate::platform::auth::Permit;
 use crate::platform::db::{Conn, DbError, Row};
 use crate::platform::error::AppError;
 use crate::platform::i18n::{self, Lang};
+use crate::platform::map::{Atlas, MapView};
 use crate::platform::pdf::Flow;
 use crate::platform::state::AppState;
 
@@ -140,8 +142,8 @@ pub fn summary_text(s: &Situation, day: Date) -> String {
 }
 
 /// The report as a PDF: every tile as a table of lines, what is open per agency, the areas
-/// below, numbered pages and a QR code to `verify_url` on the first page.
-pub fn pdf(s: &Situation, day: Date, made: &str, verify_url: &str) -> Result<Vec<u8>, AppError> {
+/// below and their map, numbered pages and a QR code to `verify_url` on the first page.
+pub fn pdf(s: &Situation, map: Option<(&Atlas, &MapView)>, day: Date, made: &str, verify_url: &str) -> Result<Vec<u8>, AppError> {
     let mut f = Flow::new();
     if let Some(first) = f.pages.first_mut() {
         first.qr(455.0, 700.0, 90.0, verify_url).map_err(AppError::Internal)?;
@@ -234,6 +236,13 @@ pub fn pdf(s: &Situation, day: Date, made: &str, verify_url: &str) -> Result<Vec
             f.put(9.0, false, &format!("{} · {} · {} · {} · {} · {} · {}", c.place.name, c.tps, pct(c.ready_percent), c.tps_rawan, c.open_cases, c.overdue_cases, c.results_in), 8.0);
         }
     }
+    if let Some((atlas, view)) = map {
+        // The map wants most of a page: on the next one unless this one still has room.
+        f.drawing(420.0, |page, top, width, height| {
+            page.text(50.0, top - 11.0, 11.0, true, &format!("Peta: {}", view.label));
+            22.0 + crate::platform::map::draw_pdf(atlas, view, page, 50.0, top - 22.0, width, height - 22.0)
+        });
+    }
     let (name, date) = (s.region.name.clone(), i18n::date(Lang::Id, day));
     Ok(f.finish(&format!("Laporan Situasi Harian {name} {date}"), |n, total| format!("Laporan Situasi Harian {name} · {date} · halaman {n} dari {total}")))
 }
@@ -248,14 +257,22 @@ pub async fn today(state: &AppState, e: &'static ElectionDef, region: &str, now:
         return Ok(kept);
     }
     let (st, r) = (state.clone(), region.to_string());
-    let s = state
+    let (s, map) = state
         .db
-        .read(move |c| Ok::<_, AppError>(picture::gather(c, crate::regions::index_of(&st), Lang::Id, None, e, &r, now)?))
+        .read(move |c| {
+            let index = crate::regions::index_of(&st);
+            let s = picture::gather(c, index, Lang::Id, None, e, &r, now)?;
+            // The map of the areas below, coloured by what the day is about: readiness before
+            // voting day, results in from it (as the situation page chooses).
+            let layer = if s.results.open { Layer::Results } else { Layer::Readiness };
+            let map = super::map::for_report(c, index, super::atlas_of(&st), e, &r, layer)?;
+            Ok::<_, AppError>((s, map))
+        })
         .await?;
     let token = crate::platform::auth::new_token()?;
     let url = format!("{base}/laporan-situasi/{token}");
     let made = i18n::moment(Lang::Id, now.to_offset(offset));
-    let bytes = pdf(&s, day, &made, &url)?;
+    let bytes = pdf(&s, Some((super::atlas_of(state), &map)), day, &made, &url)?;
     let sha256 = state.blobs.put(bytes.into()).await.map_err(|e| AppError::Internal(e.to_string()))?;
     let report = StoredReport {
         region: region.to_string(),
