@@ -54,6 +54,22 @@ stop_server() {
     SERVER=""
 }
 
+# fresh_database ENGINE: an empty database for ENGINE (sqlite: the file $DB; pg: the database
+# $PG_DB on $PG, dropped on exit), created, migrated and given the regions by `audit verify`;
+# sets URL to it.
+fresh_database() {
+    echo "== [$1] fresh database"
+    if [ "$1" = sqlite ]; then
+        rm -f "$DB" "$DB-wal" "$DB-shm"
+        URL=sqlite://$DB
+    else
+        psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" > /dev/null
+        PG_CREATED=1
+        URL=$PG/$PG_DB
+    fi
+    "$BIN" audit verify --db "$URL" > /dev/null
+}
+
 # login USER: a bearer token for USER with PASSWORD.
 login() {
     curl -sf -H 'Content-Type: application/json' -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" "$BASE/api/v1/auth/login" |

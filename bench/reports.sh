@@ -479,10 +479,8 @@ echo "$AUDIT ($audit_s s)"
 R_PG=""
 PG_LINE=""
 if [ -n "$PG" ]; then
-    echo "== PostgreSQL: fresh database $PG_DB, intake"
-    psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" > /dev/null
-    PG_CREATED=1
-    "$BIN" audit verify --db "$PG/$PG_DB" > /dev/null
+    echo "== PostgreSQL: intake"
+    fresh_database pg
     start_server "$PG/$PG_DB" "$TMPD/serve-pg.log"
     load_pg=$(cut -d' ' -f1 /proc/loadavg)
     R_PG=$(run_intake pg "$INTAKE_S" 0)

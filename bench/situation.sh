@@ -103,16 +103,8 @@ reads() {
 run_engine() {
     local eng=$1 url facts=$TMPD/facts-$1.txt t0 imp
     : > "$facts"
-    echo "== [$eng] fresh database"
-    if [ "$eng" = sqlite ]; then
-        rm -f "$DB" "$DB-wal" "$DB-shm"
-        url=sqlite://$DB
-    else
-        psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB" > /dev/null
-        PG_CREATED=1
-        url=$PG/$PG_DB
-    fi
-    "$BIN" audit verify --db "$url" > /dev/null
+    fresh_database "$eng"
+    url=$URL
     echo "== [$eng] import tps"
     t0=$(date +%s.%N)
     imp=$("$BIN" import tps --election "$ELECTION" --db "$url" "$CSV" 2>&1 | tail -n 1)

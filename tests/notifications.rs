@@ -9,112 +9,19 @@
 //! Without python3 (or aiosmtpd) the scenarios are skipped, saying why.
 
 mod common;
+#[path = "common/receivers.rs"]
+mod receivers;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::{TestApp, TestDb, Value, add_user, error_of, json};
 use hmac::{Hmac, Mac};
+use receivers::{Receiver, free_port, missing, smtp, webhook_on};
 
 const PW: &str = "rahasia-123";
 const VILLAGE: &str = "35.76.02.1008"; // Balongsari, Kota Mojokerto
-const PYTHON: &str = "/usr/bin/python3";
 const FROM: &str = "Sinergi <sinergi@sinergi.test>";
-
-/// A receiver process, killed when dropped.
-struct Receiver {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn support(script: &str) -> String {
-    format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Why the receivers cannot run here, if they cannot.
-fn missing() -> Option<String> {
-    let ok = Command::new(PYTHON).args(["-c", "import aiosmtpd, http.server"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
-    match ok {
-        Ok(s) if s.success() => None,
-        Ok(_) => Some(format!("{PYTHON} has no aiosmtpd (Debian: apt install python3-aiosmtpd)")),
-        Err(e) => Some(format!("no {PYTHON}: {e}")),
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-fn start(script: &str, port: u16, dir: &Path, extra: &[&str]) -> Receiver {
-    let child = Command::new(PYTHON)
-        .arg(support(script))
-        .arg(port.to_string())
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start a receiver");
-    let r = Receiver { child, dir: dir.to_path_buf(), port };
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{script} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    r
-}
-
-fn smtp(dir: &Path) -> Receiver {
-    start("smtp_sink.py", free_port(), &dir.join("mail"), &[])
-}
-
-fn webhook_on(port: u16, dir: &Path, name: &str, extra: &[&str]) -> Receiver {
-    start("webhook_receiver.py", port, &dir.join(name), extra)
-}
-
-impl Receiver {
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// What it recorded, in order.
-    fn received(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> =
-            std::fs::read_dir(&self.dir).map(|d| d.flatten().map(|e| e.path()).filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))).collect()).unwrap_or_default();
-        files.sort_by_key(|p| p.file_stem().and_then(|s| s.to_str()).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0));
-        files
-    }
-
-    /// Webhook requests: (path, headers, body bytes).
-    fn requests(&self) -> Vec<(String, Value, Vec<u8>)> {
-        self.received()
-            .iter()
-            .map(|p| {
-                let v: Value = serde_json::from_str(&std::fs::read_to_string(p).expect("record")).expect("record JSON");
-                let body = base64::engine::general_purpose::STANDARD.decode(v["body_b64"].as_str().unwrap_or("")).expect("body");
-                (v["path"].as_str().unwrap_or("").to_string(), v["headers"].clone(), body)
-            })
-            .collect()
-    }
-
-    fn wait_for(&self, n: usize, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while self.received().len() < n {
-            assert!(Instant::now() < deadline, "{} got {} of {n} in {secs} s", self.dir.display(), self.received().len());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
 
 fn env_for(smtp: Option<&Receiver>) -> Vec<(String, String)> {
     smtp.map(|s| vec![("SINERGI_SMTP_URL".to_string(), format!("smtp://127.0.0.1:{}", s.port)), ("SINERGI_SMTP_FROM".to_string(), FROM.to_string())]).unwrap_or_default()

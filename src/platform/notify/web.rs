@@ -111,24 +111,27 @@ async fn channels_view(state: &AppState, lang: Lang, user: &CurrentUser, created
                 p { (lang.pick("Saluran ditambahkan: ", "Channel added: ")) (s.channel.label()) " " (s.target) }
                 @if let Some(secret) = &s.secret {
                     p { (lang.pick("Kunci rahasia webhook ini (hanya ditampilkan sekali; simpan di gateway):", "This webhook's signing key (shown once only; keep it in the gateway):")) }
-                    p { code #secret { (secret) } }
+                    p { code.sha #secret { (secret) } }
                 }
             }
         }
         @if subs.is_empty() { p.muted #no-channels { (lang.pick("Unit ini belum punya saluran pemberitahuan.", "This unit has no notification channel yet.")) } }
         @else {
-            table #channels {
-                thead { tr {
-                    th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
-                    th { (lang.pick("Jenis peringatan", "Alert kinds")) } th { (lang.pick("Tingkat paling rendah", "Least severity")) }
-                    @if admin { th {} }
-                } }
-                tbody { @for s in &subs { tr data-id=(s.id) {
-                    td { (s.channel.label()) } td { (s.target) } td { (s.kinds_label) } td { (s.min_severity_label) }
-                    @if admin { td {
-                        form method="post" action={ "/peringatan/saluran/" (s.id) "/hapus" } { button type="submit" { (lang.pick("Hapus", "Remove")) } }
+            // A phone scrolls the table, not the page.
+            div.scroll {
+                table #channels {
+                    thead { tr {
+                        th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
+                        th { (lang.pick("Jenis peringatan", "Alert kinds")) } th { (lang.pick("Tingkat paling rendah", "Least severity")) }
+                        @if admin { th {} }
                     } }
-                } } }
+                    tbody { @for s in &subs { tr data-id=(s.id) {
+                        td { (s.channel.label()) } td.tujuan { (s.target) } td { (s.kinds_label) } td { (s.min_severity_label) }
+                        @if admin { td {
+                            form method="post" action={ "/peringatan/saluran/" (s.id) "/hapus" } { button type="submit" { (lang.pick("Hapus", "Remove")) } }
+                        } }
+                    } } }
+                }
             }
         }
         @if admin { (add_form(lang, email_on, refused)) }
@@ -228,33 +231,39 @@ pub async fn log_page(State(state): State<AppState>, lang: Lang, PageUser(user):
         h2 { (lang.pick("Menunggu dikirim", "Waiting to be sent")) }
         @if log.pending.is_empty() { p.muted #no-pending { (lang.pick("Tidak ada kiriman yang menunggu.", "Nothing is waiting.")) } }
         @else {
-            table #pending {
-                thead { tr {
-                    th { (lang.pick("Peringatan", "Alert")) } th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
-                    th { (lang.pick("Percobaan", "Attempts")) } th { (lang.pick("Dicoba berikutnya", "Next try")) }
-                } }
-                tbody { @for p in &log.pending { tr {
-                    td { "#" (p.alert_id) " " (lang.pick("versi", "version")) " " (p.revision) " · " (p.kind_label) }
-                    td { (channel(p.channel)) } td { (p.target) } td { (p.attempts) } td { (p.next) }
-                } } }
+            // A phone scrolls the table, not the page.
+            div.scroll {
+                table #pending {
+                    thead { tr {
+                        th { (lang.pick("Peringatan", "Alert")) } th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
+                        th { (lang.pick("Percobaan", "Attempts")) } th { (lang.pick("Dicoba berikutnya", "Next try")) }
+                    } }
+                    tbody { @for p in &log.pending { tr {
+                        td { "#" (p.alert_id) " " (lang.pick("versi", "version")) " " (p.revision) " · " (p.kind_label) }
+                        td { (channel(p.channel)) } td.tujuan { (p.target) } td { (p.attempts) } td { (p.next) }
+                    } } }
+                }
             }
         }
         h2 { (lang.pick("Percobaan pengiriman", "Delivery attempts")) }
         @if log.attempts.is_empty() { p.muted #no-attempts { (lang.pick("Belum ada percobaan pengiriman.", "No delivery attempted yet.")) } }
         @else {
-            table #attempts {
-                thead { tr {
-                    th { (lang.pick("Waktu", "When")) } th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
-                    th { (lang.pick("Peringatan", "Alert")) } th { (lang.pick("Hasil", "Result")) }
-                } }
-                tbody { @for a in &log.attempts { tr data-delivered=(a.delivered) {
-                    td { (a.time) } td { (channel(a.channel)) } td { (a.target) }
-                    td {
-                        @let what = format!("#{} {} {} · {}", a.alert_id, lang.pick("versi", "version"), a.revision, a.kind_label);
-                        @if let Some(l) = &a.link { a href=(l) { (what) } } @else { (what) }
-                    }
-                    td { (a.result) }
-                } } }
+            // A phone scrolls the table, not the page.
+            div.scroll {
+                table #attempts {
+                    thead { tr {
+                        th { (lang.pick("Waktu", "When")) } th { (lang.pick("Saluran", "Channel")) } th { (lang.pick("Tujuan", "Destination")) }
+                        th { (lang.pick("Peringatan", "Alert")) } th { (lang.pick("Hasil", "Result")) }
+                    } }
+                    tbody { @for a in &log.attempts { tr data-delivered=(a.delivered) {
+                        td { (a.time) } td { (channel(a.channel)) } td.tujuan { (a.target) }
+                        td {
+                            @let what = format!("#{} {} {} · {}", a.alert_id, lang.pick("versi", "version"), a.revision, a.kind_label);
+                            @if let Some(l) = &a.link { a href=(l) { (what) } } @else { (what) }
+                        }
+                        td { (a.result) }
+                    } } }
+                }
             }
         }
     };
