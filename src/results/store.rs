@@ -1058,6 +1058,23 @@ pub fn totals_of(conn: &mut Conn, election: &str, contest: &str, codes: &[String
     Ok(out)
 }
 
+/// TPS whose result of `contest` is in, for each region of `codes`, in one query of point
+/// lookups (the situation's areas below: a scan by code length would read every region of
+/// the nation to find its 38 provinces).
+pub fn tps_in_of(conn: &mut Conn, election: &str, contest: &str, codes: &[String]) -> Result<BTreeMap<String, [i64; 1]>, DbError> {
+    if codes.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let marks: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT region_code, CAST(tps_in AS BIGINT) FROM result_totals WHERE election_id = $1 AND contest = $2 AND region_code IN ({})",
+        marks.join(", ")
+    );
+    let mut values: Vec<crate::platform::db::Value> = vec![election.into(), contest.into()];
+    values.extend(codes.iter().map(|c| crate::platform::db::Value::from(c.as_str())));
+    conn.query(&sql, &values)?.iter().map(|r| Ok((r.get(0)?, [r.get(1)?]))).collect()
+}
+
 pub struct TpsState {
     pub tps: String,
     pub status: String,

@@ -391,10 +391,10 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
         .collect();
 
     // The table of areas below: the first contest held in the region counts results, read for
-    // all of them in one pass; the recap progress follows from the same counts.
+    // all of them in one query; the recap progress follows from the same counts.
     let first_contest = contests.first().copied();
     let tps_in = match (results.open, first_contest) {
-        (true, Some(k)) if !children.is_empty() => crate::results::store::tps_in_by_area(conn, e.id, k.key, region, width)?,
+        (true, Some(k)) if !children.is_empty() => crate::results::store::tps_in_of(conn, e.id, k.key, children)?,
         _ => Default::default(),
     };
     if let (true, Some(k)) = (results.open, first_contest)
