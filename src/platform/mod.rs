@@ -25,6 +25,7 @@ pub mod pdf;
 pub mod sheet;
 pub mod state;
 pub mod text;
+pub mod tlog;
 pub mod web;
 
 #[cfg(test)]
