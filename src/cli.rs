@@ -13,6 +13,7 @@ use crate::platform::auth::{self, Permit};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::i18n::{Lang, with_lang};
+use crate::platform::tlog::{self, checkpoint, checkpoint::LogKey};
 use crate::tr;
 use crate::{demo, regions, startup};
 
@@ -60,6 +61,9 @@ enum Command {
     /// Check the audit chain
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The public results log: its key, its verification, a restored database acknowledged
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Generate synthetic data for load tests
     #[command(subcommand)]
     Gen(GenCommand),
@@ -177,6 +181,28 @@ enum UserCommand {
 enum AuditCommand {
     /// Recompute the hash chain; exit non-zero naming the first bad entry
     Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Print the log's origin and its public verifier key (signed-note form), making the key
+    /// when there is none yet (SINERGI_LOG_KEY names the key file; see `sinergi serve`)
+    Key {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Recompute the tree from the stored leaves, check every stored hash and signed
+    /// checkpoint; exit non-zero naming the first leaf or checkpoint that does not match
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// After a restore of an older database: accept the tree as it now is, so that signing
+    /// resumes (observers who saw the newer checkpoints will see the fork)
+    Acknowledge {
         #[command(flatten)]
         db: DbArg,
     },
@@ -420,7 +446,8 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                 // On counting night the demo's results come in while it runs.
                 tokio::spawn(crate::results::demo::feed(database.clone()));
             }
-            startup::serve(database, blobs, &listen)
+            let log_key = LogKey::open_or_create(&checkpoint::key_path(&db.url))?;
+            startup::serve(database, blobs, log_key, &listen)
                 .await
                 .map_err(|e| AppError::bad_request(tr!("tidak dapat melayani di {listen}: {e}", "cannot serve on {listen}: {e}")))?;
             Ok(ExitCode::SUCCESS)
@@ -582,6 +609,57 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Log(LogCommand::Key { db }) => {
+            let key = LogKey::open_or_create(&checkpoint::key_path(&db.url))?;
+            let (origin, vkey, path) = (key.origin(), key.verifier(), key.path().display());
+            println!("{}", tr!("origin: {origin}", "origin: {origin}"));
+            println!("{}", tr!("kunci verifikasi: {vkey}", "verifier key: {vkey}"));
+            eprintln!("{}", tr!("kunci privat di {path}", "private key in {path}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log(LogCommand::Verify { db }) => {
+            let database = open(&db).await?;
+            // The key is read, never made, here: a log without one has no checkpoints to check.
+            let path = checkpoint::key_path(&db.url);
+            let vkey = if path.exists() { Some(LogKey::open_or_create(&path)?.verifier().to_string()) } else { None };
+            match database.read(move |c| tlog::verify(c, vkey.as_deref())).await? {
+                tlog::Verdict::Intact { leaves, hashes, checkpoints } => {
+                    println!(
+                        "{}",
+                        tr!(
+                            "log utuh: {leaves} daun, {hashes} hash tersimpan, {checkpoints} checkpoint bertanda tangan",
+                            "log intact: {leaves} leaves, {hashes} stored hashes, {checkpoints} signed checkpoints"
+                        )
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                tlog::Verdict::Leaf { index, why } => {
+                    let (id, en) = (why.id(), why.en());
+                    eprintln!("{}", tr!("log RUSAK pada daun {index}: {id}", "log BROKEN at leaf {index}: {en}"));
+                    Ok(ExitCode::from(2))
+                }
+                tlog::Verdict::Checkpoint { size, why } => {
+                    let (id, en) = (why.id(), why.en());
+                    eprintln!("{}", tr!("log RUSAK pada checkpoint ukuran {size}: {id}", "log BROKEN at the checkpoint of size {size}: {en}"));
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Log(LogCommand::Acknowledge { db }) => {
+            let database = open(&db).await?;
+            let key = std::sync::Arc::new(LogKey::open_or_create(&checkpoint::key_path(&db.url))?);
+            let k = key.clone();
+            let (head, before) = database.write(move |c| checkpoint::acknowledge(c, &k)).await?;
+            let (now, old) = (head.map_or(0, |h| h.size), before.map_or(0, |h| h.size));
+            println!(
+                "{}",
+                tr!(
+                    "diterima: checkpoint terakhir di basis data ini mencakup {now} daun (yang terakhir ditandatangani sebelumnya: {old}); penandatanganan dilanjutkan dari pohon yang ada sekarang",
+                    "acknowledged: this database's newest checkpoint covers {now} leaves (last signed before: {old}); signing resumes from the tree as it is now"
+                )
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Gen(GenCommand::Tps { election: id, out }) => {
             let election = election(&id)?;

@@ -76,6 +76,7 @@ pub async fn open_blobs(url: &str, db: &Db) -> Result<Arc<platform::blob::BlobSt
 #[openapi(
     info(title = "Sinergi API", version = "1", description = "Shared operating picture for Indonesian elections. Errors are {\"error\": {\"code\", \"message\", \"field\"}}."),
     modifiers(&BearerAuth),
+    paths(platform::tlog::http::get_tile),
     components(schemas(ErrorBody))
 )]
 struct ApiDoc;
@@ -190,6 +191,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(results::api::export))
         .routes(routes!(results::api::put_result, results::api::get_result))
         .routes(routes!(results::api::put_recap, results::api::get_recap))
+        .routes(routes!(results::api::result_proof))
+        .routes(routes!(platform::tlog::http::get_checkpoint))
+        .routes(routes!(platform::tlog::http::get_consistency))
         .routes(routes!(coordination::api::list_stages, coordination::api::add_stage))
         .routes(routes!(coordination::api::stages_ics))
         .routes(routes!(coordination::api::list_units))
@@ -275,6 +279,8 @@ pub fn router(state: AppState) -> Router {
         .route("/hasil", get(results::pages::region_page))
         .route("/hasil/tps/{code}", get(results::pages::tps_page))
         .route("/foto/{sha256}", get(platform::blob::photo))
+        // Documented in ApiDoc (utoipa cannot route a wildcard path).
+        .route("/log/tile/{*tile}", get(platform::tlog::http::get_tile))
         .route("/foto/{sha256}/kecil", get(platform::blob::photo_small))
         .route("/hasil/rekap/{code}", get(results::pages::recap_page))
         .route("/lapangan/hasil/{tps}", get(results::field::tps_page))
@@ -317,7 +323,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) -> std::io::Result<()> {
+pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platform::tlog::checkpoint::LogKey, listen: &str) -> std::io::Result<()> {
     // Settings are checked before the port opens: a half-configured SMTP stops the start.
     let channels = platform::notify::Channels::from_env().map_err(std::io::Error::other)?;
     tracing::info!("{}", channels.describe());
@@ -339,6 +345,9 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, listen: &str) 
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());
     tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>()));
+    // The results log's checkpoints: at most one a second, when the tree grew.
+    tracing::info!("transparency log {} signed with the key in {}", log_key.origin(), log_key.path().display());
+    tokio::spawn(platform::tlog::checkpoint::signer(db.clone(), Arc::new(log_key)));
     // Alerts that leave the app: the outbox's sender, every few seconds.
     tokio::spawn(platform::notify::sender(db, state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
     if let Some(hour) = report_hour {

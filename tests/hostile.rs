@@ -61,6 +61,8 @@ fn sample(path: &str, name: &str) -> Option<&'static str> {
         "receipt" => "LPR-0000-0000",
         "token" => "abc",
         "sha256" => "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        // A log tile's path after tile/ (the page route names it `*tile`, the document `tile`).
+        "tile" | "*tile" => "0/000.p/1",
         _ => return None,
     })
 }
@@ -68,7 +70,7 @@ fn sample(path: &str, name: &str) -> Option<&'static str> {
 /// The query names pages and the API read; unknown ones are ignored by the handlers.
 const PAGE_QUERY: &[&str] = &[
     "wilayah", "pemilu", "kontes", "q", "kode", "status", "grade", "next", "limit", "before", "after", "count", "baru", "terlambat", "gakkumdu",
-    "lat", "lon", "on", "region", "format", "lang", "ke", "lapis", "kategori",
+    "lat", "lon", "on", "region", "format", "lang", "ke", "lapis", "kategori", "from", "to",
 ];
 
 /// The values also tried one query parameter at a time on every page.

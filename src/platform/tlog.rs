@@ -19,11 +19,15 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+pub mod checkpoint;
+pub mod http;
+
 use tlog_tiles::HashReader;
 pub use tlog_tiles::{EMPTY_HASH, Hash};
 
 use super::db::{Backend, Conn, DbError, Value};
-use crate::params;
+use super::i18n::Text;
+use crate::{params, tr};
 
 /// Hashes per tile side: tiles are 2^8 = 256 hashes wide (C2SP tlog-tiles).
 pub const TILE_HEIGHT: u8 = 8;
@@ -274,6 +278,119 @@ impl Rebuild {
         }
         tlog_tiles::tree_hash(size, self).map_err(math)
     }
+}
+
+/// What `sinergi log verify` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Every leaf, stored hash and checkpoint agrees with the tree recomputed from the leaves.
+    Intact { leaves: u64, hashes: u64, checkpoints: u64 },
+    /// The first leaf whose stored hashes (its own or a subtree's it opens) do not match, or
+    /// which is missing.
+    Leaf { index: u64, why: Text },
+    /// The first stored checkpoint that does not match the recomputed tree or its key.
+    Checkpoint { size: u64, why: Text },
+}
+
+/// Recomputes the tree from the stored leaves and compares every stored hash and every stored
+/// checkpoint with it (and the checkpoints' signatures with `verifier`, a signed-note verifier
+/// key, when given). Holds the recomputed hashes in memory, about 100 bytes per leaf.
+pub fn verify(conn: &mut Conn, verifier: Option<&str>) -> Result<Verdict, DbError> {
+    let size = size(conn)?;
+    let mut tree = Rebuild::default();
+    let mut missing: Option<u64> = None;
+    for_each_leaf(conn, 0, u64::MAX / 2, |i, data| {
+        if missing.is_none() {
+            if i != tree.size() {
+                missing = Some(tree.size());
+            } else {
+                tree.push(&data)?;
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(index) = missing.or((tree.size() < size).then_some(tree.size())) {
+        return Ok(Verdict::Leaf { index, why: tr!("daun itu tidak ada", "it is missing") });
+    }
+    if tree.size() > size {
+        return Ok(Verdict::Leaf { index: size, why: tr!("daun itu di luar ukuran pohon {size}", "it lies beyond the tree's size {size}") });
+    }
+    // The first leaf whose own hash differs from its stored one; failing that, the first leaf
+    // under a stored subtree hash that differs (a changed leaf also changes the subtrees above
+    // it, which are not the news).
+    let mut first_bad: [Option<(u64, Text)>; 2] = [None, None];
+    let mut seen = 0u64;
+    let mut note = |leaf: u64, own: bool, why: Text| {
+        let slot = &mut first_bad[usize::from(!own)];
+        if slot.as_ref().is_none_or(|(l, _)| leaf < *l) {
+            *slot = Some((leaf, why));
+        }
+    };
+    for_each_stored_hash(conn, |idx, stored| {
+        seen += 1;
+        let (level, n) = tlog_tiles::split_stored_hash_index(idx);
+        let leaf = n.checked_shl(u32::from(level)).unwrap_or(u64::MAX);
+        match tree.hashes.get(&idx) {
+            Some(h) if h.0.as_slice() == stored.as_slice() => {}
+            Some(_) if level == 0 => note(leaf, true, tr!("hash daun yang tersimpan tidak cocok dengan isinya", "its stored hash does not match its bytes")),
+            Some(_) => {
+                let span = 1u64 << level;
+                note(leaf, false, tr!("hash subpohon {span} daun mulai dari daun ini tidak cocok", "the stored hash of the subtree of {span} leaves from this leaf does not match"))
+            }
+            None => note(leaf, false, tr!("ada hash tersimpan ({idx}) di luar pohon", "a stored hash ({idx}) lies beyond the tree")),
+        }
+        Ok(())
+    })?;
+    let [own, subtree] = first_bad;
+    if let Some((index, why)) = own.or(subtree) {
+        return Ok(Verdict::Leaf { index, why });
+    }
+    if seen != stored_hash_count(size) {
+        // Some hash was removed: find the first leaf whose hashes are not all there.
+        let mut present = std::collections::HashSet::new();
+        for_each_stored_hash(conn, |idx, _| {
+            present.insert(idx);
+            Ok(())
+        })?;
+        let first = (0..stored_hash_count(size)).find(|i| !present.contains(i)).map_or(0, |i| {
+            let (level, n) = tlog_tiles::split_stored_hash_index(i);
+            n << level
+        });
+        return Ok(Verdict::Leaf { index: first, why: tr!("sebuah hash tersimpan hilang", "a stored hash is missing") });
+    }
+    let verifiers = match verifier {
+        Some(vkey) => Some(signed_note::VerifierList::new(vec![Box::new(
+            signed_note::StandardVerifier::new(vkey).map_err(|e| DbError::Other(format!("the log's verifier key: {e}")))?,
+        )])),
+        None => None,
+    };
+    let checkpoints = checkpoint::all(conn)?;
+    for (head, text) in &checkpoints {
+        let size = head.size;
+        if head.size > tree.size() {
+            let n = tree.size();
+            return Ok(Verdict::Checkpoint { size, why: tr!("checkpoint mencakup lebih banyak daun daripada log ({n})", "it covers more leaves than the log's {n}") });
+        }
+        if tree.root(head.size)? != head.root {
+            return Ok(Verdict::Checkpoint { size, why: tr!("akarnya berbeda dari akar pohon yang dihitung ulang", "its root differs from the recomputed tree's") });
+        }
+        let Ok(note) = signed_note::Note::from_bytes(text.as_bytes()) else {
+            return Ok(Verdict::Checkpoint { size, why: tr!("catatannya rusak", "its note is malformed") });
+        };
+        let body = String::from_utf8_lossy(note.text()).into_owned();
+        let mut lines = body.lines().skip(1);
+        let (said_size, said_root) = (lines.next().and_then(|l| l.parse::<u64>().ok()), lines.next());
+        use base64::Engine;
+        if said_size != Some(head.size) || said_root != Some(base64::engine::general_purpose::STANDARD.encode(head.root.0).as_str()) {
+            return Ok(Verdict::Checkpoint { size, why: tr!("catatannya menyebut ukuran atau akar lain", "its note names another size or root") });
+        }
+        if let Some(list) = &verifiers
+            && note.verify(list).is_err()
+        {
+            return Ok(Verdict::Checkpoint { size, why: tr!("tanda tangannya tidak sah menurut kunci log", "its signature does not verify with the log's key") });
+        }
+    }
+    Ok(Verdict::Intact { leaves: tree.size(), hashes: seen, checkpoints: checkpoints.len() as u64 })
 }
 
 // ---------------------------------------------------------------------------------------------

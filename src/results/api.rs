@@ -362,6 +362,64 @@ pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>
     Ok(Json(view))
 }
 
+/// Where a TPS's entries are in the public log, proved against the latest signed checkpoint.
+#[derive(Serialize, ToSchema)]
+pub struct ResultProof {
+    /// The latest signed checkpoint (a C2SP signed note, as `GET /log/checkpoint` serves it).
+    pub checkpoint: String,
+    /// Its tree size and base64 root hash.
+    pub tree_size: u64,
+    pub root: String,
+    /// Every entry of this TPS result, oldest first.
+    pub entries: Vec<LeafProof>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeafProof {
+    pub source: String,
+    pub revision: i64,
+    pub leaf_index: u64,
+    /// The leaf's bytes (canonical JSON, see `results::leaf`), as text.
+    pub leaf: String,
+    /// The inclusion proof's hashes (base64, RFC 9162 order) in the checkpoint's tree; null
+    /// while the entry is newer than the checkpoint (signed within a second or so).
+    pub inclusion: Option<Vec<String>>,
+}
+
+/// The leaf of every entry of a TPS's result and its inclusion proof against the latest signed
+/// checkpoint, for anyone to check that the numbers shown are the ones in the public log.
+#[utoipa::path(get, path = "/api/v1/elections/{id}/results/{tps}/{contest}/proof", tag = "rekap",
+    params(("id" = String, Path), ("tps" = String, Path), ("contest" = String, Path)),
+    responses((status = 200, body = ResultProof), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn result_proof(State(state): State<AppState>, Path((id, tps, contest)): Path<(String, String, String)>) -> Result<Json<ResultProof>, AppError> {
+    use crate::platform::tlog;
+    let e = election_or_404(&id)?;
+    let k = contest_of(e, &contest)?;
+    let code = TpsCode::parse(&tps).map_err(|m| AppError::invalid("tps", m))?;
+    let b64 = |h: &tlog::Hash| base64::engine::general_purpose::STANDARD.encode(h.0);
+    let proof = state
+        .db
+        .read(move |c| -> Result<ResultProof, AppError> {
+            let list = store::log_entries(c, e.id, k.key, code.as_str())?;
+            if list.is_empty() {
+                let code = code.as_str();
+                return Err(AppError::not_found(tr!("belum ada hasil TPS {code} yang tercatat di log", "no result of TPS {code} is in the log yet")));
+            }
+            let (head, note) = tlog::checkpoint::latest(c)?.ok_or_else(|| {
+                AppError::not_found(tr!("log belum memiliki checkpoint bertanda tangan; coba lagi sebentar lagi", "the log has no signed checkpoint yet; try again in a moment"))
+            })?;
+            let mut entries = Vec::with_capacity(list.len());
+            for (source, revision, index) in list {
+                let leaf = tlog::leaf(c, index)?.ok_or_else(|| AppError::Internal(format!("log leaf {index} is missing")))?;
+                let inclusion = if index < head.size { Some(tlog::inclusion(c, index, head.size)?.iter().map(b64).collect()) } else { None };
+                entries.push(LeafProof { source, revision, leaf_index: index, leaf: String::from_utf8_lossy(&leaf).into_owned(), inclusion });
+            }
+            Ok(ResultProof { checkpoint: note, tree_size: head.size, root: b64(&head.root), entries })
+        })
+        .await?;
+    Ok(Json(proof))
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct SummaryQuery {
     region: Option<String>,

@@ -10,6 +10,7 @@ pub mod api;
 pub mod demo;
 pub mod field;
 pub mod form;
+pub mod leaf;
 pub mod pages;
 pub mod store;
 

@@ -233,10 +233,13 @@ pub fn submit(
         return Err(AppError::invalid("reason", tr!("salinan Bawaslu sudah dientri; koreksi wajib disertai alasan", "Bawaslu's copy was entered already; a correction needs a reason")));
     }
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
+    // Every accepted entry is a leaf of the public log, appended in this transaction.
+    let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally, s.photo_sha256.as_deref(), &s.photos, &unit_name(conn, permit)?, now);
+    let log_index = crate::platform::tlog::append(conn, &[leaf])?.first;
     let entry_id: i64 = conn
         .query_one(
-            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             params![
                 election.id,
                 tps,
@@ -248,7 +251,8 @@ pub fn submit(
                 s.reason.trim(),
                 s.photo_sha256.clone(),
                 to_json(&s.tally),
-                to_json(&s.warnings)
+                to_json(&s.warnings),
+                log_index as i64
             ],
         )?
         .get(0)?;
@@ -319,6 +323,24 @@ pub fn submit(
     });
     let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
     Ok(build_view(election.id, contest.key, tps, Some(state), &all))
+}
+
+/// The entering unit's public name for a log leaf (never the username).
+fn unit_name(conn: &mut Conn, permit: &Permit) -> Result<String, DbError> {
+    let name = permit.username();
+    Ok(crate::agencies::store::public_names(conn, &[name])?.remove(name).unwrap_or_default())
+}
+
+/// Where the entries of a TPS's result for a contest are in the public log, oldest first:
+/// (source, revision, leaf index). Entries from before the log have none and are left out.
+pub fn log_entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<(String, i64, u64)>, DbError> {
+    conn.query(
+        "SELECT source, revision, log_index FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 AND log_index IS NOT NULL ORDER BY id",
+        params![election, tps, contest],
+    )?
+    .into_iter()
+    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get::<i64>(2)? as u64)))
+    .collect()
 }
 
 /// The most any count on a TPS's form may be in this election.
@@ -736,9 +758,11 @@ pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str
             ),
         ));
     }
+    let leaf = super::leaf::recap(election, region, contest, n + 1, tally, &unit_name(conn, permit)?, now);
+    let log_index = crate::platform::tlog::append(conn, &[leaf])?.first;
     conn.execute(
-        "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params![election, region, contest, n + 1, permit.username(), now, reason.trim(), to_json(tally)],
+        "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params![election, region, contest, n + 1, permit.username(), now, reason.trim(), to_json(tally), log_index as i64],
     )?;
     audit::record(conn, permit, Change {
         action: "recap.entry",

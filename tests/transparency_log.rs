@@ -1,0 +1,333 @@
+//! The public results log through the real server and CLI, on SQLite and PostgreSQL: an
+//! accepted C.Hasil becomes a leaf whose inclusion proof verifies against the signed checkpoint
+//! (signature checked with the published key), the tiles rebuild the root, `sinergi log verify`
+//! names an altered leaf or checkpoint, and a restored older database is not signed until an
+//! operator acknowledges it.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::{TestApp, TestDb, add_user, cli, error_of, stderr, stdout};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+const PW: &str = "rahasia-123";
+const VILLAGE: &str = "35.76.02.1008";
+
+fn setup(db: &TestDb) -> TestApp {
+    let mut csv = String::from("code,address,dpt,lat,lon\n");
+    for n in 1..=4 {
+        csv.push_str(&format!("{VILLAGE}.{n:03},Jl. Contoh,250,,\n"));
+    }
+    let file = db.dir().join("tps.csv");
+    std::fs::write(&file, csv).expect("write tps");
+    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", file.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
+    add_user(db, "ptps", "bawaslu", "35.76", "operator", PW);
+    TestApp::spawn(db)
+}
+
+fn tally(source: &str, v: [i64; 3]) -> Value {
+    let valid: i64 = v.iter().sum();
+    let used = valid + 3;
+    json!({
+        "source": source,
+        "voters": {"dpt": {"l": 120, "p": 130}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
+        "users": {"dpt": {"l": used / 2, "p": used - used / 2 - 4}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
+        "disabled": {"voters": 3, "users": 2},
+        "ballots": {"received": 255, "used": used, "spoiled": 1, "unused": 255 - used - 1},
+        "votes": {"01": v[0], "02": v[1], "03": v[2]},
+        "valid": valid,
+        "invalid": 3,
+    })
+}
+
+fn submit(app: &TestApp, token: &str, tps: &str, body: &Value) {
+    let (s, v) = app.put(&format!("/api/v1/elections/pemilu-2024/results/{tps}/presiden"), Some(token), body);
+    assert_eq!(s, 200, "{v}");
+}
+
+/// GET with no login, answering the status, the raw bytes and the Cache-Control header.
+fn get_raw(app: &TestApp, path: &str) -> (u16, Vec<u8>, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent.get(&app.url(path)).call().expect("GET");
+    let cache = resp.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    (resp.status().as_u16(), resp.body_mut().read_to_vec().expect("body"), cache)
+}
+
+/// The checkpoint's body parsed: (origin, size, root).
+fn parse_checkpoint(note: &str) -> (String, u64, [u8; 32]) {
+    let mut lines = note.lines();
+    let origin = lines.next().expect("origin").to_string();
+    let size = lines.next().and_then(|l| l.parse().ok()).expect("size");
+    let root = STANDARD.decode(lines.next().expect("root")).expect("base64 root");
+    (origin, size, root.try_into().expect("32 bytes"))
+}
+
+/// Waits (up to 10 s) for a signed checkpoint of at least `size` leaves; returns its note.
+fn checkpoint_of(app: &TestApp, size: u64) -> String {
+    let start = Instant::now();
+    loop {
+        let (s, body, cache) = get_raw(app, "/log/checkpoint");
+        if s == 200 {
+            let note = String::from_utf8(body).expect("utf-8 note");
+            assert_eq!(cache, "public, max-age=1");
+            if parse_checkpoint(&note).1 >= size {
+                return note;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no checkpoint of {size} leaves after 10 s (status {s})");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn leaf_hash(data: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update([0u8]).chain_update(data).finalize().into()
+}
+
+fn node_hash(l: &[u8], r: &[u8]) -> [u8; 32] {
+    Sha256::new().chain_update([1u8]).chain_update(l).chain_update(r).finalize().into()
+}
+
+/// RFC 9162 §2.1.3.2, written here apart from the server's library.
+fn inclusion_verifies(index: u64, size: u64, leaf: &[u8], proof: &[[u8; 32]], root: &[u8; 32]) -> bool {
+    if index >= size {
+        return false;
+    }
+    let (mut f, mut s, mut r) = (index, size - 1, leaf_hash(leaf));
+    for p in proof {
+        if s == 0 {
+            return false;
+        }
+        if f & 1 == 1 || f == s {
+            r = node_hash(p, &r);
+            while f & 1 == 0 && f != 0 {
+                f >>= 1;
+                s >>= 1;
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        f >>= 1;
+        s >>= 1;
+    }
+    s == 0 && &r == root
+}
+
+/// RFC 6962 §2.1's root of a list of leaf hashes.
+fn root_of(hashes: &[[u8; 32]]) -> [u8; 32] {
+    match hashes.len() {
+        0 => Sha256::digest([]).into(),
+        1 => hashes[0],
+        n => {
+            let k = n.next_power_of_two() / 2;
+            node_hash(&root_of(&hashes[..k]), &root_of(&hashes[k..]))
+        }
+    }
+}
+
+/// `sinergi log key`: (origin, verifier key).
+fn published_key(db: &TestDb) -> (String, String) {
+    let o = cli(db, &["log", "key"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let origin = out.lines().find_map(|l| l.strip_prefix("origin: ")).expect("origin line").to_string();
+    let vkey = out.lines().find_map(|l| l.strip_prefix("kunci verifikasi: ")).expect("verifier key line").to_string();
+    (origin, vkey)
+}
+
+fn signature_verifies(note: &str, vkey: &str) -> bool {
+    let verifier = signed_note::StandardVerifier::new(vkey).expect("verifier key");
+    let list = signed_note::VerifierList::new(vec![Box::new(verifier)]);
+    signed_note::Note::from_bytes(note.as_bytes()).expect("signed note").verify(&list).is_ok()
+}
+
+fn proof_of(app: &TestApp, tps: &str) -> Value {
+    let (s, v) = app.get(&format!("/api/v1/elections/pemilu-2024/results/{tps}/presiden/proof"), None);
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+fn hashes(v: &Value) -> Vec<[u8; 32]> {
+    v.as_array().expect("hash list").iter().map(|h| STANDARD.decode(h.as_str().expect("base64")).expect("base64").try_into().expect("32 bytes")).collect()
+}
+
+fn a_result_is_proved_against_the_signed_checkpoint_and_the_tiles(db: &TestDb) {
+    let app = setup(db);
+    let (a, p) = (app.login("kpps.a", PW), app.login("ptps", PW));
+    let tps1 = format!("{VILLAGE}.001");
+    let (s, v) = app.get(&format!("/api/v1/elections/pemilu-2024/results/{tps1}/presiden/proof"), None);
+    assert_eq!((s, error_of(&v).0.as_str()), (404, "not_found"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap_or("").contains("belum ada hasil"), "Indonesian first: {v}");
+
+    submit(&app, &a, &tps1, &tally("kpu", [100, 80, 20]));
+    let (origin, vkey) = published_key(db);
+    let note = checkpoint_of(&app, 1);
+    assert!(signature_verifies(&note, &vkey), "the checkpoint is signed with the published key: {note}");
+    assert!(!signature_verifies(&note.replacen("\n1\n", "\n2\n", 1), &vkey), "a changed checkpoint fails");
+    assert_eq!(parse_checkpoint(&note).0, origin);
+
+    // The proof: the leaf holds the form's numbers and the unit, and is in the signed tree.
+    let v = proof_of(&app, &tps1);
+    assert_eq!(v["checkpoint"].as_str(), Some(note.as_str()));
+    let entry = &v["entries"][0];
+    let leaf = entry["leaf"].as_str().expect("leaf");
+    let fields: Value = serde_json::from_str(leaf).expect("leaf is JSON");
+    assert_eq!((fields["election"].as_str(), fields["tps"].as_str(), fields["contest"].as_str(), fields["source"].as_str()), (Some("pemilu-2024"), Some(tps1.as_str()), Some("presiden"), Some("kpu")));
+    assert_eq!(fields["tally"]["votes"], json!({"01": 100, "02": 80, "03": 20}));
+    assert_eq!(fields["unit"].as_str(), Some("PPK Magersari"), "the entering unit (KPU's district body): {leaf}");
+    assert!(!leaf.contains("kpps.a"), "no username in a leaf: {leaf}");
+    let (_, size, root) = parse_checkpoint(&note);
+    assert_eq!(v["tree_size"].as_u64(), Some(size));
+    let index = entry["leaf_index"].as_u64().expect("index");
+    assert!(inclusion_verifies(index, size, leaf.as_bytes(), &hashes(&entry["inclusion"]), &root), "{v}");
+    assert!(!inclusion_verifies(index, size, leaf.replace("100", "101").as_bytes(), &hashes(&entry["inclusion"]), &root), "changed numbers fail");
+
+    // A second source's entry: a bigger tree, consistent with the first.
+    submit(&app, &p, &tps1, &tally("bawaslu", [100, 79, 21]));
+    let note2 = checkpoint_of(&app, 2);
+    let (_, size2, root2) = parse_checkpoint(&note2);
+    assert!(signature_verifies(&note2, &vkey));
+    let v = proof_of(&app, &tps1);
+    let entries = v["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 2);
+    for e in entries {
+        let leaf = e["leaf"].as_str().expect("leaf");
+        assert!(inclusion_verifies(e["leaf_index"].as_u64().expect("index"), size2, leaf.as_bytes(), &hashes(&e["inclusion"]), &root2), "{e}");
+    }
+    let (s, c) = app.get(&format!("/log/consistency?from={size}&to={size2}"), None);
+    assert_eq!(s, 200, "{c}");
+    let proof: Vec<tlog_tiles::Hash> = hashes(&c["proof"]).into_iter().map(tlog_tiles::Hash).collect();
+    assert!(tlog_tiles::check_tree(&proof, size2, tlog_tiles::Hash(root2), size, tlog_tiles::Hash(root)).is_ok(), "{c}");
+    let (s, c) = app.get(&format!("/log/consistency?from=1&to={}", size2 + 5), None);
+    assert_eq!((s, error_of(&c)), (422, ("validation_failed".to_string(), Some("to".to_string()))), "{c}");
+
+    // The tiles rebuild the root: the level-0 hashes are the entry bundle's leaves' hashes.
+    let (s, tile, cache) = get_raw(&app, &format!("/log/tile/0/000.p/{size2}"));
+    assert_eq!((s, tile.len(), cache.as_str()), (200, 32 * size2 as usize, "public, max-age=1"));
+    let level0: Vec<[u8; 32]> = tile.chunks(32).map(|c| c.try_into().expect("32")).collect();
+    assert_eq!(root_of(&level0), root2, "the tile's hashes give the checkpoint's root");
+    let (s, bundle, _) = get_raw(&app, &format!("/log/tile/entries/000.p/{size2}"));
+    assert_eq!(s, 200);
+    let (mut leaves, mut at) = (Vec::new(), 0usize);
+    while at < bundle.len() {
+        let len = u16::from_be_bytes([bundle[at], bundle[at + 1]]) as usize;
+        leaves.push(bundle[at + 2..at + 2 + len].to_vec());
+        at += 2 + len;
+    }
+    assert_eq!(leaves.iter().map(|l| leaf_hash(l)).collect::<Vec<_>>(), level0, "the entries hash to the tile");
+    let (s, body, _) = get_raw(&app, "/log/tile/0/000");
+    let body: Value = serde_json::from_slice(&body).expect("JSON error");
+    assert_eq!((s, error_of(&body).0.as_str()), (404, "not_found"), "a full tile the tree does not have yet: {body}");
+    assert_eq!(get_raw(&app, "/log/tile/0/x000/000").0, 404, "only the canonical spelling");
+
+    // `sinergi log verify` agrees, then names an altered leaf, then an altered checkpoint.
+    let o = cli(db, &["log", "verify"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("log utuh: 2 daun"), "{}", stdout(&o));
+    let forged = leaves[1].iter().map(|b| format!("{b:02x}")).collect::<String>().replace("3739", "3738");
+    let original = leaves[1].iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_ne!(forged, original, "the forgery changes the bawaslu entry's 79");
+    let set_leaf = |hex: &str| match db {
+        TestDb::Sqlite { .. } => db.tamper(&format!("UPDATE tlog_leaves SET data = X'{hex}' WHERE idx = 1")),
+        TestDb::Postgres { .. } => db.tamper(&format!("UPDATE tlog_leaves SET data = decode('{hex}', 'hex') WHERE idx = 1")),
+    };
+    set_leaf(&forged);
+    let o = cli(db, &["log", "verify"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("log RUSAK pada daun 1:"), "{}", stderr(&o));
+    set_leaf(&original);
+    db.tamper(&format!("UPDATE tlog_checkpoints SET root = (SELECT hash FROM tlog_hashes WHERE idx = 1) WHERE size = {size}"));
+    let o = cli(db, &["log", "verify"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains(&format!("log RUSAK pada checkpoint ukuran {size}:")), "{}", stderr(&o));
+}
+
+/// A copy of the database as it is now (the server stopped), and putting it back.
+fn snapshot(db: &TestDb, tag: &str) {
+    match db {
+        TestDb::Sqlite { dir } => {
+            for ext in ["", "-wal", "-shm"] {
+                let from = dir.join(format!("sinergi.db{ext}"));
+                let to = dir.join(format!("{tag}.db{ext}"));
+                let _ = std::fs::remove_file(&to);
+                if from.exists() {
+                    std::fs::copy(&from, &to).expect("copy the database");
+                }
+            }
+        }
+        TestDb::Postgres { admin_url, name, .. } => {
+            let mut c = ::postgres::Client::connect(admin_url, ::postgres::NoTls).expect("connect");
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}_{tag}")).expect("drop copy");
+            // The stopped server's sessions may take a moment to end; a template must have none.
+            let start = Instant::now();
+            while let Err(e) = c.batch_execute(&format!("CREATE DATABASE {name}_{tag} TEMPLATE {name}")) {
+                assert!(start.elapsed() < Duration::from_secs(10), "copy the database: {e}");
+                let _ = c.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"));
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+fn restore(db: &TestDb, tag: &str) {
+    match db {
+        TestDb::Sqlite { dir } => {
+            for ext in ["", "-wal", "-shm"] {
+                let to = dir.join(format!("sinergi.db{ext}"));
+                let from = dir.join(format!("{tag}.db{ext}"));
+                let _ = std::fs::remove_file(&to);
+                if from.exists() {
+                    std::fs::copy(&from, &to).expect("restore the database");
+                }
+            }
+        }
+        TestDb::Postgres { admin_url, name, .. } => {
+            let mut c = ::postgres::Client::connect(admin_url, ::postgres::NoTls).expect("connect");
+            c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).expect("drop");
+            c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {name}_{tag}")).expect("restore the database");
+            c.batch_execute(&format!("DROP DATABASE {name}_{tag}")).expect("drop copy");
+        }
+    }
+}
+
+fn a_restored_older_database_is_not_signed_until_acknowledged(db: &TestDb) {
+    let mut app = setup(db);
+    let a = app.login("kpps.a", PW);
+    submit(&app, &a, &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20]));
+    let first = checkpoint_of(&app, 1);
+    app.stop();
+    snapshot(db, "backup");
+    app.restart(db);
+    let a = app.login("kpps.a", PW);
+    submit(&app, &a, &format!("{VILLAGE}.002"), &tally("kpu", [90, 90, 20]));
+    let published = checkpoint_of(&app, 2);
+
+    // The older copy comes back and other entries follow: the tree no longer extends what was
+    // published, and the server keeps serving the copy's own checkpoint without signing.
+    app.stop();
+    restore(db, "backup");
+    app.restart(db);
+    let a = app.login("kpps.a", PW);
+    submit(&app, &a, &format!("{VILLAGE}.003"), &tally("kpu", [70, 100, 30]));
+    std::thread::sleep(Duration::from_millis(2500));
+    let (s, body, _) = get_raw(&app, "/log/checkpoint");
+    assert_eq!((s, String::from_utf8(body).expect("utf-8")), (200, first.clone()), "nothing signed over the fork");
+    let o = cli(db, &["log", "verify"], None);
+    assert!(o.status.success(), "the restored database is itself intact: {}", stderr(&o));
+
+    let o = cli(db, &["log", "acknowledge"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("diterima"), "{}", stdout(&o));
+    let signed = checkpoint_of(&app, 2);
+    assert_ne!(signed, published, "the fork's checkpoint differs from the one published before the restore");
+    assert_eq!(parse_checkpoint(&signed).1, 2);
+    let (_, vkey) = published_key(db);
+    assert!(signature_verifies(&signed, &vkey), "{signed}");
+}
+
+on_both_engines!(a_result_is_proved_against_the_signed_checkpoint_and_the_tiles, a_restored_older_database_is_not_signed_until_acknowledged);
