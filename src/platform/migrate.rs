@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0012_tps_near.sql"),
         postgres: include_str!("migrations/postgres/0012_tps_near.sql"),
     },
+    Migration {
+        version: 13,
+        sqlite: include_str!("migrations/sqlite/0013_vulnerability_stats.sql"),
+        postgres: include_str!("migrations/postgres/0013_vulnerability_stats.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {
