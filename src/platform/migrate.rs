@@ -70,6 +70,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0013_vulnerability_stats.sql"),
         postgres: include_str!("migrations/postgres/0013_vulnerability_stats.sql"),
     },
+    // 14 is the transparency log's (issue 15).
+    Migration {
+        version: 15,
+        sqlite: include_str!("migrations/sqlite/0015_tps_stats_level.sql"),
+        postgres: include_str!("migrations/postgres/0015_tps_stats_level.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {
