@@ -81,7 +81,8 @@ field() { tr ' ' '\n' <<< "$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
 
 # grade_tps URL ELECTION: a TPS-rawan grade for 30 % of the election's TPS (seeded, in code
 # order: 28 % kurang rawan, 1.8 % rawan, 0.2 % sangat rawan of all TPS), written straight into
-# tps_vulnerability (server not running), so the vulnerability figures have rows to read.
+# tps_vulnerability (server not running), so the vulnerability figures have rows to read; the
+# election is marked for a recount, so the server computes its region counts when it starts.
 # SQLite through python3's sqlite3; PostgreSQL (postgres://…) through psql.
 grade_tps() {
     local url=$1 election=$2
@@ -107,10 +108,12 @@ for code in codes:
     rows.append((election, code, ind, score, grade, "", "2024-02-10T00:00:00Z", "bench"))
 if url.startswith("sqlite://"):
     c.executemany("INSERT INTO tps_vulnerability VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    c.execute("INSERT OR IGNORE INTO vulnerability_recount VALUES (?)", (election,))
     c.commit()
 else:
     data = "".join("\t".join(str(v) for v in r) + "\n" for r in rows)
     subprocess.run(["psql", url, "-q", "-c", "COPY tps_vulnerability FROM STDIN"], input=data, check=True, text=True)
+    subprocess.run(["psql", url, "-q", "-c", f"INSERT INTO vulnerability_recount VALUES ('{election}') ON CONFLICT DO NOTHING"], check=True)
 print(f"tps_vulnerability: {len(rows)} rows")
 PY
 }

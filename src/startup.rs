@@ -52,6 +52,9 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
                 tracing::warn!("the result totals of {} held numbers that were not whole; recomputed from {n} TPS results", e.id);
             }
         }
+        for (e, n) in vulnerability::counts::recount_marked(c)? {
+            tracing::info!("kerawanan counts of {e} recomputed from {n} mapped TPS");
+        }
         Ok::<_, DbError>(())
     })
     .await?;

@@ -653,6 +653,11 @@ fn personnel_gaps_are_shown_per_area(db: &TestDb) {
         assert!(tile.contains(&want), "{want} missing: {tile}");
     }
     assert!(html.contains("href=\"/pengamanan?pemilu=pilkada-2024&amp;wilayah=35.76\">Magersari"), "{html}");
+    // The plan is the regency's: from a district's page too, never a region without a plan.
+    for page in ["/situasi", "/situasi/35.76.02?pemilu=pilkada-2024"] {
+        let (_, _, html) = app.get_text(page, Some(&cookie));
+        assert!(html.contains("id=\"rencana\"><a href=\"/pengamanan?pemilu=pilkada-2024&amp;wilayah=35.76\""), "{page}: {html}");
+    }
     // A district sees itself; a district with enough personnel sees none.
     let (_, d) = app.get("/api/v1/situation?region=35.76.02", Some(&polres));
     assert_eq!(d["security"]["personnel_gaps"][0]["place"]["name"], "Magersari");
@@ -668,6 +673,10 @@ fn personnel_gaps_are_shown_per_area(db: &TestDb) {
     let jombang = gaps.iter().find(|g| g["place"]["code"] == "35.17").expect("Kabupaten Jombang");
     assert!(jombang["police_short"] == jombang["police_needed"] && jombang["police_available"] == 0, "{jombang}");
     assert!(gaps.windows(2).all(|w| w[0]["police_short"].as_i64() >= w[1]["police_short"].as_i64()), "worst first: {gaps:?}");
+    // A province has no plan of its own: its page links each regency's instead.
+    let (_, _, html) = app.get_text("/situasi/35?pemilu=pilkada-2024", Some(&format!("sinergi_session={jatim}")));
+    assert!(!html.contains("id=\"rencana\"") && !html.contains("/pengamanan?pemilu=pilkada-2024&amp;wilayah=35\""), "{html}");
+    assert!(html.contains("href=\"/pengamanan?pemilu=pilkada-2024&amp;wilayah=35.17\">Kabupaten Jombang"), "{html}");
     // The daily report prints them in its security table.
     let (s, _, pdf) = get_pdf(&app, "/situasi/35.76/laporan.pdf", &cookie);
     assert_eq!(s, 200);

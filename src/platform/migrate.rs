@@ -66,9 +66,19 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0012_tps_near.sql"),
     },
     Migration {
+        version: 13,
+        sqlite: include_str!("migrations/sqlite/0013_vulnerability_stats.sql"),
+        postgres: include_str!("migrations/postgres/0013_vulnerability_stats.sql"),
+    },
+    Migration {
         version: 14,
         sqlite: include_str!("migrations/sqlite/0014_transparency_log.sql"),
         postgres: include_str!("migrations/postgres/0014_transparency_log.sql"),
+    },
+    Migration {
+        version: 15,
+        sqlite: include_str!("migrations/sqlite/0015_tps_stats_level.sql"),
+        postgres: include_str!("migrations/postgres/0015_tps_stats_level.sql"),
     },
 ];
 

@@ -201,7 +201,11 @@ fn page(lang: Lang, s: &Situation, sort: &str, may_list: bool) -> Markup {
                     p.muted { (lang.pick("dan ", "and ")) (n(s.security.personnel_gap_areas - s.security.personnel_gaps.len() as i64)) (lang.pick(" wilayah lain", " more areas")) }
                 }
             }
-            p { a href={ "/pengamanan?" (q) } { (lang.pick("Rencana pengamanan dan kebutuhan personel", "Security plan and personnel needs")) } }
+            // A plan is a regency's (its Polres's): below one, the regency's plan; above one,
+            // the areas lacking personnel above link to theirs.
+            @if let Some(regency) = s.region.code.get(..5).filter(|_| s.region.code.len() >= 5) {
+                p #rencana { a href={ "/pengamanan?pemilu=" (e) "&wilayah=" (regency) } { (lang.pick("Rencana pengamanan dan kebutuhan personel", "Security plan and personnel needs")) } }
+            }
         }
         section.tile #pelanggaran {
             h2 { a href="/laporan" { (lang.pick("Pelanggaran", "Violations")) } }
