@@ -330,4 +330,36 @@ fn a_restored_older_database_is_not_signed_until_acknowledged(db: &TestDb) {
     assert!(signature_verifies(&signed, &vkey), "{signed}");
 }
 
-on_both_engines!(a_result_is_proved_against_the_signed_checkpoint_and_the_tiles, a_restored_older_database_is_not_signed_until_acknowledged);
+/// 256 entries fill the first tile: it and its entry bundle are served as immutable, and the
+/// level-1 tile's one hash is the root of the first 256 leaves, as the checkpoint says.
+fn a_full_tile_is_immutable_and_the_level_above_holds_its_root(db: &TestDb) {
+    let app = setup(db);
+    let p = app.login("ptps", PW);
+    let tps1 = format!("{VILLAGE}.001");
+    for i in 0..256 {
+        let mut body = tally("bawaslu", [100, 80 - i % 7, 20 + i % 7]);
+        body["reason"] = json!(format!("koreksi ke-{i} dari salinan pengawas"));
+        submit(&app, &p, &tps1, &body);
+    }
+    let note = checkpoint_of(&app, 256);
+    let (_, size, root) = parse_checkpoint(&note);
+    assert_eq!(size, 256);
+    let (s, tile, cache) = get_raw(&app, "/log/tile/0/000");
+    assert_eq!((s, tile.len(), cache.as_str()), (200, 256 * 32, "public, max-age=31536000, immutable"));
+    let level0: Vec<[u8; 32]> = tile.chunks(32).map(|c| c.try_into().expect("32")).collect();
+    assert_eq!(root_of(&level0), root);
+    let (s, bundle, cache) = get_raw(&app, "/log/tile/entries/000");
+    assert_eq!((s, cache.as_str()), (200, "public, max-age=31536000, immutable"));
+    let first_len = u16::from_be_bytes([bundle[0], bundle[1]]) as usize;
+    assert_eq!(leaf_hash(&bundle[2..2 + first_len]), level0[0]);
+    let (s, level1, cache) = get_raw(&app, "/log/tile/1/000.p/1");
+    assert_eq!((s, level1.as_slice(), cache.as_str()), (200, root.as_slice(), "public, max-age=1"));
+    let o = cli(db, &["log", "verify"], None);
+    assert!(stdout(&o).contains("log utuh: 256 daun"), "{}{}", stdout(&o), stderr(&o));
+}
+
+on_both_engines!(
+    a_result_is_proved_against_the_signed_checkpoint_and_the_tiles,
+    a_restored_older_database_is_not_signed_until_acknowledged,
+    a_full_tile_is_immutable_and_the_level_above_holds_its_root
+);

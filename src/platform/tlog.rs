@@ -237,15 +237,10 @@ pub fn stored_hash_count(size: u64) -> u64 {
 
 /// The hashes a tree of these leaves stores, in stored hash order, computed in memory: what
 /// `log verify` compares the stored ones with.
+#[derive(Default)]
 pub struct Rebuild {
     hashes: HashMap<u64, Hash>,
     size: u64,
-}
-
-impl Default for Rebuild {
-    fn default() -> Self {
-        Rebuild { hashes: HashMap::new(), size: 0 }
-    }
 }
 
 impl HashReader for Rebuild {
