@@ -26,6 +26,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with_shared(index.clone())
         .with(platform::i18n::PlaceNames(index))
         .with(results::CandidateCache::default())
+        .with(vulnerability::plan::GapsCache::default())
         .with(reports::store::Holidays::default())
         .with(channels)
         .with(situation::atlas())

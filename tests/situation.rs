@@ -683,6 +683,13 @@ fn personnel_gaps_are_shown_per_area(db: &TestDb) {
     let text = String::from_utf8_lossy(&pdf);
     assert!(text.contains(&format!("polisi {need}/{have}/8")), "the gap in the report");
     assert!(text.contains("/kerawanan/tps?pemilu=pilkada-2024&wilayah=35.76&kategori=sangat_rawan"), "the list's address beside the count");
+    // Personnel recorded show at once, though a server keeps the gaps between requests.
+    let (s, v) = app.put("/api/v1/elections/pilkada-2024/security/personnel/35.76.02", Some(&polres), &serde_json::json!({"polri": 500, "tni": 0, "linmas": 500}));
+    assert_eq!(s, 200, "{v}");
+    let (_, after) = app.get("/api/v1/situation?region=35", Some(&jatim));
+    let after = after["security"]["personnel_gaps"].as_array().expect("gaps").clone();
+    assert!(after.iter().all(|g| g["place"]["code"] != "35.76"), "Kota Mojokerto lacks no one now: {after:?}");
+    assert!(after.iter().any(|g| g["place"]["code"] == "35.17"), "Jombang still does: {after:?}");
 }
 
 /// A GET answered as bytes, with its status and headers (names in lower case).

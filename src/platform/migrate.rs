@@ -80,6 +80,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0015_tps_stats_level.sql"),
         postgres: include_str!("migrations/postgres/0015_tps_stats_level.sql"),
     },
+    Migration {
+        version: 16,
+        sqlite: include_str!("migrations/sqlite/0016_security_generation.sql"),
+        postgres: include_str!("migrations/postgres/0016_security_generation.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

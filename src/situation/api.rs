@@ -67,7 +67,7 @@ pub async fn situation_of(state: &AppState, lang: Lang, user: &CurrentUser, e: &
         .db
         .read(move |c| {
             let names = crate::regions::index_of(&st);
-            Ok::<_, AppError>(picture::gather(c, names, lang, Some(&viewer), e, &region, now)?)
+            Ok::<_, AppError>(picture::gather(c, names, st.module(), lang, Some(&viewer), e, &region, now)?)
         })
         .await
 }

@@ -276,7 +276,16 @@ fn brief(lang: Lang, s: &crate::coordination::store::StageView, today: Date) -> 
 /// Gathers the situation of `region` for `viewer` (who may read it: checked by the caller);
 /// without a viewer (the daily report) there are no alerts and no to-do of a unit.
 /// The table covers the areas directly below, in code order.
-pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&User>, e: &'static ElectionDef, region: &str, now: OffsetDateTime) -> Result<Situation, DbError> {
+pub fn gather(
+    conn: &mut Conn,
+    names: &RegionIndex,
+    kept: &crate::vulnerability::plan::GapsCache,
+    lang: Lang,
+    viewer: Option<&User>,
+    e: &'static ElectionDef,
+    region: &str,
+    now: OffsetDateTime,
+) -> Result<Situation, DbError> {
     let children = names.children_codes(region);
     let children = children.as_slice();
     let offset = crate::reports::store::offset_of(region);
@@ -323,14 +332,14 @@ pub fn gather(conn: &mut Conn, names: &RegionIndex, lang: Lang, viewer: Option<&
 
     // The region's figures and, in the same pass over its rows, those of each area below.
     let (v, rawan_by_area) = crate::vulnerability::store::summary_by_area(conn, e, region, width)?;
-    let gaps = crate::vulnerability::plan::gaps(conn, e.id, region)?;
+    let gaps = crate::vulnerability::plan::gaps_kept(conn, kept, e.id, region)?;
     let security = SecurityTile {
         tps_total: v.tps_total,
         tps_rawan: v.tps_rawan,
         by_category: v.by_category,
         personnel_gap_areas: gaps.len() as i64,
         personnel_gaps: gaps
-            .into_iter()
+            .iter()
             .take(GAPS_SHOWN)
             .map(|g| PersonnelGap {
                 plan_region: g.code.get(..5).unwrap_or(&g.code).to_string(),

@@ -261,7 +261,7 @@ pub async fn today(state: &AppState, e: &'static ElectionDef, region: &str, now:
         .db
         .read(move |c| {
             let index = crate::regions::index_of(&st);
-            let s = picture::gather(c, index, Lang::Id, None, e, &r, now)?;
+            let s = picture::gather(c, index, st.module(), Lang::Id, None, e, &r, now)?;
             // The map of the areas below, coloured by what the day is about: readiness before
             // voting day, results in from it (as the situation page chooses).
             let layer = if s.results.open { Layer::Results } else { Layer::Readiness };
