@@ -187,6 +187,12 @@ fn a_result_is_proved_against_the_signed_checkpoint_and_the_tiles(db: &TestDb) {
     assert!(inclusion_verifies(index, size, leaf.as_bytes(), &hashes(&entry["inclusion"]), &root), "{v}");
     assert!(!inclusion_verifies(index, size, leaf.replace("100", "101").as_bytes(), &hashes(&entry["inclusion"]), &root), "changed numbers fail");
 
+    // The audit trail says who entered the leaf (the log itself names only the unit).
+    assert_eq!(
+        db.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry' AND actor = 'kpps.a' AND detail LIKE '%\"leaf\":{index}%'")),
+        1
+    );
+
     // A second source's entry: a bigger tree, consistent with the first.
     submit(&app, &p, &tps1, &tally("bawaslu", [100, 79, 21]));
     let note2 = checkpoint_of(&app, 2);

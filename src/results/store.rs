@@ -306,7 +306,8 @@ pub fn submit(
         entity_type: "result",
         entity_id: &format!("{}/{tps}/{}", election.id, contest.key),
         region: Some(tps),
-        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str()}),
+        // The leaf: the audit trail answers who entered leaf N of the public log.
+        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str(), "leaf": log_index}),
     })?;
     // The answer is built from what is in hand, not read back.
     all.push(EntryRow {
@@ -769,7 +770,7 @@ pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str
         entity_type: "recap",
         entity_id: &format!("{election}/{region}/{contest}"),
         region: Some(region),
-        detail: serde_json::json!({"revision": n + 1}),
+        detail: serde_json::json!({"revision": n + 1, "leaf": log_index}),
     })?;
     Ok(n + 1)
 }
