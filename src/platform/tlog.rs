@@ -758,5 +758,13 @@ mod tests {
         .await
         .expect("setup");
         append_and_read_back(&url).await;
+        // FORCE: the writer thread of the dropped handle may still be closing its connection.
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .await
+        .expect("cleanup");
     }
 }
