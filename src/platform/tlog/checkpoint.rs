@@ -183,17 +183,69 @@ pub fn read_witness(path: &Path) -> Result<Option<Head>, AppError> {
 
 /// Records the last signed head, durably, replacing the file at once (never half-written).
 pub fn write_witness(path: &Path, head: Head) -> Result<(), String> {
+    let text = format!("{}\n{}\n", head.size, STANDARD.encode(head.root.0));
+    write_durably(path, &text).map_err(|e| format!("cannot record the signed head in {}: {e}", path.display()))
+}
+
+/// Replaces the file at `path` with `text` durably and at once: written beside it, synced, then
+/// renamed over it (a crash leaves the old file or the new, never half of one). The signer's
+/// record and an observer's `log watch` state are kept this way.
+pub fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_os_string();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
-    let text = format!("{}\n{}\n", head.size, STANDARD.encode(head.root.0));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all())).and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|e| format!("cannot record the signed head in {}: {e}", path.display()))?;
+    std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all())).and_then(|()| std::fs::rename(&tmp, path))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         // The rename itself is made durable with the directory.
         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
     Ok(())
+}
+
+/// A checkpoint read back from its signed note: origin, size and root from the note's first
+/// three lines. Lines after the root are C2SP extension lines (what else a log chooses to sign,
+/// such as the audit chain's head): read past, never refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opened {
+    pub origin: String,
+    pub head: Head,
+    /// The note as served, signature included.
+    pub note: String,
+}
+
+/// Why a note is not a checkpoint of the log that `vkey` names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteFault {
+    /// Not a signed note, or its body is not origin, size and root.
+    Malformed,
+    /// No signature of the key's name and id, or one that does not verify.
+    Signature,
+    /// Signed by the key, for another origin than the key's name.
+    Origin(String),
+}
+
+/// The body of a checkpoint note: its origin and head.
+pub fn body_of(note: &Note) -> Option<(String, Head)> {
+    let text = std::str::from_utf8(note.text()).ok()?;
+    let mut lines = text.split('\n');
+    let origin = lines.next().filter(|o| !o.is_empty())?.to_string();
+    let size = lines.next().filter(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))?.parse::<u64>().ok()?;
+    let root = STANDARD.decode(lines.next()?).ok().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())?;
+    Some((origin, Head { size, root: Hash(root) }))
+}
+
+/// Reads a checkpoint note and checks its signature with the verifier key `vkey` (signed-note
+/// form, as `sinergi log key` prints it) and that its origin is the key's name.
+pub fn open_note(note: &str, vkey: &signed_note::StandardVerifier) -> Result<Opened, NoteFault> {
+    use signed_note::Verifier;
+    let parsed = Note::from_bytes(note.as_bytes()).map_err(|_| NoteFault::Malformed)?;
+    let (origin, head) = body_of(&parsed).ok_or(NoteFault::Malformed)?;
+    let list = signed_note::VerifierList::new(vec![Box::new(vkey.clone())]);
+    parsed.verify(&list).map_err(|_| NoteFault::Signature)?;
+    if origin != vkey.name() {
+        return Err(NoteFault::Origin(origin));
+    }
+    Ok(Opened { origin, head, note: note.to_string() })
 }
 
 /// The newest checkpoint stored: its head and its note.
@@ -372,6 +424,20 @@ mod tests {
         let head = Head { size: 7, root };
         write_witness(&key.witness_path(), head).expect("witness");
         assert_eq!(read_witness(&key.witness_path()).expect("read"), Some(head));
+
+        // What an observer's monitor reads: the head, past any C2SP extension line.
+        let vkey = signed_note::StandardVerifier::new(key.verifier()).expect("vk");
+        assert_eq!(open_note(&note, &vkey).map(|o| (o.origin, o.head)), Ok((key.origin().to_string(), head)));
+        let extended = format!("{}audit 12 q83vEjRWeJA=\n", checkpoint_text(key.origin(), 7, root));
+        let mut signed = Note::new(extended.as_bytes(), &[]).expect("note");
+        signed.add_sigs(&[&key.signer]).expect("sign");
+        let signed = String::from_utf8(signed.to_bytes()).expect("utf-8");
+        assert_eq!(open_note(&signed, &vkey).map(|o| o.head), Ok(head), "an extension line is read past");
+        assert_eq!(open_note(&forged, &vkey), Err(NoteFault::Signature));
+        assert_eq!(open_note("not a note", &vkey), Err(NoteFault::Malformed));
+        let other = LogKey::open_or_create(&dir.join("other.key")).expect("other key");
+        let other_vkey = signed_note::StandardVerifier::new(other.verifier()).expect("vk");
+        assert_eq!(open_note(&note, &other_vkey), Err(NoteFault::Signature), "another key of the same origin");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
