@@ -600,7 +600,7 @@ row_put() { # ENGINE PHASE LABEL
         echo
         for eng in $ENGINES; do
             for ph in single double; do
-                echo "- $(ENGINE_NAME "$eng") $ph: **$(awk -v a="$(field ok_rps "$(get "$eng" "$ph")")" -v b="$(field ok_rps "$(get "$eng" "bare_$ph")")" 'BEGIN{printf "%.0f%%", b > 0 ? 100 * a / b : 0}')** ($(field ok_rps "$(get "$eng" "$ph")") of $(field ok_rps "$(get "$eng" "bare_$ph")") forms/s)"
+                echo "- $(ENGINE_NAME "$eng") $ph: **$(awk -v a="$(field ok_rps "$(get "$eng" "$ph")")" -v b="$(field ok_rps "$(get "$eng" "bare_$ph")")" 'BEGIN{printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}')** ($(field ok_rps "$(get "$eng" "$ph")") of $(field ok_rps "$(get "$eng" "bare_$ph")") forms/s)"
             done
         done
     fi
