@@ -169,8 +169,15 @@ impl Monitor {
             url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
         }
         let fail = |e: reqwest::Error| {
+            // The client's own message hides the cause (refused, no such host, TLS) in its sources.
+            let mut why = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                why.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
             let u = url.as_str();
-            tr!("{u} tidak dapat dihubungi: {e}", "cannot reach {u}: {e}")
+            tr!("{u} tidak dapat dihubungi: {why}", "cannot reach {u}: {why}")
         };
         let resp = self.http.get(url.clone()).send().await.map_err(fail)?;
         let status = resp.status().as_u16();
