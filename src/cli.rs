@@ -506,13 +506,7 @@ async fn audit_verify(db: &DbArg, files: &[std::path::PathBuf], vkey: Option<Str
     let (verdict, held) = database.read(move |c| checkpoint::verify_audit(c, verifier.as_ref(), witness, kept)).await?;
     match verdict {
         Verdict::Intact { entries } => {
-            println!(
-                "{}",
-                tr!(
-                    "rantai audit utuh: {entries} catatan, cocok dengan {held} kepala bertanda tangan",
-                    "audit chain intact: {entries} entries, matching {held} signed heads"
-                )
-            );
+            // The warning first: the verdict stays the last line (scripts read it).
             if !checked && held > 0 {
                 eprintln!(
                     "{}",
@@ -522,6 +516,13 @@ async fn audit_verify(db: &DbArg, files: &[std::path::PathBuf], vkey: Option<Str
                     )
                 );
             }
+            println!(
+                "{}",
+                tr!(
+                    "rantai audit utuh: {entries} catatan, cocok dengan {held} kepala bertanda tangan",
+                    "audit chain intact: {entries} entries, matching {held} signed heads"
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Verdict::Broken { seq, reason } => {

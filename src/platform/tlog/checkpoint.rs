@@ -405,7 +405,7 @@ pub enum Signing {
     Refused(String),
 }
 
-/// The audit chain's head now.
+/// The audit chain's head now (in the caller's transaction).
 fn audit_now(conn: &mut Conn) -> Result<AuditHead, DbError> {
     let (size, hash) = audit::head(conn)?;
     Ok(AuditHead { size: size as u64, hash })
@@ -429,13 +429,19 @@ fn fork_from(conn: &mut Conn, size: u64, audit: &AuditHead, signed: &Signed, wha
     Ok((at.as_deref() != Some(a.hash.as_str())).then(|| format!("audit entry {} no longer has the hash signed in the {what}", a.size)))
 }
 
-/// Signs a checkpoint of the current tree and audit chain when either grew and both extend
-/// every head signed before (the one recorded beside the key and the newest stored). Run in the
-/// writer's transaction, so that what is read is what is signed. The heads are recorded beside
-/// the key before the checkpoint is stored: a checkpoint is never out without its record.
-pub fn sign_if_grown(conn: &mut Conn, key: &LogKey, now: &str) -> Result<Signing, DbError> {
-    let size = super::size(conn)?;
-    let audit = audit_now(conn)?;
+/// Signs a checkpoint of the tree of `size` leaves and of the audit chain's head `audit`, both
+/// read committed (`to_sign`), when either grew and both extend every head signed before (the
+/// one recorded beside the key and the newest stored). Run in the writer's transaction. The
+/// heads are recorded beside the key before the checkpoint is stored: a checkpoint is never out
+/// without its record. Signing only committed heads keeps that record from naming leaves or
+/// audit entries that a crash before the commit would take away (the writer's transaction also
+/// holds other jobs' changes); `sinergi audit verify` holds the chain to the record.
+pub fn sign_if_grown(conn: &mut Conn, key: &LogKey, now: &str, size: u64, audit: &AuditHead) -> Result<Signing, DbError> {
+    // Nothing committed is taken away in between; should it be, the next turn reads again.
+    if super::size(conn)? < size || audit::hash_at(conn, audit.size as i64)?.as_deref() != Some(audit.hash.as_str()) {
+        return Ok(Signing::Unchanged);
+    }
+    let audit = audit.clone();
     let witness = read_witness(&key.witness_path()).map_err(|e| DbError::Other(e.log_detail()))?;
     let stored = latest_signed(conn)?;
     for (signed, what) in [(&witness, "head recorded beside the key"), (&stored, "newest stored checkpoint")] {
@@ -524,16 +530,20 @@ pub fn acknowledge(conn: &mut Conn, key: &LogKey) -> Result<(Option<Signed>, Opt
     Ok((stored, before))
 }
 
-/// Whether the tree or the audit chain grew past the newest stored checkpoint (the signer has
-/// work).
-pub fn behind(conn: &mut Conn) -> Result<bool, DbError> {
+/// What the signer signs next, read outside the writer (so committed, in one statement): the
+/// tree's size and the audit chain's head, and whether either grew past the newest stored
+/// checkpoint.
+pub fn to_sign(conn: &mut Conn) -> Result<(u64, AuditHead, bool), DbError> {
     let row = conn.query_one(
         "SELECT (SELECT size FROM tlog_head WHERE id = 1), (SELECT seq FROM audit_head WHERE id = 1),
+                (SELECT hash FROM audit_head WHERE id = 1),
                 COALESCE((SELECT size FROM tlog_checkpoints ORDER BY id DESC LIMIT 1), 0),
                 COALESCE((SELECT audit_size FROM tlog_checkpoints ORDER BY id DESC LIMIT 1), 0)",
         params![],
     )?;
-    Ok(row.get::<i64>(0)? > row.get::<i64>(2)? || row.get::<i64>(1)? > row.get::<i64>(3)?)
+    let (size, audit_size): (i64, i64) = (row.get(0)?, row.get(1)?);
+    let grew = size > row.get::<i64>(3)? || audit_size > row.get::<i64>(4)?;
+    Ok((size as u64, AuditHead { size: audit_size as u64, hash: row.get(2)? }, grew))
 }
 
 /// The signer: at most one checkpoint a second, only when the tree or the audit chain grew; a refusal is logged as
@@ -545,16 +555,16 @@ pub async fn signer(db: crate::platform::db::Db, key: std::sync::Arc<LogKey>) {
     loop {
         tick.tick().await;
         // The common case (nothing new) costs one read, no write transaction.
-        match db.read(behind).await {
-            Ok(false) if refused.is_none() => continue,
-            Ok(_) => {}
+        let (size, audit) = match db.read(to_sign).await {
+            Ok((_, _, false)) if refused.is_none() => continue,
+            Ok((size, audit, _)) => (size, audit),
             Err(e) => {
                 tracing::warn!("transparency log: cannot read the tree size: {e}");
                 continue;
             }
-        }
+        };
         let k = key.clone();
-        match db.write(move |c| sign_if_grown(c, &k, &crate::platform::clock::now_rfc3339())).await {
+        match db.write(move |c| sign_if_grown(c, &k, &crate::platform::clock::now_rfc3339(), size, &audit)).await {
             Ok(Signing::Signed(size)) => {
                 if refused.take().is_some() {
                     tracing::warn!("transparency log: signing resumed after the operator's acknowledgement");
