@@ -121,17 +121,18 @@ fn watch_accepts_a_growing_log_and_refuses_a_wrong_key(db: &TestDb) {
     let fresh = db.dir().join("baru.checkpoint");
     let o = watch(db, &app, &other, &fresh, &[]);
     assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains("tanda tangan checkpoint dari server tidak sah menurut kunci"), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("checkpoint dari server ditolak") && err.contains("tanda tangannya tidak sah menurut kunci log"), "{err}");
     assert!(!fresh.exists(), "nothing accepted, nothing kept");
     // A state kept for the right key is not taken over by the wrong one.
     let o = watch(db, &app, &other, &state, &[]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains("tidak memuat checkpoint yang ditandatangani kunci ini"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("tidak memuat checkpoint log ini"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&state).expect("state"), third, "the state is untouched");
     // In English on request.
     let o = common::cli_lang(db, "en", &["log", "watch", app.base.as_str(), "--key", other.as_str(), "--state", fresh.to_str().expect("path")], None);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("signature does not verify with the key"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("signature does not verify with the log's key"), "{}", stderr(&o));
     let o = cli(db, &["log", "watch", app.base.as_str(), "--key", "bukan-kunci"], None);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("kunci verifikasi \"bukan-kunci\" tidak sah"), "{}", stderr(&o));

@@ -373,7 +373,11 @@ pub fn verify(conn: &mut Conn, verifier: Option<&str>) -> Result<Verdict, DbErro
         let Ok(note) = signed_note::Note::from_bytes(text.as_bytes()) else {
             return Ok(Verdict::Checkpoint { size, why: tr!("catatannya rusak", "its note is malformed") });
         };
-        if checkpoint::body_of(&note).map(|(_, said)| said) != Some(*head) {
+        let body = String::from_utf8_lossy(note.text()).into_owned();
+        let mut lines = body.lines().skip(1);
+        let (said_size, said_root) = (lines.next().and_then(|l| l.parse::<u64>().ok()), lines.next());
+        use base64::Engine;
+        if said_size != Some(head.size) || said_root != Some(base64::engine::general_purpose::STANDARD.encode(head.root.0).as_str()) {
             return Ok(Verdict::Checkpoint { size, why: tr!("catatannya menyebut ukuran atau akar lain", "its note names another size or root") });
         }
         if let Some(list) = &verifiers

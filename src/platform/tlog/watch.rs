@@ -22,7 +22,7 @@ use serde::Deserialize;
 use signed_note::Verifier;
 
 use super::Hash;
-use super::checkpoint::{self, NoteFault, Opened};
+use super::checkpoint::{self, Head};
 use crate::platform::i18n::Text;
 use crate::tr;
 
@@ -73,6 +73,14 @@ pub fn decode_hashes(list: &[String]) -> Option<Vec<Hash>> {
     list.iter().map(|h| STANDARD.decode(h).ok().and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok()).map(Hash)).collect()
 }
 
+/// A checkpoint accepted: the tree head its note signs, and the note as the server served it
+/// (what the state file keeps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub head: Head,
+    pub note: String,
+}
+
 fn short(root: &Hash) -> String {
     STANDARD.encode(root.0)
 }
@@ -82,7 +90,7 @@ pub struct Monitor {
     base: reqwest::Url,
     key: signed_note::StandardVerifier,
     /// The newest checkpoint accepted: the state's at first, then each one that extends it.
-    accepted: Option<Opened>,
+    accepted: Option<Checkpoint>,
 }
 
 impl Monitor {
@@ -122,32 +130,35 @@ impl Monitor {
     }
 
     /// The newest checkpoint accepted so far.
-    pub fn accepted(&self) -> Option<&Opened> {
+    pub fn accepted(&self) -> Option<&Checkpoint> {
         self.accepted.as_ref()
     }
 
     /// Reads the state file (the note of the last checkpoint accepted), checked with the key
     /// again: a state of another log or key is refused, never silently replaced. None on the
     /// first run.
-    pub fn load(&mut self, path: &Path) -> Result<Option<&Opened>, Text> {
+    pub fn load(&mut self, path: &Path) -> Result<Option<&Checkpoint>, Text> {
         let p = path.display();
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(tr!("berkas status {p} tidak dapat dibaca: {e}", "cannot read the state file {p}: {e}")),
         };
-        let opened = checkpoint::open_note(&text, &self.key).map_err(|fault| match fault {
-            NoteFault::Origin(o) => tr!(
-                "berkas status {p} memuat checkpoint log lain ({o}); pakai --state lain untuk log ini",
-                "the state file {p} holds a checkpoint of another log ({o}); give this log another --state"
-            ),
-            _ => tr!(
-                "berkas status {p} tidak memuat checkpoint yang ditandatangani kunci ini; berkas itu rusak atau milik kunci lain",
-                "the state file {p} holds no checkpoint signed by this key; it is damaged or belongs to another key"
-            ),
+        let opened = self.open(&text).map_err(|why| {
+            let (id, en) = (why.id(), why.en());
+            tr!(
+                "berkas status {p} tidak memuat checkpoint log ini ({id}); berkas itu rusak, atau milik log atau kunci lain: pakai --state lain",
+                "the state file {p} holds no checkpoint of this log ({en}); it is damaged, or belongs to another log or key: give another --state"
+            )
         })?;
         self.accepted = Some(opened);
         Ok(self.accepted.as_ref())
+    }
+
+    /// A note read as a checkpoint of this log: signed by the key, of the key's origin (the C2SP
+    /// extension lines after the root, such as the audit head, are read past).
+    fn open(&self, note: &str) -> Result<Checkpoint, Text> {
+        checkpoint::open_signed(note, Some(&self.key)).map(|s| Checkpoint { head: s.head, note: note.to_string() })
     }
 
     /// Writes the accepted checkpoint's note to the state file (at once, never half-written).
@@ -187,7 +198,7 @@ impl Monitor {
 
     /// Fetches the latest checkpoint (`GET /log/checkpoint`) and accepts it if it extends the
     /// accepted one.
-    pub async fn latest(&mut self) -> Result<Opened, Problem> {
+    pub async fn latest(&mut self) -> Result<Checkpoint, Problem> {
         let answer = self.get(&["log", "checkpoint"], &[]).await.map_err(Problem::Unreachable)?;
         if answer.status != 200 {
             let (s, m) = (answer.status, answer.message());
@@ -200,17 +211,14 @@ impl Monitor {
     /// Checks a checkpoint note (from `/log/checkpoint` or a proof answer): signed by the key,
     /// of the key's log, and extending the accepted checkpoint (proved with `/log/consistency`
     /// when it is larger). Accepts it as the newest when larger.
-    pub async fn admit(&mut self, note: &str) -> Result<Opened, Problem> {
+    pub async fn admit(&mut self, note: &str) -> Result<Checkpoint, Problem> {
         let origin = self.origin().to_string();
-        let opened = checkpoint::open_note(note, &self.key).map_err(|fault| {
-            Problem::Log(match fault {
-                NoteFault::Malformed => tr!("checkpoint dari server bukan catatan bertanda tangan yang sah", "the server's checkpoint is not a well-formed signed note"),
-                NoteFault::Signature => tr!(
-                    "tanda tangan checkpoint dari server tidak sah menurut kunci {origin}: kunci yang salah, atau checkpoint palsu",
-                    "the server's checkpoint signature does not verify with the key of {origin}: a wrong key, or a forged checkpoint"
-                ),
-                NoteFault::Origin(o) => tr!("checkpoint dari server milik log {o}, bukan {origin}", "the server's checkpoint belongs to the log {o}, not {origin}"),
-            })
+        let opened = self.open(note).map_err(|why| {
+            let (id, en) = (why.id(), why.en());
+            Problem::Log(tr!(
+                "checkpoint dari server ditolak untuk log {origin}: {id} (kunci yang salah, atau checkpoint palsu)",
+                "the server's checkpoint is refused for the log {origin}: {en} (a wrong key, or a forged checkpoint)"
+            ))
         })?;
         let Some(old) = self.accepted.clone() else {
             self.accepted = Some(opened.clone());
