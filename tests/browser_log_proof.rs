@@ -4,9 +4,10 @@
 //! says the numbers it shows are the log's — on a desktop window and on a 360×740 phone, in
 //! Bahasa Indonesia and in English, with WebCrypto and with the page's own SHA-256 (a LAN
 //! server over plain http has no WebCrypto). Then the database is altered behind the server's
-//! back, and the page names what differs each time: a leaf changed where the numbers are not
-//! (only the inclusion check can see it), a leaf's numbers changed, and the numbers the page
-//! shows changed while the log is intact (only the comparison can see it). Screenshots go to
+//! back, and the page names what differs each time: a leaf changed where no number is (only the
+//! inclusion check can see it), a leaf's numbers changed, the numbers the page shows changed
+//! while the log is intact (only the comparison can see it), and an entry pointed
+//! at another TPS's leaf (only the check of what the leaf names can see it). Screenshots go to
 //! /tmp/sinergi-shots/. Without chromium/chromedriver the test says so and passes.
 
 mod common;
@@ -173,7 +174,7 @@ fn permalink_checks_the_log(db: &TestDb) {
     assert_eq!(state, "verified", "{text}");
     assert_eq!(text, "Verified: the numbers on this page are the public log's (checkpoint of size 3).");
     assert_eq!(marks[0].1, "✓ matches the log");
-    b.goto(&app.url(&format!("/bahasa?l=id&next=/wilayah")));
+    b.goto(&app.url("/bahasa?l=id&next=/wilayah"));
 
     // --- 4. A leaf altered where no number is: only the inclusion check sees it ---------------
     let original = leaf_hex(db, 2);
@@ -211,6 +212,17 @@ fn permalink_checks_the_log(db: &TestDb) {
     assert!(text.ends_with(": halaman 101, log 100."), "{text}");
     assert!(!text.contains("bukti inklusi"), "{text}");
     assert_eq!(marks[1].1, "✗ tidak cocok");
+    db.tamper("UPDATE result_entries SET tally = replace(tally, '\"01\":101', '\"01\":100') WHERE source = 'bawaslu'");
+
+    // --- 7. An entry pointed at another TPS's leaf with the same numbers: the leaf is in the
+    // log and its numbers match, but it is not this TPS's -----------------------------------------
+    let other = format!("{VILLAGE}.002");
+    submit(&app, &app.login("ptps", PW), &other, &tally("bawaslu", [100, 79, 21]));
+    wait_checkpoint(&app, 4);
+    db.tamper(&format!("UPDATE result_entries SET log_index = 3 WHERE source = 'bawaslu' AND tps_code = '{tps}'"));
+    let (state, text, _) = verdict(&b, &url);
+    assert_eq!(state, "failed", "{text}");
+    assert_eq!(text, format!("TIDAK COCOK dengan log publik: entri #3 mencatat TPS {other}, halaman ini {tps}."));
 
     let took = started.elapsed();
     eprintln!("browser log proof test took {took:.1?}");
