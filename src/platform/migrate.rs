@@ -85,6 +85,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0016_security_generation.sql"),
         postgres: include_str!("migrations/postgres/0016_security_generation.sql"),
     },
+    Migration {
+        version: 17,
+        sqlite: include_str!("migrations/sqlite/0017_checkpoint_audit_head.sql"),
+        postgres: include_str!("migrations/postgres/0017_checkpoint_audit_head.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -29,8 +29,10 @@ fn no_checkpoint() -> AppError {
     ))
 }
 
-/// The latest signed checkpoint: a C2SP signed note (origin, tree size, base64 root hash, then
-/// the Ed25519 signature line), as text.
+/// The latest signed checkpoint: a C2SP signed note (origin, tree size, base64 root hash, the
+/// audit chain's head as the extension line `audit <entries> <hex hash>`, then the Ed25519
+/// signature line), as text. Keep it: `sinergi audit verify --checkpoint` holds the audit trail
+/// to it later.
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log",
     responses((status = 200, content_type = "text/plain", body = String), (status = 404, body = ErrorBody)))]
 pub async fn get_checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
