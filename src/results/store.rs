@@ -344,6 +344,36 @@ pub fn log_entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) ->
     .collect()
 }
 
+/// Where a TPS result's entries are in the public log, for its permalink: the leaf of every
+/// entry (by entry id; none for entries from before the log), and the leaves of the KPU entries
+/// whose numbers count — the entries of the counted revision that agreed, not one that
+/// disagreed with them before a third settled it.
+pub struct LogPlaces {
+    pub by_entry: BTreeMap<i64, u64>,
+    pub counted: Vec<u64>,
+}
+
+pub fn log_places(conn: &mut Conn, election: &str, contest: &str, tps: &str, counted: Option<(i64, &Tally)>) -> Result<LogPlaces, DbError> {
+    let rows = conn.query(
+        "SELECT id, source, revision, tally, log_index FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
+        params![election, tps, contest],
+    )?;
+    let mut places = LogPlaces { by_entry: BTreeMap::new(), counted: vec![] };
+    for r in rows {
+        let Some(index) = r.get::<Option<i64>>(4)? else { continue };
+        let index = index as u64;
+        places.by_entry.insert(r.get(0)?, index);
+        if let Some((revision, tally)) = counted
+            && r.get::<String>(1)? == "kpu"
+            && r.get::<i64>(2)? == revision
+            && parse_tally(&r.get::<String>(3)?)? == *tally
+        {
+            places.counted.push(index);
+        }
+    }
+    Ok(places)
+}
+
 /// The most any count on a TPS's form may be in this election.
 fn ceiling_of(election: &ElectionDef) -> i64 {
     form::tps_ceiling(election.max_voters_by_law, form::reserve_bp(election.kind))
