@@ -55,10 +55,14 @@ stop_server() {
 }
 
 # fresh_database ENGINE: an empty database for ENGINE (sqlite: the file $DB; pg: the database
-# $PG_DB on $PG, dropped on exit), created, migrated and given the regions by `audit verify`;
-# sets URL to it.
+# $PG_DB on $PG, dropped on exit), created, migrated and given the regions by `audit verify`,
+# with a fresh log key (SINERGI_LOG_KEY, in the scratch folder); sets URL to it.
 fresh_database() {
     echo "== [$1] fresh database"
+    # A fresh database is a new results log: its key (and the record of what it signed) must
+    # not be one a run before left beside the file, which would refuse the new tree as a fork.
+    export SINERGI_LOG_KEY="$TMPD/log-$1.key"
+    rm -f "$SINERGI_LOG_KEY" "$SINERGI_LOG_KEY.signed"
     if [ "$1" = sqlite ]; then
         rm -f "$DB" "$DB-wal" "$DB-shm"
         URL=sqlite://$DB
