@@ -632,6 +632,11 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                             "log intact: {leaves} leaves, {hashes} stored hashes, {checkpoints} signed checkpoints"
                         )
                     );
+                    // Accepted entries not yet in the tree (PostgreSQL): the sequencer's backlog.
+                    let queued = database.read(tlog::queued).await?;
+                    if queued > 0 {
+                        println!("{}", tr!("{queued} daun menunggu diurutkan ke dalam log", "{queued} leaves wait to be sequenced into the log"));
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 tlog::Verdict::Leaf { index, why } => {

@@ -85,6 +85,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0016_security_generation.sql"),
         postgres: include_str!("migrations/postgres/0016_security_generation.sql"),
     },
+    Migration {
+        version: 18,
+        sqlite: include_str!("migrations/sqlite/0018_tlog_queue.sql"),
+        postgres: include_str!("migrations/postgres/0018_tlog_queue.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {
