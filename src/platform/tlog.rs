@@ -859,9 +859,35 @@ mod tests {
             })
             .await;
         assert!(failed.is_err());
+        // Leaves put in the log through tickets: appended at once (SQLite) or queued until
+        // sequenced (PostgreSQL), oldest ticket first; either way each ticket finds its leaf.
+        let mut tickets = Vec::new();
+        for i in 0..3u8 {
+            tickets.push(db.write(move |c| enqueue(c, vec![b'q', i])).await.expect("enqueue"));
+        }
+        let postgres = db.backend() == Backend::Postgres;
+        assert!(tickets.iter().all(|t| t.index.is_none() == postgres), "{tickets:?}");
+        if postgres {
+            let t = tickets[1].id;
+            assert_eq!(db.read(move |c| find(c, t)).await.expect("find"), Some((None, vec![b'q', 1])), "a queued leaf is found, with no index yet");
+            let done = db.write_apart(|c| sequence(c, 2)).await.expect("sequence");
+            assert_eq!(done, Some(Appended { first: 300, size: 302 }), "a batch of at most the size asked");
+            assert_eq!(db.write_apart(|c| sequence(c, 10)).await.expect("sequence"), Some(Appended { first: 302, size: 303 }));
+            assert_eq!(db.write_apart(|c| sequence(c, 10)).await.expect("sequence"), None, "the queue is empty");
+        }
+        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        let found = db.read(move |c| indexes(c, &ids)).await.expect("indexes");
+        for (i, t) in tickets.iter().enumerate() {
+            let index = 300 + i as u64;
+            assert_eq!(found.get(&t.id), Some(&index), "ticket order is log order");
+            let id = t.id;
+            assert_eq!(db.read(move |c| find(c, id)).await.expect("find"), Some((Some(index), vec![b'q', i as u8])));
+            assert_eq!(db.read(move |c| ticket_of(c, index)).await.expect("ticket"), Some(t.id));
+        }
+        assert_eq!(db.read(queued).await.expect("queued"), 0);
         let tiles_leaves = leaves.clone();
         db.read(move |c| -> Result<(), DbError> {
-            assert_eq!(size(c)?, 300);
+            assert_eq!(size(c)?, 303);
             let expected = proofs_of(&tiles_leaves);
             for s in [1u64, 7, 256, 257, 300] {
                 assert_eq!(root(c, s)?, expected.root(s)?, "root of {s}");
