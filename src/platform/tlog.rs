@@ -249,15 +249,23 @@ pub fn indexes(conn: &mut Conn, tickets: &[i64]) -> Result<HashMap<i64, u64>, Db
     Ok(out)
 }
 
-/// A ticket's leaf: its bytes, and its index once sequenced. None: no such ticket.
-pub fn find(conn: &mut Conn, ticket: i64) -> Result<Option<(Option<u64>, Vec<u8>)>, DbError> {
+/// A ticket's leaf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// None while queued.
+    pub index: Option<u64>,
+    pub leaf: Vec<u8>,
+}
+
+/// A ticket's leaf, queued or in the log. None: no such ticket.
+pub fn find(conn: &mut Conn, ticket: i64) -> Result<Option<Found>, DbError> {
     // The queue first: the sequencer moves a leaf from it to the log in one transaction, so a
     // leaf gone from the queue is found in the log by the statement after.
     if let Some(row) = conn.query_opt("SELECT data FROM tlog_queue WHERE ticket = $1", &[Value::Int(ticket)])? {
-        return Ok(Some((None, row.get(0)?)));
+        return Ok(Some(Found { index: None, leaf: row.get(0)? }));
     }
     conn.query_opt("SELECT idx, data FROM tlog_leaves WHERE ticket = $1", &[Value::Int(ticket)])?
-        .map(|r| Ok((Some(r.get::<i64>(0)? as u64), r.get(1)?)))
+        .map(|r| Ok(Found { index: Some(r.get::<i64>(0)? as u64), leaf: r.get(1)? }))
         .transpose()
 }
 
@@ -869,7 +877,7 @@ mod tests {
         assert!(tickets.iter().all(|t| t.index.is_none() == postgres), "{tickets:?}");
         if postgres {
             let t = tickets[1].id;
-            assert_eq!(db.read(move |c| find(c, t)).await.expect("find"), Some((None, vec![b'q', 1])), "a queued leaf is found, with no index yet");
+            assert_eq!(db.read(move |c| find(c, t)).await.expect("find"), Some(Found { index: None, leaf: vec![b'q', 1] }), "a queued leaf is found, with no index yet");
             let done = db.write_apart(|c| sequence(c, 2)).await.expect("sequence");
             assert_eq!(done, Some(Appended { first: 300, size: 302 }), "a batch of at most the size asked");
             assert_eq!(db.write_apart(|c| sequence(c, 10)).await.expect("sequence"), Some(Appended { first: 302, size: 303 }));
@@ -881,7 +889,7 @@ mod tests {
             let index = 300 + i as u64;
             assert_eq!(found.get(&t.id), Some(&index), "ticket order is log order");
             let id = t.id;
-            assert_eq!(db.read(move |c| find(c, id)).await.expect("find"), Some((Some(index), vec![b'q', i as u8])));
+            assert_eq!(db.read(move |c| find(c, id)).await.expect("find"), Some(Found { index: Some(index), leaf: vec![b'q', i as u8] }));
             assert_eq!(db.read(move |c| ticket_of(c, index)).await.expect("ticket"), Some(t.id));
         }
         assert_eq!(db.read(queued).await.expect("queued"), 0);

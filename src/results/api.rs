@@ -423,7 +423,10 @@ pub async fn result_proof(State(state): State<AppState>, Path((id, tps, contest)
                 let (index, leaf) = match (p.index, p.ticket) {
                     (Some(index), _) => (Some(index), tlog::leaf(c, index)?.ok_or_else(|| AppError::Internal(format!("log leaf {index} is missing")))?),
                     // Still queued, or sequenced a moment ago.
-                    (None, Some(ticket)) => tlog::find(c, ticket)?.ok_or_else(|| AppError::Internal(format!("log ticket {ticket} has no leaf")))?,
+                    (None, Some(ticket)) => {
+                        let found = tlog::find(c, ticket)?.ok_or_else(|| AppError::Internal(format!("log ticket {ticket} has no leaf")))?;
+                        (found.index, found.leaf)
+                    }
                     (None, None) => return Err(AppError::Internal("a result entry has neither a log index nor a ticket".into())),
                 };
                 let inclusion = match index {
