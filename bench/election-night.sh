@@ -10,8 +10,20 @@
 #   PG=postgres://postgres@127.0.0.1:5432 bench/election-night.sh   # also PostgreSQL (a fresh
 #                                                             # database bench_night, dropped)
 #   PROFILE=1 …                                               # also a perf profile (SQLite)
+#   BARE=0 …                                                  # without the bare server
 #   Knobs (env): CONNS=64 SINGLE_S=20 DOUBLE_S=20 BAWASLU_S=10 SUMMARY_S=5 BURST_S=6
 #   PROFILE_S=10 ENGINES="sqlite pg" IDEMPOTENCY=1, DB, RESULTS.
+#
+# The bare server (bench/bare.rs, `cargo build --release --example bare`; BARE_BIN names another)
+# is the limit Sinergi is measured against: it takes the identical PUT, requires the bearer
+# header, parses the whole C.Hasil into typed fields, checks its sums and stores one row per TPS
+# and contest with group commit, acknowledging after the commit, on the same engine. Per engine
+# it runs first, with the same generator, slices and durations as Sinergi's single and double
+# phases; the results give Sinergi's forms/s as a percentage of it.
+# In the timed phases the generator does not read response bodies (PARSE=0 in put.lua, for both
+# servers alike): what was acknowledged is checked afterwards, as entries added in the database
+# (at least one per 200) and, for Sinergi, leaves of the log (`sinergi log verify`). The kill -9
+# burst reads the bodies to know exactly which forms were acknowledged.
 #
 # Per engine, from scratch (needs wrk: apt-get install -y wrk; python3, curl; psql for PG):
 #   1. build (unless SINERGI_BIN); bench/out/tps-pemilu.csv from `sinergi gen tps --election
@@ -68,6 +80,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# The CLI's answers are read below in English.
+export SINERGI_LANG=en
 OUT=bench/out
 BIN=${SINERGI_BIN:-target/release/sinergi}
 CSV=$OUT/tps-pemilu.csv
@@ -87,6 +101,10 @@ PROFILE_S=${PROFILE_S:-10}
 IDEMPOTENCY=${IDEMPOTENCY:-1}
 PG=${PG:-}
 PG_DB=bench_night
+BARE=${BARE:-1}
+BARE_ADDR=${BARE_ADDR:-127.0.0.1:18094}
+BARE_DB=${BARE_DB:-$OUT/bare.db}
+BARE_PG_DB=bench_bare
 ENGINES=${ENGINES:-sqlite${PG:+ pg}}
 RESULTS=${RESULTS:-$OUT/election-night-results.md}
 PASSWORD=bench-night-2024
@@ -110,21 +128,31 @@ fi
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+if [ "$BARE" = 1 ]; then
+    if [ -z "${BARE_BIN:-}" ]; then
+        if [ -z "${SINERGI_BIN:-}" ]; then
+            cargo build --release --example bare 2>&1 | tail -n 1
+        fi
+        BARE_BIN=$(dirname "$BIN")/examples/bare
+    fi
+    [ -x "$BARE_BIN" ] || { echo "no bare server at $BARE_BIN: cargo build --release --example bare (or BARE=0)" >&2; exit 1; }
+fi
 
 # server_counters: "writer_ticks process_ticks wchar write_bytes" so far: CPU ticks (user+system)
-# of the writer thread (sinergi-writer) and of the whole server (threads that have ended
+# of the writer thread ($WRITER_THREAD: sinergi-writer, or bare-writer) and of the whole server (threads that have ended
 # included), and the bytes it passed to write() and caused to be written to storage
 # (/proc/PID/io).
 server_counters() {
     local w p io
     w=$(cat /proc/"$PID"/task/*/stat 2> /dev/null |
-        awk '{ s = $0; sub(/^[0-9]+ \(/, "", s); name = substr(s, 1, index(s, ") ") - 1); rest = substr(s, index(s, ") ") + 2)
-               split(rest, f, " "); if (name == "sinergi-writer") w += f[12] + f[13] } END { printf "%d", w }' || true)
+        awk -v wt="$WRITER_THREAD" '{ s = $0; sub(/^[0-9]+ \(/, "", s); name = substr(s, 1, index(s, ") ") - 1); rest = substr(s, index(s, ") ") + 2)
+               split(rest, f, " "); if (name == wt) w += f[12] + f[13] } END { printf "%d", w }' || true)
     p=$(awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); printf "%d", f[12] + f[13] }' /proc/"$PID"/stat 2> /dev/null || true)
     io=$(awk '/^wchar:/{c = $2} /^write_bytes:/{b = $2} END{printf "%d %d", c, b}' /proc/"$PID"/io 2> /dev/null || true)
     echo "${w:-0} ${p:-0} ${io:-0 0}"
 }
 TCK=$(getconf CLK_TCK)
+WRITER_THREAD=sinergi-writer
 
 # --- the TPS order and its slices -------------------------------------------------------------
 
@@ -166,14 +194,15 @@ split -n l/2 -d "$TMPD/slice-burst.txt" "$TMPD/slice-burst-"
 SUMMARY_PATHS=""
 for r in $SUMMARY_REGIONS; do SUMMARY_PATHS+="/api/v1/elections/$ELECTION/results/summary?contest=$CONTEST&region=$r "; done
 
-# put_run LABEL SECONDS MODE SOURCE SLICE TOKEN_A [TOKEN_B]: wrk against the running server.
+# put_run LABEL SECONDS MODE SOURCE SLICE TOKEN_A [TOKEN_B]: wrk against the running server
+# ($BASE). Response bodies are read only with PARSE=1.
 # Prints the RESULT line with the phase's server CPU appended (writer_cpu_s, other_cpu_s);
 # leaves the 200s read in $TMPD/acked-LABEL.txt.
 put_run() {
     local label=$1 secs=$2 mode=$3 source=$4 slice=$5 ta=$6 tb=${7:-} out c0 c1
     rm -f "$TMPD/acked-$label".*
     c0=$(server_counters)
-    out=$(SLICE=$slice THREADS=2 MODE=$mode SOURCE=$source TOKEN_A=$ta TOKEN_B=$tb IDEMPOTENCY=$IDEMPOTENCY ACKED="$TMPD/acked-$label" \
+    out=$(SLICE=$slice THREADS=2 MODE=$mode SOURCE=$source TOKEN_A=$ta TOKEN_B=$tb IDEMPOTENCY=$IDEMPOTENCY PARSE="${PARSE:-0}" ACKED="$TMPD/acked-$label" \
         /usr/bin/time -f 'WRKCPU %U %S' wrk -t2 -c"$CONNS" -d"${secs}s" --timeout 10s --latency -s bench/put.lua "$BASE" 2>&1)
     c1=$(server_counters)
     echo "$out" > "$TMPD/wrk-$label.txt"
@@ -218,6 +247,59 @@ else:
     rows = {tuple(l.split("|")) for l in outp.splitlines() if l}
 print(f"acked={len(acked)} in_db={len(acked & rows)}")
 PY
+}
+
+# entries_count URL SOURCE: entries of SOURCE in result_entries (after a second, so that forms
+# in flight when wrk stopped are in).
+entries_count() {
+    sleep 1
+    db_query "$1" "SELECT COUNT(*) FROM result_entries WHERE source = '$2' AND contest = '$CONTEST'"
+}
+
+# stored LABEL BEFORE AFTER RESULT: "acked=<200s> in_db=<entries added>" for a timed phase; the
+# check is in_db >= acked (a form in flight when wrk stopped may be stored without its 200 read).
+stored() { echo "acked=$(field ok "$4") in_db=$(($3 - $2))"; }
+
+# run_bare ENGINE: the bare server on a fresh store of ENGINE, the single and double phases of
+# Sinergi's slices against it. Appends bare_* facts to $TMPD/facts-ENGINE.txt.
+run_bare() {
+    local eng=$1 facts=$TMPD/facts-$1.txt url log=$TMPD/bare-$1.log b0 b1
+    local base=$BASE pid=$PID server=$SERVER
+    if [ "$eng" = sqlite ]; then
+        rm -f "$BARE_DB" "$BARE_DB-wal" "$BARE_DB-shm"
+        url=sqlite://$BARE_DB
+    else
+        psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $BARE_PG_DB" -c "CREATE DATABASE $BARE_PG_DB" > /dev/null
+        url=$PG/$BARE_PG_DB
+    fi
+    echo "== [$eng] bare server on $BARE_ADDR"
+    "$BARE_BIN" --db "$url" --listen "$BARE_ADDR" --tokens bare-a,bare-b > "$log" 2>&1 &
+    SERVER=$!
+    PID=$SERVER
+    BASE=http://$BARE_ADDR
+    for _ in $(seq 1 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$BASE/api/v1/elections/x/results/x/x")" = 401 ] && break
+        kill -0 "$SERVER" 2> /dev/null || { cat "$log" >&2; exit 1; }
+        sleep 0.1
+    done
+    WRITER_THREAD=bare-writer
+    bare_rows() { sleep 1; db_query "$url" "SELECT COALESCE(SUM(n), 0) FROM forms"; }
+    echo "== [$eng] bare single: wrk -t2 -c$CONNS -d${SINGLE_S}s"
+    b0=$(bare_rows)
+    echo "bare_single=$(put_run "bare-single-$eng" "$SINGLE_S" single kpu "$TMPD/slice-single.txt" bare-a)" >> "$facts"
+    b1=$(bare_rows)
+    echo "acked_bare_single=$(stored x "$b0" "$b1" "$(grep '^bare_single=' "$facts" | cut -d= -f2-)")" >> "$facts"
+    echo "== [$eng] bare double: wrk -t2 -c$CONNS -d${DOUBLE_S}s"
+    echo "bare_double=$(put_run "bare-double-$eng" "$DOUBLE_S" double kpu "$TMPD/slice-double.txt" bare-a bare-b)" >> "$facts"
+    b0=$b1
+    b1=$(bare_rows)
+    echo "acked_bare_double=$(stored x "$b0" "$b1" "$(grep '^bare_double=' "$facts" | cut -d= -f2-)")" >> "$facts"
+    grep -E '^(bare_|acked_bare_)' "$facts"
+    kill "$SERVER" 2> /dev/null || true
+    wait "$SERVER" 2> /dev/null || true
+    [ "$eng" = pg ] && psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $BARE_PG_DB" > /dev/null
+    WRITER_THREAD=sinergi-writer
+    BASE=$base PID=$pid SERVER=$server
 }
 
 # check_summary URL: the summary API of each region against SQL over the counted results.
@@ -266,6 +348,8 @@ run_engine() {
     local eng=$1 url facts=$TMPD/facts-$1.txt t0 imp load
     : > "$facts"
     fact() { echo "$1=$2" >> "$facts"; }
+    get_fact() { grep "^$1=" "$facts" | head -n 1 | cut -d= -f2-; }
+    [ "$BARE" = 1 ] && run_bare "$eng"
     fresh_database "$eng"
     url=$URL
     echo "== [$eng] import tps"
@@ -313,7 +397,11 @@ PY
     echo "== [$eng] single entries: wrk -t2 -c$CONNS -d${SINGLE_S}s (kpu.a)"
     load=$(cut -d' ' -f1 /proc/loadavg)
     fact single_load "$load"
+    local n0 n1
+    n0=$(entries_count "$url" kpu)
     fact single "$(put_run "single-$eng" "$SINGLE_S" single kpu "$TMPD/slice-single.txt" "$TOK_A")"
+    n1=$(entries_count "$url" kpu)
+    fact acked_single "$(stored x "$n0" "$n1" "$(get_fact single)")"
     grep '^single=' "$facts"
 
     echo "== [$eng] double entry: wrk -t2 -c$CONNS -d${DOUBLE_S}s (kpu.a + kpu.b), summary reads beside it"
@@ -323,18 +411,24 @@ PY
     local sumjob=$!
     fact double "$(put_run "double-$eng" "$DOUBLE_S" double kpu "$TMPD/slice-double.txt" "$TOK_A" "$TOK_B")"
     wait "$sumjob"
+    n0=$n1
+    n1=$(entries_count "$url" kpu)
+    fact acked_double "$(stored x "$n0" "$n1" "$(get_fact double)")"
     fact summary_busy "$(cat "$TMPD/summary-busy-$eng.txt")"
     grep -E '^(double|summary_busy)=' "$facts"
 
     echo "== [$eng] Bawaslu's copy: wrk -t2 -c$CONNS -d${BAWASLU_S}s (bawaslu.ri) of TPS made sah"
-    awk '$3 == "sah" {print $1}' "$TMPD/acked-double-$eng.txt" | sort -u > "$TMPD/sah-$eng.txt"
+    db_query "$url" "SELECT tps_code FROM results WHERE election_id = '$ELECTION' AND contest = '$CONTEST' AND status = 'sah'" | sort -u > "$TMPD/sah-$eng.txt"
     # The TPS made sah first, then those of the single phase (no KPU result counted yet), so
     # that the phase does not run out.
     { awk 'NR == FNR {s[$1] = 1; next} ($2 in s)' "$TMPD/sah-$eng.txt" "$TMPD/slice-double.txt"; cat "$TMPD/slice-single.txt"; } > "$TMPD/slice-bawaslu-$eng.txt"
     fact sah_tps "$(wc -l < "$TMPD/sah-$eng.txt")"
     load=$(cut -d' ' -f1 /proc/loadavg)
     fact bawaslu_load "$load"
+    n0=$(entries_count "$url" bawaslu)
     fact bawaslu "$(put_run "bawaslu-$eng" "$BAWASLU_S" single bawaslu "$TMPD/slice-bawaslu-$eng.txt" "$TOK_W")"
+    n1=$(entries_count "$url" bawaslu)
+    fact acked_bawaslu "$(stored x "$n0" "$n1" "$(get_fact bawaslu)")"
     grep '^bawaslu=' "$facts"
 
     echo "== [$eng] summary, nothing ingesting: wrk -t1 -c4 -d${SUMMARY_S}s"
@@ -342,13 +436,6 @@ PY
     grep '^summary_idle=' "$facts"
 
     echo "== [$eng] checks"
-    local a
-    for ph in single double bawaslu; do
-        local src=kpu
-        [ "$ph" = bawaslu ] && src=bawaslu
-        a=$(check_acked "$url" "$TMPD/acked-$ph-$eng.txt" "$src")
-        fact "acked_$ph" "$a"
-    done
     # Entries per user and source; TPS results by status.
     fact entries "$(db_query "$url" "SELECT source || ':' || entered_by || '=' || COUNT(*) FROM result_entries GROUP BY source, entered_by ORDER BY 1" | tr '\n' ' ')"
     fact statuses "$(db_query "$url" "SELECT status || '=' || COUNT(*) FROM results GROUP BY status ORDER BY 1" | tr '\n' ' ')"
@@ -375,7 +462,7 @@ PY
     fact burst_rows_before "$(db_query "$url" "SELECT COUNT(*) FROM result_entries WHERE entered_by = 'kpu.b' AND source = 'kpu'")"
     local burst_slice
     [ "$eng" = sqlite ] && burst_slice=$TMPD/slice-burst-00 || burst_slice=$TMPD/slice-burst-01
-    put_run "burst-$eng" "$BURST_S" single kpu "$burst_slice" "$TOK_B" > "$TMPD/burst-result-$eng.txt" &
+    PARSE=1 put_run "burst-$eng" "$BURST_S" single kpu "$burst_slice" "$TOK_B" > "$TMPD/burst-result-$eng.txt" &
     local burst=$!
     sleep "$((BURST_S - 1))"
     kill -9 "$PID"
@@ -393,7 +480,10 @@ PY
     fact burst_rows "$(db_query "$url" "SELECT COUNT(*) FROM result_entries WHERE entered_by = 'kpu.b' AND source = 'kpu'")"
     t0=$(date +%s.%N)
     fact audit "$("$BIN" audit verify --db "$url" 2>&1 | tail -n 1) ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s)"
-    grep -E '^(burst|restart_s|restart_summary|acked_burst|audit|hwm_mb)=' "$facts"
+    t0=$(date +%s.%N)
+    fact logv "$("$BIN" log verify --db "$url" 2>&1 | tail -n 1) ($(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s)"
+    fact leaves_entries "$(db_query "$url" "SELECT (SELECT size FROM tlog_head) || ' leaves, ' || (SELECT COUNT(*) FROM result_entries) || ' entries + ' || (SELECT COUNT(*) FROM recap_entries) || ' recaps'")"
+    grep -E '^(burst|restart_s|restart_summary|acked_burst|audit|logv|leaves_entries|hwm_mb)=' "$facts"
     if [ "$eng" = sqlite ]; then
         fact db_size "$(du -h "$DB" | cut -f1)"
     else
@@ -491,15 +581,29 @@ row_put() { # ENGINE PHASE LABEL
         echo "  - one form by curl: $(get "$eng" check_good); one with valid 101 ≠ the votes' 100: $(get "$eng" check_bad)"
     done
     echo
-    echo "Ingestion (\"forms/s\" = 200s per second; non-2xx = 409/422/other 4xx/5xx, then socket errors; \"in DB\" = 200s read by wrk whose entry is in result_entries; server CPU per form = CPU time of the writer thread, and of all other server threads, in the phase divided by its 200s; wrk CPU = the client's user+system time; KB written = the server's /proc/PID/io wchar and write_bytes per 200):"
+    echo "Ingestion (\"forms/s\" = 200s per second; non-2xx = 409/422/other 4xx/5xx, then socket errors; \"stored\" = entries (forms, for the bare server) added to the database during the phase, at least one per 200; server CPU per form = CPU time of the writer thread, and of all other server threads, in the phase divided by its 200s; wrk CPU = the client's user+system time; KB written = the server's /proc/PID/io wchar and write_bytes per 200):"
     echo
-    echo "| engine | phase | requests | forms/s | p50 ms | p90 ms | p99 ms | max ms | 200 | non-2xx / socket errors | in DB / 200s | server CPU µs per form: writer + rest | wrk CPU s | KB written per form (write() / storage) | load1 |"
+    echo "| engine | phase | requests | forms/s | p50 ms | p90 ms | p99 ms | max ms | 200 | non-2xx / socket errors | stored / 200s | server CPU µs per form: writer + rest | wrk CPU s | KB written per form (write() / storage) | load1 |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
     for eng in $ENGINES; do
         row_put "$eng" single "single entry (kpu.a; menunggu_entri_kedua), ${SINGLE_S} s"
         row_put "$eng" double "double entry (kpu.a + kpu.b, each TPS twice), ${DOUBLE_S} s"
         row_put "$eng" bawaslu "Bawaslu's copy of sah TPS (1 in 10 differs), ${BAWASLU_S} s"
+        if [ "$BARE" = 1 ]; then
+            row_put "$eng" bare_single "bare server, the single phase's requests, ${SINGLE_S} s"
+            row_put "$eng" bare_double "bare server, the double phase's requests, ${DOUBLE_S} s"
+        fi
     done
+    if [ "$BARE" = 1 ]; then
+        echo
+        echo "Sinergi's forms/s as a share of the bare server's, same engine, same requests, same sitting:"
+        echo
+        for eng in $ENGINES; do
+            for ph in single double; do
+                echo "- $(ENGINE_NAME "$eng") $ph: **$(awk -v a="$(field ok_rps "$(get "$eng" "$ph")")" -v b="$(field ok_rps "$(get "$eng" "bare_$ph")")" 'BEGIN{printf "%.0f%%", (b > 0 ? 100 * a / b : 0)}')** ($(field ok_rps "$(get "$eng" "$ph")") of $(field ok_rps "$(get "$eng" "bare_$ph")") forms/s)"
+            done
+        done
+    fi
     echo
     echo "Summary \`GET …/results/summary?contest=$CONTEST&region=ID|35|35.17\` in turn, \`wrk -t1 -c4 --latency\`:"
     echo
@@ -523,16 +627,22 @@ row_put() { # ENGINE PHASE LABEL
         echo "- peak RSS (VmHWM) of the server after all phases: **$(get "$eng" hwm_mb) MB** ($(get "$eng" rss_end))"
         echo "- durability: burst of ${BURST_S} s, SIGKILL at $(get "$eng" killed_at) UTC: $(field ok "$b") forms got a 200 before the kill (p99 $(field p99_ms "$b") ms; socket errors after it: $(field errors "$b")); restart to first answer $(get "$eng" restart_s) s, summary then: $(get "$eng" restart_summary); **200s in result_entries after the restart: $(field in_db "$(get "$eng" acked_burst)") of $(field acked "$(get "$eng" acked_burst)")**; kpu.b entries in the table: $(get "$eng" burst_rows) ($(get "$eng" burst_rows_before) from the double phase + $(( $(get "$eng" burst_rows) - $(get "$eng" burst_rows_before) )) from the burst)"
         echo "- \`sinergi audit verify\` after the crash: $(get "$eng" audit)"
+        echo "- \`sinergi log verify\` after the crash: $(get "$eng" logv); $(get "$eng" leaves_entries)"
         echo
     done
 } > "$RESULTS"
 
 FAILED=()
 for eng in $ENGINES; do
-    for ph in single double bawaslu burst; do
+    phases="single double bawaslu"
+    [ "$BARE" = 1 ] && phases+=" bare_single bare_double"
+    for ph in $phases; do
         a=$(get "$eng" "acked_$ph")
-        [ -n "$a" ] && [ "$(field acked "$a")" = "$(field in_db "$a")" ] || FAILED+=("$(ENGINE_NAME "$eng") $ph: 200s in result_entries: ${a:-none}")
+        [ -n "$a" ] && [ "$(field in_db "$a")" -ge "$(field acked "$a")" ] || FAILED+=("$(ENGINE_NAME "$eng") $ph: forms stored for the 200s: ${a:-none}")
     done
+    a=$(get "$eng" acked_burst)
+    [ -n "$a" ] && [ "$(field acked "$a")" = "$(field in_db "$a")" ] || FAILED+=("$(ENGINE_NAME "$eng") burst: 200s in result_entries after kill -9: ${a:-none}")
+    [[ "$(get "$eng" logv)" == *intact* ]] || FAILED+=("$(ENGINE_NAME "$eng"): log verify: $(get "$eng" logv)")
     grep -q '^verdict ok' "$TMPD/summary-check-$eng.txt" || FAILED+=("$(ENGINE_NAME "$eng"): the summary does not equal SQL")
     [[ "$(get "$eng" audit)" == *intact* ]] || FAILED+=("$(ENGINE_NAME "$eng"): audit verify: $(get "$eng" audit)")
     [[ "$(get "$eng" check_good)" == *" 200 "* ]] || FAILED+=("$(ENGINE_NAME "$eng"): the hand-made form: $(get "$eng" check_good)")
