@@ -179,10 +179,19 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit non-zero naming the first bad entry
+    /// Recompute the hash chain and hold it to every audit head the results log's checkpoints
+    /// signed (those in the database, the one recorded beside the log key, and any given with
+    /// --checkpoint); exit non-zero naming the first entry or checkpoint that differs
     Verify {
         #[command(flatten)]
         db: DbArg,
+        /// A file of one or more checkpoints (signed notes) kept from /log/checkpoint; the chain
+        /// must still have the audit head each signs. Repeatable
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<std::path::PathBuf>,
+        /// The log's verifier key as `sinergi log key` prints it (default: the local key file's)
+        #[arg(long, value_name = "VKEY")]
+        key: Option<String>,
     },
 }
 
@@ -431,6 +440,100 @@ async fn backup(db: &DbArg, dir: &std::path::Path) -> Result<ExitCode, AppError>
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sinergi audit verify`: the chain, then the audit heads signed in checkpoints: the stored
+/// ones, the one recorded beside the key, and those an observer kept (`files`), whose signatures
+/// are checked with `vkey` or the local key's verifier.
+async fn audit_verify(db: &DbArg, files: &[std::path::PathBuf], vkey: Option<String>) -> Result<ExitCode, AppError> {
+    use std::io::Read;
+    // The key is read, never made, here: a log without one has signed nothing.
+    let path = checkpoint::key_path(&db.url);
+    let local = if path.exists() { Some(LogKey::open_or_create(&path)?) } else { None };
+    let vkey = vkey.or_else(|| local.as_ref().map(|k| k.verifier().to_string()));
+    let verifier = match vkey.as_deref() {
+        Some(v) => Some(signed_note::StandardVerifier::new(v.trim()).map_err(|e| {
+            AppError::invalid("key", tr!("kunci verifikasi log tidak sah: {e}", "the log's verifier key is not valid: {e}"))
+        })?),
+        None => None,
+    };
+    let broken_checkpoint = |which: &crate::platform::i18n::Text, reason: &crate::platform::i18n::Text| {
+        let (wid, wen, rid, ren) = (which.id(), which.en(), reason.id(), reason.en());
+        eprintln!("{}", tr!("rantai audit TIDAK DAPAT DIPERCAYA: {wid}: {rid}", "audit chain CANNOT BE TRUSTED: {wen}: {ren}"));
+        ExitCode::from(2)
+    };
+    let mut kept = Vec::new();
+    for file in files {
+        let Some(verifier) = &verifier else {
+            return Err(AppError::invalid(
+                "key",
+                tr!(
+                    "checkpoint dari luar diperiksa dengan kunci log: berikan --key (keluaran `sinergi log key`)",
+                    "an outside checkpoint is checked with the log's key: give --key (what `sinergi log key` prints)"
+                ),
+            ));
+        };
+        let mut text = String::new();
+        open_file(file)?.read_to_string(&mut text).map_err(|e| {
+            let p = file.display();
+            AppError::bad_request(tr!("berkas {p} tidak dapat dibaca: {e}", "cannot read {p}: {e}"))
+        })?;
+        let notes = checkpoint::split_notes(&text);
+        if notes.is_empty() {
+            let p = file.display();
+            return Err(AppError::invalid("checkpoint", tr!("berkas {p} tidak berisi checkpoint", "{p} holds no checkpoint")));
+        }
+        for (k, note) in notes.iter().enumerate() {
+            let (n, p) = (k + 1, file.display());
+            let which = tr!("checkpoint ke-{n} di {p}", "checkpoint {n} in {p}");
+            match checkpoint::open_signed(note, Some(verifier)) {
+                Ok(checkpoint::Signed { audit: Some(a), .. }) => kept.push(audit::Anchor { size: a.size as i64, hash: a.hash, which }),
+                Ok(_) => {
+                    let (wid, wen) = (which.id(), which.en());
+                    eprintln!("{}", tr!("peringatan: {wid} tidak menandatangani kepala audit; dilewati", "warning: {wen} signs no audit head; skipped"));
+                }
+                Err(reason) => return Ok(broken_checkpoint(&which, &reason)),
+            }
+        }
+    }
+    let witness = match &local {
+        Some(k) => checkpoint::read_witness(&k.witness_path())?.map(|s| {
+            let p = k.witness_path().display().to_string();
+            (s, tr!("kepala yang tercatat di {p}", "the head recorded in {p}"))
+        }),
+        None => None,
+    };
+    let checked = verifier.is_some();
+    let database = open(db).await?;
+    let (verdict, held) = database.read(move |c| checkpoint::verify_audit(c, verifier.as_ref(), witness, kept)).await?;
+    match verdict {
+        Verdict::Intact { entries } => {
+            // The warning first: the verdict stays the last line (scripts read it).
+            if !checked && held > 0 {
+                eprintln!(
+                    "{}",
+                    tr!(
+                        "peringatan: tanda tangan checkpoint tidak diperiksa (tidak ada kunci log; berikan --key)",
+                        "warning: the checkpoints' signatures were not checked (no log key; give --key)"
+                    )
+                );
+            }
+            println!(
+                "{}",
+                tr!(
+                    "rantai audit utuh: {entries} catatan, cocok dengan {held} kepala bertanda tangan",
+                    "audit chain intact: {entries} entries, matching {held} signed heads"
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Verdict::Broken { seq, reason } => {
+            let (id, en) = (reason.id(), reason.en());
+            eprintln!("{}", tr!("rantai audit RUSAK pada catatan {seq}: {id}", "audit chain BROKEN at entry {seq}: {en}"));
+            Ok(ExitCode::from(2))
+        }
+        Verdict::Checkpoint { which, reason } => Ok(broken_checkpoint(&which, &reason)),
+    }
+}
+
 async fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
         Command::Backup { db, dir } => backup(&db, &dir).await,
@@ -596,20 +699,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let hash = new_password_hash(password_stdin, &username).await?;
             change_account(&db, &username, agencies::store::AccountChange::ResetPassword { hash }).await
         }
-        Command::Audit(AuditCommand::Verify { db }) => {
-            let database = open(&db).await?;
-            match database.read(audit::verify).await? {
-                Verdict::Intact { entries } => {
-                    println!("{}", tr!("rantai audit utuh: {entries} catatan", "audit chain intact: {entries} entries"));
-                    Ok(ExitCode::SUCCESS)
-                }
-                Verdict::Broken { seq, reason } => {
-                    let (id, en) = (reason.id(), reason.en());
-                    eprintln!("{}", tr!("rantai audit RUSAK pada catatan {seq}: {id}", "audit chain BROKEN at entry {seq}: {en}"));
-                    Ok(ExitCode::from(2))
-                }
-            }
-        }
+        Command::Audit(AuditCommand::Verify { db, checkpoints, key }) => audit_verify(&db, &checkpoints, key).await,
         Command::Log(LogCommand::Key { db }) => {
             let key = LogKey::open_or_create(&checkpoint::key_path(&db.url))?;
             let (origin, vkey, path) = (key.origin(), key.verifier(), key.path().display());
@@ -656,12 +746,12 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             let key = std::sync::Arc::new(LogKey::open_or_create(&checkpoint::key_path(&db.url))?);
             let k = key.clone();
             let (head, before) = database.write(move |c| checkpoint::acknowledge(c, &k)).await?;
-            let (now, old) = (head.map_or(0, |h| h.size), before.map_or(0, |h| h.size));
+            let (now, old) = (head.map_or(0, |s| s.head.size), before.map_or(0, |s| s.head.size));
             println!(
                 "{}",
                 tr!(
-                    "diterima: checkpoint terakhir di basis data ini mencakup {now} daun (yang terakhir ditandatangani sebelumnya: {old}); penandatanganan dilanjutkan dari pohon yang ada sekarang",
-                    "acknowledged: this database's newest checkpoint covers {now} leaves (last signed before: {old}); signing resumes from the tree as it is now"
+                    "diterima: checkpoint terakhir di basis data ini mencakup {now} daun (yang terakhir ditandatangani sebelumnya: {old}); penandatanganan dilanjutkan dari pohon yang ada sekarang; penerimaan ini tercatat di jejak audit",
+                    "acknowledged: this database's newest checkpoint covers {now} leaves (last signed before: {old}); signing resumes from the tree as it is now; the acknowledgement is recorded in the audit trail"
                 )
             );
             Ok(ExitCode::SUCCESS)

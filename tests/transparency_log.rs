@@ -2,8 +2,11 @@
 //! accepted C.Hasil becomes a leaf whose inclusion proof verifies against the signed checkpoint
 //! (signature checked with the published key), the tiles rebuild the root, `sinergi log verify`
 //! names an altered leaf or checkpoint, and a restored older database is not signed until an
-//! operator acknowledges it. On PostgreSQL several servers share the log: one sequences the
-//! queued leaves and signs, and another takes over when it dies.
+//! operator acknowledges it (the acknowledgement is an audit entry). Each checkpoint also signs
+//! the audit chain's head, so a rewritten audit history that still verifies as a chain is caught
+//! by `sinergi audit verify`, through the stored checkpoints or one an observer kept. On
+//! PostgreSQL several servers share the log: one sequences the queued leaves and signs, and
+//! another takes over when it dies.
 
 mod common;
 
@@ -319,10 +322,13 @@ fn restore(db: &TestDb, tag: &str) {
 }
 
 fn a_restored_older_database_is_not_signed_until_acknowledged(db: &TestDb) {
+    add_user(db, "admin.pusat", "kpu", "ID", "admin", PW);
     let mut app = setup(db);
     let a = app.login("kpps.a", PW);
     submit(&app, &a, &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20]));
-    let first = checkpoint_of(&app, 1);
+    checkpoint_of(&app, 1);
+    // The newest checkpoint: the one that signs the audit chain as the backup holds it.
+    let first = anchored_checkpoint(&app, db);
     app.stop();
     snapshot(db, "backup");
     app.restart(db);
@@ -346,6 +352,16 @@ fn a_restored_older_database_is_not_signed_until_acknowledged(db: &TestDb) {
     let o = cli(db, &["log", "acknowledge"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("diterima"), "{}", stdout(&o));
+    // (d) The acknowledgement is in the audit trail: who (the system, from the command line),
+    // and which signed head replaced which.
+    let admin = app.login("admin.pusat", PW);
+    let (s, v) = app.get("/api/v1/audit?entity_type=log", Some(&admin));
+    assert_eq!(s, 200, "{v}");
+    let entry = &v["items"][0];
+    assert_eq!((entry["action"].as_str(), entry["actor"].as_str()), (Some("log.acknowledge"), Some("system:cli")), "{v}");
+    let detail: Value = serde_json::from_str(entry["detail"].as_str().expect("detail")).expect("detail is JSON");
+    assert_eq!((detail["replaced"]["size"].as_u64(), detail["by"]["size"].as_u64()), (Some(2), Some(1)), "{detail}");
+    assert_eq!(detail["replaced"]["root"].as_str(), Some(STANDARD.encode(parse_checkpoint(&published).2).as_str()), "{detail}");
     let signed = checkpoint_of(&app, 2);
     assert_ne!(signed, published, "the fork's checkpoint differs from the one published before the restore");
     assert_eq!(parse_checkpoint(&signed).1, 2);
@@ -473,14 +489,28 @@ fn concurrent_writes_are_sequenced_and_signed_by_one_server(db: &TestDb) {
         (accepted, seen)
     });
     assert_eq!(accepted, 60);
-    // One signer: whichever server answers, a size has one checkpoint, signed with the key.
+    // One signer: whichever server answers, a checkpoint (tree and audit heads) is one note,
+    // signed with the key, and the checkpoints were signed in order, each extending the one
+    // before (two signers would interleave what each read).
     let mut by_size: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
+    let mut by_body: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for (size, note) in &seen {
         assert!(signature_verifies(note, &vkey), "{note}");
-        let first = by_size.entry(*size).or_insert_with(|| note.clone());
-        assert_eq!(first, note, "two checkpoints of {size} leaves differ");
+        let body = note.split("\n\n").next().expect("body").to_string();
+        let first = by_body.entry(body).or_insert_with(|| note.clone());
+        assert_eq!(first, note, "two checkpoints of the same heads differ");
+        by_size.insert(*size, note.clone());
     }
-    let (smallest, largest) = (*by_size.keys().next().expect("a checkpoint"), *by_size.keys().last().expect("a checkpoint"));
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM tlog_checkpoints a JOIN tlog_checkpoints b ON b.id > a.id
+             WHERE b.size < a.size OR COALESCE(b.audit_size, 0) < COALESCE(a.audit_size, 0)"
+        ),
+        0,
+        "a checkpoint signed after another has smaller heads"
+    );
+    // (A checkpoint of no leaves signs only the audit chain's head.)
+    let (smallest, largest) = (*by_size.range(1..).next().expect("a checkpoint").0, *by_size.keys().last().expect("a checkpoint"));
     assert_eq!(largest, 60);
     let (_, _, small_root) = parse_checkpoint(&by_size[&smallest]);
     let (_, _, large_root) = parse_checkpoint(&by_size[&largest]);
@@ -556,9 +586,252 @@ fn concurrent_writes_are_sequenced_and_signed_by_one_server(db: &TestDb) {
     survivor.kill();
 }
 
+/// The audit line of a checkpoint note: (entries, hash).
+fn audit_line(note: &str) -> Option<(i64, String)> {
+    let body = note.split("\n\n").next().expect("note body");
+    body.lines().skip(3).find_map(|l| {
+        let mut parts = l.strip_prefix("audit ")?.split(' ');
+        Some((parts.next()?.parse().ok()?, parts.next()?.to_string()))
+    })
+}
+
+/// Waits (up to 10 s) for the served checkpoint to sign the audit chain as it is now.
+fn anchored_checkpoint(app: &TestApp, db: &TestDb) -> String {
+    let start = Instant::now();
+    loop {
+        let head = db.scalar("SELECT seq FROM audit_head WHERE id = 1");
+        let (s, body, _) = get_raw(app, "/log/checkpoint");
+        if s == 200 {
+            let note = String::from_utf8(body).expect("utf-8 note");
+            if audit_line(&note).is_some_and(|(n, _)| n == head) {
+                return note;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "no checkpoint of the audit head {head} after 10 s (status {s})");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// One row of the audit chain, as stored.
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    agency: Option<String>,
+    unit_id: Option<i64>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    region_code: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    /// The chain's hash, written here as `platform::audit::Entry::compute_hash` defines it:
+    /// SHA-256 over the sequence number and unit id (big-endian), then each text field after
+    /// its length (a missing one as one NUL), then an empty field.
+    fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        h.update(self.seq.to_be_bytes());
+        h.update(self.unit_id.unwrap_or(-1).to_be_bytes());
+        for f in [
+            self.at.as_str(),
+            &self.actor,
+            self.agency.as_deref().unwrap_or("\u{0}"),
+            &self.action,
+            &self.entity_type,
+            &self.entity_id,
+            self.region_code.as_deref().unwrap_or("\u{0}"),
+            &self.detail,
+            &self.prev_hash,
+            "",
+        ] {
+            h.update((f.len() as u64).to_be_bytes());
+            h.update(f.as_bytes());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn audit_rows(db: &TestDb) -> Vec<AuditRow> {
+    const SQL: &str = "SELECT seq, at, actor, agency, unit_id, action, entity_type, entity_id, region_code, detail, prev_hash, hash FROM audit_log ORDER BY seq";
+    match db {
+        TestDb::Sqlite { dir } => {
+            let c = rusqlite::Connection::open(dir.join("sinergi.db")).expect("open sqlite");
+            let mut st = c.prepare(SQL).expect("prepare");
+            st.query_map([], |r| {
+                Ok(AuditRow {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    agency: r.get(3)?,
+                    unit_id: r.get(4)?,
+                    action: r.get(5)?,
+                    entity_type: r.get(6)?,
+                    entity_id: r.get(7)?,
+                    region_code: r.get(8)?,
+                    detail: r.get(9)?,
+                    prev_hash: r.get(10)?,
+                    hash: r.get(11)?,
+                })
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+        }
+        TestDb::Postgres { .. } => {
+            let mut c = ::postgres::Client::connect(&db.url(), ::postgres::NoTls).expect("connect");
+            c.query(SQL, &[])
+                .expect("query")
+                .iter()
+                .map(|r| AuditRow {
+                    seq: r.get(0),
+                    at: r.get(1),
+                    actor: r.get(2),
+                    agency: r.get(3),
+                    unit_id: r.get(4),
+                    action: r.get(5),
+                    entity_type: r.get(6),
+                    entity_id: r.get(7),
+                    region_code: r.get(8),
+                    detail: r.get(9),
+                    prev_hash: r.get(10),
+                    hash: r.get(11),
+                })
+                .collect()
+        }
+    }
+}
+
+/// What someone with write access to the database can do: change entry `seq`'s detail, then
+/// recompute its hash and every later entry's (each names the one before) and the head, so that
+/// the chain verifies as a chain.
+fn rewrite_audit_history(db: &TestDb, seq: i64) {
+    let mut rows = audit_rows(db);
+    let at = rows.iter().position(|r| r.seq == seq).expect("the entry to rewrite");
+    rows[at].detail = json!({"rewritten": true}).to_string();
+    let mut sql = String::from("BEGIN;");
+    for i in at..rows.len() {
+        if i > at {
+            rows[i].prev_hash = rows[i - 1].hash.clone();
+        }
+        rows[i].hash = rows[i].compute_hash();
+        let r = &rows[i];
+        sql.push_str(&format!(
+            "UPDATE audit_log SET detail = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {};",
+            r.detail.replace('\'', "''"),
+            r.prev_hash,
+            r.hash,
+            r.seq
+        ));
+    }
+    let last = rows.last().expect("entries");
+    sql.push_str(&format!("UPDATE audit_head SET hash = '{}' WHERE id = 1; COMMIT;", last.hash));
+    db.tamper(&sql);
+}
+
+/// (c) Every checkpoint signs the audit chain's head in an extension line under its one
+/// signature; the chain growing without results is signed too, as a second checkpoint of the
+/// same tree size, and the newest is served.
+fn a_checkpoint_signs_the_audit_chain_head(db: &TestDb) {
+    let app = setup(db);
+    let a = app.login("kpps.a", PW);
+    submit(&app, &a, &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20]));
+    let (_, vkey) = published_key(db);
+    let note = anchored_checkpoint(&app, db);
+    let (size, hash) = audit_line(&note).expect("an audit line");
+    assert_eq!(parse_checkpoint(&note).1, 1, "{note}");
+    assert!(note.lines().nth(3).is_some_and(|l| l.starts_with("audit ")), "the line after the root: {note}");
+    assert!(signature_verifies(&note, &vkey), "{note}");
+    assert_eq!(db.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE seq = {size} AND hash = '{hash}'")), 1, "the signed head is the chain's: {note}");
+    let forged = note.replacen(&format!("audit {size} "), &format!("audit {} ", size - 1), 1);
+    assert!(!signature_verifies(&forged, &vkey), "the audit line is under the signature");
+
+    // Accounts grow the chain without results: a newer checkpoint of the same tree signs it.
+    add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
+    let newer = anchored_checkpoint(&app, db);
+    let (newer_size, _) = audit_line(&newer).expect("an audit line");
+    assert!(newer_size > size, "{newer}");
+    assert_eq!(parse_checkpoint(&newer).1, 1, "the same tree: {newer}");
+    assert!(signature_verifies(&newer, &vkey), "{newer}");
+    assert!(db.scalar("SELECT COUNT(*) FROM tlog_checkpoints WHERE size = 1") >= 2, "both checkpoints of the tree of 1 are kept");
+    let o = cli(db, &["log", "verify"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = cli(db, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("cocok dengan"), "{}", stdout(&o));
+}
+
+/// (a) and (b): the audit history rewritten so that it still verifies as a chain is caught
+/// through the stored checkpoints; then, with those deleted and the record beside the key gone
+/// too, through the checkpoints an observer kept.
+fn a_rewritten_audit_history_is_caught_by_the_signed_heads(db: &TestDb) {
+    let mut app = setup(db);
+    let (_, vkey) = published_key(db);
+    // The observer keeps the checkpoints it sees, one after another in one file.
+    let mut kept = anchored_checkpoint(&app, db);
+    let a = app.login("kpps.a", PW);
+    submit(&app, &a, &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20]));
+    let (first_entry, _) = audit_line(&kept).expect("an audit line");
+    let entered = db.scalar("SELECT seq FROM audit_log WHERE action = 'result.entry'");
+    add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
+    let later = anchored_checkpoint(&app, db);
+    kept.push_str(&later);
+    let (later_entry, _) = audit_line(&later).expect("an audit line");
+    assert!(first_entry < entered && entered < later_entry, "{first_entry} < {entered} < {later_entry}");
+    app.stop();
+    let file = db.dir().join("kept-checkpoints.txt");
+    std::fs::write(&file, &kept).expect("keep the checkpoints");
+    let outside = |args: &[&str]| cli(db, &[&["audit", "verify", "--checkpoint", file.to_str().expect("path"), "--key", &vkey][..], args].concat(), None);
+    let o = outside(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The result entry's detail is rewritten, every later hash and the head recomputed.
+    rewrite_audit_history(db, entered);
+    let o = cli(db, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("rantai audit RUSAK pada catatan"), "{err}");
+    assert!(err.contains("checkpoint tersimpan"), "named by a stored checkpoint: {err}");
+    assert!(err.contains("ditulis ulang"), "{err}");
+    let o = common::cli_lang(db, "en", &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("audit chain BROKEN at entry") && stderr(&o).contains("was rewritten"), "{}", stderr(&o));
+
+    // The stored checkpoints go too: the head recorded beside the key still catches it.
+    db.tamper("DELETE FROM tlog_checkpoints");
+    let o = cli(db, &["audit", "verify"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("kepala yang tercatat di"), "{}", stderr(&o));
+
+    // And that record too (someone with the machine): the chain alone verifies...
+    // (The key sits beside a SQLite database, and in the working directory for PostgreSQL.)
+    std::fs::remove_file(db.dir().join("sinergi-log.key.signed")).expect("the record beside the key");
+    let o = cli(db, &["audit", "verify"], None);
+    assert!(o.status.success(), "the rewritten chain verifies as a chain: {}", stderr(&o));
+    assert!(stdout(&o).contains("rantai audit utuh"), "{}", stdout(&o));
+    // ...but not against what the observer kept: the later checkpoint signed the entry's hash.
+    let o = outside(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("rantai audit RUSAK pada catatan {later_entry}")), "{err}");
+    assert!(err.contains(&format!("checkpoint ke-2 di {}", file.display())), "{err}");
+    assert!(err.contains(&format!("antara catatan {} dan {later_entry}", first_entry + 1)), "{err}");
+
+    // A kept checkpoint whose signature fails is named, never trusted.
+    std::fs::write(&file, later.replacen(&format!("audit {later_entry} "), &format!("audit {} ", later_entry - 1), 1)).expect("write");
+    let o = outside(&[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("checkpoint ke-1 di") && stderr(&o).contains("tanda tangannya tidak sah"), "{}", stderr(&o));
+}
+
 on_both_engines!(
     concurrent_writes_are_sequenced_and_signed_by_one_server,
     a_result_is_proved_against_the_signed_checkpoint_and_the_tiles,
     a_restored_older_database_is_not_signed_until_acknowledged,
-    a_full_tile_is_immutable_and_the_level_above_holds_its_root
+    a_full_tile_is_immutable_and_the_level_above_holds_its_root,
+    a_checkpoint_signs_the_audit_chain_head,
+    a_rewritten_audit_history_is_caught_by_the_signed_heads
 );

@@ -2,6 +2,11 @@
 //! Each entry's hash covers all its columns and the previous entry's hash, and the head row
 //! (`audit_head`) records the last sequence number and hash, so that a changed column, a
 //! removed entry (also the last one) or a reordering is found by `verify`.
+//!
+//! The hash is unkeyed: someone who can write the database can rewrite an entry and every hash
+//! after it, and the chain still verifies. So each signed checkpoint of the results log also
+//! signs the chain's head (`platform::tlog::checkpoint`), and `check_anchors` holds the chain to
+//! every head signed before: the entry at a signed size must still have the signed hash.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -175,6 +180,69 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
 pub enum Verdict {
     Intact { entries: i64 },
     Broken { seq: i64, reason: super::i18n::Text },
+    /// A checkpoint that should anchor the chain cannot be trusted (its signature, its form).
+    Checkpoint { which: super::i18n::Text, reason: super::i18n::Text },
+}
+
+/// The chain's head as `audit_head` records it: the number of entries and the last one's hash
+/// (`GENESIS` when there is none). What a checkpoint of the results log signs.
+pub fn head(conn: &mut Conn) -> Result<(i64, String), DbError> {
+    let row = conn.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
+    Ok((row.get(0)?, row.get(1)?))
+}
+
+/// The hash of entry `seq` (`GENESIS` for 0, the empty chain), if the chain has that entry.
+pub fn hash_at(conn: &mut Conn, seq: i64) -> Result<Option<String>, DbError> {
+    if seq == 0 {
+        return Ok(Some(GENESIS.to_string()));
+    }
+    conn.query_opt("SELECT hash FROM audit_log WHERE seq = $1", params![seq])?.map(|r| r.get(0)).transpose()
+}
+
+/// A head of the chain signed elsewhere (by a checkpoint of the results log): the chain had
+/// `size` entries, the last with `hash`. `which` names the checkpoint in messages.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub size: i64,
+    pub hash: String,
+    pub which: super::i18n::Text,
+}
+
+/// Holds the chain to heads signed before: the entry at each signed size must have the signed
+/// hash, and the chain may not be shorter. A history rewritten from some entry on and re-hashed
+/// to its end verifies as a chain, but no longer matches a head signed after that entry. Names
+/// the smallest signed size that differs, and the stretch the rewrite lies in (after the
+/// largest signed size below it that still matches). Run after `verify`.
+pub fn check_anchors(conn: &mut Conn, anchors: &[Anchor]) -> Result<Verdict, DbError> {
+    let (entries, _) = head(conn)?;
+    let mut sorted: Vec<&Anchor> = anchors.iter().collect();
+    sorted.sort_by_key(|a| a.size);
+    let mut matched = 0i64;
+    for a in sorted {
+        let (size, which_id, which_en) = (a.size, a.which.id(), a.which.en());
+        if size > entries {
+            let next = entries + 1;
+            return Ok(Verdict::Broken {
+                seq: next,
+                reason: crate::tr!(
+                    "rantai hanya berisi {entries} catatan, padahal {which_id} menandatangani {size} catatan: ada catatan yang dihapus",
+                    "the chain holds only {entries} entries but {which_en} signed {size}: entries were removed"
+                ),
+            });
+        }
+        if hash_at(conn, size)?.as_deref() != Some(a.hash.as_str()) {
+            let from = matched + 1;
+            return Ok(Verdict::Broken {
+                seq: size,
+                reason: crate::tr!(
+                    "catatan {size} berbeda dari yang ditandatangani {which_id}: riwayat antara catatan {from} dan {size} ditulis ulang",
+                    "entry {size} differs from what {which_en} signed: the history between entries {from} and {size} was rewritten"
+                ),
+            });
+        }
+        matched = size;
+    }
+    Ok(Verdict::Intact { entries })
 }
 
 /// Recomputes the whole chain, streaming, and names the first entry that does not hold.
@@ -222,8 +290,7 @@ pub fn verify(conn: &mut Conn) -> Result<Verdict, DbError> {
     if let Some((seq, reason)) = broken {
         return Ok(Verdict::Broken { seq, reason });
     }
-    let head = conn.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
-    let (head_seq, head_hash): (i64, String) = (head.get(0)?, head.get(1)?);
+    let (head_seq, head_hash) = head(conn)?;
     let last = expected_seq - 1;
     if head_seq != last {
         return Ok(Verdict::Broken {

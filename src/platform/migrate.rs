@@ -86,6 +86,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("migrations/postgres/0016_security_generation.sql"),
     },
     Migration {
+        version: 17,
+        sqlite: include_str!("migrations/sqlite/0017_checkpoint_audit_head.sql"),
+        postgres: include_str!("migrations/postgres/0017_checkpoint_audit_head.sql"),
+    },
+    Migration {
         version: 18,
         sqlite: include_str!("migrations/sqlite/0018_tlog_queue.sql"),
         postgres: include_str!("migrations/postgres/0018_tlog_queue.sql"),
