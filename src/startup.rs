@@ -20,7 +20,7 @@ use crate::{agencies, coordination, elections, field, logistics, platform, regio
 pub use crate::platform::state::AppState;
 
 /// The server's state with every module's registered state.
-pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::index::RegionIndex, channels: platform::notify::Channels) -> AppState {
+pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::index::RegionIndex, channels: platform::notify::Channels, log_key: platform::tlog::checkpoint::PublicKey) -> AppState {
     let index = Arc::new(index);
     let modules = platform::state::Modules::default()
         .with_shared(index.clone())
@@ -29,6 +29,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with(vulnerability::plan::GapsCache::default())
         .with(reports::store::Holidays::default())
         .with(channels)
+        .with(log_key)
         .with(situation::atlas())
         // Who may open a kept photo at /foto: one rule per module that shows photos.
         .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
@@ -197,6 +198,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(results::api::put_recap, results::api::get_recap))
         .routes(routes!(results::api::result_proof))
         .routes(routes!(platform::tlog::http::get_checkpoint))
+        .routes(routes!(platform::tlog::http::get_key))
         .routes(routes!(platform::tlog::http::get_consistency))
         .routes(routes!(coordination::api::list_stages, coordination::api::add_stage))
         .routes(routes!(coordination::api::stages_ics))
@@ -233,6 +235,7 @@ pub fn router(state: AppState) -> Router {
         .route("/laporan-situasi/{token}", get(situation::pages::report_verify))
         .route("/assets/app.css", get(platform::web::stylesheet))
         .route("/assets/hasil.js", get(results::pages::live_script))
+        .route("/assets/bukti-log.js", get(results::pages::proof_script))
         .route("/assets/picker.js", get(platform::field::picker_js))
         .route("/lapangan", get(field::home))
         .route("/lapangan/antrean", get(field::queue))
@@ -344,7 +347,7 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
         .read(regions::index::RegionIndex::load)
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
-    let state = state(db.clone(), blobs, index, channels);
+    let state = state(db.clone(), blobs, index, channels, log_key.public());
     // The maps' projected outlines, built once while the server already answers.
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());

@@ -269,14 +269,19 @@ fn the_public_follows_the_count_of_kota_mojokerto_down_to_a_tps_and_sees_it_upda
     assert_eq!(history.iter().filter(|r| r[1] == "KPU (disahkan)").count(), 2, "two KPU entries: {history:?}");
     assert_eq!(history.iter().filter(|r| r[1] == "Bawaslu").count(), 1, "one Bawaslu copy: {history:?}");
     assert!(history.iter().all(|r| r[0].ends_with(" WIB") && r[0].contains(" 20")), "local times as 27 November 2024 19.00 WIB: {history:?}");
-    assert!(history.iter().all(|r| !r[3].is_empty() && !r[3].contains('.') && r[3] != "—"), "who entered it, by unit name, never a username: {history:?}");
-    assert_eq!(b.text_of("main p.muted code"), permalink(&tps), "the page names its permalink");
+    assert!(history.iter().all(|r| r[3].starts_with('#')), "where each entry is in the public log: {history:?}");
+    assert!(history.iter().all(|r| !r[4].is_empty() && !r[4].contains('.') && r[4] != "—"), "who entered it, by unit name, never a username: {history:?}");
+    assert_eq!(b.text_of("main > p.muted code"), permalink(&tps), "the page names its permalink");
+    // The page checks its numbers against the public log (tests/browser_log_proof.rs); the
+    // text is compared once that check has settled.
+    b.wait_text("#log-proof[data-verdict=verified] #log-verdict", |t| t.starts_with("Terverifikasi: angka di halaman ini sama dengan log publik"));
     let main_text = b.text_of("main");
     b.screenshot(&shots.join("results-tps.png"));
     // Opened fresh, the permalink shows the same page.
     b.goto("about:blank");
     b.goto(&app.url(&permalink(&tps)));
     b.wait_text("main h1", |t| t.starts_with("TPS"));
+    b.wait_text("#log-proof[data-verdict=verified] #log-verdict", |t| t.starts_with("Terverifikasi"));
     assert_eq!(b.text_of("main"), main_text, "the permalink opened fresh shows the same page");
 
     // --- 4. Live update without a reload ---------------------------------------------------

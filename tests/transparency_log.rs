@@ -25,8 +25,18 @@ fn setup(db: &TestDb) -> TestApp {
     setup_tps(db, 4)
 }
 
-/// `tps` TPS in the village, the two users, and the server.
+/// `tps` TPS in the village and the two operators, then the server.
 fn setup_tps(db: &TestDb, tps: usize) -> TestApp {
+    prepare_tps(db, tps);
+    TestApp::spawn(db)
+}
+
+/// The four TPS of the village and the two operators, before the server starts.
+fn prepare(db: &TestDb) {
+    prepare_tps(db, 4);
+}
+
+fn prepare_tps(db: &TestDb, tps: usize) {
     let mut csv = String::from("code,address,dpt,lat,lon\n");
     for n in 1..=tps {
         csv.push_str(&format!("{VILLAGE}.{n:03},Jl. Contoh,250,,\n"));
@@ -37,7 +47,6 @@ fn setup_tps(db: &TestDb, tps: usize) -> TestApp {
     assert!(o.status.success(), "{}", stderr(&o));
     add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
     add_user(db, "ptps", "bawaslu", "35.76", "operator", PW);
-    TestApp::spawn(db)
 }
 
 fn tally(source: &str, v: [i64; 3]) -> Value {
@@ -586,6 +595,71 @@ fn concurrent_writes_are_sequenced_and_signed_by_one_server(db: &TestDb) {
     survivor.kill();
 }
 
+/// The TPS permalink names, for the numbers it shows, where their entries are in the log: the
+/// two KPU entries that agreed (not the one that disagreed with them), Bawaslu's latest entry;
+/// it links the proof, the checkpoint and the public key, and loads the checking script from a
+/// versioned, cacheable address. Every entry's index is in the history.
+fn the_permalink_names_the_log_entries_of_the_numbers_shown(db: &TestDb) {
+    prepare(db);
+    add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
+    add_user(db, "kpps.c", "kpu", "35.76.02", "operator", PW);
+    let app = TestApp::spawn(db);
+    let tps = format!("{VILLAGE}.002");
+    let page = format!("/hasil/tps/{tps}?kontes=presiden&pemilu=pemilu-2024");
+    let (s, _, html) = app.get_text(&page, None);
+    assert_eq!(s, 200);
+    assert!(!html.contains("log-proof"), "no log section before any result: nothing to check");
+
+    // KPU: a and b disagree, c agrees with a (leaves 0, 1, 2); then Bawaslu's copy (leaf 3).
+    submit(&app, &app.login("kpps.a", PW), &tps, &tally("kpu", [100, 80, 20]));
+    submit(&app, &app.login("kpps.b", PW), &tps, &tally("kpu", [100, 70, 30]));
+    submit(&app, &app.login("kpps.c", PW), &tps, &tally("kpu", [100, 80, 20]));
+    submit(&app, &app.login("ptps", PW), &tps, &tally("bawaslu", [100, 79, 21]));
+    checkpoint_of(&app, 4);
+    let v = proof_of(&app, &tps);
+    let indexes: Vec<u64> = v["entries"].as_array().expect("entries").iter().map(|e| e["leaf_index"].as_u64().expect("index")).collect();
+    assert_eq!(indexes, [0, 1, 2, 3], "{v}");
+
+    let (s, ctype, html) = app.get_text(&page, None);
+    assert_eq!(s, 200);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    let section = html.split("<section id=\"log-proof\"").nth(1).and_then(|r| r.split("</section>").next()).unwrap_or_else(|| panic!("a log section: {html}"));
+    let proof_url = format!("/api/v1/elections/pemilu-2024/results/{tps}/presiden/proof");
+    assert!(html.contains(&format!("data-proof=\"{proof_url}\"")), "the script is told where the proof is");
+    let kpu = section.split("data-source=\"kpu\"").nth(1).and_then(|r| r.split("</li>").next()).expect("a KPU line");
+    assert!(kpu.contains("data-leaves=\"0 2\""), "the two agreeing KPU entries, not the disagreeing one: {kpu}");
+    assert!(kpu.contains("KPU (disahkan), revisi 1</span>: <b>Tercatat di log publik #0, #2</b>"), "{kpu}");
+    let bawaslu = section.split("data-source=\"bawaslu\"").nth(1).and_then(|r| r.split("</li>").next()).expect("a Bawaslu line");
+    assert!(bawaslu.contains("Bawaslu, revisi 1</span>: <b>Tercatat di log publik #3</b>"), "{bawaslu}");
+    for (id, href) in [("proof-link", proof_url.as_str()), ("checkpoint-link", "/log/checkpoint"), ("key-link", "/log/key")] {
+        assert!(section.contains(&format!("id=\"{id}\" href=\"{href}\"")), "{id} links {href}: {section}");
+    }
+    assert!(section.contains("Tanda tangan checkpoint tidak diperiksa di sini") && section.contains("<code>sinergi log watch</code>"), "the page says who checks the signature: {section}");
+    assert!(section.contains("siapa pun dapat memeriksa bukti inklusi"), "without script the verdict line says how to check: {section}");
+    let history = html.split("<table id=\"history\"").nth(1).and_then(|r| r.split("</table>").next()).expect("history");
+    for i in 0..4 {
+        assert!(history.contains(&format!("<td class=\"num\">#{i}</td>")), "entry #{i} in the history: {history}");
+    }
+
+    // English through the language cookie.
+    let (_, _, en) = app.get_text(&page, Some("lang=en"));
+    assert!(en.contains("KPU (agreed), revision 1</span>: <b>Recorded in the public log #0, #2</b>"), "{en}");
+    assert!(en.contains("The log&#39;s public key") || en.contains("The log's public key"), "{en}");
+
+    // The script: versioned address cached for good, the bare one checked each time; small.
+    let script = html.split("src=\"/assets/bukti-log.js?v=").nth(1).and_then(|r| r.split('"').next()).expect("the script's versioned address");
+    assert_eq!(script.len(), 10, "{script}");
+    let (s, body, cache) = get_raw(&app, &format!("/assets/bukti-log.js?v={script}"));
+    assert_eq!((s, cache.as_str()), (200, "public, max-age=31536000, immutable"));
+    assert!(body.len() < 16 * 1024, "a few KB: {} bytes", body.len());
+    assert_eq!(get_raw(&app, "/assets/bukti-log.js").2, "no-cache");
+
+    // The key the page links is the one `sinergi log key` prints.
+    let (_, vkey) = published_key(db);
+    let (s, body, _) = get_raw(&app, "/log/key");
+    assert_eq!((s, String::from_utf8(body).expect("utf-8")), (200, format!("{vkey}\n")));
+}
+
 /// The audit line of a checkpoint note: (entries, hash).
 fn audit_line(note: &str) -> Option<(i64, String)> {
     let body = note.split("\n\n").next().expect("note body");
@@ -829,6 +903,7 @@ fn a_rewritten_audit_history_is_caught_by_the_signed_heads(db: &TestDb) {
 
 on_both_engines!(
     concurrent_writes_are_sequenced_and_signed_by_one_server,
+    the_permalink_names_the_log_entries_of_the_numbers_shown,
     a_result_is_proved_against_the_signed_checkpoint_and_the_tiles,
     a_restored_older_database_is_not_signed_until_acknowledged,
     a_full_tile_is_immutable_and_the_level_above_holds_its_root,

@@ -310,10 +310,74 @@ fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
-/// One open connection to either engine, with the regions its current write changed.
+/// One open connection to either engine, with the regions its current write changed and the
+/// work it left for the end of its group commit.
 pub struct Conn {
     engine: Engine,
     touched: Touched,
+    deferred: Deferrals,
+}
+
+/// Work a write job leaves to the end of its group commit, so that what many jobs of a group
+/// change in the same rows (the aggregates of the regions every TPS of them moves) is summed
+/// in memory and written once per group, in one order on every server.
+///
+/// A job's part counts only if the job is kept: it is absorbed into the group's part when the
+/// job ends well and dropped when the job is rolled back. The group's parts are flushed just
+/// before COMMIT; if a flush fails, the whole group is rolled back and every caller sees the
+/// error. So nothing in the writer may read what is deferred before the commit (readers, who
+/// see only committed data, never can).
+pub trait Deferred: std::any::Any + Send + Default {
+    /// Adds a later job's part to this one.
+    fn absorb(&mut self, later: Self);
+    /// Writes the group's part, inside the group's transaction.
+    fn flush(self, conn: &mut Conn) -> Result<(), DbError>;
+}
+
+/// A [`Deferred`] of any type, as the writer keeps it.
+trait Slot: Send {
+    fn as_any(&mut self) -> &mut dyn std::any::Any;
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
+    fn absorb_slot(&mut self, later: Box<dyn Slot>);
+    fn flush_slot(self: Box<Self>, conn: &mut Conn) -> Result<(), DbError>;
+}
+
+impl<T: Deferred> Slot for T {
+    fn as_any(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+    fn absorb_slot(&mut self, later: Box<dyn Slot>) {
+        // Slots are keyed by their type, so `later` is a T.
+        if let Ok(later) = later.into_any().downcast::<T>() {
+            self.absorb(*later);
+        }
+    }
+    fn flush_slot(self: Box<Self>, conn: &mut Conn) -> Result<(), DbError> {
+        (*self).flush(conn)
+    }
+}
+
+/// The current job's parts and the group's, by type (in the order each type first came, so
+/// that the flush order is the same for every group).
+#[derive(Default)]
+struct Deferrals {
+    job: Vec<(std::any::TypeId, Box<dyn Slot>)>,
+    group: Vec<(std::any::TypeId, Box<dyn Slot>)>,
+}
+
+impl Deferrals {
+    /// The job ended well: its parts join the group's.
+    fn keep_job(&mut self) {
+        for (id, part) in std::mem::take(&mut self.job) {
+            match self.group.iter_mut().find(|(g, _)| *g == id) {
+                Some((_, whole)) => whole.absorb_slot(part),
+                None => self.group.push((id, part)),
+            }
+        }
+    }
 }
 
 enum Engine {
@@ -427,6 +491,42 @@ impl Conn {
     /// Marks the current write as changing every region's picture (a catalogue, an import).
     pub fn touch_everything(&mut self) {
         self.touched = Touched::Everything;
+    }
+
+    /// The current job's part of `T`, written at the end of its group commit (see
+    /// [`Deferred`]). Outside the writer (a reader, a job run directly on a connection) there
+    /// is no group: [`Conn::flush_deferred`] writes it.
+    pub fn defer<T: Deferred>(&mut self) -> &mut T {
+        let id = std::any::TypeId::of::<T>();
+        let at = match self.deferred.job.iter().position(|(t, _)| *t == id) {
+            Some(i) => i,
+            None => {
+                self.deferred.job.push((id, Box::new(T::default())));
+                self.deferred.job.len() - 1
+            }
+        };
+        let any = self.deferred.job[at].1.as_any();
+        match any.downcast_mut::<T>() {
+            Some(t) => t,
+            // Parts are keyed by their own type.
+            None => unreachable!("a deferred part keyed by another type"),
+        }
+    }
+
+    /// Whether a part of `T` waits to be written (the current job's or the group's).
+    pub fn has_deferred<T: Deferred>(&self) -> bool {
+        let id = std::any::TypeId::of::<T>();
+        self.deferred.job.iter().chain(&self.deferred.group).any(|(t, _)| *t == id)
+    }
+
+    /// Writes every deferred part now: the writer's end of a group, and callers that use a
+    /// connection without the writer (the CLI's direct writes, tests).
+    pub fn flush_deferred(&mut self) -> Result<(), DbError> {
+        self.deferred.keep_job();
+        for (_, part) in std::mem::take(&mut self.deferred.group) {
+            part.flush_slot(self)?;
+        }
+        Ok(())
     }
 
     /// Runs one statement and returns the number of rows it changed.
@@ -568,11 +668,11 @@ impl Target {
                 // writer's time on election night). Only `LIKE` prefixes lose by it, and none
                 // of ours is on a large table.
                 c.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-                Ok(Conn { engine: Engine::Sqlite(c), touched: Touched::Nothing })
+                Ok(Conn { engine: Engine::Sqlite(c), touched: Touched::Nothing, deferred: Deferrals::default() })
             }
             Target::Postgres(url) => {
                 let client = postgres::Client::connect(url, postgres::NoTls)?;
-                Ok(Conn { engine: Engine::Postgres(Box::new(PgConn { client, statements: Default::default() })), touched: Touched::Nothing })
+                Ok(Conn { engine: Engine::Postgres(Box::new(PgConn { client, statements: Default::default() })), touched: Touched::Nothing, deferred: Deferrals::default() })
             }
         }
     }
@@ -854,9 +954,11 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
         let alone = jobs.len() == 1;
         let mut roll_back_all = false;
         let mut touched = Touched::Nothing;
+        conn.deferred = Deferrals::default();
         for job in jobs {
-            // What a job touched counts only if it is kept.
+            // What a job touched, and what it deferred, counts only if it is kept.
             conn.touched = Touched::Nothing;
+            conn.deferred.job.clear();
             if !alone
                 && let Err(e) = conn.control("SAVEPOINT job") {
                     // The job is dropped unrun; its caller sees an error.
@@ -868,6 +970,7 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
                     roll_back_all = !keep;
                     if keep {
                         touched.merge(std::mem::take(&mut conn.touched));
+                        conn.deferred.keep_job();
                     }
                     replies.push(reply);
                 }
@@ -881,6 +984,9 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
                         reply(Err(format!("ending the savepoint failed: {e}")));
                         continue;
                     }
+                    if keep {
+                        conn.deferred.keep_job();
+                    }
                     replies.push(reply);
                 }
                 Err(_) => {
@@ -893,10 +999,17 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
                 }
             }
         }
+        // The group's deferred writes, summed over its kept jobs, go in last.
+        let flushed = if roll_back_all { Ok(()) } else { conn.flush_deferred().map_err(|e| format!("writing the group's deferred changes failed: {e}")) };
+        conn.deferred = Deferrals::default();
         let commit = if roll_back_all {
             // The failed job's reply carries its own error.
             let _ = conn.batch("ROLLBACK");
             Ok(())
+        } else if let Err(e) = flushed {
+            tracing::error!("{e}; the group is rolled back");
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
         } else {
             // The other servers hear of the change when it commits, not before.
             if touched != Touched::Nothing
@@ -920,8 +1033,9 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
     }
 }
 
-/// Inserts many rows with multi-row statements of `CHUNK` rows. `head` is
-/// `INSERT INTO t (a, b, c)`; `tail` is appended to every statement (an ON CONFLICT clause).
+/// Inserts many rows with multi-row statements of `CHUNK` rows (the rest in power-of-two
+/// parts). `head` is `INSERT INTO t (a, b, c)`; `tail` is appended to every statement (an ON
+/// CONFLICT clause).
 pub fn insert_rows<I>(conn: &mut Conn, head: &str, columns: usize, tail: &str, rows: I) -> Result<u64, DbError>
 where
     I: IntoIterator<Item = Vec<Value>>,
@@ -963,8 +1077,17 @@ where
             n = 0;
         }
     }
-    if n > 0 {
-        changed += conn.execute(&statement(n), &params)?;
+    // The rest goes in statements of power-of-two sizes (37 rows: 32, 4 and 1), so that a
+    // caller whose row count varies with its group (every group commit) prepares at most nine
+    // shapes of statement, kept by the statement caches, instead of one per count.
+    let mut at = 0usize;
+    let mut size = CHUNK;
+    while at < n {
+        size /= 2;
+        if n - at >= size {
+            changed += conn.execute(&statement(size), &params[at * columns..(at + size) * columns])?;
+            at += size;
+        }
     }
     Ok(changed)
 }
@@ -996,6 +1119,69 @@ mod tests {
     fn placeholders_are_numbered_for_sqlite_outside_literals() {
         assert_eq!(sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
         assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
+    }
+
+    /// A counter summed over a group and written at its end.
+    #[derive(Default)]
+    struct Bump(i64);
+
+    impl Deferred for Bump {
+        fn absorb(&mut self, later: Bump) {
+            self.0 += later.0;
+        }
+        fn flush(self, conn: &mut Conn) -> Result<(), DbError> {
+            conn.execute("UPDATE bumps SET n = n + $1, flushes = flushes + 1", &[Value::Int(self.0)])?;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn deferred_work_counts_the_kept_jobs_of_a_group_once_and_rows_go_in_few_statements() {
+        let dir = std::env::temp_dir().join(format!("sinergi-deferred-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let db = Db::open(&format!("sqlite://{}", dir.join("t.db").display())).expect("open");
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        rt.block_on(async {
+            db.write(|c| c.batch("CREATE TABLE bumps (n INTEGER, flushes INTEGER); INSERT INTO bumps VALUES (0, 0); CREATE TABLE r (a INTEGER)")).await.expect("schema");
+            // Twenty jobs queued at once (the writer groups what waits): each adds 1, but the
+            // fifth fails and its 100 is dropped with it.
+            let jobs = (0..20).map(|i| {
+                db.write(move |c| {
+                    c.defer::<Bump>().0 += if i == 4 { 100 } else { 1 };
+                    if i == 4 { Err(DbError::Other("refused".into())) } else { Ok(()) }
+                })
+            });
+            let outcomes = futures_util::future::join_all(jobs).await;
+            assert_eq!(outcomes.iter().filter(|o| o.is_err()).count(), 1);
+            let (n, flushes) = db.read(|c| c.query_one("SELECT n, flushes FROM bumps", &[]).and_then(|r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))).await.expect("read");
+            assert_eq!(n, 19, "the rolled-back job's part is dropped");
+            assert!(flushes < 19, "written once per group, not once per job ({flushes} flushes)");
+            // A failing flush fails the whole group: nothing of it is committed.
+            #[derive(Default)]
+            struct Broken;
+            impl Deferred for Broken {
+                fn absorb(&mut self, _: Broken) {}
+                fn flush(self, _: &mut Conn) -> Result<(), DbError> {
+                    Err(DbError::Other("no".into()))
+                }
+            }
+            let r = db.write(|c| {
+                c.execute("INSERT INTO r VALUES (1)", &[])?;
+                c.defer::<Broken>();
+                Ok::<_, DbError>(())
+            });
+            assert!(r.await.is_err(), "the caller hears that its group failed");
+            let rows = db.read(|c| c.query_one("SELECT COUNT(*) FROM r", &[]).and_then(|r| r.get::<i64>(0))).await.expect("count");
+            assert_eq!(rows, 0);
+            // 37 rows: 32 + 4 + 1, three statements, all inserted.
+            let n = db.write(|c| insert_rows(c, "INSERT INTO r (a)", 1, "", (0..37).map(|i| vec![Value::Int(i)]))).await.expect("insert");
+            assert_eq!(n, 37);
+            let sum = db.read(|c| c.query_one("SELECT COUNT(*), SUM(a) FROM r", &[]).and_then(|r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))).await.expect("sum");
+            assert_eq!(sum, (37, (0..37).sum()));
+        });
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -200,6 +200,17 @@ pub async fn picker_js(uri: axum::http::Uri) -> Response {
     asset("text/javascript; charset=utf-8", cache_for(uri.query()), PICKER_JS)
 }
 
+/// An embedded script of a page outside the field app, served the same way: at a versioned
+/// address (`?v=` from [`digest`]) it is cached for good, at the bare address checked each time.
+pub fn script(query: Option<&str>, body: &'static str) -> Response {
+    asset("text/javascript; charset=utf-8", cache_for(query), body)
+}
+
+/// The `v` of an embedded file's versioned address: 10 hex digits of its SHA-256.
+pub fn digest(body: &str) -> String {
+    hex::encode(&Sha256::digest(body.as_bytes())[..5])
+}
+
 /// The service worker, with the version of the assets it precaches written in (so a new build
 /// is a new worker). Its scope is `/lapangan`, the home itself included, which is wider than
 /// its folder: `Service-Worker-Allowed` says so. Never cached by HTTP, so an update is seen

@@ -212,10 +212,24 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
                 return Err(AppError::not_found(crate::tr!("TPS {code2} tidak terdaftar", "no TPS {code2}")));
             }
-            Ok(store::view(c, e.id, contest.key, &parsed)?.with_unit_names(c)?)
+            let view = store::view(c, e.id, contest.key, &parsed)?.with_unit_names(c)?;
+            let places = store::log_places(c, e.id, contest.key, parsed.as_str(), view.counted_revision.zip(view.counted.as_ref()))?;
+            Ok((view, places))
         })
         .await
         .or_page(user.as_ref())?;
+    let (view, places) = view;
+    // The entries behind each column shown, in the column order: for KPU the agreeing entries
+    // of the counted revision, for every other source its latest entry.
+    let mut logged: Vec<(String, i64, Vec<u64>)> = vec![];
+    if view.counted.is_some() {
+        logged.push(("kpu".into(), view.counted_revision.unwrap_or(0), places.counted.clone()));
+    }
+    for s in &view.sources {
+        let last = view.history.iter().rev().find(|h| h.source == s.source);
+        logged.push((s.source.clone(), s.revision, last.and_then(|h| places.by_entry.get(&h.id)).copied().into_iter().collect()));
+    }
+    let proof_url = format!("/api/v1/elections/{}/results/{tps}/{}/proof", e.id, contest.key);
     let mut columns: Vec<(String, Vec<(String, i64)>)> = vec![];
     // Each source's photos of the form, in the same order as its column.
     let mut photos: Vec<(String, Vec<String>, Option<String>)> = vec![];
@@ -259,7 +273,8 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         @if columns.is_empty() {
             p.muted { (t(lang, "hasil.none_yet")) }
         } @else {
-            table #sources {
+            // A phone scrolls the table sideways rather than the whole page.
+            div.scroll { table #sources {
                 thead { tr { th { (t(lang, "hasil.field")) } @for (s, _) in &columns { th.num data-source=(s) { (t(lang, &format!("hasil.source.{s}"))) } } } }
                 tbody {
                     @if any_photo {
@@ -281,7 +296,10 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
                         }
                     }
                 }
-            }
+            } }
+        }
+        @if !logged.is_empty() {
+            (log_section(lang, &logged, &proof_url, e.id, &tps, contest.key))
         }
         @if any_photo {
             h2 { (t(lang, "hasil.photos")) }
@@ -304,17 +322,62 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
             }
         }
         h2 { (t(lang, "hasil.history")) }
-        table #history {
-            thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "hasil.source")) } th.num { (t(lang, "hasil.revision")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } } }
+        div.scroll { table #history {
+            thead { tr { th { (t(lang, "lap.when")) } th { (t(lang, "hasil.source")) } th.num { (t(lang, "hasil.revision")) } th.num { (t(lang, "hasil.log.column")) } th { (t(lang, "lap.by")) } th { (t(lang, "lap.reason")) } } }
             tbody { @for h in &view.history { tr {
                 td { (local(&h.entered_at)) } td { (t(lang, &format!("hasil.source.{}", h.source))) } td.num { (h.revision) }
+                td.num { (places.by_entry.get(&h.id).map_or_else(|| "—".to_string(), |i| format!("#{i}"))) }
                 td { (h.entered_by) }
                 td { (h.reason) }
             } } }
-        }
+        } }
         p.muted { (t(lang, "hasil.permalink")) " " code { (path) } }
     };
     Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
+}
+
+/// Where the entries behind the numbers shown are in the public log, with the proof and the
+/// checkpoint to check them by; `bukti-log.js` checks them in the page. Without script it is
+/// text and links.
+fn log_section(lang: Lang, logged: &[(String, i64, Vec<u64>)], proof_url: &str, election: &str, tps: &str, contest: &str) -> Markup {
+    html! {
+        section #log-proof data-proof=(proof_url) data-election=(election) data-tps=(tps) data-contest=(contest) {
+            h2 { (t(lang, "hasil.log.title")) }
+            ul #log-entries {
+                @for (source, revision, leaves) in logged {
+                    li data-source=(source) data-revision=(revision) data-leaves=(leaves.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")) {
+                        span.who { (t(lang, &format!("hasil.source.{source}"))) ", " (t(lang, "hasil.revision").to_lowercase()) " " (revision) } ": "
+                        @if leaves.is_empty() {
+                            (t(lang, "hasil.log.not_yet"))
+                        } @else {
+                            b { (t(lang, "hasil.log.recorded")) " " (leaves.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")) }
+                        }
+                        " " span.check {}
+                    }
+                }
+            }
+            p #log-verdict role="status" { (t(lang, "hasil.log.noscript")) }
+            p.tools {
+                a #proof-link href=(proof_url) { (t(lang, "hasil.log.proof")) }
+                a #checkpoint-link href="/log/checkpoint" { (t(lang, "hasil.log.checkpoint")) }
+                a #key-link href="/log/key" { (t(lang, "hasil.log.key")) }
+            }
+            p.muted { (t(lang, "hasil.log.how")) " " code { "sinergi log watch" } " " (t(lang, "hasil.log.how_key")) }
+            script src={ "/assets/bukti-log.js?v=" (proof_script_version()) } defer {}
+        }
+    }
+}
+
+/// The check of the log in the permalink, served as `/assets/bukti-log.js`.
+const PROOF_SCRIPT: &str = include_str!("../../assets/bukti-log.js");
+
+fn proof_script_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| crate::platform::field::digest(PROOF_SCRIPT))
+}
+
+pub async fn proof_script(uri: axum::http::Uri) -> Response {
+    crate::platform::field::script(uri.query(), PROOF_SCRIPT)
 }
 
 /// A form field as the C.Hasil names it, in the reader's language.

@@ -369,6 +369,53 @@ pub fn log_entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) ->
     Ok(list)
 }
 
+/// Where a TPS result's entries are in the public log, for its permalink: the leaf of every
+/// entry (by entry id; none for entries from before the log), and the leaves of the KPU entries
+/// whose numbers count — the entries of the counted revision that agreed, not one that
+/// disagreed with them before a third settled it.
+pub struct LogPlaces {
+    pub by_entry: BTreeMap<i64, u64>,
+    pub counted: Vec<u64>,
+}
+
+pub fn log_places(conn: &mut Conn, election: &str, contest: &str, tps: &str, counted: Option<(i64, &Tally)>) -> Result<LogPlaces, DbError> {
+    let rows = conn.query(
+        "SELECT id, source, revision, tally, log_index, log_ticket FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
+        params![election, tps, contest],
+    )?;
+    // Sequenced after the entry was written (PostgreSQL): the index is found through the
+    // ticket; an entry still queued has no place yet.
+    let mut waiting: Vec<i64> = vec![];
+    for r in &rows {
+        if r.get::<Option<i64>>(4)?.is_none()
+            && let Some(t) = r.get::<Option<i64>>(5)?
+        {
+            waiting.push(t);
+        }
+    }
+    let sequenced = if waiting.is_empty() { Default::default() } else { crate::platform::tlog::indexes(conn, &waiting)? };
+    let mut places = LogPlaces { by_entry: BTreeMap::new(), counted: vec![] };
+    for r in rows {
+        let index = match (r.get::<Option<i64>>(4)?, r.get::<Option<i64>>(5)?) {
+            (Some(i), _) => i as u64,
+            (None, Some(t)) => match sequenced.get(&t) {
+                Some(&i) => i,
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        places.by_entry.insert(r.get(0)?, index);
+        if let Some((revision, tally)) = counted
+            && r.get::<String>(1)? == "kpu"
+            && r.get::<i64>(2)? == revision
+            && parse_tally(&r.get::<String>(3)?)? == *tally
+        {
+            places.counted.push(index);
+        }
+    }
+    Ok(places)
+}
+
 /// The most any count on a TPS's form may be in this election.
 fn ceiling_of(election: &ElectionDef) -> i64 {
     form::tps_ceiling(election.max_voters_by_law, form::reserve_bp(election.kind))
@@ -393,6 +440,11 @@ pub fn repair_aggregates(conn: &mut Conn, election: &ElectionDef) -> Result<Opti
         .get(0)?;
     if broken == 0 {
         return Ok(None);
+    }
+    // The totals are rebuilt from the results: moves of earlier jobs of the same group, not
+    // yet written, would then count twice. The repair runs at startup, alone.
+    if conn.has_deferred::<AggregateMoves>() {
+        return Err(AppError::Internal("the aggregates cannot be repaired while a group's moves wait to be written".into()));
     }
     conn.execute("DELETE FROM result_totals WHERE election_id = $1", params![election.id])?;
     conn.execute("DELETE FROM result_votes WHERE election_id = $1", params![election.id])?;
@@ -468,29 +520,97 @@ fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, be
     }
     let codes = lineage(tps);
     let regions = codes[..codes.len() - 1].iter().copied().chain(std::iter::once(NATIONAL));
-    // Every column stays a whole number on both engines: SQLite turns an integer `+` that
-    // overflows into a REAL (which then fails every read), so the sums are cast back; entries
-    // are bounded at the form, so the cast never has to clamp, and the reads cast as well so a
-    // REAL left by an older version still reads.
+    let moves = conn.defer::<AggregateMoves>();
     for region in regions {
-        conn.execute(
-            "INSERT INTO result_totals (election_id, contest, region_code, tps_in, dpt, users, valid, invalid, discrepancies, anomalies)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (election_id, contest, region_code) DO UPDATE SET tps_in = CAST(result_totals.tps_in + $4 AS BIGINT),
-                dpt = CAST(result_totals.dpt + $5 AS BIGINT), users = CAST(result_totals.users + $6 AS BIGINT),
-                valid = CAST(result_totals.valid + $7 AS BIGINT), invalid = CAST(result_totals.invalid + $8 AS BIGINT),
-                discrepancies = CAST(result_totals.discrepancies + $9 AS BIGINT), anomalies = CAST(result_totals.anomalies + $10 AS BIGINT)",
-            params![election, contest, region, d.tps_in, d.dpt, d.users, d.valid, d.invalid, d.discrepancies, d.anomalies],
-        )?;
-        for (candidate, votes) in d.votes.iter().filter(|(_, v)| **v != 0) {
-            conn.execute(
-                "INSERT INTO result_votes (election_id, contest, region_code, candidate, votes) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (election_id, contest, region_code, candidate) DO UPDATE SET votes = CAST(result_votes.votes + $5 AS BIGINT)",
-                params![election, contest, region, candidate.as_str(), *votes],
-            )?;
-        }
+        let key = (election.to_string(), contest.to_string(), region.to_string());
+        moves.by_region.entry(key).or_default().add(&d).map_err(too_large)?;
     }
     Ok(())
+}
+
+/// The aggregates' moves of a group of writes, summed per region and written once per group
+/// commit (`platform::db::Deferred`): on election night most forms of a group move the nation's
+/// row and many move the same province's, which are then written once, not once per form. The
+/// rows are written in key order, the same on every server, so that two servers' groups lock
+/// the shared rows in one order on PostgreSQL.
+#[derive(Default)]
+pub struct AggregateMoves {
+    by_region: BTreeMap<(String, String, String), Delta>,
+    /// A sum that did not fit (never with forms bounded at entry): the group is rolled back.
+    overflow: Option<String>,
+}
+
+impl Delta {
+    /// Adds `o`; the field that would not fit is named, and `self` may be partly moved then
+    /// (its job or group fails).
+    fn add(&mut self, o: &Delta) -> Result<(), String> {
+        fn plus(field: &str, a: &mut i64, b: i64) -> Result<(), String> {
+            *a = a.checked_add(b).ok_or_else(|| field.to_string())?;
+            Ok(())
+        }
+        plus("tps_in", &mut self.tps_in, o.tps_in)?;
+        plus("dpt", &mut self.dpt, o.dpt)?;
+        plus("users", &mut self.users, o.users)?;
+        plus("valid", &mut self.valid, o.valid)?;
+        plus("invalid", &mut self.invalid, o.invalid)?;
+        plus("discrepancies", &mut self.discrepancies, o.discrepancies)?;
+        plus("anomalies", &mut self.anomalies, o.anomalies)?;
+        for (k, v) in &o.votes {
+            plus(&format!("votes.{k}"), self.votes.entry(k.clone()).or_default(), *v)?;
+        }
+        Ok(())
+    }
+
+    fn is_zero(&self) -> bool {
+        self.tps_in == 0 && self.dpt == 0 && self.users == 0 && self.valid == 0 && self.invalid == 0 && self.discrepancies == 0 && self.anomalies == 0
+    }
+}
+
+impl crate::platform::db::Deferred for AggregateMoves {
+    fn absorb(&mut self, later: AggregateMoves) {
+        self.overflow = self.overflow.take().or(later.overflow);
+        for (key, d) in later.by_region {
+            if let Err(field) = self.by_region.entry(key).or_default().add(&d) {
+                self.overflow.get_or_insert(field);
+            }
+        }
+    }
+
+    fn flush(self, conn: &mut Conn) -> Result<(), DbError> {
+        use crate::platform::db::{Value, insert_rows};
+        if let Some(field) = self.overflow {
+            return Err(DbError::Other(format!("the aggregates' {field} would not fit")));
+        }
+        let text = |s: &str| Value::Text(s.to_string());
+        let totals = self.by_region.iter().filter(|(_, d)| !d.is_zero()).map(|((e, c, r), d)| {
+            vec![text(e), text(c), text(r), Value::Int(d.tps_in), Value::Int(d.dpt), Value::Int(d.users), Value::Int(d.valid), Value::Int(d.invalid), Value::Int(d.discrepancies), Value::Int(d.anomalies)]
+        });
+        // Every column stays a whole number on both engines: SQLite turns an integer `+` that
+        // overflows into a REAL (which then fails every read), so the sums are cast back; entries
+        // are bounded at the form, so the cast never has to clamp, and the reads cast as well so
+        // a REAL left by an older version still reads.
+        insert_rows(
+            conn,
+            "INSERT INTO result_totals (election_id, contest, region_code, tps_in, dpt, users, valid, invalid, discrepancies, anomalies)",
+            10,
+            "ON CONFLICT (election_id, contest, region_code) DO UPDATE SET tps_in = CAST(result_totals.tps_in + excluded.tps_in AS BIGINT),
+                dpt = CAST(result_totals.dpt + excluded.dpt AS BIGINT), users = CAST(result_totals.users + excluded.users AS BIGINT),
+                valid = CAST(result_totals.valid + excluded.valid AS BIGINT), invalid = CAST(result_totals.invalid + excluded.invalid AS BIGINT),
+                discrepancies = CAST(result_totals.discrepancies + excluded.discrepancies AS BIGINT), anomalies = CAST(result_totals.anomalies + excluded.anomalies AS BIGINT)",
+            totals,
+        )?;
+        let votes = self.by_region.iter().flat_map(|((e, c, r), d)| {
+            d.votes.iter().filter(|(_, v)| **v != 0).map(move |(candidate, v)| vec![text(e), text(c), text(r), text(candidate), Value::Int(*v)])
+        });
+        insert_rows(
+            conn,
+            "INSERT INTO result_votes (election_id, contest, region_code, candidate, votes)",
+            5,
+            "ON CONFLICT (election_id, contest, region_code, candidate) DO UPDATE SET votes = CAST(result_votes.votes + excluded.votes AS BIGINT)",
+            votes,
+        )?;
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,6 +88,12 @@ fn cannot(what: &Path, e: impl std::fmt::Display) -> AppError {
     AppError::bad_request(tr!("kunci log {p} tidak dapat dipakai: {e}", "cannot use the log key {p}: {e}"))
 }
 
+/// The log's public key as the server publishes it at `/log/key`, registered in the state at
+/// start (the private half stays with the signer).
+pub struct PublicKey {
+    pub verifier: String,
+}
+
 impl LogKey {
     /// Reads the key file, or makes it when there is none.
     pub fn open_or_create(path: &Path) -> Result<LogKey, AppError> {
@@ -138,6 +144,11 @@ impl LogKey {
     /// what an observer configures to check the checkpoints.
     pub fn verifier(&self) -> &str {
         &self.vkey
+    }
+
+    /// What the server publishes of this key.
+    pub fn public(&self) -> PublicKey {
+        PublicKey { verifier: self.vkey.clone() }
     }
 
     pub fn path(&self) -> &Path {

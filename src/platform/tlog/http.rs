@@ -29,8 +29,10 @@ fn no_checkpoint() -> AppError {
     ))
 }
 
-/// The latest signed checkpoint: a C2SP signed note (origin, tree size, base64 root hash, then
-/// the Ed25519 signature line), as text.
+/// The latest signed checkpoint: a C2SP signed note (origin, tree size, base64 root hash, the
+/// audit chain's head as the extension line `audit <entries> <hex hash>`, then the Ed25519
+/// signature line), as text. Keep it: `sinergi audit verify --checkpoint` holds the audit trail
+/// to it later.
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log",
     responses((status = 200, content_type = "text/plain", body = String), (status = 404, body = ErrorBody)))]
 pub async fn get_checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -40,6 +42,20 @@ pub async fn get_checkpoint(State(state): State<AppState>) -> Result<Response, A
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(SHORT));
     Ok(resp)
+}
+
+/// The log's public key: the signed-note verifier key (`<origin>+<key hash>+<base64(0x01 ‖
+/// Ed25519 key)>`) that checks every checkpoint's signature, as `sinergi log key` prints it.
+/// An observer compares it with the key the election body announces before trusting it.
+#[utoipa::path(get, path = "/log/key", tag = "log", responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn get_key(State(state): State<AppState>) -> Response {
+    let key = format!("{}\n", state.module::<checkpoint::PublicKey>().verifier);
+    let mut resp = key.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    // A key does not change while the log lives, but an operator may still be setting one up.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    resp
 }
 
 /// A tile of the log in the C2SP tlog-tiles layout: `tile/<L>/<N>[.p/<W>]` (256 hashes of
