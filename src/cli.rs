@@ -13,7 +13,9 @@ use crate::platform::auth::{self, Permit};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::i18n::{Lang, with_lang};
+use crate::platform::tlog::watch::{Monitor, Problem};
 use crate::platform::tlog::{self, checkpoint, checkpoint::LogKey};
+use crate::results::observer;
 use crate::tr;
 use crate::{demo, regions, startup};
 
@@ -215,7 +217,48 @@ enum LogCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// The monitor an observer runs against a server they do not control (no database needed):
+    /// fetch the latest checkpoint, check its signature and that it extends the one accepted
+    /// before (a larger log proved consistent, the same size with the same root; anything else
+    /// is a fork or rollback), keep it in the state file; with --csv, check that the observer's
+    /// own numbers are the ones in the log. Exit 0 when everything checks, 2 naming every
+    /// inconsistency, 1 on an error (server unreachable, bad key, bad CSV)
+    Watch {
+        /// The server's address, e.g. https://sinergi.example.id
+        url: String,
+        /// The log's verifier key, exactly as `sinergi log key` prints it on the server
+        #[arg(long, value_name = "VKEY")]
+        key: String,
+        /// The file keeping the last checkpoint accepted (default:
+        /// sinergi-watch-<origin>.checkpoint in the working directory; the first run trusts
+        /// what it finds and every later run holds the server to it)
+        #[arg(long, value_name = "FILE")]
+        state: Option<std::path::PathBuf>,
+        /// The numbers read from your own copy of the C.Hasil, one row per TPS and contest
+        #[arg(long, value_name = "FILE", long_help = CSV_HELP)]
+        csv: Option<std::path::PathBuf>,
+        /// Check again every SECONDS until an inconsistency is found (default: once)
+        #[arg(long, value_name = "SECONDS")]
+        watch: Option<u64>,
+    },
 }
+
+/// The observer's CSV, as `--help` shows it (the columns are `results::observer`'s).
+const CSV_HELP: &str = "The numbers read from your own copy of the C.Hasil (Angka dari salinan C.Hasil Anda), one row per TPS and contest.
+Cells separated by ',' or ';' (Excel in Indonesian saves ';'); a UTF-8 BOM is fine. Header names in any case, spaces read as '_':
+  pemilihan (election)   the election, e.g. pemilu-2024 (required)
+  tps                    the TPS code, e.g. 35.76.02.1008.001 (required)
+  kontes (contest)       e.g. presiden, dpr, dpd, dprd_provinsi, dprd_kabkota (required)
+  sumber (source)        whose entry to compare: kpu (default), bawaslu, saksi, publik
+  suara_<nomor>          a candidate's votes, e.g. suara_01 (votes_01)
+  sah (valid)            valid votes
+  tidak_sah (invalid)    invalid votes
+  surat_diterima, surat_digunakan, surat_rusak, surat_sisa   ballots received, used, spoiled, unused
+  catatan                ignored
+An empty cell is not compared; '1.234' reads as 1234. KPU's numbers are those of the latest revision two entries agree on
+(double entry), or the latest entry before any agree (noted). Example:
+  pemilihan;tps;kontes;suara_01;suara_02;suara_03;sah;tidak_sah
+  pemilu-2024;35.76.02.1008.001;presiden;100;120;20;240;3";
 
 #[derive(Subcommand)]
 enum GenCommand {
@@ -438,6 +481,106 @@ async fn backup(db: &DbArg, dir: &std::path::Path) -> Result<ExitCode, AppError>
         )
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// How one round of `log watch` ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Round {
+    Consistent,
+    Inconsistent,
+    Unreachable,
+}
+
+/// `sinergi log watch URL`: one round, or one every `every` seconds while the log stays
+/// consistent (an unreachable server is reported and tried again next round).
+async fn log_watch(url: &str, key: &str, state: Option<std::path::PathBuf>, csv: Option<&std::path::Path>, every: Option<u64>) -> Result<ExitCode, AppError> {
+    let mut monitor = Monitor::new(url, key).map_err(AppError::bad_request)?;
+    let state = state.unwrap_or_else(|| monitor.default_state());
+    let rows = match csv {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                let (p, why) = (path.display(), io_reason(&e));
+                let (why_id, why_en) = (why.id(), why.en());
+                AppError::bad_request(tr!("berkas {p} tidak dapat dibuka: {why_id}", "cannot open {p}: {why_en}"))
+            })?;
+            match observer::read_csv(&bytes) {
+                Ok(rows) => Some(rows),
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    let (n, p) = (errors.len(), path.display());
+                    eprintln!("{}", tr!("{n} kesalahan di {p}; tidak ada yang diperiksa", "{n} error(s) in {p}; nothing was checked"));
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+    };
+    if let Some(cp) = monitor.load(&state).map_err(AppError::bad_request)? {
+        let (n, p) = (cp.head.size, state.display());
+        println!("{}", tr!("checkpoint yang diterima sebelumnya: {n} daun (dari {p})", "checkpoint accepted before: {n} leaves (from {p})"));
+    }
+    loop {
+        let round = watch_round(&mut monitor, &state, rows.as_deref()).await?;
+        match (round, every) {
+            (Round::Consistent, None) => return Ok(ExitCode::SUCCESS),
+            (Round::Unreachable, None) => return Ok(ExitCode::FAILURE),
+            (Round::Inconsistent, _) => return Ok(ExitCode::from(2)),
+            (_, Some(seconds)) => tokio::time::sleep(std::time::Duration::from_secs(seconds.max(1))).await,
+        }
+    }
+}
+
+async fn watch_round(monitor: &mut Monitor, state: &std::path::Path, rows: Option<&[observer::Row]>) -> Result<Round, AppError> {
+    use base64::Engine;
+    let before = monitor.accepted().map(|c| c.head);
+    let mut inconsistencies = 0usize;
+    match monitor.latest().await {
+        Ok(cp) => {
+            let (m, root) = (cp.head.size, base64::engine::general_purpose::STANDARD.encode(cp.head.root.0));
+            let how = match before {
+                None => tr!("pertama kali dilihat, dipercaya sebagai titik awal", "seen for the first time, trusted as the starting point"),
+                Some(b) if b.size == m => tr!("sama dengan yang diterima sebelumnya", "the same as the one accepted before"),
+                Some(b) => {
+                    let n = b.size;
+                    tr!("memperluas {n} daun sebelumnya (bukti konsistensi sah)", "extends the {n} leaves before (consistency proof verified)")
+                }
+            };
+            println!("{}", tr!("checkpoint sah: {m} daun, akar {root}; {how}", "checkpoint verified: {m} leaves, root {root}; {how}"));
+        }
+        Err(Problem::Log(t)) => {
+            eprintln!("{t}");
+            inconsistencies += 1;
+        }
+        Err(Problem::Unreachable(t)) => {
+            eprintln!("{}", tr!("galat: {t}", "error: {t}"));
+            return Ok(Round::Unreachable);
+        }
+    }
+    if let Some(rows) = rows {
+        if inconsistencies > 0 {
+            eprintln!("{}", tr!("CSV tidak diperiksa: log itu sendiri tidak konsisten", "the CSV was not checked: the log itself is inconsistent"));
+        } else {
+            let outcome = observer::check(monitor, rows).await;
+            for note in &outcome.notes {
+                println!("{note}");
+            }
+            for finding in &outcome.findings {
+                eprintln!("{finding}");
+            }
+            inconsistencies += outcome.findings.len();
+            let (k, n) = (outcome.matched, rows.len());
+            println!("{}", tr!("{k} dari {n} baris CSV cocok dengan log", "{k} of {n} CSV rows match the log"));
+        }
+    }
+    // Only checkpoints that verified are ever accepted, so the state moves only forward.
+    monitor.save(state).map_err(AppError::bad_request)?;
+    if inconsistencies > 0 {
+        eprintln!("{}", tr!("{inconsistencies} ketidaksesuaian ditemukan", "{inconsistencies} inconsistenc(y/ies) found"));
+        return Ok(Round::Inconsistent);
+    }
+    Ok(Round::Consistent)
 }
 
 /// `sinergi audit verify`: the chain, then the audit heads signed in checkpoints: the stored
@@ -756,6 +899,7 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Log(LogCommand::Watch { url, key, state, csv, watch }) => log_watch(&url, &key, state, csv.as_deref(), watch).await,
         Command::Gen(GenCommand::Tps { election: id, out }) => {
             let election = election(&id)?;
             let villages = regions::store::embedded_villages()?;

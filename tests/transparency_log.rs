@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{TestApp, TestDb, add_user, cli, error_of, stderr, stdout};
+use common::{TestApp, TestDb, add_user, cli, error_of, restore, snapshot, stderr, stdout};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -280,54 +280,6 @@ fn a_result_is_proved_against_the_signed_checkpoint_and_the_tiles(db: &TestDb) {
     let o = cli(db, &["log", "verify"], None);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stderr(&o).contains(&format!("log RUSAK pada checkpoint ukuran {size}:")), "{}", stderr(&o));
-}
-
-/// A copy of the database as it is now (the server stopped), and putting it back.
-fn snapshot(db: &TestDb, tag: &str) {
-    match db {
-        TestDb::Sqlite { dir } => {
-            for ext in ["", "-wal", "-shm"] {
-                let from = dir.join(format!("sinergi.db{ext}"));
-                let to = dir.join(format!("{tag}.db{ext}"));
-                let _ = std::fs::remove_file(&to);
-                if from.exists() {
-                    std::fs::copy(&from, &to).expect("copy the database");
-                }
-            }
-        }
-        TestDb::Postgres { admin_url, name, .. } => {
-            let mut c = ::postgres::Client::connect(admin_url, ::postgres::NoTls).expect("connect");
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}_{tag}")).expect("drop copy");
-            // The stopped server's sessions may take a moment to end; a template must have none.
-            let start = Instant::now();
-            while let Err(e) = c.batch_execute(&format!("CREATE DATABASE {name}_{tag} TEMPLATE {name}")) {
-                assert!(start.elapsed() < Duration::from_secs(10), "copy the database: {e}");
-                let _ = c.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"));
-                std::thread::sleep(Duration::from_millis(200));
-            }
-        }
-    }
-}
-
-fn restore(db: &TestDb, tag: &str) {
-    match db {
-        TestDb::Sqlite { dir } => {
-            for ext in ["", "-wal", "-shm"] {
-                let to = dir.join(format!("sinergi.db{ext}"));
-                let from = dir.join(format!("{tag}.db{ext}"));
-                let _ = std::fs::remove_file(&to);
-                if from.exists() {
-                    std::fs::copy(&from, &to).expect("restore the database");
-                }
-            }
-        }
-        TestDb::Postgres { admin_url, name, .. } => {
-            let mut c = ::postgres::Client::connect(admin_url, ::postgres::NoTls).expect("connect");
-            c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).expect("drop");
-            c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {name}_{tag}")).expect("restore the database");
-            c.batch_execute(&format!("DROP DATABASE {name}_{tag}")).expect("drop copy");
-        }
-    }
 }
 
 fn a_restored_older_database_is_not_signed_until_acknowledged(db: &TestDb) {

@@ -122,18 +122,16 @@ impl Entry {
 const COLUMNS: &str =
     "seq, at, actor, agency, unit_id, action, entity_type, entity_id, region_code, detail, prev_hash, hash";
 
-/// Appends one entry. Must run inside the transaction that makes the change.
-/// Appends the entry of a change made under `permit`.
-pub fn record(conn: &mut Conn, permit: &super::auth::Permit, change: Change<'_>) -> Result<i64, DbError> {
+/// Appends the entry of a change made under `permit`, in the transaction that makes the change
+/// (at the end of its group commit, see [`Pending`]).
+pub fn record(conn: &mut Conn, permit: &super::auth::Permit, change: Change<'_>) -> Result<(), DbError> {
     record_as(conn, permit.actor(), change)
 }
 
 /// The same for the platform's own changes made by a known actor (an alert read by its user).
-pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<i64, DbError> {
-    // Taking the head row with an UPDATE locks it until commit: appends are serialised.
-    let head = conn.query_one("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash", &[])?;
-    let mut entry = Entry {
-        seq: head.get(0)?,
+pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<(), DbError> {
+    let entry = Entry {
+        seq: 0,
         at: super::clock::now_rfc3339(),
         actor: actor.username.clone(),
         agency: actor.agency.clone(),
@@ -143,10 +141,9 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
         entity_id: change.entity_id.to_string(),
         region_code: change.region.map(str::to_string),
         detail: change.detail.to_string(),
-        prev_hash: head.get(1)?,
+        prev_hash: String::new(),
         hash: String::new(),
     };
-    entry.hash = entry.compute_hash();
     // Every change passes here, so here the live pages learn what moved: the change's region,
     // or everything when it names none (a catalogue, an election). Signing in and out moves
     // no one's picture, and a login rush must not wake every page.
@@ -155,25 +152,57 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
         None if change.action.starts_with("auth.") => {}
         None => conn.touch_everything(),
     }
-    conn.execute(
-        &format!("INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
-        params![
-            entry.seq,
-            entry.at.as_str(),
-            entry.actor.as_str(),
-            entry.agency.clone(),
-            entry.unit_id,
-            entry.action.as_str(),
-            entry.entity_type.as_str(),
-            entry.entity_id.as_str(),
-            entry.region_code.clone(),
-            entry.detail.as_str(),
-            entry.prev_hash.as_str(),
-            entry.hash.as_str()
-        ],
-    )?;
-    conn.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", params![entry.hash.as_str()])?;
-    Ok(entry.seq)
+    conn.defer::<Pending>().0.push(entry);
+    Ok(())
+}
+
+/// The entries of a group commit's changes, chained and appended at its end: the head row that
+/// serialises every append (on PostgreSQL, every server's) is taken once per group, not once
+/// per change, and the entries go in multi-row inserts. They are chained in the order the
+/// changes were made; an entry of a rolled-back change is dropped with it.
+#[derive(Default)]
+pub struct Pending(Vec<Entry>);
+
+impl super::db::Deferred for Pending {
+    fn absorb(&mut self, later: Pending) {
+        self.0.extend(later.0);
+    }
+
+    fn flush(mut self, conn: &mut Conn) -> Result<(), DbError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        let n = self.0.len() as i64;
+        // Taking the head row with an UPDATE locks it until commit: appends are serialised.
+        let head = conn.query_one("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash", params![n])?;
+        let (last, mut prev): (i64, String) = (head.get(0)?, head.get(1)?);
+        for (i, entry) in self.0.iter_mut().enumerate() {
+            entry.seq = last - n + 1 + i as i64;
+            entry.prev_hash = std::mem::take(&mut prev);
+            entry.hash = entry.compute_hash();
+            prev = entry.hash.clone();
+        }
+        let rows = self.0.into_iter().map(|e| {
+            use super::db::Value;
+            vec![
+                Value::Int(e.seq),
+                Value::Text(e.at),
+                Value::Text(e.actor),
+                e.agency.map_or(Value::Null, Value::Text),
+                e.unit_id.map_or(Value::Null, Value::Int),
+                Value::Text(e.action),
+                Value::Text(e.entity_type),
+                Value::Text(e.entity_id),
+                e.region_code.map_or(Value::Null, Value::Text),
+                Value::Text(e.detail),
+                Value::Text(e.prev_hash),
+                Value::Text(e.hash),
+            ]
+        });
+        super::db::insert_rows(conn, &format!("INSERT INTO audit_log ({COLUMNS})"), 12, "", rows)?;
+        conn.execute("UPDATE audit_head SET hash = $1 WHERE id = 1", params![prev.as_str()])?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, PartialEq)]

@@ -795,6 +795,15 @@ impl Db {
                 None => inner.target.connect()?,
             };
             let out = f(&mut conn);
+            // A read that wrote (a cache filled, a session touched) has no group commit to end
+            // it: what it deferred (an audit entry) is written now, never left on the pooled
+            // connection for a later caller.
+            if !conn.deferred.job.is_empty() || !conn.deferred.group.is_empty() {
+                if let Err(e) = conn.flush_deferred() {
+                    tracing::error!("a read's deferred writes failed: {e}");
+                }
+                conn.deferred = Deferrals::default();
+            }
             if let Ok(mut idle) = inner.idle.lock() {
                 idle.push(conn);
             }

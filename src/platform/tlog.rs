@@ -27,6 +27,7 @@ use std::collections::HashMap;
 
 pub mod checkpoint;
 pub mod http;
+pub mod watch;
 
 use tlog_tiles::HashReader;
 pub use tlog_tiles::{EMPTY_HASH, Hash};

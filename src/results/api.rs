@@ -363,7 +363,7 @@ pub async fn get_result(State(state): State<AppState>, user: Option<CurrentUser>
 }
 
 /// Where a TPS's entries are in the public log, proved against the latest signed checkpoint.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct ResultProof {
     /// The latest signed checkpoint (a C2SP signed note, as `GET /log/checkpoint` serves it).
     pub checkpoint: String,
@@ -374,7 +374,7 @@ pub struct ResultProof {
     pub entries: Vec<LeafProof>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 pub struct LeafProof {
     pub source: String,
     pub revision: i64,

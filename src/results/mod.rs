@@ -11,6 +11,7 @@ pub mod demo;
 pub mod field;
 pub mod form;
 pub mod leaf;
+pub mod observer;
 pub mod pages;
 pub mod store;
 

@@ -107,6 +107,55 @@ impl Drop for TestDb {
     }
 }
 
+/// A copy of the database as it is now (the server stopped), to put back with [`restore`]:
+/// an operator restoring an older backup.
+pub fn snapshot(db: &TestDb, tag: &str) {
+    match db {
+        TestDb::Sqlite { dir } => {
+            for ext in ["", "-wal", "-shm"] {
+                let from = dir.join(format!("sinergi.db{ext}"));
+                let to = dir.join(format!("{tag}.db{ext}"));
+                let _ = std::fs::remove_file(&to);
+                if from.exists() {
+                    std::fs::copy(&from, &to).expect("copy the database");
+                }
+            }
+        }
+        TestDb::Postgres { admin_url, name, .. } => {
+            let mut c = postgres::Client::connect(admin_url, postgres::NoTls).expect("connect");
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}_{tag}")).expect("drop copy");
+            // The stopped server's sessions may take a moment to end; a template must have none.
+            let start = std::time::Instant::now();
+            while let Err(e) = c.batch_execute(&format!("CREATE DATABASE {name}_{tag} TEMPLATE {name}")) {
+                assert!(start.elapsed() < std::time::Duration::from_secs(10), "copy the database: {e}");
+                let _ = c.batch_execute(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"));
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+pub fn restore(db: &TestDb, tag: &str) {
+    match db {
+        TestDb::Sqlite { dir } => {
+            for ext in ["", "-wal", "-shm"] {
+                let to = dir.join(format!("sinergi.db{ext}"));
+                let from = dir.join(format!("{tag}.db{ext}"));
+                let _ = std::fs::remove_file(&to);
+                if from.exists() {
+                    std::fs::copy(&from, &to).expect("restore the database");
+                }
+            }
+        }
+        TestDb::Postgres { admin_url, name, .. } => {
+            let mut c = postgres::Client::connect(admin_url, postgres::NoTls).expect("connect");
+            c.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).expect("drop");
+            c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {name}_{tag}")).expect("restore the database");
+            c.batch_execute(&format!("DROP DATABASE {name}_{tag}")).expect("drop copy");
+        }
+    }
+}
+
 /// Runs `sinergi ARGS… --db URL` (the URL goes in through SINERGI_DB) with optional stdin, in
 /// the command line's default language (Bahasa Indonesia).
 pub fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {

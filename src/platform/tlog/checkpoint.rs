@@ -260,16 +260,22 @@ pub fn read_witness(path: &Path) -> Result<Option<Signed>, AppError> {
 
 /// Records the last signed heads, durably, replacing the file at once (never half-written).
 pub fn write_witness(path: &Path, signed: &Signed) -> Result<(), String> {
-    let mut tmp = path.as_os_str().to_os_string();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
     let mut text = format!("{}\n{}\n", signed.head.size, STANDARD.encode(signed.head.root.0));
     if let Some(a) = &signed.audit {
         text.push_str(&a.line());
         text.push('\n');
     }
-    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all())).and_then(|()| std::fs::rename(&tmp, path));
-    written.map_err(|e| format!("cannot record the signed head in {}: {e}", path.display()))?;
+    write_durably(path, &text).map_err(|e| format!("cannot record the signed head in {}: {e}", path.display()))
+}
+
+/// Replaces the file at `path` with `text` durably and at once: written beside it, synced, then
+/// renamed over it (a crash leaves the old file or the new, never half of one). The signer's
+/// record and an observer's `log watch` state are kept this way.
+pub fn write_durably(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::File::create(&tmp).and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all())).and_then(|()| std::fs::rename(&tmp, path))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         // The rename itself is made durable with the directory.
         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
