@@ -856,6 +856,13 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
             // The key is read, never made, here: a log without one has no checkpoints to check.
             let path = checkpoint::key_path(&db.url);
             let vkey = if path.exists() { Some(LogKey::open_or_create(&path)?.verifier().to_string()) } else { None };
+            // Accepted entries not yet in the tree (PostgreSQL: the sequencer's backlog, kept in
+            // the queue until a server holding the log's lease appends them), said before the
+            // verdict, which stays the last line.
+            let queued = database.read(tlog::queued).await?;
+            if queued > 0 {
+                println!("{}", tr!("{queued} daun menunggu diurutkan ke dalam log", "{queued} leaves wait to be sequenced into the log"));
+            }
             match database.read(move |c| tlog::verify(c, vkey.as_deref())).await? {
                 tlog::Verdict::Intact { leaves, hashes, checkpoints } => {
                     println!(

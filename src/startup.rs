@@ -352,9 +352,13 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());
     tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>()));
-    // The results log's checkpoints: at most one a second, when the tree grew.
+    // The results log: its sequencer, and its checkpoints (at most one a second, when the
+    // tree grew).
     tracing::info!("transparency log {} signed with the key in {}", log_key.origin(), log_key.path().display());
-    tokio::spawn(platform::tlog::checkpoint::signer(db.clone(), Arc::new(log_key)));
+    // Both run on the one server holding the log's lease (PostgreSQL: several may share it).
+    let log_lease = Arc::new(platform::lease::Lease::new("tlog", platform::tlog::LEASE_TTL));
+    tokio::spawn(platform::tlog::sequencer(db.clone(), log_lease.clone()));
+    tokio::spawn(platform::tlog::checkpoint::signer(db.clone(), Arc::new(log_key), log_lease));
     // Alerts that leave the app: the outbox's sender, every few seconds.
     tokio::spawn(platform::notify::sender(db, state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
     if let Some(hour) = report_hour {

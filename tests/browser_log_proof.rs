@@ -60,6 +60,21 @@ fn wait_checkpoint(app: &TestApp, size: u64) {
 }
 
 /// The leaf's bytes, as hex, for putting back with `set_leaf`.
+/// Waits (up to 5 s) until every entry of the TPS's result has its leaf index: on PostgreSQL a
+/// leaf is queued with its entry and sequenced within a fraction of a second; until then the
+/// page rightly says the entry is not yet in the log.
+fn wait_sequenced(app: &TestApp, tps: &str) {
+    let start = Instant::now();
+    loop {
+        let (s, v) = app.get(&format!("/api/v1/elections/pemilu-2024/results/{tps}/presiden/proof"), None);
+        if s == 200 && v["entries"].as_array().is_some_and(|e| e.iter().all(|e| e["leaf_index"].is_u64())) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "entries not sequenced after 5 s: {v}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn leaf_hex(db: &TestDb, index: u64) -> String {
     let sql = match db {
         TestDb::Sqlite { .. } => format!("SELECT hex(data) FROM tlog_leaves WHERE idx = {index}"),
@@ -128,11 +143,13 @@ fn permalink_checks_the_log(db: &TestDb) {
     let url = app.url(&format!("/hasil/tps/{tps}?kontes=presiden&pemilu=pemilu-2024"));
 
     // Leaves 0 and 1: KPU's agreeing double entry; then the checkpoint; then leaf 2, Bawaslu's
-    // copy, just before the page opens (it may be newer than the checkpoint: the page waits).
+    // copy, just before the page opens (sequenced, it may be newer than the checkpoint: the page
+    // waits).
     submit(&app, &app.login("kpps.a", PW), &tps, &tally("kpu", [100, 80, 20]));
     submit(&app, &app.login("kpps.b", PW), &tps, &tally("kpu", [100, 80, 20]));
     wait_checkpoint(&app, 2);
     submit(&app, &app.login("ptps", PW), &tps, &tally("bawaslu", [100, 79, 21]));
+    wait_sequenced(&app, &tps);
 
     // --- 1. Verified, on a desktop window and on a phone --------------------------------------
     b.set_window_size(1280, 900);

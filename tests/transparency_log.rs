@@ -4,7 +4,9 @@
 //! names an altered leaf or checkpoint, and a restored older database is not signed until an
 //! operator acknowledges it (the acknowledgement is an audit entry). Each checkpoint also signs
 //! the audit chain's head, so a rewritten audit history that still verifies as a chain is caught
-//! by `sinergi audit verify`, through the stored checkpoints or one an observer kept.
+//! by `sinergi audit verify`, through the stored checkpoints or one an observer kept. On
+//! PostgreSQL several servers share the log: one sequences the queued leaves and signs, and
+//! another takes over when it dies.
 
 mod common;
 
@@ -20,14 +22,23 @@ const PW: &str = "rahasia-123";
 const VILLAGE: &str = "35.76.02.1008";
 
 fn setup(db: &TestDb) -> TestApp {
-    prepare(db);
+    setup_tps(db, 4)
+}
+
+/// `tps` TPS in the village and the two operators, then the server.
+fn setup_tps(db: &TestDb, tps: usize) -> TestApp {
+    prepare_tps(db, tps);
     TestApp::spawn(db)
 }
 
 /// The four TPS of the village and the two operators, before the server starts.
 fn prepare(db: &TestDb) {
+    prepare_tps(db, 4);
+}
+
+fn prepare_tps(db: &TestDb, tps: usize) {
     let mut csv = String::from("code,address,dpt,lat,lon\n");
-    for n in 1..=4 {
+    for n in 1..=tps {
         csv.push_str(&format!("{VILLAGE}.{n:03},Jl. Contoh,250,,\n"));
     }
     let file = db.dir().join("tps.csv");
@@ -159,6 +170,19 @@ fn proof_of(app: &TestApp, tps: &str) -> Value {
     v
 }
 
+/// Who entered leaf `index`, by the audit trail: the leaf's ticket, then the audit entry that
+/// names it.
+fn who_entered(db: &TestDb, index: u64) -> String {
+    let ticket = db.scalar(&format!("SELECT ticket FROM tlog_leaves WHERE idx = {index}"));
+    let actors: Vec<String> = ["kpps.a", "ptps"]
+        .into_iter()
+        .filter(|actor| db.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry' AND actor = '{actor}' AND detail LIKE '%\"ticket\":{ticket}}}%'")) == 1)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(actors.len(), 1, "one audit entry names the ticket {ticket} of leaf {index}: {actors:?}");
+    actors[0].clone()
+}
+
 fn hashes(v: &Value) -> Vec<[u8; 32]> {
     v.as_array().expect("hash list").iter().map(|h| STANDARD.decode(h.as_str().expect("base64")).expect("base64").try_into().expect("32 bytes")).collect()
 }
@@ -194,11 +218,9 @@ fn a_result_is_proved_against_the_signed_checkpoint_and_the_tiles(db: &TestDb) {
     assert!(inclusion_verifies(index, size, leaf.as_bytes(), &hashes(&entry["inclusion"]), &root), "{v}");
     assert!(!inclusion_verifies(index, size, leaf.replace("100", "101").as_bytes(), &hashes(&entry["inclusion"]), &root), "changed numbers fail");
 
-    // The audit trail says who entered the leaf (the log itself names only the unit).
-    assert_eq!(
-        db.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry' AND actor = 'kpps.a' AND detail LIKE '%\"leaf\":{index}%'")),
-        1
-    );
+    // The audit trail says who entered the leaf (the log itself names only the unit): its audit
+    // entry names the ticket the leaf was queued under (on PostgreSQL the index comes later).
+    assert_eq!(who_entered(db, index), "kpps.a");
 
     // A second source's entry: a bigger tree, consistent with the first.
     submit(&app, &p, &tps1, &tally("bawaslu", [100, 79, 21]));
@@ -334,6 +356,195 @@ fn a_full_tile_is_immutable_and_the_level_above_holds_its_root(db: &TestDb) {
     assert_eq!((s, level1.as_slice(), cache.as_str()), (200, root.as_slice(), "public, max-age=1"));
     let o = cli(db, &["log", "verify"], None);
     assert!(stdout(&o).contains("log utuh: 256 daun"), "{}{}", stdout(&o), stderr(&o));
+}
+
+/// What a server serves as its checkpoint now: (size, note).
+fn current_checkpoint(app: &TestApp) -> Option<(u64, String)> {
+    let (s, body, _) = get_raw(app, "/log/checkpoint");
+    (s == 200).then(|| {
+        let note = String::from_utf8(body).expect("utf-8 note");
+        (parse_checkpoint(&note).1, note)
+    })
+}
+
+/// Accepted entries whose leaf is in the log (found through their ticket), and leaves queued.
+fn sequenced(db: &TestDb) -> (i64, i64) {
+    (db.scalar("SELECT COUNT(*) FROM result_entries e JOIN tlog_leaves l ON l.ticket = e.log_ticket"), db.scalar("SELECT COUNT(*) FROM tlog_queue"))
+}
+
+/// Waits until every one of `entries` accepted entries has its leaf and nothing is queued; fails
+/// after `deadline`.
+fn all_sequenced(db: &TestDb, entries: i64, deadline: Instant, what: &str) {
+    loop {
+        let (done, queued) = sequenced(db);
+        assert!(done <= entries, "{done} leaves for {entries} entries");
+        if done == entries && queued == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {done} of {entries} entries have a leaf, {queued} queued");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether the log's lease names this server's process as its holder.
+fn holds_lease(db: &TestDb, app: &TestApp) -> bool {
+    db.scalar(&format!("SELECT COUNT(*) FROM leases WHERE name = 'tlog' AND holder LIKE '%/{}/%'", app.pid())) == 1
+}
+
+/// `per_thread` entries from each of `threads` threads at once, thread t on `servers[t % n]`
+/// entering `source`'s copy of TPS `first + t · per_thread + …`; answers how many.
+fn write_at_once(servers: &[&TestApp], threads: usize, per_thread: usize, first: usize, tokens: &[(&str, &str)]) -> usize {
+    std::thread::scope(|s| {
+        let writers: Vec<_> = (0..threads)
+            .map(|t| {
+                let app = servers[t % servers.len()];
+                let (token, source) = tokens[t % tokens.len()];
+                s.spawn(move || {
+                    for i in 0..per_thread {
+                        let tps = format!("{VILLAGE}.{:03}", first + t * per_thread + i);
+                        submit(app, token, &tps, &tally(source, [100, 80 - i as i64, 20 + i as i64]));
+                    }
+                    per_thread
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().expect("writer")).sum()
+    })
+}
+
+/// Several servers on one PostgreSQL take results at once: one of them (the holder of the log's
+/// lease) sequences every server's queued leaves and signs; killed with SIGKILL, another takes
+/// over after the lease's time to live, and no accepted entry is left out of the log. SQLite is
+/// one server: the same writes, then a kill -9 and a restart.
+fn concurrent_writes_are_sequenced_and_signed_by_one_server(db: &TestDb) {
+    // platform::tlog::LEASE_TTL.
+    const TTL: Duration = Duration::from_secs(3);
+    let pg = matches!(db, TestDb::Postgres { .. });
+    let mut a = setup_tps(db, 96);
+    let mut b = pg.then(|| TestApp::spawn(db));
+    let (kpu, bawaslu) = (a.login("kpps.a", PW), a.login("ptps", PW));
+    let tokens = [(kpu.as_str(), "kpu"), (bawaslu.as_str(), "bawaslu")];
+    let (_, vkey) = published_key(db);
+
+    // Four writers, two per server, while a reader gathers every checkpoint both servers serve.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let servers: Vec<&TestApp> = std::iter::once(&a).chain(b.as_ref()).collect();
+    let (accepted, seen) = std::thread::scope(|s| {
+        let poller = s.spawn(|| {
+            let mut seen = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                seen.extend(servers.iter().filter_map(|app| current_checkpoint(app)));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            seen
+        });
+        // TPS 001–060, fifteen a thread, KPU's and Bawaslu's copies in turn.
+        let accepted = write_at_once(&servers, 4, 15, 1, &tokens);
+        all_sequenced(db, accepted as i64, Instant::now() + Duration::from_secs(5), "within 5 s of the last write");
+        for app in &servers {
+            checkpoint_of(app, accepted as u64);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut seen = poller.join().expect("poller");
+        seen.extend(servers.iter().filter_map(|app| current_checkpoint(app)));
+        (accepted, seen)
+    });
+    assert_eq!(accepted, 60);
+    // One signer: whichever server answers, a checkpoint (tree and audit heads) is one note,
+    // signed with the key, and the checkpoints were signed in order, each extending the one
+    // before (two signers would interleave what each read).
+    let mut by_size: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
+    let mut by_body: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (size, note) in &seen {
+        assert!(signature_verifies(note, &vkey), "{note}");
+        let body = note.split("\n\n").next().expect("body").to_string();
+        let first = by_body.entry(body).or_insert_with(|| note.clone());
+        assert_eq!(first, note, "two checkpoints of the same heads differ");
+        by_size.insert(*size, note.clone());
+    }
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM tlog_checkpoints a JOIN tlog_checkpoints b ON b.id > a.id
+             WHERE b.size < a.size OR COALESCE(b.audit_size, 0) < COALESCE(a.audit_size, 0)"
+        ),
+        0,
+        "a checkpoint signed after another has smaller heads"
+    );
+    // (A checkpoint of no leaves signs only the audit chain's head.)
+    let (smallest, largest) = (*by_size.range(1..).next().expect("a checkpoint").0, *by_size.keys().last().expect("a checkpoint"));
+    assert_eq!(largest, 60);
+    let (_, _, small_root) = parse_checkpoint(&by_size[&smallest]);
+    let (_, _, large_root) = parse_checkpoint(&by_size[&largest]);
+    let (s, c) = servers.last().expect("a server").get(&format!("/log/consistency?from={smallest}&to={largest}"), None);
+    assert_eq!(s, 200, "{c}");
+    let proof: Vec<tlog_tiles::Hash> = hashes(&c["proof"]).into_iter().map(tlog_tiles::Hash).collect();
+    assert!(
+        smallest == largest || tlog_tiles::check_tree(&proof, largest, tlog_tiles::Hash(large_root), smallest, tlog_tiles::Hash(small_root)).is_ok(),
+        "the checkpoints of {smallest} and {largest} leaves are consistent: {c}"
+    );
+    // Every entry of every TPS is in the log and proved, whichever server took it.
+    for n in 1..=60 {
+        let v = proof_of(&a, &format!("{VILLAGE}.{n:03}"));
+        let entries = v["entries"].as_array().expect("entries");
+        assert_eq!(entries.len(), 1, "{v}");
+        for e in entries {
+            assert_eq!(e["recording"], json!(false), "{e}");
+            let index = e["leaf_index"].as_u64().expect("a leaf index");
+            assert!(inclusion_verifies(index, 60, e["leaf"].as_str().expect("leaf").as_bytes(), &hashes(&e["inclusion"]), &large_root), "{e}");
+        }
+    }
+    drop(servers);
+    let o = cli(db, &["log", "verify"], None);
+    assert!(stdout(&o).contains("log utuh: 60 daun"), "{}{}", stdout(&o), stderr(&o));
+
+    // The lease's holder is killed; TPS 061–091 are entered on the server that is left.
+    let mut survivor = match b.take() {
+        Some(mut other) => {
+            assert!(holds_lease(db, &a) != holds_lease(db, &other), "exactly one server holds the log's lease");
+            if holds_lease(db, &other) {
+                std::mem::swap(&mut a, &mut other);
+            }
+            a.kill();
+            other
+        }
+        None => {
+            a.kill();
+            a.restart(db);
+            a
+        }
+    };
+    let killed = Instant::now();
+    let tps61 = format!("{VILLAGE}.061");
+    submit(&survivor, &kpu, &tps61, &tally("kpu", [90, 90, 20]));
+    let v = proof_of(&survivor, &tps61);
+    let e = &v["entries"][0];
+    if pg {
+        // No server sequences until the dead holder's lease runs out: the entry is accepted, its
+        // leaf queued, and the proof says so.
+        assert_eq!((e["recording"].as_bool(), e["leaf_index"].as_u64(), &e["inclusion"]), (Some(true), None, &Value::Null), "{v}");
+        assert!(e["leaf"].as_str().expect("the queued leaf").contains(&tps61), "{v}");
+    } else {
+        assert_eq!((e["recording"].as_bool(), e["leaf_index"].as_u64()), (Some(false), Some(60)), "SQLite appends at once: {v}");
+    }
+    let more = write_at_once(&[&survivor], 2, 15, 62, &tokens[..1]);
+    let total = (accepted + 1 + more) as i64;
+    all_sequenced(db, total, killed + TTL + Duration::from_secs(5), "within the lease's TTL and 5 s of the kill");
+    let note = checkpoint_of(&survivor, total as u64);
+    assert!(killed.elapsed() < TTL + Duration::from_secs(7), "signed {:?} after the kill", killed.elapsed());
+    let (_, size, root) = parse_checkpoint(&note);
+    assert_eq!(size, total as u64);
+    assert!(signature_verifies(&note, &vkey), "{note}");
+    if pg {
+        assert!(holds_lease(db, &survivor), "the server left took the lease over");
+    }
+    let v = proof_of(&survivor, &tps61);
+    let e = &v["entries"][0];
+    let index = e["leaf_index"].as_u64().expect("sequenced");
+    assert!(inclusion_verifies(index, size, e["leaf"].as_str().expect("leaf").as_bytes(), &hashes(&e["inclusion"]), &root), "{v}");
+    assert_eq!(who_entered(db, index), "kpps.a");
+    let o = cli(db, &["log", "verify"], None);
+    assert!(stdout(&o).contains(&format!("log utuh: {total} daun")), "{}{}", stdout(&o), stderr(&o));
+    survivor.kill();
 }
 
 /// The TPS permalink names, for the numbers it shows, where their entries are in the log: the
@@ -643,6 +854,7 @@ fn a_rewritten_audit_history_is_caught_by_the_signed_heads(db: &TestDb) {
 }
 
 on_both_engines!(
+    concurrent_writes_are_sequenced_and_signed_by_one_server,
     the_permalink_names_the_log_entries_of_the_numbers_shown,
     a_result_is_proved_against_the_signed_checkpoint_and_the_tiles,
     a_restored_older_database_is_not_signed_until_acknowledged,

@@ -841,6 +841,35 @@ impl Db {
         rx.await
             .map_err(|_| E::from(DbError::Other("the writer dropped the job".into())))?
     }
+
+    /// Runs `f` in a transaction of its own beside the writer, for background work that must
+    /// neither wait behind this server's request writes nor hold them up (the results log's
+    /// sequencer). Only PostgreSQL takes writers side by side; on SQLite it goes through the
+    /// writer like any write.
+    pub async fn write_apart<T, E>(&self, f: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        if self.inner.backend == Backend::Sqlite {
+            return self.write(f).await;
+        }
+        self.read(move |conn| {
+            conn.begin()?;
+            let out = f(conn);
+            let end = if out.is_ok() { conn.batch("COMMIT") } else { conn.batch("ROLLBACK") };
+            match (out, end) {
+                (Ok(v), Ok(())) => Ok(v),
+                (Ok(_), Err(e)) => {
+                    // The pooled connection must not stay inside a failed transaction.
+                    let _ = conn.batch("ROLLBACK");
+                    Err(E::from(e))
+                }
+                (Err(e), _) => Err(e),
+            }
+        })
+        .await
+    }
 }
 
 /// Copies the WAL back into the database file beside the writer (a passive checkpoint never

@@ -90,6 +90,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0017_checkpoint_audit_head.sql"),
         postgres: include_str!("migrations/postgres/0017_checkpoint_audit_head.sql"),
     },
+    Migration {
+        version: 18,
+        sqlite: include_str!("migrations/sqlite/0018_tlog_queue.sql"),
+        postgres: include_str!("migrations/postgres/0018_tlog_queue.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -17,6 +17,7 @@ pub mod guard;
 pub mod http;
 pub mod i18n;
 pub mod identity;
+pub mod lease;
 pub mod limit;
 pub mod map;
 pub mod notify;

@@ -9,10 +9,16 @@
 //! subtree it completes, about two rows per leaf), and the tree's size (`tlog_head`). A root,
 //! a proof or a tile reads at most a few dozen stored hashes; the tree is never held in memory.
 //!
-//! Appending runs inside the caller's transaction, so a leaf exists exactly when the change it
-//! records was committed. On PostgreSQL the head row is locked for the append (appenders on
-//! several servers take turns); the sequencer that takes that turn off the request path is
-//! later work of the results log.
+//! Sequencing (migration 0018): a change puts its leaf in the log with `enqueue`, inside its
+//! own transaction, so that a leaf exists exactly when the change it records was committed, and
+//! gets a ticket. On SQLite the leaf is appended there and then: the writer's group commit is
+//! already one serial stream. On PostgreSQL the leaf waits in `tlog_queue` (an insert, no row
+//! that every request takes a lock on); one sequencer in the whole deployment (the server
+//! holding the `tlog` lease, see `lease`) takes the queued leaves in ticket order every 100 ms or
+//! less, appends them in batches, and keeps each leaf's ticket beside it: the ticket's owner
+//! (a result entry, its audit entry) finds the index through the ticket. Appending locks the
+//! head row and the ticket is unique among the leaves, so even two sequencers at once (a lease
+//! taken over from a server that was only slow) can neither fork the tree nor append a leaf twice.
 //!
 //! This module knows nothing of what a leaf means: the results module encodes its entries.
 
@@ -26,8 +32,9 @@ pub mod watch;
 use tlog_tiles::HashReader;
 pub use tlog_tiles::{EMPTY_HASH, Hash};
 
-use super::db::{Backend, Conn, DbError, Value};
+use super::db::{Backend, Conn, Db, DbError, Value};
 use super::i18n::Text;
+use super::lease::Lease;
 use crate::{params, tr};
 
 /// Hashes per tile side: tiles are 2^8 = 256 hashes wide (C2SP tlog-tiles).
@@ -126,6 +133,12 @@ pub struct Appended {
 /// Appends `leaves` in order inside the caller's transaction, storing each leaf and the hashes
 /// it completes.
 pub fn append(conn: &mut Conn, leaves: &[Vec<u8>]) -> Result<Appended, DbError> {
+    append_tickets(conn, leaves, None)
+}
+
+/// `append`, keeping beside each leaf the ticket it was queued under (`tickets` in the order of
+/// `leaves`).
+fn append_tickets(conn: &mut Conn, leaves: &[Vec<u8>], tickets: Option<&[i64]>) -> Result<Appended, DbError> {
     let lock = match conn.backend() {
         Backend::Sqlite => "SELECT size FROM tlog_head WHERE id = 1",
         // Two servers appending at once take turns here (the transaction holds the row).
@@ -151,17 +164,176 @@ pub fn append(conn: &mut Conn, leaves: &[Vec<u8>]) -> Result<Appended, DbError> 
         }
     }
     let conn = stored.conn.into_inner();
+    let ticket = |i: usize| tickets.and_then(|t| t.get(i)).map_or(Value::Null, |&t| Value::Int(t));
     super::db::insert_rows(
         conn,
-        "INSERT INTO tlog_leaves (idx, data)",
-        2,
+        "INSERT INTO tlog_leaves (idx, data, ticket)",
+        3,
         "",
-        leaves.iter().enumerate().map(|(i, l)| vec![Value::Int(index_value(first + i as u64)), Value::Bytes(l.clone())]),
+        leaves.iter().enumerate().map(|(i, l)| vec![Value::Int(index_value(first + i as u64)), Value::Bytes(l.clone()), ticket(i)]),
     )?;
     super::db::insert_rows(conn, "INSERT INTO tlog_hashes (idx, hash)", 2, "", rows)?;
     let size = first + leaves.len() as u64;
     conn.execute("UPDATE tlog_head SET size = $1 WHERE id = 1", params![index_value(size)])?;
     Ok(Appended { first, size })
+}
+
+/// A leaf put in the log: its ticket, and its index once sequenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: i64,
+    /// Known at once on SQLite; on PostgreSQL found later through the ticket (`indexes`).
+    pub index: Option<u64>,
+}
+
+/// Puts `leaf` in the log inside the caller's transaction: appended at once on SQLite, queued
+/// for the sequencer on PostgreSQL. Keep the ticket to find the leaf's index.
+pub fn enqueue(conn: &mut Conn, leaf: Vec<u8>) -> Result<Ticket, DbError> {
+    if leaf.len() > MAX_LEAF {
+        return Err(DbError::Other(format!("transparency log: a leaf of {} bytes exceeds {MAX_LEAF}", leaf.len())));
+    }
+    match conn.backend() {
+        Backend::Sqlite => {
+            // The writer is the only appender: the next ticket is the largest kept plus one.
+            let id: i64 = conn.query_one("SELECT COALESCE(MAX(ticket), 0) + 1 FROM tlog_leaves", &[])?.get(0)?;
+            let first = append_tickets(conn, &[leaf], Some(&[id]))?.first;
+            Ok(Ticket { id, index: Some(first) })
+        }
+        Backend::Postgres => {
+            let id: i64 = conn.query_one("INSERT INTO tlog_queue (data) VALUES ($1) RETURNING ticket", &[Value::Bytes(leaf)])?.get(0)?;
+            Ok(Ticket { id, index: None })
+        }
+    }
+}
+
+/// Appends up to `max` queued leaves, oldest ticket first, in the caller's transaction, and
+/// takes them off the queue. Answers where they went (None: the queue was empty).
+pub fn sequence(conn: &mut Conn, max: usize) -> Result<Option<Appended>, DbError> {
+    // The head first: a second sequencer waits here, then reads the queue as the first left it.
+    if conn.backend() == Backend::Postgres {
+        conn.query_one("SELECT size FROM tlog_head WHERE id = 1 FOR UPDATE", &[])?;
+    }
+    let rows = conn.query("SELECT ticket, data FROM tlog_queue ORDER BY ticket LIMIT $1", &[Value::from(max)])?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut tickets = Vec::with_capacity(rows.len());
+    let mut leaves = Vec::with_capacity(rows.len());
+    for r in rows {
+        tickets.push(r.get::<i64>(0)?);
+        leaves.push(r.get::<Vec<u8>>(1)?);
+    }
+    let done = append_tickets(conn, &leaves, Some(&tickets))?;
+    conn.execute(
+        "DELETE FROM tlog_queue WHERE ticket IN (SELECT ticket FROM tlog_leaves WHERE idx >= $1 AND idx < $2)",
+        &[Value::Int(index_value(done.first)), Value::Int(index_value(done.size))],
+    )?;
+    Ok(Some(done))
+}
+
+/// How many leaves wait for the sequencer.
+pub fn queued(conn: &mut Conn) -> Result<u64, DbError> {
+    Ok(conn.query_one("SELECT COUNT(*) FROM tlog_queue", &[])?.get::<i64>(0)? as u64)
+}
+
+/// The index of each sequenced leaf among `tickets` (a ticket still queued is absent).
+pub fn indexes(conn: &mut Conn, tickets: &[i64]) -> Result<HashMap<i64, u64>, DbError> {
+    let mut out = HashMap::with_capacity(tickets.len());
+    for chunk in tickets.chunks(256) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT ticket, idx FROM tlog_leaves WHERE ticket IN ({})", marks.join(","));
+        let params: Vec<Value> = chunk.iter().map(|&t| Value::Int(t)).collect();
+        for row in conn.query(&sql, &params)? {
+            out.insert(row.get::<i64>(0)?, row.get::<i64>(1)? as u64);
+        }
+    }
+    Ok(out)
+}
+
+/// A ticket's leaf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// None while queued.
+    pub index: Option<u64>,
+    pub leaf: Vec<u8>,
+}
+
+/// A ticket's leaf, queued or in the log. None: no such ticket.
+pub fn find(conn: &mut Conn, ticket: i64) -> Result<Option<Found>, DbError> {
+    // The queue first: the sequencer moves a leaf from it to the log in one transaction, so a
+    // leaf gone from the queue is found in the log by the statement after.
+    if let Some(row) = conn.query_opt("SELECT data FROM tlog_queue WHERE ticket = $1", &[Value::Int(ticket)])? {
+        return Ok(Some(Found { index: None, leaf: row.get(0)? }));
+    }
+    conn.query_opt("SELECT idx, data FROM tlog_leaves WHERE ticket = $1", &[Value::Int(ticket)])?
+        .map(|r| Ok(Found { index: Some(r.get::<i64>(0)? as u64), leaf: r.get(1)? }))
+        .transpose()
+}
+
+/// The ticket leaf `index` was queued under (the audit entry of the change names it); None for
+/// a leaf appended before tickets were kept, or no such leaf.
+pub fn ticket_of(conn: &mut Conn, index: u64) -> Result<Option<i64>, DbError> {
+    Ok(conn.query_opt("SELECT ticket FROM tlog_leaves WHERE idx = $1", &[Value::Int(index_value(index))])?.and_then(|r| r.get::<Option<i64>>(0).ok().flatten()))
+}
+
+/// How long the `tlog` lease (sequencing and signing) outlives its holder's last renewal.
+pub const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(3);
+/// The most leaves one sequencing transaction appends.
+const BATCH: usize = 2048;
+
+/// The sequencer (PostgreSQL): every 100 ms, while this server holds the `tlog` lease, appends
+/// the queued leaves; a server without the lease tries to take it twice a second. The lease is
+/// renewed in the transaction that appends, so a holder that lost it appends nothing more.
+/// On SQLite the writer appends and the lease is simply held (the signer reads it).
+pub async fn sequencer(db: Db, lease: std::sync::Arc<Lease>) {
+    if db.backend() == Backend::Sqlite {
+        let l = lease.clone();
+        if let Err(e) = db.read(move |c| l.hold(c)).await {
+            tracing::warn!("transparency log: cannot hold the lease: {e}");
+        }
+        return;
+    }
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_try: Option<std::time::Instant> = None;
+    let mut was_holder = false;
+    loop {
+        tick.tick().await;
+        if !lease.held() && last_try.is_some_and(|t| t.elapsed() < std::time::Duration::from_millis(500)) {
+            continue;
+        }
+        last_try = Some(std::time::Instant::now());
+        // A full batch is followed at once by the next.
+        loop {
+            let l = lease.clone();
+            let turn = db.write_apart(move |c| -> Result<Option<Option<Appended>>, DbError> { if l.hold(c)? { sequence(c, BATCH).map(Some) } else { Ok(None) } }).await;
+            match turn {
+                Ok(Some(done)) => {
+                    if !was_holder {
+                        tracing::info!("transparency log: this server ({}) sequences and signs the log", lease.holder());
+                        was_holder = true;
+                    }
+                    match done {
+                        Some(a) if a.size - a.first >= BATCH as u64 => continue,
+                        _ => break,
+                    }
+                }
+                Ok(None) => {
+                    if was_holder {
+                        tracing::warn!("transparency log: another server took over the sequencing");
+                        was_holder = false;
+                    }
+                    break;
+                }
+                Err(e) => {
+                    // The renewal rolled back with the transaction.
+                    lease.forget();
+                    tracing::warn!("transparency log: sequencing failed: {e}");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// The root hash of the tree of the first `size` leaves.
@@ -696,9 +868,35 @@ mod tests {
             })
             .await;
         assert!(failed.is_err());
+        // Leaves put in the log through tickets: appended at once (SQLite) or queued until
+        // sequenced (PostgreSQL), oldest ticket first; either way each ticket finds its leaf.
+        let mut tickets = Vec::new();
+        for i in 0..3u8 {
+            tickets.push(db.write(move |c| enqueue(c, vec![b'q', i])).await.expect("enqueue"));
+        }
+        let postgres = db.backend() == Backend::Postgres;
+        assert!(tickets.iter().all(|t| t.index.is_none() == postgres), "{tickets:?}");
+        if postgres {
+            let t = tickets[1].id;
+            assert_eq!(db.read(move |c| find(c, t)).await.expect("find"), Some(Found { index: None, leaf: vec![b'q', 1] }), "a queued leaf is found, with no index yet");
+            let done = db.write_apart(|c| sequence(c, 2)).await.expect("sequence");
+            assert_eq!(done, Some(Appended { first: 300, size: 302 }), "a batch of at most the size asked");
+            assert_eq!(db.write_apart(|c| sequence(c, 10)).await.expect("sequence"), Some(Appended { first: 302, size: 303 }));
+            assert_eq!(db.write_apart(|c| sequence(c, 10)).await.expect("sequence"), None, "the queue is empty");
+        }
+        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        let found = db.read(move |c| indexes(c, &ids)).await.expect("indexes");
+        for (i, t) in tickets.iter().enumerate() {
+            let index = 300 + i as u64;
+            assert_eq!(found.get(&t.id), Some(&index), "ticket order is log order");
+            let id = t.id;
+            assert_eq!(db.read(move |c| find(c, id)).await.expect("find"), Some(Found { index: Some(index), leaf: vec![b'q', i as u8] }));
+            assert_eq!(db.read(move |c| ticket_of(c, index)).await.expect("ticket"), Some(t.id));
+        }
+        assert_eq!(db.read(queued).await.expect("queued"), 0);
         let tiles_leaves = leaves.clone();
         db.read(move |c| -> Result<(), DbError> {
-            assert_eq!(size(c)?, 300);
+            assert_eq!(size(c)?, 303);
             let expected = proofs_of(&tiles_leaves);
             for s in [1u64, 7, 256, 257, 300] {
                 assert_eq!(root(c, s)?, expected.root(s)?, "root of {s}");

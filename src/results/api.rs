@@ -378,7 +378,11 @@ pub struct ResultProof {
 pub struct LeafProof {
     pub source: String,
     pub revision: i64,
-    pub leaf_index: u64,
+    /// Null while the entry is being recorded: it waits for the log's sequencer (PostgreSQL,
+    /// a fraction of a second), and `recording` is true.
+    pub leaf_index: Option<u64>,
+    /// The entry is accepted and its leaf queued, but not yet in the log: ask again shortly.
+    pub recording: bool,
     /// The leaf's bytes (canonical JSON, see `results::leaf`), as text.
     pub leaf: String,
     /// The inclusion proof's hashes (base64, RFC 9162 order) in the checkpoint's tree; null
@@ -405,14 +409,31 @@ pub async fn result_proof(State(state): State<AppState>, Path((id, tps, contest)
                 let code = code.as_str();
                 return Err(AppError::not_found(tr!("belum ada hasil TPS {code} yang tercatat di log", "no result of TPS {code} is in the log yet")));
             }
+            let recording = list.iter().any(|p| p.index.is_none());
             let (head, note) = tlog::checkpoint::latest(c)?.ok_or_else(|| {
-                AppError::not_found(tr!("log belum memiliki checkpoint bertanda tangan; coba lagi sebentar lagi", "the log has no signed checkpoint yet; try again in a moment"))
+                if recording {
+                    let code = code.as_str();
+                    AppError::not_found(tr!("hasil TPS {code} sedang dicatat di log; coba lagi sebentar lagi", "the result of TPS {code} is being recorded in the log; try again in a moment"))
+                } else {
+                    AppError::not_found(tr!("log belum memiliki checkpoint bertanda tangan; coba lagi sebentar lagi", "the log has no signed checkpoint yet; try again in a moment"))
+                }
             })?;
             let mut entries = Vec::with_capacity(list.len());
-            for (source, revision, index) in list {
-                let leaf = tlog::leaf(c, index)?.ok_or_else(|| AppError::Internal(format!("log leaf {index} is missing")))?;
-                let inclusion = if index < head.size { Some(tlog::inclusion(c, index, head.size)?.iter().map(b64).collect()) } else { None };
-                entries.push(LeafProof { source, revision, leaf_index: index, leaf: String::from_utf8_lossy(&leaf).into_owned(), inclusion });
+            for p in list {
+                let (index, leaf) = match (p.index, p.ticket) {
+                    (Some(index), _) => (Some(index), tlog::leaf(c, index)?.ok_or_else(|| AppError::Internal(format!("log leaf {index} is missing")))?),
+                    // Still queued, or sequenced a moment ago.
+                    (None, Some(ticket)) => {
+                        let found = tlog::find(c, ticket)?.ok_or_else(|| AppError::Internal(format!("log ticket {ticket} has no leaf")))?;
+                        (found.index, found.leaf)
+                    }
+                    (None, None) => return Err(AppError::Internal("a result entry has neither a log index nor a ticket".into())),
+                };
+                let inclusion = match index {
+                    Some(i) if i < head.size => Some(tlog::inclusion(c, i, head.size)?.iter().map(b64).collect()),
+                    _ => None,
+                };
+                entries.push(LeafProof { source: p.source, revision: p.revision, leaf_index: index, recording: index.is_none(), leaf: String::from_utf8_lossy(&leaf).into_owned(), inclusion });
             }
             Ok(ResultProof { checkpoint: note, tree_size: head.size, root: b64(&head.root), entries })
         })

@@ -330,8 +330,8 @@ async fn check_row(monitor: &mut Monitor, row: &Row, out: &mut Outcome) {
     let mut proved: Vec<(u64, Leaf)> = Vec::new();
     let mut pending = 0usize;
     for e in &proof.entries {
-        let index = e.leaf_index;
-        let Some(inclusion) = &e.inclusion else {
+        // Still being recorded (no index yet), or newer than the checkpoint: not yet provable.
+        let (Some(index), Some(inclusion)) = (e.leaf_index, &e.inclusion) else {
             pending += 1;
             continue;
         };

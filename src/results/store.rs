@@ -233,13 +233,14 @@ pub fn submit(
         return Err(AppError::invalid("reason", tr!("salinan Bawaslu sudah dientri; koreksi wajib disertai alasan", "Bawaslu's copy was entered already; a correction needs a reason")));
     }
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
-    // Every accepted entry is a leaf of the public log, appended in this transaction.
+    // Every accepted entry is a leaf of the public log, put in it in this transaction (its index
+    // is known at once on SQLite, found through the ticket once sequenced on PostgreSQL).
     let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally, s.photo_sha256.as_deref(), &s.photos, &unit_name(conn, permit)?, now);
-    let log_index = crate::platform::tlog::append(conn, &[leaf])?.first;
+    let ticket = crate::platform::tlog::enqueue(conn, leaf)?;
     let entry_id: i64 = conn
         .query_one(
-            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index, log_ticket)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
             params![
                 election.id,
                 tps,
@@ -252,7 +253,8 @@ pub fn submit(
                 s.photo_sha256.clone(),
                 to_json(&s.tally),
                 to_json(&s.warnings),
-                log_index as i64
+                ticket.index.map(|i| i as i64),
+                ticket.id
             ],
         )?
         .get(0)?;
@@ -306,8 +308,9 @@ pub fn submit(
         entity_type: "result",
         entity_id: &format!("{}/{tps}/{}", election.id, contest.key),
         region: Some(tps),
-        // The leaf: the audit trail answers who entered leaf N of the public log.
-        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str(), "leaf": log_index}),
+        // The leaf (null until sequenced) and its ticket: the audit trail answers who entered
+        // leaf N of the public log (`tlog::ticket_of`).
+        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str(), "leaf": ticket.index, "ticket": ticket.id}),
     })?;
     // The answer is built from what is in hand, not read back.
     all.push(EntryRow {
@@ -332,16 +335,38 @@ fn unit_name(conn: &mut Conn, permit: &Permit) -> Result<String, DbError> {
     Ok(crate::agencies::store::public_names(conn, &[name])?.remove(name).unwrap_or_default())
 }
 
-/// Where the entries of a TPS's result for a contest are in the public log, oldest first:
-/// (source, revision, leaf index). Entries from before the log have none and are left out.
-pub fn log_entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<(String, i64, u64)>, DbError> {
-    conn.query(
-        "SELECT source, revision, log_index FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 AND log_index IS NOT NULL ORDER BY id",
-        params![election, tps, contest],
-    )?
-    .into_iter()
-    .map(|r| Ok((r.get(0)?, r.get(1)?, r.get::<i64>(2)? as u64)))
-    .collect()
+/// Where an entry is in the public log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogPlace {
+    pub source: String,
+    pub revision: i64,
+    /// None while the entry waits for the log's sequencer (PostgreSQL, a fraction of a second).
+    pub index: Option<u64>,
+    /// The ticket it was queued under (entries from before tickets have none).
+    pub ticket: Option<i64>,
+}
+
+/// Where the entries of a TPS's result for a contest are in the public log, oldest first.
+/// Entries from before the log have no place and are left out.
+pub fn log_entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<LogPlace>, DbError> {
+    let mut list: Vec<LogPlace> = conn
+        .query(
+            "SELECT source, revision, log_index, log_ticket FROM result_entries
+             WHERE election_id = $1 AND tps_code = $2 AND contest = $3 AND (log_index IS NOT NULL OR log_ticket IS NOT NULL) ORDER BY id",
+            params![election, tps, contest],
+        )?
+        .into_iter()
+        .map(|r| Ok(LogPlace { source: r.get(0)?, revision: r.get(1)?, index: r.get::<Option<i64>>(2)?.map(|i| i as u64), ticket: r.get(3)? }))
+        .collect::<Result<_, DbError>>()?;
+    // Sequenced since it was written: the index is found through the ticket.
+    let waiting: Vec<i64> = list.iter().filter(|p| p.index.is_none()).filter_map(|p| p.ticket).collect();
+    if !waiting.is_empty() {
+        let found = crate::platform::tlog::indexes(conn, &waiting)?;
+        for p in list.iter_mut().filter(|p| p.index.is_none()) {
+            p.index = p.ticket.and_then(|t| found.get(&t).copied());
+        }
+    }
+    Ok(list)
 }
 
 /// Where a TPS result's entries are in the public log, for its permalink: the leaf of every
@@ -355,13 +380,30 @@ pub struct LogPlaces {
 
 pub fn log_places(conn: &mut Conn, election: &str, contest: &str, tps: &str, counted: Option<(i64, &Tally)>) -> Result<LogPlaces, DbError> {
     let rows = conn.query(
-        "SELECT id, source, revision, tally, log_index FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
+        "SELECT id, source, revision, tally, log_index, log_ticket FROM result_entries WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
         params![election, tps, contest],
     )?;
+    // Sequenced after the entry was written (PostgreSQL): the index is found through the
+    // ticket; an entry still queued has no place yet.
+    let mut waiting: Vec<i64> = vec![];
+    for r in &rows {
+        if r.get::<Option<i64>>(4)?.is_none()
+            && let Some(t) = r.get::<Option<i64>>(5)?
+        {
+            waiting.push(t);
+        }
+    }
+    let sequenced = if waiting.is_empty() { Default::default() } else { crate::platform::tlog::indexes(conn, &waiting)? };
     let mut places = LogPlaces { by_entry: BTreeMap::new(), counted: vec![] };
     for r in rows {
-        let Some(index) = r.get::<Option<i64>>(4)? else { continue };
-        let index = index as u64;
+        let index = match (r.get::<Option<i64>>(4)?, r.get::<Option<i64>>(5)?) {
+            (Some(i), _) => i as u64,
+            (None, Some(t)) => match sequenced.get(&t) {
+                Some(&i) => i,
+                None => continue,
+            },
+            (None, None) => continue,
+        };
         places.by_entry.insert(r.get(0)?, index);
         if let Some((revision, tally)) = counted
             && r.get::<String>(1)? == "kpu"
@@ -863,17 +905,18 @@ pub fn put_recap(conn: &mut Conn, permit: &Permit, election: &str, contest: &str
         ));
     }
     let leaf = super::leaf::recap(election, region, contest, n + 1, tally, &unit_name(conn, permit)?, now);
-    let log_index = crate::platform::tlog::append(conn, &[leaf])?.first;
+    let ticket = crate::platform::tlog::enqueue(conn, leaf)?;
     conn.execute(
-        "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        params![election, region, contest, n + 1, permit.username(), now, reason.trim(), to_json(tally), log_index as i64],
+        "INSERT INTO recap_entries (election_id, region_code, contest, revision, entered_by, entered_at, reason, tally, log_index, log_ticket)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        params![election, region, contest, n + 1, permit.username(), now, reason.trim(), to_json(tally), ticket.index.map(|i| i as i64), ticket.id],
     )?;
     audit::record(conn, permit, Change {
         action: "recap.entry",
         entity_type: "recap",
         entity_id: &format!("{election}/{region}/{contest}"),
         region: Some(region),
-        detail: serde_json::json!({"revision": n + 1, "leaf": log_index}),
+        detail: serde_json::json!({"revision": n + 1, "leaf": ticket.index, "ticket": ticket.id}),
     })?;
     Ok(n + 1)
 }

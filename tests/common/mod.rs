@@ -436,6 +436,11 @@ impl TestApp {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// The server's process id (a lease's holder names it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server the hard way (no graceful shutdown).
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -565,12 +565,17 @@ pub fn to_sign(conn: &mut Conn) -> Result<(u64, AuditHead, bool), DbError> {
 
 /// The signer: at most one checkpoint a second, only when the tree or the audit chain grew; a refusal is logged as
 /// an error once per reason, and signing resumes by itself after `sinergi log acknowledge`.
-pub async fn signer(db: crate::platform::db::Db, key: std::sync::Arc<LogKey>) {
+/// Only the server holding the log's lease (the sequencer's) signs: one signer for several
+/// servers on one database.
+pub async fn signer(db: crate::platform::db::Db, key: std::sync::Arc<LogKey>, lease: std::sync::Arc<crate::platform::lease::Lease>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut refused: Option<String> = None;
     loop {
         tick.tick().await;
+        if !lease.held() {
+            continue;
+        }
         // The common case (nothing new) costs one read, no write transaction.
         let (size, audit) = match db.read(to_sign).await {
             Ok((_, _, false)) if refused.is_none() => continue,
