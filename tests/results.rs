@@ -154,20 +154,7 @@ fn sirekap_results_are_refused_exactly_where_they_break_an_identity(db: &TestDb)
 
 const VILLAGE: &str = "35.76.02.1008";
 
-fn tally(source: &str, v: [i64; 3], invalid: i64) -> Value {
-    let valid: i64 = v.iter().sum();
-    let used = valid + invalid;
-    json!({
-        "source": source,
-        "voters": {"dpt": {"l": 120, "p": 130}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
-        "users": {"dpt": {"l": used / 2, "p": used - used / 2 - 4}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
-        "disabled": {"voters": 3, "users": 2},
-        "ballots": {"received": 255, "used": used, "spoiled": 1, "unused": 255 - used - 1},
-        "votes": {"01": v[0], "02": v[1], "03": v[2]},
-        "valid": valid,
-        "invalid": invalid,
-    })
-}
+use common::presiden_form as tally;
 
 fn setup(db: &TestDb) -> TestApp {
     let tps: Vec<(String, i64)> = (1..=4).map(|n| (format!("{VILLAGE}.{n:03}"), 250)).chain([("35.76.02.1009.001".to_string(), 250)]).collect();

@@ -50,18 +50,7 @@ fn prepare_tps(db: &TestDb, tps: usize) {
 }
 
 fn tally(source: &str, v: [i64; 3]) -> Value {
-    let valid: i64 = v.iter().sum();
-    let used = valid + 3;
-    json!({
-        "source": source,
-        "voters": {"dpt": {"l": 120, "p": 130}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
-        "users": {"dpt": {"l": used / 2, "p": used - used / 2 - 4}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
-        "disabled": {"voters": 3, "users": 2},
-        "ballots": {"received": 255, "used": used, "spoiled": 1, "unused": 255 - used - 1},
-        "votes": {"01": v[0], "02": v[1], "03": v[2]},
-        "valid": valid,
-        "invalid": 3,
-    })
+    common::presiden_form(source, v, 3)
 }
 
 fn submit(app: &TestApp, token: &str, tps: &str, body: &Value) {

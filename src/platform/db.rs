@@ -1101,6 +1101,55 @@ where
     Ok(changed)
 }
 
+/// A PostgreSQL database of a unit test's own, made on the server `SINERGI_TEST_PG` names and
+/// dropped with it (FORCE: a dropped `Db`'s writer may still be closing its connection).
+#[cfg(test)]
+pub(crate) struct ScratchPg {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+#[cfg(test)]
+impl ScratchPg {
+    /// None, said on stderr, when `SINERGI_TEST_PG` is not set. The synchronous client must
+    /// not run on an async worker: this runs on a thread of its own.
+    pub(crate) fn create(prefix: &str) -> Option<ScratchPg> {
+        let Ok(admin) = std::env::var("SINERGI_TEST_PG") else {
+            eprintln!("skipped: SINERGI_TEST_PG is not set");
+            return None;
+        };
+        let name = format!("sinergi_{prefix}_{}", std::process::id());
+        let url = match admin.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("SINERGI_TEST_PG has no database part"),
+        };
+        let (a, n) = (admin.clone(), name.clone());
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&a, postgres::NoTls).expect("connect");
+            // Two statements: neither runs inside the transaction a multi-statement batch makes.
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {n}")).expect("drop database");
+            client.batch_execute(&format!("CREATE DATABASE {n}")).expect("create database");
+        })
+        .join()
+        .expect("create the scratch database");
+        Some(ScratchPg { admin, name, url })
+    }
+}
+
+#[cfg(test)]
+impl Drop for ScratchPg {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,25 +110,10 @@ mod tests {
     /// takes it over. Runs when SINERGI_TEST_PG names a server, in a database of its own.
     #[tokio::test(flavor = "multi_thread")]
     async fn one_holder_at_a_time_and_a_takeover_after_the_ttl() {
-        let Ok(admin) = std::env::var("SINERGI_TEST_PG") else {
-            eprintln!("skipped: SINERGI_TEST_PG is not set");
+        let Some(pg) = tokio::task::spawn_blocking(|| crate::platform::db::ScratchPg::create("lease")).await.expect("setup") else {
             return;
         };
-        let name = format!("sinergi_lease_{}", std::process::id());
-        let url = tokio::task::spawn_blocking({
-            let (admin, name) = (admin.clone(), name.clone());
-            move || {
-                let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("connect");
-                client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop database");
-                client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
-                match admin.rsplit_once('/') {
-                    Some((base, _)) => format!("{base}/{name}"),
-                    None => panic!("SINERGI_TEST_PG has no database part"),
-                }
-            }
-        })
-        .await
-        .expect("setup");
+        let url = pg.url.clone();
         let db = tokio::task::spawn_blocking({
             let url = url.clone();
             move || crate::platform::db::Db::open(&url)
@@ -154,12 +139,6 @@ mod tests {
         assert!(hold(&b).await && b.held(), "an expired lease is taken over");
         assert!(!hold(&a).await && !a.held(), "and the old holder has lost it");
         drop(db);
-        tokio::task::spawn_blocking(move || {
-            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        })
-        .await
-        .expect("cleanup");
+        tokio::task::spawn_blocking(move || drop(pg)).await.expect("cleanup");
     }
 }

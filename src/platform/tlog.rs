@@ -936,34 +936,10 @@ mod tests {
     /// Runs when SINERGI_TEST_PG names a server, in a database of its own.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_log_is_stored_and_proved_on_postgres() {
-        let Ok(admin) = std::env::var("SINERGI_TEST_PG") else {
-            eprintln!("skipped: SINERGI_TEST_PG is not set");
+        let Some(pg) = tokio::task::spawn_blocking(|| crate::platform::db::ScratchPg::create("tlog")).await.expect("setup") else {
             return;
         };
-        let name = format!("sinergi_tlog_{}", std::process::id());
-        let url = tokio::task::spawn_blocking({
-            let (admin, name) = (admin.clone(), name.clone());
-            move || {
-                let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("connect");
-                // Two statements: neither runs inside the transaction a multi-statement batch makes.
-                client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).expect("drop database");
-                client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
-                match admin.rsplit_once('/') {
-                    Some((base, _)) => format!("{base}/{name}"),
-                    None => panic!("SINERGI_TEST_PG has no database part"),
-                }
-            }
-        })
-        .await
-        .expect("setup");
-        append_and_read_back(&url).await;
-        // FORCE: the writer thread of the dropped handle may still be closing its connection.
-        tokio::task::spawn_blocking(move || {
-            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        })
-        .await
-        .expect("cleanup");
+        append_and_read_back(&pg.url).await;
+        tokio::task::spawn_blocking(move || drop(pg)).await.expect("cleanup");
     }
 }

@@ -473,6 +473,23 @@ pub fn citizen_report(app: &TestApp, village: &str) {
 }
 
 /// Asserts the documented error shape and returns (code, field).
+/// A C.Hasil of the presidential contest (DPT 250 at a TPS of 255 ballots) with these votes
+/// for 01, 02 and 03 and `invalid` invalid ballots: every identity of the form holds.
+pub fn presiden_form(source: &str, v: [i64; 3], invalid: i64) -> Value {
+    let valid: i64 = v.iter().sum();
+    let used = valid + invalid;
+    json!({
+        "source": source,
+        "voters": {"dpt": {"l": 120, "p": 130}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
+        "users": {"dpt": {"l": used / 2, "p": used - used / 2 - 4}, "dptb": {"l": 1, "p": 1}, "dpk": {"l": 2, "p": 0}},
+        "disabled": {"voters": 3, "users": 2},
+        "ballots": {"received": 255, "used": used, "spoiled": 1, "unused": 255 - used - 1},
+        "votes": {"01": v[0], "02": v[1], "03": v[2]},
+        "valid": valid,
+        "invalid": invalid,
+    })
+}
+
 pub fn error_of(body: &Value) -> (String, Option<String>) {
     let e = &body["error"];
     assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "error without message: {body}");
