@@ -74,15 +74,10 @@ impl<'c> Stored<'c> {
     fn fetch(&self, indexes: &[u64]) -> Result<Vec<Hash>, DbError> {
         let mut found: HashMap<u64, Hash> = HashMap::with_capacity(indexes.len());
         let missing: Vec<u64> = indexes.iter().copied().filter(|i| !self.staged.contains_key(i)).collect();
-        let mut conn = self.conn.borrow_mut();
-        for chunk in missing.chunks(256) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT idx, hash FROM tlog_hashes WHERE idx IN ({})", marks.join(","));
-            let params: Vec<Value> = chunk.iter().map(|&i| Value::Int(index_value(i))).collect();
-            for row in conn.query(&sql, &params)? {
-                let (idx, bytes): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
-                found.insert(idx as u64, to_hash(&bytes)?);
-            }
+        let keys: Vec<i64> = missing.iter().map(|&i| index_value(i)).collect();
+        for row in pairs_for(&mut self.conn.borrow_mut(), "SELECT idx, hash FROM tlog_hashes WHERE idx IN", &keys)? {
+            let (idx, bytes): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            found.insert(idx as u64, to_hash(&bytes)?);
         }
         indexes
             .iter()
@@ -239,15 +234,21 @@ pub fn queued(conn: &mut Conn) -> Result<u64, DbError> {
 /// The index of each sequenced leaf among `tickets` (a ticket still queued is absent).
 pub fn indexes(conn: &mut Conn, tickets: &[i64]) -> Result<HashMap<i64, u64>, DbError> {
     let mut out = HashMap::with_capacity(tickets.len());
-    for chunk in tickets.chunks(256) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT ticket, idx FROM tlog_leaves WHERE ticket IN ({})", marks.join(","));
-        let params: Vec<Value> = chunk.iter().map(|&t| Value::Int(t)).collect();
-        for row in conn.query(&sql, &params)? {
-            out.insert(row.get::<i64>(0)?, row.get::<i64>(1)? as u64);
-        }
+    for row in pairs_for(conn, "SELECT ticket, idx FROM tlog_leaves WHERE ticket IN", tickets)? {
+        out.insert(row.get::<i64>(0)?, row.get::<i64>(1)? as u64);
     }
     Ok(out)
+}
+
+/// The rows of `select` (ending in `… IN`) for these keys, asked 256 at a time.
+fn pairs_for(conn: &mut Conn, select: &str, keys: &[i64]) -> Result<Vec<super::db::Row>, DbError> {
+    let mut rows = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(256) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let params: Vec<Value> = chunk.iter().map(|&k| Value::Int(k)).collect();
+        rows.extend(conn.query(&format!("{select} ({})", marks.join(",")), &params)?);
+    }
+    Ok(rows)
 }
 
 /// A ticket's leaf.
