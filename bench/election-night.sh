@@ -9,7 +9,9 @@
 #                                                             # the binary's directory)
 #   PG=postgres://postgres@127.0.0.1:5432 bench/election-night.sh   # also PostgreSQL (a fresh
 #                                                             # database bench_night, dropped)
-#   PROFILE=1 …                                               # also a perf profile (SQLite)
+#   PROFILE=1 …                                               # also a perf profile (SQLite;
+#                                                             # PROFILE_PHASE=single: of single
+#                                                             # entries, else double)
 #   BARE=0 …                                                  # without the bare server
 #   Knobs (env): CONNS=64 SINGLE_S=20 DOUBLE_S=20 BAWASLU_S=10 SUMMARY_S=5 BURST_S=6
 #   PROFILE_S=10 ENGINES="sqlite pg" IDEMPOTENCY=1, DB, RESULTS.
@@ -98,6 +100,7 @@ SUMMARY_S=${SUMMARY_S:-5}
 BURST_S=${BURST_S:-6}
 PROFILE=${PROFILE:-0}
 PROFILE_S=${PROFILE_S:-10}
+PROFILE_PHASE=${PROFILE_PHASE:-double}
 IDEMPOTENCY=${IDEMPOTENCY:-1}
 PG=${PG:-}
 PG_DB=bench_night
@@ -444,12 +447,16 @@ PY
     grep '^acked_\|^entries=\|^statuses=' "$facts"
 
     if [ "$PROFILE" = 1 ] && [ "$eng" = sqlite ] && command -v perf > /dev/null; then
-        echo "== [$eng] perf: double entry for ${PROFILE_S}s under perf record"
+        echo "== [$eng] perf: $PROFILE_PHASE entry for ${PROFILE_S}s under perf record"
         local perf_data=$OUT/perf-election-night.data
         perf record -F 999 -g --call-graph dwarf,16384 -p "$PID" -o "$perf_data" > /dev/null 2>&1 &
         local perf=$!
         sleep 0.5
-        fact profile_run "$(put_run "profile-$eng" "$PROFILE_S" double kpu "$TMPD/slice-profile.txt" "$TOK_A" "$TOK_B")"
+        if [ "$PROFILE_PHASE" = single ]; then
+            fact profile_run "$(put_run "profile-$eng" "$PROFILE_S" single kpu "$TMPD/slice-profile.txt" "$TOK_B")"
+        else
+            fact profile_run "$(put_run "profile-$eng" "$PROFILE_S" double kpu "$TMPD/slice-profile.txt" "$TOK_A" "$TOK_B")"
+        fi
         kill -INT "$perf" 2> /dev/null || true
         wait "$perf" || true
         profile_report "$perf_data" > "$OUT/perf-election-night.txt"
@@ -513,12 +520,13 @@ WRITER = [  # (label, any of these in the stack)
     ("writer: group end: aggregates written (AggregateMoves::flush, multi-row upserts)", ("AggregateMoves",)),
     ("writer: group end: audit entries chained and inserted (audit::Pending::flush)", ("audit::Pending",)),
     ("writer: transparency log (tlog::enqueue: stored hashes read, leaf + hashes inserted)", ("tlog::enqueue", "tlog::append")),
-    ("writer: store::move_aggregates (the moves summed in memory)", ("store::move_aggregates",)),
-    ("writer: store::entries (earlier entries of the TPS, tallies parsed)", ("store::entries",)),
+    ("writer: store::move_by (the moves summed in memory)", ("store::move_by",)),
+    ("writer: store::entries_of (earlier entries of the group's TPS, tallies parsed)", ("store::entries_of",)),
     ("writer: audit::record (the entry built, deferred)", ("audit::record",)),
-    ("writer: store::current + get_tps", ("store::current", "get_tps")),
-    ("writer: store::submit, rest (INSERT entry, results upsert, tally JSON, the answer)", ("store::submit",)),
-    ("writer: idempotency key lookup + answer stored", ("idempotent_write",)),
+    ("writer: store::currents + registered (the group's TPS results and register)", ("store::currents", "store::registered")),
+    ("writer: store::decide (the rules, the leaf's canonical JSON)", ("store::decide",)),
+    ("writer: store::submit_all, rest (INSERT entries, results upsert, tally JSON, the views)", ("store::submit",)),
+    ("writer: idempotency keys looked up, answers serialised and stored", ("idempotent_write", "http::priors", "http::keep_answers", "http::serialise")),
     ("writer: SAVEPOINT / RELEASE / BEGIN", ("execute_batch", "Conn::control", "Conn::batch", "Conn::begin")),
     ("writer: writer_loop, rest (queue, replies)", ("writer_loop",)),
 ]

@@ -274,6 +274,81 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     assert_eq!(common::cell(&rows, row, "anomali"), "semua suara sah untuk satu calon");
 }
 
+/// Forms that reach the server at once are stored together, one write per group commit: each
+/// is still decided as if it had come alone, one after another.
+fn forms_sent_at_once_are_decided_one_after_another(db: &TestDb) {
+    let app = setup(db);
+    let (a, b) = (app.login("kpps.a", PW), app.login("kpps.b", PW));
+    let path = |t: &str| format!("/api/v1/elections/pemilu-2024/results/{t}/presiden");
+    let lone = "35.76.02.1009.001";
+    // (TPS, token, Idempotency-Key, form): both users' identical forms for four TPS; kpps.a's
+    // form for a fifth twice under two keys, kpps.b's three times under one; a TPS not registered.
+    let mut sends: Vec<(String, &str, String, Value)> = vec![];
+    for i in 0..4i64 {
+        let t = format!("{VILLAGE}.{:03}", i + 1);
+        let form = tally("kpu", [100 + i, 80, 20], 3);
+        sends.push((t.clone(), &a, format!("a-{i}"), form.clone()));
+        sends.push((t, &b, format!("b-{i}"), form));
+    }
+    let lone_form = tally("kpu", [90, 90, 20], 3);
+    sends.push((lone.into(), &a, "lone-1".into(), lone_form.clone()));
+    sends.push((lone.into(), &a, "lone-2".into(), lone_form.clone()));
+    for _ in 0..3 {
+        sends.push((lone.into(), &b, "lone-b".into(), lone_form.clone()));
+    }
+    sends.push((format!("{VILLAGE}.099"), &a, "none".into(), lone_form.clone()));
+    let answers: Vec<(u16, String, Vec<(String, String)>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = sends
+            .iter()
+            .map(|(t, token, key, body)| {
+                let (app, path) = (&app, &path);
+                s.spawn(move || app.call_text("PUT", &path(t), Some(token), &[("Idempotency-Key", key)], Some(body.to_string().as_bytes())))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let json = |i: usize| -> Value { serde_json::from_str(&answers[i].1).unwrap_or(Value::Null) };
+    let replayed = |i: usize| answers[i].2.iter().any(|(k, v)| k == "idempotent-replayed" && v == "true");
+    for i in 0..4 {
+        let (x, y) = (json(2 * i), json(2 * i + 1));
+        assert_eq!((answers[2 * i].0, answers[2 * i + 1].0), (200, 200), "{x} {y}");
+        let mut statuses = [x["status"].as_str().unwrap_or(""), y["status"].as_str().unwrap_or("")];
+        statuses.sort();
+        assert_eq!(statuses, ["menunggu_entri_kedua", "sah"], "the later of two agreeing entries settles it");
+        let (_, v) = app.get(&format!("/api/v1/elections/pemilu-2024/results/{VILLAGE}.{:03}/presiden", i + 1), None);
+        assert_eq!((v["status"].as_str(), v["counted"]["votes"]["01"].as_i64()), (Some("sah"), Some(100 + i as i64)), "{v}");
+    }
+    // The same user twice: one entry, one refusal in Bahasa Indonesia: the same user may not
+    // enter a revision twice (409), or, when kpps.b's entry settled it in between, the result
+    // is sah and a correction needs a reason (422).
+    let (kept, refused) = if answers[8].0 == 200 { (8, 9) } else { (9, 8) };
+    assert_eq!(answers[kept].0, 200, "{}", answers[kept].1);
+    let message = json(refused)["error"]["message"].as_str().unwrap_or("").to_string();
+    match answers[refused].0 {
+        409 => assert!(message.contains("pengguna lain"), "{message}"),
+        422 => assert!(message.contains("sudah sah"), "{message}"),
+        other => panic!("{other}: {}", answers[refused].1),
+    }
+    // One request sent three times: one entry, the same bytes answered each time.
+    assert!((10..13).all(|i| answers[i].0 == 200 && answers[i].1 == answers[10].1), "{:?}", &answers[10..13]);
+    assert_eq!((10..13).filter(|&i| replayed(i)).count(), 2, "two of the three are answered from the first");
+    assert_eq!(answers[13].0, 404, "{}", answers[13].1);
+    assert!(json(13)["error"]["message"].as_str().is_some_and(|m| m.contains("tidak terdaftar")), "{}", answers[13].1);
+    // Stored: two entries per TPS, every TPS sah, the aggregates their sum.
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), 10);
+    assert_eq!(db.scalar(&format!("SELECT COUNT(*) FROM result_entries WHERE tps_code = '{lone}'")), 2);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM results WHERE status = 'sah'"), 5);
+    let (_, sum) = app.get("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region=35.76", None);
+    assert_eq!(sum["tps_in"], 5, "{sum}");
+    let votes_01: i64 = sum["candidates"].as_array().into_iter().flatten().filter(|c| c["id"] == "01").filter_map(|c| c["votes"].as_i64()).sum();
+    assert_eq!(votes_01, 100 + 101 + 102 + 103 + 90, "{sum}");
+    // Every entry is a leaf of the log, and the log and the audit chain verify.
+    let verify = cli(db, &["log", "verify"], None);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    let audit = cli(db, &["audit", "verify"], None);
+    assert!(audit.status.success(), "{}", stderr(&audit));
+}
+
 fn refusals_name_every_identity(db: &TestDb) {
     let app = setup(db);
     let a = app.login("kpps.a", PW);
@@ -466,6 +541,7 @@ on_both_engines!(
     candidates_are_registered_per_area_and_photos_keep_their_hash,
     sirekap_results_are_refused_exactly_where_they_break_an_identity,
     double_entry_sources_and_revisions,
+    forms_sent_at_once_are_decided_one_after_another,
     refusals_name_every_identity,
     recap_is_checked_against_its_children,
 );

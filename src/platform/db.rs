@@ -662,7 +662,7 @@ impl Target {
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;
                      PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;",
                 )?;
-                c.set_prepared_statement_cache_capacity(128);
+                c.set_prepared_statement_cache_capacity(256);
                 // Without this, a statement whose plan weighed a bound value is parsed and
                 // planned again each time the statement cache clears its bindings (9 % of the
                 // writer's time on election night). Only `LIKE` prefixes lose by it, and none
@@ -681,6 +681,115 @@ impl Target {
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&mut Conn) -> (bool, Reply) + Send>;
 
+/// What the writer receives: a job of its own, or one item of a [`Batch`].
+enum Task {
+    Job(Job),
+    Item(Box<dyn Part>),
+}
+
+/// Work that many requests bring to the writer one item each, run as one job per group commit
+/// over all the items of the group (in arrival order), so that it reads what it needs with one
+/// statement per group and writes with multi-row statements: on election night every C.Hasil
+/// is an item. `run` answers each item's outcome in order; an error rolls back all of them, and
+/// each caller sees it.
+pub trait Batch: Send + Sized + 'static {
+    type Output: Send + 'static;
+    fn run(conn: &mut Conn, items: Vec<Self>) -> Result<Vec<Self::Output>, DbError>;
+}
+
+/// One item of some [`Batch`], as the writer keeps it until the group is formed.
+trait Part: Send {
+    fn kind(&self) -> std::any::TypeId;
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send>;
+    /// The job running this item and `rest` (items of the same kind) together.
+    fn gather(self: Box<Self>, rest: Vec<Box<dyn Part>>) -> Job;
+}
+
+struct Item<B: Batch> {
+    item: B,
+    reply: oneshot::Sender<Result<B::Output, DbError>>,
+}
+
+impl<B: Batch> Part for Item<B> {
+    fn kind(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<B>()
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any + Send> {
+        self
+    }
+    fn gather(self: Box<Self>, rest: Vec<Box<dyn Part>>) -> Job {
+        let mut items = vec![*self];
+        // Parts are grouped by kind, so every one of `rest` is an Item<B>.
+        items.extend(rest.into_iter().filter_map(|p| p.into_any().downcast::<Item<B>>().ok().map(|i| *i)));
+        Box::new(move |conn| {
+            let (values, replies): (Vec<B>, Vec<_>) = items.into_iter().map(|i| (i.item, i.reply)).unzip();
+            let count = values.len();
+            match B::run(conn, values) {
+                Ok(outputs) if outputs.len() == count => {
+                    let reply: Reply = Box::new(move |commit| {
+                        for (tx, out) in replies.into_iter().zip(outputs) {
+                            let _ = tx.send(commit.clone().map(|()| out).map_err(DbError::Other));
+                        }
+                    });
+                    (true, reply)
+                }
+                outcome => {
+                    let e = match outcome {
+                        Err(e) => e.to_string(),
+                        Ok(o) => format!("a batch answered {} outcomes for {count} items", o.len()),
+                    };
+                    let reply: Reply = Box::new(move |_| {
+                        for tx in replies {
+                            let _ = tx.send(Err(DbError::Other(e.clone())));
+                        }
+                    });
+                    (false, reply)
+                }
+            }
+        })
+    }
+}
+
+/// The group's tasks as jobs in arrival order, the items of each batch kind gathered into one
+/// job where its first item came.
+fn gather(tasks: Vec<Task>) -> Vec<Job> {
+    enum Slot {
+        Job(Job),
+        Items(Vec<Box<dyn Part>>),
+    }
+    let mut slots: Vec<Slot> = Vec::with_capacity(tasks.len());
+    let mut kinds: Vec<(std::any::TypeId, usize)> = Vec::new();
+    for t in tasks {
+        match t {
+            Task::Job(j) => slots.push(Slot::Job(j)),
+            Task::Item(p) => match kinds.iter().find(|(k, _)| *k == p.kind()) {
+                Some(&(_, at)) => {
+                    if let Slot::Items(v) = &mut slots[at] {
+                        v.push(p);
+                    }
+                }
+                None => {
+                    kinds.push((p.kind(), slots.len()));
+                    slots.push(Slot::Items(vec![p]));
+                }
+            },
+        }
+    }
+    slots
+        .into_iter()
+        .filter_map(|s| match s {
+            Slot::Job(j) => Some(j),
+            Slot::Items(mut v) => {
+                if v.is_empty() {
+                    return None;
+                }
+                let first = v.remove(0);
+                Some(first.gather(v))
+            }
+        })
+        .collect()
+}
+
 type Changes = tokio::sync::broadcast::Sender<Arc<Touched>>;
 
 /// Shared handle to the database: cheap to clone.
@@ -694,7 +803,7 @@ struct Inner {
     target: Target,
     idle: Mutex<Vec<Conn>>,
     readers: Semaphore,
-    writer: Mutex<mpsc::Sender<Job>>,
+    writer: Mutex<mpsc::Sender<Task>>,
     /// What each commit that changed a region's picture touched, here or (PostgreSQL) on
     /// another server: live pages wait on it.
     changes: Changes,
@@ -738,7 +847,7 @@ impl Db {
             }
             Target::Postgres(_) => None,
         };
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::channel::<Task>();
         // A page that falls this far behind hears `Lagged` and simply refreshes.
         let (changes, _) = tokio::sync::broadcast::channel(256);
         std::thread::Builder::new()
@@ -836,10 +945,23 @@ impl Db {
             .writer
             .lock()
             .map_err(|_| E::from(DbError::Other("writer lock poisoned".into())))?
-            .send(job)
+            .send(Task::Job(job))
             .map_err(|_| E::from(DbError::Other("the writer has stopped".into())))?;
         rx.await
             .map_err(|_| E::from(DbError::Other("the writer dropped the job".into())))?
+    }
+
+    /// Hands `item` to the writer, to run with the other items of its kind in the next group
+    /// commit ([`Batch`]); resolves with its outcome once that group has committed.
+    pub async fn write_batched<B: Batch>(&self, item: B) -> Result<B::Output, DbError> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| DbError::Other("writer lock poisoned".into()))?
+            .send(Task::Item(Box::new(Item { item, reply: tx })))
+            .map_err(|_| DbError::Other("the writer has stopped".into()))?;
+        rx.await.map_err(|_| DbError::Other("the writer dropped the job".into()))?
     }
 
     /// Runs `f` in a transaction of its own beside the writer, for background work that must
@@ -937,15 +1059,16 @@ fn listen_for_changes(url: String, changes: Changes) {
     }
 }
 
-fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes: Changes) {
+fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Task>, changes: Changes) {
     while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_GROUP {
+        let mut tasks = vec![first];
+        while tasks.len() < MAX_GROUP {
             match rx.try_recv() {
-                Ok(j) => jobs.push(j),
+                Ok(j) => tasks.push(j),
                 Err(_) => break,
             }
         }
+        let jobs = gather(tasks);
         let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
         if let Err(e) = conn.begin() {
             // A lost PostgreSQL connection is replaced; the callers of this group see an error
@@ -1042,10 +1165,57 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Job>, changes:
     }
 }
 
+/// The rows of `head` (ending in `… IN`), for these keys, then `tail` (an ORDER BY): asked
+/// 256 keys at a time, so the order of `tail` holds within each 256. `fixed` are the
+/// parameters `head` names before the list ($1…).
+pub fn query_in(conn: &mut Conn, head: &str, fixed: &[Value], keys: &[Value], tail: &str) -> Result<Vec<Row>, DbError> {
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(256) {
+        // The list is padded to a power of two with its last key (asked twice, found once),
+        // so that a group commit's varying count makes at most nine statements to prepare and
+        // keep in the statement caches, not one per count.
+        let width = chunk.len().next_power_of_two();
+        let marks: Vec<String> = (fixed.len() + 1..=fixed.len() + width).map(|i| format!("${i}")).collect();
+        let mut params = fixed.to_vec();
+        params.extend_from_slice(chunk);
+        if let Some(last) = chunk.last() {
+            params.resize(fixed.len() + width, last.clone());
+        }
+        rows.extend(conn.query(&format!("{head} ({}) {tail}", marks.join(",")), &params)?);
+    }
+    Ok(rows)
+}
+
 /// Inserts many rows with multi-row statements of `CHUNK` rows (the rest in power-of-two
 /// parts). `head` is `INSERT INTO t (a, b, c)`; `tail` is appended to every statement (an ON
 /// CONFLICT clause).
 pub fn insert_rows<I>(conn: &mut Conn, head: &str, columns: usize, tail: &str, rows: I) -> Result<u64, DbError>
+where
+    I: IntoIterator<Item = Vec<Value>>,
+{
+    let mut changed = 0u64;
+    insert_chunks(conn, head, columns, tail, rows, |c, sql, params| {
+        changed += c.execute(sql, params)?;
+        Ok(())
+    })?;
+    Ok(changed)
+}
+
+/// [`insert_rows`] with a `RETURNING …` tail: the rows it returns, in no promised order (name
+/// a column that tells them apart).
+pub fn insert_rows_returning<I>(conn: &mut Conn, head: &str, columns: usize, returning: &str, rows: I) -> Result<Vec<Row>, DbError>
+where
+    I: IntoIterator<Item = Vec<Value>>,
+{
+    let mut out = Vec::new();
+    insert_chunks(conn, head, columns, returning, rows, |c, sql, params| {
+        out.extend(c.query(sql, params)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn insert_chunks<I>(conn: &mut Conn, head: &str, columns: usize, tail: &str, rows: I, mut run: impl FnMut(&mut Conn, &str, &[Value]) -> Result<(), DbError>) -> Result<(), DbError>
 where
     I: IntoIterator<Item = Vec<Value>>,
 {
@@ -1075,13 +1245,12 @@ where
     let full = statement(CHUNK);
     let mut params: Vec<Value> = Vec::with_capacity(CHUNK * columns);
     let mut n = 0usize;
-    let mut changed = 0u64;
     for row in rows {
         debug_assert_eq!(row.len(), columns);
         params.extend(row);
         n += 1;
         if n == CHUNK {
-            changed += conn.execute(&full, &params)?;
+            run(conn, &full, &params)?;
             params.clear();
             n = 0;
         }
@@ -1094,11 +1263,11 @@ where
     while at < n {
         size /= 2;
         if n - at >= size {
-            changed += conn.execute(&statement(size), &params[at * columns..(at + size) * columns])?;
+            run(conn, &statement(size), &params[at * columns..(at + size) * columns])?;
             at += size;
         }
     }
-    Ok(changed)
+    Ok(())
 }
 
 /// A PostgreSQL database of a unit test's own, made on the server `SINERGI_TEST_PG` names and
@@ -1237,6 +1406,61 @@ mod tests {
             assert_eq!(n, 37);
             let sum = db.read(|c| c.query_one("SELECT COUNT(*), SUM(a) FROM r", &[]).and_then(|r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))).await.expect("sum");
             assert_eq!(sum, (37, (0..37).sum()));
+        });
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Items that wait while the writer is busy run as one job in its next group, each with its
+    /// own answer; a batch that fails fails each of its items and nothing else of the group.
+    #[test]
+    fn batch_items_of_a_group_run_together() {
+        struct Add(i64);
+        impl Batch for Add {
+            /// The item's value and how many items its batch held.
+            type Output = (i64, usize);
+            fn run(conn: &mut Conn, items: Vec<Add>) -> Result<Vec<(i64, usize)>, DbError> {
+                insert_rows(conn, "INSERT INTO r (a)", 1, "", items.iter().map(|a| vec![Value::Int(a.0)]))?;
+                if items.iter().any(|a| a.0 < 0) {
+                    return Err(DbError::Other("negative".into()));
+                }
+                let n = items.len();
+                Ok(items.into_iter().map(|a| (a.0, n)).collect())
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("sinergi-batch-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let db = Db::open(&format!("sqlite://{}", dir.join("t.db").display())).expect("open");
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        rt.block_on(async {
+            db.write(|c| c.batch("CREATE TABLE r (a INTEGER)")).await.expect("schema");
+            for round in [[1i64, 2, 3, 4, 5, 6, 7, 8], [11, 12, 13, -1, 15, 16, 17, 18]] {
+                // The writer is held busy until every item is queued.
+                let (started, wait) = std::sync::mpsc::channel();
+                let mut hold = Box::pin(db.write(move |_| {
+                    let _ = started.send(());
+                    std::thread::sleep(Duration::from_millis(200));
+                    Ok::<_, DbError>(())
+                }));
+                // Polled once: the job is sent.
+                let pending = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(hold.as_mut(), cx).is_pending())).await;
+                assert!(pending);
+                wait.recv().expect("the writer started");
+                let items = futures_util::future::join_all(round.iter().map(|&v| db.write_batched(Add(v))));
+                let plain = db.write(|c| c.execute("INSERT INTO r (a) VALUES (100)", &[]));
+                let (held, outcomes, plain) = tokio::join!(hold, items, plain);
+                held.expect("held");
+                plain.expect("a plain job of the group is kept");
+                if round.contains(&-1) {
+                    assert!(outcomes.iter().all(|o| o.as_ref().is_err_and(|e| e.to_string().contains("negative"))), "{outcomes:?}");
+                } else {
+                    let got: Vec<(i64, usize)> = outcomes.into_iter().map(|o| o.expect("item")).collect();
+                    assert_eq!(got, round.iter().map(|&v| (v, 8)).collect::<Vec<_>>(), "one batch of eight, answers in order");
+                }
+            }
+            let (n, sum) = db.read(|c| c.query_one("SELECT COUNT(*), SUM(a) FROM r", &[]).and_then(|r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))).await.expect("sum");
+            assert_eq!((n, sum), (10, 36 + 200), "the failed batch left nothing");
         });
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);

@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use super::db::{Conn, Db};
 use super::error::AppError;
-use crate::params;
 
 /// Parses a JSON body: malformed JSON is 400, a wrong or missing field is 422 naming it.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
@@ -267,50 +266,120 @@ where
     let lang = super::i18n::Lang::current();
     let (status, body, replayed) = db
         .write(move |c| {
-            if let Some(key) = &req.key
-                && let Some(r) = c.query_opt(
-                    "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
-                    params![req.principal.as_str(), key.as_str()],
-                )? {
-                    let hash: String = r.get(0)?;
-                    if hash != req.fingerprint {
-                        return Err(AppError::invalid(
-                            "Idempotency-Key",
-                            crate::tr!(
-                                "Idempotency-Key ini sudah dipakai untuk permintaan lain; pakai kunci baru untuk permintaan baru",
-                                "this Idempotency-Key was already used for a different request"
-                            ),
-                        ));
-                    }
-                    let status: i64 = r.get(1)?;
-                    let body: String = r.get(2)?;
-                    return Ok((u16::try_from(status).unwrap_or(200), body, true));
-                }
-            let (status, answer) = f(c)?;
-            let body = super::i18n::with_lang(lang, || serde_json::to_string(&answer)).map_err(|e| AppError::Internal(format!("answer not serialisable: {e}")))?;
-            if let Some(key) = &req.key {
-                c.execute(
-                    "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    params![
-                        req.principal.as_str(),
-                        key.as_str(),
-                        req.fingerprint.as_str(),
-                        i64::from(status.as_u16()),
-                        body.as_str(),
-                        super::clock::now_rfc3339()
-                    ],
-                )?;
+            match priors(c, &[&req])?.pop() {
+                Some(Ok(Prior::Replay { status, body })) => return Ok((status, body, true)),
+                Some(Err(refused)) => return Err(refused),
+                _ => {}
             }
+            let (status, answer) = f(c)?;
+            let body = serialise(lang, &answer)?;
+            keep_answers(c, &[(&req, status.as_u16(), body.as_str())])?;
             Ok((status.as_u16(), body, false))
         })
         .await?;
+    Ok(answer(status, body, replayed))
+}
+
+/// What the idempotency store says of a write before it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prior {
+    /// Never seen (or sent without a key): run it.
+    New,
+    /// Answered before: send these bytes again and write nothing.
+    Replay { status: u16, body: String },
+    /// The same key and request as the earlier item `0` of the same batch: it gets that item's
+    /// answer when that one succeeds (and runs itself when it failed).
+    Earlier(usize),
+}
+
+fn reused_key() -> AppError {
+    AppError::invalid(
+        "Idempotency-Key",
+        crate::tr!(
+            "Idempotency-Key ini sudah dipakai untuk permintaan lain; pakai kunci baru untuk permintaan baru",
+            "this Idempotency-Key was already used for a different request"
+        ),
+    )
+}
+
+/// The [`Prior`] of each of `reqs` (a batch of writes, in order), with one query per sender;
+/// a key already used for another request is refused (422).
+pub fn priors(c: &mut Conn, reqs: &[&WriteRequest]) -> Result<Vec<Result<Prior, AppError>>, super::db::DbError> {
+    use std::collections::HashMap;
+    let mut by_principal: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in reqs {
+        if let Some(k) = &r.key {
+            by_principal.entry(r.principal.as_str()).or_default().push(k.as_str());
+        }
+    }
+    let mut stored: HashMap<(String, String), (String, u16, String)> = HashMap::new();
+    for (principal, keys) in by_principal {
+        let keys: Vec<super::db::Value> = keys.into_iter().map(super::db::Value::from).collect();
+        let head = "SELECT key, request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key IN";
+        for r in super::db::query_in(c, head, &[super::db::Value::from(principal)], &keys, "")? {
+            let status: i64 = r.get(2)?;
+            stored.insert((principal.to_string(), r.get(0)?), (r.get(1)?, u16::try_from(status).unwrap_or(200), r.get(3)?));
+        }
+    }
+    let mut first_of: HashMap<(&str, &str), usize> = HashMap::new();
+    Ok(reqs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let Some(key) = &r.key else { return Ok(Prior::New) };
+            if let Some((hash, status, body)) = stored.get(&(r.principal.clone(), key.clone())) {
+                return if *hash == r.fingerprint { Ok(Prior::Replay { status: *status, body: body.clone() }) } else { Err(reused_key()) };
+            }
+            match first_of.get(&(r.principal.as_str(), key.as_str())) {
+                Some(&j) if reqs[j].fingerprint == r.fingerprint => Ok(Prior::Earlier(j)),
+                Some(_) => Err(reused_key()),
+                None => {
+                    first_of.insert((r.principal.as_str(), key.as_str()), i);
+                    Ok(Prior::New)
+                }
+            }
+        })
+        .collect())
+}
+
+/// Stores the answers of writes sent with a key (the others are skipped), in the transaction
+/// of their change, with multi-row statements.
+pub fn keep_answers(c: &mut Conn, answers: &[(&WriteRequest, u16, &str)]) -> Result<(), super::db::DbError> {
+    use super::db::Value;
+    let now = super::clock::now_rfc3339();
+    let rows: Vec<Vec<Value>> = answers
+        .iter()
+        .filter_map(|(r, status, body)| {
+            let key = r.key.as_ref()?;
+            Some(vec![
+                Value::from(r.principal.as_str()),
+                Value::from(key.as_str()),
+                Value::from(r.fingerprint.as_str()),
+                Value::from(i64::from(*status)),
+                Value::from(*body),
+                Value::from(now.as_str()),
+            ])
+        })
+        .collect();
+    if !rows.is_empty() {
+        super::db::insert_rows(c, "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)", 6, "", rows)?;
+    }
+    Ok(())
+}
+
+/// An answer as stored for its key, in `lang`.
+pub fn serialise<T: serde::Serialize>(lang: super::i18n::Lang, answer: &T) -> Result<String, AppError> {
+    super::i18n::with_lang(lang, || serde_json::to_string(answer)).map_err(|e| AppError::Internal(format!("answer not serialisable: {e}")))
+}
+
+/// The response of an idempotent write: the stored bytes, marked when replayed.
+pub fn answer(status: u16, body: String, replayed: bool) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut resp = (status, [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
     if replayed {
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(resp)
+    resp
 }
 
 /// How the body of an anonymous write is read: its size limit and its parser (JSON or

@@ -184,19 +184,36 @@ pub struct Ticket {
 /// Puts `leaf` in the log inside the caller's transaction: appended at once on SQLite, queued
 /// for the sequencer on PostgreSQL. Keep the ticket to find the leaf's index.
 pub fn enqueue(conn: &mut Conn, leaf: Vec<u8>) -> Result<Ticket, DbError> {
-    if leaf.len() > MAX_LEAF {
-        return Err(DbError::Other(format!("transparency log: a leaf of {} bytes exceeds {MAX_LEAF}", leaf.len())));
+    enqueue_all(conn, vec![leaf])?.pop().ok_or_else(|| DbError::Other("transparency log: no ticket for a leaf".into()))
+}
+
+/// [`enqueue`] for many leaves at once, in order (a group commit's results): one ticket each.
+pub fn enqueue_all(conn: &mut Conn, leaves: Vec<Vec<u8>>) -> Result<Vec<Ticket>, DbError> {
+    if let Some(big) = leaves.iter().find(|l| l.len() > MAX_LEAF) {
+        return Err(DbError::Other(format!("transparency log: a leaf of {} bytes exceeds {MAX_LEAF}", big.len())));
     }
+    if leaves.is_empty() {
+        return Ok(vec![]);
+    }
+    let n = leaves.len() as i64;
     match conn.backend() {
         Backend::Sqlite => {
             // The writer is the only appender: the next ticket is the largest kept plus one.
-            let id: i64 = conn.query_one("SELECT COALESCE(MAX(ticket), 0) + 1 FROM tlog_leaves", &[])?.get(0)?;
-            let first = append_tickets(conn, &[leaf], Some(&[id]))?.first;
-            Ok(Ticket { id, index: Some(first) })
+            let next: i64 = conn.query_one("SELECT COALESCE(MAX(ticket), 0) + 1 FROM tlog_leaves", &[])?.get(0)?;
+            let ids: Vec<i64> = (next..next + n).collect();
+            let first = append_tickets(conn, &leaves, Some(&ids))?.first;
+            Ok(ids.into_iter().enumerate().map(|(i, id)| Ticket { id, index: Some(first + i as u64) }).collect())
         }
         Backend::Postgres => {
-            let id: i64 = conn.query_one("INSERT INTO tlog_queue (data) VALUES ($1) RETURNING ticket", &[Value::Bytes(leaf)])?.get(0)?;
-            Ok(Ticket { id, index: None })
+            // The tickets are drawn first, so that each leaf's is known whatever order a
+            // multi-row insert would answer them in.
+            let ids = conn
+                .query("SELECT nextval('tlog_queue_ticket_seq') FROM generate_series(1, $1)", &[Value::Int(n)])?
+                .iter()
+                .map(|r| r.get::<i64>(0))
+                .collect::<Result<Vec<i64>, DbError>>()?;
+            super::db::insert_rows(conn, "INSERT INTO tlog_queue (ticket, data)", 2, "", ids.iter().zip(leaves).map(|(&id, leaf)| vec![Value::Int(id), Value::Bytes(leaf)]))?;
+            Ok(ids.into_iter().map(|id| Ticket { id, index: None }).collect())
         }
     }
 }
@@ -240,15 +257,10 @@ pub fn indexes(conn: &mut Conn, tickets: &[i64]) -> Result<HashMap<i64, u64>, Db
     Ok(out)
 }
 
-/// The rows of `select` (ending in `… IN`) for these keys, asked 256 at a time.
+/// The rows of `select` (ending in `… IN`) for these keys.
 fn pairs_for(conn: &mut Conn, select: &str, keys: &[i64]) -> Result<Vec<super::db::Row>, DbError> {
-    let mut rows = Vec::with_capacity(keys.len());
-    for chunk in keys.chunks(256) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let params: Vec<Value> = chunk.iter().map(|&k| Value::Int(k)).collect();
-        rows.extend(conn.query(&format!("{select} ({})", marks.join(",")), &params)?);
-    }
-    Ok(rows)
+    let keys: Vec<Value> = keys.iter().map(|&k| Value::Int(k)).collect();
+    super::db::query_in(conn, select, &[], &keys, "")
 }
 
 /// A ticket's leaf.

@@ -21,7 +21,8 @@ use crate::elections::{ContestDef, ElectionDef, TpsCode};
 use crate::platform::auth::{CurrentUser, Rule, authorize};
 use crate::platform::clock;
 use crate::platform::error::{AppError, ErrorBody};
-use crate::platform::http::{Write, WriteRequest, idempotent_write, parse_json};
+use crate::platform::db::{Batch, Conn, DbError};
+use crate::platform::http::{self, Prior, Write, WriteRequest, idempotent_write, parse_json};
 use crate::regions::{Level, NATIONAL, RegionCode};
 use crate::platform::state::AppState;
 
@@ -319,7 +320,16 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let tally = input.tally;
     let candidates = super::candidates_of(&state, e, k.key, &code).await?;
     let warnings = gate(&tally, e, &candidates)?;
-    let public = user.is_none();
+    let entry = Entry {
+        request,
+        lang: crate::platform::i18n::Lang::current(),
+        permit,
+        election: e,
+        contest: k,
+        tps,
+        submission: Some(Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }),
+        public: user.is_none(),
+    };
     let db = state.db.clone();
     // The photos are stored before the entry's write and kept only if it is accepted; a failed
     // store refuses the entry (a retry with the same Idempotency-Key then tries again).
@@ -327,15 +337,103 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     state
         .blobs
         .keep_for(bytes, async move {
-            idempotent_write(&db, request, move |c| {
-                let now = clock::now_rfc3339();
-                let view = store::submit(c, &permit, e, k, &tps, Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }, &now)?;
-                let view = if public { view.with_unit_names(c)? } else { view };
-                Ok((StatusCode::OK, view))
-            })
-            .await
+            let (status, body, replayed) = db.write_batched(entry).await??;
+            Ok(http::answer(status, body, replayed))
         })
         .await
+}
+
+/// One C.Hasil through every check that needs no database, waiting to be stored with the
+/// others of its group commit (on election night, the forms of many TPS at once).
+struct Entry {
+    request: WriteRequest,
+    lang: crate::platform::i18n::Lang,
+    permit: crate::platform::auth::Permit,
+    election: &'static ElectionDef,
+    contest: &'static ContestDef,
+    tps: TpsCode,
+    /// Taken when stored.
+    submission: Option<Submission>,
+    /// Sent without an account: the answer names units, not users.
+    public: bool,
+}
+
+/// An entry's answer as sent and kept for its Idempotency-Key: status, body, and whether it is
+/// the answer to an earlier request.
+type Answer = (u16, String, bool);
+
+impl Batch for Entry {
+    type Output = Result<Answer, AppError>;
+
+    /// Like `idempotent_write` for each entry, with one lookup of the keys, one `submit_all`
+    /// and one insert of the answers for the group.
+    fn run(conn: &mut Conn, mut items: Vec<Entry>) -> Result<Vec<Self::Output>, DbError> {
+        let priors = http::priors(conn, &items.iter().map(|i| &i.request).collect::<Vec<_>>())?;
+        let mut out: Vec<Option<Self::Output>> = (0..items.len()).map(|_| None).collect();
+        let fresh: Vec<usize> = (0..items.len()).filter(|&i| matches!(priors[i], Ok(Prior::New))).collect();
+        store_entries(conn, &mut items, &fresh, &mut out)?;
+        // A request sent twice in one group gets the first one's answer; when that one was
+        // refused, the second runs after it, as if it had come later.
+        let mut again: Vec<usize> = vec![];
+        let mut retried: Vec<usize> = vec![];
+        for (i, prior) in priors.into_iter().enumerate() {
+            out[i] = match prior {
+                Ok(Prior::New) => continue,
+                Ok(Prior::Replay { status, body }) => Some(Ok((status, body, true))),
+                Err(refused) => Some(Err(refused)),
+                Ok(Prior::Earlier(j)) => match &out[j] {
+                    Some(Ok((status, body, _))) => Some(Ok((*status, body.clone(), true))),
+                    _ if !retried.contains(&j) => {
+                        retried.push(j);
+                        again.push(i);
+                        continue;
+                    }
+                    _ => Some(Err(AppError::conflict(tr!("permintaan yang sama sedang diproses; kirim ulang sebentar lagi", "the same request is being processed; send it again shortly")))),
+                },
+            };
+        }
+        store_entries(conn, &mut items, &again, &mut out)?;
+        Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Err(AppError::Internal("an entry got no answer".into())))).collect())
+    }
+}
+
+/// Stores the entries `which` of `items` with one `submit_all`, and keeps their answers.
+fn store_entries(conn: &mut Conn, items: &mut [Entry], which: &[usize], out: &mut [Option<Result<Answer, AppError>>]) -> Result<(), DbError> {
+    if which.is_empty() {
+        return Ok(());
+    }
+    let now = clock::now_rfc3339();
+    let submissions: Vec<Option<Submission>> = which.iter().map(|&i| items[i].submission.take()).collect();
+    let mut forms = vec![];
+    let mut stored = vec![];
+    for (&i, s) in which.iter().zip(submissions) {
+        let it = &items[i];
+        match s {
+            Some(submission) => {
+                forms.push(store::Form { permit: &it.permit, election: it.election, contest: it.contest, tps: &it.tps, submission });
+                stored.push(i);
+            }
+            None => out[i] = Some(Err(AppError::Internal("an entry was stored twice".into()))),
+        }
+    }
+    let views = store::submit_all(conn, forms, &now)?;
+    let mut kept: Vec<(usize, String)> = vec![];
+    for (i, view) in stored.into_iter().zip(views) {
+        let it = &items[i];
+        let answer = view.and_then(|v| {
+            let v = if it.public { v.with_unit_names(conn)? } else { v };
+            http::serialise(it.lang, &v)
+        });
+        match answer {
+            Ok(body) => kept.push((i, body)),
+            Err(e) => out[i] = Some(Err(e)),
+        }
+    }
+    http::keep_answers(conn, &kept.iter().map(|(i, body)| (&items[*i].request, 200, body.as_str())).collect::<Vec<_>>())?;
+    for (i, body) in kept {
+        out[i] = Some(Ok((200, body, false)));
+    }
+    Ok(())
 }
 
 /// Every source's numbers for one TPS and contest, the double-entry status, and where the

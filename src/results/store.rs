@@ -4,7 +4,7 @@
 //! region's totals never need a scan.
 
 use crate::tr;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ use crate::elections::{ContestDef, ElectionDef};
 use crate::params;
 use crate::platform::audit::{self, Change};
 use crate::platform::auth::Permit;
-use crate::platform::db::{Conn, DbError};
+use crate::platform::db::{Conn, DbError, Value, insert_rows, insert_rows_returning, query_in};
 use crate::platform::error::AppError;
 use crate::platform::sheet::{Cell, Sheet};
 use crate::regions::{NATIONAL, lineage};
@@ -88,6 +88,7 @@ fn to_json<T: Serialize>(t: &T) -> String {
 }
 
 /// The current state of one TPS result, as stored.
+#[derive(Clone)]
 struct Current {
     status: String,
     revision: i64,
@@ -97,24 +98,30 @@ struct Current {
     anomalies: Vec<String>,
 }
 
-fn current(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Option<Current>, DbError> {
-    conn.query_opt(
-        "SELECT status, revision, counted, counted_rev, discrepancy, anomalies FROM results WHERE election_id = $1 AND contest = $2 AND tps_code = $3",
-        params![election, contest, tps],
-    )?
-    .map(|r| {
-        let counted: Option<String> = r.get(2)?;
-        let anomalies: String = r.get(5)?;
-        Ok(Current {
-            status: r.get(0)?,
-            revision: r.get(1)?,
-            counted: counted.as_deref().map(parse_tally).transpose()?,
-            counted_rev: r.get(3)?,
-            discrepancy: r.get(4)?,
-            anomalies: anomalies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+/// The current state of each of `tps` that has one.
+fn currents(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> Result<HashMap<String, Current>, DbError> {
+    let keys: Vec<Value> = tps.iter().map(|t| Value::from(*t)).collect();
+    let head = "SELECT tps_code, status, revision, counted, counted_rev, discrepancy, anomalies FROM results WHERE election_id = $1 AND contest = $2 AND tps_code IN";
+    query_in(conn, head, params![election, contest], &keys, "")?
+        .iter()
+        .map(|r| {
+            let counted: Option<String> = r.get(3)?;
+            let anomalies: String = r.get(6)?;
+            let cur = Current {
+                status: r.get(1)?,
+                revision: r.get(2)?,
+                counted: counted.as_deref().map(parse_tally).transpose()?,
+                counted_rev: r.get(4)?,
+                discrepancy: r.get(5)?,
+                anomalies: anomalies.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            };
+            Ok((r.get(0)?, cur))
         })
-    })
-    .transpose()
+        .collect()
+}
+
+fn current(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Option<Current>, DbError> {
+    Ok(currents(conn, election, contest, &[tps])?.remove(tps))
 }
 
 struct EntryRow {
@@ -139,38 +146,55 @@ struct StoredFailure {
     right: i64,
 }
 
-fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<EntryRow>, DbError> {
-    let rows = conn.query(
-        "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings FROM result_entries
-         WHERE election_id = $1 AND tps_code = $2 AND contest = $3 ORDER BY id",
-        params![election, tps, contest],
+/// Every entry of each of `tps`, oldest first.
+fn entries_of(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> Result<HashMap<String, Vec<EntryRow>>, DbError> {
+    let keys: Vec<Value> = tps.iter().map(|t| Value::from(*t)).collect();
+    let rows = query_in(
+        conn,
+        "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, tps_code FROM result_entries
+         WHERE election_id = $1 AND contest = $2 AND tps_code IN",
+        params![election, contest],
+        &keys,
+        "ORDER BY id",
     )?;
+    // Pages' photos exist only beside a first photo (`photo_sha256`): a night of entries
+    // without photos asks for none.
     let mut photos: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for r in conn.query(
-        "SELECT p.entry_id, p.sha256 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
-         WHERE e.election_id = $1 AND e.tps_code = $2 AND e.contest = $3 ORDER BY p.entry_id, p.page",
-        params![election, tps, contest],
-    )? {
-        photos.entry(r.get(0)?).or_default().push(r.get(1)?);
+    if rows.iter().any(|r| r.get::<Option<String>>(6).ok().flatten().is_some()) {
+        for r in query_in(
+            conn,
+            "SELECT p.entry_id, p.sha256 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
+             WHERE e.election_id = $1 AND e.contest = $2 AND e.tps_code IN",
+            params![election, contest],
+            &keys,
+            "ORDER BY p.entry_id, p.page",
+        )? {
+            photos.entry(r.get(0)?).or_default().push(r.get(1)?);
+        }
     }
-    rows.iter()
-        .map(|r| {
-            let warnings: String = r.get(8)?;
-            let warnings: Vec<StoredFailure> = serde_json::from_str(&warnings).unwrap_or_default();
-            Ok(EntryRow {
-                id: r.get(0)?,
-                source: r.get(1)?,
-                revision: r.get(2)?,
-                entered_by: r.get(3)?,
-                entered_at: r.get(4)?,
-                reason: r.get(5)?,
-                photo_sha256: r.get(6)?,
-                photos: photos.remove(&r.get::<i64>(0)?).unwrap_or_default(),
-                tally: parse_tally(&r.get::<String>(7)?)?,
-                warnings: warnings.into_iter().map(|w| Failure { identity: w.identity, rule: w.rule, left: w.left, right: w.right }).collect(),
-            })
-        })
-        .collect()
+    let mut out: HashMap<String, Vec<EntryRow>> = HashMap::new();
+    for r in &rows {
+        let warnings: String = r.get(8)?;
+        let warnings: Vec<StoredFailure> = serde_json::from_str(&warnings).unwrap_or_default();
+        let id: i64 = r.get(0)?;
+        out.entry(r.get(9)?).or_default().push(EntryRow {
+            id,
+            source: r.get(1)?,
+            revision: r.get(2)?,
+            entered_by: r.get(3)?,
+            entered_at: r.get(4)?,
+            reason: r.get(5)?,
+            photo_sha256: r.get(6)?,
+            photos: photos.remove(&id).unwrap_or_default(),
+            tally: parse_tally(&r.get::<String>(7)?)?,
+            warnings: warnings.into_iter().map(|w| Failure { identity: w.identity, rule: w.rule, left: w.left, right: w.right }).collect(),
+        });
+    }
+    Ok(out)
+}
+
+fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<Vec<EntryRow>, DbError> {
+    Ok(entries_of(conn, election, contest, &[tps])?.remove(tps).unwrap_or_default())
 }
 
 /// One entry as submitted, already through the shape and identity gates.
@@ -187,43 +211,131 @@ pub struct Submission {
 }
 
 /// The latest entry of every source other than KPU.
-fn latest_others(all: &[EntryRow]) -> BTreeMap<String, &EntryRow> {
+fn latest_others(all: &[EntryRow]) -> BTreeMap<&str, &EntryRow> {
     let mut out = BTreeMap::new();
     for e in all.iter().filter(|e| e.source != "kpu") {
-        out.insert(e.source.clone(), e);
+        out.insert(e.source.as_str(), e);
     }
     out
+}
+
+/// One C.Hasil to store: who enters it, for which TPS and contest, and what it says.
+pub struct Form<'p> {
+    pub permit: &'p Permit,
+    pub election: &'static ElectionDef,
+    pub contest: &'static ContestDef,
+    pub tps: &'p crate::elections::TpsCode,
+    pub submission: Submission,
 }
 
 /// Stores an entry, decides the double entry, and moves the aggregates by what changed.
 pub fn submit(
     conn: &mut Conn,
     permit: &Permit,
-    election: &ElectionDef,
-    contest: &ContestDef,
+    election: &'static ElectionDef,
+    contest: &'static ContestDef,
     tps: &crate::elections::TpsCode,
     s: Submission,
     now: &str,
 ) -> Result<ResultView, AppError> {
-    // Parsed once at the edge; the queries below take its text.
-    let tps = tps.as_str();
-    let cur = current(conn, election.id, contest.key, tps)?;
-    // A TPS with a result row exists; only the first entry needs the register.
-    if cur.is_none() && crate::elections::store::get_tps(conn, election.id, tps)?.is_none() {
+    submit_all(conn, vec![Form { permit, election, contest, tps, submission: s }], now)?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::Internal("no outcome for the entry".into())))
+}
+
+/// A TPS result as a write goes through it: as stored, then with each accepted form of the
+/// write added in turn (two entries of one TPS may come in one group commit).
+struct Place {
+    registered: bool,
+    cur: Option<Current>,
+    entries: Vec<EntryRow>,
+}
+
+type PlaceKey = (&'static str, &'static str, String);
+
+/// A form accepted, before it is written.
+struct Accepted<'p> {
+    permit: &'p Permit,
+    key: PlaceKey,
+    /// Its entry's position among its place's entries (the answer shows those up to it).
+    entry: usize,
+    /// The state of its TPS result right after it.
+    state: Current,
+    leaf: Vec<u8>,
+    moves: Delta,
+}
+
+/// Stores many entries in one go, in order, as [`submit`] would one after another: the TPS
+/// results they concern are read with one statement of each kind, and what they write goes in
+/// multi-row statements. A form refused (the same user twice, an unknown TPS, …) gets its error
+/// and writes nothing; an error of the database fails them all.
+pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Vec<Result<ResultView, AppError>>, DbError> {
+    let mut wanted: BTreeMap<(&'static str, &'static str), Vec<&str>> = BTreeMap::new();
+    for f in &forms {
+        wanted.entry((f.election.id, f.contest.key)).or_default().push(f.tps.as_str());
+    }
+    let mut places: HashMap<PlaceKey, Place> = HashMap::new();
+    for ((election, contest), mut codes) in wanted {
+        codes.sort_unstable();
+        codes.dedup();
+        let mut cur = currents(conn, election, contest, &codes)?;
+        let mut all = entries_of(conn, election, contest, &codes)?;
+        // A TPS with a result row exists; only first entries need the register.
+        let unknown: Vec<&str> = codes.iter().copied().filter(|c| !cur.contains_key(*c)).collect();
+        let registered = if unknown.is_empty() { Default::default() } else { crate::elections::store::registered(conn, election, &unknown)? };
+        for code in codes {
+            let c = cur.remove(code);
+            let place = Place { registered: c.is_some() || registered.contains(code), cur: c, entries: all.remove(code).unwrap_or_default() };
+            places.insert((election, contest, code.to_string()), place);
+        }
+    }
+    let names: Vec<&str> = forms.iter().map(|f| f.permit.username()).collect();
+    let units = crate::agencies::store::public_names(conn, &names)?;
+    let mut outcomes: Vec<Result<Accepted<'_>, AppError>> = Vec::with_capacity(forms.len());
+    for f in forms {
+        let key: PlaceKey = (f.election.id, f.contest.key, f.tps.as_str().to_string());
+        let unit = units.get(f.permit.username()).map_or("", String::as_str);
+        let outcome = match places.get_mut(&key) {
+            Some(place) => {
+                let permit = f.permit;
+                decide(place, f, unit, now).map(|(entry, state, leaf, moves)| Accepted { permit, key, entry, state, leaf, moves })
+            }
+            None => Err(AppError::Internal("a form's TPS was not read".into())),
+        };
+        outcomes.push(outcome);
+    }
+    write_accepted(conn, &mut places, &mut outcomes, now)?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| {
+            o.map(|a| {
+                let place = &places[&a.key];
+                build_view(a.key.0, a.key.1, &a.key.2, Some(a.state), &place.entries[..=a.entry])
+            })
+        })
+        .collect())
+}
+
+/// Checks one form against its TPS result as it stands and adds it there: its entry's
+/// position, the state after it, its log leaf and what it moves the aggregates by.
+fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<(usize, Current, Vec<u8>, Delta), AppError> {
+    let (permit, election, contest, s) = (f.permit, f.election, f.contest, f.submission);
+    let tps = f.tps.as_str();
+    if !place.registered {
         let name = election.name;
         return Err(AppError::not_found(crate::tr!("TPS {tps} tidak terdaftar pada {name}", "no TPS {tps} in {name}")));
     }
-    let mut all = entries(conn, election.id, contest.key, tps)?;
-    let mut revision = cur.as_ref().map_or(1, |c| c.revision);
+    let cur = place.cur.as_ref();
+    let all = &place.entries;
+    let mut revision = cur.map_or(1, |c| c.revision);
     if s.source == Source::Kpu {
-        let in_revision: Vec<&EntryRow> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).collect();
-        let agreed = cur.as_ref().is_some_and(|c| c.status == "sah" && c.counted_rev == Some(revision));
+        let agreed = cur.is_some_and(|c| c.status == "sah" && c.counted_rev == Some(revision));
         if agreed {
             if s.reason.trim().is_empty() {
                 return Err(AppError::invalid("reason", tr!("hasil sudah sah; koreksi wajib disertai alasan dan memulai revisi baru", "the result is already agreed (sah); a correction needs a reason and starts a new revision")));
             }
             revision += 1;
-        } else if in_revision.iter().any(|e| e.entered_by == permit.username()) {
+        } else if all.iter().any(|e| e.source == "kpu" && e.revision == revision && e.entered_by == permit.username()) {
             return Err(AppError::conflict(tr!(
                 "Anda sudah mengentri revisi {revision} hasil ini; entri berikutnya harus dari pengguna lain (entri ganda)",
                 "you already entered revision {revision} of this result; the next entry must come from another user (double entry)"
@@ -233,88 +345,34 @@ pub fn submit(
         return Err(AppError::invalid("reason", tr!("salinan Bawaslu sudah dientri; koreksi wajib disertai alasan", "Bawaslu's copy was entered already; a correction needs a reason")));
     }
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
-    // Every accepted entry is a leaf of the public log, put in it in this transaction (its index
-    // is known at once on SQLite, found through the ticket once sequenced on PostgreSQL).
-    let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally, s.photo_sha256.as_deref(), &s.photos, &unit_name(conn, permit)?, now);
-    let ticket = crate::platform::tlog::enqueue(conn, leaf)?;
-    let entry_id: i64 = conn
-        .query_one(
-            "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index, log_ticket)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-            params![
-                election.id,
-                tps,
-                contest.key,
-                s.source.as_str(),
-                source_revision,
-                permit.username(),
-                now,
-                s.reason.trim(),
-                s.photo_sha256.clone(),
-                to_json(&s.tally),
-                to_json(&s.warnings),
-                ticket.index.map(|i| i as i64),
-                ticket.id
-            ],
-        )?
-        .get(0)?;
-    for (page, sha) in s.photos.iter().enumerate() {
-        conn.execute("INSERT INTO result_photos (entry_id, page, sha256) VALUES ($1, $2, $3)", params![entry_id, page as i64 + 1, sha.as_str()])?;
-    }
+    // Every accepted entry is a leaf of the public log (appended in this transaction on
+    // SQLite, queued for the sequencer on PostgreSQL).
+    let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally, s.photo_sha256.as_deref(), &s.photos, unit, now);
 
     // The KPU status of the current revision and what counts.
-    let mut kpu: Vec<(String, Tally)> =
-        all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.clone(), e.tally.clone())).collect();
+    let mut kpu: Vec<(&str, &Tally)> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.as_str(), &e.tally)).collect();
     if s.source == Source::Kpu {
-        kpu.push((permit.username().to_string(), s.tally.clone()));
+        kpu.push((permit.username(), &s.tally));
     }
-    let refs: Vec<(&str, &Tally)> = kpu.iter().map(|(u, t)| (u.as_str(), t)).collect();
-    let status = double_entry(&refs);
+    let status = double_entry(&kpu);
     let (counted, counted_rev) = match &status {
         KpuStatus::Agreed(i) => (Some(kpu[*i].1.clone()), Some(revision)),
-        _ => (cur.as_ref().and_then(|c| c.counted.clone()), cur.as_ref().and_then(|c| c.counted_rev)),
+        _ => (cur.and_then(|c| c.counted.clone()), cur.and_then(|c| c.counted_rev)),
     };
     // Another source disagreeing with what counts.
-    let mut others: BTreeMap<String, Tally> = latest_others(&all).into_iter().map(|(k, e)| (k, e.tally.clone())).collect();
+    let mut others: BTreeMap<&str, &Tally> = latest_others(all).into_iter().map(|(k, e)| (k, &e.tally)).collect();
     if s.source != Source::Kpu {
-        others.insert(s.source.as_str().to_string(), s.tally.clone());
+        others.insert(s.source.as_str(), &s.tally);
     }
-    let discrepancy = counted.as_ref().is_some_and(|c| others.values().any(|t| t != c));
+    let discrepancy = counted.as_ref().is_some_and(|c| others.values().any(|t| *t != c));
     let anomalies: Vec<String> = counted.as_ref().map_or(vec![], |c| super::anomalies(c, form::reserve_bp(election.kind)).into_iter().map(str::to_string).collect());
-    conn.execute(
-        "INSERT INTO results (election_id, contest, tps_code, status, revision, counted, counted_rev, discrepancy, anomalies, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (election_id, contest, tps_code) DO UPDATE SET status = $4, revision = $5, counted = $6, counted_rev = $7,
-            discrepancy = $8, anomalies = $9, updated_at = $10",
-        params![
-            election.id,
-            contest.key,
-            tps,
-            status.as_str(),
-            revision,
-            counted.as_ref().map(to_json),
-            counted_rev,
-            i64::from(discrepancy),
-            anomalies.join(","),
-            now
-        ],
-    )?;
     let ceiling = ceiling_of(election);
-    let before = cur.as_ref().map(|c| Counted { tally: c.counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
+    let before = cur.map(|c| Counted { tally: c.counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
     let after = Counted { tally: counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy, anomalous: !anomalies.is_empty() };
-    move_aggregates(conn, election.id, contest.key, tps, before.as_ref(), &after)?;
-    audit::record(conn, permit, Change {
-        action: "result.entry",
-        entity_type: "result",
-        entity_id: &format!("{}/{tps}/{}", election.id, contest.key),
-        region: Some(tps),
-        // The leaf (null until sequenced) and its ticket: the audit trail answers who entered
-        // leaf N of the public log (`tlog::ticket_of`).
-        detail: serde_json::json!({"entry": entry_id, "source": s.source.as_str(), "revision": source_revision, "status": status.as_str(), "leaf": ticket.index, "ticket": ticket.id}),
-    })?;
-    // The answer is built from what is in hand, not read back.
-    all.push(EntryRow {
-        id: entry_id,
+    let moves = delta(before.as_ref(), &after).map_err(too_large)?;
+    let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
+    place.entries.push(EntryRow {
+        id: 0,
         source: s.source.as_str().to_string(),
         revision: source_revision,
         entered_by: permit.username().to_string(),
@@ -325,10 +383,110 @@ pub fn submit(
         tally: s.tally,
         warnings: s.warnings,
     });
-    let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
-    Ok(build_view(election.id, contest.key, tps, Some(state), &all))
+    place.cur = Some(state.clone());
+    Ok((place.entries.len() - 1, state, leaf, moves))
 }
 
+/// Writes the accepted forms: their leaves, entries and photos, the final state of each TPS
+/// result, the aggregates' moves and the audit entries. Gives each entry its id.
+fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, outcomes: &mut [Result<Accepted<'_>, AppError>], now: &str) -> Result<(), DbError> {
+    let mut accepted: Vec<&mut Accepted<'_>> = outcomes.iter_mut().filter_map(|o| o.as_mut().ok()).collect();
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    let leaves: Vec<Vec<u8>> = accepted.iter_mut().map(|a| std::mem::take(&mut a.leaf)).collect();
+    let tickets = crate::platform::tlog::enqueue_all(conn, leaves)?;
+    let rows: Vec<Vec<Value>> = accepted
+        .iter()
+        .zip(&tickets)
+        .map(|(a, t)| {
+            let e = &places[&a.key].entries[a.entry];
+            vec![
+                Value::from(a.key.0),
+                Value::from(a.key.2.as_str()),
+                Value::from(a.key.1),
+                Value::from(e.source.as_str()),
+                Value::from(e.revision),
+                Value::from(e.entered_by.as_str()),
+                Value::from(e.entered_at.as_str()),
+                Value::from(e.reason.as_str()),
+                Value::from(e.photo_sha256.clone()),
+                Value::from(to_json(&e.tally)),
+                Value::from(to_json(&e.warnings)),
+                Value::from(t.index.map(|i| i as i64)),
+                Value::Int(t.id),
+            ]
+        })
+        .collect();
+    let head = "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index, log_ticket)";
+    // Each entry has its own ticket: it tells the returned ids apart.
+    let mut id_of: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
+    for r in insert_rows_returning(conn, head, 13, "RETURNING id, log_ticket", rows)? {
+        id_of.insert(r.get(1)?, r.get(0)?);
+    }
+    let mut photos: Vec<Vec<Value>> = vec![];
+    for (a, t) in accepted.iter().zip(&tickets) {
+        let id = *id_of.get(&t.id).ok_or_else(|| DbError::Other(format!("no id returned for the entry of ticket {}", t.id)))?;
+        let place = places.get_mut(&a.key).ok_or_else(|| DbError::Other("an accepted form's place is gone".into()))?;
+        let e = &mut place.entries[a.entry];
+        e.id = id;
+        photos.extend(e.photos.iter().enumerate().map(|(page, sha)| vec![Value::Int(id), Value::Int(page as i64 + 1), Value::from(sha.as_str())]));
+    }
+    if !photos.is_empty() {
+        insert_rows(conn, "INSERT INTO result_photos (entry_id, page, sha256)", 3, "", photos)?;
+    }
+    // The last state of each TPS result, in key order (two servers' groups lock rows in one
+    // order on PostgreSQL).
+    let keys: std::collections::BTreeSet<&PlaceKey> = accepted.iter().map(|a| &a.key).collect();
+    let states: Vec<Vec<Value>> = keys
+        .into_iter()
+        .filter_map(|k| places[k].cur.as_ref().map(|c| (k, c)))
+        .map(|(k, c)| {
+            vec![
+                Value::from(k.0),
+                Value::from(k.1),
+                Value::from(k.2.as_str()),
+                Value::from(c.status.as_str()),
+                Value::Int(c.revision),
+                Value::from(c.counted.as_ref().map(to_json)),
+                Value::from(c.counted_rev),
+                Value::Int(i64::from(c.discrepancy)),
+                Value::from(c.anomalies.join(",")),
+                Value::from(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO results (election_id, contest, tps_code, status, revision, counted, counted_rev, discrepancy, anomalies, updated_at)",
+        10,
+        "ON CONFLICT (election_id, contest, tps_code) DO UPDATE SET status = excluded.status, revision = excluded.revision, counted = excluded.counted,
+            counted_rev = excluded.counted_rev, discrepancy = excluded.discrepancy, anomalies = excluded.anomalies, updated_at = excluded.updated_at",
+        states,
+    )?;
+    for (a, t) in accepted.iter_mut().zip(&tickets) {
+        let (election, contest, tps) = (a.key.0, a.key.1, a.key.2.as_str());
+        move_by(conn, election, contest, tps, std::mem::take(&mut a.moves)).map_err(|field| DbError::Other(format!("the aggregates' {field} would not fit")))?;
+        audit_entry(conn, a.permit, &a.key, &places[&a.key].entries[a.entry], &a.state.status, t)?;
+    }
+    Ok(())
+}
+
+/// The audit entry of one stored entry, by its enterer.
+fn audit_entry(conn: &mut Conn, permit: &Permit, key: &PlaceKey, e: &EntryRow, status: &str, t: &crate::platform::tlog::Ticket) -> Result<(), DbError> {
+    let (election, contest, tps) = (key.0, key.1, key.2.as_str());
+    audit::record(conn, permit, Change {
+        action: "result.entry",
+        entity_type: "result",
+        entity_id: &format!("{election}/{tps}/{contest}"),
+        region: Some(tps),
+        // The leaf (null until sequenced) and its ticket: the audit trail answers who entered
+        // leaf N of the public log (`tlog::ticket_of`).
+        detail: serde_json::json!({"entry": e.id, "source": e.source, "revision": e.revision, "status": status, "leaf": t.index, "ticket": t.id}),
+    })
+}
+
+/// The entering unit's public name for a log leaf (never the username).
 /// The entering unit's public name for a log leaf (never the username).
 fn unit_name(conn: &mut Conn, permit: &Permit) -> Result<String, DbError> {
     let name = permit.username();
@@ -456,7 +614,7 @@ pub fn repair_aggregates(conn: &mut Conn, election: &ElectionDef) -> Result<Opti
         let (discrepancy, anomalies): (bool, String) = (r.get(3)?, r.get(4)?);
         let tally = counted.as_deref().map(parse_tally).transpose()?;
         let after = Counted { tally: tally.as_ref().filter(|t| form::within(t, ceiling)), discrepancy, anomalous: !anomalies.is_empty() };
-        move_aggregates(conn, election.id, &contest, &tps, None, &after)?;
+        move_by(conn, election.id, &contest, &tps, delta(None, &after).map_err(too_large)?).map_err(too_large)?;
         n += 1;
     }
     Ok(Some(n))
@@ -512,8 +670,9 @@ fn delta(before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<Delta, Str
     Ok(d)
 }
 
-fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, before: Option<&Counted<'_>>, after: &Counted<'_>) -> Result<(), AppError> {
-    let d = delta(before, after).map_err(too_large)?;
+/// Moves the aggregates of `tps`'s regions by `d` (in the group's deferred sums); the field
+/// that would not fit is named, and the moves may then be partly made (the group must fail).
+fn move_by(conn: &mut Conn, election: &str, contest: &str, tps: &str, d: Delta) -> Result<(), String> {
     let unchanged = d.tps_in == 0 && d.dpt == 0 && d.users == 0 && d.valid == 0 && d.invalid == 0 && d.discrepancies == 0 && d.anomalies == 0 && d.votes.values().all(|v| *v == 0);
     if unchanged {
         return Ok(());
@@ -523,7 +682,7 @@ fn move_aggregates(conn: &mut Conn, election: &str, contest: &str, tps: &str, be
     let moves = conn.defer::<AggregateMoves>();
     for region in regions {
         let key = (election.to_string(), contest.to_string(), region.to_string());
-        moves.by_region.entry(key).or_default().add(&d).map_err(too_large)?;
+        moves.by_region.entry(key).or_default().add(&d)?;
     }
     Ok(())
 }
