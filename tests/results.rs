@@ -347,6 +347,13 @@ fn forms_sent_at_once_are_decided_one_after_another(db: &TestDb) {
     assert!(verify.status.success(), "{}", stderr(&verify));
     let audit = cli(db, &["audit", "verify"], None);
     assert!(audit.status.success(), "{}", stderr(&audit));
+    // A session revoked from another process (the command line) holds from the very next form,
+    // though the server still has its user cached: nothing is stored.
+    let o = cli(db, &["user", "revoke", "kpps.a"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (s, v) = put(&app, Some(&a), &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20], 3));
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), 10);
 }
 
 fn refusals_name_every_identity(db: &TestDb) {

@@ -348,7 +348,33 @@ pub fn user_for_session(conn: &mut Conn, token_hash: &str, now: &str) -> Result<
 
 /// Whether the session of `token_hash` still exists and has not expired (a primary-key lookup).
 pub fn session_stands(conn: &mut Conn, token_hash: &str, now: &str) -> Result<bool, AppError> {
-    Ok(conn.query_opt("SELECT 1 FROM sessions WHERE token_hash = $1 AND expires_at > $2", params![token_hash, now])?.is_some())
+    Ok(standing(conn, &[token_hash], now)?.contains(token_hash))
+}
+
+/// Which of these sessions still exist and have not expired.
+pub fn standing(conn: &mut Conn, token_hashes: &[&str], now: &str) -> Result<std::collections::HashSet<String>, super::db::DbError> {
+    let keys: Vec<super::db::Value> = token_hashes.iter().map(|h| super::db::Value::from(*h)).collect();
+    super::db::query_in(conn, "SELECT token_hash FROM sessions WHERE expires_at > $1 AND token_hash IN", params![now], &keys, "")?.iter().map(|r| r.get(0)).collect()
+}
+
+impl CurrentUser {
+    /// The user of a write that runs in a batch ([`super::db::Batch`]), or None without a
+    /// usable token. A user from the cache comes with the session's hash: the batch confirms
+    /// that it still stands with [`standing`], in the write's own transaction and once for the
+    /// whole group, instead of the read of its own (a blocking task per request) that the
+    /// extractor makes.
+    pub async fn for_batched_write(parts: &mut Parts, state: &AppState) -> Result<Option<(CurrentUser, Option<String>)>, AppError> {
+        if let Some(found) = parts.extensions.get::<CurrentUser>() {
+            return Ok(Some((found.clone(), None)));
+        }
+        if let Some(token) = request_token(parts) {
+            let hash = token_hash(&token);
+            if let Some(user) = state.sessions.get(&hash) {
+                return Ok(Some((CurrentUser { user, token_hash: hash.clone() }, Some(hash))));
+            }
+        }
+        Ok(<CurrentUser as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?.map(|u| (u, None)))
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -301,7 +301,10 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         return Err(AppError::not_found(crate::tr!("pemilihan {key} tidak diselenggarakan di {code}", "{key} is not held at {code}")));
     }
     let (mut parts, body) = req.into_parts();
-    let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
+    let (user, session) = match CurrentUser::for_batched_write(&mut parts, &state).await? {
+        Some((u, session)) => (Some(u), session),
+        None => (None, None),
+    };
     let body = axum::body::to_bytes(body, MAX_ENTRY_BYTES)
         .await
         .map_err(|_| AppError::too_large(crate::tr!("isian hasil beserta fotonya lebih dari 40 MB", "the entry with its photos is over 40 MB")))?;
@@ -329,16 +332,27 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         tps,
         submission: Some(Submission { source, tally, warnings, reason, photo_sha256, photos: hashes }),
         public: user.is_none(),
+        session: session.clone(),
     };
     let db = state.db.clone();
+    let sessions = state.sessions.clone();
     // The photos are stored before the entry's write and kept only if it is accepted; a failed
     // store refuses the entry (a retry with the same Idempotency-Key then tries again).
     let bytes = photos.into_iter().map(|p| bytes::Bytes::from(p.bytes)).collect();
     state
         .blobs
         .keep_for(bytes, async move {
-            let (status, body, replayed) = db.write_batched(entry).await??;
-            Ok(http::answer(status, body, replayed))
+            match db.write_batched(entry).await? {
+                Ok((status, body, replayed)) => Ok(http::answer(status, body, replayed)),
+                Err(AppError::Unauthorized) => {
+                    // The session ended (logged out, revoked): the cache forgets it too.
+                    if let Some(hash) = session {
+                        sessions.remove(&hash);
+                    }
+                    Err(AppError::Unauthorized)
+                }
+                Err(e) => Err(e),
+            }
         })
         .await
 }
@@ -356,6 +370,9 @@ struct Entry {
     submission: Option<Submission>,
     /// Sent without an account: the answer names units, not users.
     public: bool,
+    /// The session of a user from the cache, to be confirmed in the write
+    /// (`CurrentUser::for_batched_write`).
+    session: Option<String>,
 }
 
 /// An entry's answer as sent and kept for its Idempotency-Key: status, body, and whether it is
@@ -368,15 +385,25 @@ impl Batch for Entry {
     /// Like `idempotent_write` for each entry, with one lookup of the keys, one `submit_all`
     /// and one insert of the answers for the group.
     fn run(conn: &mut Conn, mut items: Vec<Entry>) -> Result<Vec<Self::Output>, DbError> {
+        // Sessions first: a write whose session ended is refused, replays included.
+        let sessions: Vec<&str> = items.iter().filter_map(|i| i.session.as_deref()).collect();
+        let standing = if sessions.is_empty() { Default::default() } else { crate::platform::auth::standing(conn, &sessions, &clock::now_rfc3339())? };
+        let ended: Vec<bool> = items.iter().map(|i| i.session.as_ref().is_some_and(|h| !standing.contains(h))).collect();
         let priors = http::priors(conn, &items.iter().map(|i| &i.request).collect::<Vec<_>>())?;
         let mut out: Vec<Option<Self::Output>> = (0..items.len()).map(|_| None).collect();
-        let fresh: Vec<usize> = (0..items.len()).filter(|&i| matches!(priors[i], Ok(Prior::New))).collect();
+        for (i, _) in ended.iter().enumerate().filter(|(_, e)| **e) {
+            out[i] = Some(Err(AppError::Unauthorized));
+        }
+        let fresh: Vec<usize> = (0..items.len()).filter(|&i| !ended[i] && matches!(priors[i], Ok(Prior::New))).collect();
         store_entries(conn, &mut items, &fresh, &mut out)?;
         // A request sent twice in one group gets the first one's answer; when that one was
         // refused, the second runs after it, as if it had come later.
         let mut again: Vec<usize> = vec![];
         let mut retried: Vec<usize> = vec![];
         for (i, prior) in priors.into_iter().enumerate() {
+            if ended[i] {
+                continue;
+            }
             out[i] = match prior {
                 Ok(Prior::New) => continue,
                 Ok(Prior::Replay { status, body }) => Some(Ok((status, body, true))),
