@@ -78,7 +78,7 @@ pub fn get_tps(conn: &mut Conn, election: &str, code: &str) -> Result<Option<Tps
 /// Which of `codes` are registered TPS of `election` (one statement per 256 codes).
 pub fn registered(conn: &mut Conn, election: &str, codes: &[&str]) -> Result<std::collections::HashSet<String>, DbError> {
     let keys: Vec<Value> = codes.iter().map(|c| Value::from(*c)).collect();
-    crate::platform::db::query_in(conn, "SELECT code FROM tps WHERE election_id = $1 AND code IN", params![election], &keys, "")?.iter().map(|r| r.get(0)).collect()
+    crate::platform::db::query_in(conn, "SELECT code FROM tps WHERE election_id = $1 AND code IN", params![election], &keys)?.iter().map(|r| r.get(0)).collect()
 }
 
 /// TPS within `region` (any ancestor level, or the nation), in code order after `after`.

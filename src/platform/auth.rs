@@ -354,7 +354,7 @@ pub fn session_stands(conn: &mut Conn, token_hash: &str, now: &str) -> Result<bo
 /// Which of these sessions still exist and have not expired.
 pub fn standing(conn: &mut Conn, token_hashes: &[&str], now: &str) -> Result<std::collections::HashSet<String>, super::db::DbError> {
     let keys: Vec<super::db::Value> = token_hashes.iter().map(|h| super::db::Value::from(*h)).collect();
-    super::db::query_in(conn, "SELECT token_hash FROM sessions WHERE expires_at > $1 AND token_hash IN", params![now], &keys, "")?.iter().map(|r| r.get(0)).collect()
+    super::db::query_in(conn, "SELECT token_hash FROM sessions WHERE expires_at > $1 AND token_hash IN", params![now], &keys)?.iter().map(|r| r.get(0)).collect()
 }
 
 impl CurrentUser {

@@ -843,6 +843,8 @@ impl Db {
                 // instead of letting the WAL grow without end, and the file is cut back to
                 // 64 MiB after each reset.
                 conn.batch("PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864")?;
+                // The savepoint of each job in a group keeps its undo in memory, not in a file.
+                conn.batch("PRAGMA temp_store=MEMORY")?;
                 Some(start_checkpointer(path.clone())?)
             }
             Target::Postgres(_) => None,
@@ -1165,23 +1167,26 @@ fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Task>, changes
     }
 }
 
-/// The rows of `head` (ending in `… IN`), for these keys, then `tail` (an ORDER BY): asked
-/// 256 keys at a time, so the order of `tail` holds within each 256. `fixed` are the
-/// parameters `head` names before the list ($1…).
-pub fn query_in(conn: &mut Conn, head: &str, fixed: &[Value], keys: &[Value], tail: &str) -> Result<Vec<Row>, DbError> {
+/// The rows of `head` (ending in `… IN`, as if it were followed by the list) for these keys,
+/// in no promised order. `fixed` are the parameters `head` names before the list ($1…).
+///
+/// It is asked as one SELECT per key joined by UNION ALL (`… AND col = $k`), 128 keys per
+/// statement, not as an IN list: an equality on the whole of an index is looked up in it
+/// whatever the planner believes of the table, while PostgreSQL 15 prices an IN list as one
+/// index descent per key and, on statistics taken while the table was nearly empty (election
+/// night starts with empty result tables), scanned every row of the election instead (30–50 ms
+/// per group). The list is padded to a power of two with NULL (which equals nothing), so that
+/// a group commit's varying count makes at most eight statements to prepare and keep.
+pub fn query_in(conn: &mut Conn, head: &str, fixed: &[Value], keys: &[Value]) -> Result<Vec<Row>, DbError> {
+    let base = head.trim_end().strip_suffix("IN").ok_or_else(|| DbError::Other(format!("query_in: {head:?} does not end in IN")))?;
     let mut rows = Vec::new();
-    for chunk in keys.chunks(256) {
-        // The list is padded to a power of two with its last key (asked twice, found once),
-        // so that a group commit's varying count makes at most nine statements to prepare and
-        // keep in the statement caches, not one per count.
+    for chunk in keys.chunks(128) {
         let width = chunk.len().next_power_of_two();
-        let marks: Vec<String> = (fixed.len() + 1..=fixed.len() + width).map(|i| format!("${i}")).collect();
+        let branches: Vec<String> = (fixed.len() + 1..=fixed.len() + width).map(|i| format!("{base} = ${i}")).collect();
         let mut params = fixed.to_vec();
         params.extend_from_slice(chunk);
-        if let Some(last) = chunk.last() {
-            params.resize(fixed.len() + width, last.clone());
-        }
-        rows.extend(conn.query(&format!("{head} ({}) {tail}", marks.join(",")), &params)?);
+        params.resize(fixed.len() + width, Value::Null);
+        rows.extend(conn.query(&branches.join(" UNION ALL "), &params)?);
     }
     Ok(rows)
 }
@@ -1220,9 +1225,17 @@ where
     I: IntoIterator<Item = Vec<Value>>,
 {
     const CHUNK: usize = 256;
+    // On SQLite a multi-row statement that could stop half way on a constraint keeps a
+    // statement journal (a copy of every page it first touches) to undo its own rows; OR FAIL
+    // keeps them instead. Nothing here needs the undo: a failed insert fails its job, which the
+    // savepoint or the transaction rolls back whole (no caller goes on after a failed insert).
+    let head = match conn.backend() {
+        Backend::Sqlite => std::borrow::Cow::Owned(head.replacen("INSERT INTO", "INSERT OR FAIL INTO", 1)),
+        Backend::Postgres => std::borrow::Cow::Borrowed(head),
+    };
     let statement = |n: usize| {
         let mut sql = String::with_capacity(head.len() + tail.len() + n * columns * 6);
-        sql.push_str(head);
+        sql.push_str(&head);
         sql.push_str(" VALUES ");
         for r in 0..n {
             if r > 0 {

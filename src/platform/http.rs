@@ -316,7 +316,7 @@ pub fn priors(c: &mut Conn, reqs: &[&WriteRequest]) -> Result<Vec<Result<Prior, 
     for (principal, keys) in by_principal {
         let keys: Vec<super::db::Value> = keys.into_iter().map(super::db::Value::from).collect();
         let head = "SELECT key, request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key IN";
-        for r in super::db::query_in(c, head, &[super::db::Value::from(principal)], &keys, "")? {
+        for r in super::db::query_in(c, head, &[super::db::Value::from(principal)], &keys)? {
             let status: i64 = r.get(2)?;
             stored.insert((principal.to_string(), r.get(0)?), (r.get(1)?, u16::try_from(status).unwrap_or(200), r.get(3)?));
         }

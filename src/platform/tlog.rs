@@ -260,7 +260,7 @@ pub fn indexes(conn: &mut Conn, tickets: &[i64]) -> Result<HashMap<i64, u64>, Db
 /// The rows of `select` (ending in `… IN`) for these keys.
 fn pairs_for(conn: &mut Conn, select: &str, keys: &[i64]) -> Result<Vec<super::db::Row>, DbError> {
     let keys: Vec<Value> = keys.iter().map(|&k| Value::Int(k)).collect();
-    super::db::query_in(conn, select, &[], &keys, "")
+    super::db::query_in(conn, select, &[], &keys)
 }
 
 /// A ticket's leaf.

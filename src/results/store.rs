@@ -102,7 +102,7 @@ struct Current {
 fn currents(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> Result<HashMap<String, Current>, DbError> {
     let keys: Vec<Value> = tps.iter().map(|t| Value::from(*t)).collect();
     let head = "SELECT tps_code, status, revision, counted, counted_rev, discrepancy, anomalies FROM results WHERE election_id = $1 AND contest = $2 AND tps_code IN";
-    query_in(conn, head, params![election, contest], &keys, "")?
+    query_in(conn, head, params![election, contest], &keys)?
         .iter()
         .map(|r| {
             let counted: Option<String> = r.get(3)?;
@@ -149,27 +149,31 @@ struct StoredFailure {
 /// Every entry of each of `tps`, oldest first.
 fn entries_of(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> Result<HashMap<String, Vec<EntryRow>>, DbError> {
     let keys: Vec<Value> = tps.iter().map(|t| Value::from(*t)).collect();
-    let rows = query_in(
+    let mut rows = query_in(
         conn,
         "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, tps_code FROM result_entries
          WHERE election_id = $1 AND contest = $2 AND tps_code IN",
         params![election, contest],
         &keys,
-        "ORDER BY id",
     )?;
+    rows.sort_by_cached_key(|r| r.get::<i64>(0).unwrap_or_default());
     // Pages' photos exist only beside a first photo (`photo_sha256`): a night of entries
     // without photos asks for none.
     let mut photos: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     if rows.iter().any(|r| r.get::<Option<String>>(6).ok().flatten().is_some()) {
+        let mut pages: Vec<(i64, i64, String)> = vec![];
         for r in query_in(
             conn,
-            "SELECT p.entry_id, p.sha256 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
+            "SELECT p.entry_id, p.page, p.sha256 FROM result_photos p JOIN result_entries e ON e.id = p.entry_id
              WHERE e.election_id = $1 AND e.contest = $2 AND e.tps_code IN",
             params![election, contest],
             &keys,
-            "ORDER BY p.entry_id, p.page",
         )? {
-            photos.entry(r.get(0)?).or_default().push(r.get(1)?);
+            pages.push((r.get(0)?, r.get(1)?, r.get(2)?));
+        }
+        pages.sort();
+        for (entry, _, sha) in pages {
+            photos.entry(entry).or_default().push(sha);
         }
     }
     let mut out: HashMap<String, Vec<EntryRow>> = HashMap::new();
