@@ -1367,13 +1367,19 @@ mod tests {
         assert_eq!(bulk, Touched::Everything);
     }
 
-    #[test]
-    fn a_new_sqlite_database_has_small_pages_and_its_writer_a_small_cache() {
-        let dir = std::env::temp_dir().join(format!("sinergi-pages-{}", std::process::id()));
+    /// A fresh SQLite database in a directory of its own, and a runtime to drive it.
+    fn scratch(name: &str) -> (Db, tokio::runtime::Runtime, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("sinergi-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         let db = Db::open(&format!("sqlite://{}", dir.join("t.db").display())).expect("open");
         let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        (db, rt, dir)
+    }
+
+    #[test]
+    fn a_new_sqlite_database_has_small_pages_and_its_writer_a_small_cache() {
+        let (db, rt, dir) = scratch("pages");
         let pragma = |c: &mut Conn, name: &str| -> Result<i64, DbError> { c.query_one(&format!("PRAGMA {name}"), &[])?.get(0) };
         let (page, writer_cache) = rt.block_on(db.write(move |c| Ok::<_, DbError>((pragma(c, "page_size")?, pragma(c, "cache_size")?)))).expect("writer");
         let reader_cache = rt.block_on(db.read(move |c| pragma(c, "cache_size"))).expect("reader");
@@ -1408,11 +1414,7 @@ mod tests {
 
     #[test]
     fn deferred_work_counts_the_kept_jobs_of_a_group_once_and_rows_go_in_few_statements() {
-        let dir = std::env::temp_dir().join(format!("sinergi-deferred-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let db = Db::open(&format!("sqlite://{}", dir.join("t.db").display())).expect("open");
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let (db, rt, dir) = scratch("deferred");
         rt.block_on(async {
             db.write(|c| c.batch("CREATE TABLE bumps (n INTEGER, flushes INTEGER); INSERT INTO bumps VALUES (0, 0); CREATE TABLE r (a INTEGER)")).await.expect("schema");
             // Twenty jobs queued at once (the writer groups what waits): each adds 1, but the
@@ -1472,11 +1474,7 @@ mod tests {
                 Ok(items.into_iter().map(|a| (a.0, n)).collect())
             }
         }
-        let dir = std::env::temp_dir().join(format!("sinergi-batch-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("dir");
-        let db = Db::open(&format!("sqlite://{}", dir.join("t.db").display())).expect("open");
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let (db, rt, dir) = scratch("batch");
         rt.block_on(async {
             db.write(|c| c.batch("CREATE TABLE r (a INTEGER)")).await.expect("schema");
             for round in [[1i64, 2, 3, 4, 5, 6, 7, 8], [11, 12, 13, -1, 15, 16, 17, 18]] {
