@@ -659,7 +659,7 @@ impl Target {
                 // A new database gets 2 KiB pages: election night writes random keys (TPS
                 // from all over the country) into several indexes, and the WAL takes a whole
                 // page for each one touched, so smaller pages halve the bytes written and
-                // checkpointed per form (34 → 23 KB). It must come before WAL mode, and is
+                // checkpointed per form (35 → 24 KB). It must come before WAL mode, and is
                 // ignored by an existing database.
                 // WAL lets readers run beside the writer; FULL makes every commit durable
                 // before it is acknowledged. The map covers a national database (~600 MB), so
