@@ -738,6 +738,13 @@ async fn run(command: Command) -> Result<ExitCode, AppError> {
                     import::import_tps(c, &permit, election, std::io::BufReader::with_capacity(1 << 20, f), &name, bar)
                 })
                 .await;
+            if result.is_ok() {
+                // The import is committed whatever this says; a failure only leaves the table
+                // for autovacuum, slower to read until then.
+                if let Err(e) = database.after_bulk_load("tps").await {
+                    eprintln!("{}", tr!("peringatan: tabel TPS belum dirapikan setelah impor ({e})", "warning: the TPS table was not tidied after the import ({e})"));
+                }
+            }
             let elapsed = started.elapsed().as_secs_f64();
             report_import(
                 result.map(|r| {

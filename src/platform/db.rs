@@ -889,6 +889,20 @@ impl Db {
         self.inner.backend
     }
 
+    /// Readies `table` for its readers after a bulk load (the national TPS import). On
+    /// PostgreSQL freshly inserted rows are not yet marked visible to all: until autovacuum
+    /// comes by, every lookup visits the heap and checks each row's transaction, and the
+    /// statistics describe the empty table. On election night that made the register check of
+    /// a group of 64 first entries take 8–10 ms instead of 2 (EXPLAIN ANALYZE, 820,161 TPS).
+    /// SQLite has no such state.
+    pub async fn after_bulk_load(&self, table: &'static str) -> Result<(), DbError> {
+        if self.inner.backend == Backend::Sqlite {
+            return Ok(());
+        }
+        // VACUUM runs outside a transaction: a read connection is in autocommit.
+        self.read(move |c| c.batch(&format!("VACUUM (ANALYZE) {table}"))).await
+    }
+
     /// A receiver of what each commit touched: on this server, and on PostgreSQL on every
     /// server of the same database (`LISTEN`/`NOTIFY`).
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Touched>> {
