@@ -257,8 +257,24 @@ fn double_entry_sources_and_revisions(db: &TestDb) {
     }
     let (_, sum) = app.get("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region=35.76", None);
     assert_eq!(sum["tps_total"], 5);
-    // Every entry is audited.
-    assert!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry'") >= 8);
+    // Every entry is audited: the group entries (one per group commit) list each stored
+    // entry once, with who entered it.
+    add_user(db, "admin.pusat", "kpu", "ID", "admin", PW);
+    let admin = app.login("admin.pusat", PW);
+    let (s, v) = app.get("/api/v1/audit?entity_type=log_tickets&limit=500", Some(&admin));
+    assert_eq!(s, 200, "{v}");
+    let listed: Vec<Value> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|e| serde_json::from_str::<Value>(e["detail"].as_str().expect("detail")).expect("detail JSON")["entries"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(listed.len() as i64, db.scalar("SELECT COUNT(*) FROM result_entries"), "{v}");
+    let mut ids: Vec<i64> = listed.iter().map(|e| e["entry"].as_i64().expect("entry id")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), listed.len(), "each entry listed once: {v}");
+    assert!(listed.iter().any(|e| e["by"] == "kpps.b" && e["tps"] == tps1.as_str() && e["status"] == "sah"), "{v}");
     // An anomaly is said in words on the page and in the spreadsheet.
     let tps2 = format!("{VILLAGE}.002");
     for who in [&a, &b] {

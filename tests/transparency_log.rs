@@ -159,17 +159,22 @@ fn proof_of(app: &TestApp, tps: &str) -> Value {
     v
 }
 
-/// Who entered leaf `index`, by the audit trail: the leaf's ticket, then the audit entry that
-/// names it.
-fn who_entered(db: &TestDb, index: u64) -> String {
+/// Who entered leaf `index`, as the audit trail tells a national admin
+/// (`GET /api/v1/audit?leaf=N`): the entry of the leaf's group commit lists its ticket.
+fn who_entered(app: &TestApp, db: &TestDb, index: u64) -> String {
+    if db.scalar("SELECT COUNT(*) FROM users WHERE username = 'admin.pusat'") == 0 {
+        add_user(db, "admin.pusat", "kpu", "ID", "admin", PW);
+    }
+    let admin = app.login("admin.pusat", PW);
+    let (s, v) = app.get(&format!("/api/v1/audit?leaf={index}"), Some(&admin));
+    assert_eq!(s, 200, "{v}");
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "one audit entry tells who entered leaf {index}: {v}");
     let ticket = db.scalar(&format!("SELECT ticket FROM tlog_leaves WHERE idx = {index}"));
-    let actors: Vec<String> = ["kpps.a", "ptps"]
-        .into_iter()
-        .filter(|actor| db.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE action = 'result.entry' AND actor = '{actor}' AND detail LIKE '%\"ticket\":{ticket}}}%'")) == 1)
-        .map(str::to_string)
-        .collect();
-    assert_eq!(actors.len(), 1, "one audit entry names the ticket {ticket} of leaf {index}: {actors:?}");
-    actors[0].clone()
+    let detail: Value = serde_json::from_str(items[0]["detail"].as_str().expect("detail")).expect("detail JSON");
+    let listed: Vec<&Value> = detail["entries"].as_array().expect("entries").iter().filter(|e| e["ticket"].as_i64() == Some(ticket)).collect();
+    assert_eq!(listed.len(), 1, "the entry lists the leaf's ticket {ticket} once: {detail}");
+    listed[0]["by"].as_str().expect("by").to_string()
 }
 
 fn hashes(v: &Value) -> Vec<[u8; 32]> {
@@ -209,7 +214,20 @@ fn a_result_is_proved_against_the_signed_checkpoint_and_the_tiles(db: &TestDb) {
 
     // The audit trail says who entered the leaf (the log itself names only the unit): its audit
     // entry names the ticket the leaf was queued under (on PostgreSQL the index comes later).
-    assert_eq!(who_entered(db, index), "kpps.a");
+    assert_eq!(who_entered(&app, db, index), "kpps.a");
+    // A regional admin reads the groups of their own region only, and the filter is checked.
+    add_user(db, "admin.madiun", "kpu", "35.77", "admin", PW);
+    let elsewhere = app.login("admin.madiun", PW);
+    let (s, v) = app.get(&format!("/api/v1/audit?leaf={index}"), Some(&elsewhere));
+    assert_eq!((s, v["items"].as_array().map(Vec::len)), (200, Some(0)), "another region's admin: {v}");
+    add_user(db, "admin.kota", "kpu", "35.76", "admin", PW);
+    let own = app.login("admin.kota", PW);
+    let (s, v) = app.get(&format!("/api/v1/audit?leaf={index}"), Some(&own));
+    assert_eq!((s, v["items"].as_array().map(Vec::len)), (200, Some(1)), "the region's admin: {v}");
+    for bad in ["leaf=-1".to_string(), format!("leaf={index}&entity_type=log")] {
+        let (s, v) = app.get(&format!("/api/v1/audit?{bad}"), Some(&own));
+        assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("leaf")), "{bad}: {v}");
+    }
 
     // A second source's entry: a bigger tree, consistent with the first.
     submit(&app, &p, &tps1, &tally("bawaslu", [100, 79, 21]));
@@ -530,7 +548,7 @@ fn concurrent_writes_are_sequenced_and_signed_by_one_server(db: &TestDb) {
     let e = &v["entries"][0];
     let index = e["leaf_index"].as_u64().expect("sequenced");
     assert!(inclusion_verifies(index, size, e["leaf"].as_str().expect("leaf").as_bytes(), &hashes(&e["inclusion"]), &root), "{v}");
-    assert_eq!(who_entered(db, index), "kpps.a");
+    assert_eq!(who_entered(&survivor, db, index), "kpps.a");
     let o = cli(db, &["log", "verify"], None);
     assert!(stdout(&o).contains(&format!("log utuh: {total} daun")), "{}{}", stdout(&o), stderr(&o));
     survivor.kill();
@@ -790,7 +808,7 @@ fn a_rewritten_audit_history_is_caught_by_the_signed_heads(db: &TestDb) {
     let a = app.login("kpps.a", PW);
     submit(&app, &a, &format!("{VILLAGE}.001"), &tally("kpu", [100, 80, 20]));
     let (first_entry, _) = audit_line(&kept).expect("an audit line");
-    let entered = db.scalar("SELECT seq FROM audit_log WHERE action = 'result.entry'");
+    let entered = db.scalar("SELECT seq FROM audit_log WHERE action = 'result.entries'");
     add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
     let later = anchored_checkpoint(&app, db);
     kept.push_str(&later);

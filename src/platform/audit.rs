@@ -130,6 +130,44 @@ pub fn record(conn: &mut Conn, permit: &super::auth::Permit, change: Change<'_>)
 
 /// The same for the platform's own changes made by a known actor (an alert read by its user).
 pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> Result<(), DbError> {
+    // Every change passes here, so here the live pages learn what moved: the change's region,
+    // or everything when it names none (a catalogue, an election). Signing in and out moves
+    // no one's picture, and a login rush must not wake every page.
+    match change.region {
+        Some(region) => conn.touch(region),
+        None if change.action.starts_with("auth.") => {}
+        None => conn.touch_everything(),
+    }
+    append(conn, actor, change);
+    Ok(())
+}
+
+/// The entity type of the one entry that a group commit of result entries records: its
+/// entity id is the group's first log ticket ([`ticket_id`]), and its detail lists every leaf
+/// of the group (`"entries"`, each with its `"ticket"` and who entered it, `"by"`). On election
+/// night an entry per form was a quarter of the bytes written per form and an index page at a
+/// random key; the issue of the results log allows one per group, as long as the audit trail
+/// still answers who entered leaf N ([`of_leaf`], `GET /api/v1/audit?leaf=N`).
+pub const LOG_TICKETS: &str = "log_tickets";
+
+/// A ticket as the entity id of a [`LOG_TICKETS`] entry: zero-padded, so that the entity
+/// index orders the groups by their first ticket.
+pub fn ticket_id(ticket: i64) -> String {
+    format!("{ticket:020}")
+}
+
+/// Records one entry for changes made at once, by one or many users (a group commit's result
+/// entries, [`LOG_TICKETS`]): `change.region` says who may read it (the region all the
+/// changes lie in), and only the `touched` regions wake the live pages.
+pub fn record_group<'a>(conn: &mut Conn, permit: &super::auth::Permit, change: Change<'_>, touched: impl IntoIterator<Item = &'a str>) -> Result<(), DbError> {
+    for region in touched {
+        conn.touch(region);
+    }
+    append(conn, permit.actor(), change);
+    Ok(())
+}
+
+fn append(conn: &mut Conn, actor: &Actor, change: Change<'_>) {
     let entry = Entry {
         seq: 0,
         at: super::clock::now_rfc3339(),
@@ -144,16 +182,31 @@ pub(super) fn record_as(conn: &mut Conn, actor: &Actor, change: Change<'_>) -> R
         prev_hash: String::new(),
         hash: String::new(),
     };
-    // Every change passes here, so here the live pages learn what moved: the change's region,
-    // or everything when it names none (a catalogue, an election). Signing in and out moves
-    // no one's picture, and a login rush must not wake every page.
-    match change.region {
-        Some(region) => conn.touch(region),
-        None if change.action.starts_with("auth.") => {}
-        None => conn.touch_everything(),
-    }
     conn.defer::<Pending>().0.push(entry);
-    Ok(())
+}
+
+/// The entry that says who entered leaf `index` of the results log, if `scope` (a regional
+/// admin's region; None for the nation) may read it: the [`LOG_TICKETS`] entry whose detail
+/// lists the leaf's ticket. A group's first ticket is at or before the leaf's; on PostgreSQL
+/// other servers' groups may start in between, so a few groups before it are looked at.
+pub fn of_leaf(conn: &mut Conn, index: u64, scope: Option<&str>) -> Result<Option<Entry>, DbError> {
+    let Some(ticket) = super::tlog::ticket_of(conn, index)? else {
+        return Ok(None);
+    };
+    let rows = conn.query(
+        &format!("SELECT {COLUMNS} FROM audit_log WHERE entity_type = $1 AND entity_id <= $2 ORDER BY entity_id DESC LIMIT 64"),
+        params![LOG_TICKETS, ticket_id(ticket)],
+    )?;
+    for row in &rows {
+        let e = Entry::from_row(row)?;
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+        let lists = detail["entries"].as_array().is_some_and(|list| list.iter().any(|x| x["ticket"].as_i64() == Some(ticket)));
+        if lists {
+            let readable = scope.is_none_or(|s| e.region_code.as_deref().is_some_and(|r| super::identity::within(s, r)));
+            return Ok(readable.then_some(e));
+        }
+    }
+    Ok(None)
 }
 
 /// The entries of a group commit's changes, chained and appended at its end: the head row that
@@ -383,6 +436,10 @@ pub struct AuditQuery {
     before: Option<i64>,
     /// How many (1–500, default 100).
     limit: Option<i64>,
+    /// Only the entry that says who entered this leaf of the public results log (its index,
+    /// as `GET /api/v1/elections/{id}/results/{tps}/{contest}/proof` gives it). Not with the
+    /// other filters.
+    leaf: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -393,7 +450,9 @@ pub struct AuditList {
 }
 
 /// The audit log, newest first, for admins: a national admin sees every entry, a regional
-/// admin the entries about regions in their scope.
+/// admin the entries about regions in their scope. With `leaf`, the one entry that says who
+/// entered that leaf of the public results log (result entries are audited once per group
+/// commit, entity type `log_tickets`, each listed in its detail with its ticket and user).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditList), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -413,6 +472,14 @@ pub async fn list_audit(
     let entity_type = q.entity_type.as_deref().map(|v| super::text::line("entity_type", v, super::text::CODE_MAX, false)).transpose()?;
     let entity_id = q.entity_id.as_deref().map(|v| super::text::line("entity_id", v, super::text::NAME_MAX, false)).transpose()?;
     let scope = (user.user.unit.region != super::identity::NATIONAL).then(|| user.user.unit.region.clone());
+    if let Some(leaf) = q.leaf {
+        if entity_type.is_some() || entity_id.is_some() || q.before.is_some() {
+            return Err(AppError::invalid("leaf", crate::tr!("leaf tidak dapat digabung dengan entity_type, entity_id atau before", "leaf cannot be combined with entity_type, entity_id or before")));
+        }
+        let index = u64::try_from(leaf).map_err(|_| AppError::invalid("leaf", crate::tr!("leaf {leaf} bukan nomor entri log (0 atau lebih)", "leaf {leaf} is not a log index (0 or more)")))?;
+        let found = state.db.read(move |c| of_leaf(c, index, scope.as_deref())).await?;
+        return Ok(axum::Json(AuditList { items: found.into_iter().collect(), next: None }));
+    }
     let items = state
         .db
         .read(move |c| list(c, entity_type.as_deref(), entity_id.as_deref(), scope.as_deref(), q.before, limit))

@@ -468,29 +468,68 @@ fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, outcom
             counted_rev = excluded.counted_rev, discrepancy = excluded.discrepancy, anomalies = excluded.anomalies, updated_at = excluded.updated_at",
         states,
     )?;
-    for (a, t) in accepted.iter_mut().zip(&tickets) {
+    for a in accepted.iter_mut() {
         let (election, contest, tps) = (a.key.0, a.key.1, a.key.2.as_str());
         move_by(conn, election, contest, tps, std::mem::take(&mut a.moves)).map_err(|field| DbError::Other(format!("the aggregates' {field} would not fit")))?;
-        audit_entry(conn, a.permit, &a.key, &places[&a.key].entries[a.entry], &a.state.status, t)?;
     }
-    Ok(())
+    audit_group(conn, &accepted, places, &tickets)
 }
 
-/// The audit entry of one stored entry, by its enterer.
-fn audit_entry(conn: &mut Conn, permit: &Permit, key: &PlaceKey, e: &EntryRow, status: &str, t: &crate::platform::tlog::Ticket) -> Result<(), DbError> {
-    let (election, contest, tps) = (key.0, key.1, key.2.as_str());
-    audit::record(conn, permit, Change {
-        action: "result.entry",
-        entity_type: "result",
-        entity_id: &format!("{election}/{tps}/{contest}"),
-        region: Some(tps),
-        // The leaf (null until sequenced) and its ticket: the audit trail answers who entered
-        // leaf N of the public log (`tlog::ticket_of`).
-        detail: serde_json::json!({"entry": e.id, "source": e.source, "revision": e.revision, "status": status, "leaf": t.index, "ticket": t.id}),
-    })
+/// One audit entry for the group's entries (`audit::LOG_TICKETS`), listing for each its log
+/// ticket and leaf, who entered it, where and what: the audit trail answers who entered leaf
+/// N of the public log (`audit::of_leaf`). Its actor is the group's user when there is one
+/// (a form entered on a page), else the system; its region is the one every TPS of the group
+/// lies in, so that a regional admin reads the groups of their region.
+fn audit_group(conn: &mut Conn, accepted: &[&mut Accepted<'_>], places: &HashMap<PlaceKey, Place>, tickets: &[crate::platform::tlog::Ticket]) -> Result<(), DbError> {
+    let entries: Vec<serde_json::Value> = accepted
+        .iter()
+        .zip(tickets)
+        .map(|(a, t)| {
+            let e = &places[&a.key].entries[a.entry];
+            serde_json::json!({
+                "ticket": t.id, "leaf": t.index, "entry": e.id, "by": e.entered_by, "election": a.key.0, "tps": a.key.2,
+                "contest": a.key.1, "source": e.source, "revision": e.revision, "status": a.state.status,
+            })
+        })
+        .collect();
+    let first = tickets.iter().map(|t| t.id).min().unwrap_or_default();
+    let system;
+    let permit = match accepted.first() {
+        Some(a) if accepted.iter().all(|b| b.permit.username() == a.permit.username()) => a.permit,
+        _ => {
+            system = Permit::system("rekap", NATIONAL);
+            &system
+        }
+    };
+    let tps: Vec<&str> = accepted.iter().map(|a| a.key.2.as_str()).collect();
+    let region = common_region(&tps);
+    audit::record_group(
+        conn,
+        permit,
+        Change {
+            action: "result.entries",
+            entity_type: audit::LOG_TICKETS,
+            entity_id: &audit::ticket_id(first),
+            region: Some(region),
+            detail: serde_json::json!({"count": entries.len(), "entries": entries}),
+        },
+        tps,
+    )
 }
 
-/// The entering unit's public name for a log leaf (never the username).
+/// The deepest region that holds every TPS of `codes` (the nation when they share none).
+fn common_region<'a>(codes: &[&'a str]) -> &'a str {
+    let Some(first) = codes.first() else { return NATIONAL };
+    // A TPS's own code is the last of its lineage: only its regions are candidates.
+    let regions = lineage(first);
+    regions[..regions.len() - 1]
+        .iter()
+        .rev()
+        .find(|r| codes.iter().all(|c| crate::platform::identity::within(r, c)))
+        .copied()
+        .unwrap_or(NATIONAL)
+}
+
 /// The entering unit's public name for a log leaf (never the username).
 fn unit_name(conn: &mut Conn, permit: &Permit) -> Result<String, DbError> {
     let name = permit.username();
