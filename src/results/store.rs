@@ -205,6 +205,8 @@ fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<
 pub struct Submission {
     pub source: Source,
     pub tally: Tally,
+    /// `tally` as its leaf and its stored row hold it (`leaf::tally`), made with the form.
+    pub tally_json: String,
     pub warnings: Vec<Failure>,
     pub reason: String,
     /// SHA-256 of the form's first photo (the single `photo` of older clients, else page 1).
@@ -266,6 +268,8 @@ struct Accepted<'p> {
     /// The state of its TPS result right after it.
     state: Current,
     leaf: Vec<u8>,
+    /// Its numbers as stored in its entry's row (the leaf's canonical JSON of them).
+    tally_json: String,
     moves: Delta,
 }
 
@@ -302,7 +306,7 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
         let outcome = match places.get_mut(&key) {
             Some(place) => {
                 let permit = f.permit;
-                decide(place, f, unit, now).map(|(entry, state, leaf, moves)| Accepted { permit, key, entry, state, leaf, moves })
+                decide(place, f, unit, now).map(|d| Accepted { permit, key, entry: d.entry, state: d.state, leaf: d.leaf, tally_json: d.tally_json, moves: d.moves })
             }
             None => Err(AppError::Internal("a form's TPS was not read".into())),
         };
@@ -322,7 +326,7 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
 
 /// Checks one form against its TPS result as it stands and adds it there: its entry's
 /// position, the state after it, its log leaf and what it moves the aggregates by.
-fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<(usize, Current, Vec<u8>, Delta), AppError> {
+fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<Decided, AppError> {
     let (permit, election, contest, s) = (f.permit, f.election, f.contest, f.submission);
     let tps = f.tps.as_str();
     if !place.registered {
@@ -351,7 +355,7 @@ fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<(usiz
     let source_revision = if s.source == Source::Kpu { revision } else { all.iter().filter(|e| e.source == s.source.as_str()).count() as i64 + 1 };
     // Every accepted entry is a leaf of the public log (appended in this transaction on
     // SQLite, queued for the sequencer on PostgreSQL).
-    let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally, s.photo_sha256.as_deref(), &s.photos, unit, now);
+    let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally_json, s.photo_sha256.as_deref(), &s.photos, unit, now);
 
     // The KPU status of the current revision and what counts.
     let mut kpu: Vec<(&str, &Tally)> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.as_str(), &e.tally)).collect();
@@ -388,7 +392,17 @@ fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<(usiz
         warnings: s.warnings,
     });
     place.cur = Some(state.clone());
-    Ok((place.entries.len() - 1, state, leaf, moves))
+    Ok(Decided { entry: place.entries.len() - 1, state, leaf, tally_json: s.tally_json, moves })
+}
+
+/// What [`decide`] made of a form: its entry's position among its place's entries, the state
+/// of the TPS result after it, its leaf, its numbers as stored, and the aggregates' moves.
+struct Decided {
+    entry: usize,
+    state: Current,
+    leaf: Vec<u8>,
+    tally_json: String,
+    moves: Delta,
 }
 
 /// Writes the accepted forms: their leaves, entries and photos, the final state of each TPS
@@ -415,7 +429,7 @@ fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, outcom
                 Value::from(e.entered_at.as_str()),
                 Value::from(e.reason.as_str()),
                 Value::from(e.photo_sha256.clone()),
-                Value::from(to_json(&e.tally)),
+                Value::from(a.tally_json.as_str()),
                 Value::from(to_json(&e.warnings)),
                 Value::from(t.index.map(|i| i as i64)),
                 Value::Int(t.id),
