@@ -627,22 +627,30 @@ fn group<'a>(t: &'a Tally, g: &str) -> Option<&'a BTreeMap<String, Lp>> {
     }
 }
 
+/// A path's parts, up to three, without allocating (every form's gates read every identity's
+/// terms); None for a path of more.
+fn parts(path: &str) -> Option<(&str, Option<&str>, Option<&str>)> {
+    let mut it = path.split('.');
+    let first = it.next()?;
+    let parts = (first, it.next(), it.next());
+    it.next().is_none().then_some(parts)
+}
+
 /// A number of the form by its path; None when the form left it empty.
 fn field(t: &Tally, path: &str) -> Option<i128> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let n = match parts.as_slice() {
-        ["valid"] => t.valid,
-        ["invalid"] => t.invalid,
-        ["disabled", "voters"] => t.disabled.voters,
-        ["disabled", "users"] => t.disabled.users,
-        ["ballots", "received"] => t.ballots.received,
-        ["ballots", "used"] => t.ballots.used,
-        ["ballots", "spoiled"] => t.ballots.spoiled,
-        ["ballots", "unused"] => t.ballots.unused,
-        ["votes", c] => *t.votes.get(*c)?,
-        [g, cat, col] => {
-            let row = group(t, g)?.get(*cat)?;
-            match *col {
+    let n = match parts(path)? {
+        ("valid", None, None) => t.valid,
+        ("invalid", None, None) => t.invalid,
+        ("disabled", Some("voters"), None) => t.disabled.voters,
+        ("disabled", Some("users"), None) => t.disabled.users,
+        ("ballots", Some("received"), None) => t.ballots.received,
+        ("ballots", Some("used"), None) => t.ballots.used,
+        ("ballots", Some("spoiled"), None) => t.ballots.spoiled,
+        ("ballots", Some("unused"), None) => t.ballots.unused,
+        ("votes", Some(c), None) => *t.votes.get(c)?,
+        (g, Some(cat), Some(col)) => {
+            let row = group(t, g)?.get(cat)?;
+            match col {
                 "l" => row.l,
                 "p" => row.p,
                 "total" => row.total?,
@@ -660,12 +668,11 @@ fn row(t: &Tally, path: &str) -> Option<i128> {
 }
 
 fn sum(t: &Tally, path: &str) -> Option<i128> {
-    let parts: Vec<&str> = path.split('.').collect();
-    match parts.as_slice() {
-        ["votes", "*"] => Some(t.votes.values().copied().map(wide).sum()),
-        [g, "*"] => Some(Tally::category_sum_wide(group(t, g)?, Tally::lp_wide)),
-        [g, "*", "l"] => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.l))),
-        [g, "*", "p"] => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.p))),
+    match parts(path)? {
+        ("votes", Some("*"), None) => Some(t.votes.values().copied().map(wide).sum()),
+        (g, Some("*"), None) => Some(Tally::category_sum_wide(group(t, g)?, Tally::lp_wide)),
+        (g, Some("*"), Some("l")) => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.l))),
+        (g, Some("*"), Some("p")) => Some(Tally::category_sum_wide(group(t, g)?, |v| wide(v.p))),
         _ => None,
     }
 }
