@@ -21,6 +21,7 @@
     stillPending: ['Entri {leaf} belum masuk checkpoint; muat ulang halaman sebentar lagi.', 'Entry {leaf} is not in a checkpoint yet; reload the page in a moment.'],
     notListed: ['{who} belum tercatat di log, jadi belum dapat diperiksa', '{who} is not in the log yet, so it cannot be checked'],
     noFetch: ['Bukti log tidak dapat diambil ({why}); coba lagi nanti.', 'The log\'s proof could not be fetched ({why}); try again later.'],
+    retrying: ['Bukti log belum dapat diambil ({why}); mencoba lagi…', 'The log\'s proof could not be fetched yet ({why}); trying again…'],
     missing: ['entri {leaf} tidak ada dalam bukti dari server', 'entry {leaf} is not in the server\'s proof'],
     notIncluded: ['bukti inklusi entri {leaf} tidak sampai ke akar checkpoint ukuran {n} (isi entri di server telah berubah dari yang tercatat)', 'the inclusion proof of entry {leaf} does not lead to the root of the checkpoint of size {n} (the entry on the server changed from what was recorded)'],
     badCheckpoint: ['checkpoint dari server tidak dapat dibaca', 'the server\'s checkpoint cannot be read'],
@@ -231,7 +232,8 @@
     // Nothing listed in the log (entered before it existed): nothing to fetch or to call verified.
     if (!document.querySelector('#log-entries li[data-leaves]:not([data-leaves=""])')) { show(unlistedText(), 'unlisted'); return Promise.resolve(); }
     show(say('checking'), 'checking');
-    return fetch(box.getAttribute('data-proof'), { cache: 'no-store', headers: { Accept: 'application/json' } }).then(function (resp) {
+    // The server's own reason comes in the page's language.
+    return fetch(box.getAttribute('data-proof'), { cache: 'no-store', headers: { Accept: 'application/json', 'Accept-Language': en ? 'en' : 'id' } }).then(function (resp) {
       return resp.json().then(function (body) {
         if (!resp.ok) throw new Error(body && body.error && body.error.message || resp.status);
         return body;
@@ -276,7 +278,11 @@
         box.setAttribute('data-sha', used);
       });
     }).catch(function (e) {
-      show(say('noFetch', { why: e && e.message || e }), 'error');
+      // A weak signal, or a log that has just started and signed no checkpoint yet (it signs
+      // within a second): tried again a few times before the reader is told to come back.
+      var why = e && e.message || e;
+      tries += 1;
+      if (tries <= 5) { show(say('retrying', { why: why }), 'pending'); setTimeout(run, 2000); } else show(say('noFetch', { why: why }), 'error');
     });
   }
   window.sinergiVerifyLog = run;
