@@ -330,7 +330,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
         election: e,
         contest: k,
         tps,
-        submission: Some(Submission { source, tally_json: super::leaf::tally(&tally), tally, warnings, reason, photo_sha256, photos: hashes }),
+        submission: Some(Submission::new(source, tally, warnings, reason, photo_sha256, hashes)),
         public: user.is_none(),
         session: session.clone(),
     };

@@ -89,7 +89,7 @@ fn submit_at(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static Elec
     let candidates: Vec<String> = store::candidates_at(conn, e, contest, tps)?.into_iter().map(|c| c.id).collect();
     let warnings = super::api::gate(t, e, &candidates).map_err(|err| AppError::Internal(format!("demo form {tps}: {err}")))?;
     let code = crate::elections::TpsCode::parse(tps).map_err(|m| AppError::Internal(format!("demo TPS {tps}: {m}")))?;
-    store::submit(conn, &permit, e, k, &code, Submission { source, tally: t.clone(), tally_json: super::leaf::tally(t), warnings, reason: String::new(), photo_sha256: None, photos: vec![] }, now).map(|_| ())
+    store::submit(conn, &permit, e, k, &code, Submission::new(source, t.clone(), warnings, String::new(), None, vec![]), now).map(|_| ())
 }
 
 fn submit(conn: &mut Conn, a: &crate::agencies::store::User, e: &'static ElectionDef, contest: &str, tps: &str, source: Source, t: &Tally) -> Result<(), AppError> {

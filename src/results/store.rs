@@ -205,8 +205,9 @@ fn entries(conn: &mut Conn, election: &str, contest: &str, tps: &str) -> Result<
 pub struct Submission {
     pub source: Source,
     pub tally: Tally,
-    /// `tally` as its leaf and its stored row hold it (`leaf::tally`), made with the form.
-    pub tally_json: String,
+    /// `tally` as its leaf and its stored row hold it (`leaf::tally`), made with the form
+    /// (in the request's task, not the writer): only [`Submission::new`] sets it.
+    tally_json: String,
     pub warnings: Vec<Failure>,
     pub reason: String,
     /// SHA-256 of the form's first photo (the single `photo` of older clients, else page 1).
@@ -214,6 +215,13 @@ pub struct Submission {
     /// SHA-256 of every page's photo, in page order; their bytes go to the blob store in the
     /// same write (see `api::put_result`).
     pub photos: Vec<String>,
+}
+
+impl Submission {
+    pub fn new(source: Source, tally: Tally, warnings: Vec<Failure>, reason: String, photo_sha256: Option<String>, photos: Vec<String>) -> Submission {
+        let tally_json = super::leaf::tally(&tally);
+        Submission { source, tally, tally_json, warnings, reason, photo_sha256, photos }
+    }
 }
 
 /// The latest entry of every source other than KPU.
@@ -304,10 +312,7 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
         let key: PlaceKey = (f.election.id, f.contest.key, f.tps.as_str().to_string());
         let unit = units.get(f.permit.username()).map_or("", String::as_str);
         let outcome = match places.get_mut(&key) {
-            Some(place) => {
-                let permit = f.permit;
-                decide(place, f, unit, now).map(|d| Accepted { permit, key, entry: d.entry, state: d.state, leaf: d.leaf, tally_json: d.tally_json, moves: d.moves })
-            }
+            Some(place) => decide(place, f, key, unit, now),
             None => Err(AppError::Internal("a form's TPS was not read".into())),
         };
         outcomes.push(outcome);
@@ -324,9 +329,9 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
         .collect())
 }
 
-/// Checks one form against its TPS result as it stands and adds it there: its entry's
-/// position, the state after it, its log leaf and what it moves the aggregates by.
-fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<Decided, AppError> {
+/// Checks one form against its TPS result as it stands (its place, `key`) and adds it there:
+/// its entry's position, the state after it, its log leaf and what it moves the aggregates by.
+fn decide<'p>(place: &mut Place, f: Form<'p>, key: PlaceKey, unit: &str, now: &str) -> Result<Accepted<'p>, AppError> {
     let (permit, election, contest, s) = (f.permit, f.election, f.contest, f.submission);
     let tps = f.tps.as_str();
     if !place.registered {
@@ -392,17 +397,7 @@ fn decide(place: &mut Place, f: Form<'_>, unit: &str, now: &str) -> Result<Decid
         warnings: s.warnings,
     });
     place.cur = Some(state.clone());
-    Ok(Decided { entry: place.entries.len() - 1, state, leaf, tally_json: s.tally_json, moves })
-}
-
-/// What [`decide`] made of a form: its entry's position among its place's entries, the state
-/// of the TPS result after it, its leaf, its numbers as stored, and the aggregates' moves.
-struct Decided {
-    entry: usize,
-    state: Current,
-    leaf: Vec<u8>,
-    tally_json: String,
-    moves: Delta,
+    Ok(Accepted { permit, key, entry: place.entries.len() - 1, state, leaf, tally_json: s.tally_json, moves })
 }
 
 /// Writes the accepted forms: their leaves, entries and photos, the final state of each TPS
