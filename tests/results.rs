@@ -372,6 +372,50 @@ fn forms_sent_at_once_are_decided_one_after_another(db: &TestDb) {
     assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), 10);
 }
 
+/// A form sent again under its Idempotency-Key (the field app's queue after a lost answer) is
+/// answered with the very bytes of its first answer, the result as it stood right after that
+/// entry, however the result moved since; the key with other numbers is refused.
+fn a_retry_is_answered_as_the_result_stood_after_its_entry(db: &TestDb) {
+    let app = setup(db);
+    let (a, b, c, ptps) = (app.login("kpps.a", PW), app.login("kpps.b", PW), app.login("kpps.c", PW), app.login("ptps", PW));
+    let path = format!("/api/v1/elections/pemilu-2024/results/{VILLAGE}.001/presiden");
+    let send = |token: &str, key: &str, body: &Value| app.call_text("PUT", &path, Some(token), &[("Idempotency-Key", key)], Some(body.to_string().as_bytes()));
+    let form = tally("kpu", [100, 80, 20], 3);
+    let copy = tally("bawaslu", [100, 81, 19], 3);
+    let mut correction = tally("kpu", [101, 79, 20], 3);
+    correction["reason"] = json!("Salah baca angka saat pleno PPS");
+    // kpps.a enters, kpps.b agrees (sah), Bawaslu's copy differs, kpps.c starts a revision.
+    let sent = [(&a, "a-1", &form, "menunggu_entri_kedua"), (&b, "b-1", &form, "sah"), (&ptps, "p-1", &copy, "sah"), (&c, "c-1", &correction, "menunggu_entri_kedua")];
+    let mut first: Vec<String> = vec![];
+    for (token, key, body, status) in sent {
+        let (s, text, hs) = send(token, key, body);
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert_eq!((s, v["status"].as_str()), (200, Some(status)), "{text}");
+        assert!(!hs.iter().any(|(k, _)| k == "idempotent-replayed"), "{hs:?}");
+        first.push(text);
+    }
+    let v: Value = serde_json::from_str(&first[2]).unwrap_or(Value::Null);
+    assert_eq!((v["discrepancy"].as_bool(), v["counted"]["votes"]["02"].as_i64()), (Some(true), Some(80)), "{v}");
+    // Each sent again, after all four: its own first answer, byte for byte, marked replayed.
+    for (i, (token, key, body, _)) in sent.into_iter().enumerate() {
+        let (s, text, hs) = send(token, key, body);
+        assert_eq!(s, 200, "{text}");
+        assert!(hs.iter().any(|(k, v)| k == "idempotent-replayed" && v == "true"), "{hs:?}");
+        assert_eq!(text, first[i], "the answer to {key} as first sent");
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), 4, "a retry stores nothing");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM idempotency_keys"), 0, "each entry keeps its own key");
+    // The same key with other numbers: refused, naming the header, and nothing stored.
+    let (s, text, _) = send(&a, "a-1", &tally("kpu", [99, 81, 20], 3));
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert_eq!((s, error_of(&v).1.as_deref()), (422, Some("Idempotency-Key")), "{text}");
+    assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("sudah dipakai")), "in Bahasa Indonesia: {text}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM result_entries"), 4);
+    // The result itself is where the four entries left it.
+    let (_, v) = app.get(&format!("/api/v1/elections/pemilu-2024/results/{VILLAGE}.001/presiden"), None);
+    assert_eq!((v["status"].as_str(), v["revision"].as_i64(), v["counted"]["votes"]["01"].as_i64()), (Some("menunggu_entri_kedua"), Some(2), Some(100)), "{v}");
+}
+
 fn refusals_name_every_identity(db: &TestDb) {
     let app = setup(db);
     let a = app.login("kpps.a", PW);
@@ -565,6 +609,7 @@ on_both_engines!(
     sirekap_results_are_refused_exactly_where_they_break_an_identity,
     double_entry_sources_and_revisions,
     forms_sent_at_once_are_decided_one_after_another,
+    a_retry_is_answered_as_the_result_stood_after_its_entry,
     refusals_name_every_identity,
     recap_is_checked_against_its_children,
 );

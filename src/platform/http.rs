@@ -213,6 +213,13 @@ impl WriteRequest {
         }
         Ok(WriteRequest { key, principal: principal.to_string(), fingerprint: hex::encode(h.finalize()) })
     }
+
+    /// Who sent it, its key and its fingerprint, when it came with a key: for a write that keeps
+    /// them with what it stored and answers a retry from that (a result entry) instead of
+    /// keeping its answer here.
+    pub fn keyed(&self) -> Option<(&str, &str, &str)> {
+        Some((self.principal.as_str(), self.key.as_deref()?, self.fingerprint.as_str()))
+    }
 }
 
 /// What every write handler receives: the logged-in user, the raw body, and the idempotency
@@ -292,7 +299,7 @@ pub enum Prior {
     Earlier(usize),
 }
 
-fn reused_key() -> AppError {
+pub fn reused_key() -> AppError {
     AppError::invalid(
         "Idempotency-Key",
         crate::tr!(

@@ -95,6 +95,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0018_tlog_queue.sql"),
         postgres: include_str!("migrations/postgres/0018_tlog_queue.sql"),
     },
+    Migration {
+        version: 19,
+        sqlite: include_str!("migrations/sqlite/0019_entry_request.sql"),
+        postgres: include_str!("migrations/postgres/0019_entry_request.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -382,8 +382,10 @@ type Answer = (u16, String, bool);
 impl Batch for Entry {
     type Output = Result<Answer, AppError>;
 
-    /// Like `idempotent_write` for each entry, with one lookup of the keys, one `submit_all`
-    /// and one insert of the answers for the group.
+    /// Like `idempotent_write` for each entry, with one lookup of the keys in the idempotency
+    /// store (answers kept before entries kept their keys, keys used for other writes) and one
+    /// `submit_all` for the group, which keeps each entry's key with it and answers a retry from
+    /// the entries.
     fn run(conn: &mut Conn, mut items: Vec<Entry>) -> Result<Vec<Self::Output>, DbError> {
         // Sessions first: a write whose session ended is refused, replays included.
         let sessions: Vec<&str> = items.iter().filter_map(|i| i.session.as_deref()).collect();
@@ -437,28 +439,21 @@ fn store_entries(conn: &mut Conn, items: &mut [Entry], which: &[usize], out: &mu
         let it = &items[i];
         match s {
             Some(submission) => {
-                forms.push(store::Form { permit: &it.permit, election: it.election, contest: it.contest, tps: &it.tps, submission });
+                forms.push(store::Form { permit: &it.permit, election: it.election, contest: it.contest, tps: &it.tps, submission, request: Some(&it.request) });
                 stored.push(i);
             }
             None => out[i] = Some(Err(AppError::Internal("an entry was stored twice".into()))),
         }
     }
+    // The answers are not kept apart: an entry keeps its request's key, and a retry is answered
+    // from the entries (`store::submit_all`).
     let views = store::submit_all(conn, forms, &now)?;
-    let mut kept: Vec<(usize, String)> = vec![];
-    for (i, view) in stored.into_iter().zip(views) {
+    for (i, stored) in stored.into_iter().zip(views) {
         let it = &items[i];
-        let answer = view.and_then(|v| {
-            let v = if it.public { v.with_unit_names(conn)? } else { v };
-            http::serialise(it.lang, &v)
-        });
-        match answer {
-            Ok(body) => kept.push((i, body)),
-            Err(e) => out[i] = Some(Err(e)),
-        }
-    }
-    http::keep_answers(conn, &kept.iter().map(|(i, body)| (&items[*i].request, 200, body.as_str())).collect::<Vec<_>>())?;
-    for (i, body) in kept {
-        out[i] = Some(Ok((200, body, false)));
+        out[i] = Some(stored.and_then(|s| {
+            let v = if it.public { s.view.with_unit_names(conn)? } else { s.view };
+            Ok((200, http::serialise(it.lang, &v)?, s.replayed))
+        }));
     }
     Ok(())
 }

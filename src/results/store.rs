@@ -136,6 +136,17 @@ struct EntryRow {
     photos: Vec<String>,
     tally: Tally,
     warnings: Vec<Failure>,
+    /// The Idempotency-Key it came with, when it came with one.
+    request: Option<Keyed>,
+}
+
+/// A write's Idempotency-Key as its entry keeps it: who sent it, the key, and the fingerprint
+/// of the request (`http::WriteRequest::keyed`).
+#[derive(Clone)]
+struct Keyed {
+    principal: String,
+    key: String,
+    fingerprint: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -151,7 +162,8 @@ fn entries_of(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> R
     let keys: Vec<Value> = tps.iter().map(|t| Value::from(*t)).collect();
     let mut rows = query_in(
         conn,
-        "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, tps_code FROM result_entries
+        "SELECT id, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, tps_code, request_principal, request_key, request_hash
+         FROM result_entries
          WHERE election_id = $1 AND contest = $2 AND tps_code IN",
         params![election, contest],
         &keys,
@@ -181,6 +193,10 @@ fn entries_of(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> R
         let warnings: String = r.get(8)?;
         let warnings: Vec<StoredFailure> = serde_json::from_str(&warnings).unwrap_or_default();
         let id: i64 = r.get(0)?;
+        let request = match (r.get::<Option<String>>(10)?, r.get::<Option<String>>(11)?, r.get::<Option<String>>(12)?) {
+            (Some(principal), Some(key), Some(fingerprint)) => Some(Keyed { principal, key, fingerprint }),
+            _ => None,
+        };
         out.entry(r.get(9)?).or_default().push(EntryRow {
             id,
             source: r.get(1)?,
@@ -192,6 +208,7 @@ fn entries_of(conn: &mut Conn, election: &str, contest: &str, tps: &[&str]) -> R
             photos: photos.remove(&id).unwrap_or_default(),
             tally: parse_tally(&r.get::<String>(7)?)?,
             warnings: warnings.into_iter().map(|w| Failure { identity: w.identity, rule: w.rule, left: w.left, right: w.right }).collect(),
+            request,
         });
     }
     Ok(out)
@@ -240,6 +257,16 @@ pub struct Form<'p> {
     pub contest: &'static ContestDef,
     pub tps: &'p crate::elections::TpsCode,
     pub submission: Submission,
+    /// The request it came in, when it came with an Idempotency-Key: kept in its entry, which
+    /// then answers a retry of the same request (see [`submit_all`]).
+    pub request: Option<&'p crate::platform::http::WriteRequest>,
+}
+
+/// What [`submit_all`] answers for a form: the TPS result as it stood right after its entry,
+/// and whether that entry was made by an earlier send of the same request (a retry).
+pub struct Stored {
+    pub view: ResultView,
+    pub replayed: bool,
 }
 
 /// Stores an entry, decides the double entry, and moves the aggregates by what changed.
@@ -252,9 +279,10 @@ pub fn submit(
     s: Submission,
     now: &str,
 ) -> Result<ResultView, AppError> {
-    submit_all(conn, vec![Form { permit, election, contest, tps, submission: s }], now)?
+    submit_all(conn, vec![Form { permit, election, contest, tps, submission: s, request: None }], now)?
         .pop()
         .unwrap_or_else(|| Err(AppError::Internal("no outcome for the entry".into())))
+        .map(|s| s.view)
 }
 
 /// A TPS result as a write goes through it: as stored, then with each accepted form of the
@@ -281,11 +309,24 @@ struct Accepted<'p> {
     moves: Delta,
 }
 
+/// A form's fate in [`submit_all`]: accepted (to be written), or a retry of the request that
+/// made entry `1` of its place.
+enum Outcome<'p> {
+    Accepted(Accepted<'p>),
+    Replayed(&'static ElectionDef, PlaceKey, usize),
+}
+
 /// Stores many entries in one go, in order, as [`submit`] would one after another: the TPS
 /// results they concern are read with one statement of each kind, and what they write goes in
 /// multi-row statements. A form refused (the same user twice, an unknown TPS, …) gets its error
 /// and writes nothing; an error of the database fails them all.
-pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Vec<Result<ResultView, AppError>>, DbError> {
+///
+/// A form whose request (sender and Idempotency-Key) made an entry of its TPS result before is
+/// a retry: it writes nothing and is answered with the result as it stood right after that
+/// entry, rebuilt from the entries ([`state_after`]); the same key with another request is
+/// refused. The key is looked for among the entries of the form's own TPS and contest (what a
+/// PUT of the same path stores), so no answer row or key index is written per form.
+pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Vec<Result<Stored, AppError>>, DbError> {
     let mut wanted: BTreeMap<(&'static str, &'static str), Vec<&str>> = BTreeMap::new();
     for f in &forms {
         wanted.entry((f.election.id, f.contest.key)).or_default().push(f.tps.as_str());
@@ -307,26 +348,87 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
     }
     let names: Vec<&str> = forms.iter().map(|f| f.permit.username()).collect();
     let units = crate::agencies::store::public_names(conn, &names)?;
-    let mut outcomes: Vec<Result<Accepted<'_>, AppError>> = Vec::with_capacity(forms.len());
+    let mut outcomes: Vec<Result<Outcome<'_>, AppError>> = Vec::with_capacity(forms.len());
     for f in forms {
         let key: PlaceKey = (f.election.id, f.contest.key, f.tps.as_str().to_string());
         let unit = units.get(f.permit.username()).map_or("", String::as_str);
         let outcome = match places.get_mut(&key) {
-            Some(place) => decide(place, f, key, unit, now),
+            Some(place) => match f.request.and_then(|r| r.keyed()).and_then(|k| made_by(place, k)) {
+                Some((entry, true)) => Ok(Outcome::Replayed(f.election, key, entry)),
+                Some((_, false)) => Err(crate::platform::http::reused_key()),
+                None => decide(place, f, key, unit, now).map(Outcome::Accepted),
+            },
             None => Err(AppError::Internal("a form's TPS was not read".into())),
         };
         outcomes.push(outcome);
     }
-    write_accepted(conn, &mut places, &mut outcomes, now)?;
+    let mut accepted: Vec<&mut Accepted<'_>> = outcomes
+        .iter_mut()
+        .filter_map(|o| match o {
+            Ok(Outcome::Accepted(a)) => Some(a),
+            _ => None,
+        })
+        .collect();
+    write_accepted(conn, &mut places, &mut accepted, now)?;
     Ok(outcomes
         .into_iter()
         .map(|o| {
-            o.map(|a| {
-                let place = &places[&a.key];
-                build_view(a.key.0, a.key.1, &a.key.2, Some(a.state), &place.entries[..=a.entry])
+            o.map(|o| match o {
+                Outcome::Accepted(a) => {
+                    let place = &places[&a.key];
+                    Stored { view: build_view(a.key.0, a.key.1, &a.key.2, Some(a.state), &place.entries[..=a.entry]), replayed: false }
+                }
+                Outcome::Replayed(election, key, entry) => {
+                    let then = &places[&key].entries[..=entry];
+                    Stored { view: build_view(key.0, key.1, &key.2, state_after(election, then), then), replayed: true }
+                }
             })
         })
         .collect())
+}
+
+/// The entry of `place` that the request `(sender, key, fingerprint)` made, if one did, and
+/// whether it was the same request (else the key was used for another).
+fn made_by(place: &Place, (principal, key, fingerprint): (&str, &str, &str)) -> Option<(usize, bool)> {
+    place
+        .entries
+        .iter()
+        .position(|e| e.request.as_ref().is_some_and(|r| r.principal == principal && r.key == key))
+        .map(|i| (i, place.entries[i].request.as_ref().is_some_and(|r| r.fingerprint == fingerprint)))
+}
+
+/// The state of a TPS result right after the last of `entries` (its entries up to that one,
+/// oldest first), as [`decide`] made it entry by entry.
+fn state_after(election: &ElectionDef, entries: &[EntryRow]) -> Option<Current> {
+    let mut cur: Option<Current> = None;
+    for (i, e) in entries.iter().enumerate() {
+        let revision = if e.source == "kpu" { e.revision } else { cur.as_ref().map_or(1, |c| c.revision) };
+        cur = Some(next_state(election, cur.as_ref(), &entries[..i], &e.source, &e.entered_by, &e.tally, revision));
+    }
+    cur
+}
+
+/// The state of a TPS result after one more entry (`source`, `by`, `tally`, of KPU's revision
+/// `revision` or of the current one) given the state before it and the entries before it:
+/// KPU's double entry, what counts, whether another source disagrees, and the anomalies.
+fn next_state(election: &ElectionDef, cur: Option<&Current>, all: &[EntryRow], source: &str, by: &str, tally: &Tally, revision: i64) -> Current {
+    let mut kpu: Vec<(&str, &Tally)> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.as_str(), &e.tally)).collect();
+    if source == "kpu" {
+        kpu.push((by, tally));
+    }
+    let status = double_entry(&kpu);
+    let (counted, counted_rev) = match &status {
+        KpuStatus::Agreed(i) => (Some(kpu[*i].1.clone()), Some(revision)),
+        _ => (cur.and_then(|c| c.counted.clone()), cur.and_then(|c| c.counted_rev)),
+    };
+    // Another source disagreeing with what counts.
+    let mut others: BTreeMap<&str, &Tally> = latest_others(all).into_iter().map(|(k, e)| (k, &e.tally)).collect();
+    if source != "kpu" {
+        others.insert(source, tally);
+    }
+    let discrepancy = counted.as_ref().is_some_and(|c| others.values().any(|t| *t != c));
+    let anomalies: Vec<String> = counted.as_ref().map_or(vec![], |c| super::anomalies(c, form::reserve_bp(election.kind)).into_iter().map(str::to_string).collect());
+    Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies }
 }
 
 /// Checks one form against its TPS result as it stands (its place, `key`) and adds it there:
@@ -362,28 +464,11 @@ fn decide<'p>(place: &mut Place, f: Form<'p>, key: PlaceKey, unit: &str, now: &s
     // SQLite, queued for the sequencer on PostgreSQL).
     let leaf = super::leaf::entry(election.id, tps, contest.key, s.source.as_str(), source_revision, &s.tally_json, s.photo_sha256.as_deref(), &s.photos, unit, now);
 
-    // The KPU status of the current revision and what counts.
-    let mut kpu: Vec<(&str, &Tally)> = all.iter().filter(|e| e.source == "kpu" && e.revision == revision).map(|e| (e.entered_by.as_str(), &e.tally)).collect();
-    if s.source == Source::Kpu {
-        kpu.push((permit.username(), &s.tally));
-    }
-    let status = double_entry(&kpu);
-    let (counted, counted_rev) = match &status {
-        KpuStatus::Agreed(i) => (Some(kpu[*i].1.clone()), Some(revision)),
-        _ => (cur.and_then(|c| c.counted.clone()), cur.and_then(|c| c.counted_rev)),
-    };
-    // Another source disagreeing with what counts.
-    let mut others: BTreeMap<&str, &Tally> = latest_others(all).into_iter().map(|(k, e)| (k, &e.tally)).collect();
-    if s.source != Source::Kpu {
-        others.insert(s.source.as_str(), &s.tally);
-    }
-    let discrepancy = counted.as_ref().is_some_and(|c| others.values().any(|t| *t != c));
-    let anomalies: Vec<String> = counted.as_ref().map_or(vec![], |c| super::anomalies(c, form::reserve_bp(election.kind)).into_iter().map(str::to_string).collect());
+    let state = next_state(election, cur, all, s.source.as_str(), permit.username(), &s.tally, revision);
     let ceiling = ceiling_of(election);
     let before = cur.map(|c| Counted { tally: c.counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy: c.discrepancy, anomalous: !c.anomalies.is_empty() });
-    let after = Counted { tally: counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy, anomalous: !anomalies.is_empty() };
+    let after = Counted { tally: state.counted.as_ref().filter(|t| form::within(t, ceiling)), discrepancy: state.discrepancy, anomalous: !state.anomalies.is_empty() };
     let moves = delta(before.as_ref(), &after).map_err(too_large)?;
-    let state = Current { status: status.as_str().to_string(), revision, counted, counted_rev, discrepancy, anomalies };
     place.entries.push(EntryRow {
         id: 0,
         source: s.source.as_str().to_string(),
@@ -395,6 +480,7 @@ fn decide<'p>(place: &mut Place, f: Form<'p>, key: PlaceKey, unit: &str, now: &s
         photos: s.photos,
         tally: s.tally,
         warnings: s.warnings,
+        request: f.request.and_then(|r| r.keyed()).map(|(principal, key, fingerprint)| Keyed { principal: principal.into(), key: key.into(), fingerprint: fingerprint.into() }),
     });
     place.cur = Some(state.clone());
     Ok(Accepted { permit, key, entry: place.entries.len() - 1, state, leaf, tally_json: s.tally_json, moves })
@@ -402,8 +488,7 @@ fn decide<'p>(place: &mut Place, f: Form<'p>, key: PlaceKey, unit: &str, now: &s
 
 /// Writes the accepted forms: their leaves, entries and photos, the final state of each TPS
 /// result, the aggregates' moves and the audit entries. Gives each entry its id.
-fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, outcomes: &mut [Result<Accepted<'_>, AppError>], now: &str) -> Result<(), DbError> {
-    let mut accepted: Vec<&mut Accepted<'_>> = outcomes.iter_mut().filter_map(|o| o.as_mut().ok()).collect();
+fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, accepted: &mut [&mut Accepted<'_>], now: &str) -> Result<(), DbError> {
     if accepted.is_empty() {
         return Ok(());
     }
@@ -428,13 +513,17 @@ fn write_accepted(conn: &mut Conn, places: &mut HashMap<PlaceKey, Place>, outcom
                 Value::from(to_json(&e.warnings)),
                 Value::from(t.index.map(|i| i as i64)),
                 Value::Int(t.id),
+                Value::from(e.request.as_ref().map(|r| r.principal.as_str())),
+                Value::from(e.request.as_ref().map(|r| r.key.as_str())),
+                Value::from(e.request.as_ref().map(|r| r.fingerprint.as_str())),
             ]
         })
         .collect();
-    let head = "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index, log_ticket)";
+    let head = "INSERT INTO result_entries (election_id, tps_code, contest, source, revision, entered_by, entered_at, reason, photo_sha256, tally, warnings, log_index, log_ticket,
+        request_principal, request_key, request_hash)";
     // Each entry has its own ticket: it tells the returned ids apart.
     let mut id_of: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
-    for r in insert_rows_returning(conn, head, 13, "RETURNING id, log_ticket", rows)? {
+    for r in insert_rows_returning(conn, head, 16, "RETURNING id, log_ticket", rows)? {
         id_of.insert(r.get(1)?, r.get(0)?);
     }
     let mut photos: Vec<Vec<Value>> = vec![];
