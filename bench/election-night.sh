@@ -116,9 +116,9 @@ SUMMARY_REGIONS="ID 35 35.17"
 # Slices of the shuffled TPS (TPS each): generous, so that no phase runs out (a phase that did
 # would send a TPS twice: 409, or an idempotent replay, both counted).
 SLICE_CHECK=10
-SLICE_SINGLE=${SLICE_SINGLE:-250000}
-SLICE_DOUBLE=${SLICE_DOUBLE:-200000}
-SLICE_PROFILE=${SLICE_PROFILE:-100000}
+SLICE_SINGLE=${SLICE_SINGLE:-340000}
+SLICE_DOUBLE=${SLICE_DOUBLE:-160000}
+SLICE_PROFILE=${SLICE_PROFILE:-150000}
 mkdir -p "$OUT"
 for tool in wrk python3 curl; do
     command -v "$tool" > /dev/null || { echo "needs $tool (wrk: apt-get install -y wrk)" >&2; exit 1; }
