@@ -416,6 +416,32 @@ fn a_retry_is_answered_as_the_result_stood_after_its_entry(db: &TestDb) {
     assert_eq!((v["status"].as_str(), v["revision"].as_i64(), v["counted"]["votes"]["01"].as_i64()), (Some("menunggu_entri_kedua"), Some(2), Some(100)), "{v}");
 }
 
+/// The same request sent at once many times, spread over two servers on PostgreSQL (one server
+/// on SQLite): one entry is stored, every send answered 200 gets the same answer, and a later
+/// retry to either server gets it too.
+fn the_same_request_sent_at_once_to_two_servers_is_stored_once(db: &TestDb) {
+    let a = setup(db);
+    let b = matches!(db, TestDb::Postgres { .. }).then(|| TestApp::spawn(db));
+    let servers: Vec<&TestApp> = std::iter::once(&a).chain(b.as_ref()).collect();
+    let token = a.login("kpps.a", PW);
+    let path = format!("/api/v1/elections/pemilu-2024/results/{VILLAGE}.002/presiden");
+    let body = tally("kpu", [100, 80, 20], 3).to_string();
+    let send = |app: &TestApp| {
+        let (status, text, _) = app.call_text("PUT", &path, Some(&token), &[("Idempotency-Key", "sama-1")], Some(body.as_bytes()));
+        (status, text)
+    };
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let sends: Vec<_> = (0..20).map(|i| servers[i % servers.len()]).map(|app| s.spawn(move || send(app))).collect();
+        sends.into_iter().map(|h| h.join().expect("send")).collect()
+    });
+    assert_eq!(db.scalar(&format!("SELECT COUNT(*) FROM result_entries WHERE tps_code = '{VILLAGE}.002'")), 1, "{answers:?}");
+    let ok: Vec<&String> = answers.iter().filter(|(s, _)| *s == 200).map(|(_, t)| t).collect();
+    assert!(!ok.is_empty() && ok.iter().all(|t| *t == ok[0]), "{answers:?}");
+    for app in &servers {
+        assert_eq!(send(app), (200, ok[0].clone()));
+    }
+}
+
 fn refusals_name_every_identity(db: &TestDb) {
     let app = setup(db);
     let a = app.login("kpps.a", PW);
@@ -610,6 +636,7 @@ on_both_engines!(
     double_entry_sources_and_revisions,
     forms_sent_at_once_are_decided_one_after_another,
     a_retry_is_answered_as_the_result_stood_after_its_entry,
+    the_same_request_sent_at_once_to_two_servers_is_stored_once,
     refusals_name_every_identity,
     recap_is_checked_against_its_children,
 );
