@@ -617,6 +617,30 @@ impl Conn {
         }
     }
 
+    /// Holds `keys` until the transaction ends, against every other writer of the same keys:
+    /// what the writer reads after this is what the others committed before, so a decision
+    /// made on it cannot cross another server's on the same thing (two entries of one TPS on
+    /// two servers at once). PostgreSQL's transaction-level advisory locks, taken in one order
+    /// so that two groups cannot deadlock; SQLite's one writer needs none.
+    pub fn lock_keys(&mut self, keys: &[&str]) -> Result<(), DbError> {
+        use sha2::{Digest, Sha256};
+        if self.backend() != Backend::Postgres || keys.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<i64> = keys
+            .iter()
+            .map(|k| {
+                let d = Sha256::digest(k.as_bytes());
+                i64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        // unnest yields the array in its (sorted) order, and the locks are taken in it.
+        self.batch(&format!("SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{list}]::bigint[]) AS k"))
+    }
+
     pub fn begin(&mut self) -> Result<(), DbError> {
         self.batch(match self.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",

@@ -331,6 +331,10 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
     for f in &forms {
         wanted.entry((f.election.id, f.contest.key)).or_default().push(f.tps.as_str());
     }
+    // Another server writing an entry of one of these TPS results waits, or is waited for,
+    // before anything is read (PostgreSQL).
+    let locks: Vec<String> = wanted.iter().flat_map(|((e, k), codes)| codes.iter().map(move |c| format!("result/{e}/{k}/{c}"))).collect();
+    conn.lock_keys(&locks.iter().map(String::as_str).collect::<Vec<_>>())?;
     let mut places: HashMap<PlaceKey, Place> = HashMap::new();
     for ((election, contest), mut codes) in wanted {
         codes.sort_unstable();
