@@ -622,18 +622,22 @@ impl Conn {
     /// made on it cannot cross another server's on the same thing (two entries of one TPS on
     /// two servers at once). PostgreSQL's transaction-level advisory locks, taken in one order
     /// so that two groups cannot deadlock; SQLite's one writer needs none.
-    pub fn lock_keys(&mut self, keys: &[&str]) -> Result<(), DbError> {
+    /// The keys are only made on PostgreSQL (`keys` is consumed there alone).
+    pub fn lock_keys<K: AsRef<str>>(&mut self, keys: impl IntoIterator<Item = K>) -> Result<(), DbError> {
         use sha2::{Digest, Sha256};
-        if self.backend() != Backend::Postgres || keys.is_empty() {
+        if self.backend() != Backend::Postgres {
             return Ok(());
         }
         let mut ids: Vec<i64> = keys
-            .iter()
+            .into_iter()
             .map(|k| {
-                let d = Sha256::digest(k.as_bytes());
+                let d = Sha256::digest(k.as_ref().as_bytes());
                 i64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
             })
             .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
         ids.sort_unstable();
         ids.dedup();
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");

@@ -142,7 +142,6 @@ struct EntryRow {
 
 /// A write's Idempotency-Key as its entry keeps it: who sent it, the key, and the fingerprint
 /// of the request (`http::WriteRequest::keyed`).
-#[derive(Clone)]
 struct Keyed {
     principal: String,
     key: String,
@@ -333,8 +332,7 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
     }
     // Another server writing an entry of one of these TPS results waits, or is waited for,
     // before anything is read (PostgreSQL).
-    let locks: Vec<String> = wanted.iter().flat_map(|((e, k), codes)| codes.iter().map(move |c| format!("result/{e}/{k}/{c}"))).collect();
-    conn.lock_keys(&locks.iter().map(String::as_str).collect::<Vec<_>>())?;
+    conn.lock_keys(wanted.iter().flat_map(|((e, k), codes)| codes.iter().map(move |c| format!("result/{e}/{k}/{c}"))))?;
     let mut places: HashMap<PlaceKey, Place> = HashMap::new();
     for ((election, contest), mut codes) in wanted {
         codes.sort_unstable();
@@ -394,11 +392,10 @@ pub fn submit_all(conn: &mut Conn, forms: Vec<Form<'_>>, now: &str) -> Result<Ve
 /// The entry of `place` that the request `(sender, key, fingerprint)` made, if one did, and
 /// whether it was the same request (else the key was used for another).
 fn made_by(place: &Place, (principal, key, fingerprint): (&str, &str, &str)) -> Option<(usize, bool)> {
-    place
-        .entries
-        .iter()
-        .position(|e| e.request.as_ref().is_some_and(|r| r.principal == principal && r.key == key))
-        .map(|i| (i, place.entries[i].request.as_ref().is_some_and(|r| r.fingerprint == fingerprint)))
+    place.entries.iter().enumerate().find_map(|(i, e)| {
+        let r = e.request.as_ref().filter(|r| r.principal == principal && r.key == key)?;
+        Some((i, r.fingerprint == fingerprint))
+    })
 }
 
 /// The state of a TPS result right after the last of `entries` (its entries up to that one,
