@@ -217,6 +217,10 @@ pub fn of_leaf(conn: &mut Conn, index: u64, scope: Option<&str>) -> Result<Optio
 pub struct Pending(Vec<Entry>);
 
 impl super::db::Deferred for Pending {
+    // Every write of every server takes the head row: it is locked last in a group, just
+    // before COMMIT, so that a second group in flight does all the rest meanwhile.
+    const LAST: bool = true;
+
     fn absorb(&mut self, later: Pending) {
         self.0.extend(later.0);
     }

@@ -328,6 +328,10 @@ pub struct Conn {
 /// error. So nothing in the writer may read what is deferred before the commit (readers, who
 /// see only committed data, never can).
 pub trait Deferred: std::any::Any + Send + Default {
+    /// Where the part goes among a group's parts: lower first, then in the order each type
+    /// first came. A part that locks a row every group takes (the audit head) goes last, so
+    /// that it is held only to the COMMIT and every group takes the shared rows in one order.
+    const LAST: bool = false;
     /// Adds a later job's part to this one.
     fn absorb(&mut self, later: Self);
     /// Writes the group's part, inside the group's transaction.
@@ -340,6 +344,7 @@ trait Slot: Send {
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any>;
     fn absorb_slot(&mut self, later: Box<dyn Slot>);
     fn flush_slot(self: Box<Self>, conn: &mut Conn) -> Result<(), DbError>;
+    fn last(&self) -> bool;
 }
 
 impl<T: Deferred> Slot for T {
@@ -357,6 +362,9 @@ impl<T: Deferred> Slot for T {
     }
     fn flush_slot(self: Box<Self>, conn: &mut Conn) -> Result<(), DbError> {
         (*self).flush(conn)
+    }
+    fn last(&self) -> bool {
+        T::LAST
     }
 }
 
@@ -523,7 +531,10 @@ impl Conn {
     /// connection without the writer (the CLI's direct writes, tests).
     pub fn flush_deferred(&mut self) -> Result<(), DbError> {
         self.deferred.keep_job();
-        for (_, part) in std::mem::take(&mut self.deferred.group) {
+        let mut parts = std::mem::take(&mut self.deferred.group);
+        // Stable: among equals the order each type first came stays.
+        parts.sort_by_key(|(_, p)| p.last());
+        for (_, part) in parts {
             part.flush_slot(self)?;
         }
         Ok(())
@@ -892,13 +903,26 @@ impl Db {
         let (tx, rx) = mpsc::channel::<Task>();
         // A page that falls this far behind hears `Lagged` and simply refreshes.
         let (changes, _) = tokio::sync::broadcast::channel(256);
-        std::thread::Builder::new()
-            .name("sinergi-writer".into())
-            .spawn({
-                let (target, changes) = (target.clone(), changes.clone());
-                move || writer_loop(conn, target, rx, changes)
-            })
-            .map_err(|e| DbError::Other(format!("cannot start the writer thread: {e}")))?;
+        // SQLite takes one writer. On PostgreSQL a group commit spends most of its time waiting
+        // on the server (round trips, the COMMIT's flush), so a second writer takes the next
+        // group meanwhile; see `Writers`.
+        let mut conns = vec![conn];
+        if backend == Backend::Postgres {
+            while conns.len() < PG_WRITERS {
+                conns.push(target.connect()?);
+            }
+        }
+        let writers = Arc::new(Writers { queue: Mutex::new(rx), groups: std::sync::RwLock::new(()) });
+        for conn in conns {
+            // One name for all: the benchmark counts the writers' CPU by it.
+            std::thread::Builder::new()
+                .name("sinergi-writer".into())
+                .spawn({
+                    let (target, changes, writers) = (target.clone(), changes.clone(), writers.clone());
+                    move || writer_loop(conn, target, &writers, changes)
+                })
+                .map_err(|e| DbError::Other(format!("cannot start the writer thread: {e}")))?;
+        }
         Ok(Db {
             inner: Arc::new(Inner {
                 backend,
@@ -1115,15 +1139,41 @@ fn listen_for_changes(url: String, changes: Changes) {
     }
 }
 
-fn writer_loop(mut conn: Conn, target: Target, rx: mpsc::Receiver<Task>, changes: Changes) {
-    while let Ok(first) = rx.recv() {
-        let mut tasks = vec![first];
+/// Writers on PostgreSQL on this server.
+const PG_WRITERS: usize = 2;
+
+/// What the writer threads share: the queue each takes its next group from, and the lock that
+/// lets groups of batch items only (election night's C.Hasil) run side by side, while a group
+/// holding any other job runs alone, as with one writer. Batch items are written to be safe
+/// beside other groups, which they must be anyway beside another server's: a group locks the
+/// TPS results it writes first, in key order (`Conn::lock_keys`), the shared rows (aggregates,
+/// then the audit head) last and in one order ([`Deferred::LAST`]).
+struct Writers {
+    queue: Mutex<mpsc::Receiver<Task>>,
+    groups: std::sync::RwLock<()>,
+}
+
+impl Writers {
+    /// The next group's tasks, as many as wait (up to `MAX_GROUP`); None once the queue closed.
+    fn next_group(&self) -> Option<Vec<Task>> {
+        let rx = self.queue.lock().ok()?;
+        let mut tasks = vec![rx.recv().ok()?];
         while tasks.len() < MAX_GROUP {
             match rx.try_recv() {
                 Ok(j) => tasks.push(j),
                 Err(_) => break,
             }
         }
+        Some(tasks)
+    }
+}
+
+fn writer_loop(mut conn: Conn, target: Target, writers: &Writers, changes: Changes) {
+    while let Some(tasks) = writers.next_group() {
+        let items_only = tasks.iter().all(|t| matches!(t, Task::Item(_)));
+        // A poisoned lock only means another writer panicked outside a job; go on.
+        let _beside_others = items_only.then(|| writers.groups.read().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let _alone = (!items_only).then(|| writers.groups.write().unwrap_or_else(std::sync::PoisonError::into_inner));
         let jobs = gather(tasks);
         let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
         if let Err(e) = conn.begin() {
@@ -1497,6 +1547,113 @@ mod tests {
         });
         drop(db);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A part that takes a row every group takes is written last in its group, whichever part
+    /// the group's jobs deferred first: every group then locks the shared rows in one order.
+    #[test]
+    fn a_part_marked_last_is_written_after_the_others() {
+        #[derive(Default)]
+        struct Head;
+        #[derive(Default)]
+        struct Sums;
+        fn note(c: &mut Conn, what: &str) -> Result<(), DbError> {
+            c.execute("INSERT INTO flushed (what) VALUES ($1)", &[Value::from(what)]).map(|_| ())
+        }
+        impl Deferred for Head {
+            const LAST: bool = true;
+            fn absorb(&mut self, _: Head) {}
+            fn flush(self, c: &mut Conn) -> Result<(), DbError> {
+                note(c, "head")
+            }
+        }
+        impl Deferred for Sums {
+            fn absorb(&mut self, _: Sums) {}
+            fn flush(self, c: &mut Conn) -> Result<(), DbError> {
+                note(c, "sums")
+            }
+        }
+        let (db, rt, dir) = scratch("last");
+        rt.block_on(async {
+            db.write(|c| c.batch("CREATE TABLE flushed (n INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT)")).await.expect("schema");
+            db.write(|c| {
+                c.defer::<Head>();
+                c.defer::<Sums>();
+                Ok::<_, DbError>(())
+            })
+            .await
+            .expect("write");
+            let order = db.read(|c| c.query("SELECT what FROM flushed ORDER BY n", &[])?.iter().map(|r| r.get::<String>(0)).collect::<Result<Vec<_>, _>>()).await.expect("read");
+            assert_eq!(order, ["sums", "head"]);
+        });
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// On PostgreSQL a group of batch items runs beside another such group (a second writer
+    /// takes it while the first is still busy), and a group with any other job runs alone.
+    #[test]
+    fn on_postgres_groups_of_items_run_side_by_side_and_other_jobs_alone() {
+        use std::sync::mpsc::{Receiver, Sender, channel};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static FIRST_DONE: AtomicBool = AtomicBool::new(false);
+        /// The first item tells the test it started, waits (10 s at most) for the second, which
+        /// can only come from another writer's group, then for the test's go.
+        enum Meet {
+            First { started: Sender<()>, second: Receiver<()>, go: Receiver<()> },
+            Second(Sender<()>),
+        }
+        impl Batch for Meet {
+            type Output = bool;
+            fn run(_: &mut Conn, items: Vec<Meet>) -> Result<Vec<bool>, DbError> {
+                let wait = |rx: Receiver<()>| rx.recv_timeout(Duration::from_secs(10)).is_ok();
+                Ok(items
+                    .into_iter()
+                    .map(|m| match m {
+                        Meet::First { started, second, go } => {
+                            let _ = started.send(());
+                            let met = wait(second);
+                            let went = wait(go);
+                            FIRST_DONE.store(true, Ordering::SeqCst);
+                            met && went
+                        }
+                        Meet::Second(tx) => tx.send(()).is_ok(),
+                    })
+                    .collect())
+            }
+        }
+        let Some(pg) = ScratchPg::create("writers") else {
+            return;
+        };
+        let db = Db::open(&pg.url).expect("open");
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let (started_tx, started) = channel();
+            let (second_tx, second) = channel();
+            let (go_tx, go) = channel();
+            let first = tokio::spawn({
+                let db = db.clone();
+                async move { db.write_batched(Meet::First { started: started_tx, second, go }).await }
+            });
+            tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(10))).await.expect("join").expect("the first item started");
+            assert!(db.write_batched(Meet::Second(second_tx)).await.expect("second"), "the second item ran while the first group was busy");
+            // A job sent while the first group is busy waits for it to end: given the time to
+            // run (it would see the first item unfinished), it has not.
+            let job = tokio::spawn({
+                let db = db.clone();
+                async move { db.write(|_| Ok::<_, DbError>(FIRST_DONE.load(Ordering::SeqCst))).await }
+            });
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            go_tx.send(()).expect("go");
+            assert!(first.await.expect("join").expect("first"), "the first item met the second");
+            assert!(job.await.expect("join").expect("job"), "the job ran only after the first group ended");
+        });
+        let close = std::thread::spawn(move || {
+            drop(db);
+            drop(rt);
+            drop(pg);
+        });
+        close.join().expect("cleanup");
     }
 
     /// Items that wait while the writer is busy run as one job in its next group, each with its
