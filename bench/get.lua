@@ -1,6 +1,7 @@
 -- wrk script shared by bench/reports.sh, bench/election-night.sh and bench/situation.sh: GET the paths of
 -- $WRK_PATHS (separated by spaces) in turn, with $WRK_AUTH as the Authorization header and
--- $WRK_COOKIE as the Cookie header (pages) when set; counts answers outside 2xx. done() prints one line:
+-- $WRK_COOKIE as the Cookie header (pages) when set; with $WRK_DELAY_MS each connection pauses that
+-- long before each request (a paced reader); counts answers outside 2xx. done() prints one line:
 --   RESULT requests=N rps=R p50_ms=A p90_ms=B p99_ms=C max_ms=D non2xx=E errors=F
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -11,6 +12,10 @@ local auth, headers = os.getenv("WRK_AUTH"), {}
 if auth and auth ~= "" then headers["Authorization"] = auth end
 local cookie = os.getenv("WRK_COOKIE")
 if cookie and cookie ~= "" then headers["Cookie"] = cookie end
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay() return pause end
+end
 function request()
   n = n + 1
   return wrk.format("GET", paths[(n % #paths) + 1], headers)
