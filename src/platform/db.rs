@@ -328,9 +328,10 @@ pub struct Conn {
 /// error. So nothing in the writer may read what is deferred before the commit (readers, who
 /// see only committed data, never can).
 pub trait Deferred: std::any::Any + Send + Default {
-    /// Where the part goes among a group's parts: lower first, then in the order each type
-    /// first came. A part that locks a row every group takes (the audit head) goes last, so
-    /// that it is held only to the COMMIT and every group takes the shared rows in one order.
+    /// Whether the part is written after all the others of its group (among the rest, and
+    /// among the last, in the order each type first came). A part that locks a row every group
+    /// takes (the audit head) goes last, so that it is held only to the COMMIT and every group
+    /// takes the shared rows in one order.
     const LAST: bool = false;
     /// Adds a later job's part to this one.
     fn absorb(&mut self, later: Self);
@@ -368,8 +369,8 @@ impl<T: Deferred> Slot for T {
     }
 }
 
-/// The current job's parts and the group's, by type (in the order each type first came, so
-/// that the flush order is the same for every group).
+/// The current job's parts and the group's, by type, in the order each type first came (the
+/// flush puts the [`Deferred::LAST`] ones at the end).
 #[derive(Default)]
 struct Deferrals {
     job: Vec<(std::any::TypeId, Box<dyn Slot>)>,
