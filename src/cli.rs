@@ -24,6 +24,8 @@ use crate::{demo, regions, startup};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    settings: crate::platform::settings::Settings,
 }
 
 #[derive(Args, Clone)]
@@ -272,16 +274,29 @@ enum GenCommand {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SINERGI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,postgres=warn,tokio_postgres=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    // The command line speaks Bahasa Indonesia unless SINERGI_LANG=en (the machine's LANG is
-    // usually English whatever its operator reads, so it is not consulted).
-    let lang = if std::env::var("SINERGI_LANG").is_ok_and(|l| l.trim().eq_ignore_ascii_case("en")) { Lang::En } else { Lang::Id };
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let set_by = set_by_environment(&e);
+            let _ = e.print();
+            if let Some(var) = set_by {
+                eprintln!("(from the environment variable {var})");
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let filter = match tracing_subscriber::EnvFilter::try_new(&cli.settings.log_filter) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: SINERGI_LOG / --log-filter {:?} is not a log filter: {e}", cli.settings.log_filter);
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // The command line speaks Bahasa Indonesia unless told en (the machine's LANG is usually
+    // English whatever its operator reads, so it is not consulted).
+    let lang = if cli.settings.lang.eq_ignore_ascii_case("en") { Lang::En } else { Lang::Id };
+    crate::platform::settings::install(cli.settings);
     with_lang(lang, || {
         let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
             Ok(r) => r,
@@ -300,6 +315,22 @@ pub fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// The environment variable a refused value came from, when it did not come from the command
+/// line: clap names the option (`--report-hour`), the operator may have set only the variable.
+fn set_by_environment(e: &clap::Error) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else { return None };
+    let long = arg.split_whitespace().next()?.strip_prefix("--")?;
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == &format!("--{long}") || a.starts_with(&format!("--{long}="))) {
+        return None;
+    }
+    let cmd = Cli::command();
+    let var = cmd.get_arguments().find(|a| a.get_long() == Some(long))?.get_env()?.to_str()?.to_string();
+    std::env::var_os(&var).is_some().then_some(var)
 }
 
 /// Prints an import's outcome: its summary line, or every bad line and that nothing changed.

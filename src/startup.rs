@@ -33,7 +33,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with(situation::atlas())
         // Who may open a kept photo at /foto: one rule per module that shows photos.
         .with(platform::blob::PhotoRules(vec![results::store::photo_rule as platform::blob::PhotoRule, logistics::shipments::photo_rule]));
-    AppState::new(db, blobs, platform::limit::RateLimit::intake_from_env(), modules)
+    AppState::new(db, blobs, platform::limit::RateLimit::intake(), modules)
 }
 
 /// Opens the database (creating and migrating it) and makes sure the built-in data — the
@@ -334,9 +334,7 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
     // Settings are checked before the port opens: a half-configured SMTP stops the start.
     let channels = platform::notify::Channels::from_env().map_err(std::io::Error::other)?;
     tracing::info!("{}", channels.describe());
-    // The morning's Laporan Situasi Harian: a wrong hour stops the start rather than silently
-    // printing at another time.
-    let report_hour = situation::report::report_hour().map_err(std::io::Error::other)?;
+    let report_hour = situation::report::report_hour();
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port when listening on port 0.
@@ -348,10 +346,21 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
         .await
         .map_err(|e| std::io::Error::other(format!("loading the region index failed: {e}")))?;
     let state = state(db.clone(), blobs, index, channels, log_key.public());
+    // Caches another server's edit makes stale (PostgreSQL: several servers, one database).
+    let (candidates, holidays) = (state.module_arc::<results::CandidateCache>(), state.module_arc::<reports::store::Holidays>());
+    platform::cache::forget_on_notice(
+        &db,
+        vec![(results::CandidateCache::NAME, Arc::new(move || candidates.forget())), (reports::store::Holidays::NAME, Arc::new(move || holidays.forget()))],
+    );
     // The maps' projected outlines, built once while the server already answers.
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());
-    tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>()));
+    // The minute sweeps (deadline alerts, the morning's daily reports) run on one server of a
+    // deployment at a time: the holder of the `sweeps` lease, renewed every second, which
+    // another server takes over within seconds of the holder's death.
+    let every = sweep_every();
+    let sweeps = Arc::new(platform::lease::Lease::new("sweeps", SWEEPS_LEASE_TTL));
+    tokio::spawn(deadline_sweeper(db.clone(), state.module_arc::<reports::store::Holidays>(), sweeps.clone(), every));
     // The results log: its sequencer, and its checkpoints (at most one a second, when the
     // tree grew).
     tracing::info!("transparency log {} signed with the key in {}", log_key.origin(), log_key.path().display());
@@ -360,31 +369,62 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
     tokio::spawn(platform::tlog::sequencer(db.clone(), log_lease.clone()));
     tokio::spawn(platform::tlog::checkpoint::signer(db.clone(), Arc::new(log_key), log_lease));
     // Alerts that leave the app: the outbox's sender, every few seconds.
-    tokio::spawn(platform::notify::sender(db, state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
+    tokio::spawn(platform::notify::sender(db.clone(), state.module_arc::<platform::notify::Channels>(), state.module::<platform::i18n::PlaceNames>().0.clone()));
     if let Some(hour) = report_hour {
         let base = platform::guard::public_url().map_or_else(|| format!("http://{addr}"), str::to_string);
-        tokio::spawn(situation::report::morning(state.clone(), base, hour));
+        tokio::spawn(situation::report::morning(state.clone(), base, hour, sweeps.clone(), every));
     }
     axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await?;
+    // Stopped on purpose (a restart, a deploy): another server takes the sweeps over at once
+    // instead of after the lease's time to live.
+    if let Err(e) = db.write_apart(move |c| sweeps.release(c)).await {
+        tracing::warn!("cannot release the sweeps' lease: {e}");
+    }
+    Ok(())
 }
 
-/// Raises the deadline alerts of violation cases: at start, then every minute (or every
-/// `SINERGI_SWEEP_SECS`).
-async fn deadline_sweeper(db: Db, holidays: Arc<reports::store::Holidays>) {
-    let secs = std::env::var("SINERGI_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+/// How often the minute sweeps run (`--sweep-secs`).
+fn sweep_every() -> std::time::Duration {
+    std::time::Duration::from_secs(platform::settings::get().sweep_secs)
+}
+
+/// How long the `sweeps` lease outlives its holder's last renewal (every second).
+const SWEEPS_LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Raises the deadline alerts of violation cases: at start (or when this server takes the
+/// `sweeps` lease over), then every `every`, while it holds the lease. The lease is renewed
+/// every second, and again in the sweep's own transaction.
+async fn deadline_sweeper(db: Db, holidays: Arc<reports::store::Holidays>, lease: Arc<platform::lease::Lease>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut last: Option<std::time::Instant> = None;
     loop {
         tick.tick().await;
+        if !platform::lease::renew(&db, &lease).await {
+            last = None;
+            continue;
+        }
+        if last.is_some_and(|t| t.elapsed() < every) {
+            continue;
+        }
+        last = Some(std::time::Instant::now());
         // Report and dispute deadlines, then late action items, late grant tranches and stages
         // starting tomorrow.
-        let hol = holidays.clone();
-        let swept = db.write(move |c| Ok::<_, DbError>(reports::store::sweep(c, &hol, platform::clock::now())? + coordination::store::sweep(c, platform::clock::now())?));
+        let (hol, l) = (holidays.clone(), lease.clone());
+        let swept = db.write(move |c| {
+            if !l.hold(c)? {
+                return Ok::<_, DbError>(0);
+            }
+            Ok(reports::store::sweep(c, &hol, platform::clock::now())? + coordination::store::sweep(c, platform::clock::now())?)
+        });
         match swept.await {
             Ok(n) if n > 0 => tracing::info!("deadline sweep raised {n} alert(s)"),
             Ok(_) => {}
-            Err(e) => tracing::warn!("deadline sweep failed: {e}"),
+            Err(e) => {
+                lease.forget();
+                tracing::warn!("deadline sweep failed: {e}");
+            }
         }
     }
 }

@@ -141,12 +141,10 @@ impl BlobStore {
     ///   endpoint on a private network);
     /// - otherwise a directory: `SINERGI_BLOBS=DIR`, or `default_dir` beside the database.
     pub fn from_env(db_url: &str) -> Result<BlobStore, BlobError> {
-        match std::env::var("SINERGI_BLOB_URL").ok().filter(|u| !u.trim().is_empty()) {
+        let settings = super::settings::get();
+        match &settings.blob_url {
             Some(url) => BlobStore::s3(url.trim()),
-            None => {
-                let dir = std::env::var("SINERGI_BLOBS").ok().filter(|d| !d.trim().is_empty()).map(PathBuf::from).unwrap_or_else(|| default_dir(db_url));
-                BlobStore::dir(dir)
-            }
+            None => BlobStore::dir(settings.blobs.clone().unwrap_or_else(|| default_dir(db_url))),
         }
     }
 

@@ -52,6 +52,30 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
+/// Caches that another server's commit can make stale: each under the name its writers pass to
+/// `Conn::drop_cache_everywhere`, with what empties it.
+pub type Stale = Vec<(&'static str, std::sync::Arc<dyn Fn() + Send + Sync>)>;
+
+/// Empties each of `caches` whenever a commit on any server of the database names it, or when
+/// the notices may have been missed (the listener reconnected, or fell behind). The server that
+/// made the change has already emptied its own after the commit; this reaches the others.
+pub fn forget_on_notice(db: &super::db::Db, caches: Stale) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut notices = db.dropped_caches();
+    tokio::spawn(async move {
+        loop {
+            let name = match notices.recv().await {
+                Ok(name) => name,
+                Err(RecvError::Lagged(_)) => super::db::ALL_CACHES.into(),
+                Err(RecvError::Closed) => return,
+            };
+            for (_, forget) in caches.iter().filter(|(n, _)| *n == &*name || &*name == super::db::ALL_CACHES) {
+                forget();
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

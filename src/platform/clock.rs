@@ -8,12 +8,7 @@ use time::format_description::well_known::Rfc3339;
 /// an election day, and for tests of deadlines, without touching the machine's clock.
 pub fn now() -> OffsetDateTime {
     static SHIFT: std::sync::OnceLock<time::Duration> = std::sync::OnceLock::new();
-    let shift = SHIFT.get_or_init(|| {
-        std::env::var("SINERGI_CLOCK")
-            .ok()
-            .and_then(|v| OffsetDateTime::parse(v.trim(), &Rfc3339).ok())
-            .map_or(time::Duration::ZERO, |start| start - OffsetDateTime::now_utc())
-    });
+    let shift = SHIFT.get_or_init(|| super::settings::get().clock.map_or(time::Duration::ZERO, |start| start - OffsetDateTime::now_utc()));
     OffsetDateTime::now_utc() + *shift
 }
 

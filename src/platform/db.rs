@@ -657,6 +657,16 @@ impl Conn {
         self.batch(&format!("SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{list}]::bigint[]) AS k"))
     }
 
+    /// Tells every server of this database, once this transaction commits, that what the
+    /// cache `name` holds is stale (PostgreSQL `NOTIFY`; a server hears it through
+    /// `Db::dropped_caches`). SQLite has one server, which drops its own after the write.
+    pub fn drop_cache_everywhere(&mut self, name: &str) -> Result<(), DbError> {
+        if self.backend() == Backend::Postgres {
+            self.execute("SELECT pg_notify($1, $2)", &[Value::Text(CACHES_CHANNEL.into()), Value::Text(name.into())])?;
+        }
+        Ok(())
+    }
+
     pub fn begin(&mut self) -> Result<(), DbError> {
         self.batch(match self.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -837,6 +847,8 @@ fn gather(tasks: Vec<Task>) -> Vec<Job> {
 }
 
 type Changes = tokio::sync::broadcast::Sender<Arc<Touched>>;
+/// The names of caches a commit made stale, here and (PostgreSQL) on every other server.
+type Dropped = tokio::sync::broadcast::Sender<Arc<str>>;
 
 /// Shared handle to the database: cheap to clone.
 #[derive(Clone)]
@@ -853,6 +865,8 @@ struct Inner {
     /// What each commit that changed a region's picture touched, here or (PostgreSQL) on
     /// another server: live pages wait on it.
     changes: Changes,
+    /// Caches another server's commit made stale (`Conn::drop_cache_everywhere`).
+    dropped: Dropped,
     /// Whether this server listens for the other servers' commits (started on first need).
     listening: std::sync::OnceLock<()>,
     /// Dropping it stops the SQLite checkpointer.
@@ -904,6 +918,7 @@ impl Db {
         let (tx, rx) = mpsc::channel::<Task>();
         // A page that falls this far behind hears `Lagged` and simply refreshes.
         let (changes, _) = tokio::sync::broadcast::channel(256);
+        let (dropped, _) = tokio::sync::broadcast::channel(64);
         // SQLite takes one writer. On PostgreSQL a group commit spends most of its time waiting
         // on the server (round trips, the COMMIT's flush), so a second writer takes the next
         // group meanwhile; see `Writers`.
@@ -932,6 +947,7 @@ impl Db {
                 readers: Semaphore::new(MAX_READERS),
                 writer: Mutex::new(tx),
                 changes,
+                dropped,
                 listening: std::sync::OnceLock::new(),
                 _checkpointer: checkpointer,
             }),
@@ -959,10 +975,21 @@ impl Db {
     /// A receiver of what each commit touched: on this server, and on PostgreSQL on every
     /// server of the same database (`LISTEN`/`NOTIFY`).
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Touched>> {
-        if let Target::Postgres(url) = &self.inner.target {
-            self.inner.listening.get_or_init(|| listen_for_changes(url.clone(), self.inner.changes.clone()));
-        }
+        self.listen();
         self.inner.changes.subscribe()
+    }
+
+    /// A receiver of the names of caches that another server's commit made stale
+    /// (`Conn::drop_cache_everywhere`); on SQLite, the only server, nothing arrives.
+    pub fn dropped_caches(&self) -> tokio::sync::broadcast::Receiver<Arc<str>> {
+        self.listen();
+        self.inner.dropped.subscribe()
+    }
+
+    fn listen(&self) {
+        if let Target::Postgres(url) = &self.inner.target {
+            self.inner.listening.get_or_init(|| listen_for_changes(url.clone(), self.inner.changes.clone(), self.inner.dropped.clone()));
+        }
     }
 
     /// Runs `f` on a read connection on a blocking thread.
@@ -1105,21 +1132,35 @@ fn start_checkpointer(path: String) -> Result<mpsc::Sender<()>, DbError> {
 
 /// The channel the writers of every server notify after a commit that changed something.
 const CHANGES_CHANNEL: &str = "sinergi_changes";
+/// What `Db::dropped_caches` hears after the listener lost its connection: every cache.
+pub const ALL_CACHES: &str = "*";
 
-/// Listens on a connection of its own for the other servers' commits and bumps `changes` for
-/// each; reconnects after a lost connection (a change missed meanwhile shows at the next one).
-fn listen_for_changes(url: String, changes: Changes) {
+/// The channel a commit names the caches it made stale on (`Conn::drop_cache_everywhere`).
+const CACHES_CHANNEL: &str = "sinergi_caches";
+
+/// Listens on a connection of its own for the other servers' commits and bumps `changes` (or
+/// `dropped`) for each; reconnects after a lost connection. A change missed meanwhile shows at
+/// the next one; a cache drop missed meanwhile is all of them dropped, as the reconnection may
+/// have hidden any.
+fn listen_for_changes(url: String, changes: Changes, dropped: Dropped) {
     let spawned = std::thread::Builder::new().name("sinergi-listen".into()).spawn(move || {
+        let mut first = true;
         loop {
-            match postgres::Client::connect(&url, postgres::NoTls).and_then(|mut c| c.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}")).map(|()| c)) {
+            match postgres::Client::connect(&url, postgres::NoTls).and_then(|mut c| c.batch_execute(&format!("LISTEN {CHANGES_CHANNEL}; LISTEN {CACHES_CHANNEL}")).map(|()| c)) {
                 Ok(mut client) => {
                     use fallible_iterator::FallibleIterator;
+                    if !std::mem::take(&mut first) {
+                        let _ = dropped.send(Arc::from(ALL_CACHES));
+                    }
                     let mut n = client.notifications();
                     let mut it = n.blocking_iter();
                     loop {
                         match it.next() {
+                            // No page or cache listening is not an error.
+                            Ok(Some(n)) if n.channel() == CACHES_CHANNEL => {
+                                let _ = dropped.send(Arc::from(n.payload()));
+                            }
                             Ok(Some(n)) => {
-                                // No page listening is not an error.
                                 let _ = changes.send(Arc::new(Touched::from_payload(n.payload())));
                             }
                             Ok(None) => break,

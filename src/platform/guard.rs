@@ -22,7 +22,6 @@
 //! `https://sinergi.example.go.id`) behind a proxy that rewrites it. Cookies are `Secure`
 //! when `SINERGI_SECURE_COOKIE=1` or `SINERGI_PUBLIC_URL` starts with `https://`.
 
-use std::sync::OnceLock;
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -35,11 +34,9 @@ use crate::tr;
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
 connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// `SINERGI_PUBLIC_URL`, without a trailing slash.
+/// The public URL of the settings, without a trailing slash.
 pub fn public_url() -> Option<&'static str> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| std::env::var("SINERGI_PUBLIC_URL").ok().map(|u| u.trim().trim_end_matches('/').to_string()).filter(|u| !u.is_empty()))
-        .as_deref()
+    super::settings::get().public_url.as_deref()
 }
 
 /// The address a request came to (`scheme://host`, the scheme from `X-Forwarded-Proto` behind a
@@ -52,11 +49,7 @@ pub fn request_origin(headers: &axum::http::HeaderMap) -> String {
 
 /// Whether cookies carry `Secure` (served over HTTPS).
 pub fn secure_cookies() -> bool {
-    static SECURE: OnceLock<bool> = OnceLock::new();
-    *SECURE.get_or_init(|| {
-        std::env::var("SINERGI_SECURE_COOKIE").is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
-            || public_url().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
-    })
+    super::settings::get().secure_cookie || public_url().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
 }
 
 /// A `Set-Cookie` value with the site's attributes (`Path=/`, `SameSite=Lax`, `HttpOnly` for

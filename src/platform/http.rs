@@ -273,6 +273,12 @@ where
     let lang = super::i18n::Lang::current();
     let (status, body, replayed) = db
         .write(move |c| {
+            // Several servers on one PostgreSQL: the same key sent to two of them at once would
+            // pass both checks below and the later commit would fail on the stored key. Held
+            // until this transaction ends, the later one waits, then finds the answer.
+            if let Some((principal, key, _)) = req.keyed() {
+                c.lock_keys([format!("idempotency/{principal}/{key}")])?;
+            }
             match priors(c, &[&req])?.pop() {
                 Some(Ok(Prior::Replay { status, body })) => return Ok((status, body, true)),
                 Some(Err(refused)) => return Err(refused),
@@ -415,7 +421,7 @@ impl<B: AnonymousBody> axum::extract::FromRequest<super::state::AppState> for An
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &super::state::AppState) -> Result<Self, AppError> {
-        let (permit, principal) = admit_anonymous(state, req.extensions(), req.headers())?;
+        let (permit, principal) = admit_anonymous(state, req.extensions(), req.headers()).await?;
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, B::MAX).await.map_err(|_| B::too_large())?;
         let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &bytes)?;
@@ -427,9 +433,9 @@ impl<B: AnonymousBody> axum::extract::FromRequest<super::state::AppState> for An
 /// The admission `Anonymous` makes, for the one door that learns only from its body whether the
 /// writer is anonymous (a result entry from `publik`): the same per-client limit and public
 /// `Permit`, and the principal its `Idempotency-Key` is kept under.
-pub fn admit_anonymous(state: &super::state::AppState, extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> Result<(super::auth::Permit, String), AppError> {
+pub async fn admit_anonymous(state: &super::state::AppState, extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> Result<(super::auth::Permit, String), AppError> {
     let client = super::limit::client_ip(extensions, headers);
-    Ok((state.intake.admit(client)?, format!("publik:{client}")))
+    Ok((state.intake.admit_shared(&state.db, client).await?, format!("publik:{client}")))
 }
 
 /// The `limit` of a paginated list: 1–1000, default 100.

@@ -83,6 +83,16 @@ impl Lease {
         Ok(held)
     }
 
+    /// Gives the lease up, when this process holds it: another server may take it at once (a
+    /// server stopping on purpose).
+    pub fn release(&self, conn: &mut Conn) -> Result<(), DbError> {
+        self.forget();
+        if conn.backend() == Backend::Postgres {
+            conn.execute("DELETE FROM leases WHERE name = $1 AND holder = $2", &[Value::Text(self.name.to_string()), Value::Text(self.holder.clone())])?;
+        }
+        Ok(())
+    }
+
     /// Whether this process holds the lease now, by its last renewal (no query).
     pub fn held(&self) -> bool {
         match self.until.lock().map(|u| *u) {
@@ -98,6 +108,26 @@ impl Lease {
             && !matches!(*until, Held::Always)
         {
             *until = Held::No;
+        }
+    }
+}
+
+/// Takes or renews `lease` in a transaction of its own beside the writer; answers whether this
+/// process holds it. SQLite's one server always does, and asks nothing.
+pub async fn renew(db: &super::db::Db, lease: &std::sync::Arc<Lease>) -> bool {
+    if db.backend() == Backend::Sqlite {
+        if let Ok(mut until) = lease.until.lock() {
+            *until = Held::Always;
+        }
+        return true;
+    }
+    let l = lease.clone();
+    match db.write_apart(move |c| l.hold(c)).await {
+        Ok(held) => held,
+        Err(e) => {
+            lease.forget();
+            tracing::warn!("cannot renew the {} lease: {e}", lease.name);
+            false
         }
     }
 }

@@ -100,6 +100,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0019_entry_request.sql"),
         postgres: include_str!("migrations/postgres/0019_entry_request.sql"),
     },
+    Migration {
+        version: 20,
+        sqlite: include_str!("migrations/sqlite/0020_intake_counts.sql"),
+        postgres: include_str!("migrations/postgres/0020_intake_counts.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

@@ -60,8 +60,8 @@ pub fn ensure_builtin(conn: &mut Conn) -> Result<(), DbError> {
 /// The holiday table as the deadline engine reads it. It belongs to the running server's
 /// `AppState` (registered at start-up, read with `AppState::module::<Holidays>()`), never to the
 /// process, so two servers in one process (the tests) never share a stale table. An entry lives
-/// a minute; the handlers that edit the table drop it once their write is committed (another
-/// server of a PostgreSQL deployment sees an edit within the minute). The demo loader, which
+/// a minute; the handlers that edit the table drop it once their write is committed, and the
+/// edit's commit tells the other servers of a PostgreSQL deployment to drop theirs. The demo loader, which
 /// runs before any server, uses a fresh one.
 pub struct Holidays(TtlCache<(), BTreeSet<Date>>);
 
@@ -72,6 +72,9 @@ impl Default for Holidays {
 }
 
 impl Holidays {
+    /// The name an edit of the table drops it under on every server.
+    pub const NAME: &str = "holidays";
+
     /// The holidays stored now (cached for a minute).
     pub fn days(&self, conn: &mut Conn) -> Result<BTreeSet<Date>, DbError> {
         if let Some(set) = self.0.get(&()) {
@@ -119,6 +122,7 @@ pub fn put_holiday(conn: &mut Conn, permit: &Permit, day: Date, name: &str, kind
         region: None,
         detail: serde_json::json!({"name": name, "kind": kind}),
     })?;
+    conn.drop_cache_everywhere(Holidays::NAME)?;
     Ok(HolidayEntry { date, name: name.into(), kind: kind.into() })
 }
 
@@ -128,6 +132,7 @@ pub fn delete_holiday(conn: &mut Conn, permit: &Permit, day: Date) -> Result<(),
         return Err(AppError::not_found(tr!("{date} tidak ada dalam daftar hari libur", "{date} is not in the holiday table")));
     }
     audit::record(conn, permit, Change { action: "holiday.delete", entity_type: "holiday", entity_id: &date, region: None, detail: serde_json::json!({}) })?;
+    conn.drop_cache_everywhere(Holidays::NAME)?;
     Ok(())
 }
 

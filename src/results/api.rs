@@ -313,7 +313,7 @@ pub async fn put_result(State(state): State<AppState>, Path((id, tps, contest)):
     let (permit, principal) = match (rule_for(source), &user) {
         (Some(rule), Some(u)) => (authorize(&u.user, rule, &code)?, u.user.id.to_string()),
         (Some(_), None) => return Err(AppError::Unauthorized),
-        (None, _) => crate::platform::http::admit_anonymous(&state, &parts.extensions, &parts.headers)?,
+        (None, _) => crate::platform::http::admit_anonymous(&state, &parts.extensions, &parts.headers).await?,
     };
     let request = WriteRequest::new(&parts.headers, &principal, parts.method.as_str(), parts.uri.path(), &body)?;
     let photos = decode_photos(input.photo.as_deref(), &input.photos)?;

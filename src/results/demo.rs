@@ -253,11 +253,7 @@ fn counting_night(now: time::OffsetDateTime) -> std::cmp::Ordering {
 /// the API, so the results pages and the situation's live page see the count rise. It stops
 /// when every TPS is in or the night is over; after a restart it goes on with what is left.
 pub async fn feed(db: crate::platform::db::Db) {
-    let secs = match std::env::var("SINERGI_DEMO_FEED_SECS") {
-        Ok(v) if v.trim() == "off" => return,
-        Ok(v) => v.trim().parse::<f64>().ok().filter(|s| *s > 0.0 && s.is_finite()).unwrap_or(5.0),
-        Err(_) => 5.0,
-    };
+    let Some(secs) = crate::platform::settings::get().demo_feed_secs.0 else { return };
     let mut tick = tokio::time::interval(std::time::Duration::from_secs_f64(secs));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is at once: wait one interval, so a page opened at start sees the count move.

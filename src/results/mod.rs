@@ -27,7 +27,7 @@ use form::Tally;
 
 /// Candidate ids per (election, contest, regency) as the entry gate reads them, kept for a
 /// minute: they are fixed long before voting day, and every result form needs them. Held in
-/// the server's state (registered at start-up); a change of candidates on this server drops it.
+/// the server's state (registered at start-up); a change of candidates drops it on every server (`NAME`).
 pub struct CandidateCache(TtlCache<(String, String, String), Arc<Vec<String>>>);
 
 impl Default for CandidateCache {
@@ -37,6 +37,9 @@ impl Default for CandidateCache {
 }
 
 impl CandidateCache {
+    /// The name a change of candidates drops it under on every server.
+    pub const NAME: &str = "candidates";
+
     pub fn forget(&self) {
         self.0.clear();
     }

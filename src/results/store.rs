@@ -76,6 +76,7 @@ pub fn set_candidates(conn: &mut Conn, permit: &Permit, election: &ElectionDef, 
         region: Some(area),
         detail: serde_json::json!({"count": list.len()}),
     })?;
+    conn.drop_cache_everywhere(super::CandidateCache::NAME)?;
     Ok(out)
 }
 

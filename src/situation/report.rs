@@ -292,23 +292,23 @@ fn regions_with_units(conn: &mut Conn) -> Result<Vec<String>, DbError> {
     conn.query("SELECT DISTINCT region_code FROM agency_units WHERE LENGTH(region_code) IN (2, 5) ORDER BY region_code", &[])?.iter().map(|r| r.get(0)).collect()
 }
 
-/// The local hour of the morning report, from `SINERGI_REPORT_HOUR` (0–23; 6 when unset; `off`
-/// makes none, e.g. on a server that only takes results).
-pub fn report_hour() -> Result<Option<u8>, String> {
-    match std::env::var("SINERGI_REPORT_HOUR") {
-        Err(_) => Ok(Some(6)),
-        Ok(v) if v.trim() == "off" => Ok(None),
-        Ok(v) => v.trim().parse::<u8>().ok().filter(|h| *h < 24).map(Some).ok_or_else(|| format!("SINERGI_REPORT_HOUR={v:?}: an hour 0–23, or off, is needed")),
-    }
+/// The local hour of the morning report (`--report-hour`: 0–23, 6 by default; `off` makes none,
+/// e.g. on a server that only takes results).
+pub fn report_hour() -> Option<u8> {
+    crate::platform::settings::get().report_hour.0
 }
 
 /// Each minute: every region whose local time has passed the report hour and that has no report
 /// for today gets one, for each election held there.
-pub async fn morning(state: AppState, base: String, hour: u8) {
-    let secs = std::env::var("SINERGI_SWEEP_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60u64).max(1);
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs));
+pub async fn morning(state: AppState, base: String, hour: u8, lease: std::sync::Arc<crate::platform::lease::Lease>, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
+        // One server of a deployment makes the day's reports: the holder of the sweeps' lease
+        // (which the deadline sweeper renews).
+        if !lease.held() {
+            continue;
+        }
         let regions = match state.db.read(regions_with_units).await {
             Ok(r) => r,
             Err(e) => {

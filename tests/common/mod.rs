@@ -449,7 +449,20 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// A server a test is done with stops as an operator stops one (SIGTERM: it finishes its
+    /// requests and gives its leases up, so the next server of the test takes them at once);
+    /// one that does not stop within 5 s is killed.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::time::Instant::now() < end {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
         self.kill();
     }
 }

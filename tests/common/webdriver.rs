@@ -284,24 +284,38 @@ impl Browser {
 
     /// The field app's queue as kept in IndexedDB ("sinergi-lapangan"/"antrean"), oldest
     /// first: each item's `id`, `state`, `message`, `title`, `url`, `method`.
+    ///
+    /// This is the test's own look at the store, not the app's: under the full suite's load
+    /// Chromium has once let an open or a read hang past WebDriver's script timeout (CI,
+    /// browser_field, twice so far). So one look gives up after 3 s (or when its open is
+    /// blocked) and is tried again until `WAIT` runs out; what the app does is still held to
+    /// the callers' own waits.
     pub fn field_queue(&self) -> Vec<Value> {
-        let v = self.execute_async(
-            "const done = arguments[arguments.length - 1];
+        const LOOK: &str = "const done = arguments[arguments.length - 1];
+             const timer = setTimeout(() => done({ error: 'no answer from IndexedDB in 3 s' }), 3000);
+             const finish = (v) => { clearTimeout(timer); done(v); };
              const req = indexedDB.open('sinergi-lapangan', 1);
              req.onupgradeneeded = () => req.result.createObjectStore('antrean', { keyPath: 'id' }).createIndex('created_at', 'created_at');
-             req.onerror = () => done({ error: String(req.error) });
+             req.onerror = () => finish({ error: String(req.error) });
+             req.onblocked = () => finish({ error: 'the open was blocked' });
              req.onsuccess = () => {
                const db = req.result;
                const all = db.transaction('antrean').objectStore('antrean').getAll();
-               all.onsuccess = () => { db.close(); done(all.result.sort((a, b) => a.created_at < b.created_at ? -1 : 1)
+               all.onsuccess = () => { db.close(); finish(all.result.sort((a, b) => a.created_at < b.created_at ? -1 : 1)
                  .map(i => ({ id: i.id, state: i.state, message: i.message, title: i.title, url: i.url, method: i.method, has_body: i.body != null, receipt: i.receipt || null }))); };
-               all.onerror = () => done({ error: String(all.error) });
-             };",
-            vec![],
-        );
-        match v {
-            Value::Array(items) => items,
-            other => panic!("reading the IndexedDB queue failed: {other}"),
+               all.onerror = () => { db.close(); finish({ error: String(all.error) }); };
+             };";
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let last = match self.try_cmd("POST", "/execute/async", Some(json!({ "script": LOOK, "args": [] }))) {
+                Ok(Value::Array(items)) => return items,
+                Ok(other) => other.to_string(),
+                Err(e) => e.to_string(),
+            };
+            if Instant::now() >= deadline {
+                panic!("reading the IndexedDB queue failed: {last}");
+            }
+            std::thread::sleep(POLL);
         }
     }
 

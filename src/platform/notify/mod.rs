@@ -37,6 +37,9 @@ pub const LEASE: Duration = Duration::from_secs(30);
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the sender looks for due deliveries.
 const SEND_EVERY: Duration = Duration::from_secs(2);
+/// How long the `outbox` lease outlives its holder's last claim: another server's sender takes
+/// over this long after the holder died (or fell idle).
+const SENDER_LEASE_TTL: Duration = Duration::from_secs(10);
 /// Deliveries claimed at once.
 const BATCH: i64 = 16;
 /// The first retry waits this long, each next one twice as long, up to `BACKOFF_CAP`.
@@ -97,15 +100,12 @@ struct Smtp {
     host: String,
 }
 
-fn setting(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 impl Channels {
     /// Reads the settings. Email is off when neither SMTP setting is given (email subscriptions
     /// are then refused, saying so); half a setting is an error, never a silent default.
     pub fn from_env() -> Result<Channels, String> {
-        let smtp = match (setting("SINERGI_SMTP_URL"), setting("SINERGI_SMTP_FROM")) {
+        let settings = super::settings::get();
+        let smtp = match (settings.smtp_url.as_deref().map(str::trim), settings.smtp_from.as_deref().map(str::trim)) {
             (None, None) => None,
             (Some(_), None) => return Err("SINERGI_SMTP_URL is set but SINERGI_SMTP_FROM is not: name the sender, e.g. \"Sinergi KPU <sinergi@kpu.example>\"".into()),
             (None, Some(_)) => return Err("SINERGI_SMTP_FROM is set but SINERGI_SMTP_URL is not: name the relay, e.g. smtp://mail.example:587?tls=required".into()),
@@ -506,8 +506,11 @@ fn settle(conn: &mut Conn, d: &Claimed, ok: bool, answer: &str, now: time::Offse
 /// The sender: every few seconds, claims what is due and delivers it; each answer is recorded
 /// as soon as it comes.
 pub async fn sender(db: Db, channels: Arc<Channels>, places: Arc<dyn Places>) {
+    // Claims alone keep two senders from doubling a delivery; the lease keeps the sending on one
+    // server of a deployment at a time (one SMTP or gateway client, one place to watch).
+    let lease = Arc::new(super::lease::Lease::new("outbox", SENDER_LEASE_TTL));
     loop {
-        match send_due(&db, &channels, &places).await {
+        match send_due(&db, &channels, &places, &lease).await {
             Ok(n) if n >= BATCH as usize => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!("notification sender: {e}"),
@@ -516,7 +519,7 @@ pub async fn sender(db: Db, channels: Arc<Channels>, places: Arc<dyn Places>) {
     }
 }
 
-async fn send_due(db: &Db, channels: &Arc<Channels>, places: &Arc<dyn Places>) -> Result<usize, DbError> {
+async fn send_due(db: &Db, channels: &Arc<Channels>, places: &Arc<dyn Places>, lease: &Arc<super::lease::Lease>) -> Result<usize, DbError> {
     // Asked on a read connection first: an idle sender writes nothing (no commit, no fsync, no
     // "something changed" for the live pages every two seconds).
     let now = super::clock::now_rfc3339();
@@ -526,7 +529,9 @@ async fn send_due(db: &Db, channels: &Arc<Channels>, places: &Arc<dyn Places>) -
     if !due {
         return Ok(0);
     }
-    let claimed = db.write(|c| claim(c, super::clock::now(), BATCH)).await?;
+    let l = lease.clone();
+    let claimed = db.write(move |c| if l.hold(c)? { claim(c, super::clock::now(), BATCH) } else { Ok(vec![]) }).await;
+    let claimed = claimed.inspect_err(|_| lease.forget())?;
     let n = claimed.len();
     let mut running = tokio::task::JoinSet::new();
     for d in claimed {

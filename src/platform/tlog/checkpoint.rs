@@ -59,8 +59,8 @@ pub struct LogKey {
 
 /// The key file the settings name for the database at `db_url`.
 pub fn key_path(db_url: &str) -> PathBuf {
-    if let Some(p) = std::env::var("SINERGI_LOG_KEY").ok().filter(|p| !p.trim().is_empty()) {
-        return PathBuf::from(p.trim());
+    if let Some(p) = &crate::platform::settings::get().log_key {
+        return p.clone();
     }
     let file = db_url.strip_prefix("sqlite://").or_else(|| db_url.strip_prefix("sqlite:")).map(|p| p.split('?').next().unwrap_or(p));
     match file.filter(|f| !f.is_empty()) {
@@ -75,8 +75,8 @@ pub fn key_path(db_url: &str) -> PathBuf {
 
 /// The origin of a new log: `SINERGI_LOG_ORIGIN`, or `sinergi.<host name>/log`.
 fn default_origin() -> String {
-    if let Some(o) = std::env::var("SINERGI_LOG_ORIGIN").ok().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()) {
-        return o;
+    if let Some(o) = crate::platform::settings::get().log_origin.as_ref().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        return o.to_string();
     }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok()).unwrap_or_default();
     let host: String = host.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.').collect();
