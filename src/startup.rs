@@ -327,6 +327,8 @@ pub fn router(state: AppState) -> Router {
         // the connection without a word; the hostile-input tests make sure none is reachable.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::compression::CompressionLayer::new())
+        // Outside compression: what it keeps for the public is already compressed.
+        .layer(axum::middleware::from_fn_with_state(Arc::new(platform::pubcache::PublicCache::new(state.db.clone())), platform::pubcache::layer))
         .with_state(state)
 }
 

@@ -846,7 +846,23 @@ fn gather(tasks: Vec<Task>) -> Vec<Job> {
         .collect()
 }
 
-type Changes = tokio::sync::broadcast::Sender<Arc<Touched>>;
+/// What each commit touched, to those waiting on it, and how many commits touched something:
+/// a reader that noted the count knows, by one load, whether anything changed since.
+#[derive(Clone)]
+struct Changes {
+    tx: tokio::sync::broadcast::Sender<Arc<Touched>>,
+    count: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Changes {
+    /// Counted first, so that whoever hears of a commit (its writer's answer included) finds
+    /// the count already moved.
+    fn send(&self, touched: Arc<Touched>) {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // No page listening is not an error.
+        let _ = self.tx.send(touched);
+    }
+}
 /// The names of caches a commit made stale, here and (PostgreSQL) on every other server.
 type Dropped = tokio::sync::broadcast::Sender<Arc<str>>;
 
@@ -917,7 +933,7 @@ impl Db {
         };
         let (tx, rx) = mpsc::channel::<Task>();
         // A page that falls this far behind hears `Lagged` and simply refreshes.
-        let (changes, _) = tokio::sync::broadcast::channel(256);
+        let changes = Changes { tx: tokio::sync::broadcast::channel(256).0, count: Arc::default() };
         let (dropped, _) = tokio::sync::broadcast::channel(64);
         // SQLite takes one writer. On PostgreSQL a group commit spends most of its time waiting
         // on the server (round trips, the COMMIT's flush), so a second writer takes the next
@@ -976,7 +992,14 @@ impl Db {
     /// server of the same database (`LISTEN`/`NOTIFY`).
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<Touched>> {
         self.listen();
-        self.inner.changes.subscribe()
+        self.inner.changes.tx.subscribe()
+    }
+
+    /// How many commits that touched something this server has seen so far (its own, and on
+    /// PostgreSQL the other servers'): equal counts mean nothing changed in between.
+    pub fn changes_seen(&self) -> u64 {
+        self.listen();
+        self.inner.changes.count.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A receiver of the names of caches that another server's commit made stale
@@ -1151,6 +1174,7 @@ fn listen_for_changes(url: String, changes: Changes, dropped: Dropped) {
                     use fallible_iterator::FallibleIterator;
                     if !std::mem::take(&mut first) {
                         let _ = dropped.send(Arc::from(ALL_CACHES));
+                        changes.send(Arc::new(Touched::Everything));
                     }
                     let mut n = client.notifications();
                     let mut it = n.blocking_iter();
@@ -1160,9 +1184,7 @@ fn listen_for_changes(url: String, changes: Changes, dropped: Dropped) {
                             Ok(Some(n)) if n.channel() == CACHES_CHANNEL => {
                                 let _ = dropped.send(Arc::from(n.payload()));
                             }
-                            Ok(Some(n)) => {
-                                let _ = changes.send(Arc::new(Touched::from_payload(n.payload())));
-                            }
+                            Ok(Some(n)) => changes.send(Arc::new(Touched::from_payload(n.payload()))),
                             Ok(None) => break,
                             Err(e) => {
                                 tracing::warn!("listening for changes failed: {e}");
@@ -1305,7 +1327,7 @@ fn writer_loop(mut conn: Conn, target: Target, writers: &Writers, changes: Chang
             c
         };
         if touched != Touched::Nothing && commit.is_ok() && !roll_back_all {
-            let _ = changes.send(Arc::new(touched));
+            changes.send(Arc::new(touched));
         }
         for reply in replies {
             reply(commit.clone());

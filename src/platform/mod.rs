@@ -23,6 +23,7 @@ pub mod map;
 pub mod notify;
 pub mod migrate;
 pub mod pdf;
+pub mod pubcache;
 pub mod settings;
 pub mod sheet;
 pub mod state;

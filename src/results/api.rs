@@ -572,13 +572,16 @@ pub struct SummaryQuery {
 /// Live totals for a region and contest from the aggregates kept as results are counted.
 #[utoipa::path(get, path = "/api/v1/elections/{id}/results/summary", tag = "rekap", params(("id" = String, Path), SummaryQuery),
     responses((status = 200, body = Summary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<SummaryQuery>) -> Result<Json<Summary>, AppError> {
+pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<SummaryQuery>) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let k = contest_of(e, &q.contest)?;
     let region = region_param(&state, q.region.as_deref())?;
     let children: Option<Vec<String>> =
         q.children.unwrap_or(false).then(|| crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| k.coverage.holds_at(c)).collect());
-    Ok(Json(
+    // Public, and live: every reader of the next few seconds gets this answer (platform::pubcache).
+    Ok(crate::platform::pubcache::public(
+        crate::platform::pubcache::LIVE,
+        Json(
         state
             .db
             .read(move |c| {
@@ -597,6 +600,7 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
                 Ok::<_, AppError>(s)
             })
             .await?,
+        ),
     ))
 }
 

@@ -159,7 +159,8 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
         // From this site, not inline: the Content-Security-Policy allows no inline script.
         script src="/assets/hasil.js" {}
     };
-    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
+    // Public, and live: readers of the next few seconds share this rendering.
+    Ok(crate::platform::pubcache::public(crate::platform::pubcache::LIVE, layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body)))
 }
 
 /// The live refresh of the results page, served as `/assets/hasil.js`.
@@ -333,7 +334,8 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
         } }
         p.muted { (t(lang, "hasil.permalink")) " " code { (path) } }
     };
-    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
+    // Public, and live: readers of the next few seconds share this rendering.
+    Ok(crate::platform::pubcache::public(crate::platform::pubcache::LIVE, layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body)))
 }
 
 /// Where the entries behind the numbers shown are in the public log, with the proof and the
@@ -449,5 +451,6 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
             ul #missing { @for m in v.missing.iter().take(200) { li data-code=(m) { (crate::regions::index_of(&state).place(m)) } } }
         }
     };
-    Ok(layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body).into_response())
+    // Public, and live: readers of the next few seconds share this rendering.
+    Ok(crate::platform::pubcache::public(crate::platform::pubcache::LIVE, layout(Page::new(lang, &title, user.as_ref().map(|u| &u.user), &path), body)))
 }
