@@ -60,6 +60,7 @@ fn sample(path: &str, name: &str) -> Option<&'static str> {
         "key" => "kotak_suara",
         "receipt" => "LPR-0000-0000",
         "token" => "abc",
+        "username" => "admin",
         "sha256" => "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         // A log tile's path after tile/ (the page route names it `*tile`, the document `tile`).
         "tile" | "*tile" => "0/000.p/1",

@@ -27,8 +27,8 @@ pub struct LoginRequest {
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer TOKEN`.
-    token: String,
-    expires_at: String,
+    pub(crate) token: String,
+    pub(crate) expires_at: String,
 }
 
 /// Checks the password (with the lockout after repeated failures) and opens a session.

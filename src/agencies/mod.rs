@@ -2,6 +2,7 @@
 //! Kejaksaan, Pemda, DKPP), at which tier (the unit's region), and with which role.
 
 pub mod api;
+pub mod devices;
 pub mod pages;
 pub mod store;
 

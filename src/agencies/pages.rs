@@ -84,6 +84,7 @@ fn account_card(lang: Lang, a: &Account, me: i64, r: Refused<'_>) -> Markup {
                 (above(r, &revoke_form, &[]))
                 button type="submit" { (lang.pick("Akhiri semua sesi", "End every session")) }
             }
+            p { a.devices href={ (base) "/perangkat" } { (lang.pick("Perangkat lapangan (masuk tanpa kata sandi)", "Field devices (logged in without a password)")) } }
             form.move id=(pw_form) method="post" action={ (base) "/sandi" } {
                 (above(r, &pw_form, &["password"]))
                 label for={ "pw-" (name) } { (lang.pick("Kata sandi baru", "New password")) }

@@ -105,6 +105,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/sqlite/0020_intake_counts.sql"),
         postgres: include_str!("migrations/postgres/0020_intake_counts.sql"),
     },
+    Migration {
+        version: 21,
+        sqlite: include_str!("migrations/sqlite/0021_devices.sql"),
+        postgres: include_str!("migrations/postgres/0021_devices.sql"),
+    },
 ];
 
 pub fn run(conn: &mut Conn) -> Result<(), DbError> {

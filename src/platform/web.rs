@@ -681,3 +681,25 @@ mod tests {
         assert_eq!(t(Lang::En, "nav.login"), "Log in");
     }
 }
+
+/// `data` as a QR code drawn in SVG (one path of dark modules, a quiet zone of four), for a page
+/// a phone's camera reads from the screen; `None` when it does not fit in a QR code.
+pub fn qr_svg(data: &str) -> Option<Markup> {
+    let code = qrcode::QrCode::new(data.as_bytes()).ok()?;
+    let n = code.width();
+    let mut d = String::new();
+    for row in 0..n {
+        for col in 0..n {
+            if code[(col, row)] == qrcode::Color::Dark {
+                d.push_str(&format!("M{},{}h1v1h-1z", col + 4, row + 4));
+            }
+        }
+    }
+    let size = n + 8;
+    Some(maud::html! {
+        svg.qr xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (size) " " (size) } width="240" height="240" role="img" shape-rendering="crispEdges" {
+            rect width=(size) height=(size) fill="#fff" {}
+            path d=(d) fill="#000" {}
+        }
+    })
+}
