@@ -98,6 +98,15 @@ fn a_phone_enrolled_from_a_code_stays_logged_in_until_revoked(db: &TestDb) {
     assert_eq!(app.get("/api/v1/me", Some(set.trim_start_matches("sinergi_session="))).0, 401);
     assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'device.enrolled'"), 2);
     assert_eq!(db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'device.revoked'"), 2);
+
+    // Guessing is locked out as password guessing is: wrong codes from one address end in 429,
+    // then even a right code from there waits.
+    let (_, issued) = app.post(path, Some(&admin), &json!({"device": "HP terakhir"}));
+    let statuses: Vec<u16> = (0..31).map(|i| app.post("/api/v1/auth/enrol", None, &json!({"code": format!("{:04}-TEBAK-{i:04}", i % 7)})).0).collect();
+    assert_eq!(statuses[0], 422);
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let (s, v) = app.post("/api/v1/auth/enrol", None, &json!({"code": issued["code"]}));
+    assert_eq!((s, error_of(&v).0.as_str()), (429, "too_many_requests"), "{v}");
 }
 
 on_both_engines!(a_phone_enrolled_from_a_code_stays_logged_in_until_revoked);

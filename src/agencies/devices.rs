@@ -241,17 +241,22 @@ async fn revoke_for(state: &AppState, admin: &User, username: &str, id: &str) ->
 /// The enrolment's one door (API and page): a failed code counts as a failed login of the
 /// address, so guessing is locked out as password guessing is.
 async fn enrol_with(state: &AppState, ip: std::net::IpAddr, code: &str) -> Result<(String, String), AppError> {
-    const WHO: &str = "kode-perangkat";
-    state.throttle.check(WHO, ip)?;
+    // Counted as logins of a name made of the code's first four characters: five wrong codes
+    // so alike lock that name for the address, and 30 wrong codes lock the address, as with
+    // passwords; one officer's typos do not lock out a whole office behind one address.
+    let head: String = code.chars().filter(char::is_ascii_alphanumeric).take(4).collect::<String>().to_ascii_uppercase();
+    let who = format!("kode-perangkat:{head}");
+    let who = who.as_str();
+    state.throttle.check(who, ip)?;
     let token = auth::new_token()?;
     let (hash, code) = (auth::token_hash(&token), code.to_string());
     match state.db.write(move |c| enrol(c, &code, &hash)).await? {
         Some((_, until)) => {
-            state.throttle.succeeded(WHO, ip);
+            state.throttle.succeeded(who, ip);
             Ok((token, until))
         }
         None => {
-            state.throttle.failed(WHO, ip);
+            state.throttle.failed(who, ip);
             Err(AppError::invalid("code", tr!(
                 "kode perangkat tidak dikenal, sudah dipakai atau kedaluwarsa; minta kode baru kepada admin unit Anda",
                 "the device code is unknown, used or expired; ask your unit's administrator for a new one"
