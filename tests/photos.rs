@@ -476,6 +476,17 @@ fn a_backup_keeps_the_photos_and_evidence(db: &TestDb) {
     let eid = v["evidence"][0]["id"].as_i64().expect("evidence id");
     assert_eq!(app.get_bytes(&format!("/api/v1/reports/{report}/evidence/{eid}"), &bawaslu), pdf);
     drop(app);
+    // The restored audit chain and results log hold together, checked against the log's key
+    // where it lives (a backup does not copy the signing key: docs/OPERATIONS.md).
+    let key = db.dir().join("sinergi-log.key");
+    let key = match db {
+        TestDb::Sqlite { .. } => vec![("SINERGI_LOG_KEY", key.to_str().expect("path"))],
+        TestDb::Postgres { .. } => vec![],
+    };
+    for what in ["audit", "log"] {
+        let o = common::cli_env(db, &key, &[what, "verify", "--db", &restored], None);
+        assert!(o.status.success(), "{what} verify of the restored database: {}{}", common::stdout(&o), stderr(&o));
+    }
     if let TestDb::Postgres { admin_url, name, .. } = db
         && let Ok(mut c) = ::postgres::Client::connect(admin_url, ::postgres::NoTls)
     {

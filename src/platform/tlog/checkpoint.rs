@@ -459,13 +459,24 @@ pub fn sign_if_grown(conn: &mut Conn, key: &LogKey, now: &str, size: u64, audit:
         return Ok(Signing::Unchanged);
     }
     let audit = audit.clone();
+    // One key per log: a database restored elsewhere, started beside a key made there, would
+    // otherwise go on under a second key, and its checkpoints would no longer verify as one log.
+    if let Some((_, note)) = latest(conn)? {
+        let verifier = signed_note::StandardVerifier::new(key.verifier()).map_err(|e| DbError::Other(format!("the log key's verifier: {e}")))?;
+        if open_signed(&note, Some(&verifier)).is_err() {
+            let path = key.path().display();
+            return Ok(Signing::Refused(format!(
+                "the database's newest checkpoint was not signed with the key in {path} (a restored database started beside a new key?); point SINERGI_LOG_KEY at the key that signed it"
+            )));
+        }
+    }
     let witness = read_witness(&key.witness_path()).map_err(|e| DbError::Other(e.log_detail()))?;
     let stored = latest_signed(conn)?;
     for (signed, what) in [(&witness, "head recorded beside the key"), (&stored, "newest stored checkpoint")] {
         if let Some(signed) = signed
             && let Some(why) = fork_from(conn, size, &audit, signed, what)?
         {
-            return Ok(Signing::Refused(why));
+            return Ok(Signing::Refused(format!("{why}. The database was restored or changed; an operator must run `sinergi log acknowledge` to sign this tree")));
         }
     }
     let earlier = [&witness, &stored];
@@ -601,7 +612,7 @@ pub async fn signer(db: crate::platform::db::Db, key: std::sync::Arc<LogKey>, le
             Ok(Signing::Refused(why)) => {
                 if refused.as_deref() != Some(why.as_str()) {
                     tracing::error!(
-                        "transparency log: refusing to sign: {why}. The database was restored or changed; an operator must run `sinergi log acknowledge` to sign this tree"
+                        "transparency log: refusing to sign: {why}"
                     );
                     refused = Some(why);
                 }
