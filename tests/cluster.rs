@@ -166,3 +166,32 @@ fn the_sweeps_run_on_one_server_and_move_when_it_dies() {
     until("the second server to take the sweeps over", Duration::from_secs(15), || (holder_pid(&db, "sweeps") == Some(b.pid())).then_some(()));
     assert!(took.elapsed() < Duration::from_secs(8), "taken over after {:?}", took.elapsed());
 }
+
+/// PostgreSQL only: when the database drops every connection (a failover, a restart), the
+/// server opens new ones: a request may fail once, its retry under the same Idempotency-Key is
+/// stored once, and nothing keeps failing afterwards.
+#[test]
+fn connections_the_database_dropped_are_replaced() {
+    let Some(db) = TestDb::postgres() else { return };
+    add_user(&db, "kpu.mjk", "kpu", "35.76", "operator", PW);
+    let app = TestApp::spawn(&db);
+    let token = app.login("kpu.mjk", PW);
+    // Fill the read pool: several reads at once each hold a connection.
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| assert_eq!(app.get("/api/v1/me", Some(&token)).0, 200));
+        }
+    });
+    db.tamper("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    let body = json!({"key": "sosialisasi_ulang", "name": "Sosialisasi ulang", "start": "2024-10-07", "end": "2024-10-09", "region": "35.76"}).to_string();
+    let written = until("the write to go through again", Duration::from_secs(10), || {
+        let (s, _, _) = app.call_text("POST", "/api/v1/elections/pilkada-2024/stages", Some(&token), &[("Idempotency-Key", "ulang-1")], Some(body.as_bytes()));
+        (s == 201).then_some(s)
+    });
+    assert_eq!(written, 201);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM stages WHERE key = 'sosialisasi_ulang'"), 1);
+    // Nothing of the dropped connections is left to fail a later request.
+    for _ in 0..30 {
+        assert_eq!(app.get("/api/v1/me", Some(&token)).0, 200);
+    }
+}

@@ -667,6 +667,14 @@ impl Conn {
         Ok(())
     }
 
+    /// Whether the server closed this connection (it cannot be used again).
+    pub fn is_closed(&self) -> bool {
+        match &self.engine {
+            Engine::Sqlite(_) => false,
+            Engine::Postgres(c) => c.client.is_closed(),
+        }
+    }
+
     pub fn begin(&mut self) -> Result<(), DbError> {
         self.batch(match self.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -1044,7 +1052,11 @@ impl Db {
                 }
                 conn.deferred = Deferrals::default();
             }
-            if let Ok(mut idle) = inner.idle.lock() {
+            // A connection the server dropped (PostgreSQL failed over, or restarted) is not
+            // kept: the next read opens a new one, to whichever server now takes writes.
+            if !conn.is_closed()
+                && let Ok(mut idle) = inner.idle.lock()
+            {
                 idle.push(conn);
             }
             out
