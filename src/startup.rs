@@ -26,6 +26,7 @@ pub fn state(db: Db, blobs: Arc<platform::blob::BlobStore>, index: regions::inde
         .with_shared(index.clone())
         .with(platform::i18n::PlaceNames(index))
         .with(results::CandidateCache::default())
+        .with(results::snapshot::Snapshots::new(std::time::Duration::from_secs(platform::settings::get().export_secs)))
         .with(vulnerability::plan::GapsCache::default())
         .with(reports::store::Holidays::default())
         .with(channels)
@@ -360,6 +361,8 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
         &db,
         vec![(results::CandidateCache::NAME, Arc::new(move || candidates.forget())), (reports::store::Holidays::NAME, Arc::new(move || holidays.forget()))],
     );
+    // The national open-data exports, made ahead for the public's downloads.
+    tokio::spawn(results::snapshot::keep(db.clone(), state.module_arc::<results::snapshot::Snapshots>()));
     // The maps' projected outlines, built once while the server already answers.
     let atlas = state.module_arc::<platform::map::Atlas>();
     tokio::task::spawn_blocking(move || atlas.warm());

@@ -100,4 +100,66 @@ fn public_answers_are_kept_revalidated_and_answered_anew_after_a_write(db: &Test
     }
 }
 
-on_both_engines!(public_answers_are_kept_revalidated_and_answered_anew_after_a_write);
+/// A download of the national open data as a browser makes it (gzip taken): (status, the CSV,
+/// headers).
+fn download(app: &TestApp, etag: Option<&str>) -> (u16, String, Vec<(String, String)>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_idle_connections(0).build().into();
+    let mut req = agent.get(&app.url("/api/v1/elections/pemilu-2024/results/export")).header("Accept-Encoding", "gzip");
+    if let Some(e) = etag {
+        req = req.header("If-None-Match", e);
+    }
+    let mut resp = req.call().expect("GET");
+    let headers: Vec<(String, String)> = resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let raw = resp.body_mut().with_config().limit(1 << 30).read_to_vec().unwrap_or_default();
+    let text = if header(&headers, "content-encoding") == Some("gzip") {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(raw.as_slice()), &mut out).expect("gunzip");
+        out
+    } else {
+        String::from_utf8_lossy(&raw).to_string()
+    };
+    (resp.status().as_u16(), text, headers)
+}
+
+fn the_national_open_data_is_made_ahead_and_kept_up(db: &TestDb) {
+    let file = db.dir().join("tps.csv");
+    std::fs::write(&file, "code,address,dpt,lat,lon\n35.76.02.1008.001,Jl. Contoh,250,,\n35.76.02.1008.002,Jl. Contoh,250,,\n").expect("write");
+    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", file.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
+    add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
+    let app = TestApp::spawn_env(db, &[], &[("SINERGI_EXPORT_SECS", "1")]);
+    let wait = |what: &str, f: &mut dyn FnMut() -> bool| {
+        let started = Instant::now();
+        while !f() {
+            assert!(started.elapsed() < Duration::from_secs(10), "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Once made, the file is what downloads get: gzipped ahead, with its validator and time.
+    let mut first = (0, String::new(), vec![]);
+    wait("a snapshot of the national export", &mut || {
+        first = download(&app, None);
+        header(&first.2, "x-snapshot-at").is_some()
+    });
+    let (s, csv, h) = &first;
+    assert_eq!((*s, header(h, "content-encoding"), header(h, "cache-control")), (200, Some("gzip"), Some("public, max-age=1")));
+    assert!(csv.starts_with('\u{feff}') && csv.contains("kode_tps;") && !csv.contains("35.76.02.1008.001"), "as Excel reads it, nothing counted yet: {csv:.300}");
+    let etag = header(h, "etag").expect("etag").to_string();
+    assert_eq!(download(&app, Some(&etag)).0, 304);
+    // A result counted: the next snapshot (within a second or two) has it, under a new ETag.
+    for user in ["kpps.a", "kpps.b"] {
+        let (s, v) = app.put("/api/v1/elections/pemilu-2024/results/35.76.02.1008.001/presiden", Some(&app.login(user, PW)), &presiden_form("kpu", [100, 80, 20], 3));
+        assert_eq!(s, 200, "{v}");
+    }
+    let before = csv.clone();
+    wait("the snapshot to take the new result", &mut || {
+        let (s, csv, h) = download(&app, Some(&etag));
+        s == 200 && csv != before && csv.contains("35.76.02.1008.001") && header(&h, "etag") != Some(etag.as_str())
+    });
+    // A region's export is still made for its reader.
+    let (s, _, h) = app.call_text("GET", "/api/v1/elections/pemilu-2024/results/export?region=35.76", None, &[], None);
+    assert_eq!((s, header(&h, "x-snapshot-at")), (200, None));
+}
+
+on_both_engines!(public_answers_are_kept_revalidated_and_answered_anew_after_a_write, the_national_open_data_is_made_ahead_and_kept_up);

@@ -65,6 +65,10 @@ pub struct Settings {
     /// The sender of email notifications ("Sinergi KPU <sinergi@kpu.example>")
     #[arg(long, env = "SINERGI_SMTP_FROM", global = true, requires = "smtp_url")]
     pub smtp_from: Option<String>,
+    /// Seconds between remakes of the national open-data exports served from files (when
+    /// something was written since); 0: every download is made for its reader
+    #[arg(long, env = "SINERGI_EXPORT_SECS", global = true, default_value_t = 60)]
+    pub export_secs: u64,
     /// The demo's simulated counting night: seconds between batches of results, or `off`
     #[arg(long, env = "SINERGI_DEMO_FEED_SECS", global = true, default_value = "5", value_parser = demo_feed)]
     pub demo_feed_secs: DemoFeed,

@@ -704,7 +704,7 @@ pub struct ExportQuery {
 /// row per TPS and contest, or JSON lines.
 #[utoipa::path(get, path = "/api/v1/elections/{id}/results/export", tag = "rekap", params(("id" = String, Path), ExportQuery),
     responses((status = 200, description = "CSV or JSON lines"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ExportQuery>) -> Result<Response, AppError> {
+pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<ExportQuery>, headers: axum::http::HeaderMap) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let region = region_param(&state, q.region.as_deref())?;
     let json = match q.format.as_deref().unwrap_or("csv") {
@@ -712,6 +712,12 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<String>, Query
         "json" => true,
         other => return Err(AppError::invalid("format", tr!("format {other:?}: pilih csv atau json", "format {other:?}: csv or json"))),
     };
+    // The nation's, the one everybody downloads, from the file made ahead (`snapshot`).
+    if region == crate::regions::NATIONAL
+        && let Some(resp) = super::snapshot::serve(state.module::<super::snapshot::Snapshots>(), e, json, &headers).await
+    {
+        return Ok(resp);
+    }
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(16);
     let db = state.db.clone();
     tokio::spawn(async move {

@@ -13,6 +13,7 @@ pub mod form;
 pub mod leaf;
 pub mod observer;
 pub mod pages;
+pub mod snapshot;
 pub mod store;
 
 use std::sync::Arc;
