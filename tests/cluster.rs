@@ -100,10 +100,7 @@ fn the_public_intake_limit_counts_a_client_across_servers(db: &TestDb) {
 }
 
 fn a_change_of_candidates_reaches_every_server_at_once(db: &TestDb) {
-    let file = db.dir().join("tps-pilkada.csv");
-    std::fs::write(&file, "code,address,dpt,lat,lon\n35.76.02.1008.001,Jl. Contoh,250,,\n").expect("write");
-    let o = common::cli(db, &["import", "tps", "--election", "pilkada-2024", file.to_str().expect("path")], None);
-    assert!(o.status.success(), "{}", common::stderr(&o));
+    common::import_tps(db, "pilkada-2024", &[("35.76.02.1008.001", 250)]);
     add_user(db, "kpu.jatim", "kpu", "35", "supervisor", PW);
     add_user(db, "ptps", "bawaslu", "35.76", "operator", PW);
     let (a, b) = servers(db, &[]);

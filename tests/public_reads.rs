@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestApp, TestDb, add_user, cli, presiden_form, stderr};
+use common::{TestApp, TestDb, add_user, presiden_form};
 use serde_json::Value;
 
 const PW: &str = "rahasia-123";
@@ -29,14 +29,7 @@ fn field(body: &str, name: &str) -> i64 {
 }
 
 fn public_answers_are_kept_revalidated_and_answered_anew_after_a_write(db: &TestDb) {
-    let mut csv = String::from("code,address,dpt,lat,lon\n");
-    for n in 1..=2 {
-        csv.push_str(&format!("35.76.02.1008.{n:03},Jl. Contoh,250,,\n"));
-    }
-    let file = db.dir().join("tps.csv");
-    std::fs::write(&file, csv).expect("write");
-    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", file.to_str().expect("path")], None);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::import_tps(db, "pemilu-2024", &[("35.76.02.1008.001", 250), ("35.76.02.1008.002", 250)]);
     add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
     add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
     let a = TestApp::spawn(db);
@@ -122,10 +115,7 @@ fn download(app: &TestApp, etag: Option<&str>) -> (u16, String, Vec<(String, Str
 }
 
 fn the_national_open_data_is_made_ahead_and_kept_up(db: &TestDb) {
-    let file = db.dir().join("tps.csv");
-    std::fs::write(&file, "code,address,dpt,lat,lon\n35.76.02.1008.001,Jl. Contoh,250,,\n35.76.02.1008.002,Jl. Contoh,250,,\n").expect("write");
-    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", file.to_str().expect("path")], None);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::import_tps(db, "pemilu-2024", &[("35.76.02.1008.001", 250), ("35.76.02.1008.002", 250)]);
     add_user(db, "kpps.a", "kpu", "35.76.02", "operator", PW);
     add_user(db, "kpps.b", "kpu", "35.76.02", "operator", PW);
     let app = TestApp::spawn_env(db, &[], &[("SINERGI_EXPORT_SECS", "1")]);

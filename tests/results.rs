@@ -14,14 +14,7 @@ const PW: &str = "rahasia-123";
 const SIREKAP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sirekap-2024/ppwp-jakarta-timur-2024-02-20.csv");
 
 fn import_tps(db: &TestDb, rows: &[(String, i64)]) {
-    let mut csv = String::from("code,address,dpt,lat,lon\n");
-    for (code, dpt) in rows {
-        csv.push_str(&format!("{code},Jl. Contoh,{dpt},,\n"));
-    }
-    let file = db.dir().join("tps.csv");
-    std::fs::write(&file, csv).expect("write tps");
-    let o = cli(db, &["import", "tps", "--election", "pemilu-2024", file.to_str().expect("path")], None);
-    assert!(o.status.success(), "{}", stderr(&o));
+    common::import_tps(db, "pemilu-2024", &rows.iter().map(|(c, d)| (c.as_str(), *d)).collect::<Vec<_>>());
 }
 
 type Row = std::collections::HashMap<String, Option<i64>>;

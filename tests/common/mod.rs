@@ -187,6 +187,18 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Imports TPS `(code, dpt)` into `election` through `sinergi import tps`, as an operator does.
+pub fn import_tps(db: &TestDb, election: &str, rows: &[(&str, i64)]) {
+    let mut csv = String::from("code,address,dpt,lat,lon\n");
+    for (code, dpt) in rows {
+        csv.push_str(&format!("{code},Jl. Contoh,{dpt},,\n"));
+    }
+    let file = db.dir().join(format!("tps-{election}.csv"));
+    std::fs::write(&file, csv).expect("write tps");
+    let o = cli(db, &["import", "tps", "--election", election, file.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// Adds a user through the CLI, as an administrator would.
 pub fn add_user(db: &TestDb, username: &str, agency: &str, region: &str, role: &str, password: &str) {
     let o = cli(
