@@ -144,7 +144,8 @@ pub async fn layer(axum::extract::State(cache): axum::extract::State<Arc<PublicC
         }
     }
     let resp = next.run(req).await;
-    let Some(fresh) = max_age(resp.headers()).filter(|_| resp.status() == StatusCode::OK) else {
+    // An answer that sets a cookie is someone's own, whatever it declared.
+    let Some(fresh) = max_age(resp.headers()).filter(|_| resp.status() == StatusCode::OK && !resp.headers().contains_key(header::SET_COOKIE)) else {
         if let Some(e) = kept {
             e.refreshing.store(false, Ordering::Release);
         }
