@@ -45,6 +45,9 @@ pub async fn open_db(url: &str) -> Result<Db, DbError> {
         .await
         .map_err(|e| DbError::Other(format!("opening the database failed: {e}")))??;
     db.write(|c| {
+        // Servers started together on an empty PostgreSQL database load the built-in data one
+        // after another: the later ones then find it there.
+        c.lock_keys(["startup: built-in data"])?;
         regions::store::ensure_loaded(c)?;
         elections::store::ensure_builtin(c)?;
         logistics::store::ensure_builtin(c)?;

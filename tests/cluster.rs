@@ -192,3 +192,18 @@ fn connections_the_database_dropped_are_replaced() {
         assert_eq!(app.get("/api/v1/me", Some(&token)).0, 200);
     }
 }
+
+/// PostgreSQL only: three servers started at the same moment on an empty database all start
+/// (the first loads the regions and elections, the others find them).
+#[test]
+fn servers_started_together_on_an_empty_database_all_start() {
+    let Some(db) = TestDb::postgres() else { return };
+    let apps: Vec<TestApp> = std::thread::scope(|s| {
+        let starts: Vec<_> = (0..3).map(|_| s.spawn(|| TestApp::spawn(&db))).collect();
+        starts.into_iter().map(|h| h.join().expect("a server did not start")).collect()
+    });
+    for app in &apps {
+        assert_eq!(app.get("/api/v1/regions/35", None).0, 200);
+    }
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM regions WHERE code = '35'"), 1);
+}
