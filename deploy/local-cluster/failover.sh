@@ -27,7 +27,8 @@
 # Knobs: WARM_S=30 (ingestion before the first kill), AFTER_S=20 (ingestion after each step),
 # CONNS=16, FAILOVER_MAX_S=120 (the longest wait for writes to come back),
 # RESTART_AFTER_FAILOVER=1: when writes have not come back SELF_HEAL_S (20) after the database
-# settled, restart the Sinergi servers one after another (an operator's workaround; the run then
+# settled, restart the Sinergi servers one after another (restart-servers.sh: the way back for a
+# binary built before commit 9f02f8e, which did not reconnect; the run then
 # still fails, saying so).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -62,12 +63,12 @@ autoctl show state --pgdata "$PG_DIR/monitor"
 sql() { timeout 60 psql "$DB_URL" -qAtX -F'|' -c "$1"; }
 
 # This run's TPS: those of tps.csv (line number = the form's seed) with no result yet. A run
-# enters about 35,000; when fewer than 60,000 are left, up.sh imports 200,000 more.
+# enters 35,000 to 80,000; when fewer than 100,000 are left, up.sh imports 200,000 more.
 tps_left() {
     sql "SELECT COUNT(*) FROM tps t WHERE election_id = 'pemilu-2024' AND NOT EXISTS
         (SELECT 1 FROM results r WHERE r.election_id = t.election_id AND r.contest = 'presiden' AND r.tps_code = t.code)"
 }
-if [ "$(tps_left)" -lt 60000 ]; then
+if [ "$(tps_left)" -lt 100000 ]; then
     TPS_COUNT=$(($(wc -l < "$APP_DIR/tps.csv") - 1 + 200000)) timeout 600 "$HERE/up.sh" | grep -i tps || true
 fi
 sql "SELECT tps_code FROM results WHERE election_id = 'pemilu-2024' AND contest = 'presiden'" | sort > "$OUT/done.txt"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Restarts the three Sinergi servers one after another (SIGTERM, then start, then wait for its
-# /healthz), so that HAProxy always has the others. Needed today after every failover or
-# switchover of PostgreSQL: the servers keep their broken pooled connections and answer 500
-# until restarted (see docs/OPERATIONS.md, "Known issues").
+# Restarts the three Sinergi servers one after another (SIGTERM, start, wait for its /healthz),
+# so that HAProxy always has the other two. A binary built before commit 9f02f8e keeps its
+# broken pooled connections after a failover or switchover of PostgreSQL and answers 500 until
+# restarted (docs/OPERATIONS.md, "Known issues"); this is the way back for it.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=deploy/local-cluster/lib.sh

@@ -12,8 +12,8 @@
 # Run again, it starts whatever part is not running (a killed node rejoins as a standby, a
 # killed server comes back) and leaves the rest alone; the data is loaded only once.
 # Environment: CLUSTER_DIR, SINERGI_BIN (a binary to use as it is), REFRESH_BIN=1 (copy
-# target/release/sinergi again), TPS_COUNT (TPS imported, default 400000: each failover.sh run
-# enters about 35,000).
+# target/release/sinergi again; a new cluster always takes a fresh copy), TPS_COUNT (TPS
+# imported, default 400000: each failover.sh run enters about 35,000 to 80,000).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -41,8 +41,9 @@ for tool in psql curl python3; do
 done
 
 # --- the binary: a private copy, so a rebuild does not change it under the servers -----------
+# Taken when a new cluster is made (no $CLUSTER_DIR yet) or REFRESH_BIN=1; kept while it lives.
 BIN=$(sinergi_bin)
-if [ -z "${SINERGI_BIN:-}" ] && { [ ! -x "$BIN_COPY" ] || [ "${REFRESH_BIN:-0}" = 1 ]; }; then
+if [ -z "${SINERGI_BIN:-}" ] && { [ ! -x "$BIN_COPY" ] || [ ! -d "$RUN_DIR" ] || [ "${REFRESH_BIN:-0}" = 1 ]; }; then
     src=$REPO/target/release/sinergi
     [ -x "$src" ] || { echo "no $src: build it first (cargo build --release) or set SINERGI_BIN" >&2; exit 1; }
     # Copy, then rename: a half-written copy is never run.
@@ -164,9 +165,9 @@ PY
     mv "$APP_DIR/tps.csv.new" "$APP_DIR/tps.csv"
 fi
 
-# One after another, each waited for. Started at the same moment on an empty database, the
-# three race to load the built-in regions and two of them stop ("database: postgres: db
-# error"; PostgreSQL logs a duplicate key in regions_pkey); see docs/OPERATIONS.md.
+# One after another, each waited for. Before commit e11401a, three started at the same moment
+# on an empty database raced to load the built-in regions and two of them stopped ("database:
+# postgres: db error"; PostgreSQL logged a duplicate key in regions_pkey).
 for n in 1 2 3; do
     start_server "$n"
 done
