@@ -59,9 +59,7 @@ impl Lease {
         let start = Instant::now();
         let held = match conn.backend() {
             Backend::Sqlite => {
-                if let Ok(mut until) = self.until.lock() {
-                    *until = Held::Always;
-                }
+                self.hold_always();
                 return Ok(true);
             }
             Backend::Postgres => {
@@ -93,6 +91,13 @@ impl Lease {
         Ok(())
     }
 
+    /// SQLite: the only process holds every lease, with no row.
+    fn hold_always(&self) {
+        if let Ok(mut until) = self.until.lock() {
+            *until = Held::Always;
+        }
+    }
+
     /// Whether this process holds the lease now, by its last renewal (no query).
     pub fn held(&self) -> bool {
         match self.until.lock().map(|u| *u) {
@@ -116,9 +121,8 @@ impl Lease {
 /// process holds it. SQLite's one server always does, and asks nothing.
 pub async fn renew(db: &super::db::Db, lease: &std::sync::Arc<Lease>) -> bool {
     if db.backend() == Backend::Sqlite {
-        if let Ok(mut until) = lease.until.lock() {
-            *until = Held::Always;
-        }
+        // Not through `hold` and the writer: that would be a write transaction every second.
+        lease.hold_always();
         return true;
     }
     let l = lease.clone();

@@ -125,12 +125,17 @@ pub async fn layer(axum::extract::State(cache): axum::extract::State<Arc<PublicC
         }
         return resp;
     }
-    let headers = req.headers().clone();
     let key = Key {
         uri: req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string()),
-        lang: super::i18n::Lang::negotiate(&headers, req.uri().path().starts_with("/api/")),
-        gzip: headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip")),
+        lang: super::i18n::Lang::negotiate(req.headers(), req.uri().path().starts_with("/api/")),
+        gzip: req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip")),
     };
+    // Only the validators are needed once the request has gone to the handler (an empty map
+    // does not allocate: most readers send none).
+    let mut headers = HeaderMap::new();
+    for v in req.headers().get_all(header::IF_NONE_MATCH) {
+        headers.append(header::IF_NONE_MATCH, v.clone());
+    }
     let now = Instant::now();
     // Read before rendering: a commit landing during the rendering leaves the entry stale.
     let seen = cache.db.changes_seen();
