@@ -71,14 +71,16 @@ enum Command {
     /// Generate synthetic data for load tests
     #[command(subcommand)]
     Gen(GenCommand),
-    /// Back up the database and the blob store (photos, evidence) into a folder: a consistent
-    /// snapshot of the database (SQLite; pg_dump for PostgreSQL), then every blob not already
-    /// there. Run it again into the same folder to add only what is new.
+    /// Back up the database into FILE (SQLite's online backup; pg_dump's custom format for
+    /// PostgreSQL) while the service runs, then the blob store (photos, evidence) into the
+    /// folder `blobs` beside FILE: only the blobs not already there, so backups kept in one
+    /// folder share it.
     Backup {
         #[command(flatten)]
         db: DbArg,
-        /// The backup folder (created if missing)
-        dir: std::path::PathBuf,
+        /// The file the database is backed up into (replaced if it exists)
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
     },
 }
 
@@ -442,36 +444,46 @@ async fn change_account(db: &DbArg, username: &str, change: agencies::store::Acc
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sinergi backup DIR`: the database first, then the blobs. A blob is stored before the
-/// commit that names it, so every photo or file the snapshot refers to is in the store by the
-/// time the copy of the store runs. DIR/blobs has the store's own layout: a restored server
-/// points `SINERGI_BLOBS` at it (or copies it to its store).
-async fn backup(db: &DbArg, dir: &std::path::Path) -> Result<ExitCode, AppError> {
+/// `sinergi backup --out FILE`: the database first, then the blobs. A blob is stored before
+/// the commit that names it, so every photo or file the snapshot refers to is in the store by
+/// the time the copy of the store runs. The folder `blobs` beside FILE has the store's own
+/// layout: a restored server points `SINERGI_BLOBS` at it (or copies it to its store).
+async fn backup(db: &DbArg, file: &std::path::Path) -> Result<ExitCode, AppError> {
     let cannot = |what: &std::path::Path, e: std::io::Error| {
         let (p, why) = (what.display(), io_reason(&e));
         let (why_id, why_en) = (why.id(), why.en());
         AppError::bad_request(tr!("{p} tidak dapat ditulis: {why_id}", "cannot write {p}: {why_en}"))
     };
-    std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+    if file.is_dir() {
+        let p = file.display();
+        return Err(AppError::bad_request(tr!(
+            "--out {p} adalah folder; sebutkan berkas cadangannya, misalnya {p}/sinergi.db",
+            "--out {p} is a folder; name the backup file, e.g. {p}/sinergi.db"
+        )));
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| cannot(&dir, e))?;
     let database = open(db).await?;
-    let snapshot = match database.backend() {
+    match database.backend() {
         crate::platform::db::Backend::Sqlite => {
-            let file = dir.join("sinergi.db");
-            if file.exists() {
-                std::fs::remove_file(&file).map_err(|e| cannot(&file, e))?;
-            }
-            let target = file.display().to_string().replace('\'', "''");
-            // A consistent copy while the server keeps serving: SQLite writes it from one read
-            // transaction.
-            database.read(move |c| c.batch(&format!("VACUUM INTO '{target}'"))).await?;
-            file
+            let target = file.to_path_buf();
+            database.read(move |c| c.backup_into(&target)).await.map_err(|e| {
+                let (p, e) = (file.display(), e.to_string());
+                AppError::bad_request(tr!("cadangan {p} gagal: {e}", "backing up into {p} failed: {e}"))
+            })?;
         }
         crate::platform::db::Backend::Postgres => {
-            let file = dir.join("sinergi.pgdump");
-            let out = std::process::Command::new("pg_dump").args(["--format=custom", "--file"]).arg(&file).arg(&db.url).output();
+            let mut part = file.as_os_str().to_owned();
+            part.push(".part");
+            let part = std::path::PathBuf::from(part);
+            let out = std::process::Command::new("pg_dump").args(["--format=custom", "--file"]).arg(&part).arg(&db.url).output();
             match out {
-                Ok(o) if o.status.success() => file,
+                Ok(o) if o.status.success() => std::fs::rename(&part, file).map_err(|e| cannot(file, e))?,
                 Ok(o) => {
+                    let _ = std::fs::remove_file(&part);
                     let why = String::from_utf8_lossy(&o.stderr).trim().to_string();
                     return Err(AppError::bad_request(tr!("pg_dump gagal: {why}", "pg_dump failed: {why}")));
                 }
@@ -483,7 +495,8 @@ async fn backup(db: &DbArg, dir: &std::path::Path) -> Result<ExitCode, AppError>
                 }
             }
         }
-    };
+    }
+    let snapshot = file;
     let store = crate::platform::blob::BlobStore::from_env(&db.url)?;
     let copy = crate::platform::blob::BlobStore::dir(dir.join("blobs"))?;
     let keys = store.keys().await?;
@@ -710,7 +723,7 @@ async fn audit_verify(db: &DbArg, files: &[std::path::PathBuf], vkey: Option<Str
 
 async fn run(command: Command) -> Result<ExitCode, AppError> {
     match command {
-        Command::Backup { db, dir } => backup(&db, &dir).await,
+        Command::Backup { db, out } => backup(&db, &out).await,
         Command::Serve { db, listen, demo } => {
             let database = open(&db).await?;
             let blobs = startup::open_blobs(&db.url, &database).await?;

@@ -102,6 +102,21 @@ fn watch_accepts_a_growing_log_and_refuses_a_wrong_key(db: &TestDb) {
     let o = watch(db, &app, &key, &state, &[]);
     assert!(o.status.success() && stdout(&o).contains("sama dengan yang diterima sebelumnya"), "{}{}", stdout(&o), stderr(&o));
 
+    // A server that cannot answer the proof now (its database failing under it, as during a
+    // failover: 500) has proved nothing either way: reported as unreachable (exit 1, not the
+    // 2 of a fork), the state kept, and the next round, once it answers, goes on.
+    submit(&app, &a, 4, &tally("kpu", [60, 110, 30]));
+    let fourth = checkpoint_of(&app, 4);
+    db.tamper("ALTER TABLE tlog_hashes RENAME TO tlog_hashes_away");
+    let o = watch(db, &app, &key, &state, &[]);
+    db.tamper("ALTER TABLE tlog_hashes_away RENAME TO tlog_hashes");
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("tidak dapat membuktikan konsistensi checkpoint 3 → 4 saat ini (500"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&state).expect("state"), third, "nothing accepted while nothing was proved");
+    let o = watch(db, &app, &key, &state, &[]);
+    assert!(o.status.success() && stdout(&o).contains("checkpoint sah: 4 daun"), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(std::fs::read_to_string(&state).expect("state"), fourth);
+
     // Another key of the same origin did not sign this log: the run fails, naming the
     // signature, and keeps no state.
     let other = verifier_key(db, Some(&db.dir().join("lain-log.key")));
@@ -117,7 +132,7 @@ fn watch_accepts_a_growing_log_and_refuses_a_wrong_key(db: &TestDb) {
     let o = watch(db, &app, &other, &state, &[]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     assert!(stderr(&o).contains("tidak memuat checkpoint log ini"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&state).expect("state"), third, "the state is untouched");
+    assert_eq!(std::fs::read_to_string(&state).expect("state"), fourth, "the state is untouched");
     // In English on request.
     let o = common::cli_lang(db, "en", &["log", "watch", app.base.as_str(), "--key", other.as_str(), "--state", fresh.to_str().expect("path")], None);
     assert_eq!(o.status.code(), Some(2));

@@ -429,8 +429,9 @@ fn evidence_moves_from_the_database_into_the_store(db: &TestDb) {
     }
 }
 
-/// `sinergi backup DIR` keeps the database and every blob; a server started on the backup alone
-/// (the database restored, `SINERGI_BLOBS` at DIR/blobs) serves the photos and the evidence.
+/// `sinergi backup --out FILE` keeps the database and every blob while the server runs; a
+/// server started on the backup alone (the database restored, `SINERGI_BLOBS` at the `blobs`
+/// folder beside FILE) serves the photos and the evidence.
 fn a_backup_keeps_the_photos_and_evidence(db: &TestDb) {
     add_user(db, "bawaslu.mjk", "bawaslu", "35.76", "operator", PW);
     let app = setup(db, &[]);
@@ -442,27 +443,37 @@ fn a_backup_keeps_the_photos_and_evidence(db: &TestDb) {
     assert_eq!(s, 200, "{v}");
     let bawaslu = app.login("bawaslu.mjk", PW);
     let (report, pdf, pdf_sha) = report_with_evidence(&app, &bawaslu);
-    drop(app);
 
+    // A folder is not a file: refused, naming the option, nothing written.
     let dir = db.dir().join("cadangan");
-    let o = cli(db, &["backup", dir.to_str().expect("path")], None);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let o = cli(db, &["backup", "--out", dir.to_str().expect("path")], None);
+    assert!(!o.status.success() && stderr(&o).contains("--out") && stderr(&o).contains("folder"), "{}", stderr(&o));
+    assert!(!dir.join("blobs").exists());
+
+    // Backed up while the server serves (it is still running).
+    let file = dir.join(if matches!(db, TestDb::Sqlite { .. }) { "sinergi.db" } else { "sinergi.pgdump" });
+    let out = file.to_str().expect("path");
+    let o = cli(db, &["backup", "--out", out], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let said = common::stdout(&o);
     assert!(said.contains("2 blob") && said.contains("2 baru"), "the summary says what was kept: {said}");
-    let again = cli(db, &["backup", dir.to_str().expect("path")], None);
+    let again = cli(db, &["backup", "--out", out], None);
     assert!(common::stdout(&again).contains("0 baru"), "a second backup adds only what is new: {}", common::stdout(&again));
     let kept = Dir(dir.join("blobs"));
     assert!(kept.holds(&sha(&photo)) && kept.holds(&pdf_sha) && kept.count() == 2);
+    assert_eq!(app.get("/healthz", None).0, 200, "the server went on serving");
+    drop(app);
 
     // Restore: a fresh database from the snapshot, the blobs from the backup folder.
     let restored = match db {
-        TestDb::Sqlite { .. } => format!("sqlite://{}", dir.join("sinergi.db").display()),
+        TestDb::Sqlite { .. } => format!("sqlite://{}", file.display()),
         TestDb::Postgres { admin_url, name, .. } => {
             let target = format!("{name}_r");
             let mut c = ::postgres::Client::connect(admin_url, ::postgres::NoTls).expect("connect");
             c.batch_execute(&format!("CREATE DATABASE {target}")).expect("create");
             let url = format!("{}/{target}", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b));
-            let o = std::process::Command::new("pg_restore").args(["--no-owner", "--dbname", &url]).arg(dir.join("sinergi.pgdump")).output().expect("pg_restore");
+            let o = std::process::Command::new("pg_restore").args(["--no-owner", "--dbname", &url]).arg(&file).output().expect("pg_restore");
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             url
         }

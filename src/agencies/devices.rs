@@ -340,11 +340,13 @@ async fn devices_view(state: &AppState, lang: Lang, user: &CurrentUser, username
         h2 { (lang.pick("Perangkat terdaftar", "Enrolled devices")) }
         @if d.devices.is_empty() { p #no-devices { (lang.pick("Belum ada perangkat.", "No device yet.")) } }
         @else {
-            // Wrapped as the other pages' tables are: on a 360 px phone it scrolls inside, the page does not.
-            div.scroll { table #devices { thead { tr { th { (lang.pick("Perangkat", "Device")) } th { (lang.pick("Didaftarkan", "Enrolled")) } th { (lang.pick("Masuk sampai", "Logged in until")) } th {} } }
+            // Three columns, the revoke button under the device's name, so that a 360 px phone
+            // shows the whole row; wrapped as the other pages' tables are for longer names.
+            div.scroll { table #devices { thead { tr { th { (lang.pick("Perangkat", "Device")) } th { (lang.pick("Didaftarkan", "Enrolled")) } th { (lang.pick("Masuk sampai", "Logged in until")) } } }
                 tbody { @for dv in &d.devices { tr data-device=(dv.id) {
-                    td { (dv.device) } td { (when(&dv.enrolled_at)) } td { (when(&dv.expires_at)) }
-                    td { form.inline method="post" action={ (base) "/" (dv.id) "/cabut" } { button type="submit" { (lang.pick("Cabut", "Revoke")) } } }
+                    td { (dv.device)
+                        form method="post" action={ (base) "/" (dv.id) "/cabut" } { button type="submit" { (lang.pick("Cabut", "Revoke")) } } }
+                    td { (when(&dv.enrolled_at)) } td { (when(&dv.expires_at)) }
                 } } } } }
         }
         @if !d.pending.is_empty() {

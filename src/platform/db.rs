@@ -667,6 +667,33 @@ impl Conn {
         Ok(())
     }
 
+    /// SQLite: copies the database into `file` by SQLite's online backup, in one step, so the
+    /// copy is the state of one read transaction while writers go on (WAL lets them). The copy
+    /// is made beside `file` and renamed over it at the end: a failed backup leaves no half
+    /// file under the name. PostgreSQL has its own tools (`pg_dump`, `pg_basebackup`).
+    pub fn backup_into(&mut self, file: &std::path::Path) -> Result<(), DbError> {
+        let Engine::Sqlite(source) = &self.engine else {
+            return Err(DbError::Other("backup_into is for SQLite; PostgreSQL is backed up by pg_dump".into()));
+        };
+        let mut part = file.as_os_str().to_owned();
+        part.push(".part");
+        let part = std::path::PathBuf::from(part);
+        let copy = || -> Result<(), DbError> {
+            let _ = std::fs::remove_file(&part);
+            let mut target = rusqlite::Connection::open(&part)?;
+            rusqlite::backup::Backup::new(source, &mut target)?.step(-1)?;
+            // The copy's own journal mode: a single file that opens anywhere.
+            target.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0))?;
+            drop(target);
+            std::fs::rename(&part, file).map_err(|e| DbError::Other(format!("{}: {e}", file.display())))
+        };
+        let done = copy();
+        if done.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        done
+    }
+
     /// Whether the server closed this connection (it cannot be used again).
     pub fn is_closed(&self) -> bool {
         match &self.engine {
@@ -860,6 +887,10 @@ fn gather(tasks: Vec<Task>) -> Vec<Job> {
 struct Changes {
     tx: tokio::sync::broadcast::Sender<Arc<Touched>>,
     count: Arc<std::sync::atomic::AtomicU64>,
+    /// This server's mark on its commits' notices (PostgreSQL): it sent its own commits to
+    /// `tx` when they committed, and hearing them again later would count them twice, moving
+    /// the count after an answer was rendered from them.
+    origin: u64,
 }
 
 impl Changes {
@@ -941,7 +972,10 @@ impl Db {
         };
         let (tx, rx) = mpsc::channel::<Task>();
         // A page that falls this far behind hears `Lagged` and simply refreshes.
-        let changes = Changes { tx: tokio::sync::broadcast::channel(256).0, count: Arc::default() };
+        let mut origin = [0u8; 8];
+        // Without randomness two servers could share a mark and miss each other's commits.
+        getrandom::fill(&mut origin).map_err(|e| DbError::Other(format!("no randomness for the server's mark: {e}")))?;
+        let changes = Changes { tx: tokio::sync::broadcast::channel(256).0, count: Arc::default(), origin: u64::from_le_bytes(origin) };
         let (dropped, _) = tokio::sync::broadcast::channel(64);
         // SQLite takes one writer. On PostgreSQL a group commit spends most of its time waiting
         // on the server (round trips, the COMMIT's flush), so a second writer takes the next
@@ -1196,7 +1230,12 @@ fn listen_for_changes(url: String, changes: Changes, dropped: Dropped) {
                             Ok(Some(n)) if n.channel() == CACHES_CHANNEL => {
                                 let _ = dropped.send(Arc::from(n.payload()));
                             }
-                            Ok(Some(n)) => changes.send(Arc::new(Touched::from_payload(n.payload()))),
+                            Ok(Some(n)) => {
+                                let (origin, touched) = n.payload().split_once(':').unwrap_or(("", n.payload()));
+                                if origin != changes.origin.to_string() {
+                                    changes.send(Arc::new(Touched::from_payload(touched)));
+                                }
+                            }
                             Ok(None) => break,
                             Err(e) => {
                                 tracing::warn!("listening for changes failed: {e}");
@@ -1328,7 +1367,7 @@ fn writer_loop(mut conn: Conn, target: Target, writers: &Writers, changes: Chang
             // The other servers hear of the change when it commits, not before.
             if touched != Touched::Nothing
                 && conn.backend() == Backend::Postgres
-                && let Err(e) = conn.batch(&format!("NOTIFY {CHANGES_CHANNEL}, '{}'", touched.payload()))
+                && let Err(e) = conn.batch(&format!("NOTIFY {CHANGES_CHANNEL}, '{}:{}'", changes.origin, touched.payload()))
             {
                 tracing::warn!("cannot notify the other servers: {e}");
             }

@@ -196,6 +196,11 @@ impl Browser {
         self.wait_for("the login link after logging out", || self.try_find_all("#login-link").ok().filter(|v| !v.is_empty()));
     }
 
+    /// The value of the current site's cookie `name` (HttpOnly ones too), if it is set.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.try_cmd("GET", &format!("/cookie/{name}"), None).ok().and_then(|v| v["value"].as_str().map(str::to_string))
+    }
+
     pub fn set_window_size(&self, width: u32, height: u32) {
         self.post("/window/rect", json!({"width": width, "height": height}));
     }
@@ -518,7 +523,8 @@ impl Browser {
     pub fn login_to(&self, app: &TestApp, user: &str, next: &str) {
         self.goto(&app.url(&format!("/masuk?next={next}")));
         self.submit_login(user);
-        self.wait_url(|u| u.ends_with(next));
+        // The login page's own address ends with `next` too (`/masuk?next=…`).
+        self.wait_url(|u| u.ends_with(next) && !u.contains("/masuk"));
     }
 
     fn submit_login(&self, user: &str) {

@@ -242,6 +242,16 @@ impl Monitor {
             return Ok(opened);
         }
         let answer = self.get(&["log", "consistency"], &[("from", n.to_string()), ("to", m.to_string())]).await.map_err(Problem::Unreachable)?;
+        // A server error or a busy server proves nothing either way (a failover's seconds
+        // answer 500): asked again next round. Any other refusal is the server declining the
+        // proof.
+        if answer.status >= 500 || answer.status == 429 {
+            let (s, msg) = (answer.status, answer.message());
+            return Err(Problem::Unreachable(tr!(
+                "server tidak dapat membuktikan konsistensi checkpoint {n} → {m} saat ini ({s}: {msg}); dicoba lagi",
+                "the server cannot prove the consistency of checkpoint {n} → {m} now ({s}: {msg}); tried again"
+            )));
+        }
         if answer.status != 200 {
             let (s, msg) = (answer.status, answer.message());
             return Err(Problem::Log(tr!(
