@@ -347,6 +347,12 @@ pub async fn serve(db: Db, blobs: Arc<platform::blob::BlobStore>, log_key: platf
     let channels = platform::notify::Channels::from_env().map_err(std::io::Error::other)?;
     tracing::info!("{}", channels.describe());
     let report_hour = situation::report::report_hour();
+    // The public's reads from a hot standby, while it keeps up (PostgreSQL).
+    let settings = platform::settings::get();
+    if let Some(url) = &settings.replica_url {
+        db.use_replica(url, std::time::Duration::from_secs(settings.replica_max_lag_secs)).map_err(|e| std::io::Error::other(format!("--replica-url: {e}")))?;
+        tracing::info!("the public's reads may use the replica while it is at most {} s behind", settings.replica_max_lag_secs);
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     // Tests and scripts read this line to find the port when listening on port 0.

@@ -16,12 +16,25 @@ use tokio::sync::{Semaphore, oneshot};
 pub enum DbError {
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", with_cause(.0))]
     Postgres(#[from] postgres::Error),
     #[error("column {column}: {message}")]
     Decode { column: usize, message: String },
     #[error("{0}")]
     Other(String),
+}
+
+/// The PostgreSQL client's error with its cause: on its own it says only "db error" or "error
+/// connecting to server", and an operator reading the log needs what the server said.
+fn with_cause(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 impl DbError {
@@ -924,6 +937,8 @@ struct Inner {
     dropped: Dropped,
     /// Whether this server listens for the other servers' commits (started on first need).
     listening: std::sync::OnceLock<()>,
+    /// A hot standby the public's reads may use (`Db::use_replica`), PostgreSQL only.
+    replica: std::sync::OnceLock<Arc<Replica>>,
     /// Dropping it stops the SQLite checkpointer.
     _checkpointer: Option<mpsc::Sender<()>>,
 }
@@ -937,6 +952,104 @@ impl Drop for Inner {
             let _ = std::thread::spawn(move || drop(idle)).join();
         }
     }
+}
+
+impl Inner {
+    /// `f` on a connection of `idle` (or a new one to `target`), on this blocking thread.
+    fn read_on<T, E>(&self, idle: &Mutex<Vec<Conn>>, target: &Target, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let pooled = idle.lock().ok().and_then(|mut v| v.pop());
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => target.connect()?,
+        };
+        let out = f(&mut conn);
+        // A read that wrote (a cache filled, a session touched) has no group commit to end
+        // it: what it deferred (an audit entry) is written now, never left on the pooled
+        // connection for a later caller.
+        if !conn.deferred.job.is_empty() || !conn.deferred.group.is_empty() {
+            if let Err(e) = conn.flush_deferred() {
+                tracing::error!("a read's deferred writes failed: {e}");
+            }
+            conn.deferred = Deferrals::default();
+        }
+        // A connection the server dropped (PostgreSQL failed over, or restarted) is not
+        // kept: the next read opens a new one, to whichever server now takes writes.
+        if !conn.is_closed()
+            && let Ok(mut idle) = idle.lock()
+        {
+            idle.push(conn);
+        }
+        out
+    }
+}
+
+/// A hot standby for the public's reads: its own pool, and whether its replay is within the
+/// bound, as its watch last saw.
+struct Replica {
+    target: Target,
+    idle: Mutex<Vec<Conn>>,
+    fresh: std::sync::atomic::AtomicBool,
+}
+
+/// Where a server's WAL is, in bytes from the start: what the primary has written, what a
+/// standby has replayed (a promoted one: what it has written).
+const WAL_AT: &str = "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::float8";
+
+impl Replica {
+    /// Every second: notes where the primary's WAL is, and calls the standby fresh while it has
+    /// replayed at least what the primary had written `max_lag` ago. By positions, not clocks:
+    /// no privilege, no clock shared, and a standby cut off from the primary falls behind as
+    /// the primary goes on. Anything that cannot be asked is behind.
+    fn watch(&self, primary: Target, max_lag: Duration) {
+        let (mut on_primary, mut on_replica): (Option<Conn>, Option<Conn>) = (None, None);
+        let mut written: std::collections::VecDeque<(std::time::Instant, f64)> = Default::default();
+        let mut was = false;
+        loop {
+            let now = std::time::Instant::now();
+            let asked = wal_at(&primary, &mut on_primary).and_then(|p| {
+                written.push_back((now, p));
+                wal_at(&self.target, &mut on_replica)
+            });
+            // What the primary had written max_lag ago (the oldest noted, at first).
+            while written.len() > 1 && written.get(1).is_some_and(|(t, _)| now.duration_since(*t) >= max_lag) {
+                written.pop_front();
+            }
+            let due = written.front().map_or(f64::MAX, |(_, lsn)| *lsn);
+            let fresh = asked.as_ref().is_ok_and(|replayed| *replayed >= due);
+            self.fresh.store(fresh, std::sync::atomic::Ordering::SeqCst);
+            if fresh != was {
+                match asked {
+                    Ok(_) if fresh => tracing::info!("the public's reads use the replica"),
+                    Ok(replayed) => {
+                        let (behind, secs) = (due - replayed, max_lag.as_secs_f64());
+                        tracing::warn!("the replica has not replayed what the primary wrote {secs} s ago ({behind} bytes behind); the public's reads go to the primary")
+                    }
+                    Err(e) => tracing::warn!("the replica's lag cannot be measured ({e}); the public's reads go to the primary"),
+                }
+                was = fresh;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+
+    /// Whether the standby answers a query now (after a read on it failed).
+    fn answers(&self) -> bool {
+        self.target.connect().and_then(|mut c| c.batch("SELECT 1")).is_ok()
+    }
+}
+
+/// [`WAL_AT`] on `target`, through `conn` (opened when there is none; dropped on failure).
+fn wal_at(target: &Target, conn: &mut Option<Conn>) -> Result<f64, DbError> {
+    let mut c = match conn.take() {
+        Some(c) => c,
+        None => target.connect()?,
+    };
+    let at: f64 = c.query_opt(WAL_AT, &[])?.ok_or_else(|| DbError::Other("no WAL position".into()))?.get(0)?;
+    *conn = Some(c);
+    Ok(at)
 }
 
 const MAX_READERS: usize = 16;
@@ -1007,6 +1120,7 @@ impl Db {
                 changes,
                 dropped,
                 listening: std::sync::OnceLock::new(),
+                replica: std::sync::OnceLock::new(),
                 _checkpointer: checkpointer,
             }),
         })
@@ -1063,40 +1177,65 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .readers
-            .acquire()
+        let _permit = self.inner.readers.acquire().await.map_err(|_| E::from(DbError::Other("database closed".into())))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.read_on(&inner.idle, &inner.target, f))
             .await
-            .map_err(|_| E::from(DbError::Other("database closed".into())))?;
+            .map_err(|e| E::from(DbError::Other(format!("read task failed: {e}"))))?
+    }
+
+    /// Runs `f`, a read of what the public may see, on the hot standby while its replay is
+    /// within the bound `use_replica` set (checked every second), else as [`Db::read`]. A
+    /// standby that fails under the read (it died, or was promoted and restarted) is marked
+    /// behind and `f` runs again on the primary: the reader sees no error. `f` must only read
+    /// (a standby refuses writes).
+    pub async fn read_public<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Conn) -> Result<T, E> + Clone + Send + 'static,
+    {
+        let Some(replica) = self.inner.replica.get().filter(|r| r.fresh.load(std::sync::atomic::Ordering::SeqCst)).cloned() else {
+            return self.read(f).await;
+        };
+        let _permit = self.inner.readers.acquire().await.map_err(|_| E::from(DbError::Other("database closed".into())))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let pooled = inner.idle.lock().ok().and_then(|mut v| v.pop());
-            let mut conn = match pooled {
-                Some(c) => c,
-                None => inner.target.connect()?,
-            };
-            let out = f(&mut conn);
-            // A read that wrote (a cache filled, a session touched) has no group commit to end
-            // it: what it deferred (an audit entry) is written now, never left on the pooled
-            // connection for a later caller.
-            if !conn.deferred.job.is_empty() || !conn.deferred.group.is_empty() {
-                if let Err(e) = conn.flush_deferred() {
-                    tracing::error!("a read's deferred writes failed: {e}");
+            let again = f.clone();
+            match inner.read_on(&replica.idle, &replica.target, f) {
+                Err(_) if !replica.answers() => {
+                    replica.fresh.store(false, std::sync::atomic::Ordering::SeqCst);
+                    tracing::warn!("the replica failed under a read; the public's reads go to the primary until it is back");
+                    inner.read_on(&inner.idle, &inner.target, again)
                 }
-                conn.deferred = Deferrals::default();
+                out => out,
             }
-            // A connection the server dropped (PostgreSQL failed over, or restarted) is not
-            // kept: the next read opens a new one, to whichever server now takes writes.
-            if !conn.is_closed()
-                && let Ok(mut idle) = inner.idle.lock()
-            {
-                idle.push(conn);
-            }
-            out
         })
         .await
         .map_err(|e| E::from(DbError::Other(format!("read task failed: {e}"))))?
+    }
+
+    /// Lets the public's reads (`read_public`) use the hot standby at `url` while its replay
+    /// is at most `max_lag` behind. A thread of its own asks the standby every second; until it
+    /// answers, and whenever it falls behind, is not streaming or cannot be reached, those
+    /// reads go to the primary. PostgreSQL only.
+    pub fn use_replica(&self, url: &str, max_lag: Duration) -> Result<(), DbError> {
+        let target = Target::parse(url)?;
+        if self.inner.backend != Backend::Postgres || !matches!(target, Target::Postgres(_)) {
+            return Err(DbError::Other("a replica is a PostgreSQL standby of a PostgreSQL database".into()));
+        }
+        let replica = Arc::new(Replica { target, idle: Mutex::new(Vec::new()), fresh: std::sync::atomic::AtomicBool::new(false) });
+        if self.inner.replica.set(replica.clone()).is_err() {
+            return Err(DbError::Other("the replica is already set".into()));
+        }
+        std::thread::Builder::new()
+            .name("sinergi-replica".into())
+            .spawn({
+                let primary = self.inner.target.clone();
+                move || replica.watch(primary, max_lag)
+            })
+            .map_err(|e| DbError::Other(format!("cannot start the replica's watch: {e}")))?;
+        Ok(())
     }
 
     /// Runs `f` inside the writer's transaction; resolves once the transaction has committed.

@@ -65,6 +65,17 @@ pub struct Settings {
     /// The sender of email notifications ("Sinergi KPU <sinergi@kpu.example>")
     #[arg(long, env = "SINERGI_SMTP_FROM", global = true, requires = "smtp_url")]
     pub smtp_from: Option<String>,
+    /// A hot standby of the PostgreSQL database (postgres://…, e.g. with
+    /// target_session_attrs=standby) that the public results pages and summary are read from
+    /// while it has replayed what the primary wrote --replica-max-lag seconds before; else, and
+    /// without it, they are read from the primary
+    #[arg(long, env = "SINERGI_REPLICA_URL", global = true)]
+    pub replica_url: Option<String>,
+    /// How far behind the primary the standby may be for the public's reads, in seconds (a
+    /// public answer is then at most this, plus one second, plus its 5 s in the public cache,
+    /// behind the primary)
+    #[arg(long, env = "SINERGI_REPLICA_MAX_LAG_SECS", global = true, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replica_max_lag_secs: u64,
     /// Seconds between remakes of the national open-data exports served from files (when
     /// something was written since); 0: every download is made for its reader
     #[arg(long, env = "SINERGI_EXPORT_SECS", global = true, default_value_t = 60)]

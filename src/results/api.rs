@@ -572,7 +572,7 @@ pub struct SummaryQuery {
 /// Live totals for a region and contest from the aggregates kept as results are counted.
 #[utoipa::path(get, path = "/api/v1/elections/{id}/results/summary", tag = "rekap", params(("id" = String, Path), SummaryQuery),
     responses((status = 200, body = Summary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<SummaryQuery>) -> Result<Response, AppError> {
+pub async fn summary(State(state): State<AppState>, user: Option<CurrentUser>, Path(id): Path<String>, Query(q): Query<SummaryQuery>) -> Result<Response, AppError> {
     let e = election_or_404(&id)?;
     let k = contest_of(e, &q.contest)?;
     let region = region_param(&state, q.region.as_deref())?;
@@ -582,9 +582,7 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
     Ok(crate::platform::pubcache::public(
         crate::platform::pubcache::LIVE,
         Json(
-        state
-            .db
-            .read(move |c| {
+        super::read_results(&state, user.is_none(), move |c| {
                 let mut s = store::summary(c, e, k, &region)?;
                 if let Some(kids) = children {
                     let totals = store::totals_of(c, e.id, k.key, &kids)?;
@@ -597,7 +595,7 @@ pub async fn summary(State(state): State<AppState>, Path(id): Path<String>, Quer
                             .collect(),
                     );
                 }
-                Ok::<_, AppError>(s)
+                Ok(s)
             })
             .await?,
         ),

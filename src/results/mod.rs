@@ -46,6 +46,17 @@ impl CandidateCache {
     }
 }
 
+/// Reads the public's results: an anonymous reader's from the hot standby while it keeps up
+/// (`Db::read_public`, a bounded few seconds behind), an official's from the primary, so that
+/// the form they just entered shows on their next page.
+pub async fn read_results<T, F>(state: &AppState, anonymous: bool, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::platform::db::Conn) -> Result<T, AppError> + Clone + Send + 'static,
+{
+    if anonymous { state.db.read_public(f).await } else { state.db.read(f).await }
+}
+
 /// The candidate ids of a contest at a place (a TPS or region).
 pub async fn candidates_of(state: &AppState, e: &'static crate::elections::ElectionDef, contest: &'static str, code: &str) -> Result<Arc<Vec<String>>, AppError> {
     // Candidates are registered per province or regency: the regency part is the key.

@@ -68,9 +68,7 @@ pub async fn region_page(State(state): State<AppState>, lang: Lang, user: Option
     let children: Vec<String> = crate::regions::index_of(&state).children_codes(&region).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
     let is_village = region.len() == 13;
     let (r, kids) = (region.clone(), children.clone());
-    let data = state
-        .db
-        .read(move |c| {
+    let data = super::read_results(&state, user.is_none(), move |c| {
             let summary = store::summary(c, e, contest, &r)?;
             let totals = store::totals_of(c, e.id, contest.key, &kids)?;
             let tps = if is_village { store::village_tps(c, e.id, contest.key, &r)? } else { vec![] };
@@ -207,9 +205,7 @@ pub async fn tps_page(State(state): State<AppState>, lang: Lang, user: Option<Cu
     let code2 = tps.clone();
     // Who entered each revision is shown by unit ("KPU Kota Mojokerto"), to officials and the
     // public alike: a username is half of a login.
-    let view = state
-        .db
-        .read(move |c| {
+    let view = super::read_results(&state, user.is_none(), move |c| {
             if crate::elections::store::get_tps(c, e.id, &code2)?.is_none() {
                 return Err(AppError::not_found(crate::tr!("TPS {code2} tidak terdaftar", "no TPS {code2}")));
             }
@@ -415,10 +411,7 @@ pub async fn recap_page(State(state): State<AppState>, lang: Lang, user: Option<
     let contest = contest_or_first(e, q.kontes.as_deref(), &code);
     let children: Vec<String> = crate::regions::index_of(&state).children_codes(&code).into_iter().filter(|c| contest.coverage.holds_at(c)).collect();
     let c2 = code.clone();
-    let data = state
-        .db
-        .read(move |c| Ok::<_, AppError>((store::recap_view(c, e, contest, &c2, &children)?, store::candidates_at(c, e, contest.key, &c2)?)))
-        .await;
+    let data = super::read_results(&state, user.is_none(), move |c| Ok((store::recap_view(c, e, contest, &c2, &children)?, store::candidates_at(c, e, contest.key, &c2)?))).await;
     let (v, candidates) = data.or_page(user.as_ref())?;
     let name = crate::regions::index_of(&state).get(&code).map_or(code.clone(), |r| r.name.clone());
     let title = format!("{} · {} · {name}", t(lang, "hasil.recap"), contest.name);

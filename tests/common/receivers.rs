@@ -42,9 +42,7 @@ pub fn missing() -> Option<String> {
     }
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
+pub use crate::common::free_port;
 
 pub fn start(script: &str, port: u16, dir: &Path, extra: &[&str]) -> Receiver {
     let child = Command::new(PYTHON)
