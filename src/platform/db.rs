@@ -955,15 +955,16 @@ impl Drop for Inner {
 }
 
 impl Inner {
-    /// `f` on a connection of `idle` (or a new one to `target`), on this blocking thread.
-    fn read_on<T, E>(&self, idle: &Mutex<Vec<Conn>>, target: &Target, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    /// `f` on a connection of `idle` (or a new one to `target`), on this blocking thread; and
+    /// whether the connection was lost (or could not be made).
+    fn read_on<T, E>(&self, idle: &Mutex<Vec<Conn>>, target: &Target, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> (Result<T, E>, bool)
     where
         E: From<DbError>,
     {
         let pooled = idle.lock().ok().and_then(|mut v| v.pop());
-        let mut conn = match pooled {
-            Some(c) => c,
-            None => target.connect()?,
+        let mut conn = match pooled.map_or_else(|| target.connect(), Ok) {
+            Ok(c) => c,
+            Err(e) => return (Err(E::from(e)), true),
         };
         let out = f(&mut conn);
         // A read that wrote (a cache filled, a session touched) has no group commit to end
@@ -977,12 +978,11 @@ impl Inner {
         }
         // A connection the server dropped (PostgreSQL failed over, or restarted) is not
         // kept: the next read opens a new one, to whichever server now takes writes.
-        if !conn.is_closed()
-            && let Ok(mut idle) = idle.lock()
-        {
+        let lost = conn.is_closed();
+        if !lost && let Ok(mut idle) = idle.lock() {
             idle.push(conn);
         }
-        out
+        (out, lost)
     }
 }
 
@@ -1033,11 +1033,6 @@ impl Replica {
             }
             std::thread::sleep(Duration::from_secs(1));
         }
-    }
-
-    /// Whether the standby answers a query now (after a read on it failed).
-    fn answers(&self) -> bool {
-        self.target.connect().and_then(|mut c| c.batch("SELECT 1")).is_ok()
     }
 }
 
@@ -1179,16 +1174,17 @@ impl Db {
     {
         let _permit = self.inner.readers.acquire().await.map_err(|_| E::from(DbError::Other("database closed".into())))?;
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.read_on(&inner.idle, &inner.target, f))
+        tokio::task::spawn_blocking(move || inner.read_on(&inner.idle, &inner.target, f).0)
             .await
             .map_err(|e| E::from(DbError::Other(format!("read task failed: {e}"))))?
     }
 
     /// Runs `f`, a read of what the public may see, on the hot standby while its replay is
-    /// within the bound `use_replica` set (checked every second), else as [`Db::read`]. A
-    /// standby that fails under the read (it died, or was promoted and restarted) is marked
-    /// behind and `f` runs again on the primary: the reader sees no error. `f` must only read
-    /// (a standby refuses writes).
+    /// within the bound `use_replica` set (checked every second), else as [`Db::read`]. When
+    /// `f` fails there, it runs again on the primary, whose answer stands: a standby that died
+    /// (marked behind until its watch finds it back), a query it cancelled for its replay, or
+    /// an answer that is an error anyway (a TPS not registered) — the reader sees no error of
+    /// the standby's. `f` must only read (a standby refuses writes).
     pub async fn read_public<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -1203,12 +1199,13 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let again = f.clone();
             match inner.read_on(&replica.idle, &replica.target, f) {
-                Err(_) if !replica.answers() => {
-                    replica.fresh.store(false, std::sync::atomic::Ordering::SeqCst);
-                    tracing::warn!("the replica failed under a read; the public's reads go to the primary until it is back");
-                    inner.read_on(&inner.idle, &inner.target, again)
+                (Ok(out), _) => Ok(out),
+                (Err(_), lost) => {
+                    if lost && replica.fresh.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                        tracing::warn!("the replica's connection failed under a read; the public's reads go to the primary until it is back");
+                    }
+                    inner.read_on(&inner.idle, &inner.target, again).0
                 }
-                out => out,
             }
         })
         .await
