@@ -32,6 +32,9 @@ MONITOR_URI="postgres://autoctl_node@$HOST:$MONITOR_PORT/pg_auto_failover?sslmod
 # The servers' URL: both nodes, and libpq's rule (which the Rust client follows) of taking the
 # first one that accepts writes, so a server reconnecting after a failover finds the new primary.
 DB_URL="postgres://postgres@$HOST:${NODE_PORTS[0]},$HOST:${NODE_PORTS[1]}/$DB_NAME?target_session_attrs=read-write"
+# The public's reads go to whichever node is the standby now, while it keeps up (README:
+# SINERGI_REPLICA_URL); with no standby they go to the primary.
+REPLICA_URL="postgres://postgres@$HOST:${NODE_PORTS[0]},$HOST:${NODE_PORTS[1]}/$DB_NAME?target_session_attrs=read-only"
 BASE_URL="http://$HOST:$HAPROXY_PORT"
 
 # The sinergi binary the cluster runs.
@@ -126,7 +129,7 @@ start_server() {
     # All three share the key, the blob folder (one machine: a folder is shared storage) and
     # trust HAProxy's X-Forwarded-For for their per-client limits. NO_COLOR: plain log lines.
     (cd "$APP_DIR" && start_bg "sinergi-$n" env NO_COLOR=1 SINERGI_LOG_KEY="$LOG_KEY" SINERGI_BLOBS="$APP_DIR/blobs" \
-        SINERGI_TRUSTED_PROXY="$HOST" SINERGI_PUBLIC_URL="$BASE_URL" \
+        SINERGI_TRUSTED_PROXY="$HOST" SINERGI_PUBLIC_URL="$BASE_URL" SINERGI_REPLICA_URL="$REPLICA_URL" \
         "$(sinergi_bin)" serve --db "$DB_URL" --listen "$HOST:$port")
     wait_for 120 "sinergi-$n on $HOST:$port (see $LOG_DIR/sinergi-$n.log)" healthy "http://$HOST:$port"
 }
