@@ -1213,9 +1213,9 @@ impl Db {
     }
 
     /// Lets the public's reads (`read_public`) use the hot standby at `url` while its replay
-    /// is at most `max_lag` behind. A thread of its own asks the standby every second; until it
-    /// answers, and whenever it falls behind, is not streaming or cannot be reached, those
-    /// reads go to the primary. PostgreSQL only.
+    /// is at most `max_lag` behind. A thread of its own asks both servers every second; until
+    /// the standby answers, and whenever it falls behind or either cannot be asked, those reads
+    /// go to the primary. PostgreSQL only.
     pub fn use_replica(&self, url: &str, max_lag: Duration) -> Result<(), DbError> {
         let target = Target::parse(url)?;
         if self.inner.backend != Backend::Postgres || !matches!(target, Target::Postgres(_)) {
