@@ -515,13 +515,13 @@ async fn backup(db: &DbArg, file: &std::path::Path) -> Result<ExitCode, AppError
         copy.put(data).await?;
         added += 1;
     }
-    let (n, snap, from) = (keys.len(), snapshot.display(), store.describe());
+    let (n, snap, from, to) = (keys.len(), snapshot.display(), store.describe(), dir.join("blobs").display().to_string());
     let mb = format!("{:.1}", bytes as f64 / 1_048_576.0);
     println!(
         "{}",
         tr!(
-            "cadangan basis data: {snap}; {n} blob dari {from} ada di cadangan ({added} baru, {mb} MB)",
-            "database backed up to {snap}; {n} blobs from {from} are in the backup ({added} new, {mb} MB)"
+            "cadangan basis data: {snap}; {n} blob dari {from} ada di cadangan {to} ({added} baru, {mb} MB)",
+            "database backed up to {snap}; {n} blobs from {from} are in the backup {to} ({added} new, {mb} MB)"
         )
     );
     Ok(ExitCode::SUCCESS)

@@ -65,10 +65,10 @@ pub struct Settings {
     /// The sender of email notifications ("Sinergi KPU <sinergi@kpu.example>")
     #[arg(long, env = "SINERGI_SMTP_FROM", global = true, requires = "smtp_url")]
     pub smtp_from: Option<String>,
-    /// A hot standby of the PostgreSQL database (postgres://…, e.g. with
-    /// target_session_attrs=standby) that the public results pages and summary are read from
-    /// while it has replayed what the primary wrote --replica-max-lag seconds before; else, and
-    /// without it, they are read from the primary
+    /// A hot standby of the PostgreSQL database (postgres://…; with several hosts and
+    /// target_session_attrs=read-only, whichever is the standby) that anonymous readers of the
+    /// public results pages and summary read while it has replayed what the primary wrote
+    /// --replica-max-lag-secs seconds before; else, and without it, they read the primary
     #[arg(long, env = "SINERGI_REPLICA_URL", global = true)]
     pub replica_url: Option<String>,
     /// How far behind the primary the standby may be for the public's reads, in seconds (a
