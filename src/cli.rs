@@ -461,6 +461,17 @@ async fn backup(db: &DbArg, file: &std::path::Path) -> Result<ExitCode, AppError
             "--out {p} is a folder; name the backup file, e.g. {p}/sinergi.db"
         )));
     }
+    // The copy is renamed over FILE at the end: over the live database it would replace the
+    // file under the running server.
+    if let Some(live) = db.url.strip_prefix("sqlite://")
+        && std::fs::canonicalize(live).ok().is_some_and(|l| std::fs::canonicalize(file).ok() == Some(l))
+    {
+        let p = file.display();
+        return Err(AppError::bad_request(tr!(
+            "--out {p} adalah basis data yang sedang dicadangkan; pilih berkas lain",
+            "--out {p} is the database being backed up; choose another file"
+        )));
+    }
     let dir = match file.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),

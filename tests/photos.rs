@@ -450,6 +450,11 @@ fn a_backup_keeps_the_photos_and_evidence(db: &TestDb) {
     let o = cli(db, &["backup", "--out", dir.to_str().expect("path")], None);
     assert!(!o.status.success() && stderr(&o).contains("--out") && stderr(&o).contains("folder"), "{}", stderr(&o));
     assert!(!dir.join("blobs").exists());
+    // Nor is the live database (the copy would be renamed over it under the server).
+    if let TestDb::Sqlite { dir: live } = db {
+        let o = cli(db, &["backup", "--out", live.join("sinergi.db").to_str().expect("path")], None);
+        assert!(!o.status.success() && stderr(&o).contains("sedang dicadangkan"), "{}", stderr(&o));
+    }
 
     // Backed up while the server serves (it is still running), once the entry is under a
     // signed checkpoint: a backup taken before then holds a leaf no key signed yet, which any

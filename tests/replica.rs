@@ -1,8 +1,8 @@
 //! The public's reads from a hot standby (issue 16), on a real pair of PostgreSQL servers the
 //! test starts from Debian's packages (initdb, pg_basebackup, streaming replication): with
 //! `SINERGI_REPLICA_URL`, the public results summary is read from the standby while it keeps up;
-//! when its replay stalls, the public's answer is at most the stated bound (the lag allowed, one
-//! second, the public cache's five) behind, and then comes from the primary; an official reads
+//! when its replay stalls, the public's answer is at most the stated bound (the lag allowed, 3 s,
+//! the public cache's 7) behind, and then comes from the primary; an official reads
 //! the primary throughout; when the standby dies, the public's reads go on without an error.
 //! A replica on SQLite, or a bad value, stops the start with the setting named.
 //! Without PostgreSQL's server binaries the test says so and passes.
@@ -95,6 +95,24 @@ impl Pair {
         c.batch_execute(sql).expect("standby sql");
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the standby's postmaster and its children: a
+    /// standby that stops answering without closing anything.
+    fn freeze_standby(&self, freeze: bool) {
+        let pid = std::fs::read_to_string(Path::new(&self.data("standby")).join("postmaster.pid")).expect("postmaster.pid");
+        let pid = pid.lines().next().unwrap_or("").trim().to_string();
+        let mut pids = vec![pid.clone()];
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid …: the parent is the fourth field after the comm's ')'.
+            if stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)) == Some(pid.as_str()) {
+                pids.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        let signal = if freeze { "-STOP" } else { "-CONT" };
+        let o = Command::new("kill").arg(signal).args(&pids).output().expect("kill");
+        assert!(o.status.success(), "kill {signal} {pids:?}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+
     /// Stops the standby at once, as a crash would.
     fn kill_standby(&self) {
         self.run("pg_ctl", &["-D", &self.data("standby"), "-m", "immediate", "-w", "stop"], true);
@@ -155,9 +173,9 @@ fn the_public_reads_the_standby_while_it_keeps_up() {
     };
     let official = app.login("kpps.a", PW);
 
-    // Kept up: a form counted shows to the public within the bound (1 s + 1 s + 5 s).
+    // Kept up: a form counted shows to the public within the bound (1 s + 3 s + 7 s).
     count("35.76.02.1008.001");
-    public_shows(&app, 1, Duration::from_secs(8));
+    public_shows(&app, 1, Duration::from_secs(11));
 
     // The standby's replay stalls (as under a long query, or a slow disk). What the public
     // reads now is the standby's: the next form is counted on the primary, and the official
@@ -167,9 +185,26 @@ fn the_public_reads_the_standby_while_it_keeps_up() {
     assert_eq!(tps_in(&app, Some(&official)), 2, "an official reads the primary");
     assert_eq!(tps_in(&app, None), 1, "the public reads the standby, where the form is not yet");
     // Behind by more than allowed: the public's reads go to the primary, within the bound.
-    let took = public_shows(&app, 2, Duration::from_secs(9));
+    let took = public_shows(&app, 2, Duration::from_secs(11));
     eprintln!("the public saw the primary's count {took:?} after the standby stalled");
     pair.standby_sql("SELECT pg_wal_replay_resume()");
+
+    // The standby stops answering without closing anything (frozen): the watch, stuck on it,
+    // renews no verdict, so within 2 s the public's reads go to the primary and are answered
+    // at once (each page a new rendering, not the public cache's copy).
+    std::thread::sleep(Duration::from_secs(2));
+    pair.freeze_standby(true);
+    std::thread::sleep(Duration::from_secs(3));
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(4))).build().into();
+    let answered: Vec<bool> = ["35.76", "35.76.01", "35.76.02", "35.76.03", "35.76.02.1008"]
+        .iter()
+        .map(|region| {
+            let url = app.url(&format!("/api/v1/elections/pemilu-2024/results/summary?contest=presiden&region={region}"));
+            agent.get(&url).call().is_ok_and(|r| r.status() == 200)
+        })
+        .collect();
+    pair.freeze_standby(false);
+    assert!(answered.iter().all(|ok| *ok), "public reads while the standby was frozen: {answered:?}");
 
     // The standby dies: the public's reads go on, without an error, from the primary.
     std::thread::sleep(Duration::from_secs(2));
@@ -181,7 +216,7 @@ fn the_public_reads_the_standby_while_it_keeps_up() {
         assert_eq!(s, 200, "a public read failed after the standby died: {v}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    public_shows(&app, 3, Duration::from_secs(8));
+    public_shows(&app, 3, Duration::from_secs(11));
     drop(app);
 
     // A replica for a SQLite database is refused, naming the setting.

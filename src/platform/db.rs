@@ -991,7 +991,34 @@ impl Inner {
 struct Replica {
     target: Target,
     idle: Mutex<Vec<Conn>>,
-    fresh: std::sync::atomic::AtomicBool,
+    /// Until when (ms after `born`) the watch's last verdict lets reads use the standby: a
+    /// watch stuck on a standby that stopped answering lets it lapse by itself.
+    fresh_until: std::sync::atomic::AtomicU64,
+    born: std::time::Instant,
+    /// Its own few read permits, taken without waiting: a standby that hangs holds these, never
+    /// the primary's, and the reads beyond them go to the primary.
+    readers: Semaphore,
+    /// When a failed read was last logged (one line a minute).
+    warned: Mutex<Option<std::time::Instant>>,
+}
+
+/// How long one verdict of the watch stands: a round is a second's sleep and two queries.
+const REPLICA_VERDICT: Duration = Duration::from_secs(2);
+/// Read permits of the standby (the primary has `MAX_READERS`).
+const REPLICA_READERS: usize = 8;
+
+/// The replica's URL with bounds on how long it may keep a reader waiting, unless the URL sets
+/// them: 2 s to connect, 5 s for sent data to be acknowledged (a host that vanished), 5 s per
+/// statement (a standby that stalls).
+fn bounded(url: &str) -> String {
+    let mut out = url.to_string();
+    for (key, value) in [("connect_timeout", "2"), ("tcp_user_timeout", "5"), ("options", "-c%20statement_timeout%3D5s")] {
+        if !url.contains(&format!("{key}=")) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
 }
 
 /// Where a server's WAL is, in bytes from the start: what the primary has written, what a
@@ -999,6 +1026,26 @@ struct Replica {
 const WAL_AT: &str = "SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn)::float8";
 
 impl Replica {
+    fn fresh(&self) -> bool {
+        (self.born.elapsed().as_millis() as u64) < self.fresh_until.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Fresh until `REPLICA_VERDICT` after `from` (true), or behind from now on (false).
+    fn judge(&self, fresh: bool, from: std::time::Instant) {
+        let until = if fresh { (from + REPLICA_VERDICT).duration_since(self.born).as_millis() as u64 } else { 0 };
+        self.fresh_until.store(until, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Logs a read that failed on the standby, at most once a minute.
+    fn failed(&self, lost: bool) {
+        let Ok(mut last) = self.warned.lock() else { return };
+        if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            *last = Some(std::time::Instant::now());
+            let why = if lost { "its connection was lost" } else { "the query failed there" };
+            tracing::warn!("a public read on the replica failed ({why}); it was answered by the primary");
+        }
+    }
+
     /// Every second: notes where the primary's WAL is, and calls the standby fresh while it has
     /// replayed at least what the primary had written `max_lag` ago. By positions, not clocks:
     /// no privilege, no clock shared, and a standby cut off from the primary falls behind as
@@ -1019,7 +1066,7 @@ impl Replica {
             }
             let due = written.front().map_or(f64::MAX, |(_, lsn)| *lsn);
             let fresh = asked.as_ref().is_ok_and(|replayed| *replayed >= due);
-            self.fresh.store(fresh, std::sync::atomic::Ordering::SeqCst);
+            self.judge(fresh, now);
             if fresh != was {
                 match asked {
                     Ok(_) if fresh => tracing::info!("the public's reads use the replica"),
@@ -1191,25 +1238,37 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&mut Conn) -> Result<T, E> + Clone + Send + 'static,
     {
-        let Some(replica) = self.inner.replica.get().filter(|r| r.fresh.load(std::sync::atomic::Ordering::SeqCst)).cloned() else {
+        let Some(replica) = self.inner.replica.get().filter(|r| r.fresh()).cloned() else {
             return self.read(f).await;
         };
-        let _permit = self.inner.readers.acquire().await.map_err(|_| E::from(DbError::Other("database closed".into())))?;
+        let Ok(permit) = replica.readers.try_acquire() else {
+            return self.read(f).await;
+        };
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let again = f.clone();
-            match inner.read_on(&replica.idle, &replica.target, f) {
-                (Ok(out), _) => Ok(out),
-                (Err(_), lost) => {
-                    if lost && replica.fresh.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                        tracing::warn!("the replica's connection failed under a read; the public's reads go to the primary until it is back");
+        let on_standby = {
+            let replica = replica.clone();
+            tokio::task::spawn_blocking(move || {
+                let again = f.clone();
+                match inner.read_on(&replica.idle, &replica.target, f) {
+                    (Ok(out), _) => Ok(out),
+                    (Err(_), lost) => {
+                        if lost {
+                            replica.judge(false, std::time::Instant::now());
+                        }
+                        replica.failed(lost);
+                        Err(again)
                     }
-                    inner.read_on(&inner.idle, &inner.target, again).0
                 }
-            }
-        })
-        .await
-        .map_err(|e| E::from(DbError::Other(format!("read task failed: {e}"))))?
+            })
+            .await
+        };
+        drop(permit);
+        match on_standby {
+            Ok(Ok(out)) => Ok(out),
+            // Again on the primary, under its own permits.
+            Ok(Err(again)) => self.read(again).await,
+            Err(e) => Err(E::from(DbError::Other(format!("read task failed: {e}")))),
+        }
     }
 
     /// Lets the public's reads (`read_public`) use the hot standby at `url` while its replay
@@ -1221,7 +1280,14 @@ impl Db {
         if self.inner.backend != Backend::Postgres || !matches!(target, Target::Postgres(_)) {
             return Err(DbError::Other("a replica is a PostgreSQL standby of a PostgreSQL database".into()));
         }
-        let replica = Arc::new(Replica { target, idle: Mutex::new(Vec::new()), fresh: std::sync::atomic::AtomicBool::new(false) });
+        let replica = Arc::new(Replica {
+            target: Target::Postgres(bounded(url)),
+            idle: Mutex::new(Vec::new()),
+            fresh_until: std::sync::atomic::AtomicU64::new(0),
+            born: std::time::Instant::now(),
+            readers: Semaphore::new(REPLICA_READERS),
+            warned: Mutex::new(None),
+        });
         if self.inner.replica.set(replica.clone()).is_err() {
             return Err(DbError::Other("the replica is already set".into()));
         }
@@ -1513,8 +1579,10 @@ fn writer_loop(mut conn: Conn, target: Target, writers: &Writers, changes: Chang
             }
             c
         };
-        if touched != Touched::Nothing && commit.is_ok() && !roll_back_all {
-            changes.send(Arc::new(touched));
+        if touched != Touched::Nothing && !roll_back_all {
+            // A COMMIT whose answer was lost may have committed: the pages and the public
+            // cache hear of everything (the listener skips this server's own notice).
+            changes.send(Arc::new(if commit.is_ok() { touched } else { Touched::Everything }));
         }
         for reply in replies {
             reply(commit.clone());

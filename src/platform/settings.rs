@@ -71,9 +71,9 @@ pub struct Settings {
     /// --replica-max-lag-secs seconds before; else, and without it, they read the primary
     #[arg(long, env = "SINERGI_REPLICA_URL", global = true)]
     pub replica_url: Option<String>,
-    /// How far behind the primary the standby may be for the public's reads, in seconds (a
-    /// public answer is then at most this, plus one second, plus its 5 s in the public cache,
-    /// behind the primary)
+    /// How far behind the primary the standby may be for the public's reads, in seconds (what
+    /// a public reader gets is then at most this plus 3 s behind the primary when rendered,
+    /// and the public cache keeps it up to 7 s more)
     #[arg(long, env = "SINERGI_REPLICA_MAX_LAG_SECS", global = true, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
     pub replica_max_lag_secs: u64,
     /// Seconds between remakes of the national open-data exports served from files (when
