@@ -41,6 +41,8 @@ fn a_device_is_enrolled_from_a_code_and_revoked_on_a_phone(db: &TestDb) {
     assert!(h1.starts_with("Perangkat lapangan") && h1.contains("Balongsari"), "the unit is named: {h1}");
     assert_eq!(b.text_of("#no-devices"), "Belum ada perangkat.");
     assert!(overflow(&b) <= 0, "the devices page is wider than the phone: {}", overflow(&b));
+    // The phone's date picker shows the date its own way: the label names the limits, not a format.
+    assert_eq!(b.text_of("label[for=until]"), "Tetap masuk sampai (paling lama 62 hari; kosong: 30 hari)");
     b.send_keys(&b.find("#device"), "HP KPPS TPS 001");
     b.click(&b.find("#issue button[type=submit]"));
     let code = b.wait_text("#device-code", |t| !t.is_empty());

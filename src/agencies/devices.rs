@@ -358,7 +358,8 @@ async fn devices_view(state: &AppState, lang: Lang, user: &CurrentUser, username
             @if let Some((e, _)) = refused { p.error role="alert" { (e.to_string()) } }
             label for="device" { (lang.pick("Nama perangkat", "Device name")) }
             input #device name="device" required maxlength="80" placeholder="HP KPPS TPS 001" value=[refused.map(|(_, f)| f.get("device"))];
-            label for="until" { (lang.pick("Tetap masuk sampai (TTTT-BB-HH, paling lama 62 hari)", "Stays logged in until (YYYY-MM-DD, at most 62 days)")) }
+            // The phone's own date picker shows the date its way: no format to name here.
+            label for="until" { (lang.pick(&format!("Tetap masuk sampai (paling lama {MAX_DAYS} hari; kosong: {DEFAULT_DAYS} hari)"), &format!("Stays logged in until (at most {MAX_DAYS} days; empty: {DEFAULT_DAYS} days)"))) }
             input #until name="until" type="date" value=[refused.map(|(_, f)| f.get("until"))];
             button type="submit" { (lang.pick("Buat kode", "Make a code")) }
         }
