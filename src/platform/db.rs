@@ -1434,7 +1434,7 @@ fn listen_for_changes(url: String, changes: Changes, dropped: Dropped) {
                             }
                             Ok(Some(n)) => {
                                 let (origin, touched) = n.payload().split_once(':').unwrap_or(("", n.payload()));
-                                if origin != changes.origin.to_string() {
+                                if origin.parse::<u64>().ok() != Some(changes.origin) {
                                     changes.send(Arc::new(Touched::from_payload(touched)));
                                 }
                             }
